@@ -1,0 +1,72 @@
+"""`govwatch analyze`: tag new posts, rebuild derived tables, all in one transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from govwatch import DEFINITION_VERSION, __version__
+from govwatch.config import DEFAULT_WINDOW_HOURS
+from govwatch.errors import UsageError
+from govwatch.store import Store
+
+from .accounts import account_metrics
+from .replies import build_responses, observation_end
+from .tagging import tag_new_posts
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    observed_until: datetime | None = None
+    window_hours: float = DEFAULT_WINDOW_HOURS
+
+
+@dataclass
+class AnalysisResult:
+    run_id: int
+    observation_end: datetime | None
+    tagged: int
+    messages: int
+    answered: int
+    accounts: int
+
+
+def _replace(con, table: str, frame) -> None:
+    con.execute(f'DELETE FROM "{table}"')
+    if len(frame):
+        con.register("_frame", frame)
+        try:
+            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _frame')
+        finally:
+            con.unregister("_frame")
+
+
+def run_analysis(store: Store, settings: AnalysisSettings | None = None, progress=None):
+    """Tag, link replies, compute metrics; the store is unchanged if anything fails."""
+    settings = settings or AnalysisSettings()
+    say = progress or (lambda *a, **k: None)
+    started = datetime.now(UTC)
+    with store.transaction() as con:
+        if con.execute("SELECT count(*) FROM posts").fetchone()[0] == 0:
+            raise UsageError("the store holds no posts: run 'govwatch ingest' first")
+        say("tagging posts")
+        tagged = tag_new_posts(con, progress=lambda d, t: say("tagging posts", d, t))
+        obs_end = observation_end(con, settings.observed_until)
+        say("linking messages and responses")
+        n = build_responses(con, obs_end)
+        say("computing account metrics")
+        responses = con.execute("SELECT * FROM responses").df()
+        metrics, curves = account_metrics(responses, settings.window_hours)
+        _replace(con, "account_metrics", metrics)
+        _replace(con, "km_curves", curves)
+        run_id = store.next_id("analysis_runs", "run_id")
+        con.execute(
+            "INSERT INTO analysis_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [run_id, started, datetime.now(UTC), obs_end,
+             json.dumps(asdict(settings), default=str, sort_keys=True),
+             DEFINITION_VERSION, __version__],
+        )
+    answered = int((~responses["censored"]).sum()) if n else 0
+    return AnalysisResult(run_id, obs_end, tagged, n, answered,
+                          metrics["official_author"].nunique() if len(metrics) else 0)

@@ -1,0 +1,143 @@
+"""Inbound messages and their first official response (DESIGN "Metric definitions").
+
+- Inbound message: a post by a non-official author that replies to (or comments
+  on) a post of an official account, or whose parent is gone but names an
+  official as the author replied to, or that names an official with @handle.
+  One row per (message, addressed official).
+- Response: the first post by the addressed official, created strictly after
+  the message and no later than the observation end, that replies to it: its
+  reply link points at the message, or, where the post carries no reply link,
+  it is in the same conversation and addressed to the message's author. Later
+  replies do not count; a reply to a different message in the same thread is
+  not a response to this one.
+- Latency in hours; a message with no response is right-censored at
+  observation end - message time.
+
+All of it is DuckDB SQL over the store, so it runs in bounded memory.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+# Official accounts, matched case-insensitively (handles are case-insensitive
+# on every platform govwatch reads).
+_OFFICIALS = """
+CREATE OR REPLACE TEMP TABLE _officials AS
+SELECT platform, author, lower(author) AS la FROM accounts WHERE official
+"""
+
+_MESSAGES = """
+CREATE OR REPLACE TEMP TABLE _messages AS
+WITH public_posts AS (
+    SELECT p.platform, p.post_id, p.author, p.created_at, p.kind, p.conversation_id,
+           p.in_reply_to_post_id, p.in_reply_to_author, p.mentions
+    FROM posts p
+    WHERE p.created_at <= $obs_end
+      AND NOT EXISTS (SELECT 1 FROM _officials o
+                      WHERE o.platform = p.platform AND o.la = lower(p.author))
+),
+by_parent AS (   -- replies and comments to a post of an official that is in the data
+    SELECT m.*, o.author AS official_author,
+           CASE WHEN m.kind = 'comment' THEN 'comment' ELSE 'reply' END AS via, 1 AS prio
+    FROM public_posts m
+    JOIN posts parent ON parent.platform = m.platform AND parent.post_id = m.in_reply_to_post_id
+    JOIN _officials o ON o.platform = parent.platform AND o.la = lower(parent.author)
+),
+by_reply_author AS (  -- reply links whose parent is not in the data: trust the named author
+    SELECT m.*, o.author AS official_author,
+           CASE WHEN m.kind = 'comment' THEN 'comment' ELSE 'reply' END AS via, 1 AS prio
+    FROM public_posts m
+    JOIN _officials o ON o.platform = m.platform AND o.la = lower(m.in_reply_to_author)
+    WHERE m.in_reply_to_post_id IS NULL
+       OR NOT EXISTS (SELECT 1 FROM posts parent WHERE parent.platform = m.platform
+                      AND parent.post_id = m.in_reply_to_post_id)
+),
+by_mention AS (
+    SELECT m.*, o.author AS official_author, 'mention' AS via, 2 AS prio
+    FROM (SELECT *, unnest(mentions) AS mentioned FROM public_posts
+          WHERE len(coalesce(mentions, [])) > 0) m
+    JOIN _officials o ON o.platform = m.platform AND o.la = lower(m.mentioned)
+),
+candidates AS (
+    SELECT * FROM by_parent
+    UNION ALL SELECT * FROM by_reply_author
+    UNION ALL SELECT * EXCLUDE (mentioned) FROM by_mention
+)
+SELECT platform, post_id AS message_id, author AS message_author, official_author,
+       created_at AS message_created_at, conversation_id,
+       arg_min(via, prio) AS via
+FROM candidates
+GROUP BY ALL
+"""
+
+# Candidate responses, two ways; each is an equi-join so it scales.
+_RESPONSES = """
+CREATE OR REPLACE TEMP TABLE _responses AS
+WITH official_posts AS (
+    SELECT r.platform, r.post_id, lower(r.author) AS la, r.created_at,
+           r.in_reply_to_post_id, lower(r.in_reply_to_author) AS to_author, r.conversation_id
+    FROM posts r
+    JOIN _officials o ON o.platform = r.platform AND o.la = lower(r.author)
+    WHERE r.created_at <= $obs_end
+),
+linked AS (
+    SELECT m.platform, m.message_id, m.official_author, r.post_id, r.created_at
+    FROM _messages m
+    JOIN official_posts r ON r.platform = m.platform AND r.in_reply_to_post_id = m.message_id
+         AND r.la = lower(m.official_author)
+    WHERE r.created_at > m.message_created_at
+),
+threaded AS (
+    SELECT m.platform, m.message_id, m.official_author, r.post_id, r.created_at
+    FROM _messages m
+    JOIN official_posts r ON r.platform = m.platform AND r.conversation_id = m.conversation_id
+         AND r.to_author = lower(m.message_author) AND r.la = lower(m.official_author)
+    WHERE r.in_reply_to_post_id IS NULL AND r.created_at > m.message_created_at
+),
+found AS (SELECT * FROM linked UNION ALL SELECT * FROM threaded)
+SELECT platform, message_id, official_author, post_id AS response_id,
+       created_at AS response_created_at
+FROM found
+QUALIFY row_number() OVER (PARTITION BY platform, message_id, official_author
+                           ORDER BY created_at, post_id) = 1
+"""
+
+_RESULT = """
+SELECT m.platform, m.message_id, m.message_author, m.official_author, m.via,
+       m.message_created_at, r.response_id, r.response_created_at,
+       epoch(r.response_created_at - m.message_created_at) / 3600.0 AS latency_hours,
+       r.response_id IS NULL AS censored,
+       epoch($obs_end - m.message_created_at) / 3600.0 AS observed_hours,
+       t.needs_response, t.critical, t.topic, t.sentiment, coalesce(t.lang, p.lang) AS lang
+FROM _messages m
+LEFT JOIN _responses r USING (platform, message_id, official_author)
+LEFT JOIN tags t ON t.platform = m.platform AND t.post_id = m.message_id
+LEFT JOIN posts p ON p.platform = m.platform AND p.post_id = m.message_id
+"""
+
+
+def observation_end(con: duckdb.DuckDBPyConnection, observed_until: datetime | None) -> datetime:
+    """``observed_until`` if given, else the latest created_at in the data."""
+    if observed_until is not None:
+        return observed_until
+    latest = con.execute("SELECT max(created_at) FROM posts").fetchone()[0]
+    return latest
+
+
+def build_responses(con: duckdb.DuckDBPyConnection, obs_end: datetime) -> int:
+    """Fill the ``responses`` table (replacing its rows); returns the row count.
+
+    The caller owns the transaction.
+    """
+    params = {"obs_end": obs_end}
+    con.execute(_OFFICIALS)
+    con.execute(_MESSAGES, params)
+    con.execute(_RESPONSES, params)
+    con.execute("DELETE FROM responses")
+    con.execute(f"INSERT INTO responses BY NAME ({_RESULT})", params)
+    for t in ("_officials", "_messages", "_responses"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    return con.execute("SELECT count(*) FROM responses").fetchone()[0]

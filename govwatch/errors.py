@@ -1,0 +1,30 @@
+"""Typed errors. The library raises them; only the CLI turns them into messages and exit codes."""
+
+from __future__ import annotations
+
+
+class GovwatchError(Exception):
+    """Base class for every error govwatch raises on purpose."""
+
+
+class UsageError(GovwatchError):
+    """The user asked for something that cannot be done as asked (exit status 2)."""
+
+
+class InputError(GovwatchError):
+    """An input file (or one of its rows) cannot be read.
+
+    ``locator`` names the place: ``line 12`` for text formats, a JSON path such
+    as ``$[3].tweet.created_at`` for JSON.
+    """
+
+    def __init__(self, file: str, reason: str, locator: str | None = None):
+        self.file = str(file)
+        self.reason = reason
+        self.locator = locator
+        where = f"{self.file}: {locator}" if locator else self.file
+        super().__init__(f"{where}: {reason}")
+
+
+class StoreError(GovwatchError):
+    """The store is missing, locked, or of a schema this version cannot use."""

@@ -1,0 +1,104 @@
+"""The one typed record shape every reader produces.
+
+Readers of JSON-like exports yield :class:`Post`, :class:`Account` and
+:class:`Reject` records; readers of large tabular files may build the same
+columns directly as a frame (:func:`posts_frame` documents the shape). Either
+way a :class:`Batch` is what reaches the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from .schema import ACCOUNT_COLUMNS, POST_COLUMNS
+
+# Columns a reader fills; the pipeline adds source_file and import_id.
+READER_POST_COLUMNS = tuple(c for c in POST_COLUMNS if c not in ("source_file", "import_id"))
+READER_ACCOUNT_COLUMNS = tuple(
+    c for c in ACCOUNT_COLUMNS if c not in ("source_file", "import_id")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    platform: str
+    post_id: str
+    author: str
+    created_at: datetime  # tz-aware
+    text: str | None = None
+    kind: str = "post"
+    author_id: str | None = None
+    created_at_derived: bool = False
+    lang: str | None = None
+    in_reply_to_post_id: str | None = None
+    in_reply_to_author: str | None = None
+    conversation_id: str | None = None
+    mentions: tuple[str, ...] = ()
+    url: str | None = None
+    like_count: int | None = None
+    share_count: int | None = None
+    reply_count: int | None = None
+    deleted_at: datetime | None = None
+    raw: str | None = None  # the original record as JSON text
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    platform: str
+    author: str
+    official: bool = False
+    display_name: str | None = None
+    institution: str | None = None
+    country: str | None = None
+    level: str | None = None
+    timezone: str | None = None
+    office_hours: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A row that could not be imported: where it is, why, and a short excerpt."""
+
+    locator: str  # "line 12" or a JSON path such as "$[3].tweet.id_str"
+    reason: str
+    excerpt: str = ""
+
+
+@dataclass
+class Batch:
+    """What a reader hands to the store at a time."""
+
+    posts: pd.DataFrame | None = None
+    accounts: pd.DataFrame | None = None
+    rejects: list[Reject] = field(default_factory=list)
+    rows_read: int = 0
+
+
+def posts_frame(records: list[Post]) -> pd.DataFrame:
+    """Canonical posts frame from records (column order of the posts table)."""
+    if not records:
+        return empty_posts()
+    df = pd.DataFrame([asdict(r) for r in records])
+    df["mentions"] = df["mentions"].map(list)
+    df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
+    df["deleted_at"] = pd.to_datetime(df["deleted_at"], utc=True)
+    return df[list(READER_POST_COLUMNS)]
+
+
+def accounts_frame(records: list[Account]) -> pd.DataFrame:
+    if not records:
+        return pd.DataFrame(columns=list(READER_ACCOUNT_COLUMNS))
+    return pd.DataFrame([asdict(r) for r in records])[list(READER_ACCOUNT_COLUMNS)]
+
+
+def empty_posts() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(READER_POST_COLUMNS))
+
+
+def excerpt(text: object, limit: int = 120) -> str:
+    s = "" if text is None else str(text)
+    s = s.replace("\r", " ").replace("\n", " ")
+    return s if len(s) <= limit else s[: limit - 1] + "…"

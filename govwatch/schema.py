@@ -1,0 +1,232 @@
+"""The canonical schema, defined once, and the ordered migrations that build it.
+
+``TABLES`` is the schema every stage relies on (column name -> DuckDB type).
+``MIGRATIONS`` are the named, ordered steps that bring a store to it; each
+applied step is recorded in ``schema_migrations``. ``tests/test_store.py``
+checks that a freshly migrated store has exactly ``TABLES``.
+
+Native post ids are text (X and Telegram ids exceed JavaScript's safe integers).
+Times are UTC ``TIMESTAMPTZ``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+
+POST_KINDS = ("post", "reply", "comment", "repost", "quote")
+LEVELS = ("national", "state", "local")
+
+TABLES: dict[str, dict[str, str]] = {
+    "schema_migrations": {
+        "version": "INTEGER",
+        "name": "VARCHAR",
+        "applied_at": "TIMESTAMP WITH TIME ZONE",
+    },
+    "meta": {"key": "VARCHAR", "value": "VARCHAR"},
+    "imports": {
+        "import_id": "BIGINT",
+        "file": "VARCHAR",
+        "sha256": "VARCHAR",
+        "format": "VARCHAR",
+        "options": "VARCHAR",
+        "started_at": "TIMESTAMP WITH TIME ZONE",
+        "finished_at": "TIMESTAMP WITH TIME ZONE",
+        "rows_read": "BIGINT",
+        "posts_added": "BIGINT",
+        "posts_merged": "BIGINT",
+        "accounts_added": "BIGINT",
+        "rejected": "BIGINT",
+        "tool_version": "VARCHAR",
+        "status": "VARCHAR",
+    },
+    "rejects": {
+        "import_id": "BIGINT",
+        "file": "VARCHAR",
+        "locator": "VARCHAR",
+        "reason": "VARCHAR",
+        "excerpt": "VARCHAR",
+    },
+    "accounts": {
+        "platform": "VARCHAR",
+        "author": "VARCHAR",
+        "display_name": "VARCHAR",
+        "official": "BOOLEAN",
+        "institution": "VARCHAR",
+        "country": "VARCHAR",
+        "level": "VARCHAR",
+        "timezone": "VARCHAR",
+        "office_hours": "VARCHAR",
+        "source_file": "VARCHAR",
+        "import_id": "BIGINT",
+    },
+    "posts": {
+        "platform": "VARCHAR",
+        "post_id": "VARCHAR",
+        "author": "VARCHAR",
+        "author_id": "VARCHAR",
+        "created_at": "TIMESTAMP WITH TIME ZONE",
+        "created_at_derived": "BOOLEAN",
+        "text": "VARCHAR",
+        "lang": "VARCHAR",
+        "kind": "VARCHAR",
+        "in_reply_to_post_id": "VARCHAR",
+        "in_reply_to_author": "VARCHAR",
+        "conversation_id": "VARCHAR",
+        "mentions": "VARCHAR[]",
+        "url": "VARCHAR",
+        "like_count": "BIGINT",
+        "share_count": "BIGINT",
+        "reply_count": "BIGINT",
+        "source_file": "VARCHAR",
+        "import_id": "BIGINT",
+        "deleted_at": "TIMESTAMP WITH TIME ZONE",
+        "raw": "VARCHAR",
+    },
+    "events": {
+        "event_id": "VARCHAR",
+        "name": "VARCHAR",
+        "onset": "TIMESTAMP WITH TIME ZONE",
+        "keywords": "VARCHAR[]",
+        "critical": "BOOLEAN",
+        "country": "VARCHAR",
+        "source_file": "VARCHAR",
+    },
+    # One row per post: what analysis concluded about it.
+    "tags": {
+        "platform": "VARCHAR",
+        "post_id": "VARCHAR",
+        "lang": "VARCHAR",
+        "sentiment": "DOUBLE",
+        "sentiment_pos": "DOUBLE",
+        "sentiment_neu": "DOUBLE",
+        "sentiment_neg": "DOUBLE",
+        "sentiment_note": "VARCHAR",
+        "topic": "VARCHAR",
+        "topic_confidence": "DOUBLE",
+        "critical": "BOOLEAN",
+        "critical_confidence": "DOUBLE",
+        "needs_response": "BOOLEAN",
+        "needs_response_confidence": "DOUBLE",
+        "deflection": "BOOLEAN",
+        "model_version": "VARCHAR",
+    },
+    # VADER scores per distinct text, so repeated texts are scored once.
+    "sentiment_cache": {
+        "text_hash": "VARCHAR",
+        "analyzer_version": "VARCHAR",
+        "compound": "DOUBLE",
+        "pos": "DOUBLE",
+        "neu": "DOUBLE",
+        "neg": "DOUBLE",
+    },
+    "analysis_runs": {
+        "run_id": "BIGINT",
+        "started_at": "TIMESTAMP WITH TIME ZONE",
+        "finished_at": "TIMESTAMP WITH TIME ZONE",
+        "observed_until": "TIMESTAMP WITH TIME ZONE",
+        "settings": "VARCHAR",
+        "definition_version": "VARCHAR",
+        "tool_version": "VARCHAR",
+    },
+    # Derived: one row per (inbound message, addressed official account).
+    "responses": {
+        "platform": "VARCHAR",
+        "message_id": "VARCHAR",
+        "message_author": "VARCHAR",
+        "official_author": "VARCHAR",
+        "via": "VARCHAR",
+        "message_created_at": "TIMESTAMP WITH TIME ZONE",
+        "response_id": "VARCHAR",
+        "response_created_at": "TIMESTAMP WITH TIME ZONE",
+        "latency_hours": "DOUBLE",
+        "censored": "BOOLEAN",
+        "observed_hours": "DOUBLE",
+        "needs_response": "BOOLEAN",
+        "critical": "BOOLEAN",
+        "topic": "VARCHAR",
+        "sentiment": "DOUBLE",
+        "lang": "VARCHAR",
+    },
+    # Derived: one row per (official account, population).
+    "account_metrics": {
+        "platform": "VARCHAR",
+        "official_author": "VARCHAR",
+        "population": "VARCHAR",
+        "messages": "BIGINT",
+        "answered": "BIGINT",
+        "observed_window": "BIGINT",
+        "answered_window": "BIGINT",
+        "answered_rate_7d": "DOUBLE",
+        "km_median_hours": "DOUBLE",
+        "km_median_ci_low": "DOUBLE",
+        "km_median_ci_high": "DOUBLE",
+        "km_median_reached": "BOOLEAN",
+        "max_followup_hours": "DOUBLE",
+        "naive_median_hours": "DOUBLE",
+        "unanswered_1h": "DOUBLE",
+        "unanswered_24h": "DOUBLE",
+        "unanswered_72h": "DOUBLE",
+        "unanswered_7d": "DOUBLE",
+    },
+    # Derived: the Kaplan-Meier step function per (account, population), for charts.
+    "km_curves": {
+        "platform": "VARCHAR",
+        "official_author": "VARCHAR",
+        "population": "VARCHAR",
+        "hours": "DOUBLE",
+        "survival": "DOUBLE",
+        "ci_low": "DOUBLE",
+        "ci_high": "DOUBLE",
+    },
+}
+
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "schema_migrations": ("version",),
+    "meta": ("key",),
+    "imports": ("import_id",),
+    "accounts": ("platform", "author"),
+    "posts": ("platform", "post_id"),
+    "events": ("event_id",),
+    "tags": ("platform", "post_id"),
+    "sentiment_cache": ("text_hash", "analyzer_version"),
+    "analysis_runs": ("run_id",),
+}
+
+DERIVED_TABLES = ("responses", "account_metrics", "km_curves")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    def statements(self) -> list[str]:
+        body = "\n".join(
+            line for line in self.sql.splitlines() if not line.lstrip().startswith("--")
+        )
+        return [s.strip() for s in body.split(";") if s.strip()]
+
+
+def _load_migrations() -> tuple[Migration, ...]:
+    out = []
+    for path in sorted((files("govwatch") / "migrations").iterdir(), key=lambda p: p.name):
+        if not path.name.endswith(".sql"):
+            continue
+        number, _, rest = path.name[:-4].partition("_")
+        out.append(Migration(int(number), rest.replace("_", " "), path.read_text("utf-8")))
+    versions = [m.version for m in out]
+    if versions != list(range(1, len(out) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {versions}")
+    return tuple(out)
+
+
+# Ordered migrations: govwatch/migrations/NNNN_name.sql. Append new files; never
+# edit one that has shipped.
+MIGRATIONS: tuple[Migration, ...] = _load_migrations()
+
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+POST_COLUMNS = tuple(TABLES["posts"])
+ACCOUNT_COLUMNS = tuple(TABLES["accounts"])

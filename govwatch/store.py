@@ -1,0 +1,132 @@
+"""The DuckDB store: one file, opened for writing by one process or read-only by many.
+
+Every write goes through :meth:`Store.transaction`, so an interrupted import or
+analysis leaves the store as it was before it started.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from .errors import StoreError
+from .schema import MIGRATIONS, SCHEMA_VERSION
+
+# No network at run time: never let DuckDB fetch an extension.
+_CONFIG = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+
+class Store:
+    """A govwatch DuckDB file.
+
+    ``Store(path)`` opens for writing, creating the file and applying pending
+    migrations; ``Store(path, read_only=True)`` requires an existing, current store.
+    """
+
+    def __init__(self, path: str | Path, read_only: bool = False):
+        self.path = Path(path)
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise StoreError(
+                f"no store at {self.path}: run 'govwatch ingest' (or 'govwatch demo') first"
+            )
+        try:
+            self.conn = duckdb.connect(str(self.path), read_only=read_only, config=dict(_CONFIG))
+        except duckdb.IOException as exc:  # locked by another writer, unreadable, ...
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        # Times are stored and returned in UTC, whatever the machine's zone.
+        self.conn.execute("SET TimeZone = 'UTC'")
+        if read_only:
+            version = self.schema_version()
+            if version != SCHEMA_VERSION:
+                raise StoreError(
+                    f"store {self.path} is at schema version {version}, this govwatch needs "
+                    f"{SCHEMA_VERSION}: open it once for writing (e.g. 'govwatch analyze') to migrate"
+                )
+        else:
+            self.migrate()
+
+    # -- lifecycle -------------------------------------------------------
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing: commit on success, roll back on any exception."""
+        self.conn.execute("BEGIN TRANSACTION")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- schema ----------------------------------------------------------
+    def schema_version(self) -> int:
+        exists = self.conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+        ).fetchone()[0]
+        if not exists:
+            return 0
+        return self.conn.execute(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations"
+        ).fetchone()[0]
+
+    def migrate(self) -> list[int]:
+        """Apply pending migrations, each in its own transaction. Returns the versions applied."""
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            "version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP WITH TIME ZONE)"
+        )
+        current = self.schema_version()
+        applied = []
+        for m in MIGRATIONS:
+            if m.version <= current:
+                continue
+            with self.transaction() as con:
+                for stmt in m.statements():
+                    con.execute(stmt)
+                con.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    [m.version, m.name, datetime.now(UTC)],
+                )
+                if m.version == 1:
+                    # Key for pseudonymising citizen authors in exports and on the
+                    # dashboard. It stays in the store and never goes into an export.
+                    con.execute(
+                        "INSERT INTO meta VALUES ('pseudonym_key', ?)", [secrets.token_hex(32)]
+                    )
+            applied.append(m.version)
+        return applied
+
+    # -- small helpers ---------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def count(self, table: str) -> int:
+        return self.conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+
+    def next_id(self, table: str, column: str) -> int:
+        return self.conn.execute(
+            f'SELECT coalesce(max("{column}"), 0) + 1 FROM "{table}"'
+        ).fetchone()[0]
+
+
+def open_store(path: str | Path, read_only: bool = False) -> Store:
+    return Store(path, read_only=read_only)

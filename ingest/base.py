@@ -1,0 +1,96 @@
+"""What every reader is: a name, a platform, a cheap sniff, and a streaming read.
+
+A reader turns one export file into :class:`govwatch.records.Batch` objects.
+It never touches the store and knows nothing of metrics. Rows it cannot use
+become :class:`govwatch.records.Reject` records with a locator and a reason;
+a problem with the whole file raises :class:`govwatch.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import io
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from govwatch.records import Batch
+
+# Bytes read by sniff(); enough for a header line or the opening of a JSON file.
+SNIFF_BYTES = 64 * 1024
+# A post's text longer than this is rejected as implausible (platforms cap far lower).
+MAX_TEXT_CHARS = 100_000
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Settings a user gives on the command line that change how rows are read."""
+
+    assume_tz: str | None = None  # IANA zone for timestamps written without an offset
+    mapping: dict[str, str] = field(default_factory=dict)  # foreign header -> canonical
+    chunk_rows: int = 50_000
+
+    def describe(self) -> dict:
+        return {"assume_tz": self.assume_tz, "mapping": dict(sorted(self.mapping.items()))}
+
+
+class Reader(ABC):
+    """Base class of every reader (built-in or third-party).
+
+    Subclasses set ``name`` (the ``--format`` value), ``platform`` (or None when
+    the rows say it), ``description`` and ``kind`` ("posts" or "accounts").
+    """
+
+    name: str = ""
+    platform: str | None = None
+    description: str = ""
+    kind: str = "posts"
+
+    @abstractmethod
+    def sniff(self, path: Path, head: bytes) -> bool:
+        """True if ``path`` looks like this reader's format. ``head`` is its first bytes."""
+
+    @abstractmethod
+    def read(
+        self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
+    ) -> Iterator[Batch]:
+        """Yield batches. ``progress(n)`` is called with bytes consumed so far."""
+
+
+class _CountingRaw(io.RawIOBase):
+    """A binary file that reports how many bytes have been read from it."""
+
+    def __init__(self, raw, callback: Callable[[int], None] | None):
+        self._raw = raw
+        self._cb = callback
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = self._raw.readinto(b)
+        if n:
+            self.count += n
+            if self._cb:
+                self._cb(self.count)
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def open_text(path: Path, progress: Callable[[int], None] | None = None) -> io.TextIOWrapper:
+    """Open a UTF-8 text file for csv/json reading, reporting bytes read.
+
+    A byte-order mark is dropped; invalid UTF-8 bytes are kept as surrogate
+    escapes so that the reader can reject just the rows holding them.
+    """
+    raw = _CountingRaw(open(path, "rb", buffering=0), progress)
+    buffered = io.BufferedReader(raw, buffer_size=1 << 20)
+    return io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+def has_bad_utf8(s: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in s)

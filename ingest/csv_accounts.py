@@ -1,0 +1,95 @@
+"""Reader for the accounts CSV (DESIGN: "accounts CSV").
+
+Columns: platform, author, institution, country, level, timezone
+[, office_hours, display_name]. Every listed account is official; everyone
+else in the data is the public.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path
+from zoneinfo import available_timezones
+
+import pandas as pd
+
+from govwatch.officehours import OfficeHoursError, parse_office_hours
+from govwatch.records import READER_ACCOUNT_COLUMNS, Batch
+from govwatch.schema import LEVELS
+
+from .base import ReadOptions, Reader
+from .registry import register
+from .tabular import RowChecker, iter_chunks, sniff_header
+
+REQUIRED = ("platform", "author", "institution", "country", "level", "timezone")
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _office_hours_problem(value) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    try:
+        parse_office_hours(value)
+    except OfficeHoursError as exc:
+        return f"office_hours: {exc}"
+    return ""
+
+
+@register
+class AccountsCSVReader(Reader):
+    name = "accounts-csv"
+    platform = None
+    description = "official accounts CSV (platform, author, institution, country, level, timezone)"
+    kind = "accounts"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return set(REQUIRED) <= sniff_header(head)
+
+    def read(
+        self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
+    ) -> Iterator[Batch]:
+        for chunk in iter_chunks(path, REQUIRED, options.mapping, options.chunk_rows, progress):
+            df = chunk.frame
+            for col in ("office_hours", "display_name"):
+                if col not in df:
+                    df[col] = pd.Series(pd.NA, index=df.index, dtype="string")
+            check = RowChecker(chunk)
+            for col in ("platform", "author", "institution"):
+                check.fail(df[col].isna(), f"{col} is empty")
+            country = df["country"].str.upper()
+            check.fail(
+                ~country.str.fullmatch(r"[A-Z]{2}", na=False),
+                "country must be an ISO 3166 alpha-2 code such as IN or ID",
+            )
+            level = df["level"].str.lower()
+            check.fail(~level.isin(LEVELS), "level must be one of " + ", ".join(LEVELS))
+            check.fail(
+                ~df["timezone"].isin(_zones()),
+                "timezone must be an IANA zone such as Asia/Kolkata",
+            )
+            oh = df["office_hours"].map(_office_hours_problem).astype(str)
+            check.fail(oh != "", oh)
+            ok = ~check.bad
+            out = pd.DataFrame(
+                {
+                    "platform": df["platform"][ok].str.lower(),
+                    "author": df["author"][ok].str.lstrip("@"),
+                    "display_name": df["display_name"][ok],
+                    "official": True,
+                    "institution": df["institution"][ok],
+                    "country": country[ok],
+                    "level": level[ok],
+                    "timezone": df["timezone"][ok],
+                    "office_hours": df["office_hours"][ok],
+                }
+            )
+            yield Batch(
+                accounts=out[list(READER_ACCOUNT_COLUMNS)].reset_index(drop=True),
+                rejects=check.all_rejects("author"),
+                rows_read=chunk.rows_read,
+            )

@@ -1,0 +1,105 @@
+"""Reader for the posts CSV anyone can write by hand (DESIGN: "posts CSV").
+
+Required columns: platform, post_id, author, created_at (ISO 8601 with an
+offset or Z), text. Optional: in_reply_to_post_id, in_reply_to_author,
+conversation_id, lang, url, like_count, share_count, reply_count, kind.
+Other columns are ignored; a mapping file renames foreign headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from govwatch.records import READER_POST_COLUMNS, Batch
+from govwatch.schema import POST_KINDS
+
+from .base import MAX_TEXT_CHARS, ReadOptions, Reader
+from .registry import register
+from .tabular import MENTION_RE, RowChecker, iter_chunks, parse_counts, parse_times, sniff_header
+
+REQUIRED = ("platform", "post_id", "author", "created_at", "text")
+OPTIONAL = (
+    "in_reply_to_post_id",
+    "in_reply_to_author",
+    "conversation_id",
+    "lang",
+    "url",
+    "like_count",
+    "share_count",
+    "reply_count",
+    "kind",
+)
+COUNTS = ("like_count", "share_count", "reply_count")
+
+
+@register
+class PostsCSVReader(Reader):
+    name = "csv"
+    platform = None  # each row names its platform
+    description = "posts CSV (platform, post_id, author, created_at, text, ...)"
+    kind = "posts"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return set(REQUIRED) <= sniff_header(head)
+
+    def read(
+        self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
+    ) -> Iterator[Batch]:
+        for chunk in iter_chunks(path, REQUIRED, options.mapping, options.chunk_rows, progress):
+            yield self._batch(chunk, options)
+
+    def _batch(self, chunk, options: ReadOptions) -> Batch:
+        df = chunk.frame
+        for col in OPTIONAL:
+            if col not in df:
+                df[col] = pd.Series(pd.NA, index=df.index, dtype="string")
+        check = RowChecker(chunk)
+        for col in ("platform", "post_id", "author"):
+            check.fail(df[col].isna(), f"{col} is empty")
+        created, reasons = parse_times(df["created_at"], options.assume_tz, "created_at")
+        check.fail(reasons != "", reasons)
+        text = df["text"].fillna("")
+        check.fail(
+            text.str.len() > MAX_TEXT_CHARS,
+            f"text longer than {MAX_TEXT_CHARS:,} characters",
+        )
+        counts = {}
+        for col in COUNTS:
+            counts[col], reasons = parse_counts(df[col], col)
+            check.fail(reasons != "", reasons)
+        kind = df["kind"].str.lower()
+        check.fail(
+            kind.notna() & ~kind.isin(POST_KINDS),
+            "kind must be one of " + ", ".join(POST_KINDS),
+        )
+        ok = ~check.bad
+        out = pd.DataFrame(index=df.index[ok])
+        out["platform"] = df["platform"][ok].str.lower()
+        out["post_id"] = df["post_id"][ok]
+        out["author"] = df["author"][ok].str.lstrip("@")
+        out["author_id"] = pd.Series(pd.NA, index=out.index, dtype="string")
+        out["created_at"] = created[ok]
+        out["created_at_derived"] = False
+        out["text"] = text[ok]
+        out["lang"] = df["lang"][ok].str.lower()
+        reply_to = df["in_reply_to_post_id"][ok]
+        out["kind"] = kind[ok].fillna("post").where(
+            kind[ok].notna() | reply_to.isna(), "reply"
+        )
+        out["in_reply_to_post_id"] = reply_to
+        out["in_reply_to_author"] = df["in_reply_to_author"][ok].str.lstrip("@")
+        out["conversation_id"] = df["conversation_id"][ok]
+        out["mentions"] = text[ok].str.findall(MENTION_RE)
+        out["url"] = df["url"][ok]
+        for col in COUNTS:
+            out[col] = counts[col][ok]
+        out["deleted_at"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us, UTC]")
+        out["raw"] = pd.Series(pd.NA, index=out.index, dtype="string")
+        return Batch(
+            posts=out[list(READER_POST_COLUMNS)].reset_index(drop=True),
+            rejects=check.all_rejects("post_id"),
+            rows_read=chunk.rows_read,
+        )

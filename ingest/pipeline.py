@@ -1,0 +1,317 @@
+"""Import files into the store: one transaction per file, idempotent, never losing a row.
+
+- A file already imported with the same content, format and options is skipped.
+- Posts merge on (platform, post_id): a re-import changes nothing, an overlapping
+  export fills in what the store lacked; nothing is ever deleted.
+- Bad rows go to the ``rejects`` table with file, locator and reason; a file that
+  cannot be read at all is recorded as a failed import with one reject naming why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+from govwatch import __version__
+from govwatch.errors import InputError
+from govwatch.records import READER_ACCOUNT_COLUMNS, READER_POST_COLUMNS, Batch, Reject
+from govwatch.store import Store
+
+from . import registry
+from .base import ReadOptions, Reader
+
+
+class Progress(Protocol):
+    def start_file(self, name: str, total_bytes: int) -> None: ...
+    def advance(self, done_bytes: int) -> None: ...
+    def end_file(self) -> None: ...
+
+
+class _NoProgress:
+    def start_file(self, name: str, total_bytes: int) -> None:
+        pass
+
+    def advance(self, done_bytes: int) -> None:
+        pass
+
+    def end_file(self) -> None:
+        pass
+
+
+@dataclass
+class FileResult:
+    file: str
+    format: str
+    import_id: int | None = None
+    rows_read: int = 0
+    posts_added: int = 0
+    posts_merged: int = 0
+    accounts_added: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    skipped_as: int | None = None  # import_id of the identical earlier import
+    failed: str | None = None  # why the whole file could not be read
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejects)
+
+
+@dataclass
+class ImportSummary:
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    def reasons(self) -> Counter:
+        c: Counter = Counter()
+        for f in self.files:
+            for r in f.rejects:
+                c[_reason_family(r.reason)] += 1
+        return c
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(f, attr) for f in self.files)
+
+
+def _reason_family(reason: str) -> str:
+    """Group reasons for the summary line: cut the quoted value out."""
+    if "'" in reason:
+        head, _, rest = reason.partition("'")
+        _, _, tail = rest.partition("'")
+        return (head + "…" + tail).strip()
+    return reason
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named directly, and every file under a named folder (sorted)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(
+                sorted(q for q in p.rglob("*") if q.is_file() and not q.name.startswith("."))
+            )
+        else:
+            out.append(p)
+    return out
+
+
+def import_paths(
+    store: Store,
+    paths: Iterable[str | Path],
+    fmt: str = "auto",
+    options: ReadOptions | None = None,
+    progress: Progress | None = None,
+    kind: str | None = None,
+) -> ImportSummary:
+    """Import each file in its own transaction; one bad file never stops the others."""
+    options = options or ReadOptions()
+    progress = progress or _NoProgress()
+    summary = ImportSummary()
+    for path in expand_paths(paths):
+        summary.files.append(import_file(store, path, fmt, options, progress, kind))
+    return summary
+
+
+def import_file(
+    store: Store,
+    path: Path,
+    fmt: str = "auto",
+    options: ReadOptions | None = None,
+    progress: Progress | None = None,
+    kind: str | None = None,
+) -> FileResult:
+    options = options or ReadOptions()
+    progress = progress or _NoProgress()
+    result = FileResult(file=str(path), format=fmt)
+    try:
+        reader = registry.sniff(path, kind) if fmt == "auto" else registry.get(fmt)
+        result.format = reader.name
+        if not path.is_file():
+            raise InputError(path, "no such file")
+        digest = sha256_file(path)
+    except InputError as exc:
+        result.failed = exc.reason
+        _record_failure(store, path, result, None, exc)
+        return result
+    opts_json = json.dumps(options.describe(), sort_keys=True)
+    previous = store.conn.execute(
+        "SELECT max(import_id) FROM imports WHERE sha256 = ? AND format = ? AND options = ? "
+        "AND status = 'complete'",
+        [digest, reader.name, opts_json],
+    ).fetchone()[0]
+    if previous is not None:
+        result.skipped_as = previous
+        return result
+
+    progress.start_file(path.name, path.stat().st_size)
+    try:
+        with store.transaction() as con:
+            import_id = store.next_id("imports", "import_id")
+            result.import_id = import_id
+            con.execute(
+                "INSERT INTO imports (import_id, file, sha256, format, options, started_at, "
+                "tool_version, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')",
+                [import_id, str(path), digest, reader.name, opts_json, _now(), __version__],
+            )
+            for batch in reader.read(path, options, progress.advance):
+                _write_batch(con, batch, str(path), import_id, result)
+            _write_rejects(con, import_id, str(path), result.rejects)
+            con.execute(
+                "UPDATE imports SET finished_at = ?, rows_read = ?, posts_added = ?, "
+                "posts_merged = ?, accounts_added = ?, rejected = ?, status = 'complete' "
+                "WHERE import_id = ?",
+                [
+                    _now(),
+                    result.rows_read,
+                    result.posts_added,
+                    result.posts_merged,
+                    result.accounts_added,
+                    result.rejected,
+                    import_id,
+                ],
+            )
+    except InputError as exc:
+        result.failed = exc.reason
+        result.posts_added = result.posts_merged = result.accounts_added = 0
+        _record_failure(store, path, result, reader, exc, digest)
+    finally:
+        progress.end_file()
+    return result
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _record_failure(store, path, result, reader: Reader | None, exc: InputError, digest=None):
+    """A file that could not be read is kept on record (imports + one reject)."""
+    reject = Reject(exc.locator or "file", exc.reason)
+    result.rejects = [reject]
+    with store.transaction() as con:
+        import_id = store.next_id("imports", "import_id")
+        result.import_id = import_id
+        con.execute(
+            "INSERT INTO imports (import_id, file, sha256, format, started_at, finished_at, "
+            "rows_read, posts_added, posts_merged, accounts_added, rejected, tool_version, status) "
+            "VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 1, ?, 'failed')",
+            [import_id, str(path), digest, reader.name if reader else None, _now(), _now(),
+             __version__],
+        )
+        _write_rejects(con, import_id, str(path), [reject])
+
+
+def _write_rejects(con, import_id: int, file: str, rejects: list[Reject]) -> None:
+    if not rejects:
+        return
+    frame = pd.DataFrame(
+        {
+            "import_id": import_id,
+            "file": file,
+            "locator": [r.locator for r in rejects],
+            "reason": [r.reason for r in rejects],
+            "excerpt": [r.excerpt for r in rejects],
+        }
+    )
+    con.register("_rejects_batch", frame)
+    try:
+        con.execute("INSERT INTO rejects SELECT * FROM _rejects_batch")
+    finally:
+        con.unregister("_rejects_batch")
+
+
+# Merge rule for a post already stored: keep what the store has, fill what it lacks.
+_POST_MERGE = ",\n  ".join(
+    f'"{c}" = coalesce(posts."{c}", excluded."{c}")'
+    for c in READER_POST_COLUMNS
+    if c not in ("platform", "post_id", "created_at", "created_at_derived", "mentions")
+)
+
+
+def _write_batch(con, batch: Batch, file: str, import_id: int, result: FileResult) -> None:
+    result.rows_read += batch.rows_read
+    result.rejects.extend(batch.rejects)
+    if batch.posts is not None and len(batch.posts):
+        staged = batch.posts.copy()
+        staged["source_file"] = file
+        staged["import_id"] = import_id
+        con.register("_posts_batch", staged)
+        try:
+            distinct, existing = con.execute(
+                "SELECT count(*), count(p.post_id) FROM "
+                "(SELECT DISTINCT platform, post_id FROM _posts_batch) s "
+                "LEFT JOIN posts p USING (platform, post_id)"
+            ).fetchone()
+            cols = ", ".join(f'"{c}"' for c in (*READER_POST_COLUMNS, "source_file", "import_id"))
+            # A time read from the export beats one derived from an id; a post seen
+            # in several snapshots keeps the first file that brought it.
+            con.execute(
+                f"""
+                INSERT INTO posts ({cols})
+                SELECT {cols} FROM _posts_batch
+                QUALIFY row_number() OVER (PARTITION BY platform, post_id
+                                           ORDER BY created_at_derived) = 1
+                ON CONFLICT (platform, post_id) DO UPDATE SET
+                  created_at = CASE WHEN posts.created_at_derived AND NOT excluded.created_at_derived
+                                    THEN excluded.created_at ELSE posts.created_at END,
+                  created_at_derived = posts.created_at_derived AND excluded.created_at_derived,
+                  mentions = CASE WHEN len(coalesce(posts.mentions, [])) = 0
+                                  THEN excluded.mentions ELSE posts.mentions END,
+                  {_POST_MERGE}
+                """
+            )
+        finally:
+            con.unregister("_posts_batch")
+        result.posts_added += distinct - existing
+        result.posts_merged += len(staged) - (distinct - existing)
+    if batch.accounts is not None and len(batch.accounts):
+        staged = batch.accounts.copy()
+        staged["source_file"] = file
+        staged["import_id"] = import_id
+        con.register("_accounts_batch", staged)
+        try:
+            distinct, existing = con.execute(
+                "SELECT count(*), count(a.author) FROM "
+                "(SELECT DISTINCT platform, author FROM _accounts_batch) s "
+                "LEFT JOIN accounts a USING (platform, author)"
+            ).fetchone()
+            cols = ", ".join(
+                f'"{c}"' for c in (*READER_ACCOUNT_COLUMNS, "source_file", "import_id")
+            )
+            updates = ",\n".join(
+                f'"{c}" = coalesce(excluded."{c}", accounts."{c}")'
+                for c in READER_ACCOUNT_COLUMNS
+                if c not in ("platform", "author", "official")
+            )
+            # A later accounts file updates what it states; official status is never
+            # taken away by a file that merely mentions the account.
+            con.execute(
+                f"""
+                INSERT INTO accounts ({cols})
+                SELECT {cols} FROM _accounts_batch
+                QUALIFY row_number() OVER (PARTITION BY platform, author ORDER BY official DESC) = 1
+                ON CONFLICT (platform, author) DO UPDATE SET
+                  official = accounts.official OR excluded.official,
+                  {updates}
+                """
+            )
+        finally:
+            con.unregister("_accounts_batch")
+        result.accounts_added += distinct - existing

@@ -1,0 +1,81 @@
+"""The reader registry: the one way readers become known, built-in or not.
+
+Built-in readers register through :func:`register` exactly as a third-party
+package would; third-party packages can also expose readers under the entry-point
+group ``govwatch.readers`` (each entry point names a Reader subclass).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from govwatch.errors import InputError, UsageError
+
+from .base import SNIFF_BYTES, Reader
+
+ENTRY_POINT_GROUP = "govwatch.readers"
+
+# Modules holding the shipped readers; each calls register() at import.
+BUILTIN_MODULES = ("ingest.csv_posts", "ingest.csv_accounts")
+
+_READERS: dict[str, Reader] = {}
+_loaded = False
+
+
+def register(cls: type[Reader]) -> type[Reader]:
+    """Class decorator: make a Reader available under its ``name``."""
+    if not cls.name:
+        raise ValueError(f"{cls.__name__} has no name")
+    existing = _READERS.get(cls.name)
+    if existing is not None and type(existing) is not cls:
+        raise ValueError(f"two readers are named {cls.name!r}")
+    _READERS[cls.name] = cls()
+    return cls
+
+
+def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for mod in BUILTIN_MODULES:
+        import_module(mod)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        register(ep.load())
+
+
+def readers() -> dict[str, Reader]:
+    _load()
+    return dict(_READERS)
+
+
+def get(name: str) -> Reader:
+    all_ = readers()
+    if name not in all_:
+        raise UsageError(f"unknown format {name!r}; known formats: {', '.join(sorted(all_))}")
+    return all_[name]
+
+
+def sniff(path: Path, kind: str | None = None) -> Reader:
+    """The reader for ``path``, chosen by each reader's cheap sniff()."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
+    if not head.strip():
+        raise InputError(path, "the file is empty")
+    matches = [
+        r for r in readers().values() if (kind is None or r.kind == kind) and r.sniff(path, head)
+    ]
+    if not matches:
+        raise InputError(
+            path,
+            "format not recognised; name it with --format (see 'govwatch formats')",
+        )
+    if len(matches) > 1:
+        names = ", ".join(r.name for r in matches)
+        raise InputError(path, f"format is ambiguous ({names}); name it with --format")
+    return matches[0]

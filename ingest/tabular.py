@@ -1,0 +1,223 @@
+"""Shared machinery for hand-writable CSV files: chunked reading with line numbers,
+header mapping, and vectorised validation helpers that turn bad cells into rejects."""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from govwatch.errors import InputError
+from govwatch.records import Reject, excerpt
+
+from .base import has_bad_utf8, open_text
+
+# Let the row validator, not the csv module, decide what is too long.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+_OFFSET_RE = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
+
+
+@dataclass
+class Chunk:
+    """Rows of a CSV file as text columns, with the line each row starts on."""
+
+    frame: pd.DataFrame  # canonical column names, all text
+    lines: pd.Series  # first line of each row (1-based, header is line 1)
+    rejects: list[Reject]
+    rows_read: int
+
+
+def read_header(path: Path, mapping: dict[str, str], head: bytes | None = None) -> list[str]:
+    """The canonical column names of a CSV file's header (after the mapping)."""
+    with open_text(path) as f:
+        try:
+            header = next(csv.reader(f))
+        except StopIteration:
+            raise InputError(path, "the file is empty", "line 1") from None
+        except csv.Error as exc:
+            raise InputError(path, f"unreadable header: {exc}", "line 1") from None
+    return [mapping.get(h.strip(), h.strip()).lower() for h in header]
+
+
+def sniff_header(head: bytes) -> set[str]:
+    """Column names on the first line of ``head`` (lower-cased), or an empty set."""
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = text.splitlines()[0] if text else ""
+    try:
+        row = next(csv.reader([first]))
+    except (StopIteration, csv.Error):
+        return set()
+    return {c.strip().lower() for c in row}
+
+
+def iter_chunks(
+    path: Path,
+    required: tuple[str, ...],
+    mapping: dict[str, str],
+    chunk_rows: int,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Chunk]:
+    """Read ``path`` in chunks of text columns keyed by canonical name.
+
+    Rows with the wrong number of fields or invalid UTF-8 become rejects here;
+    cell-level checks are left to the caller.
+    """
+    with open_text(path, progress) as f:
+        reader = csv.reader(f, strict=False)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise InputError(path, "the file is empty", "line 1") from None
+        except csv.Error as exc:
+            raise InputError(path, f"unreadable header: {exc}", "line 1") from None
+        names = [mapping.get(h.strip(), h.strip()).lower() for h in header]
+        missing = [c for c in required if c not in names]
+        if missing:
+            raise InputError(
+                path,
+                f"missing required column(s): {', '.join(missing)}; "
+                f"the header has: {', '.join(n for n in names if n) or '(nothing)'}",
+                "line 1",
+            )
+        dupes = {n for n in names if n and names.count(n) > 1}
+        if dupes:
+            raise InputError(path, f"duplicate column(s): {', '.join(sorted(dupes))}", "line 1")
+        width = len(names)
+        keep = [(i, n) for i, n in enumerate(names) if n]
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        rejects: list[Reject] = []
+        read = 0
+        last_line = reader.line_num
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                read += 1
+                rejects.append(Reject(f"line {last_line + 1}", f"malformed CSV: {exc}"))
+                last_line = reader.line_num
+                continue
+            start, last_line = last_line + 1, reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # blank line
+            read += 1
+            if len(row) != width:
+                rejects.append(
+                    Reject(
+                        f"line {start}",
+                        f"expected {width} fields as in the header, found {len(row)}",
+                        excerpt(",".join(row)),
+                    )
+                )
+            elif has_bad_utf8("".join(row)):
+                rejects.append(
+                    Reject(f"line {start}", "invalid UTF-8", excerpt(",".join(row).encode(
+                        "utf-8", "surrogateescape").decode("utf-8", "replace")))
+                )
+            else:
+                rows.append(row)
+                lines.append(start)
+            if len(rows) >= chunk_rows:
+                yield _chunk(rows, lines, keep, rejects, read)
+                rows, lines, rejects, read = [], [], [], 0
+        if rows or rejects or read:
+            yield _chunk(rows, lines, keep, rejects, read)
+
+
+def _chunk(rows, lines, keep, rejects, read) -> Chunk:
+    cols = list(zip(*rows)) if rows else [() for _ in range(max(i for i, _ in keep) + 1)]
+    frame = pd.DataFrame(
+        {name: pd.Series(cols[i], dtype="string") for i, name in keep}, index=range(len(rows))
+    )
+    for name in frame.columns:
+        frame[name] = frame[name].str.strip()
+        frame.loc[frame[name] == "", name] = pd.NA
+    return Chunk(frame, pd.Series(lines, dtype="int64"), list(rejects), read)
+
+
+class RowChecker:
+    """Collects per-row problems found by vectorised checks on a chunk."""
+
+    def __init__(self, chunk: Chunk):
+        self.chunk = chunk
+        self.bad = pd.Series(False, index=chunk.frame.index)
+        self.reasons = pd.Series("", index=chunk.frame.index, dtype="object")
+
+    def fail(self, mask: pd.Series, reason: str | pd.Series) -> None:
+        mask = mask.fillna(False).astype(bool) & ~self.bad
+        if not mask.any():
+            return
+        if isinstance(reason, pd.Series):
+            self.reasons[mask] = reason[mask].astype(str)
+        else:
+            self.reasons[mask] = reason
+        self.bad |= mask
+
+    def rejects(self, excerpt_col: str | None = None) -> list[Reject]:
+        out = []
+        frame = self.chunk.frame
+        for idx in self.bad[self.bad].index:
+            ex = ""
+            if excerpt_col and excerpt_col in frame:
+                v = frame.at[idx, excerpt_col]
+                ex = excerpt(None if pd.isna(v) else v)
+            out.append(Reject(f"line {int(self.chunk.lines[idx])}", self.reasons[idx], ex))
+        return out
+
+    def all_rejects(self, excerpt_col: str | None = None) -> list[Reject]:
+        """Rejects of the chunk (from reading and from checks), in line order."""
+        both = self.chunk.rejects + self.rejects(excerpt_col)
+        return sorted(both, key=lambda r: int(r.locator.split()[-1]))
+
+    def good(self) -> pd.DataFrame:
+        return self.chunk.frame[~self.bad]
+
+
+def parse_times(values: pd.Series, assume_tz: str | None, column: str):
+    """Parse ISO 8601 text to UTC. Returns (times, reason-per-row-or-empty)."""
+    present = values.notna()
+    has_offset = values.str.contains(_OFFSET_RE, regex=True, na=False)
+    reasons = pd.Series("", index=values.index, dtype="object")
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
+    aware = present & has_offset
+    if aware.any():
+        parsed = pd.to_datetime(values[aware], utc=True, format="ISO8601", errors="coerce")
+        out[aware] = parsed.astype("datetime64[us, UTC]")
+    naive = present & ~has_offset
+    if naive.any():
+        local = pd.to_datetime(values[naive], format="ISO8601", errors="coerce")
+        readable = local.notna()
+        if assume_tz is None:
+            reasons[naive & readable.reindex(values.index, fill_value=False)] = (
+                f"{column} has no UTC offset; add one (e.g. Z or +05:30) or pass --assume-tz ZONE"
+            )
+        else:
+            localized = local.dt.tz_localize(assume_tz, ambiguous="NaT", nonexistent="NaT")
+            out[naive] = localized.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+    unparsed = present & out.isna() & (reasons == "")
+    reasons[unparsed] = (
+        f"{column} '" + values[unparsed].astype(str).str.slice(0, 40) + "' is not an ISO 8601 time"
+        + (f" (or does not exist in {assume_tz})" if assume_tz else "")
+    )
+    reasons[~present] = f"{column} is empty"
+    return out, reasons
+
+
+def parse_counts(values: pd.Series, column: str):
+    """Non-negative whole numbers or empty. Returns (Int64 series, reasons)."""
+    nums = pd.to_numeric(values, errors="coerce")
+    bad = values.notna() & (nums.isna() | (nums < 0) | (nums % 1 != 0))
+    reasons = pd.Series("", index=values.index, dtype="object")
+    reasons[bad] = f"{column} '" + values[bad].astype(str).str.slice(0, 20) + "' is not a whole number >= 0"
+    return nums.where(~bad).astype("Int64"), reasons
+
+
+MENTION_RE = r"(?<![\w@])@([A-Za-z0-9_]{1,50})"
