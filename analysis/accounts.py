@@ -11,11 +11,42 @@ import numpy as np
 import pandas as pd
 
 from govwatch.config import DEFAULT_WINDOW_HOURS
-from govwatch.schema import TABLES
 
+from .registry import Metric, MetricContext, register_metric
 from .survival import kaplan_meier
 
 POPULATIONS = ("needs_response", "all")
+
+
+ACCOUNT_METRICS_COLUMNS = {
+    "platform": "VARCHAR",
+    "official_author": "VARCHAR",
+    "population": "VARCHAR",
+    "messages": "BIGINT",
+    "answered": "BIGINT",
+    "observed_window": "BIGINT",
+    "answered_window": "BIGINT",
+    "answered_rate_7d": "DOUBLE",
+    "km_median_hours": "DOUBLE",
+    "km_median_ci_low": "DOUBLE",
+    "km_median_ci_high": "DOUBLE",
+    "km_median_reached": "BOOLEAN",
+    "max_followup_hours": "DOUBLE",
+    "naive_median_hours": "DOUBLE",
+    "unanswered_1h": "DOUBLE",
+    "unanswered_24h": "DOUBLE",
+    "unanswered_72h": "DOUBLE",
+    "unanswered_7d": "DOUBLE",
+}
+KM_CURVES_COLUMNS = {
+    "platform": "VARCHAR",
+    "official_author": "VARCHAR",
+    "population": "VARCHAR",
+    "hours": "DOUBLE",
+    "survival": "DOUBLE",
+    "ci_low": "DOUBLE",
+    "ci_high": "DOUBLE",
+}
 
 
 def durations(responses: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -65,8 +96,8 @@ def account_metrics(
     responses: pd.DataFrame, window_hours: float = DEFAULT_WINDOW_HOURS
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows for ``account_metrics`` and ``km_curves`` from the ``responses`` table."""
-    metric_cols = list(TABLES["account_metrics"])
-    curve_cols = list(TABLES["km_curves"])
+    metric_cols = list(ACCOUNT_METRICS_COLUMNS)
+    curve_cols = list(KM_CURVES_COLUMNS)
     rows, curves = [], []
     for population in POPULATIONS:
         subset = responses if population == "all" else responses[
@@ -82,3 +113,19 @@ def account_metrics(
     curve_df = pd.concat(curves, ignore_index=True)[curve_cols] if curves else pd.DataFrame(
         columns=curve_cols)
     return metrics, curve_df
+
+
+@register_metric
+class AccountResponsiveness(Metric):
+    name = "account_responsiveness"
+    description = (
+        "Per official account and population: messages, rate answered within the window, "
+        "Kaplan-Meier median latency with 95% CI, share unanswered at 1 h/24 h/72 h/7 d, "
+        "and the KM curve."
+    )
+    tables = {"account_metrics": ACCOUNT_METRICS_COLUMNS, "km_curves": KM_CURVES_COLUMNS}
+
+    def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
+        window = getattr(ctx.settings, "window_hours", DEFAULT_WINDOW_HOURS)
+        metrics, curves = account_metrics(ctx.responses(), window)
+        return {"account_metrics": metrics, "km_curves": curves}

@@ -11,7 +11,7 @@ from govwatch.config import DEFAULT_WINDOW_HOURS
 from govwatch.errors import UsageError
 from govwatch.store import Store
 
-from .accounts import account_metrics
+from .registry import MetricContext, conform, metrics
 from .replies import build_responses, observation_end
 from .tagging import tag_new_posts
 
@@ -55,11 +55,16 @@ def run_analysis(store: Store, settings: AnalysisSettings | None = None, progres
         obs_end = observation_end(con, settings.observed_until)
         say("linking messages and responses")
         n = build_responses(con, obs_end)
-        say("computing account metrics")
-        responses = con.execute("SELECT * FROM responses").df()
-        metrics, curves = account_metrics(responses, settings.window_hours)
-        _replace(con, "account_metrics", metrics)
-        _replace(con, "km_curves", curves)
+        ctx = MetricContext(con, obs_end, settings)
+        for metric in metrics():
+            say(f"computing {metric.name}")
+            frames = metric.compute(ctx)
+            for table, columns in metric.tables.items():
+                _replace(con, table, conform(frames[table], columns, f"{metric.name}.{table}"))
+        responses = ctx.responses()
+        summary = con.execute(
+            "SELECT count(DISTINCT official_author) FROM account_metrics"
+        ).fetchone()[0]
         run_id = store.next_id("analysis_runs", "run_id")
         con.execute(
             "INSERT INTO analysis_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -67,6 +72,5 @@ def run_analysis(store: Store, settings: AnalysisSettings | None = None, progres
              json.dumps(asdict(settings), default=str, sort_keys=True),
              DEFINITION_VERSION, __version__],
         )
-    answered = int((~responses["censored"]).sum()) if n else 0
-    return AnalysisResult(run_id, obs_end, tagged, n, answered,
-                          metrics["official_author"].nunique() if len(metrics) else 0)
+    answered = int((~responses["censored"].astype(bool)).sum()) if n else 0
+    return AnalysisResult(run_id, obs_end, tagged, n, answered, summary)

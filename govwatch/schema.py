@@ -1,6 +1,8 @@
 """The canonical schema, defined once, and the ordered migrations that build it.
 
-``TABLES`` is the schema every stage relies on (column name -> DuckDB type).
+``TABLES`` is the canonical schema (column name -> DuckDB type): input rows,
+imports, tags and the ``responses`` table every metric starts from. Derived
+metric tables are declared by their metric class (analysis/registry.py).
 ``MIGRATIONS`` are the named, ordered steps that bring a store to it; each
 applied step is recorded in ``schema_migrations``. ``tests/test_store.py``
 checks that a freshly migrated store has exactly ``TABLES``.
@@ -148,37 +150,6 @@ TABLES: dict[str, dict[str, str]] = {
         "sentiment": "DOUBLE",
         "lang": "VARCHAR",
     },
-    # Derived: one row per (official account, population).
-    "account_metrics": {
-        "platform": "VARCHAR",
-        "official_author": "VARCHAR",
-        "population": "VARCHAR",
-        "messages": "BIGINT",
-        "answered": "BIGINT",
-        "observed_window": "BIGINT",
-        "answered_window": "BIGINT",
-        "answered_rate_7d": "DOUBLE",
-        "km_median_hours": "DOUBLE",
-        "km_median_ci_low": "DOUBLE",
-        "km_median_ci_high": "DOUBLE",
-        "km_median_reached": "BOOLEAN",
-        "max_followup_hours": "DOUBLE",
-        "naive_median_hours": "DOUBLE",
-        "unanswered_1h": "DOUBLE",
-        "unanswered_24h": "DOUBLE",
-        "unanswered_72h": "DOUBLE",
-        "unanswered_7d": "DOUBLE",
-    },
-    # Derived: the Kaplan-Meier step function per (account, population), for charts.
-    "km_curves": {
-        "platform": "VARCHAR",
-        "official_author": "VARCHAR",
-        "population": "VARCHAR",
-        "hours": "DOUBLE",
-        "survival": "DOUBLE",
-        "ci_low": "DOUBLE",
-        "ci_high": "DOUBLE",
-    },
 }
 
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -193,7 +164,6 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "analysis_runs": ("run_id",),
 }
 
-DERIVED_TABLES = ("responses", "account_metrics", "km_curves")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,111 @@
+"""The metric registry: every metric family, shipped or third-party, registers here.
+
+A metric family declares the derived tables it writes (name -> column -> DuckDB
+type); a migration creates those tables; ``tests/test_metrics_registry.py`` checks
+the store and the declarations agree, that each metric is deterministic and that
+it returns empty frames on an empty store.
+
+Data flow: ``analysis.pipeline.run_analysis`` builds the ``responses`` table,
+then calls each registered metric's ``compute`` in registration order (after its
+``requires``) and replaces the metric's tables with what it returns, all in one
+transaction.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import import_module
+from importlib.metadata import entry_points
+
+import duckdb
+import pandas as pd
+
+ENTRY_POINT_GROUP = "govwatch.metrics"
+BUILTIN_MODULES = ("analysis.accounts",)
+
+
+@dataclass
+class MetricContext:
+    """What a metric may read: the store connection (inside the analysis
+    transaction), the observation end, and the analysis settings."""
+
+    con: duckdb.DuckDBPyConnection
+    obs_end: datetime | None
+    settings: object  # analysis.pipeline.AnalysisSettings
+    cache: dict = field(default_factory=dict)  # shared between metrics of one run
+
+    def responses(self) -> pd.DataFrame:
+        if "responses" not in self.cache:
+            self.cache["responses"] = self.con.execute(
+                "SELECT * FROM responses ORDER BY platform, official_author, message_id"
+            ).df()
+        return self.cache["responses"]
+
+
+class Metric(ABC):
+    """A family of metrics written to one or more derived tables."""
+
+    name: str = ""
+    description: str = ""
+    tables: dict[str, dict[str, str]] = {}
+    requires: tuple[str, ...] = ()
+
+    @abstractmethod
+    def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
+        """Return one frame per declared table, with exactly the declared columns."""
+
+
+_METRICS: dict[str, Metric] = {}
+_loaded = False
+
+
+def register_metric(cls: type[Metric]) -> type[Metric]:
+    if not cls.name or not cls.tables:
+        raise ValueError(f"{cls.__name__} must set name and tables")
+    _METRICS[cls.name] = cls()
+    return cls
+
+
+def metrics() -> list[Metric]:
+    """Registered metrics in dependency order."""
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for mod in BUILTIN_MODULES:
+            import_module(mod)
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            register_metric(ep.load())
+    ordered: list[Metric] = []
+    seen: set[str] = set()
+
+    def visit(m: Metric, stack: tuple[str, ...] = ()) -> None:
+        if m.name in seen:
+            return
+        if m.name in stack:
+            raise ValueError(f"metric dependency cycle: {' -> '.join(stack + (m.name,))}")
+        for dep in m.requires:
+            visit(_METRICS[dep], stack + (m.name,))
+        seen.add(m.name)
+        ordered.append(m)
+
+    for m in list(_METRICS.values()):
+        visit(m)
+    return ordered
+
+
+def declared_tables() -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for m in metrics():
+        out.update(m.tables)
+    return out
+
+
+def conform(frame: pd.DataFrame, columns: dict[str, str], where: str) -> pd.DataFrame:
+    """Check a metric's frame has exactly its declared columns, in order."""
+    if list(frame.columns) != list(columns):
+        raise ValueError(
+            f"{where}: columns {list(frame.columns)} differ from the declared {list(columns)}"
+        )
+    return frame

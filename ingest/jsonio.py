@@ -1,0 +1,84 @@
+"""Shared helpers for JSON-based exports: JSON Lines streaming with line numbers,
+whole-document loading with a clear error position, JSON-path locators, safe
+archive members, and time helpers (epoch seconds, X snowflake ids)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from govwatch.errors import InputError
+from govwatch.records import Reject, excerpt
+
+from .base import has_bad_utf8, open_text
+
+# X/Twitter snowflake ids encode their creation time (ids after 2010-11-04).
+TWITTER_EPOCH_MS = 1288834974657
+FIRST_SNOWFLAKE = 29_700_859_247_000_000  # roughly the first snowflake id
+
+
+def jpath(*parts: str | int) -> str:
+    """Build a JSON path locator: jpath(3, 'tweet', 'id_str') -> '$[3].tweet.id_str'."""
+    out = "$"
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out
+
+
+def iter_json_lines(
+    path: Path, progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, object | Reject]]:
+    """Yield (line number, parsed value) for each non-blank line, or a Reject for a bad one."""
+    with open_text(path, progress) as f:
+        for lineno, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            if has_bad_utf8(line):
+                yield lineno, Reject(f"line {lineno}", "invalid UTF-8", excerpt(line.encode(
+                    "utf-8", "surrogateescape").decode("utf-8", "replace")))
+                continue
+            try:
+                yield lineno, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield lineno, Reject(
+                    f"line {lineno}", f"invalid JSON: {exc.msg} at column {exc.colno}",
+                    excerpt(line),
+                )
+
+
+def load_json_text(path: Path, text: str, locator_prefix: str = "") -> object:
+    """Parse a whole JSON document; raise InputError with line and column on failure."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            path,
+            f"invalid JSON ({exc.msg}); the file may be truncated or not JSON",
+            f"{locator_prefix}line {exc.lineno}, column {exc.colno}",
+        ) from None
+
+
+def read_text_strict(path: Path) -> str:
+    """The whole file as UTF-8 text (BOM dropped); InputError naming the byte offset if invalid."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"invalid UTF-8 at byte {exc.start}") from None
+
+
+def from_epoch(seconds: float | int | str) -> datetime:
+    return datetime.fromtimestamp(float(seconds), tz=UTC)
+
+
+def snowflake_time(post_id: str | int) -> datetime | None:
+    """Creation time encoded in an X/Twitter id, or None for pre-snowflake ids."""
+    try:
+        n = int(post_id)
+    except (TypeError, ValueError):
+        return None
+    if n < FIRST_SNOWFLAKE:
+        return None
+    return datetime.fromtimestamp(((n >> 22) + TWITTER_EPOCH_MS) / 1000, tz=UTC)
