@@ -29,6 +29,7 @@ class ReadOptions:
     assume_tz: str | None = None  # IANA zone for timestamps written without an offset
     mapping: dict[str, str] = field(default_factory=dict)  # foreign header -> canonical
     chunk_rows: int = 50_000
+    strict: bool = False  # stop at the first rejected row, storing nothing of that file
 
     def describe(self) -> dict:
         return {"assume_tz": self.assume_tz, "mapping": dict(sorted(self.mapping.items()))}

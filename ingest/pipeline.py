@@ -126,7 +126,10 @@ def import_paths(
     progress = progress or _NoProgress()
     summary = ImportSummary()
     for path in expand_paths(paths):
-        summary.files.append(import_file(store, path, fmt, options, progress, kind))
+        result = import_file(store, path, fmt, options, progress, kind)
+        summary.files.append(result)
+        if options.strict and result.failed:
+            break
     return summary
 
 
@@ -172,6 +175,10 @@ def import_file(
                 [import_id, str(path), digest, reader.name, opts_json, _now(), __version__],
             )
             for batch in reader.read(path, options, progress.advance):
+                if options.strict and batch.rejects:
+                    first = batch.rejects[0]
+                    raise InputError(path, f"{first.reason} (--strict: nothing of this file "
+                                     "was stored)", first.locator)
                 _write_batch(con, batch, str(path), import_id, result)
             _write_rejects(con, import_id, str(path), result.rejects)
             con.execute(

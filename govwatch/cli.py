@@ -1,0 +1,413 @@
+"""The `govwatch` command line. The only place that prints errors and picks exit codes.
+
+Exit status: 0 all good; 1 failure; 2 usage error; 3 finished with rejected rows.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from . import __version__
+from .config import DB_ENV, db_path
+from .errors import GovwatchError, InputError, StoreError, UsageError
+
+EXIT_REJECTS = 3
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+def _handle_errors(fn):
+    """Turn the library's typed errors into messages and exit codes."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UsageError as exc:
+            raise click.UsageError(str(exc)) from exc
+        except (InputError, StoreError, GovwatchError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+db_option = click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help=f"DuckDB store file (default: ${DB_ENV} or ./govwatch.duckdb).",
+)
+
+
+def _parse_ts(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 time", param_hint=name) from None
+    if ts.tzinfo is None:
+        raise click.BadParameter(f"{value!r} has no UTC offset (add Z or +HH:MM)", param_hint=name)
+    return ts
+
+
+class _RichImportProgress:
+    """Byte-based progress bar per file, on stderr."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar: Progress | None = None
+        self.task = None
+
+    def start_file(self, name: str, total_bytes: int) -> None:
+        if not self.enabled:
+            return
+        self.bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+        )
+        self.bar.start()
+        self.task = self.bar.add_task(name, total=total_bytes or None)
+
+    def advance(self, done_bytes: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done_bytes)
+
+    def end_file(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="govwatch")
+def cli() -> None:
+    """Measure whether governments listen on social media.
+
+    Load exports of official accounts and of the public (ingest), tag posts and
+    compute responsiveness metrics (analyze), then look at them (dashboard) or
+    take them away (export).
+    """
+
+
+# ---------------------------------------------------------------- ingest
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True), required=False)
+@click.option(
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
+    help="Reader to use for PATHS; 'auto' sniffs each file (see 'govwatch formats').",
+)
+@click.option(
+    "--accounts",
+    "accounts_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Accounts CSV naming the official accounts (platform, author, institution, country, "
+    "level, timezone[, office_hours, display_name]).",
+)
+@click.option(
+    "--assume-tz",
+    metavar="ZONE",
+    help="IANA zone for timestamps written without a UTC offset (otherwise such rows are rejected).",
+)
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="CSV or YAML file renaming foreign column headers to govwatch's (their_name -> our_name).",
+)
+@click.option("--strict", is_flag=True, help="Stop at the first rejected row; store nothing of that file.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@db_option
+@_handle_errors
+def ingest(paths, fmt, accounts_file, assume_tz, mapping_file, strict, quiet, db):
+    """Import export files (and an accounts CSV) into the store.
+
+    Each file is imported in one transaction: importing the same file again
+    changes nothing, overlapping exports merge, and bad rows are reported with
+    their file, line and reason while every valid row is kept. Exit status 3
+    means some rows were rejected (listed, and kept in the 'rejects' table).
+    """
+    from ingest.base import ReadOptions
+    from ingest.pipeline import import_paths
+
+    from .store import Store
+
+    if not paths and not accounts_file:
+        raise click.UsageError("give at least one PATH or --accounts FILE")
+    if assume_tz:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(assume_tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise click.BadParameter(f"unknown time zone {assume_tz!r}", param_hint="--assume-tz")
+    options = ReadOptions(
+        assume_tz=assume_tz,
+        mapping=_load_mapping(mapping_file) if mapping_file else {},
+        strict=strict,
+    )
+    progress = _RichImportProgress(enabled=not quiet and err.is_terminal)
+    path = db_path(db)
+    with Store(path) as store:
+        results = []
+        if accounts_file:
+            fmt_accounts = "accounts-csv"
+            results += import_paths(
+                store, [accounts_file], fmt_accounts, options, progress, kind="accounts"
+            ).files
+        if paths:
+            results += import_paths(store, paths, fmt, options, progress).files
+    _report_import(results, path)
+    if strict and any(r.failed for r in results):
+        sys.exit(1)
+    if any(r.rejected for r in results):
+        sys.exit(EXIT_REJECTS)
+
+
+def _load_mapping(path: str) -> dict[str, str]:
+    """Header renames from a two-column CSV (from,to) or a YAML/JSON mapping."""
+    p = Path(path)
+    text = p.read_text("utf-8-sig")
+    if p.suffix.lower() in (".yaml", ".yml", ".json"):
+        import yaml
+
+        data = yaml.safe_load(text) or {}
+        data = data.get("columns", data) if isinstance(data, dict) else data
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise InputError(path, "a mapping must map their column names to govwatch's names")
+        return {str(k): v for k, v in data.items()}
+    import csv
+
+    rows = list(csv.reader(text.splitlines()))
+    mapping = {}
+    for i, row in enumerate(rows, start=1):
+        if i == 1 and [c.strip().lower() for c in row[:2]] == ["from", "to"]:
+            continue
+        if len(row) != 2:
+            raise InputError(path, "expected two columns: their_name,our_name", f"line {i}")
+        mapping[row[0].strip()] = row[1].strip()
+    return mapping
+
+
+def _report_import(results, path: Path) -> None:
+    from ingest.pipeline import ImportSummary
+
+    summary = ImportSummary(files=results)
+    imported = [r for r in results if not r.skipped_as and not r.failed]
+    for r in results:
+        if r.skipped_as:
+            err.print(f"{r.file}: already imported (import {r.skipped_as}), nothing changed")
+    posts = summary.total("posts_added")
+    merged = summary.total("posts_merged")
+    accounts = summary.total("accounts_added")
+    line = f"Imported {posts:,} new posts"
+    if merged:
+        line += f" ({merged:,} already stored, merged)"
+    if accounts:
+        line += f" and {accounts:,} accounts"
+    line += f" from {len(imported):,} file{'s' if len(imported) != 1 else ''} into {path}"
+    if summary.rejected:
+        reasons = ", ".join(f"{n:,} {why}" for why, n in summary.reasons().most_common())
+        line += f"; rejected {summary.rejected:,}: {reasons}"
+    out.print(line + ".")
+    shown = 0
+    for r in results:
+        for rej in r.rejects:
+            if shown == 20:
+                err.print("… more in the store's 'rejects' table (govwatch rejects).")
+                return
+            err.print(f"  {r.file}: {rej.locator}: {rej.reason}")
+            shown += 1
+
+
+# ---------------------------------------------------------------- formats
+@cli.command()
+def formats() -> None:
+    """List the readers govwatch knows (the values of --format)."""
+    from ingest.registry import readers
+
+    for name, reader in sorted(readers().items()):
+        out.print(f"{name:<22} {reader.platform or '(per row)':<10} {reader.description}")
+
+
+# ---------------------------------------------------------------- rejects
+@cli.command()
+@click.option("--limit", default=50, show_default=True, help="Rows to show.")
+@db_option
+@_handle_errors
+def rejects(limit, db) -> None:
+    """Show rows that imports rejected, with file, line and reason."""
+    from .store import Store
+
+    with Store(db_path(db), read_only=True) as store:
+        rows = store.conn.execute(
+            "SELECT import_id, file, locator, reason FROM rejects ORDER BY import_id, file, "
+            "try_cast(regexp_extract(locator, '\\d+') AS BIGINT) LIMIT ?",
+            [limit],
+        ).fetchall()
+    for import_id, file, locator, reason in rows:
+        out.print(f"[{import_id}] {file}: {locator}: {reason}")
+    if not rows:
+        out.print("No rejected rows.")
+
+
+# ---------------------------------------------------------------- analyze
+@cli.command()
+@click.option(
+    "--events",
+    "events_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Events CSV or YAML (event_id, name, onset, keywords, critical[, country]).",
+)
+@click.option(
+    "--observed-until",
+    metavar="TS",
+    help="Observation end (ISO 8601 with offset). Default: the latest post in the store.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@db_option
+@_handle_errors
+def analyze(events_file, observed_until, quiet, db):
+    """Tag posts and compute responsiveness metrics into the store.
+
+    Only new posts are tagged; derived tables are rebuilt in one transaction,
+    so the store is unchanged if anything fails.
+    """
+    from analysis.pipeline import AnalysisSettings, run_analysis
+
+    from .store import Store
+
+    settings = AnalysisSettings(observed_until=_parse_ts(observed_until, "--observed-until"))
+    say = _status_printer(quiet)
+    with Store(db_path(db)) as store:
+        if events_file:
+            _load_events(store, events_file)
+        result = run_analysis(store, settings, progress=say)
+    end = result.observation_end.isoformat() if result.observation_end else "-"
+    out.print(
+        f"Analysed {result.messages:,} inbound messages to {result.accounts:,} official accounts "
+        f"({result.answered:,} answered); tagged {result.tagged:,} new posts; "
+        f"observation end {end}."
+    )
+
+
+def _load_events(store, events_file) -> None:
+    from ingest.events import load_events
+
+    n, rejects = load_events(store, events_file)
+    out.print(f"Loaded {n:,} events from {events_file}.")
+    for r in rejects:
+        err.print(f"  {events_file}: {r.locator}: {r.reason}")
+
+
+def _status_printer(quiet: bool):
+    last = {"stage": None}
+
+    def say(stage: str, done: int | None = None, total: int | None = None) -> None:
+        if quiet:
+            return
+        if done is not None and total:
+            err.print(f"  {stage}: {done:,}/{total:,}")
+        elif stage != last["stage"]:
+            err.print(f"• {stage}")
+        last["stage"] = stage
+
+    return say
+
+
+# ---------------------------------------------------------------- export
+@cli.command()
+@click.option(
+    "--what",
+    type=click.Choice(["responses", "events", "accounts", "posts", "activity"]),
+    required=True,
+    help="Which table to export.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet", "dta"]),
+    default="csv",
+    show_default=True,
+)
+@click.option("--out", "out_path", type=click.Path(), required=True, help="Output file.")
+@click.option(
+    "--identify-public",
+    is_flag=True,
+    help="Write citizens' handles in clear instead of keyed pseudonyms (personal data: only "
+    "when you have a basis to process it).",
+)
+@db_option
+@_handle_errors
+def export(what, fmt, out_path, identify_public, db):
+    """Export a table with its codebook and manifest beside it."""
+    from .export import export as run_export
+
+    result = run_export(db_path(db), what, fmt, Path(out_path), pseudonymise=not identify_public)
+    out.print(f"Wrote {result.rows:,} rows to {result.path} (+ {result.codebook.name}, "
+              f"{result.manifest.name}).")
+
+
+# ---------------------------------------------------------------- dashboard
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@db_option
+@_handle_errors
+def dashboard(host, port, db):
+    """Serve the dashboard (reads the store read-only)."""
+    from dashboard.serve import serve
+
+    serve(db_path(db), host=host, port=port)
+
+
+# ---------------------------------------------------------------- demo
+@cli.command()
+@click.option("--db", "db", type=click.Path(dir_okay=False), default="govwatch-demo.duckdb",
+              show_default=True, help="Store to (re)create for the demo.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Build the demo store and stop.")
+@_handle_errors
+def demo(db, host, port, no_serve):
+    """Sample data -> fresh store -> analyze -> dashboard.
+
+    The sample data is synthetic (fictional countries, ministries and people),
+    shipped in sample_data/small.
+    """
+    from .demo import build_demo
+
+    say = _status_printer(False)
+    path = Path(db)
+    summary = build_demo(path, progress=say)
+    out.print(summary)
+    if no_serve:
+        return
+    out.print(f"Dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
+    from dashboard.serve import serve
+
+    serve(path, host=host, port=port)
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="govwatch")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""The embedded default: synthetic sample data -> fresh store -> analysis."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from .store import Store
+
+
+def sample_dir() -> Path:
+    return Path(str(files("sample_data") / "small"))
+
+
+def build_demo(path: Path, progress=None) -> str:
+    """(Re)create ``path`` from the shipped synthetic sample and analyse it."""
+    from analysis.pipeline import run_analysis
+    from ingest.events import load_events
+    from ingest.pipeline import import_paths
+
+    say = progress or (lambda *a, **k: None)
+    src = sample_dir()
+    for suffix in ("", ".wal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    with Store(path) as store:
+        say("importing synthetic sample data")
+        accounts = import_paths(store, [src / "accounts.csv"], "accounts-csv", kind="accounts")
+        posts = import_paths(store, [src / "posts.csv"], "csv")
+        problems = accounts.rejected + posts.rejected
+        if problems:  # the shipped sample must be clean
+            raise RuntimeError(f"the shipped sample data has {problems} rejected rows")
+        say("loading events")
+        load_events(store, src / "events.csv")
+        result = run_analysis(store, progress=say)
+    return (
+        f"Demo store {path}: {posts.total('posts_added'):,} synthetic posts, "
+        f"{accounts.total('accounts_added'):,} official accounts, "
+        f"{result.messages:,} inbound messages ({result.answered:,} answered)."
+    )

@@ -1,0 +1,60 @@
+"""Build small stores from hand-written rows in the DESIGN.md CSV formats."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+POST_HEADER = [
+    "platform", "post_id", "author", "created_at", "text",
+    "in_reply_to_post_id", "in_reply_to_author", "conversation_id",
+]
+ACCOUNT_HEADER = [
+    "platform", "author", "institution", "country", "level", "timezone", "office_hours",
+    "display_name",
+]
+
+
+def write_csv(path: Path, header: list[str], rows: list[dict | list]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        for r in rows:
+            w.writerow([r.get(h, "") for h in header] if isinstance(r, dict) else r)
+    return path
+
+
+def post(post_id, author, created_at, text="", reply_to="", reply_author="", conv="",
+         platform="x"):
+    return {
+        "platform": platform, "post_id": post_id, "author": author, "created_at": created_at,
+        "text": text, "in_reply_to_post_id": reply_to, "in_reply_to_author": reply_author,
+        "conversation_id": conv,
+    }
+
+
+def account(author, platform="x", country="XA", level="national", timezone="UTC",
+            office_hours="", institution=None):
+    return {
+        "platform": platform, "author": author, "institution": institution or f"Ministry {author}",
+        "country": country, "level": level, "timezone": timezone, "office_hours": office_hours,
+        "display_name": author,
+    }
+
+
+def build_store(tmp_path: Path, posts: list[dict], accounts: list[dict], observed_until=None,
+                name="store.duckdb"):
+    """Ingest and analyse through the real pipeline; returns the open Store."""
+    from analysis.pipeline import AnalysisSettings, run_analysis
+    from govwatch.store import Store
+    from ingest.pipeline import import_paths
+
+    pcsv = write_csv(tmp_path / "posts.csv", POST_HEADER, posts)
+    acsv = write_csv(tmp_path / "accounts.csv", ACCOUNT_HEADER, accounts)
+    store = Store(tmp_path / name)
+    summary = import_paths(store, [acsv], kind="accounts")
+    assert summary.rejected == 0, [r.rejects for r in summary.files]
+    summary = import_paths(store, [pcsv])
+    assert summary.rejected == 0, [r.rejects for r in summary.files]
+    run_analysis(store, AnalysisSettings(observed_until=observed_until))
+    return store

@@ -1,0 +1,72 @@
+"""The store: schema and migrations agree, transactions, read-only access."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from analysis.registry import declared_tables
+from govwatch.errors import StoreError
+from govwatch.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
+from govwatch.store import Store
+
+
+def _columns(con) -> dict[str, dict[str, str]]:
+    rows = con.execute(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+    ).fetchall()
+    out: dict[str, dict[str, str]] = {}
+    for table, col, typ in rows:
+        out.setdefault(table, {})[col] = typ
+    return out
+
+
+def test_migrated_store_matches_declared_schema(tmp_path):
+    with Store(tmp_path / "s.duckdb") as store:
+        expected = {**TABLES, **declared_tables()}
+        assert _columns(store.conn) == expected
+        versions = [r[0] for r in store.conn.execute(
+            "SELECT version FROM schema_migrations ORDER BY version").fetchall()]
+        assert versions == [m.version for m in MIGRATIONS]
+        assert store.schema_version() == SCHEMA_VERSION
+
+
+def test_reopening_applies_nothing_and_keeps_key(tmp_path):
+    path = tmp_path / "s.duckdb"
+    with Store(path) as store:
+        key = store.meta("pseudonym_key")
+    with Store(path) as store:
+        assert store.migrate() == []
+        assert store.meta("pseudonym_key") == key
+        assert len(key) == 64
+
+
+def test_read_only_store(tmp_path):
+    with pytest.raises(StoreError, match="no store at"):
+        Store(tmp_path / "missing.duckdb", read_only=True)
+    path = tmp_path / "s.duckdb"
+    Store(path).close()
+    with Store(path, read_only=True) as ro:
+        with pytest.raises(duckdb.Error):
+            ro.conn.execute("INSERT INTO meta VALUES ('x', 'y')")
+
+
+def test_transaction_rolls_back_on_error(tmp_path):
+    with Store(tmp_path / "s.duckdb") as store:
+        with pytest.raises(RuntimeError):
+            with store.transaction() as con:
+                con.execute("INSERT INTO meta VALUES ('x', 'y')")
+                raise RuntimeError("boom")
+        assert store.meta("x") is None
+
+
+def test_no_extension_downloads_and_utc(tmp_path):
+    with Store(tmp_path / "s.duckdb") as store:
+        settings = dict(store.conn.execute(
+            "SELECT name, value FROM duckdb_settings() WHERE name IN "
+            "('autoinstall_known_extensions', 'autoload_known_extensions', 'TimeZone')"
+        ).fetchall())
+        assert settings["autoinstall_known_extensions"] == "false"
+        assert settings["autoload_known_extensions"] == "false"
+        assert settings["TimeZone"] == "UTC"
