@@ -20,8 +20,8 @@ from .config import DB_ENV, db_path
 from .errors import GovwatchError, InputError, StoreError, UsageError
 
 EXIT_REJECTS = 3
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
 
 
 def _handle_errors(fn):
@@ -90,6 +90,35 @@ class _RichImportProgress:
         if self.bar is not None:
             self.bar.stop()
             self.bar = None
+
+
+class _PlainImportProgress:
+    """Progress for logs (stderr is not a terminal): one line per tenth of each file."""
+
+    def __init__(self):
+        self.name = ""
+        self.total = 0
+        self.next_tenth = 1
+
+    def start_file(self, name: str, total_bytes: int) -> None:
+        self.name, self.total, self.next_tenth = name, total_bytes, 1
+
+    def advance(self, done_bytes: int) -> None:
+        if not self.total:
+            return
+        tenth = done_bytes * 10 // self.total
+        if tenth >= self.next_tenth and tenth < 10:
+            click.echo(f"{self.name}: read {tenth * 10}% of {self.total:,} bytes", err=True)
+            self.next_tenth = tenth + 1
+
+    def end_file(self) -> None:
+        pass
+
+
+def _import_progress(quiet: bool):
+    if quiet:
+        return None
+    return _RichImportProgress(True) if err.is_terminal else _PlainImportProgress()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,7 +191,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping_file, strict, quiet, db
         mapping=_load_mapping(mapping_file) if mapping_file else {},
         strict=strict,
     )
-    progress = _RichImportProgress(enabled=not quiet and err.is_terminal)
+    progress = _import_progress(quiet)
     path = db_path(db)
     with Store(path) as store:
         results = []

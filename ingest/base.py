@@ -9,6 +9,7 @@ a problem with the whole file raises :class:`govwatch.errors.InputError`.
 from __future__ import annotations
 
 import io
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -93,5 +94,9 @@ def open_text(path: Path, progress: Callable[[int], None] | None = None) -> io.T
     return io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
+_SURROGATE_ESCAPE = re.compile("[\udc80-\udcff]")
+
+
 def has_bad_utf8(s: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in s)
+    """True if ``s`` holds bytes that were not valid UTF-8 (kept as surrogate escapes)."""
+    return _SURROGATE_ESCAPE.search(s) is not None
