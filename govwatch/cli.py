@@ -202,7 +202,19 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping_file, strict, quiet, db
             ).files
         if paths:
             results += import_paths(store, paths, fmt, options, progress).files
+        platforms = store.conn.execute(
+            "SELECT DISTINCT platform FROM posts WHERE import_id IN (SELECT unnest($ids))",
+            {"ids": [r.import_id for r in results if r.import_id is not None]},
+        ).fetchall()
+        from ingest.coverage import thread_coverage
+
+        coverage = thread_coverage(store.conn, [p for (p,) in platforms])
     _report_import(results, path)
+    for row in coverage.itertuples():
+        out.print(
+            f"Thread coverage on {row.platform}: {row.replies:,} replies; parent present "
+            f"{row.present:,}, derivable from the id {row.derivable:,}, missing {row.missing:,}."
+        )
     if strict and any(r.failed for r in results):
         sys.exit(1)
     if any(r.rejected for r in results):
@@ -251,6 +263,9 @@ def _report_import(results, path: Path) -> None:
     if accounts:
         line += f" and {accounts:,} accounts"
     line += f" from {len(imported):,} file{'s' if len(imported) != 1 else ''} into {path}"
+    deleted = summary.total("marked_deleted")
+    if deleted:
+        line += f"; {deleted:,} stored posts are missing from a newer full archive: marked deleted"
     if summary.rejected:
         reasons = ", ".join(f"{n:,} {why}" for why, n in summary.reasons().most_common())
         line += f"; rejected {summary.rejected:,}: {reasons}"

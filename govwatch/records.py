@@ -75,6 +75,10 @@ class Batch:
     accounts: pd.DataFrame | None = None
     rejects: list[Reject] = field(default_factory=list)
     rows_read: int = 0
+    # (platform, author) pairs this file holds in full (an account's own archive).
+    # A post of that author stored earlier, older than the newest post of the
+    # archive and missing from it, was deleted: the import sets its deleted_at.
+    full_archive_of: list[tuple[str, str]] = field(default_factory=list)
 
 
 def posts_frame(records: list[Post]) -> pd.DataFrame:

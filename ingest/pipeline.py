@@ -56,6 +56,7 @@ class FileResult:
     posts_merged: int = 0
     accounts_added: int = 0
     rejects: list[Reject] = field(default_factory=list)
+    marked_deleted: int = 0  # posts missing from a newer full archive of their account
     skipped_as: int | None = None  # import_id of the identical earlier import
     failed: str | None = None  # why the whole file could not be read
 
@@ -174,13 +175,21 @@ def import_file(
                 "tool_version, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')",
                 [import_id, str(path), digest, reader.name, opts_json, _now(), __version__],
             )
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _seen (platform VARCHAR, post_id VARCHAR, "
+                "author VARCHAR, created_at TIMESTAMPTZ)"
+            )
+            archives: set[tuple[str, str]] = set()
             for batch in reader.read(path, options, progress.advance):
+                archives.update(batch.full_archive_of)
                 if options.strict and batch.rejects:
                     first = batch.rejects[0]
                     raise InputError(path, f"{first.reason} (--strict: nothing of this file "
                                      "was stored)", first.locator)
                 _write_batch(con, batch, str(path), import_id, result)
             _write_rejects(con, import_id, str(path), result.rejects)
+            result.marked_deleted = _mark_deleted(con, archives)
+            con.execute("DROP TABLE _seen")
             con.execute(
                 "UPDATE imports SET finished_at = ?, rows_read = ?, posts_added = ?, "
                 "posts_merged = ?, accounts_added = ?, rejected = ?, status = 'complete' "
@@ -223,6 +232,29 @@ def _record_failure(store, path, result, reader: Reader | None, exc: InputError,
              __version__],
         )
         _write_rejects(con, import_id, str(path), [reject])
+
+
+def _mark_deleted(con, archives: set[tuple[str, str]]) -> int:
+    """Posts of an archived account that the archive should hold but does not.
+
+    Only posts older than the archive's newest post count (a newer post cannot be
+    missing from an older archive), only posts read from an export (not times
+    derived from ids), and deleted_at is set once, to the time of this import.
+    """
+    total = 0
+    for platform, author in sorted(archives):
+        total += con.execute(
+            """
+            UPDATE posts SET deleted_at = current_timestamp
+            WHERE platform = $platform AND lower(author) = lower($author)
+              AND deleted_at IS NULL AND NOT created_at_derived
+              AND created_at <= (SELECT max(created_at) FROM _seen
+                                 WHERE platform = $platform AND lower(author) = lower($author))
+              AND post_id NOT IN (SELECT post_id FROM _seen WHERE platform = $platform)
+            """,
+            {"platform": platform, "author": author},
+        ).fetchone()[0]
+    return total
 
 
 def _write_rejects(con, import_id: int, file: str, rejects: list[Reject]) -> None:
@@ -284,6 +316,11 @@ def _write_batch(con, batch: Batch, file: str, import_id: int, result: FileResul
                   {_POST_MERGE}
                 """
             )
+            if batch.full_archive_of:  # keys needed to find posts deleted since
+                con.execute(
+                    "INSERT INTO _seen SELECT platform, post_id, author, created_at "
+                    "FROM _posts_batch"
+                )
         finally:
             con.unregister("_posts_batch")
         result.posts_added += distinct - existing

@@ -1,0 +1,30 @@
+"""Thread coverage: of the replies in the store, how many have their parent
+present (read from an export), derivable (a stub whose time comes from the id),
+or missing (a dangling id). Reported after every ingest, per platform, because
+response latency can only be timed where the parent is present or derivable."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+_SQL = """
+SELECT r.platform,
+       count(*) AS replies,
+       count(*) FILTER (WHERE p.post_id IS NOT NULL AND NOT p.created_at_derived) AS present,
+       count(*) FILTER (WHERE p.post_id IS NOT NULL AND p.created_at_derived) AS derivable,
+       count(*) FILTER (WHERE p.post_id IS NULL) AS missing
+FROM posts r
+LEFT JOIN posts p ON p.platform = r.platform AND p.post_id = r.in_reply_to_post_id
+WHERE r.in_reply_to_post_id IS NOT NULL {where}
+GROUP BY r.platform
+ORDER BY r.platform
+"""
+
+
+def thread_coverage(con, platforms: list[str] | None = None) -> pd.DataFrame:
+    """One row per platform: replies, present, derivable, missing."""
+    if platforms is not None and not platforms:
+        return pd.DataFrame(columns=["platform", "replies", "present", "derivable", "missing"])
+    where = "AND r.platform IN (SELECT unnest($platforms))" if platforms else ""
+    params = {"platforms": list(platforms)} if platforms else {}
+    return con.execute(_SQL.format(where=where), params).df()
