@@ -6,7 +6,6 @@ Exit status: 0 all good; 1 failure; 2 usage error; 3 finished with rejected rows
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -156,15 +155,17 @@ def cli() -> None:
 )
 @click.option(
     "--mapping",
-    "mapping_file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="CSV or YAML file renaming foreign column headers to govwatch's (their_name -> our_name).",
+    "mapping",
+    metavar="FILE|NAME",
+    help="With --format mapped: a mapping YAML (or the name of a shipped one, e.g. twcs) saying "
+    "where each field of a foreign export is. With other formats: a CSV or YAML file renaming "
+    "foreign column headers to govwatch's (their_name -> our_name).",
 )
 @click.option("--strict", is_flag=True, help="Stop at the first rejected row; store nothing of that file.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @db_option
 @_handle_errors
-def ingest(paths, fmt, accounts_file, assume_tz, mapping_file, strict, quiet, db):
+def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, quiet, db):
     """Import export files (and an accounts CSV) into the store.
 
     Each file is imported in one transaction: importing the same file again
@@ -185,10 +186,15 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping_file, strict, quiet, db
         try:
             ZoneInfo(assume_tz)
         except (ZoneInfoNotFoundError, ValueError):
-            raise click.BadParameter(f"unknown time zone {assume_tz!r}", param_hint="--assume-tz")
+            raise click.BadParameter(
+                f"unknown time zone {assume_tz!r}", param_hint="--assume-tz"
+            ) from None
+    if fmt == "mapped" and not mapping:
+        raise click.UsageError("--format mapped needs --mapping FILE|NAME")
     options = ReadOptions(
         assume_tz=assume_tz,
-        mapping=_load_mapping(mapping_file) if mapping_file else {},
+        mapping=_load_mapping(mapping) if mapping and fmt != "mapped" else {},
+        mapping_file=mapping if fmt == "mapped" else None,
         strict=strict,
     )
     progress = _import_progress(quiet)
@@ -224,6 +230,8 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping_file, strict, quiet, db
 def _load_mapping(path: str) -> dict[str, str]:
     """Header renames from a two-column CSV (from,to) or a YAML/JSON mapping."""
     p = Path(path)
+    if not p.is_file():
+        raise click.BadParameter(f"no such file: {path}", param_hint="--mapping")
     text = p.read_text("utf-8-sig")
     if p.suffix.lower() in (".yaml", ".yml", ".json"):
         import yaml

@@ -29,11 +29,19 @@ class ReadOptions:
 
     assume_tz: str | None = None  # IANA zone for timestamps written without an offset
     mapping: dict[str, str] = field(default_factory=dict)  # foreign header -> canonical
+    mapping_file: str | None = None  # the "mapped" reader's mapping (a path or a shipped name)
     chunk_rows: int = 50_000
     strict: bool = False  # stop at the first rejected row, storing nothing of that file
 
     def describe(self) -> dict:
-        return {"assume_tz": self.assume_tz, "mapping": dict(sorted(self.mapping.items()))}
+        """What changes the rows read, for the "already imported" check and the manifest."""
+        out = {"assume_tz": self.assume_tz, "mapping": dict(sorted(self.mapping.items()))}
+        if self.mapping_file:
+            from .mappings import load_mapping
+
+            m = load_mapping(self.mapping_file)
+            out["mapping_file"] = {"path": str(m.path), "sha256": m.sha256}
+        return out
 
 
 class Reader(ABC):

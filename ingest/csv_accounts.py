@@ -18,7 +18,7 @@ from govwatch.officehours import OfficeHoursError, parse_office_hours
 from govwatch.records import READER_ACCOUNT_COLUMNS, Batch
 from govwatch.schema import LEVELS
 
-from .base import ReadOptions, Reader
+from .base import Reader, ReadOptions
 from .registry import register
 from .tabular import RowChecker, iter_chunks, sniff_header
 

@@ -16,7 +16,7 @@ import pandas as pd
 from govwatch.records import READER_POST_COLUMNS, Batch
 from govwatch.schema import POST_KINDS
 
-from .base import MAX_TEXT_CHARS, ReadOptions, Reader
+from .base import MAX_TEXT_CHARS, Reader, ReadOptions
 from .registry import register
 from .tabular import MENTION_RE, RowChecker, iter_chunks, parse_counts, parse_times, sniff_header
 

@@ -26,7 +26,7 @@ from govwatch.records import READER_ACCOUNT_COLUMNS, READER_POST_COLUMNS, Batch,
 from govwatch.store import Store
 
 from . import registry
-from .base import ReadOptions, Reader
+from .base import Reader, ReadOptions
 
 
 class Progress(Protocol):

@@ -18,7 +18,19 @@ from .base import SNIFF_BYTES, Reader
 ENTRY_POINT_GROUP = "govwatch.readers"
 
 # Modules holding the shipped readers; each calls register() at import.
-BUILTIN_MODULES = ("ingest.csv_posts", "ingest.csv_accounts")
+BUILTIN_MODULES = (
+    "ingest.csv_posts",
+    "ingest.csv_accounts",
+    "ingest.x_archive",
+    "ingest.twitter_json",
+    "ingest.facebook",
+    "ingest.crowdtangle",
+    "ingest.telegram",
+    "ingest.youtube",
+    "ingest.mastodon",
+    "ingest.bluesky",
+    "ingest.mapped",
+)
 
 _READERS: dict[str, Reader] = {}
 _loaded = False

@@ -4,7 +4,6 @@ header mapping, and vectorised validation helpers that turn bad cells into rejec
 from __future__ import annotations
 
 import csv
-import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -133,7 +132,7 @@ def iter_chunks(
 
 
 def _chunk(rows, lines, keep, rejects, read) -> Chunk:
-    cols = list(zip(*rows)) if rows else [() for _ in range(max(i for i, _ in keep) + 1)]
+    cols = list(zip(*rows, strict=True)) if rows else [() for _ in range(max(i for i, _ in keep) + 1)]
     frame = pd.DataFrame(
         {name: pd.Series(cols[i], dtype="string") for i, name in keep}, index=range(len(rows))
     )
