@@ -11,7 +11,6 @@ import duckdb
 import pytest
 
 from tests.builders import ACCOUNT_HEADER, POST_HEADER, account, post, write_csv
-
 from tests.test_ingest_csv import BROKEN
 
 

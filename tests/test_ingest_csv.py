@@ -114,7 +114,7 @@ def test_invalid_utf8_rejects_only_that_row(tmp_path):
     p = tmp_path / "latin1.csv"
     p.write_bytes(
         HEADER.encode()
-        + "x,1,a,2026-01-01T00:00:00Z,fine,,,\n".encode()
+        + b"x,1,a,2026-01-01T00:00:00Z,fine,,,\n"
         + b"x,2,a,2026-01-01T00:00:00Z,caf\xe9,,,\n"
         + "x,3,a,2026-01-01T00:00:00Z,कृपया मदद करें,,,\n".encode()
     )
