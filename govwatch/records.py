@@ -82,14 +82,22 @@ class Batch:
 
 
 def posts_frame(records: list[Post]) -> pd.DataFrame:
-    """Canonical posts frame from records (column order of the posts table)."""
+    """Canonical posts frame from records (column order of the posts table).
+
+    Built column by column: no per-record dict copies, typed columns (UTC
+    microsecond times, nullable integer counts) whatever the records hold.
+    """
     if not records:
         return empty_posts()
-    df = pd.DataFrame([asdict(r) for r in records])
-    df["mentions"] = df["mentions"].map(list)
-    df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
-    df["deleted_at"] = pd.to_datetime(df["deleted_at"], utc=True)
-    return df[list(READER_POST_COLUMNS)]
+    cols = {c: [getattr(r, c) for r in records] for c in READER_POST_COLUMNS}
+    cols["mentions"] = [list(m) for m in cols["mentions"]]
+    df = pd.DataFrame(cols)
+    for c in ("created_at", "deleted_at"):
+        df[c] = pd.to_datetime(df[c], utc=True).astype("datetime64[us, UTC]")
+    for c in ("like_count", "share_count", "reply_count"):
+        df[c] = df[c].astype("Int64")
+    df["created_at_derived"] = df["created_at_derived"].astype(bool)
+    return df
 
 
 def accounts_frame(records: list[Account]) -> pd.DataFrame:

@@ -60,6 +60,11 @@ class Reader(ABC):
     def sniff(self, path: Path, head: bytes) -> bool:
         """True if ``path`` looks like this reader's format. ``head`` is its first bytes."""
 
+    def input_files(self, path: Path) -> list[Path]:
+        """The files behind one input. Readers that take a whole folder (an account
+        archive) override this; the pipeline hashes them to recognise a re-import."""
+        return [path]
+
     @abstractmethod
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None

@@ -46,8 +46,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pandas as pd
-
 from govwatch.errors import InputError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
 
@@ -200,7 +198,7 @@ class FacebookDYIReader(Reader):
                     authors[made.author] = None
             accounts = [Account(PLATFORM, a, official=False, display_name=a) for a in authors]
             yield Batch(
-                posts=_with_int_counts(posts_frame(posts)),
+                posts=posts_frame(posts),
                 accounts=accounts_frame(accounts),
                 rejects=rejects,
                 rows_read=min(start + step, len(repaired)) - start,
@@ -233,12 +231,6 @@ def _comments(item: object) -> list[dict]:
         return []
     return [d["comment"] for d in item["data"]
             if isinstance(d, dict) and isinstance(d.get("comment"), dict)]
-
-
-def _with_int_counts(df: pd.DataFrame) -> pd.DataFrame:
-    for col in ("like_count", "share_count", "reply_count"):
-        df[col] = pd.array(df[col], dtype="Int64")
-    return df
 
 
 def _timestamp(value: object) -> int | None:

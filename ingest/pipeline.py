@@ -101,11 +101,21 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def sha256_files(root: Path, files: list[Path]) -> str:
+    """One digest for a folder read as a whole: its files' relative names and bytes."""
+    h = hashlib.sha256()
+    for f in sorted(files):
+        h.update(str(f.relative_to(root)).encode() + b"\0" + sha256_file(f).encode())
+    return h.hexdigest()
+
+
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files named directly, and every file under a named folder (sorted)."""
     out: list[Path] = []
     for p in map(Path, paths):
-        if p.is_dir():
+        if p.is_dir() and registry.folder_reader(p) is not None:
+            out.append(p)  # a folder that one reader reads as a whole (an X archive)
+        elif p.is_dir():
             out.extend(
                 sorted(q for q in p.rglob("*") if q.is_file() and not q.name.startswith("."))
             )
@@ -148,9 +158,10 @@ def import_file(
     try:
         reader = registry.sniff(path, kind) if fmt == "auto" else registry.get(fmt)
         result.format = reader.name
-        if not path.is_file():
+        files = reader.input_files(path) if path.is_dir() else [path]
+        if not files or not all(f.is_file() for f in files):
             raise InputError(path, "no such file")
-        digest = sha256_file(path)
+        digest = sha256_file(path) if files == [path] else sha256_files(path, files)
     except InputError as exc:
         result.failed = exc.reason
         _record_failure(store, path, result, None, exc)
@@ -165,7 +176,7 @@ def import_file(
         result.skipped_as = previous
         return result
 
-    progress.start_file(path.name, path.stat().st_size)
+    progress.start_file(path.name, sum(f.stat().st_size for f in files))
     try:
         with store.transaction() as con:
             import_id = store.next_id("imports", "import_id")
@@ -276,9 +287,13 @@ def _write_rejects(con, import_id: int, file: str, rejects: list[Reject]) -> Non
         con.unregister("_rejects_batch")
 
 
-# Merge rule for a post already stored: keep what the store has, fill what it lacks.
+# Merge rule for a post already stored: keep what the store has, fill what it lacks;
+# but a stub (a parent known only from a reply, its time derived from its id) gives
+# way to the post itself when an export brings it.
+_STUB_REPLACED = "posts.created_at_derived AND NOT excluded.created_at_derived"
 _POST_MERGE = ",\n  ".join(
-    f'"{c}" = coalesce(posts."{c}", excluded."{c}")'
+    f'"{c}" = CASE WHEN {_STUB_REPLACED} THEN coalesce(excluded."{c}", posts."{c}") '
+    f'ELSE coalesce(posts."{c}", excluded."{c}") END'
     for c in READER_POST_COLUMNS
     if c not in ("platform", "post_id", "created_at", "created_at_derived", "mentions")
 )
@@ -311,7 +326,7 @@ def _write_batch(con, batch: Batch, file: str, import_id: int, result: FileResul
                   created_at = CASE WHEN posts.created_at_derived AND NOT excluded.created_at_derived
                                     THEN excluded.created_at ELSE posts.created_at END,
                   created_at_derived = posts.created_at_derived AND excluded.created_at_derived,
-                  mentions = CASE WHEN len(coalesce(posts.mentions, [])) = 0
+                  mentions = CASE WHEN len(coalesce(posts.mentions, [])) = 0 OR ({_STUB_REPLACED})
                                   THEN excluded.mentions ELSE posts.mentions END,
                   {_POST_MERGE}
                 """
@@ -319,7 +334,7 @@ def _write_batch(con, batch: Batch, file: str, import_id: int, result: FileResul
             if batch.full_archive_of:  # keys needed to find posts deleted since
                 con.execute(
                     "INSERT INTO _seen SELECT platform, post_id, author, created_at "
-                    "FROM _posts_batch"
+                    "FROM _posts_batch WHERE NOT created_at_derived"  # a stub proves nothing
                 )
         finally:
             con.unregister("_posts_batch")

@@ -70,8 +70,21 @@ def get(name: str) -> Reader:
     return all_[name]
 
 
+def folder_reader(path: Path) -> Reader | None:
+    """The reader that reads folder ``path`` as one input, if any."""
+    for r in readers().values():
+        if type(r).input_files is not Reader.input_files and r.sniff(path, b""):
+            return r
+    return None
+
+
 def sniff(path: Path, kind: str | None = None) -> Reader:
     """The reader for ``path``, chosen by each reader's cheap sniff()."""
+    if path.is_dir():
+        found = folder_reader(path)
+        if found is None:
+            raise InputError(path, "a folder that no reader reads as one input")
+        return found
     try:
         with open(path, "rb") as f:
             head = f.read(SNIFF_BYTES)

@@ -1,0 +1,589 @@
+"""Readers for Twitter/X API JSON Lines: API v2 as written by twarc2, and legacy v1.1 tweets.
+
+``twitter-v2`` reads twarc2 output in either layout:
+
+- page layout (``twarc2 search``/``timeline``): each line is one API response
+  ``{"data": [...], "includes": {"users": [...], "tweets": [...]}, "meta": ..., "__twarc": ...}``;
+- flattened layout (``twarc2 flatten``): each line is one tweet with ``author``,
+  ``in_reply_to_user`` and ``referenced_tweets`` expanded in place.
+
+Both give the same rows. Tweets in ``includes.tweets`` (or expanded in
+``referenced_tweets``) are posts too: they are often the parents of the replies.
+Users become accounts (official stays False; the accounts CSV decides that).
+
+``twitter-v1`` reads the legacy v1.1 tweet object, one per line, as most academic
+datasets and stream captures hold it. Embedded ``retweeted_status`` and
+``quoted_status`` tweets are posts too. Stream control messages (``delete``,
+``limit``, ``scrub_geo``, ...) carry no post and are counted as read only.
+
+Field mapping (both): the native id is the post id; the author is the handle
+(``username``/``screen_name``), falling back to the numeric user id when the
+export does not name it; ``created_at`` becomes UTC; the text is the long form
+when present (v2 ``note_tweet.text``, v1.1 ``extended_tweet.full_text`` or
+``full_text``) with Twitter's HTML escapes ``&amp; &lt; &gt;`` undone; a retweet
+is kind ``repost``, a reply (a parent id) ``reply``, a quote ``quote``, else
+``post``; ``@mentions`` come from the entities; likes, retweets (share_count)
+and replies from the metrics. Twitter's codes that name no language (``und``,
+``zxx``, ``qme``, ``qht``, ...) become no language, and its old codes ``in`` and
+``iw`` become ``id`` and ``he``. The original JSON of each tweet is kept in ``raw``.
+
+Both readers stream line by line and hand over a batch every 20,000 posts, so
+memory stays bounded on multi-gigabyte files. Rows read are the tweet objects
+read (included and embedded ones too) plus the lines that held none. A line that cannot be used becomes
+a reject located as ``line N`` or ``line N: $.data[3].created_at``. The legacy
+tweet mapping is also what the X account archive reader (``ingest.x_archive``)
+uses, since the archive stores tweets in that shape.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+from govwatch.records import (
+    Account,
+    Batch,
+    Post,
+    Reject,
+    accounts_frame,
+    excerpt,
+    posts_frame,
+)
+
+from .base import MAX_TEXT_CHARS, Reader, ReadOptions
+from .jsonio import iter_json_lines
+from .registry import register
+
+PLATFORM = "x"
+BATCH_POSTS = 20_000
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
+_LEGACY_TIME_RE = re.compile(
+    r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2}) (\d{4})$"
+)
+_ISO_OFFSET_RE = re.compile(r"(?:[Zz]|[+-]\d{2}:?\d{2})$")
+_ENTITY_RE = re.compile(r"&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+_DIGITS_RE = re.compile(r"[0-9]{1,30}")
+_STATUS_URL_RE = re.compile(
+    r"^https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/\w+/status(?:es)?/(\d+)", re.IGNORECASE
+)
+# Twitter's language codes that name no language: undetermined, no text, media/hashtag/
+# mention/cashtag/link/emoji only, ...
+_NO_LANG = {"und", "zxx", "qme", "qam", "qct", "qht", "qst", "qlm", "qmt", "qed", "qnm"}
+_OLD_LANG = {"in": "id", "iw": "he", "ji": "yi"}
+_STREAM_CONTROL = {
+    "delete", "limit", "scrub_geo", "status_withheld", "user_withheld", "disconnect",
+    "warning", "friends", "event",
+}
+
+
+# -- small shared functions --------------------------------------------------------------
+def parse_legacy_time(value: object) -> datetime | None:
+    """'Wed Oct 10 20:19:24 +0000 2018' -> aware UTC datetime (None if not that form)."""
+    if not isinstance(value, str):
+        return None
+    m = _LEGACY_TIME_RE.match(value.strip())
+    if not m:
+        return None
+    mon, day, hh, mm, ss, sign, oh, om, year = m.groups()
+    offset = timedelta(hours=int(oh), minutes=int(om)) * (1 if sign == "+" else -1)
+    try:
+        local = datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss),
+                         tzinfo=timezone(offset))
+    except ValueError:
+        return None
+    return local.astimezone(UTC)
+
+
+def parse_iso_time(value: object) -> datetime | None:
+    """ISO 8601 with a UTC offset or Z -> aware UTC datetime (None otherwise)."""
+    if not isinstance(value, str) or not _ISO_OFFSET_RE.search(value.strip()):
+        return None
+    try:
+        return datetime.fromisoformat(value.strip().replace("z", "Z")).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def unescape_text(text: str) -> str:
+    """Undo the three HTML escapes Twitter applies to post text (&amp; last, in one pass)."""
+    return _ENTITY_RE.sub(lambda m: _ENTITIES[m.group(1)], text)
+
+
+def norm_lang(code: object) -> str | None:
+    if not isinstance(code, str) or not code.strip():
+        return None
+    code = code.strip().lower()
+    if code in _NO_LANG:
+        return None
+    return _OLD_LANG.get(code, code)
+
+
+def native_id(value: object) -> str | None:
+    """A Twitter id as text, from a string or an integer; None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value >= 0:
+        return str(value)
+    if isinstance(value, str) and _DIGITS_RE.fullmatch(value.strip()):
+        return value.strip()
+    return None
+
+
+def parse_count(value: object) -> tuple[int | None, bool]:
+    """A whole number >= 0 from an int or numeric string: (value, ok). Absent is (None, True)."""
+    if value is None:
+        return None, True
+    if isinstance(value, bool):
+        return None, False
+    if isinstance(value, int):
+        return (value, True) if value >= 0 else (None, False)
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        return int(value.strip()), True
+    return None, False
+
+
+def status_url(author: str | None, post_id: str) -> str:
+    if author and re.fullmatch(r"\w{1,50}", author) and not author.isdigit():
+        return f"https://x.com/{author}/status/{post_id}"
+    return f"https://x.com/i/web/status/{post_id}"
+
+
+def raw_json(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def _get(obj: object, key: str) -> object:
+    return obj.get(key) if isinstance(obj, dict) else None
+
+
+def _list(obj: object) -> list:
+    return obj if isinstance(obj, list) else []
+
+
+class BatchBuilder:
+    """Collects posts, accounts and rejects; hands them over as a Batch when full.
+
+    Within a batch a post id is kept once (the first record wins) and an account
+    once (a record with a display name beats one without).
+    """
+
+    def __init__(self, max_posts: int = BATCH_POSTS):
+        self.max_posts = max_posts
+        self._reset()
+
+    def _reset(self) -> None:
+        self.posts: dict[str, Post] = {}
+        self.accounts: dict[str, Account] = {}
+        self.rejects: list[Reject] = []
+        self.rows = 0
+
+    def add(self, item: Post | Reject) -> None:
+        if isinstance(item, Reject):
+            self.rejects.append(item)
+        else:
+            self.posts.setdefault(item.post_id, item)
+
+    def add_account(self, account: Account) -> None:
+        old = self.accounts.get(account.author)
+        if old is None or (old.display_name is None and account.display_name):
+            self.accounts[account.author] = account
+
+    @property
+    def full(self) -> bool:
+        return len(self.posts) >= self.max_posts
+
+    @property
+    def empty(self) -> bool:
+        return not (self.posts or self.accounts or self.rejects or self.rows)
+
+    def take(self) -> Batch:
+        batch = Batch(
+            posts=posts_frame(list(self.posts.values())) if self.posts else None,
+            accounts=accounts_frame(list(self.accounts.values())) if self.accounts else None,
+            rejects=self.rejects,
+            rows_read=self.rows,
+        )
+        self._reset()
+        return batch
+
+
+def _bad(where: str, field: str, reason: str, value: object = None) -> Reject:
+    sep = "" if field.startswith("[") else "."
+    return Reject(f"{where}{sep}{field}", reason, excerpt(value) if value is not None else "")
+
+
+# -- the legacy (v1.1 and X archive) tweet object -------------------------------------------
+def _legacy_kind(t: dict, text: str, reply_to: str | None, entities: object) -> str:
+    if isinstance(t.get("retweeted_status"), dict) or text.startswith("RT @"):
+        return "repost"
+    if reply_to:
+        return "reply"
+    if "is_quote_status" in t or "quoted_status_id_str" in t or "quoted_status" in t:
+        quoted = t.get("is_quote_status") is True or bool(
+            t.get("quoted_status_id_str") or isinstance(t.get("quoted_status"), dict))
+        return "quote" if quoted else "post"
+    # The X archive keeps no quote fields: a quote shows as a link to another post.
+    urls = _list(_get(entities, "urls"))
+    if urls and _STATUS_URL_RE.match(str(_get(urls[-1], "expanded_url") or "")):
+        return "quote"
+    return "post"
+
+
+def legacy_post(
+    t: object,
+    where: str,
+    author: str | None = None,
+    author_id: str | None = None,
+) -> Post | Reject:
+    """Map one legacy tweet object (v1.1 API or X archive) to a Post, or a Reject.
+
+    ``where`` locates the tweet (e.g. ``$[3].tweet`` or ``line 7: $``). ``author``
+    and ``author_id`` name the poster where the tweet has no ``user`` (the archive).
+    """
+    if not isinstance(t, dict):
+        return Reject(where, "not a tweet object", excerpt(raw_json(t)))
+    post_id = native_id(t.get("id_str")) or native_id(t.get("id"))
+    if post_id is None:
+        return _bad(where, "id_str", "id_str is missing or not a number", t.get("id_str"))
+    if author is None:
+        user = t.get("user")
+        author = _get(user, "screen_name") or native_id(_get(user, "id_str"))
+        author_id = native_id(_get(user, "id_str")) or native_id(_get(user, "id"))
+        if not isinstance(author, str) or not author:
+            return _bad(where, "user.screen_name", "the tweet names no user")
+    created = parse_legacy_time(t.get("created_at")) or parse_iso_time(t.get("created_at"))
+    if created is None:
+        return _bad(
+            where, "created_at",
+            f"created_at {t.get('created_at')!r} is not a Twitter time such as "
+            "'Wed Oct 10 20:19:24 +0000 2018'",
+        )
+    ext = t.get("extended_tweet") if isinstance(t.get("extended_tweet"), dict) else {}
+    text = ext.get("full_text") or t.get("full_text") or t.get("text")
+    if not isinstance(text, str):
+        return _bad(where, "full_text", "the tweet has no text (full_text or text)")
+    text = unescape_text(text)
+    if len(text) > MAX_TEXT_CHARS:
+        return _bad(where, "full_text", f"text longer than {MAX_TEXT_CHARS:,} characters")
+    counts = {}
+    for field, column in (("favorite_count", "like_count"), ("retweet_count", "share_count"),
+                          ("reply_count", "reply_count")):
+        counts[column], ok = parse_count(t.get(field))
+        if not ok:
+            return _bad(where, field, f"{field} is not a whole number >= 0", t.get(field))
+    reply_to = native_id(t.get("in_reply_to_status_id_str")) or native_id(
+        t.get("in_reply_to_status_id"))
+    reply_user_id = native_id(t.get("in_reply_to_user_id_str"))
+    reply_author = t.get("in_reply_to_screen_name") or reply_user_id
+    if reply_user_id and reply_user_id == author_id:
+        reply_author = author  # a thread: the handle may have changed since, the id has not
+    entities = ext.get("entities") or t.get("entities")
+    mentions = tuple(
+        m["screen_name"] for m in _list(_get(entities, "user_mentions"))
+        if isinstance(_get(m, "screen_name"), str)
+    )
+    return Post(
+        platform=PLATFORM,
+        post_id=post_id,
+        author=author,
+        author_id=author_id,
+        created_at=created,
+        text=text,
+        kind=_legacy_kind(t, text, reply_to, entities),
+        lang=norm_lang(t.get("lang")),
+        in_reply_to_post_id=reply_to,
+        in_reply_to_author=reply_author if isinstance(reply_author, str) else None,
+        mentions=mentions,
+        url=status_url(author, post_id),
+        raw=raw_json(t),
+        **counts,
+    )
+
+
+def legacy_account(user: object) -> Account | None:
+    handle = _get(user, "screen_name")
+    if not isinstance(handle, str) or not handle:
+        return None
+    name = _get(user, "name")
+    return Account(PLATFORM, handle, display_name=name if isinstance(name, str) else None)
+
+
+def _v1_records(t: dict, where: str, depth: int = 0) -> Iterator[tuple[Post | Reject, object]]:
+    """The tweet and the tweets embedded in it (retweeted, quoted), with their users."""
+    yield legacy_post(t, where), t.get("user")
+    if depth >= 2:
+        return
+    for key in ("retweeted_status", "quoted_status"):
+        inner = t.get(key)
+        if isinstance(inner, dict):
+            yield from _v1_records(inner, f"{where}.{key}", depth + 1)
+
+
+# -- API v2 -----------------------------------------------------------------------------------
+def _username(user: object) -> str | None:
+    name = _get(user, "username")
+    return name if isinstance(name, str) and name else None
+
+
+def v2_post(t: object, where: str, users: dict[str, dict]) -> Post | Reject:
+    """Map one API v2 tweet object to a Post, or a Reject located under ``where``."""
+    if not isinstance(t, dict):
+        return Reject(where, "not a tweet object", excerpt(raw_json(t)))
+    post_id = native_id(t.get("id"))
+    if post_id is None:
+        return _bad(where, "id", "id is missing or not a number", t.get("id"))
+    author_id = native_id(t.get("author_id")) or native_id(_get(t.get("author"), "id"))
+    author = _username(t.get("author")) or _username(users.get(author_id or "")) or author_id
+    if author is None:
+        return _bad(where, "author_id", "the tweet names no author (author_id)")
+    created = parse_iso_time(t.get("created_at"))
+    if created is None:
+        return _bad(where, "created_at",
+                    f"created_at {t.get('created_at')!r} is not an ISO 8601 time with an offset")
+    text = _get(t.get("note_tweet"), "text") or t.get("text")
+    if not isinstance(text, str):
+        return _bad(where, "text", "the tweet has no text")
+    text = unescape_text(text)
+    if len(text) > MAX_TEXT_CHARS:
+        return _bad(where, "text", f"text longer than {MAX_TEXT_CHARS:,} characters")
+    metrics = t.get("public_metrics")
+    counts = {}
+    for field, column in (("like_count", "like_count"), ("retweet_count", "share_count"),
+                          ("reply_count", "reply_count")):
+        counts[column], ok = parse_count(_get(metrics, field))
+        if not ok:
+            return _bad(where, f"public_metrics.{field}", f"{field} is not a whole number >= 0",
+                        _get(metrics, field))
+    refs = {_get(r, "type"): native_id(_get(r, "id")) for r in _list(t.get("referenced_tweets"))}
+    reply_to = refs.get("replied_to")
+    kind = ("repost" if "retweeted" in refs else "reply" if reply_to
+            else "quote" if "quoted" in refs else "post")
+    reply_user_id = native_id(t.get("in_reply_to_user_id"))
+    reply_author = (_username(t.get("in_reply_to_user")) or _username(users.get(reply_user_id or ""))
+                    or reply_user_id)
+    mentions = tuple(
+        u for u in (_username(m) for m in _list(_get(t.get("entities"), "mentions"))) if u
+    )
+    conversation = native_id(t.get("conversation_id"))
+    return Post(
+        platform=PLATFORM,
+        post_id=post_id,
+        author=author,
+        author_id=author_id,
+        created_at=created,
+        text=text,
+        kind=kind,
+        lang=norm_lang(t.get("lang")),
+        in_reply_to_post_id=reply_to,
+        in_reply_to_author=reply_author,
+        conversation_id=conversation,
+        mentions=mentions,
+        url=status_url(author, post_id),
+        raw=raw_json(t),
+        **counts,
+    )
+
+
+def v2_account(user: object, where: str) -> Account | Reject:
+    name = _username(user)
+    if name is None:
+        return _bad(where, "username", "the user has no username")
+    display = _get(user, "name")
+    return Account(PLATFORM, name, display_name=display if isinstance(display, str) else None)
+
+
+def _add_user(out: BatchBuilder, user: object, where: str) -> None:
+    account = v2_account(user, where)
+    if isinstance(account, Reject):
+        out.add(account)
+    else:
+        out.add_account(account)
+
+
+def _flat_users(t: dict) -> list[dict]:
+    """User objects expanded in a flattened tweet (author, replied-to user, mentions, refs)."""
+    found = [t.get("author"), t.get("in_reply_to_user")]
+    found += _list(_get(t.get("entities"), "mentions"))
+    for ref in _list(t.get("referenced_tweets")):
+        found.append(_get(ref, "author"))
+        found += _list(_get(_get(ref, "entities"), "mentions"))
+    # a mention is a user object only where flatten expanded it (it then has a name)
+    return [u for u in found if isinstance(u, dict) and "name" in u and _username(u)]
+
+
+def _v2_page(obj: dict, lineno: int, out: BatchBuilder) -> None:
+    includes = obj.get("includes") if isinstance(obj.get("includes"), dict) else {}
+    users: dict[str, dict] = {}
+    for k, user in enumerate(_list(includes.get("users"))):
+        _add_user(out, user, f"line {lineno}: $.includes.users[{k}]")
+        uid = native_id(_get(user, "id"))
+        if uid:
+            users[uid] = user
+    data = obj["data"] if isinstance(obj["data"], list) else [obj["data"]]
+    for section, tweets in (("data", data), ("includes.tweets", _list(includes.get("tweets")))):
+        for i, t in enumerate(tweets):
+            out.rows += 1
+            out.add(v2_post(t, f"line {lineno}: $.{section}[{i}]", users))
+
+
+def _v2_flat(obj: dict, lineno: int, out: BatchBuilder) -> None:
+    users: dict[str, dict] = {}
+    for user in _flat_users(obj):
+        _add_user(out, user, f"line {lineno}: $")
+        uid = native_id(user.get("id"))
+        if uid:
+            users[uid] = user
+    out.rows += 1
+    out.add(v2_post(obj, f"line {lineno}: $", users))
+    for k, ref in enumerate(_list(obj.get("referenced_tweets"))):
+        if isinstance(ref, dict) and "created_at" in ref:  # expanded, not just {type, id}
+            out.rows += 1
+            out.add(v2_post(ref, f"line {lineno}: $.referenced_tweets[{k}]", users))
+
+
+def _stream(
+    path: Path,
+    options: ReadOptions,
+    progress: Callable[[int], None] | None,
+    handle: Callable[[object, int, BatchBuilder], None],
+) -> Iterator[Batch]:
+    out = BatchBuilder(min(options.chunk_rows, BATCH_POSTS))
+    for lineno, value in iter_json_lines(path, progress):
+        if isinstance(value, Reject):
+            out.rows += 1
+            out.add(value)
+        else:
+            handle(value, lineno, out)
+        if out.full:
+            yield out.take()
+    if not out.empty:
+        yield out.take()
+
+
+# -- sniffing -------------------------------------------------------------------------------
+def _first_line(head: bytes) -> tuple[str, object | None]:
+    """The first line of ``head`` holding data and its JSON value (None if cut off or not JSON).
+
+    Blank lines and up to a few leading stream control messages (``{"limit": ...}``)
+    are passed over.
+    """
+    text = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
+    lines = [line for line in text.split("\n") if line.strip()]
+    for i, line in enumerate(lines[:_SNIFF_LINES]):
+        try:
+            value = json.loads(line)
+        except ValueError:
+            return line, None
+        is_control = isinstance(value, dict) and len(value) == 1 and value.keys() <= _STREAM_CONTROL
+        if not is_control or i == len(lines) - 1:
+            return line, value
+    return "", None
+
+
+_SNIFF_LINES = 5
+_V2_PAGE_RE = re.compile(r'^\s*\{\s*"data"\s*:\s*[\[{]')
+_V2_ISO_RE = re.compile(r'"created_at"\s*:\s*"\d{4}-\d{2}-\d{2}T')
+_V1_TIME_RE = re.compile(r'"created_at"\s*:\s*"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} ')
+
+
+def _looks_v2_tweet(t: object) -> bool:
+    return (isinstance(t, dict) and "id" in t and "text" in t and "id_str" not in t
+            and "user" not in t)
+
+
+def looks_v2(head: bytes) -> bool:
+    line, obj = _first_line(head)
+    if isinstance(obj, dict):
+        data = obj.get("data")
+        if isinstance(data, list):
+            return bool(data) and _looks_v2_tweet(data[0])
+        if isinstance(data, dict):
+            return _looks_v2_tweet(data)
+        return _looks_v2_tweet(obj) and ("author_id" in obj or "edit_history_tweet_ids" in obj)
+    if obj is not None or not line.lstrip().startswith("{") or '"id_str"' in line:
+        return False
+    if _V2_PAGE_RE.match(line):
+        return '"text"' in line and '"id"' in line
+    return '"author_id"' in line and bool(_V2_ISO_RE.search(line))
+
+
+def looks_v1(head: bytes) -> bool:
+    line, obj = _first_line(head)
+    if isinstance(obj, dict):
+        user = obj.get("user")
+        return (("id_str" in obj or "id" in obj) and isinstance(user, dict)
+                and "screen_name" in user and parse_legacy_time(obj.get("created_at")) is not None)
+    if obj is not None or not line.lstrip().startswith("{"):
+        return False
+    return ('"id_str"' in line and '"screen_name"' in line
+            and bool(_V1_TIME_RE.search(line)))
+
+
+# -- the readers -----------------------------------------------------------------------------
+@register
+class TwitterV2Reader(Reader):
+    name = "twitter-v2"
+    platform = PLATFORM
+    description = "Twitter/X API v2 JSON Lines as twarc2 writes them (pages or flattened)"
+    kind = "posts"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return looks_v2(head)
+
+    def read(
+        self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
+    ) -> Iterator[Batch]:
+        yield from _stream(path, options, progress, self._line)
+
+    @staticmethod
+    def _line(obj: object, lineno: int, out: BatchBuilder) -> None:
+        if isinstance(obj, dict) and isinstance(obj.get("data"), list | dict):
+            _v2_page(obj, lineno, out)
+        elif _looks_v2_tweet(obj):
+            _v2_flat(obj, lineno, out)
+        elif isinstance(obj, dict) and "data" not in obj and ("meta" in obj or "errors" in obj):
+            out.rows += 1  # a page without results (only meta/errors): nothing to import
+        else:
+            out.rows += 1
+            out.add(Reject(f"line {lineno}", "not a Twitter API v2 page or tweet",
+                           excerpt(raw_json(obj))))
+
+
+@register
+class TwitterV1Reader(Reader):
+    name = "twitter-v1"
+    platform = PLATFORM
+    description = "legacy Twitter API v1.1 tweets, one JSON object per line"
+    kind = "posts"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return looks_v1(head)
+
+    def read(
+        self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
+    ) -> Iterator[Batch]:
+        yield from _stream(path, options, progress, self._line)
+
+    @staticmethod
+    def _line(obj: object, lineno: int, out: BatchBuilder) -> None:
+        if isinstance(obj, dict) and ("id_str" in obj or "id" in obj) and "user" in obj:
+            for record, user in _v1_records(obj, f"line {lineno}: $"):
+                out.rows += 1
+                out.add(record)
+                account = legacy_account(user)
+                if account is not None:
+                    out.add_account(account)
+        elif isinstance(obj, dict) and obj.keys() & _STREAM_CONTROL:
+            out.rows += 1  # a stream control message (delete, limit, ...): it carries no post
+        else:
+            out.rows += 1
+            out.add(Reject(f"line {lineno}", "not a Twitter API v1.1 tweet (needs id_str "
+                           "and user)", excerpt(raw_json(obj))))
+
