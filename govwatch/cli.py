@@ -257,6 +257,8 @@ def _load_mapping(path: str) -> dict[str, str]:
 def _report_import(results, path: Path) -> None:
     from ingest.pipeline import ImportSummary
 
+    from .records import printable
+
     summary = ImportSummary(files=results)
     imported = [r for r in results if not r.skipped_as and not r.failed]
     for r in results:
@@ -284,7 +286,7 @@ def _report_import(results, path: Path) -> None:
             if shown == 20:
                 err.print("… more in the store's 'rejects' table (govwatch rejects).")
                 return
-            err.print(f"  {r.file}: {rej.locator}: {rej.reason}")
+            err.print(f"  {r.file}: {printable(rej.locator)}: {printable(rej.reason)}")
             shown += 1
 
 

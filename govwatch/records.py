@@ -110,7 +110,13 @@ def empty_posts() -> pd.DataFrame:
     return pd.DataFrame(columns=list(READER_POST_COLUMNS))
 
 
+def printable(text: str) -> str:
+    """``text`` safe to store and print: bytes that were not valid UTF-8 (kept as
+    surrogate escapes by the readers) become U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def excerpt(text: object, limit: int = 120) -> str:
-    s = "" if text is None else str(text)
+    s = "" if text is None else printable(str(text))
     s = s.replace("\r", " ").replace("\n", " ")
     return s if len(s) <= limit else s[: limit - 1] + "…"

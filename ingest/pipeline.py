@@ -22,7 +22,13 @@ import pandas as pd
 
 from govwatch import __version__
 from govwatch.errors import InputError
-from govwatch.records import READER_ACCOUNT_COLUMNS, READER_POST_COLUMNS, Batch, Reject
+from govwatch.records import (
+    READER_ACCOUNT_COLUMNS,
+    READER_POST_COLUMNS,
+    Batch,
+    Reject,
+    printable,
+)
 from govwatch.store import Store
 
 from . import registry
@@ -163,7 +169,7 @@ def import_file(
             raise InputError(path, "no such file")
         digest = sha256_file(path) if files == [path] else sha256_files(path, files)
     except InputError as exc:
-        result.failed = exc.reason
+        result.failed = printable(exc.reason)
         _record_failure(store, path, result, None, exc)
         return result
     opts_json = json.dumps(options.describe(), sort_keys=True)
@@ -216,7 +222,7 @@ def import_file(
                 ],
             )
     except InputError as exc:
-        result.failed = exc.reason
+        result.failed = printable(exc.reason)
         result.posts_added = result.posts_merged = result.accounts_added = 0
         _record_failure(store, path, result, reader, exc, digest)
     finally:
@@ -230,7 +236,7 @@ def _now() -> datetime:
 
 def _record_failure(store, path, result, reader: Reader | None, exc: InputError, digest=None):
     """A file that could not be read is kept on record (imports + one reject)."""
-    reject = Reject(exc.locator or "file", exc.reason)
+    reject = Reject(printable(exc.locator or "file"), printable(exc.reason))
     result.rejects = [reject]
     with store.transaction() as con:
         import_id = store.next_id("imports", "import_id")
@@ -275,9 +281,9 @@ def _write_rejects(con, import_id: int, file: str, rejects: list[Reject]) -> Non
         {
             "import_id": import_id,
             "file": file,
-            "locator": [r.locator for r in rejects],
-            "reason": [r.reason for r in rejects],
-            "excerpt": [r.excerpt for r in rejects],
+            "locator": [printable(r.locator) for r in rejects],
+            "reason": [printable(r.reason) for r in rejects],
+            "excerpt": [printable(r.excerpt) for r in rejects],
         }
     )
     con.register("_rejects_batch", frame)

@@ -1,0 +1,80 @@
+"""One walk over the reader registry (every shipped reader, the way a third party's would be)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest import registry
+from ingest.base import SNIFF_BYTES, Reader
+
+FIX = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parents[1]
+
+# reader name -> (where, relative path): a sample of its own format
+SAMPLES = {
+    "csv": ("repo", "sample_data/small/posts.csv"),
+    "accounts-csv": ("repo", "sample_data/small/accounts.csv"),
+    "x-archive": ("repo", "tests/fixtures/twitter/x_archive"),
+    "twitter-v1": ("repo", "tests/fixtures/twitter/handwritten_v1.jsonl"),
+    "twitter-v2": ("shared", "twarc2_api_v2_jsonl/brexit.jsonl"),
+    "facebook": ("repo", "tests/fixtures/facebook/your_posts_1.json"),
+    "crowdtangle": ("repo", "tests/fixtures/crowdtangle/historical_pages.csv"),
+    "meta-content-library": ("repo", "tests/fixtures/crowdtangle/content_library_posts.csv"),
+    "telegram": ("repo", "tests/fixtures/telegram/channel_export/result.json"),
+    "youtube": ("repo", "tests/fixtures/youtube/commentThreads_page1.json"),
+    "mastodon-archive": ("shared", "mastodon_outbox/outbox.json"),
+    "mastodon-api": ("repo", "tests/fixtures/mastodon_api/context.json"),
+    "bluesky": ("repo", "tests/fixtures/bluesky/author_feed.json"),
+}
+# Readers that never claim a file by sniffing (they need to be told).
+NEVER_SNIFFED = {"mapped"}
+
+
+def _resolve(where: str, rel: str, shared: Path | None) -> Path | None:
+    if where == "repo":
+        return REPO / rel
+    return shared / rel if shared else None
+
+
+def _head(path: Path) -> bytes:
+    if path.is_dir():
+        return b""
+    with open(path, "rb") as f:
+        return f.read(SNIFF_BYTES)
+
+
+def test_every_reader_is_described_and_has_a_sample():
+    readers = registry.readers()
+    assert len(readers) >= 14
+    for name, reader in readers.items():
+        assert isinstance(reader, Reader)
+        assert reader.name == name
+        assert reader.description and reader.kind in ("posts", "accounts")
+        assert name in SAMPLES or name in NEVER_SNIFFED, f"{name} has no sample in this walk"
+
+
+def test_sniff_is_true_on_own_sample_and_false_on_the_others(request):
+    shared = None
+    try:
+        shared = request.getfixturevalue("shared_data")
+    except pytest.skip.Exception:
+        shared = None
+    readers = registry.readers()
+    samples = {n: _resolve(w, r, shared) for n, (w, r) in SAMPLES.items()}
+    samples = {n: p for n, p in samples.items() if p is not None}
+    assert {"csv", "x-archive", "telegram", "youtube", "bluesky"} <= set(samples)
+    for sample_name, path in samples.items():
+        assert path.exists(), path
+        claimed = sorted(n for n, r in readers.items() if r.sniff(path, _head(path)))
+        assert claimed == [sample_name], f"{path}: claimed by {claimed}"
+
+
+def test_auto_format_picks_the_same_reader(tmp_path):
+    path = REPO / SAMPLES["telegram"][1]
+    assert registry.sniff(path).name == "telegram"
+    empty = tmp_path / "empty.json"
+    empty.write_text("  \n", encoding="utf-8")
+    with pytest.raises(Exception, match="the file is empty"):
+        registry.sniff(empty)
