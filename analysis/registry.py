@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 ENTRY_POINT_GROUP = "govwatch.metrics"
-BUILTIN_MODULES = ("analysis.accounts",)
+BUILTIN_MODULES = ("analysis.accounts", "analysis.events", "analysis.activity")
 
 
 @dataclass

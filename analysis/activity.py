@@ -1,0 +1,274 @@
+"""Activity of official accounts and platform-wide silences (DESIGN "Activity").
+
+Per official account (``account_activity``), counting its posts of every kind
+created no later than the observation end:
+
+- ``posts_per_week``: posts / observed weeks, where the observed period runs
+  from the first post of any author on that platform in the store to the
+  observation end (the span the data covers, the same for every account of
+  the platform).
+- ``dialogue_share``: the share of the account's posts that reply to the
+  public: posts whose parent post (or, when the parent is not in the data, the
+  author named as replied to) belongs to a non-official author.
+- ``longest_silence_hours`` (with start and end): the longest gap between two
+  consecutive posts of the account, or between its last post and the
+  observation end (then ``longest_silence_ongoing``). The time before the
+  account's first post is not a silence (the data may simply not reach back).
+- ``days_since_last_post``: observation end - last post, in days.
+
+Platform-wide silences (``platform_silences``), per platform and country of the
+accounts (plus all countries together when the platform has accounts of more
+than one), over whole UTC hours between each account's first post and the
+observation end:
+
+1. An account is *usually active* at an hour of the week (Monday 00:00-00:59
+   UTC ... Sunday 23:00-23:59) when it posted in that hour in at least
+   ``silence_usual_share`` (default 0.5) of the weeks it was observed, over at
+   least ``silence_min_weeks`` (default 2) such weeks.
+2. An hour is *silent* when at least ``silence_min_accounts`` (default 5)
+   accounts are usually active at its hour of the week and at least
+   ``silence_share`` (default 0.8) of them posted nothing in it.
+3. Consecutive silent hours form one silence; silences shorter than
+   ``silence_min_hours`` (default 2) hours are dropped.
+
+Many accounts falling silent together, at hours when they normally post, is the
+signature of a blocked platform, a network shutdown or an outage; a single
+account's silence is not.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .registry import Metric, MetricContext, register_metric
+
+SILENCE_SHARE = 0.8
+SILENCE_USUAL_SHARE = 0.5
+SILENCE_MIN_ACCOUNTS = 5
+SILENCE_MIN_HOURS = 2
+SILENCE_MIN_WEEKS = 2
+
+ACCOUNT_ACTIVITY_COLUMNS = {
+    "platform": "VARCHAR",
+    "official_author": "VARCHAR",
+    "posts": "BIGINT",
+    "first_post_at": "TIMESTAMP WITH TIME ZONE",
+    "last_post_at": "TIMESTAMP WITH TIME ZONE",
+    "observed_weeks": "DOUBLE",
+    "posts_per_week": "DOUBLE",
+    "replies_to_public": "BIGINT",
+    "dialogue_share": "DOUBLE",
+    "longest_silence_hours": "DOUBLE",
+    "longest_silence_start": "TIMESTAMP WITH TIME ZONE",
+    "longest_silence_end": "TIMESTAMP WITH TIME ZONE",
+    "longest_silence_ongoing": "BOOLEAN",
+    "days_since_last_post": "DOUBLE",
+}
+PLATFORM_SILENCES_COLUMNS = {
+    "platform": "VARCHAR",
+    "country": "VARCHAR",
+    "start_at": "TIMESTAMP WITH TIME ZONE",
+    "end_at": "TIMESTAMP WITH TIME ZONE",
+    "hours": "BIGINT",
+    "expected_accounts_min": "BIGINT",
+    "expected_accounts_max": "BIGINT",
+    "silent_share_min": "DOUBLE",
+}
+ACTIVITY_MEANINGS = {
+    "platform": "Platform of the official account",
+    "official_author": "Official account (in clear)",
+    "posts": "Posts of every kind by the account up to observation end",
+    "first_post_at": "First post of the account in the data (UTC)",
+    "last_post_at": "Last post of the account up to observation end (UTC)",
+    "observed_weeks": "Weeks from the platform's first post in the data to observation end",
+    "posts_per_week": "posts / observed_weeks",
+    "replies_to_public": "Posts of the account that reply to a non-official author",
+    "dialogue_share": "replies_to_public / posts",
+    "longest_silence_hours": "Longest gap between consecutive posts, or from the last post to observation end, in hours",
+    "longest_silence_start": "Start of the longest silence (the post before it, UTC)",
+    "longest_silence_end": "End of the longest silence (the post after it, or observation end, UTC)",
+    "longest_silence_ongoing": "The longest silence lasts until observation end",
+    "days_since_last_post": "Observation end - last_post_at in days",
+}
+SILENCE_MEANINGS = {
+    "platform": "Platform",
+    "country": "Country of the accounts (ISO 3166 alpha-2); empty means all countries",
+    "start_at": "Start of the first silent hour (UTC)",
+    "end_at": "End of the last silent hour (UTC)",
+    "hours": "Consecutive silent hours",
+    "expected_accounts_min": "Fewest accounts usually active at one of these hours",
+    "expected_accounts_max": "Most accounts usually active at one of these hours",
+    "silent_share_min": "Lowest share of those accounts that were silent in one of these hours",
+}
+
+_OFFICIAL_POSTS = """
+CREATE OR REPLACE TEMP TABLE _act_posts AS
+SELECT p.platform, o.author, upper(o.country) AS country, p.post_id, p.created_at,
+       coalesce(parent.author, p.in_reply_to_author) AS replied_to
+FROM posts p
+JOIN accounts o ON o.official AND o.platform = p.platform AND lower(o.author) = lower(p.author)
+LEFT JOIN posts parent ON parent.platform = p.platform
+                      AND parent.post_id = p.in_reply_to_post_id
+WHERE p.created_at <= $obs_end
+"""
+
+_ACTIVITY = """
+WITH starts AS (
+    SELECT platform, min(created_at) AS data_start FROM posts
+    WHERE created_at <= $obs_end GROUP BY platform
+),
+public_reply AS (
+    SELECT ap.*, ap.replied_to IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM accounts o WHERE o.official AND o.platform = ap.platform
+                                   AND lower(o.author) = lower(ap.replied_to)) AS to_public
+    FROM _act_posts ap
+),
+stats AS (
+    SELECT platform, author, count(*) AS posts, min(created_at) AS first_at,
+           max(created_at) AS last_at, count(*) FILTER (WHERE to_public) AS replies_to_public
+    FROM public_reply GROUP BY ALL
+),
+gaps AS (
+    SELECT platform, author,
+           lag(created_at) OVER (PARTITION BY platform, author ORDER BY created_at, post_id)
+               AS gap_start,
+           created_at AS gap_end, false AS ongoing
+    FROM _act_posts
+    UNION ALL
+    SELECT platform, author, max(created_at), $obs_end, true FROM _act_posts GROUP BY ALL
+),
+longest AS (
+    SELECT platform, author, gap_start, gap_end, ongoing,
+           epoch(gap_end - gap_start) / 3600.0 AS hours
+    FROM gaps WHERE gap_start IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY platform, author
+                               ORDER BY epoch(gap_end - gap_start) DESC, gap_start) = 1
+)
+SELECT a.platform, a.author AS official_author,
+       coalesce(s.posts, 0) AS posts,
+       s.first_at AS first_post_at, s.last_at AS last_post_at,
+       epoch($obs_end - st.data_start) / 604800.0 AS observed_weeks,
+       CASE WHEN $obs_end > st.data_start
+            THEN coalesce(s.posts, 0) / (epoch($obs_end - st.data_start) / 604800.0) END
+           AS posts_per_week,
+       coalesce(s.replies_to_public, 0) AS replies_to_public,
+       CASE WHEN s.posts > 0 THEN s.replies_to_public / s.posts END AS dialogue_share,
+       l.hours AS longest_silence_hours,
+       l.gap_start AS longest_silence_start, l.gap_end AS longest_silence_end,
+       l.ongoing AS longest_silence_ongoing,
+       epoch($obs_end - s.last_at) / 86400.0 AS days_since_last_post
+FROM accounts a
+LEFT JOIN stats s ON s.platform = a.platform AND s.author = a.author
+LEFT JOIN longest l ON l.platform = a.platform AND l.author = a.author
+LEFT JOIN starts st ON st.platform = a.platform
+WHERE a.official
+ORDER BY a.platform, a.author
+"""
+
+_SILENCES = """
+WITH bounds AS (SELECT date_trunc('hour', CAST($obs_end AS TIMESTAMP WITH TIME ZONE)) AS end_h),
+spans AS (
+    SELECT platform, author, any_value(country) AS country,
+           date_trunc('hour', min(created_at)) AS start_h
+    FROM _act_posts GROUP BY platform, author
+),
+active AS (
+    SELECT DISTINCT platform, author, date_trunc('hour', created_at) AS h FROM _act_posts
+),
+grid AS (
+    SELECT s.platform, s.author, s.country,
+           unnest(generate_series(s.start_h, b.end_h - INTERVAL 1 HOUR, INTERVAL 1 HOUR)) AS h
+    FROM spans s, bounds b WHERE s.start_h < b.end_h
+),
+cells AS (
+    SELECT g.platform, g.author, coalesce(g.country, '') AS country, g.h,
+           (isodow(g.h) - 1) * 24 + hour(g.h) AS how,
+           a.h IS NOT NULL AS posted
+    FROM grid g LEFT JOIN active a USING (platform, author, h)
+),
+usual AS (
+    SELECT platform, author, how FROM cells GROUP BY ALL
+    HAVING count(*) >= $min_weeks AND avg(CAST(posted AS INTEGER)) >= $usual_share
+),
+per_hour AS (
+    SELECT c.platform,
+           CASE WHEN grouping(c.country) = 1 THEN '*' ELSE c.country END AS scope,
+           c.h, count(*) AS expected, count(*) FILTER (WHERE NOT c.posted) AS silent
+    FROM cells c SEMI JOIN usual u USING (platform, author, how)
+    GROUP BY GROUPING SETS ((c.platform, c.country, c.h), (c.platform, c.h))
+),
+countries AS (
+    SELECT platform, count(DISTINCT coalesce(upper(country), '')) AS n
+    FROM accounts WHERE official GROUP BY platform
+),
+silent AS (
+    SELECT p.platform, p.scope, p.h, p.expected, p.silent / p.expected AS share,
+           p.h - to_hours(row_number() OVER (PARTITION BY p.platform, p.scope ORDER BY p.h))
+               AS island
+    FROM per_hour p JOIN countries c USING (platform)
+    WHERE p.expected >= $min_accounts AND p.silent / p.expected >= $share
+      AND (p.scope <> '*' OR c.n > 1)
+)
+SELECT platform, CASE WHEN scope IN ('*', '') THEN NULL ELSE scope END AS country,
+       min(h) AS start_at, max(h) + INTERVAL 1 HOUR AS end_at, count(*) AS hours,
+       min(expected) AS expected_accounts_min, max(expected) AS expected_accounts_max,
+       min(share) AS silent_share_min
+FROM silent
+GROUP BY platform, scope, island
+HAVING count(*) >= $min_hours
+ORDER BY platform, country NULLS FIRST, start_at
+"""
+
+
+def _setting(settings, name: str, default):
+    value = getattr(settings, name, None)
+    return default if value is None else value
+
+
+def _empty(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+def activity_tables(con, obs_end, settings=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows of ``account_activity`` and ``platform_silences``."""
+    con.execute(_OFFICIAL_POSTS, {"obs_end": obs_end})
+    try:
+        activity = con.execute(_ACTIVITY, {"obs_end": obs_end}).df()
+        params = {
+            "obs_end": obs_end,
+            "share": float(_setting(settings, "silence_share", SILENCE_SHARE)),
+            "usual_share": float(_setting(settings, "silence_usual_share", SILENCE_USUAL_SHARE)),
+            "min_accounts": int(_setting(settings, "silence_min_accounts", SILENCE_MIN_ACCOUNTS)),
+            "min_hours": int(_setting(settings, "silence_min_hours", SILENCE_MIN_HOURS)),
+            "min_weeks": int(_setting(settings, "silence_min_weeks", SILENCE_MIN_WEEKS)),
+        }
+        silences = con.execute(_SILENCES, params).df()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _act_posts")
+    return (
+        activity[list(ACCOUNT_ACTIVITY_COLUMNS)],
+        silences[list(PLATFORM_SILENCES_COLUMNS)],
+    )
+
+
+@register_metric
+class Activity(Metric):
+    name = "activity"
+    description = (
+        "Per official account: posts per week, dialogue share, longest silence, days since "
+        "the last post; and hours in which most usually-active accounts fell silent together."
+    )
+    tables = {
+        "account_activity": ACCOUNT_ACTIVITY_COLUMNS,
+        "platform_silences": PLATFORM_SILENCES_COLUMNS,
+    }
+    column_meanings = {
+        "account_activity": ACTIVITY_MEANINGS,
+        "platform_silences": SILENCE_MEANINGS,
+    }
+
+    def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
+        if ctx.obs_end is None:
+            return {t: _empty(c) for t, c in self.tables.items()}
+        activity, silences = activity_tables(ctx.con, ctx.obs_end, ctx.settings)
+        return {"account_activity": activity, "platform_silences": silences}

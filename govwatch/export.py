@@ -1,0 +1,678 @@
+"""Citable exports: a table as CSV, Parquet or Stata, with a codebook and a manifest.
+
+``export(store_path, what, fmt, out)`` opens the store read-only and writes:
+
+- ``out``: the data (for ``posts`` as Parquet with ``out`` a folder: a dataset
+  partitioned by platform and official account, ``platform=<p>/official_account=<a>/``);
+- ``<out>.codebook.csv``: column, type, meaning, definition_version;
+- ``<out>.manifest.json``: tool and definition versions, the settings and
+  observation end of the last analysis run, every imported input file with its
+  sha256, the export time, whether citizens are pseudonymised, and the sha256 of
+  each file written.
+
+Citizen authors are replaced by keyed pseudonyms (``govwatch.pseudonym``)
+unless ``pseudonymise=False``; officials stay in clear; the key is never
+written. Post texts go out only with ``include_text=True`` (they are personal
+data of the public; @handles inside a text are not rewritten). Platform-native
+ids stay text in every format. docs/exports.md documents formats and columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import DEFINITION_VERSION, __version__
+from .errors import UsageError
+from .pseudonym import register_pseudonyms, store_key
+from .store import Store
+
+WHATS = ("responses", "events", "accounts", "posts", "activity", "silences")
+FORMATS = ("csv", "parquet", "dta")
+POPULATIONS = ("needs_response", "all")
+# Per-account tables written by other metrics, joined into the accounts export
+# when the store has them (one row per account, after the population filter).
+ACCOUNT_TABLES = ("selectivity", "response_quality", "benchmark_index", "account_clocks")
+# Account attributes already in the accounts export; not repeated from joined tables.
+_ACCOUNT_ATTRIBUTES = {"country", "level", "institution", "timezone", "office_hours"}
+CSV_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%gZ"  # ISO 8601, UTC, milliseconds
+STATA_VERSION = 118
+STATA_LABEL_CHARS = 80
+STATA_STR_BYTES = 2045  # longer strings become strL
+UNADDRESSED = "_unaddressed"
+
+_TYPES = {
+    "VARCHAR": "string",
+    "BOOLEAN": "boolean",
+    "DOUBLE": "float",
+    "FLOAT": "float",
+    "BIGINT": "integer",
+    "INTEGER": "integer",
+    "HUGEINT": "integer",
+    "TIMESTAMP WITH TIME ZONE": "datetime (UTC)",
+    "DATE": "date",
+}
+
+MEANINGS: dict[str, dict[str, str]] = {
+    "responses": {
+        "platform": "Platform the message was posted on",
+        "message_id": "Platform-native id of the inbound message (text)",
+        "message_author": "Author of the message: keyed pseudonym (p_...) unless exported in clear",
+        "official_author": "Official account addressed (in clear)",
+        "via": "How the message addresses the account: reply, comment or mention",
+        "message_created_at": "Time of the message (UTC)",
+        "response_id": "Id of the account's first reply to the message; empty if none",
+        "response_created_at": "Time of that response (UTC)",
+        "latency_hours": "response_created_at - message_created_at in hours; empty if censored",
+        "censored": "No response by observation end (right-censored)",
+        "observed_hours": "Observation end - message_created_at in hours",
+        "needs_response": "Tagged as asking, requesting or reporting a problem",
+        "critical": "Tagged as about a critical issue",
+        "topic": "Topic tag",
+        "sentiment": "VADER compound score of the message text",
+        "lang": "Language of the message",
+    },
+    "accounts": {
+        "platform": "Platform of the account",
+        "official_author": "Official account (in clear)",
+        "display_name": "Display name from the accounts file",
+        "institution": "Institution running the account",
+        "country": "Country (ISO 3166 alpha-2)",
+        "level": "Level of government: national, state or local",
+        "timezone": "IANA time zone of the account",
+        "office_hours": "Office hours from the accounts file",
+        "population": "Message population of the response columns: needs_response or all",
+        "messages": "Inbound messages in the population",
+        "answered": "Messages answered by observation end",
+        "observed_window": "Messages observed for at least the window W",
+        "answered_window": "Of those, answered within W",
+        "answered_rate_7d": "answered_window / observed_window (W = 7 days unless set otherwise)",
+        "km_median_hours": "Kaplan-Meier median latency in hours; empty when not reached",
+        "km_median_ci_low": "Lower bound of the 95% CI of the KM median",
+        "km_median_ci_high": "Upper bound of the 95% CI of the KM median; empty when unbounded",
+        "km_median_reached": "At least half of the messages were answered (median defined)",
+        "max_followup_hours": "Longest follow-up time in hours (shown as '> X' when not reached)",
+        "naive_median_hours": "Median latency of answered messages only (biased; for comparison)",
+        "unanswered_1h": "KM share still unanswered at 1 hour",
+        "unanswered_24h": "KM share still unanswered at 24 hours",
+        "unanswered_72h": "KM share still unanswered at 72 hours",
+        "unanswered_7d": "KM share still unanswered at 7 days",
+        "events_in_scope": "Events the account was expected to acknowledge",
+        "events_acknowledged": "Of those, events it posted about by observation end",
+    },
+    "posts": {
+        "platform": "Platform",
+        "post_id": "Platform-native post id (text)",
+        "official_account": "Official account the post belongs to: its author if official, else the account it addresses, else _unaddressed",
+        "author": "Author: official handle in clear; citizens as keyed pseudonym (p_...) unless exported in clear",
+        "author_is_official": "The author is a listed official account",
+        "author_id": "Platform-native author id (officials only when pseudonymised)",
+        "created_at": "Time of the post (UTC)",
+        "created_at_derived": "Time derived from the post id, not read from the export",
+        "lang": "Language",
+        "kind": "post, reply, comment, repost or quote",
+        "in_reply_to_post_id": "Id of the post replied to",
+        "in_reply_to_author": "Author replied to (citizens pseudonymised)",
+        "conversation_id": "Thread id",
+        "mentions": "@handles named in the text, ';'-separated (citizens pseudonymised)",
+        "url": "Link to the post (officials only when pseudonymised: links embed handles)",
+        "like_count": "Likes when the input was exported from the platform",
+        "share_count": "Shares when the input was exported from the platform",
+        "reply_count": "Replies when the input was exported from the platform",
+        "deleted_at": "When the post was found missing from a newer archive of its account",
+        "import_id": "Import that brought the post (see the manifest's inputs)",
+        "sentiment": "VADER compound score",
+        "topic": "Topic tag",
+        "critical": "Tagged as about a critical issue",
+        "needs_response": "Tagged as asking, requesting or reporting a problem",
+        "text": "Text of the post (personal data of the public; @handles in it are not rewritten)",
+    },
+    "events": {
+        "event_name": "Event name from the events file",
+        "event_critical": "The events file marks the event as critical",
+        "event_country": "Country scope of the event; empty means all official accounts",
+        "institution": "Institution running the official account",
+        "country": "Country of the official account",
+        "level": "Level of government of the official account",
+    },
+    "activity": {
+        "institution": "Institution running the account",
+        "country": "Country (ISO 3166 alpha-2)",
+        "level": "Level of government",
+    },
+}
+
+
+@dataclass
+class ExportResult:
+    what: str
+    fmt: str
+    path: Path  # the data file, or the dataset folder
+    rows: int
+    columns: list[str]
+    codebook: Path
+    manifest: Path
+    files: list[Path] = field(default_factory=list)
+    pseudonymised: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Query:
+    sql: str
+    meanings: dict[str, str]
+    pairs_sql: str | None = None  # (platform, author) pairs needing pseudonyms
+    partition_by: tuple[str, ...] = ()
+
+
+# --- entry point -------------------------------------------------------------------
+
+
+def export(
+    store_path: str | Path,
+    what: str,
+    fmt: str,
+    out: str | Path,
+    pseudonymise: bool = True,
+    include_text: bool = False,
+    population: str = "needs_response",
+) -> ExportResult:
+    """Export ``what`` from the store at ``store_path`` as ``fmt`` to ``out``."""
+    _check_args(what, fmt, population)
+    out_text = str(out)
+    out = Path(out)
+    folder = what == "posts" and fmt == "parquet" and _is_folder(out, out_text)
+    if out.is_dir() and not folder:
+        raise UsageError(f"--out {out} is a folder; give a file name such as {what}.{fmt}")
+    if folder and out.is_dir() and any(out.iterdir()):
+        raise UsageError(f"--out {out} is a folder that is not empty; give a new or empty one")
+    with Store(store_path, read_only=True) as store:
+        con = store.conn
+        run = _last_run(con)
+        if run is None and what != "posts":
+            raise UsageError(f"the store has no analysis yet: run 'govwatch analyze' before "
+                             f"exporting {what}")
+        query = _build(con, what, pseudonymise, include_text, population)
+        if pseudonymise and query.pairs_sql:
+            register_pseudonyms(con, store_key(con), query.pairs_sql)
+        types = _describe(con, query.sql)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "csv":
+            files, names = _write_csv(con, query.sql, types, out)
+        elif fmt == "parquet":
+            files, names = _write_parquet(con, query, out, folder)
+        else:
+            files, names = _write_dta(con, query, types, out, what)
+        rows = con.execute(f"SELECT count(*) FROM ({query.sql})").fetchall()[0][0]
+        base = Path(out_text.rstrip("/\\")) if folder else out
+        codebook = Path(f"{base}.codebook.csv")
+        manifest = Path(f"{base}.manifest.json")
+        _write_codebook(codebook, names, types, query.meanings)
+        result = ExportResult(what, fmt, out, rows, names, codebook, manifest, files,
+                              pseudonymise, _notes(what, pseudonymise, include_text))
+        _write_manifest(con, manifest, result, run, include_text, population)
+    return result
+
+
+def _check_args(what: str, fmt: str, population: str) -> None:
+    if what not in WHATS:
+        raise UsageError(f"unknown export {what!r}; choose one of {', '.join(WHATS)}")
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if population not in POPULATIONS:
+        raise UsageError(f"unknown population {population!r}; choose one of "
+                         f"{', '.join(POPULATIONS)}")
+
+
+def _is_folder(out: Path, text: str) -> bool:
+    return out.is_dir() or text.endswith(("/", "\\")) or out.suffix == ""
+
+
+def _notes(what: str, pseudonymise: bool, include_text: bool) -> list[str]:
+    notes = []
+    if not pseudonymise:
+        notes.append("citizens' handles are in clear: the export holds personal data")
+    if include_text and what == "posts":
+        notes.append("post texts are included: personal data of the public; @handles "
+                     "inside texts are not pseudonymised")
+    return notes
+
+
+# --- queries -------------------------------------------------------------------------
+
+
+def _tables(con) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+    ).fetchall()}
+
+
+def _columns(con, table: str) -> dict[str, str]:
+    return {r[0]: r[1] for r in con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position", [table]
+    ).fetchall()}
+
+
+def _who(platform: str, author: str, pseudonymise: bool) -> str:
+    """SQL for an author shown in an export: officials in clear, citizens pseudonymised.
+
+    Fails safe: a citizen without a computed pseudonym becomes NULL, never clear.
+    """
+    if not pseudonymise:
+        return author
+    return (
+        f"CASE WHEN {author} IS NULL THEN NULL "
+        f"WHEN EXISTS (SELECT 1 FROM accounts o WHERE o.official AND o.platform = {platform} "
+        f"AND lower(o.author) = lower({author})) THEN {author} "
+        f"ELSE (SELECT ps.pseudonym FROM _pseudonyms ps WHERE ps.platform = {platform} "
+        f"AND ps.la = lower({author})) END"
+    )
+
+
+def _meanings_for(what: str, *tables: str) -> dict[str, str]:
+    out = dict(MEANINGS.get(what, {}))
+    for table in tables:
+        for name, meaning in _metric_meanings(table).items():
+            out.setdefault(name, meaning)
+    return out
+
+
+def _metric_meanings(table: str) -> dict[str, str]:
+    """Column meanings a metric declares (``column_meanings``) for its table."""
+    from analysis.registry import metrics
+
+    for metric in metrics():
+        if table in metric.tables:
+            declared = getattr(metric, "column_meanings", {}).get(table, {})
+            default = f"From {table} ({metric.name}); see docs/methodology.md"
+            return {c: declared.get(c, default) for c in metric.tables[table]}
+    return {}
+
+
+def _build(con, what: str, pseudonymise: bool, include_text: bool, population: str) -> _Query:
+    if what == "responses":
+        return _responses_query(con, pseudonymise)
+    if what == "events":
+        return _events_query()
+    if what == "accounts":
+        return _accounts_query(con, population)
+    if what == "posts":
+        return _posts_query(con, pseudonymise, include_text)
+    if what == "activity":
+        return _activity_query()
+    return _Query("SELECT * FROM platform_silences ORDER BY platform, country NULLS FIRST, "
+                  "start_at", _meanings_for("silences", "platform_silences"))
+
+
+_RESPONSE_TEXT_COLUMNS = ("platform", "message_id", "official_author", "via", "response_id",
+                          "topic", "lang")
+
+
+def _responses_query(con, pseudonymise: bool) -> _Query:
+    """Every column of ``responses``; extra text columns added later are left out (they
+    could hold personal data), extra numbers, flags and times are kept."""
+    cols = []
+    for name, dtype in _columns(con, "responses").items():
+        if name == "message_author":
+            cols.append(f"{_who('r.platform', 'r.message_author', pseudonymise)} "
+                        "AS message_author")
+        elif dtype != "VARCHAR" or name in _RESPONSE_TEXT_COLUMNS:
+            cols.append(f"r.{name}")
+    sql = (f"SELECT {', '.join(cols)} FROM responses r "
+           "ORDER BY r.platform, r.official_author, r.message_created_at, r.message_id")
+    return _Query(sql, _meanings_for("responses"),
+                  pairs_sql="SELECT platform, message_author AS author FROM responses")
+
+
+def _events_query() -> _Query:
+    sql = """
+    SELECT k.event_id, e.name AS event_name, e.critical AS event_critical,
+           e.country AS event_country, k.platform, k.official_author,
+           a.institution, a.country, a.level,
+           k.onset, k.first_post_id, k.first_post_at, k.latency_hours, k.censored,
+           k.observed_hours, k.matching_posts, k.first_public_post_id, k.first_public_post_at,
+           k.public_latency_hours, k.public_lead_hours
+    FROM event_acknowledgements k
+    JOIN events e USING (event_id)
+    LEFT JOIN accounts a ON a.platform = k.platform AND a.author = k.official_author
+    ORDER BY k.onset, k.event_id, k.platform, k.official_author
+    """
+    return _Query(sql, _meanings_for("events", "event_acknowledgements"))
+
+
+def _activity_query() -> _Query:
+    sql = """
+    SELECT v.platform, v.official_author, a.institution, a.country, a.level,
+           v.* EXCLUDE (platform, official_author)
+    FROM account_activity v
+    LEFT JOIN accounts a ON a.platform = v.platform AND a.author = v.official_author
+    ORDER BY v.platform, v.official_author
+    """
+    return _Query(sql, _meanings_for("activity", "account_activity"))
+
+
+def _accounts_query(con, population: str) -> _Query:
+    """One row per official account: attributes, response metrics of ``population``,
+    activity, event acknowledgement counts, and the per-account tables of other
+    metrics that the store has (``ACCOUNT_TABLES``)."""
+    tables = _tables(con)
+    select = ["a.platform", "a.author AS official_author", "a.display_name", "a.institution",
+              "a.country", "a.level", "a.timezone", "a.office_hours",
+              f"'{population}' AS population"]
+    joins = []
+    taken = {"platform", "official_author", "display_name", "institution", "country", "level",
+             "timezone", "office_hours", "population"}
+    meanings = _meanings_for("accounts", "account_metrics")
+    for alias, table in [("m", "account_metrics"), ("v", "account_activity"),
+                         *[(f"t{i}", t) for i, t in enumerate(ACCOUNT_TABLES)]]:
+        if table not in tables or not _one_row_per_account(con, table, population):
+            continue
+        cols = _columns(con, table)
+        cond = (f"{alias}.platform = a.platform AND {alias}.official_author = a.author"
+                + (f" AND {alias}.population = '{population}'" if "population" in cols else ""))
+        joins.append(f"LEFT JOIN {table} {alias} ON {cond}")
+        table_meanings = {**_metric_meanings(table), **MEANINGS["accounts"]}
+        for col in cols:
+            if col in ("platform", "official_author", "population") or (
+                    col in _ACCOUNT_ATTRIBUTES):
+                continue
+            name = col if col not in taken and col != "status" else f"{table}_{col}"
+            taken.add(name)
+            expr = f"{alias}.{col}"
+            if col in ("messages", "answered") and table == "account_metrics":
+                expr = f"coalesce({expr}, 0)"
+            select.append(f"{expr} AS {name}")
+            meanings.setdefault(name, table_meanings.get(col, f"From {table}"))
+    if "event_acknowledgements" in tables:
+        joins.append(
+            "LEFT JOIN (SELECT platform, official_author, count(*) AS n, "
+            "count(first_post_id) AS k FROM event_acknowledgements GROUP BY ALL) ev "
+            "ON ev.platform = a.platform AND ev.official_author = a.author")
+        select += ["coalesce(ev.n, 0) AS events_in_scope",
+                   "coalesce(ev.k, 0) AS events_acknowledged"]
+    sql = (f"SELECT {', '.join(select)} FROM accounts a {' '.join(joins)} "
+           "WHERE a.official ORDER BY a.platform, a.author")
+    return _Query(sql, meanings)
+
+
+def _one_row_per_account(con, table: str, population: str) -> bool:
+    cols = _columns(con, table)
+    if not {"platform", "official_author"} <= set(cols):
+        return False
+    where = f"WHERE population = '{population}'" if "population" in cols else ""
+    total, distinct = con.execute(
+        f"SELECT count(*), count(DISTINCT (platform, official_author)) FROM {table} {where}"
+    ).fetchall()[0]
+    return total == distinct
+
+
+def _posts_query(con, pseudonymise: bool, include_text: bool) -> _Query:
+    who = lambda col: _who("p.platform", col, pseudonymise)  # noqa: E731
+    addressed = ("(SELECT min(r.official_author) FROM responses r "
+                 "WHERE r.platform = p.platform AND r.message_id = p.post_id)")
+    mention = _who("m.platform", "m.handle", pseudonymise)
+    cols = [
+        "p.platform", "p.post_id",
+        f"coalesce(o.author, {addressed}, '{UNADDRESSED}') AS official_account",
+        f"{who('p.author')} AS author",
+        "o.author IS NOT NULL AS author_is_official",
+        ("CASE WHEN o.author IS NOT NULL THEN p.author_id END AS author_id" if pseudonymise
+         else "p.author_id"),
+        "p.created_at", "p.created_at_derived", "p.lang", "p.kind", "p.in_reply_to_post_id",
+        f"{who('p.in_reply_to_author')} AS in_reply_to_author",
+        "p.conversation_id",
+        "mt.mentions",
+        ("CASE WHEN o.author IS NOT NULL THEN p.url END AS url" if pseudonymise else "p.url"),
+        "p.like_count", "p.share_count", "p.reply_count", "p.deleted_at", "p.import_id",
+        "t.sentiment", "t.topic", "t.critical", "t.needs_response",
+    ]
+    if include_text:
+        cols.append("p.text")
+    sql = f"""
+    WITH off AS (
+        SELECT platform, lower(author) AS la, min(author) AS author
+        FROM accounts WHERE official GROUP BY ALL
+    ),
+    mt AS (
+        SELECT m.platform, m.post_id, string_agg({mention}, ';' ORDER BY m.i) AS mentions
+        FROM (SELECT p.platform, p.post_id, unnest(p.mentions) AS handle,
+                     generate_subscripts(p.mentions, 1) AS i
+              FROM posts p WHERE len(coalesce(p.mentions, [])) > 0) m
+        GROUP BY m.platform, m.post_id
+    )
+    SELECT {', '.join(cols)}
+    FROM posts p
+    LEFT JOIN off o ON o.platform = p.platform AND o.la = lower(p.author)
+    LEFT JOIN mt ON mt.platform = p.platform AND mt.post_id = p.post_id
+    LEFT JOIN tags t ON t.platform = p.platform AND t.post_id = p.post_id
+    ORDER BY p.platform, p.created_at, p.post_id
+    """
+    pairs = """
+        SELECT platform, author FROM posts
+        UNION ALL SELECT platform, in_reply_to_author FROM posts
+        UNION ALL SELECT platform, unnest(mentions) FROM posts
+    """
+    return _Query(sql, _meanings_for("posts"), pairs_sql=pairs,
+                  partition_by=("platform", "official_account"))
+
+
+# --- writers ----------------------------------------------------------------------
+
+
+def _describe(con, sql: str) -> dict[str, str]:
+    return {r[0]: r[1] for r in con.execute(f"DESCRIBE {sql}").fetchall()}
+
+
+def _logical(dtype: str) -> str:
+    if dtype.endswith("[]"):
+        return "list of " + _logical(dtype[:-2])
+    return _TYPES.get(dtype, dtype.lower())
+
+
+def _sql_str(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _write_csv(con, sql: str, types: dict[str, str], out: Path):
+    cols = []
+    for name, dtype in types.items():
+        if dtype == "TIMESTAMP WITH TIME ZONE":
+            cols.append(f"strftime(q.{name}, '{CSV_TIME_FORMAT}') AS {name}")
+        else:
+            cols.append(f"q.{name}")
+    con.execute(f"COPY (SELECT {', '.join(cols)} FROM ({sql}) q) TO {_sql_str(out)} "
+                "(FORMAT csv, HEADER)")
+    return [out], list(types)
+
+
+def _write_parquet(con, query: _Query, out: Path, folder: bool):
+    if folder:
+        keys = ", ".join(query.partition_by)
+        con.execute(f"COPY ({query.sql}) TO {_sql_str(out)} "
+                    f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({keys}))")
+        files = sorted(p for p in out.rglob("*.parquet"))
+    else:
+        con.execute(f"COPY ({query.sql}) TO {_sql_str(out)} (FORMAT parquet, COMPRESSION zstd)")
+        files = [out]
+    return files, list(_describe(con, query.sql))
+
+
+_STATA_RESERVED = frozenset(
+    "aggregate array boolean break byte case catch class colvector complex const continue "
+    "default delegate delete do double else eltypedef end enum explicit export external "
+    "float for friend function global goto if inline int local long NULL pragma protected "
+    "quad rowvector short typedef typename virtual _all _N _skip _b _pi str in _pred strL "
+    "_coef _rc using _cons _se with _n".split()
+)
+
+
+def stata_names(columns: list[str]) -> dict[str, str]:
+    """Valid, distinct Stata variable names: [A-Za-z_][A-Za-z0-9_]*, <= 32 chars, not reserved."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for col in columns:
+        name = re.sub(r"[^A-Za-z0-9_]", "_", col)
+        if not name or not re.match(r"[A-Za-z_]", name[0]):
+            name = "_" + name
+        if name in _STATA_RESERVED or re.fullmatch(r"str\d+", name):
+            name = "_" + name
+        name = name[:32]
+        base, i = name, 1
+        while name.lower() in used:
+            suffix = f"_{i}"
+            name, i = base[: 32 - len(suffix)] + suffix, i + 1
+        used.add(name.lower())
+        out[col] = name
+    return out
+
+
+def stata_label(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= STATA_LABEL_CHARS else text[: STATA_LABEL_CHARS - 3] + "..."
+
+
+def _write_dta(con, query: _Query, types: dict[str, str], out: Path, what: str):
+    frame = con.execute(query.sql).df()
+    names = stata_names(list(frame.columns))
+    dates: dict[str, str] = {}
+    strl: list[str] = []
+    for col, dtype in types.items():
+        series = frame[col]
+        if dtype == "TIMESTAMP WITH TIME ZONE":
+            frame[col] = pd.to_datetime(series, utc=True).dt.tz_localize(None)
+            dates[names[col]] = "tc"
+        elif dtype == "DATE":
+            frame[col] = pd.to_datetime(series)
+            dates[names[col]] = "td"
+        elif dtype == "BOOLEAN":
+            frame[col] = series.astype("boolean").astype("Int8")
+        elif dtype == "VARCHAR" or dtype.endswith("[]"):
+            text = series.astype("object").where(series.notna(), "").astype(str)
+            frame[col] = text
+            longest = max((len(v.encode("utf-8")) for v in text), default=0)
+            if longest > STATA_STR_BYTES:
+                strl.append(names[col])
+    frame = frame.rename(columns=names)
+    labels = {names[c]: stata_label(query.meanings.get(c, c)) for c in types}
+    frame.to_stata(
+        out, version=STATA_VERSION, write_index=False, convert_dates=dates,
+        convert_strl=strl, variable_labels=labels,
+        data_label=stata_label(f"govwatch {what} export, definitions v{DEFINITION_VERSION}"),
+    )
+    return [out], list(frame.columns)
+
+
+def _write_codebook(path: Path, names: list[str], types: dict[str, str],
+                    meanings: dict[str, str]) -> None:
+    originals = list(types)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["column", "type", "meaning", "definition_version"])
+        for name, original in zip(names, originals, strict=True):
+            dtype = types[original]
+            meaning = meanings.get(original, "")
+            if name != original:
+                meaning = f"{meaning} (column {original} in govwatch)".strip()
+            w.writerow([name, _logical(dtype), meaning, DEFINITION_VERSION])
+
+
+# --- manifest ----------------------------------------------------------------------
+
+
+def _last_run(con) -> dict | None:
+    row = con.execute(
+        "SELECT run_id, started_at, finished_at, observed_until, settings, definition_version, "
+        "tool_version FROM analysis_runs ORDER BY run_id DESC LIMIT 1"
+    ).fetchall()
+    if not row:
+        return None
+    row = row[0]
+    keys = ("run_id", "started_at", "finished_at", "observation_end", "settings",
+            "definition_version", "tool_version")
+    run = dict(zip(keys, row, strict=True))
+    try:
+        run["settings"] = json.loads(run["settings"]) if run["settings"] else {}
+    except json.JSONDecodeError:
+        pass  # kept as the text stored
+    return run
+
+
+def _iso(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return str(value)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _inputs(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    rows = con.execute(
+        "SELECT import_id, file, sha256, format, finished_at, rows_read, rejected, status "
+        "FROM imports ORDER BY import_id"
+    ).fetchall()
+    keys = ("import_id", "file", "sha256", "format", "imported_at", "rows_read", "rejected",
+            "status")
+    return [{k: (_iso(v) if k == "imported_at" else v) for k, v in zip(keys, r, strict=True)}
+            for r in rows]
+
+
+def _write_manifest(con, path: Path, result: ExportResult, run: dict | None,
+                    include_text: bool, population: str) -> None:
+    if run is not None:
+        obs_end = run["observation_end"]
+        stale = con.execute(
+            "SELECT count(*) > 0 FROM imports WHERE finished_at > ?", [run["finished_at"]]
+        ).fetchall()[0][0]
+    else:
+        obs_end = con.execute("SELECT max(created_at) FROM posts").fetchall()[0][0]
+        stale = None
+    base = result.path if result.path.is_dir() else result.path.parent
+    manifest = {
+        "tool": "govwatch",
+        "tool_version": __version__,
+        "definition_version": DEFINITION_VERSION,
+        "exported_at": _iso(datetime.now(UTC)),
+        "what": result.what,
+        "format": result.fmt,
+        "rows": result.rows,
+        "columns": result.columns,
+        "population": population if result.what == "accounts" else None,
+        "pseudonymised": result.pseudonymised,
+        "pseudonymisation": (
+            "citizens as p_ + 16 hex digits of HMAC-SHA256(store key, platform:handle); "
+            "officials in clear; the key is not in this export" if result.pseudonymised
+            else "none: citizens' handles in clear"),
+        "text_included": include_text,
+        "observation_end": _iso(obs_end),
+        "analysis": None if run is None else {
+            **{k: _iso(v) if isinstance(v, datetime) else v for k, v in run.items()},
+            "stale": bool(stale),
+        },
+        "inputs": _inputs(con),
+        "files": [
+            {"path": str(p.relative_to(base)) if p.is_relative_to(base) else p.name,
+             "sha256": _sha256(p), "bytes": p.stat().st_size}
+            for p in result.files
+        ],
+        "codebook": result.codebook.name,
+        "notes": result.notes,
+    }
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n",
+                    encoding="utf-8")
