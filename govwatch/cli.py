@@ -334,10 +334,15 @@ def rejects(limit, db) -> None:
     metavar="TS",
     help="Observation end (ISO 8601 with offset). Default: the latest post in the store.",
 )
+@click.option(
+    "--assume-tz",
+    metavar="ZONE",
+    help="IANA zone for event onsets written without a UTC offset.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 @db_option
 @_handle_errors
-def analyze(events_file, observed_until, quiet, db):
+def analyze(events_file, observed_until, assume_tz, quiet, db):
     """Tag posts and compute responsiveness metrics into the store.
 
     Only new posts are tagged; derived tables are rebuilt in one transaction,
@@ -349,25 +354,37 @@ def analyze(events_file, observed_until, quiet, db):
 
     settings = AnalysisSettings(observed_until=_parse_ts(observed_until, "--observed-until"))
     say = _status_printer(quiet)
+    event_rejects = 0
     with Store(db_path(db)) as store:
         if events_file:
-            _load_events(store, events_file)
+            event_rejects = _load_events(store, events_file, assume_tz)
         result = run_analysis(store, settings, progress=say)
+        unknown_bursts = store.conn.execute(
+            "SELECT count(*) FROM candidate_events WHERE coalesce(known_event_ids, '') = ''"
+        ).fetchone()[0]
     end = result.observation_end.isoformat() if result.observation_end else "-"
     out.print(
         f"Analysed {result.messages:,} inbound messages to {result.accounts:,} official accounts "
         f"({result.answered:,} answered); tagged {result.tagged:,} new posts; "
         f"observation end {end}."
     )
+    if unknown_bursts:
+        out.print(
+            f"{unknown_bursts:,} bursts of critical messages look like events not in your "
+            "events file: see the candidate_events table (or the dashboard's Events page)."
+        )
+    if event_rejects:
+        sys.exit(EXIT_REJECTS)
 
 
-def _load_events(store, events_file) -> None:
+def _load_events(store, events_file, assume_tz=None) -> int:
     from ingest.events import load_events
 
-    n, rejects = load_events(store, events_file)
+    n, rejects = load_events(store, events_file, assume_tz=assume_tz)
     out.print(f"Loaded {n:,} events from {events_file}.")
     for r in rejects:
         err.print(f"  {events_file}: {r.locator}: {r.reason}")
+    return len(rejects)
 
 
 def _status_printer(quiet: bool):
@@ -389,7 +406,7 @@ def _status_printer(quiet: bool):
 @cli.command()
 @click.option(
     "--what",
-    type=click.Choice(["responses", "events", "accounts", "posts", "activity"]),
+    type=click.Choice(["responses", "events", "accounts", "posts", "activity", "silences"]),
     required=True,
     help="Which table to export.",
 )
@@ -399,23 +416,61 @@ def _status_printer(quiet: bool):
     type=click.Choice(["csv", "parquet", "dta"]),
     default="csv",
     show_default=True,
+    help="csv, parquet or dta (Stata 118).",
 )
-@click.option("--out", "out_path", type=click.Path(), required=True, help="Output file.")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(),
+    required=True,
+    help="Output file. With --what posts --format parquet, a new folder gives a dataset "
+    "partitioned by platform and official account.",
+)
+@click.option(
+    "--population",
+    type=click.Choice(["needs_response", "all"]),
+    default="needs_response",
+    show_default=True,
+    help="Inbound messages the account figures are computed on.",
+)
+@click.option(
+    "--include-text",
+    is_flag=True,
+    help="Include post texts (written by members of the public: personal data).",
+)
 @click.option(
     "--identify-public",
+    "--no-pseudonymise",
+    "identify_public",
     is_flag=True,
     help="Write citizens' handles in clear instead of keyed pseudonyms (personal data: only "
     "when you have a basis to process it).",
 )
 @db_option
 @_handle_errors
-def export(what, fmt, out_path, identify_public, db):
-    """Export a table with its codebook and manifest beside it."""
+def export(what, fmt, out_path, population, include_text, identify_public, db):
+    """Export a table with its codebook and manifest beside it.
+
+    Platform-native post ids stay text. Citizens' handles are replaced by keyed
+    pseudonyms (the key stays in the store); officials are never pseudonymised.
+    """
     from .export import export as run_export
 
-    result = run_export(db_path(db), what, fmt, Path(out_path), pseudonymise=not identify_public)
-    out.print(f"Wrote {result.rows:,} rows to {result.path} (+ {result.codebook.name}, "
-              f"{result.manifest.name}).")
+    result = run_export(
+        db_path(db),
+        what,
+        fmt,
+        Path(out_path),
+        pseudonymise=not identify_public,
+        include_text=include_text,
+        population=population,
+    )
+    for note in result.notes:
+        err.print(f"note: {note}")
+    out.print(
+        f"Wrote {result.rows:,} rows to {result.path} (+ {result.codebook.name}, "
+        f"{result.manifest.name})."
+    )
 
 
 # ---------------------------------------------------------------- dashboard
