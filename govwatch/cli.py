@@ -475,15 +475,41 @@ def export(what, fmt, out_path, population, include_text, identify_public, db):
 
 # ---------------------------------------------------------------- dashboard
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind. Anything but 127.0.0.1 exposes the store's figures.")
 @click.option("--port", default=8050, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Serve with gunicorn and this many worker processes (needs govwatch[serve]).")
 @db_option
 @_handle_errors
-def dashboard(host, port, db):
-    """Serve the dashboard (reads the store read-only)."""
+def dashboard(host, port, workers, db):
+    """Serve the dashboard (reads the store read-only).
+
+    Set GOVWATCH_DASH_USER and GOVWATCH_DASH_PASSWORD to require HTTP basic auth.
+    """
     from dashboard.serve import serve
 
-    serve(db_path(db), host=host, port=port)
+    serve(db_path(db), host=host, port=port, workers=workers)
+
+
+# ---------------------------------------------------------------- report
+@cli.command()
+@click.option("--account", "account", required=True, metavar="PLATFORM:AUTHOR",
+              help="The official account, e.g. x:MinRail.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True,
+              help="HTML file to write.")
+@db_option
+@_handle_errors
+def report(account, out_path, db):
+    """Write a self-contained HTML benchmark report for one official account."""
+    from dashboard.report import write_report
+
+    platform, sep, author = account.partition(":")
+    if not sep or not platform or not author:
+        raise click.BadParameter("write it as PLATFORM:AUTHOR, e.g. x:MinRail",
+                                 param_hint="--account")
+    path = write_report(db_path(db), platform, author, Path(out_path))
+    out.print(f"Wrote {path}.")
 
 
 # ---------------------------------------------------------------- demo

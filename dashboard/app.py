@@ -1,0 +1,162 @@
+"""The dashboard shell: ``create_app(db_path)`` builds the Dash app.
+
+The shell holds what every page shares — a skip link, the navigation, the main
+landmark that Dash pages fill, and a footer naming the data and the analysis
+run. Pages live one module each in ``dashboard/pages`` and register themselves
+with ``dash.register_page``; their layouts are functions of the URL query, so a
+link restores a view. Each page keeps its current query in a ``url-state`` store
+and one clientside callback mirrors it into the address bar.
+
+Charts use plotly.js's "basic" bundle (scatter, bar), vendored in
+``assets/plotly-basic.min.js`` at the version the plotly package ships:
+it defines ``window.Plotly`` at page load, so dcc.Graph never fetches the full
+4.8 MB bundle (a quarter of the JavaScript to compile before the first chart).
+
+The store is opened read-only; debug mode is off.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dash
+from dash import ALL, Dash, Input, Output, _callback, dcc, html
+
+from govwatch import DEFINITION_VERSION, __version__
+
+from .data import DashboardData
+from .pages._common import DATA_KEY
+
+HERE = Path(__file__).resolve().parent
+
+INDEX = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        {%config%}
+        {%scripts%}
+        {%renderer%}
+    </body>
+</html>"""
+
+# Mirror the page's query into the address bar, then set the pressed state of
+# toggle buttons and the sort state of table headings from it (data-* attributes
+# written by dashboard/pages/_common.py say which query parameter each reflects).
+_URL_SYNC = """
+function(searches) {
+    const s = (searches || []).find(x => typeof x === 'string');
+    if (s === undefined) { return window.dash_clientside.no_update; }
+    if (s !== window.location.search) {
+        window.history.replaceState(window.history.state, '',
+                                    window.location.pathname + s + window.location.hash);
+    }
+    const params = new URLSearchParams(s);
+    document.querySelectorAll('button[data-toggle]').forEach(function(b) {
+        const chosen = params.getAll(b.dataset.toggle);
+        let pressed;
+        if (b.dataset.multi === '1') {
+            pressed = b.dataset.value === '*' ? chosen.length === 0
+                                               : chosen.includes(b.dataset.value);
+        } else {
+            pressed = chosen.length ? chosen[0] === b.dataset.value
+                                    : b.dataset.default === '1';
+        }
+        b.setAttribute('aria-pressed', pressed ? 'true' : 'false');
+    });
+    document.querySelectorAll('table[data-default-sort]').forEach(function(t) {
+        const sort = params.get('sort') || t.dataset.defaultSort;
+        const order = params.get('order') || t.dataset.defaultOrder;
+        t.querySelectorAll('th[data-sort-col]').forEach(function(th) {
+            th.setAttribute('aria-sort', th.dataset.sortCol !== sort ? 'none' :
+                            (order === 'desc' ? 'descending' : 'ascending'));
+        });
+    });
+    return window.dash_clientside.no_update;
+}
+"""
+
+
+def create_app(db_path: str | os.PathLike, data: DashboardData | None = None) -> Dash:
+    """A Dash app over the store at ``db_path`` (opened read-only).
+
+    Raises ``govwatch.errors.StoreError`` when there is no usable store. ``data``
+    replaces the data layer (the benchmark uses it for its baseline).
+    """
+    data = data or DashboardData(db_path)
+    data.open()
+    footer = _footer(data)
+    data.close()  # reopened lazily in each serving process
+    # Dash re-executes the page modules for every app, and their global
+    # @callback registrations collect until an app's first request: start clean
+    # so that an app built earlier in this process leaves no duplicates behind.
+    _callback.GLOBAL_CALLBACK_LIST.clear()
+    _callback.GLOBAL_CALLBACK_MAP.clear()
+    app = Dash(
+        "dashboard",
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        assets_folder=str(HERE / "assets"),
+        title="govwatch",
+        update_title=None,
+        serve_locally=True,
+        index_string=INDEX,
+        # Pages render conditional layouts (an account page without an account is a
+        # chooser), so not every callback id exists on every page.
+        suppress_callback_exceptions=True,
+    )
+    app.server.extensions[DATA_KEY] = data
+    app.layout = _shell(footer)
+    app.clientside_callback(
+        _URL_SYNC,
+        Output("url-sync", "children"),
+        Input({"type": "url-state", "page": ALL}, "data"),
+    )
+    return app
+
+
+def _shell(footer: html.Footer) -> html.Div:
+    pages = sorted(dash.page_registry.values(),
+                   key=lambda p: (p["order"] is None, p["order"] or 0, p["name"]))
+    nav = html.Nav(html.Ul([
+        html.Li(dcc.Link(p["name"], href=p["relative_path"], className="nav-link"))
+        for p in pages if not p.get("hidden")
+    ]), **{"aria-label": "Dashboard pages"}, className="site-nav")
+    return html.Div([
+        html.A("Skip to main content", href="#main", className="skip-link"),
+        html.Header([
+            html.Div([
+                html.Span("govwatch", className="brand"),
+                html.Span("Do governments listen? How fast official accounts answer the "
+                          "public, above all on critical issues.", className="tagline"),
+            ], className="brand-block"),
+            nav,
+        ], className="site-header"),
+        html.Main(dash.page_container, id="main", tabIndex="-1"),
+        footer,
+        html.Div(id="url-sync", hidden=True),
+    ], className="shell")
+
+
+def _footer(data: DashboardData) -> html.Footer:
+    run = data.run_info()
+    parts = [f"Store: {data.path.name}"]
+    if run:
+        if run.get("observed_until") is not None:
+            parts.append(f"observed until {run['observed_until']:%Y-%m-%d %H:%M} UTC")
+        parts.append(f"metric definitions v{run.get('definition_version') or DEFINITION_VERSION}")
+        parts.append(f"analysed with govwatch {run.get('tool_version') or '?'}")
+    else:
+        parts.append("not analysed yet: run 'govwatch analyze'")
+    return html.Footer([
+        html.P(" · ".join(parts)),
+        html.P([f"govwatch {__version__} · citizens are pseudonymised; personal data is "
+                "redacted from message texts · ",
+                dcc.Link("Methodology", href="/methodology")]),
+    ], className="site-footer")

@@ -1,0 +1,638 @@
+"""The dashboard's only way into the store: read-only, whitelisted, derived tables.
+
+``DashboardData(path)`` opens a govwatch store read-only (lazily, once per
+process, so gunicorn workers each get their own DuckDB connection) and answers
+the questions the pages ask. It reads what ``govwatch analyze`` wrote
+(``account_metrics``, ``km_curves`` and the optional derived tables such as
+``slice_metrics`` or ``benchmarks``) and never recomputes a metric. The few
+reads of ``posts`` are for showing example messages and counting what officials
+post about, never for a latency or a rate.
+
+Every value that comes from a URL is checked here against the values present in
+the store (``validate_filters``, ``account``): SQL is built only from fixed
+fragments, and values travel as bound parameters. A derived table that this
+store does not have yet comes back as :class:`Missing`, which the pages show as a
+panel saying what is absent and how to get it.
+
+Citizen authors are pseudonymised exactly as in the exports (govwatch.pseudonym:
+keyed HMAC with the store's ``pseudonym_key``) and e-mail addresses, phone numbers and citizens' @handles are redacted from
+message texts before they leave this module. Officials are never pseudonymised.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pandas as pd
+
+from govwatch.config import DEFAULT_MIN_N
+from govwatch.pseudonym import KEY_META, pseudonym
+from govwatch.store import Store
+
+MAX_PARAM_CHARS = 200
+MAX_PARAM_VALUES = 50
+POPULATIONS = ("needs_response", "all")
+POPULATION_LABELS = {
+    "needs_response": "Messages that need a response",
+    "all": "All inbound messages",
+}
+CURVE_LABELS = {**POPULATION_LABELS, "critical": "Critical reports",
+                "routine": "Routine messages"}
+ALL_PERIODS = "all"
+PERIOD_KINDS = ("quarter", "month")  # offered by the period filter, besides the whole range
+
+# Derived tables other analysis stages add; each page degrades without them.
+OPTIONAL_TABLES = {
+    "slice_metrics": "rates and medians by topic, critical vs routine, sentiment and language",
+    "selectivity": "the selectivity gap (routine minus critical response rate)",
+    "benchmarks": "peer percentile ranks and the composite index",
+    "benchmark_index": "the composite index",
+    "event_acknowledgements": "how fast each official acknowledged each event",
+    "account_activity": "posting activity over time",
+    "platform_silences": "platform-wide silences",
+    "discovered_topics": "themes discovered in the messages",
+}
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A derived table (or column) this store does not have."""
+
+    table: str
+    what: str
+
+    @property
+    def message(self) -> str:
+        return (
+            f"Not available: this store has no '{self.table}' table ({self.what}). "
+            "It is written by 'govwatch analyze' in a version that computes it; "
+            "re-run the analysis to add it."
+        )
+
+
+@dataclass(frozen=True)
+class Options:
+    """Values present in the store: the whitelist for every URL parameter."""
+
+    countries: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    institutions: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    populations: tuple[str, ...] = ()
+    periods: tuple[str, ...] = (ALL_PERIODS,)
+
+    @property
+    def default_population(self) -> str:
+        for p in POPULATIONS:
+            if p in self.populations:
+                return p
+        return POPULATIONS[0]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Overview filters; every field maps to one URL query parameter."""
+
+    country: tuple[str, ...] = ()
+    level: tuple[str, ...] = ()
+    institution: tuple[str, ...] = ()
+    platform: tuple[str, ...] = ()
+    period: str = ALL_PERIODS
+    population: str = "needs_response"
+
+    MULTI = ("country", "level", "institution", "platform")
+
+    def query(self, defaults: Filters | None = None) -> dict[str, list[str] | str]:
+        """Query parameters for this state, leaving out what equals ``defaults``."""
+        defaults = defaults or Filters()
+        out: dict[str, list[str] | str] = {}
+        for name in self.MULTI:
+            if getattr(self, name):
+                out[name] = list(getattr(self, name))
+        for name in ("period", "population"):
+            if getattr(self, name) != getattr(defaults, name):
+                out[name] = getattr(self, name)
+        return out
+
+    def describe(self) -> str:
+        parts = [f"{n} {', '.join(getattr(self, n))}" for n in self.MULTI if getattr(self, n)]
+        if self.period != ALL_PERIODS:
+            parts.append(f"period {self.period}")
+        return "; ".join(parts) if parts else "no filter"
+
+
+def to_search(params: Mapping[str, object]) -> str:
+    """``?a=1&b=2&b=3`` from a mapping of str or list values (empty ones left out)."""
+    clean = {k: v for k, v in params.items() if v not in (None, "", [], ())}
+    return "?" + urlencode(clean, doseq=True) if clean else ""
+
+
+def query_values(query: Mapping[str, object], name: str) -> tuple[list[str], list[str]]:
+    """The values of URL parameter ``name`` (str or list) and notes on what was dropped."""
+    raw = query.get(name)
+    if raw is None:
+        return [], []
+    values = raw if isinstance(raw, list | tuple) else [raw]
+    notes: list[str] = []
+    out: list[str] = []
+    for v in values:
+        if not isinstance(v, str) or not v.strip():
+            continue
+        if len(v) > MAX_PARAM_CHARS:
+            notes.append(f"Ignored an over-long value of '{_short(name)}'.")
+            continue
+        if v.strip() not in out:
+            out.append(v.strip())
+    if len(out) > MAX_PARAM_VALUES:
+        notes.append(f"Kept the first {MAX_PARAM_VALUES} values of '{_short(name)}'.")
+        out = out[:MAX_PARAM_VALUES]
+    return out, notes
+
+
+def query_choice(query: Mapping[str, object], name: str, allowed: Sequence[str],
+                 default: str) -> tuple[str, list[str]]:
+    """A single-valued parameter that must be one of ``allowed``."""
+    values, notes = query_values(query, name)
+    if not values:
+        return default, notes
+    if values[0] in allowed:
+        return values[0], notes
+    return default, notes + [f"Ignored unknown {_short(name)} '{_short(values[0])}'."]
+
+
+def validate_filters(query: Mapping[str, object], options: Options) -> tuple[Filters, list[str]]:
+    """Filters from URL parameters: unknown values are dropped, each with a note."""
+    notes: list[str] = []
+    allowed = {
+        "country": options.countries,
+        "level": options.levels,
+        "institution": options.institutions,
+        "platform": options.platforms,
+    }
+    chosen: dict[str, tuple[str, ...]] = {}
+    for name, values_ok in allowed.items():
+        values, more = query_values(query, name)
+        notes += more
+        good = [v for v in values if v in values_ok]
+        for bad in [v for v in values if v not in values_ok][:3]:
+            notes.append(f"Ignored unknown {name} '{_short(bad)}'.")
+        chosen[name] = tuple(good)
+    period, more = query_choice(query, "period", options.periods, ALL_PERIODS)
+    notes += more
+    population, more = query_choice(
+        query, "population", POPULATIONS, options.default_population)
+    notes += more
+    if population not in options.populations and options.populations:
+        notes.append(
+            f"{POPULATION_LABELS[population]}: not in this store (the needs-a-response "
+            "classifier has not tagged it); showing all inbound messages."
+        )
+        population = options.default_population
+    return Filters(period=period, population=population, **chosen), notes
+
+
+def _short(text: str, n: int = 40) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# --------------------------------------------------------------- personal data
+def pseudonymise(author: str, key: str, platform: str) -> str:
+    """A citizen's pseudonym, the same as in govwatch's exports (govwatch.pseudonym:
+    keyed HMAC-SHA256 of platform and lower-cased handle)."""
+    return pseudonym(key, platform, author)
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w+])\+?\d[\d ().-]{7,}\d(?!\w)")
+_HANDLE = re.compile(r"(?<![\w@])@(\w{1,64})")
+
+
+def redact(text: str | None, officials: frozenset[str], pseudonym) -> str:
+    """Remove personal data from a message: e-mails, phone numbers (9+ digits) and
+    the @handles of citizens (replaced by their pseudonym); officials' handles stay."""
+    if not text:
+        return ""
+    text = _EMAIL.sub("[email]", text)
+
+    def phone(m: re.Match) -> str:
+        digits = sum(c.isdigit() for c in m.group(0))
+        return "[phone]" if digits >= 9 else m.group(0)
+
+    text = _PHONE.sub(phone, text)
+
+    def handle(m: re.Match) -> str:
+        name = m.group(1)
+        return m.group(0) if name.lower() in officials else "@" + pseudonym(name)
+
+    return _HANDLE.sub(handle, text)
+
+
+# --------------------------------------------------------------- the reader
+@dataclass
+class _Conn:
+    pid: int
+    store: Store
+    local: threading.local = field(default_factory=threading.local)
+
+
+class DashboardData:
+    """Read-only queries over one store. Safe to share between threads; each
+    process opens its own connection on first use."""
+
+    def __init__(self, path: str | os.PathLike, min_n: int = DEFAULT_MIN_N):
+        self.path = Path(path)
+        self.min_n = min_n
+        self._lock = threading.Lock()
+        self._conn: _Conn | None = None
+        self._cache: dict[tuple, object] = {}
+
+    # -- connection ------------------------------------------------------
+    def _cursor(self):
+        with self._lock:
+            if self._conn is None or self._conn.pid != os.getpid():
+                self._conn = _Conn(os.getpid(), Store(self.path, read_only=True))
+                self._cache.clear()
+            conn = self._conn
+        cur = getattr(conn.local, "cursor", None)
+        if cur is None:
+            with self._lock:
+                cur = conn.store.conn.cursor()
+                cur.execute("SET TimeZone = 'UTC'")
+            conn.local.cursor = cur
+        return cur
+
+    def open(self) -> DashboardData:
+        """Open now (raises StoreError if the store is missing or outdated)."""
+        self._cursor()
+        return self
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None and self._conn.pid == os.getpid():
+                self._conn.store.close()
+            self._conn = None
+            self._cache.clear()
+
+    def df(self, sql: str, params: Sequence | Mapping | None = None) -> pd.DataFrame:
+        return self._cursor().execute(sql, params or []).df()
+
+    def _cached(self, key: tuple, make):
+        if key not in self._cache:
+            if len(self._cache) > 512:
+                self._cache.clear()
+            self._cache[key] = make()
+        return self._cache[key]
+
+    # -- schema ----------------------------------------------------------
+    def columns(self, table: str) -> tuple[str, ...]:
+        """Columns of ``table`` in this store (empty when the table is absent)."""
+        def make():
+            rows = self._cursor().execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                "ORDER BY ordinal_position", [table]).fetchall()
+            return tuple(r[0] for r in rows)
+        return self._cached(("columns", table), make)
+
+    def has(self, table: str, *cols: str) -> bool:
+        have = self.columns(table)
+        return bool(have) and all(c in have for c in cols)
+
+    def missing(self, table: str) -> Missing:
+        return Missing(table, OPTIONAL_TABLES.get(table, table))
+
+    def meta(self, key: str) -> str | None:
+        row = self._cursor().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def run_info(self) -> dict:
+        """The latest analysis run: observation end, definition and tool versions."""
+        def make():
+            df = self.df("SELECT * FROM analysis_runs ORDER BY run_id DESC LIMIT 1")
+            return {} if df.empty else df.iloc[0].to_dict()
+        return self._cached(("run",), make)
+
+    # -- whitelists -----------------------------------------------------------
+    def options(self) -> Options:
+        return self._cached(("options",), self._options)
+
+    def _options(self) -> Options:
+        acc = self.df(
+            "SELECT DISTINCT country, level, institution, platform FROM accounts WHERE official")
+
+        def values(col: str) -> tuple[str, ...]:
+            return tuple(sorted(v for v in acc[col].dropna().unique() if str(v)))
+
+        pops = tuple(
+            p for p in POPULATIONS
+            if p in set(self.df("SELECT DISTINCT population FROM account_metrics")["population"])
+        )
+        periods: tuple[str, ...] = (ALL_PERIODS,)
+        if self.has("slice_metrics", "period", "period_kind", "period_start"):
+            found = self.df(
+                "SELECT DISTINCT period, period_kind, period_start FROM slice_metrics "
+                "WHERE slice_kind = 'all' AND list_contains(?, period_kind) "
+                "ORDER BY period_kind DESC, period_start", [list(PERIOD_KINDS)])
+            periods += tuple(str(p) for p in found["period"])
+        return Options(values("country"), values("level"), values("institution"),
+                       values("platform"), pops, periods)
+
+    def officials(self) -> pd.DataFrame:
+        """Every official account (platform, author, display_name, institution, ...)."""
+        return self._cached(("officials",), lambda: self.df(
+            "SELECT platform, author, coalesce(display_name, author) AS display_name, "
+            "institution, country, level, timezone FROM accounts WHERE official "
+            "ORDER BY institution, platform, author"))
+
+    def official_handles(self, platform: str) -> frozenset[str]:
+        o = self.officials()
+        return frozenset(o.loc[o["platform"] == platform, "author"].str.lower())
+
+    def account(self, platform: object, author: object) -> dict | None:
+        """The official account named by URL values, or None if there is none."""
+        if not isinstance(platform, str) or not isinstance(author, str):
+            return None
+        if len(platform) > MAX_PARAM_CHARS or len(author) > MAX_PARAM_CHARS:
+            return None
+        o = self.officials()
+        hit = o[(o["platform"] == platform) & (o["author"] == author)]
+        if hit.empty:  # handles are case-insensitive
+            hit = o[(o["platform"] == platform) & (o["author"].str.lower() == author.lower())]
+        return None if hit.empty else hit.iloc[0].to_dict()
+
+    # -- leaderboard -----------------------------------------------------
+    def leaderboard(self, filters: Filters) -> pd.DataFrame:
+        """One row per official account matching ``filters``, with its metrics.
+
+        The whole observation comes from ``account_metrics``; a period from the
+        (period, slice 'all') rows of ``slice_metrics``. ``too_few`` and
+        ``median_too_few`` follow the analysis's own minimum-n statuses where the
+        store has them, else fewer than ``min_n`` messages.
+        """
+        return self._cached(("leaderboard", filters), lambda: self._leaderboard(filters))
+
+    def _leaderboard(self, f: Filters) -> pd.DataFrame:
+        where, params = ["a.official"], {"population": f.population}
+        for name in Filters.MULTI:
+            values = getattr(f, name)
+            if values:
+                where.append(f"list_contains(${name}, a.{name})")
+                params[name] = list(values)
+        if f.period != ALL_PERIODS and self.has("slice_metrics", "period", "slice_kind"):
+            source, cols, rate = (
+                "(SELECT * FROM slice_metrics WHERE slice_kind = 'all' AND period = $period)",
+                self.columns("slice_metrics"), "answered_rate_window")
+            params["period"] = f.period
+        else:
+            source, cols, rate = "account_metrics", self.columns("account_metrics"), \
+                "answered_rate_7d"
+        status = [f"m.{c}" if c in cols else f"NULL::VARCHAR AS {c}"
+                  for c in ("rate_status", "median_status")]
+        board = self.df(f"""
+            SELECT a.platform, a.author, coalesce(a.display_name, a.author) AS display_name,
+                   a.institution, a.country, a.level,
+                   m.messages, m.answered, m.{rate} AS answered_rate_7d, m.km_median_hours,
+                   m.km_median_ci_low, m.km_median_ci_high, m.km_median_reached,
+                   m.max_followup_hours, m.naive_median_hours, {', '.join(status)}
+            FROM accounts a
+            LEFT JOIN {source} m ON m.platform = a.platform AND m.official_author = a.author
+                 AND m.population = $population
+            WHERE {' AND '.join(where)}
+            ORDER BY a.institution, a.platform, a.author
+        """, params)
+        board["messages"] = board["messages"].fillna(0).astype("int64")
+        few = board["messages"] < self.min_n
+        board["too_few"] = _status_few(board["rate_status"], few)
+        board["median_too_few"] = _status_few(board["median_status"], few)
+        # The selectivity gap and the composite index cover the whole observation:
+        # never shown beside one period's rates.
+        whole = f.period == ALL_PERIODS
+        sel = self.selectivity_all(f.population) if whole else self.missing("selectivity")
+        board = self._join(board, sel, ("selectivity_gap", "gap_ci_low", "gap_ci_high",
+                                        "gap_too_few"))
+        comp = self.composite_all(f.population) if whole else self.missing("benchmark_index")
+        return self._join(board, comp, ("composite_index",))
+
+    @staticmethod
+    def _join(board: pd.DataFrame, extra: pd.DataFrame | Missing,
+              columns: Sequence[str]) -> pd.DataFrame:
+        if isinstance(extra, Missing) or extra.empty:
+            return board.assign(**{c: pd.NA for c in columns})
+        return board.merge(extra[["platform", "author", *columns]], on=["platform", "author"],
+                           how="left")
+
+    # -- optional derived tables ----------------------------------------------
+    def selectivity_all(self, population: str) -> pd.DataFrame | Missing:
+        """Selectivity gap with its CI per account (analysis/selectivity.py)."""
+        if not self.has("selectivity", "selectivity_gap", "gap_status", "population"):
+            return self.missing("selectivity")
+        return self._cached(("selectivity", population), lambda: self.df(
+            "SELECT platform, official_author AS author, selectivity_gap, gap_ci_low, "
+            "gap_ci_high, gap_status = 'too few' AS gap_too_few, critic_gap, critic_ci_low, "
+            "critic_ci_high, critic_status FROM selectivity WHERE population = ?",
+            [population]))
+
+    def composite_all(self, population: str) -> pd.DataFrame | Missing:
+        """Composite index per account (``benchmark_index``, analysis/benchmarks.py)."""
+        if not self.has("benchmark_index", "composite_index", "population"):
+            return self.missing("benchmarks")
+        return self._cached(("composite", population), lambda: self.df(
+            "SELECT platform, official_author AS author, composite_index, status AS "
+            "index_status, weights FROM benchmark_index WHERE population = ?", [population]))
+
+    def peer_ranks(self, platform: str, author: str, population: str) -> pd.DataFrame | Missing:
+        """Percentile rank among peers per metric, with value, status and weight."""
+        if not self.has("benchmarks", "percentile_rank", "metric", "population"):
+            return self.missing("benchmarks")
+        return self.df(
+            "SELECT metric, value, better, status, peers, percentile_rank AS percentile, "
+            "weight FROM benchmarks WHERE platform = ? AND official_author = ? AND "
+            "population = ? ORDER BY metric", [platform, author, population])
+
+    def slices(self, platform: str, author: str, kind: str,
+               population: str) -> pd.DataFrame | Missing:
+        """Whole-observation ``slice_metrics`` rows of one account for one slice kind;
+        a message without the tag is in slice value 'not tagged'."""
+        if not self.has("slice_metrics", "slice_kind", "slice_value", "period_kind"):
+            return self.missing("slice_metrics")
+        return self.df(
+            "SELECT *, coalesce(slice_value, 'not tagged') AS slice_label FROM slice_metrics "
+            "WHERE platform = ? AND official_author = ? AND slice_kind = ? AND population = ? "
+            "AND period_kind = 'all' ORDER BY slice_value NULLS LAST",
+            [platform, author, kind, population])
+
+    def critical_rates(self, population: str) -> pd.DataFrame | None:
+        """Rate on critical messages per account (platform, author, rate, n, status);
+        None when this store has no critical slice."""
+        if not self.has("slice_metrics", "slice_kind", "answered_rate_window", "rate_status"):
+            return None
+        return self._cached(("critical_rates", population), lambda: self.df(
+            "SELECT platform, official_author AS author, answered_rate_window AS rate, "
+            "observed_window AS n, rate_status AS status FROM slice_metrics "
+            "WHERE slice_kind = 'critical' AND slice_value = 'critical' AND population = ? "
+            "AND period_kind = 'all'", [population]))
+
+    def activity(self, platform: str, author: str) -> dict | Missing:
+        """The account's ``account_activity`` row (posts per week, dialogue share, ...)."""
+        if not self.has("account_activity", "posts_per_week"):
+            return self.missing("account_activity")
+        df = self.df("SELECT * FROM account_activity WHERE platform = ? AND official_author = ?",
+                     [platform, author])
+        return {} if df.empty else df.iloc[0].to_dict()
+
+    def event_summary(self) -> pd.DataFrame | Missing:
+        if not self.has("event_summary", "event_id"):
+            return Missing("event_summary", "per-event acknowledgement summary")
+        return self._cached(("event_summary",), lambda: self.df(
+            "SELECT * FROM event_summary ORDER BY onset, event_id"))
+
+    def table(self, name: str, **equal: str) -> pd.DataFrame | Missing:
+        """All rows of optional table ``name`` where each given column equals its value."""
+        cols = self.columns(name)
+        if not cols:
+            return self.missing(name)
+        conds, params = [], []
+        for col, value in equal.items():
+            if col not in cols:
+                return Missing(name, f"a version with a '{col}' column")
+            conds.append(f'"{col}" = ?')
+            params.append(value)
+        where = f" WHERE {' AND '.join(conds)}" if conds else ""
+        return self.df(f'SELECT * FROM "{name}"{where}', params)
+
+    # -- survival curves -----------------------------------------------------
+    def km_curves(self, accounts: Sequence[tuple[str, str]],
+                  populations: Sequence[str]) -> pd.DataFrame:
+        """KM curves for the given (platform, author) pairs and populations."""
+        if not accounts or not populations:
+            return pd.DataFrame(columns=["platform", "official_author", "population", "hours",
+                                         "survival", "ci_low", "ci_high"])
+        pairs = [f"{p}\x1f{a}" for p, a in accounts]
+        return self.df(
+            "SELECT * FROM km_curves WHERE list_contains(?, platform || chr(31) || "
+            "official_author) AND list_contains(?, population) "
+            "ORDER BY platform, official_author, population, hours",
+            [pairs, list(populations)])
+
+    def km_populations(self, platform: str, author: str) -> tuple[str, ...]:
+        return tuple(self.df(
+            "SELECT DISTINCT population FROM km_curves WHERE platform = ? AND "
+            "official_author = ? ORDER BY 1", [platform, author])["population"])
+
+    def latency_split(self, platform: str, author: str) -> list[str]:
+        """Which curves to compare for one account: critical vs routine when the
+        analysis wrote them, else messages needing a response vs all."""
+        pops = self.km_populations(platform, author)
+        split = [p for p in ("critical", "routine") if p in pops]
+        return split if len(split) == 2 else [p for p in POPULATIONS if p in pops]
+
+    def followup(self, platform: str, author: str) -> dict[str, float]:
+        """Longest observed time (hours) per population of one account."""
+        m = self.account_metrics(platform, author)
+        return dict(zip(m["population"], m["max_followup_hours"], strict=True))
+
+    def account_metrics(self, platform: str, author: str) -> pd.DataFrame:
+        return self.df("SELECT * FROM account_metrics WHERE platform = ? AND official_author = ?",
+                       [platform, author])
+
+    # -- messages ------------------------------------------------------------
+    def pseudonym(self, platform: str, author: str) -> str:
+        key = self._cached(("pkey",), lambda: self.meta(KEY_META) or "")
+        return pseudonymise(author, key, platform)
+
+    def example_messages(self, platform: str, author: str, limit: int = 8) -> pd.DataFrame:
+        """Recent messages to one official (critical, needing a response, observed for a
+        week and unanswered first), with the citizen pseudonymised and personal data
+        redacted from the text."""
+        df = self.df(
+            """
+            SELECT r.message_id, r.message_author, r.message_created_at, r.critical,
+                   r.needs_response, r.topic, r.sentiment, r.censored, r.latency_hours,
+                   r.observed_hours, p.text
+            FROM responses r
+            JOIN posts p ON p.platform = r.platform AND p.post_id = r.message_id
+            WHERE r.platform = ? AND r.official_author = ?
+            ORDER BY coalesce(r.critical, false) DESC, coalesce(r.needs_response, false) DESC,
+                     r.observed_hours >= 168 DESC, r.censored DESC,
+                     r.message_created_at DESC, r.message_id
+            LIMIT ?
+            """, [platform, author, int(limit)])
+        officials = self.official_handles(platform)
+
+        def pseud(name: str) -> str:
+            return self.pseudonym(platform, name)
+
+        df["author"] = [pseud(a) for a in df["message_author"]]
+        df["text"] = [redact(t, officials, pseud) for t in df["text"]]
+        return df.drop(columns=["message_author"])
+
+    # -- activity ------------------------------------------------------------
+    def weekly_activity(self, platform: str, author: str) -> pd.DataFrame:
+        """Posts per week by one account (weeks without posts included, as 0)."""
+        df = self.df(
+            """
+            WITH weeks AS (
+                SELECT unnest(generate_series(date_trunc('week', min(created_at)),
+                                              date_trunc('week', max(created_at)),
+                                              INTERVAL 7 DAY)) AS week FROM posts),
+            mine AS (
+                SELECT date_trunc('week', created_at) AS week, count(*) AS posts
+                FROM posts WHERE platform = ? AND author = ? GROUP BY 1)
+            SELECT weeks.week, coalesce(mine.posts, 0) AS posts
+            FROM weeks LEFT JOIN mine USING (week) ORDER BY 1
+            """, [platform, author])
+        return df if df["posts"].sum() > 0 else df.iloc[0:0]
+
+    def silences(self, platform: str, country: str | None) -> pd.DataFrame | Missing:
+        """Platform-wide silences on ``platform`` among accounts of ``country`` (and
+        among all countries together) as (start, end) rows."""
+        if not self.has("platform_silences", "start_at", "end_at", "country"):
+            return self.missing("platform_silences")
+        return self.df(
+            'SELECT DISTINCT start_at AS start, end_at AS "end" FROM platform_silences '
+            "WHERE platform = ? AND (country IS NULL OR country = ?) ORDER BY 1",
+            [platform, country or ""])
+
+    # -- events and topics -----------------------------------------------------
+    def events(self) -> pd.DataFrame:
+        return self._cached(("events",), lambda: self.df(
+            "SELECT event_id, name, onset, critical, country FROM events ORDER BY onset, event_id"))
+
+    def themes(self) -> pd.DataFrame | Missing:
+        """Discovered themes (analysis/topics.py), one row per theme with its top terms."""
+        if not self.has("discovered_topics", "theme", "term", "rank", "documents"):
+            return self.missing("discovered_topics")
+        return self._cached(("themes",), lambda: self.df(
+            "SELECT theme, max(documents) AS messages, "
+            "string_agg(term, ', ' ORDER BY rank) AS top_terms "
+            "FROM discovered_topics GROUP BY theme ORDER BY messages DESC, theme"))
+
+    def topic_mix(self) -> pd.DataFrame:
+        """Share of each topic among citizens' inbound messages and among officials'
+        own posts, per country (counts of tags written by the analysis)."""
+        if not self.has("tags", "topic"):
+            return pd.DataFrame(columns=["side", "country", "topic", "posts"])
+        return self._cached(("topic_mix",), lambda: self.df(
+            """
+            SELECT 'public' AS side, a.country, r.topic, count(*) AS posts
+            FROM responses r JOIN accounts a
+                 ON a.platform = r.platform AND a.author = r.official_author
+            WHERE r.topic IS NOT NULL GROUP BY ALL
+            UNION ALL
+            SELECT 'official' AS side, a.country, t.topic, count(*) AS posts
+            FROM posts p JOIN accounts a ON a.platform = p.platform AND a.author = p.author
+            JOIN tags t ON t.platform = p.platform AND t.post_id = p.post_id
+            WHERE a.official AND t.topic IS NOT NULL GROUP BY ALL
+            ORDER BY 1, 2, 3
+            """))
+
+
+def _status_few(status: pd.Series, fallback: pd.Series) -> pd.Series:
+    """'too few' from the analysis's status column, or ``fallback`` where it is empty."""
+    known = status.notna()
+    return (known & (status == "too few")) | (~known & fallback)

@@ -1,0 +1,668 @@
+"""Pure builders of the dashboard's charts, their text alternatives and formats.
+
+Each ``*_chart`` function takes plain DataFrames (as ``dashboard.data`` returns
+them) and gives a :class:`Chart`: the Plotly figure, a one-sentence summary that
+stands in for the chart for screen-reader users, the data behind it (what the
+CSV download holds) and the methodology section that explains it. Nothing here
+touches Dash, the store or the network, so every builder is tested on its own.
+
+Colours are the Okabe-Ito palette (safe for the common colour-vision
+deficiencies); lines also differ by dash pattern so that no meaning rests on
+colour alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9",
+             "#000000", "#F0E442")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross")
+WINDOW_HOURS = 168
+
+# Sections of docs/methodology.md that charts link to (heading slugs).
+ANCHORS = {
+    "latency": "response-latency",
+    "rate": "response-rate",
+    "selectivity": "selectivity-gap",
+    "slices": "critical-issues-topics-and-sentiment",
+    "events": "event-acknowledgement",
+    "activity": "activity-and-silences",
+    "benchmarks": "benchmarks-and-composite-index",
+    "topics": "topics-and-agenda-gap",
+    "privacy": "privacy-and-pseudonymisation",
+}
+
+
+# A small white template: building figures on Plotly's default templates costs
+# ~50-170 ms each (deep copies), this one under 10 ms.
+_TEMPLATE = go.layout.Template(layout={
+    "paper_bgcolor": "white", "plot_bgcolor": "white",
+    "colorway": list(OKABE_ITO),
+    "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+             "size": 14, "color": "#1a1a1a"},
+    "margin": {"l": 10, "r": 20, "t": 40, "b": 50},
+    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
+    "hoverlabel": {"font": {"size": 13}},
+    "xaxis": {"gridcolor": "#e6e6e6", "zeroline": False, "linecolor": "#6b6b6b",
+              "ticks": "outside", "tickcolor": "#6b6b6b", "automargin": True},
+    "yaxis": {"gridcolor": "#e6e6e6", "zeroline": False, "linecolor": "#6b6b6b",
+              "automargin": True},
+})
+
+
+def new_figure(data=None) -> go.Figure:
+    """An empty figure on the dashboard's light template."""
+    return go.Figure(data=data, layout={"template": _TEMPLATE})
+
+
+@dataclass
+class Chart:
+    """A figure with its title, text alternative, data and methodology anchor."""
+
+    key: str
+    title: str
+    figure: go.Figure
+    summary: str
+    data: pd.DataFrame = field(default_factory=pd.DataFrame)
+    anchor: str = ANCHORS["latency"]
+
+
+# ------------------------------------------------------------------ formats
+def _num(x) -> float | None:
+    if x is None or x is pd.NA:
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
+
+
+def fmt_hours(h) -> str:
+    v = _num(h)
+    if v is None:
+        return "–"
+    if v < 1:
+        return f"{max(v * 60, 1):.0f} min"
+    if v < 10:
+        return f"{v:.1f} h"
+    return f"{v:,.0f} h"
+
+
+def _bare(h: float) -> str:
+    return f"{h:.1f}" if h < 10 else f"{h:,.0f}"
+
+
+def fmt_median(median, ci_low=None, ci_high=None, max_followup=None) -> str:
+    """"3.2 h (2.1–5.0)"; "> 240 h" when not reached; "–" with no data."""
+    m = _num(median)
+    if m is None:
+        f = _num(max_followup)
+        return f"> {_bare(f)} h" if f is not None else "–"
+    lo, hi = _num(ci_low), _num(ci_high)
+    if lo is None and hi is None:
+        return f"{_bare(m)} h"
+    return f"{_bare(m)} h ({_bare(lo) if lo is not None else '?'}–" \
+           f"{_bare(hi) if hi is not None else 'not reached'})"
+
+
+def fmt_rate(rate) -> str:
+    v = _num(rate)
+    if v is None:
+        return "–"
+    pct = 100 * v
+    return f"{pct:.1f}%" if 0 < pct < 10 else f"{pct:.0f}%"
+
+
+def rate_cell(row: dict) -> str:
+    """The response rate of a metrics row, or "too few (n=…)" by the row's status."""
+    if row.get("rate_status") == "too few":
+        return f"too few (n={int(row.get('observed_window') or 0)})"
+    return fmt_rate(row.get("answered_rate_7d", row.get("answered_rate_window")))
+
+
+def median_cell(row: dict) -> str:
+    """The KM median with CI of a metrics row, or "too few (n=…)" by its status."""
+    if row.get("median_status") == "too few":
+        return f"too few (n={int(row.get('messages') or 0)})"
+    return fmt_median(row.get("km_median_hours"), row.get("km_median_ci_low"),
+                      row.get("km_median_ci_high"), row.get("max_followup_hours"))
+
+
+def fmt_gap(gap, lo=None, hi=None) -> str:
+    """Selectivity gap in percentage points with its CI: "+12 pts (3 to 21)"."""
+    g = _num(gap)
+    if g is None:
+        return "–"
+    text = f"{100 * g:+.0f} pts"
+    lo_, hi_ = _num(lo), _num(hi)
+    if lo_ is not None and hi_ is not None:
+        text += f" ({100 * lo_:+.0f} to {100 * hi_:+.0f})"
+    return text
+
+
+def account_label(row) -> str:
+    inst = row.get("institution") or row.get("display_name") or row.get("author")
+    return f"{inst} (@{row.get('author')}, {row.get('platform')})"
+
+
+HOUR_TICKS = ([0.1, 1, 6, 24, 72, 168, 720, 2160],
+              ["6 min", "1 h", "6 h", "1 day", "3 days", "7 days", "30 days", "90 days"])
+
+
+def _hours_log_axis(fig: go.Figure, title: str) -> None:
+    """A log-scale hours axis with readable ticks (no minor-digit clutter)."""
+    fig.update_xaxes(type="log", title_text=title, tickvals=HOUR_TICKS[0],
+                     ticktext=HOUR_TICKS[1])
+
+
+def _base_layout(fig: go.Figure, height: int = 420) -> go.Figure:
+    """Set the height (the rest of the look is in the template)."""
+    fig.layout.height = height
+    return fig
+
+
+def empty_figure(message: str) -> go.Figure:
+    fig = new_figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper",
+                       yref="paper", font={"size": 15})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _base_layout(fig, height=200)
+
+
+# ------------------------------------------------------------------ tables
+LEADERBOARD_COLUMNS = [
+    ("account", "Account"),
+    ("country", "Country"),
+    ("level", "Level"),
+    ("platform", "Platform"),
+    ("messages", "Messages"),
+    ("rate_7d", "Answered within 7 days"),
+    ("median", "Median time to response (95% CI)"),
+    ("gap", "Selectivity gap (routine − critical)"),
+    ("composite", "Composite index"),
+]
+# Numeric columns that "sort by" uses for the display columns above.
+SORT_KEYS = {
+    "account": "institution", "country": "country", "level": "level", "platform": "platform",
+    "messages": "messages", "rate_7d": "answered_rate_7d", "median": "_median_sort",
+    "gap": "selectivity_gap", "composite": "composite_index",
+}
+
+
+def sort_board(board: pd.DataFrame, column: str, descending: bool) -> pd.DataFrame:
+    """Sort the leaderboard by a display column's underlying value; missing last."""
+    b = board.copy()
+    b["_median_sort"] = [
+        _num(m) if _num(m) is not None else (1e9 + (_num(f) or 0))
+        for m, f in zip(b["km_median_hours"], b["max_followup_hours"], strict=True)
+    ]
+    key = SORT_KEYS.get(column, "institution")
+    return b.sort_values(key, ascending=not descending, na_position="last", kind="stable")
+
+
+def leaderboard_rows(board: pd.DataFrame, link) -> list[dict]:
+    """Table rows of display strings, "too few" where n is below the minimum;
+    ``_href`` is the account page URL from ``link(platform, author)``."""
+    rows = []
+    for r in board.to_dict("records"):
+        few = bool(r.get("too_few"))
+        median_few = bool(r.get("median_too_few", few))
+        n = int(r.get("messages") or 0)
+        gap_few = r.get("gap_too_few")
+        rows.append({
+            "account": f"{r.get('institution') or r['display_name']} · @{r['author']}",
+            "_href": link(r["platform"], r["author"]),
+            "country": r.get("country") or "–",
+            "level": r.get("level") or "–",
+            "platform": r["platform"],
+            "messages": f"{n:,}",
+            "rate_7d": f"too few (n={n})" if few else fmt_rate(r.get("answered_rate_7d")),
+            "median": f"too few (n={n})" if median_few else fmt_median(
+                r.get("km_median_hours"), r.get("km_median_ci_low"),
+                r.get("km_median_ci_high"), r.get("max_followup_hours")),
+            "gap": "too few" if gap_few is True else fmt_gap(
+                r.get("selectivity_gap"), r.get("gap_ci_low"), r.get("gap_ci_high")),
+            "composite": "–" if _num(r.get("composite_index")) is None
+                         else f"{_num(r.get('composite_index')):.0f}",
+        })
+    return rows
+
+
+def export_board(board: pd.DataFrame) -> pd.DataFrame:
+    """The leaderboard as the CSV download holds it (numbers, not display strings)."""
+    keep = ["platform", "author", "institution", "country", "level", "messages", "answered",
+            "answered_rate_7d", "km_median_hours", "km_median_ci_low", "km_median_ci_high",
+            "km_median_reached", "max_followup_hours", "naive_median_hours", "too_few",
+            "selectivity_gap", "gap_ci_low", "gap_ci_high", "composite_index"]
+    return board[[c for c in keep if c in board.columns]].rename(
+        columns={"author": "official_author"})
+
+
+# ------------------------------------------------------------------ headlines
+def headlines(board: pd.DataFrame, population_label: str, min_n: int,
+              critical: pd.DataFrame | None = None) -> list[str]:
+    """Plain sentences on the most telling facts in the (filtered) leaderboard.
+
+    ``critical`` (optional): platform, author, rate, n for critical reports.
+    """
+    few = board["too_few"] if "too_few" in board else board["messages"] < min_n
+    ok = board[~few.astype(bool) & board["answered_rate_7d"].notna()]
+    out: list[str] = []
+    if ok.empty:
+        return ["No account in this selection has enough messages "
+                f"(at least {min_n}) for a response rate."]
+    if critical is not None and not critical.empty:
+        ok_n = (critical["status"] != "too few") if "status" in critical else \
+            (critical["n"] >= min_n)
+        c = critical[ok_n & critical["rate"].notna()].sort_values("rate", kind="stable")
+        if not c.empty:
+            r = c.iloc[0]
+            who = board[(board["platform"] == r["platform"]) & (board["author"] == r["author"])]
+            name = account_label(who.iloc[0]) if not who.empty else r["author"]
+            out.append(f"{name} answered {fmt_rate(r['rate'])} of {int(r['n']):,} critical "
+                       "reports within 7 days.")
+    low = ok.sort_values(["answered_rate_7d", "messages"], ascending=[True, False]).iloc[0]
+    out.append(f"{account_label(low)} answered {fmt_rate(low['answered_rate_7d'])} of "
+               f"{int(low['messages']):,} messages within 7 days "
+               f"({population_label.lower()}), the lowest rate here.")
+    high = ok.sort_values(["answered_rate_7d", "messages"], ascending=[False, False]).iloc[0]
+    if high["author"] != low["author"] or high["platform"] != low["platform"]:
+        out.append(f"{account_label(high)} answered the highest share: "
+                   f"{fmt_rate(high['answered_rate_7d'])} of {int(high['messages']):,}.")
+    reached = ok[ok["km_median_hours"].notna()]
+    if "median_too_few" in ok:
+        reached = reached[~reached["median_too_few"].astype(bool)]
+    if reached.empty:
+        out.append("No account answered half of its messages, so every median time to "
+                   "response is 'not reached' (shown as '> follow-up time').")
+    else:
+        fast = reached.sort_values("km_median_hours").iloc[0]
+        out.append(f"Fastest median time to response: {account_label(fast)}, "
+                   f"{fmt_median(fast['km_median_hours'], fast['km_median_ci_low'], fast['km_median_ci_high'])}.")
+    if "selectivity_gap" in ok and ok["selectivity_gap"].notna().any():
+        g = ok.dropna(subset=["selectivity_gap"]).sort_values("selectivity_gap").iloc[-1]
+        if _num(g["selectivity_gap"]) and _num(g["selectivity_gap"]) > 0:
+            out.append(f"{account_label(g)} answers routine messages more often than critical "
+                       f"ones: a gap of {fmt_gap(g['selectivity_gap'], g.get('gap_ci_low'), g.get('gap_ci_high'))}.")
+    return out
+
+
+# ------------------------------------------------------------------ charts
+def median_chart(board: pd.DataFrame, min_n: int, max_rows: int = 30) -> Chart:
+    """Dot-and-whisker chart of KM medians with 95% CI; 'not reached' as an arrow
+    at the longest follow-up. Beyond ``max_rows`` accounts it shows those with the
+    most messages (a taller chart is unreadable and slow to draw)."""
+    few = board["median_too_few"] if "median_too_few" in board else board["messages"] < min_n
+    b = board[~few.astype(bool)].copy()
+    title = "Median time to response, with 95% confidence interval"
+    if b.empty:
+        return Chart("medians", title, empty_figure("No account with enough messages"),
+                     "No account in this selection has enough messages for a median.",
+                     pd.DataFrame())
+    b["label"] = [f"{r['institution'] or r['author']} ({r['platform']})"
+                  for r in b.to_dict("records")]
+    b["reached"] = b["km_median_hours"].notna()
+    b["x"] = b["km_median_hours"].where(b["reached"], b["max_followup_hours"])
+    b = b.dropna(subset=["x"])
+    if b.empty:
+        return Chart("medians", title, empty_figure("No median in this selection"),
+                     "No account in this selection has a median time to response.",
+                     pd.DataFrame())
+    hidden = max(0, len(b) - max_rows)
+    if hidden:
+        b = b.sort_values("messages", ascending=False, kind="stable").head(max_rows)
+    b = b.sort_values(["reached", "x"], ascending=[False, True])
+    fig = new_figure()
+    r = b[b["reached"]]
+    if not r.empty:
+        fig.add_trace(go.Scatter(
+            x=r["x"], y=r["label"], mode="markers", name="Median (95% CI)",
+            marker={"color": OKABE_ITO[0], "size": 10, "symbol": "circle"},
+            error_x={"type": "data", "symmetric": False,
+                     "array": (r["km_median_ci_high"].fillna(r["max_followup_hours"]) - r["x"]).clip(lower=0),
+                     "arrayminus": (r["x"] - r["km_median_ci_low"].fillna(r["x"])).clip(lower=0),
+                     "color": OKABE_ITO[0], "thickness": 2},
+            hovertemplate="%{y}: median %{x:.1f} h<extra></extra>"))
+    n = b[~b["reached"]]
+    if not n.empty:
+        fig.add_trace(go.Scatter(
+            x=n["x"], y=n["label"], mode="markers+text", name="Not reached: > follow-up",
+            marker={"color": OKABE_ITO[1], "size": 12, "symbol": "triangle-right"},
+            text=[f"> {_bare(v)} h" for v in n["x"]], textposition="middle left",
+            hovertemplate="%{y}: fewer than half answered; median > %{x:.0f} h<extra></extra>"))
+    _hours_log_axis(fig, "Time from message to first response (log scale)")
+    fig.update_yaxes(autorange="reversed", title_text=None, automargin=True)
+    _base_layout(fig, height=max(260, 28 * len(b) + 120))
+    if r.empty:
+        summary = (f"None of the {len(b)} accounts answered half of its messages, so no median "
+                   "time to response is reached; arrows mark the follow-up time.")
+    else:
+        fast, slow = r.iloc[0], r.iloc[-1]
+        summary = (f"{len(r)} of {len(b)} accounts answered at least half of their messages; "
+                   f"medians range from {fmt_hours(fast['x'])} ({fast['label']}) to "
+                   f"{fmt_hours(slow['x'])} ({slow['label']})")
+        summary += (f"; for {len(n)} the median is not reached." if len(n) else ".")
+    if hidden:
+        summary += (f" Showing the {max_rows} accounts with the most messages; the "
+                    "leaderboard and its CSV have all.")
+    data = b[["platform", "author", "institution", "messages", "km_median_hours",
+              "km_median_ci_low", "km_median_ci_high", "max_followup_hours"]].rename(
+        columns={"author": "official_author"})
+    return Chart("medians", title, fig, summary, data, ANCHORS["latency"])
+
+
+def km_chart(curves: pd.DataFrame, group: str, labels: dict | None = None,
+             title: str = "Share of messages still unanswered over time",
+             key: str = "km", max_hours: float = WINDOW_HOURS,
+             followup: dict | None = None) -> Chart:
+    """Kaplan-Meier step curves (with 95% bands), one per value of ``group``.
+
+    ``followup`` (group -> longest observed hours) extends each step curve to the
+    end of its follow-up, where the estimate stops.
+    """
+    labels = labels or {}
+    followup = followup or {}
+    if curves.empty:
+        return Chart(key, title, empty_figure("No messages to draw a curve from"),
+                     "There are no messages to draw a time-to-response curve from.",
+                     curves)
+    fig = new_figure()
+    sentences = []
+    show_band = curves[group].nunique() <= 4
+    for i, (g, c) in enumerate(curves.groupby(group, sort=False)):
+        c = c.sort_values("hours")
+        end = _num(followup.get(g))
+        if end is not None and end > float(c["hours"].max()):
+            c = pd.concat([c, c.tail(1).assign(hours=end)], ignore_index=True)
+        name = labels.get(g, str(g))
+        colour = OKABE_ITO[i % len(OKABE_ITO)]
+        if show_band:
+            fig.add_trace(go.Scatter(
+                x=pd.concat([c["hours"], c["hours"][::-1]]),
+                y=pd.concat([c["ci_high"], c["ci_low"][::-1]]),
+                fill="toself", fillcolor=_alpha(colour, 0.15), line={"width": 0},
+                line_shape="hv", hoverinfo="skip", showlegend=False, name=f"{name} 95% CI"))
+        fig.add_trace(go.Scatter(
+            x=c["hours"], y=c["survival"], mode="lines", line_shape="hv", name=name,
+            line={"color": colour, "width": 2.5, "dash": DASHES[i % len(DASHES)]},
+            hovertemplate=f"{name}<br>%{{x:.1f}} h: %{{y:.0%}} unanswered<extra></extra>"))
+        at_hours = min(max_hours, end if end is not None else max_hours)
+        sentences.append(f"{name}: {fmt_rate(_survival_at(c, at_hours))} still unanswered "
+                         f"after {'7 days' if at_hours == WINDOW_HOURS else fmt_hours(at_hours)}")
+    fig.update_xaxes(title_text="Hours since the message", range=[0, max_hours],
+                     dtick=24 if max_hours <= 24 * 14 else None)
+    fig.update_yaxes(title_text="Share still unanswered", range=[0, 1.02], tickformat=".0%")
+    _base_layout(fig)
+    summary = "Kaplan-Meier estimate (unanswered messages count until the end of " \
+              "observation). " + "; ".join(sentences) + "."
+    return Chart(key, title, fig, summary, curves, ANCHORS["latency"])
+
+
+def _survival_at(curve: pd.DataFrame, hours: float) -> float:
+    before = curve[curve["hours"] <= hours]
+    return float(before["survival"].iloc[-1]) if not before.empty else 1.0
+
+
+def _alpha(hex_colour: str, a: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{a})"
+
+
+def rate_chart(df: pd.DataFrame, category: str, title: str, key: str, min_n: int,
+               anchor: str = ANCHORS["slices"], rate: str = "answered_rate_7d",
+               n: str = "messages", status: str | None = None) -> Chart:
+    """Horizontal bars of the response rate per category; 'too few' below the
+    minimum n (the analysis's ``status`` column when given, else ``n`` < min_n)."""
+    if df.empty:
+        return Chart(key, title, empty_figure("No data for this breakdown"),
+                     "There is no data for this breakdown.", df, anchor)
+    d = df.copy()
+    if status and status in d:
+        d["_few"] = (d[status] == "too few").fillna(False).astype(bool)
+    else:
+        d["_few"] = d[n].fillna(0) < min_n
+    d["_rate"] = d[rate].where(~d["_few"])
+    d = d.sort_values("_rate", na_position="first")
+    fig = new_figure(go.Bar(
+        x=d["_rate"].fillna(0), y=d[category].astype(str), orientation="h",
+        marker={"color": [OKABE_ITO[5] if f else OKABE_ITO[0] for f in d["_few"]]},
+        text=[f"too few (n={int(k)})" if f else f"{fmt_rate(v)} of {int(k):,}"
+              for f, v, k in zip(d["_few"], d["_rate"], d[n].fillna(0), strict=True)],
+        textposition=["outside" if f else "auto" for f in d["_few"]],
+        hovertemplate="%{y}: %{text}<extra></extra>"))
+    fig.update_xaxes(title_text="Answered within 7 days", tickformat=".0%", range=[0, 1.04])
+    fig.update_yaxes(title_text=None, automargin=True)
+    _base_layout(fig, height=max(220, 40 * len(d) + 100))
+    ok = d[~d["_few"]].dropna(subset=["_rate"]).sort_values("_rate")
+    if ok.empty:
+        summary = "Every group has too few messages for a rate."
+    else:
+        lo, hi = ok.iloc[0], ok.iloc[-1]
+        summary = (f"Highest rate: {hi[category]} ({fmt_rate(hi['_rate'])}); lowest: "
+                   f"{lo[category]} ({fmt_rate(lo['_rate'])}).")
+        few = int(d["_few"].sum())
+        summary += f" {few} groups have too few messages." if few else ""
+    return Chart(key, title, fig, summary, df, anchor)
+
+
+UNANSWERED_POINTS = (("unanswered_1h", 1.0), ("unanswered_24h", 24.0),
+                     ("unanswered_72h", 72.0), ("unanswered_7d", 168.0))
+
+
+def unanswered_chart(rows: pd.DataFrame, group: str, labels: dict | None = None,
+                     title: str = "Critical vs routine: share still unanswered over time",
+                     key: str = "km") -> Chart:
+    """Kaplan-Meier share still unanswered at 1 h, 24 h, 72 h and 7 days per group
+    (from ``unanswered_*`` columns), drawn as steps: a coarse survival curve."""
+    labels = labels or {}
+    points = []
+    for r in rows.to_dict("records"):
+        points.append({group: r[group], "hours": 0.0, "survival": 1.0})
+        points += [{group: r[group], "hours": h, "survival": _num(r.get(c))}
+                   for c, h in UNANSWERED_POINTS if _num(r.get(c)) is not None]
+    data = pd.DataFrame(points, columns=[group, "hours", "survival"])
+    if data.empty or data["hours"].max() == 0:
+        return Chart(key, title, empty_figure("Too few messages for these curves"),
+                     "There are too few messages for these curves.", rows, ANCHORS["latency"])
+    fig = new_figure()
+    sentences = []
+    for i, (g, c) in enumerate(data.groupby(group, sort=False)):
+        name = labels.get(g, str(g))
+        fig.add_trace(go.Scatter(
+            x=c["hours"], y=c["survival"], mode="lines+markers", line_shape="hv", name=name,
+            line={"color": OKABE_ITO[i % len(OKABE_ITO)], "width": 2.5,
+                  "dash": DASHES[i % len(DASHES)]},
+            marker={"symbol": SYMBOLS[i % len(SYMBOLS)], "size": 9},
+            hovertemplate=f"{name}<br>%{{x:.0f}} h: %{{y:.0%}} unanswered<extra></extra>"))
+        last = c.iloc[-1]
+        sentences.append(f"{name}: {fmt_rate(last['survival'])} still unanswered after "
+                         f"{'7 days' if last['hours'] == 168 else fmt_hours(last['hours'])}")
+    fig.update_xaxes(title_text="Hours since the message", range=[0, WINDOW_HOURS], dtick=24)
+    fig.update_yaxes(title_text="Share still unanswered", range=[0, 1.02], tickformat=".0%")
+    _base_layout(fig)
+    summary = ("Kaplan-Meier estimate at 1 h, 24 h, 72 h and 7 days. " + "; ".join(sentences)
+               + ".")
+    return Chart(key, title, fig, summary, data, ANCHORS["latency"])
+
+
+def activity_chart(weekly: pd.DataFrame, silences: pd.DataFrame | None,
+                   events: pd.DataFrame | None, title: str = "Posting activity") -> Chart:
+    """Posts per week with platform-wide silences shaded and event onsets marked.
+
+    ``weekly``: week (datetime), posts. ``silences``: start, end. ``events``: onset, name.
+    """
+    if weekly.empty:
+        return Chart("activity", title, empty_figure("No posts by this account"),
+                     "This account has no posts in the data.", weekly, ANCHORS["activity"])
+    fig = new_figure(go.Bar(x=weekly["week"], y=weekly["posts"], name="Posts per week",
+                           marker={"color": OKABE_ITO[0]},
+                           hovertemplate="Week of %{x|%d %b %Y}: %{y} posts<extra></extra>"))
+    for s in (silences.to_dict("records") if silences is not None else []):
+        fig.add_vrect(x0=s["start"], x1=s["end"], fillcolor=_alpha(OKABE_ITO[4], 0.25),
+                      line_width=0, layer="below")
+    if silences is not None and not silences.empty:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="Platform-wide silence",
+                                 marker={"color": _alpha(OKABE_ITO[4], 0.5), "symbol": "square",
+                                         "size": 14}))
+    ev = events if events is not None else pd.DataFrame(columns=["onset", "name"])
+    if not ev.empty:
+        top = float(weekly["posts"].max() or 1)
+        fig.add_trace(go.Scatter(
+            x=ev["onset"], y=[top * 1.08] * len(ev), mode="markers", name="Event onset",
+            marker={"color": OKABE_ITO[1], "symbol": "triangle-down", "size": 13},
+            text=ev["name"], hovertemplate="%{text}<br>%{x|%d %b %Y %H:%M} UTC<extra></extra>"))
+        for onset in ev["onset"]:
+            fig.add_vline(x=onset, line={"color": OKABE_ITO[1], "dash": "dot", "width": 1.5})
+    fig.update_yaxes(title_text="Posts per week")
+    fig.update_xaxes(title_text=None)
+    _base_layout(fig, height=340)
+    busiest = weekly.sort_values("posts").iloc[-1]
+    summary = (f"{int(weekly['posts'].sum()):,} posts over {len(weekly)} weeks; busiest week "
+               f"{pd.Timestamp(busiest['week']):%d %b %Y} ({int(busiest['posts'])} posts)")
+    quiet = int((weekly["posts"] == 0).sum())
+    summary += f"; {quiet} weeks without a post" if quiet else ""
+    if not ev.empty:
+        summary += f"; {len(ev)} event onsets marked"
+    if silences is not None and not silences.empty:
+        summary += f"; {len(silences)} platform-wide silences shaded"
+    return Chart("activity", title, fig, summary + ".", weekly, ANCHORS["activity"])
+
+
+def event_chart(ack: pd.DataFrame, event_name: str) -> Chart:
+    """Hours from event onset to each official's first matching post (censored as
+    '> follow-up'), beside the public's first post."""
+    title = f"Time to acknowledge: {event_name}"
+    if ack.empty:
+        return Chart("event", title, empty_figure("No acknowledgement data for this event"),
+                     "There is no acknowledgement data for this event.", ack, ANCHORS["events"])
+    d = ack.copy().sort_values(["censored", "latency_hours"], na_position="last")
+    fig = new_figure()
+    said = d[~d["censored"].astype(bool)]
+    silent = d[d["censored"].astype(bool)]
+    if not said.empty:
+        fig.add_trace(go.Scatter(x=said["latency_hours"], y=said["label"], mode="markers",
+                                 name="Official's first post", marker={
+                                     "color": OKABE_ITO[0], "size": 11, "symbol": "circle"},
+                                 hovertemplate="%{y}: %{x:.1f} h after onset<extra></extra>"))
+    if not silent.empty:
+        fig.add_trace(go.Scatter(x=silent["observed_hours"], y=silent["label"],
+                                 mode="markers+text", name="No post yet (censored)",
+                                 marker={"color": OKABE_ITO[1], "size": 12,
+                                         "symbol": "triangle-right"},
+                                 text=[f"> {_bare(v)} h" for v in silent["observed_hours"]],
+                                 textposition="middle left",
+                                 hovertemplate="%{y}: silent for > %{x:.0f} h<extra></extra>"))
+    pub = _num(d["public_latency_hours"].dropna().min()) if "public_latency_hours" in d else None
+    if pub is not None:
+        fig.add_vline(x=max(pub, 0.01), line={"color": OKABE_ITO[2], "dash": "dash", "width": 2})
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="Public's first post",
+                                 line={"color": OKABE_ITO[2], "dash": "dash"}))
+    _hours_log_axis(fig, "Time after onset (log scale)")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    _base_layout(fig, height=max(260, 34 * len(d) + 120))
+    parts = [f"{len(said)} of {len(d)} official accounts posted about it"]
+    if not said.empty:
+        first = said.iloc[0]
+        parts.append(f"the first was {first['label']} after {fmt_hours(first['latency_hours'])}")
+    if pub is not None:
+        parts.append(f"the public's first post came {fmt_hours(pub)} after onset")
+    return Chart("event", title, fig, "; ".join(parts) + ".", ack, ANCHORS["events"])
+
+
+def agenda_chart(mix: pd.DataFrame) -> Chart:
+    """Dumbbell chart: each topic's share of citizens' messages vs officials' posts."""
+    title = "Agenda gap: what the public raises vs what officials post about"
+    if mix.empty:
+        return Chart("agenda", title, empty_figure("No topic tags in this store"),
+                     "No topic tags are in this store, so there is no agenda to compare.",
+                     mix, ANCHORS["topics"])
+    t = mix.groupby(["side", "topic"], as_index=False)["posts"].sum()
+    t["share"] = t["posts"] / t.groupby("side")["posts"].transform("sum")
+    wide = t.pivot(index="topic", columns="side", values="share").fillna(0.0)
+    for side in ("public", "official"):
+        if side not in wide:
+            wide[side] = 0.0
+    wide["gap"] = wide["public"] - wide["official"]
+    wide = wide.sort_values("gap").reset_index()
+    fig = new_figure()
+    for r in wide.to_dict("records"):
+        fig.add_trace(go.Scatter(x=[r["official"], r["public"]], y=[r["topic"]] * 2,
+                                 mode="lines", line={"color": "#999999", "width": 2},
+                                 showlegend=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=wide["public"], y=wide["topic"], mode="markers",
+                             name="Share of citizens' messages",
+                             marker={"color": OKABE_ITO[1], "size": 12, "symbol": "circle"},
+                             hovertemplate="%{y}: %{x:.0%} of messages<extra></extra>"))
+    fig.add_trace(go.Scatter(x=wide["official"], y=wide["topic"], mode="markers",
+                             name="Share of officials' posts",
+                             marker={"color": OKABE_ITO[0], "size": 12, "symbol": "square"},
+                             hovertemplate="%{y}: %{x:.0%} of official posts<extra></extra>"))
+    fig.update_xaxes(tickformat=".0%", title_text="Share")
+    fig.update_yaxes(automargin=True)
+    _base_layout(fig, height=max(260, 36 * len(wide) + 120))
+    most = wide.iloc[-1]
+    summary = (f"The topic the public raises most beyond what officials post about is "
+               f"{most['topic']} ({fmt_rate(most['public'])} of messages vs "
+               f"{fmt_rate(most['official'])} of official posts).")
+    return Chart("agenda", title, fig, summary, wide.drop(columns=[]), ANCHORS["topics"])
+
+
+METRIC_LABELS = {
+    "answered_rate": "Answered within 7 days",
+    "km_median_hours": "Median time to response",
+    "selectivity_gap": "Selectivity gap",
+    "critic_gap": "Critic gap",
+    "deflection_share": "Share of deflecting replies",
+}
+
+
+def percentile_chart(ranks: pd.DataFrame, metric: str = "metric",
+                     value: str = "percentile") -> Chart:
+    """Peer percentile rank per metric (0 = worst among peers, 100 = best)."""
+    ranks = ranks.assign(**{metric: [METRIC_LABELS.get(m, m) for m in ranks[metric]]})
+    title = "Percentile rank among peers (same country and level)"
+    if ranks.empty:
+        return Chart("peers", title, empty_figure("No peer ranks for this account"),
+                     "There are no peer ranks for this account.", ranks, ANCHORS["benchmarks"])
+    d = ranks.dropna(subset=[value]).sort_values(value)
+    if d.empty:
+        return Chart("peers", title, empty_figure("Too few peers or messages to rank"),
+                     "Too few peers or messages for a percentile rank.", ranks,
+                     ANCHORS["benchmarks"])
+    fig = new_figure(go.Bar(x=d[value], y=d[metric].astype(str), orientation="h",
+                           marker={"color": OKABE_ITO[2]},
+                           text=[f"{v:.0f}" for v in d[value]], textposition="auto",
+                           hovertemplate="%{y}: percentile %{x:.0f}<extra></extra>"))
+    fig.add_vline(x=50, line={"color": "#555555", "dash": "dot"})
+    fig.update_xaxes(range=[0, 100], title_text="Percentile among peers (higher is better)")
+    fig.update_yaxes(automargin=True)
+    _base_layout(fig, height=max(220, 40 * len(d) + 100))
+    best, worst = d.iloc[-1], d.iloc[0]
+    summary = (f"Best rank: {best[metric]} (percentile {best[value]:.0f}); "
+               f"worst: {worst[metric]} (percentile {worst[value]:.0f}).")
+    return Chart("peers", title, fig, summary, ranks, ANCHORS["benchmarks"])
+
+
+def compare_table(metrics: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
+    """Side-by-side metric table: one column per account, one row per measure."""
+    records = metrics.to_dict("records")
+    rows = {
+        "Messages": [f"{int(m):,}" if _num(m) is not None else "–" for m in metrics["messages"]],
+        "Answered within 7 days": [rate_cell(r) for r in records],
+        "Median time to response (95% CI)": [median_cell(r) for r in records],
+        "Naive median of answered messages": [fmt_hours(v) for v in metrics["naive_median_hours"]],
+        "Unanswered after 24 h": [fmt_rate(v) for v in metrics["unanswered_24h"]],
+        "Unanswered after 7 days": [fmt_rate(v) for v in metrics["unanswered_7d"]],
+    }
+    out = pd.DataFrame(rows, index=list(labels)).T.reset_index(names="Measure")
+    return out

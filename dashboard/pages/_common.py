@@ -1,0 +1,286 @@
+"""Building blocks every page shares: chart and table cards with downloads and a
+methodology link, filter controls with labels, notes and missing-data panels,
+and the URL-state store that keeps the address bar in step with the filters.
+
+Not a page itself (the leading underscore keeps Dash's page loader away).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+from collections.abc import Callable, Sequence
+from urllib.parse import parse_qs
+
+import pandas as pd
+from dash import ALL, MATCH, Input, Output, State, callback, ctx, dcc, html
+from dash.exceptions import PreventUpdate
+from flask import current_app
+
+from ..data import DashboardData, Missing, to_search
+from ..figures import Chart
+
+DATA_KEY = "govwatch_data"
+IMAGE_FORMATS = ("png", "svg")
+
+
+def data() -> DashboardData:
+    """The DashboardData of the app serving the current request."""
+    return current_app.extensions[DATA_KEY]
+
+
+def parse_search(search: str | None) -> dict[str, list[str] | str]:
+    """``?a=1&a=2&b=3`` -> {"a": ["1", "2"], "b": "3"} (the shape Dash passes layouts)."""
+    if not search or not isinstance(search, str):
+        return {}
+    parsed = parse_qs(search.lstrip("?"), keep_blank_values=False)
+    return {k: v[0] if len(v) == 1 else v for k, v in parsed.items()}
+
+
+def account_href(platform: str, author: str) -> str:
+    return "/account" + to_search({"platform": platform, "author": author})
+
+
+def method_href(anchor: str) -> str:
+    return f"/methodology#{anchor}"
+
+
+def kaleido_available() -> bool:
+    return importlib.util.find_spec("kaleido") is not None
+
+
+# ------------------------------------------------------------------ panels
+def notes(page: str, messages: Sequence[str]) -> html.Div:
+    """Notes on URL parameters that were ignored (shown, never an error page)."""
+    if not messages:
+        return html.Div(id=f"{page}-notes")
+    return html.Div([html.P(m) for m in messages], id=f"{page}-notes", className="notes",
+                    role="status")
+
+
+def missing_panel(missing: Missing, page: str, key: str) -> html.Div:
+    return html.Div(html.P(missing.message), className="missing", id=f"{page}-missing-{key}")
+
+
+def heading(text: str, level: int = 2, **kw):
+    return {1: html.H1, 2: html.H2, 3: html.H3}[level](text, **kw)
+
+
+# ------------------------------------------------------------------ downloads
+def download_buttons(page: str, key: str, images: bool) -> html.Div:
+    """CSV (and PNG/SVG for charts) download buttons plus their dcc.Download."""
+    buttons = [html.Button(f"Download {fmt.upper()}", n_clicks=0, className="download",
+                           id={"type": f"{page}-dl", "item": key, "fmt": fmt})
+               for fmt in (("csv",) + (IMAGE_FORMATS if images and kaleido_available() else ()))]
+    return html.Div(buttons + [dcc.Download(id={"type": f"{page}-file", "item": key})],
+                    className="downloads")
+
+
+def register_downloads(page: str, build: Callable[[str, dict], Chart | pd.DataFrame | None]):
+    """One callback per page serving every download of that page.
+
+    ``build(item, query)`` rebuilds the chart (or table) named ``item`` for the
+    page's current URL query, so a download always matches what is on screen.
+    """
+
+    @callback(
+        Output({"type": f"{page}-file", "item": MATCH}, "data"),
+        Input({"type": f"{page}-dl", "item": MATCH, "fmt": ALL}, "n_clicks"),
+        State({"type": "url-state", "page": page}, "data"),
+        prevent_initial_call=True,
+    )
+    def download(clicks, search):
+        trigger = ctx.triggered_id
+        if not trigger or not any(clicks or []):
+            raise PreventUpdate
+        return make_download(build(trigger["item"], parse_search(search)), trigger["fmt"],
+                             f"govwatch-{page}-{trigger['item']}")
+
+    return download
+
+
+def make_download(obj: Chart | pd.DataFrame | None, fmt: str, stem: str) -> dict:
+    """The dcc.Download payload for a chart or table in ``fmt`` (csv, png, svg)."""
+    if obj is None:
+        raise PreventUpdate
+    frame = obj.data if isinstance(obj, Chart) else obj
+    if fmt == "csv":
+        buf = io.StringIO()
+        frame.to_csv(buf, index=False)
+        return {"content": buf.getvalue(), "filename": f"{stem}.csv", "type": "text/csv",
+                "base64": False}
+    if fmt not in IMAGE_FORMATS or not isinstance(obj, Chart):
+        raise PreventUpdate
+    import base64
+
+    fig = obj.figure.update_layout(title={"text": obj.title, "x": 0.01}, margin={"t": 60})
+    image = fig.to_image(format=fmt, width=1100, height=fig.layout.height or 450, scale=1)
+    return {"content": base64.b64encode(image).decode(), "filename": f"{stem}.{fmt}",
+            "type": f"image/{'svg+xml' if fmt == 'svg' else 'png'}", "base64": True}
+
+
+# ------------------------------------------------------------------ cards
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+
+
+def chart_card(page: str, chart: Chart, level: int = 2, slot: str | None = None) -> html.Section:
+    """A chart with its heading (h``level``), text alternative, methodology link and
+    downloads. Ids end in ``slot`` (default: the chart's key); a page that swaps
+    charts in one place keeps the slot and updates figure, title and summary."""
+    key = slot or chart.key
+    head_id = f"{page}-title-{key}"
+    summary_id = f"{page}-summary-{key}"
+    return html.Section([
+        heading(chart.title, level, id=head_id),
+        html.Figure(**{"aria-describedby": summary_id}, children=[
+            dcc.Graph(id=f"{page}-graph-{key}", figure=chart.figure,
+                      config={**GRAPH_CONFIG, "toImageButtonOptions": {
+                          **GRAPH_CONFIG["toImageButtonOptions"],
+                          "filename": f"govwatch-{page}-{key}"}}),
+            html.Figcaption(chart.summary, id=summary_id, className="summary"),
+        ]),
+        html.Div([
+            dcc.Link("How this is measured", href=method_href(chart.anchor),
+                     className="method-link"),
+            download_buttons(page, key, images=True),
+        ], className="card-foot"),
+    ], className="card", **{"aria-labelledby": head_id})
+
+
+def table_card(page: str, key: str, title: str, frame: pd.DataFrame,
+               columns: Sequence[tuple[str, str]] | None = None, note: str | None = None,
+               anchor: str | None = None, level: int = 2) -> html.Section:
+    """A plain, accessible HTML table (caption, scoped headers) with a CSV download."""
+    head_id = f"{page}-title-{key}"
+    columns = list(columns or [(c, c) for c in frame.columns])
+    body = [html.Tr([html.Td(_cell(r.get(c))) for c, _ in columns])
+            for r in frame.to_dict("records")]
+    table = html.Table([
+        html.Caption(note or title, className="visually-hidden" if not note else "caption"),
+        html.Thead(html.Tr([html.Th(label, scope="col") for _, label in columns])),
+        html.Tbody(body),
+    ], id=f"{page}-table-{key}", className="data-table")
+    foot = [download_buttons(page, key, images=False)]
+    if anchor:
+        foot.insert(0, dcc.Link("How this is measured", href=method_href(anchor),
+                                className="method-link"))
+    return html.Section([heading(title, level, id=head_id),
+                         html.Div(table, className="table-wrap"),
+                         html.Div(foot, className="card-foot")],
+                        className="card", **{"aria-labelledby": head_id})
+
+
+def _cell(v):
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return "–"
+    if isinstance(v, pd.Timestamp):
+        return f"{v:%Y-%m-%d %H:%M} UTC"
+    return str(v)
+
+
+SORT_LABEL = {"asc": "ascending", "desc": "descending"}
+
+
+def sortable_table(page: str, key: str, columns: Sequence[tuple[str, str]], rows: list[dict],
+                   sort: str, order: str, caption: str,
+                   default: tuple[str, str] = ("", "asc")) -> html.Table:
+    """A leaderboard table sorted on the server: every column heading is a button
+    (keyboard-operable) and carries aria-sort (kept in step with the URL by the
+    app's clientside callback); the sort state lives in the URL. A row's
+    ``_href`` makes its first cell a link."""
+    head = html.Thead(html.Tr([
+        html.Th(html.Button(label, type="button", n_clicks=0, className="sort-button",
+                            id={"type": f"{page}-sort", "value": cid}),
+                scope="col", **{"aria-sort": SORT_LABEL[order] if cid == sort else "none",
+                                "data-sort-col": cid})
+        for cid, label in columns]))
+    return html.Table([
+        html.Caption(caption, className="visually-hidden"),
+        head,
+        html.Tbody(table_rows(columns, rows), id=f"{page}-{key}-body"),
+    ], id=f"{page}-{key}", className="data-table leaderboard",
+        **{"data-default-sort": default[0], "data-default-order": default[1]})
+
+
+def table_rows(columns: Sequence[tuple[str, str]], rows: list[dict]) -> list:
+    first = columns[0][0]
+    out = []
+    for r in rows:
+        cells = [html.Td(dcc.Link(r[first], href=r["_href"]) if c == first and r.get("_href")
+                         else r.get(c, "–")) for c, _ in columns]
+        out.append(html.Tr(cells))
+    return out
+
+
+# ------------------------------------------------------------------ filters
+ALL_VALUE = "*"
+
+
+def toggle_group(page: str, name: str, legend: str, options: Sequence[tuple[str, str]],
+                 chosen: Sequence[str] | str, multi: bool = False,
+                 collapse_over: int = 0, all_label: str = "All",
+                 default: str | None = None) -> html.Fieldset:
+    """A labelled group of toggle buttons (aria-pressed): native buttons, so they
+    work with the keyboard and screen readers. ``multi`` groups start with an
+    "All" button, pressed when nothing is chosen; ``default`` is the choice of a
+    single group when the URL names none. Groups longer than ``collapse_over``
+    fold into a <details> element.
+
+    The server renders the pressed state; after a change, the app's clientside
+    URL callback sets it from the page's new query (data-* attributes say how),
+    which is much cheaper than a pattern-matching output per button.
+    """
+    picked = set(chosen) if multi else {chosen}
+    opts = ([(ALL_VALUE, all_label)] if multi else []) + list(options)
+    buttons = [html.Button(
+        label, n_clicks=0, className="toggle", type="button",
+        id={"type": f"{page}-opt", "name": name, "value": value},
+        **{"aria-pressed": _pressed(value, picked, multi), "data-toggle": name,
+           "data-value": value, "data-multi": "1" if multi else "0",
+           "data-default": "1" if value == default else "0"})
+        for value, label in opts]
+    body = html.Div(buttons, className="toggles")
+    if collapse_over and len(options) > collapse_over:
+        label = f"Show {len(options)} choices" + (f" ({len(picked)} chosen)" if multi and
+                                                    picked else "")
+        body = html.Details([html.Summary(label), body], open=bool(multi and picked))
+    return html.Fieldset([html.Legend(legend), body], className="filter",
+                         id=f"{page}-{name}")
+
+
+def _pressed(value: str, picked: set, multi: bool) -> str:
+    if multi and value == ALL_VALUE:
+        return "false" if picked else "true"
+    return "true" if value in picked else "false"
+
+
+def toggled(query: dict, trigger: dict | None, multi: Sequence[str]) -> dict:
+    """The query after a toggle button was pressed (multi: add/remove; single: set)."""
+    q = dict(query)
+    if not trigger or "name" not in trigger:
+        return q
+    name, value = trigger["name"], trigger["value"]
+    if name in multi:
+        current = q.get(name) or []
+        current = [current] if isinstance(current, str) else list(current)
+        if value == ALL_VALUE:
+            current = []
+        elif value in current:
+            current.remove(value)
+        else:
+            current.append(value)
+        q[name] = current
+    else:
+        q[name] = value
+    return q
+
+
+def url_state(page: str, search: str) -> dcc.Store:
+    """The page's current URL query; a clientside callback mirrors it into the
+    address bar (history.replaceState), so every view is a shareable link."""
+    return dcc.Store(id={"type": "url-state", "page": page}, data=search)

@@ -1,0 +1,297 @@
+"""Account (/account?platform=x&author=...): one official account in depth.
+
+Time-to-response curves (critical vs routine where the analysis split them,
+otherwise messages needing a response vs all), response rate by topic and by
+sentiment, the posting timeline with silences and event onsets, example
+messages (citizens pseudonymised, personal data redacted), the peers'
+percentile ranks, and a downloadable HTML report. Without a valid account in
+the URL the page lists every official account instead.
+"""
+
+from __future__ import annotations
+
+import json
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
+
+from dashboard.data import POPULATION_LABELS, Missing, query_values, to_search
+from dashboard.figures import (
+    ANCHORS,
+    METRIC_LABELS,
+    Chart,
+    activity_chart,
+    fmt_gap,
+    fmt_hours,
+    fmt_rate,
+    median_cell,
+    percentile_chart,
+    rate_cell,
+    rate_chart,
+)
+from dashboard.pages._common import (
+    account_href,
+    chart_card,
+    data,
+    missing_panel,
+    notes,
+    parse_search,
+    register_downloads,
+    table_card,
+    url_state,
+)
+from dashboard.report import account_latency_chart
+
+PAGE = "account"
+SLICE_CHARTS = (("topic", "Response rate by topic"),
+                ("sentiment", "Response rate by sentiment of the message"))
+
+dash.register_page(__name__, path="/account", name="Account", order=1,
+                   title="govwatch: account", description="One official account in depth.")
+
+
+def resolve(query: dict) -> tuple[dict | None, list[str]]:
+    """The account named by the URL (platform, author), or None with notes."""
+    platforms, n1 = query_values(query, "platform")
+    authors, n2 = query_values(query, "author")
+    msgs = n1 + n2
+    if not platforms and not authors:
+        return None, msgs
+    acc = data().account(platforms[0] if platforms else None, authors[0] if authors else None)
+    if acc is None:
+        msgs.append("No official account matches this link; choose one below.")
+    return acc, msgs
+
+
+# ------------------------------------------------------------------ pieces
+def metrics_table(acc: dict) -> pd.DataFrame:
+    m = data().account_metrics(acc["platform"], acc["author"])
+    rows = []
+    for r in m.to_dict("records"):
+        rows.append({
+            "Messages counted": POPULATION_LABELS.get(r["population"], r["population"]),
+            "Messages": f"{int(r['messages']):,}",
+            "Answered within 7 days": rate_cell(r),
+            "Median time to response (95% CI)": median_cell(r),
+            "Naive median of answered": fmt_hours(r["naive_median_hours"]),
+            "Unanswered after 24 h": fmt_rate(r["unanswered_24h"]),
+            "Unanswered after 7 days": fmt_rate(r["unanswered_7d"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def latency_chart(acc: dict) -> Chart:
+    return account_latency_chart(data(), acc)
+
+
+def slice_chart(acc: dict, kind: str, title: str) -> Chart | Missing:
+    d = data()
+    df = d.slices(acc["platform"], acc["author"], kind, d.options().default_population)
+    if isinstance(df, Missing):
+        return df
+    return rate_chart(df, "slice_label", title, key=kind, min_n=d.min_n,
+                      rate="answered_rate_window", n="observed_window", status="rate_status")
+
+
+def timeline_chart(acc: dict) -> Chart:
+    d = data()
+    weekly = d.weekly_activity(acc["platform"], acc["author"])
+    silences = d.silences(acc["platform"], acc.get("country"))
+    events = d.events()
+    if acc.get("country") and "country" in events:
+        events = events[events["country"].isna() | (events["country"] == acc["country"])]
+    return activity_chart(weekly, None if isinstance(silences, Missing) else silences,
+                          events, title="Posting activity, silences and event onsets")
+
+
+def activity_facts(acc: dict):
+    a = data().activity(acc["platform"], acc["author"])
+    if isinstance(a, Missing):
+        return missing_panel(a, PAGE, "activity-facts")
+    if not a:
+        return html.P("No posts by this account in the data.", className="status")
+    silence = fmt_hours(a.get("longest_silence_hours"))
+    if a.get("longest_silence_ongoing"):
+        silence += " (ongoing)"
+    return html.Ul([
+        html.Li(f"{a['posts_per_week']:.1f} posts per week"),
+        html.Li(f"{fmt_rate(a.get('dialogue_share'))} of its posts reply to the public"),
+        html.Li(f"Longest silence {silence}"),
+        html.Li(f"{a['days_since_last_post']:.1f} days since the last post"),
+    ], className="facts", id="account-activity-facts")
+
+
+def peers_chart(acc: dict) -> Chart | Missing:
+    d = data()
+    ranks = d.peer_ranks(acc["platform"], acc["author"], d.options().default_population)
+    if isinstance(ranks, Missing):
+        return ranks
+    return percentile_chart(ranks)
+
+
+def composite_text(acc: dict) -> str | None:
+    d = data()
+    comp = d.composite_all(d.options().default_population)
+    if isinstance(comp, Missing):
+        return None
+    row = comp[(comp["platform"] == acc["platform"]) & (comp["author"] == acc["author"])]
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    weights = _weights(r.get("weights"))
+    value = ("too few metrics to rank" if pd.isna(r["composite_index"])
+             else f"{r['composite_index']:.0f} of 100")
+    return f"Composite index: {value}. Weights: {weights}."
+
+
+def _weights(text) -> str:
+    try:
+        w = json.loads(text) if isinstance(text, str) else {}
+    except ValueError:
+        return "–"
+    return ", ".join(f"{METRIC_LABELS.get(k, k)} {v:g}" for k, v in w.items()) or "–"
+
+
+def selectivity_text(acc: dict) -> str | Missing:
+    d = data()
+    sel = d.selectivity_all(d.options().default_population)
+    if isinstance(sel, Missing):
+        return sel
+    row = sel[(sel["platform"] == acc["platform"]) & (sel["author"] == acc["author"])]
+    if row.empty or row.iloc[0]["gap_too_few"] is True or pd.isna(row.iloc[0]["selectivity_gap"]):
+        return "Selectivity gap: too few critical or routine messages to compare."
+    r = row.iloc[0]
+    return ("Selectivity gap (routine minus critical response rate): "
+            f"{fmt_gap(r['selectivity_gap'], r['gap_ci_low'], r['gap_ci_high'])}. "
+            "Positive means routine messages are answered more often than critical ones.")
+
+
+def critic_text(acc: dict) -> str | None:
+    d = data()
+    sel = d.selectivity_all(d.options().default_population)
+    if isinstance(sel, Missing):
+        return None
+    row = sel[(sel["platform"] == acc["platform"]) & (sel["author"] == acc["author"])]
+    if row.empty or row.iloc[0]["critic_status"] == "too few" or pd.isna(
+            row.iloc[0]["critic_gap"]):
+        return "Critic gap: too few negative or other messages to compare."
+    r = row.iloc[0]
+    return ("Critic gap (response rate on other messages minus on negative ones): "
+            f"{fmt_gap(r['critic_gap'], r['critic_ci_low'], r['critic_ci_high'])}. "
+            "Positive means critics are answered less often.")
+
+
+def examples(acc: dict) -> pd.DataFrame:
+    df = data().example_messages(acc["platform"], acc["author"])
+    return pd.DataFrame({
+        "Sent (UTC)": [f"{t:%Y-%m-%d %H:%M}" for t in df["message_created_at"]],
+        "From": df["author"],
+        "Message": df["text"],
+        "Critical": ["yes" if c is True else ("no" if c is False else "–")
+                     for c in df["critical"]],
+        "Topic": df["topic"].fillna("–"),
+        "Response": [(f"none in {fmt_hours(o)} observed" if c else f"after {fmt_hours(h)}")
+                     for c, h, o in zip(df["censored"], df["latency_hours"],
+                                        df["observed_hours"], strict=True)],
+    })
+
+
+def card(item: Chart | Missing, key: str):
+    return missing_panel(item, PAGE, key) if isinstance(item, Missing) else chart_card(PAGE, item)
+
+
+# ------------------------------------------------------------------ layout
+def chooser(msgs: list[str]) -> html.Div:
+    o = data().officials()
+    groups = []
+    for country, g in o.groupby("country", sort=True, dropna=False):
+        groups.append(html.Section([
+            html.H2(f"Country {country}" if isinstance(country, str) else "Country unknown"),
+            html.Ul([html.Li(dcc.Link(f"{r['institution'] or r['display_name']} "
+                                      f"(@{r['author']}, {r['platform']})",
+                                      href=account_href(r["platform"], r["author"])))
+                     for r in g.to_dict("records")], className="account-list"),
+        ]))
+    return html.Div([html.H1("Accounts"), notes(PAGE, msgs),
+                     html.P("Choose an official account.", className="lede"), *groups,
+                     url_state(PAGE, "")], className="page page-account")
+
+
+def layout(**query):
+    acc, msgs = resolve(query)
+    if acc is None:
+        return chooser(msgs)
+    search = to_search({"platform": acc["platform"], "author": acc["author"]})
+    sel = selectivity_text(acc)
+    return html.Div([
+        html.H1(f"{acc['institution'] or acc['display_name']}", id="account-name"),
+        html.Ul([html.Li(f"@{acc['author']} on {acc['platform']}"),
+                 html.Li(f"Country {acc['country'] or '–'}"),
+                 html.Li(f"Level {acc['level'] or '–'}"),
+                 html.Li(f"Time zone {acc['timezone'] or '–'}")], className="facts"),
+        notes(PAGE, msgs),
+        table_card(PAGE, "metrics", "Responsiveness", metrics_table(acc),
+                   anchor=ANCHORS["rate"]),
+        (missing_panel(sel, PAGE, "selectivity") if isinstance(sel, Missing)
+         else html.Div([html.P(sel), html.P(critic_text(acc))], id="account-selectivity",
+                       className="status")),
+        card(latency_chart(acc), "km"),
+        html.Div([card(slice_chart(acc, k, t), k) for k, t in SLICE_CHARTS], className="grid-2"),
+        card(timeline_chart(acc), "activity"),
+        activity_facts(acc),
+        table_card(PAGE, "examples", "Example messages", examples(acc),
+                   note="Recent messages: critical, needing a response and unanswered "
+                        "after a week first. Citizens are shown "
+                        "by pseudonym; e-mail addresses, phone numbers and citizens' "
+                        "@handles are redacted.", anchor=ANCHORS["privacy"]),
+        card(peers_chart(acc), "peers"),
+        html.P(composite_text(acc) or "", id="account-composite", className="status"),
+        html.Section([
+            html.H2("Report"),
+            html.P("A self-contained HTML report of this account against its peers, to "
+                   "share or archive."),
+            html.Button("Download HTML report", id="account-report-button", n_clicks=0,
+                        className="action", type="button"),
+            dcc.Download(id="account-report-file"),
+        ], className="card"),
+        url_state(PAGE, search),
+    ], className="page page-account")
+
+
+@callback(
+    Output("account-report-file", "data"),
+    Input("account-report-button", "n_clicks"),
+    State({"type": "url-state", "page": PAGE}, "data"),
+    prevent_initial_call=True,
+)
+def report(clicks, search):
+    from dashboard.report import render_report
+
+    acc, _ = resolve(parse_search(search))
+    if not clicks or acc is None:
+        raise PreventUpdate
+    html_text = render_report(data(), acc["platform"], acc["author"])
+    return {"content": html_text, "filename": f"govwatch-report-{acc['platform']}-"
+            f"{acc['author']}.html", "type": "text/html", "base64": False}
+
+
+def download_item(item: str, query: dict):
+    acc, _ = resolve(query)
+    if acc is None:
+        return None
+    builders = {
+        "metrics": lambda: data().account_metrics(acc["platform"], acc["author"]),
+        "km": lambda: latency_chart(acc),
+        "topic": lambda: slice_chart(acc, "topic", dict(SLICE_CHARTS)["topic"]),
+        "sentiment": lambda: slice_chart(acc, "sentiment", dict(SLICE_CHARTS)["sentiment"]),
+        "activity": lambda: timeline_chart(acc),
+        "examples": lambda: examples(acc),
+        "peers": lambda: peers_chart(acc),
+    }
+    item_obj = builders[item]() if item in builders else None
+    return None if isinstance(item_obj, Missing) else item_obj
+
+
+register_downloads(PAGE, download_item)

@@ -1,0 +1,198 @@
+"""The dashboard in a real headless Chromium (Debian's, driven by Playwright)
+against the real server and a store built through the real pipeline: every page
+renders and passes an axe-core scan, filters and sorting change what is shown
+and the URL, a deep link restores its view, the keyboard works, downloads give
+real CSV, PNG and HTML files, and methodology links land on their section.
+
+Screenshots of every page go to tests/artifacts/ (not committed). Skips when
+/usr/bin/chromium is absent unless GOVWATCH_REQUIRE_BROWSER=1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+from tests.browser_support import (
+    axe_violations,
+    build_store,
+    chromium,
+    require_browser,
+    running_server,
+    screenshot,
+    wait_rendered,
+)
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "overview": ("/", "Who answers the public, and how fast"),
+    "account": ("/account?platform=x&author=avalor_railways", "Ministry of Railways"),
+    "events": ("/events", "Events"),
+    "topics": ("/topics", "Topics"),
+    "compare": ("/compare?a=x:avalor_railways&a=x:belmora_transport&a=facebook:PortMarinCity",
+                "Compare accounts"),
+    "methodology": ("/methodology", "Methodology"),
+    "accounts": ("/account", "Accounts"),
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    require_browser()
+    db = build_store(tmp_path_factory.mktemp("dash-browser") / "store.duckdb", scale=0.15)
+    with running_server(db) as base, chromium() as context:
+        yield base, context
+
+
+@pytest.fixture
+def page(site):
+    base, context = site
+    p = context.new_page()
+    errors: list[str] = []
+    p.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    p.on("pageerror", lambda e: errors.append(str(e)))
+    p.base = base
+    yield p
+    p.close()
+    assert not errors, errors
+
+
+def open_page(page, path: str):
+    page.goto(page.base + path)
+    wait_rendered(page)
+    return page
+
+
+def status(page) -> str:
+    return page.inner_text("#overview-status")
+
+
+def toggle(page, group: str, name: str):
+    return page.locator(f"fieldset:has(legend:text-is('{group}'))").get_by_role(
+        "button", name=name, exact=True)
+
+
+def board_rows(page) -> list[list[str]]:
+    return [[c.strip() for c in r.split("\t")]
+            for r in page.locator("#overview-board-body tr").all_inner_texts()]
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_renders_and_passes_axe(page, name):
+    path, heading = PAGES[name]
+    open_page(page, path)
+    assert heading in page.inner_text("main h1")
+    if name in ("overview", "account", "compare"):
+        assert page.locator(".dash-graph .main-svg").count() >= 1
+        assert page.locator("figcaption").first.inner_text().strip()
+    screenshot(page, f"page-{name}")
+    violations = axe_violations(page)
+    assert not violations, violations
+
+
+def test_filters_change_the_view_and_a_deep_link_restores_it(page):
+    open_page(page, "/")
+    total = int(re.search(r"of (\d+) official", status(page)).group(1))
+    assert status(page).startswith(f"Showing {total} of {total}")
+    toggle(page, "Country", "XB").click()
+    page.wait_for_function(
+        "document.querySelector('#overview-status').textContent.includes('country XB')")
+    shown = int(re.search(r"Showing (\d+) of", status(page)).group(1))
+    assert 0 < shown < total
+    rows = board_rows(page)
+    assert len(rows) == shown and {r[1] for r in rows} == {"XB"}
+    page.wait_for_url(re.compile(r"\?country=XB$"))
+    assert toggle(page, "Country", "XB").get_attribute("aria-pressed") == "true"
+    link, before = page.url, status(page)
+    fresh = page.context.new_page()
+    try:
+        fresh.goto(link)
+        wait_rendered(fresh)
+        assert fresh.inner_text("#overview-status") == before
+        assert [[c.strip() for c in r.split("\t")] for r in
+                fresh.locator("#overview-board-body tr").all_inner_texts()] == rows
+        assert toggle(fresh, "Country", "XB").get_attribute("aria-pressed") == "true"
+    finally:
+        fresh.close()
+    toggle(page, "Country", "All").click()
+    page.wait_for_function(
+        "!document.querySelector('#overview-status').textContent.includes('country XB')")
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def test_sorting_by_a_column_heading(page):
+    open_page(page, "/")
+    page.get_by_role("button", name="Messages", exact=True).click()
+    page.wait_for_selector("th[aria-sort='ascending'] >> text=Messages")
+    counts = [int(r[4].replace(",", "")) for r in board_rows(page)]
+    assert counts == sorted(counts)
+    page.get_by_role("button", name="Messages", exact=True).click()
+    page.wait_for_selector("th[aria-sort='descending'] >> text=Messages")
+    counts = [int(r[4].replace(",", "")) for r in board_rows(page)]
+    assert counts == sorted(counts, reverse=True)
+    page.wait_for_url(re.compile(r"\?sort=messages&order=desc$"))
+
+
+def test_keyboard_only_use(page):
+    open_page(page, "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    button = toggle(page, "Level", "national")
+    button.focus()
+    page.keyboard.press("Space")
+    page.wait_for_function(
+        "document.querySelector('#overview-status').textContent.includes('level national')")
+    assert button.get_attribute("aria-pressed") == "true"
+    assert page.evaluate("document.activeElement.textContent") == "national"
+
+
+def test_downloads_give_csv_and_png(page):
+    open_page(page, "/?country=XA")
+    board = page.locator("section:has(#overview-board)")
+    with page.expect_download() as dl:
+        board.get_by_role("button", name="Download CSV").click()
+    rows = list(csv.DictReader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())))
+    assert dl.value.suggested_filename == "govwatch-overview-board.csv"
+    assert rows and {r["country"] for r in rows} == {"XA"} and "km_median_hours" in rows[0]
+    chart = page.locator("#overview-latency section")
+    with page.expect_download(timeout=60_000) as dl:
+        chart.get_by_role("button", name="Download PNG").click()
+    data = open(dl.value.path(), "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    assert dl.value.suggested_filename == "govwatch-overview-chart.png"
+
+
+def test_account_link_report_and_methodology_anchor(page):
+    open_page(page, "/")
+    first = page.locator("#overview-board-body tr a").first
+    name = first.inner_text().split(" · ")[0]
+    first.click()
+    page.wait_for_url(re.compile(r"/account\?platform=.+&author=.+"))
+    wait_rendered(page, "#account-name")
+    assert page.inner_text("#account-name") == name
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download HTML report").click()
+    report = open(dl.value.path(), encoding="utf-8").read()
+    assert report.startswith("<!DOCTYPE html>") and name in report
+    page.locator("#account-title-km ~ div a.method-link, section:has(#account-title-km) "
+                 "a.method-link").first.click()
+    page.wait_for_url(re.compile(r"/methodology#response-latency$"))
+    page.wait_for_selector("#response-latency")
+    page.wait_for_function("""() => { const r = document.getElementById('response-latency')
+        .getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; }""")
+
+
+def test_compare_builds_up_from_toggles(page):
+    open_page(page, "/compare")
+    assert "Choose at least two" in page.inner_text("#compare-results")
+    toggle(page, "Accounts", "Ministry of Railways (@avalor_railways, x)").click()
+    toggle(page, "Accounts", "Ministry of Transport (@belmora_transport, x)").click()
+    page.wait_for_selector("#compare-table-table")
+    page.wait_for_url(re.compile(r"\?a=x%3Aavalor_railways&a=x%3Abelmora_transport$"))
+    header = page.locator("#compare-table-table thead").inner_text()
+    assert "Ministry of Railways" in header and "Ministry of Transport" in header
+    page.wait_for_selector("#compare-graph-curves .main-svg")

@@ -1,0 +1,442 @@
+"""Dashboard units without a browser: formats, figure builders and their text
+alternatives, URL validation, redaction and pseudonyms, the read-only data
+layer on a real store, page layouts and callback logic, the HTML report and
+basic auth."""
+
+from __future__ import annotations
+
+import base64
+import re
+import sys
+
+import duckdb
+import pandas as pd
+import pytest
+
+from dashboard import figures as F
+from dashboard.data import (
+    DashboardData,
+    Filters,
+    Missing,
+    Options,
+    pseudonymise,
+    query_values,
+    redact,
+    to_search,
+    validate_filters,
+)
+from govwatch.errors import StoreError, UsageError
+from tests.browser_support import build_store
+
+
+# ------------------------------------------------------------------ fixtures
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory):
+    return build_store(tmp_path_factory.mktemp("dash-units") / "store.duckdb", scale=0.15)
+
+
+@pytest.fixture(scope="module")
+def app(store_path):
+    from dashboard.app import create_app
+
+    app = create_app(store_path)
+    app.server.test_client().get("/_dash-layout")  # first request: callbacks registered
+    return app
+
+
+@pytest.fixture
+def page(app):
+    """page('overview') -> the page module as the app loaded it, inside a request."""
+    ctx = app.server.test_request_context("/")
+    ctx.push()
+    yield lambda name: sys.modules[f"dashboard.pages.{name}"]
+    ctx.pop()
+
+
+def _ids(component) -> set:
+    """Every id in a component tree (string ids, and dict ids as sorted tuples)."""
+    out = set()
+    stack = [component]
+    while stack:
+        c = stack.pop()
+        if isinstance(c, list | tuple):
+            stack.extend(c)
+            continue
+        if not hasattr(c, "to_plotly_json"):
+            continue
+        cid = getattr(c, "id", None)
+        if isinstance(cid, str):
+            out.add(cid)
+        elif isinstance(cid, dict):
+            out.add(tuple(sorted((k, v) for k, v in cid.items())))
+        stack.append(getattr(c, "children", None))
+    return out
+
+
+def _text(component) -> str:
+    parts = []
+    stack = [component]
+    while stack:
+        c = stack.pop()
+        if isinstance(c, str):
+            parts.append(c)
+        elif isinstance(c, list | tuple):
+            stack.extend(reversed(c))
+        elif hasattr(c, "to_plotly_json"):
+            stack.append(getattr(c, "children", None))
+    return " ".join(parts)
+
+
+# ------------------------------------------------------------------ formats
+def test_median_format_with_ci_and_not_reached():
+    assert F.fmt_median(3.24, 2.1, 5.0) == "3.2 h (2.1–5.0)"
+    assert F.fmt_median(None, None, None, 240.4) == "> 240 h"
+    assert F.fmt_median(59.2, 22.0, None) == "59 h (22–not reached)"
+    assert F.fmt_median(None) == "–"
+
+
+def test_rate_gap_and_hours_formats():
+    assert F.fmt_rate(0.08) == "8.0%" and F.fmt_rate(0.443) == "44%" and F.fmt_rate(None) == "–"
+    assert F.fmt_gap(0.12, 0.03, 0.21) == "+12 pts (+3 to +21)"
+    assert F.fmt_hours(1672.2) == "1,672 h" and F.fmt_hours(0.3) == "18 min"
+    assert F.fmt_hours(2.25) == "2.2 h" and F.fmt_hours(None) == "–"
+
+
+# ------------------------------------------------------------------ figures
+def _curve(points):
+    return pd.DataFrame(points, columns=["hours", "survival", "ci_low", "ci_high"])
+
+
+def test_km_chart_steps_colours_and_summary():
+    a = _curve([(0, 1, 1, 1), (2, 0.6, 0.5, 0.7), (30, 0.4, 0.3, 0.5)]).assign(g="critical")
+    b = _curve([(0, 1, 1, 1), (1, 0.2, 0.1, 0.3)]).assign(g="routine")
+    chart = F.km_chart(pd.concat([a, b]), "g", {"critical": "Critical", "routine": "Routine"},
+                       followup={"critical": 500.0, "routine": 500.0})
+    lines = [t for t in chart.figure.data if t.mode == "lines"]
+    assert [t.name for t in lines] == ["Critical", "Routine"]
+    assert all(t.line.shape == "hv" for t in lines)
+    assert lines[0].line.color == F.OKABE_ITO[0] and lines[1].line.dash != lines[0].line.dash
+    assert "Critical: 40% still unanswered after 7 days" in chart.summary
+    assert "Routine: 20% still unanswered after 7 days" in chart.summary
+    assert chart.anchor == F.ANCHORS["latency"] and len(chart.data) == 5
+
+
+def test_km_chart_empty_says_so():
+    chart = F.km_chart(_curve([]).assign(g=[]), "g")
+    assert "no messages" in chart.summary.lower()
+
+
+def _board(**over):
+    base = {"platform": ["x", "x", "x"], "author": ["fast", "slow", "tiny"],
+            "institution": ["Ministry Fast", "Ministry Slow", "Ministry Tiny"],
+            "display_name": ["Fast", "Slow", "Tiny"], "country": ["XA"] * 3,
+            "level": ["national"] * 3, "messages": [100, 80, 3], "answered": [90, 4, 1],
+            "answered_rate_7d": [0.9, 0.05, 0.33], "km_median_hours": [2.0, None, 1.0],
+            "km_median_ci_low": [1.5, None, None], "km_median_ci_high": [3.0, None, None],
+            "km_median_reached": [True, False, True], "max_followup_hours": [900.0, 950.0, 10.0],
+            "naive_median_hours": [1.9, 30.0, 1.0], "too_few": [False, False, True],
+            "selectivity_gap": [0.02, 0.3, None], "gap_ci_low": [-0.1, 0.1, None],
+            "gap_ci_high": [0.1, 0.5, None], "gap_too_few": [False, False, None],
+            "composite_index": [80.0, 10.0, None]}
+    base.update(over)
+    return pd.DataFrame(base)
+
+
+def test_median_chart_marks_not_reached_and_leaves_out_too_few():
+    chart = F.median_chart(_board(), min_n=10)
+    names = {t.name: t for t in chart.figure.data}
+    assert list(names["Median (95% CI)"].y) == ["Ministry Fast (x)"]
+    assert list(names["Not reached: > follow-up"].text) == ["> 950 h"]
+    assert "1 of 2 accounts" in chart.summary and "not reached" in chart.summary
+    assert set(chart.data["official_author"]) == {"fast", "slow"}
+
+
+def test_headlines_name_the_worst_and_the_critical_rate():
+    critical = pd.DataFrame({"platform": ["x"], "author": ["slow"], "rate": [0.08], "n": [25]})
+    lines = F.headlines(_board(), "All inbound messages", 10, critical)
+    assert lines[0] == ("Ministry Slow (@slow, x) answered 8.0% of 25 critical reports "
+                        "within 7 days.")
+    assert any("Ministry Slow" in s and "lowest" in s for s in lines)
+    assert any("Fastest median" in s and "Ministry Fast" in s for s in lines)
+    assert any("gap of +30 pts" in s for s in lines)
+
+
+def test_leaderboard_rows_show_too_few_and_link():
+    rows = F.leaderboard_rows(_board(), lambda p, a: f"/account?platform={p}&author={a}")
+    tiny = rows[2]
+    assert tiny["rate_7d"] == "too few (n=3)" and tiny["median"] == "too few (n=3)"
+    assert rows[1]["median"] == "> 950 h" and rows[0]["median"] == "2.0 h (1.5–3.0)"
+    assert rows[0]["account"] == "Ministry Fast · @fast"
+    assert rows[0]["_href"] == "/account?platform=x&author=fast"
+
+
+def test_sort_board_puts_not_reached_after_reached():
+    b = F.sort_board(_board(), "median", descending=False)
+    assert list(b["author"]) == ["tiny", "fast", "slow"]
+    b = F.sort_board(_board(), "rate_7d", descending=True)
+    assert list(b["author"]) == ["fast", "tiny", "slow"]
+
+
+def test_rate_chart_labels_too_few():
+    df = pd.DataFrame({"slice_value": ["flood", "roads"], "answered_rate_7d": [0.1, 0.5],
+                       "messages": [40, 2]})
+    chart = F.rate_chart(df, "slice_value", "By topic", "topic", min_n=10)
+    assert "too few (n=2)" in list(chart.figure.data[0].text)
+    assert "flood" in chart.summary
+
+
+def test_activity_and_event_charts_describe_themselves():
+    weekly = pd.DataFrame({"week": pd.date_range("2026-01-05", periods=3, freq="7D", tz="UTC"),
+                           "posts": [5, 0, 9]})
+    events = pd.DataFrame({"onset": [pd.Timestamp("2026-01-12", tz="UTC")], "name": ["Flood"]})
+    chart = F.activity_chart(weekly, None, events)
+    assert "14 posts over 3 weeks" in chart.summary and "1 weeks without a post" in chart.summary
+    ack = pd.DataFrame({"label": ["A", "B"], "latency_hours": [5.0, None],
+                        "censored": [False, True], "observed_hours": [100.0, 100.0],
+                        "public_latency_hours": [0.5, 0.5]})
+    ev = F.event_chart(ack, "Flood")
+    assert "1 of 2 official accounts posted" in ev.summary and "30 min after onset" in ev.summary
+
+
+def test_agenda_chart_finds_the_neglected_topic():
+    mix = pd.DataFrame({"side": ["public", "public", "official", "official"],
+                        "country": ["XA"] * 4, "topic": ["water", "festival"] * 2,
+                        "posts": [80, 20, 10, 90]})
+    chart = F.agenda_chart(mix)
+    assert "water (80% of messages vs 10% of official posts)" in chart.summary
+
+
+# ------------------------------------------------------------------ URL validation
+OPTS = Options(countries=("XA", "XB"), levels=("national",), institutions=("Ministry A",),
+               platforms=("x",), populations=("all",))
+
+
+def test_unknown_filter_values_are_dropped_with_notes():
+    f, notes = validate_filters({"country": ["XA", "ZZ'; DROP TABLE posts;--"],
+                                 "population": "needs_response", "period": "1999"}, OPTS)
+    assert f == Filters(country=("XA",), population="all")
+    assert any("Ignored unknown country" in n for n in notes)
+    assert any("Ignored unknown period" in n for n in notes)
+    assert any("showing all inbound messages" in n for n in notes)
+
+
+def test_overlong_and_too_many_values_are_bounded():
+    values, notes = query_values({"c": ["x" * 500] + [f"v{i}" for i in range(80)]}, "c")
+    assert len(values) == 50 and "over-long" in notes[0] and "first 50" in notes[1]
+    assert to_search({"a": ["x:1", "y"], "b": "", "c": []}) == "?a=x%3A1&a=y"
+
+
+# ------------------------------------------------------------------ personal data
+def test_redaction_of_emails_phones_and_citizen_handles():
+    text = ("@Ministry_Rail @ravi_k call +91 98765 43210 or mail ravi.k@example.org; "
+            "train 12951 on 2026-01-05 at 09:30-18:00")
+    out = redact(text, frozenset({"ministry_rail"}), lambda h: "p_" + h.lower()[:3])
+    assert out.startswith("@Ministry_Rail @p_rav call [phone] or mail [email];")
+    assert "train 12951 on 2026-01-05 at 09:30-18:00" in out
+
+
+def test_pseudonyms_are_keyed_stable_and_case_insensitive():
+    a = pseudonymise("Ravi_K", "key1", "x")
+    assert a == pseudonymise("ravi_k", "key1", "x") and a.startswith("p_")
+    assert a != pseudonymise("ravi_k", "key2", "x") and a != pseudonymise("ravi_k", "key1", "fb")
+
+
+# ------------------------------------------------------------------ data layer
+def test_data_layer_is_read_only_and_filters(store_path):
+    d = DashboardData(store_path).open()
+    try:
+        opts = d.options()
+        assert opts.countries and opts.populations
+        xa = d.leaderboard(Filters(country=("XA",), population=opts.default_population))
+        assert len(xa) and set(xa["country"]) == {"XA"}
+        every = d.leaderboard(Filters(population=opts.default_population))
+        assert len(every) == len(d.officials()) > len(xa)
+        with pytest.raises(duckdb.Error):
+            d.df("CREATE TABLE hack (x INT)")
+        assert d.account("x", "no_such_account") is None
+        assert d.account("x", "y" * 500) is None
+        assert d.account(["x"], "a") is None
+    finally:
+        d.close()
+
+
+def test_missing_derived_tables_come_back_as_missing(store_path):
+    d = DashboardData(store_path)
+    result = d.table("no_such_table")
+    assert isinstance(result, Missing) and "no 'no_such_table' table" in result.message
+    sel = d.selectivity_all("all")
+    assert isinstance(sel, Missing) == (not d.columns("selectivity"))
+    d.close()
+
+
+def test_example_messages_show_no_citizen_handle(store_path):
+    d = DashboardData(store_path)
+    board = d.leaderboard(Filters(population=d.options().default_population))
+    top = board.sort_values("messages").iloc[-1]
+    ex = d.example_messages(top["platform"], top["author"], limit=50)
+    citizens = set(d.df("SELECT lower(author) AS a FROM posts WHERE author NOT IN "
+                        "(SELECT author FROM accounts WHERE official)")["a"])
+    assert len(ex) == 50 and ex["author"].str.startswith("p_").all()
+    handles = {h.lower() for t in ex["text"] for h in re.findall(r"@(\w+)", t)}
+    assert not handles & citizens
+    assert not ex["text"].str.contains(r"[\w.+-]+@[\w-]+\.\w", regex=True).any()
+    d.close()
+
+
+def test_missing_store_is_a_store_error(tmp_path):
+    with pytest.raises(StoreError):
+        DashboardData(tmp_path / "none.duckdb").open()
+
+
+# ------------------------------------------------------------------ pages
+def test_overview_layout_and_state_round_trip(page):
+    ov = page("overview")
+    tree = ov.layout(country=["XA", "nowhere"], sort="median", order="desc", chart="curves")
+    ids = _ids(tree)
+    assert {"overview-board", "overview-status", "overview-latency"} <= ids
+    assert "Ignored unknown country 'nowhere'." in _text(tree)
+    st = ov.state({"country": "XA", "sort": "median", "order": "desc", "chart": "curves"})
+    assert st.search() == "?country=XA&sort=median&order=desc&chart=curves"
+    assert ov.state(ov.state({}).query()) == ov.state({})
+
+
+def test_overview_toggles_and_sort_change_the_query(page):
+    ov = page("overview")
+    base = ov.state({}).query()
+    q = ov.next_query(base, {"type": "overview-opt", "name": "country", "value": "XB"})
+    assert q["country"] == ["XB"]
+    q = ov.next_query(q, {"type": "overview-opt", "name": "country", "value": "XB"})
+    assert q["country"] == []
+    q = ov.next_query(base, {"type": "overview-sort", "value": "messages"})
+    assert (q["sort"], q["order"]) == ("messages", "asc")
+    q = ov.next_query(q, {"type": "overview-sort", "value": "messages"})
+    assert (q["sort"], q["order"]) == ("messages", "desc")
+    c = ov.content(ov.state({"country": "XB"}))
+    assert all("XB" == r["country"] for r in c["rows"]) and c["search"] == "?country=XB"
+
+
+def test_toggles_carry_what_the_client_needs(page):
+    from dashboard.pages._common import toggle_group
+
+    group = toggle_group("p", "country", "Country", [("XA", "XA"), ("XB", "XB")], ["XB"],
+                         multi=True)
+    buttons = group.children[1].children
+    assert [b.id["value"] for b in buttons] == ["*", "XA", "XB"]
+    assert [getattr(b, "aria-pressed") for b in buttons] == ["false", "false", "true"]
+    assert all(getattr(b, "data-toggle") == "country" and getattr(b, "data-multi") == "1"
+               for b in buttons)
+    single = toggle_group("p", "population", "Pop", [("needs_response", "N"), ("all", "A")],
+                          "all", default="needs_response")
+    assert [getattr(b, "data-default") for b in single.children[1].children] == ["1", "0"]
+
+
+@pytest.mark.parametrize("name, query, expect", [
+    ("account", {"platform": "x", "author": "avalor_railways"}, "Responsiveness"),
+    ("account", {"platform": "x", "author": "<script>"}, "No official account matches"),
+    ("account", {}, "Choose an official account"),
+    ("events", {"event": "nope"}, "Events"),
+    ("topics", {"country": ["XA", "??"]}, "Ignored unknown country '??'."),
+    ("compare", {"a": ["x:avalor_railways", "x:belmora_transport", "x:ghost"]}, "Side by side"),
+    ("compare", {"a": "x:avalor_railways"}, "Choose at least two accounts"),
+    ("methodology", {}, "Methodology"),
+])
+def test_every_page_renders_from_its_query(page, name, query, expect):
+    tree = page(name).layout(**query)
+    assert expect in _text(tree)
+
+
+def test_compare_keeps_at_most_five_accounts(page):
+    cmp = page("compare")
+    d = page("overview").data()
+    keys = [f"{r['platform']}:{r['author']}" for r in d.officials().to_dict("records")]
+    chosen, _, notes = cmp.state({"a": keys})
+    assert len(chosen) == 5 and any("at most 5" in n for n in notes)
+
+
+def test_callback_ids_exist_in_the_page_layouts(app, page):
+    """suppress_callback_exceptions is on (conditional layouts), so check ids here."""
+    rendered = set()
+    queries = {"overview": {}, "account": {"platform": "x", "author": "avalor_railways"},
+               "events": {}, "topics": {}, "compare": {"a": ["x:avalor_railways",
+                                                             "x:belmora_transport"]},
+               "methodology": {}}
+    for name, q in queries.items():
+        rendered |= _ids(page(name).layout(**q))
+    rendered |= _ids(app.layout)
+    for spec in app.callback_map.values():
+        for dep in spec["inputs"] + spec.get("state", []):
+            if not dep["id"].startswith("{") and not dep["id"].startswith("_pages"):
+                if dep["id"] == "events-opt" or "events" in dep["id"]:
+                    continue  # the events page has controls only when events exist
+                assert dep["id"] in rendered, dep
+
+
+def test_methodology_sections_and_fallback_anchors(page):
+    meth = page("methodology")
+    title, parts = meth.sections("# Method\n\nIntro\n\n## Response latency\n\nKM.\n"
+                                 "```\n# not a heading\n```\n### Odd: name!\ntext")
+    assert title == "Method" and [p[1] for p in parts] == [None, "Response latency", "Odd: name!"]
+    ids = _ids(meth.render("# Method\n\n## Response latency\n\nKM.\n"))
+    assert "response-latency" in ids and set(F.ANCHORS.values()) <= ids
+    tree = meth.render("# M\n\n## 4. Response rate within W\n\nx\n\n## Response rate\n\ny\n"
+                       "## 11. Benchmarks\n\nz\n")
+    order = [getattr(c, "id", None) for c in tree if getattr(c, "id", None)]
+    assert order[:5] == ["4-response-rate-within-w", "response-rate", "response-rate-2",
+                         "11-benchmarks", "benchmarks-and-composite-index"]
+
+
+def test_csv_download_payload(page):
+    from dashboard.pages._common import make_download
+
+    payload = make_download(page("overview").download_item("board", {"country": "XA"}),
+                            "csv", "govwatch-overview-board")
+    frame = pd.read_csv(__import__("io").StringIO(payload["content"]))
+    assert payload["filename"] == "govwatch-overview-board.csv"
+    assert set(frame["country"]) == {"XA"} and "km_median_hours" in frame
+
+
+def test_vendored_plotly_bundle_matches_the_plotly_package():
+    """The charts run on the vendored basic bundle: it must be the plotly.js
+    version the installed plotly package writes figures for."""
+    from pathlib import Path
+
+    from plotly.offline import get_plotlyjs_version
+
+    import dashboard
+
+    bundle = Path(dashboard.__file__).parent / "assets" / "plotly-basic.min.js"
+    head = bundle.read_text("utf-8")[:200]
+    assert f"plotly.js (basic - minified) v{get_plotlyjs_version()}" in head, (
+        "update dashboard/assets/plotly-basic.min.js from the npm package "
+        f"plotly.js-basic-dist-min@{get_plotlyjs_version()}")
+
+
+# ------------------------------------------------------------------ report and serving
+def test_report_is_self_contained_and_pseudonymous(store_path, tmp_path):
+    from dashboard.report import write_report
+
+    out = write_report(store_path, "x", "avalor_railways", tmp_path / "r.html")
+    text = out.read_text("utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "Ministry of Railways" in text
+    assert text.count("plotly.js (basic - minified)") == 1 and len(text) < 2_000_000
+    assert not re.search(r"<script[^>]+src=", text) and "Compared with peers" in text
+    assert not re.search(r"<link[^>]+href=\"http", text)
+    with pytest.raises(UsageError):
+        write_report(store_path, "x", "nobody", tmp_path / "n.html")
+
+
+def test_basic_auth_from_env(store_path):
+    from dashboard.serve import auth_from_env, build_server
+
+    assert auth_from_env({}) is None
+    with pytest.raises(UsageError):
+        auth_from_env({"GOVWATCH_DASH_USER": "u"})
+    server = build_server(store_path, auth_from_env(
+        {"GOVWATCH_DASH_USER": "watch", "GOVWATCH_DASH_PASSWORD": "s3cret"}))
+    client = server.test_client()
+    assert client.get("/_dash-layout").status_code == 401
+    bad = base64.b64encode(b"watch:nope").decode()
+    assert client.get("/", headers={"Authorization": f"Basic {bad}"}).status_code == 401
+    good = base64.b64encode(b"watch:s3cret").decode()
+    assert client.get("/_dash-layout", headers={"Authorization": f"Basic {good}"}).status_code \
+        == 200
