@@ -1,0 +1,407 @@
+"""Benchmark: ingest throughput and peak memory, with a baseline run side by side.
+
+    PYTHONPATH=. python benchmarks/bench_ingest.py --quick
+    PYTHONPATH=. python benchmarks/bench_ingest.py --sizes 250000,1000000 --twarc-size 200000
+    PYTHONPATH=. python benchmarks/bench_ingest.py --stages twarc2 --real ../shared/real_data
+
+Stages (each side runs in its own fresh process; see ``_measure.py``):
+
+- ``csv``: the posts CSV of ``synth.py`` at each ``--sizes`` size.
+  govwatch: ``python -m govwatch.cli ingest FILE --format csv -q --db NEW.duckdb``
+  (streams the file in 50,000-row chunks, validates every cell, merges idempotently).
+  Baseline: ``pandas.read_csv`` of the whole file (ids as text, created_at parsed to UTC)
+  and DuckDB ``CREATE TABLE AS`` from the frame: no validation, no rejects, no merge.
+  A "startup" row measures both on a one-post file: the fixed cost of each command.
+- ``twarc2``: the same kind of posts written as Twitter API v2 pages (``synth.py
+  --format twarc2``). govwatch: ``ingest --format twitter-v2``. Baseline: twarc-csv,
+  the converter academics use (``twarc2 csv IN.jsonl OUT.csv``), installed on first
+  use in its own virtual environment (twarc-csv needs pandas < 3).
+- ``real`` (with ``--real DIR``): the real twarc2 pages in DIR/twarc2_api_v2_jsonl,
+  replicated with shifted ids to ``--real-size`` tweets; the same two commands.
+
+Every side is pinned to one CPU (``--cpu``; ``--cpu -1`` lets it use all of them).
+The table gives wall and CPU time, rows per second, peak RSS and the ratio
+baseline/govwatch (above 1: govwatch is faster). The machine's load average is
+recorded with every run: on a shared machine wall times are lower bounds of speed and
+the CPU-time ratios are the steadier figures. Results also go to
+``WORKDIR/ingest-results.md``. Not a test: nothing here asserts a speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import _measure  # noqa: E402
+import synth  # noqa: E402
+
+CSV_TARGET_ROWS_PER_S = 100_000
+TWARC_TARGET_RATIO = 10.0
+
+
+# -- inputs ------------------------------------------------------------------------------------
+
+def synthetic(workdir: Path, posts: int, fmt: str, seed: int, accounts: int) -> Path:
+    """The synthetic file for ``posts`` in ``fmt`` (csv or twarc2), generated once and reused."""
+    out = workdir / f"synth-{fmt}-{posts}"
+    manifest = out / synth.FILES["manifest"]
+    want = {"posts": posts, "seed": seed, "accounts": accounts, "format": fmt}
+    if manifest.is_file():
+        have = json.loads(manifest.read_text())
+        if {k: have.get(k) for k in want} == want:
+            return out / synth.FILES[fmt]
+    print(f"  generating {posts:,} synthetic posts ({fmt}) in {out} ...", flush=True)
+    started = time.perf_counter()
+    synth.generate(out, posts, accounts, seed, fmt)
+    print(f"  ... done in {time.perf_counter() - started:.1f} s", flush=True)
+    return out / synth.FILES[fmt]
+
+
+_ID_FIELD_RE = re.compile(
+    r'"(id|author_id|conversation_id|in_reply_to_user_id|newest_id|oldest_id|pinned_tweet_id)'
+    r'": "(\d+)"'
+)
+_ID_LIST_RE = re.compile(r'"edit_history_tweet_ids": \[([^\]]*)\]')
+_DIGITS_RE = re.compile(r"\d+")
+
+
+def replicate_real(real_dir: Path, out: Path, tweets: int) -> tuple[Path, int]:
+    """Real twarc2 pages copied with every id shifted by ``k << 22`` per copy ``k``
+    (the time an id encodes moves by k milliseconds) until ``tweets`` tweets are written.
+    Only page-layout lines (``{"data": [...], ...}``) are used. Returns (file, tweets)."""
+    src = real_dir / "twarc2_api_v2_jsonl"
+    lines, per_copy = [], 0
+    for path in sorted(src.glob("*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            obj = json.loads(line) if line.strip() else None
+            if isinstance(obj, dict) and isinstance(obj.get("data"), list):
+                lines.append(line)
+                per_copy += len(obj["data"])
+    if not lines:
+        raise SystemExit(f"no twarc2 page-layout files in {src}")
+    copies = -(-tweets // per_copy)
+    marker = out.with_suffix(".json")
+    if marker.is_file() and json.loads(marker.read_text()) == {"copies": copies,
+                                                               "per_copy": per_copy}:
+        return out, copies * per_copy
+    print(f"  replicating {len(lines)} real twarc2 pages x {copies:,} with shifted ids "
+          f"into {out} ...", flush=True)
+    with open(out, "w", encoding="utf-8") as f:
+        for k in range(copies):
+            shift = k << 22
+
+            def one(m: re.Match, shift: int = shift) -> str:
+                return f'"{m.group(1)}": "{int(m.group(2)) + shift}"'
+
+            def many(m: re.Match, shift: int = shift) -> str:
+                ids = _DIGITS_RE.sub(lambda d: str(int(d.group()) + shift), m.group(1))
+                return f'"edit_history_tweet_ids": [{ids}]'
+
+            for line in lines:
+                f.write(_ID_LIST_RE.sub(many, _ID_FIELD_RE.sub(one, line)) + "\n")
+    marker.write_text(json.dumps({"copies": copies, "per_copy": per_copy}))
+    return out, copies * per_copy
+
+
+def twarc_venv(workdir: Path) -> Path:
+    """The ``twarc2`` command of a private venv holding twarc-csv (created on first use)."""
+    venv = workdir / "twarc-venv"
+    exe = venv / "bin" / "twarc2"
+    if exe.is_file():
+        return exe
+    log = workdir / "twarc-venv-install.log"
+    print(f"  first use: creating {venv} and installing twarc-csv with pandas<3 from PyPI "
+          f"(log: {log}) ...", flush=True)
+    with open(log, "wb") as out:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, stdout=out,
+                       stderr=subprocess.STDOUT)
+        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+                        "twarc-csv", "pandas<3"], check=True, stdout=out, stderr=subprocess.STDOUT)
+    return exe
+
+
+# -- the measured commands -------------------------------------------------------------------
+
+def govwatch_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")
+                                     else "")
+    return env
+
+
+def govwatch_cmd(path: Path, fmt: str, db: Path) -> list[str]:
+    return [sys.executable, "-m", "govwatch.cli", "ingest", str(path), "--format", fmt, "-q",
+            "--db", str(db)]
+
+
+def baseline_csv(path: str, db: str) -> None:
+    """The straightforward loader: read everything, load it as is (run in a child)."""
+    import duckdb
+    import pandas as pd
+
+    ids = {c: str for c in ("post_id", "in_reply_to_post_id", "conversation_id")}
+    df = pd.read_csv(path, dtype=ids)
+    df["created_at"] = pd.to_datetime(df["created_at"], utc=True, format="ISO8601")
+    con = duckdb.connect(db)
+    con.execute("CREATE TABLE posts AS SELECT * FROM df")
+    con.close()
+
+
+def count_table(db: Path, table: str) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        con.close()
+
+
+def count_csv_rows(path: Path) -> int:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        return con.execute("SELECT count(*) FROM read_csv(?, all_varchar = true, header = true)",
+                           [str(path)]).fetchone()[0]
+    finally:
+        con.close()
+
+
+@dataclass
+class Row:
+    stage: str
+    size: int  # posts in the input
+    ours: _measure.Measurement
+    ours_rows: int  # posts govwatch stored
+    base: _measure.Measurement
+    base_rows: int  # rows the baseline produced
+    baseline: str
+
+    @property
+    def ratio(self) -> float:
+        return self.base.wall_s / self.ours.wall_s
+
+    @property
+    def cpu_ratio(self) -> float:
+        return self.base.cpu_s / self.ours.cpu_s if self.ours.cpu_s else float("nan")
+
+
+def _fresh(*paths: Path) -> None:
+    for p in paths:
+        for q in (p, p.with_name(p.name + ".wal")):
+            if q.exists():
+                q.unlink()
+
+
+def measure_pair(stage: str, size: int, path: Path, fmt: str, baseline: str,
+                 base_cmd: list[str], base_out: Path, base_env: dict[str, str] | None,
+                 workdir: Path, cpu: int | None, repeat: int) -> Row:
+    """Run govwatch and the baseline ``repeat`` times each (alternating); keep the best."""
+    _measure.warm(path)
+    db = workdir / f"gw-{stage}-{size}.duckdb"
+    ours, base = [], []
+    for _ in range(repeat):
+        _fresh(db, base_out)
+        ours.append(_measure.run(govwatch_cmd(path, fmt, db), cpu=cpu, env=govwatch_env(),
+                                 cwd=REPO, log=workdir / f"gw-{stage}-{size}.log"))
+        ours_rows = count_table(db, "posts")
+        _fresh(base_out)
+        base.append(_measure.run(base_cmd, cpu=cpu, env=base_env, cwd=workdir,
+                                 log=workdir / f"baseline-{stage}-{size}.log"))
+    base_rows = (count_table(base_out, "posts") if base_out.suffix == ".duckdb"
+                 else count_csv_rows(base_out))
+    _fresh(db, base_out)
+    row = Row(stage, size, _measure.best(ours), ours_rows, _measure.best(base), base_rows,
+              baseline)
+    print(f"  {stage:<8} {size:>10,}  govwatch {row.ours.wall_s:7.2f} s "
+          f"(CPU {row.ours.cpu_s:.2f} s) "
+          f"({row.ours.rate(size):>9,.0f} rows/s, {_measure.mib(row.ours.peak_rss_bytes)})  "
+          f"{baseline} {row.base.wall_s:7.2f} s (CPU {row.base.cpu_s:.2f} s, "
+          f"{_measure.mib(row.base.peak_rss_bytes)})  "
+          f"ratio {row.ratio:.2f}  [{_measure.machine_load()}]", flush=True)
+    return row
+
+
+# -- stages ----------------------------------------------------------------------------------
+
+def stage_csv(args, workdir: Path, cpu: int | None) -> list[Row]:
+    rows = []
+    for size in [1, *args.sizes]:
+        path = synthetic(workdir, size, "csv", args.seed, args.accounts)
+        out = workdir / f"baseline-csv-{size}.duckdb"
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--baseline-csv", str(path),
+               str(out)]
+        rows.append(measure_pair("csv" if size > 1 else "startup", size, path, "csv",
+                                 "pandas+DuckDB", cmd, out, None, workdir, cpu, args.repeat))
+    return rows
+
+
+def stage_twarc(args, workdir: Path, cpu: int | None, path: Path, size: int,
+                stage: str) -> Row:
+    exe = twarc_venv(workdir)
+    home = workdir / "twarc-home"
+    home.mkdir(exist_ok=True)
+    # twarc2 asks for API keys at start-up unless a token is set; `csv` never calls the API.
+    env = dict(os.environ, HOME=str(home), BEARER_TOKEN="offline-unused")
+    out = workdir / f"twarc-csv-{stage}-{size}.csv"
+    return measure_pair(stage, size, path, "twitter-v2", "twarc-csv",
+                        [str(exe), "csv", str(path), str(out)], out, env, workdir, cpu,
+                        args.repeat)
+
+
+# -- report ----------------------------------------------------------------------------------
+
+HEADER = ("| stage | posts | govwatch wall s | govwatch CPU s | rows/s (wall) | rows/s (CPU) "
+          "| govwatch peak RSS | baseline | baseline wall s | baseline CPU s | baseline peak RSS "
+          "| ratio wall | ratio CPU | load |")
+
+
+def table(rows: list[Row]) -> str:
+    lines = [HEADER, "|" + "---|" * HEADER.count(" | ") + "---|"]
+    for r in rows:
+        rates = ("—", "—") if r.stage == "startup" else (
+            f"{r.ours.rate(r.size):,.0f}", f"{r.ours.cpu_rate(r.size):,.0f}")
+        lines.append(
+            f"| {r.stage} | {r.size:,} | {r.ours.wall_s:.2f} | {r.ours.cpu_s:.2f} "
+            f"| {rates[0]} | {rates[1]} "
+            f"| {_measure.mib(r.ours.peak_rss_bytes)} | {r.baseline} | {r.base.wall_s:.2f} "
+            f"| {r.base.cpu_s:.2f} | {_measure.mib(r.base.peak_rss_bytes)} | {r.ratio:.2f} "
+            f"| {r.cpu_ratio:.2f} | {r.ours.load_1min:.1f} / {r.base.load_1min:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def verdicts(rows: list[Row]) -> list[str]:
+    out = []
+    startup = next((r for r in rows if r.stage == "startup"), None)
+    for r in rows:
+        if r.ours_rows != r.size and r.stage in ("csv", "twarc2"):
+            out.append(f"- {r.stage} {r.size:,}: govwatch stored {r.ours_rows:,} posts, "
+                       f"expected {r.size:,}.")
+        if r.stage == "csv":
+            ok = r.ours.rate(r.size) >= CSV_TARGET_ROWS_PER_S
+            out.append(f"- csv {r.size:,}: {r.ours.rate(r.size):,.0f} posts/s wall, "
+                       f"{r.ours.cpu_rate(r.size):,.0f} per CPU-second; target "
+                       f"{CSV_TARGET_ROWS_PER_S:,}/s: {'met' if ok else 'NOT met'}"
+                       + (f"; {r.size / max(1e-9, r.ours.cpu_s - startup.ours.cpu_s):,.0f} per "
+                          "CPU-second net of the one-post fixed cost" if startup else "") + ".")
+        if r.stage in ("twarc2", "real"):
+            ok = r.ratio >= TWARC_TARGET_RATIO
+            out.append(f"- {r.stage} {r.size:,}: govwatch {r.ratio:.1f}x faster than twarc-csv "
+                       f"(wall; {r.cpu_ratio:.1f}x CPU); target {TWARC_TARGET_RATIO:.0f}x: "
+                       f"{'met' if ok else 'NOT met'}. twarc-csv wrote {r.base_rows:,} rows, "
+                       f"govwatch stored {r.ours_rows:,} posts.")
+    csv_rows = [r for r in rows if r.stage == "csv"]
+    if len(csv_rows) >= 2:
+        a, b = csv_rows[0], csv_rows[-1]
+        out.append(f"- peak RSS from {a.size:,} to {b.size:,} posts: govwatch "
+                   f"{_measure.mib(a.ours.peak_rss_bytes)} -> {_measure.mib(b.ours.peak_rss_bytes)}"
+                   f", baseline {_measure.mib(a.base.peak_rss_bytes)} -> "
+                   f"{_measure.mib(b.base.peak_rss_bytes)}.")
+    return out
+
+
+def environment(cpu: int | None) -> str:
+    import duckdb
+    import pandas as pd
+
+    pinned = f"each side pinned to CPU {cpu}" if cpu is not None else "no CPU pinning"
+    return (f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}; {platform.node()}; Python "
+            f"{platform.python_version()}, pandas {pd.__version__}, duckdb {duckdb.__version__}; "
+            f"{pinned}; {_measure.machine_load()} at the start")
+
+
+def write_markdown(path: Path, env_line: str, rows: list[Row], notes: list[str]) -> None:
+    text = [
+        "# govwatch ingest benchmark", "",
+        f"Run: {env_line}.", "",
+        "Ratio = baseline time / govwatch time (above 1: govwatch is faster). Load = 1-minute "
+        "load average when govwatch / the baseline started; on a loaded machine wall times "
+        "are lower bounds of speed and CPU-time ratios are the steadier comparison. Each "
+        "figure is the best of the runs made. Synthetic inputs from benchmarks/synth.py.", "",
+        table(rows), "", *notes, "",
+    ]
+    path.write_text("\n".join(text), encoding="utf-8")
+
+
+# -- entry point -----------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="250000,1000000",
+                    help="posts CSV sizes, comma-separated (default 250000,1000000)")
+    ap.add_argument("--twarc-size", type=int, default=200_000,
+                    help="tweets in the synthetic twarc2 file (default 200000)")
+    ap.add_argument("--real", type=Path, default=None,
+                    help="shared real_data folder: also benchmark its twarc2 pages, replicated")
+    ap.add_argument("--real-size", type=int, default=None,
+                    help="tweets to replicate the real pages to (default: --twarc-size)")
+    ap.add_argument("--stages", default="csv,twarc2",
+                    help="which stages to run: csv, twarc2 (real runs when --real is given)")
+    ap.add_argument("--quick", action="store_true",
+                    help="small smoke run: 20,000-post CSV, 5,000 tweets")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per side; the best is kept")
+    ap.add_argument("--cpu", type=int, default=None,
+                    help="CPU to pin each side to (default: the last one; -1: no pinning)")
+    ap.add_argument("--accounts", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=synth.DEFAULT_SEED)
+    ap.add_argument("--workdir", type=Path, default=HERE / "work")
+    args = ap.parse_args(argv)
+    args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if args.quick:
+        args.sizes, args.twarc_size = [20_000], 5_000
+        args.real_size = args.real_size or 2_000
+    args.real_size = args.real_size or args.twarc_size
+    args.stages = {s.strip() for s in args.stages.split(",") if s.strip()}
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--baseline-csv"]:
+        baseline_csv(argv[1], argv[2])
+        return 0
+    args = parse_args(argv)
+    workdir = args.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    cpu = None if args.cpu == -1 else (_measure.default_cpu() if args.cpu is None else args.cpu)
+    env_line = environment(cpu)
+    print(f"govwatch ingest benchmark: {env_line}", flush=True)
+    rows: list[Row] = []
+    if "csv" in args.stages:
+        rows += stage_csv(args, workdir, cpu)
+    if "twarc2" in args.stages:
+        path = synthetic(workdir, args.twarc_size, "twarc2", args.seed, args.accounts)
+        rows.append(stage_twarc(args, workdir, cpu, path, args.twarc_size, "twarc2"))
+    if args.real is not None:
+        if not (args.real / "twarc2_api_v2_jsonl").is_dir():
+            raise SystemExit(f"{args.real}/twarc2_api_v2_jsonl not found")
+        path, size = replicate_real(args.real, workdir / f"real-twarc2-{args.real_size}.jsonl",
+                                    args.real_size)
+        rows.append(stage_twarc(args, workdir, cpu, path, size, "real"))
+    notes = verdicts(rows)
+    print()
+    print(table(rows))
+    print()
+    print("\n".join(notes))
+    md = workdir / "ingest-results.md"
+    write_markdown(md, env_line, rows, notes)
+    print(f"\nwritten to {md}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
