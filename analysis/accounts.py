@@ -1,8 +1,13 @@
 """Per-account reply responsiveness: counts, rate within the window, Kaplan-Meier
-median with its 95% CI, share unanswered at fixed times, naive median.
+median with its 95% CI, share unanswered at fixed times, naive median, the
+same rate and median on the account's business clock, and the KM curve.
 
 Two populations: ``needs_response`` (messages tagged as asking, requesting or
 reporting a problem; the default) and ``all`` (every inbound message).
+
+The figures are the (period ``all``, slice ``all``) row of ``slice_metrics``
+(analysis/slices.py computes both the same way); this table keeps the
+headline columns the exports and the dashboard's leaderboard read.
 """
 
 from __future__ import annotations
@@ -10,13 +15,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from govwatch.config import DEFAULT_WINDOW_HOURS
-
 from .registry import Metric, MetricContext, register_metric
-from .survival import kaplan_meier
-
-POPULATIONS = ("needs_response", "all")
-
+from .slices import (
+    BUSINESS_COLUMNS,
+    POPULATIONS,
+    RATE_MEANINGS,
+    business_columns,
+    calendar_columns,
+    chunk_groups,
+    empty_frame,
+    iter_views,
+    settings_of,
+)
+from .survival import thin_curve
 
 ACCOUNT_METRICS_COLUMNS = {
     "platform": "VARCHAR",
@@ -26,7 +37,7 @@ ACCOUNT_METRICS_COLUMNS = {
     "answered": "BIGINT",
     "observed_window": "BIGINT",
     "answered_window": "BIGINT",
-    "answered_rate_7d": "DOUBLE",
+    "answered_rate_7d": "DOUBLE",  # the rate within W (named for the default W = 7 days)
     "km_median_hours": "DOUBLE",
     "km_median_ci_low": "DOUBLE",
     "km_median_ci_high": "DOUBLE",
@@ -37,6 +48,11 @@ ACCOUNT_METRICS_COLUMNS = {
     "unanswered_24h": "DOUBLE",
     "unanswered_72h": "DOUBLE",
     "unanswered_7d": "DOUBLE",
+    # added by migration 0003
+    "window_hours": "DOUBLE",
+    "rate_status": "VARCHAR",
+    "median_status": "VARCHAR",
+    **BUSINESS_COLUMNS,
 }
 KM_CURVES_COLUMNS = {
     "platform": "VARCHAR",
@@ -47,72 +63,60 @@ KM_CURVES_COLUMNS = {
     "ci_low": "DOUBLE",
     "ci_high": "DOUBLE",
 }
+# km_curves keeps the step function to this resolution of survival (see thin_curve).
+CURVE_STEP = 0.002
 
 
-def durations(responses: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Time to response (answered) or to observation end (censored), and the event flag."""
-    answered = ~responses["censored"].astype(bool).to_numpy()
-    d = np.where(
-        answered,
-        responses["latency_hours"].to_numpy(dtype=float, na_value=np.nan),
-        responses["observed_hours"].to_numpy(dtype=float, na_value=np.nan),
-    )
-    return d, answered
-
-
-def window_rate(responses: pd.DataFrame, window_hours: float) -> tuple[int, int]:
-    """(answered within W, messages observed for at least W)."""
-    observed = responses["observed_hours"] >= window_hours
-    answered = (~responses["censored"].astype(bool)) & (responses["latency_hours"] <= window_hours)
-    return int((observed & answered).sum()), int(observed.sum())
-
-
-def summarise(group: pd.DataFrame, window_hours: float) -> tuple[dict, pd.DataFrame]:
-    d, e = durations(group)
-    km = kaplan_meier(d, e)
-    answered_w, observed_w = window_rate(group, window_hours)
-    answered_lat = group.loc[~group["censored"].astype(bool), "latency_hours"]
-    row = {
-        "messages": len(group),
-        "answered": int(e.sum()),
-        "observed_window": observed_w,
-        "answered_window": answered_w,
-        "answered_rate_7d": answered_w / observed_w if observed_w else None,
-        "km_median_hours": km.median,
-        "km_median_ci_low": km.ci_low,
-        "km_median_ci_high": km.ci_high,
-        "km_median_reached": km.reached,
-        "max_followup_hours": km.max_followup,
-        "naive_median_hours": float(answered_lat.median()) if len(answered_lat) else None,
-        "unanswered_1h": km.unanswered_at(1),
-        "unanswered_24h": km.unanswered_at(24),
-        "unanswered_72h": km.unanswered_at(72),
-        "unanswered_7d": km.unanswered_at(168),
-    }
-    return row, km.curve
-
-
-def account_metrics(
-    responses: pd.DataFrame, window_hours: float = DEFAULT_WINDOW_HOURS
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows for ``account_metrics`` and ``km_curves`` from the ``responses`` table."""
-    metric_cols = list(ACCOUNT_METRICS_COLUMNS)
-    curve_cols = list(KM_CURVES_COLUMNS)
+def account_metrics(ctx: MetricContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows for ``account_metrics`` and ``km_curves``."""
+    window, min_n = settings_of(ctx)
     rows, curves = [], []
-    for population in POPULATIONS:
-        subset = responses if population == "all" else responses[
-            responses["needs_response"].fillna(False).astype(bool)
-        ]
-        for (platform, author), group in subset.groupby(["platform", "official_author"], sort=True):
-            row, curve = summarise(group, window_hours)
-            rows.append({"platform": platform, "official_author": author,
-                         "population": population, **row})
-            curve = curve.assign(platform=platform, official_author=author, population=population)
-            curves.append(curve)
-    metrics = pd.DataFrame(rows, columns=metric_cols)
-    curve_df = pd.concat(curves, ignore_index=True)[curve_cols] if curves else pd.DataFrame(
-        columns=curve_cols)
-    return metrics, curve_df
+    for msgs, view in iter_views(ctx):
+        for population in POPULATIONS:
+            cal, biz, _, _ = chunk_groups(view, msgs, population, "all", "all", window,
+                                          with_curve=True)
+            if len(cal["acct"]) == 0:
+                continue
+            platform, author = msgs.platform[cal["acct"]], msgs.author[cal["acct"]]
+            cols = calendar_columns(cal, min_n)
+            cols["answered_rate_7d"] = cols.pop("answered_rate_window")
+            frame = pd.DataFrame({
+                "platform": platform,
+                "official_author": author,
+                "population": population,
+                **cols,
+                **business_columns(cal, biz, min_n),
+            })
+            rows.append(frame[list(ACCOUNT_METRICS_COLUMNS)])
+            curves.append(_curves(cal, platform, author, population))
+    if not rows:
+        return empty_frame(ACCOUNT_METRICS_COLUMNS), empty_frame(KM_CURVES_COLUMNS)
+    metrics = pd.concat(rows, ignore_index=True).sort_values(
+        ["platform", "official_author", "population"], kind="stable").reset_index(drop=True)
+    curve = pd.concat(curves, ignore_index=True)
+    return metrics, curve
+
+
+def _curves(cal: dict, platform: np.ndarray, author: np.ndarray,
+            population: str) -> pd.DataFrame:
+    """Each group's step curve, starting at (0 h, 1.0), thinned for drawing."""
+    km = cal["km"]
+    groups = np.arange(len(cal["acct"]))
+    start = pd.DataFrame({"group": groups, "hours": 0.0, "survival": 1.0,
+                          "ci_low": 1.0, "ci_high": 1.0})
+    curve = pd.concat([start, km.curve], ignore_index=True).sort_values(
+        ["group", "hours", "survival"], ascending=[True, True, False], kind="stable")
+    curve = thin_curve(curve.reset_index(drop=True), ["group"], CURVE_STEP)
+    g = curve["group"].to_numpy()
+    return pd.DataFrame({
+        "platform": platform[g],
+        "official_author": author[g],
+        "population": population,
+        "hours": curve["hours"].to_numpy(),
+        "survival": curve["survival"].to_numpy(),
+        "ci_low": curve["ci_low"].to_numpy(),
+        "ci_high": curve["ci_high"].to_numpy(),
+    })
 
 
 @register_metric
@@ -121,11 +125,26 @@ class AccountResponsiveness(Metric):
     description = (
         "Per official account and population: messages, rate answered within the window, "
         "Kaplan-Meier median latency with 95% CI, share unanswered at 1 h/24 h/72 h/7 d, "
-        "and the KM curve."
+        "naive median, business-clock rate and median, and the KM curve."
     )
     tables = {"account_metrics": ACCOUNT_METRICS_COLUMNS, "km_curves": KM_CURVES_COLUMNS}
+    column_meanings = {
+        "account_metrics": {
+            "population": "needs_response (asks, requests or reports a problem) or all "
+                          "inbound messages",
+            "answered_rate_7d": "Share answered within W among messages observed for at least "
+                                "W (the column is named for the default W = 7 days)",
+            **{k: v for k, v in RATE_MEANINGS.items() if k != "answered_rate_window"},
+        },
+        "km_curves": {
+            "population": "needs_response or all inbound messages",
+            "hours": "Hours since the message",
+            "survival": "KM estimate of the share still unanswered at that time",
+            "ci_low": "Lower pointwise 95% limit (log-log scale)",
+            "ci_high": "Upper pointwise 95% limit (log-log scale)",
+        },
+    }
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
-        window = getattr(ctx.settings, "window_hours", DEFAULT_WINDOW_HOURS)
-        metrics, curves = account_metrics(ctx.responses(), window)
+        metrics, curves = account_metrics(ctx)
         return {"account_metrics": metrics, "km_curves": curves}

@@ -23,7 +23,17 @@ import duckdb
 import pandas as pd
 
 ENTRY_POINT_GROUP = "govwatch.metrics"
-BUILTIN_MODULES = ("analysis.accounts", "analysis.events", "analysis.activity")
+BUILTIN_MODULES = (
+    "analysis.accounts",
+    "analysis.slices",
+    "analysis.business_clock",
+    "analysis.selectivity",
+    "analysis.quality",
+    "analysis.benchmarks",
+    "analysis.events",
+    "analysis.activity",
+    "analysis.topics",
+)
 
 
 @dataclass

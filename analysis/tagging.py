@@ -1,49 +1,340 @@
-"""Tag every post: sentiment (exact VADER) for now; topic, critical and
-needs-a-response are filled by the classifiers when they are configured.
+"""Tag posts: language, VADER sentiment, topic, critical, needs-a-response, deflection.
 
-Only posts without a tags row are tagged, so re-running is cheap.
+:func:`tag_new_posts` is called by ``govwatch analyze`` inside its transaction.
+It tags only what changed: posts without a tags row, posts whose text changed
+(``tags.text_hash`` differs from ``sha256(posts.text)``) and, when the tagging
+version changes (another model, taxonomy, lexicon or language set), every post.
+
+Settings (:class:`TaggingSettings`) persist in the store's ``meta`` table, so a
+later ``analyze`` without options tags new posts the same way:
+
+- ``meta['tagging_settings']``: JSON with the languages, lexicons and taxonomy path;
+- ``meta['tagging_model']``: the version of the active model, a row of
+  ``tagging_models`` (model bytes in skops format, never pickle). Absent: the
+  default model.
+
+The default model is a :class:`analysis.classifiers.PostTagger` fitted on the
+store's own distinct texts with the taxonomy's weak labels. It is fitted at the
+first analyze, kept in ``tagging_models``, and refitted (so every post is
+re-tagged) when the number of distinct texts has doubled since (and reached the
+500 a weak-label model needs), or when the taxonomy changed. A model trained on hand-coded labels (``govwatch train``) is
+activated with ``--model PATH``; ``--model default`` goes back to the default.
 """
 
 from __future__ import annotations
 
-from .sentiment import analyzer_version, text_hash, update_cache
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
 
-BATCH = 200_000
+import numpy as np
+import pandas as pd
+
+from govwatch.errors import UsageError
+
+from .classifiers import PostTagger, model_from_bytes, model_to_bytes
+from .langid import DEFAULT_LANGUAGES, LanguageDetector, normalize_code
+from .sentiment import SentimentRoutes, check_lexicon, update_cache
+from .taxonomy import load_taxonomy
+
+BATCH = 100_000
+META_SETTINGS = "tagging_settings"
+META_MODEL = "tagging_model"
+META_VERSION = "tagging_version"
+DEFAULT_MODEL = "default"
+# Refit the default model when the distinct texts have grown by this factor.
+REFIT_GROWTH = 2.0
+
+Progress = Callable[[int, int], None]
 
 
-def tag_new_posts(con, progress=None) -> int:
-    """Create tags rows for posts that have none; returns how many were tagged."""
-    total = con.execute(
-        "SELECT count(*) FROM posts p ANTI JOIN tags t USING (platform, post_id)"
-    ).fetchone()[0]
+@dataclass(frozen=True)
+class TaggingSettings:
+    """What the user asked for; None means "as last time in this store, else the default".
+
+    languages: codes py3langid may choose from when a post has no ``lang``.
+    lexicons: language -> VADER-format lexicon file, to score that language.
+    taxonomy: taxonomy file for the default model.
+    model: path of a model saved by ``govwatch train``, or "default".
+    workers: processes for VADER on large batches (default: the machine's cores).
+    """
+
+    languages: tuple[str, ...] | None = None
+    lexicons: Mapping[str, str] | None = None
+    taxonomy: str | None = None
+    model: str | None = None
+    workers: int | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedSettings:
+    languages: tuple[str, ...]
+    lexicons: Mapping[str, str] = field(default_factory=dict)
+    taxonomy: str | None = None
+    model: str | None = None  # a file to activate, "default", or None (keep the active one)
+    workers: int | None = None
+
+
+def parse_lexicon_options(values: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """``["hi=hindi.txt", ...]`` (the CLI's ``--lexicon LANG=FILE``) as a mapping."""
+    out = {}
+    for value in values:
+        lang, sep, path = value.partition("=")
+        code = normalize_code(lang)
+        if not sep or code is None or not path:
+            raise UsageError(f"--lexicon expects LANG=FILE (e.g. hi=hindi_vader.txt), got {value!r}")
+        out[code] = path
+    return out
+
+
+def parse_languages_option(value: str) -> tuple[str, ...]:
+    """``"en,hi,id"`` (the CLI's ``--languages``) as a tuple of codes."""
+    codes = [normalize_code(v) for v in value.split(",") if v.strip()]
+    if not codes or None in codes:
+        raise UsageError(f"--languages expects comma-separated ISO 639-1 codes, got {value!r}")
+    return tuple(dict.fromkeys(codes))
+
+
+def resolve_settings(con, requested: TaggingSettings | None) -> ResolvedSettings:
+    """Merge the request with the settings stored by the last run; store the result."""
+    requested = requested or TaggingSettings()
+    rows = con.execute("SELECT value FROM meta WHERE key = ?", [META_SETTINGS]).fetchall()
+    stored = json.loads(rows[0][0]) if rows else {}
+    languages = requested.languages or tuple(stored.get("languages") or DEFAULT_LANGUAGES)
+    if requested.languages:
+        LanguageDetector(languages).validate()
+    lexicons = requested.lexicons if requested.lexicons is not None else stored.get("lexicons", {})
+    lexicons = {normalize_code(k) or k: str(check_lexicon(v)) for k, v in lexicons.items()}
+    taxonomy = requested.taxonomy or stored.get("taxonomy")
+    if taxonomy is not None:
+        taxonomy = str(Path(taxonomy).resolve())
+    payload = json.dumps({"languages": list(languages), "lexicons": lexicons, "taxonomy": taxonomy},
+                         sort_keys=True)
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_SETTINGS, payload])
+    return ResolvedSettings(tuple(languages), lexicons, taxonomy, requested.model, requested.workers)
+
+
+# -- the active model ----------------------------------------------------------
+
+
+def _store_model(con, model: PostTagger, source: str, trained_on: int) -> None:
+    exists = con.execute("SELECT count(*) FROM tagging_models WHERE model_version = ?",
+                         [model.version_]).fetchall()[0][0]
+    if exists:
+        return
+    kind = model.version_.split("-", 1)[0]
+    con.execute(
+        "INSERT INTO tagging_models VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [model.version_, kind, datetime.now(UTC), source, trained_on,
+         model.taxonomy_.digest, model_to_bytes(model)],
+    )
+
+
+# Loaded models by version (a version names immutable content): parsing a skops
+# file takes a second or more, and analyze may run many times in one process.
+_LOADED: dict[str, PostTagger] = {}
+
+
+def _load_stored(con, model_version: str) -> PostTagger | None:
+    if model_version in _LOADED:
+        return _LOADED[model_version]
+    rows = con.execute("SELECT skops FROM tagging_models WHERE model_version = ?",
+                       [model_version]).fetchall()
+    if not rows:
+        return None
+    model = model_from_bytes(bytes(rows[0][0]), f"tagging_models[{model_version}]")
+    if len(_LOADED) >= 4:
+        _LOADED.clear()
+    _LOADED[model_version] = model
+    return model
+
+
+def _distinct_texts(con) -> int:
+    return con.execute(
+        "SELECT count(DISTINCT text) FROM posts WHERE text IS NOT NULL AND text <> ''"
+    ).fetchall()[0][0]
+
+
+def _default_model(con, settings: ResolvedSettings) -> PostTagger:
+    tax = load_taxonomy(settings.taxonomy)
+    corpus = _distinct_texts(con)
+    rows = con.execute(
+        "SELECT model_version, trained_on FROM tagging_models WHERE kind = 'weak' "
+        "AND taxonomy_digest = ? ORDER BY created_at DESC, model_version LIMIT 1",
+        [tax.digest],
+    ).fetchall()
+    row = rows[0] if rows else None
+    tagger = PostTagger(taxonomy=tax)
+    grown = corpus >= REFIT_GROWTH * max(row[1], 1) and corpus >= tagger.min_weak_texts if row else True
+    if not grown:
+        model = _load_stored(con, row[0])
+        if model is not None:
+            return model
+    texts = [r[0] for r in con.execute(
+        "SELECT text FROM (SELECT DISTINCT text FROM posts WHERE text IS NOT NULL AND text <> '') "
+        "ORDER BY md5(text) LIMIT ?", [tagger.max_train_texts]).fetchall()]
+    tagger.fit(texts)
+    _store_model(con, tagger, "corpus", corpus)
+    return tagger
+
+
+def active_model(con, settings: ResolvedSettings) -> PostTagger:
+    """The model to tag with (activating ``settings.model`` when given)."""
+    if settings.model is not None and settings.model != DEFAULT_MODEL:
+        path = Path(settings.model)
+        from .classifiers import load_model
+
+        model = load_model(path)
+        _store_model(con, model, str(path.resolve()), model.n_train_texts_)
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_MODEL, model.version_])
+        return model
+    if settings.model == DEFAULT_MODEL:
+        con.execute("DELETE FROM meta WHERE key = ?", [META_MODEL])
+    rows = con.execute("SELECT value FROM meta WHERE key = ?", [META_MODEL]).fetchall()
+    if rows:
+        model = _load_stored(con, rows[0][0])
+        if model is None:
+            raise UsageError(f"the store names tagging model {rows[0][0]} but does not hold it; "
+                             "run 'govwatch analyze --model FILE' or '--model default'")
+        return model
+    return _default_model(con, settings)
+
+
+def tagging_version(model: PostTagger, routes: SentimentRoutes, languages: tuple[str, ...]) -> str:
+    """Everything that decides a tags row: model, analyzers and language set."""
+    detail = f"{routes.signature()}|langid-{version('py3langid')}:{','.join(sorted(languages))}"
+    return f"{model.version_};s-{hashlib.sha256(detail.encode()).hexdigest()[:8]}"
+
+
+# -- tagging ---------------------------------------------------------------------
+
+
+def tag_new_posts(con, progress: Progress | None = None,
+                  settings: TaggingSettings | None = None) -> int:
+    """Tag posts that are new, whose text changed, or all when the version changed.
+
+    The caller owns the transaction. Returns how many posts were (re)tagged.
+    """
+    resolved = resolve_settings(con, settings)
+    model = active_model(con, resolved)
+    routes = SentimentRoutes(dict(resolved.lexicons))
+    version_ = tagging_version(model, routes, resolved.languages)
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_VERSION, json.dumps({
+        "model_version": version_, "model": model.version_, "analyzers": routes.signature(),
+        "languages": list(resolved.languages)})])
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _tag_pending AS
+        SELECT p.platform, p.post_id, row_number() OVER (ORDER BY p.platform, p.post_id) AS rn
+        FROM posts p LEFT JOIN tags t USING (platform, post_id)
+        WHERE t.post_id IS NULL OR t.model_version IS DISTINCT FROM ?
+           OR t.text_hash IS DISTINCT FROM sha256(p.text)
+        """,
+        [version_],
+    )
+    total = con.execute("SELECT count(*) FROM _tag_pending").fetchall()[0][0]
+    detector = LanguageDetector(resolved.languages)
     done = 0
-    while True:
-        batch = con.execute(
-            "SELECT p.platform, p.post_id, p.text, p.lang FROM posts p "
-            "ANTI JOIN tags t USING (platform, post_id) LIMIT ?",
-            [BATCH],
-        ).df()
-        if batch.empty:
-            break
-        update_cache(con, batch["text"])
-        batch["text_hash"] = batch["text"].fillna("").map(text_hash)
-        con.register("_batch", batch)
-        try:
-            con.execute(
-                """
-                INSERT INTO tags (platform, post_id, lang, sentiment, sentiment_pos,
-                                  sentiment_neu, sentiment_neg, sentiment_note)
-                SELECT b.platform, b.post_id, b.lang, c.compound, c.pos, c.neu, c.neg,
-                       CASE WHEN b.text IS NULL THEN 'no text' END
-                FROM _batch b
-                LEFT JOIN sentiment_cache c
-                  ON c.text_hash = b.text_hash AND c.analyzer_version = ? AND b.text IS NOT NULL
-                """,
-                [analyzer_version()],
-            )
-        finally:
-            con.unregister("_batch")
-        done += len(batch)
-        if progress:
-            progress(done, total)
+    try:
+        for start in range(0, total, BATCH):
+            batch = con.execute(
+                "SELECT p.platform, p.post_id, p.text, p.lang, sha256(p.text) AS text_hash "
+                "FROM _tag_pending q JOIN posts p USING (platform, post_id) "
+                "WHERE q.rn > ? AND q.rn <= ? ORDER BY q.rn",
+                [start, start + BATCH],
+            ).df()
+            rows = tag_frame(batch, model, detector, routes, con, resolved.workers)
+            rows["model_version"] = version_
+            _write(con, rows)
+            done += len(batch)
+            if progress:
+                progress(done, total)
+    finally:
+        con.execute("DROP TABLE IF EXISTS _tag_pending")
     return done
+
+
+def tag_frame(batch: pd.DataFrame, model: PostTagger, detector: LanguageDetector,
+              routes: SentimentRoutes, con, workers: int | None = None) -> pd.DataFrame:
+    """Tags for a frame of posts (platform, post_id, text, lang, text_hash)."""
+    texts = [t if isinstance(t, str) and t.strip() else None for t in batch["text"].tolist()]
+    hashes = [h if isinstance(h, str) else None for h in batch["text_hash"].tolist()]
+    langs = _languages(batch["lang"].tolist(), texts, detector)
+    out = pd.DataFrame({"platform": batch["platform"].to_numpy(),
+                        "post_id": batch["post_id"].to_numpy()})
+    out["lang"] = pd.Series(langs, dtype=object)
+    out["text_hash"] = pd.Series(hashes, dtype=object)
+    versions, lexicons, notes = [], [], []
+    for text, lang in zip(texts, langs, strict=True):
+        if text is None:
+            versions.append(None), lexicons.append(None), notes.append("no text")
+            continue
+        v, lex, note = routes.route(lang)
+        versions.append(v), lexicons.append(lex), notes.append(note)
+    out["analyzer_version"] = pd.Series(versions, dtype=object)
+    out["sentiment_note"] = pd.Series(notes, dtype=object)
+    pending = pd.DataFrame({"text": texts, "text_hash": hashes, "analyzer_version": versions,
+                            "lexicon": lexicons})
+    pending = pending[pending["analyzer_version"].notna()].drop_duplicates(
+        ["text_hash", "analyzer_version"])
+    update_cache(con, pending, workers)
+    predictions = _classify(model, texts)
+    for col in predictions.columns:
+        out[col] = predictions[col].to_numpy()
+    return out
+
+
+def _languages(given: list, texts: list[str | None], detector: LanguageDetector) -> list:
+    codes = [normalize_code(g) for g in given]
+    todo = {t for c, t in zip(codes, texts, strict=True) if c is None and t}
+    detected = {t: detector.detect(t) for t in todo}
+    return [c if c is not None else detected.get(t) for c, t in zip(codes, texts, strict=True)]
+
+
+def _classify(model: PostTagger, texts: list[str | None]) -> pd.DataFrame:
+    """Predictions once per distinct text; NULL tags for posts without text."""
+    distinct = sorted({t for t in texts if t})
+    pred = model.predict(distinct) if distinct else None
+    index = {t: i for i, t in enumerate(distinct)}
+    rows = np.array([index.get(t, -1) if t else -1 for t in texts], dtype=np.int64)
+    out = {}
+    for col in ("topic", "topic_confidence", "critical", "critical_confidence",
+                "needs_response", "needs_response_confidence", "deflection"):
+        values = pred[col].to_numpy(dtype=object) if pred is not None else np.empty(0, dtype=object)
+        col_out = np.full(len(texts), None, dtype=object)
+        have = rows >= 0
+        col_out[have] = values[rows[have]]
+        out[col] = col_out
+    return pd.DataFrame(out)
+
+
+_COLUMNS = ("platform", "post_id", "lang", "sentiment", "sentiment_pos", "sentiment_neu",
+            "sentiment_neg", "sentiment_note", "topic", "topic_confidence", "critical",
+            "critical_confidence", "needs_response", "needs_response_confidence", "deflection",
+            "model_version", "text_hash")
+
+
+def _write(con, rows: pd.DataFrame) -> None:
+    frame = rows.astype({"topic_confidence": "float64", "critical_confidence": "float64",
+                         "needs_response_confidence": "float64"})
+    con.register("_tag_rows", frame)
+    try:
+        con.execute(
+            f"""
+            INSERT OR REPLACE INTO tags ({", ".join(_COLUMNS)})
+            SELECT b.platform, b.post_id, b.lang, c.compound, c.pos, c.neu, c.neg,
+                   b.sentiment_note, b.topic, b.topic_confidence, b.critical::BOOLEAN,
+                   b.critical_confidence, b.needs_response::BOOLEAN, b.needs_response_confidence,
+                   b.deflection::BOOLEAN, b.model_version, b.text_hash
+            FROM _tag_rows b
+            LEFT JOIN sentiment_cache c
+              ON c.text_hash = b.text_hash AND c.analyzer_version = b.analyzer_version
+            """
+        )
+    finally:
+        con.unregister("_tag_rows")
+

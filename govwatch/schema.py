@@ -112,6 +112,17 @@ TABLES: dict[str, dict[str, str]] = {
         "needs_response_confidence": "DOUBLE",
         "deflection": "BOOLEAN",
         "model_version": "VARCHAR",
+        "text_hash": "VARCHAR",
+    },
+    # Tagging models (analysis/tagging.py): skops bytes, never pickle.
+    "tagging_models": {
+        "model_version": "VARCHAR",
+        "kind": "VARCHAR",
+        "created_at": "TIMESTAMP WITH TIME ZONE",
+        "source": "VARCHAR",
+        "trained_on": "BIGINT",
+        "taxonomy_digest": "VARCHAR",
+        "skops": "BLOB",
     },
     # VADER scores per distinct text, so repeated texts are scored once.
     "sentiment_cache": {
@@ -161,6 +172,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "events": ("event_id",),
     "tags": ("platform", "post_id"),
     "sentiment_cache": ("text_hash", "analyzer_version"),
+    "tagging_models": ("model_version",),
     "analysis_runs": ("run_id",),
 }
 

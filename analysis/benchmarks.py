@@ -1,0 +1,239 @@
+"""Benchmarks: each account's percentile rank among its peers, per metric, and a
+composite responsiveness index.
+
+Peers: official accounts of the same country and level (accounts table),
+across platforms, in the same population. For each metric only peers whose
+figure passes its minimum-n rule take part.
+
+Percentile rank (0-100, higher is better whatever the metric's direction):
+100 x (peers worse + half the peers equal, itself included) / peers. The best
+of five distinct values ranks 90, the worst 10, a peer group of one 50. Fewer
+than ``benchmark_min_peers`` (default 5) valid peers: no rank ("too few
+peers").
+
+Metrics, their direction and default index weights (settings
+``index_weights`` replaces any of them; a weight of 0 leaves a metric out):
+
+=====================  ==========  ======  =============================================
+metric                 better      weight  source
+=====================  ==========  ======  =============================================
+answered_rate          higher      0.35    account_metrics.answered_rate_7d (rate within W)
+km_median_hours        lower       0.25    account_metrics.km_median_hours; "not reached"
+                                           ranks slower than every reached median
+selectivity_gap        lower       0.20    selectivity.selectivity_gap
+critic_gap             lower       0.10    selectivity.critic_gap
+deflection_share       lower       0.10    response_quality.deflection_share
+=====================  ==========  ======  =============================================
+
+Composite index: the weighted mean of the metric ranks an account has, with
+the weights renormalised over those metrics. A metric that is "too few" (or
+untagged, or without enough peers) drops out rather than counting as zero.
+When the metrics left carry less than half of the total weight (settings
+``index_min_weight_share``), the index is NULL with status "too few".
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from govwatch.errors import UsageError
+
+from .registry import Metric, MetricContext, register_metric
+from .slices import empty_frame
+
+DEFAULT_INDEX_WEIGHTS = {
+    "answered_rate": 0.35,
+    "km_median_hours": 0.25,
+    "selectivity_gap": 0.20,
+    "critic_gap": 0.10,
+    "deflection_share": 0.10,
+}
+BETTER = {
+    "answered_rate": "higher",
+    "km_median_hours": "lower",
+    "selectivity_gap": "lower",
+    "critic_gap": "lower",
+    "deflection_share": "lower",
+}
+DEFAULT_MIN_PEERS = 5
+DEFAULT_MIN_WEIGHT_SHARE = 0.5
+# Statuses whose value takes part in ranking.
+RANKED = ("ok", "not reached")
+
+BENCHMARKS_COLUMNS = {
+    "platform": "VARCHAR",
+    "official_author": "VARCHAR",
+    "population": "VARCHAR",
+    "country": "VARCHAR",
+    "level": "VARCHAR",
+    "metric": "VARCHAR",
+    "value": "DOUBLE",
+    "better": "VARCHAR",
+    "status": "VARCHAR",
+    "peers": "BIGINT",
+    "percentile_rank": "DOUBLE",
+    "weight": "DOUBLE",
+}
+BENCHMARK_INDEX_COLUMNS = {
+    "platform": "VARCHAR",
+    "official_author": "VARCHAR",
+    "population": "VARCHAR",
+    "country": "VARCHAR",
+    "level": "VARCHAR",
+    "composite_index": "DOUBLE",
+    "metrics_used": "BIGINT",
+    "weight_share": "DOUBLE",
+    "status": "VARCHAR",
+    "weights": "VARCHAR",
+}
+
+# Each metric's value and status from the tables of the metrics this one requires.
+_VALUES = """
+SELECT a.platform, a.official_author, a.population, acc.country, acc.level,
+       a.answered_rate_7d AS answered_rate,
+       a.rate_status AS answered_rate_status,
+       a.km_median_hours,
+       CASE WHEN a.median_status <> 'ok' THEN a.median_status
+            WHEN NOT a.km_median_reached THEN 'not reached' ELSE 'ok' END AS km_median_hours_status,
+       s.selectivity_gap, coalesce(s.gap_status, 'missing') AS selectivity_gap_status,
+       s.critic_gap, coalesce(s.critic_status, 'missing') AS critic_gap_status,
+       q.deflection_share, coalesce(q.deflection_status, 'missing') AS deflection_share_status
+FROM account_metrics a
+JOIN accounts acc ON acc.platform = a.platform AND acc.author = a.official_author
+LEFT JOIN selectivity s ON s.platform = a.platform
+     AND s.official_author = a.official_author AND s.population = a.population
+LEFT JOIN response_quality q ON q.platform = a.platform
+     AND q.official_author = a.official_author AND q.population = a.population
+ORDER BY a.platform, a.official_author, a.population
+"""
+
+
+def index_weights(settings) -> dict[str, float]:
+    """The default weights updated by settings ``index_weights``; checked."""
+    given = getattr(settings, "index_weights", None) or {}
+    if isinstance(given, str):
+        given = json.loads(given)
+    unknown = sorted(set(given) - set(DEFAULT_INDEX_WEIGHTS))
+    if unknown:
+        raise UsageError(
+            f"index_weights: unknown metric(s) {', '.join(unknown)}; "
+            f"known: {', '.join(DEFAULT_INDEX_WEIGHTS)}")
+    weights = {**DEFAULT_INDEX_WEIGHTS, **{k: float(v) for k, v in given.items()}}
+    if any(w < 0 or not np.isfinite(w) for w in weights.values()):
+        raise UsageError("index_weights: weights must be finite and >= 0")
+    if sum(weights.values()) <= 0:
+        raise UsageError("index_weights: at least one weight must be positive")
+    return weights
+
+
+def rank_table(values: pd.DataFrame, weights: dict[str, float], min_peers: int) -> pd.DataFrame:
+    """One row per (account, population, metric) with its percentile rank."""
+    key = ["platform", "official_author", "population", "country", "level"]
+    n = len(values)
+    metrics = list(BETTER)
+    out = pd.DataFrame({k: np.tile(values[k].to_numpy(dtype=object), len(metrics)) for k in key})
+    out["metric"] = np.repeat(metrics, n)
+    out["value"] = np.concatenate([values[m].to_numpy(dtype=float, na_value=np.nan)
+                                   for m in metrics])
+    out["better"] = np.repeat([BETTER[m] for m in metrics], n)
+    status = np.concatenate([values[f"{m}_status"].to_numpy(dtype=object) for m in metrics])
+    status = np.where(pd.isna(status), "missing", status).astype(object)
+    ranked = np.isin(status, RANKED)
+    no_group = np.tile((values["country"].isna() | values["level"].isna()).to_numpy(), len(metrics))
+    status[ranked & no_group] = "no peer group"
+    valid = ranked & ~no_group
+    # goodness: higher is better; a median not reached is slower than every reached one
+    raw = np.where(status == "not reached", np.inf, out["value"].to_numpy())
+    goodness = np.where(out["better"].to_numpy() == "higher", raw, -raw)
+    peers = np.full(len(out), np.nan)
+    rank = np.full(len(out), np.nan)
+    if valid.any():
+        v = out.loc[valid, ["metric", "population", "country", "level"]].assign(g=goodness[valid])
+        by = v.groupby(["metric", "population", "country", "level"], sort=False)["g"]
+        count = by.transform("count").to_numpy(dtype=float)
+        peers[valid] = count
+        # 100 x (worse + half of the equal, itself included) / peers
+        rank[valid] = 100.0 * (by.rank(method="average").to_numpy() - 0.5) / count
+    few = valid & (peers < min_peers)
+    status[few] = "too few peers"
+    rank[few] = np.nan
+    out["status"] = status
+    out["peers"] = pd.array(np.where(np.isnan(peers), None, peers), dtype="Int64")
+    out["percentile_rank"] = rank
+    out["weight"] = np.repeat([weights[m] for m in metrics], n)
+    return out[list(BENCHMARKS_COLUMNS)].sort_values(
+        ["platform", "official_author", "population", "metric"], kind="stable"
+    ).reset_index(drop=True)
+
+
+def composite(ranks: pd.DataFrame, weights: dict[str, float], min_share: float) -> pd.DataFrame:
+    key = ["platform", "official_author", "population", "country", "level"]
+    total = sum(weights.values())
+    r = ranks[ranks["weight"] > 0].copy()
+    used = r["percentile_rank"].notna()
+    r["w_used"] = np.where(used, r["weight"], 0.0)
+    r["w_rank"] = np.where(used, r["weight"] * r["percentile_rank"].fillna(0), 0.0)
+    r["n_used"] = used.astype("int64")
+    g = r.groupby(key, dropna=False, sort=True)[["w_used", "w_rank", "n_used"]].sum().reset_index()
+    share = g["w_used"] / total
+    ok = (share >= min_share - 1e-12) & (g["w_used"] > 0)
+    g["composite_index"] = np.where(ok, g["w_rank"] / g["w_used"].where(g["w_used"] > 0), np.nan)
+    g["metrics_used"] = g["n_used"]
+    g["weight_share"] = share
+    g["status"] = np.where(ok, "ok", "too few")
+    g["weights"] = json.dumps(weights, sort_keys=True)
+    return g[list(BENCHMARK_INDEX_COLUMNS)]
+
+
+@register_metric
+class Benchmarks(Metric):
+    name = "benchmarks"
+    description = (
+        "Per official account and population: percentile rank among peers (same country "
+        "and level) for each headline metric, and a composite index with adjustable weights."
+    )
+    tables = {"benchmarks": BENCHMARKS_COLUMNS, "benchmark_index": BENCHMARK_INDEX_COLUMNS}
+    requires = ("account_responsiveness", "selectivity", "response_quality")
+    column_meanings = {
+        "benchmarks": {
+            "population": "needs_response or all inbound messages",
+            "country": "Peer group: country of the account",
+            "level": "Peer group: level of the account",
+            "metric": "answered_rate, km_median_hours, selectivity_gap, critic_gap or "
+                      "deflection_share",
+            "value": "The account's figure (empty when not reached or too few)",
+            "better": "higher or lower: which direction ranks better",
+            "status": "ok; not reached (ranked slowest); too few; not tagged; missing; "
+                      "no peer group; too few peers",
+            "peers": "Accounts of the peer group with a valid figure (itself included)",
+            "percentile_rank": "100 x (peers worse + half the peers equal) / peers; higher is "
+                               "better",
+            "weight": "Weight of the metric in the composite index",
+        },
+        "benchmark_index": {
+            "population": "needs_response or all inbound messages",
+            "country": "Peer group: country of the account",
+            "level": "Peer group: level of the account",
+            "composite_index": "Weighted mean of the available percentile ranks (0-100), "
+                               "weights renormalised; empty when too few",
+            "metrics_used": "Metrics with a percentile rank",
+            "weight_share": "Share of the total weight those metrics carry",
+            "status": "ok, or 'too few' when weight_share < index_min_weight_share",
+            "weights": "The weights applied (JSON)",
+        },
+    }
+
+    def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
+        weights = index_weights(ctx.settings)
+        min_peers = int(getattr(ctx.settings, "benchmark_min_peers", DEFAULT_MIN_PEERS))
+        min_share = float(getattr(ctx.settings, "index_min_weight_share",
+                                  DEFAULT_MIN_WEIGHT_SHARE))
+        values = ctx.con.execute(_VALUES).df()
+        if values.empty:
+            return {"benchmarks": empty_frame(BENCHMARKS_COLUMNS),
+                    "benchmark_index": empty_frame(BENCHMARK_INDEX_COLUMNS)}
+        ranks = rank_table(values, weights, min_peers)
+        return {"benchmarks": ranks, "benchmark_index": composite(ranks, weights, min_share)}

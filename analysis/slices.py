@@ -1,0 +1,641 @@
+"""Reply responsiveness per official account, per period and per slice.
+
+One long table, ``slice_metrics``: a row per (account, population, period,
+slice) with messages, the response rate within the window W, the Kaplan-Meier
+median latency with its 95% CI, the share still unanswered at 1 h/24 h/72 h/
+7 d, the naive median of answered messages, and the same rate and median on
+the account's business clock where it has office hours.
+
+- Populations: ``needs_response`` (default) and ``all`` inbound messages.
+- Periods (in the account's local time, by the message's creation time):
+  ``all``, ISO ``week`` (Monday), calendar ``month`` and ``quarter``.
+- Slices: ``all``, ``topic``, ``critical`` (critical / routine), ``sentiment``
+  (negative <= -0.05 < neutral < 0.05 <= positive, VADER compound) and
+  ``lang``. A message without the tag is in slice value NULL ("not tagged").
+  The platform is part of every row's key (an account lives on one platform).
+- Which periods are crossed with which slices: :data:`GROUPING_SETS`.
+
+This module also holds what every per-message metric shares: the run's
+message table (``responses`` joined to accounts, tags dictionary-encoded,
+sorted by account and duration, in DuckDB so it can spill), read back in
+chunks of whole accounts so memory stays bounded, and :func:`group_stats`,
+which computes every figure of many groups at once with numpy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from govwatch.config import (
+    DEFAULT_MIN_N,
+    DEFAULT_WINDOW_HOURS,
+    NEGATIVE_COMPOUND,
+    UNANSWERED_AT_HOURS,
+)
+
+from .business_clock import AccountClock, build_clocks, business_durations
+from .registry import Metric, MetricContext, register_metric
+from .survival import grouped_km
+
+POPULATIONS = ("needs_response", "all")
+# (period kind, slice kind) pairs computed; every period with the headline
+# critical/routine split, every slice over the whole range and by month.
+GROUPING_SETS: tuple[tuple[str, str], ...] = (
+    ("all", "all"), ("all", "topic"), ("all", "critical"), ("all", "sentiment"), ("all", "lang"),
+    ("week", "all"), ("week", "critical"),
+    ("month", "all"), ("month", "critical"), ("month", "topic"), ("month", "sentiment"),
+    ("month", "lang"),
+    ("quarter", "all"), ("quarter", "critical"),
+)
+# The business clock is reported on these sets (the rest carry NULL business columns).
+BUSINESS_SETS: tuple[tuple[str, str], ...] = (
+    ("all", "all"), ("all", "critical"), ("month", "all"), ("quarter", "all"),
+)
+CRITICAL_VALUES = ("critical", "routine", None)
+SENTIMENT_VALUES = ("negative", "neutral", "positive", None)
+# VADER's conventional bands (Hutto and Gilbert 2014).
+NEGATIVE_AT, POSITIVE_AT = NEGATIVE_COMPOUND, 0.05
+DEFAULT_CHUNK_ROWS = 1_000_000
+_MONDAY = date(1970, 1, 5)
+
+# Columns shared by slice_metrics and account_metrics (after their keys).
+RATE_COLUMNS = {
+    "messages": "BIGINT",
+    "answered": "BIGINT",
+    "window_hours": "DOUBLE",
+    "observed_window": "BIGINT",
+    "answered_window": "BIGINT",
+}
+BUSINESS_COLUMNS = {
+    "business_messages": "BIGINT",
+    "business_window_hours": "DOUBLE",
+    "business_observed_window": "BIGINT",
+    "business_answered_window": "BIGINT",
+    "business_answered_rate_window": "DOUBLE",
+    "business_rate_status": "VARCHAR",
+    "business_km_median_hours": "DOUBLE",
+    "business_km_median_ci_low": "DOUBLE",
+    "business_km_median_ci_high": "DOUBLE",
+    "business_km_median_reached": "BOOLEAN",
+    "business_max_followup_hours": "DOUBLE",
+    "business_median_status": "VARCHAR",
+}
+SLICE_METRICS_COLUMNS = {
+    "platform": "VARCHAR",
+    "official_author": "VARCHAR",
+    "institution": "VARCHAR",
+    "population": "VARCHAR",
+    "period_kind": "VARCHAR",
+    "period_start": "DATE",
+    "period": "VARCHAR",
+    "slice_kind": "VARCHAR",
+    "slice_value": "VARCHAR",
+    **RATE_COLUMNS,
+    "answered_rate_window": "DOUBLE",
+    "rate_status": "VARCHAR",
+    "km_median_hours": "DOUBLE",
+    "km_median_ci_low": "DOUBLE",
+    "km_median_ci_high": "DOUBLE",
+    "km_median_reached": "BOOLEAN",
+    "max_followup_hours": "DOUBLE",
+    "median_status": "VARCHAR",
+    "naive_median_hours": "DOUBLE",
+    "unanswered_1h": "DOUBLE",
+    "unanswered_24h": "DOUBLE",
+    "unanswered_72h": "DOUBLE",
+    "unanswered_7d": "DOUBLE",
+    **BUSINESS_COLUMNS,
+}
+
+_UNANSWERED = ("KM estimate of the share of messages still unanswered {} after they were "
+               "written; empty beyond the group's follow-up")
+# Codebook text for exports (analysis.registry: Metric.column_meanings).
+RATE_MEANINGS = {
+    "messages": "Inbound messages in the group (one per message and addressed account)",
+    "answered": "Messages with a response by the observation end",
+    "window_hours": "W, the response window in hours (default 168 = 7 days)",
+    "observed_window": "Messages observed for at least W (the denominator of the rate)",
+    "answered_window": "Of those, messages answered within W",
+    "answered_rate_window": "answered_window / observed_window; empty when none was observed "
+                            "for W",
+    "rate_status": "'too few' when observed_window < min_n (read the rate as too few), else ok",
+    "km_median_hours": "Kaplan-Meier median hours to response, unanswered messages censored; "
+                       "empty when not reached",
+    "km_median_ci_low": "Lower 95% limit of the KM median (Brookmeyer-Crowley, log-log scale); "
+                        "may exist when the median is not reached",
+    "km_median_ci_high": "Upper 95% limit of the KM median; empty when not reached",
+    "km_median_reached": "False when under half were answered within follow-up: the median "
+                         "reads '> max_followup_hours'",
+    "max_followup_hours": "Longest time observed in the group (to response or observation end)",
+    "median_status": "'too few' when messages < min_n, else ok",
+    "naive_median_hours": "Plain median latency of the answered messages only (ignores the "
+                          "unanswered, so biased low; for comparison)",
+    "unanswered_1h": _UNANSWERED.format("1 hour"),
+    "unanswered_24h": _UNANSWERED.format("24 hours"),
+    "unanswered_72h": _UNANSWERED.format("72 hours"),
+    "unanswered_7d": _UNANSWERED.format("7 days"),
+    "business_messages": "Messages counted on the business clock (accounts with office hours)",
+    "business_window_hours": "W in office hours: W x weekly office hours / 168",
+    "business_observed_window": "Messages observed for at least the business window "
+                                "(office hours)",
+    "business_answered_window": "Of those, answered within the business window",
+    "business_answered_rate_window": "business_answered_window / business_observed_window",
+    "business_rate_status": "'too few' when business_observed_window < min_n, else ok",
+    "business_km_median_hours": "Kaplan-Meier median office hours to response",
+    "business_km_median_ci_low": "Lower 95% limit of the business-clock KM median",
+    "business_km_median_ci_high": "Upper 95% limit of the business-clock KM median",
+    "business_km_median_reached": "False when under half were answered within follow-up",
+    "business_max_followup_hours": "Longest office time observed in the group",
+    "business_median_status": "'too few' when business_messages < min_n, else ok",
+}
+SLICE_MEANINGS = {
+    "institution": "Institution of the official account",
+    "population": "needs_response (asks, requests or reports a problem) or all inbound messages",
+    "period_kind": "all, week (ISO, from Monday), month or quarter, in the account's local time",
+    "period_start": "First local day of the period; empty for period_kind all",
+    "period": "Period label: all, 2026-W03, 2026-01 or 2026-Q1",
+    "slice_kind": "all, topic, critical, sentiment or lang",
+    "slice_value": "critical/routine; negative (<= -0.05)/neutral/positive (>= 0.05); the topic "
+                   "or language; empty: the message has no such tag",
+    **RATE_MEANINGS,
+}
+
+
+# -- the run's message table ----------------------------------------------------
+
+_PREPARE = [
+    """
+    CREATE OR REPLACE TEMP TABLE _gw_accounts AS
+    SELECT (row_number() OVER (ORDER BY r.platform, r.official_author) - 1)::INTEGER AS acct,
+           r.platform, r.official_author, a.institution, a.country, a.level,
+           a.timezone, a.office_hours
+    FROM (SELECT DISTINCT platform, official_author FROM responses) r
+    LEFT JOIN accounts a ON a.platform = r.platform AND a.author = r.official_author
+    """,
+    """
+    CREATE OR REPLACE TEMP TABLE _gw_topics AS
+    SELECT (row_number() OVER (ORDER BY topic) - 1)::INTEGER AS code, topic
+    FROM (SELECT DISTINCT topic FROM responses WHERE topic IS NOT NULL)
+    """,
+    """
+    CREATE OR REPLACE TEMP TABLE _gw_langs AS
+    SELECT (row_number() OVER (ORDER BY lang) - 1)::INTEGER AS code, lang
+    FROM (SELECT DISTINCT lang FROM responses WHERE lang IS NOT NULL)
+    """,
+    f"""
+    CREATE OR REPLACE TEMP TABLE _gw_messages AS
+    WITH m AS (
+        SELECT a.acct, r.*,
+               timezone(coalesce(a.timezone, 'UTC'), r.message_created_at) AS local_at
+        FROM responses r JOIN _gw_accounts a USING (platform, official_author)
+    )
+    SELECT acct,
+           epoch_us(message_created_at) AS t_msg,
+           coalesce(epoch_us(response_created_at), 0) AS t_resp,
+           NOT censored AS answered,
+           CASE WHEN censored THEN observed_hours ELSE latency_hours END AS dur,
+           observed_hours AS observed,
+           coalesce(needs_response, false) AS nr,
+           (CASE WHEN critical THEN 0 WHEN NOT critical THEN 1 ELSE 2 END)::INTEGER AS critical,
+           (CASE WHEN sentiment <= {NEGATIVE_AT} THEN 0 WHEN sentiment >= {POSITIVE_AT} THEN 2
+                 WHEN sentiment IS NOT NULL THEN 1 ELSE 3 END)::INTEGER AS sentiment,
+           coalesce(t.code, (SELECT count(*) FROM _gw_topics))::INTEGER AS topic,
+           coalesce(l.code, (SELECT count(*) FROM _gw_langs))::INTEGER AS lang,
+           (date_diff('day', DATE '1970-01-05', local_at::DATE) // 7)::INTEGER AS week,
+           (year(local_at) * 12 + month(local_at) - 1)::INTEGER AS month,
+           (year(local_at) * 4 + quarter(local_at) - 1)::INTEGER AS quarter
+    FROM m
+    LEFT JOIN _gw_topics t ON t.topic = m.topic
+    LEFT JOIN _gw_langs l ON l.lang = m.lang
+    ORDER BY acct, dur
+    """,
+]
+
+MESSAGE_COLUMNS = ("acct", "t_msg", "t_resp", "answered", "dur", "observed", "nr", "critical",
+                   "sentiment", "topic", "lang", "week", "month", "quarter")
+
+
+@dataclass
+class Messages:
+    """The run's message table: account and tag dictionaries, chunk plan."""
+
+    accounts: pd.DataFrame  # acct, platform, official_author, institution, country, ...
+    topics: list[str]
+    langs: list[str]
+    chunks: list[tuple[int, int]]  # inclusive account ranges
+    obs_end_us: int
+    rows: int
+
+    def __post_init__(self) -> None:
+        acc = self.accounts
+        self.platform = acc["platform"].to_numpy(dtype=object)
+        self.author = acc["official_author"].to_numpy(dtype=object)
+        self.institution = acc["institution"].to_numpy(dtype=object)
+
+
+def _epoch_us(t: datetime) -> int:
+    t = t if t.tzinfo else t.replace(tzinfo=UTC)
+    return (t - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+
+def messages(ctx: MetricContext) -> Messages:
+    """Build the run's message table once (cached in ``ctx.cache``)."""
+    if "messages" in ctx.cache:
+        return ctx.cache["messages"]
+    con = ctx.con
+    for sql in _PREPARE:
+        con.execute(sql)
+    counts = con.execute(
+        "SELECT acct, count(*) FROM _gw_messages GROUP BY acct ORDER BY acct").fetchall()
+    limit = int(getattr(ctx.settings, "chunk_rows", DEFAULT_CHUNK_ROWS))
+    result = Messages(
+        accounts=con.execute("SELECT * FROM _gw_accounts ORDER BY acct").df(),
+        topics=[r[0] for r in con.execute("SELECT topic FROM _gw_topics ORDER BY code").fetchall()],
+        langs=[r[0] for r in con.execute("SELECT lang FROM _gw_langs ORDER BY code").fetchall()],
+        chunks=plan_chunks(counts, limit),
+        obs_end_us=_epoch_us(ctx.obs_end) if ctx.obs_end is not None else 0,
+        rows=sum(n for _, n in counts),
+    )
+    ctx.cache["messages"] = result
+    return result
+
+
+def plan_chunks(counts: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
+    """Inclusive account ranges of about ``limit`` messages (an account is never split)."""
+    chunks: list[tuple[int, int]] = []
+    first = last = None
+    size = 0
+    for acct, n in counts:
+        if first is not None and size + n > limit:
+            chunks.append((first, last))
+            first, size = None, 0
+        if first is None:
+            first = acct
+        size += n
+        last = acct
+    if first is not None:
+        chunks.append((first, last))
+    return chunks
+
+
+def iter_chunks(ctx: MetricContext, msgs: Messages,
+                columns: tuple[str, ...] = MESSAGE_COLUMNS) -> Iterator[dict[str, np.ndarray]]:
+    """Whole accounts at a time, rows sorted by (account, duration)."""
+    cols = ", ".join(columns)
+    for lo, hi in msgs.chunks:
+        yield ctx.con.execute(
+            f"SELECT {cols} FROM _gw_messages WHERE acct BETWEEN ? AND ? ORDER BY acct, dur",
+            [lo, hi],
+        ).fetchnumpy()
+
+
+def account_bounds(acct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(accounts present, row bounds) for rows sorted by account."""
+    if len(acct) == 0:
+        return acct, np.zeros(1, dtype=np.int64)
+    change = np.flatnonzero(acct[1:] != acct[:-1]) + 1
+    heads = np.concatenate([[0], change])
+    return acct[heads], np.concatenate([heads, [len(acct)]]).astype(np.int64)
+
+
+# -- many groups at once ----------------------------------------------------------
+
+
+def group_stats(acct: np.ndarray, code: np.ndarray | None, d: np.ndarray, answered: np.ndarray,
+                observed: np.ndarray, window, with_curve: bool = False,
+                rows: np.ndarray | None = None) -> dict:
+    """Every figure of every (account, code) group.
+
+    The arrays are sorted by (account, d); ``rows`` (optional, ascending)
+    picks a subset of them and ``code`` then has one value per picked row.
+    ``window`` is W in hours, a number or one value per row of the arrays
+    (business clock). Groups come out ordered by (code, account).
+    """
+    idx = rows
+    if code is not None and len(code):
+        order = np.argsort(code, kind="stable")  # keeps (account, d) order inside a code
+        idx = order if rows is None else rows[order]
+        code = code[order]
+    if idx is not None:
+        acct, d, answered, observed = acct[idx], d[idx], answered[idx], observed[idx]
+        if not np.isscalar(window):
+            window = window[idx]
+    n = len(d)
+    if n == 0:
+        km = grouped_km(np.zeros(1, np.int64), d, answered, UNANSWERED_AT_HOURS, with_curve)
+        empty = np.zeros(0, np.int64)
+        return {"acct": empty, "code": empty, "window": np.zeros(0), "km": km,
+                "observed_window": empty, "answered_window": empty, "rate": np.zeros(0)}
+    change = acct[1:] != acct[:-1]
+    if code is not None:
+        change |= code[1:] != code[:-1]
+    bounds = np.concatenate([[0], np.flatnonzero(change) + 1, [n]])
+    km = grouped_km(bounds, d, answered, UNANSWERED_AT_HOURS, with_curve, check=False)
+    heads = bounds[:-1]
+    seen = observed >= window
+    in_window = seen & answered & (d <= window)
+    obs_w = np.add.reduceat(seen.view(np.uint8), heads, dtype=np.int64)
+    ans_w = np.add.reduceat(in_window.view(np.uint8), heads, dtype=np.int64)
+    rate = np.full(len(heads), np.nan)
+    np.divide(ans_w, obs_w, out=rate, where=obs_w > 0)
+    return {
+        "acct": acct[heads],
+        "code": code[heads] if code is not None else np.zeros(len(heads), np.int64),
+        "window": np.full(len(heads), window) if np.isscalar(window) else window[heads],
+        "km": km,
+        "observed_window": obs_w,
+        "answered_window": ans_w,
+        "rate": rate,
+    }
+
+
+def status(count: np.ndarray, min_n: int) -> np.ndarray:
+    return np.where(count >= min_n, "ok", "too few").astype(object)
+
+
+def calendar_columns(s: dict, min_n: int) -> dict:
+    """slice_metrics / account_metrics columns from :func:`group_stats` output."""
+    km = s["km"]
+    return {
+        "messages": km.n,
+        "answered": km.events,
+        "window_hours": s["window"],
+        "observed_window": s["observed_window"],
+        "answered_window": s["answered_window"],
+        "answered_rate_window": s["rate"],
+        "rate_status": status(s["observed_window"], min_n),
+        "km_median_hours": km.median,
+        "km_median_ci_low": km.ci_low,
+        "km_median_ci_high": km.ci_high,
+        "km_median_reached": km.reached,
+        "max_followup_hours": km.max_followup,
+        "median_status": status(km.n, min_n),
+        "naive_median_hours": km.naive_median,
+        "unanswered_1h": km.unanswered[1],
+        "unanswered_24h": km.unanswered[24],
+        "unanswered_72h": km.unanswered[72],
+        "unanswered_7d": km.unanswered[168],
+    }
+
+
+def business_columns(cal: dict, biz: dict | None, min_n: int) -> dict:
+    """Business-clock columns aligned to the calendar groups (NULL where no clock)."""
+    size = len(cal["acct"])
+    out = {
+        "business_messages": np.zeros(size, dtype=np.int64),
+        "business_window_hours": np.full(size, np.nan),
+        "business_observed_window": np.zeros(size, dtype=np.int64),
+        "business_answered_window": np.zeros(size, dtype=np.int64),
+        "business_answered_rate_window": np.full(size, np.nan),
+        "business_rate_status": np.full(size, None, dtype=object),
+        "business_km_median_hours": np.full(size, np.nan),
+        "business_km_median_ci_low": np.full(size, np.nan),
+        "business_km_median_ci_high": np.full(size, np.nan),
+        "business_km_median_reached": np.full(size, None, dtype=object),
+        "business_max_followup_hours": np.full(size, np.nan),
+        "business_median_status": np.full(size, None, dtype=object),
+    }
+    if biz is None or len(biz["acct"]) == 0:
+        return out
+    width = int(max(cal["acct"].max(), biz["acct"].max())) + 1
+    cal_key = cal["code"].astype(np.int64) * width + cal["acct"]
+    biz_key = biz["code"].astype(np.int64) * width + biz["acct"]
+    at = np.searchsorted(cal_key, biz_key)
+    km = biz["km"]
+    out["business_messages"][at] = km.n
+    out["business_window_hours"][at] = biz["window"]
+    out["business_observed_window"][at] = biz["observed_window"]
+    out["business_answered_window"][at] = biz["answered_window"]
+    out["business_answered_rate_window"][at] = biz["rate"]
+    out["business_rate_status"][at] = status(biz["observed_window"], min_n)
+    out["business_km_median_hours"][at] = km.median
+    out["business_km_median_ci_low"][at] = km.ci_low
+    out["business_km_median_ci_high"][at] = km.ci_high
+    out["business_km_median_reached"][at] = km.reached
+    out["business_max_followup_hours"][at] = km.max_followup
+    out["business_median_status"][at] = status(km.n, min_n)
+    return out
+
+
+# -- per chunk: calendar and business views ---------------------------------------
+
+
+TAG_COLUMNS = ("critical", "sentiment", "topic", "lang", "week", "month", "quarter")
+
+
+@dataclass
+class ChunkView:
+    """One chunk's rows in two orders: by (account, calendar duration) and, for
+    accounts with office hours, by (account, business duration)."""
+
+    cols: dict[str, np.ndarray]
+    needs: np.ndarray  # rows in population needs_response
+    biz: dict[str, np.ndarray]  # business-clock rows: acct, d, answered, observed, window, tags
+    biz_needs: np.ndarray
+
+
+def chunk_view(cols: dict[str, np.ndarray], clocks: list[AccountClock | None],
+               obs_end_us: int) -> ChunkView:
+    acct = cols["acct"]
+    present, bounds = account_bounds(acct)
+    latency, observed, window = business_durations(
+        [clocks[a] for a in present], bounds, cols["t_msg"], cols["t_resp"],
+        cols["answered"], obs_end_us)
+    has = np.flatnonzero(~np.isnan(observed))
+    answered = cols["answered"]
+    d = np.where(answered, latency, observed)
+    if len(has):
+        by_d = has[np.argsort(d[has], kind="stable")]
+        rel = (acct[by_d] - acct[by_d].min()).astype(
+            np.uint16 if acct.max() - acct.min() < 65536 else np.int64)
+        order = by_d[np.argsort(rel, kind="stable")]
+    else:
+        order = has
+    biz = {"acct": acct[order], "d": d[order], "answered": answered[order],
+           "observed": observed[order], "window": window[order]}
+    for k in TAG_COLUMNS + ("nr",):
+        biz[k] = cols[k][order]
+    return ChunkView(cols, np.flatnonzero(cols["nr"]), biz, np.flatnonzero(biz["nr"]))
+
+
+def set_codes(cols: dict[str, np.ndarray], msgs: Messages, period: str, kind: str,
+              p0: int | None = None) -> tuple[np.ndarray | None, int, int]:
+    """Group code of each row for a grouping set: period index x slice value.
+
+    Returns (codes, or None when the set is one group per account; the period
+    index that code 0 stands for; the number of slice values)."""
+    values = {"all": 1, "critical": len(CRITICAL_VALUES), "sentiment": len(SENTIMENT_VALUES),
+              "topic": len(msgs.topics) + 1, "lang": len(msgs.langs) + 1}[kind]
+    v = cols[kind] if kind != "all" else None
+    if period == "all":
+        return (None if v is None else v.astype(np.int64)), 0, values
+    p = cols[period]
+    if p0 is None:
+        p0 = int(p.min()) if len(p) else 0
+    code = (p.astype(np.int64) - p0) * values
+    if v is not None:
+        code += v
+    return code, p0, values
+
+
+def slice_label(kind: str, value: int, msgs: Messages) -> str | None:
+    if kind == "all":
+        return "all"
+    if kind == "critical":
+        return CRITICAL_VALUES[value]
+    if kind == "sentiment":
+        return SENTIMENT_VALUES[value]
+    names = msgs.topics if kind == "topic" else msgs.langs
+    return names[value] if value < len(names) else None
+
+
+def period_start(kind: str, index: int) -> date | None:
+    if kind == "all":
+        return None
+    if kind == "week":
+        return _MONDAY + timedelta(days=7 * index)
+    if kind == "month":
+        return date(index // 12, index % 12 + 1, 1)
+    return date(index // 4, 3 * (index % 4) + 1, 1)
+
+
+def period_label(kind: str, start: date | None) -> str:
+    if start is None:
+        return "all"
+    if kind == "week":
+        y, w, _ = start.isocalendar()
+        return f"{y}-W{w:02d}"
+    if kind == "month":
+        return f"{start.year}-{start.month:02d}"
+    return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+
+def _small(code: np.ndarray | None) -> np.ndarray | None:
+    """Narrow codes so numpy's stable sort is a radix sort."""
+    if code is None or not len(code):
+        return code
+    top = int(code.max())
+    if top < 256:
+        return code.astype(np.uint8)
+    if top < 65536:
+        return code.astype(np.uint16)
+    return code
+
+
+def slice_columns(view: ChunkView, msgs: Messages, population: str, period: str, kind: str,
+                  window: float, min_n: int) -> dict[str, np.ndarray] | None:
+    """slice_metrics columns (arrays) of one chunk, population and grouping set."""
+    cal, biz, p0, values = chunk_groups(view, msgs, population, period, kind, window,
+                                        business=(period, kind) in BUSINESS_SETS)
+    size = len(cal["acct"])
+    if size == 0:
+        return None
+    codes = cal["code"].astype(np.int64)
+    p_uniq, p_pos = np.unique(codes // values + p0, return_inverse=True)
+    v_uniq, v_pos = np.unique(codes % values, return_inverse=True)
+    starts = np.array([period_start(period, int(i)) for i in p_uniq], dtype=object)
+    plabels = np.array([period_label(period, x) for x in starts], dtype=object)
+    vlabels = np.array([slice_label(kind, int(i), msgs) for i in v_uniq], dtype=object)
+    acct = cal["acct"]
+    return {
+        "platform": msgs.platform[acct],
+        "official_author": msgs.author[acct],
+        "institution": msgs.institution[acct],
+        "population": np.full(size, population, dtype=object),
+        "period_kind": np.full(size, period, dtype=object),
+        "period_start": starts[p_pos],
+        "period": plabels[p_pos],
+        "slice_kind": np.full(size, kind, dtype=object),
+        "slice_value": vlabels[v_pos],
+        **calendar_columns(cal, min_n),
+        **business_columns(cal, biz, min_n),
+    }
+
+
+def columns_frame(parts: list[dict[str, np.ndarray]], columns: dict[str, str]) -> pd.DataFrame:
+    """One frame from many column dicts (one concatenation per column)."""
+    if not parts:
+        return empty_frame(columns)
+    return pd.DataFrame({c: np.concatenate([np.asarray(p[c]) for p in parts])
+                         for c in columns})
+
+
+def chunk_groups(view: ChunkView, msgs: Messages, population: str, period: str, kind: str,
+                 window: float, with_curve: bool = False, business: bool = True):
+    """Calendar and business :func:`group_stats` of one chunk for one population
+    and grouping set; returns (calendar, business or None, p0, slice values)."""
+    cols = view.cols
+    rows = view.needs if population == "needs_response" else None
+    pick = {k: (cols[k] if rows is None else cols[k][rows]) for k in (period, kind) if k in cols}
+    code, p0, values = set_codes(pick, msgs, period, kind)
+    cal = group_stats(cols["acct"], _small(code), cols["dur"], cols["answered"],
+                      cols["observed"], window, with_curve, rows)
+    biz = None
+    if business and len(view.biz["acct"]):
+        b = view.biz
+        brows = view.biz_needs if population == "needs_response" else None
+        bpick = {k: (b[k] if brows is None else b[k][brows]) for k in (period, kind) if k in b}
+        bcode, _, _ = set_codes(bpick, msgs, period, kind, p0)
+        biz = group_stats(b["acct"], _small(bcode), b["d"], b["answered"], b["observed"],
+                          b["window"], rows=brows)
+    return cal, biz, p0, values
+
+
+def clocks_for(ctx: MetricContext, msgs: Messages) -> list[AccountClock]:
+    """The business clock of every account in the message table (by acct)."""
+    if "account_clock_list" not in ctx.cache:
+        ctx.cache["account_clock_list"] = build_clocks(ctx, msgs.accounts)
+    return ctx.cache["account_clock_list"]
+
+
+def settings_of(ctx: MetricContext) -> tuple[float, int]:
+    window = float(getattr(ctx.settings, "window_hours", DEFAULT_WINDOW_HOURS))
+    min_n = int(getattr(ctx.settings, "min_n", DEFAULT_MIN_N))
+    return window, min_n
+
+
+def iter_views(ctx: MetricContext, business: bool = True
+               ) -> Iterator[tuple[Messages, ChunkView]]:
+    """Chunks of whole accounts; with ``business`` the business-clock order too."""
+    msgs = messages(ctx)
+    clocks = clocks_for(ctx, msgs) if business else [None] * len(msgs.accounts)
+    for cols in iter_chunks(ctx, msgs):
+        yield msgs, chunk_view(cols, clocks, msgs.obs_end_us)
+
+
+def slice_metrics(ctx: MetricContext) -> pd.DataFrame:
+    window, min_n = settings_of(ctx)
+    parts = []
+    for msgs, view in iter_views(ctx):
+        for population in POPULATIONS:
+            for period, kind in GROUPING_SETS:
+                part = slice_columns(view, msgs, population, period, kind, window, min_n)
+                if part is not None:
+                    parts.append(part)
+    # Deterministic order: accounts (in chunks), then populations, then GROUPING_SETS.
+    return columns_frame(parts, SLICE_METRICS_COLUMNS)
+
+
+def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+
+
+@register_metric
+class SliceResponsiveness(Metric):
+    name = "slice_responsiveness"
+    description = (
+        "Per official account, population, period (all/week/month/quarter) and slice "
+        "(topic, critical vs routine, sentiment band, language): messages, rate answered "
+        "within the window, Kaplan-Meier median with 95% CI, share unanswered at fixed "
+        "times, naive median, and the same on the business clock."
+    )
+    tables = {"slice_metrics": SLICE_METRICS_COLUMNS}
+    column_meanings = {"slice_metrics": SLICE_MEANINGS}
+
+    def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
+        return {"slice_metrics": slice_metrics(ctx)}

@@ -1,0 +1,375 @@
+"""The topic taxonomy: load and validate the YAML file, and match its seed terms.
+
+The taxonomy (``analysis/data/taxonomy.yaml`` by default, or any file the user
+points to) names the topic categories, which of them are critical issues, and
+seed terms per language; cues for "needs a response" (requests and problem
+reports vs praise and chatter); and deflection phrases ("DM us", "call the
+helpline"). :func:`load_taxonomy` validates it and raises :class:`TaxonomyError`
+naming the file and the key (or YAML line) at fault.
+
+:class:`TermMatcher` finds which seed terms occur in texts. Term syntax: words
+separated by spaces, each matching a whole word of the text; a word ending in
+``*`` matches any word starting with it; ``?`` matches a question mark; emoji
+are words of their own; a one-word term of four letters or more also matches
+inside a hashtag (``flood`` in ``#yycflood``). Matching ignores case, compares
+text in Unicode NFC with Russian "ё" read as "е", and skips URLs and @handles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from govwatch.errors import InputError
+
+DEFAULT_TAXONOMY = "data/taxonomy.yaml"
+_LANG_KEY = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?$")
+_CATEGORY_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+_CATEGORY_FIELDS = {"label", "critical", "description", "terms"}
+_TOP_FIELDS = {"version", "fallback", "categories", "needs_response", "deflection"}
+_CUE_GROUPS = ("request", "no_response")
+
+
+class TaxonomyError(InputError):
+    """The taxonomy file cannot be used; ``locator`` is the key path or YAML line."""
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    label: str
+    critical: bool
+    description: str = ""
+    terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """A validated taxonomy. ``digest`` changes whenever any content changes."""
+
+    source: str
+    version: int
+    fallback: str
+    categories: tuple[Category, ...]
+    request_cues: Mapping[str, tuple[str, ...]]
+    no_response_cues: Mapping[str, tuple[str, ...]]
+    deflection: Mapping[str, tuple[str, ...]]
+
+    @property
+    def category_keys(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.categories)
+
+    @property
+    def critical_keys(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.categories if c.critical)
+
+    def category(self, key: str) -> Category:
+        for c in self.categories:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+    def to_dict(self) -> dict:
+        """Plain data (the YAML shape), used for hashing and for saved models."""
+        return {
+            "version": self.version,
+            "fallback": self.fallback,
+            "categories": {
+                c.key: {
+                    "label": c.label,
+                    "critical": c.critical,
+                    "description": c.description,
+                    "terms": {lang: list(t) for lang, t in c.terms.items()},
+                }
+                for c in self.categories
+            },
+            "needs_response": {
+                "request": {k: list(v) for k, v in self.request_cues.items()},
+                "no_response": {k: list(v) for k, v in self.no_response_cues.items()},
+            },
+            "deflection": {k: list(v) for k, v in self.deflection.items()},
+        }
+
+    @property
+    def digest(self) -> str:
+        blob = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
+
+
+# -- loading and validation ------------------------------------------------
+
+
+def default_taxonomy_path() -> Path:
+    return Path(str(files("analysis") / DEFAULT_TAXONOMY))
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Read and validate a taxonomy file (the packaged default when ``path`` is None)."""
+    path = Path(path) if path is not None else default_taxonomy_path()
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError as exc:
+        raise TaxonomyError(str(path), "taxonomy file not found") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TaxonomyError(str(path), f"cannot read taxonomy file: {exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        raise TaxonomyError(str(path), f"invalid YAML: {exc.problem or exc}", where) from exc
+    except yaml.YAMLError as exc:
+        raise TaxonomyError(str(path), f"invalid YAML: {exc}") from exc
+    return parse_taxonomy(data, str(path))
+
+
+def parse_taxonomy(data: object, source: str = "<taxonomy>") -> Taxonomy:
+    """Validate already-parsed taxonomy data (the YAML shape)."""
+
+    def fail(key: str, reason: str) -> TaxonomyError:
+        return TaxonomyError(source, reason, key)
+
+    if not isinstance(data, dict):
+        raise fail("(top level)", "must be a mapping with 'categories', 'needs_response', 'deflection'")
+    unknown = set(data) - _TOP_FIELDS
+    if unknown:
+        raise fail(sorted(unknown)[0], f"unknown key; expected one of {sorted(_TOP_FIELDS)}")
+    version = data.get("version", 1)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise fail("version", "must be an integer")
+    categories = _parse_categories(data.get("categories"), fail)
+    fallback = data.get("fallback", "other")
+    keys = [c.key for c in categories]
+    if fallback not in keys:
+        raise fail("fallback", f"names no category ({fallback!r}); categories are {keys}")
+    if next(c for c in categories if c.key == fallback).critical:
+        raise fail(f"categories.{fallback}.critical", "the fallback category cannot be critical")
+    if not any(c.critical for c in categories):
+        raise fail("categories", "at least one category must be critical: true")
+    nr = data.get("needs_response")
+    if not isinstance(nr, dict):
+        raise fail("needs_response", "must be a mapping with 'request' and 'no_response'")
+    extra = set(nr) - set(_CUE_GROUPS)
+    if extra:
+        raise fail(f"needs_response.{sorted(extra)[0]}", "unknown key; expected request or no_response")
+    request = _parse_terms(nr.get("request"), "needs_response.request", fail, required=True)
+    no_resp = _parse_terms(nr.get("no_response"), "needs_response.no_response", fail, required=True)
+    deflection = _parse_terms(data.get("deflection"), "deflection", fail, required=True)
+    return Taxonomy(source, version, fallback, tuple(categories), request, no_resp, deflection)
+
+
+def _parse_categories(raw: object, fail) -> list[Category]:
+    if not isinstance(raw, dict) or not raw:
+        raise fail("categories", "must be a non-empty mapping of category key -> definition")
+    out = []
+    for key, spec in raw.items():
+        where = f"categories.{key}"
+        if not isinstance(key, str) or not _CATEGORY_KEY.match(key):
+            raise fail(where, "category keys are lower-case letters, digits and _")
+        if not isinstance(spec, dict):
+            raise fail(where, "must be a mapping with label, critical and terms")
+        unknown = set(spec) - _CATEGORY_FIELDS
+        if unknown:
+            raise fail(f"{where}.{sorted(unknown)[0]}", f"unknown key; expected {sorted(_CATEGORY_FIELDS)}")
+        label = spec.get("label")
+        if not isinstance(label, str) or not label.strip():
+            raise fail(f"{where}.label", "must be a non-empty string")
+        critical = spec.get("critical")
+        if not isinstance(critical, bool):
+            raise fail(f"{where}.critical", "must be true or false")
+        description = spec.get("description", "") or ""
+        if not isinstance(description, str):
+            raise fail(f"{where}.description", "must be a string")
+        terms = _parse_terms(spec.get("terms"), f"{where}.terms", fail, required=False)
+        out.append(Category(key, label.strip(), critical, description.strip(), terms))
+    return out
+
+
+def _parse_terms(raw: object, where: str, fail, required: bool) -> dict[str, tuple[str, ...]]:
+    if raw is None and not required:
+        return {}
+    if not isinstance(raw, dict):
+        raise fail(where, "must be a mapping of language code -> list of terms")
+    out: dict[str, tuple[str, ...]] = {}
+    for lang, terms in raw.items():
+        key = f"{where}.{lang}"
+        if not isinstance(lang, str) or not _LANG_KEY.match(lang):
+            raise fail(key, "language keys are ISO 639-1 codes such as 'en' or 'hi-Latn'")
+        if not isinstance(terms, list):
+            raise fail(key, "must be a list of terms")
+        clean = []
+        for i, term in enumerate(terms):
+            if not isinstance(term, str) or not term.strip():
+                raise fail(f"{key}[{i}]", f"each term must be a non-empty string, got {term!r}")
+            if not term_words(term):
+                raise fail(f"{key}[{i}]", f"term {term!r} has no word to match")
+            clean.append(term.strip())
+        out[lang] = tuple(clean)
+    return out
+
+
+# -- text normalisation and tokens ---------------------------------------
+
+# Letters and digits plus the combining marks of Latin, Cyrillic and Indic
+# scripts (Python's \w leaves Devanagari vowel signs out).
+_MARKS = "\u0300-\u036f\u0483-\u0489\u0900-\u0dff\u200c\u200d"
+_WORD = rf"(?:[^\W_]|[{_MARKS}])+"
+_EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\U0001f1e6-\U0001f1ff"
+_TOKEN = re.compile(rf"#?{_WORD}|[?？¿؟]|[{_EMOJI}]")
+_SKIP = re.compile(r"https?://\S+|www\.\S+|@\w+")
+_QUESTION = {"？": "?", "¿": "?", "؟": "?"}
+_MEMO_LIMIT = 500_000
+
+
+def normalize(text: str) -> str:
+    """Lower-case NFC text for matching only (sentiment never sees this)."""
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFC", text).casefold()
+    return text.replace("ё", "е").replace("\ufe0f", "").replace("’", "'")
+
+
+def tokenize(text: str) -> tuple[list[str], list[str]]:
+    """Words (incl. ``?`` and emoji) and hashtag bodies of a text, normalised."""
+    toks = _TOKEN.findall(_SKIP.sub(" ", normalize(text)))
+    tags = [t[1:] for t in toks if t[0] == "#"]
+    if tags:
+        toks = [t[1:] if t[0] == "#" else t for t in toks]
+    if not text.isascii():
+        toks = [_QUESTION.get(t, t) for t in toks]
+    return toks, tags
+
+
+def term_words(term: str) -> list[tuple[str, bool]]:
+    """A term as (word, is_prefix) pairs, tokenised exactly like text."""
+    out = []
+    for raw in normalize(term).split():
+        prefix = raw.endswith("*") and len(raw) > 1
+        for m in _TOKEN.finditer(raw):
+            tok = m.group(0).lstrip("#")
+            out.append((_QUESTION.get(tok, tok), False))
+        if prefix and out:
+            out[-1] = (out[-1][0], True)
+    return out
+
+
+class TermMatcher:
+    """Counts, per group, how many distinct terms of that group occur in each text.
+
+    ``groups`` maps a group name (a category key, ``request``, ...) to its terms
+    (all languages together). Built once; ``counts`` is a pure function of text.
+    """
+
+    def __init__(self, groups: Mapping[str, Iterable[str]]):
+        self.groups = tuple(groups)
+        self._terms: list[tuple[tuple[str, bool], ...]] = []
+        self._term_groups: list[list[int]] = []
+        index: dict[tuple[tuple[str, bool], ...], int] = {}
+        for g, terms in enumerate(groups.values()):
+            for term in terms:
+                words = tuple(term_words(term))
+                if words not in index:
+                    index[words] = len(self._terms)
+                    self._terms.append(words)
+                    self._term_groups.append([])
+                tid = index[words]
+                if g not in self._term_groups[tid]:
+                    self._term_groups[tid].append(g)
+        self._first_exact: dict[str, list[int]] = {}
+        self._first_prefix: dict[str, list[int]] = {}
+        substrings: dict[str, list[int]] = {}
+        for tid, words in enumerate(self._terms):
+            first, is_prefix = words[0]
+            table = self._first_prefix if is_prefix else self._first_exact
+            table.setdefault(first, []).append(tid)
+            if len(words) == 1 and len(first) >= 4 and first != "?":
+                substrings.setdefault(first, []).append(tid)
+        self._prefix_lengths = sorted({len(p) for p in self._first_prefix})
+        self._substrings = substrings
+        self._candidates: dict[str, tuple[int, ...]] = {}
+        self._hashtag_re = (
+            re.compile("|".join(re.escape(s) for s in sorted(substrings, key=len, reverse=True)))
+            if substrings else None
+        )
+
+    def _word_matches(self, word: str, pattern: tuple[str, bool]) -> bool:
+        text, is_prefix = pattern
+        return word.startswith(text) if is_prefix else word == text
+
+    def _candidates_for(self, word: str) -> tuple[int, ...]:
+        """Terms whose first word matches ``word`` (memoised: words repeat a lot)."""
+        cached = self._candidates.get(word)
+        if cached is not None:
+            return cached
+        cands = list(self._first_exact.get(word, ()))
+        for k in self._prefix_lengths:
+            if k > len(word):
+                break
+            cands.extend(self._first_prefix.get(word[:k], ()))
+        if len(self._candidates) > _MEMO_LIMIT:
+            self._candidates.clear()
+        self._candidates[word] = result = tuple(cands)
+        return result
+
+    def match_terms(self, text: str) -> set[int]:
+        """Ids of the distinct terms found in one text."""
+        words, tags = tokenize(text)
+        found: set[int] = set()
+        n = len(words)
+        for i, w in enumerate(words):
+            for tid in self._candidates_for(w):
+                words_t = self._terms[tid]
+                if len(words_t) == 1:
+                    found.add(tid)
+                elif i + len(words_t) <= n and all(
+                    self._word_matches(words[i + j], words_t[j]) for j in range(1, len(words_t))
+                ):
+                    found.add(tid)
+        if tags and self._hashtag_re is not None:
+            for tag in tags:
+                for m in self._hashtag_re.finditer(tag):
+                    found.update(self._substrings[m.group(0)])
+        return found
+
+    def counts(self, texts: Iterable[str | None]) -> np.ndarray:
+        """Matrix (texts x groups) of distinct-term counts."""
+        texts = list(texts)
+        out = np.zeros((len(texts), len(self.groups)), dtype=np.float32)
+        for row, text in enumerate(texts):
+            if not text:
+                continue
+            for tid in self.match_terms(text):
+                for g in self._term_groups[tid]:
+                    out[row, g] += 1
+        return out
+
+    def matched(self, text: str) -> dict[str, list[str]]:
+        """Which terms matched, per group (for explaining a tag)."""
+        out: dict[str, list[str]] = {}
+        for tid in sorted(self.match_terms(text)):
+            shown = " ".join(w + ("*" if p else "") for w, p in self._terms[tid])
+            for g in self._term_groups[tid]:
+                out.setdefault(self.groups[g], []).append(shown)
+        return out
+
+
+def all_terms(terms: Mapping[str, tuple[str, ...]]) -> list[str]:
+    return [t for lang_terms in terms.values() for t in lang_terms]
+
+
+def taxonomy_groups(tax: Taxonomy) -> dict[str, list[str]]:
+    """The matcher groups of a taxonomy: one per category, then the cue groups."""
+    groups = {f"topic:{c.key}": all_terms(c.terms) for c in tax.categories}
+    groups["request"] = all_terms(tax.request_cues)
+    groups["no_response"] = all_terms(tax.no_response_cues)
+    groups["deflection"] = all_terms(tax.deflection)
+    return groups

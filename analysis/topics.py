@@ -1,0 +1,153 @@
+"""Topic discovery: themes of the public's messages found by NMF, without a taxonomy.
+
+The taxonomy (analysis/taxonomy.py) tags what the user expects; discovery shows
+what people actually write about. Method: TF-IDF of word unigrams and bigrams
+over the public's posts (authors not listed as official; no reposts; URLs and
+@handles removed; words of 3+ letters; terms in over half of the texts dropped,
+which removes function words in any language), then non-negative matrix
+factorisation (NMF, deterministic ``nndsvda`` start) into ``n_themes`` themes.
+
+Tables (rebuilt by every ``govwatch analyze``):
+
+- ``discovered_topics``: theme, rank, term, weight (the term's weight in the
+  theme), documents (posts whose strongest theme it is);
+- ``post_themes``: each public post's strongest theme and its share of the
+  post's theme weights (posts with no theme-bearing term have no row).
+
+NMF is fitted on at most ``MAX_FIT_TEXTS`` distinct texts (chosen by hash, so
+the choice is reproducible); every public post is then assigned in chunks.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .registry import Metric, MetricContext, register_metric
+
+N_THEMES = 10
+TOP_TERMS = 10
+MAX_FIT_TEXTS = 100_000
+MIN_TEXTS = 40
+CHUNK = 100_000
+_CLEAN = re.compile(r"https?://\S+|www\.\S+|@\w+|\brt\b", re.IGNORECASE)
+_TOKENS = r"(?u)(?:[^\W\d_]|[\u0900-\u0dff]){3,}"
+
+DISCOVERED_TOPICS_COLUMNS = {
+    "theme": "INTEGER",
+    "rank": "INTEGER",
+    "term": "VARCHAR",
+    "weight": "DOUBLE",
+    "documents": "BIGINT",
+}
+POST_THEMES_COLUMNS = {
+    "platform": "VARCHAR",
+    "post_id": "VARCHAR",
+    "theme": "INTEGER",
+    "weight": "DOUBLE",
+}
+
+_PUBLIC = """
+SELECT p.platform, p.post_id, p.text
+FROM posts p
+WHERE p.text IS NOT NULL AND p.text <> '' AND p.deleted_at IS NULL
+  AND coalesce(p.kind, 'post') <> 'repost'
+  AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.official AND a.platform = p.platform
+                  AND lower(a.author) = lower(p.author))
+"""
+
+
+def clean(texts) -> list[str]:
+    return [_CLEAN.sub(" ", t) for t in texts]
+
+
+class ThemeModel:
+    """TF-IDF + NMF themes; ``fit`` on texts, ``themes`` per text, ``top_terms`` per theme."""
+
+    def __init__(self, n_themes: int = N_THEMES, random_state: int = 0):
+        self.n_themes = n_themes
+        self.random_state = random_state
+
+    def fit(self, texts: list[str]) -> ThemeModel:
+        from sklearn.decomposition import NMF
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.vectorizer_ = TfidfVectorizer(token_pattern=_TOKENS, ngram_range=(1, 2), min_df=3,
+                                           max_df=0.5, max_features=50_000, sublinear_tf=True)
+        matrix = self.vectorizer_.fit_transform(clean(texts))
+        k = min(self.n_themes, max(2, matrix.shape[0] // 20), matrix.shape[1])
+        self.nmf_ = NMF(n_components=k, init="nndsvda", max_iter=300, random_state=self.random_state)
+        self.nmf_.fit(matrix)
+        return self
+
+    def top_terms(self, n: int = TOP_TERMS) -> pd.DataFrame:
+        terms = self.vectorizer_.get_feature_names_out()
+        rows = []
+        for theme, weights in enumerate(self.nmf_.components_):
+            order = np.argsort(-weights, kind="stable")[:n]
+            rows += [(theme, rank + 1, str(terms[i]), float(weights[i]))
+                     for rank, i in enumerate(order) if weights[i] > 0]
+        return pd.DataFrame(rows, columns=["theme", "rank", "term", "weight"])
+
+    def themes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Strongest theme per text (-1 for none) and its share of the text's weights."""
+        w = self.nmf_.transform(self.vectorizer_.transform(clean(texts)))
+        total = w.sum(axis=1)
+        best = w.argmax(axis=1)
+        share = np.divide(w.max(axis=1), total, out=np.zeros(len(texts)), where=total > 0)
+        return np.where(total > 0, best, -1), share
+
+
+@register_metric
+class TopicDiscovery(Metric):
+    name = "topics"
+    description = "Themes of the public's messages found by NMF on TF-IDF (no taxonomy needed)."
+    tables = {"discovered_topics": DISCOVERED_TOPICS_COLUMNS, "post_themes": POST_THEMES_COLUMNS}
+
+    def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
+        con = ctx.con
+        fit_texts = [r[0] for r in con.execute(
+            f"SELECT DISTINCT text FROM ({_PUBLIC}) ORDER BY md5(text) LIMIT ?", [MAX_FIT_TEXTS]
+        ).fetchall()]
+        if len(fit_texts) < MIN_TEXTS:
+            return _empty()
+        try:
+            model = ThemeModel().fit(sorted(fit_texts))
+        except ValueError:  # no term occurs in 3+ texts
+            return _empty()
+        assigned = []
+        reader = con.execute(f"{_PUBLIC} ORDER BY p.platform, p.post_id")
+        while True:
+            chunk = reader.fetch_df_chunk(CHUNK // 2048 or 1)
+            if chunk.empty:
+                break
+            theme, share = model.themes(chunk["text"].tolist())
+            keep = theme >= 0
+            assigned.append(pd.DataFrame({
+                "platform": chunk["platform"].to_numpy()[keep],
+                "post_id": chunk["post_id"].to_numpy()[keep],
+                "theme": theme[keep].astype("int32"),
+                "weight": share[keep].astype("float64"),
+            }))
+        posts = pd.concat(assigned, ignore_index=True) if assigned else _empty()["post_themes"]
+        terms = model.top_terms()
+        counts = posts["theme"].value_counts()
+        terms["documents"] = terms["theme"].map(counts).fillna(0).astype("int64")
+        terms["theme"] = terms["theme"].astype("int32")
+        terms["rank"] = terms["rank"].astype("int32")
+        return {"discovered_topics": terms[list(DISCOVERED_TOPICS_COLUMNS)],
+                "post_themes": posts[list(POST_THEMES_COLUMNS)]}
+
+
+def _empty() -> dict[str, pd.DataFrame]:
+    return {
+        "discovered_topics": pd.DataFrame({
+            "theme": pd.Series(dtype="int32"), "rank": pd.Series(dtype="int32"),
+            "term": pd.Series(dtype=object), "weight": pd.Series(dtype="float64"),
+            "documents": pd.Series(dtype="int64")}),
+        "post_themes": pd.DataFrame({
+            "platform": pd.Series(dtype=object), "post_id": pd.Series(dtype=object),
+            "theme": pd.Series(dtype="int32"), "weight": pd.Series(dtype="float64")}),
+    }

@@ -1,0 +1,583 @@
+"""Benchmark: every reply-responsiveness metric on N inbound messages over 1,000
+accounts, against a straightforward pandas baseline computing the same numbers.
+
+    PYTHONPATH=. python benchmarks/bench_metrics.py --n 1000000
+    PYTHONPATH=. python benchmarks/bench_metrics.py --n 10000000 --workdir /big/disk
+
+Steps:
+1. generate a synthetic store (deterministic; DuckDB SQL, no CSV round trip):
+   accounts in five time zones, half with office hours; inbound replies to
+   official posts over 180 days; official answers with account-specific rates
+   and log-normal latencies; tags (needs-a-response, critical, topic,
+   sentiment, language, deflection) already set, so tagging has nothing to do;
+2. in a fresh subprocess: govwatch (reply linking in DuckDB, then every metric
+   of analysis/accounts, slices, business_clock, selectivity, quality,
+   benchmarks);
+3. in another fresh subprocess: the baseline -- pandas merges to link messages
+   and first responses, business hours by minute-of-week arithmetic on the
+   local wall clock (exact here: the synthetic office hours never span a clock
+   change), then a groupby over every grouping set and population with a
+   per-group Kaplan-Meier (``--baseline-km numpy``: a lean numpy function, the
+   default; ``statsmodels``: SurvfuncRight per group, as govwatch did before),
+   groupby counts for rates, selectivity (same bootstrap) and deflections.
+   Peer ranks (1,000 accounts, well under a second) are left out of it;
+4. compare the two results (every figure of slice_metrics, calendar and
+   business, and of selectivity) and print wall time, CPU time, ratio and
+   peak RSS.
+
+Each side runs in its own process so that peak RSS (getrusage) is its own.
+On a shared machine compare CPU times as well as wall times. Not a test:
+nothing here asserts a speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+ACCOUNTS = 1000
+DAYS = 180
+START = "2026-01-01 00:00:00+00"
+ZONES = ["Asia/Kolkata", "Asia/Jakarta", "Europe/Berlin", "America/New_York", "Africa/Nairobi"]
+TOPICS = ["transport", "health", "water", "power", "housing", "police", "schools", "roads"]
+LANGS = ["en", "hi", "id", "de", "es"]
+OURS = {"account_responsiveness", "business_clock", "slice_responsiveness", "selectivity",
+        "response_quality", "benchmarks"}
+NONE = "(not tagged)"
+
+
+# -- 1. the synthetic store ------------------------------------------------------
+
+def _u(expr: str, salt: str) -> str:
+    """A deterministic uniform in [0, 1) from a hash (no RNG state, parallel-safe)."""
+    return f"((hash({expr}, '{salt}') % 1000000007) / 1000000007.0)"
+
+
+def generate(db: Path, n: int) -> None:
+    from govwatch.store import Store
+
+    store = Store(db)
+    con = store.conn
+    roots = max(1, n // ACCOUNTS // 20)
+    zones = "[" + ", ".join(f"'{z}'" for z in ZONES) + "]"
+    topics = "[" + ", ".join(f"'{t}'" for t in TOPICS) + "]"
+    langs = "[" + ", ".join(f"'{x}'" for x in LANGS) + "]"
+    with store.transaction():
+        con.execute(f"""
+            INSERT INTO accounts (platform, author, display_name, official, institution,
+                                  country, level, timezone, office_hours)
+            SELECT CASE WHEN i % 10 < 7 THEN 'x' ELSE 'facebook' END,
+                   'acct' || lpad(i::VARCHAR, 4, '0'), 'Account ' || i, true,
+                   'Institution ' || (i // 2), ['XA', 'XB', 'XC', 'XD', 'XE'][1 + i % 5],
+                   ['national', 'state', 'local'][1 + (i // 5) % 3],
+                   {zones}[1 + i % 5],
+                   CASE WHEN i % 10 < 5 THEN 'Mon-Fri 09:00-17:00'
+                        WHEN i % 10 < 7 THEN 'Mon-Sat 10:00-18:00' END
+            FROM range({ACCOUNTS}) t(i)""")
+        con.execute(f"""
+            CREATE TEMP TABLE _acc AS
+            SELECT i, CASE WHEN i % 10 < 7 THEN 'x' ELSE 'facebook' END AS platform,
+                   'acct' || lpad(i::VARCHAR, 4, '0') AS author,
+                   0.25 + 0.7 * {_u('i', 'rate')} AS rate,
+                   exp(3 * {_u('i', 'speed')} - 1) AS speed
+            FROM range({ACCOUNTS}) t(i)""")
+        # official root posts, spread over the first days
+        con.execute(f"""
+            INSERT INTO posts (platform, post_id, author, created_at, created_at_derived, text,
+                               kind, mentions)
+            SELECT a.platform, 'p' || a.i || '_' || k, a.author,
+                   TIMESTAMPTZ '{START}' + to_seconds(k * 60), false, 'announcement', 'post', []
+            FROM _acc a, range({roots}) r(k)""")
+        con.execute(f"""
+            CREATE TEMP TABLE _msg AS
+            WITH m AS (
+                SELECT j, floor({ACCOUNTS} * pow({_u('j', 'acct')}, 1.6))::INTEGER AS i,
+                       {_u('j', 't')} AS ut, {_u('j', 'root')} AS ur
+                FROM range({n}) t(j)
+            )
+            SELECT m.j, a.i, a.platform, a.author AS official,
+                   'p' || a.i || '_' || floor(ur * {roots})::INTEGER AS root,
+                   TIMESTAMPTZ '{START}' + to_seconds(1 + floor(ut * {DAYS} * 86400)) AS sent_at,
+                   {_u('j', 'nr')} < 0.7 AS nr,
+                   {_u('j', 'crit')} < 0.12 AS crit,
+                   a.rate, a.speed
+            FROM m JOIN _acc a USING (i)""")
+        con.execute("""
+            INSERT INTO posts (platform, post_id, author, created_at, created_at_derived, text,
+                               kind, in_reply_to_post_id, in_reply_to_author, mentions)
+            SELECT platform, 'm' || j, 'c' || (hash(j, 'who') % 200000), sent_at, false, 'message',
+                   'reply', root, official, []
+            FROM _msg""")
+        # answers: account rate, lower on critical messages; log-normal latency
+        con.execute(f"""
+            CREATE TEMP TABLE _ans AS
+            SELECT j, platform, official,
+                   sent_at + to_seconds(greatest(1, floor(3600 * speed * exp(1.6 * sqrt(-2 * ln(
+                       greatest({_u('j', 'u1')}, 1e-12))) * cos(2 * pi() * {_u('j', 'u2')}))))
+                   ) AS rt
+            FROM _msg
+            WHERE {_u('j', 'answer')} < rate * CASE WHEN crit THEN 0.7 ELSE 1.0 END""")
+        con.execute(f"""
+            INSERT INTO posts (platform, post_id, author, created_at, created_at_derived, text,
+                               kind, in_reply_to_post_id, in_reply_to_author, mentions)
+            SELECT a.platform, 'r' || a.j, a.official, a.rt, false, 'answer', 'reply',
+                   'm' || a.j, 'c' || (hash(a.j, 'who') % 200000), []
+            FROM _ans a
+            WHERE a.rt <= TIMESTAMPTZ '{START}' + INTERVAL {DAYS + 7} DAY""")
+        # the last post fixes the observation end
+        con.execute(f"""
+            INSERT INTO posts (platform, post_id, author, created_at, created_at_derived, text,
+                               kind, mentions)
+            VALUES ('x', 'end', 'observer', TIMESTAMPTZ '{START}' + INTERVAL {DAYS + 7} DAY,
+                    false, 'end', 'post', [])""")
+        con.execute(f"""
+            INSERT INTO tags (platform, post_id, lang, sentiment, topic, critical,
+                              needs_response, deflection)
+            SELECT p.platform, p.post_id,
+                   {langs}[1 + (hash(p.post_id, 'lang') % 5)::INTEGER],
+                   CASE WHEN {_u('p.post_id', 'snull')} < 0.03 THEN NULL
+                        ELSE round(2 * {_u('p.post_id', 's')} - 1, 4) END,
+                   CASE WHEN {_u('p.post_id', 'tnull')} < 0.05 THEN NULL
+                        ELSE {topics}[1 + (hash(p.post_id, 'topic') % 8)::INTEGER] END,
+                   m.crit, m.nr,
+                   CASE WHEN p.post_id LIKE 'r%' THEN {_u('p.post_id', 'defl')} < 0.15 END
+            FROM posts p LEFT JOIN _msg m ON p.post_id = 'm' || m.j""")
+        for t in ("_acc", "_msg", "_ans"):
+            con.execute(f"DROP TABLE {t}")
+    store.close()
+
+
+# -- 2. govwatch ----------------------------------------------------------------------
+
+def run_govwatch(db: Path, out: Path, memory_limit: str | None = None) -> dict:
+    from analysis import accounts, benchmarks, business_clock, quality, selectivity, slices  # noqa: F401
+    from analysis.pipeline import AnalysisSettings
+    from analysis.registry import MetricContext, conform, metrics
+    from analysis.replies import build_responses, observation_end
+    from govwatch.store import Store
+
+    settings = AnalysisSettings()
+    timings = {}
+    store = Store(db)
+    if memory_limit:
+        store.conn.execute(f"SET memory_limit = '{memory_limit}'")
+    t0 = time.perf_counter()
+    with store.transaction() as con:
+        obs_end = observation_end(con, None)
+        build_responses(con, obs_end)
+        timings["link (replies.py)"] = time.perf_counter() - t0
+        ctx = MetricContext(con, obs_end, settings)
+        frames = {}
+        for metric in [m for m in metrics() if m.name in OURS]:
+            t1 = time.perf_counter()
+            result = metric.compute(ctx)
+            for table, columns in metric.tables.items():
+                frames[table] = conform(result[table], columns, metric.name)
+                con.execute(f'DELETE FROM "{table}"')
+                con.register("_frame", frames[table])
+                con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _frame')
+                con.unregister("_frame")
+            timings[metric.name] = time.perf_counter() - t1
+    timings["total"] = time.perf_counter() - t0
+    for table in ("slice_metrics", "selectivity", "response_quality", "benchmark_index"):
+        frames[table].to_parquet(out / f"govwatch_{table}.parquet")
+    store.close()
+    return timings
+
+
+# -- 3. the baseline -------------------------------------------------------------------
+
+def km_numpy(d: np.ndarray, e: np.ndarray) -> tuple:
+    """Straightforward KM of one group: (median, ci_low, ci_high, S(1), S(24), S(72), S(168))."""
+    from analysis.survival import MEDIAN_TOL, Z95
+
+    order = np.argsort(d, kind="stable")
+    d, e = d[order], e[order]
+    times, first = np.unique(d, return_index=True)
+    deaths = np.add.reduceat(e.astype(np.int64), first)
+    at_risk = len(d) - first
+    keep = deaths > 0
+    times, deaths, at_risk = times[keep], deaths[keep], at_risk[keep]
+    nan = float("nan")
+    maxf = float(d[-1])
+    if len(times) == 0:
+        return (nan, nan, nan) + tuple(1.0 if h <= maxf else nan for h in (1, 24, 72, 168))
+    surv = np.cumprod(1 - deaths / at_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = np.cumsum(np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)),
+                                 np.nan))
+        se = surv * np.sqrt(var)
+        r = (np.log(-np.log(surv)) - np.log(-np.log(0.5))) / (-se / (surv * np.log(surv)))
+    idx = np.flatnonzero(surv < 0.5 + MEDIAN_TOL)
+    med = nan
+    if len(idx):
+        i = idx[0]
+        med = times[i]
+        if surv[i] > 0.5 - MEDIAN_TOL:
+            later = np.flatnonzero(surv < 0.5 - MEDIAN_TOL)
+            med = (times[i] + (times[later[0]] if len(later) else maxf)) / 2
+    ok = np.flatnonzero(np.abs(r) <= Z95)
+    lo = times[ok[0]] if len(ok) else nan
+    hi = times[ok[-1] + 1] if len(ok) and ok[-1] + 1 < len(times) else nan
+    at = []
+    for h in (1, 24, 72, 168):
+        c = np.searchsorted(times, h, side="right")
+        at.append(nan if h > maxf else (1.0 if c == 0 else float(surv[c - 1])))
+    return (med, lo, hi, *at)
+
+
+def km_statsmodels(d: np.ndarray, e: np.ndarray) -> tuple:
+    from analysis.survival import kaplan_meier
+
+    k = kaplan_meier(d, e)
+    nan = float("nan")
+    return (k.median if k.median is not None else nan,
+            k.ci_low if k.ci_low is not None else nan,
+            k.ci_high if k.ci_high is not None else nan,
+            *(v if (v := k.unanswered_at(h)) is not None else nan for h in (1, 24, 72, 168)))
+
+
+def baseline_link(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    posts = con.execute("SELECT platform, post_id, author, created_at, in_reply_to_post_id "
+                        "FROM posts").df()
+    acc = con.execute("SELECT platform, author, institution, country, level, timezone, "
+                      "office_hours FROM accounts WHERE official").df()
+    tags = con.execute("SELECT platform, post_id, needs_response, critical, topic, sentiment, "
+                       "lang, deflection FROM tags").df()
+    con.close()
+    official = posts.merge(acc[["platform", "author"]], on=["platform", "author"])
+    public = posts.merge(acc[["platform", "author"]], on=["platform", "author"], how="left",
+                         indicator=True)
+    public = public[public["_merge"] == "left_only"].drop(columns="_merge")
+    msgs = public.merge(official[["platform", "post_id", "author"]].rename(
+        columns={"post_id": "in_reply_to_post_id", "author": "official_author"}),
+        on=["platform", "in_reply_to_post_id"])
+    msgs = msgs.rename(columns={"post_id": "message_id", "created_at": "message_created_at"})
+    replies = official.rename(columns={"in_reply_to_post_id": "message_id",
+                                       "author": "official_author", "post_id": "response_id",
+                                       "created_at": "response_created_at"})
+    cand = msgs[["platform", "message_id", "official_author", "message_created_at"]].merge(
+        replies[["platform", "message_id", "official_author", "response_id",
+                 "response_created_at"]], on=["platform", "message_id", "official_author"])
+    cand = cand[cand["response_created_at"] > cand["message_created_at"]]
+    first = cand.sort_values(["response_created_at", "response_id"]).drop_duplicates(
+        ["platform", "message_id", "official_author"])
+    m = msgs.merge(first[["platform", "message_id", "official_author", "response_id",
+                          "response_created_at"]],
+                   on=["platform", "message_id", "official_author"], how="left")
+    obs_end = posts["created_at"].max()
+    m["censored"] = m["response_id"].isna()
+    m["latency_hours"] = (m["response_created_at"] - m["message_created_at"]).dt.total_seconds() / 3600
+    m["observed_hours"] = (obs_end - m["message_created_at"]).dt.total_seconds() / 3600
+    m = m.merge(tags.rename(columns={"post_id": "message_id"}).drop(columns="deflection"),
+                on=["platform", "message_id"], how="left")
+    m = m.merge(tags[["platform", "post_id", "deflection"]].rename(
+        columns={"post_id": "response_id"}), on=["platform", "response_id"], how="left")
+    m = m.merge(acc.rename(columns={"author": "official_author"}),
+                on=["platform", "official_author"], how="left")
+    m.attrs["obs_end"] = obs_end
+    return m, acc
+
+
+def _open_minutes(ts: pd.Series, tz: str, week: np.ndarray) -> np.ndarray:
+    """Open minutes since Monday 1970-01-05 (local wall clock) at each instant."""
+    cum = np.cumsum(week)  # open minutes before each minute of the week
+    local = ts.dt.tz_convert(tz).dt.tz_localize(None)
+    mins = (local - pd.Timestamp("1970-01-05")).dt.total_seconds().to_numpy() / 60
+    weeks = np.floor(mins / (7 * 1440))
+    into = mins - weeks * 7 * 1440
+    whole = np.floor(into).astype(int)
+    return weeks * cum[-1] + cum[whole] + week[whole + 1] * (into - whole)
+
+
+def baseline_business(m: pd.DataFrame) -> pd.DataFrame:
+    """Business hours by minute-of-week arithmetic in local time, per time zone."""
+    from govwatch.officehours import parse_office_hours
+
+    m["biz_latency"] = np.nan
+    m["biz_observed"] = np.nan
+    m["biz_window"] = np.nan
+    obs_end = m.attrs["obs_end"]
+    for (tz, oh), g in m[m["office_hours"].notna()].groupby(["timezone", "office_hours"]):
+        week = np.zeros(7 * 1440 + 1)
+        for day, parts in parse_office_hours(oh).items():
+            for s, e in parts:
+                week[day * 1440 + s + 1: day * 1440 + e + 1] = 1
+        per_week = week.sum()
+        start = _open_minutes(g["message_created_at"], tz, week)
+        end = _open_minutes(pd.Series(obs_end, index=g.index), tz, week)
+        resp = _open_minutes(g["response_created_at"].fillna(obs_end), tz, week)
+        m.loc[g.index, "biz_observed"] = (end - start) / 60
+        m.loc[g.index, "biz_latency"] = np.where(g["censored"], np.nan, (resp - start) / 60)
+        m.loc[g.index, "biz_window"] = per_week / 60  # W = 168 h scaled by office share
+    return m
+
+
+def baseline_groups(m: pd.DataFrame, km, window: float, min_n: int) -> pd.DataFrame:
+    from analysis.slices import BUSINESS_SETS, GROUPING_SETS
+
+    local = m["message_created_at"].dt.tz_convert("UTC")
+    # local periods, per time zone
+    for col in ("week", "month", "quarter"):
+        m[col] = pd.NaT
+    for tz, g in m.groupby("timezone"):
+        lt = m.loc[g.index, "message_created_at"].dt.tz_convert(tz).dt.tz_localize(None)
+        m.loc[g.index, "week"] = lt.dt.to_period("W-SUN").dt.start_time
+        m.loc[g.index, "month"] = lt.dt.to_period("M").dt.start_time
+        m.loc[g.index, "quarter"] = lt.dt.to_period("Q").dt.start_time
+    del local
+    m["critical_v"] = m["critical"].map({True: "critical", False: "routine"})
+    m["sentiment_v"] = np.select(
+        [m["sentiment"] <= -0.05, m["sentiment"] >= 0.05, m["sentiment"].notna()],
+        ["negative", "positive", "neutral"], default=None)
+    m["sentiment_v"] = m["sentiment_v"].where(m["sentiment"].notna(), None)
+    slice_col = {"topic": "topic", "critical": "critical_v", "sentiment": "sentiment_v",
+                 "lang": "lang"}
+    for col in ("topic", "critical_v", "sentiment_v", "lang"):  # NaN keys do not align
+        m[col] = m[col].astype(object).where(m[col].notna(), NONE)
+    m["d"] = np.where(m["censored"], m["observed_hours"], m["latency_hours"])
+    m["bd"] = np.where(m["censored"], m["biz_observed"], m["biz_latency"])
+    out = []
+    for population in ("needs_response", "all"):
+        pop = m if population == "all" else m[m["needs_response"].fillna(False).astype(bool)]
+        for period, kind in GROUPING_SETS:
+            keys = ["platform", "official_author"]
+            if period != "all":
+                keys.append(period)
+            if kind != "all":
+                keys.append(slice_col[kind])
+            for clock in ("calendar", "business"):
+                if clock == "business" and (period, kind) not in BUSINESS_SETS:
+                    continue
+                sub = pop if clock == "calendar" else pop[pop["bd"].notna()]
+                d, obs = ("d", "observed_hours") if clock == "calendar" else ("bd", "biz_observed")
+                w = window if clock == "calendar" else sub["biz_window"]
+                sub = sub.assign(
+                    _seen=sub[obs] >= w,
+                    _hit=(sub[obs] >= w) & ~sub["censored"] & (sub[d] <= w))
+                grouped = sub.groupby(keys, dropna=False, sort=True)
+                counts = grouped.agg(messages=("censored", "size"),
+                                     answered=("censored", lambda c: int((~c).sum())),
+                                     observed_window=("_seen", "sum"),
+                                     answered_window=("_hit", "sum"))
+                dv = sub[d].to_numpy(float)
+                ev = ~sub["censored"].to_numpy()
+                idx = grouped.indices
+                names = list(idx)
+                kmres = pd.DataFrame(
+                    [km(dv[rows], ev[rows]) for rows in idx.values()],
+                    index=pd.MultiIndex.from_tuples(names, names=keys) if len(keys) > 1
+                    else pd.Index(names, name=keys[0]),
+                    columns=["km_median_hours", "km_median_ci_low", "km_median_ci_high",
+                             "unanswered_1h", "unanswered_24h", "unanswered_72h",
+                             "unanswered_7d"])
+                res = counts.join(kmres).reset_index()
+                res["answered_rate_window"] = res["answered_window"] / res[
+                    "observed_window"].where(res["observed_window"] > 0)
+                res["period_start"] = (pd.to_datetime(res[period]).dt.date
+                                       if period != "all" else None)
+                res["slice_value"] = (res[slice_col[kind]].replace(NONE, None)
+                                      if kind != "all" else "all")
+                res = res.assign(population=population, period_kind=period, slice_kind=kind,
+                                 clock=clock)
+                out.append(res[["platform", "official_author", "population", "period_kind",
+                                "period_start", "slice_kind", "slice_value", "clock",
+                                "messages", "answered", "observed_window", "answered_window",
+                                "answered_rate_window", "km_median_hours", "km_median_ci_low",
+                                "km_median_ci_high", "unanswered_1h", "unanswered_24h",
+                                "unanswered_72h", "unanswered_7d"]])
+    return pd.concat(out, ignore_index=True)
+
+
+def _count(counts: pd.DataFrame, platform: str, author: str) -> tuple[int, int]:
+    """(observed for W, answered within W) of one account; zeros when absent."""
+    if (platform, author) not in counts.index:
+        return 0, 0
+    row = counts.loc[(platform, author)]
+    return int(row["_seen"]), int(row["_hit"])
+
+
+def baseline_selectivity(m: pd.DataFrame, window: float, min_n: int) -> pd.DataFrame:
+    from analysis.selectivity import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED, gap, row_seed
+
+    m["_seen"] = m["observed_hours"] >= window
+    m["_hit"] = m["_seen"] & ~m["censored"] & (m["latency_hours"] <= window)
+    groups = {"critical": m["critical"].eq(True), "routine": m["critical"].eq(False),
+              "negative": m["sentiment"] <= -0.05, "rest": m["sentiment"] > -0.05}
+    rows = []
+    for population in ("needs_response", "all"):
+        pop = m if population == "all" else m[m["needs_response"].fillna(False).astype(bool)]
+        counts = {}
+        for name, member in groups.items():
+            s = pop[member.reindex(pop.index)]
+            counts[name] = s.groupby(["platform", "official_author"])[["_seen", "_hit"]].sum()
+        for (platform, author), _ in pop.groupby(["platform", "official_author"]):
+            row = {"platform": platform, "official_author": author, "population": population}
+            for measure, a, b in (("selectivity_gap", "critical", "routine"),
+                                  ("critic_gap", "negative", "rest")):
+                ca = _count(counts[a], platform, author)
+                cb = _count(counts[b], platform, author)
+                est, lo, hi, st = gap(ca[0], ca[1], cb[0], cb[1], min_n,
+                                      DEFAULT_BOOTSTRAP_SAMPLES,
+                                      row_seed(DEFAULT_SEED, platform, author, population,
+                                               measure))
+                row[measure] = est
+                row[measure + "_ci_low"] = lo
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def run_baseline(db: Path, out: Path, km_name: str) -> dict:
+    km = km_numpy if km_name == "numpy" else km_statsmodels
+    timings = {}
+    t0 = time.perf_counter()
+    m, acc = baseline_link(db)
+    timings["link (pandas merges)"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    m = baseline_business(m)
+    timings["business hours"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    groups = baseline_groups(m, km, 168.0, 10)
+    timings["groups (KM per group)"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    sel = baseline_selectivity(m, 168.0, 10)
+    answered = m[~m["censored"]]
+    defl = answered.groupby(["platform", "official_author"])["deflection"].agg(["count", "sum"])
+    timings["selectivity, quality"] = time.perf_counter() - t1
+    timings["total"] = time.perf_counter() - t0
+    groups.to_parquet(out / "baseline_groups.parquet")
+    sel.to_parquet(out / "baseline_selectivity.parquet")
+    defl.reset_index().to_parquet(out / "baseline_deflection.parquet")
+    return timings
+
+
+# -- 4. compare and report ---------------------------------------------------------------
+
+FIGURES = ["messages", "answered", "observed_window", "answered_window", "answered_rate_window",
+           "km_median_hours", "km_median_ci_low", "km_median_ci_high", "unanswered_1h",
+           "unanswered_24h", "unanswered_72h", "unanswered_7d"]
+
+
+def compare(out: Path) -> dict:
+    from analysis.slices import BUSINESS_SETS
+
+    gw = pd.read_parquet(out / "govwatch_slice_metrics.parquet")
+    base = pd.read_parquet(out / "baseline_groups.parquet")
+    key = ["platform", "official_author", "population", "period_kind", "period_start",
+           "slice_kind", "slice_value"]
+    gw["period_start"] = pd.to_datetime(gw["period_start"])
+    base["period_start"] = pd.to_datetime(base["period_start"])
+    worst = {}
+    for clock in ("calendar", "business"):
+        b = base[base["clock"] == clock].drop(columns="clock")
+        if clock == "business":
+            g = gw[gw["business_messages"] > 0][key + [f"business_{c}" for c in (
+                "messages", "observed_window", "answered_window", "answered_rate_window",
+                "km_median_hours", "km_median_ci_low", "km_median_ci_high")]]
+            g.columns = key + ["messages", "observed_window", "answered_window",
+                               "answered_rate_window", "km_median_hours", "km_median_ci_low",
+                               "km_median_ci_high"]
+            b = b[[c for c in b.columns if c in g.columns]]
+            sets = {f"{p}|{k}" for p, k in BUSINESS_SETS}
+            g = g[(g["period_kind"] + "|" + g["slice_kind"]).isin(sets)]
+        else:
+            g = gw[key + FIGURES]
+        joined = g.merge(b, on=key, how="outer", suffixes=("", "_b"), indicator=True)
+        worst[f"{clock}: groups only on one side"] = int((joined["_merge"] != "both").sum())
+        both = joined[joined["_merge"] == "both"]
+        for col in [c for c in g.columns if c not in key]:
+            x = both[col].astype(float).to_numpy()
+            y = both[col + "_b"].astype(float).to_numpy()
+            diff = np.where(np.isnan(x) & np.isnan(y), 0.0, np.abs(x - y))
+            worst[f"{clock}: {col}"] = float(np.nan_to_num(diff, nan=np.inf).max()) if len(
+                diff) else 0.0
+    sel = pd.read_parquet(out / "govwatch_selectivity.parquet")
+    bsel = pd.read_parquet(out / "baseline_selectivity.parquet")
+    js = sel.merge(bsel, on=["platform", "official_author", "population"], suffixes=("", "_b"))
+    for col, other in (("selectivity_gap", "selectivity_gap_b"), ("gap_ci_low",
+                                                                  "selectivity_gap_ci_low"),
+                       ("critic_gap", "critic_gap_b"), ("critic_ci_low", "critic_gap_ci_low")):
+        x, y = js[col].astype(float), js[other].astype(float)
+        worst[f"selectivity: {col}"] = float(np.nan_to_num(
+            np.where(x.isna() & y.isna(), 0, (x - y).abs()), nan=np.inf).max())
+    return worst
+
+
+def side(args) -> None:
+    """Run one side in this process and print its timings and peak RSS as JSON."""
+    out = Path(args.workdir)
+    if args.side == "govwatch":
+        timings = run_govwatch(Path(args.db), out, args.duckdb_memory)
+    else:
+        timings = run_baseline(Path(args.db), out, args.baseline_km)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"timings": timings, "peak_rss_mib": usage.ru_maxrss / 1024,
+                      "cpu_s": usage.ru_utime + usage.ru_stime}))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=1_000_000, help="inbound messages (target 10M)")
+    p.add_argument("--workdir", default="/tmp/govwatch_bench")
+    p.add_argument("--baseline-km", choices=("numpy", "statsmodels"), default="numpy")
+    p.add_argument("--skip-baseline", action="store_true")
+    p.add_argument("--reuse", action="store_true", help="keep a store generated before")
+    p.add_argument("--duckdb-memory", help="DuckDB memory_limit for the govwatch side, e.g. 2GB")
+    p.add_argument("--side", choices=("govwatch", "baseline"), help=argparse.SUPPRESS)
+    p.add_argument("--db", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.side:
+        side(args)
+        return
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / f"bench_{args.n}.duckdb"
+    if not (args.reuse and db.exists()):
+        if db.exists():
+            db.unlink()
+        t = time.perf_counter()
+        generate(db, args.n)
+        print(f"generated {args.n:,} inbound messages over {ACCOUNTS} accounts in "
+              f"{time.perf_counter() - t:.1f} s ({db.stat().st_size / 2**20:.0f} MiB)")
+    results = {}
+    for name in ("govwatch",) + (() if args.skip_baseline else ("baseline",)):
+        cmd = [sys.executable, __file__, "--side", name, "--db", str(db), "--workdir",
+               str(work), "--baseline-km", args.baseline_km]
+        if args.duckdb_memory:
+            cmd += ["--duckdb-memory", args.duckdb_memory]
+        done = subprocess.run(cmd, capture_output=True, text=True, env={
+            **os.environ, "PYTHONPATH": str(REPO)})
+        if done.returncode:
+            sys.exit(f"{name} failed:\n{done.stderr}")
+        results[name] = json.loads(done.stdout.strip().splitlines()[-1])
+        r = results[name]
+        steps = ", ".join(f"{k} {v:.1f} s" for k, v in r["timings"].items() if k != "total")
+        print(f"{name:9s} total {r['timings']['total']:8.1f} s  CPU {r['cpu_s']:8.1f} s  "
+              f"peak RSS {r['peak_rss_mib']:8.0f} MiB  ({steps})")
+    if "baseline" in results:
+        g, b = results["govwatch"], results["baseline"]
+        print(f"speed-up, baseline / govwatch: wall {b['timings']['total'] / g['timings']['total']:.1f}x, "
+              f"CPU {b['cpu_s'] / g['cpu_s']:.1f}x (KM in baseline: {args.baseline_km}; "
+              "CPU time counts every DuckDB thread)")
+        worst = compare(work)
+        bad = {k: v for k, v in worst.items() if v > 1e-9}
+        print("largest difference per figure:", "all equal (<= 1e-9)" if not bad else bad)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""Tagging throughput: govwatch's batch tagger vs a plain per-post loop, same outputs.
+
+    python benchmarks/bench_tagging.py                 # 1,000,000 posts
+    python benchmarks/bench_tagging.py --posts 50000   # a quick run
+
+The corpus imitates a store of the public's posts: about 45% of posts carry a
+distinct text, the rest repeat one (retweets, copy-paste campaigns: a few texts
+repeated thousands of times, many repeated a few times). Texts come from the
+real samples in ../shared/real_data when present (VADER's tweets, crisis tweets,
+customer-support tweets) and from templates in the five project languages, each
+made distinct with a handle, ward number or hashtag. Half the posts carry the
+export's own ``lang``; the rest are detected.
+
+- govwatch: ``analysis.tagging.tag_new_posts`` on a real DuckDB store (the model
+  fitted beforehand and timed separately, as the first ``analyze`` does).
+- baseline: for each post, the language (given or detected by the same
+  detector), ``SentimentIntensityAnalyzer.polarity_scores`` (analyzer built once)
+  for English, and ``model.predict([text])`` — the obvious loop. It runs on the
+  first ``--baseline-sample`` posts and its time is extrapolated linearly (a
+  per-post loop's cost is linear in posts; duplication does not help it). Its
+  outputs are compared with govwatch's for those posts, every column, exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+TEMPLATES = {
+    "en": ["Train {k} derailed near the station, coaches off the track",
+           "No water in ward {k} for three days, please help",
+           "Thank you for the new park in block {k}!!! 😀", "When will the pension for {k} be paid?",
+           "Happy birthday sir, best wishes from district {k}", "Garbage not collected in lane {k}"],
+    "hi": ["गांव {k} में बाढ़ का पानी घुस गया है", "वार्ड {k} में तीन दिन से पानी नहीं है",
+           "जन्मदिन की हार्दिक शुभकामनाएं {k}", "sadak {k} kab banegi, bahut pareshani hai"],
+    "id": ["Banjir setinggi dada di RT {k}, warga butuh perahu", "Kapan jalan {k} diperbaiki pak?",
+           "Selamat ulang tahun Pak {k}, semoga sehat selalu"],
+    "ru": ["Поезд сошёл с рельсов у станции {k}", "Когда починят дорогу в районе {k}?",
+           "Спасибо за новый парк {k}!"],
+    "kk": ["Ауылды су басты {k}, көмектесіңіздер", "Ыстық су қашан беріледі? {k}",
+           "Туған күніңізбен құттықтаймын {k}!"],
+}
+
+
+def real_texts(shared: Path) -> list[str]:
+    out: list[str] = []
+    gt = shared / "vader_tweets_groundtruth" / "tweets_GroundTruth.txt"
+    if gt.is_file():
+        out += [ln.split("\t", 2)[2] for ln in gt.read_bytes().decode("utf-8").split("\r\n") if ln]
+    for f in glob.glob(str(shared / "crisislex_t6_sample" / "*.csv")):
+        out += pd.read_csv(f, skipinitialspace=True, dtype=str)["tweet"].dropna().tolist()
+    pam = shared / "crisisnlp_cyclone_pam" / "sample.csv"
+    if pam.is_file():
+        out += pd.read_csv(pam, dtype=str)["item"].dropna().tolist()
+    return out
+
+
+def make_corpus(n: int, shared: Path, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    base = [(t, "en") for t in real_texts(shared)]
+    for lang, templates in TEMPLATES.items():
+        base += [(t, lang) for t in templates]
+    n_distinct = max(1, int(n * 0.45))
+    picks = rng.integers(0, len(base), n_distinct)
+    suffix = rng.choice(["@ward{}", "#area{}", "ref {}", "({})"], n_distinct)
+    texts, langs = [], []
+    for i, (j, s) in enumerate(zip(picks, suffix, strict=True)):
+        text, lang = base[j]
+        texts.append(text.replace("{k}", str(i)) if "{k}" in text else f"{text} {s.format(i)}")
+        langs.append(lang)
+    # 30% of posts repeat a few popular texts (Zipf), the rest spread over all texts.
+    popular = np.minimum(rng.zipf(1.3, int(n * 0.3)) - 1, n_distinct - 1)
+    spread = rng.integers(0, n_distinct, n - len(popular))
+    spread[:n_distinct] = np.arange(min(n_distinct, len(spread)))
+    which = rng.permutation(np.concatenate([popular, spread]))
+    text_arr, lang_arr = np.array(texts, dtype=object), np.array(langs, dtype=object)
+    given = np.where(rng.random(n) < 0.5, lang_arr[which], None)
+    return pd.DataFrame({"platform": "x", "post_id": [f"{i:08d}" for i in range(n)],
+                         "author": "citizen", "created_at": datetime(2024, 1, 1, tzinfo=UTC),
+                         "text": text_arr[which], "lang": given, "kind": "post"})
+
+
+def baseline(posts: pd.DataFrame, model, detector, routes) -> pd.DataFrame:
+    """The plain loop: one post at a time."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from analysis.langid import normalize_code
+
+    vader = SentimentIntensityAnalyzer()
+    rows = []
+    for post_id, text, given in zip(posts["post_id"], posts["text"], posts["lang"], strict=True):
+        lang = normalize_code(given) or detector.detect(text)
+        version_, _lexicon, note = routes.route(lang)
+        s = vader.polarity_scores(text) if version_ else None
+        p = model.predict([text]).iloc[0]
+        rows.append((post_id, lang, s and s["compound"], s and s["pos"], s and s["neu"],
+                     s and s["neg"], note, p["topic"], p["topic_confidence"], bool(p["critical"]),
+                     p["critical_confidence"], bool(p["needs_response"]),
+                     p["needs_response_confidence"], bool(p["deflection"])))
+    return pd.DataFrame(rows, columns=COMPARED)
+
+
+COMPARED = ["post_id", "lang", "sentiment", "sentiment_pos", "sentiment_neu", "sentiment_neg",
+            "sentiment_note", "topic", "topic_confidence", "critical", "critical_confidence",
+            "needs_response", "needs_response_confidence", "deflection"]
+
+
+def _same(a: pd.Series, b: pd.Series) -> bool:
+    a, b = a.astype(object).to_numpy(), b.astype(object).to_numpy()
+    return all((x is None or x != x) and (y is None or y != y) or x == y
+               for x, y in zip(a, b, strict=True))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument("--baseline-sample", type=int, default=20_000)
+    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "real_data")
+    parser.add_argument("--workers", type=int, default=None, help="VADER processes (default: cores)")
+    parser.add_argument("--vader-texts", type=int, default=100_000,
+                        help="also time VADER alone on this many texts, 1 process vs the pool (0: skip)")
+    args = parser.parse_args(argv)
+
+    from analysis.langid import LanguageDetector
+    from analysis.sentiment import SentimentRoutes
+    from analysis.tagging import TaggingSettings, active_model, resolve_settings, tag_new_posts
+    from govwatch.store import Store
+
+    posts = make_corpus(args.posts, args.shared)
+    distinct = posts["text"].nunique()
+    print(f"{len(posts):,} posts, {distinct:,} distinct texts ({distinct / len(posts):.0%}), "
+          f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "bench.duckdb")
+        store.conn.register("_posts", posts)
+        store.conn.execute("INSERT INTO posts BY NAME SELECT * FROM _posts")
+        store.conn.unregister("_posts")
+        settings = TaggingSettings(workers=args.workers)
+        t0 = time.perf_counter()
+        with store.transaction() as con:
+            model = active_model(con, resolve_settings(con, settings))
+        fit_s = time.perf_counter() - t0
+        print(f"model fitted on the store's texts in {fit_s:.1f} s ({model.version_})", flush=True)
+        t0 = time.perf_counter()
+        with store.transaction() as con:
+            tagged = tag_new_posts(con, settings=settings)
+        ours_s = time.perf_counter() - t0
+        print(f"govwatch: tagged {tagged:,} posts in {ours_s:.1f} s = {tagged / ours_s:,.0f} posts/s",
+              flush=True)
+        sample = posts.head(args.baseline_sample)
+        got = store.conn.execute(
+            f"SELECT {', '.join(COMPARED)} FROM tags WHERE post_id <= ? ORDER BY post_id",
+            [sample["post_id"].iloc[-1]]).df()
+        store.close()
+    detector = LanguageDetector()
+    t0 = time.perf_counter()
+    base = baseline(sample, model, detector, SentimentRoutes({}))
+    base_s = time.perf_counter() - t0
+    base_rate = len(sample) / base_s
+    identical = all(_same(got[c], base[c]) for c in COMPARED)
+    projected = args.posts / base_rate
+    print(f"baseline: {len(sample):,} posts in {base_s:.1f} s = {base_rate:,.0f} posts/s; "
+          f"{args.posts:,} posts would take {projected:,.0f} s")
+    print(f"identical outputs on the {len(sample):,} compared posts: {identical}")
+    print(f"ratio (baseline time / govwatch time): {projected / ours_s:.1f}x")
+    if args.vader_texts:
+        vader_pool(posts["text"].drop_duplicates().head(args.vader_texts).tolist())
+    return 0 if identical else 1
+
+
+def vader_pool(texts: list[str]) -> None:
+    """VADER alone: one process vs the process pool, identical scores."""
+    from analysis.sentiment import score_texts
+
+    t0 = time.perf_counter()
+    one = score_texts(texts, workers=1)
+    t1 = time.perf_counter()
+    pooled = score_texts(texts, workers=os.cpu_count(), pool_min=0)
+    t2 = time.perf_counter()
+    print(f"VADER on {len(texts):,} distinct texts: 1 process {len(texts) / (t1 - t0):,.0f} texts/s, "
+          f"pool of {os.cpu_count()} {len(texts) / (t2 - t1):,.0f} texts/s "
+          f"(incl. start-up), identical: {one.equals(pooled)}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

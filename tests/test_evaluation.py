@@ -1,0 +1,110 @@
+"""Training on hand-coded labels, saved models, and the real-data evaluation."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+
+from analysis.classifiers import PostTagger, load_model, model_from_bytes
+from analysis.training import read_labels, train_from_labels
+from govwatch.errors import InputError
+
+
+def test_train_from_labels_writes_model_and_report_that_reload(tmp_path, repo):
+    labels = repo / "tests" / "fixtures" / "gov_replies_handcoded.csv"
+    coded = tmp_path / "coded.csv"
+    # critical and needs_response only, to keep the test quick
+    lines = labels.read_text("utf-8").splitlines()
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO("\n".join(line for line in lines
+                                                     if not line.startswith("#")))))
+    with open(coded, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "critical", "needs_response"])
+        for r in rows:
+            w.writerow([r["text"], r["critical"], r["needs_response"]])
+    report = train_from_labels(coded, tmp_path / "out", folds=3)
+    out = tmp_path / "out"
+    assert (out / "model.skops").is_file()
+    data = json.loads((out / "report.json").read_text("utf-8"))
+    assert data["model_version"] == report.model_version and data["rows"] == len(rows)
+    crit = report.targets["critical"]
+    assert crit.folds == 3 and crit.classes == ["False", "True"]
+    assert sum(map(sum, crit.confusion)) == len(rows)
+    assert crit.f1[1] > 0.8  # out-of-fold F1 of "critical"
+    assert report.weak_targets == ["topic"]
+    md = (out / "report.md").read_text("utf-8")
+    assert "| True |" in md and "Confusion matrix" in md
+    assert "govwatch analyze --model" in report.summary()
+
+    import skops.io as sio
+
+    untrusted = sio.get_untrusted_types(file=out / "model.skops")
+    raw = sio.load(out / "model.skops", trusted=untrusted)  # plain skops can read it
+    model = load_model(out / "model.skops")
+    probe = [r["text"] for r in rows[:40]] + ["Bridge collapsed on the highway", "Nice photo!"]
+    refit = PostTagger().fit([r["text"] for r in rows],
+                             {"critical": [r["critical"] for r in rows],
+                              "needs_response": [r["needs_response"] for r in rows]})
+    assert model.predict(probe).equals(raw.predict(probe))
+    assert model.predict(probe).equals(refit.predict(probe))
+    assert model.version_ == refit.version_ == report.model_version
+
+
+def test_labels_file_errors_name_file_and_line(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("# comment\ntext,critical\nflood in town,yes\nall fine,maybe\n", "utf-8")
+    with pytest.raises(InputError) as err:
+        read_labels(bad)
+    assert err.value.file == str(bad) and err.value.locator == "line 4"
+    nolabel = tmp_path / "nolabel.csv"
+    nolabel.write_text("text,score\nhello,1\n", "utf-8")
+    with pytest.raises(InputError, match="no label column"):
+        read_labels(nolabel)
+
+
+def test_foreign_skops_file_is_refused(tmp_path):
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    with pytest.raises(InputError, match="not a fitted govwatch tagging model"):
+        model_from_bytes(sio.dumps(LogisticRegression()), "other.skops")
+    with pytest.raises(InputError, match="not a skops model file"):
+        model_from_bytes(b"\x80\x04 pickled bytes", "evil.pkl")
+
+
+def _evaluate_module(repo):
+    spec = importlib.util.spec_from_file_location("evaluate_tags",
+                                                  repo / "benchmarks" / "evaluate_tags.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.shared
+def test_unseen_event_critical_detection(shared_data, repo):
+    """One held-out event: the default (no labels) and a model trained on the other events."""
+    ev = _evaluate_module(repo)
+    data = ev.read_crisis(shared_data)
+    assert set(data["event"]) >= {"boston_bombings", "west_texas_explosion", "cyclone_pam"}
+    test = data["event"] == "west_texas_explosion"
+    train = data[~test & data["dataset"].eq("t6")]
+    texts = data.loc[test, "text"].tolist()
+    truth = data.loc[test, "critical"].to_numpy()
+    default = PostTagger().fit(texts).predict(texts)["critical"]
+    trained = PostTagger().fit(train["text"].tolist(), {"critical": train["critical"].to_numpy()})
+    assert ev.prf(truth, default)["f1"] >= 0.85
+    assert ev.prf(truth, trained.predict(texts)["critical"])["f1"] >= 0.85
+
+
+@pytest.mark.shared
+def test_customer_support_needs_response_and_deflection(shared_data, repo):
+    ev = _evaluate_module(repo)
+    out = ev.eval_twcs(shared_data)
+    assert out["inbound"] == 55
+    assert out["needs_response"]["f1"] >= 0.8
+    assert out["deflection"]["precision"] >= 0.8

@@ -1,0 +1,155 @@
+"""Properties of the reply metrics on random data (hypothesis), on the pure functions.
+
+- the vectorised many-group Kaplan-Meier equals statsmodels' one-group estimate;
+- with nothing censored the KM median is the plain median;
+- a censored message is never counted as answered; rates stay in [0, 1];
+- adding an unanswered message never raises a rate nor lowers the share unanswered;
+- business latency is never negative, never exceeds calendar time, and adds up.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis.business_clock import office_intervals
+from analysis.selectivity import bootstrap_gap, gap, row_seed
+from analysis.slices import group_stats
+from analysis.survival import grouped_km, kaplan_meier
+from govwatch.officehours import parse_office_hours
+
+FAST = settings(max_examples=60, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
+
+# Durations in hours: whole hours make ties (and S = 0.5 exactly) frequent.
+durations = st.one_of(
+    st.integers(0, 12).map(float),
+    st.floats(0, 500, allow_nan=False, allow_infinity=False),
+)
+group = st.lists(st.tuples(durations, st.booleans()), min_size=1, max_size=25)
+
+
+def _sorted(pairs):
+    d = np.array([p[0] for p in pairs], dtype=float)
+    e = np.array([p[1] for p in pairs], dtype=bool)
+    order = np.argsort(d, kind="stable")
+    return d[order], e[order]
+
+
+def _same(a: float, b: float | None) -> bool:
+    return np.isnan(a) if b is None else abs(a - b) <= 1e-9 * max(1.0, abs(b))
+
+
+@FAST
+@given(st.lists(group, min_size=1, max_size=6))
+def test_grouped_km_equals_statsmodels(groups):
+    parts = [_sorted(g) for g in groups]
+    bounds = np.cumsum([0] + [len(d) for d, _ in parts])
+    km = grouped_km(bounds, np.concatenate([d for d, _ in parts]),
+                    np.concatenate([e for _, e in parts]))
+    for i, (d, e) in enumerate(parts):
+        ref = kaplan_meier(d, e)
+        assert _same(km.median[i], ref.median)
+        assert _same(km.ci_low[i], ref.ci_low)
+        assert _same(km.ci_high[i], ref.ci_high)
+        for h in (1, 24, 72, 168):
+            assert _same(km.unanswered[h][i], ref.unanswered_at(h))
+        assert km.events[i] == e.sum() and km.max_followup[i] == d.max()
+
+
+@FAST
+@given(st.lists(durations, min_size=1, max_size=40))
+def test_km_median_without_censoring_is_the_plain_median(values):
+    d = np.sort(np.array(values))
+    km = grouped_km(np.array([0, len(d)]), d, np.ones(len(d), dtype=bool))
+    assert km.median[0] == np.median(d) or abs(km.median[0] - np.median(d)) < 1e-9
+    assert km.naive_median[0] == np.median(d)
+
+
+def _frame(pairs, observed_extra):
+    """Rows of one account sorted by duration: (d, answered, observed)."""
+    d, e = _sorted(pairs)
+    extra = np.resize(np.array(observed_extra, dtype=float), len(d))
+    observed = np.where(e, d + extra, d)  # answered: observed at least until the answer
+    return d, e, observed
+
+
+@FAST
+@given(group, st.lists(st.floats(0, 400), min_size=1, max_size=5),
+       st.sampled_from([24.0, 168.0]))
+def test_rates_are_shares_and_censored_rows_are_never_answered(pairs, extra, window):
+    d, e, observed = _frame(pairs, extra)
+    s = group_stats(np.zeros(len(d), np.int64), None, d, e, observed, window)
+    km = s["km"]
+    assert km.events[0] == e.sum()  # only events count as answered
+    assert 0 <= s["answered_window"][0] <= s["observed_window"][0] <= len(d)
+    rate = s["rate"][0]
+    assert np.isnan(rate) == (s["observed_window"][0] == 0)
+    assert np.isnan(rate) or 0.0 <= rate <= 1.0
+    if not e.any():
+        assert s["answered_window"][0] == 0 and np.isnan(km.naive_median[0])
+    for share in km.unanswered.values():
+        assert np.isnan(share) or 0.0 <= share <= 1.0
+
+
+@FAST
+@given(group, st.lists(st.floats(0, 400), min_size=1, max_size=5), durations,
+       st.sampled_from([24.0, 168.0]))
+def test_an_unanswered_message_never_raises_a_rate(pairs, extra, new_observed, window):
+    d, e, observed = _frame(pairs, extra)
+    before = group_stats(np.zeros(len(d), np.int64), None, d, e, observed, window)
+    d2 = np.append(d, new_observed)
+    e2 = np.append(e, False)
+    o2 = np.append(observed, new_observed)
+    order = np.argsort(d2, kind="stable")
+    after = group_stats(np.zeros(len(d2), np.int64), None, d2[order], e2[order], o2[order],
+                        window)
+    r0, r1 = before["rate"][0], after["rate"][0]
+    assert np.isnan(r1) or np.isnan(r0) or r1 <= r0 + 1e-12
+    for h in (1, 24, 72, 168):
+        s0, s1 = before["km"].unanswered[h][0], after["km"].unanswered[h][0]
+        if not (np.isnan(s0) or np.isnan(s1)):
+            assert s1 >= s0 - 1e-12  # more still waiting, never fewer
+
+
+ZONES = st.sampled_from(["Europe/Berlin", "America/New_York", "Asia/Kolkata",
+                         "Australia/Lord_Howe", "UTC"])
+SCHEDULES = st.sampled_from(["Mon-Fri 09:00-17:00", "Sun 00:00-24:00",
+                             "Mon-Sat 08:30-12:00; Mon-Fri 13:00-18:00",
+                             "Fri-Mon 22:00-24:00", "Mon-Fri 09:00-13:00, Mon-Fri 12:00-17:00"])
+# Instants (microseconds) within 2024, a year with both clock changes everywhere.
+JAN_2024, DEC_2024 = 1_704_067_200_000_000, 1_733_011_200_000_000
+instants = st.integers(JAN_2024, DEC_2024)
+
+
+@FAST
+@given(ZONES, SCHEDULES, st.lists(instants, min_size=3, max_size=3))
+def test_business_time_is_non_negative_bounded_and_additive(zone, text, ts):
+    t0, t1, t2 = sorted(ts)
+    bt = office_intervals(parse_office_hours(text), zone, frozenset(),
+                          date(2023, 12, 30), date(2024, 12, 3))
+    a = bt.hours_between(np.array([t0]), np.array([t1]))[0]
+    b = bt.hours_between(np.array([t1]), np.array([t2]))[0]
+    whole = bt.hours_between(np.array([t0]), np.array([t2]))[0]
+    assert a >= 0 and b >= 0
+    assert whole <= (t2 - t0) / 3.6e9 + 1e-9
+    assert abs(whole - (a + b)) < 1e-9
+
+
+@FAST
+@given(st.integers(1, 60), st.integers(1, 60), st.data())
+def test_bootstrap_gap_is_seeded_and_bounded(n_a, n_b, data):
+    k_a = data.draw(st.integers(0, n_a))
+    k_b = data.draw(st.integers(0, n_b))
+    seed = row_seed(7, "x", "acct", "all", "selectivity_gap")
+    low, high = bootstrap_gap(n_a, k_a, n_b, k_b, 200, seed)
+    assert (low, high) == bootstrap_gap(n_a, k_a, n_b, k_b, 200, seed)
+    assert -1.0 <= low <= high <= 1.0
+    est, lo, hi, state = gap(n_a, k_a, n_b, k_b, 10, 200, seed)
+    if min(n_a, n_b) < 10:
+        assert (est, lo, hi, state) == (None, None, None, "too few")
+    else:
+        assert state == "ok" and est == k_b / n_b - k_a / n_a

@@ -1,0 +1,278 @@
+"""Tagging: the taxonomy file, the seed-term matcher, the PostTagger estimator,
+language detection, incremental tagging of a real store, and topic discovery."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from analysis.classifiers import PostTagger
+from analysis.langid import LanguageDetector, normalize_code
+from analysis.tagging import (
+    META_MODEL,
+    TaggingSettings,
+    parse_languages_option,
+    parse_lexicon_options,
+    tag_new_posts,
+)
+from analysis.taxonomy import TaxonomyError, TermMatcher, load_taxonomy
+from govwatch.errors import UsageError
+from govwatch.store import Store
+from ingest.pipeline import import_paths
+from tests.builders import POST_HEADER, post, write_csv
+
+# A small corpus in the five languages; "{n}" keeps texts distinct.
+CRITICAL = [
+    "Train derailed near the station, two coaches off the track {n}",
+    "Flood water entering houses in ward {n}, families stranded on roofs",
+    "Explosion at the chemical plant, smoke everywhere, people injured {n}",
+    "Mob attacked a shopkeeper in sector {n}, police nowhere",
+    "गांव {n} में बाढ़ का पानी घुस गया है",
+    "Banjir setinggi dada di RT {n}, warga butuh perahu",
+    "Поезд сошёл с рельсов у станции {n}, есть пострадавшие",
+    "Ауылды су басты {n}, көмектесіңіздер",
+]
+ROUTINE = [
+    "Happy birthday sir, best wishes {n}!",
+    "Thank you for the new park in block {n}, lovely work",
+    "When will the pension for {n} be paid?",
+    "Garbage not collected in lane {n} for a week",
+    "Congratulations on the new scheme {n}",
+    "Selamat ulang tahun Pak {n}, semoga sehat selalu",
+    "Спасибо за новый парк {n}!",
+    "Туған күніңізбен құттықтаймын {n}!",
+]
+
+
+def corpus(n: int = 40) -> tuple[list[str], np.ndarray]:
+    texts, labels = [], []
+    for i in range(n):
+        for t in CRITICAL:
+            texts.append(t.format(n=i)), labels.append(True)
+        for t in ROUTINE:
+            texts.append(t.format(n=i)), labels.append(False)
+    return texts, np.array(labels)
+
+
+# -- taxonomy ------------------------------------------------------------------------
+
+
+def test_packaged_taxonomy_loads_with_all_categories():
+    tax = load_taxonomy()
+    assert set(tax.critical_keys) == {"violence", "disaster", "accident", "health", "protest",
+                                      "corruption", "rights"}
+    assert {"service", "information", "ceremony", "policy", "other"} <= set(tax.category_keys)
+    for category in tax.categories:
+        if category.key != tax.fallback:
+            assert {"en", "hi", "hi-Latn", "id", "ru", "kk"} <= set(category.terms), category.key
+    assert {"en", "hi", "id", "ru", "kk"} <= set(tax.deflection)
+    assert len(tax.digest) == 12
+
+
+@pytest.mark.parametrize("edit, locator, reason", [
+    (("critical: true", "critical: yes please", 1), "categories.violence.critical", "true or false"),
+    (("fallback: other", "fallback: nothing", 1), "fallback", "names no category"),
+    (("    label: Disaster and emergency", "    labl: Disaster", 1), "categories.disaster.labl",
+     "unknown key"),
+])
+def test_broken_taxonomy_names_file_and_key(tmp_path, edit, locator, reason):
+    text = load_taxonomy().source
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(open(text, encoding="utf-8").read().replace(*edit), "utf-8")
+    with pytest.raises(TaxonomyError) as err:
+        load_taxonomy(path)
+    assert err.value.file == str(path)
+    assert err.value.locator == locator
+    assert reason in err.value.reason
+
+
+def test_taxonomy_yaml_syntax_error_gives_line(tmp_path):
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text("version: 1\ncategories:\n  a: [unclosed\n", "utf-8")
+    with pytest.raises(TaxonomyError) as err:
+        load_taxonomy(path)
+    assert err.value.file == str(path) and err.value.locator.startswith("line ")
+
+
+def test_matcher_words_prefixes_phrases_hashtags_and_scripts():
+    m = TermMatcher({"a": ["flood*", "pray for", "сошел с рельсов", "बाढ़", "?"],
+                     "b": ["dm us"]})
+    hits = m.counts([
+        "Pray for everyone in #yycflood",        # phrase + hashtag substring
+        "FLOODING downtown",                     # prefix, any case
+        "Поезд сошёл с рельсов",                 # ё read as е
+        "गांव में बाढ़",                            # Devanagari with vowel signs and nukta
+        "floodgate? DM us at https://x.org/flood",  # URL ignored; ? is a word
+        "bloodflood",                            # not a word start, not a hashtag
+    ])
+    assert hits[:, 0].tolist() == [2, 1, 1, 1, 2, 0]
+    assert hits[:, 1].tolist() == [0, 0, 0, 0, 1, 0]
+
+
+# -- the estimator contract ------------------------------------------------------------
+
+
+def test_estimator_contract_params_clone_fit_returns_self():
+    tagger = PostTagger(alpha=1e-3, random_state=7)
+    params = tagger.get_params()
+    assert params["alpha"] == 1e-3 and params["random_state"] == 7
+    assert not [k for k in vars(tagger) if k.endswith("_")]  # __init__ only stores params
+    twin = clone(tagger)
+    assert twin.get_params() == params and twin is not tagger
+    texts, _ = corpus()
+    assert tagger.fit(texts) is tagger
+    assert tagger.version_.startswith("weak-")
+    assert {"vectorizer_", "models_", "taxonomy_", "label_source_"} <= set(vars(tagger))
+    assert not [k for k in vars(clone(tagger)) if k.endswith("_")]
+
+
+def test_fit_is_deterministic_given_random_state():
+    texts, labels = corpus()
+    y = {"critical": labels}
+    a = PostTagger(random_state=3).fit(texts, y)
+    b = PostTagger(random_state=3).fit(list(reversed(texts)), {"critical": labels[::-1]})
+    c = PostTagger(random_state=3).fit(texts, y)
+    probe = ["Bridge collapsed on the highway {n}", "Nice speech {n}", "Kapan jalan {n} diperbaiki?"]
+    probe = [p.format(n=i) for p in probe for i in range(3)]
+    assert a.predict(probe).equals(c.predict(probe))
+    assert a.version_ == c.version_
+    assert a.predict(probe)["critical"].tolist() == b.predict(probe)["critical"].tolist()
+
+
+def test_calm_derailment_report_is_critical_and_praise_needs_no_response():
+    tagger = PostTagger().fit(["placeholder"])  # rules only on a tiny corpus
+    out = tagger.predict([
+        "Good morning. Train 12841 derailed near Balasore at 10:05; coaches 4 to 7 are off the track.",
+        "Thank you so much for the wonderful new park, great work!",
+        "Please DM us your PNR and mobile number.",
+    ])
+    assert out.loc[0, "critical"] and out.loc[0, "topic"] == "accident"
+    assert out.loc[0, "needs_response"]
+    assert not out.loc[1, "needs_response"] and not out.loc[1, "critical"]
+    assert out.loc[2, "deflection"] and not out.loc[0, "deflection"]
+    assert ((out["critical_confidence"] >= 0.5) & (out["critical_confidence"] <= 1)).all()
+
+
+def test_model_generalises_beyond_seed_terms():
+    """A word never in the taxonomy ('zorblax') becomes critical by co-occurring with seeds."""
+    texts = [f"zorblax {w} in district {i}" for i in range(300)
+             for w in ("flood", "explosion")] + \
+            [f"lovely parade in district {i} {w}" for i in range(300) for w in ("today", "again")]
+    tagger = PostTagger(min_weak_texts=100).fit(texts)
+    assert tagger.models_["critical"] is not None
+    out = tagger.predict(["zorblax reported near the bridge", "lovely parade near the bridge"])
+    assert out["critical"].tolist() == [True, False]
+
+
+# -- language ------------------------------------------------------------------------
+
+
+def test_languages_given_kept_detected_restricted():
+    assert normalize_code("en-GB") == "en" and normalize_code("in") == "id"
+    assert normalize_code("und") is None and normalize_code(None) is None
+    det = LanguageDetector()
+    assert det.resolve(["pt", None, "und", None, None, None],
+                       ["Olá", "Когда починят дорогу?", "Жол қашан жөнделеді?",
+                        "kapan jalan diperbaiki pak", "sadak kab banegi, bahut pareshani hai",
+                        "😀😀 123"]) == ["pt", "ru", "kk", "id", "hi", None]
+    with pytest.raises(UsageError, match="not known to py3langid"):
+        LanguageDetector(["xx", "en"]).validate()
+
+
+def test_cli_option_parsers():
+    assert parse_languages_option("en, hi,id") == ("en", "hi", "id")
+    assert parse_lexicon_options(["hi=/tmp/h.txt"]) == {"hi": "/tmp/h.txt"}
+    with pytest.raises(UsageError):
+        parse_lexicon_options(["hindi.txt"])
+
+
+# -- incremental tagging on a real store ----------------------------------------------
+
+
+def _ingest(store: Store, tmp_path, rows, name):
+    path = write_csv(tmp_path / name, POST_HEADER, rows)
+    summary = import_paths(store, [path])
+    assert summary.rejected == 0
+
+
+def _rows(texts, start=0):
+    return [post(str(start + i), f"citizen{i % 5}", "2024-03-01T10:00:00Z", t)
+            for i, t in enumerate(texts)]
+
+
+def test_second_analyze_tags_only_new_or_changed_posts(tmp_path):
+    texts, _ = corpus(5)
+    with Store(tmp_path / "s.duckdb") as store:
+        _ingest(store, tmp_path, _rows(texts), "a.csv")
+        calls = []
+        with store.transaction() as con:
+            assert tag_new_posts(con, progress=lambda d, t: calls.append((d, t))) == len(texts)
+        assert calls[-1] == (len(texts), len(texts))
+        version = store.conn.execute("SELECT DISTINCT model_version FROM tags").fetchall()
+        assert len(version) == 1
+        with store.transaction() as con:
+            assert tag_new_posts(con) == 0
+        _ingest(store, tmp_path, _rows(["Bridge collapsed on the river road", "Nice photo"],
+                                       start=1000), "b.csv")
+        with store.transaction() as con:
+            assert tag_new_posts(con) == 2
+        new = dict(store.conn.execute(
+            "SELECT post_id, critical FROM tags WHERE post_id IN ('1000', '1001')").fetchall())
+        assert new == {"1000": True, "1001": False}
+        store.conn.execute("UPDATE posts SET text = 'Gas leak in block C' WHERE post_id = '1001'")
+        with store.transaction() as con:
+            assert tag_new_posts(con) == 1  # edited text
+        # Another language set is another tagging version: everything is re-tagged.
+        with store.transaction() as con:
+            n = tag_new_posts(con, settings=TaggingSettings(languages=("en", "ru")))
+        assert n == len(texts) + 2
+        with store.transaction() as con:
+            assert tag_new_posts(con) == 0  # the settings persist in the store
+
+
+def test_trained_model_is_activated_kept_and_reverted(tmp_path):
+    from analysis.classifiers import save_model
+
+    texts, labels = corpus(20)
+    path = save_model(PostTagger().fit(texts, {"critical": labels}), tmp_path / "m.skops")
+    with Store(tmp_path / "s.duckdb") as store:
+        _ingest(store, tmp_path, _rows(texts[:30]), "a.csv")
+        with store.transaction() as con:
+            tag_new_posts(con, settings=TaggingSettings(model=str(path)))
+        trained = store.meta(META_MODEL)
+        assert trained.startswith("trained-")
+        assert store.conn.execute("SELECT count(*) FROM tags WHERE model_version LIKE ?",
+                                  [trained + ";%"]).fetchall()[0][0] == 30
+        with store.transaction() as con:
+            assert tag_new_posts(con) == 0  # still the trained model
+        with store.transaction() as con:
+            assert tag_new_posts(con, settings=TaggingSettings(model="default")) == 30
+        assert store.meta(META_MODEL) is None
+
+
+# -- topic discovery -------------------------------------------------------------------
+
+
+def test_topic_discovery_finds_themes_and_is_empty_on_empty_store(tmp_path):
+    from analysis.registry import MetricContext
+    from analysis.topics import TopicDiscovery
+
+    with Store(tmp_path / "empty.duckdb") as store:
+        out = TopicDiscovery().compute(MetricContext(store.conn, None, None))
+        assert out["discovered_topics"].empty and out["post_themes"].empty
+    rng = np.random.default_rng(0)
+    water = ["tanker", "pipeline", "supply", "tap", "pressure", "leak", "drinking", "muddy"]
+    exam = ["results", "portal", "students", "marks", "board", "admit", "hall", "syllabus"]
+    texts = [f"water {' '.join(rng.choice(water, 3, replace=False))} ward {i}" for i in range(60)]
+    texts += [f"exam {' '.join(rng.choice(exam, 3, replace=False))} school {i}" for i in range(60)]
+    with Store(tmp_path / "s.duckdb") as store:
+        _ingest(store, tmp_path, _rows(texts), "a.csv")
+        first = TopicDiscovery().compute(MetricContext(store.conn, None, None))
+        second = TopicDiscovery().compute(MetricContext(store.conn, None, None))
+    topics, themes = first["discovered_topics"], first["post_themes"]
+    assert first["discovered_topics"].equals(second["discovered_topics"])
+    assert len(themes) == 120 and themes["theme"].nunique() >= 2
+    words = {t: set(" ".join(g["term"]).split()) for t, g in topics.groupby("theme")}
+    assert any("water" in w and "exam" not in w for w in words.values())
+    assert any("exam" in w and "water" not in w for w in words.values())
