@@ -7,19 +7,29 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from govwatch import DEFINITION_VERSION, __version__
-from govwatch.config import DEFAULT_WINDOW_HOURS
+from govwatch.config import DEFAULT_MIN_N, DEFAULT_WINDOW_HOURS
 from govwatch.errors import UsageError
 from govwatch.store import Store
 
 from .registry import MetricContext, conform, metrics
 from .replies import build_responses, observation_end
-from .tagging import tag_new_posts
+from .tagging import TaggingSettings, tag_new_posts
 
 
 @dataclass(frozen=True)
 class AnalysisSettings:
+    """Every setting that changes a figure; recorded with each run (analysis_runs,
+    export manifests). Metric families read them by name with their own defaults."""
+
     observed_until: datetime | None = None
     window_hours: float = DEFAULT_WINDOW_HOURS
+    min_n: int = DEFAULT_MIN_N  # below this many messages a figure reads "too few"
+    bootstrap_samples: int = 1000  # selectivity and critic gaps' percentile CIs
+    seed: int = 1234  # bootstrap resampling
+    benchmark_min_peers: int = 5
+    index_weights: dict | None = None  # composite index weights (None: documented defaults)
+    holidays_file: str | None = None  # country,date,name: days off for the business clock
+    tagging: TaggingSettings | None = None  # languages, lexicons, taxonomy, model
 
 
 @dataclass
@@ -51,7 +61,8 @@ def run_analysis(store: Store, settings: AnalysisSettings | None = None, progres
         if con.execute("SELECT count(*) FROM posts").fetchone()[0] == 0:
             raise UsageError("the store holds no posts: run 'govwatch ingest' first")
         say("tagging posts")
-        tagged = tag_new_posts(con, progress=lambda d, t: say("tagging posts", d, t))
+        tagged = tag_new_posts(con, progress=lambda d, t: say("tagging posts", d, t),
+                               settings=settings.tagging)
         obs_end = observation_end(con, settings.observed_until)
         say("linking messages and responses")
         n = build_responses(con, obs_end)

@@ -339,20 +339,68 @@ def rejects(limit, db) -> None:
     metavar="ZONE",
     help="IANA zone for event onsets written without a UTC offset.",
 )
+@click.option(
+    "--model",
+    metavar="PATH|default",
+    help="Tag with a model saved by 'govwatch train' (kept for later runs); 'default' goes "
+    "back to the model fitted on the store's own texts with the taxonomy's seed rules.",
+)
+@click.option(
+    "--languages",
+    metavar="CODES",
+    help="Comma-separated language codes the detector may choose from (default en,hi,id,ru,kk).",
+)
+@click.option(
+    "--lexicon",
+    "lexicons",
+    multiple=True,
+    metavar="LANG=FILE",
+    help="A VADER-format lexicon to score LANG with (repeatable). VADER scores English only.",
+)
+@click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False),
+              help="A topic taxonomy YAML replacing the shipped one.")
+@click.option("--holidays", type=click.Path(exists=True, dir_okay=False),
+              help="CSV of days off (country,date,name) for the business clock.")
+@click.option("--window-days", type=click.FloatRange(min=0, min_open=True), default=7,
+              show_default=True, help="Response-rate window.")
+@click.option("--min-n", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Fewer messages than this and a figure reads 'too few'.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 @db_option
 @_handle_errors
-def analyze(events_file, observed_until, assume_tz, quiet, db):
+def analyze(events_file, observed_until, assume_tz, model, languages, lexicons, taxonomy,
+            holidays, window_days, min_n, quiet, db):
     """Tag posts and compute responsiveness metrics into the store.
 
     Only new posts are tagged; derived tables are rebuilt in one transaction,
     so the store is unchanged if anything fails.
     """
     from analysis.pipeline import AnalysisSettings, run_analysis
+    from analysis.tagging import TaggingSettings
 
     from .store import Store
 
-    settings = AnalysisSettings(observed_until=_parse_ts(observed_until, "--observed-until"))
+    lexicon_map = {}
+    for item in lexicons:
+        lang, sep, file = item.partition("=")
+        if not sep or not lang or not Path(file).is_file():
+            raise click.BadParameter(f"{item!r}: write LANG=FILE with an existing file",
+                                     param_hint="--lexicon")
+        lexicon_map[lang.strip().lower()] = file
+    tagging = TaggingSettings(
+        languages=tuple(c.strip() for c in languages.split(",") if c.strip()) if languages
+        else None,
+        lexicons=lexicon_map or None,
+        taxonomy=taxonomy,
+        model=model,
+    )
+    settings = AnalysisSettings(
+        observed_until=_parse_ts(observed_until, "--observed-until"),
+        window_hours=window_days * 24,
+        min_n=min_n,
+        holidays_file=holidays,
+        tagging=tagging,
+    )
     say = _status_printer(quiet)
     event_rejects = 0
     with Store(db_path(db)) as store:
@@ -400,6 +448,31 @@ def _status_printer(quiet: bool):
         last["stage"] = stage
 
     return say
+
+
+# ---------------------------------------------------------------- train
+@cli.command()
+@click.option("--labels", "labels", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="Hand-coded CSV: a text column and any of topic, critical, needs_response.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="govwatch-model",
+              show_default=True, help="Folder for the model and its cross-validated report.")
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
+@click.option("--seed", default=0, show_default=True, type=int)
+@_handle_errors
+def train(labels, out_dir, folds, seed):
+    """Train the tagger on hand-coded labels, with stratified cross-validation.
+
+    Writes the model (skops format, not pickle) and per-class precision, recall,
+    F1 and confusion matrices beside it. Use it with 'govwatch analyze --model PATH'.
+    """
+    from analysis.training import train_from_labels
+
+    report = train_from_labels(labels, out_dir, folds=folds, random_state=seed,
+                               progress=lambda msg: err.print(f"• {msg}"))
+    out.print(f"Trained on {report.rows:,} coded texts; model {report.model_path}; report "
+              f"{report.report_md}.")
+    for target, t in report.targets.items():
+        out.print(f"  {target}: macro F1 {t.macro_f1:.3f} ({t.folds}-fold cross-validated)")
 
 
 # ---------------------------------------------------------------- export

@@ -124,3 +124,25 @@ def test_kill_9_mid_import_leaves_store_as_it_was(tmp_path):
     govwatch("ingest", big, "--db", db, "-q", check_code=0)
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM posts").fetchone()[0] == 200_001
+
+
+def test_train_then_analyze_with_the_trained_model(tmp_path, repo):
+    labels = repo / "tests" / "fixtures" / "gov_replies_handcoded.csv"
+    trained = govwatch("train", "--labels", labels, "--out", tmp_path / "model", "--folds", "3",
+                       check_code=0)
+    assert "needs_response: macro F1" in trained.stdout
+    assert (tmp_path / "model" / "report.md").is_file()
+    posts = write_csv(tmp_path / "posts.csv", POST_HEADER, [
+        post("1", "asha", "2026-02-01T09:00:00Z", "@MinRail the bridge near km 40 has cracked"),
+        post("2", "MinRail", "2026-02-01T10:00:00Z", "@asha teams sent", "1", "asha"),
+    ])
+    accounts = write_csv(tmp_path / "accounts.csv", ACCOUNT_HEADER, [account("MinRail")])
+    db = tmp_path / "s.duckdb"
+    govwatch("ingest", "--accounts", accounts, posts, "--db", db, check_code=0)
+    govwatch("analyze", "--db", db, "--model", tmp_path / "model" / "model.skops", check_code=0)
+    con = duckdb.connect(str(db), read_only=True)
+    active = con.execute("SELECT value FROM meta WHERE key = 'tagging_model'").fetchone()
+    versions = {v for (v,) in con.execute("SELECT DISTINCT model_version FROM tags").fetchall()}
+    assert active is not None and len(versions) == 1
+    row = con.execute("SELECT critical, needs_response FROM tags WHERE post_id = '1'").fetchone()
+    assert row[0] is not None and row[1] is not None
