@@ -46,15 +46,13 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from govwatch.errors import InputError
 from govwatch.records import Batch, Post, Reject, excerpt, posts_frame
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
-from .jsonio import iter_json_lines, read_text_strict
+from .jsonio import is_json_lines, iter_json_lines, parse_utc, read_text_strict
 from .registry import register
 
 PLATFORM = "bluesky"
@@ -71,21 +69,6 @@ class _Bad(Exception):
         super().__init__(reason)
         self.locator = locator
         self.reason = reason
-
-
-def parse_utc(value: object, assume_tz: str | None) -> datetime:
-    """An ISO 8601 time as UTC; ValueError (with the reason) if it is not one."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("time is missing")
-    try:
-        t = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError(f"'{value[:40]}' is not an ISO 8601 time") from None
-    if t.tzinfo is None:
-        if assume_tz is None:
-            raise ValueError(f"'{value[:40]}' has no UTC offset; pass --assume-tz ZONE")
-        t = t.replace(tzinfo=ZoneInfo(assume_tz))
-    return t.astimezone(UTC)
 
 
 def did_of(uri: object) -> str | None:
@@ -171,7 +154,7 @@ class BlueskyReader(Reader):
     @staticmethod
     def _documents(path: Path, progress) -> Iterable[tuple[str, object]]:
         """("line N: " or "", parsed value-or-Reject) for each JSON document in the file."""
-        if _is_json_lines(path):
+        if is_json_lines(path):
             return ((f"line {n}: ", v) for n, v in iter_json_lines(path, progress))
         text = read_text_strict(path)
         try:
@@ -399,24 +382,3 @@ class BlueskyReader(Reader):
                     out.handles.setdefault(did, shown)
                 found.append(shown or out.handles.get(did) or did)
         return found
-
-
-def _is_json_lines(path: Path) -> bool:
-    """True for JSON Lines: two or more non-blank lines, one of the first two a whole JSON
-    object or array (so a damaged first line does not turn the file into one bad document).
-
-    A file holding one JSON value on one line is read as a JSON document (same rows,
-    locators without a line number); so is pretty-printed JSON.
-    """
-    with open(path, encoding="utf-8-sig", errors="replace") as f:
-        lines = (line for line in f if line.strip())
-        first, second = next(lines, None), next(lines, None)
-    if first is None or second is None:
-        return False
-    for line in (first, second):
-        try:
-            if isinstance(json.loads(line), dict | list):
-                return True
-        except (json.JSONDecodeError, RecursionError):
-            continue
-    return False

@@ -1,6 +1,6 @@
-"""Shared helpers for JSON-based exports: JSON Lines streaming with line numbers,
-whole-document loading with a clear error position, JSON-path locators, safe
-archive members, and time helpers (epoch seconds, X snowflake ids)."""
+"""Shared helpers for JSON-based exports: JSON Lines streaming with line numbers and
+detection, whole-document loading with a clear error position, JSON-path locators,
+and time helpers (ISO 8601, epoch seconds, X snowflake ids)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from govwatch.errors import InputError
 from govwatch.records import Reject, excerpt
@@ -82,3 +83,39 @@ def snowflake_time(post_id: str | int) -> datetime | None:
     if n < FIRST_SNOWFLAKE:
         return None
     return datetime.fromtimestamp(((n >> 22) + TWITTER_EPOCH_MS) / 1000, tz=UTC)
+
+
+def is_json_lines(path: Path) -> bool:
+    """True for JSON Lines: two or more non-blank lines, one of the first two a whole JSON
+    object or array (so a damaged first line does not turn the file into one bad document).
+
+    A file holding one JSON value on one line is read as a JSON document (same rows,
+    locators without a line number); so is pretty-printed JSON.
+    """
+    with open(path, encoding="utf-8-sig", errors="replace") as f:
+        lines = (line for line in f if line.strip())
+        first, second = next(lines, None), next(lines, None)
+    if first is None or second is None:
+        return False
+    for line in (first, second):
+        try:
+            if isinstance(json.loads(line), dict | list):
+                return True
+        except (json.JSONDecodeError, RecursionError):
+            continue
+    return False
+
+
+def parse_utc(value: object, assume_tz: str | None) -> datetime:
+    """An ISO 8601 time as UTC; ValueError (with the reason) if it is not one."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("time is missing")
+    try:
+        t = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"'{value[:40]}' is not an ISO 8601 time") from None
+    if t.tzinfo is None:
+        if assume_tz is None:
+            raise ValueError(f"'{value[:40]}' has no UTC offset; pass --assume-tz ZONE")
+        t = t.replace(tzinfo=ZoneInfo(assume_tz))
+    return t.astimezone(UTC)

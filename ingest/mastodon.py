@@ -66,17 +66,22 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from govwatch.errors import InputError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
-from .jsonio import iter_json_lines, jpath, load_json_text, read_text_strict
+from .jsonio import (
+    is_json_lines,
+    iter_json_lines,
+    jpath,
+    load_json_text,
+    parse_utc,
+    read_text_strict,
+)
 from .registry import register
 
 PLATFORM = "mastodon"
@@ -127,21 +132,6 @@ def html_to_text(html: str | None) -> str:
     parser.close()
     lines = [line.rstrip() for line in "".join(parser.parts).split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def parse_utc(value: object, assume_tz: str | None) -> datetime:
-    """An ISO 8601 time as UTC; ValueError (with the reason) if it is not one."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("time is missing")
-    try:
-        t = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError(f"'{value[:40]}' is not an ISO 8601 time") from None
-    if t.tzinfo is None:
-        if assume_tz is None:
-            raise ValueError(f"'{value[:40]}' has no UTC offset; pass --assume-tz ZONE")
-        t = t.replace(tzinfo=ZoneInfo(assume_tz))
-    return t.astimezone(UTC)
 
 
 def _host(url: object) -> str | None:
@@ -480,27 +470,6 @@ def _statuses(doc: object, prefix: str) -> Iterator[tuple[str, object]]:
         yield prefix, doc
 
 
-def _is_json_lines(path: Path) -> bool:
-    """True for JSON Lines: two or more non-blank lines, one of the first two a whole JSON
-    object or array (so a damaged first line does not turn the file into one bad document).
-
-    A file holding one JSON value on one line is read as a JSON document (same rows,
-    locators without a line number); so is pretty-printed JSON.
-    """
-    with open(path, encoding="utf-8-sig", errors="replace") as f:
-        lines = (line for line in f if line.strip())
-        first, second = next(lines, None), next(lines, None)
-    if first is None or second is None:
-        return False
-    for line in (first, second):
-        try:
-            if isinstance(json.loads(line), dict | list):
-                return True
-        except (json.JSONDecodeError, RecursionError):
-            continue
-    return False
-
-
 @register
 class MastodonAPIReader(Reader):
     name = "mastodon-api"
@@ -519,7 +488,7 @@ class MastodonAPIReader(Reader):
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
     ) -> Iterator[Batch]:
-        if _is_json_lines(path):
+        if is_json_lines(path):
             index = _FileIndex()
             for _, value in self._documents_lines(path, None):
                 if not isinstance(value, Reject):
