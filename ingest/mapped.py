@@ -36,7 +36,7 @@ from govwatch.officehours import OfficeHoursError, parse_office_hours
 from govwatch.records import READER_ACCOUNT_COLUMNS, READER_POST_COLUMNS, Batch, Reject, excerpt
 from govwatch.schema import LEVELS, POST_KINDS
 
-from .base import MAX_TEXT_CHARS, Reader, ReadOptions, has_bad_utf8, open_text
+from .base import MAX_TEXT_CHARS, Reader, ReadOptions, open_text
 from .jsonio import iter_json_lines, load_json_text, read_text_strict, snowflake_time
 from .mappings import (
     ACCOUNT_FIELDS,
@@ -51,7 +51,7 @@ from .mappings import (
     zones,
 )
 from .registry import register
-from .tabular import MENTION_RE, iter_chunks, parse_counts, parse_times, sniff_header
+from .tabular import MENTION_RE, checked_rows, iter_chunks, parse_counts, parse_times, sniff_header
 
 __all__ = ["MappedReader", "Mapping", "load_mapping", "resolve_mapping", "shipped_mappings"]
 
@@ -100,27 +100,10 @@ def _headerless_rows(path: Path, m: Mapping, chunk_rows: int, progress) -> Itera
     read = 0
     with open_text(path, progress) as f:
         reader = csv.reader(f, strict=False)
-        last = 0
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                read += 1
-                rejects.append(Reject(f"line {last + 1}", f"malformed CSV: {exc}"))
-                last = reader.line_num
-                continue
-            start, last = last + 1, reader.line_num
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
+        for start, row in checked_rows(reader, width, "as the mapping's columns"):
             read += 1
-            text = ",".join(row)
-            if len(row) != width:
-                rejects.append(Reject(f"line {start}", f"expected {width} fields as the mapping's "
-                                      f"columns, found {len(row)}", excerpt(text)))
-            elif has_bad_utf8(text):
-                rejects.append(Reject(f"line {start}", "invalid UTF-8"))
+            if isinstance(row, Reject):
+                rejects.append(row)
             else:
                 rows.append(row)
                 locs.append(f"line {start}")

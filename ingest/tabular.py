@@ -75,6 +75,8 @@ def iter_chunks(
             raise InputError(path, "the file is empty", "line 1") from None
         except csv.Error as exc:
             raise InputError(path, f"unreadable header: {exc}", "line 1") from None
+        if has_bad_utf8("".join(header)):
+            raise InputError(path, "invalid UTF-8 in the header", "line 1")
         names = [mapping.get(h.strip(), h.strip()).lower() for h in header]
         missing = [c for c in required if c not in names]
         if missing:
@@ -93,34 +95,10 @@ def iter_chunks(
         lines: list[int] = []
         rejects: list[Reject] = []
         read = 0
-        last_line = reader.line_num
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                read += 1
-                rejects.append(Reject(f"line {last_line + 1}", f"malformed CSV: {exc}"))
-                last_line = reader.line_num
-                continue
-            start, last_line = last_line + 1, reader.line_num
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue  # blank line
+        for start, row in checked_rows(reader, width, "as in the header"):
             read += 1
-            if len(row) != width:
-                rejects.append(
-                    Reject(
-                        f"line {start}",
-                        f"expected {width} fields as in the header, found {len(row)}",
-                        excerpt(",".join(row)),
-                    )
-                )
-            elif has_bad_utf8("".join(row)):
-                rejects.append(
-                    Reject(f"line {start}", "invalid UTF-8", excerpt(",".join(row).encode(
-                        "utf-8", "surrogateescape").decode("utf-8", "replace")))
-                )
+            if isinstance(row, Reject):
+                rejects.append(row)
             else:
                 rows.append(row)
                 lines.append(start)
@@ -129,6 +107,33 @@ def iter_chunks(
                 rows, lines, rejects, read = [], [], [], 0
         if rows or rejects or read:
             yield _chunk(rows, lines, keep, rejects, read)
+
+
+def checked_rows(reader, width: int, expected: str) -> Iterator[tuple[int, list[str] | Reject]]:
+    """(first line, row) for each non-blank CSV row of ``width`` fields in valid UTF-8;
+    (line, Reject) for a malformed row, a row of another width, or invalid UTF-8."""
+    last = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield last + 1, Reject(f"line {last + 1}", f"malformed CSV: {exc}")
+            last = reader.line_num
+            continue
+        start, last = last + 1, reader.line_num
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue  # blank line
+        text = ",".join(row)
+        if len(row) != width:
+            yield start, Reject(f"line {start}",
+                                f"expected {width} fields {expected}, found {len(row)}",
+                                excerpt(text))
+        elif has_bad_utf8(text):
+            yield start, Reject(f"line {start}", "invalid UTF-8", excerpt(text))
+        else:
+            yield start, row
 
 
 def _chunk(rows, lines, keep, rejects, read) -> Chunk:
