@@ -20,11 +20,13 @@ from .slices import (
     BUSINESS_COLUMNS,
     POPULATIONS,
     RATE_MEANINGS,
+    ChunkView,
+    Messages,
     business_columns,
     calendar_columns,
     chunk_groups,
     empty_frame,
-    iter_views,
+    map_chunks,
     settings_of,
 )
 from .survival import thin_curve
@@ -71,30 +73,38 @@ def account_metrics(ctx: MetricContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows for ``account_metrics`` and ``km_curves``."""
     window, min_n = settings_of(ctx)
     rows, curves = [], []
-    for msgs, view in iter_views(ctx):
-        for population in POPULATIONS:
-            cal, biz, _, _ = chunk_groups(view, msgs, population, "all", "all", window,
-                                          with_curve=True)
-            if len(cal["acct"]) == 0:
-                continue
-            platform, author = msgs.platform[cal["acct"]], msgs.author[cal["acct"]]
-            cols = calendar_columns(cal, min_n)
-            cols["answered_rate_7d"] = cols.pop("answered_rate_window")
-            frame = pd.DataFrame({
-                "platform": platform,
-                "official_author": author,
-                "population": population,
-                **cols,
-                **business_columns(cal, biz, min_n),
-            })
-            rows.append(frame[list(ACCOUNT_METRICS_COLUMNS)])
-            curves.append(_curves(cal, platform, author, population))
+    for chunk_rows, chunk_curves in map_chunks(ctx, _account_chunk, window, min_n):
+        rows += chunk_rows
+        curves += chunk_curves
     if not rows:
         return empty_frame(ACCOUNT_METRICS_COLUMNS), empty_frame(KM_CURVES_COLUMNS)
     metrics = pd.concat(rows, ignore_index=True).sort_values(
         ["platform", "official_author", "population"], kind="stable").reset_index(drop=True)
     curve = pd.concat(curves, ignore_index=True)
     return metrics, curve
+
+
+def _account_chunk(view: ChunkView, msgs: Messages, window: float, min_n: int):
+    """account_metrics and km_curves frames of one chunk (both populations)."""
+    rows, curves = [], []
+    for population in POPULATIONS:
+        cal, biz, _, _ = chunk_groups(view, msgs, population, "all", "all", window,
+                                      with_curve=True)
+        if len(cal["acct"]) == 0:
+            continue
+        platform, author = msgs.platform[cal["acct"]], msgs.author[cal["acct"]]
+        cols = calendar_columns(cal, min_n)
+        cols["answered_rate_7d"] = cols.pop("answered_rate_window")
+        frame = pd.DataFrame({
+            "platform": platform,
+            "official_author": author,
+            "population": population,
+            **cols,
+            **business_columns(cal, biz, min_n),
+        })
+        rows.append(frame[list(ACCOUNT_METRICS_COLUMNS)])
+        curves.append(_curves(cal, platform, author, population))
+    return rows, curves
 
 
 def _curves(cal: dict, platform: np.ndarray, author: np.ndarray,

@@ -24,9 +24,13 @@ which computes every figure of many groups at once with numpy.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
@@ -439,12 +443,13 @@ class ChunkView:
     biz_needs: np.ndarray
 
 
-def chunk_view(cols: dict[str, np.ndarray], clocks: list[AccountClock | None],
+def chunk_view(cols: dict[str, np.ndarray], clocks: Mapping[int, AccountClock],
                obs_end_us: int) -> ChunkView:
+    """The two orders of one chunk; ``clocks`` maps an account to its clock."""
     acct = cols["acct"]
     present, bounds = account_bounds(acct)
     latency, observed, window = business_durations(
-        [clocks[a] for a in present], bounds, cols["t_msg"], cols["t_resp"],
+        [clocks.get(int(a)) for a in present], bounds, cols["t_msg"], cols["t_resp"],
         cols["answered"], obs_end_us)
     has = np.flatnonzero(~np.isnan(observed))
     answered = cols["answered"]
@@ -601,22 +606,64 @@ def settings_of(ctx: MetricContext) -> tuple[float, int]:
 
 def iter_views(ctx: MetricContext, business: bool = True
                ) -> Iterator[tuple[Messages, ChunkView]]:
-    """Chunks of whole accounts; with ``business`` the business-clock order too."""
+    """Chunks of whole accounts, in this process; with ``business`` the
+    business-clock order too."""
     msgs = messages(ctx)
-    clocks = clocks_for(ctx, msgs) if business else [None] * len(msgs.accounts)
+    clocks = dict(enumerate(clocks_for(ctx, msgs))) if business else {}
     for cols in iter_chunks(ctx, msgs):
         yield msgs, chunk_view(cols, clocks, msgs.obs_end_us)
 
 
+def map_chunks(ctx: MetricContext, fn: Callable, *args) -> Iterator:
+    """``fn(view, msgs, *args)`` for every chunk, results in chunk order.
+
+    With more than one chunk and more than one worker (settings ``workers``,
+    default the machine's cores) the chunks go to a process pool (spawn: no
+    fork of the DuckDB process); at most ``workers`` chunks are in flight, so
+    memory stays bounded. ``fn`` must be a module-level function. Results do
+    not depend on the number of workers.
+    """
+    msgs = messages(ctx)
+    clocks = clocks_for(ctx, msgs)
+    wanted = getattr(ctx.settings, "workers", None)
+    workers = min(int(wanted) if wanted else (os.cpu_count() or 1), len(msgs.chunks))
+
+    def tasks():
+        for cols in iter_chunks(ctx, msgs):
+            present = np.unique(cols["acct"])
+            yield cols, {int(a): clocks[a] for a in present}, msgs, fn, args
+
+    if workers <= 1:
+        for task in tasks():
+            yield _run_chunk(*task)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        pending: deque = deque()
+        for task in tasks():
+            pending.append(pool.submit(_run_chunk, *task))
+            if len(pending) >= workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _run_chunk(cols, clocks, msgs: Messages, fn: Callable, args: tuple):
+    return fn(chunk_view(cols, clocks, msgs.obs_end_us), msgs, *args)
+
+
+def _slice_chunk(view: ChunkView, msgs: Messages, window: float, min_n: int) -> list[dict]:
+    parts = []
+    for population in POPULATIONS:
+        for period, kind in GROUPING_SETS:
+            part = slice_columns(view, msgs, population, period, kind, window, min_n)
+            if part is not None:
+                parts.append(part)
+    return parts
+
+
 def slice_metrics(ctx: MetricContext) -> pd.DataFrame:
     window, min_n = settings_of(ctx)
-    parts = []
-    for msgs, view in iter_views(ctx):
-        for population in POPULATIONS:
-            for period, kind in GROUPING_SETS:
-                part = slice_columns(view, msgs, population, period, kind, window, min_n)
-                if part is not None:
-                    parts.append(part)
+    parts = [part for chunk in map_chunks(ctx, _slice_chunk, window, min_n) for part in chunk]
     # Deterministic order: accounts (in chunks), then populations, then GROUPING_SETS.
     return columns_frame(parts, SLICE_METRICS_COLUMNS)
 

@@ -525,9 +525,11 @@ def side(args) -> None:
         timings = run_govwatch(Path(args.db), out, args.duckdb_memory)
     else:
         timings = run_baseline(Path(args.db), out, args.baseline_km)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"timings": timings, "peak_rss_mib": usage.ru_maxrss / 1024,
-                      "cpu_s": usage.ru_utime + usage.ru_stime}))
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes, once ended
+    print(json.dumps({"timings": timings, "peak_rss_mib": own.ru_maxrss / 1024,
+                      "worker_peak_rss_mib": kids.ru_maxrss / 1024,
+                      "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime}))
 
 
 def main() -> None:
@@ -567,13 +569,15 @@ def main() -> None:
         results[name] = json.loads(done.stdout.strip().splitlines()[-1])
         r = results[name]
         steps = ", ".join(f"{k} {v:.1f} s" for k, v in r["timings"].items() if k != "total")
+        workers = (f" (+ workers {r['worker_peak_rss_mib']:.0f} MiB each at most)"
+                   if r["worker_peak_rss_mib"] > 0 else "")
         print(f"{name:9s} total {r['timings']['total']:8.1f} s  CPU {r['cpu_s']:8.1f} s  "
-              f"peak RSS {r['peak_rss_mib']:8.0f} MiB  ({steps})")
+              f"peak RSS {r['peak_rss_mib']:8.0f} MiB{workers}  ({steps})")
     if "baseline" in results:
         g, b = results["govwatch"], results["baseline"]
         print(f"speed-up, baseline / govwatch: wall {b['timings']['total'] / g['timings']['total']:.1f}x, "
               f"CPU {b['cpu_s'] / g['cpu_s']:.1f}x (KM in baseline: {args.baseline_km}; "
-              "CPU time counts every DuckDB thread)")
+              "CPU time counts every thread and worker process)")
         worst = compare(work)
         bad = {k: v for k, v in worst.items() if v > 1e-9}
         print("largest difference per figure:", "all equal (<= 1e-9)" if not bad else bad)

@@ -29,6 +29,7 @@ from analysis.business_clock import BusinessClocks
 from analysis.pipeline import AnalysisSettings, run_analysis
 from analysis.registry import MetricContext
 from analysis.selectivity import bootstrap_gap, row_seed, selectivity
+from analysis.slices import slice_metrics
 from analysis.survival import kaplan_meier
 from govwatch.errors import InputError, UsageError
 from govwatch.store import Store
@@ -47,6 +48,8 @@ class Settings(AnalysisSettings):
     holidays_file: str | None = None
     benchmark_min_peers: int = 5
     index_weights: dict | None = field(default=None)
+    chunk_rows: int = 1_000_000
+    workers: int | None = None
 
 
 def make_store(tmp_path: Path, posts, accounts, tags=None, settings=None, name="s.duckdb"):
@@ -522,6 +525,28 @@ def test_index_weights_are_adjustable_and_checked(store_e):
         index_weights(Settings(index_weights={"speed": 1}))
     with pytest.raises(UsageError, match=">= 0"):
         index_weights(Settings(index_weights={"critic_gap": -1}))
+
+
+def test_chunks_and_worker_processes_change_nothing(store_e):
+    """One account per chunk, two worker processes: the same tables as one chunk."""
+    ctx = context(store_e, Settings(min_n=1, benchmark_min_peers=2, chunk_rows=1, workers=2))
+    key = ["platform", "official_author", "population", "period_kind", "period", "slice_kind",
+           "slice_value"]
+    pooled = slice_metrics(ctx).sort_values(key).reset_index(drop=True)
+    stored = rows(store_e, "slice_metrics").sort_values(key).reset_index(drop=True)
+    assert len(pooled) == len(stored) > 0
+    pooled["period_start"] = pd.to_datetime(pooled["period_start"])
+    stored["period_start"] = pd.to_datetime(stored["period_start"])
+
+    def text(col: pd.Series) -> list[str]:
+        return [str(v) for v in col.astype(object).where(col.notna(), None)]
+
+    for col in stored.columns:
+        assert text(pooled[col]) == text(stored[col]), col
+    metrics, _ = account_metrics(ctx)
+    assert metrics["km_median_hours"].tolist() == pytest.approx(
+        rows(store_e, "account_metrics", "ORDER BY platform, official_author, population")[
+            "km_median_hours"].tolist(), nan_ok=True)
 
 
 # -- every family: empty store, determinism ----------------------------------------------
