@@ -11,8 +11,10 @@ from govwatch.config import DEFAULT_MIN_N, DEFAULT_WINDOW_HOURS
 from govwatch.errors import UsageError
 from govwatch.store import Store
 
+from .engine import open_engine
 from .registry import MetricContext, conform, metrics
 from .replies import build_responses, observation_end
+from .slices import CHUNK_EXECUTOR
 from .tagging import TaggingSettings, tag_new_posts
 
 
@@ -30,6 +32,12 @@ class AnalysisSettings:
     index_weights: dict | None = None  # composite index weights (None: documented defaults)
     holidays_file: str | None = None  # country,date,name: days off for the business clock
     tagging: TaggingSettings | None = None  # languages, lexicons, taxonomy, model
+    # Where the work runs (analysis/engine.py); none of these changes a result.
+    engine: str = "local"  # local (this machine's processes) or dask (a Dask cluster)
+    scheduler: str | None = None  # dask: scheduler address; None starts a LocalCluster
+    dask_workers: int | None = None  # dask, no scheduler: LocalCluster worker processes
+    posts_parquet: str | None = None  # dask: posts dataset to read (else one is written)
+    work_dir: str | None = None  # dask: where that dataset is written (shared with workers)
 
 
 @dataclass
@@ -57,16 +65,18 @@ def run_analysis(store: Store, settings: AnalysisSettings | None = None, progres
     settings = settings or AnalysisSettings()
     say = progress or (lambda *a, **k: None)
     started = datetime.now(UTC)
-    with store.transaction() as con:
+    with store.transaction() as con, open_engine(settings) as engine:
         if con.execute("SELECT count(*) FROM posts").fetchone()[0] == 0:
             raise UsageError("the store holds no posts: run 'govwatch ingest' first")
         say("tagging posts")
         tagged = tag_new_posts(con, progress=lambda d, t: say("tagging posts", d, t),
-                               settings=settings.tagging)
+                               settings=settings.tagging, engine=engine)
         obs_end = observation_end(con, settings.observed_until)
         say("linking messages and responses")
         n = build_responses(con, obs_end)
         ctx = MetricContext(con, obs_end, settings)
+        if engine is not None:
+            ctx.cache[CHUNK_EXECUTOR] = engine.chunk_executor()
         for metric in metrics():
             say(f"computing {metric.name}")
             frames = metric.compute(ctx)

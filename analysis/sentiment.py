@@ -190,19 +190,39 @@ def update_cache(con, pending: pd.DataFrame, workers: int | None = None) -> int:
         missing = pending[mask]
     else:
         missing = pending
-    scored = 0
-    for (version_, lexicon), group in missing.groupby(
-        ["analyzer_version", missing["lexicon"].fillna("")], sort=True
+    scores = score_pending(missing, workers)
+    insert_scores(con, scores)
+    return len(scores)
+
+
+def score_pending(pending: pd.DataFrame, workers: int | None = None) -> pd.DataFrame:
+    """Scores of ``pending`` (text, text_hash, analyzer_version, lexicon): one row per
+    input row with text_hash, analyzer_version, compound, pos, neu, neg. Needs no
+    store, so a cluster worker can run it (``analysis.engine``)."""
+    parts = []
+    for (version_, lexicon), group in pending.groupby(
+        ["analyzer_version", pending["lexicon"].fillna("")], sort=True
     ):
         scores = score_texts(group["text"].tolist(), lexicon or None, workers)
         scores.insert(0, "analyzer_version", version_)
         scores.insert(0, "text_hash", group["text_hash"].to_numpy())
-        con.register("_sent_scores", scores)
-        try:
-            con.execute(
-                "INSERT INTO sentiment_cache BY NAME SELECT * FROM _sent_scores ON CONFLICT DO NOTHING"
-            )
-        finally:
-            con.unregister("_sent_scores")
-        scored += len(scores)
-    return scored
+        parts.append(scores)
+    if not parts:
+        return pd.DataFrame({c: pd.Series([], dtype=object if c in ("text_hash",
+                             "analyzer_version") else "float64")
+                             for c in ("text_hash", "analyzer_version", *SCORE_COLUMNS)})
+    return pd.concat(parts, ignore_index=True)
+
+
+def insert_scores(con, scores: pd.DataFrame) -> None:
+    """Add scores to ``sentiment_cache``; a (text_hash, analyzer_version) already
+    there is kept (the same analyzer gives the same score)."""
+    if scores.empty:
+        return
+    con.register("_sent_scores", scores)
+    try:
+        con.execute(
+            "INSERT INTO sentiment_cache BY NAME SELECT * FROM _sent_scores ON CONFLICT DO NOTHING"
+        )
+    finally:
+        con.unregister("_sent_scores")

@@ -28,6 +28,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from multiprocessing import get_context
@@ -614,34 +615,46 @@ def iter_views(ctx: MetricContext, business: bool = True
         yield msgs, chunk_view(cols, clocks, msgs.obs_end_us)
 
 
+CHUNK_EXECUTOR = "chunk_executor"  # ctx.cache key: (executor, tasks in flight) of a cluster
+
+
 def map_chunks(ctx: MetricContext, fn: Callable, *args) -> Iterator:
     """``fn(view, msgs, *args)`` for every chunk, results in chunk order.
 
-    With more than one chunk and more than one worker (settings ``workers``,
-    default the machine's cores) the chunks go to a process pool (spawn: no
-    fork of the DuckDB process); at most ``workers`` chunks are in flight, so
-    memory stays bounded. ``fn`` must be a module-level function. Results do
-    not depend on the number of workers.
+    The chunks go to an executor (anything with ``submit(fn, *args)`` returning a
+    future with ``result()``): a cluster's when the run has one
+    (``ctx.cache[CHUNK_EXECUTOR]``, set by analysis.engine), else, with more than
+    one chunk and more than one worker (settings ``workers``, default the
+    machine's cores), a process pool (spawn: no fork of the DuckDB process);
+    else they run here. A bounded number of chunks is in flight, so memory stays
+    bounded. ``fn`` must be a module-level function. Results do not depend on
+    where the chunks run.
     """
     msgs = messages(ctx)
     clocks = clocks_for(ctx, msgs)
-    wanted = getattr(ctx.settings, "workers", None)
-    workers = min(int(wanted) if wanted else (os.cpu_count() or 1), len(msgs.chunks))
+    cluster = ctx.cache.get(CHUNK_EXECUTOR)
 
     def tasks():
         for cols in iter_chunks(ctx, msgs):
             present = np.unique(cols["acct"])
             yield cols, {int(a): clocks[a] for a in present}, msgs, fn, args
 
-    if workers <= 1:
-        for task in tasks():
-            yield _run_chunk(*task)
-        return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    if cluster is not None:
+        executor, in_flight = cluster
+        pool = nullcontext(executor)
+    else:
+        wanted = getattr(ctx.settings, "workers", None)
+        in_flight = min(int(wanted) if wanted else (os.cpu_count() or 1), len(msgs.chunks))
+        if in_flight <= 1:
+            for task in tasks():
+                yield _run_chunk(*task)
+            return
+        pool = ProcessPoolExecutor(max_workers=in_flight, mp_context=get_context("spawn"))
+    with pool as executor:
         pending: deque = deque()
         for task in tasks():
-            pending.append(pool.submit(_run_chunk, *task))
-            if len(pending) >= workers:
+            pending.append(executor.submit(_run_chunk, *task))
+            if len(pending) >= in_flight:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()

@@ -38,7 +38,7 @@ from govwatch.errors import UsageError
 
 from .classifiers import PostTagger, model_from_bytes, model_to_bytes
 from .langid import DEFAULT_LANGUAGES, LanguageDetector, normalize_code
-from .sentiment import SentimentRoutes, check_lexicon, update_cache
+from .sentiment import SentimentRoutes, check_lexicon, insert_scores, update_cache
 from .taxonomy import load_taxonomy
 
 BATCH = 100_000
@@ -214,10 +214,12 @@ def tagging_version(model: PostTagger, routes: SentimentRoutes, languages: tuple
 
 
 def tag_new_posts(con, progress: Progress | None = None,
-                  settings: TaggingSettings | None = None) -> int:
+                  settings: TaggingSettings | None = None, engine=None) -> int:
     """Tag posts that are new, whose text changed, or all when the version changed.
 
     The caller owns the transaction. Returns how many posts were (re)tagged.
+    With ``engine`` (``analysis.engine.DaskEngine``) the posts are tagged on its
+    cluster and the tags come back here to be written; the tags are the same.
     """
     resolved = resolve_settings(con, settings)
     model = active_model(con, resolved)
@@ -240,6 +242,16 @@ def tag_new_posts(con, progress: Progress | None = None,
     detector = LanguageDetector(resolved.languages)
     done = 0
     try:
+        if engine is not None and total:
+            for rows, scores in engine.tag(con, "_tag_pending", model, resolved.languages,
+                                           dict(resolved.lexicons), version_):
+                insert_scores(con, scores)
+                rows["model_version"] = version_
+                _write(con, rows)
+                done += len(rows)
+                if progress:
+                    progress(done, total)
+            return done
         for start in range(0, total, BATCH):
             batch = con.execute(
                 "SELECT p.platform, p.post_id, p.text, p.lang, sha256(p.text) AS text_hash "
@@ -260,7 +272,18 @@ def tag_new_posts(con, progress: Progress | None = None,
 
 def tag_frame(batch: pd.DataFrame, model: PostTagger, detector: LanguageDetector,
               routes: SentimentRoutes, con, workers: int | None = None) -> pd.DataFrame:
-    """Tags for a frame of posts (platform, post_id, text, lang, text_hash)."""
+    """Tags for a frame of posts (platform, post_id, text, lang, text_hash); their
+    sentiment scores go to the store's ``sentiment_cache`` (read back by ``_write``)."""
+    out, pending = tag_rows(batch, model, detector, routes)
+    update_cache(con, pending, workers)
+    return out
+
+
+def tag_rows(batch: pd.DataFrame, model: PostTagger, detector: LanguageDetector,
+             routes: SentimentRoutes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(tags of a frame of posts, texts to score). Needs no store, so a cluster
+    worker can run it: the texts to score have one row per distinct text and
+    analyzer (text, text_hash, analyzer_version, lexicon)."""
     texts = [t if isinstance(t, str) and t.strip() else None for t in batch["text"].tolist()]
     hashes = [h if isinstance(h, str) else None for h in batch["text_hash"].tolist()]
     langs = _languages(batch["lang"].tolist(), texts, detector)
@@ -281,11 +304,10 @@ def tag_frame(batch: pd.DataFrame, model: PostTagger, detector: LanguageDetector
                             "lexicon": lexicons})
     pending = pending[pending["analyzer_version"].notna()].drop_duplicates(
         ["text_hash", "analyzer_version"])
-    update_cache(con, pending, workers)
     predictions = _classify(model, texts)
     for col in predictions.columns:
         out[col] = predictions[col].to_numpy()
-    return out
+    return out, pending
 
 
 def _languages(given: list, texts: list[str | None], detector: LanguageDetector) -> list:

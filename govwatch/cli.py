@@ -365,15 +365,37 @@ def rejects(limit, db) -> None:
               show_default=True, help="Response-rate window.")
 @click.option("--min-n", type=click.IntRange(min=1), default=10, show_default=True,
               help="Fewer messages than this and a figure reads 'too few'.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True,
+              help="Where tagging and the per-account metric chunks run: this machine's "
+              "processes, or a Dask cluster (needs govwatch[dask]; docs/scaling.md). The "
+              "results are the same.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="With --engine dask: the Dask scheduler to connect to (e.g. "
+              "tcp://10.0.0.5:8786). Default: a local cluster of worker processes.")
+@click.option("--dask-workers", type=click.IntRange(min=1), metavar="N",
+              help="With --engine dask and no --scheduler: worker processes of the local "
+              "cluster (default: the machine's cores).")
+@click.option("--posts-parquet", metavar="PATH|URL",
+              help="With --engine dask: read the posts to tag from this dataset, written by "
+              "'govwatch export --what posts --format parquet --include-text --out DIR' "
+              "(a folder or an fsspec URL the workers can read). Default: the engine writes "
+              "one under --work-dir.")
+@click.option("--work-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="With --engine dask: folder for the posts dataset the engine writes (on a "
+              "filesystem the workers share; removed after the run). Default: the system's "
+              "temporary folder.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 @db_option
 @_handle_errors
 def analyze(events_file, observed_until, assume_tz, model, languages, lexicons, taxonomy,
-            holidays, window_days, min_n, quiet, db):
+            holidays, window_days, min_n, engine, scheduler, dask_workers, posts_parquet,
+            work_dir, quiet, db):
     """Tag posts and compute responsiveness metrics into the store.
 
     Only new posts are tagged; derived tables are rebuilt in one transaction,
-    so the store is unchanged if anything fails.
+    so the store is unchanged if anything fails. With --engine dask the work
+    runs on a Dask cluster and the results come back into the store.
     """
     from analysis.pipeline import AnalysisSettings, run_analysis
     from analysis.tagging import TaggingSettings
@@ -394,12 +416,30 @@ def analyze(events_file, observed_until, assume_tz, model, languages, lexicons, 
         taxonomy=taxonomy,
         model=model,
     )
+    if engine == "dask":
+        from analysis.engine import require_dask
+
+        require_dask()
+        if work_dir and not Path(work_dir).is_dir():
+            raise click.BadParameter(f"{work_dir}: no such folder", param_hint="--work-dir")
+    else:
+        given = [name for name, value in (("--scheduler", scheduler),
+                                          ("--dask-workers", dask_workers),
+                                          ("--posts-parquet", posts_parquet),
+                                          ("--work-dir", work_dir)) if value]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} needs --engine dask")
     settings = AnalysisSettings(
         observed_until=_parse_ts(observed_until, "--observed-until"),
         window_hours=window_days * 24,
         min_n=min_n,
         holidays_file=holidays,
         tagging=tagging,
+        engine=engine,
+        scheduler=scheduler,
+        dask_workers=dask_workers,
+        posts_parquet=posts_parquet,
+        work_dir=work_dir,
     )
     say = _status_printer(quiet)
     event_rejects = 0
@@ -497,7 +537,8 @@ def train(labels, out_dir, folds, seed):
     type=click.Path(),
     required=True,
     help="Output file. With --what posts --format parquet, a new folder gives a dataset "
-    "partitioned by platform and official account.",
+    "partitioned by platform and the official account whose thread a post is in (what "
+    "'analyze --engine dask --posts-parquet' reads, with --include-text).",
 )
 @click.option(
     "--population",

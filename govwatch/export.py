@@ -48,6 +48,7 @@ STATA_VERSION = 118
 STATA_LABEL_CHARS = 80
 STATA_STR_BYTES = 2045  # longer strings become strL
 UNADDRESSED = "_unaddressed"
+THREAD_DEPTH = 10_000  # reply chains are followed up to this many posts
 
 _TYPES = {
     "VARCHAR": "string",
@@ -111,7 +112,7 @@ MEANINGS: dict[str, dict[str, str]] = {
     "posts": {
         "platform": "Platform",
         "post_id": "Platform-native post id (text)",
-        "official_account": "Official account the post belongs to: its author if official, else the account it addresses, else _unaddressed",
+        "official_account": "Official account whose thread the post is in (the author of the thread's root post if official, else the first official taking part in, replied to or mentioned in the thread), else _unaddressed",
         "author": "Author: official handle in clear; citizens as keyed pseudonym (p_...) unless exported in clear",
         "author_is_official": "The author is a listed official account",
         "author_id": "Platform-native author id (officials only when pseudonymised)",
@@ -415,14 +416,63 @@ def _one_row_per_account(con, table: str, population: str) -> bool:
     return total == distinct
 
 
+# The official account whose thread a post is in: the partition of the posts
+# dataset, so that a whole thread (and so every message to an account with the
+# account's answers) lands in one partition. Computed from the posts alone, so it
+# needs no analysis run. A thread is the post's conversation_id, else that of its
+# nearest ancestor (following in_reply_to_post_id) that has one, else the root of
+# its reply chain. The thread's account is the official author of its root post,
+# else the first (alphabetically) official among the thread's authors, else among
+# the authors its posts reply to, else among those they @mention; else _unaddressed.
+# Used with ``WITH RECURSIVE``; defines ``off`` and ``post_account``.
+POST_ACCOUNT_CTES = f"""
+    off AS (
+        SELECT platform, lower(author) AS la, min(author) AS author
+        FROM accounts WHERE official GROUP BY ALL
+    ),
+    _chain(platform, post_id, cur, up, conv, depth) AS (
+        SELECT platform, post_id, post_id, in_reply_to_post_id, conversation_id, 0 FROM posts
+        UNION ALL
+        SELECT c.platform, c.post_id, p.post_id, p.in_reply_to_post_id, p.conversation_id,
+               c.depth + 1
+        FROM _chain c JOIN posts p ON p.platform = c.platform AND p.post_id = c.up
+        WHERE c.conv IS NULL AND c.depth < {THREAD_DEPTH}
+    ),
+    _thread AS (
+        SELECT platform, post_id, arg_max(coalesce(conv, cur), depth) AS thread
+        FROM _chain GROUP BY ALL
+    ),
+    _named AS (
+        SELECT t.platform, t.thread, t.post_id = t.thread AS is_root, n.who, n.how
+        FROM _thread t
+        JOIN (SELECT platform, post_id, author AS who, 1 AS how FROM posts
+              UNION ALL SELECT platform, post_id, in_reply_to_author, 2 FROM posts
+                        WHERE in_reply_to_author IS NOT NULL
+              UNION ALL SELECT platform, post_id, unnest(mentions), 3 FROM posts
+                        WHERE len(coalesce(mentions, [])) > 0) n
+          ON n.platform = t.platform AND n.post_id = t.post_id
+    ),
+    _thread_account AS (
+        SELECT n.platform, n.thread,
+               coalesce(min(o.author) FILTER (WHERE n.is_root AND n.how = 1),
+                        min(o.author) FILTER (WHERE n.how = 1),
+                        min(o.author) FILTER (WHERE n.how = 2),
+                        min(o.author) FILTER (WHERE n.how = 3)) AS account
+        FROM _named n JOIN off o ON o.platform = n.platform AND o.la = lower(n.who)
+        GROUP BY ALL
+    ),
+    post_account AS (
+        SELECT t.platform, t.post_id, coalesce(a.account, '{UNADDRESSED}') AS official_account
+        FROM _thread t LEFT JOIN _thread_account a USING (platform, thread)
+    )"""
+
+
 def _posts_query(con, pseudonymise: bool, include_text: bool) -> _Query:
     who = lambda col: _who("p.platform", col, pseudonymise)  # noqa: E731
-    addressed = ("(SELECT min(r.official_author) FROM responses r "
-                 "WHERE r.platform = p.platform AND r.message_id = p.post_id)")
     mention = _who("m.platform", "m.handle", pseudonymise)
     cols = [
         "p.platform", "p.post_id",
-        f"coalesce(o.author, {addressed}, '{UNADDRESSED}') AS official_account",
+        "pa.official_account",
         f"{who('p.author')} AS author",
         "o.author IS NOT NULL AS author_is_official",
         ("CASE WHEN o.author IS NOT NULL THEN p.author_id END AS author_id" if pseudonymise
@@ -438,10 +488,7 @@ def _posts_query(con, pseudonymise: bool, include_text: bool) -> _Query:
     if include_text:
         cols.append("p.text")
     sql = f"""
-    WITH off AS (
-        SELECT platform, lower(author) AS la, min(author) AS author
-        FROM accounts WHERE official GROUP BY ALL
-    ),
+    WITH RECURSIVE {POST_ACCOUNT_CTES},
     mt AS (
         SELECT m.platform, m.post_id, string_agg({mention}, ';' ORDER BY m.i) AS mentions
         FROM (SELECT p.platform, p.post_id, unnest(p.mentions) AS handle,
@@ -453,6 +500,7 @@ def _posts_query(con, pseudonymise: bool, include_text: bool) -> _Query:
     FROM posts p
     LEFT JOIN off o ON o.platform = p.platform AND o.la = lower(p.author)
     LEFT JOIN mt ON mt.platform = p.platform AND mt.post_id = p.post_id
+    JOIN post_account pa ON pa.platform = p.platform AND pa.post_id = p.post_id
     LEFT JOIN tags t ON t.platform = p.platform AND t.post_id = p.post_id
     ORDER BY p.platform, p.created_at, p.post_id
     """

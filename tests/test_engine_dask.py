@@ -1,0 +1,254 @@
+"""The Dask engine on real dask.distributed clusters of worker processes.
+
+Every derived table of a Dask run is compared with the local engine's on copies
+of the same store, row for row and exactly: the workers run the same functions
+on the same inputs, and every figure is computed per account or per text, so
+nothing depends on where or in what order it ran.
+
+Dask is an optional extra (govwatch[dask]); where it is not installed the tests
+that need it skip, except when GOVWATCH_REQUIRE_SHARED=1 (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow.dataset as pads
+import pytest
+from click.testing import CliRunner
+
+from analysis.engine import plan_tasks, require_dask
+from analysis.pipeline import AnalysisSettings, run_analysis
+from analysis.registry import declared_tables
+from govwatch.cli import cli
+from govwatch.demo import sample_dir
+from govwatch.errors import UsageError
+from govwatch.export import export
+from govwatch.store import Store
+from ingest.events import load_events
+from ingest.pipeline import import_paths
+from tests.builders import ACCOUNT_HEADER, POST_HEADER, account, post, write_csv
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _need_dask() -> None:
+    if importlib.util.find_spec("distributed") and importlib.util.find_spec("dask"):
+        return
+    reason = "Dask is not installed (pip install 'govwatch[dask]')"
+    if os.environ.get("GOVWATCH_REQUIRE_SHARED") == "1":
+        pytest.fail(reason + "; GOVWATCH_REQUIRE_SHARED=1 makes the Dask tests mandatory")
+    pytest.skip(reason)
+
+
+@dataclass(frozen=True)
+class Settings(AnalysisSettings):
+    """AnalysisSettings with the chunking fields the metric families read."""
+
+    chunk_rows: int = 1_000_000
+    workers: int | None = None
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A real LocalCluster: two worker processes of one thread each, no dashboard."""
+    _need_dask()
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as lc, Client(lc, set_as_default=False) as client:
+        yield lc.scheduler_address, client
+
+
+# -- helpers --------------------------------------------------------------------------
+
+
+def compared_tables() -> list[str]:
+    """Every table analyze derives: tags, sentiment scores, responses, every metric's."""
+    return ["tags", "sentiment_cache", "responses", "meta", *sorted(declared_tables())]
+
+
+def assert_same_tables(a: Path, b: Path) -> dict[str, int]:
+    """Every derived table of store ``a`` equals ``b``'s, row for row (as multisets:
+    EXCEPT ALL both ways compares every value exactly, floats bit for bit)."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{a}' AS a (READ_ONLY)")
+        con.execute(f"ATTACH '{b}' AS b (READ_ONLY)")
+        counts = {}
+        for table in compared_tables():
+            n_a = con.execute(f"SELECT count(*) FROM a.{table}").fetchone()[0]
+            n_b = con.execute(f"SELECT count(*) FROM b.{table}").fetchone()[0]
+            assert n_a == n_b, (table, n_a, n_b)
+            for x, y in (("a", "b"), ("b", "a")):
+                diff = con.execute(f"SELECT count(*) FROM (SELECT * FROM {x}.{table} "
+                                   f"EXCEPT ALL SELECT * FROM {y}.{table})").fetchone()[0]
+                assert diff == 0, f"{table}: {diff} rows of {x} are not in {y}"
+            counts[table] = n_a
+        return counts
+    finally:
+        con.close()
+
+
+def last_settings(path: Path) -> dict:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return json.loads(con.execute(
+            "SELECT settings FROM analysis_runs ORDER BY run_id DESC LIMIT 1").fetchone()[0])
+    finally:
+        con.close()
+
+
+def copies(base: Path, *names: str) -> list[Path]:
+    out = []
+    for name in names:
+        path = base.parent / f"{name}.duckdb"
+        shutil.copy(base, path)
+        out.append(path)
+    return out
+
+
+def _synth():
+    spec = importlib.util.spec_from_file_location("govwatch_bench_synth",
+                                                  REPO / "benchmarks" / "synth.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+# -- the same results as the local engine ----------------------------------------------
+
+
+def test_sample_data_same_as_local_engine(tmp_path):
+    """The shipped sample through the CLI: --engine dask starts its own LocalCluster of
+    two worker processes and writes the posts dataset itself."""
+    _need_dask()
+    src = sample_dir()
+    base = tmp_path / "base.duckdb"
+    with Store(base) as store:
+        import_paths(store, [src / "accounts.csv"], "accounts-csv", kind="accounts")
+        import_paths(store, [src / "posts.csv"], "csv")
+        load_events(store, src / "events.csv")
+    local, dask = copies(base, "local", "dask")
+    with Store(local) as store:
+        expected = run_analysis(store)
+    work = tmp_path / "work"
+    work.mkdir()
+    result = CliRunner().invoke(cli, ["analyze", "--engine", "dask", "--dask-workers", "2",
+                                      "--work-dir", str(work), "--db", str(dask), "-q"])
+    assert result.exit_code == 0, result.output
+    assert (f"Analysed {expected.messages:,} inbound messages to {expected.accounts:,} "
+            "official accounts") in result.output
+    counts = assert_same_tables(local, dask)
+    assert counts["tags"] > 5000 and counts["slice_metrics"] > 0 and counts["km_curves"] > 0
+    assert last_settings(dask)["engine"] == "dask"
+    assert list(work.iterdir()) == []  # the engine's posts dataset (post texts) is removed
+
+
+def test_several_accounts_from_an_exported_dataset(tmp_path, cluster):
+    """A store of many accounts; the workers read a dataset written by
+    'govwatch export --what posts --format parquet --include-text'; one account per
+    metric chunk, so chunks and tagging tasks spread over both workers."""
+    address, client = cluster
+    data = tmp_path / "synth"
+    _synth().generate(data, 3_000, 12, seed=11, fmt="csv", chunk_rows=1_000)
+    base = tmp_path / "base.duckdb"
+    with Store(base) as store:
+        import_paths(store, [data / "accounts.csv"], "accounts-csv", kind="accounts")
+        import_paths(store, [data / "posts.csv"], "csv")
+    dataset = tmp_path / "posts"
+    exported = export(base, "posts", "parquet", dataset, include_text=True)
+    local, dask = copies(base, "local", "dask")
+
+    # Whole threads in one partition: every post of a conversation in one account folder.
+    frame = pads.dataset(dataset, partitioning="hive").to_table(
+        columns=["post_id", "official_account"]).to_pandas()
+    with Store(base) as store:
+        threads = store.conn.execute("SELECT post_id, conversation_id FROM posts").df()
+    frame = frame.merge(threads, on="post_id")
+    assert len(frame) == exported.rows == 3_000
+    assert frame.groupby("conversation_id")["official_account"].nunique().max() == 1
+    assert frame["official_account"].nunique() >= 12
+
+    before = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    with Store(local) as store:
+        run_analysis(store, Settings(chunk_rows=1))
+    with Store(dask) as store:
+        result = run_analysis(store, Settings(chunk_rows=1, engine="dask", scheduler=address,
+                                              posts_parquet=str(dataset)))
+    assert result.tagged == 3_000
+    after = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    assert len(after) == 2 and all(after[w] > before.get(w, 0) for w in after)
+    counts = assert_same_tables(local, dask)
+    assert counts["tags"] == 3_000 and counts["account_metrics"] > 0
+
+
+def test_stale_or_textless_dataset_fails_and_leaves_the_store_unchanged(tmp_path, cluster):
+    address, _ = cluster
+    posts = [post("1", "MinRail", "2026-01-01T00:00:00Z", "Trains run on time"),
+             post("2", "citizen_a", "2026-01-01T01:00:00Z", "@MinRail where is train 12?",
+                  reply_to="1", reply_author="MinRail")]
+    write_csv(tmp_path / "accounts.csv", ACCOUNT_HEADER, [account("MinRail")])
+    write_csv(tmp_path / "posts.csv", POST_HEADER, posts)
+    path = tmp_path / "s.duckdb"
+    with Store(path) as store:
+        import_paths(store, [tmp_path / "accounts.csv"], kind="accounts")
+        import_paths(store, [tmp_path / "posts.csv"])
+    with_text = export(path, "posts", "parquet", tmp_path / "ds_text", include_text=True)
+    without = export(path, "posts", "parquet", tmp_path / "ds_plain")
+    write_csv(tmp_path / "more.csv", POST_HEADER,
+              [post("3", "citizen_b", "2026-01-02T00:00:00Z", "@MinRail no train today")])
+    with Store(path) as store:
+        import_paths(store, [tmp_path / "more.csv"])
+        textless = r"lacks the column\(s\) text \(export it with --include-text\)"
+        for dataset, message in ((with_text.path, "lacks 1 of the 3 posts to tag"),
+                                 (without.path, textless)):
+            settings = AnalysisSettings(engine="dask", scheduler=address,
+                                        posts_parquet=str(dataset))
+            with pytest.raises(UsageError, match=message):
+                run_analysis(store, settings)
+            for table in ("tags", "sentiment_cache", "analysis_runs", "responses"):
+                assert store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+
+
+# -- options and installation ---------------------------------------------------------------
+
+
+def test_without_dask_the_engine_says_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    with pytest.raises(UsageError, match=r"pip install 'govwatch\[dask\]'"):
+        require_dask()
+    result = CliRunner().invoke(cli, ["analyze", "--engine", "dask",
+                                      "--db", str(tmp_path / "s.duckdb")])
+    assert result.exit_code == 2 and "pip install 'govwatch[dask]'" in result.output
+    assert not (tmp_path / "s.duckdb").exists()
+
+
+def test_dask_options_need_the_dask_engine(tmp_path):
+    result = CliRunner().invoke(cli, ["analyze", "--scheduler", "tcp://127.0.0.1:8786",
+                                      "--db", str(tmp_path / "s.duckdb")])
+    assert result.exit_code == 2 and "--scheduler needs --engine dask" in result.output
+    with Store(tmp_path / "t.duckdb") as store, pytest.raises(
+            UsageError, match="the setting posts_parquet needs the dask engine"):
+        run_analysis(store, AnalysisSettings(posts_parquet="posts/"))
+
+
+def test_tasks_are_whole_account_folders_of_similar_size():
+    folders = [(f"root/platform=x/official_account=a{i}",
+                [(f"root/platform=x/official_account=a{i}/data_{j}.parquet", 100 * (i + 1))
+                 for j in range(2)]) for i in range(8)]
+    tasks = plan_tasks(folders, workers=2)
+    flat = [f for task in tasks for f in task]
+    assert flat == [f for _, files in folders for f, _ in files]  # all, in order, once
+    for task in tasks:  # a folder is never split between tasks
+        dirs = {f.rsplit("/", 1)[0] for f in task}
+        assert all(sum(f.startswith(d + "/") for f in task) == 2 for d in dirs)
+    assert len(tasks) >= 4  # several tasks per worker
