@@ -4,5 +4,6 @@
 runs it (Flask's server, or gunicorn with several workers); ``dashboard.report``
 writes a self-contained HTML report for one account. Every number shown comes
 from the derived tables that ``govwatch analyze`` wrote: the dashboard never
-recomputes a metric.
+recomputes a metric (it may re-weight the composite index from the stored peer
+ranks at the reader's request, see ``dashboard.composite``).
 """

@@ -18,6 +18,7 @@ The store is opened read-only; debug mode is off.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dash
@@ -83,11 +84,13 @@ function(searches) {
 """
 
 
-def create_app(db_path: str | os.PathLike, data: DashboardData | None = None) -> Dash:
+def create_app(db_path: str | os.PathLike, data: DashboardData | None = None,
+               warm: bool = True) -> Dash:
     """A Dash app over the store at ``db_path`` (opened read-only).
 
     Raises ``govwatch.errors.StoreError`` when there is no usable store. ``data``
-    replaces the data layer (the benchmark uses it for its baseline).
+    replaces the data layer (the benchmark uses it for its baseline); ``warm``
+    builds each page's default view before the first request.
     """
     data = data or DashboardData(db_path)
     data.open()
@@ -118,7 +121,19 @@ def create_app(db_path: str | os.PathLike, data: DashboardData | None = None) ->
         Output("url-sync", "children"),
         Input({"type": "url-state", "page": ALL}, "data"),
     )
+    if warm:
+        _warm(app)
     return app
+
+
+def _warm(app: Dash) -> None:
+    """Build each page's default view once now (a page module's ``warm()``), so
+    the first visitor does not wait for the store's first queries."""
+    with app.server.test_request_context("/"):
+        for page in dash.page_registry.values():
+            warm = getattr(sys.modules.get(page["module"]), "warm", None)
+            if warm is not None:
+                warm()
 
 
 def _shell(footer: html.Footer) -> html.Div:

@@ -21,6 +21,7 @@ message texts before they leave this module. Officials are never pseudonymised.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -34,6 +35,8 @@ import pandas as pd
 from govwatch.config import DEFAULT_MIN_N
 from govwatch.pseudonym import KEY_META, pseudonym
 from govwatch.store import Store
+
+from .composite import DEFAULT_MIN_SHARE, parse_weights
 
 MAX_PARAM_CHARS = 200
 MAX_PARAM_VALUES = 50
@@ -57,6 +60,7 @@ OPTIONAL_TABLES = {
     "account_activity": "posting activity over time",
     "platform_silences": "platform-wide silences",
     "discovered_topics": "themes discovered in the messages",
+    "account_clocks": "each account's business clock (office hours and time zone)",
 }
 
 
@@ -119,12 +123,6 @@ class Filters:
             if getattr(self, name) != getattr(defaults, name):
                 out[name] = getattr(self, name)
         return out
-
-    def describe(self) -> str:
-        parts = [f"{n} {', '.join(getattr(self, n))}" for n in self.MULTI if getattr(self, n)]
-        if self.period != ALL_PERIODS:
-            parts.append(f"period {self.period}")
-        return "; ".join(parts) if parts else "no filter"
 
 
 def to_search(params: Mapping[str, object]) -> str:
@@ -281,6 +279,11 @@ class DashboardData:
 
     def df(self, sql: str, params: Sequence | Mapping | None = None) -> pd.DataFrame:
         return self._cursor().execute(sql, params or []).df()
+
+    def memo(self, key: tuple, make):
+        """``make()`` once per ``key`` for the life of the connection (the store is
+        read-only while served); pages use it for views built from cached reads."""
+        return self._cached(("memo", *key), make)
 
     def _cached(self, key: tuple, make):
         if key not in self._cache:
@@ -444,6 +447,63 @@ class DashboardData:
         return self._cached(("composite", population), lambda: self.df(
             "SELECT platform, official_author AS author, composite_index, status AS "
             "index_status, weights FROM benchmark_index WHERE population = ?", [population]))
+
+    def index_ranks(self, population: str) -> pd.DataFrame | Missing:
+        """Every account's stored percentile rank per metric (platform, author,
+        metric, percentile, status), the input of a re-weighted composite index."""
+        if not self.has("benchmarks", "percentile_rank", "metric", "population"):
+            return self.missing("benchmarks")
+        return self._cached(("index_ranks", population), lambda: self.df(
+            "SELECT platform, official_author AS author, metric, percentile_rank AS "
+            "percentile, status FROM benchmarks WHERE population = ? "
+            "ORDER BY platform, official_author, metric", [population]))
+
+    def index_weights(self) -> dict[str, float]:
+        """The weights the analysis gave the composite index (metric -> weight), in
+        the order of the metrics; {} when this store has no benchmarks."""
+        def make() -> dict[str, float]:
+            if self.has("benchmark_index", "weights"):
+                row = self._cursor().execute(
+                    "SELECT weights FROM benchmark_index WHERE weights IS NOT NULL "
+                    "LIMIT 1").fetchall()
+                if row:
+                    stored = parse_weights(row[0][0])
+                    if stored:
+                        return stored
+            if self.has("benchmarks", "metric", "weight"):
+                w = self.df("SELECT metric, max(weight) AS weight FROM benchmarks "
+                            "GROUP BY metric ORDER BY metric")
+                return {m: float(v) for m, v in zip(w["metric"], w["weight"], strict=True)
+                        if pd.notna(v) and v >= 0}
+            return {}
+        return self._cached(("index_weights",), make)
+
+    def index_min_share(self) -> float:
+        """The share of the total weight an index needs (the run's
+        ``index_min_weight_share`` setting, else the documented default)."""
+        settings = self.run_info().get("settings")
+        try:
+            value = float(json.loads(settings).get("index_min_weight_share"))
+        except (TypeError, ValueError, AttributeError):
+            return DEFAULT_MIN_SHARE
+        return value if 0 <= value <= 1 else DEFAULT_MIN_SHARE
+
+    def clocks(self) -> pd.DataFrame | Missing:
+        """Each official account's business clock (``account_clocks``): time zone,
+        office hours, clock_status ('ok' or why there is none), weekly office hours."""
+        if not self.has("account_clocks", "clock_status", "official_author"):
+            return self.missing("account_clocks")
+        return self._cached(("clocks",), lambda: self.df(
+            "SELECT platform, official_author AS author, timezone, office_hours, "
+            "clock_status, weekly_office_hours, business_window_hours FROM account_clocks"))
+
+    def clock(self, platform: str, author: str) -> dict | Missing:
+        """One account's business clock ({} when the table has no row for it)."""
+        c = self.clocks()
+        if isinstance(c, Missing):
+            return c
+        hit = c[(c["platform"] == platform) & (c["author"] == author)]
+        return {} if hit.empty else hit.iloc[0].to_dict()
 
     def peer_ranks(self, platform: str, author: str, population: str) -> pd.DataFrame | Missing:
         """Percentile rank among peers per metric, with value, status and weight."""

@@ -30,6 +30,7 @@ WINDOW_HOURS = 168
 ANCHORS = {
     "latency": "response-latency",
     "rate": "response-rate",
+    "business": "business-clock",
     "selectivity": "selectivity-gap",
     "slices": "critical-issues-topics-and-sentiment",
     "events": "event-acknowledgement",
@@ -198,13 +199,22 @@ SORT_KEYS = {
 }
 
 
+def median_sort_keys(board: pd.DataFrame) -> list[float]:
+    """What "sort by median" orders on: the KM median, and after every reached
+    median the not-reached ones by their follow-up time."""
+    return [_num(m) if _num(m) is not None else (1e9 + (_num(f) or 0))
+            for m, f in zip(board["km_median_hours"], board["max_followup_hours"], strict=True)]
+
+
+def board_key(platform: str, author: str) -> str:
+    """An account's key in the browser's copy of the leaderboard and chart."""
+    return f"{platform}:{author}"
+
+
 def sort_board(board: pd.DataFrame, column: str, descending: bool) -> pd.DataFrame:
     """Sort the leaderboard by a display column's underlying value; missing last."""
     b = board.copy()
-    b["_median_sort"] = [
-        _num(m) if _num(m) is not None else (1e9 + (_num(f) or 0))
-        for m, f in zip(b["km_median_hours"], b["max_followup_hours"], strict=True)
-    ]
+    b["_median_sort"] = median_sort_keys(b)
     key = SORT_KEYS.get(column, "institution")
     return b.sort_values(key, ascending=not descending, na_position="last", kind="stable")
 
@@ -247,67 +257,26 @@ def export_board(board: pd.DataFrame) -> pd.DataFrame:
         columns={"author": "official_author"})
 
 
-# ------------------------------------------------------------------ headlines
-def headlines(board: pd.DataFrame, population_label: str, min_n: int,
-              critical: pd.DataFrame | None = None) -> list[str]:
-    """Plain sentences on the most telling facts in the (filtered) leaderboard.
-
-    ``critical`` (optional): platform, author, rate, n for critical reports.
-    """
-    few = board["too_few"] if "too_few" in board else board["messages"] < min_n
-    ok = board[~few.astype(bool) & board["answered_rate_7d"].notna()]
-    out: list[str] = []
-    if ok.empty:
-        return ["No account in this selection has enough messages "
-                f"(at least {min_n}) for a response rate."]
-    if critical is not None and not critical.empty:
-        ok_n = (critical["status"] != "too few") if "status" in critical else \
-            (critical["n"] >= min_n)
-        c = critical[ok_n & critical["rate"].notna()].sort_values("rate", kind="stable")
-        if not c.empty:
-            r = c.iloc[0]
-            who = board[(board["platform"] == r["platform"]) & (board["author"] == r["author"])]
-            name = account_label(who.iloc[0]) if not who.empty else r["author"]
-            out.append(f"{name} answered {fmt_rate(r['rate'])} of {int(r['n']):,} critical "
-                       "reports within 7 days.")
-    low = ok.sort_values(["answered_rate_7d", "messages"], ascending=[True, False]).iloc[0]
-    out.append(f"{account_label(low)} answered {fmt_rate(low['answered_rate_7d'])} of "
-               f"{int(low['messages']):,} messages within 7 days "
-               f"({population_label.lower()}), the lowest rate here.")
-    high = ok.sort_values(["answered_rate_7d", "messages"], ascending=[False, False]).iloc[0]
-    if high["author"] != low["author"] or high["platform"] != low["platform"]:
-        out.append(f"{account_label(high)} answered the highest share: "
-                   f"{fmt_rate(high['answered_rate_7d'])} of {int(high['messages']):,}.")
-    reached = ok[ok["km_median_hours"].notna()]
-    if "median_too_few" in ok:
-        reached = reached[~reached["median_too_few"].astype(bool)]
-    if reached.empty:
-        out.append("No account answered half of its messages, so every median time to "
-                   "response is 'not reached' (shown as '> follow-up time').")
-    else:
-        fast = reached.sort_values("km_median_hours").iloc[0]
-        out.append(f"Fastest median time to response: {account_label(fast)}, "
-                   f"{fmt_median(fast['km_median_hours'], fast['km_median_ci_low'], fast['km_median_ci_high'])}.")
-    if "selectivity_gap" in ok and ok["selectivity_gap"].notna().any():
-        g = ok.dropna(subset=["selectivity_gap"]).sort_values("selectivity_gap").iloc[-1]
-        if _num(g["selectivity_gap"]) and _num(g["selectivity_gap"]) > 0:
-            out.append(f"{account_label(g)} answers routine messages more often than critical "
-                       f"ones: a gap of {fmt_gap(g['selectivity_gap'], g.get('gap_ci_low'), g.get('gap_ci_high'))}.")
-    return out
-
-
 # ------------------------------------------------------------------ charts
+MEDIAN_TITLE = "Median time to response, with 95% confidence interval"
+
+
+def median_chart_empty() -> Chart:
+    """The median chart of a selection without an account with enough messages."""
+    return Chart("medians", MEDIAN_TITLE, empty_figure("No account with enough messages"),
+                 "No account in this selection has enough messages for a median.",
+                 pd.DataFrame())
+
+
 def median_chart(board: pd.DataFrame, min_n: int, max_rows: int = 30) -> Chart:
     """Dot-and-whisker chart of KM medians with 95% CI; 'not reached' as an arrow
     at the longest follow-up. Beyond ``max_rows`` accounts it shows those with the
     most messages (a taller chart is unreadable and slow to draw)."""
     few = board["median_too_few"] if "median_too_few" in board else board["messages"] < min_n
     b = board[~few.astype(bool)].copy()
-    title = "Median time to response, with 95% confidence interval"
+    title = MEDIAN_TITLE
     if b.empty:
-        return Chart("medians", title, empty_figure("No account with enough messages"),
-                     "No account in this selection has enough messages for a median.",
-                     pd.DataFrame())
+        return median_chart_empty()
     b["label"] = [f"{r['institution'] or r['author']} ({r['platform']})"
                   for r in b.to_dict("records")]
     b["reached"] = b["km_median_hours"].notna()
@@ -326,6 +295,7 @@ def median_chart(board: pd.DataFrame, min_n: int, max_rows: int = 30) -> Chart:
     if not r.empty:
         fig.add_trace(go.Scatter(
             x=r["x"], y=r["label"], mode="markers", name="Median (95% CI)",
+            customdata=[board_key(p, a) for p, a in zip(r["platform"], r["author"], strict=True)],
             marker={"color": OKABE_ITO[0], "size": 10, "symbol": "circle"},
             error_x={"type": "data", "symmetric": False,
                      "array": (r["km_median_ci_high"].fillna(r["max_followup_hours"]) - r["x"]).clip(lower=0),
@@ -335,12 +305,19 @@ def median_chart(board: pd.DataFrame, min_n: int, max_rows: int = 30) -> Chart:
     n = b[~b["reached"]]
     if not n.empty:
         fig.add_trace(go.Scatter(
-            x=n["x"], y=n["label"], mode="markers+text", name="Not reached: > follow-up",
+            x=n["x"], y=n["label"], mode="markers", name="Not reached: > follow-up",
+            customdata=[board_key(p, a) for p, a in zip(n["platform"], n["author"], strict=True)],
             marker={"color": OKABE_ITO[1], "size": 12, "symbol": "triangle-right"},
-            text=[f"> {_bare(v)} h" for v in n["x"]], textposition="middle left",
-            hovertemplate="%{y}: fewer than half answered; median > %{x:.0f} h<extra></extra>"))
+            text=[f"> {_bare(v)} h" for v in n["x"]],
+            hovertemplate="%{y}: fewer than half answered; median %{text}<extra></extra>"))
     _hours_log_axis(fig, "Time from message to first response (log scale)")
-    fig.update_yaxes(autorange="reversed", title_text=None, automargin=True)
+    # Margins from the labels' length rather than Plotly's automargin, which
+    # measures every label and draws the chart twice: a chart redrawn on every
+    # filter change then takes about half the time. "> N h" stays in the hover.
+    fig.update_yaxes(autorange="reversed", title_text=None, automargin=False)
+    fig.update_xaxes(automargin=False)
+    longest = max((len(v) for v in b["label"]), default=10)
+    fig.update_layout(margin={"l": min(480, int(7.6 * longest) + 24), "b": 64})
     _base_layout(fig, height=max(260, 28 * len(b) + 120))
     if r.empty:
         summary = (f"None of the {len(b)} accounts answered half of its messages, so no median "
@@ -653,8 +630,75 @@ def percentile_chart(ranks: pd.DataFrame, metric: str = "metric",
     return Chart("peers", title, fig, summary, ranks, ANCHORS["benchmarks"])
 
 
+# ------------------------------------------------------------------ business clock
+NOT_AVAILABLE = "not available (no office hours)"
+BUSINESS_RATE_LABEL = "Business hours: answered within the business window"
+BUSINESS_MEDIAN_LABEL = "Business hours: median office hours to response (95% CI)"
+
+
+def clock_ok(row: dict) -> bool:
+    """Whether a metrics row has business-clock figures: the account's clock is
+    'ok' (``clock_status``, where known) and the analysis counted messages on it."""
+    status = row.get("clock_status")
+    if isinstance(status, str) and status != "ok":
+        return False
+    return _num(row.get("business_window_hours")) is not None or \
+        isinstance(row.get("business_rate_status"), str)
+
+
+def clock_reason(row: dict) -> str:
+    """Why a row has no business-clock figure ("not available (...)")."""
+    status = row.get("clock_status")
+    if isinstance(status, str) and status not in ("ok", "no office hours"):
+        return f"not available ({status})"
+    return NOT_AVAILABLE
+
+
+def business_rate_cell(row: dict) -> str:
+    """Rate within the business window, "too few (n=…)", or "not available"."""
+    if not clock_ok(row):
+        return clock_reason(row)
+    if row.get("business_rate_status") == "too few":
+        return f"too few (n={int(_num(row.get('business_observed_window')) or 0)})"
+    rate = fmt_rate(row.get("business_answered_rate_window"))
+    window = _num(row.get("business_window_hours"))
+    return rate if window is None or rate == "–" else f"{rate} within {_bare(window)} office h"
+
+
+def business_median_cell(row: dict) -> str:
+    """KM median in office hours with CI, "> N h" when not reached, "too few", or
+    "not available"."""
+    if not clock_ok(row):
+        return clock_reason(row)
+    if row.get("business_median_status") == "too few":
+        return f"too few (n={int(_num(row.get('business_messages')) or 0)})"
+    return fmt_median(row.get("business_km_median_hours"), row.get("business_km_median_ci_low"),
+                      row.get("business_km_median_ci_high"),
+                      row.get("business_max_followup_hours"))
+
+
+def business_table(metrics: pd.DataFrame, population_labels: dict) -> pd.DataFrame:
+    """One account's business-clock figures, a row per population (metrics rows
+    of ``account_metrics``, with the account's ``clock_status`` when known)."""
+    rows = []
+    for r in metrics.to_dict("records"):
+        ok = clock_ok(r)
+        rows.append({
+            "Messages counted": population_labels.get(r["population"], r["population"]),
+            "Messages on the business clock": f"{int(_num(r.get('business_messages')) or 0):,}"
+                                              if ok else clock_reason(r),
+            "Business window": f"{_bare(_num(r.get('business_window_hours')))} office hours"
+                               if ok and _num(r.get("business_window_hours")) is not None
+                               else "–" if ok else clock_reason(r),
+            "Answered within the business window": business_rate_cell(r),
+            "Median office hours to response (95% CI)": business_median_cell(r),
+        })
+    return pd.DataFrame(rows)
+
+
 def compare_table(metrics: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
-    """Side-by-side metric table: one column per account, one row per measure."""
+    """Side-by-side metric table: one column per account, one row per measure;
+    business-clock rows read "not available" for accounts without office hours."""
     records = metrics.to_dict("records")
     rows = {
         "Messages": [f"{int(m):,}" if _num(m) is not None else "–" for m in metrics["messages"]],
@@ -663,6 +707,8 @@ def compare_table(metrics: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
         "Naive median of answered messages": [fmt_hours(v) for v in metrics["naive_median_hours"]],
         "Unanswered after 24 h": [fmt_rate(v) for v in metrics["unanswered_24h"]],
         "Unanswered after 7 days": [fmt_rate(v) for v in metrics["unanswered_7d"]],
+        BUSINESS_RATE_LABEL: [business_rate_cell(r) for r in records],
+        BUSINESS_MEDIAN_LABEL: [business_median_cell(r) for r in records],
     }
     out = pd.DataFrame(rows, index=list(labels)).T.reset_index(names="Measure")
     return out

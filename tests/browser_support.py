@@ -34,9 +34,11 @@ SAMPLE_SCALE = 0.25
 
 
 # ------------------------------------------------------------------ store
-def build_store(path: Path, scale: float = SAMPLE_SCALE, seed: int = 7) -> Path:
+def build_store(path: Path, scale: float = SAMPLE_SCALE, seed: int = 7,
+                settings=None) -> Path:
     """A store of synthetic sample data (DESIGN CSV formats) imported and analysed
-    through the real pipeline; events are loaded when the events loader exists."""
+    through the real pipeline (with ``settings``, an AnalysisSettings, when given);
+    events are loaded when the events loader exists."""
     from analysis.pipeline import run_analysis
     from govwatch.store import Store
     from ingest.pipeline import import_paths
@@ -54,7 +56,7 @@ def build_store(path: Path, scale: float = SAMPLE_SCALE, seed: int = 7) -> Path:
             load_events = None
         if load_events is not None:
             load_events(store, files["events"])
-        run_analysis(store)
+        run_analysis(store, settings)
     return path
 
 

@@ -1,8 +1,10 @@
 """The dashboard in a real headless Chromium (Debian's, driven by Playwright)
 against the real server and a store built through the real pipeline: every page
 renders and passes an axe-core scan, filters and sorting change what is shown
-and the URL, a deep link restores its view, the keyboard works, downloads give
-real CSV, PNG and HTML files, and methodology links land on their section.
+and the URL, a deep link restores its view, the composite index's weights
+reorder the leaderboard (and travel in the link), business-clock figures show
+(or say "not available"), the keyboard works, downloads give real CSV, PNG and
+HTML files, and methodology links land on their section.
 
 Screenshots of every page go to tests/artifacts/ (not committed). Skips when
 /usr/bin/chromium is absent unless GOVWATCH_REQUIRE_BROWSER=1.
@@ -41,10 +43,19 @@ PAGES = {
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def store(tmp_path_factory):
     require_browser()
-    db = build_store(tmp_path_factory.mktemp("dash-browser") / "store.duckdb", scale=0.15)
-    with running_server(db) as base, chromium() as context:
+    from analysis.pipeline import AnalysisSettings
+
+    # the sample's peer groups are small: rank among two or more peers, so that
+    # the composite index exists and its weights can be tried
+    return build_store(tmp_path_factory.mktemp("dash-browser") / "store.duckdb", scale=0.15,
+                       settings=AnalysisSettings(benchmark_min_peers=2))
+
+
+@pytest.fixture(scope="module")
+def site(store):
+    with running_server(store) as base, chromium() as context:
         yield base, context
 
 
@@ -196,3 +207,158 @@ def test_compare_builds_up_from_toggles(page):
     header = page.locator("#compare-table-table thead").inner_text()
     assert "Ministry of Railways" in header and "Ministry of Transport" in header
     page.wait_for_selector("#compare-graph-curves .main-svg")
+
+
+# ------------------------------------------------------------------ composite weights
+def composite_column(page) -> list[tuple[str, str]]:
+    """(account handle, composite cell) of every leaderboard row, in order."""
+    return [(r[0].split("@")[-1], r[-1]) for r in board_rows(page)]
+
+
+def same_index(shown: list[tuple[str, str]], values: list) -> None:
+    """The composite cells show the expected values (whole numbers; "–" for none)."""
+    assert len(shown) == len(values)
+    for (_, cell), v in zip(shown, values, strict=True):
+        assert (cell == "–") if v is None else abs(int(cell) - v) <= 0.5 + 1e-9, (cell, v)
+
+
+def expected_order(store, weights: dict, population: str = "needs_response"):
+    """Handles by the composite index of ``weights`` from the stored ranks, best
+    first, accounts without an index last (leaderboard order among equals)."""
+    from dashboard.composite import composite_index
+    from dashboard.data import DashboardData, Filters
+
+    d = DashboardData(store)
+    try:
+        board = d.leaderboard(Filters(population=population))
+        comp = composite_index(d.index_ranks(population), weights, d.index_min_share())
+        b = board.drop(columns=["composite_index"]).merge(comp, on=["platform", "author"],
+                                                          how="left")
+        b = b.sort_values("composite_index", ascending=False, na_position="last",
+                          kind="stable")
+        return list(b["author"]), [None if v != v else float(v) for v in b["composite_index"]]
+    finally:
+        d.close()
+
+
+def one_metric_weights(store) -> dict:
+    """URL weights that put everything on the first metric that changes the order."""
+    from dashboard.composite import as_percent
+    from dashboard.data import DashboardData
+
+    d = DashboardData(store)
+    defaults = as_percent(d.index_weights())
+    d.close()
+    base, _ = expected_order(store, defaults)
+    for metric in defaults:
+        w = {m: (100.0 if m == metric else 0.0) for m in defaults}
+        if expected_order(store, w)[0] != base:
+            return w
+    raise AssertionError("no single-metric weighting changes the order")
+
+
+def test_weights_change_the_order_and_a_deep_link_restores_them(page, store):
+    from dashboard.composite import as_percent
+    from dashboard.data import DashboardData
+
+    d = DashboardData(store)
+    defaults = as_percent(d.index_weights())
+    d.close()
+    open_page(page, "/?sort=composite&order=desc")
+    order, values = expected_order(store, defaults)
+    assert [h for h, _ in composite_column(page)] == order
+    same_index(composite_column(page), values)
+    assert any(v is not None for v in values)
+
+    weights = one_metric_weights(store)
+    page.locator("summary", has_text="Composite index weights").click()
+    for metric, value in weights.items():
+        box = page.locator(f"#overview-weights input[id*='{metric}']")
+        box.fill(f"{value:g}")
+        box.press("Enter")
+    new_order, new_values = expected_order(store, weights)
+    assert new_order != order
+    page.wait_for_function(
+        "(want) => [...document.querySelectorAll('#overview-board-body tr td:first-child')]"
+        ".map(td => td.textContent.split('@').pop()).join(',') === want",
+        arg=",".join(new_order))
+    same_index(composite_column(page), new_values)
+    assert "w_" in page.url and "sort=composite" in page.url
+    screenshot(page, "overview-weights")
+    violations = axe_violations(page)
+    assert not violations, violations
+
+    link = page.url
+    fresh = page.context.new_page()
+    try:
+        fresh.goto(link)
+        wait_rendered(fresh, "#overview-board-body tr")
+        assert [h for h, _ in composite_column(fresh)] == new_order
+        assert fresh.locator("#overview-weights").get_attribute("open") is not None
+        for metric, value in weights.items():
+            assert float(fresh.locator(f"#overview-weights input[id*='{metric}']")
+                         .input_value()) == value
+    finally:
+        fresh.close()
+
+    page.get_by_role("button", name="Reset to default weights").click()
+    page.wait_for_function("!window.location.search.includes('w_')")
+    page.wait_for_function(
+        "(want) => [...document.querySelectorAll('#overview-board-body tr td:first-child')]"
+        ".map(td => td.textContent.split('@').pop()).join(',') === want",
+        arg=",".join(order))
+    first = next(iter(defaults))
+    assert float(page.locator(f"#overview-weights input[id*='{first}']").input_value()) == \
+        defaults[first]
+
+
+def test_bad_weights_in_a_link_are_ignored_with_a_note(page):
+    open_page(page, "/?w_answered_rate=-5&w_bogus=3")
+    text = page.inner_text("#overview-notes")
+    assert "Ignored the weight of answered_rate" in text and "unknown metric 'bogus'" in text
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def test_filters_headlines_and_chart_follow_the_browser_filter(page):
+    open_page(page, "/")
+    summary = page.inner_text("#overview-summary-chart")
+    heads = page.inner_text("#overview-headlines")
+    toggle(page, "Country", "XB").click()
+    page.wait_for_function(
+        "document.querySelector('#overview-status').textContent.includes('country XB')")
+    page.wait_for_function(
+        "(s) => document.querySelector('#overview-summary-chart').textContent !== s",
+        arg=summary)
+    labels = page.eval_on_selector_all("#overview-graph-chart .ytick text",
+                                       "els => els.map(e => e.textContent)")
+    rows = board_rows(page)
+    institutions = {r[0].split(" · ")[0] for r in rows}
+    assert labels and {lab.rsplit(" (", 1)[0] for lab in labels} <= institutions
+    now = page.inner_text("#overview-headlines")
+    named = set(re.findall(r"\(@(\w+), ", now))
+    assert now != heads and named and named <= {r[0].split("@")[-1] for r in rows}
+    toggle(page, "Messages counted", "All inbound messages").click()
+    page.wait_for_function(
+        "document.querySelector('#overview-status').textContent.includes('All inbound')")
+    assert "country XB" in status(page)
+    page.wait_for_url(re.compile(r"\?country=XB&population=all$"))
+
+
+# ------------------------------------------------------------------ business clock
+def test_business_clock_on_account_and_compare(page):
+    open_page(page, "/account?platform=x&author=belmora_transport")
+    table = page.locator("#account-table-business")
+    text = table.inner_text()
+    assert "office h" in text and "not available" not in text
+    assert "Office hours Mon-Fri 08:00-16:00" in page.inner_text("main")
+    screenshot(page, "account-business-hours")
+    open_page(page, "/account?platform=x&author=avalor_railways")
+    assert "not available (no office hours)" in page.inner_text("#account-table-business")
+    open_page(page, "/compare?a=x:avalor_railways&a=x:belmora_transport")
+    rows = {r.split("\t")[0]: r.split("\t")[1:] for r in
+            page.locator("#compare-table-table tbody tr").all_inner_texts()}
+    business = rows["Business hours: answered within the business window"]
+    assert business[0] == "not available (no office hours)" and "office h" in business[1]
+    screenshot(page, "compare-business-hours")
+    violations = axe_violations(page)
+    assert not violations, violations

@@ -32,7 +32,12 @@ from tests.browser_support import build_store
 # ------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory):
-    return build_store(tmp_path_factory.mktemp("dash-units") / "store.duckdb", scale=0.15)
+    # peer groups of the sample data are small: rank among two or more peers, so
+    # that the composite index exists and can be re-weighted
+    from analysis.pipeline import AnalysisSettings
+
+    return build_store(tmp_path_factory.mktemp("dash-units") / "store.duckdb", scale=0.15,
+                       settings=AnalysisSettings(benchmark_min_peers=2))
 
 
 @pytest.fixture(scope="module")
@@ -149,16 +154,6 @@ def test_median_chart_marks_not_reached_and_leaves_out_too_few():
     assert list(names["Not reached: > follow-up"].text) == ["> 950 h"]
     assert "1 of 2 accounts" in chart.summary and "not reached" in chart.summary
     assert set(chart.data["official_author"]) == {"fast", "slow"}
-
-
-def test_headlines_name_the_worst_and_the_critical_rate():
-    critical = pd.DataFrame({"platform": ["x"], "author": ["slow"], "rate": [0.08], "n": [25]})
-    lines = F.headlines(_board(), "All inbound messages", 10, critical)
-    assert lines[0] == ("Ministry Slow (@slow, x) answered 8.0% of 25 critical reports "
-                        "within 7 days.")
-    assert any("Ministry Slow" in s and "lowest" in s for s in lines)
-    assert any("Fastest median" in s and "Ministry Fast" in s for s in lines)
-    assert any("gap of +30 pts" in s for s in lines)
 
 
 def test_leaderboard_rows_show_too_few_and_link():
@@ -311,8 +306,35 @@ def test_overview_toggles_and_sort_change_the_query(page):
     assert (q["sort"], q["order"]) == ("messages", "asc")
     q = ov.next_query(q, {"type": "overview-sort", "value": "messages"})
     assert (q["sort"], q["order"]) == ("messages", "desc")
-    c = ov.content(ov.state({"country": "XB"}))
-    assert all("XB" == r["country"] for r in c["rows"]) and c["search"] == "?country=XB"
+    q = ov.next_query(base, {"type": "overview-sopt", "name": "population", "value": "all"})
+    assert ov.state(q).filters.population == "all"
+    assert ov.state({"country": "XB"}).search() == "?country=XB"
+
+
+def test_overview_payload_has_every_account_once(page):
+    """The browser filters the payload: it must hold every official account (not
+    just the filtered ones), display cells for every column but the index, and be
+    plain JSON; the chart's points are keyed by account."""
+    import json
+
+    ov = page("overview")
+    d = ov.data()
+    p = ov.payload(ov.state({"country": "XB", "sort": "messages"}))
+    json.dumps(p, allow_nan=False)
+    keys = [r["key"] for r in p["rows"]]
+    assert len(keys) == len(set(keys)) == len(d.officials()) == p["total"]
+    assert {r["f"]["country"] for r in p["rows"]} == set(d.options().countries)
+    assert all(len(r["cells"]) == len(F.LEADERBOARD_COLUMNS) - 1 for r in p["rows"])
+    traces = p["chart"]["figure"]["data"]
+    assert traces and all(isinstance(t["x"], list) and set(t["customdata"]) <= set(keys)
+                          for t in traces)
+    with_point = {r["key"] for r in p["rows"] if r["point"]}
+    assert with_point == {k for t in traces for k in t["customdata"]}
+    assert p["metrics"] == list(p["default_weights"]) and p["whole"]
+    assert abs(sum(p["default_weights"].values()) - 100) < 0.01
+    assert any(r["ranks"] for r in p["rows"])  # min peers 2: ranks exist
+    period = d.options().periods[-1]
+    assert not ov.payload(ov.state({"period": period}))["whole"]
 
 
 def test_toggles_carry_what_the_client_needs(page):
@@ -328,6 +350,11 @@ def test_toggles_carry_what_the_client_needs(page):
     single = toggle_group("p", "population", "Pop", [("needs_response", "N"), ("all", "A")],
                           "all", default="needs_response")
     assert [getattr(b, "data-default") for b in single.children[1].children] == ["1", "0"]
+    client = toggle_group("p", "level", "Level", [("local", "local"), ("state", "state")],
+                          ["state"], multi=True, kind="client")
+    one = client.children[1]
+    assert one.id == "p-level-toggles" and one.pressed == ["state"] and one.multi is True
+    assert one.options == [["*", "All"], ["local", "local"], ["state", "state"]]
 
 
 @pytest.mark.parametrize("name, query, expect", [

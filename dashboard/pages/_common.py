@@ -17,6 +17,7 @@ from dash import ALL, MATCH, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import current_app
 
+from ..components import Rows, Toggles
 from ..data import DashboardData, Missing, to_search
 from ..figures import Chart
 
@@ -186,13 +187,15 @@ def _cell(v):
 SORT_LABEL = {"asc": "ascending", "desc": "descending"}
 
 
-def sortable_table(page: str, key: str, columns: Sequence[tuple[str, str]], rows: list[dict],
+def sortable_table(page: str, key: str, columns: Sequence[tuple[str, str]],
                    sort: str, order: str, caption: str,
-                   default: tuple[str, str] = ("", "asc")) -> html.Table:
-    """A leaderboard table sorted on the server: every column heading is a button
-    (keyboard-operable) and carries aria-sort (kept in step with the URL by the
-    app's clientside callback); the sort state lives in the URL. A row's
-    ``_href`` makes its first cell a link."""
+                   default: tuple[str, str] = ("", "asc"), rows: list[dict] | None = None
+                   ) -> html.Table:
+    """A leaderboard table: every column heading is a button (keyboard-operable)
+    and carries aria-sort (kept in step with the URL by the app's clientside
+    callback); the sort state lives in the URL. The body is one
+    :class:`dashboard.components.Rows` (id ``{page}-{key}-body``) whose ``rows``
+    a callback fills: ``{"key", "cells", "href"}``, the first cell a link."""
     head = html.Thead(html.Tr([
         html.Th(html.Button(label, type="button", n_clicks=0, className="sort-button",
                             id={"type": f"{page}-sort", "value": cid}),
@@ -202,19 +205,9 @@ def sortable_table(page: str, key: str, columns: Sequence[tuple[str, str]], rows
     return html.Table([
         html.Caption(caption, className="visually-hidden"),
         head,
-        html.Tbody(table_rows(columns, rows), id=f"{page}-{key}-body"),
+        Rows(id=f"{page}-{key}-body", rows=rows or []),
     ], id=f"{page}-{key}", className="data-table leaderboard",
         **{"data-default-sort": default[0], "data-default-order": default[1]})
-
-
-def table_rows(columns: Sequence[tuple[str, str]], rows: list[dict]) -> list:
-    first = columns[0][0]
-    out = []
-    for r in rows:
-        cells = [html.Td(dcc.Link(r[first], href=r["_href"]) if c == first and r.get("_href")
-                         else r.get(c, "–")) for c, _ in columns]
-        out.append(html.Tr(cells))
-    return out
 
 
 # ------------------------------------------------------------------ filters
@@ -224,7 +217,7 @@ ALL_VALUE = "*"
 def toggle_group(page: str, name: str, legend: str, options: Sequence[tuple[str, str]],
                  chosen: Sequence[str] | str, multi: bool = False,
                  collapse_over: int = 0, all_label: str = "All",
-                 default: str | None = None) -> html.Fieldset:
+                 default: str | None = None, kind: str = "opt") -> html.Fieldset:
     """A labelled group of toggle buttons (aria-pressed): native buttons, so they
     work with the keyboard and screen readers. ``multi`` groups start with an
     "All" button, pressed when nothing is chosen; ``default`` is the choice of a
@@ -233,21 +226,34 @@ def toggle_group(page: str, name: str, legend: str, options: Sequence[tuple[str,
 
     The server renders the pressed state; after a change, the app's clientside
     URL callback sets it from the page's new query (data-* attributes say how),
-    which is much cheaper than a pattern-matching output per button.
+    which is much cheaper than a pattern-matching output per button. Button ids
+    are ``{"type": f"{page}-{kind}", "name", "value"}``: a page that handles some
+    groups in the browser and others on the server gives them different kinds.
+    ``kind="client"`` draws the group as one :class:`dashboard.components.Toggles`
+    (id ``f"{page}-{name}-toggles"``, its ``clicked`` prop says which was pressed).
     """
     picked = set(chosen) if multi else {chosen}
     opts = ([(ALL_VALUE, all_label)] if multi else []) + list(options)
+    if kind == "client":  # one component for the group, id f"{page}-{name}-toggles"
+        body = Toggles(id=f"{page}-{name}-toggles", name=name, multi=multi, default=default,
+                       options=[[v, label] for v, label in opts],
+                       pressed=[v for v, _ in opts if v in picked])
+        return _group(page, name, legend, body, len(options), picked, multi, collapse_over)
     buttons = [html.Button(
         label, n_clicks=0, className="toggle", type="button",
-        id={"type": f"{page}-opt", "name": name, "value": value},
+        id={"type": f"{page}-{kind}", "name": name, "value": value},
         **{"aria-pressed": _pressed(value, picked, multi), "data-toggle": name,
            "data-value": value, "data-multi": "1" if multi else "0",
            "data-default": "1" if value == default else "0"})
         for value, label in opts]
-    body = html.Div(buttons, className="toggles")
-    if collapse_over and len(options) > collapse_over:
-        label = f"Show {len(options)} choices" + (f" ({len(picked)} chosen)" if multi and
-                                                    picked else "")
+    return _group(page, name, legend, html.Div(buttons, className="toggles"), len(options),
+                  picked, multi, collapse_over)
+
+
+def _group(page: str, name: str, legend: str, body, n: int, picked: set, multi: bool,
+           collapse_over: int) -> html.Fieldset:
+    if collapse_over and n > collapse_over:
+        label = f"Show {n} choices" + (f" ({len(picked)} chosen)" if multi and picked else "")
         body = html.Details([html.Summary(label), body], open=bool(multi and picked))
     return html.Fieldset([html.Legend(legend), body], className="filter",
                          id=f"{page}-{name}")

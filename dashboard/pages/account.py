@@ -23,6 +23,7 @@ from dashboard.figures import (
     METRIC_LABELS,
     Chart,
     activity_chart,
+    business_table,
     fmt_gap,
     fmt_hours,
     fmt_rate,
@@ -80,6 +81,44 @@ def metrics_table(acc: dict) -> pd.DataFrame:
             "Unanswered after 7 days": fmt_rate(r["unanswered_7d"]),
         })
     return pd.DataFrame(rows)
+
+
+def office_hours_fact(acc: dict) -> str:
+    hours = clock_of(acc).get("office_hours")
+    return f"Office hours {hours}" if isinstance(hours, str) and hours else \
+        "No office hours listed"
+
+
+def clock_of(acc: dict) -> dict:
+    """The account's business clock row ({} when the store has none)."""
+    c = data().clock(acc["platform"], acc["author"])
+    return {} if isinstance(c, Missing) else c
+
+
+def business_frame(acc: dict) -> pd.DataFrame:
+    """account_metrics rows with the account's clock status beside them."""
+    m = data().account_metrics(acc["platform"], acc["author"])
+    status = clock_of(acc).get("clock_status")
+    return m.assign(clock_status=status) if isinstance(status, str) else m
+
+
+def business_intro(acc: dict) -> str:
+    clock = clock_of(acc)
+    if clock.get("clock_status") == "ok":
+        weekly = clock.get("weekly_office_hours")
+        week = f", {weekly:g} open hours a week" if pd.notna(weekly) else ""
+        return (f"Office hours {clock.get('office_hours')} ({clock.get('timezone')}{week}). "
+                "On the business clock only the time while the office is open counts: a "
+                "message sent on Friday evening and answered on Monday morning waited about "
+                "an hour of office time. The business window is 7 days scaled to office "
+                "time (7 days x weekly office hours / 168).")
+    reason = clock.get("clock_status") or "no office hours"
+    return (f"Business hours: not available for this account ({reason}). The business "
+            "clock needs office hours and a time zone in the accounts file.")
+
+
+def business_table_for(acc: dict) -> pd.DataFrame:
+    return business_table(business_frame(acc), POPULATION_LABELS)
 
 
 def latency_chart(acc: dict) -> Chart:
@@ -230,10 +269,13 @@ def layout(**query):
         html.Ul([html.Li(f"@{acc['author']} on {acc['platform']}"),
                  html.Li(f"Country {acc['country'] or '–'}"),
                  html.Li(f"Level {acc['level'] or '–'}"),
-                 html.Li(f"Time zone {acc['timezone'] or '–'}")], className="facts"),
+                 html.Li(f"Time zone {acc['timezone'] or '–'}"),
+                 html.Li(office_hours_fact(acc))], className="facts"),
         notes(PAGE, msgs),
         table_card(PAGE, "metrics", "Responsiveness", metrics_table(acc),
                    anchor=ANCHORS["rate"]),
+        table_card(PAGE, "business", "Business hours", business_table_for(acc),
+                   note=business_intro(acc), anchor=ANCHORS["business"]),
         (missing_panel(sel, PAGE, "selectivity") if isinstance(sel, Missing)
          else html.Div([html.P(sel), html.P(critic_text(acc))], id="account-selectivity",
                        className="status")),
@@ -283,6 +325,7 @@ def download_item(item: str, query: dict):
         return None
     builders = {
         "metrics": lambda: data().account_metrics(acc["platform"], acc["author"]),
+        "business": lambda: business_table_for(acc),
         "km": lambda: latency_chart(acc),
         "topic": lambda: slice_chart(acc, "topic", dict(SLICE_CHARTS)["topic"]),
         "sentiment": lambda: slice_chart(acc, "sentiment", dict(SLICE_CHARTS)["sentiment"]),

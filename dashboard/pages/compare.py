@@ -70,13 +70,18 @@ def label(acc: dict) -> str:
 
 
 def table_for(chosen: list[dict], population: str):
+    """The side-by-side table; business-clock rows say "not available" for an
+    account without office hours (its clock status from ``account_clocks``)."""
     d = data()
-    cols = list(d.columns("account_metrics"))
+    cols = [*d.columns("account_metrics"), "clock_status"]
     rows = []
     for acc in chosen:
         m = d.account_metrics(acc["platform"], acc["author"])
         m = m[m["population"] == population]
-        rows.append(m.iloc[0].to_dict() if len(m) else dict.fromkeys(cols))
+        row = m.iloc[0].to_dict() if len(m) else dict.fromkeys(cols)
+        clock = d.clock(acc["platform"], acc["author"])
+        row["clock_status"] = clock.get("clock_status") if isinstance(clock, dict) else None
+        rows.append(row)
     return compare_table(pd.DataFrame(rows, columns=cols), [label(a) for a in chosen])
 
 

@@ -33,6 +33,11 @@ BUILTIN = {
         "The response rate within 7 days is the number of messages answered within 7 days "
         "divided by the messages observed for at least 7 days. Below the minimum number of "
         "messages a rate or median reads 'too few'."),
+    ANCHORS["business"]: ("Business clock",
+        "Where an account lists office hours and a time zone, latency is also measured on "
+        "its business clock: only time while the office is open counts. The response "
+        "window becomes 7 days x weekly office hours / 168 of office time. Accounts without "
+        "office hours have no business-clock figures ('not available')."),
     ANCHORS["selectivity"]: ("Selectivity gap",
         "The response rate on routine messages minus the rate on critical ones, with a "
         "bootstrap 95% confidence interval. Positive: trivial complaints are answered more "
@@ -67,6 +72,7 @@ BUILTIN = {
 ANCHOR_WORDS = {
     ANCHORS["latency"]: ("kaplan-meier", "latency"),
     ANCHORS["rate"]: ("response-rate",),
+    ANCHORS["business"]: ("business-clock",),
     ANCHORS["selectivity"]: ("selectivity",),
     ANCHORS["slices"]: ("slices",),
     ANCHORS["events"]: ("event-acknowledgement",),

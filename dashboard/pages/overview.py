@@ -1,32 +1,65 @@
 """Overview (/): the leaderboard of official accounts, headline sentences and one
 latency chart, under filters for country, level, institution, platform, period
-and population. Every filter and the sort order live in the URL query.
+and population, with the composite index's weights adjustable. Every filter,
+the sort order and the weights live in the URL query.
+
+The server sends every account's row of the current population and period once
+(``payload``, in the ``overview-data`` store): display strings, sort keys,
+peer percentile ranks and the median chart drawn for every account. The
+browser (``assets/overview.js``) applies the country, level, platform and
+institution filters, the sort, the rows shown and the weights to it, so those
+changes need no round trip. Population, period and chart ask the server for a
+new payload (and the time-to-response curves are drawn by the server).
 """
 
 from __future__ import annotations
 
+import base64
 from typing import NamedTuple
 
 import dash
-from dash import ALL, Input, Output, callback, ctx, html
+import numpy as np
+import pandas as pd
+from dash import ALL, Input, Output, callback, clientside_callback, ctx, dcc, html
 from dash import State as DashState
+from dash.exceptions import PreventUpdate
 
+from dashboard.composite import (
+    MAX_WEIGHT,
+    PARAM_PREFIX,
+    as_percent,
+    composite_index,
+    weights_from_query,
+    weights_query,
+)
 from dashboard.data import (
     ALL_PERIODS,
     POPULATION_LABELS,
     Filters,
+    Missing,
     query_choice,
     to_search,
     validate_filters,
 )
 from dashboard.figures import (
+    ANCHORS,
     LEADERBOARD_COLUMNS,
+    MEDIAN_TITLE,
+    METRIC_LABELS,
     SORT_KEYS,
+    _num,
+    account_label,
+    board_key,
     export_board,
-    headlines,
+    fmt_gap,
+    fmt_hours,
+    fmt_median,
+    fmt_rate,
     km_chart,
     leaderboard_rows,
     median_chart,
+    median_chart_empty,
+    median_sort_keys,
     sort_board,
 )
 from dashboard.pages._common import (
@@ -34,11 +67,11 @@ from dashboard.pages._common import (
     chart_card,
     data,
     download_buttons,
+    method_href,
     notes,
     parse_search,
     register_downloads,
     sortable_table,
-    table_rows,
     toggle_group,
     toggled,
     url_state,
@@ -48,10 +81,12 @@ PAGE = "overview"
 CHARTS = (("medians", "Median time to response (95% CI)"),
           ("curves", "Time-to-response curves"))
 MAX_CURVES = 8
-# The leaderboard shows the first 25 rows unless asked for all: a long table of
-# Dash components makes every filter change slower (the CSV always has all).
+MAX_CHART_ROWS = 30
+# The leaderboard shows the first 25 rows unless asked for all (the CSV always has all).
 ROWS = (("25", "First 25"), ("all", "All"))
 DEFAULT_SORT = ("rate_7d", "asc")
+# Toggle groups the browser handles (population, period and chart need a new payload).
+CLIENT_GROUPS = ("country", "level", "platform", "institution", "rows")
 
 dash.register_page(__name__, path="/", name="Overview", order=0,
                    title="govwatch: who answers the public, and how fast",
@@ -68,15 +103,18 @@ class State(NamedTuple):
     order: str
     chart: str
     rows: str
+    weights: tuple[tuple[str, float], ...] = ()
     notes: tuple[str, ...] = ()
 
     def query(self) -> dict:
         """Every parameter, defaults included (what the toggles work on)."""
         f = self.filters
-        return {"country": list(f.country), "level": list(f.level),
-                "institution": list(f.institution), "platform": list(f.platform),
-                "population": f.population, "period": f.period, "sort": self.sort,
-                "order": self.order, "chart": self.chart, "rows": self.rows}
+        q = {"country": list(f.country), "level": list(f.level),
+             "institution": list(f.institution), "platform": list(f.platform),
+             "population": f.population, "period": f.period, "sort": self.sort,
+             "order": self.order, "chart": self.chart, "rows": self.rows}
+        q.update({f"{PARAM_PREFIX}{m}": str(w) for m, w in self.weights})
+        return q
 
     def search(self) -> str:
         """The shareable URL query: only what differs from the defaults."""
@@ -88,7 +126,15 @@ class State(NamedTuple):
             q["chart"] = self.chart
         if self.rows != ROWS[0][0]:
             q["rows"] = self.rows
+        q.update(weights_query(dict(self.weights), default_weights()))
         return to_search(q)
+
+
+def default_weights() -> dict[str, float]:
+    """The analysis's composite-index weights as percentages, in display order."""
+    stored = as_percent(data().index_weights())
+    order = [m for m in METRIC_LABELS if m in stored] + sorted(set(stored) - set(METRIC_LABELS))
+    return {m: stored[m] for m in order}
 
 
 def state(query: dict) -> State:
@@ -98,12 +144,33 @@ def state(query: dict) -> State:
     order, more2 = query_choice(query, "order", ("asc", "desc"), DEFAULT_SORT[1])
     chart, more3 = query_choice(query, "chart", tuple(c for c, _ in CHARTS), CHARTS[0][0])
     rows, more4 = query_choice(query, "rows", tuple(r for r, _ in ROWS), ROWS[0][0])
-    return State(filters, sort, order, chart, rows, tuple(msgs + more + more2 + more3 + more4))
+    weights, more5 = weights_from_query(query, default_weights())
+    return State(filters, sort, order, chart, rows, tuple(weights.items()),
+                 tuple(msgs + more + more2 + more3 + more4 + more5))
+
+
+def whole(st: State) -> bool:
+    return st.filters.period == ALL_PERIODS
 
 
 # ------------------------------------------------------------------ content
+def weighted(board: pd.DataFrame, st: State) -> pd.DataFrame:
+    """The board with the composite index of the state's weights (recomputed from
+    the stored percentile ranks when they differ from the analysis's)."""
+    d = data()
+    if not whole(st) or dict(st.weights) == default_weights():
+        return board
+    ranks = d.index_ranks(st.filters.population)
+    if isinstance(ranks, Missing):
+        return board
+    comp = composite_index(ranks, dict(st.weights), d.index_min_share())
+    return board.drop(columns=["composite_index"]).merge(
+        comp[["platform", "author", "composite_index"]], on=["platform", "author"], how="left")
+
+
 def board_for(st: State):
-    return sort_board(data().leaderboard(st.filters), st.sort, st.order == "desc")
+    board = weighted(data().leaderboard(st.filters), st)
+    return sort_board(board, st.sort, st.order == "desc")
 
 
 def chart_for(st: State, chart: str | None = None):
@@ -126,37 +193,142 @@ def chart_for(st: State, chart: str | None = None):
         if st.filters.period != ALL_PERIODS:
             c.summary += " The curves cover the whole observation, not the chosen period."
         return c
-    return median_chart(board, d.min_n)
+    return median_chart(board, d.min_n, max_rows=MAX_CHART_ROWS)
 
 
-def status_text(board, filters: Filters, total: int) -> str:
-    text = (f"Showing {len(board)} of {total} official accounts · "
-            f"{POPULATION_LABELS[filters.population]} · {filters.describe()}.")
-    if filters.period != ALL_PERIODS:
-        text += " Selectivity gap and composite index cover the whole observation only."
-    return text
-
-
-def shown_text(total: int, rows: str) -> str:
-    if rows == "all" or total <= int(rows):
-        return f"All {total} rows shown."
-    return f"The first {rows} of {total} rows are shown; choose 'All' to see every row."
-
-
-def content(st: State) -> dict:
-    """Everything the filters drive, for one state (used by layout and callback)."""
-    d = data()
-    board = board_for(st)
+def _row(r: dict, cells: dict, crit: dict | None, ranks: dict | None,
+         point: dict | None) -> dict:
+    """One account in the browser's copy of the leaderboard."""
+    n = int(r.get("messages") or 0)
     return {
-        "headlines": [html.Li(s) for s in headlines(
-            board, POPULATION_LABELS[st.filters.population], d.min_n,
-            critical=d.critical_rates(st.filters.population))],
-        "rows": leaderboard_rows(board if st.rows == "all" else board.head(int(st.rows)),
-                                 account_href),
-        "shown": shown_text(len(board), st.rows),
-        "status": status_text(board, st.filters, len(d.officials())),
-        "chart": chart_for(st),
-        "search": st.search(),
+        "key": board_key(r["platform"], r["author"]),
+        "href": cells["_href"],
+        "cells": [cells[c] for c, _ in LEADERBOARD_COLUMNS if c != "composite"],
+        "f": {name: r.get(name) for name in Filters.MULTI},
+        "sort": {"account": r.get("institution"), "country": r.get("country"),
+                 "level": r.get("level"), "platform": r.get("platform"), "messages": n,
+                 "rate_7d": _num(r.get("answered_rate_7d")), "median": _num(r["_median_sort"]),
+                 "gap": _num(r.get("selectivity_gap"))},
+        "few": bool(r.get("too_few")),
+        "mfew": bool(r.get("median_too_few", r.get("too_few"))),
+        "n": n,
+        "n_t": f"{n:,}",
+        "rate": _num(r.get("answered_rate_7d")),
+        "rate_t": fmt_rate(r.get("answered_rate_7d")),
+        "med": _num(r.get("km_median_hours")),
+        "med_t": fmt_median(r.get("km_median_hours"), r.get("km_median_ci_low"),
+                            r.get("km_median_ci_high")),
+        "gap": _num(r.get("selectivity_gap")) if r.get("gap_too_few") is not True else None,
+        "gap_t": fmt_gap(r.get("selectivity_gap"), r.get("gap_ci_low"), r.get("gap_ci_high")),
+        "label": account_label(r),
+        "crit": crit,
+        "ranks": ranks,
+        "composite": _num(r.get("composite_index")),
+        "point": point,
+    }
+
+
+def plain(obj):
+    """A figure's JSON with plain lists (Plotly would send arrays base64-encoded,
+    which the browser code could not filter point by point)."""
+    if isinstance(obj, dict) and "bdata" in obj and "dtype" in obj:  # a typed array
+        values = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=obj["dtype"])
+        return [None if isinstance(v, float) and v != v else v for v in values.tolist()]
+    if isinstance(obj, dict):
+        return {k: plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | np.ndarray | pd.Series | pd.Index):
+        return [plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and obj != obj:
+        return None
+    return obj
+
+
+def payload(st: State) -> dict:
+    """Every account's row for the state's population and period, and what the
+    browser needs to filter, sort, re-weight and chart it (see module doc);
+    built once per population, period and chart."""
+    f = st.filters
+    return data().memo(("overview-payload", f.population, f.period, st.chart),
+                       lambda: _payload(st))
+
+
+def warm() -> None:
+    """The default view's payload, built before the first request (dashboard.app)."""
+    payload(state({}))
+
+
+def _payload(st: State) -> dict:
+    d = data()
+    f = st.filters
+    board = d.leaderboard(Filters(population=f.population, period=f.period))
+    board = board.assign(_median_sort=median_sort_keys(board))
+    cells = leaderboard_rows(board, account_href)
+    crit_df = d.critical_rates(f.population)
+    crit = {}
+    if crit_df is not None:
+        for c in crit_df.to_dict("records"):
+            rate = _num(c["rate"])
+            crit[board_key(c["platform"], c["author"])] = {
+                "ok": c.get("status") != "too few" and rate is not None, "rate": rate,
+                "rate_t": fmt_rate(rate), "n_t": f"{int(_num(c['n']) or 0):,}"}
+    ranks_df = d.index_ranks(f.population) if whole(st) else None
+    ranks: dict[str, dict] = {}
+    if isinstance(ranks_df, pd.DataFrame):
+        for r in ranks_df.to_dict("records"):
+            ranks.setdefault(board_key(r["platform"], r["author"]), {})[r["metric"]] = \
+                _num(r["percentile"])
+    chart = median_chart(board, d.min_n, max_rows=max(len(board), 1))
+    points: dict[str, dict] = {}
+    if not chart.data.empty:
+        for r in chart.data.to_dict("records"):
+            reached = _num(r["km_median_hours"]) is not None
+            x = _num(r["km_median_hours"]) if reached else _num(r["max_followup_hours"])
+            points[board_key(r["platform"], r["official_author"])] = {
+                "reached": reached, "x": x, "x_t": fmt_hours(x),
+                "label": f"{r['institution'] or r['official_author']} ({r['platform']})"}
+    rows = []
+    for r, c in zip(board.to_dict("records"), cells, strict=True):
+        k = board_key(r["platform"], r["author"])
+        rows.append(_row(r, c, crit.get(k), ranks.get(k) if ranks else None, points.get(k)))
+    empty = median_chart_empty()
+    defaults = Filters(population=d.options().default_population)
+    server_q = dict(f.query(defaults))
+    weights = default_weights()
+    return {
+        "rows": rows,
+        "total": len(d.officials()),
+        "population_label": POPULATION_LABELS[f.population],
+        "population_t": POPULATION_LABELS[f.population].lower(),
+        "period_t": f"period {f.period}" if f.period != ALL_PERIODS else "",
+        "period_note": "" if whole(st) else
+        " Selectivity gap and composite index cover the whole observation only.",
+        "server_query": [[k, v] for k, v in server_q.items() if k not in Filters.MULTI],
+        "chart_query": [["chart", st.chart]] if st.chart != CHARTS[0][0] else [],
+        "chart_kind": st.chart,
+        "default_sort": list(DEFAULT_SORT),
+        "default_rows": ROWS[0][0],
+        "metrics": list(weights),
+        "default_weights": weights,
+        "weight_prefix": PARAM_PREFIX,
+        "max_weight": MAX_WEIGHT,
+        "min_share": d.index_min_share(),
+        "whole": whole(st),
+        "window_t": "7 days",
+        "text": {
+            "no_rate": "No account in this selection has enough messages "
+                       f"(at least {d.min_n}) for a response rate.",
+            "no_median": "No account answered half of its messages, so every median time "
+                         "to response is 'not reached' (shown as '> follow-up time').",
+        },
+        "chart": {
+            "title": chart.title,
+            "figure": plain(chart.figure.to_plotly_json()),
+            "max_rows": MAX_CHART_ROWS,
+            "empty": plain(empty.figure.to_plotly_json()),
+            "empty_summary": empty.summary,
+        },
     }
 
 
@@ -168,25 +340,60 @@ def controls(st: State) -> list:
         (f.population, POPULATION_LABELS[f.population])]
     return [
         toggle_group(PAGE, "country", "Country", [(c, c) for c in opts.countries], f.country,
-                     multi=True),
+                     multi=True, kind="client"),
         toggle_group(PAGE, "level", "Level", [(v, v) for v in opts.levels], f.level,
-                     multi=True),
+                     multi=True, kind="client"),
         toggle_group(PAGE, "platform", "Platform", [(v, v) for v in opts.platforms],
-                     f.platform, multi=True),
+                     f.platform, multi=True, kind="client"),
         toggle_group(PAGE, "population", "Messages counted", pops, f.population,
-                     default=opts.default_population),
+                     default=opts.default_population, kind="sopt"),
         toggle_group(PAGE, "period", "Period",
                      [(p, "Whole observation" if p == ALL_PERIODS else p) for p in opts.periods],
-                     f.period, collapse_over=8, default=ALL_PERIODS),
+                     f.period, collapse_over=8, default=ALL_PERIODS, kind="sopt"),
         toggle_group(PAGE, "institution", "Institution", [(v, v) for v in opts.institutions],
-                     f.institution, multi=True, collapse_over=6),
+                     f.institution, multi=True, collapse_over=6, kind="client"),
     ]
+
+
+def weights_panel(st: State) -> html.Details:
+    """Number inputs for the composite index's weights, with a reset button."""
+    defaults = default_weights()
+    current = dict(st.weights)
+    inputs = [html.Label([
+        html.Span(METRIC_LABELS.get(m, m), className="weight-name"),
+        dcc.Input(id={"type": f"{PAGE}-weight", "metric": m}, type="number", min=0,
+                  max=MAX_WEIGHT, step="any", value=current.get(m, w), debounce=True,
+                  className="weight-input"),
+        html.Span(f"default {w:g}", className="weight-default"),
+    ], className="weight") for m, w in defaults.items()]
+    custom = bool(defaults) and current != defaults
+    body = [
+        html.P([
+            "The composite index is the weighted mean of an account's percentile ranks "
+            "among its peers (same country and level). The ranks are the analysis's; with "
+            "other weights the index is recomputed here, in the dashboard, from those "
+            "stored ranks — a different view of the same figures, not a new analysis. "
+            "Weights are relative (only their proportions count); a weight of 0 leaves a "
+            "metric out. Changing a weight ranks the leaderboard by the index. ",
+            dcc.Link("How the index is built", href=method_href(ANCHORS["benchmarks"]))],
+            className="hint"),
+        html.Div(inputs, className="weights"),
+        html.Button("Reset to default weights", id=f"{PAGE}-weights-reset", n_clicks=0,
+                    type="button", className="action"),
+    ]
+    if not defaults:
+        body = [html.P("This store has no peer benchmarks, so there is no composite index "
+                       "to weigh.", className="hint"),
+                html.Button("Reset to default weights", id=f"{PAGE}-weights-reset",
+                            n_clicks=0, type="button", className="action", hidden=True)]
+    return html.Details([html.Summary("Composite index weights"), *body],
+                        id=f"{PAGE}-weights", open=custom, className="weights-panel")
 
 
 def layout(**query):
     d = data()
     st = state(query)
-    c = content(st)
+    first = chart_for(st) if st.chart != "medians" else None
     return html.Div([
         html.H1("Who answers the public, and how fast"),
         html.P("Official accounts ranked by how often and how fast they answer the messages "
@@ -198,9 +405,9 @@ def layout(**query):
                       html.Div(controls(st), className="filters")],
                      className="filter-panel", role="search",
                      **{"aria-labelledby": "overview-filters-title"}),
-        html.P(c["status"], id="overview-status", className="status", role="status"),
+        html.P("", id="overview-status", className="status", role="status"),
         html.Section([html.H2("Headlines", id="overview-headlines-title"),
-                      html.Ul(c["headlines"], id="overview-headlines")],
+                      html.Ul([], id="overview-headlines")],
                      className="headlines", **{"aria-labelledby": "overview-headlines-title"}),
         html.Section([
             html.H2("Leaderboard", id="overview-board-title"),
@@ -208,52 +415,114 @@ def layout(**query):
                    f"order. 'too few' marks accounts with fewer than {d.min_n} messages; "
                    "'> N h' means fewer than half were answered within the N hours "
                    "observed, so the median is not reached.", className="hint"),
-            html.Div(sortable_table(PAGE, "board", LEADERBOARD_COLUMNS, c["rows"], st.sort,
-                                    st.order, "Official accounts and their responsiveness",
+            weights_panel(st),
+            html.Div(sortable_table(PAGE, "board", LEADERBOARD_COLUMNS, st.sort, st.order,
+                                    "Official accounts and their responsiveness",
                                     default=DEFAULT_SORT),
                      className="table-wrap"),
-            html.P(c["shown"], id="overview-shown", className="hint"),
-            html.Div([toggle_group(PAGE, "rows", "Rows shown", ROWS, st.rows, default=ROWS[0][0]),
+            html.P("", id="overview-shown", className="hint"),
+            html.Div([toggle_group(PAGE, "rows", "Rows shown", ROWS, st.rows, default=ROWS[0][0],
+                                   kind="client"),
                       download_buttons(PAGE, "board", images=False)], className="card-foot"),
         ], className="card", **{"aria-labelledby": "overview-board-title"}),
         html.Section([
             html.H2("Latency", id="overview-latency-title"),
-            toggle_group(PAGE, "chart", "Chart", CHARTS, st.chart, default=CHARTS[0][0]),
-            html.Div(chart_card(PAGE, c["chart"], level=3, slot="chart"),
+            toggle_group(PAGE, "chart", "Chart", CHARTS, st.chart, default=CHARTS[0][0],
+                         kind="sopt"),
+            html.Div(chart_card(PAGE, first, level=3, slot="chart") if first else
+                     chart_card(PAGE, _placeholder(MEDIAN_TITLE), level=3, slot="chart"),
                      id="overview-latency"),
         ], **{"aria-labelledby": "overview-latency-title"}),
-        url_state(PAGE, c["search"]),
+        dcc.Store(id=f"{PAGE}-data", data=payload(st)),
+        dcc.Store(id=f"{PAGE}-curves-query", data=st.search() if st.chart == "curves" else None),
+        dcc.Store(id=f"{PAGE}-curves", data=chart_json(first) if first else None),
+        url_state(PAGE, st.search()),
     ], className="page page-overview")
 
 
-MULTI = Filters.MULTI
+def _placeholder(title: str):
+    """The median chart's card before the browser draws it from the payload."""
+    from dashboard.figures import Chart, new_figure
+
+    return Chart("medians", title, new_figure(), "", anchor=ANCHORS["latency"])
 
 
-@callback(
+# ------------------------------------------------------------------ callbacks
+clientside_callback(
+    """function(country, level, platform, institution, rows, sorts, weights, reset, payload,
+                search) {
+        return window.govwatch_dashboard.renderOverview(sorts, weights, payload, search);
+    }""",
     Output("overview-headlines", "children"),
-    Output("overview-board-body", "children"),
+    Output("overview-board-body", "rows"),
     Output("overview-status", "children"),
     Output("overview-shown", "children"),
     Output("overview-graph-chart", "figure"),
     Output("overview-title-chart", "children"),
     Output("overview-summary-chart", "children"),
     Output({"type": "url-state", "page": PAGE}, "data"),
-    Input({"type": f"{PAGE}-opt", "name": ALL, "value": ALL}, "n_clicks"),
+    Output({"type": f"{PAGE}-weight", "metric": ALL}, "value"),
+    Output(f"{PAGE}-curves-query", "data"),
+    *[Input(f"{PAGE}-{name}-toggles", "clicked") for name in CLIENT_GROUPS],
     Input({"type": f"{PAGE}-sort", "value": ALL}, "n_clicks"),
+    Input({"type": f"{PAGE}-weight", "metric": ALL}, "value"),
+    Input(f"{PAGE}-weights-reset", "n_clicks"),
+    Input(f"{PAGE}-data", "data"),
+    DashState({"type": "url-state", "page": PAGE}, "data"),
+)
+# The curves the server drew (see ``curves``) onto the chart.
+clientside_callback(
+    """function(curves, payload) {
+        const nu = window.dash_clientside.no_update;
+        if (!curves || !payload || payload.chart_kind !== "curves") { return [nu, nu, nu]; }
+        return [curves.figure, curves.title, curves.summary];
+    }""",
+    Output("overview-graph-chart", "figure", allow_duplicate=True),
+    Output("overview-title-chart", "children", allow_duplicate=True),
+    Output("overview-summary-chart", "children", allow_duplicate=True),
+    Input(f"{PAGE}-curves", "data"),
+    DashState(f"{PAGE}-data", "data"),
+    prevent_initial_call=True,
+)
+
+
+@callback(
+    Output(f"{PAGE}-data", "data"),
+    Input({"type": f"{PAGE}-sopt", "name": ALL, "value": ALL}, "n_clicks"),
     DashState({"type": "url-state", "page": PAGE}, "data"),
     prevent_initial_call=True,
 )
-def update(_clicks, _sort_clicks, search):
-    st = state(next_query(parse_search(search), ctx.triggered_id))
-    c = content(st)
-    chart = c["chart"]
-    return (c["headlines"], table_rows(LEADERBOARD_COLUMNS, c["rows"]), c["status"], c["shown"],
-            chart.figure, chart.title, chart.summary, c["search"])
+def server_update(_clicks, search):
+    """Population, period or chart changed: a new payload for the browser."""
+    trigger = ctx.triggered_id if isinstance(ctx.triggered_id, dict) else None
+    if trigger is None:
+        raise PreventUpdate
+    return payload(state(next_query(parse_search(search), trigger)))
+
+
+@callback(
+    Output(f"{PAGE}-curves", "data"),
+    Input(f"{PAGE}-curves-query", "data"),
+    prevent_initial_call=True,
+)
+def curves(search):
+    """The time-to-response curves (drawn here: they need the stored KM curves),
+    into a store the browser puts on the chart. The browser sets
+    ``overview-curves-query`` only while the curves are chosen."""
+    st = state(parse_search(search))
+    if st.chart != "curves":
+        raise PreventUpdate
+    return chart_json(chart_for(st))
+
+
+def chart_json(c) -> dict:
+    return {"figure": plain(c.figure.to_plotly_json()), "title": c.title, "summary": c.summary}
 
 
 def next_query(query: dict, trigger) -> dict:
     """The query after a control changed: a toggle button, or a column heading
-    (a new column sorts ascending, the current one flips its order)."""
+    (a new column sorts ascending, the current one flips its order). The browser
+    does the same for the controls it handles (assets/overview.js)."""
     q = state(query).query()
     if not isinstance(trigger, dict):
         return q
@@ -263,7 +532,7 @@ def next_query(query: dict, trigger) -> dict:
         else:
             q["sort"], q["order"] = trigger["value"], "asc"
         return q
-    return toggled(q, trigger, MULTI)
+    return toggled(q, trigger, Filters.MULTI)
 
 
 def download_item(item: str, query: dict):
@@ -276,3 +545,4 @@ def download_item(item: str, query: dict):
 
 
 register_downloads(PAGE, download_item)
+
