@@ -24,7 +24,11 @@ The table gives wall and CPU time, rows per second, peak RSS and the ratio
 baseline/govwatch (above 1: govwatch is faster). The machine's load average is
 recorded with every run: on a shared machine wall times are lower bounds of speed and
 the CPU-time ratios are the steadier figures. Results also go to
-``WORKDIR/ingest-results.md``. Not a test: nothing here asserts a speed.
+``WORKDIR/ingest-results.md`` and, machine-readable, ``WORKDIR/ingest-results.json`` (a
+list of rows: stage, posts, govwatch_wall_s, govwatch_cpu_s, govwatch_peak_rss_mib,
+baseline_wall_s, baseline_cpu_s, baseline_peak_rss_mib, ratio (baseline / govwatch wall
+time), load (1-minute load average when govwatch started), and a few more).
+Not a test: nothing here asserts a speed.
 """
 
 from __future__ import annotations
@@ -337,6 +341,32 @@ def write_markdown(path: Path, env_line: str, rows: list[Row], notes: list[str])
     path.write_text("\n".join(text), encoding="utf-8")
 
 
+def json_rows(rows: list[Row]) -> list[dict]:
+    """The table as data, for other scripts."""
+    out = []
+    for r in rows:
+        out.append({
+            "stage": r.stage,
+            "posts": r.size,
+            "govwatch_wall_s": round(r.ours.wall_s, 3),
+            "govwatch_cpu_s": round(r.ours.cpu_s, 3),
+            "govwatch_peak_rss_mib": round(r.ours.peak_rss_bytes / 2**20, 1),
+            "baseline_wall_s": round(r.base.wall_s, 3),
+            "baseline_cpu_s": round(r.base.cpu_s, 3),
+            "baseline_peak_rss_mib": round(r.base.peak_rss_bytes / 2**20, 1),
+            "ratio": round(r.ratio, 3),
+            "load": round(r.ours.load_1min, 2),
+            "cpu_ratio": round(r.cpu_ratio, 3),
+            "baseline": r.baseline,
+            "baseline_load": round(r.base.load_1min, 2),
+            "govwatch_posts_stored": r.ours_rows,
+            "baseline_rows": r.base_rows,
+            "govwatch_posts_per_s": round(r.ours.rate(r.size), 1),
+            "govwatch_posts_per_cpu_s": round(r.ours.cpu_rate(r.size), 1),
+        })
+    return out
+
+
 # -- entry point -----------------------------------------------------------------------------
 
 def parse_args(argv: list[str] | None):
@@ -399,7 +429,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(notes))
     md = workdir / "ingest-results.md"
     write_markdown(md, env_line, rows, notes)
-    print(f"\nwritten to {md}")
+    js = workdir / "ingest-results.json"
+    js.write_text(json.dumps(json_rows(rows), indent=1) + "\n", encoding="utf-8")
+    print(f"\nwritten to {md} and {js}")
     return 0
 
 

@@ -8,10 +8,11 @@ way a :class:`Batch` is what reaches the store.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
+import pyarrow as pa
 
 from .schema import ACCOUNT_COLUMNS, POST_COLUMNS
 
@@ -19,6 +20,17 @@ from .schema import ACCOUNT_COLUMNS, POST_COLUMNS
 READER_POST_COLUMNS = tuple(c for c in POST_COLUMNS if c not in ("source_file", "import_id"))
 READER_ACCOUNT_COLUMNS = tuple(
     c for c in ACCOUNT_COLUMNS if c not in ("source_file", "import_id")
+)
+
+
+# The same shapes as Arrow schemas (what the import stages; see ingest/staging.py).
+_UTC_US = pa.timestamp("us", tz="UTC")
+_ARROW_TYPES = {"created_at": _UTC_US, "deleted_at": _UTC_US, "created_at_derived": pa.bool_(),
+                "mentions": pa.list_(pa.string()), "like_count": pa.int64(),
+                "share_count": pa.int64(), "reply_count": pa.int64(), "official": pa.bool_()}
+POST_ARROW_SCHEMA = pa.schema([(c, _ARROW_TYPES.get(c, pa.string())) for c in READER_POST_COLUMNS])
+ACCOUNT_ARROW_SCHEMA = pa.schema(
+    [(c, _ARROW_TYPES.get(c, pa.string())) for c in READER_ACCOUNT_COLUMNS]
 )
 
 
@@ -71,8 +83,9 @@ class Reject:
 class Batch:
     """What a reader hands to the store at a time."""
 
-    posts: pd.DataFrame | None = None
-    accounts: pd.DataFrame | None = None
+    # A pandas frame (see posts_frame) or an Arrow table in POST_ARROW_SCHEMA / ACCOUNT_ARROW_SCHEMA.
+    posts: pd.DataFrame | pa.Table | None = None
+    accounts: pd.DataFrame | pa.Table | None = None
     rejects: list[Reject] = field(default_factory=list)
     rows_read: int = 0
     # (platform, author) pairs this file holds in full (an account's own archive).
@@ -103,7 +116,24 @@ def posts_frame(records: list[Post]) -> pd.DataFrame:
 def accounts_frame(records: list[Account]) -> pd.DataFrame:
     if not records:
         return pd.DataFrame(columns=list(READER_ACCOUNT_COLUMNS))
-    return pd.DataFrame([asdict(r) for r in records])[list(READER_ACCOUNT_COLUMNS)]
+    return pd.DataFrame({c: [getattr(r, c) for r in records] for c in READER_ACCOUNT_COLUMNS})
+
+
+def posts_table(records: list[Post]) -> pa.Table:
+    """The records as an Arrow table in POST_ARROW_SCHEMA (no pandas on the way)."""
+    return pa.Table.from_arrays(
+        [pa.array([getattr(r, c) for r in records], POST_ARROW_SCHEMA.field(c).type)
+         for c in READER_POST_COLUMNS],
+        schema=POST_ARROW_SCHEMA,
+    )
+
+
+def accounts_table(records: list[Account]) -> pa.Table:
+    return pa.Table.from_arrays(
+        [pa.array([getattr(r, c) for r in records], ACCOUNT_ARROW_SCHEMA.field(c).type)
+         for c in READER_ACCOUNT_COLUMNS],
+        schema=ACCOUNT_ARROW_SCHEMA,
+    )
 
 
 def empty_posts() -> pd.DataFrame:

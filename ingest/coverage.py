@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .staging import PUBLISH_SETTINGS
+
+MEMORY_LIMIT = PUBLISH_SETTINGS["memory_limit"]
+
 _SQL = """
 SELECT r.platform,
        count(*) AS replies,
@@ -27,4 +31,10 @@ def thread_coverage(con, platforms: list[str] | None = None) -> pd.DataFrame:
         return pd.DataFrame(columns=["platform", "replies", "present", "derivable", "missing"])
     where = "AND r.platform IN (SELECT unnest($platforms))" if platforms else ""
     params = {"platforms": list(platforms)} if platforms else {}
-    return con.execute(_SQL.format(where=where), params).df()
+    # The self-join's hash table spills beyond this, so memory does not grow with the store.
+    before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    try:
+        return con.execute(_SQL.format(where=where), params).df()
+    finally:
+        con.execute(f"SET memory_limit = '{before}'")

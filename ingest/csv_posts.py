@@ -16,9 +16,20 @@ import pandas as pd
 from govwatch.records import READER_POST_COLUMNS, Batch
 from govwatch.schema import POST_KINDS
 
+from .arrow_csv import LineFinder, RawBatch, Unparsed, iter_record_batches
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
+from .fast_posts import fast_posts, reference_chunk, text_columns
 from .registry import register
-from .tabular import MENTION_RE, RowChecker, iter_chunks, parse_counts, parse_times, sniff_header
+from .tabular import (
+    MENTION_RE,
+    RowChecker,
+    header_names,
+    iter_chunks,
+    parse_counts,
+    parse_times,
+    read_header,
+    sniff_header,
+)
 
 REQUIRED = ("platform", "post_id", "author", "created_at", "text")
 OPTIONAL = (
@@ -48,8 +59,33 @@ class PostsCSVReader(Reader):
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
     ) -> Iterator[Batch]:
-        for chunk in iter_chunks(path, REQUIRED, options.mapping, options.chunk_rows, progress):
-            yield self._batch(chunk, options)
+        names = read_header(path, options.mapping)
+        header_names(path, names, REQUIRED, {})
+        finder = LineFinder(path)
+        try:
+            try:
+                for raw in iter_record_batches(path, len(names), progress,
+                                               options.chunk_rows):
+                    yield self._fast_or_reference(raw, names, finder, options)
+            except Unparsed as stop:  # carry on with the csv module where Arrow stopped
+                for chunk in iter_chunks(path, REQUIRED, options.mapping, options.chunk_rows,
+                                         progress, skip_records=stop.record - 1):
+                    yield self._batch(chunk, options)
+        finally:
+            finder.close()
+
+    def _fast_or_reference(self, raw: RawBatch, names: list[str], finder: LineFinder,
+                           options: ReadOptions) -> Batch:
+        """The vectorised path for a clean batch; the row-checking path for any other."""
+        cols = text_columns(raw.batch, names)
+        posts = None if cols is None else fast_posts(cols)
+        if posts is not None:
+            return Batch(posts=posts, rejects=finder.relocate(raw.rejects) if raw.rejects else [],
+                         rows_read=raw.rows_read)
+        chunk = reference_chunk(raw, names)
+        batch = self._batch(chunk, options)
+        batch.rejects = finder.relocate(batch.rejects) if batch.rejects else []
+        return batch
 
     def _batch(self, chunk, options: ReadOptions) -> Batch:
         df = chunk.frame

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,15 +25,13 @@ import pandas as pd
 from govwatch import __version__
 from govwatch.errors import InputError
 from govwatch.records import (
-    READER_ACCOUNT_COLUMNS,
-    READER_POST_COLUMNS,
     Batch,
     Reject,
     printable,
 )
 from govwatch.store import Store
 
-from . import registry
+from . import registry, staging
 from .base import Reader, ReadOptions
 
 
@@ -173,6 +173,7 @@ def import_file(
         _record_failure(store, path, result, None, exc)
         return result
     opts_json = json.dumps(options.describe(), sort_keys=True)
+    started = _now()
     previous = store.conn.execute(
         "SELECT max(import_id) FROM imports WHERE sha256 = ? AND format = ? AND options = ? "
         "AND status = 'complete'",
@@ -183,30 +184,31 @@ def import_file(
         return result
 
     progress.start_file(path.name, sum(f.stat().st_size for f in files))
+    staging.clear_leftovers(store.path)
+    staged = staging.Staged(store.path, str(os.getpid()))
     try:
-        with store.transaction() as con:
+        archives: set[tuple[str, str]] = set()
+        for batch in reader.read(path, options, progress.advance):
+            archives.update(batch.full_archive_of)
+            if options.strict and batch.rejects:
+                first = batch.rejects[0]
+                raise InputError(path, f"{first.reason} (--strict: nothing of this file "
+                                 "was stored)", first.locator)
+            _stage_batch(staged, batch, result)
+        staged.close()
+        with _publish_settings(store.conn), store.transaction() as con:
             import_id = store.next_id("imports", "import_id")
             result.import_id = import_id
             con.execute(
                 "INSERT INTO imports (import_id, file, sha256, format, options, started_at, "
                 "tool_version, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')",
-                [import_id, str(path), digest, reader.name, opts_json, _now(), __version__],
+                [import_id, str(path), digest, reader.name, opts_json, started, __version__],
             )
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _seen (platform VARCHAR, post_id VARCHAR, "
-                "author VARCHAR, created_at TIMESTAMPTZ)"
-            )
-            archives: set[tuple[str, str]] = set()
-            for batch in reader.read(path, options, progress.advance):
-                archives.update(batch.full_archive_of)
-                if options.strict and batch.rejects:
-                    first = batch.rejects[0]
-                    raise InputError(path, f"{first.reason} (--strict: nothing of this file "
-                                     "was stored)", first.locator)
-                _write_batch(con, batch, str(path), import_id, result)
+            result.posts_added, result.posts_merged = staged.publish_posts(
+                con, str(path), import_id)
+            result.accounts_added = staged.publish_accounts(con, str(path), import_id)
             _write_rejects(con, import_id, str(path), result.rejects)
-            result.marked_deleted = _mark_deleted(con, archives)
-            con.execute("DROP TABLE _seen")
+            result.marked_deleted = staged.mark_deleted(con, archives)
             con.execute(
                 "UPDATE imports SET finished_at = ?, rows_read = ?, posts_added = ?, "
                 "posts_merged = ?, accounts_added = ?, rejected = ?, status = 'complete' "
@@ -226,8 +228,35 @@ def import_file(
         result.posts_added = result.posts_merged = result.accounts_added = 0
         _record_failure(store, path, result, reader, exc, digest)
     finally:
+        staged.remove()
         progress.end_file()
     return result
+
+
+@contextmanager
+def _publish_settings(con):
+    """DuckDB settings while publishing (see ingest/staging.py), restored afterwards."""
+    names = list(staging.PUBLISH_SETTINGS)
+    before = con.execute(
+        "SELECT name, value FROM duckdb_settings() WHERE name IN (SELECT unnest($n))", {"n": names}
+    ).fetchall()
+    for name, value in staging.PUBLISH_SETTINGS.items():
+        con.execute(f"SET {name} = '{value}'")
+    try:
+        yield
+    finally:
+        for name, value in before:
+            con.execute(f"SET {name} = '{value}'")
+
+
+def _stage_batch(staged: staging.Staged, batch: Batch, result: FileResult) -> None:
+    result.rows_read += batch.rows_read
+    result.rejects.extend(batch.rejects)
+    if batch.posts is not None and len(batch.posts):
+        staged.add_posts(staging.to_arrow(batch.posts, staging.POST_SCHEMA),
+                         archived=bool(batch.full_archive_of))
+    if batch.accounts is not None and len(batch.accounts):
+        staged.add_accounts(staging.to_arrow(batch.accounts, staging.ACCOUNT_SCHEMA))
 
 
 def _now() -> datetime:
@@ -251,29 +280,6 @@ def _record_failure(store, path, result, reader: Reader | None, exc: InputError,
         _write_rejects(con, import_id, str(path), [reject])
 
 
-def _mark_deleted(con, archives: set[tuple[str, str]]) -> int:
-    """Posts of an archived account that the archive should hold but does not.
-
-    Only posts older than the archive's newest post count (a newer post cannot be
-    missing from an older archive), only posts read from an export (not times
-    derived from ids), and deleted_at is set once, to the time of this import.
-    """
-    total = 0
-    for platform, author in sorted(archives):
-        total += con.execute(
-            """
-            UPDATE posts SET deleted_at = current_timestamp
-            WHERE platform = $platform AND lower(author) = lower($author)
-              AND deleted_at IS NULL AND NOT created_at_derived
-              AND created_at <= (SELECT max(created_at) FROM _seen
-                                 WHERE platform = $platform AND lower(author) = lower($author))
-              AND post_id NOT IN (SELECT post_id FROM _seen WHERE platform = $platform)
-            """,
-            {"platform": platform, "author": author},
-        ).fetchone()[0]
-    return total
-
-
 def _write_rejects(con, import_id: int, file: str, rejects: list[Reject]) -> None:
     if not rejects:
         return
@@ -291,92 +297,3 @@ def _write_rejects(con, import_id: int, file: str, rejects: list[Reject]) -> Non
         con.execute("INSERT INTO rejects SELECT * FROM _rejects_batch")
     finally:
         con.unregister("_rejects_batch")
-
-
-# Merge rule for a post already stored: keep what the store has, fill what it lacks;
-# but a stub (a parent known only from a reply, its time derived from its id) gives
-# way to the post itself when an export brings it.
-_STUB_REPLACED = "posts.created_at_derived AND NOT excluded.created_at_derived"
-_POST_MERGE = ",\n  ".join(
-    f'"{c}" = CASE WHEN {_STUB_REPLACED} THEN coalesce(excluded."{c}", posts."{c}") '
-    f'ELSE coalesce(posts."{c}", excluded."{c}") END'
-    for c in READER_POST_COLUMNS
-    if c not in ("platform", "post_id", "created_at", "created_at_derived", "mentions")
-)
-
-
-def _write_batch(con, batch: Batch, file: str, import_id: int, result: FileResult) -> None:
-    result.rows_read += batch.rows_read
-    result.rejects.extend(batch.rejects)
-    if batch.posts is not None and len(batch.posts):
-        staged = batch.posts.copy()
-        staged["source_file"] = file
-        staged["import_id"] = import_id
-        con.register("_posts_batch", staged)
-        try:
-            distinct, existing = con.execute(
-                "SELECT count(*), count(p.post_id) FROM "
-                "(SELECT DISTINCT platform, post_id FROM _posts_batch) s "
-                "LEFT JOIN posts p USING (platform, post_id)"
-            ).fetchone()
-            cols = ", ".join(f'"{c}"' for c in (*READER_POST_COLUMNS, "source_file", "import_id"))
-            # A time read from the export beats one derived from an id; a post seen
-            # in several snapshots keeps the first file that brought it.
-            con.execute(
-                f"""
-                INSERT INTO posts ({cols})
-                SELECT {cols} FROM _posts_batch
-                QUALIFY row_number() OVER (PARTITION BY platform, post_id
-                                           ORDER BY created_at_derived) = 1
-                ON CONFLICT (platform, post_id) DO UPDATE SET
-                  created_at = CASE WHEN posts.created_at_derived AND NOT excluded.created_at_derived
-                                    THEN excluded.created_at ELSE posts.created_at END,
-                  created_at_derived = posts.created_at_derived AND excluded.created_at_derived,
-                  mentions = CASE WHEN len(coalesce(posts.mentions, [])) = 0 OR ({_STUB_REPLACED})
-                                  THEN excluded.mentions ELSE posts.mentions END,
-                  {_POST_MERGE}
-                """
-            )
-            if batch.full_archive_of:  # keys needed to find posts deleted since
-                con.execute(
-                    "INSERT INTO _seen SELECT platform, post_id, author, created_at "
-                    "FROM _posts_batch WHERE NOT created_at_derived"  # a stub proves nothing
-                )
-        finally:
-            con.unregister("_posts_batch")
-        result.posts_added += distinct - existing
-        result.posts_merged += len(staged) - (distinct - existing)
-    if batch.accounts is not None and len(batch.accounts):
-        staged = batch.accounts.copy()
-        staged["source_file"] = file
-        staged["import_id"] = import_id
-        con.register("_accounts_batch", staged)
-        try:
-            distinct, existing = con.execute(
-                "SELECT count(*), count(a.author) FROM "
-                "(SELECT DISTINCT platform, author FROM _accounts_batch) s "
-                "LEFT JOIN accounts a USING (platform, author)"
-            ).fetchone()
-            cols = ", ".join(
-                f'"{c}"' for c in (*READER_ACCOUNT_COLUMNS, "source_file", "import_id")
-            )
-            updates = ",\n".join(
-                f'"{c}" = coalesce(excluded."{c}", accounts."{c}")'
-                for c in READER_ACCOUNT_COLUMNS
-                if c not in ("platform", "author", "official")
-            )
-            # A later accounts file updates what it states; official status is never
-            # taken away by a file that merely mentions the account.
-            con.execute(
-                f"""
-                INSERT INTO accounts ({cols})
-                SELECT {cols} FROM _accounts_batch
-                QUALIFY row_number() OVER (PARTITION BY platform, author ORDER BY official DESC) = 1
-                ON CONFLICT (platform, author) DO UPDATE SET
-                  official = accounts.official OR excluded.official,
-                  {updates}
-                """
-            )
-        finally:
-            con.unregister("_accounts_batch")
-        result.accounts_added += distinct - existing

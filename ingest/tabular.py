@@ -61,11 +61,13 @@ def iter_chunks(
     mapping: dict[str, str],
     chunk_rows: int,
     progress: Callable[[int], None] | None = None,
+    skip_records: int = 1,
 ) -> Iterator[Chunk]:
     """Read ``path`` in chunks of text columns keyed by canonical name.
 
     Rows with the wrong number of fields or invalid UTF-8 become rejects here;
-    cell-level checks are left to the caller.
+    cell-level checks are left to the caller. ``skip_records`` > 1 starts after that
+    many records (the header is record 1; blank lines are not records).
     """
     with open_text(path, progress) as f:
         reader = csv.reader(f, strict=False)
@@ -75,20 +77,17 @@ def iter_chunks(
             raise InputError(path, "the file is empty", "line 1") from None
         except csv.Error as exc:
             raise InputError(path, f"unreadable header: {exc}", "line 1") from None
-        if has_bad_utf8("".join(header)):
-            raise InputError(path, "invalid UTF-8 in the header", "line 1")
-        names = [mapping.get(h.strip(), h.strip()).lower() for h in header]
-        missing = [c for c in required if c not in names]
-        if missing:
-            raise InputError(
-                path,
-                f"missing required column(s): {', '.join(missing)}; "
-                f"the header has: {', '.join(n for n in names if n) or '(nothing)'}",
-                "line 1",
-            )
-        dupes = {n for n in names if n and names.count(n) > 1}
-        if dupes:
-            raise InputError(path, f"duplicate column(s): {', '.join(sorted(dupes))}", "line 1")
+        names = header_names(path, header, required, mapping)
+        skipped = 1
+        while skipped < skip_records:  # resume after records read by other means
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                row = ["?"]
+            if row:
+                skipped += 1
         width = len(names)
         keep = [(i, n) for i, n in enumerate(names) if n]
         rows: list[list[str]] = []
@@ -107,6 +106,26 @@ def iter_chunks(
                 rows, lines, rejects, read = [], [], [], 0
         if rows or rejects or read:
             yield _chunk(rows, lines, keep, rejects, read)
+
+
+def header_names(path: Path, header: list[str], required: tuple[str, ...],
+                 mapping: dict[str, str]) -> list[str]:
+    """The canonical names of a header row, or an InputError saying what is wrong with it."""
+    if has_bad_utf8("".join(header)):
+        raise InputError(path, "invalid UTF-8 in the header", "line 1")
+    names = [mapping.get(h.strip(), h.strip()).lower() for h in header]
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise InputError(
+            path,
+            f"missing required column(s): {', '.join(missing)}; "
+            f"the header has: {', '.join(n for n in names if n) or '(nothing)'}",
+            "line 1",
+        )
+    dupes = {n for n in names if n and names.count(n) > 1}
+    if dupes:
+        raise InputError(path, f"duplicate column(s): {', '.join(sorted(dupes))}", "line 1")
+    return names
 
 
 def checked_rows(reader, width: int, expected: str) -> Iterator[tuple[int, list[str] | Reject]]:

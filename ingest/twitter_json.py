@@ -37,6 +37,7 @@ uses, since the archive stores tweets in that shape.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -48,9 +49,9 @@ from govwatch.records import (
     Batch,
     Post,
     Reject,
-    accounts_frame,
+    accounts_table,
     excerpt,
-    posts_frame,
+    posts_table,
 )
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
@@ -127,12 +128,16 @@ def norm_lang(code: object) -> str | None:
 
 def native_id(value: object) -> str | None:
     """A Twitter id as text, from a string or an integer; None if it is not one."""
+    if type(value) is str and len(value) <= 30 and value.isdigit() and value.isascii():
+        return value  # the usual case, first
     if isinstance(value, bool):
         return None
     if isinstance(value, int) and value >= 0:
         return str(value)
-    if isinstance(value, str) and _DIGITS_RE.fullmatch(value.strip()):
-        return value.strip()
+    if isinstance(value, str):
+        value = value.strip()
+        if 0 < len(value) <= 30 and value.isascii() and value.isdigit():
+            return value
     return None
 
 
@@ -150,13 +155,21 @@ def parse_count(value: object) -> tuple[int | None, bool]:
 
 
 def status_url(author: str | None, post_id: str) -> str:
+    return _status_prefix(author) + post_id
+
+
+@functools.lru_cache(maxsize=65_536)
+def _status_prefix(author: str | None) -> str:
     if author and re.fullmatch(r"\w{1,50}", author) and not author.isdigit():
-        return f"https://x.com/{author}/status/{post_id}"
-    return f"https://x.com/i/web/status/{post_id}"
+        return f"https://x.com/{author}/status/"
+    return "https://x.com/i/web/status/"
+
+
+_RAW_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def raw_json(obj: object) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return _RAW_ENCODER.encode(obj)
 
 
 def _get(obj: object, key: str) -> object:
@@ -205,8 +218,8 @@ class BatchBuilder:
 
     def take(self) -> Batch:
         batch = Batch(
-            posts=posts_frame(list(self.posts.values())) if self.posts else None,
-            accounts=accounts_frame(list(self.accounts.values())) if self.accounts else None,
+            posts=posts_table(list(self.posts.values())) if self.posts else None,
+            accounts=accounts_table(list(self.accounts.values())) if self.accounts else None,
             rejects=self.rejects,
             rows_read=self.rows,
         )

@@ -196,3 +196,129 @@ def test_strict_stores_nothing_of_a_bad_file(tmp_path, broken_csv):
         f = import_paths(store, [broken_csv], options=ReadOptions(strict=True)).files[0]
         assert f.failed and "--strict" in f.failed
         assert store.count("posts") == 0
+
+
+# -- the vectorised path and the row-checking path ------------------------------------------
+
+CLEAN = (
+    "platform,post_id,author,created_at,text,in_reply_to_post_id,in_reply_to_author,"
+    "conversation_id,lang,url,like_count,share_count,reply_count,kind,extra\n"
+    + "X , 1,@MinRail,2026-01-01T10:00:00Z,  Welcome\u3000aboard @asha @b_2@c ,,,1,EN,"
+      "https://x.com/MinRail/status/1,5,0,007,,ignored\n"
+    + 'x,2,asha,2026-01-01 11:00:00.5+05:30,"@MinRail the train\nis late, x@y ""again""!",'
+      "1,@MinRail,1,hi,,,,,REPLY,\n"
+    + "mastodon,3,ravi,2026-01-01T12:00:00-0300,\u00e9@ravi @" + "a" * 60 + ",,,,,,1,2,3,quote,\n"
+    + "x,4,ravi,2026-01-02T00:00:00Z,,,,,,,,,,,\n"
+    + "x,5,ravi,2026-01-02T00:00:00Z,\U0001f600 @emoji_1 \u0915@not,5,ravi,,kk,,,,,,\n"
+)
+
+
+def _tables(batches):
+    import pyarrow as pa
+
+    from ingest.staging import POST_SCHEMA, to_arrow
+
+    return pa.concat_tables([to_arrow(b.posts, POST_SCHEMA) for b in batches
+                             if b.posts is not None and len(b.posts)])
+
+
+def test_vectorised_and_row_checking_paths_give_the_same_rows(tmp_path):
+    from ingest.arrow_csv import iter_record_batches
+    from ingest.csv_posts import REQUIRED, PostsCSVReader
+    from ingest.fast_posts import fast_posts, text_columns
+    from ingest.tabular import iter_chunks, read_header
+
+    path = tmp_path / "clean.csv"
+    path.write_text(CLEAN, encoding="utf-8")
+    names = read_header(path, {})
+    # every batch of this file is clean: the vectorised path takes it
+    raws = list(iter_record_batches(path, len(names), rows=2))
+    assert raws and all(fast_posts(text_columns(r.batch, names)) is not None for r in raws)
+    reader = PostsCSVReader()
+    options = ReadOptions(chunk_rows=2)
+    fast = _tables(reader.read(path, options))
+    slow = _tables(reader._batch(c, options) for c in iter_chunks(path, REQUIRED, {}, 2))
+    assert fast.num_rows == 5
+    assert fast.equals(slow), (fast.to_pylist(), slow.to_pylist())
+    rows = {r["post_id"]: r for r in fast.to_pylist()}
+    assert rows["1"]["platform"] == "x" and rows["1"]["author"] == "MinRail"
+    assert rows["1"]["mentions"] == ["asha", "b_2"] and rows["1"]["reply_count"] == 7
+    assert rows["2"]["kind"] == "reply" and rows["2"]["in_reply_to_author"] == "MinRail"
+    assert rows["4"]["text"] == "" and rows["4"]["kind"] == "post"
+
+
+def test_a_batch_with_one_bad_cell_is_checked_row_by_row(tmp_path):
+    from ingest.csv_posts import PostsCSVReader
+
+    path = tmp_path / "mixed.csv"
+    path.write_text(CLEAN + "x,6,ravi,2026-13-01T00:00:00Z,bad month,,,,,,,,,,\n"
+                    "x,7,ravi,2026-01-01T00:00:00Z,\"unterminated\n", encoding="utf-8")
+    batches = list(PostsCSVReader().read(path, ReadOptions(chunk_rows=100)))
+    assert _tables(batches).num_rows == 5
+    rejects = [(r.locator, r.reason) for b in batches for r in b.rejects]
+    assert rejects == [
+        ("line 8", "created_at '2026-13-01T00:00:00Z' is not an ISO 8601 time"),
+        ("line 9", "expected 15 fields as in the header, found 5"),
+    ]
+
+
+def test_mentions_match_the_row_by_row_regex():
+    import pyarrow as pa
+
+    from ingest.fast_posts import mentions
+    from ingest.tabular import MENTION_RE
+
+    texts = ["", "@a @b", "@a@b", "x@y @z", "\u00e9@no \u0915@no _@no @@x @_ok",
+             "@" + "h" * 60, "tab\t@t\n@n", "\U0001f600@emoji", "nul\x00@after", "@a,@b;@c"]
+    want = pd.Series(texts).str.findall(MENTION_RE).tolist()
+    assert mentions(pa.array(texts)).to_pylist() == want
+    no_nul = [t for t in texts if "\x00" not in t]  # the one-pass branch
+    assert mentions(pa.array(no_nul)).to_pylist() == [w for t, w in zip(texts, want, strict=True)
+                                                      if "\x00" not in t]
+
+
+def test_whitespace_stripped_as_python_strips():
+    from ingest.fast_posts import PY_WHITESPACE
+
+    assert PY_WHITESPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+
+
+def test_duplicate_keys_in_one_file_keep_the_first(tmp_path):
+    p = tmp_path / "dupes.csv"
+    p.write_text(HEADER + "x,1,a,2026-01-01T00:00:00Z,first,,,\nx,2,a,2026-01-01T00:00:00Z,b,,,\n"
+                 "x,1,a,2026-01-01T00:00:00Z,second,,,3\n", encoding="utf-8")
+    with Store(tmp_path / "s.duckdb") as store:
+        f = import_paths(store, [p], options=ReadOptions(chunk_rows=1)).files[0]
+        assert (f.posts_added, f.posts_merged) == (2, 1)
+        assert store.conn.execute("SELECT post_id, text FROM posts ORDER BY 1").fetchall() == [
+            ("1", "first"), ("2", "b")]
+
+
+def test_staging_folders_of_killed_imports_are_removed(tmp_path, broken_csv):
+    db = tmp_path / "s.duckdb"
+    left = tmp_path / "s.duckdb.staging-99999"
+    left.mkdir()
+    (left / "posts.parquet").write_bytes(b"half-written")
+    with Store(db) as store:
+        assert import_paths(store, [broken_csv]).files[0].posts_added == 3
+    assert [p.name for p in tmp_path.iterdir() if ".staging-" in p.name] == []
+
+
+def test_a_record_longer_than_a_parse_block_is_read_on_by_the_csv_module(tmp_path):
+    from ingest.arrow_csv import BLOCK_BYTES
+    from ingest.csv_posts import PostsCSVReader
+
+    rows = ["platform,post_id,author,created_at,text"]
+    rows += [f"x,{i},a,2026-01-01T00:00:00Z,hello {i}" for i in range(1, 5)]
+    rows.append('x,5,a,2026-01-01T00:00:00Z,"' + "y" * (3 * BLOCK_BYTES) + '\nmore"')
+    rows += [f"x,{i},a,2026-01-01T00:00:00Z,hi @u{i}" for i in range(6, 9)]
+    rows.append("x,9,a,bad,oops")
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    batches = list(PostsCSVReader().read(path, ReadOptions()))
+    assert _tables(batches).column("post_id").to_pylist() == ["1", "2", "3", "4", "6", "7", "8"]
+    assert sum(b.rows_read for b in batches) == 9
+    assert [(r.locator, r.reason) for b in batches for r in b.rejects] == [
+        ("line 6", "text longer than 100,000 characters"),
+        ("line 11", "created_at 'bad' is not an ISO 8601 time"),
+    ]

@@ -196,7 +196,7 @@ def test_x_archive_zip_and_folder_give_the_same_rows(shared_data, stores, tmp_pa
     assert reader.sniff(folder, b"")
     ids = set()
     for batch in reader.read(folder, ReadOptions()):
-        ids |= set(batch.posts["post_id"])
+        ids |= set(batch.posts["post_id"].to_pylist())
     assert ids == {r[1] for r in snapshot(from_file)}
 
 
@@ -652,7 +652,8 @@ def test_owner_from_readme_when_account_js_is_broken(tmp_path):
     assert [p.name for p in reader.input_files(folder)] == [
         "tweets.js", "tweets-part1.js", "account.js", "README.txt"]
     batches = list(reader.read(folder, ReadOptions()))
-    posts = [p for b in batches if b.posts is not None for p in b.posts.itertuples()]
+    posts = [p for b in batches if b.posts is not None
+             for p in b.posts.to_pandas().itertuples()]
     assert {p.author for p in posts if not p.created_at_derived} == {"MinWater"}
     assert {p.author_id for p in posts if not p.created_at_derived} == {"1500000001"}
     [reject] = [r for b in batches for r in b.rejects]

@@ -70,3 +70,31 @@ def test_no_extension_downloads_and_utc(tmp_path):
         assert settings["autoinstall_known_extensions"] == "false"
         assert settings["autoload_known_extensions"] == "false"
         assert settings["TimeZone"] == "UTC"
+
+
+def test_posts_lose_their_indexes_and_keep_their_rows_on_migration(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, "
+                "applied_at TIMESTAMP WITH TIME ZONE)")
+    for m in MIGRATIONS[:4]:  # a store as the version before posts lost their indexes
+        for stmt in m.statements():
+            con.execute(stmt)
+        con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [m.version, m.name])
+    con.execute("INSERT INTO meta VALUES ('pseudonym_key', 'k')")
+    con.execute("INSERT INTO posts (platform, post_id, author, created_at, mentions) "
+                "VALUES ('x', '1', 'a', '2026-01-01T00:00:00Z', ['b'])")
+    assert con.execute("SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'posts'"
+                       ).fetchone()[0] == 2
+    con.close()
+    with Store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION >= 5
+        assert store.conn.execute(
+            "SELECT platform, post_id, author, mentions FROM posts").fetchall() == [
+            ("x", "1", "a", ["b"])]
+        assert store.conn.execute(
+            "SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'posts'").fetchone()[0] == 0
+        assert store.conn.execute(
+            "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'posts' "
+            "AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')").fetchone()[0] == 0
+        assert _columns(store.conn)["posts"] == TABLES["posts"]

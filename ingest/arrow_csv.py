@@ -1,0 +1,171 @@
+"""Reading a hand-writable CSV file fast: Arrow's C++ parser, line numbers only when needed.
+
+:func:`iter_record_batches` streams a CSV file as Arrow record batches of raw bytes
+(one column per header field) with, for each row, its record number (the header is
+record 1; blank lines are not records). It splits records exactly as Python's
+``csv.reader`` does (quoted newlines, doubled quotes, a stray quote inside a field);
+rows with the wrong number of fields come back as rejects. Physical line numbers are
+found only for the rows that are rejected, by :class:`LineFinder`, a ``csv.reader``
+that moves forward through the file once.
+
+Should Arrow stop on something it cannot parse, :func:`iter_record_batches` raises
+:class:`Unparsed` naming the first record it did not deliver, and the caller carries
+on from there with the ``csv`` module (see ``ingest/csv_posts.py``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from govwatch.records import Reject, excerpt
+
+from .base import _CountingRaw, open_text
+
+# Bytes parsed at a time; a record longer than this is read by the csv module instead.
+# Larger blocks make Arrow's allocator hold on to memory in proportion to the file.
+BLOCK_BYTES = 1 << 20
+
+
+class Unparsed(Exception):
+    """Arrow could not go on; ``record`` is the first record not delivered."""
+
+    def __init__(self, record: int):
+        super().__init__(record)
+        self.record = record
+
+
+@dataclass
+class RawBatch:
+    batch: pa.RecordBatch  # binary columns c0..cN, one per header field
+    records: np.ndarray  # record number of each row
+    rejects: list[Reject]  # rows of the wrong width, located as "record N" (see LineFinder)
+    rows_read: int
+
+
+def iter_record_batches(
+    path: Path, width: int, progress: Callable[[int], None] | None = None,
+    rows: int = 50_000,
+) -> Iterator[RawBatch]:
+    """Batches of about ``rows`` rows (blocks of the file put together)."""
+    parts: list[RawBatch] = []
+    try:
+        for part in _iter_blocks(path, width, progress):
+            parts.append(part)
+            if sum(p.batch.num_rows for p in parts) >= rows:
+                yield _join(parts)
+                parts = []
+    except Unparsed:
+        if parts:  # what was read before Arrow stopped
+            yield _join(parts)
+        raise
+    if parts:
+        yield _join(parts)
+
+
+def _join(parts: list[RawBatch]) -> RawBatch:
+    if len(parts) == 1:
+        return parts[0]
+    table = pa.Table.from_batches([p.batch for p in parts]).combine_chunks()
+    batch = table.to_batches()[0] if table.num_rows else parts[0].batch
+    return RawBatch(batch, np.concatenate([p.records for p in parts]),
+                    [r for p in parts for r in p.rejects], sum(p.rows_read for p in parts))
+
+
+def _iter_blocks(
+    path: Path, width: int, progress: Callable[[int], None] | None = None
+) -> Iterator[RawBatch]:
+    invalid: list[tuple[int, int, str]] = []
+
+    def on_invalid(row) -> str:
+        invalid.append((row.number, row.actual_columns, row.text))
+        return "skip"
+
+    names = [f"c{i}" for i in range(width)]
+    raw = io.BufferedReader(_CountingRaw(open(path, "rb", buffering=0), progress), 1 << 20)
+    next_record = 2  # the header is record 1
+    try:
+        try:
+            reader = pacsv.open_csv(
+                raw,
+                read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_BYTES,
+                                               column_names=names, skip_rows=1),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True,
+                                                  invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.binary() for n in names},
+                    strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
+        except (pa.ArrowInvalid, OSError):
+            raise Unparsed(next_record) from None
+        while True:
+            try:
+                rb = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (pa.ArrowInvalid, OSError):
+                raise Unparsed(next_record) from None
+            bad = sorted(invalid)
+            invalid.clear()
+            numbers = np.array([b[0] for b in bad], dtype=np.int64)
+            span = np.arange(next_record, next_record + rb.num_rows + len(bad), dtype=np.int64)
+            records = np.setdiff1d(span, numbers, assume_unique=True) if len(bad) else span
+            next_record += rb.num_rows + len(bad)
+            rejects = []
+            for number, found, text in bad:
+                if found == 1 and not text.strip():
+                    continue  # a line of blanks: not a row
+                rejects.append(Reject(f"line {number}", f"expected {width} fields as in the "
+                                      f"header, found {found}", excerpt(text)))
+            yield RawBatch(rb, records, rejects, rb.num_rows + len(rejects))
+    finally:
+        raw.close()
+
+
+class LineFinder:
+    """Record number -> the physical line it starts on, found by reading forward."""
+
+    def __init__(self, path: Path):
+        self._f = None
+        self._path = path
+        self.record = 0
+        self._last = 0
+        self._start = 0
+
+    def line(self, record: int) -> int:
+        if self._f is None or record < self.record:
+            self.close()
+            self._f = open_text(self._path)
+            self._reader = csv.reader(self._f, strict=False)
+            self.record = self._last = self._start = 0
+        while self.record < record:
+            try:
+                row = next(self._reader)
+            except StopIteration:
+                return self._last + 1
+            except csv.Error:
+                row = ["?"]
+            self._start, self._last = self._last + 1, self._reader.line_num
+            if row:
+                self.record += 1
+        return self._start
+
+    def relocate(self, rejects: list[Reject]) -> list[Reject]:
+        """Rejects located as 'line <record>' -> their first physical line, in line order."""
+        records = sorted({int(r.locator.split()[-1]) for r in rejects})
+        lines = {rec: self.line(rec) for rec in records}
+        out = [Reject(f"line {lines[int(r.locator.split()[-1])]}", r.reason, r.excerpt)
+               for r in rejects]
+        return sorted(out, key=lambda r: int(r.locator.split()[-1]))
+
+    def close(self) -> None:
+        if self._f is not None:
+            self._f.close()
+            self._f = None

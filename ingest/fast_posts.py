@@ -1,0 +1,179 @@
+"""The posts CSV's vectorised path: a whole batch checked and converted in Arrow.
+
+:func:`fast_posts` handles a batch only when every cell is plainly valid: UTF-8 text,
+every required cell present, times written as ``YYYY-MM-DD[T ]hh:mm:ss[.ffffff]``
+with ``Z`` or a ``±hh:mm`` offset, counts as plain digits, known kinds, ASCII platform,
+language and kind codes. Then every row is kept and the result equals what the
+row-checking path (``PostsCSVReader._batch``) would give; any other batch returns
+None and goes through that path, which explains each bad row. Clean exports, the
+large ones, never pay for the row checks.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from govwatch.records import Reject, excerpt
+from govwatch.schema import POST_KINDS
+
+from .arrow_csv import RawBatch
+from .base import MAX_TEXT_CHARS
+from .staging import POST_SCHEMA
+from .tabular import Chunk
+
+# What str.strip() removes: every character for which str.isspace() is true.
+PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_PLAIN_TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})$"
+_PLAIN_COUNT = r"^\d{1,18}$"
+# Times pandas represents (nanoseconds since 1970 in 64 bits); others take the slow path.
+_EARLIEST = pa.scalar(-(2**63) // 1000 + 1, pa.int64())
+_LATEST = pa.scalar((2**63 - 1) // 1000, pa.int64())
+# Same matches as tabular.MENTION_RE; starting with the literal '@' lets the regex
+# engine jump from '@' to '@'.
+_MENTION = re.compile(r"@(?<![\w@]@)([A-Za-z0-9_]{1,50})")
+_MENTION_OR_END = re.compile(r"@(?<![\w@]@)([A-Za-z0-9_]{1,50})|\x00")
+_NULL = pa.scalar(None, pa.string())
+_COLUMNS = ("platform", "post_id", "author", "created_at", "text", "in_reply_to_post_id",
+            "in_reply_to_author", "conversation_id", "lang", "url", "like_count", "share_count",
+            "reply_count", "kind")
+
+
+def _text(col: pa.Array) -> pa.Array:
+    """Binary cells -> text stripped as str.strip() does, empty as null.
+    Raises pa.ArrowInvalid on invalid UTF-8."""
+    text = pc.utf8_trim(col.cast(pa.string()), PY_WHITESPACE)
+    return pc.if_else(pc.equal(text, ""), _NULL, text)
+
+
+def text_columns(batch: pa.RecordBatch, names: list[str]) -> dict[str, pa.Array] | None:
+    """Canonical name -> text column, or None when a cell is not valid UTF-8."""
+    out = {}
+    try:
+        for i, name in enumerate(names):
+            if name:
+                out[name] = _text(batch.column(i))
+    except pa.ArrowInvalid:
+        return None
+    return out
+
+
+def _all(mask) -> bool:
+    return bool(pc.all(mask).as_py() is not False)
+
+
+def _ascii(col: pa.Array) -> bool:
+    return col.null_count == len(col) or _all(pc.string_is_ascii(col))
+
+
+def mentions(text: pa.Array) -> pa.Array:
+    """``str.findall(MENTION_RE)`` of every text, as a list<string> array.
+
+    One regex pass over the texts joined by NUL, the pattern also matching each NUL:
+    an empty match marks where a text ends (a handle is never empty). Texts that hold
+    a NUL themselves are matched one by one.
+    """
+    n = len(text)
+    if pc.any(pc.match_substring(text, "\x00")).as_py():
+        found = [_MENTION.findall(t) for t in text.to_pylist()]
+        return pa.array(found, pa.list_(pa.string()))
+    items = pa.array(_MENTION_OR_END.findall("\x00".join(text.to_pylist()) + "\x00"),
+                     pa.string())
+    end = pc.equal(items, "").to_numpy(zero_copy_only=False)
+    row = np.cumsum(end) - end  # the text each item belongs to
+    names = items.filter(pa.array(~end))
+    per_row = np.bincount(row[~end], minlength=n)
+    offsets = np.concatenate([[0], np.cumsum(per_row)]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), names)
+
+
+def fast_posts(cols: dict[str, pa.Array]) -> pa.Table | None:
+    """The posts of a clean batch in the staging schema, or None if any cell needs
+    the row checks."""
+    n = len(cols["post_id"])
+    missing = pa.nulls(n, pa.string())
+    col = {c: cols.get(c, missing) for c in _COLUMNS}
+    for c in ("platform", "post_id", "author", "created_at"):
+        if col[c].null_count:
+            return None
+    if not (_ascii(col["platform"]) and _ascii(col["lang"]) and _ascii(col["kind"])):
+        return None
+    if not _all(pc.match_substring_regex(col["created_at"], _PLAIN_TIME)):
+        return None
+    try:
+        created = pc.cast(col["created_at"], pa.timestamp("us", tz="UTC"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    micros = created.cast(pa.int64())
+    if pc.min(micros).as_py() < _EARLIEST.as_py() or pc.max(micros).as_py() > _LATEST.as_py():
+        return None
+    text = pc.fill_null(col["text"], "")
+    if len(text) and pc.max(pc.utf8_length(text)).as_py() > MAX_TEXT_CHARS:
+        return None
+    counts = {}
+    for c in ("like_count", "share_count", "reply_count"):
+        if col[c].null_count < n and not _all(pc.match_substring_regex(col[c], _PLAIN_COUNT)):
+            return None
+        counts[c] = pc.cast(col[c], pa.int64())
+    kind = pc.utf8_lower(col["kind"])
+    if kind.null_count < n and not _all(pc.or_(pc.is_null(kind),
+                                               pc.is_in(kind, pa.array(POST_KINDS)))):
+        return None
+    reply_to = col["in_reply_to_post_id"]
+    kind = pc.coalesce(kind, pc.if_else(pc.is_valid(reply_to), "reply", "post"))
+    return pa.Table.from_arrays(
+        [
+            pc.utf8_lower(col["platform"]),
+            col["post_id"],
+            pc.utf8_ltrim(col["author"], "@"),
+            missing,
+            created,
+            pa.array(np.zeros(n, bool)),
+            text,
+            pc.utf8_lower(col["lang"]),
+            kind,
+            reply_to,
+            pc.utf8_ltrim(col["in_reply_to_author"], "@"),
+            col["conversation_id"],
+            mentions(text),
+            col["url"],
+            counts["like_count"],
+            counts["share_count"],
+            counts["reply_count"],
+            pa.nulls(n, pa.timestamp("us", tz="UTC")),
+            missing,
+        ],
+        schema=POST_SCHEMA,
+    )
+
+
+def reference_chunk(raw: RawBatch, names: list[str]) -> Chunk:
+    """The batch as the row-checking path takes it: text columns (pandas), rows with
+    invalid UTF-8 turned into rejects. Rows are located by record number."""
+    cells = [raw.batch.column(i).to_pylist() for i in range(len(names))]
+    rejects = list(raw.rejects)
+    keep_rows, records = [], []
+    for r in range(raw.batch.num_rows):
+        row = [c[r] for c in cells]
+        try:
+            keep_rows.append([v.decode("utf-8") for v in row])
+            records.append(int(raw.records[r]))
+        except UnicodeDecodeError:
+            text = b",".join(row).decode("utf-8", "surrogateescape")
+            rejects.append(Reject(f"line {int(raw.records[r])}", "invalid UTF-8", excerpt(text)))
+    frame = pd.DataFrame(
+        {name: pd.Series([row[i] for row in keep_rows], dtype="string")
+         for i, name in enumerate(names) if name},
+        index=range(len(keep_rows)),
+    )
+    for name in frame.columns:
+        frame[name] = frame[name].str.strip()
+        frame.loc[frame[name] == "", name] = pd.NA
+    return Chunk(frame, pd.Series(records, dtype="int64"), rejects, raw.rows_read)

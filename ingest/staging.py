@@ -1,0 +1,241 @@
+"""Staging an import on disk and publishing it to the store in one transaction.
+
+A file's batches are first written to Parquet files in a staging folder beside the
+store (``<store>.staging-<pid>``); nothing touches the store while the file is read.
+Once the whole file is read, :meth:`Staged.publish` merges the staged rows into the
+store in a single transaction, reading them back from Parquet. DuckDB writes the
+rows of a large insert into the store file as it goes (the transaction's data is not
+held in memory), and the session's ``memory_limit`` bounds what its joins and
+aggregations keep in memory, so the memory an import needs does not grow with the
+file. An import killed while staging leaves the store untouched; one killed while
+publishing is rolled back by DuckDB on the next open. Staging folders left by a
+killed process are removed by the next import (only one process writes to a store).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from govwatch.records import (
+    ACCOUNT_ARROW_SCHEMA,
+    POST_ARROW_SCHEMA,
+    READER_ACCOUNT_COLUMNS,
+    READER_POST_COLUMNS,
+)
+
+# DuckDB settings while publishing. memory_limit: beyond it, joins and sorts spill to
+# disk and written blocks leave memory. The FSST string compressions cost more CPU than
+# the rest of an import together; without them text takes more room in the store.
+PUBLISH_SETTINGS = {"memory_limit": "256MB", "disabled_compression_methods": "fsst,dict_fsst"}
+
+POST_SCHEMA = POST_ARROW_SCHEMA
+ACCOUNT_SCHEMA = ACCOUNT_ARROW_SCHEMA
+# Staged posts also carry their position in the file (the first of two equal keys
+# wins a tie) and whether they came from a full archive (they prove what it holds).
+_STAGE_POSTS = POST_SCHEMA.append(pa.field("_seq", pa.int64())).append(
+    pa.field("_archived", pa.bool_())
+)
+_STAGE_ACCOUNTS = ACCOUNT_SCHEMA.append(pa.field("_seq", pa.int64()))
+
+_PREFIX = ".staging-"
+# Read back once, right away: plain encoding, no compression, no statistics (each
+# would cost more time than it saves).
+_PARQUET = {"compression": "none", "use_dictionary": False, "write_statistics": False}
+
+
+def to_arrow(frame, schema: pa.Schema) -> pa.Table:
+    """A batch's posts or accounts (Arrow table or pandas frame) in ``schema``."""
+    if isinstance(frame, pa.Table | pa.RecordBatch):
+        table = pa.Table.from_batches([frame]) if isinstance(frame, pa.RecordBatch) else frame
+        return table.select(schema.names).cast(schema)
+    frame = frame[list(schema.names)]
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+
+
+def clear_leftovers(store_path: Path) -> None:
+    """Remove staging folders of imports into this store that were killed."""
+    for p in store_path.parent.glob(store_path.name + _PREFIX + "*"):
+        shutil.rmtree(p, ignore_errors=True)
+
+
+class Staged:
+    """One file's posts, accounts and archive keys, staged as Parquet files."""
+
+    def __init__(self, store_path: Path, import_tag: str):
+        self.dir = store_path.parent / f"{store_path.name}{_PREFIX}{import_tag}"
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+        self.posts_file = self.dir / "posts.parquet"
+        self.accounts_file = self.dir / "accounts.parquet"
+        self._posts: pq.ParquetWriter | None = None
+        self._accounts: pq.ParquetWriter | None = None
+        self.posts = 0
+        self.accounts = 0
+        self.archived = False
+
+    def add_posts(self, table: pa.Table, archived: bool) -> None:
+        n = table.num_rows
+        if not n:
+            return
+        seq = pa.array(np.arange(self.posts, self.posts + n, dtype=np.int64))
+        table = table.append_column("_seq", seq).append_column(
+            "_archived", pa.array(np.full(n, archived), pa.bool_())
+        )
+        if self._posts is None:
+            self._posts = pq.ParquetWriter(self.posts_file, _STAGE_POSTS, **_PARQUET)
+        self._posts.write_table(table, row_group_size=max(n, 1))
+        self.posts += n
+        self.archived |= archived
+
+    def add_accounts(self, table: pa.Table) -> None:
+        n = table.num_rows
+        if not n:
+            return
+        seq = pa.array(np.arange(self.accounts, self.accounts + n, dtype=np.int64))
+        table = table.append_column("_seq", seq)
+        if self._accounts is None:
+            self._accounts = pq.ParquetWriter(self.accounts_file, _STAGE_ACCOUNTS, **_PARQUET)
+        self._accounts.write_table(table)
+        self.accounts += n
+
+    def close(self) -> None:
+        for w in (self._posts, self._accounts):
+            if w is not None:
+                w.close()
+        self._posts = self._accounts = None
+
+    def remove(self) -> None:
+        self.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- publishing (inside the caller's transaction) -------------------------------
+    def publish_posts(self, con, file: str, import_id: int) -> tuple[int, int]:
+        """Merge the staged posts into ``posts``. Returns (added, merged)."""
+        if not self.posts:
+            return 0, 0
+        src = f"read_parquet('{_sql_path(self.posts_file)}')"
+        cols = ", ".join(f'"{c}"' for c in READER_POST_COLUMNS)
+        target = f"{cols}, source_file, import_id"
+        values = f"{cols}, $file AS source_file, $import_id AS import_id"
+        params = {"file": file, "import_id": import_id}
+        dupes = con.execute(
+            f"SELECT count(*) FROM (SELECT platform, post_id FROM {src} "
+            "GROUP BY ALL HAVING count(*) > 1)"
+        ).fetchall()[0][0]
+        stored = con.execute("SELECT count(*) FROM posts").fetchall()[0][0]
+        existing = stored and con.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT platform, post_id FROM {src}) s "
+            "SEMI JOIN posts p ON p.platform = s.platform AND p.post_id = s.post_id"
+        ).fetchall()[0][0]
+        if not dupes and not existing:  # the common case: every key is new, once
+            con.execute(f"INSERT INTO posts ({target}) SELECT {values} FROM {src}",
+                        params).fetchall()
+            return self.posts, 0
+        # One row per key: a time read from the export beats one derived from an id,
+        # then the first in the file.
+        one = (f"(SELECT * FROM {src} QUALIFY row_number() OVER "
+               "(PARTITION BY platform, post_id ORDER BY created_at_derived, _seq) = 1)")
+        before = stored
+        if existing:
+            con.execute(
+                f"""
+                UPDATE posts SET
+                  created_at = CASE WHEN posts.created_at_derived AND NOT s.created_at_derived
+                                    THEN s.created_at ELSE posts.created_at END,
+                  created_at_derived = posts.created_at_derived AND s.created_at_derived,
+                  mentions = CASE WHEN len(coalesce(posts.mentions, [])) = 0 OR ({_STUB_REPLACED})
+                                  THEN s.mentions ELSE posts.mentions END,
+                  {_POST_MERGE}
+                FROM {one} s
+                WHERE posts.platform = s.platform AND posts.post_id = s.post_id
+                """
+            ).fetchall()
+        con.execute(
+            f"""
+            INSERT INTO posts ({target}) SELECT {values} FROM {one} s
+            WHERE NOT EXISTS (SELECT 1 FROM posts p
+                              WHERE p.platform = s.platform AND p.post_id = s.post_id)
+            """,
+            params,
+        ).fetchall()
+        added = con.execute("SELECT count(*) FROM posts").fetchall()[0][0] - before
+        return added, self.posts - added
+
+    def publish_accounts(self, con, file: str, import_id: int) -> int:
+        """Merge the staged accounts into ``accounts``. Returns the number added."""
+        if not self.accounts:
+            return 0
+        src = f"read_parquet('{_sql_path(self.accounts_file)}')"
+        distinct, existing = con.execute(
+            f"SELECT count(*), count(a.author) FROM (SELECT DISTINCT platform, author FROM {src}) s "
+            "LEFT JOIN accounts a USING (platform, author)"
+        ).fetchall()[0]
+        cols = ", ".join(f'"{c}"' for c in READER_ACCOUNT_COLUMNS)
+        updates = ",\n".join(
+            f'"{c}" = coalesce(excluded."{c}", accounts."{c}")'
+            for c in READER_ACCOUNT_COLUMNS
+            if c not in ("platform", "author", "official")
+        )
+        # A later accounts file updates what it states; official status is never
+        # taken away by a file that merely mentions the account.
+        con.execute(
+            f"""
+            INSERT INTO accounts ({cols}, source_file, import_id)
+            SELECT {cols}, $file, $import_id FROM {src}
+            QUALIFY row_number() OVER (PARTITION BY platform, author
+                                       ORDER BY official DESC, _seq) = 1
+            ON CONFLICT (platform, author) DO UPDATE SET
+              official = accounts.official OR excluded.official,
+              {updates}
+            """,
+            {"file": file, "import_id": import_id},
+        ).fetchall()
+        return distinct - existing
+
+    def mark_deleted(self, con, archives: set[tuple[str, str]]) -> int:
+        """Posts of an archived account that the archive should hold but does not.
+
+        Only posts older than the archive's newest post count (a newer post cannot be
+        missing from an older archive), only posts read from an export (not times
+        derived from ids), and deleted_at is set once, to the time of this import.
+        """
+        if not archives or not self.archived:
+            return 0
+        seen = (f"(SELECT platform, post_id, author, created_at FROM "
+                f"read_parquet('{_sql_path(self.posts_file)}') "
+                "WHERE _archived AND NOT created_at_derived)")
+        total = 0
+        for platform, author in sorted(archives):
+            total += con.execute(
+                f"""
+                UPDATE posts SET deleted_at = current_timestamp
+                WHERE platform = $platform AND lower(author) = lower($author)
+                  AND deleted_at IS NULL AND NOT created_at_derived
+                  AND created_at <= (SELECT max(created_at) FROM {seen}
+                                     WHERE platform = $platform AND lower(author) = lower($author))
+                  AND post_id NOT IN (SELECT post_id FROM {seen} WHERE platform = $platform)
+                """,
+                {"platform": platform, "author": author},
+            ).fetchall()[0][0]
+        return total
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+# Merge rule for a post already stored: keep what the store has, fill what it lacks;
+# but a stub (a parent known only from a reply, its time derived from its id) gives
+# way to the post itself when an export brings it.
+_STUB_REPLACED = "posts.created_at_derived AND NOT s.created_at_derived"
+_POST_MERGE = ",\n  ".join(
+    f'"{c}" = CASE WHEN {_STUB_REPLACED} THEN coalesce(s."{c}", posts."{c}") '
+    f'ELSE coalesce(posts."{c}", s."{c}") END'
+    for c in READER_POST_COLUMNS
+    if c not in ("platform", "post_id", "created_at", "created_at_derived", "mentions")
+)
