@@ -33,7 +33,7 @@ _MESSAGES = """
 CREATE OR REPLACE TEMP TABLE _messages AS
 WITH public_posts AS (
     SELECT p.platform, p.post_id, p.author, p.created_at, p.kind, p.conversation_id,
-           p.in_reply_to_post_id, p.in_reply_to_author, p.mentions
+           p.in_reply_to_post_id, p.in_reply_to_author, p.mentions, p.lang
     FROM posts p
     WHERE p.created_at <= $obs_end
       AND NOT EXISTS (SELECT 1 FROM _officials o
@@ -67,7 +67,7 @@ candidates AS (
     UNION ALL SELECT * EXCLUDE (mentioned) FROM by_mention
 )
 SELECT platform, post_id AS message_id, author AS message_author, official_author,
-       created_at AS message_created_at, conversation_id,
+       created_at AS message_created_at, conversation_id, lang,
        arg_min(via, prio) AS via
 FROM candidates
 GROUP BY ALL
@@ -111,11 +111,10 @@ SELECT m.platform, m.message_id, m.message_author, m.official_author, m.via,
        epoch(r.response_created_at - m.message_created_at) / 3600.0 AS latency_hours,
        r.response_id IS NULL AS censored,
        epoch($obs_end - m.message_created_at) / 3600.0 AS observed_hours,
-       t.needs_response, t.critical, t.topic, t.sentiment, coalesce(t.lang, p.lang) AS lang
+       t.needs_response, t.critical, t.topic, t.sentiment, coalesce(t.lang, m.lang) AS lang
 FROM _messages m
 LEFT JOIN _responses r USING (platform, message_id, official_author)
 LEFT JOIN tags t ON t.platform = m.platform AND t.post_id = m.message_id
-LEFT JOIN posts p ON p.platform = m.platform AND p.post_id = m.message_id
 """
 
 

@@ -6,6 +6,7 @@ analysis leaves the store as it was before it started.
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,9 @@ import duckdb
 
 from .errors import StoreError
 from .schema import MIGRATIONS, SCHEMA_VERSION
+
+# DuckDB's memory cap for every connection, e.g. GOVWATCH_MEMORY_LIMIT=4GB.
+MEMORY_LIMIT_ENV = "GOVWATCH_MEMORY_LIMIT"
 
 # No network at run time: never let DuckDB fetch an extension.
 _CONFIG = {
@@ -44,6 +48,7 @@ class Store:
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
         # Times are stored and returned in UTC, whatever the machine's zone.
         self.conn.execute("SET TimeZone = 'UTC'")
+        self._limit_memory(os.environ.get(MEMORY_LIMIT_ENV, "").strip())
         if read_only:
             version = self.schema_version()
             if version != SCHEMA_VERSION:
@@ -53,6 +58,18 @@ class Store:
                 )
         else:
             self.migrate()
+
+    def _limit_memory(self, limit: str) -> None:
+        """Cap DuckDB's memory (e.g. "4GB"); beyond it joins and sorts spill to a
+        temporary folder beside the store. Unset: DuckDB's default, 80% of RAM."""
+        if not limit:
+            return
+        try:
+            self.conn.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+        except duckdb.Error as exc:
+            self.conn.close()
+            raise StoreError(f"{MEMORY_LIMIT_ENV}={limit!r} is not a memory size such as "
+                             f"'4GB' or '512MB' ({exc})") from None
 
     # -- lifecycle -------------------------------------------------------
     def close(self) -> None:

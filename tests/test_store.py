@@ -98,3 +98,17 @@ def test_posts_lose_their_indexes_and_keep_their_rows_on_migration(tmp_path):
             "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'posts' "
             "AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')").fetchone()[0] == 0
         assert _columns(store.conn)["posts"] == TABLES["posts"]
+
+
+def test_memory_limit_from_environment(tmp_path, monkeypatch):
+    """GOVWATCH_MEMORY_LIMIT caps DuckDB; a value DuckDB cannot read is a clear error."""
+    from govwatch.store import MEMORY_LIMIT_ENV
+
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "300MB")
+    store = Store(tmp_path / "capped.duckdb")
+    limit = store.conn.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    store.close()
+    assert limit.replace(" ", "") in {"286.1MiB", "300.0MB", "300MB"}, limit
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "lots")
+    with pytest.raises(StoreError, match="GOVWATCH_MEMORY_LIMIT='lots'"):
+        Store(tmp_path / "capped.duckdb")
