@@ -26,8 +26,9 @@ Steps:
    peak RSS.
 
 Each side runs in its own process so that peak RSS (getrusage) is its own.
-On a shared machine compare CPU times as well as wall times. Not a test:
-nothing here asserts a speed.
+On a shared machine compare CPU times as well as wall times. ``--json PATH``
+writes every figure (timings per step, CPU time, peak RSS, ratios, largest
+difference) for ``run_all.py``. Not a test: nothing here asserts a speed.
 """
 
 from __future__ import annotations
@@ -532,7 +533,7 @@ def side(args) -> None:
                       "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime}))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=1_000_000, help="inbound messages (target 10M)")
     p.add_argument("--workdir", default="/tmp/govwatch_bench")
@@ -540,9 +541,10 @@ def main() -> None:
     p.add_argument("--skip-baseline", action="store_true")
     p.add_argument("--reuse", action="store_true", help="keep a store generated before")
     p.add_argument("--duckdb-memory", help="DuckDB memory_limit for the govwatch side, e.g. 2GB")
+    p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     p.add_argument("--side", choices=("govwatch", "baseline"), help=argparse.SUPPRESS)
     p.add_argument("--db", help=argparse.SUPPRESS)
-    args = p.parse_args()
+    args = p.parse_args(argv)
     if args.side:
         side(args)
         return
@@ -581,6 +583,18 @@ def main() -> None:
         worst = compare(work)
         bad = {k: v for k, v in worst.items() if v > 1e-9}
         print("largest difference per figure:", "all equal (<= 1e-9)" if not bad else bad)
+    if args.json:
+        g, b = results["govwatch"], results.get("baseline")
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({
+            "benchmark": "metrics", "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "load_1min": os.getloadavg()[0], "cpus": os.cpu_count(), "messages": args.n,
+            "accounts": ACCOUNTS, "baseline_km": args.baseline_km, "sides": results,
+            "ratio_wall": b["timings"]["total"] / g["timings"]["total"] if b else None,
+            "ratio_cpu": b["cpu_s"] / g["cpu_s"] if b else None,
+            "differences_above_1e-9": bad if b else None,
+        }, indent=2))
+        print(f"written to {args.json}")
 
 
 if __name__ == "__main__":

@@ -19,13 +19,22 @@ export's own ``lang``; the rest are detected.
   first ``--baseline-sample`` posts and its time is extrapolated linearly (a
   per-post loop's cost is linear in posts; duplication does not help it). Its
   outputs are compared with govwatch's for those posts, every column, exactly.
+
+Both sides run in this one process, one after the other. CPU time of each side is
+user + system time of this process and of the worker processes it waited for (the
+VADER pool), taken around that side; peak RSS is this process's high-water mark
+after govwatch's tagging (corpus and store included) and at the end (the baseline
+comes second, so its figure is "at most" the larger one). ``--json PATH`` writes
+every figure for ``run_all.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -123,6 +132,18 @@ def _same(a: pd.Series, b: pd.Series) -> bool:
                for x, y in zip(a, b, strict=True))
 
 
+def cpu_now() -> float:
+    """User + system seconds of this process and of its ended children so far."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident memory so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=1_000_000)
@@ -131,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None, help="VADER processes (default: cores)")
     parser.add_argument("--vader-texts", type=int, default=100_000,
                         help="also time VADER alone on this many texts, 1 process vs the pool (0: skip)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
 
     from analysis.langid import LanguageDetector
@@ -153,10 +175,11 @@ def main(argv: list[str] | None = None) -> int:
             model = active_model(con, resolve_settings(con, settings))
         fit_s = time.perf_counter() - t0
         print(f"model fitted on the store's texts in {fit_s:.1f} s ({model.version_})", flush=True)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_now()
         with store.transaction() as con:
             tagged = tag_new_posts(con, settings=settings)
-        ours_s = time.perf_counter() - t0
+        ours_s, ours_cpu = time.perf_counter() - t0, cpu_now() - c0
+        ours_peak = peak_rss_bytes()
         print(f"govwatch: tagged {tagged:,} posts in {ours_s:.1f} s = {tagged / ours_s:,.0f} posts/s",
               flush=True)
         sample = posts.head(args.baseline_sample)
@@ -165,9 +188,9 @@ def main(argv: list[str] | None = None) -> int:
             [sample["post_id"].iloc[-1]]).df()
         store.close()
     detector = LanguageDetector()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_now()
     base = baseline(sample, model, detector, SentimentRoutes({}))
-    base_s = time.perf_counter() - t0
+    base_s, base_cpu = time.perf_counter() - t0, cpu_now() - c0
     base_rate = len(sample) / base_s
     identical = all(_same(got[c], base[c]) for c in COMPARED)
     projected = args.posts / base_rate
@@ -175,12 +198,32 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.posts:,} posts would take {projected:,.0f} s")
     print(f"identical outputs on the {len(sample):,} compared posts: {identical}")
     print(f"ratio (baseline time / govwatch time): {projected / ours_s:.1f}x")
+    vader = None
     if args.vader_texts:
-        vader_pool(posts["text"].drop_duplicates().head(args.vader_texts).tolist())
+        vader = vader_pool(posts["text"].drop_duplicates().head(args.vader_texts).tolist())
+    if args.json:
+        scale = args.posts / len(sample)
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({
+            "benchmark": "tagging", "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "load_1min": os.getloadavg()[0], "cpus": os.cpu_count(),
+            "posts": args.posts, "distinct_texts": int(distinct), "model_fit_s": fit_s,
+            "ours": {"tagged": tagged, "wall_s": ours_s, "cpu_s": ours_cpu,
+                     "peak_rss_bytes": ours_peak},
+            "baseline": {"name": "per-post loop (vaderSentiment, model.predict)",
+                         "measured_posts": len(sample), "wall_s_measured": base_s,
+                         "cpu_s_measured": base_cpu, "wall_s": base_s * scale,
+                         "cpu_s": base_cpu * scale, "extrapolated": scale != 1,
+                         "peak_rss_bytes_at_most": peak_rss_bytes()},
+            "ratio_wall": base_s * scale / ours_s,
+            "ratio_cpu": base_cpu * scale / ours_cpu if ours_cpu else None,
+            "identical_outputs": bool(identical), "vader_alone": vader,
+        }, indent=2))
+        print(f"written to {args.json}")
     return 0 if identical else 1
 
 
-def vader_pool(texts: list[str]) -> None:
+def vader_pool(texts: list[str]) -> dict:
     """VADER alone: one process vs the process pool, identical scores."""
     from analysis.sentiment import score_texts
 
@@ -192,6 +235,9 @@ def vader_pool(texts: list[str]) -> None:
     print(f"VADER on {len(texts):,} distinct texts: 1 process {len(texts) / (t1 - t0):,.0f} texts/s, "
           f"pool of {os.cpu_count()} {len(texts) / (t2 - t1):,.0f} texts/s "
           f"(incl. start-up), identical: {one.equals(pooled)}")
+    return {"texts": len(texts), "one_process_per_s": len(texts) / (t1 - t0),
+            "pool_per_s": len(texts) / (t2 - t1), "pool_workers": os.cpu_count(),
+            "identical": bool(one.equals(pooled))}
 
 
 if __name__ == "__main__":

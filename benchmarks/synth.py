@@ -27,7 +27,7 @@ import json
 import math
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +58,53 @@ FILES = {"accounts": "accounts.csv", "csv": "posts.csv", "twarc2": "tweets.jsonl
 
 LANGS = ("en", "hi", "id", "ru", "kk")
 P_SECOND_LANGUAGE = 0.4  # share of a country's posts in its other language
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The adjustable shape of the data; the defaults give the documented output.
+
+    replies_per_post: mean public replies per official post (negative binomial,
+        dispersion 0.6: most posts get none or a few, some get many).
+    mentions_per_post: @mentions of an official outside any thread, per official post.
+    campaign_share: campaign posts (one text posted verbatim by many citizens to one
+        official, in a burst) per original citizen post.
+    campaign_size: mean posts per campaign (geometric).
+    copy_share: retweet-style verbatim copies of earlier citizen texts, per original
+        citizen post.
+    answer_turns: official answers a thread can hold; with the public's follow-ups
+        between them a thread runs up to 2 x answer_turns turns after its root.
+    follow_up: chance that the public writes back after the first answer (halved,
+        then thirded, for later answers).
+    second_language: share of the posts of a country with a second language written
+        in it (Hindi, Indonesian, Russian or Kazakh); the rest is English.
+    """
+
+    replies_per_post: float = 4.5
+    mentions_per_post: float = 0.6
+    campaign_share: float = 0.16
+    campaign_size: float = 25.0
+    copy_share: float = 0.10
+    answer_turns: int = 3
+    follow_up: float = 0.35
+    second_language: float = P_SECOND_LANGUAGE
+
+    def __post_init__(self):
+        for name in ("campaign_share", "copy_share", "follow_up", "second_language"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be between 0 and 1")
+        if self.replies_per_post < 0 or self.mentions_per_post < 0:
+            raise ValueError("--replies-per-post and --mentions-per-post must be 0 or more")
+        if self.campaign_size < 1:
+            raise ValueError("--campaign-size must be at least 1")
+        if not 0 <= self.answer_turns <= 10:
+            raise ValueError("--answer-turns must be between 0 and 10")
+
+    def changed(self) -> dict:
+        """The options that differ from the defaults."""
+        default = Shape()
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) != getattr(default, f.name)}
 
 # Text classes.
 COMPLAINT, CRITICAL, PRAISE, CHATTER, ANNOUNCE, ANSWER = range(6)
@@ -304,8 +351,8 @@ def _delay(rng, n: int, median_s: float, sigma: float) -> np.ndarray:
     return np.maximum(1, rng.lognormal(math.log(median_s), sigma, n)).astype(np.int64)
 
 
-def _lang(rng, accounts: Accounts, acc: np.ndarray) -> np.ndarray:
-    other = rng.random(len(acc)) < P_SECOND_LANGUAGE
+def _lang(rng, accounts: Accounts, acc: np.ndarray, share: float) -> np.ndarray:
+    other = rng.random(len(acc)) < share
     return np.where(other, accounts.lang2[acc], 0)
 
 
@@ -315,7 +362,7 @@ def _citizens(rng, n: int, n_citizens: int) -> np.ndarray:
 
 
 def _structure(rng, accounts: Accounts, roots: int, n_citizens: int,
-               days: tuple[int, int]) -> dict[str, np.ndarray]:
+               days: tuple[int, int], shape: Shape) -> dict[str, np.ndarray]:
     """Threads grown from ``roots`` official posts: replies, mentions, campaigns, copies,
     answers and follow-ups. Rows refer to each other by position (-1: none)."""
     rows = _Rows()
@@ -326,39 +373,40 @@ def _structure(rng, accounts: Accounts, roots: int, n_citizens: int,
     acc = rng.choice(n_acc, size=roots, p=accounts.weight)
     t = _local_times(rng, roots, accounts.offset[acc], OFFICIAL_HOURS, days)
     root_pos = rows.add(official=np.ones(roots, bool), who=acc, target=acc, t=t,
-                        parent=none(roots), root=none(roots), lang=_lang(rng, accounts, acc),
+                        parent=none(roots), root=none(roots), lang=_lang(rng, accounts, acc, shape.second_language),
                         cls=np.full(roots, ANNOUNCE), src=none(roots))
     cols = rows.arrays()
 
     # Public replies to official posts (heavy-tailed count per post).
-    k = rng.negative_binomial(0.6, 0.6 / (0.6 + 4.5), roots)
+    k = rng.negative_binomial(0.6, 0.6 / (0.6 + shape.replies_per_post), roots)
     parent = np.repeat(root_pos, k)
     m = len(parent)
     tgt = cols["who"][parent]
     reply_pos = rows.add(official=np.zeros(m, bool), who=_citizens(rng, m, n_citizens),
                          target=tgt, t=cols["t"][parent] + _delay(rng, m, 2700, 1.3),
-                         parent=parent, root=parent, lang=_lang(rng, accounts, tgt),
+                         parent=parent, root=parent, lang=_lang(rng, accounts, tgt, shape.second_language),
                          cls=rng.choice(4, size=m, p=CITIZEN_MIX), src=none(m))
 
     # @mentions of officials, outside any thread.
-    m = int(0.6 * roots) + 1
+    m = int(shape.mentions_per_post * roots) + 1
     tgt = rng.choice(n_acc, size=m, p=accounts.weight)
     mention_pos = rows.add(official=np.zeros(m, bool), who=_citizens(rng, m, n_citizens),
                            target=tgt, t=_local_times(rng, m, accounts.offset[tgt], CITIZEN_HOURS, days),
-                           parent=none(m), root=none(m), lang=_lang(rng, accounts, tgt),
+                           parent=none(m), root=none(m), lang=_lang(rng, accounts, tgt, shape.second_language),
                            cls=rng.choice(4, size=m, p=CITIZEN_MIX), src=none(m))
     originals = np.concatenate([reply_pos, mention_pos])
     n_orig = len(originals)
 
     # Campaigns: one complaint posted verbatim by many citizens to one official, in a burst.
-    n_campaigns = max(1, int(0.16 * n_orig / 25))
-    sizes = rng.geometric(1 / 25, n_campaigns)
+    n_campaigns = (max(1, int(shape.campaign_share * n_orig / shape.campaign_size))
+                   if shape.campaign_share > 0 else 0)
+    sizes = rng.geometric(1 / shape.campaign_size, n_campaigns)
     tgt = rng.choice(n_acc, size=n_campaigns, p=accounts.weight)
     start = _local_times(rng, n_campaigns, accounts.offset[tgt], CITIZEN_HOURS, days)
     head_pos = rows.add(official=np.zeros(n_campaigns, bool),
                         who=_citizens(rng, n_campaigns, n_citizens), target=tgt, t=start,
                         parent=none(n_campaigns), root=none(n_campaigns),
-                        lang=_lang(rng, accounts, tgt),
+                        lang=_lang(rng, accounts, tgt, shape.second_language),
                         cls=rng.choice(2, size=n_campaigns, p=(0.8, 0.2)), src=none(n_campaigns))
     cols = rows.arrays()
     src = np.repeat(head_pos, sizes - 1)
@@ -368,7 +416,7 @@ def _structure(rng, accounts: Accounts, roots: int, n_citizens: int,
              parent=none(m), root=none(m), lang=cols["lang"][src], cls=cols["cls"][src], src=src)
 
     # Retweet-style copies of earlier citizen texts, addressed to the same official.
-    m = int(0.10 * n_orig)
+    m = int(shape.copy_share * n_orig)
     src = originals[rng.integers(0, n_orig, m)]
     rows.add(official=np.zeros(m, bool), who=_citizens(rng, m, n_citizens),
              target=cols["target"][src], t=cols["t"][src] + _delay(rng, m, 3 * 3600, 1.5),
@@ -378,7 +426,7 @@ def _structure(rng, accounts: Accounts, roots: int, n_citizens: int,
     cols = rows.arrays()
     asked = np.flatnonzero(~cols["official"])
     factor = ANSWER_FACTOR[cols["cls"][asked]]
-    for turn in range(3):
+    for turn in range(shape.answer_turns):
         off = cols["target"][asked]
         keep = rng.random(len(asked)) < accounts.rate[off] * factor * (0.9 ** turn)
         msg, off = asked[keep], off[keep]
@@ -388,10 +436,10 @@ def _structure(rng, accounts: Accounts, roots: int, n_citizens: int,
                               t=cols["t"][msg] + np.maximum(60, latency).astype(np.int64),
                               parent=msg, root=_root_of(cols, msg), lang=cols["lang"][msg],
                               cls=np.full(m, ANSWER), src=none(m))
-        if turn == 2:
+        if turn == shape.answer_turns - 1:
             break
         cols = rows.arrays()
-        follow = answer_pos[rng.random(m) < 0.35 / (turn + 1)]
+        follow = answer_pos[rng.random(m) < shape.follow_up / (turn + 1)]
         m = len(follow)
         asked = rows.add(official=np.zeros(m, bool),
                          who=cols["who"][cols["parent"][follow]], target=cols["who"][follow],
@@ -558,16 +606,17 @@ CITIZEN_UID_BASE = 1_500_000_000
 
 
 def build_chunk(accounts: Accounts, n: int, first_index: int, chunk_no: int, n_chunks: int,
-                seed: int, n_citizens: int, texts: _Texts) -> Chunk:
+                seed: int, n_citizens: int, texts: _Texts, shape: Shape | None = None) -> Chunk:
     """``n`` posts whose global positions start at ``first_index``. Chunk ``chunk_no`` of
     ``n_chunks`` starts its threads in its own slice of the year, so the file runs
     roughly in time order (answers may come after the slice ends)."""
     rng = np.random.default_rng([seed, chunk_no])
     day0 = chunk_no * WINDOW_DAYS // n_chunks
     days = (day0, max(day0 + 1, (chunk_no + 1) * WINDOW_DAYS // n_chunks))
+    shape = shape or Shape()
     roots = int(n / 9.5 * 1.08) + 3
     while True:
-        cols = _structure(rng, accounts, roots, n_citizens, days)
+        cols = _structure(rng, accounts, roots, n_citizens, days, shape)
         if len(cols["t"]) >= n:
             break
         roots = int(roots * 1.15 * n / max(1, len(cols["t"]))) + 3
@@ -766,12 +815,13 @@ class CSVWriter:
 
 def generate(out: Path, posts: int, accounts: int = 200, seed: int = DEFAULT_SEED,
              fmt: str = "csv", chunk_rows: int = DEFAULT_CHUNK_ROWS,
-             log=None) -> dict:
+             log=None, shape: Shape | None = None) -> dict:
     """Write the dataset to ``out``; returns the manifest (also written as SYNTHETIC.json)."""
     if posts < 1:
         raise ValueError("--posts must be at least 1")
     if fmt not in ("csv", "twarc2", "both"):
         raise ValueError("--format must be csv, twarc2 or both")
+    shape = shape or Shape()
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     acc = make_accounts(accounts, seed)
@@ -790,7 +840,7 @@ def generate(out: Path, posts: int, accounts: int = 200, seed: int = DEFAULT_SEE
     n_chunks = -(-posts // chunk_rows)
     for chunk_no, start in enumerate(range(0, posts, chunk_rows)):
         n = min(chunk_rows, posts - start)
-        chunk = build_chunk(acc, n, start, chunk_no, n_chunks, seed, n_citizens, texts)
+        chunk = build_chunk(acc, n, start, chunk_no, n_chunks, seed, n_citizens, texts, shape)
         for w in writers:
             w.write(chunk)
         written += n
@@ -815,6 +865,7 @@ def generate(out: Path, posts: int, accounts: int = 200, seed: int = DEFAULT_SEE
         "generator": "benchmarks/synth.py",
         "seed": seed, "posts": written, "accounts": accounts, "citizens": n_citizens,
         "chunk_rows": chunk_rows, "format": fmt,
+        "shape": asdict(shape), "shape_options": shape.changed(),
         "files": {k: v for k, v in FILES.items()
                   if k in ("accounts", "manifest") or k == fmt or fmt == "both"},
         "official_posts": official, "replies": replies,
@@ -838,10 +889,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS,
                     help="posts generated and written at a time (bounds memory)")
     ap.add_argument("-q", "--quiet", action="store_true")
+    default = Shape()
+    shape_help = {
+        "replies_per_post": "mean public replies per official post",
+        "mentions_per_post": "@mentions of officials outside threads, per official post",
+        "campaign_share": "campaign posts (one text, many citizens) per original citizen post",
+        "campaign_size": "mean posts per campaign",
+        "copy_share": "retweet-style copies per original citizen post",
+        "answer_turns": "official answers a thread can hold (threads of up to twice as many "
+                        "turns)",
+        "follow_up": "chance the public writes back after an official answer",
+        "second_language": "share of posts in the country's second language (not English)",
+    }
+    for f in fields(Shape):
+        ap.add_argument(f"--{f.name.replace('_', '-')}", type=int if f.type == "int" else float,
+                        default=getattr(default, f.name),
+                        help=f"{shape_help[f.name]} (default {getattr(default, f.name)})")
     args = ap.parse_args(argv)
     log = None if args.quiet else (lambda m: print(m, file=sys.stderr))
+    try:
+        shape = Shape(**{f.name: getattr(args, f.name) for f in fields(Shape)})
+    except ValueError as e:
+        ap.error(str(e))
     manifest = generate(args.out, args.posts, args.accounts, args.seed, args.fmt,
-                        args.chunk_rows, log)
+                        args.chunk_rows, log, shape)
     if not args.quiet:
         print(json.dumps(manifest, indent=2, ensure_ascii=False))
     return 0

@@ -151,3 +151,77 @@ def test_realistic_shape(generated, posts):
     repeated = citizen_text.duplicated(keep=False).mean()
     assert 0.15 <= repeated <= 0.35
     assert manifest["citizen_texts_repeated_share"] == pytest.approx(repeated, abs=0.05)
+
+
+# -- the adjustable shape ------------------------------------------------------------------------
+
+def _shape_run(tmp_path: Path, name: str, **options) -> tuple[pd.DataFrame, dict]:
+    out = tmp_path / name
+    manifest = synth.generate(out, POSTS, ACCOUNTS, seed=7, fmt="csv", chunk_rows=CHUNK,
+                              shape=synth.Shape(**options))
+    return pd.read_csv(out / "posts.csv", dtype=str, keep_default_na=False), manifest
+
+
+def _citizen_repeated(frame: pd.DataFrame, official: set[str]) -> float:
+    """Share of the public's posts whose text occurs more than once."""
+    return frame["text"][~frame["author"].isin(official)].duplicated(keep=False).mean()
+
+
+def _depths(posts: pd.DataFrame) -> list[int]:
+    parent = dict(zip(posts["post_id"], posts["in_reply_to_post_id"], strict=True))
+    out = []
+    for pid in posts["post_id"]:
+        d = 0
+        while parent.get(pid):
+            pid, d = parent[pid], d + 1
+        out.append(d)
+    return out
+
+
+def test_default_shape_is_the_documented_default(generated):
+    manifest = json.loads((generated / "SYNTHETIC.json").read_text("utf-8"))
+    assert manifest["shape_options"] == {}
+    assert manifest["shape"] == {
+        "replies_per_post": 4.5, "mentions_per_post": 0.6, "campaign_share": 0.16,
+        "campaign_size": 25.0, "copy_share": 0.1, "answer_turns": 3, "follow_up": 0.35,
+        "second_language": 0.4}
+
+
+def test_duplication_options(tmp_path, generated, posts):
+    official = set(pd.read_csv(generated / "accounts.csv")["author"])
+    plain, manifest = _shape_run(tmp_path, "plain", campaign_share=0.0, copy_share=0.0)
+    assert len(plain) == POSTS
+    assert manifest["shape_options"] == {"campaign_share": 0.0, "copy_share": 0.0}
+    heavy, _ = _shape_run(tmp_path, "heavy", copy_share=0.5)
+    assert (_citizen_repeated(plain, official) < 0.05 < _citizen_repeated(posts, official)
+            < _citizen_repeated(heavy, official))
+
+
+def test_thread_and_language_options(tmp_path, posts):
+    short, _ = _shape_run(tmp_path, "short", answer_turns=1)
+    assert max(_depths(short)) == 2 < max(_depths(posts))
+    silent, _ = _shape_run(tmp_path, "silent", answer_turns=0)
+    # no thread goes past the public's reply to an official post
+    assert max(_depths(silent)) == 1
+    english, m_en = _shape_run(tmp_path, "english", second_language=0.0)
+    assert set(english["lang"]) == {"en"} and m_en["languages"]["en"] == POSTS
+    mixed, _ = _shape_run(tmp_path, "mixed", second_language=1.0)
+    assert (mixed["lang"] == "en").mean() < (posts["lang"] == "en").mean()
+    chatty, _ = _shape_run(tmp_path, "chatty", replies_per_post=12.0)
+    assert (chatty["in_reply_to_post_id"] != "").sum() > (posts["in_reply_to_post_id"]
+                                                          != "").sum()
+
+
+def test_shape_options_are_deterministic_and_checked(tmp_path):
+    a = tmp_path / "a"
+    b = tmp_path / "b"
+    for out in (a, b):
+        assert synth.main(["--posts", "900", "--accounts", "12", "--out", str(out), "--seed",
+                           "3", "--copy-share", "0.3", "--answer-turns", "2", "-q"]) == 0
+    assert (a / "posts.csv").read_bytes() == (b / "posts.csv").read_bytes()
+    manifest = json.loads((a / "SYNTHETIC.json").read_text("utf-8"))
+    assert manifest["shape_options"] == {"copy_share": 0.3, "answer_turns": 2}
+    for bad in (["--copy-share", "1.5"], ["--campaign-size", "0"], ["--answer-turns", "-1"]):
+        with pytest.raises(SystemExit) as exit_info:
+            synth.main(["--posts", "10", "--out", str(tmp_path / "bad"), "-q", *bad])
+        assert exit_info.value.code == 2

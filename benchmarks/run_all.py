@@ -1,0 +1,613 @@
+"""Every govwatch benchmark in one run, as one table: each row beside its baseline.
+
+    PYTHONPATH=. python benchmarks/run_all.py --quick            # small sizes: about 10 minutes on 2 idle cores
+    PYTHONPATH=. python benchmarks/run_all.py                    # full: 1,000,000 posts
+    PYTHONPATH=. python benchmarks/run_all.py --sizes 100000,1000000 --only ingest,export
+
+Runs each benchmark script as a child process (its output goes to
+``WORKDIR/run-all-<name>.log``), reads the machine-readable results it writes, and
+prints one table: for each row govwatch's wall time, CPU time, throughput and peak
+RSS, the baseline measured in the same run (its wall time, CPU time and peak RSS),
+and the ratio baseline time / govwatch time (above 1: govwatch is faster).
+
+- ingest: ``bench_ingest.py`` (posts CSV vs pandas.read_csv + DuckDB; synthetic twarc2
+  pages vs twarc-csv); read from ``WORKDIR/ingest-results.json`` (or, when the script
+  wrote only its markdown table, from ``ingest-results.md``).
+- tagging: ``bench_tagging.py --json`` (batch tagger vs a per-post vaderSentiment +
+  ``model.predict`` loop; the loop runs on a sample and is extrapolated linearly).
+- metrics: ``bench_metrics.py --json`` (every reply metric vs pandas merges + groupby
+  with a per-group Kaplan-Meier).
+- export: ``bench_export.py --json`` (``govwatch export`` of posts and responses to
+  parquet and csv vs pandas reading from DuckDB + ``to_parquet``/``to_csv``).
+- dashboard: ``bench_dashboard.py`` in headless Chromium (pre-aggregated tables vs a
+  data layer recomputing from raw posts), when ``chromium`` and Playwright are present;
+  otherwise skipped with the reason printed. Read from ``benchmarks/work/dashboard-results.json``
+  (or the figures it prints).
+- dask: ``bench_dask.py`` (tagging on a LocalCluster, 1 vs 2 workers) when that script
+  exists; it writes its JSON to ``WORKDIR/run-all-dask-N.json`` when it takes ``--out``,
+  else to ``WORKDIR/dask-results.json``.
+
+A benchmark that fails or writes no results gives a row saying so (and where its log
+is); the others still run. The table and every figure also go to
+``WORKDIR/run-all-results.md`` and ``.json``. The machine (CPU model, cores, RAM, OS,
+Python and package versions) and the load average before and after each benchmark are
+recorded: on a machine shared with other work, wall times stretch while CPU times barely
+move, so compare the CPU-time ratios. Not a test: nothing here asserts a speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import _measure  # noqa: E402
+
+BENCHMARKS = ("ingest", "tagging", "metrics", "export", "dashboard", "dask")
+PACKAGES = ("duckdb", "pandas", "pyarrow", "numpy", "scikit-learn", "vaderSentiment",
+            "py3langid", "dash", "plotly", "dask", "distributed", "playwright")
+
+
+@dataclass
+class Row:
+    benchmark: str
+    case: str
+    size: int | None  # items processed (posts, messages, rows); None when not a count
+    unit: str  # what size counts
+    ours_wall_s: float | None = None
+    ours_cpu_s: float | None = None
+    ours_peak_bytes: int | None = None
+    baseline: str = ""
+    base_wall_s: float | None = None
+    base_cpu_s: float | None = None
+    base_peak_bytes: int | None = None
+    note: str = ""
+    load: str = ""  # 1-minute load average when the benchmark started / ended
+
+    @property
+    def ratio_wall(self) -> float | None:
+        if self.ours_wall_s and self.base_wall_s is not None:
+            return self.base_wall_s / self.ours_wall_s
+        return None
+
+    @property
+    def ratio_cpu(self) -> float | None:
+        if self.ours_cpu_s and self.base_cpu_s is not None:
+            return self.base_cpu_s / self.ours_cpu_s
+        return None
+
+    @property
+    def throughput(self) -> float | None:
+        # items per second; not for the one-post start-up nor for page timings
+        if self.size and self.size > 1 and self.ours_wall_s and self.unit != "posts in store":
+            return self.size / self.ours_wall_s
+        return None
+
+
+# -- the machine ------------------------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = None
+    try:
+        kb = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
+                  if x.startswith("MemTotal:"))
+        ram = kb * 1024
+    except (OSError, StopIteration):
+        pass
+    os_name = platform.platform()
+    try:
+        info = dict(line.split("=", 1) for line in Path("/etc/os-release").read_text()
+                    .splitlines() if "=" in line)
+        os_name = f"{info.get('PRETTY_NAME', '').strip(chr(34))} (kernel {platform.release()})"
+    except OSError:
+        pass
+    versions = {}
+    for p in PACKAGES:
+        try:
+            versions[p] = version(p)
+        except PackageNotFoundError:
+            versions[p] = None
+    return {"cpu_model": cpu, "cpus": os.cpu_count(), "ram_bytes": ram, "os": os_name,
+            "python": platform.python_version(), "packages": versions,
+            "chromium": shutil.which("chromium")}
+
+
+def machine_lines(m: dict) -> list[str]:
+    pk = ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v)
+    ram = f"{m['ram_bytes'] / 2**30:.1f} GiB" if m["ram_bytes"] else "unknown"
+    return [f"- CPU: {m['cpu_model']}, {m['cpus']} cores", f"- RAM: {ram}",
+            f"- OS: {m['os']}", f"- Python {m['python']}; {pk}"]
+
+
+# -- running one benchmark ---------------------------------------------------------------------
+
+def _load1() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def run_child(name: str, cmd: list[str], workdir: Path, log_name: str | None = None) -> dict:
+    """Run one benchmark script; returns its cost and exit status (never raises)."""
+    log = workdir / f"run-all-{log_name or name}.log"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")
+                                     else "")
+    load0 = _load1()
+    print(f"- {name}: {' '.join(Path(c).name if i < 2 else c for i, c in enumerate(cmd))}",
+          flush=True)
+    m = _measure.run(cmd, env=env, cwd=REPO, log=log, ok=range(256))
+    load = f"{load0} / {_load1()}"
+    status = "ok" if m.returncode == 0 else f"exit status {m.returncode}"
+    print(f"  done in {m.wall_s:.0f} s ({status}; log {log}) [{_measure.machine_load()}]",
+          flush=True)
+    return {"wall_s": m.wall_s, "returncode": m.returncode, "log": str(log), "load": load}
+
+
+def _fresh_json(path: Path, since: float) -> dict | None:
+    """The JSON at ``path`` if it was written after ``since`` (this run), else None."""
+    if path.is_file() and path.stat().st_mtime >= since:
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError:
+            return None
+    return None
+
+
+def failed(benchmark: str, run: dict, why: str) -> Row:
+    return Row(benchmark, "(no result)", None, "", note=f"{why}; see {run['log']}",
+               load=run["load"])
+
+
+# -- ingest -------------------------------------------------------------------------------------
+
+_MIB = re.compile(r"([\d,.]+)\s*MiB")
+
+
+def _num(text: str) -> float | None:
+    text = text.strip().replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _mib(text: str) -> int | None:
+    m = _MIB.search(text or "")
+    return int(float(m.group(1).replace(",", "")) * 2**20) if m else None
+
+
+def ingest_rows_from_md(path: Path) -> list[dict]:
+    """The table of ``ingest-results.md`` as dicts keyed by its header."""
+    lines = [ln for ln in path.read_text("utf-8").splitlines() if ln.startswith("|")]
+    if len(lines) < 3:
+        return []
+    head = [c.strip() for c in lines[0].strip("|").split("|")]
+    return [dict(zip(head, [c.strip() for c in ln.strip("|").split("|")], strict=False))
+            for ln in lines[2:]]
+
+
+def _pick(d: dict, *keys: str):
+    for k in keys:
+        if k in d and d[k] is not None:
+            return d[k]
+    return None
+
+
+def ingest_row_from_json(r: dict, load: str) -> Row:
+    """One row of ingest-results.json (flat keys: govwatch_wall_s, govwatch_cpu_s,
+    govwatch_peak_rss_mib, baseline, baseline_wall_s, ...)."""
+    def peak(side: str) -> int | None:
+        mib = r.get(f"{side}_peak_rss_mib")
+        return int(mib * 2**20) if mib is not None else r.get(f"{side}_peak_rss_bytes")
+
+    note = "one CPU per side"
+    stored, wanted = r.get("govwatch_posts_stored"), r.get("posts")
+    if r.get("stage") != "startup" and stored is not None and stored != wanted:
+        note += f"; govwatch stored {stored:,} of {wanted:,} posts"
+    return Row("ingest", str(r.get("stage")), r.get("posts"), "posts",
+               ours_wall_s=r.get("govwatch_wall_s"), ours_cpu_s=r.get("govwatch_cpu_s"),
+               ours_peak_bytes=peak("govwatch"), baseline=r.get("baseline") or "",
+               base_wall_s=r.get("baseline_wall_s"), base_cpu_s=r.get("baseline_cpu_s"),
+               base_peak_bytes=peak("baseline"), note=note, load=load)
+
+
+def bench_ingest(args, workdir: Path) -> list[Row]:
+    started = time.time()
+    cmd = [sys.executable, str(HERE / "bench_ingest.py"), "--sizes",
+           ",".join(str(s) for s in args.sizes), "--twarc-size", str(args.twarc_size),
+           "--stages", args.ingest_stages, "--workdir", str(workdir)]
+    run = run_child("ingest", cmd, workdir)
+    data = _fresh_json(workdir / "ingest-results.json", started)
+    items = data.get("rows") if isinstance(data, dict) else data
+    if isinstance(items, list) and items:
+        return [ingest_row_from_json(r, run["load"]) for r in items]
+    md = workdir / "ingest-results.md"
+    if md.is_file() and md.stat().st_mtime >= started:
+        rows = []
+        for d in ingest_rows_from_md(md):
+            rows.append(Row(
+                "ingest", d.get("stage", "?"), int(_num(d.get("posts", "")) or 0) or None,
+                "posts", ours_wall_s=_num(d.get("govwatch wall s", "")),
+                ours_cpu_s=_num(d.get("govwatch CPU s", "")),
+                ours_peak_bytes=_mib(d.get("govwatch peak RSS", "")),
+                baseline=d.get("baseline", ""), base_wall_s=_num(d.get("baseline wall s", "")),
+                base_cpu_s=_num(d.get("baseline CPU s", "")),
+                base_peak_bytes=_mib(d.get("baseline peak RSS", "")),
+                note="one CPU per side", load=run["load"]))
+        if rows:
+            return rows
+    return [failed("ingest", run, "no ingest-results.json or .md written")]
+
+
+# -- tagging ------------------------------------------------------------------------------------
+
+def bench_tagging(args, workdir: Path) -> list[Row]:
+    rows = []
+    for n in args.sizes:
+        out = workdir / f"run-all-tagging-{n}.json"
+        started = time.time()
+        cmd = [sys.executable, str(HERE / "bench_tagging.py"), "--posts", str(n),
+               "--baseline-sample", str(min(n, args.tagging_sample)), "--vader-texts", "0",
+               "--json", str(out)]
+        run = run_child(f"tagging {n:,}", cmd, workdir, f"tagging-{n}")
+        d = _fresh_json(out, started)
+        if d is None:
+            rows.append(failed("tagging", run, "no JSON written"))
+            continue
+        b = d["baseline"]
+        note = (f"{d['distinct_texts']:,} distinct texts; model fit {d['model_fit_s']:.1f} s "
+                "not included")
+        if b.get("extrapolated"):
+            note += (f"; baseline measured on {b['measured_posts']:,} posts, extrapolated "
+                     "linearly")
+        if not d.get("identical_outputs"):
+            note += "; OUTPUTS DIFFER"
+        rows.append(Row("tagging", "tag new posts", n, "posts", d["ours"]["wall_s"],
+                        d["ours"]["cpu_s"], d["ours"]["peak_rss_bytes"],
+                        "vaderSentiment loop", b["wall_s"], b["cpu_s"], None,
+                        note=note + "; both sides in one process (peak shown for govwatch's "
+                        "side, corpus and store included)", load=run["load"]))
+    return rows
+
+
+# -- metrics ------------------------------------------------------------------------------------
+
+def bench_metrics(args, workdir: Path) -> list[Row]:
+    rows = []
+    for n in args.sizes:
+        out = workdir / f"run-all-metrics-{n}.json"
+        started = time.time()
+        cmd = [sys.executable, str(HERE / "bench_metrics.py"), "--n", str(n), "--workdir",
+               str(workdir / f"metrics-{n}"), "--json", str(out)]
+        run = run_child(f"metrics {n:,}", cmd, workdir, f"metrics-{n}")
+        d = _fresh_json(out, started)
+        if d is None or "baseline" not in d.get("sides", {}):
+            rows.append(failed("metrics", run, "no JSON written"))
+            continue
+        g, b = d["sides"]["govwatch"], d["sides"]["baseline"]
+        diff = d.get("differences_above_1e-9")
+        note = ("same figures (all differences <= 1e-9)" if not diff
+                else f"{len(diff)} figures differ (largest {max(diff.values()):.3g})")
+        if g.get("worker_peak_rss_mib"):
+            note += f"; govwatch workers peak {g['worker_peak_rss_mib']:.0f} MiB each"
+        rows.append(Row("metrics", "every reply metric", n, "messages",
+                        g["timings"]["total"], g["cpu_s"], int(g["peak_rss_mib"] * 2**20),
+                        f"pandas merge/groupby + KM ({d.get('baseline_km', 'numpy')})",
+                        b["timings"]["total"], b["cpu_s"], int(b["peak_rss_mib"] * 2**20),
+                        note=note + "; times exclude interpreter start-up", load=run["load"]))
+    return rows
+
+
+# -- export -------------------------------------------------------------------------------------
+
+def bench_export(args, workdir: Path) -> list[Row]:
+    rows = []
+    for n in args.sizes:
+        out = workdir / f"run-all-export-{n}.json"
+        started = time.time()
+        cmd = [sys.executable, str(HERE / "bench_export.py"), "--posts", str(n), "--workdir",
+               str(workdir), "--json", str(out)]
+        run = run_child(f"export {n:,}", cmd, workdir, f"export-{n}")
+        d = _fresh_json(out, started)
+        if d is None:
+            rows.append(failed("export", run, "no JSON written"))
+            continue
+        for f in d.get("failures", []):
+            rows.append(Row("export", f["case"], None, "", note=f"FAILED: {f['error']}",
+                            load=run["load"]))
+        for r in d["rows"]:
+            note = f"store of {n:,} posts"
+            if r["rows"] != r["base_rows"]:
+                note += f"; ROW COUNTS DIFFER ({r['rows']:,} vs {r['base_rows']:,})"
+            rows.append(Row("export", r["case"], r["rows"], "rows", r["ours"]["wall_s"],
+                            r["ours"]["cpu_s"], r["ours"]["peak_rss_bytes"],
+                            "pandas from DuckDB", r["base"]["wall_s"], r["base"]["cpu_s"],
+                            r["base"]["peak_rss_bytes"], note=note, load=run["load"]))
+    return rows
+
+
+# -- dashboard ----------------------------------------------------------------------------------
+
+_REPORT = re.compile(r"^(?P<name>.+?)\s+first render\s+(?P<first>[\d.]+) s.*?warm p50\s+"
+                     r"(?P<warm>[\d.]+) s.*?filter change p50\s+(?P<p50>[\d.]+) ms\s+p95\s+"
+                     r"(?P<p95>[\d.]+) ms")
+
+
+def dashboard_missing() -> str | None:
+    """Why the browser benchmark cannot run here (None: it can)."""
+    if not shutil.which("chromium") and not Path("/usr/bin/chromium").exists():
+        return "chromium is not installed"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed"
+    return None
+
+
+def _dash_side(d: dict) -> dict:
+    """{first, warm, p50, p95} in seconds from one side of dashboard-results.json."""
+    def sec(key_s: str, key_ms: str) -> float | None:
+        if d.get(key_s) is not None:
+            return float(d[key_s])
+        return float(d[key_ms]) / 1000 if d.get(key_ms) is not None else None
+
+    return {"first": sec("first_render_cold_s", "first_render_cold_ms"),
+            "warm": sec("first_render_warm_s", "first_render_warm_ms"),
+            "p50": sec("filter_p50_s", "filter_p50_ms"),
+            "p95": sec("filter_p95_s", "filter_p95_ms"),
+            "peak": _pick(d, "server_peak_rss_bytes", "peak_rss_bytes")}
+
+
+def bench_dashboard(args, workdir: Path) -> list[Row]:
+    why = dashboard_missing()
+    if why:
+        print(f"- dashboard: skipped ({why})", flush=True)
+        return [Row("dashboard", "(skipped)", None, "", note=f"skipped: {why}")]
+    rows = []
+    for n in args.sizes:
+        started = time.time()
+        cmd = [sys.executable, str(HERE / "bench_dashboard.py"), "--posts", str(n),
+               "--changes", str(args.dashboard_changes), "--renders",
+               str(args.dashboard_renders)]
+        run = run_child(f"dashboard {n:,}", cmd, workdir, f"dashboard-{n}")
+        sides: dict[str, dict] = {}
+        # bench_dashboard.py writes its results beside itself, whatever --workdir says
+        data = _fresh_json(HERE / "work" / "dashboard-results.json", started)
+        if isinstance(data, dict) and data.get("first_render_cold_s") is not None:
+            sides["ours"] = _dash_side(data)
+            if isinstance(data.get("baseline"), dict):
+                sides["baseline"] = _dash_side(data["baseline"])
+        if not sides:  # the figures it printed
+            for line in Path(run["log"]).read_text("utf-8", "replace").splitlines():
+                m = _REPORT.match(line.strip())
+                if m:
+                    key = "baseline" if "baseline" in m["name"].lower() else "ours"
+                    sides[key] = {"first": float(m["first"]), "warm": float(m["warm"]),
+                                  "p50": float(m["p50"]) / 1000,
+                                  "p95": float(m["p95"]) / 1000, "peak": None}
+        if "ours" not in sides:
+            rows.append(failed("dashboard", run, "no figures found"))
+            continue
+        o, b = sides["ours"], sides.get("baseline", {})
+        for case, key, target in (("first render (cold)", "first", "target < 2 s"),
+                                  ("page load (warm, p50)", "warm", ""),
+                                  ("filter change p95", "p95", "target < 0.3 s"),
+                                  ("filter change p50", "p50", "")):
+            if o.get(key) is None:
+                continue
+            rows.append(Row("dashboard", case, n, "posts in store", o.get(key), None,
+                            o.get("peak"), "recompute from raw posts", b.get(key), None,
+                            b.get("peak"), note=(f"{target}; " if target else "")
+                            + "seconds in headless Chromium", load=run["load"]))
+    return rows
+
+
+# -- dask ---------------------------------------------------------------------------------------
+
+def bench_dask(args, workdir: Path) -> list[Row]:
+    script = HERE / "bench_dask.py"
+    if not script.is_file():
+        print("- dask: skipped (benchmarks/bench_dask.py does not exist)", flush=True)
+        return [Row("dask", "(skipped)", None, "", note="skipped: bench_dask.py not present")]
+    helptext = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
+                              text=True, cwd=REPO,
+                              env={**os.environ, "PYTHONPATH": str(REPO)}).stdout
+    rows = []
+    for n in args.sizes:
+        out = workdir / "dask-results.json"
+        cmd = [sys.executable, str(script)]
+        if "--posts" in helptext:
+            cmd += ["--posts", str(n)]
+        if "--out" in helptext:
+            out = workdir / f"run-all-dask-{n}.json"
+            cmd += ["--out", str(out)]
+        started = time.time()
+        run = run_child(f"dask {n:,}", cmd, workdir, f"dask-{n}")
+        data = _fresh_json(out, started)
+        rows += ([failed("dask", run, f"no {out.name} written")] if data is None
+                 else dask_rows(data, run["load"]))
+    return rows
+
+
+def dask_rows(data: dict, load: str) -> list[Row]:
+    """Rows from dask-results.json: 2 workers (govwatch's side) against 1 worker."""
+    items = data.get("rows") or data.get("runs") or data.get("results") or []
+    if isinstance(items, dict):
+        items = [{"workers": k, **v} for k, v in items.items() if isinstance(v, dict)]
+    by_workers: dict[int, dict] = {}
+    local = None
+    for it in items:
+        w = _pick(it, "workers", "n_workers")
+        if w is not None:
+            by_workers[int(w)] = it
+        else:
+            local = it
+
+    def peak(it: dict) -> int | None:
+        b = _pick(it, "peak_rss_bytes", "peak_bytes")
+        mib = _pick(it, "peak_rss_mib")
+        return b if b is not None else (int(mib * 2**20) if mib is not None else None)
+
+    size = _pick(data, "posts", "messages", "rows", "n")
+    if 1 in by_workers and 2 in by_workers:
+        one, two = by_workers[1], by_workers[2]
+        note = "tagging on a LocalCluster; peak = sum over this process and its workers"
+        if local is not None:
+            note += f"; local process-pool engine {local.get('wall_s')} s"
+        if data.get("identical") is False:
+            note += "; TAGS DIFFER between runs"
+        return [Row("dask", "tagging, 2 workers vs 1", size, "posts", _pick(two, "wall_s"),
+                    _pick(two, "cpu_s"), peak(two), "1 worker", _pick(one, "wall_s"),
+                    _pick(one, "cpu_s"), peak(one), note=note, load=load)]
+    return [Row("dask", "(see dask-results.json)", size, "", note=json.dumps(data)[:200],
+                load=load)]
+
+
+# -- report -------------------------------------------------------------------------------------
+
+def _s(x: float | None, spec: str = ".2f") -> str:
+    return "—" if x is None else format(x, spec)
+
+
+def _b(x: int | None) -> str:
+    return "—" if not x else _measure.mib(x)
+
+
+HEAD = ("| benchmark | case | size | govwatch wall s | govwatch CPU s | throughput /s (wall) "
+        "| govwatch peak RSS | baseline | baseline wall s | baseline CPU s | baseline peak RSS "
+        "| ratio wall | ratio CPU | load | notes |")
+
+
+def table(rows: list[Row]) -> str:
+    lines = [HEAD, "|" + "---|" * HEAD.count(" | ") + "---|"]
+    for r in rows:
+        size = "—" if r.size is None else f"{r.size:,} {r.unit}".strip()
+        lines.append(
+            f"| {r.benchmark} | {r.case} | {size} | {_s(r.ours_wall_s)} | {_s(r.ours_cpu_s)} "
+            f"| {_s(r.throughput, ',.0f')} | {_b(r.ours_peak_bytes)} | {r.baseline or '—'} "
+            f"| {_s(r.base_wall_s)} | {_s(r.base_cpu_s)} | {_b(r.base_peak_bytes)} "
+            f"| {_s(r.ratio_wall)} | {_s(r.ratio_cpu)} | {r.load or '—'} | {r.note} |")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true",
+                    help="small sizes (20,000 posts, 5,000 tweets): about 10 minutes on 2 "
+                         "idle cores (the metrics baseline is the longest part)")
+    ap.add_argument("--sizes", default=None,
+                    help="post counts (messages for metrics), comma-separated "
+                         "(default 1000000; --quick: 20000)")
+    ap.add_argument("--twarc-size", type=int, default=None,
+                    help="tweets in the twarc2 ingest file (default 200000; --quick: 5000)")
+    ap.add_argument("--only", default=",".join(BENCHMARKS),
+                    help=f"benchmarks to run, comma-separated (default: {','.join(BENCHMARKS)})")
+    ap.add_argument("--ingest-stages", default="csv,twarc2",
+                    help="bench_ingest.py stages (default csv,twarc2; twarc2 needs twarc-csv, "
+                         "which bench_ingest.py installs from PyPI on first use)")
+    ap.add_argument("--tagging-sample", type=int, default=None,
+                    help="posts the per-post tagging loop runs on before extrapolating "
+                         "(default 20000; --quick: 1000)")
+    ap.add_argument("--dashboard-changes", type=int, default=None,
+                    help="filter changes timed (default 30; --quick: 5)")
+    ap.add_argument("--dashboard-renders", type=int, default=None,
+                    help="page loads timed (default 5; --quick: 2)")
+    ap.add_argument("--workdir", type=Path, default=HERE / "work")
+    ap.add_argument("--report", action="store_true",
+                    help="print the table of the last run-all-results.json and run nothing")
+    ap.add_argument("--append", action="store_true",
+                    help="keep the rows of the benchmarks not run now from the last "
+                         "run-all-results.json (rerun one benchmark, keep one table)")
+    args = ap.parse_args(argv)
+    q = args.quick
+    args.sizes = ([int(s) for s in args.sizes.split(",") if s.strip()] if args.sizes
+                  else [20_000] if q else [1_000_000])
+    args.twarc_size = args.twarc_size or (5_000 if q else 200_000)
+    args.tagging_sample = args.tagging_sample or (1_000 if q else 20_000)
+    args.dashboard_changes = args.dashboard_changes or (5 if q else 30)
+    args.dashboard_renders = args.dashboard_renders or (2 if q else 5)
+    args.only = [b.strip() for b in args.only.split(",") if b.strip()]
+    unknown = set(args.only) - set(BENCHMARKS)
+    if unknown:
+        ap.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}; "
+                 f"choose from {', '.join(BENCHMARKS)}")
+    return args
+
+
+RUNNERS = {"ingest": bench_ingest, "tagging": bench_tagging, "metrics": bench_metrics,
+           "export": bench_export, "dashboard": bench_dashboard, "dask": bench_dask}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    workdir = args.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    mach = machine()
+    started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    load_start = _measure.machine_load()
+    print(f"govwatch benchmarks, {started}; sizes {', '.join(f'{s:,}' for s in args.sizes)}; "
+          f"{load_start}", flush=True)
+    print("\n".join(machine_lines(mach)), flush=True)
+    kept: list[Row] = []
+    runs = [started]
+    saved = workdir / "run-all-results.json"
+    if args.report:
+        fields = set(Row.__dataclass_fields__)
+        print(table([Row(**{k: v for k, v in r.items() if k in fields})
+                     for r in json.loads(saved.read_text())["rows"]]))
+        return 0
+    if args.append and saved.is_file():
+        old = json.loads(saved.read_text())
+        runs = [*old.get("runs", [old.get("started")]), started]
+        fields = set(Row.__dataclass_fields__)
+        kept = [Row(**{k: v for k, v in r.items() if k in fields}) for r in old["rows"]
+                if r["benchmark"] not in args.only]
+    rows: list[Row] = []
+    for name in BENCHMARKS:
+        if name in args.only:
+            rows += RUNNERS[name](args, workdir)
+        else:
+            rows += [r for r in kept if r.benchmark == name]
+    load_end = _measure.machine_load()
+    text = table(rows)
+    print()
+    print(text)
+    print(f"\nratio = baseline time / govwatch time (above 1: govwatch is faster). "
+          f"Load at start: {load_start}; at end: {load_end}.")
+    md = workdir / "run-all-results.md"
+    md.write_text("\n".join([
+        "# govwatch benchmarks (run_all.py)", "",
+        f"Run {', '.join(r for r in runs if r)} ({'quick' if args.quick else 'full'}; sizes "
+        f"{', '.join(f'{s:,}' for s in args.sizes)}). {load_start} at the start, "
+        f"{load_end} at the end.", "", *machine_lines(mach), "", text, ""]), encoding="utf-8")
+    (workdir / "run-all-results.json").write_text(json.dumps({
+        "started": started, "runs": runs, "quick": args.quick, "sizes": args.sizes, "machine": mach,
+        "load_start": load_start, "load_end": load_end,
+        "rows": [{**asdict(r), "ratio_wall": r.ratio_wall, "ratio_cpu": r.ratio_cpu,
+                  "throughput": r.throughput} for r in rows]}, indent=2))
+    print(f"written to {md} and run-all-results.json")
+    return 0 if not any(r.case == "(no result)" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""The benchmark suite's plumbing (benchmarks/run_all.py, bench_scaling.py) on tiny inputs:
+real child processes, real measurements, real tables. No speed is asserted."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _load(name: str):
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    spec = importlib.util.spec_from_file_location(f"govwatch_bench_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+run_all = _load("run_all")
+scaling = _load("bench_scaling")
+
+
+def test_run_all_ingest_row_beside_its_baseline(tmp_path, capsys):
+    code = run_all.main(["--only", "ingest", "--ingest-stages", "csv", "--sizes", "300",
+                         "--workdir", str(tmp_path)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    saved = json.loads((tmp_path / "run-all-results.json").read_text())
+    assert saved["sizes"] == [300] and saved["machine"]["cpus"] >= 1
+    assert saved["machine"]["cpu_model"] and saved["machine"]["packages"]["duckdb"]
+    rows = {r["case"]: r for r in saved["rows"]}
+    assert set(rows) == {"startup", "csv"}
+    csv_row = rows["csv"]
+    assert csv_row["benchmark"] == "ingest" and csv_row["size"] == 300
+    assert csv_row["baseline"] == "pandas+DuckDB"
+    for side in ("ours", "base"):
+        assert csv_row[f"{side}_wall_s"] > 0 and csv_row[f"{side}_cpu_s"] > 0
+        assert csv_row[f"{side}_peak_bytes"] > 20 * 2**20
+    assert csv_row["ratio_wall"] == pytest.approx(csv_row["base_wall_s"] / csv_row["ours_wall_s"])
+    assert "| ingest | csv | 300 posts |" in printed
+    assert (tmp_path / "run-all-results.md").read_text().count("| ingest |") == 2
+
+
+def test_unknown_benchmark_is_a_usage_error():
+    with pytest.raises(SystemExit) as info:
+        run_all.parse_args(["--only", "ingest,nonsense"])
+    assert info.value.code == 2
+
+
+def test_traced_command_sees_its_whole_process_tree_and_its_stages(tmp_path):
+    # A parent forks a child; each then holds ~150 MB of its own; two stage lines.
+    child = textwrap.dedent("""
+        import os, sys, time
+        print("• tagging posts", file=sys.stderr, flush=True)
+        pid = os.fork()
+        if pid == 0:
+            other = bytearray(150 * 2**20)
+            time.sleep(1.0)
+            os._exit(0)
+        block = bytearray(150 * 2**20)
+        time.sleep(0.3)
+        print("• linking messages and responses", file=sys.stderr, flush=True)
+        os.waitpid(pid, 0)
+        x = sum(range(3_000_000))
+    """)
+    t = scaling.run_traced([sys.executable, "-c", child], tmp_path / "log.txt")
+    assert [m[1] for m in t.marks] == ["tagging posts", "linking messages and responses"]
+    assert t.marks[0][0] < t.marks[1][0] < t.wall_s
+    assert 140 * 2**20 < t.peak_rss_bytes < 250 * 2**20  # the largest single process
+    assert t.tree_peak_bytes > 280 * 2**20  # both at once
+    rows, steps = scaling.split_analyze(t, 10)
+    assert [r.stage for r in rows] == ["analyze: start-up", "analyze: tagging",
+                                       "analyze: metrics"]
+    assert sum(r.wall_s for r in rows) == pytest.approx(t.wall_s)
+    assert set(steps) == {"tagging posts", "linking messages and responses",
+                          "cpu: tagging posts", "cpu: linking messages and responses"}
+    assert steps["cpu: linking messages and responses"] > 0  # the sum() after it
+    assert "[" in (tmp_path / "log.txt").read_text()
+
+
+def test_traced_command_is_stopped_at_the_stop_time(tmp_path):
+    child = textwrap.dedent("""
+        import sys, time
+        print("• tagging posts", file=sys.stderr, flush=True)
+        print("  tagging posts: 100/1,000", file=sys.stderr, flush=True)
+        time.sleep(60)
+    """)
+    t = scaling.run_traced([sys.executable, "-c", child], tmp_path / "log.txt",
+                           stop_at=time.time() + 2)
+    assert t.stopped and t.returncode != 0 and t.wall_s < 30
+    assert t.progress and t.progress[-1][1:] == ("tagging posts", 100, 1000)
