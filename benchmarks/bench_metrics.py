@@ -522,14 +522,22 @@ def compare(out: Path) -> dict:
 def side(args) -> None:
     """Run one side in this process and print its timings and peak RSS as JSON."""
     out = Path(args.workdir)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_scaling import TreeSampler  # sums PSS: a worker's pages shared with us count once
+
+    sampler = TreeSampler(os.getpid())
+    sampler.start()
     if args.side == "govwatch":
         timings = run_govwatch(Path(args.db), out, args.duckdb_memory)
     else:
         timings = run_baseline(Path(args.db), out, args.baseline_km)
+    tree_peak = sampler.stop()
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes, once ended
+    # RUSAGE_CHILDREN's ru_maxrss is not used: a spawned worker inherits, before its
+    # exec, the high-water mark of this process, so it reports the parent's size.
     print(json.dumps({"timings": timings, "peak_rss_mib": own.ru_maxrss / 1024,
-                      "worker_peak_rss_mib": kids.ru_maxrss / 1024,
+                      "tree_peak_mib": tree_peak / 2**20,
                       "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime}))
 
 
@@ -571,8 +579,7 @@ def main(argv: list[str] | None = None) -> None:
         results[name] = json.loads(done.stdout.strip().splitlines()[-1])
         r = results[name]
         steps = ", ".join(f"{k} {v:.1f} s" for k, v in r["timings"].items() if k != "total")
-        workers = (f" (+ workers {r['worker_peak_rss_mib']:.0f} MiB each at most)"
-                   if r["worker_peak_rss_mib"] > 0 else "")
+        workers = f" (process tree {r['tree_peak_mib']:.0f} MiB)"
         print(f"{name:9s} total {r['timings']['total']:8.1f} s  CPU {r['cpu_s']:8.1f} s  "
               f"peak RSS {r['peak_rss_mib']:8.0f} MiB{workers}  ({steps})")
     if "baseline" in results:

@@ -308,8 +308,8 @@ def bench_metrics(args, workdir: Path) -> list[Row]:
         diff = d.get("differences_above_1e-9")
         note = ("same figures (all differences <= 1e-9)" if not diff
                 else f"{len(diff)} figures differ (largest {max(diff.values()):.3g})")
-        if g.get("worker_peak_rss_mib"):
-            note += f"; govwatch workers peak {g['worker_peak_rss_mib']:.0f} MiB each"
+        if g.get("tree_peak_mib"):
+            note += f"; govwatch process tree (with workers) peak {g['tree_peak_mib']:.0f} MiB"
         rows.append(Row("metrics", "every reply metric", n, "messages",
                         g["timings"]["total"], g["cpu_s"], int(g["peak_rss_mib"] * 2**20),
                         f"pandas merge/groupby + KM ({d.get('baseline_km', 'numpy')})",
