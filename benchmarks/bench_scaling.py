@@ -22,7 +22,9 @@ For each size N, on the posts CSV of ``synth.py`` (generated once per size into
 Each stage is a fresh child process measured as ``_measure.py`` does: wall time around it,
 CPU time (user + system, including the worker processes it waited for) and peak RSS from
 ``os.wait4``. ``ru_maxrss`` is the peak of the largest single process (the command or one
-of its workers), not of all of them at once, so a sampler also adds up the memory of the
+of its workers), not of all of them at once, and on Linux it starts from the size of the
+process that forked it (the high-water mark survives exec), so it overstates small commands
+run from a large parent. A sampler therefore also adds up the memory of the
 command and all its descendants from ``/proc`` every 0.2 s (proportional set size, so
 pages a forked worker shares with its parent count once): "tree peak" is the machine's
 view, and the memory target is judged on it. Nothing is pinned: this is the whole
@@ -233,8 +235,10 @@ def run_traced(cmd: list[str], log: Path, env: dict[str, str] | None = None,
     proc.returncode = code
     if code not in ok and not stopped.is_set():
         raise _measure.CommandFailed(f"{' '.join(cmd)} exited with {code}; output in {log}")
+    # The sampled tree, not max(tree, ru_maxrss): ru_maxrss starts from the size of the
+    # process that forked the command (Linux keeps the high-water mark across exec).
     return Traced(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024,
-                  max(tree, usage.ru_maxrss * 1024), load, code, marks, progress,
+                  tree or usage.ru_maxrss * 1024, load, code, marks, progress,
                   stopped.is_set())
 
 

@@ -64,7 +64,7 @@ def test_traced_command_sees_its_whole_process_tree_and_its_stages(tmp_path):
         pid = os.fork()
         if pid == 0:
             other = bytearray(150 * 2**20)
-            time.sleep(1.0)
+            time.sleep(2.0)
             os._exit(0)
         block = bytearray(150 * 2**20)
         time.sleep(0.3)
@@ -75,8 +75,10 @@ def test_traced_command_sees_its_whole_process_tree_and_its_stages(tmp_path):
     t = scaling.run_traced([sys.executable, "-c", child], tmp_path / "log.txt")
     assert [m[1] for m in t.marks] == ["tagging posts", "linking messages and responses"]
     assert t.marks[0][0] < t.marks[1][0] < t.wall_s
-    assert 140 * 2**20 < t.peak_rss_bytes < 250 * 2**20  # the largest single process
-    assert t.tree_peak_bytes > 280 * 2**20  # both at once
+    # ru_maxrss: at least the largest single process (on Linux it also starts from the
+    # size of the process that forked the command, here pytest, so no upper bound).
+    assert t.peak_rss_bytes > 140 * 2**20
+    assert t.tree_peak_bytes > 280 * 2**20  # sampled: both processes at once
     rows, steps = scaling.split_analyze(t, 10)
     assert [r.stage for r in rows] == ["analyze: start-up", "analyze: tagging",
                                        "analyze: metrics"]
