@@ -42,3 +42,25 @@ try:
         _hyp_settings.load_profile("ci")
 except ImportError:  # hypothesis is a test dependency; without it those tests fail to import
     pass
+
+
+@pytest.fixture(scope="session")
+def dashboard_store(tmp_path_factory) -> Path:
+    """A read-only store of the sample data for the dashboard's unit tests. Peer groups of
+    the sample are small: ranks among two or more peers, so that the composite index
+    exists and can be re-weighted."""
+    from analysis.pipeline import AnalysisSettings
+    from tests.browser_support import build_store
+
+    return build_store(tmp_path_factory.mktemp("dash-units") / "store.duckdb", scale=0.15,
+                       settings=AnalysisSettings(benchmark_min_peers=2))
+
+
+@pytest.fixture(scope="session")
+def dashboard_app(dashboard_store):
+    """The Dash app on :func:`dashboard_store`, after its first request (callbacks registered)."""
+    from dashboard.app import create_app
+
+    app = create_app(dashboard_store)
+    app.server.test_client().get("/_dash-layout")
+    return app

@@ -26,27 +26,17 @@ from dashboard.data import (
     validate_filters,
 )
 from govwatch.errors import StoreError, UsageError
-from tests.browser_support import build_store
 
 
 # ------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
-def store_path(tmp_path_factory):
-    # peer groups of the sample data are small: rank among two or more peers, so
-    # that the composite index exists and can be re-weighted
-    from analysis.pipeline import AnalysisSettings
-
-    return build_store(tmp_path_factory.mktemp("dash-units") / "store.duckdb", scale=0.15,
-                       settings=AnalysisSettings(benchmark_min_peers=2))
+def store_path(dashboard_store):
+    return dashboard_store
 
 
 @pytest.fixture(scope="module")
-def app(store_path):
-    from dashboard.app import create_app
-
-    app = create_app(store_path)
-    app.server.test_client().get("/_dash-layout")  # first request: callbacks registered
-    return app
+def app(dashboard_app):
+    return dashboard_app
 
 
 @pytest.fixture

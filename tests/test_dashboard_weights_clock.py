@@ -15,27 +15,19 @@ import pytest
 from dashboard import composite as C
 from dashboard import figures as F
 from dashboard.data import DashboardData
-from tests.browser_support import build_store
 
 DEFAULTS = {"answered_rate": 35.0, "km_median_hours": 25.0, "selectivity_gap": 20.0,
             "critic_gap": 10.0, "deflection_share": 10.0}
 
 
 @pytest.fixture(scope="module")
-def store_path(tmp_path_factory):
-    from analysis.pipeline import AnalysisSettings
-
-    return build_store(tmp_path_factory.mktemp("dash-weights") / "store.duckdb", scale=0.15,
-                       settings=AnalysisSettings(benchmark_min_peers=2))
+def store_path(dashboard_store):
+    return dashboard_store
 
 
 @pytest.fixture(scope="module")
-def app(store_path):
-    from dashboard.app import create_app
-
-    app = create_app(store_path)
-    app.server.test_client().get("/_dash-layout")
-    return app
+def app(dashboard_app):
+    return dashboard_app
 
 
 @pytest.fixture
