@@ -169,21 +169,34 @@ def rank_table(values: pd.DataFrame, weights: dict[str, float], min_peers: int) 
     ).reset_index(drop=True)
 
 
-def composite(ranks: pd.DataFrame, weights: dict[str, float], min_share: float) -> pd.DataFrame:
-    key = ["platform", "official_author", "population", "country", "level"]
-    total = sum(weights.values())
-    r = ranks[ranks["weight"] > 0].copy()
-    used = r["percentile_rank"].notna()
-    r["w_used"] = np.where(used, r["weight"], 0.0)
-    r["w_rank"] = np.where(used, r["weight"] * r["percentile_rank"].fillna(0), 0.0)
-    r["n_used"] = used.astype("int64")
-    g = r.groupby(key, dropna=False, sort=True)[["w_used", "w_rank", "n_used"]].sum().reset_index()
-    share = g["w_used"] / total
+def weighted_index(frame: pd.DataFrame, key: list[str], total: float,
+                   min_share: float) -> pd.DataFrame:
+    """The composite rule, per group of ``key``: the weighted mean of the ranks the
+    group has (``frame``: key columns, ``weight``, ``rank`` with NaN for no rank),
+    the weights renormalised over those metrics; NaN when they carry less than
+    ``min_share`` of ``total``. Returns key, composite_index, weight_share,
+    metrics_used. The dashboard re-weights stored ranks with this same function."""
+    weight = frame["weight"].to_numpy(dtype=float)
+    rank = pd.to_numeric(frame["rank"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    used = ~np.isnan(rank) & (weight > 0)
+    parts = frame[key].copy()
+    parts["w_used"] = np.where(used, weight, 0.0)
+    parts["w_rank"] = np.where(used, weight * np.nan_to_num(rank), 0.0)
+    parts["metrics_used"] = used.astype("int64")
+    g = parts.groupby(key, dropna=False, sort=True)[["w_used", "w_rank", "metrics_used"]] \
+        .sum().reset_index()
+    share = g["w_used"] / total if total > 0 else g["w_used"] * np.nan
     ok = (share >= min_share - 1e-12) & (g["w_used"] > 0)
     g["composite_index"] = np.where(ok, g["w_rank"] / g["w_used"].where(g["w_used"] > 0), np.nan)
-    g["metrics_used"] = g["n_used"]
     g["weight_share"] = share
-    g["status"] = np.where(ok, "ok", "too few")
+    return g[[*key, "composite_index", "weight_share", "metrics_used"]]
+
+
+def composite(ranks: pd.DataFrame, weights: dict[str, float], min_share: float) -> pd.DataFrame:
+    key = ["platform", "official_author", "population", "country", "level"]
+    r = ranks[ranks["weight"] > 0].rename(columns={"percentile_rank": "rank"})
+    g = weighted_index(r, key, sum(weights.values()), min_share)
+    g["status"] = np.where(g["composite_index"].notna(), "ok", "too few")
     g["weights"] = json.dumps(weights, sort_keys=True)
     return g[list(BENCHMARK_INDEX_COLUMNS)]
 

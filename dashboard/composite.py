@@ -23,14 +23,14 @@ import json
 import math
 from collections.abc import Mapping
 
-import numpy as np
 import pandas as pd
+
+from analysis.benchmarks import DEFAULT_MIN_WEIGHT_SHARE, weighted_index
 
 PARAM_PREFIX = "w_"
 MAX_WEIGHT = 100.0
-# analysis/benchmarks.py DEFAULT_MIN_WEIGHT_SHARE: used when the run's settings
-# do not name index_min_weight_share (a test keeps the two equal).
-DEFAULT_MIN_SHARE = 0.5
+# Used when the run's settings do not name index_min_weight_share.
+DEFAULT_MIN_SHARE = DEFAULT_MIN_WEIGHT_SHARE
 
 
 def parse_weights(text: object) -> dict[str, float]:
@@ -122,7 +122,8 @@ def weights_query(weights: Mapping[str, float], defaults: Mapping[str, float]
 
 def composite_index(ranks: pd.DataFrame, weights: Mapping[str, float],
                     min_share: float = DEFAULT_MIN_SHARE) -> pd.DataFrame:
-    """Composite index per account from stored percentile ranks.
+    """Composite index per account from stored percentile ranks, by the analysis's
+    own rule (:func:`analysis.benchmarks.weighted_index`).
 
     ``ranks``: platform, author, metric, percentile (NaN where the metric has no
     rank). Returns platform, author, composite_index (NaN when the ranked
@@ -132,23 +133,13 @@ def composite_index(ranks: pd.DataFrame, weights: Mapping[str, float],
     total = float(sum(weights.values()))
     if ranks.empty or total <= 0:
         return pd.DataFrame(columns=cols)
-    w = ranks["metric"].map(dict(weights)).fillna(0.0).to_numpy(dtype=float)
-    rank = ranks["percentile"].to_numpy(dtype=float, na_value=np.nan)
-    used = ~np.isnan(rank) & (w > 0)
     frame = pd.DataFrame({
         "platform": ranks["platform"].to_numpy(dtype=object),
         "author": ranks["author"].to_numpy(dtype=object),
-        "w_used": np.where(used, w, 0.0),
-        "w_rank": np.where(used, w * np.nan_to_num(rank), 0.0),
+        "weight": ranks["metric"].map(dict(weights)).fillna(0.0).to_numpy(dtype=float),
+        "rank": ranks["percentile"],
     })
-    g = frame.groupby(["platform", "author"], sort=True, dropna=False)[
-        ["w_used", "w_rank"]].sum().reset_index()
-    share = g["w_used"] / total
-    ok = (share >= min_share - 1e-12) & (g["w_used"] > 0)
-    g["composite_index"] = np.where(ok, g["w_rank"] / g["w_used"].where(g["w_used"] > 0),
-                                    np.nan)
-    g["weight_share"] = share
-    return g[cols]
+    return weighted_index(frame, ["platform", "author"], total, min_share)[cols]
 
 
 def _short(text: str, n: int = 40) -> str:

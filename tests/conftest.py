@@ -64,3 +64,14 @@ def dashboard_app(dashboard_store):
     app = create_app(dashboard_store)
     app.server.test_client().get("/_dash-layout")
     return app
+
+
+@pytest.fixture
+def dashboard_page(dashboard_app):
+    """page('overview') -> the page module as the app loaded it, inside a request."""
+    import sys
+
+    ctx = dashboard_app.server.test_request_context("/")
+    ctx.push()
+    yield lambda name: sys.modules[f"dashboard.pages.{name}"]
+    ctx.pop()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import re
-import sys
 
 import duckdb
 import pandas as pd
@@ -40,12 +39,9 @@ def app(dashboard_app):
 
 
 @pytest.fixture
-def page(app):
+def page(dashboard_page):
     """page('overview') -> the page module as the app loaded it, inside a request."""
-    ctx = app.server.test_request_context("/")
-    ctx.push()
-    yield lambda name: sys.modules[f"dashboard.pages.{name}"]
-    ctx.pop()
+    return dashboard_page
 
 
 def _ids(component) -> set:
