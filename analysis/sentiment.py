@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from govwatch.errors import InputError
+from govwatch.errors import InputError, read_text
 
 SCORE_COLUMNS = ("compound", "pos", "neu", "neg")
 ENGLISH = "en"
@@ -65,12 +65,7 @@ def text_hash(text: str) -> str:
 def check_lexicon(path: str | os.PathLike) -> Path:
     """Validate a VADER-format lexicon file; raise InputError naming file and line."""
     path = Path(path)
-    try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError as exc:
-        raise InputError(str(path), "lexicon file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"cannot read lexicon file as UTF-8: {exc}") from exc
+    text = read_text(path, "lexicon")
     entries = 0
     for number, line in enumerate(text.rstrip("\n").split("\n"), start=1):
         if not line.strip():

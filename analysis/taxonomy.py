@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from govwatch.errors import InputError
+from govwatch.errors import InputError, read_text
 
 DEFAULT_TAXONOMY = "data/taxonomy.yaml"
 _LANG_KEY = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?$")
@@ -115,12 +115,7 @@ def default_taxonomy_path() -> Path:
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     """Read and validate a taxonomy file (the packaged default when ``path`` is None)."""
     path = Path(path) if path is not None else default_taxonomy_path()
-    try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError as exc:
-        raise TaxonomyError(str(path), "taxonomy file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TaxonomyError(str(path), f"cannot read taxonomy file: {exc}") from exc
+    text = read_text(path, "taxonomy", error=TaxonomyError)
     try:
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from govwatch.errors import InputError
+from govwatch.errors import InputError, read_text
 
 from .classifiers import TARGETS, PostTagger, _as_bool, save_model
 
@@ -87,12 +87,7 @@ class TrainingReport:
 def read_labels(path: str | Path) -> pd.DataFrame:
     """The coded CSV as a frame: text plus coded targets (None where not coded)."""
     path = Path(path)
-    try:
-        raw = path.read_text("utf-8-sig")
-    except FileNotFoundError as exc:
-        raise InputError(str(path), "labels file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"cannot read labels file as UTF-8: {exc}") from exc
+    raw = read_text(path, "labels", "utf-8-sig")
     lines = raw.splitlines(keepends=True)
     skip = 0
     while skip < len(lines) and lines[skip].lstrip().startswith("#"):

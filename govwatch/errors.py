@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class GovwatchError(Exception):
     """Base class for every error govwatch raises on purpose."""
@@ -24,6 +26,18 @@ class InputError(GovwatchError):
         self.locator = locator
         where = f"{self.file}: {locator}" if locator else self.file
         super().__init__(f"{where}: {reason}")
+
+
+def read_text(path: str | Path, what: str, encoding: str = "utf-8",
+              error: type[InputError] = InputError) -> str:
+    """The whole text of a small settings file the user named (lexicon, labels,
+    taxonomy); a missing or unreadable file is an ``error`` naming it and ``what`` it is."""
+    try:
+        return Path(path).read_text(encoding)
+    except FileNotFoundError:
+        raise error(str(path), f"{what} file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(str(path), f"cannot read {what} file as UTF-8: {exc}") from None
 
 
 class StoreError(GovwatchError):

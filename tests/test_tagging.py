@@ -276,3 +276,24 @@ def test_topic_discovery_finds_themes_and_is_empty_on_empty_store(tmp_path):
     words = {t: set(" ".join(g["term"]).split()) for t, g in topics.groupby("theme")}
     assert any("water" in w and "exam" not in w for w in words.values())
     assert any("exam" in w and "water" not in w for w in words.values())
+
+
+@pytest.mark.parametrize("what", ["lexicon", "taxonomy", "labels"])
+def test_settings_files_missing_or_not_utf8_are_named(tmp_path, what):
+    """A lexicon, taxonomy or labels file that is missing or not UTF-8 is an InputError
+    naming the file and what it is, never a traceback."""
+    from analysis.sentiment import check_lexicon
+    from analysis.taxonomy import load_taxonomy
+    from analysis.training import read_labels
+    from govwatch.errors import InputError
+
+    read = {"lexicon": check_lexicon, "taxonomy": load_taxonomy, "labels": read_labels}[what]
+    missing = tmp_path / f"no-{what}.txt"
+    with pytest.raises(InputError, match=f"{what} file not found") as info:
+        read(missing)
+    assert info.value.file == str(missing)
+    latin1 = tmp_path / f"{what}.txt"
+    latin1.write_bytes("café\t1.5\n".encode("latin-1"))
+    with pytest.raises(InputError, match=f"cannot read {what} file as UTF-8") as info:
+        read(latin1)
+    assert info.value.file == str(latin1)
