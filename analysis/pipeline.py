@@ -1,4 +1,11 @@
-"""`govwatch analyze`: tag new posts, rebuild derived tables, all in one transaction."""
+"""`govwatch analyze`: tag new posts, then rebuild the derived tables in one transaction.
+
+Tags are committed batch by batch (``analysis.tagging``): they are a cache keyed
+by tagging version and text hash, so a run that stops half-way keeps them and
+the next run tags only the rest. Every derived table (responses, metrics,
+benchmarks, the ``analysis_runs`` row) is written in one transaction, so the
+tables always come from one complete run, and a run that fails leaves them as
+they were."""
 
 from __future__ import annotations
 
@@ -61,37 +68,45 @@ def _replace(con, table: str, frame) -> None:
 
 
 def run_analysis(store: Store, settings: AnalysisSettings | None = None, progress=None):
-    """Tag, link replies, compute metrics; the store is unchanged if anything fails."""
+    """Tag, link replies, compute metrics. If anything fails, the derived tables
+    are as they were (tags committed before the failure are kept)."""
     settings = settings or AnalysisSettings()
     say = progress or (lambda *a, **k: None)
     started = datetime.now(UTC)
-    with store.transaction() as con, open_engine(settings) as engine:
-        if con.execute("SELECT count(*) FROM posts").fetchone()[0] == 0:
+    with open_engine(settings) as engine:
+        if store.count("posts") == 0:
             raise UsageError("the store holds no posts: run 'govwatch ingest' first")
         say("tagging posts")
-        tagged = tag_new_posts(con, progress=lambda d, t: say("tagging posts", d, t),
-                               settings=settings.tagging, engine=engine)
-        obs_end = observation_end(con, settings.observed_until)
-        say("linking messages and responses")
-        n = build_responses(con, obs_end)
-        ctx = MetricContext(con, obs_end, settings)
-        if engine is not None:
-            ctx.cache[CHUNK_EXECUTOR] = engine.chunk_executor()
-        for metric in metrics():
-            say(f"computing {metric.name}")
-            frames = metric.compute(ctx)
-            for table, columns in metric.tables.items():
-                _replace(con, table, conform(frames[table], columns, f"{metric.name}.{table}"))
-        responses = ctx.responses()
-        summary = con.execute(
-            "SELECT count(DISTINCT official_author) FROM account_metrics"
-        ).fetchone()[0]
-        run_id = store.next_id("analysis_runs", "run_id")
-        con.execute(
-            "INSERT INTO analysis_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [run_id, started, datetime.now(UTC), obs_end,
-             json.dumps(asdict(settings), default=str, sort_keys=True),
-             DEFINITION_VERSION, __version__],
-        )
+        tagged = tag_new_posts(store.conn, progress=lambda d, t: say("tagging posts", d, t),
+                               settings=settings.tagging, engine=engine, commit_batches=True)
+        with store.transaction() as con:
+            result = _derive(store, con, engine, settings, started, tagged, say)
+    return result
+
+
+def _derive(store: Store, con, engine, settings: AnalysisSettings, started: datetime,
+            tagged: int, say) -> AnalysisResult:
+    obs_end = observation_end(con, settings.observed_until)
+    say("linking messages and responses")
+    n = build_responses(con, obs_end)
+    ctx = MetricContext(con, obs_end, settings)
+    if engine is not None:
+        ctx.cache[CHUNK_EXECUTOR] = engine.chunk_executor()
+    for metric in metrics():
+        say(f"computing {metric.name}")
+        frames = metric.compute(ctx)
+        for table, columns in metric.tables.items():
+            _replace(con, table, conform(frames[table], columns, f"{metric.name}.{table}"))
+    responses = ctx.responses()
+    summary = con.execute(
+        "SELECT count(DISTINCT official_author) FROM account_metrics"
+    ).fetchone()[0]
+    run_id = store.next_id("analysis_runs", "run_id")
+    con.execute(
+        "INSERT INTO analysis_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [run_id, started, datetime.now(UTC), obs_end,
+         json.dumps(asdict(settings), default=str, sort_keys=True),
+         DEFINITION_VERSION, __version__],
+    )
     answered = int((~responses["censored"].astype(bool)).sum()) if n else 0
     return AnalysisResult(run_id, obs_end, tagged, n, answered, summary)

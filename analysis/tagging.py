@@ -1,7 +1,8 @@
 """Tag posts: language, VADER sentiment, topic, critical, needs-a-response, deflection.
 
-:func:`tag_new_posts` is called by ``govwatch analyze`` inside its transaction.
-It tags only what changed: posts without a tags row, posts whose text changed
+:func:`tag_new_posts` is called by ``govwatch analyze`` before it rebuilds the
+derived tables; it commits tags batch by batch (so a run that stops keeps what
+it tagged, and the next one resumes). It tags only what changed: posts without a tags row, posts whose text changed
 (``tags.text_hash`` differs from ``sha256(posts.text)``) and, when the tagging
 version changes (another model, taxonomy, lexicon or language set), every post.
 
@@ -25,7 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -214,24 +216,35 @@ def tagging_version(model: PostTagger, routes: SentimentRoutes, languages: tuple
 
 
 def tag_new_posts(con, progress: Progress | None = None,
-                  settings: TaggingSettings | None = None, engine=None) -> int:
+                  settings: TaggingSettings | None = None, engine=None,
+                  commit_batches: bool = False) -> int:
     """Tag posts that are new, whose text changed, or all when the version changed.
 
-    The caller owns the transaction. Returns how many posts were (re)tagged.
-    With ``engine`` (``analysis.engine.DaskEngine``) the posts are tagged on its
-    cluster and the tags come back here to be written; the tags are the same.
+    By default the caller owns the transaction. With ``commit_batches`` the
+    connection must be outside any transaction: the settings and model are
+    committed first, then each batch of tags in a transaction of its own, so
+    memory holds one batch whatever the store's size, and a run that stops
+    half-way keeps the batches done (a tags row names its tagging version and
+    text hash, so the next run tags only the rest). Returns how many posts were
+    (re)tagged. With ``engine`` (``analysis.engine.DaskEngine``) the posts are
+    tagged on its cluster and the tags come back here to be written; the tags
+    are the same.
     """
-    resolved = resolve_settings(con, settings)
-    model = active_model(con, resolved)
-    routes = SentimentRoutes(dict(resolved.lexicons))
-    version_ = tagging_version(model, routes, resolved.languages)
-    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_VERSION, json.dumps({
-        "model_version": version_, "model": model.version_, "analyzers": routes.signature(),
-        "languages": list(resolved.languages)})])
+    with _transaction(con, commit_batches):
+        resolved = resolve_settings(con, settings)
+        model = active_model(con, resolved)
+        routes = SentimentRoutes(dict(resolved.lexicons))
+        version_ = tagging_version(model, routes, resolved.languages)
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_VERSION, json.dumps({
+            "model_version": version_, "model": model.version_, "analyzers": routes.signature(),
+            "languages": list(resolved.languages)})])
+    # The posts to tag, by row id: a batch then reads only its own row groups of
+    # ``posts`` (row ids stay put while analyze holds the store).
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _tag_pending AS
-        SELECT p.platform, p.post_id, row_number() OVER (ORDER BY p.platform, p.post_id) AS rn
+        SELECT p.rowid AS rid, p.platform, p.post_id,
+               row_number() OVER (ORDER BY p.rowid) AS rn
         FROM posts p LEFT JOIN tags t USING (platform, post_id)
         WHERE t.post_id IS NULL OR t.model_version IS DISTINCT FROM ?
            OR t.text_hash IS DISTINCT FROM sha256(p.text)
@@ -245,29 +258,48 @@ def tag_new_posts(con, progress: Progress | None = None,
         if engine is not None and total:
             for rows, scores in engine.tag(con, "_tag_pending", model, resolved.languages,
                                            dict(resolved.lexicons), version_):
-                insert_scores(con, scores)
-                rows["model_version"] = version_
-                _write(con, rows)
+                with _transaction(con, commit_batches):
+                    insert_scores(con, scores)
+                    rows["model_version"] = version_
+                    _write(con, rows)
                 done += len(rows)
                 if progress:
                     progress(done, total)
             return done
         for start in range(0, total, BATCH):
+            lo, hi = con.execute("SELECT min(rid), max(rid) FROM _tag_pending "
+                                 "WHERE rn > ? AND rn <= ?", [start, start + BATCH]).fetchone()
             batch = con.execute(
                 "SELECT p.platform, p.post_id, p.text, p.lang, sha256(p.text) AS text_hash "
-                "FROM _tag_pending q JOIN posts p USING (platform, post_id) "
-                "WHERE q.rn > ? AND q.rn <= ? ORDER BY q.rn",
-                [start, start + BATCH],
+                "FROM posts p WHERE p.rowid BETWEEN ? AND ? AND p.rowid IN "
+                "(SELECT rid FROM _tag_pending WHERE rn > ? AND rn <= ?) ORDER BY p.rowid",
+                [lo, hi, start, start + BATCH],
             ).df()
-            rows = tag_frame(batch, model, detector, routes, con, resolved.workers)
-            rows["model_version"] = version_
-            _write(con, rows)
+            with _transaction(con, commit_batches):
+                rows = tag_frame(batch, model, detector, routes, con, resolved.workers)
+                rows["model_version"] = version_
+                _write(con, rows)
             done += len(batch)
             if progress:
                 progress(done, total)
     finally:
         con.execute("DROP TABLE IF EXISTS _tag_pending")
     return done
+
+
+@contextmanager
+def _transaction(con, own: bool) -> Iterator[None]:
+    """A transaction of our own when ``own``; else the caller's is used."""
+    if not own:
+        yield
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def tag_frame(batch: pd.DataFrame, model: PostTagger, detector: LanguageDetector,

