@@ -9,7 +9,7 @@ For each size N, on the posts CSV of ``synth.py`` (generated once per size into
 1. ``ingest``: ``python -m govwatch.cli ingest posts.csv --format csv --accounts
    accounts.csv -q --db NEW.duckdb``;
 2. ``analyze``: ``python -m govwatch.cli analyze --db ...`` (tagging, reply linking and
-   every metric, one transaction). Its progress lines on stderr (``• tagging posts``,
+   every metric; tags committed batch by batch, the derived tables in one transaction). Its progress lines on stderr (``• tagging posts``,
    ``• linking messages and responses``, ``• computing <metric>``) are time-stamped as
    they arrive, and at each one the command's CPU time so far (``/proc/PID/stat``,
    including worker processes already ended) is read, so the one command is split into

@@ -393,9 +393,11 @@ def analyze(events_file, observed_until, assume_tz, model, languages, lexicons, 
             work_dir, quiet, db):
     """Tag posts and compute responsiveness metrics into the store.
 
-    Only new posts are tagged; derived tables are rebuilt in one transaction,
-    so the store is unchanged if anything fails. With --engine dask the work
-    runs on a Dask cluster and the results come back into the store.
+    Only new or changed posts are tagged, and tags are committed batch by
+    batch: a run that stops keeps them, and the next run tags only the rest.
+    The derived tables are rebuilt in one transaction, so they are unchanged
+    if anything fails. With --engine dask the work runs on a Dask cluster and
+    the results come back into the store.
     """
     from analysis.pipeline import AnalysisSettings, run_analysis
     from analysis.tagging import TaggingSettings

@@ -36,10 +36,11 @@ _PLAIN_COUNT = r"^\d{1,18}$"
 # Times pandas represents (nanoseconds since 1970 in 64 bits); others take the slow path.
 _EARLIEST = pa.scalar(-(2**63) // 1000 + 1, pa.int64())
 _LATEST = pa.scalar((2**63 - 1) // 1000, pa.int64())
-# Same matches as tabular.MENTION_RE; starting with the literal '@' lets the regex
-# engine jump from '@' to '@'.
-_MENTION = re.compile(r"@(?<![\w@]@)([A-Za-z0-9_]{1,50})")
-_MENTION_OR_END = re.compile(r"@(?<![\w@]@)([A-Za-z0-9_]{1,50})|\x00")
+# The parts of tabular.MENTION_RE, for mentions() below.
+_HANDLE = r"^(?P<handle>[A-Za-z0-9_]{1,50})"
+_ENDS_ASCII_WORD = r"[A-Za-z0-9_]$"
+_ENDS_NON_ASCII = r"[^\x00-\x7f]$"
+_WORD = re.compile(r"\w")
 _NULL = pa.scalar(None, pa.string())
 _COLUMNS = ("platform", "post_id", "author", "created_at", "text", "in_reply_to_post_id",
             "in_reply_to_author", "conversation_id", "lang", "url", "like_count", "share_count",
@@ -74,24 +75,37 @@ def _ascii(col: pa.Array) -> bool:
 
 
 def mentions(text: pa.Array) -> pa.Array:
-    """``str.findall(MENTION_RE)`` of every text, as a list<string> array.
+    """``re.findall(MENTION_RE, t)`` of every text ``t`` (no nulls), as a list<string> array.
 
-    One regex pass over the texts joined by NUL, the pattern also matching each NUL:
-    an empty match marks where a text ends (a handle is never empty). Texts that hold
-    a NUL themselves are matched one by one.
+    A handle follows an ``@`` that is not preceded by a word character or another ``@``,
+    and is the longest run (at most 50) of ``[A-Za-z0-9_]`` after it. No match can
+    contain an ``@``, so every ``@`` is judged on its own: the texts are split at each
+    ``@``, and piece k (k >= 1) holds a handle when it starts with a handle character
+    and piece k-1 does not end in a word character (piece k-1 is empty: the ``@``
+    starts the text, or follows another ``@``). Python's word characters are Unicode:
+    a piece ending in a non-ASCII character is judged by ``re`` itself.
     """
     n = len(text)
-    if pc.any(pc.match_substring(text, "\x00")).as_py():
-        found = [_MENTION.findall(t) for t in text.to_pylist()]
-        return pa.array(found, pa.list_(pa.string()))
-    items = pa.array(_MENTION_OR_END.findall("\x00".join(text.to_pylist()) + "\x00"),
-                     pa.string())
-    end = pc.equal(items, "").to_numpy(zero_copy_only=False)
-    row = np.cumsum(end) - end  # the text each item belongs to
-    names = items.filter(pa.array(~end))
-    per_row = np.bincount(row[~end], minlength=n)
+    parts = pc.split_pattern(text, "@")
+    flat = pc.list_flatten(parts)
+    row = pc.list_parent_indices(parts).to_numpy()
+    starts = parts.offsets.to_numpy()[:-1]
+    k = np.arange(len(flat)) - starts[row]  # the piece's place in its text
+    handle = pc.struct_field(pc.extract_regex(flat, _HANDLE), [0])
+    cand = np.flatnonzero((k >= 1) & handle.is_valid().to_numpy(zero_copy_only=False))
+    prev = flat.take(pa.array(cand - 1))
+    prev_len = pc.utf8_length(prev).to_numpy(zero_copy_only=False)
+    ok = np.where(prev_len == 0, k[cand] == 1,
+                  ~pc.match_substring_regex(prev, _ENDS_ASCII_WORD).to_numpy(zero_copy_only=False))
+    other = np.flatnonzero(pc.match_substring_regex(prev, _ENDS_NON_ASCII)
+                           .to_numpy(zero_copy_only=False))
+    for i, last in zip(other, pc.utf8_slice_codeunits(prev.take(pa.array(other)), -1)
+                       .to_pylist(), strict=True):
+        ok[i] = _WORD.match(last) is None
+    keep = cand[ok]
+    per_row = np.bincount(row[keep], minlength=n)
     offsets = np.concatenate([[0], np.cumsum(per_row)]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), names)
+    return pa.ListArray.from_arrays(pa.array(offsets), handle.take(pa.array(keep)))
 
 
 def fast_posts(cols: dict[str, pa.Array]) -> pa.Table | None:

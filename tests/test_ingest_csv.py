@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -263,18 +265,28 @@ def test_a_batch_with_one_bad_cell_is_checked_row_by_row(tmp_path):
 
 
 def test_mentions_match_the_row_by_row_regex():
+    import random
+
     import pyarrow as pa
 
     from ingest.fast_posts import mentions
     from ingest.tabular import MENTION_RE
 
     texts = ["", "@a @b", "@a@b", "x@y @z", "\u00e9@no \u0915@no _@no @@x @_ok",
-             "@" + "h" * 60, "tab\t@t\n@n", "\U0001f600@emoji", "nul\x00@after", "@a,@b;@c"]
+             "@" + "h" * 60, "tab\t@t\n@n", "\U0001f600@emoji", "nul\x00@after", "@a,@b;@c",
+             "@", "@@", "a@", "\u00b2@no \u0663@no \u2160@no \u3000@yes", "@\u00e9no"]
     want = pd.Series(texts).str.findall(MENTION_RE).tolist()
     assert mentions(pa.array(texts)).to_pylist() == want
-    no_nul = [t for t in texts if "\x00" not in t]  # the one-pass branch
-    assert mentions(pa.array(no_nul)).to_pylist() == [w for t, w in zip(texts, want, strict=True)
-                                                      if "\x00" not in t]
+    # Random texts over the characters that matter: '@', handle characters, Unicode
+    # letters and digits (word characters to Python), other symbols and spaces.
+    rng = random.Random(7)
+    alphabet = list("@@@@aZ9_ .,;-\n\x00") + ["\u00e9", "\u0915", "\u00b2", "\u0663",
+                                               "\U0001f600", "\u3000", "\u200b"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 80)))
+             for _ in range(5_000)]
+    texts += ["x" * 49 + "@" + "y" * rng.randrange(45, 56) for _ in range(20)]
+    want = [re.findall(MENTION_RE, t) for t in texts]
+    assert mentions(pa.array(texts)).to_pylist() == want
 
 
 def test_whitespace_stripped_as_python_strips():
