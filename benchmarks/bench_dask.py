@@ -10,7 +10,7 @@ both are reused by later runs. Each measured run tags every post of a fresh copy
 that store, in one run of this script, side by side:
 
 - local: ``analysis.tagging.tag_new_posts`` as ``govwatch analyze`` runs it (VADER
-  on a process pool of the machine's cores);
+  on a process pool of the machine's cores, tags committed batch by batch);
 - dask 1 / dask 2: the same call with the Dask engine (analysis/engine.py) on a
   ``distributed.LocalCluster`` of 1 and then 2 worker processes of one thread each
   (no dashboard): the engine writes the posts dataset (Parquet, one folder per
@@ -166,8 +166,7 @@ def one_run(base: Path, name: str, workers: int | None) -> dict:
             load = os.getloadavg()
             with PeakRSS() as rss:
                 t0 = time.perf_counter()
-                with store.transaction() as con:
-                    tagged = tag_new_posts(con, engine=engine)
+                tagged = tag_new_posts(store.conn, engine=engine, commit_batches=True)  # as analyze
                 wall = time.perf_counter() - t0
             tags = store.conn.execute(TAG_DIGEST).fetchone()
             scores = store.conn.execute(SCORE_DIGEST).fetchone()

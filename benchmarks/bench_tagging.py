@@ -176,8 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         fit_s = time.perf_counter() - t0
         print(f"model fitted on the store's texts in {fit_s:.1f} s ({model.version_})", flush=True)
         t0, c0 = time.perf_counter(), cpu_now()
-        with store.transaction() as con:
-            tagged = tag_new_posts(con, settings=settings)
+        tagged = tag_new_posts(store.conn, settings=settings, commit_batches=True)  # as analyze
         ours_s, ours_cpu = time.perf_counter() - t0, cpu_now() - c0
         ours_peak = peak_rss_bytes()
         print(f"govwatch: tagged {tagged:,} posts in {ours_s:.1f} s = {tagged / ours_s:,.0f} posts/s",
