@@ -97,7 +97,6 @@ def _derive(store: Store, con, engine, settings: AnalysisSettings, started: date
         frames = metric.compute(ctx)
         for table, columns in metric.tables.items():
             _replace(con, table, conform(frames[table], columns, f"{metric.name}.{table}"))
-    responses = ctx.responses()
     summary = con.execute(
         "SELECT count(DISTINCT official_author) FROM account_metrics"
     ).fetchone()[0]
@@ -108,5 +107,5 @@ def _derive(store: Store, con, engine, settings: AnalysisSettings, started: date
          json.dumps(asdict(settings), default=str, sort_keys=True),
          DEFINITION_VERSION, __version__],
     )
-    answered = int((~responses["censored"].astype(bool)).sum()) if n else 0
+    answered = con.execute("SELECT count(*) FROM responses WHERE NOT censored").fetchone()[0]
     return AnalysisResult(run_id, obs_end, tagged, n, answered, summary)

@@ -46,13 +46,6 @@ class MetricContext:
     settings: object  # analysis.pipeline.AnalysisSettings
     cache: dict = field(default_factory=dict)  # shared between metrics of one run
 
-    def responses(self) -> pd.DataFrame:
-        if "responses" not in self.cache:
-            self.cache["responses"] = self.con.execute(
-                "SELECT * FROM responses ORDER BY platform, official_author, message_id"
-            ).df()
-        return self.cache["responses"]
-
 
 class Metric(ABC):
     """A family of metrics written to one or more derived tables."""

@@ -24,6 +24,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .registry import Metric, MetricContext, register_metric
 
@@ -117,21 +118,27 @@ class TopicDiscovery(Metric):
             model = ThemeModel().fit(sorted(fit_texts))
         except ValueError:  # no term occurs in 3+ texts
             return _empty()
+        # Keys stay in Arrow (a few bytes a post, not a Python string each): the
+        # public posts of a large store number in the millions.
         assigned = []
-        reader = con.execute(f"{_PUBLIC} ORDER BY p.platform, p.post_id")
-        while True:
-            chunk = reader.fetch_df_chunk(CHUNK // 2048 or 1)
-            if chunk.empty:
-                break
-            theme, share = model.themes(chunk["text"].tolist())
-            keep = theme >= 0
-            assigned.append(pd.DataFrame({
-                "platform": chunk["platform"].to_numpy()[keep],
-                "post_id": chunk["post_id"].to_numpy()[keep],
-                "theme": theme[keep].astype("int32"),
-                "weight": share[keep].astype("float64"),
+        reader = con.sql(f"{_PUBLIC} ORDER BY p.platform, p.post_id").to_arrow_reader(CHUNK)
+        for chunk in reader:
+            if not chunk.num_rows:
+                continue
+            theme, share = model.themes(chunk.column("text").to_pylist())
+            keep = pa.array(theme >= 0)
+            assigned.append(pa.table({
+                "platform": chunk.column("platform").filter(keep),
+                "post_id": chunk.column("post_id").filter(keep),
+                "theme": pa.array(theme.astype("int32")).filter(keep),
+                "weight": pa.array(share.astype("float64")).filter(keep),
             }))
-        posts = pd.concat(assigned, ignore_index=True) if assigned else _empty()["post_themes"]
+        if assigned:
+            posts = pa.concat_tables(assigned).to_pandas(types_mapper=pd.ArrowDtype)
+            posts["theme"] = posts["theme"].astype("int32")
+            posts["weight"] = posts["weight"].astype("float64")
+        else:
+            posts = _empty()["post_themes"]
         terms = model.top_terms()
         counts = posts["theme"].value_counts()
         terms["documents"] = terms["theme"].map(counts).fillna(0).astype("int64")
