@@ -20,6 +20,21 @@ from .schema import MIGRATIONS, SCHEMA_VERSION
 
 # DuckDB's memory cap for every connection, e.g. GOVWATCH_MEMORY_LIMIT=4GB.
 MEMORY_LIMIT_ENV = "GOVWATCH_MEMORY_LIMIT"
+# Without it: this much, or DuckDB's own default (80% of RAM) where that is less.
+# DuckDB otherwise keeps every hash table and cached block it may up to 80% of RAM
+# (a 10-million-post analyze reached 13 GB); under the cap it spills to disk, which
+# costs some time on the largest joins and keeps govwatch beside other programs.
+DEFAULT_MEMORY_LIMIT_BYTES = 4 * 2**30
+
+
+def default_memory_limit() -> str | None:
+    """The cap used when GOVWATCH_MEMORY_LIMIT is unset ("4GB"), or None (DuckDB's
+    default) when 80% of this machine's RAM is less, or the RAM is unknown."""
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+    return "4GB" if 0.8 * ram > DEFAULT_MEMORY_LIMIT_BYTES else None
 
 # No network at run time: never let DuckDB fetch an extension.
 _CONFIG = {
@@ -48,7 +63,8 @@ class Store:
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
         # Times are stored and returned in UTC, whatever the machine's zone.
         self.conn.execute("SET TimeZone = 'UTC'")
-        self._limit_memory(os.environ.get(MEMORY_LIMIT_ENV, "").strip())
+        self._limit_memory(os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+                           or default_memory_limit() or "")
         if read_only:
             version = self.schema_version()
             if version != SCHEMA_VERSION:
@@ -61,7 +77,7 @@ class Store:
 
     def _limit_memory(self, limit: str) -> None:
         """Cap DuckDB's memory (e.g. "4GB"); beyond it joins and sorts spill to a
-        temporary folder beside the store. Unset: DuckDB's default, 80% of RAM."""
+        temporary folder beside the store. Unset: :func:`default_memory_limit`."""
         if not limit:
             return
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import duckdb
 import pytest
 
@@ -109,6 +111,15 @@ def test_memory_limit_from_environment(tmp_path, monkeypatch):
     limit = store.conn.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     store.close()
     assert limit.replace(" ", "") in {"286.1MiB", "300.0MB", "300MB"}, limit
+    monkeypatch.delenv(MEMORY_LIMIT_ENV)  # unset: 4 GB, or DuckDB's 80% of RAM if less
+    store = Store(tmp_path / "capped.duckdb")
+    limit = store.conn.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    store.close()
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if 0.8 * ram > 4 * 2**30:
+        assert limit.replace(" ", "") in {"3.7GiB", "4.0GB", "4GB"}, limit
+    else:
+        assert limit.replace(" ", "") not in {"3.7GiB", "4.0GB", "4GB"}, limit
     monkeypatch.setenv(MEMORY_LIMIT_ENV, "lots")
     with pytest.raises(StoreError, match="GOVWATCH_MEMORY_LIMIT='lots'"):
         Store(tmp_path / "capped.duckdb")
