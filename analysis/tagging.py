@@ -2,9 +2,10 @@
 
 :func:`tag_new_posts` is called by ``govwatch analyze`` before it rebuilds the
 derived tables; it commits tags batch by batch (so a run that stops keeps what
-it tagged, and the next one resumes). It tags only what changed: posts without a tags row, posts whose text changed
-(``tags.text_hash`` differs from ``sha256(posts.text)``) and, when the tagging
-version changes (another model, taxonomy, lexicon or language set), every post.
+it tagged, and the next one resumes). It tags only what changed: posts without
+a tags row, posts whose text changed (``tags.text_hash`` differs from
+``sha256(posts.text)``) and, when the tagging version changes (another model,
+taxonomy, lexicon or language set), every post.
 
 Settings (:class:`TaggingSettings`) persist in the store's ``meta`` table, so a
 later ``analyze`` without options tags new posts the same way:
