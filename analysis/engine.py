@@ -49,10 +49,9 @@ ENGINES = ("local", "dask")
 INSTALL_HINT = "pip install 'govwatch[dask]'"
 # Tasks are whole account folders packed up to this many Parquet bytes, and at
 # most this size: total / (workers x TASKS_PER_WORKER), so every worker gets
-# several tasks and the last ones are small: a worker that finishes early waits
-# for at most a small task of another.
+# several tasks and a slow one does not hold up the run.
 MAX_TASK_BYTES = 64 * 2**20
-TASKS_PER_WORKER = 8
+TASKS_PER_WORKER = 4
 READ_COLUMNS = ("platform", "post_id", "text", "lang")
 _KEY_SEP = "\x1f"
 CONNECT_TIMEOUT_S = 30
@@ -266,23 +265,21 @@ def check_columns(fs, url: str, folders) -> None:
 
 
 def plan_tasks(folders, workers: int) -> list[list[str]]:
-    """Whole folders packed in order into tasks of about the same size, largest
-    task first (the cluster starts them in that order, so the small ones fill
-    in at the end)."""
+    """Whole folders packed in order into tasks of about the same size."""
     total = sum(size for _, files in folders for _, size in files)
     target = max(1, min(MAX_TASK_BYTES, total // max(1, workers * TASKS_PER_WORKER)))
-    tasks: list[tuple[int, list[str]]] = []
+    tasks: list[list[str]] = []
     current: list[str] = []
     size = 0
     for _, files in folders:
         current += [path for path, _ in files]
         size += sum(s for _, s in files)
         if size >= target:
-            tasks.append((size, current))
+            tasks.append(current)
             current, size = [], 0
     if current:
-        tasks.append((size, current))
-    return [files for _, files in sorted(tasks, key=lambda t: -t[0])]
+        tasks.append(current)
+    return tasks
 
 
 def _pending_keys(con, pending_table: str) -> pd.Index:
