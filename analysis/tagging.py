@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from govwatch.errors import UsageError
+from govwatch.store import transaction
 
 from .classifiers import PostTagger, model_from_bytes, model_to_bytes
 from .langid import DEFAULT_LANGUAGES, LanguageDetector, normalize_code
@@ -288,19 +289,9 @@ def tag_new_posts(con, progress: Progress | None = None,
     return done
 
 
-@contextmanager
-def _transaction(con, own: bool) -> Iterator[None]:
+def _transaction(con, own: bool):
     """A transaction of our own when ``own``; else the caller's is used."""
-    if not own:
-        yield
-        return
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+    return transaction(con) if own else nullcontext()
 
 
 def tag_frame(batch: pd.DataFrame, model: PostTagger, detector: LanguageDetector,

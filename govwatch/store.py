@@ -43,6 +43,18 @@ _CONFIG = {
 }
 
 
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A transaction on ``conn``: commit on success, roll back on any exception."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 class Store:
     """A govwatch DuckDB file.
 
@@ -97,17 +109,9 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self):
         """All or nothing: commit on success, roll back on any exception."""
-        self.conn.execute("BEGIN TRANSACTION")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
-            self.conn.execute("COMMIT")
+        return transaction(self.conn)
 
     # -- schema ----------------------------------------------------------
     def schema_version(self) -> int:
