@@ -18,7 +18,7 @@ started by dask-jobqueue on a SLURM cluster; docs/scaling.md).
   packed into tasks of similar size; each worker tags its task's posts with the
   same functions the local engine uses (analysis.tagging.tag_rows,
   analysis.sentiment.score_pending), and the tags and sentiment scores come back
-  to this process, which writes them inside ``run_analysis``'s transaction.
+  to this process, which writes them to the store, one transaction per task.
 - Metrics: the metric families that compute chunks of whole accounts
   (analysis.slices.map_chunks) submit those chunks to the cluster's workers.
   The other families run in this process, on DuckDB.
@@ -55,6 +55,15 @@ TASKS_PER_WORKER = 4
 READ_COLUMNS = ("platform", "post_id", "text", "lang")
 _KEY_SEP = "\x1f"
 CONNECT_TIMEOUT_S = 30
+# The local cluster has no dashboard, so nothing reads the workers' statistical
+# profiles (a stack sample every 10 ms that costs a pure-Python task like tagging
+# 10-20% of its time here) or the system monitor's samples; and a slower event
+# loop tick frees the scheduler in this process. Measured in benchmarks/RESULTS.md.
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.admin.tick.interval": "1s",
+}
 
 
 def require_dask() -> None:
@@ -117,8 +126,10 @@ class DaskEngine:
             ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
         """Tag the posts listed in ``pending_table`` (platform, post_id) on the
         cluster; yields (tag rows, sentiment scores) per task, in task order, for
-        the caller to write. Then checks that every listed post has tags of
-        ``version`` (the tagging version) in the store."""
+        the caller to write. With a dataset given (``posts_parquet``) each task's
+        posts are first checked against the store (present, same text). Then
+        checks that every listed post has tags of ``version`` (the tagging
+        version) in the store."""
         total = con.execute(f"SELECT count(*) FROM {pending_table}").fetchall()[0][0]
         own = None
         if self.posts_parquet:
@@ -141,7 +152,11 @@ class DaskEngine:
             for future in futures:
                 rows, scores = future.result()
                 future.release()
-                _check_rows(con, rows, url)
+                if own is None:
+                    # A dataset written elsewhere may be stale. The one written
+                    # above holds this store's texts as of now: analyze holds
+                    # the store's only write connection until the tags are in.
+                    _check_rows(con, rows, url)
                 yield rows, scores
             missing = con.execute(
                 f"SELECT count(*) FROM {pending_table} q LEFT JOIN tags t "
@@ -171,7 +186,7 @@ def open_engine(settings) -> Iterator[DaskEngine | None]:
         yield None
         return
     require_dask()
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     cluster = None
     scheduler = getattr(settings, "scheduler", None)
@@ -186,14 +201,8 @@ def open_engine(settings) -> Iterator[DaskEngine | None]:
                 raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: "
                                  f"{type(exc).__name__}: {exc}") from None
         else:
-            with warnings.catch_warnings():
-                # Without a dashboard the scheduler still serves health checks over HTTP
-                # on 127.0.0.1, at port 8787 or, when that is taken, another port: say nothing.
-                warnings.filterwarnings("ignore", "Port 8787 is already in use")
-                cluster = LocalCluster(
-                    n_workers=getattr(settings, "dask_workers", None) or os.cpu_count() or 1,
-                    threads_per_worker=1, processes=True, host="127.0.0.1",
-                    dashboard_address=None, silence_logs=logging.ERROR)
+            cluster = start_local_cluster(
+                getattr(settings, "dask_workers", None) or os.cpu_count() or 1)
             client = Client(cluster, set_as_default=False)
         try:
             dask_engine = DaskEngine(client, getattr(settings, "posts_parquet", None),
@@ -205,6 +214,21 @@ def open_engine(settings) -> Iterator[DaskEngine | None]:
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def start_local_cluster(workers: int):
+    """A LocalCluster of ``workers`` processes of one thread each on 127.0.0.1,
+    without a dashboard, started with LOCAL_CLUSTER_CONFIG."""
+    import dask
+    from distributed import LocalCluster
+
+    with warnings.catch_warnings(), dask.config.set(LOCAL_CLUSTER_CONFIG):
+        # Without a dashboard the scheduler still serves health checks over HTTP
+        # on 127.0.0.1, at port 8787 or, when that is taken, another port: say nothing.
+        warnings.filterwarnings("ignore", "Port 8787 is already in use")
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                            host="127.0.0.1", dashboard_address=None,
+                            silence_logs=logging.ERROR)
 
 
 # -- the posts dataset ------------------------------------------------------------

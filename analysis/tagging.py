@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from govwatch.errors import UsageError
-from govwatch.store import transaction
+from govwatch.store import fewer_checkpoints, transaction
 
 from .classifiers import PostTagger, model_from_bytes, model_to_bytes
 from .langid import DEFAULT_LANGUAGES, LanguageDetector, normalize_code
@@ -255,37 +255,46 @@ def tag_new_posts(con, progress: Progress | None = None,
     )
     total = con.execute("SELECT count(*) FROM _tag_pending").fetchall()[0][0]
     detector = LanguageDetector(resolved.languages)
-    done = 0
     try:
-        if engine is not None and total:
-            for rows, scores in engine.tag(con, "_tag_pending", model, resolved.languages,
-                                           dict(resolved.lexicons), version_):
-                with _transaction(con, commit_batches):
-                    insert_scores(con, scores)
-                    rows["model_version"] = version_
-                    _write(con, rows)
-                done += len(rows)
-                if progress:
-                    progress(done, total)
-            return done
-        for start in range(0, total, BATCH):
-            lo, hi = con.execute("SELECT min(rid), max(rid) FROM _tag_pending "
-                                 "WHERE rn > ? AND rn <= ?", [start, start + BATCH]).fetchone()
-            batch = con.execute(
-                "SELECT p.platform, p.post_id, p.text, p.lang, sha256(p.text) AS text_hash "
-                "FROM posts p WHERE p.rowid BETWEEN ? AND ? AND p.rowid IN "
-                "(SELECT rid FROM _tag_pending WHERE rn > ? AND rn <= ?) ORDER BY p.rowid",
-                [lo, hi, start, start + BATCH],
-            ).df()
-            with _transaction(con, commit_batches):
-                rows = tag_frame(batch, model, detector, routes, con, resolved.workers)
-                rows["model_version"] = version_
-                _write(con, rows)
-            done += len(batch)
-            if progress:
-                progress(done, total)
+        with fewer_checkpoints(con) if commit_batches and total else nullcontext():
+            return _tag_listed(con, total, model, detector, routes, resolved, version_,
+                               engine, commit_batches, progress)
     finally:
         con.execute("DROP TABLE IF EXISTS _tag_pending")
+
+
+def _tag_listed(con, total: int, model: PostTagger, detector: LanguageDetector,
+                routes: SentimentRoutes, resolved: TaggingSettings, version_: str, engine,
+                commit_batches: bool, progress: Progress | None) -> int:
+    """Tag the posts listed in ``_tag_pending``; returns how many."""
+    done = 0
+    if engine is not None and total:
+        for rows, scores in engine.tag(con, "_tag_pending", model, resolved.languages,
+                                       dict(resolved.lexicons), version_):
+            with _transaction(con, commit_batches):
+                insert_scores(con, scores)
+                rows["model_version"] = version_
+                _write(con, rows, scores)
+            done += len(rows)
+            if progress:
+                progress(done, total)
+        return done
+    for start in range(0, total, BATCH):
+        lo, hi = con.execute("SELECT min(rid), max(rid) FROM _tag_pending "
+                             "WHERE rn > ? AND rn <= ?", [start, start + BATCH]).fetchone()
+        batch = con.execute(
+            "SELECT p.platform, p.post_id, p.text, p.lang, sha256(p.text) AS text_hash "
+            "FROM posts p WHERE p.rowid BETWEEN ? AND ? AND p.rowid IN "
+            "(SELECT rid FROM _tag_pending WHERE rn > ? AND rn <= ?) ORDER BY p.rowid",
+            [lo, hi, start, start + BATCH],
+        ).df()
+        with _transaction(con, commit_batches):
+            rows = tag_frame(batch, model, detector, routes, con, resolved.workers)
+            rows["model_version"] = version_
+            _write(con, rows)
+        done += len(batch)
+        if progress:
+            progress(done, total)
     return done
 
 
@@ -364,10 +373,17 @@ _COLUMNS = ("platform", "post_id", "lang", "sentiment", "sentiment_pos", "sentim
             "model_version", "text_hash")
 
 
-def _write(con, rows: pd.DataFrame) -> None:
+def _write(con, rows: pd.DataFrame, scores: pd.DataFrame | None = None) -> None:
+    """Write tag rows, their sentiment taken from ``scores`` (the scores of
+    exactly these rows' texts, as a worker returns them) or else from
+    ``sentiment_cache``, which grows with the store."""
     frame = rows.astype({"topic_confidence": "float64", "critical_confidence": "float64",
                          "needs_response_confidence": "float64"})
     con.register("_tag_rows", frame)
+    source = "sentiment_cache"
+    if scores is not None:
+        con.register("_tag_scores", scores)
+        source = "_tag_scores"
     try:
         con.execute(
             f"""
@@ -377,10 +393,12 @@ def _write(con, rows: pd.DataFrame) -> None:
                    b.critical_confidence, b.needs_response::BOOLEAN, b.needs_response_confidence,
                    b.deflection::BOOLEAN, b.model_version, b.text_hash
             FROM _tag_rows b
-            LEFT JOIN sentiment_cache c
+            LEFT JOIN {source} c
               ON c.text_hash = b.text_hash AND c.analyzer_version = b.analyzer_version
             """
         )
     finally:
         con.unregister("_tag_rows")
+        if scores is not None:
+            con.unregister("_tag_scores")
 

@@ -55,6 +55,27 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
     conn.execute("COMMIT")
 
 
+#: WAL size at which a commit checkpoints, while many small transactions follow
+#: one another (tagging's batches). DuckDB's default (16 MB) checkpoints after
+#: nearly every batch, and each checkpoint rewrites the growing tables' indexes.
+BATCH_CHECKPOINT_THRESHOLD = "256MB"
+
+
+@contextmanager
+def fewer_checkpoints(conn: duckdb.DuckDBPyConnection,
+                      threshold: str = BATCH_CHECKPOINT_THRESHOLD) -> Iterator[None]:
+    """Raise the checkpoint threshold to ``threshold`` for a run of commits,
+    then restore it and checkpoint once. Committed data is in the WAL either
+    way, so a process killed meanwhile loses nothing committed."""
+    before = conn.execute("SELECT current_setting('checkpoint_threshold')").fetchall()[0][0]
+    conn.execute(f"SET checkpoint_threshold = '{threshold}'")
+    try:
+        yield
+    finally:
+        conn.execute(f"SET checkpoint_threshold = '{before}'")
+    conn.execute("CHECKPOINT")
+
+
 class Store:
     """A govwatch DuckDB file.
 

@@ -24,7 +24,7 @@ import pyarrow.dataset as pads
 import pytest
 from click.testing import CliRunner
 
-from analysis.engine import plan_tasks, require_dask
+from analysis.engine import LOCAL_CLUSTER_CONFIG, plan_tasks, require_dask
 from analysis.pipeline import AnalysisSettings, run_analysis
 from analysis.registry import declared_tables
 from govwatch.cli import cli
@@ -58,12 +58,14 @@ class Settings(AnalysisSettings):
 
 @pytest.fixture(scope="module")
 def cluster():
-    """A real LocalCluster: two worker processes of one thread each, no dashboard."""
+    """A real LocalCluster, as analyze starts one: two worker processes of one
+    thread each, no dashboard."""
     _need_dask()
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
-                      dashboard_address=None) as lc, Client(lc, set_as_default=False) as client:
+    from analysis.engine import start_local_cluster
+
+    with start_local_cluster(2) as lc, Client(lc, set_as_default=False) as client:
         yield lc.scheduler_address, client
 
 
@@ -245,6 +247,21 @@ def test_dask_options_need_the_dask_engine(tmp_path):
     with Store(tmp_path / "t.duckdb") as store, pytest.raises(
             UsageError, match="the setting posts_parquet needs the dask engine"):
         run_analysis(store, AnalysisSettings(posts_parquet="posts/"))
+
+
+def _worker_settings() -> dict:
+    import dask
+
+    return {key: dask.config.get(key) for key in LOCAL_CLUSTER_CONFIG}
+
+
+def test_local_cluster_workers_run_without_the_profiler(cluster):
+    _, client = cluster
+    settings = client.run(_worker_settings)
+    assert len(settings) == 2
+    for got in settings.values():
+        assert got == LOCAL_CLUSTER_CONFIG
+        assert got["distributed.worker.profile.enabled"] is False
 
 
 def test_tasks_are_whole_account_folders_of_similar_size():

@@ -10,7 +10,7 @@ import pytest
 from analysis.registry import declared_tables
 from govwatch.errors import StoreError
 from govwatch.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
-from govwatch.store import Store
+from govwatch.store import Store, fewer_checkpoints, transaction
 
 
 def _columns(con) -> dict[str, dict[str, str]]:
@@ -61,6 +61,32 @@ def test_transaction_rolls_back_on_error(tmp_path):
                 con.execute("INSERT INTO meta VALUES ('x', 'y')")
                 raise RuntimeError("boom")
         assert store.meta("x") is None
+
+
+def _threshold(con) -> str:
+    return con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()[0][0]
+
+
+def test_fewer_checkpoints_restores_the_threshold_and_keeps_what_was_committed(tmp_path):
+    path = tmp_path / "s.duckdb"
+    with Store(path) as store:
+        con = store.conn
+        before = _threshold(con)
+        with fewer_checkpoints(con, "1GB"):
+            assert _threshold(con) != before
+            for i in range(3):
+                with transaction(con):
+                    con.execute("INSERT INTO meta VALUES (?, 'v')", [f"k{i}"])
+        assert _threshold(con) == before
+        with pytest.raises(RuntimeError):
+            with fewer_checkpoints(con, "1GB"):
+                with transaction(con):
+                    con.execute("INSERT INTO meta VALUES ('k3', 'v')")
+                raise RuntimeError("stopped")
+        assert _threshold(con) == before
+    # Every committed batch is there after reopening, the one after the error too.
+    with Store(path, read_only=True) as store:
+        assert [store.meta(f"k{i}") for i in range(4)] == ["v"] * 4
 
 
 def test_no_extension_downloads_and_utc(tmp_path):
