@@ -134,11 +134,12 @@ def _score_chunk(args: tuple[str | None, list[str]]) -> list[tuple[float, float,
     return out
 
 
-def _pool_context():
+def pool_context():
     """Fork where available: workers start in milliseconds, inherit the analyzer, and
     need no ``if __name__ == "__main__"`` guard in the caller's script. They run
-    only VADER (pure Python), never DuckDB, so forking a process that holds a
-    DuckDB connection is safe here. Elsewhere: spawn."""
+    only VADER and the tagging model (analysis.tagging.TaggingPool), never DuckDB,
+    so forking a process that holds a DuckDB connection is safe here. Elsewhere:
+    spawn."""
     methods = get_all_start_methods()
     return get_context("fork" if "fork" in methods else "spawn")
 
@@ -155,7 +156,7 @@ def score_texts(texts: Sequence[str | None], lexicon: str | None = None,
     workers = workers if workers is not None else (os.cpu_count() or 1)
     chunks = [(lexicon, texts[i:i + _CHUNK]) for i in range(0, len(texts), _CHUNK)]
     if workers > 1 and len(texts) >= max(pool_min, 1):
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
             parts = list(pool.map(_score_chunk, chunks))
     else:
         parts = [_score_chunk(c) for c in chunks]

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,10 +44,21 @@ from govwatch.store import fewer_checkpoints, transaction
 
 from .classifiers import PostTagger, model_from_bytes, model_to_bytes
 from .langid import DEFAULT_LANGUAGES, LanguageDetector, normalize_code
-from .sentiment import SentimentRoutes, check_lexicon, insert_scores, update_cache
+from .sentiment import (
+    POOL_MIN_TEXTS,
+    SentimentRoutes,
+    check_lexicon,
+    insert_scores,
+    pool_context,
+    score_pending,
+    update_cache,
+)
 from .taxonomy import load_taxonomy
 
 BATCH = 100_000
+# Batches of at least this many posts are tagged by a pool of ``workers``
+# processes (TaggingPool); smaller ones in this process.
+POOL_MIN_POSTS = POOL_MIN_TEXTS
 META_SETTINGS = "tagging_settings"
 META_MODEL = "tagging_model"
 META_VERSION = "tagging_version"
@@ -64,7 +77,7 @@ class TaggingSettings:
     lexicons: language -> VADER-format lexicon file, to score that language.
     taxonomy: taxonomy file for the default model.
     model: path of a model saved by ``govwatch train``, or "default".
-    workers: processes for VADER on large batches (default: the machine's cores).
+    workers: processes that tag large batches (default: the machine's cores).
     """
 
     languages: tuple[str, ...] | None = None
@@ -264,7 +277,7 @@ def tag_new_posts(con, progress: Progress | None = None,
 
 
 def _tag_listed(con, total: int, model: PostTagger, detector: LanguageDetector,
-                routes: SentimentRoutes, resolved: TaggingSettings, version_: str, engine,
+                routes: SentimentRoutes, resolved: ResolvedSettings, version_: str, engine,
                 commit_batches: bool, progress: Progress | None) -> int:
     """Tag the posts listed in ``_tag_pending``; returns how many."""
     done = 0
@@ -279,23 +292,137 @@ def _tag_listed(con, total: int, model: PostTagger, detector: LanguageDetector,
             if progress:
                 progress(done, total)
         return done
-    for start in range(0, total, BATCH):
-        lo, hi = con.execute("SELECT min(rid), max(rid) FROM _tag_pending "
-                             "WHERE rn > ? AND rn <= ?", [start, start + BATCH]).fetchone()
-        batch = con.execute(
-            "SELECT p.platform, p.post_id, p.text, p.lang, sha256(p.text) AS text_hash "
-            "FROM posts p WHERE p.rowid BETWEEN ? AND ? AND p.rowid IN "
-            "(SELECT rid FROM _tag_pending WHERE rn > ? AND rn <= ?) ORDER BY p.rowid",
-            [lo, hi, start, start + BATCH],
-        ).df()
-        with _transaction(con, commit_batches):
-            rows = tag_frame(batch, model, detector, routes, con, resolved.workers)
-            rows["model_version"] = version_
-            _write(con, rows)
-        done += len(batch)
-        if progress:
-            progress(done, total)
+    workers = resolved.workers if resolved.workers is not None else (os.cpu_count() or 1)
+    pool = (TaggingPool(model, detector, routes, workers)
+            if workers > 1 and total >= POOL_MIN_POSTS else None)
+    try:
+        queued: list[tuple[int, list[Future]]] = []
+        for start in range(0, total, BATCH):
+            batch = _read_batch(con, start)
+            if pool is None:
+                with _transaction(con, commit_batches):
+                    rows = tag_frame(batch, model, detector, routes, con, workers)
+                    rows["model_version"] = version_
+                    _write(con, rows)
+                done += len(batch)
+                if progress:
+                    progress(done, total)
+                continue
+            # The pool tags this batch while the previous one is written.
+            queued.append((len(batch), pool.submit(con, batch)))
+            if len(queued) > 1:
+                done += _write_pooled(con, pool, *queued.pop(0), version_, commit_batches)
+                if progress:
+                    progress(done, total)
+        for size, futures in queued:
+            done += _write_pooled(con, pool, size, futures, version_, commit_batches)
+            if progress:
+                progress(done, total)
+    finally:
+        if pool is not None:
+            pool.close()
     return done
+
+
+def _read_batch(con, start: int) -> pd.DataFrame:
+    """Posts start+1 .. start+BATCH of ``_tag_pending``, read by row id."""
+    lo, hi = con.execute("SELECT min(rid), max(rid) FROM _tag_pending "
+                         "WHERE rn > ? AND rn <= ?", [start, start + BATCH]).fetchall()[0]
+    return con.execute(
+        "SELECT p.platform, p.post_id, p.text, p.lang, sha256(p.text) AS text_hash "
+        "FROM posts p WHERE p.rowid BETWEEN ? AND ? AND p.rowid IN "
+        "(SELECT rid FROM _tag_pending WHERE rn > ? AND rn <= ?) ORDER BY p.rowid",
+        [lo, hi, start, start + BATCH],
+    ).df()
+
+
+def _write_pooled(con, pool: TaggingPool, size: int, futures: list[Future], version_: str,
+                  commit_batches: bool) -> int:
+    rows, scores = pool.collect(futures)
+    with _transaction(con, commit_batches):
+        insert_scores(con, scores)
+        rows["model_version"] = version_
+        _write(con, rows)
+    return size
+
+
+# -- the local engine's process pool -------------------------------------------------
+
+_POOL_TAGGER: tuple | None = None  # (model, detector, routes) in a pool process
+
+
+def _start_pool_worker(model: PostTagger, detector: LanguageDetector,
+                       routes: SentimentRoutes) -> None:
+    global _POOL_TAGGER
+    _POOL_TAGGER = (model, detector, routes)
+
+
+def _tag_share(job: tuple[pd.DataFrame, frozenset]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """In a pool process: tags of a share of a batch, and the sentiment scores of
+    its texts that are not in ``cached`` ((text_hash, analyzer_version) pairs)."""
+    frame, cached = job
+    model, detector, routes = _POOL_TAGGER
+    rows, pending = tag_rows(frame, model, detector, routes)
+    if cached:
+        keep = [(h, v) not in cached for h, v in zip(pending["text_hash"],
+                                                    pending["analyzer_version"], strict=True)]
+        pending = pending[keep]
+    return rows, score_pending(pending, workers=1)
+
+
+class TaggingPool:
+    """Processes that each tag a share of a batch from start to end (language,
+    classifiers, VADER), as the Dask engine's workers tag a task: every core
+    works the whole time, where tagging in this process leaves the other cores
+    idle until VADER's turn. The model, detector and analyzers reach the
+    processes once, when the pool starts; each share then travels with the
+    sentiment-cache entries of its texts, so cached texts are not scored again.
+    The tags are the same as tag_frame's."""
+
+    def __init__(self, model: PostTagger, detector: LanguageDetector,
+                 routes: SentimentRoutes, workers: int):
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(),
+                                         initializer=_start_pool_worker,
+                                         initargs=(model, detector, routes))
+
+    def submit(self, con, batch: pd.DataFrame) -> list[Future]:
+        cached = _cached_pairs(con, batch)
+        bounds = np.linspace(0, len(batch), 2 * self.workers + 1).astype(int)
+        futures = []
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            if hi <= lo:
+                continue
+            share = batch.iloc[lo:hi].reset_index(drop=True)
+            mine = frozenset()
+            if cached:
+                hashes = set(share["text_hash"])
+                mine = frozenset(p for p in cached if p[0] in hashes)
+            futures.append(self._pool.submit(_tag_share, (share, mine)))
+        return futures
+
+    @staticmethod
+    def collect(futures: list[Future]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        parts = [f.result() for f in futures]
+        rows = pd.concat([r for r, _ in parts], ignore_index=True)
+        scores = pd.concat([s for _, s in parts], ignore_index=True).drop_duplicates(
+            ["text_hash", "analyzer_version"], ignore_index=True)
+        return rows, scores
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _cached_pairs(con, batch: pd.DataFrame) -> frozenset:
+    """(text_hash, analyzer_version) of ``sentiment_cache`` for the batch's texts."""
+    con.register("_batch_hashes", batch[["text_hash"]])
+    try:
+        pairs = con.execute(
+            "SELECT text_hash, analyzer_version FROM sentiment_cache "
+            "SEMI JOIN _batch_hashes USING (text_hash)").fetchall()
+    finally:
+        con.unregister("_batch_hashes")
+    return frozenset(pairs)
 
 
 def _transaction(con, own: bool):

@@ -354,3 +354,64 @@ def test_batches_read_posts_by_row_id_in_their_stored_order(tmp_path, monkeypatc
         batched = store.conn.execute("SELECT * FROM tags ORDER BY post_id").df()
     assert len(batched) == len(texts)
     pd.testing.assert_frame_equal(whole, batched)
+
+
+def test_process_pool_tags_as_this_process_does(tmp_path, monkeypatch):
+    """Large batches go to a pool of processes (analysis.tagging.TaggingPool): the tags
+    and sentiment scores are those of tagging in this process, texts already in the
+    sentiment cache are not scored again, and the pool stops with the run."""
+    import analysis.tagging as tagging
+
+    texts, _ = corpus(5)
+    repeats = _rows(texts[::3], start=5000)  # texts seen before, under new post ids
+
+    def tag_twice(path, workers, **kw):
+        with Store(path) as store:
+            _ingest(store, tmp_path, _rows(texts), "a.csv")
+            first = tag_new_posts(store.conn, settings=TaggingSettings(workers=workers), **kw)
+            _ingest(store, tmp_path, repeats, "b.csv")
+            second = tag_new_posts(store.conn, settings=TaggingSettings(workers=workers), **kw)
+            tags = store.conn.execute("SELECT * FROM tags ORDER BY platform, post_id").df()
+            scores = store.conn.execute(
+                "SELECT * FROM sentiment_cache ORDER BY text_hash, analyzer_version").df()
+        return (first, second), tags, scores
+
+    serial = tag_twice(tmp_path / "serial.duckdb", 1, commit_batches=True)
+
+    closed, shares, scored = [], [], []
+    real_submit, real_collect = tagging.TaggingPool.submit, tagging.TaggingPool.collect
+    real_close = tagging.TaggingPool.close
+
+    def submit(self, con, batch):
+        futures = real_submit(self, con, batch)
+        shares.append((len(batch), len(futures)))
+        return futures
+
+    def collect(futures):
+        rows, scores = real_collect(futures)
+        scored.append(len(scores))
+        return rows, scores
+
+    def close(self):
+        real_close(self)
+        with pytest.raises(RuntimeError):  # shut down: takes no more work
+            self._pool.submit(int)
+        closed.append(True)
+
+    monkeypatch.setattr(tagging, "POOL_MIN_POSTS", 1)
+    monkeypatch.setattr(tagging, "BATCH", 9)
+    monkeypatch.setattr(tagging.TaggingPool, "submit", submit)
+    monkeypatch.setattr(tagging.TaggingPool, "collect", staticmethod(collect))
+    monkeypatch.setattr(tagging.TaggingPool, "close", close)
+    pooled = tag_twice(tmp_path / "pooled.duckdb", 2, commit_batches=True)
+
+    assert serial[0] == pooled[0] == (len(texts), len(repeats))
+    pd.testing.assert_frame_equal(serial[1], pooled[1])
+    pd.testing.assert_frame_equal(serial[2], pooled[2])
+    # Every batch was split over the two processes; both runs started and stopped a pool.
+    assert sum(n for n, _ in shares) == len(texts) + len(repeats)
+    assert all(k == 4 for n, k in shares if n >= 4)
+    assert closed == [True, True]
+    # The first run scored each distinct text once; the second, all repeats, none.
+    second = -(-len(repeats) // 9)
+    assert sum(scored[:-second]) == len(pooled[2]) and scored[-second:] == [0] * second
