@@ -284,10 +284,8 @@ def _tag_listed(con, total: int, model: PostTagger, detector: LanguageDetector,
     if engine is not None and total:
         for rows, scores in engine.tag(con, "_tag_pending", model, resolved.languages,
                                        dict(resolved.lexicons), version_):
-            with _transaction(con, commit_batches):
-                insert_scores(con, scores)
-                rows["model_version"] = version_
-                _write(con, rows, scores)
+            # A task's scores cover all its texts: the tags take theirs from them.
+            _store_tags(con, rows, scores, version_, commit_batches, from_scores=True)
             done += len(rows)
             if progress:
                 progress(done, total)
@@ -311,11 +309,11 @@ def _tag_listed(con, total: int, model: PostTagger, detector: LanguageDetector,
             # The pool tags this batch while the previous one is written.
             queued.append((len(batch), pool.submit(con, batch)))
             if len(queued) > 1:
-                done += _write_pooled(con, pool, *queued.pop(0), version_, commit_batches)
+                done += _write_pooled(con, *queued.pop(0), version_, commit_batches)
                 if progress:
                     progress(done, total)
         for size, futures in queued:
-            done += _write_pooled(con, pool, size, futures, version_, commit_batches)
+            done += _write_pooled(con, size, futures, version_, commit_batches)
             if progress:
                 progress(done, total)
     finally:
@@ -336,14 +334,21 @@ def _read_batch(con, start: int) -> pd.DataFrame:
     ).df()
 
 
-def _write_pooled(con, pool: TaggingPool, size: int, futures: list[Future], version_: str,
+def _write_pooled(con, size: int, futures: list[Future], version_: str,
                   commit_batches: bool) -> int:
-    rows, scores = pool.collect(futures)
+    # The pool scored only texts not cached yet: the tags read theirs from the cache.
+    rows, scores = TaggingPool.collect(futures)
+    _store_tags(con, rows, scores, version_, commit_batches, from_scores=False)
+    return size
+
+
+def _store_tags(con, rows: pd.DataFrame, scores: pd.DataFrame, version_: str,
+                commit_batches: bool, from_scores: bool) -> None:
+    """New sentiment scores, then the tag rows, in one transaction."""
     with _transaction(con, commit_batches):
         insert_scores(con, scores)
         rows["model_version"] = version_
-        _write(con, rows)
-    return size
+        _write(con, rows, scores if from_scores else None)
 
 
 # -- the local engine's process pool -------------------------------------------------
