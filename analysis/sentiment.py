@@ -172,23 +172,31 @@ def update_cache(con, pending: pd.DataFrame, workers: int | None = None) -> int:
     """
     if pending.empty:
         return 0
-    con.register("_sent_pending", pending[["text_hash", "analyzer_version"]])
-    try:
-        cached = con.execute(
-            "SELECT p.text_hash, p.analyzer_version FROM _sent_pending p "
-            "SEMI JOIN sentiment_cache c USING (text_hash, analyzer_version)"
-        ).df()
-    finally:
-        con.unregister("_sent_pending")
-    if len(cached):
-        known = pd.MultiIndex.from_frame(cached)
-        mask = ~pd.MultiIndex.from_frame(pending[["text_hash", "analyzer_version"]]).isin(known)
-        missing = pending[mask]
-    else:
-        missing = pending
+    missing = drop_cached(pending, cached_pairs(con, pending["text_hash"]))
     scores = score_pending(missing, workers)
     insert_scores(con, scores)
     return len(scores)
+
+
+def cached_pairs(con, text_hashes: pd.Series) -> frozenset[tuple[str, str]]:
+    """The (text_hash, analyzer_version) pairs of ``sentiment_cache`` for these texts."""
+    con.register("_sent_hashes", pd.DataFrame({"text_hash": text_hashes.to_numpy()}))
+    try:
+        pairs = con.execute(
+            "SELECT text_hash, analyzer_version FROM sentiment_cache "
+            "SEMI JOIN _sent_hashes USING (text_hash)").fetchall()
+    finally:
+        con.unregister("_sent_hashes")
+    return frozenset(pairs)
+
+
+def drop_cached(pending: pd.DataFrame, cached: frozenset[tuple[str, str]]) -> pd.DataFrame:
+    """The rows of ``pending`` whose (text_hash, analyzer_version) is not in ``cached``."""
+    if not cached or pending.empty:
+        return pending
+    keep = [(h, v) not in cached for h, v in zip(pending["text_hash"],
+                                                pending["analyzer_version"], strict=True)]
+    return pending[keep]
 
 
 def score_pending(pending: pd.DataFrame, workers: int | None = None) -> pd.DataFrame:

@@ -47,7 +47,9 @@ from .langid import DEFAULT_LANGUAGES, LanguageDetector, normalize_code
 from .sentiment import (
     POOL_MIN_TEXTS,
     SentimentRoutes,
+    cached_pairs,
     check_lexicon,
+    drop_cached,
     insert_scores,
     pool_context,
     score_pending,
@@ -56,8 +58,8 @@ from .sentiment import (
 from .taxonomy import load_taxonomy
 
 BATCH = 100_000
-# Batches of at least this many posts are tagged by a pool of ``workers``
-# processes (TaggingPool); smaller ones in this process.
+# A run with at least this many posts to tag tags them on a pool of ``workers``
+# processes (TaggingPool); a smaller one in this process.
 POOL_MIN_POSTS = POOL_MIN_TEXTS
 META_SETTINGS = "tagging_settings"
 META_MODEL = "tagging_model"
@@ -368,11 +370,7 @@ def _tag_share(job: tuple[pd.DataFrame, frozenset]) -> tuple[pd.DataFrame, pd.Da
     frame, cached = job
     model, detector, routes = _POOL_TAGGER
     rows, pending = tag_rows(frame, model, detector, routes)
-    if cached:
-        keep = [(h, v) not in cached for h, v in zip(pending["text_hash"],
-                                                    pending["analyzer_version"], strict=True)]
-        pending = pending[keep]
-    return rows, score_pending(pending, workers=1)
+    return rows, score_pending(drop_cached(pending, cached), workers=1)
 
 
 class TaggingPool:
@@ -382,7 +380,9 @@ class TaggingPool:
     idle until VADER's turn. The model, detector and analyzers reach the
     processes once, when the pool starts; each share then travels with the
     sentiment-cache entries of its texts, so cached texts are not scored again.
-    The tags are the same as tag_frame's."""
+    A batch is submitted before the one before it is written, so a text first
+    seen in that previous batch is scored twice (the same score; the cache
+    keeps one). The tags are the same as tag_frame's."""
 
     def __init__(self, model: PostTagger, detector: LanguageDetector,
                  routes: SentimentRoutes, workers: int):
@@ -392,7 +392,7 @@ class TaggingPool:
                                          initargs=(model, detector, routes))
 
     def submit(self, con, batch: pd.DataFrame) -> list[Future]:
-        cached = _cached_pairs(con, batch)
+        cached = cached_pairs(con, batch["text_hash"])
         bounds = np.linspace(0, len(batch), 2 * self.workers + 1).astype(int)
         futures = []
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
@@ -416,18 +416,6 @@ class TaggingPool:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _cached_pairs(con, batch: pd.DataFrame) -> frozenset:
-    """(text_hash, analyzer_version) of ``sentiment_cache`` for the batch's texts."""
-    con.register("_batch_hashes", batch[["text_hash"]])
-    try:
-        pairs = con.execute(
-            "SELECT text_hash, analyzer_version FROM sentiment_cache "
-            "SEMI JOIN _batch_hashes USING (text_hash)").fetchall()
-    finally:
-        con.unregister("_batch_hashes")
-    return frozenset(pairs)
 
 
 def _transaction(con, own: bool):

@@ -10,8 +10,8 @@ to ``benchmarks/work/dask-synth-<N>/`` and loaded once into a store
 both are reused by later runs. Each measured run tags every post of a fresh copy of
 that store, in one run of this script, side by side:
 
-- local: ``analysis.tagging.tag_new_posts`` as ``govwatch analyze`` runs it (VADER
-  on a process pool of the machine's cores, tags committed batch by batch);
+- local: ``analysis.tagging.tag_new_posts`` as ``govwatch analyze`` runs it (a pool
+  of one process per core tags each batch, tags committed batch by batch);
 - dask 1 / dask 2: the same call with the Dask engine (analysis/engine.py) on a
   ``distributed.LocalCluster`` of 1 and then 2 worker processes of one thread each
   (no dashboard): the engine writes the posts dataset (Parquet, one folder per
