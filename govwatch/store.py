@@ -24,7 +24,8 @@ MEMORY_LIMIT_ENV = "GOVWATCH_MEMORY_LIMIT"
 # DuckDB otherwise keeps every hash table and cached block it may up to 80% of RAM
 # (a 10-million-post analyze reached 13 GB); under the cap it spills to disk, which
 # costs some time on the largest joins and keeps govwatch beside other programs.
-DEFAULT_MEMORY_LIMIT_BYTES = 4 * 2**30
+DEFAULT_MEMORY_LIMIT = "4GB"  # DuckDB's units: 4 * 10**9 bytes
+_DEFAULT_MEMORY_LIMIT_BYTES = 4 * 10**9
 
 
 def default_memory_limit() -> str | None:
@@ -34,7 +35,7 @@ def default_memory_limit() -> str | None:
         ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):
         return None
-    return "4GB" if 0.8 * ram > DEFAULT_MEMORY_LIMIT_BYTES else None
+    return DEFAULT_MEMORY_LIMIT if 0.8 * ram > _DEFAULT_MEMORY_LIMIT_BYTES else None
 
 # No network at run time: never let DuckDB fetch an extension.
 _CONFIG = {

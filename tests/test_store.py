@@ -142,7 +142,7 @@ def test_memory_limit_from_environment(tmp_path, monkeypatch):
     limit = store.conn.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     store.close()
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    if 0.8 * ram > 4 * 2**30:
+    if 0.8 * ram > 4 * 10**9:
         assert limit.replace(" ", "") in {"3.7GiB", "4.0GB", "4GB"}, limit
     else:
         assert limit.replace(" ", "") not in {"3.7GiB", "4.0GB", "4GB"}, limit
