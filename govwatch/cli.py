@@ -216,7 +216,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, quiet, db):
 
         coverage = thread_coverage(store.conn, [p for (p,) in platforms])
     _report_import(results, path)
-    for row in coverage.itertuples():
+    for row in coverage:
         out.print(
             f"Thread coverage on {row.platform}: {row.replies:,} replies; parent present "
             f"{row.present:,}, derivable from the id {row.derivable:,}, missing {row.missing:,}."

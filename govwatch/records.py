@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 
 from .schema import ACCOUNT_COLUMNS, POST_COLUMNS
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: readers of Arrow never need it
+    import pandas as pd
 
 # Columns a reader fills; the pipeline adds source_file and import_id.
 READER_POST_COLUMNS = tuple(c for c in POST_COLUMNS if c not in ("source_file", "import_id"))
@@ -55,6 +59,9 @@ class Post:
     reply_count: int | None = None
     deleted_at: datetime | None = None
     raw: str | None = None  # the original record as JSON text
+
+
+_POST_ROW = attrgetter(*READER_POST_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +107,8 @@ def posts_frame(records: list[Post]) -> pd.DataFrame:
     Built column by column: no per-record dict copies, typed columns (UTC
     microsecond times, nullable integer counts) whatever the records hold.
     """
+    import pandas as pd
+
     if not records:
         return empty_posts()
     cols = {c: [getattr(r, c) for r in records] for c in READER_POST_COLUMNS}
@@ -114,18 +123,30 @@ def posts_frame(records: list[Post]) -> pd.DataFrame:
 
 
 def accounts_frame(records: list[Account]) -> pd.DataFrame:
+    import pandas as pd
+
     if not records:
         return pd.DataFrame(columns=list(READER_ACCOUNT_COLUMNS))
     return pd.DataFrame({c: [getattr(r, c) for r in records] for c in READER_ACCOUNT_COLUMNS})
 
 
-def posts_table(records: list[Post]) -> pa.Table:
-    """The records as an Arrow table in POST_ARROW_SCHEMA (no pandas on the way)."""
+def post_row(record: Post) -> tuple:
+    """The record's values in READER_POST_COLUMNS order."""
+    return _POST_ROW(record)
+
+
+def columns_table(columns: list[list]) -> pa.Table:
+    """Posts given as one list per column (READER_POST_COLUMNS order) as an Arrow
+    table in POST_ARROW_SCHEMA."""
     return pa.Table.from_arrays(
-        [pa.array([getattr(r, c) for r in records], POST_ARROW_SCHEMA.field(c).type)
-         for c in READER_POST_COLUMNS],
+        [pa.array(col, f.type) for col, f in zip(columns, POST_ARROW_SCHEMA, strict=True)],
         schema=POST_ARROW_SCHEMA,
     )
+
+
+def posts_table(records: list[Post]) -> pa.Table:
+    """The records as an Arrow table in POST_ARROW_SCHEMA (no pandas on the way)."""
+    return columns_table([[getattr(r, c) for r in records] for c in READER_POST_COLUMNS])
 
 
 def accounts_table(records: list[Account]) -> pa.Table:
@@ -137,6 +158,8 @@ def accounts_table(records: list[Account]) -> pa.Table:
 
 
 def empty_posts() -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(columns=list(READER_POST_COLUMNS))
 
 

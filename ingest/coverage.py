@@ -5,7 +5,7 @@ response latency can only be timed where the parent is present or derivable."""
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import NamedTuple
 
 from .staging import PUBLISH_SETTINGS
 
@@ -25,16 +25,24 @@ ORDER BY r.platform
 """
 
 
-def thread_coverage(con, platforms: list[str] | None = None) -> pd.DataFrame:
-    """One row per platform: replies, present, derivable, missing."""
+class Coverage(NamedTuple):
+    platform: str
+    replies: int
+    present: int
+    derivable: int
+    missing: int
+
+
+def thread_coverage(con, platforms: list[str] | None = None) -> list[Coverage]:
+    """One row per platform (in platform order): replies, present, derivable, missing."""
     if platforms is not None and not platforms:
-        return pd.DataFrame(columns=["platform", "replies", "present", "derivable", "missing"])
+        return []
     where = "AND r.platform IN (SELECT unnest($platforms))" if platforms else ""
     params = {"platforms": list(platforms)} if platforms else {}
     # The self-join's hash table spills beyond this, so memory does not grow with the store.
     before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     try:
-        return con.execute(_SQL.format(where=where), params).df()
+        return [Coverage(*row) for row in con.execute(_SQL.format(where=where), params).fetchall()]
     finally:
         con.execute(f"SET memory_limit = '{before}'")

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-import pandas as pd
+import pyarrow as pa
 
 from govwatch import __version__
 from govwatch.errors import InputError
@@ -283,13 +283,13 @@ def _record_failure(store, path, result, reader: Reader | None, exc: InputError,
 def _write_rejects(con, import_id: int, file: str, rejects: list[Reject]) -> None:
     if not rejects:
         return
-    frame = pd.DataFrame(
+    frame = pa.table(
         {
-            "import_id": import_id,
-            "file": file,
-            "locator": [printable(r.locator) for r in rejects],
-            "reason": [printable(r.reason) for r in rejects],
-            "excerpt": [printable(r.excerpt) for r in rejects],
+            "import_id": pa.array([import_id] * len(rejects), pa.int64()),
+            "file": pa.array([file] * len(rejects), pa.string()),
+            "locator": pa.array([printable(r.locator) for r in rejects], pa.string()),
+            "reason": pa.array([printable(r.reason) for r in rejects], pa.string()),
+            "excerpt": pa.array([printable(r.excerpt) for r in rejects], pa.string()),
         }
     )
     con.register("_rejects_batch", frame)

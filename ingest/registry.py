@@ -17,20 +17,25 @@ from .base import SNIFF_BYTES, Reader
 
 ENTRY_POINT_GROUP = "govwatch.readers"
 
-# Modules holding the shipped readers; each calls register() at import.
-BUILTIN_MODULES = (
-    "ingest.csv_posts",
-    "ingest.csv_accounts",
-    "ingest.x_archive",
-    "ingest.twitter_json",
-    "ingest.facebook",
-    "ingest.crowdtangle",
-    "ingest.telegram",
-    "ingest.youtube",
-    "ingest.mastodon",
-    "ingest.bluesky",
-    "ingest.mapped",
-)
+# The shipped readers: format name -> the module that registers it at import. A
+# command naming its format imports only that module; sniffing and listing import all.
+BUILTIN_READERS = {
+    "csv": "ingest.csv_posts",
+    "accounts-csv": "ingest.csv_accounts",
+    "x-archive": "ingest.x_archive",
+    "twitter-v2": "ingest.twitter_json",
+    "twitter-v1": "ingest.twitter_json",
+    "facebook": "ingest.facebook",
+    "crowdtangle": "ingest.crowdtangle",
+    "meta-content-library": "ingest.crowdtangle",
+    "telegram": "ingest.telegram",
+    "youtube": "ingest.youtube",
+    "mastodon-archive": "ingest.mastodon",
+    "mastodon-api": "ingest.mastodon",
+    "bluesky": "ingest.bluesky",
+    "mapped": "ingest.mapped",
+}
+BUILTIN_MODULES = tuple(dict.fromkeys(BUILTIN_READERS.values()))
 
 _READERS: dict[str, Reader] = {}
 _loaded = False
@@ -64,6 +69,10 @@ def readers() -> dict[str, Reader]:
 
 
 def get(name: str) -> Reader:
+    if name not in _READERS and name in BUILTIN_READERS:
+        import_module(BUILTIN_READERS[name])
+    if name in _READERS:
+        return _READERS[name]
     all_ = readers()
     if name not in all_:
         raise UsageError(f"unknown format {name!r}; known formats: {', '.join(sorted(all_))}")

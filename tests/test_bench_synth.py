@@ -79,8 +79,8 @@ def test_csv_and_twarc2_import_with_no_rejects(tmp_path, generated, posts):
         assert accounts.rejected == 0 and from_csv.rejected == 0
         assert from_csv.total("posts_added") == POSTS
         assert store.count("accounts") == ACCOUNTS
-        coverage = thread_coverage(store.conn, ["x"]).iloc[0]
-        assert coverage["replies"] > POSTS // 3 and coverage["missing"] == 0
+        coverage = thread_coverage(store.conn, ["x"])[0]
+        assert coverage.replies > POSTS // 3 and coverage.missing == 0
     with Store(tmp_path / "t.duckdb") as store:
         from_json = import_paths(store, [generated / "tweets.jsonl"], "twitter-v2")
         assert from_json.rejected == 0 and from_json.total("posts_added") == POSTS

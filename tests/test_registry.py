@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,3 +80,18 @@ def test_auto_format_picks_the_same_reader(tmp_path):
     empty.write_text("  \n", encoding="utf-8")
     with pytest.raises(Exception, match="the file is empty"):
         registry.sniff(empty)
+
+
+def test_each_shipped_format_is_found_in_the_module_that_registers_it():
+    shipped = {name: r for name, r in registry.readers().items()
+               if type(r).__module__.startswith("ingest.")}
+    assert {name: type(r).__module__ for name, r in shipped.items()} == registry.BUILTIN_READERS
+
+
+def test_naming_a_format_imports_only_its_reader(tmp_path):
+    """`ingest --format twitter-v2` must not pay for the other readers (nor pandas)."""
+    code = ("import sys; from ingest import registry; r = registry.get('twitter-v2'); "
+            "print(r.name, 'ingest.csv_posts' in sys.modules, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1], check=True).stdout
+    assert out.split() == ["twitter-v2", "False", "False"]
