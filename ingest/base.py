@@ -8,10 +8,12 @@ a problem with the whole file raises :class:`govwatch.errors.InputError`.
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,15 +98,20 @@ class _CountingRaw(io.RawIOBase):
         super().close()
 
 
+def open_binary(path: Path, progress: Callable[[int], None] | None = None) -> io.BufferedReader:
+    """Open a file for reading bytes, reporting bytes read."""
+    return io.BufferedReader(_CountingRaw(open(path, "rb", buffering=0), progress),
+                             buffer_size=1 << 20)
+
+
 def open_text(path: Path, progress: Callable[[int], None] | None = None) -> io.TextIOWrapper:
     """Open a UTF-8 text file for csv/json reading, reporting bytes read.
 
     A byte-order mark is dropped; invalid UTF-8 bytes are kept as surrogate
     escapes so that the reader can reject just the rows holding them.
     """
-    raw = _CountingRaw(open(path, "rb", buffering=0), progress)
-    buffered = io.BufferedReader(raw, buffer_size=1 << 20)
-    return io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    return io.TextIOWrapper(open_binary(path, progress), encoding="utf-8-sig",
+                            errors="surrogateescape", newline="")
 
 
 _SURROGATE_ESCAPE = re.compile("[\udc80-\udcff]")
@@ -113,3 +120,19 @@ _SURROGATE_ESCAPE = re.compile("[\udc80-\udcff]")
 def has_bad_utf8(s: str) -> bool:
     """True if ``s`` holds bytes that were not valid UTF-8 (kept as surrogate escapes)."""
     return _SURROGATE_ESCAPE.search(s) is not None
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (reference counting still frees memory).
+
+    For loops that build many objects and no reference cycles; cycles made meanwhile
+    are collected once it runs again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 from govwatch.errors import InputError
 from govwatch.records import Reject, excerpt
 
-from .base import has_bad_utf8, open_text
+from .base import has_bad_utf8, open_binary
 
+_BOM = b"\xef\xbb\xbf"
 # X/Twitter snowflake ids encode their creation time (ids after 2010-11-04).
 TWITTER_EPOCH_MS = 1288834974657
 FIRST_SNOWFLAKE = 29_700_859_247_000_000  # roughly the first snowflake id
@@ -28,25 +29,51 @@ def jpath(*parts: str | int) -> str:
     return out
 
 
+def iter_lines(
+    path: Path, progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, str, bytes | None]]:
+    """Yield (line number, text, bytes) for each non-blank line of a JSON Lines file.
+
+    Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` and a leading byte-order mark is dropped, as
+    in :func:`ingest.base.open_text`; the text keeps bytes that are not valid UTF-8 as
+    surrogate escapes (:func:`parse_json_line` rejects such a line). The bytes are the
+    line as it is in the file, for parsers that read UTF-8 directly; they are None
+    when the line is not valid UTF-8.
+    """
+    with open_binary(path, progress) as f:
+        lineno = 0
+        for chunk in f:
+            if lineno == 0 and chunk.startswith(_BOM):
+                chunk = chunk[len(_BOM):]
+            for line in chunk.splitlines(keepends=True) if b"\r" in chunk else (chunk,):
+                lineno += 1
+                data: bytes | None = line
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError:
+                    text, data = line.decode("utf-8", "surrogateescape"), None
+                if text and not text.isspace():
+                    yield lineno, text, data
+
+
+def parse_json_line(lineno: int, line: str) -> object | Reject:
+    """The JSON value of one line, or a Reject saying why it has none."""
+    if has_bad_utf8(line):
+        return Reject(f"line {lineno}", "invalid UTF-8", excerpt(line.encode(
+            "utf-8", "surrogateescape").decode("utf-8", "replace")))
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Reject(f"line {lineno}", f"invalid JSON: {exc.msg} at column {exc.colno}",
+                      excerpt(line))
+
+
 def iter_json_lines(
     path: Path, progress: Callable[[int], None] | None = None
 ) -> Iterator[tuple[int, object | Reject]]:
     """Yield (line number, parsed value) for each non-blank line, or a Reject for a bad one."""
-    with open_text(path, progress) as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            if has_bad_utf8(line):
-                yield lineno, Reject(f"line {lineno}", "invalid UTF-8", excerpt(line.encode(
-                    "utf-8", "surrogateescape").decode("utf-8", "replace")))
-                continue
-            try:
-                yield lineno, json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield lineno, Reject(
-                    f"line {lineno}", f"invalid JSON: {exc.msg} at column {exc.colno}",
-                    excerpt(line),
-                )
+    for lineno, line, _ in iter_lines(path, progress):
+        yield lineno, parse_json_line(lineno, line)
 
 
 def load_json_text(path: Path, text: str, locator_prefix: str = "") -> object:

@@ -45,21 +45,24 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from govwatch.records import (
+    READER_POST_COLUMNS,
     Account,
     Batch,
     Post,
     Reject,
     accounts_table,
+    columns_table,
     excerpt,
-    posts_table,
+    post_row,
 )
 
-from .base import MAX_TEXT_CHARS, Reader, ReadOptions
-from .jsonio import iter_json_lines
+from .base import MAX_TEXT_CHARS, Reader, ReadOptions, gc_paused
+from .jsonio import iter_lines, parse_json_line
 from .registry import register
 
 PLATFORM = "x"
 BATCH_POSTS = 20_000
+INT64_MAX = 2**63 - 1  # counts are stored as BIGINT
 
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
@@ -142,24 +145,25 @@ def native_id(value: object) -> str | None:
 
 
 def parse_count(value: object) -> tuple[int | None, bool]:
-    """A whole number >= 0 from an int or numeric string: (value, ok). Absent is (None, True)."""
+    """A whole number from 0 to 2**63-1 from an int or numeric string: (value, ok).
+    Absent is (None, True)."""
     if value is None:
         return None, True
     if isinstance(value, bool):
         return None, False
-    if isinstance(value, int):
-        return (value, True) if value >= 0 else (None, False)
     if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
-        return int(value.strip()), True
+        value = int(value.strip())
+    if isinstance(value, int) and 0 <= value <= INT64_MAX:
+        return value, True
     return None, False
 
 
 def status_url(author: str | None, post_id: str) -> str:
-    return _status_prefix(author) + post_id
+    return status_prefix(author) + post_id
 
 
 @functools.lru_cache(maxsize=65_536)
-def _status_prefix(author: str | None) -> str:
+def status_prefix(author: str | None) -> str:
     if author and re.fullmatch(r"\w{1,50}", author) and not author.isdigit():
         return f"https://x.com/{author}/status/"
     return "https://x.com/i/web/status/"
@@ -192,7 +196,10 @@ class BatchBuilder:
         self._reset()
 
     def _reset(self) -> None:
-        self.posts: dict[str, Post] = {}
+        # Posts are kept a list per column: no container per post for the garbage
+        # collector to walk again and again while a batch fills.
+        self._columns: list[list] = [[] for _ in READER_POST_COLUMNS]
+        self._post_ids: set[str] = set()
         self.accounts: dict[str, Account] = {}
         self.rejects: list[Reject] = []
         self.rows = 0
@@ -201,24 +208,43 @@ class BatchBuilder:
         if isinstance(item, Reject):
             self.rejects.append(item)
         else:
-            self.posts.setdefault(item.post_id, item)
+            self.add_rows([post_row(item)])
+
+    def add_rows(self, rows: list[tuple]) -> None:
+        """Posts given as rows (READER_POST_COLUMNS order, so the post id second)."""
+        ids = self._post_ids
+        new = []
+        for row in rows:
+            if row[1] not in ids:
+                ids.add(row[1])
+                new.append(row)
+        if new:
+            for column, values in zip(self._columns, zip(*new, strict=True), strict=True):
+                column.extend(values)
 
     def add_account(self, account: Account) -> None:
         old = self.accounts.get(account.author)
         if old is None or (old.display_name is None and account.display_name):
             self.accounts[account.author] = account
 
+    def add_user(self, handle: str, display_name: str | None) -> None:
+        """add_account(Account(PLATFORM, handle, display_name=display_name)), building
+        the record only when it is kept."""
+        old = self.accounts.get(handle)
+        if old is None or (old.display_name is None and display_name):
+            self.accounts[handle] = Account(PLATFORM, handle, display_name=display_name)
+
     @property
     def full(self) -> bool:
-        return len(self.posts) >= self.max_posts
+        return len(self._post_ids) >= self.max_posts
 
     @property
     def empty(self) -> bool:
-        return not (self.posts or self.accounts or self.rejects or self.rows)
+        return not (self._post_ids or self.accounts or self.rejects or self.rows)
 
     def take(self) -> Batch:
         batch = Batch(
-            posts=posts_table(list(self.posts.values())) if self.posts else None,
+            posts=columns_table(self._columns) if self._post_ids else None,
             accounts=accounts_table(list(self.accounts.values())) if self.accounts else None,
             rejects=self.rejects,
             rows_read=self.rows,
@@ -374,7 +400,11 @@ def v2_post(t: object, where: str, users: dict[str, dict]) -> Post | Reject:
         if not ok:
             return _bad(where, f"public_metrics.{field}", f"{field} is not a whole number >= 0",
                         _get(metrics, field))
-    refs = {_get(r, "type"): native_id(_get(r, "id")) for r in _list(t.get("referenced_tweets"))}
+    refs = {}
+    for r in _list(t.get("referenced_tweets")):
+        ref_type = _get(r, "type")
+        if isinstance(ref_type, str):  # one of replied_to, retweeted, quoted
+            refs[ref_type] = native_id(_get(r, "id"))
     reply_to = refs.get("replied_to")
     kind = ("repost" if "retweeted" in refs else "reply" if reply_to
             else "quote" if "quoted" in refs else "post")
@@ -466,16 +496,32 @@ def _stream(
     options: ReadOptions,
     progress: Callable[[int], None] | None,
     handle: Callable[[object, int, BatchBuilder], None],
+    fast: Callable[[bytes, BatchBuilder], bool] | None = None,
 ) -> Iterator[Batch]:
+    """Batches of the file's lines: each line is offered to ``fast`` first (if given),
+    which either takes it whole or leaves it to ``handle`` and its explained rejects.
+
+    The cyclic garbage collector is paused while a batch fills: reading creates
+    millions of short-lived objects and no reference cycles, and each collection
+    would walk every object the batch holds so far.
+    """
     out = BatchBuilder(min(options.chunk_rows, BATCH_POSTS))
-    for lineno, value in iter_json_lines(path, progress):
-        if isinstance(value, Reject):
-            out.rows += 1
-            out.add(value)
-        else:
-            handle(value, lineno, out)
-        if out.full:
-            yield out.take()
+    lines = iter_lines(path, progress)
+    while True:
+        with gc_paused():
+            for lineno, line, data in lines:
+                if fast is not None and data is not None and fast(data, out):
+                    pass
+                elif isinstance(value := parse_json_line(lineno, line), Reject):
+                    out.rows += 1
+                    out.add(value)
+                else:
+                    handle(value, lineno, out)
+                if out.full:
+                    break
+            else:
+                break
+        yield out.take()
     if not out.empty:
         yield out.take()
 
@@ -553,7 +599,9 @@ class TwitterV2Reader(Reader):
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
     ) -> Iterator[Batch]:
-        yield from _stream(path, options, progress, self._line)
+        from .twitter_v2_fast import read_page
+
+        yield from _stream(path, options, progress, self._line, fast=read_page)
 
     @staticmethod
     def _line(obj: object, lineno: int, out: BatchBuilder) -> None:

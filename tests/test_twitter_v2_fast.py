@@ -1,0 +1,286 @@
+"""The API v2 page fast path gives the rows the general path gives, or leaves the line alone.
+
+Each line is read both ways: ``read_page`` (msgspec, typed) and ``TwitterV2Reader._line``
+(``json.loads`` and ``v2_post``, the path that explains rejects). Where the fast path takes
+a line, posts, accounts and rows read must be identical (``raw`` as a JSON value: the fast
+path keeps the file's own text) and the general path must reject nothing; where it does
+not, the batch it was given must be untouched.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ingest.base import ReadOptions, open_text
+from ingest.jsonio import iter_lines
+from ingest.twitter_json import BatchBuilder, TwitterV2Reader, _stream
+from ingest.twitter_v2_fast import read_page
+
+
+def _rows(batch) -> tuple[list[dict], list]:
+    posts = batch.posts.to_pylist() if batch.posts is not None else []
+    raws = [json.loads(p.pop("raw")) for p in posts]
+    return posts, raws
+
+
+def read_both(line: bytes):
+    """(taken, general batch, fast batch) for one page line."""
+    general = BatchBuilder(10**9)
+    TwitterV2Reader._line(json.loads(line), 7, general)
+    fast = BatchBuilder(10**9)
+    taken = read_page(line, fast)
+    return taken, general.take(), fast.take()
+
+
+def assert_same(general, fast) -> None:
+    assert not general.rejects
+    assert _rows(general) == _rows(fast)
+    g_acc = general.accounts.to_pylist() if general.accounts is not None else []
+    f_acc = fast.accounts.to_pylist() if fast.accounts is not None else []
+    assert g_acc == f_acc
+    assert general.rows_read == fast.rows_read
+
+
+def assert_untouched(fast) -> None:
+    assert fast.posts is None and fast.accounts is None
+    assert fast.rejects == [] and fast.rows_read == 0
+
+
+# -- a page in the documented shape, with the cases the mapping distinguishes --------------
+def _tweet(i: int, **extra) -> dict:
+    t = {
+        "id": str(1_600_000_000_000_000_000 + i),
+        "text": f"tweet {i} &amp; more",
+        "author_id": "11",
+        "created_at": "2023-01-02T03:04:05.000Z",
+        "conversation_id": str(1_600_000_000_000_000_000 + i),
+        "lang": "en",
+        "public_metrics": {"retweet_count": 1, "reply_count": 2, "like_count": 3,
+                           "quote_count": 0},
+        "edit_history_tweet_ids": [str(1_600_000_000_000_000_000 + i)],
+    }
+    t.update(extra)
+    return t
+
+
+def page() -> dict:
+    parent = _tweet(0, author_id="22", lang="und")
+    return {
+        "data": [
+            _tweet(1, referenced_tweets=[{"type": "replied_to", "id": parent["id"]}],
+                   in_reply_to_user_id="22", conversation_id=parent["id"],
+                   entities={"mentions": [{"start": 0, "end": 5, "username": "city",
+                                           "id": "22"}, {"username": ""}]}),
+            _tweet(2, referenced_tweets=[{"type": "retweeted", "id": parent["id"]}],
+                   text="RT @city: x"),
+            _tweet(3, referenced_tweets=[{"type": "quoted", "id": parent["id"]}], lang="in",
+                   note_tweet={"text": "the long form &lt;b&gt;"}),
+            _tweet(4, in_reply_to_user_id="99", author_id="33", public_metrics=None),
+            _tweet(1, text="the same id again: the first one wins"),
+            _tweet(5, created_at="2023-01-02T05:04:05+02:00", lang=None),
+        ],
+        "includes": {
+            "users": [{"id": "11", "username": "ministry", "name": "Ministry"},
+                      {"id": "22", "username": "city", "name": "City Hall",
+                       "description": "x" * 300},
+                      {"id": "33", "username": "someone"},
+                      {"id": "11", "username": "ministry"}],
+            "tweets": [parent],
+        },
+        "meta": {"result_count": 6, "newest_id": "1", "oldest_id": "2"},
+        "__twarc": {"url": "https://api.twitter.com/2/tweets/search/all", "version": "2.12.0"},
+    }
+
+
+def line_of(obj) -> bytes:
+    return json.dumps(obj).encode()
+
+
+def test_a_documented_page_is_taken_and_mapped_as_the_general_path_maps_it():
+    taken, general, fast = read_both(line_of(page()))
+    assert taken
+    assert_same(general, fast)
+    posts, raws = _rows(fast)
+    by_id = {p["post_id"]: p for p in posts}
+    # the cases above, checked against the page itself
+    assert len(posts) == 6 and fast.rows_read == 7  # six distinct ids of seven tweets
+    assert by_id["1600000000000000001"]["kind"] == "reply"
+    assert by_id["1600000000000000001"]["in_reply_to_author"] == "city"
+    assert by_id["1600000000000000001"]["mentions"] == ["city"]
+    assert by_id["1600000000000000001"]["text"] == "tweet 1 & more"
+    assert by_id["1600000000000000002"]["kind"] == "repost"
+    assert by_id["1600000000000000003"]["kind"] == "quote"
+    assert by_id["1600000000000000003"]["text"] == "the long form <b>"
+    assert by_id["1600000000000000003"]["lang"] == "id"
+    assert by_id["1600000000000000004"]["author"] == "someone"
+    assert by_id["1600000000000000004"]["in_reply_to_author"] == "99"
+    assert by_id["1600000000000000004"]["like_count"] is None
+    assert by_id["1600000000000000005"]["created_at"].isoformat() == "2023-01-02T03:04:05+00:00"
+    assert by_id["1600000000000000000"]["lang"] is None
+    assert raws[0] == page()["data"][0]  # the file's own JSON for each tweet
+
+
+def test_real_pages_are_taken_and_mapped_identically(shared_data):
+    folder = shared_data / "twarc2_api_v2_jsonl"
+    taken_lines = 0
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_bytes().splitlines():
+            if not line.strip():
+                continue
+            taken, general, fast = read_both(line)
+            if taken:
+                taken_lines += 1
+                assert_same(general, fast)
+            else:
+                assert_untouched(fast)
+                assert "data" not in json.loads(line) or not isinstance(
+                    json.loads(line)["data"], list), f"{path.name}: a page line was not taken"
+    assert taken_lines == 4  # brexit, media_policy_violation_off, noflat, two_tweets
+
+
+# -- mangled pages -------------------------------------------------------------------------
+ODD_VALUES = [
+    None, "", " ", " 1600000000000000009 ", "1600000000000000009\n", "١٢٣", "abc", -1, 0, 7,
+    2**63 - 1, 2**63, 2**64, True, False, 1.5, [], {}, ["x"], {"text": 5},
+    "2023-01-02T03:04:05Z", "2023-01-02t03:04:05z", "2023-02-30T00:00:00Z",
+    "2023-01-02T03:04:05", "2023-01-02T03:04:05.1234567Z", "Mon Jan 02 03:04:05 +0000 2023",
+    "&amp;&lt;&gt;", "x" * 100_001, "\ud83d\ude00 emoji", "und", "IW",
+]
+TWEET_FIELDS = ["id", "text", "author_id", "created_at", "conversation_id", "lang",
+                "in_reply_to_user_id", "public_metrics", "referenced_tweets", "entities",
+                "note_tweet", "author", "in_reply_to_user"]
+NESTED = [("public_metrics", "like_count"), ("public_metrics", "retweet_count"),
+          ("note_tweet", "text"), ("entities", "mentions")]
+USER_FIELDS = ["id", "username", "name"]
+DELETE = object()
+
+edits = st.one_of(
+    st.tuples(st.just("tweet"), st.integers(0, 5), st.sampled_from(TWEET_FIELDS),
+              st.sampled_from([*ODD_VALUES, DELETE])),
+    st.tuples(st.just("nested"), st.integers(0, 5), st.sampled_from(NESTED),
+              st.sampled_from([*ODD_VALUES, DELETE])),
+    st.tuples(st.just("user"), st.integers(0, 3), st.sampled_from(USER_FIELDS),
+              st.sampled_from([*ODD_VALUES, DELETE])),
+    st.tuples(st.just("page"), st.just(0), st.sampled_from(["data", "includes", "meta"]),
+              st.sampled_from([None, {}, [], 5, "x", DELETE, {"users": 3}, {"tweets": [1]}])),
+    st.tuples(st.just("ref"), st.integers(0, 2), st.sampled_from(["type", "id"]),
+              st.sampled_from([*ODD_VALUES, DELETE])),
+)
+
+
+def mangle(obj: dict, edit) -> None:
+    where, i, field, value = edit
+
+    def put(target, key):
+        if not isinstance(target, dict):
+            return
+        if value is DELETE:
+            target.pop(key, None)
+        else:
+            target[key] = copy.deepcopy(value)
+
+    data = obj.get("data")
+    tweets = data if isinstance(data, list) else []
+    if where == "tweet" and tweets:
+        put(tweets[i % len(tweets)], field)
+    elif where == "nested" and tweets:
+        t = tweets[i % len(tweets)]
+        if isinstance(t, dict) and isinstance(t.get(field[0]), dict):
+            put(t[field[0]], field[1])
+    elif where == "user":
+        users = (obj.get("includes") or {}).get("users") if isinstance(
+            obj.get("includes"), dict) else None
+        if isinstance(users, list) and users:
+            put(users[i % len(users)], field)
+    elif where == "page":
+        put(obj, field)
+    elif where == "ref" and tweets:
+        t = tweets[0]
+        refs = t.get("referenced_tweets") if isinstance(t, dict) else None
+        if isinstance(refs, list) and refs:
+            put(refs[i % len(refs)], field)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(edits, min_size=1, max_size=4))
+def test_a_mangled_page_is_mapped_identically_or_left_to_the_general_path(edit_list):
+    obj = page()
+    for edit in edit_list:
+        mangle(obj, edit)
+    line = line_of(obj)
+    taken, general, fast = read_both(line)
+    if taken:
+        assert_same(general, fast)
+    else:
+        assert_untouched(fast)
+
+
+# -- the whole reader: a file mixing taken lines, general lines and broken ones ------------
+def test_the_reader_gives_what_the_general_path_alone_gives(tmp_path):
+    good = line_of(page())
+    one_bad_tweet = page()
+    one_bad_tweet["data"][2]["created_at"] = "yesterday"
+    flat = line_of(dict(page()["data"][0], author={"id": "11", "username": "ministry",
+                                                     "name": "Ministry"}))
+    lines = [good, line_of(one_bad_tweet), b"", flat, b'{"data": [ {"id": truncated',
+             b'{"data": [{"id": "5", "text": "\xff"}]}', b"  ", line_of({"meta": {}}),
+             line_of({"data": [], "includes": {}}), good.replace(b"tweet 1", b"tweet one")]
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(lines) + b"\n")
+
+    def everything(batches):
+        batches = list(batches)
+        posts = [p for b in batches for p in _rows(b)[0]]
+        accounts = [a for b in batches if b.accounts is not None
+                    for a in b.accounts.to_pylist()]
+        rejects = [r for b in batches for r in b.rejects]
+        return posts, accounts, rejects, sum(b.rows_read for b in batches)
+
+    options = ReadOptions(chunk_rows=5)  # several batches
+    with_fast = everything(TwitterV2Reader().read(path, options))
+    general_only = everything(_stream(path, options, None, TwitterV2Reader._line))
+    assert with_fast == general_only
+    rejects = with_fast[2]
+    assert [r.locator.split(":")[0] for r in rejects] == ["line 2", "line 5", "line 6"]
+    assert "created_at" in rejects[0].locator and "invalid JSON" in rejects[1].reason
+    assert rejects[2].reason == "invalid UTF-8"
+
+
+# -- line splitting shared by the JSON Lines readers ---------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([b"{}", b"[1]", b"\r", b"\n", b"\r\n", b" ", b"\t",
+                                 b"\xef\xbb\xbf", b"\xff", b"\xc3\xa9", b"\xc2\x85",
+                                 b"\xe2\x80\xa8", b"x"]), max_size=30))
+def test_lines_split_as_the_text_reader_splits_them(parts):
+    data = b"".join(parts)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "lines.jsonl"
+        path.write_bytes(data)
+        with open_text(path) as f:
+            expected = [(n, line) for n, line in enumerate(f, start=1) if line.strip()]
+        got = list(iter_lines(path))
+    assert [(n, text) for n, text, _ in got] == expected
+    for _, text, raw in got:
+        if raw is None:
+            assert "\udcff" in text or any("\udc80" <= c <= "\udcff" for c in text)
+        else:
+            assert raw.decode("utf-8") == text
+
+
+def test_the_reader_takes_the_fast_path_on_a_clean_file(tmp_path):
+    """Guards the speed: a clean page file must not fall back line by line. The fast
+    path keeps each tweet's JSON as the file writes it (json.dumps puts a space after
+    each colon); the general path encodes it again without those spaces."""
+    path = tmp_path / "pages.jsonl"
+    path.write_bytes(b"\n".join(line_of(page()) for _ in range(3)) + b"\n")
+    batches = list(TwitterV2Reader().read(path, ReadOptions()))
+    assert sum(b.rows_read for b in batches) == 21
+    raws = [r for b in batches for r in b.posts.column("raw").to_pylist()]
+    assert len(raws) == 6
+    assert all(r == json.dumps(json.loads(r)) for r in raws)
