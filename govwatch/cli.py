@@ -162,10 +162,17 @@ def cli() -> None:
     "foreign column headers to govwatch's (their_name -> our_name).",
 )
 @click.option("--strict", is_flag=True, help="Stop at the first rejected row; store nothing of that file.")
+@click.option(
+    "--keep-raw",
+    is_flag=True,
+    help="Also store each post's original JSON record (posts.raw). Off by default: govwatch "
+    "never reads it, it is most of a JSON import's size, and it holds more about the public "
+    "than the analysis needs; posts keep the file they came from (source_file).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @db_option
 @_handle_errors
-def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, quiet, db):
+def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, quiet, db):
     """Import export files (and an accounts CSV) into the store.
 
     Each file is imported in one transaction: importing the same file again
@@ -196,6 +203,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, quiet, db):
         mapping=_load_mapping(mapping) if mapping and fmt != "mapped" else {},
         mapping_file=mapping if fmt == "mapped" else None,
         strict=strict,
+        keep_raw=keep_raw,
     )
     progress = _import_progress(quiet)
     path = db_path(db)

@@ -34,10 +34,17 @@ class ReadOptions:
     mapping_file: str | None = None  # the "mapped" reader's mapping (a path or a shipped name)
     chunk_rows: int = 50_000
     strict: bool = False  # stop at the first rejected row, storing nothing of that file
+    # Store each post's original record (posts.raw). Off by default: nothing in govwatch
+    # reads it, it is most of a JSON import's size, and it holds more about the public
+    # (places, devices, profiles) than the analysis needs. The export file stays the
+    # source of truth: posts keep source_file, and imports its sha256.
+    keep_raw: bool = False
 
     def describe(self) -> dict:
         """What changes the rows read, for the "already imported" check and the manifest."""
         out = {"assume_tz": self.assume_tz, "mapping": dict(sorted(self.mapping.items()))}
+        if self.keep_raw:  # only when set, so that imports made before the option still match
+            out["keep_raw"] = True
         if self.mapping_file:
             from .mappings import load_mapping
 

@@ -4,7 +4,7 @@
 **CrowdTangle** (``--format crowdtangle``). Columns used: ``Page Name`` (or
 ``Group Name``), ``User Name``, ``Facebook Id``, ``Post Created``, ``Message``,
 ``URL``, ``Likes``, ``Comments``, ``Shares``; every other column (``Type``,
-``Link``, reactions, ``Total Interactions`` ...) is kept in ``raw``.
+``Link``, reactions, ``Total Interactions`` ...) is kept in ``raw`` (with ``--keep-raw``).
 
 - ``author`` is the Page's ``User Name`` (its vanity handle) and, for a Page
   without one, its ``Facebook Id``; ``author_id`` is always the ``Facebook Id``

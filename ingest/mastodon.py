@@ -33,7 +33,8 @@ owner is read from the activities' ``actor`` URI. Locators are JSON paths such a
   servers' URIs (``/objects/uuid``, ``/notes/id``) do not name the user, and it stays empty.
 - mentions: the ``Mention`` entries of ``tag``; conversation_id: the Note's ``conversation``
   (Mastodon's thread URI; the REST API does not expose it); lang: the single ``contentMap`` key.
-- visibility (``to``/``cc``) is not a column; it is kept in ``raw`` with the whole activity.
+- visibility (``to``/``cc``) is not a column; ``--keep-raw`` keeps it in ``raw`` with the whole
+  activity.
 
 ``mastodon-api`` reads what the REST API returned, saved as JSON: a list of Status entities
 (``/api/v1/accounts/:id/statuses``, timelines), a Status (``/api/v1/statuses/:id``), a context

@@ -194,7 +194,7 @@ def import_file(
                 first = batch.rejects[0]
                 raise InputError(path, f"{first.reason} (--strict: nothing of this file "
                                  "was stored)", first.locator)
-            _stage_batch(staged, batch, result)
+            _stage_batch(staged, batch, result, options.keep_raw)
         staged.close()
         with _publish_settings(store.conn), store.transaction() as con:
             import_id = store.next_id("imports", "import_id")
@@ -249,12 +249,16 @@ def _publish_settings(con):
             con.execute(f"SET {name} = '{value}'")
 
 
-def _stage_batch(staged: staging.Staged, batch: Batch, result: FileResult) -> None:
+def _stage_batch(staged: staging.Staged, batch: Batch, result: FileResult,
+                 keep_raw: bool) -> None:
     result.rows_read += batch.rows_read
     result.rejects.extend(batch.rejects)
     if batch.posts is not None and len(batch.posts):
-        staged.add_posts(staging.to_arrow(batch.posts, staging.POST_SCHEMA),
-                         archived=bool(batch.full_archive_of))
+        posts = staging.to_arrow(batch.posts, staging.POST_SCHEMA)
+        if not keep_raw:  # whatever the reader gave (a third-party one too)
+            i = posts.schema.get_field_index("raw")
+            posts = posts.set_column(i, "raw", pa.nulls(posts.num_rows, pa.string()))
+        staged.add_posts(posts, archived=bool(batch.full_archive_of))
     if batch.accounts is not None and len(batch.accounts):
         staged.add_accounts(staging.to_arrow(batch.accounts, staging.ACCOUNT_SCHEMA))
 

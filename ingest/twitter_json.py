@@ -25,7 +25,9 @@ is kind ``repost``, a reply (a parent id) ``reply``, a quote ``quote``, else
 ``post``; ``@mentions`` come from the entities; likes, retweets (share_count)
 and replies from the metrics. Twitter's codes that name no language (``und``,
 ``zxx``, ``qme``, ``qht``, ...) become no language, and its old codes ``in`` and
-``iw`` become ``id`` and ``he``. The original JSON of each tweet is kept in ``raw``.
+``iw`` become ``id`` and ``he``. With ``--keep-raw`` the original JSON of each tweet is kept
+in ``raw``. Page lines in the usual shape are read by a typed fast path
+(``ingest.twitter_v2_fast``) that gives the same rows.
 
 Both readers stream line by line and hand over a batch every 20,000 posts, so
 memory stays bounded on multi-gigabyte files. Rows read are the tweet objects
@@ -507,7 +509,8 @@ def _stream(
     """
     out = BatchBuilder(min(options.chunk_rows, BATCH_POSTS))
     lines = iter_lines(path, progress)
-    while True:
+    done = False
+    while not done:
         with gc_paused():
             for lineno, line, data in lines:
                 if fast is not None and data is not None and fast(data, out):
@@ -520,10 +523,10 @@ def _stream(
                 if out.full:
                     break
             else:
-                break
-        yield out.take()
-    if not out.empty:
-        yield out.take()
+                done = True
+            batch = None if out.empty else out.take()
+        if batch is not None:
+            yield batch
 
 
 # -- sniffing -------------------------------------------------------------------------------
@@ -601,7 +604,8 @@ class TwitterV2Reader(Reader):
     ) -> Iterator[Batch]:
         from .twitter_v2_fast import read_page
 
-        yield from _stream(path, options, progress, self._line, fast=read_page)
+        yield from _stream(path, options, progress, self._line,
+                           fast=functools.partial(read_page, keep_raw=options.keep_raw))
 
     @staticmethod
     def _line(obj: object, lineno: int, out: BatchBuilder) -> None:

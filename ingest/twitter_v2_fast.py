@@ -122,19 +122,19 @@ class _Skip(Exception):
     """The line is left to the general path."""
 
 
-def read_page(line: bytes, out) -> bool:
+def read_page(line: bytes, out, keep_raw: bool = True) -> bool:
     """Add the posts and accounts of one page line to ``out`` (a BatchBuilder): True,
-    or False with ``out`` unchanged when the line is not in the usual shape."""
+    or False with ``out`` unchanged when the line is not in the usual shape. Without
+    ``keep_raw`` the posts' ``raw`` is None and the line is decoded once."""
     try:
         page = _PAGE.decode(line)
-        raw = _RAW_PAGE.decode(line)
+        raw = _RAW_PAGE.decode(line) if keep_raw else None
     except _NOT_TAKEN:
         return False
     includes = page.includes
     users: dict[str, str] = {}
     accounts: list[tuple[str, str | None]] = []
     tweets = page.data
-    raws = raw.data
     if includes is not None:
         for user in includes.users or ():
             name = user.username
@@ -146,7 +146,10 @@ def read_page(line: bytes, out) -> bool:
                 users[uid] = name
         if includes.tweets:
             tweets = tweets + includes.tweets
-            raws = raws + raw.includes.tweets
+    if raw is None:
+        raws = [None] * len(tweets)
+    else:
+        raws = raw.data + raw.includes.tweets if raw.includes and raw.includes.tweets else raw.data
     try:
         rows = [_row(t, r, users) for t, r in zip(tweets, raws, strict=True)]
     except (_Skip, *_NOT_TAKEN):
@@ -165,7 +168,7 @@ def _id(value: str | None) -> str | None:
     return native_id(value)
 
 
-def _row(t: _Tweet, raw: Raw, users: dict[str, str]) -> tuple:
+def _row(t: _Tweet, raw: Raw | None, users: dict[str, str]) -> tuple:
     """One tweet as a posts row (READER_POST_COLUMNS order), as v2_post maps it."""
     if t.author is not None or t.in_reply_to_user is not None:
         raise _Skip
@@ -211,7 +214,8 @@ def _row(t: _Tweet, raw: Raw, users: dict[str, str]) -> tuple:
         lang = _lang(t.lang)
     return (PLATFORM, post_id, author, author_id, created, False, text, lang,
             kind, reply_to, reply_author, _id(t.conversation_id), mentions,
-            status_prefix(author) + post_id, likes, shares, replies, None, bytes(raw))
+            status_prefix(author) + post_id, likes, shares, replies, None,
+            None if raw is None else bytes(raw))
 
 
 _LANGS: dict[str | None, str | None] = {}

@@ -33,7 +33,7 @@ parent id, ``quote`` when the last link points at another post on X (the archive
 keeps no quote fields; a reply that quotes stays a reply), else ``post``;
 ``entities.user_mentions`` give the mentions; ``favorite_count`` and
 ``retweet_count`` (text in the archive) the like and share counts; the url is
-``https://x.com/<handle>/status/<id>``; ``raw`` keeps the tweet's JSON.
+``https://x.com/<handle>/status/<id>``; ``raw`` keeps the tweet's JSON (with ``--keep-raw``).
 
 Parents that are not in the archive. The owner's replies name the post they
 answer, but that post (usually a citizen's question) is not in the owner's

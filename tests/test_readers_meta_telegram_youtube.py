@@ -153,7 +153,7 @@ def test_facebook_real_export_counts_times_and_mojibake(shared_data, store):
 
 def test_facebook_posts_fixture(store):
     items = json.loads(FB_POSTS.read_text("utf-8"))
-    result = only_file(import_paths(store, [FB_POSTS]))
+    result = only_file(import_paths(store, [FB_POSTS], options=ReadOptions(keep_raw=True)))
     assert result.format == "facebook" and result.posts_added == len(items) == 3
     got = posts(store, "facebook").sort_values("created_at")
     assert list(got["author"]) == ["Riverton City Hall"] * 3
@@ -244,7 +244,7 @@ def test_crowdtangle_counts_ids_times_and_zone_rejects(store):
     rows = csv_rows(CT_CSV)
     zones = [r["Post Created"].rsplit(" ", 1)[-1] for r in rows]
     readable = [z in ("EST", "EDT", "UTC") for z in zones]
-    result = only_file(import_paths(store, [CT_CSV]))
+    result = only_file(import_paths(store, [CT_CSV], options=ReadOptions(keep_raw=True)))
     assert result.format == "crowdtangle"
     assert (result.rows_read, result.posts_added) == (len(rows), sum(readable)) == (7, 5)
     assert [(r.locator, r.reason.split(";")[0]) for r in result.rejects] == [

@@ -122,7 +122,7 @@ def test_x_archive_real_tweets_js(shared_data, stores):
     tweets = tweets_js(path)
     stubs = missing_parents(tweets)
     store = stores()
-    result = ingest(store, path)
+    result = ingest(store, path, keep_raw=True)
     assert (result.format, result.failed, result.rejected) == ("x-archive", None, 0)
     assert result.rows_read == len(tweets) == 2045
     assert scalar(store, "SELECT count(*) FROM posts") == len(tweets) + len(stubs)
@@ -659,3 +659,21 @@ def test_owner_from_readme_when_account_js_is_broken(tmp_path):
     [reject] = [r for b in batches for r in b.rejects]
     assert reject.locator.startswith("account.js: line 1, column ")
     assert "the owner is taken from another file" in reject.reason
+
+
+@pytest.mark.shared
+def test_raw_records_are_kept_only_when_asked(shared_data, stores):
+    """By default no post keeps its original record; --keep-raw keeps each tweet's JSON
+    (the fast page path: the file's own text) and a re-import with it fills them in."""
+    path = shared_data / "twarc2_api_v2_jsonl" / "noflat.jsonl"
+    page = json.loads(path.read_text("utf-8"))
+    tweets = {t["id"]: t for t in page["data"] + page["includes"].get("tweets", [])}
+    store = stores()
+    first = ingest(store, path, fmt="twitter-v2")
+    assert first.posts_added == len(tweets)
+    assert scalar(store, "SELECT count(raw) FROM posts") == 0
+    again = ingest(store, path, fmt="twitter-v2", keep_raw=True)
+    assert again.skipped_as is None and again.posts_merged == len(tweets)
+    stored = dict(store.conn.execute("SELECT post_id, raw FROM posts").fetchall())
+    assert {k: json.loads(v) for k, v in stored.items()} == tweets
+    assert ingest(store, path, fmt="twitter-v2", keep_raw=True).skipped_as == again.import_id

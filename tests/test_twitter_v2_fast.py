@@ -242,7 +242,7 @@ def test_the_reader_gives_what_the_general_path_alone_gives(tmp_path):
         rejects = [r for b in batches for r in b.rejects]
         return posts, accounts, rejects, sum(b.rows_read for b in batches)
 
-    options = ReadOptions(chunk_rows=5)  # several batches
+    options = ReadOptions(chunk_rows=5, keep_raw=True)  # several batches
     with_fast = everything(TwitterV2Reader().read(path, options))
     general_only = everything(_stream(path, options, None, TwitterV2Reader._line))
     assert with_fast == general_only
@@ -279,8 +279,11 @@ def test_the_reader_takes_the_fast_path_on_a_clean_file(tmp_path):
     each colon); the general path encodes it again without those spaces."""
     path = tmp_path / "pages.jsonl"
     path.write_bytes(b"\n".join(line_of(page()) for _ in range(3)) + b"\n")
-    batches = list(TwitterV2Reader().read(path, ReadOptions()))
+    batches = list(TwitterV2Reader().read(path, ReadOptions(keep_raw=True)))
     assert sum(b.rows_read for b in batches) == 21
     raws = [r for b in batches for r in b.posts.column("raw").to_pylist()]
     assert len(raws) == 6
     assert all(r == json.dumps(json.loads(r)) for r in raws)
+    # without keep_raw the page is decoded once and no post carries its record
+    batches = list(TwitterV2Reader().read(path, ReadOptions()))
+    assert [b.posts.column("raw").null_count for b in batches] == [6]
