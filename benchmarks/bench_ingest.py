@@ -19,6 +19,9 @@ Stages (each side runs in its own fresh process; see ``_measure.py``):
 - ``real`` (with ``--real DIR``): the real twarc2 pages in DIR/twarc2_api_v2_jsonl,
   replicated with shifted ids to ``--real-size`` tweets; the same two commands.
 
+``--keep-raw`` runs govwatch's JSON imports with ``ingest --keep-raw`` (each post's
+original record stored too; the stage is then named ``twarc2+raw`` / ``real+raw``).
+
 Every side is pinned to one CPU (``--cpu``; ``--cpu -1`` lets it use all of them).
 The table gives wall and CPU time, rows per second, peak RSS and the ratio
 baseline/govwatch (above 1: govwatch is faster). The machine's load average is
@@ -145,9 +148,9 @@ def govwatch_env() -> dict[str, str]:
     return env
 
 
-def govwatch_cmd(path: Path, fmt: str, db: Path) -> list[str]:
+def govwatch_cmd(path: Path, fmt: str, db: Path, keep_raw: bool = False) -> list[str]:
     return [sys.executable, "-m", "govwatch.cli", "ingest", str(path), "--format", fmt, "-q",
-            "--db", str(db)]
+            "--db", str(db), *(["--keep-raw"] if keep_raw else [])]
 
 
 def baseline_csv(path: str, db: str) -> None:
@@ -219,7 +222,8 @@ def measure_pair(stage: str, size: int, path: Path, fmt: str, baseline: str,
     ours, base = [], []
     for _ in range(repeat):
         _fresh(db, base_out)
-        ours.append(_measure.run(govwatch_cmd(path, fmt, db), cpu=cpu, env=govwatch_env(),
+        ours.append(_measure.run(govwatch_cmd(path, fmt, db, stage.endswith("+raw")), cpu=cpu,
+                                 env=govwatch_env(),
                                  cwd=REPO, log=workdir / f"gw-{stage}-{size}.log"))
         ours_rows = count_table(db, "posts")
         _fresh(base_out)
@@ -261,6 +265,7 @@ def stage_twarc(args, workdir: Path, cpu: int | None, path: Path, size: int,
     # twarc2 asks for API keys at start-up unless a token is set; `csv` never calls the API.
     env = dict(os.environ, HOME=str(home), BEARER_TOKEN="offline-unused")
     out = workdir / f"twarc-csv-{stage}-{size}.csv"
+    stage += "+raw" if args.keep_raw else ""
     return measure_pair(stage, size, path, "twitter-v2", "twarc-csv",
                         [str(exe), "csv", str(path), str(out)], out, env, workdir, cpu,
                         args.repeat)
@@ -292,7 +297,7 @@ def verdicts(rows: list[Row]) -> list[str]:
     out = []
     startup = next((r for r in rows if r.stage == "startup"), None)
     for r in rows:
-        if r.ours_rows != r.size and r.stage in ("csv", "twarc2"):
+        if r.ours_rows != r.size and r.stage.split("+")[0] in ("csv", "twarc2"):
             out.append(f"- {r.stage} {r.size:,}: govwatch stored {r.ours_rows:,} posts, "
                        f"expected {r.size:,}.")
         if r.stage == "csv":
@@ -302,7 +307,7 @@ def verdicts(rows: list[Row]) -> list[str]:
                        f"{CSV_TARGET_ROWS_PER_S:,}/s: {'met' if ok else 'NOT met'}"
                        + (f"; {r.size / max(1e-9, r.ours.cpu_s - startup.ours.cpu_s):,.0f} per "
                           "CPU-second net of the one-post fixed cost" if startup else "") + ".")
-        if r.stage in ("twarc2", "real"):
+        if r.stage.split("+")[0] in ("twarc2", "real"):
             ok = r.ratio >= TWARC_TARGET_RATIO
             out.append(f"- {r.stage} {r.size:,}: govwatch {r.ratio:.1f}x faster than twarc-csv "
                        f"(wall; {r.cpu_ratio:.1f}x CPU); target {TWARC_TARGET_RATIO:.0f}x: "
@@ -384,6 +389,8 @@ def parse_args(argv: list[str] | None):
     ap.add_argument("--quick", action="store_true",
                     help="small smoke run: 20,000-post CSV, 5,000 tweets")
     ap.add_argument("--repeat", type=int, default=1, help="runs per side; the best is kept")
+    ap.add_argument("--keep-raw", action="store_true",
+                    help="run govwatch's JSON imports with --keep-raw (stages named ...+raw)")
     ap.add_argument("--cpu", type=int, default=None,
                     help="CPU to pin each side to (default: the last one; -1: no pinning)")
     ap.add_argument("--accounts", type=int, default=200)

@@ -199,12 +199,21 @@ def _row(t: _Tweet, raw: Raw | None, users: dict[str, str]) -> tuple:
     reply_to = None
     kind = "post"
     if t.referenced_tweets:
-        refs = {r.type: _id(r.id) for r in t.referenced_tweets}
-        reply_to = refs.get("replied_to")
+        refs = {}  # type -> id, the last of a type winning as in v2_post
+        for r in t.referenced_tweets:
+            refs[r.type] = r.id
+        reply_to = _id(refs.get("replied_to"))
         kind = ("repost" if "retweeted" in refs else "reply" if reply_to
                 else "quote" if "quoted" in refs else "post")
-    reply_user_id = _id(t.in_reply_to_user_id)
-    reply_author = users.get(reply_user_id, reply_user_id) if reply_user_id else None
+    reply_user_id = t.in_reply_to_user_id
+    if reply_user_id is not None:
+        reply_user_id = _id(reply_user_id)
+        reply_author = users.get(reply_user_id, reply_user_id) if reply_user_id else None
+    else:
+        reply_author = None
+    conversation = t.conversation_id
+    if conversation != post_id:
+        conversation = _id(conversation)
     entities = t.entities
     mentions = (tuple(x.username for x in entities.mentions if x.username)
                 if entities is not None and entities.mentions else ())
@@ -212,14 +221,28 @@ def _row(t: _Tweet, raw: Raw | None, users: dict[str, str]) -> tuple:
     lang = _LANGS.get(t.lang, _UNCACHED)
     if lang is _UNCACHED:
         lang = _lang(t.lang)
+    prefix = _PREFIXES.get(author)
+    if prefix is None:
+        prefix = _prefix(author)
     return (PLATFORM, post_id, author, author_id, created, False, text, lang,
-            kind, reply_to, reply_author, _id(t.conversation_id), mentions,
-            status_prefix(author) + post_id, likes, shares, replies, None,
+            kind, reply_to, reply_author, conversation, mentions,
+            prefix + post_id, likes, shares, replies, None,
             None if raw is None else bytes(raw))
 
 
 _LANGS: dict[str | None, str | None] = {}
 _UNCACHED = object()
+
+
+_PREFIXES: dict[str, str] = {}
+
+
+def _prefix(author: str) -> str:
+    """status_prefix(author), remembered for up to 100,000 authors at a time."""
+    if len(_PREFIXES) >= 100_000:
+        _PREFIXES.clear()
+    prefix = _PREFIXES[author] = status_prefix(author)
+    return prefix
 
 
 def _lang(code: str | None) -> str | None:
