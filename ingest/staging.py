@@ -176,6 +176,12 @@ class Staged:
             "LEFT JOIN accounts a USING (platform, author)"
         ).fetchall()[0]
         cols = ", ".join(f'"{c}"' for c in READER_ACCOUNT_COLUMNS)
+        insert = (f"INSERT INTO accounts ({cols}, source_file, import_id) "
+                  f"SELECT {cols}, $file, $import_id FROM {first_account_rows(src)}")
+        params = {"file": file, "import_id": import_id}
+        if not existing:  # the common case: every account is new
+            con.execute(insert, params).fetchall()
+            return distinct
         updates = ",\n".join(
             f'"{c}" = coalesce(excluded."{c}", accounts."{c}")'
             for c in READER_ACCOUNT_COLUMNS
@@ -185,15 +191,12 @@ class Staged:
         # taken away by a file that merely mentions the account.
         con.execute(
             f"""
-            INSERT INTO accounts ({cols}, source_file, import_id)
-            SELECT {cols}, $file, $import_id FROM {src}
-            QUALIFY row_number() OVER (PARTITION BY platform, author
-                                       ORDER BY official DESC, _seq) = 1
+            {insert}
             ON CONFLICT (platform, author) DO UPDATE SET
               official = accounts.official OR excluded.official,
               {updates}
             """,
-            {"file": file, "import_id": import_id},
+            params,
         ).fetchall()
         return distinct - existing
 
@@ -223,6 +226,16 @@ class Staged:
                 {"platform": platform, "author": author},
             ).fetchall()[0][0]
         return total
+
+
+def first_account_rows(src: str) -> str:
+    """One staged row per (platform, author): an official one first, then the first in
+    the file (an official NULL after a false one, as ORDER BY official DESC puts NULLs
+    last). As a grouped arg_min rather than a window: about 3x less work on the many
+    repeated rows a file of posts stages (one per author per batch)."""
+    rank = "CASE WHEN s.official THEN 0 WHEN s.official IS NOT NULL THEN 1 ELSE 2 END"
+    return (f"(SELECT unnest(arg_min(s, ({rank}, s._seq))) FROM {src} s "
+            "GROUP BY s.platform, s.author)")
 
 
 def _sql_path(path: Path) -> str:

@@ -149,3 +149,27 @@ def test_memory_limit_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv(MEMORY_LIMIT_ENV, "lots")
     with pytest.raises(StoreError, match="GOVWATCH_MEMORY_LIMIT='lots'"):
         Store(tmp_path / "capped.duckdb")
+
+
+def test_one_staged_account_per_key_is_the_window_rule(tmp_path):
+    """first_account_rows picks, per (platform, author), the row ROW_NUMBER() OVER
+    (ORDER BY official DESC, _seq) = 1 picks: official first, NULL after false, then
+    the first in the file."""
+    import random
+
+    import duckdb
+
+    from ingest.staging import first_account_rows
+
+    rng = random.Random(7)
+    rows = [(rng.choice(["x", "mastodon"]), f"a{rng.randrange(30)}",
+             rng.choice([True, False, None]), rng.choice([None, "name", "other"]), seq)
+            for seq in rng.sample(range(10_000), 400)]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE src (platform VARCHAR, author VARCHAR, official BOOLEAN, "
+                "display_name VARCHAR, _seq BIGINT)")
+    con.executemany("INSERT INTO src VALUES (?, ?, ?, ?, ?)", rows)
+    window = con.execute("SELECT * FROM src QUALIFY row_number() OVER (PARTITION BY platform, "
+                         "author ORDER BY official DESC, _seq) = 1 ORDER BY ALL").fetchall()
+    grouped = con.execute(f"SELECT * FROM {first_account_rows('src')} ORDER BY ALL").fetchall()
+    assert grouped == window and len(window) > 30
