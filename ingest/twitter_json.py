@@ -190,11 +190,19 @@ class BatchBuilder:
     """Collects posts, accounts and rejects; hands them over as a Batch when full.
 
     Within a batch a post id is kept once (the first record wins) and an account
-    once (a record with a display name beats one without).
+    once (a record with a display name beats one without). An account that is not
+    official and was handed over in an earlier batch is not handed over again: the
+    import keeps, of the records of one account, an official one or else the first
+    (``staging.first_account_rows``), so a later one could never count. Up to
+    ``HANDED_MAX`` handles are remembered; beyond, repeats are staged and the import
+    drops them.
     """
+
+    HANDED_MAX = 1_000_000
 
     def __init__(self, max_posts: int = BATCH_POSTS):
         self.max_posts = max_posts
+        self._handed: set[str] = set()
         self._reset()
 
     def _reset(self) -> None:
@@ -225,6 +233,8 @@ class BatchBuilder:
                 column.extend(values)
 
     def add_account(self, account: Account) -> None:
+        if not account.official and account.author in self._handed:
+            return
         old = self.accounts.get(account.author)
         if old is None or (old.display_name is None and account.display_name):
             self.accounts[account.author] = account
@@ -232,6 +242,8 @@ class BatchBuilder:
     def add_user(self, handle: str, display_name: str | None) -> None:
         """add_account(Account(PLATFORM, handle, display_name=display_name)), building
         the record only when it is kept."""
+        if handle in self._handed:
+            return
         old = self.accounts.get(handle)
         if old is None or (old.display_name is None and display_name):
             self.accounts[handle] = Account(PLATFORM, handle, display_name=display_name)
@@ -251,6 +263,8 @@ class BatchBuilder:
             rejects=self.rejects,
             rows_read=self.rows,
         )
+        if len(self._handed) < self.HANDED_MAX:
+            self._handed.update(self.accounts)
         self._reset()
         return batch
 

@@ -287,3 +287,28 @@ def test_the_reader_takes_the_fast_path_on_a_clean_file(tmp_path):
     # without keep_raw the page is decoded once and no post carries its record
     batches = list(TwitterV2Reader().read(path, ReadOptions()))
     assert [b.posts.column("raw").null_count for b in batches] == [6]
+
+
+def test_an_account_is_handed_over_once_per_file(tmp_path):
+    """Later batches do not stage again an account already staged (the import would keep
+    the first record anyway); the store holds the same accounts."""
+    from govwatch.store import Store
+    from ingest.pipeline import import_paths
+
+    path = tmp_path / "pages.jsonl"
+    pages = []
+    for k in range(3):  # three pages of distinct posts by the same users
+        p = page()
+        for t in p["data"] + p["includes"]["tweets"]:
+            t["id"] = t["conversation_id"] = str(int(t["id"]) + 1000 * k)
+        pages.append(line_of(p))
+    path.write_bytes(b"\n".join(pages) + b"\n")
+    batches = list(TwitterV2Reader().read(path, ReadOptions(chunk_rows=6)))
+    handed = [[] if b.accounts is None else b.accounts.column("author").to_pylist()
+              for b in batches]
+    assert handed == [["ministry", "city", "someone"], [], []]
+    with Store(tmp_path / "s.duckdb") as store:
+        import_paths(store, [path], fmt="twitter-v2", options=ReadOptions(chunk_rows=6))
+        assert store.conn.execute("SELECT author, display_name FROM accounts ORDER BY 1"
+                                  ).fetchall() == [("city", "City Hall"), ("ministry", "Ministry"),
+                                                   ("someone", None)]
