@@ -2,12 +2,13 @@
 
 twarc2 writes one API response per line, each holding about a hundred tweets and
 the users they name. Parsing every value of such a line into Python objects, most
-of which govwatch never reads (user descriptions, edit histories, annotations), and
-encoding each tweet again to keep it in ``raw`` is what made the reader slow.
+of which govwatch never reads (user descriptions, edit histories, annotations), is
+what made the general reader slow.
 
 :func:`read_page` decodes a page line with msgspec into typed structs that hold
-only the fields the mapping reads, and keeps each tweet's original JSON text as it
-is in the file (a slice of the line, never re-encoded). It takes a line only when
+only the fields the mapping reads; with ``keep_raw`` (``ingest --keep-raw``) a second,
+untyped pass keeps each tweet's original JSON text as it is in the file (a slice of
+the line, never re-encoded). It takes a line only when
 every field it maps has the type the API documents (ids and times as strings,
 counts as integers, tweets and users as objects, no expansions in place) and no
 row of the line would be rejected; then it adds the line's posts, accounts and
@@ -19,7 +20,8 @@ The mapping below applies the same helpers (``native_id``, ``parse_iso_time``,
 ``norm_lang``, ...) to the same values, so a line gives the same rows either way;
 the only difference is ``raw``, which holds the same JSON value written as the file
 wrote it rather than re-encoded. tests/test_twitter_v2_fast.py compares both paths
-on real pages, on synthetic ones and on mangled ones.
+on real pages, on a documented one and on mangled ones. Flattened lines
+(``twarc2 flatten``) always take the general path.
 """
 
 from __future__ import annotations
@@ -232,8 +234,6 @@ def _row(t: _Tweet, raw: Raw | None, users: dict[str, str]) -> tuple:
 
 _LANGS: dict[str | None, str | None] = {}
 _UNCACHED = object()
-
-
 _PREFIXES: dict[str, str] = {}
 
 
