@@ -89,7 +89,8 @@ def test_each_shipped_format_is_found_in_the_module_that_registers_it():
 
 
 def test_naming_a_format_imports_only_its_reader(tmp_path):
-    """`ingest --format twitter-v2` must not pay for the other readers (nor pandas)."""
+    """`ingest --format twitter-v2` must not pay for the other readers (nor, for the
+    lookup itself, pandas)."""
     code = ("import sys; from ingest import registry; r = registry.get('twitter-v2'); "
             "print(r.name, 'ingest.csv_posts' in sys.modules, 'pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
