@@ -144,11 +144,6 @@ def columns_table(columns: list[list]) -> pa.Table:
     )
 
 
-def posts_table(records: list[Post]) -> pa.Table:
-    """The records as an Arrow table in POST_ARROW_SCHEMA (no pandas on the way)."""
-    return columns_table([[getattr(r, c) for r in records] for c in READER_POST_COLUMNS])
-
-
 def accounts_table(records: list[Account]) -> pa.Table:
     return pa.Table.from_arrays(
         [pa.array([getattr(r, c) for r in records], ACCOUNT_ARROW_SCHEMA.field(c).type)

@@ -200,8 +200,9 @@ class BatchBuilder:
 
     HANDED_MAX = 1_000_000
 
-    def __init__(self, max_posts: int = BATCH_POSTS):
+    def __init__(self, max_posts: int = BATCH_POSTS, keep_raw: bool = True):
         self.max_posts = max_posts
+        self.keep_raw = keep_raw  # whether posts carry their original record (raw)
         self._handed: set[str] = set()
         self._reset()
 
@@ -232,20 +233,20 @@ class BatchBuilder:
             for column, values in zip(self._columns, zip(*new, strict=True), strict=True):
                 column.extend(values)
 
+    def _keeps(self, handle: str, display_name: str | None, official: bool) -> bool:
+        if not official and handle in self._handed:
+            return False
+        old = self.accounts.get(handle)
+        return old is None or (old.display_name is None and bool(display_name))
+
     def add_account(self, account: Account) -> None:
-        if not account.official and account.author in self._handed:
-            return
-        old = self.accounts.get(account.author)
-        if old is None or (old.display_name is None and account.display_name):
+        if self._keeps(account.author, account.display_name, account.official):
             self.accounts[account.author] = account
 
     def add_user(self, handle: str, display_name: str | None) -> None:
         """add_account(Account(PLATFORM, handle, display_name=display_name)), building
         the record only when it is kept."""
-        if handle in self._handed:
-            return
-        old = self.accounts.get(handle)
-        if old is None or (old.display_name is None and display_name):
+        if self._keeps(handle, display_name, False):
             self.accounts[handle] = Account(PLATFORM, handle, display_name=display_name)
 
     @property
@@ -296,6 +297,7 @@ def legacy_post(
     where: str,
     author: str | None = None,
     author_id: str | None = None,
+    keep_raw: bool = True,
 ) -> Post | Reject:
     """Map one legacy tweet object (v1.1 API or X archive) to a Post, or a Reject.
 
@@ -357,7 +359,7 @@ def legacy_post(
         in_reply_to_author=reply_author if isinstance(reply_author, str) else None,
         mentions=mentions,
         url=status_url(author, post_id),
-        raw=raw_json(t),
+        raw=raw_json(t) if keep_raw else None,
         **counts,
     )
 
@@ -370,15 +372,16 @@ def legacy_account(user: object) -> Account | None:
     return Account(PLATFORM, handle, display_name=name if isinstance(name, str) else None)
 
 
-def _v1_records(t: dict, where: str, depth: int = 0) -> Iterator[tuple[Post | Reject, object]]:
+def _v1_records(t: dict, where: str, keep_raw: bool,
+                depth: int = 0) -> Iterator[tuple[Post | Reject, object]]:
     """The tweet and the tweets embedded in it (retweeted, quoted), with their users."""
-    yield legacy_post(t, where), t.get("user")
+    yield legacy_post(t, where, keep_raw=keep_raw), t.get("user")
     if depth >= 2:
         return
     for key in ("retweeted_status", "quoted_status"):
         inner = t.get(key)
         if isinstance(inner, dict):
-            yield from _v1_records(inner, f"{where}.{key}", depth + 1)
+            yield from _v1_records(inner, f"{where}.{key}", keep_raw, depth + 1)
 
 
 # -- API v2 -----------------------------------------------------------------------------------
@@ -387,8 +390,9 @@ def _username(user: object) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def v2_post(t: object, where: str, users: dict[str, dict]) -> Post | Reject:
-    """Map one API v2 tweet object to a Post, or a Reject located under ``where``."""
+def v2_post(t: object, where: str, users: dict[str, dict], keep_raw: bool = True) -> Post | Reject:
+    """Map one API v2 tweet object to a Post, or a Reject located under ``where``.
+    ``raw`` is the tweet re-encoded as JSON, or None without ``keep_raw``."""
     if not isinstance(t, dict):
         return Reject(where, "not a tweet object", excerpt(raw_json(t)))
     post_id = native_id(t.get("id"))
@@ -445,7 +449,7 @@ def v2_post(t: object, where: str, users: dict[str, dict]) -> Post | Reject:
         conversation_id=conversation,
         mentions=mentions,
         url=status_url(author, post_id),
-        raw=raw_json(t),
+        raw=raw_json(t) if keep_raw else None,
         **counts,
     )
 
@@ -489,7 +493,7 @@ def _v2_page(obj: dict, lineno: int, out: BatchBuilder) -> None:
     for section, tweets in (("data", data), ("includes.tweets", _list(includes.get("tweets")))):
         for i, t in enumerate(tweets):
             out.rows += 1
-            out.add(v2_post(t, f"line {lineno}: $.{section}[{i}]", users))
+            out.add(v2_post(t, f"line {lineno}: $.{section}[{i}]", users, out.keep_raw))
 
 
 def _v2_flat(obj: dict, lineno: int, out: BatchBuilder) -> None:
@@ -500,11 +504,12 @@ def _v2_flat(obj: dict, lineno: int, out: BatchBuilder) -> None:
         if uid:
             users[uid] = user
     out.rows += 1
-    out.add(v2_post(obj, f"line {lineno}: $", users))
+    out.add(v2_post(obj, f"line {lineno}: $", users, out.keep_raw))
     for k, ref in enumerate(_list(obj.get("referenced_tweets"))):
         if isinstance(ref, dict) and "created_at" in ref:  # expanded, not just {type, id}
             out.rows += 1
-            out.add(v2_post(ref, f"line {lineno}: $.referenced_tweets[{k}]", users))
+            out.add(v2_post(ref, f"line {lineno}: $.referenced_tweets[{k}]", users,
+                            out.keep_raw))
 
 
 def _stream(
@@ -521,7 +526,7 @@ def _stream(
     millions of short-lived objects and no reference cycles, and each collection
     would walk every object the batch holds so far.
     """
-    out = BatchBuilder(min(options.chunk_rows, BATCH_POSTS))
+    out = BatchBuilder(min(options.chunk_rows, BATCH_POSTS), keep_raw=options.keep_raw)
     lines = iter_lines(path, progress)
     done = False
     while not done:
@@ -618,8 +623,7 @@ class TwitterV2Reader(Reader):
     ) -> Iterator[Batch]:
         from .twitter_v2_fast import read_page
 
-        yield from _stream(path, options, progress, self._line,
-                           fast=functools.partial(read_page, keep_raw=options.keep_raw))
+        yield from _stream(path, options, progress, self._line, fast=read_page)
 
     @staticmethod
     def _line(obj: object, lineno: int, out: BatchBuilder) -> None:
@@ -653,7 +657,7 @@ class TwitterV1Reader(Reader):
     @staticmethod
     def _line(obj: object, lineno: int, out: BatchBuilder) -> None:
         if isinstance(obj, dict) and ("id_str" in obj or "id" in obj) and "user" in obj:
-            for record, user in _v1_records(obj, f"line {lineno}: $"):
+            for record, user in _v1_records(obj, f"line {lineno}: $", out.keep_raw):
                 out.rows += 1
                 out.add(record)
                 account = legacy_account(user)

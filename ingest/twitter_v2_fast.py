@@ -124,13 +124,13 @@ class _Skip(Exception):
     """The line is left to the general path."""
 
 
-def read_page(line: bytes, out, keep_raw: bool = True) -> bool:
+def read_page(line: bytes, out) -> bool:
     """Add the posts and accounts of one page line to ``out`` (a BatchBuilder): True,
-    or False with ``out`` unchanged when the line is not in the usual shape. Without
-    ``keep_raw`` the posts' ``raw`` is None and the line is decoded once."""
+    or False with ``out`` unchanged when the line is not in the usual shape. Unless
+    ``out.keep_raw``, the posts' ``raw`` is None and the line is decoded once."""
     try:
         page = _PAGE.decode(line)
-        raw = _RAW_PAGE.decode(line) if keep_raw else None
+        raw = _RAW_PAGE.decode(line) if out.keep_raw else None
     except _NOT_TAKEN:
         return False
     includes = page.includes

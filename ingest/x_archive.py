@@ -536,7 +536,7 @@ class XArchiveReader(Reader):
                 "beside the tweets and no reply to the account's own posts to learn the handle "
                 "from; import the whole archive (the zip or its folder)",
             )
-        out = BatchBuilder(min(options.chunk_rows, BATCH_POSTS))
+        out = BatchBuilder(min(options.chunk_rows, BATCH_POSTS), keep_raw=options.keep_raw)
         out.add_account(Account(PLATFORM, owner.handle, display_name=owner.display_name))
         # A whole archive (the zip or its folder) holds every post of its owner, so a
         # post stored from an earlier archive and missing from this one was deleted.
@@ -562,7 +562,7 @@ class XArchiveReader(Reader):
                     continue
                 tweet, where = _unwrap(entry, index)
                 post = legacy_post(tweet, f"{label}: {where}" if label else where,
-                                   owner.handle, owner.account_id)
+                                   owner.handle, owner.account_id, options.keep_raw)
                 out.add(post)
                 if isinstance(post, Post):
                     seen.add(post.post_id)

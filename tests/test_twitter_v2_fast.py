@@ -14,10 +14,11 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.base import ReadOptions, open_text
+from ingest.base import ReadOptions, has_bad_utf8, open_text
 from ingest.jsonio import iter_lines
 from ingest.twitter_json import BatchBuilder, TwitterV2Reader, _stream
 from ingest.twitter_v2_fast import read_page
@@ -25,7 +26,7 @@ from ingest.twitter_v2_fast import read_page
 
 def _rows(batch) -> tuple[list[dict], list]:
     posts = batch.posts.to_pylist() if batch.posts is not None else []
-    raws = [json.loads(p.pop("raw")) for p in posts]
+    raws = [None if (r := p.pop("raw")) is None else json.loads(r) for p in posts]
     return posts, raws
 
 
@@ -222,7 +223,8 @@ def test_a_mangled_page_is_mapped_identically_or_left_to_the_general_path(edit_l
 
 
 # -- the whole reader: a file mixing taken lines, general lines and broken ones ------------
-def test_the_reader_gives_what_the_general_path_alone_gives(tmp_path):
+@pytest.mark.parametrize("keep_raw", [True, False])
+def test_the_reader_gives_what_the_general_path_alone_gives(tmp_path, keep_raw):
     good = line_of(page())
     one_bad_tweet = page()
     one_bad_tweet["data"][2]["created_at"] = "yesterday"
@@ -236,17 +238,20 @@ def test_the_reader_gives_what_the_general_path_alone_gives(tmp_path):
 
     def everything(batches):
         batches = list(batches)
-        posts = [p for b in batches for p in _rows(b)[0]]
+        rows = [_rows(b) for b in batches]
+        posts = [p for b_posts, _ in rows for p in b_posts]
+        raws = [r for _, b_raws in rows for r in b_raws]
         accounts = [a for b in batches if b.accounts is not None
                     for a in b.accounts.to_pylist()]
         rejects = [r for b in batches for r in b.rejects]
-        return posts, accounts, rejects, sum(b.rows_read for b in batches)
+        return posts, raws, accounts, rejects, sum(b.rows_read for b in batches)
 
-    options = ReadOptions(chunk_rows=5, keep_raw=True)  # several batches
+    options = ReadOptions(chunk_rows=5, keep_raw=keep_raw)  # several batches
     with_fast = everything(TwitterV2Reader().read(path, options))
     general_only = everything(_stream(path, options, None, TwitterV2Reader._line))
     assert with_fast == general_only
-    rejects = with_fast[2]
+    assert {r is None for r in with_fast[1]} == {not keep_raw}  # no record unless asked
+    rejects = with_fast[3]
     assert [r.locator.split(":")[0] for r in rejects] == ["line 2", "line 5", "line 6"]
     assert "created_at" in rejects[0].locator and "invalid JSON" in rejects[1].reason
     assert rejects[2].reason == "invalid UTF-8"
@@ -268,7 +273,7 @@ def test_lines_split_as_the_text_reader_splits_them(parts):
     assert [(n, text) for n, text, _ in got] == expected
     for _, text, raw in got:
         if raw is None:
-            assert "\udcff" in text or any("\udc80" <= c <= "\udcff" for c in text)
+            assert has_bad_utf8(text)
         else:
             assert raw.decode("utf-8") == text
 
