@@ -11,14 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
-from typing import TYPE_CHECKING
 
+import pandas as pd
 import pyarrow as pa
 
 from .schema import ACCOUNT_COLUMNS, POST_COLUMNS
-
-if TYPE_CHECKING:  # pandas is imported where a frame is built: readers of Arrow never need it
-    import pandas as pd
 
 # Columns a reader fills; the pipeline adds source_file and import_id.
 READER_POST_COLUMNS = tuple(c for c in POST_COLUMNS if c not in ("source_file", "import_id"))
@@ -59,9 +56,6 @@ class Post:
     reply_count: int | None = None
     deleted_at: datetime | None = None
     raw: str | None = None  # the original record as JSON text
-
-
-_POST_ROW = attrgetter(*READER_POST_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +101,6 @@ def posts_frame(records: list[Post]) -> pd.DataFrame:
     Built column by column: no per-record dict copies, typed columns (UTC
     microsecond times, nullable integer counts) whatever the records hold.
     """
-    import pandas as pd
-
     if not records:
         return empty_posts()
     cols = {c: [getattr(r, c) for r in records] for c in READER_POST_COLUMNS}
@@ -123,16 +115,13 @@ def posts_frame(records: list[Post]) -> pd.DataFrame:
 
 
 def accounts_frame(records: list[Account]) -> pd.DataFrame:
-    import pandas as pd
-
     if not records:
         return pd.DataFrame(columns=list(READER_ACCOUNT_COLUMNS))
     return pd.DataFrame({c: [getattr(r, c) for r in records] for c in READER_ACCOUNT_COLUMNS})
 
 
-def post_row(record: Post) -> tuple:
-    """The record's values in READER_POST_COLUMNS order."""
-    return _POST_ROW(record)
+# A record's values in READER_POST_COLUMNS order.
+post_row = attrgetter(*READER_POST_COLUMNS)
 
 
 def columns_table(columns: list[list]) -> pa.Table:
@@ -153,8 +142,6 @@ def accounts_table(records: list[Account]) -> pa.Table:
 
 
 def empty_posts() -> pd.DataFrame:
-    import pandas as pd
-
     return pd.DataFrame(columns=list(READER_POST_COLUMNS))
 
 
