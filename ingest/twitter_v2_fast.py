@@ -223,26 +223,14 @@ def _row(t: _Tweet, raw: Raw | None, users: dict[str, str]) -> tuple:
     lang = _LANGS.get(t.lang, _UNCACHED)
     if lang is _UNCACHED:
         lang = _lang(t.lang)
-    prefix = _PREFIXES.get(author)
-    if prefix is None:
-        prefix = _prefix(author)
     return (PLATFORM, post_id, author, author_id, created, False, text, lang,
             kind, reply_to, reply_author, conversation, mentions,
-            prefix + post_id, likes, shares, replies, None,
+            status_prefix(author) + post_id, likes, shares, replies, None,
             None if raw is None else bytes(raw))
 
 
 _LANGS: dict[str | None, str | None] = {}
 _UNCACHED = object()
-_PREFIXES: dict[str, str] = {}
-
-
-def _prefix(author: str) -> str:
-    """status_prefix(author), remembered for up to 100,000 authors at a time."""
-    if len(_PREFIXES) >= 100_000:
-        _PREFIXES.clear()
-    prefix = _PREFIXES[author] = status_prefix(author)
-    return prefix
 
 
 def _lang(code: str | None) -> str | None:
