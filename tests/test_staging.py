@@ -1,0 +1,84 @@
+"""Staging: posts are written in DuckDB-sized row groups, in file order, within a memory bound."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from govwatch.records import POST_ARROW_SCHEMA
+from govwatch.store import Store
+from ingest import staging
+from ingest.base import ReadOptions
+from ingest.pipeline import import_paths
+
+
+def _posts(start: int, n: int, text: str = "") -> pa.Table:
+    cols = {f.name: pa.nulls(n, f.type) for f in POST_ARROW_SCHEMA}
+    cols["platform"] = pa.array(["x"] * n)
+    cols["post_id"] = pa.array([str(i) for i in range(start, start + n)])
+    cols["text"] = pa.array([text] * n)
+    return pa.table(cols, schema=POST_ARROW_SCHEMA)
+
+
+def _row_groups(path) -> list[int]:
+    meta = pq.ParquetFile(path).metadata
+    return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+
+
+def test_posts_are_staged_in_full_row_groups_in_file_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(staging, "ROW_GROUP_ROWS", 1000)
+    staged = staging.Staged(tmp_path / "s.duckdb", "t")
+    sizes = [300, 450, 700, 1, 2600, 20]
+    start = 0
+    for n in sizes:
+        staged.add_posts(_posts(start, n), archived=False)
+        start += n
+        assert staged._pending_rows < 1000  # never more than a row group held
+    staged.close()
+    assert _row_groups(staged.posts_file) == [1000, 1000, 1000, 1000, 71]
+    table = pq.read_table(staged.posts_file)
+    assert table.column("post_id").to_pylist() == [str(i) for i in range(start)]
+    assert table.column("_seq").to_pylist() == list(range(start))
+    assert staged.posts == start
+
+
+def test_long_posts_are_written_before_a_row_group_fills(tmp_path, monkeypatch):
+    monkeypatch.setattr(staging, "ROW_GROUP_ROWS", 1000)
+    monkeypatch.setattr(staging, "STAGE_HELD_BYTES", 100_000)
+    staged = staging.Staged(tmp_path / "s.duckdb", "t")
+    for k in range(4):  # 200 posts of about 1 kB: 200 kB a batch, over the bound
+        staged.add_posts(_posts(200 * k, 200, "x" * 1000), archived=False)
+        assert staged._pending == []
+    staged.close()
+    assert _row_groups(staged.posts_file) == [200, 200, 200, 200]
+
+
+def test_removing_an_import_writes_nothing_more(tmp_path, monkeypatch):
+    monkeypatch.setattr(staging, "ROW_GROUP_ROWS", 1000)
+    staged = staging.Staged(tmp_path / "s.duckdb", "t")
+    staged.add_posts(_posts(0, 10), archived=False)
+    staged.remove()
+    assert not staged.dir.exists()
+
+
+@pytest.mark.parametrize("row_group_rows", [7, 122_880])
+def test_the_store_is_the_same_whatever_the_row_groups(tmp_path, monkeypatch, row_group_rows):
+    """A file read in many batches, staged in row groups that split batches, against one
+    staged whole: the store holds the same posts."""
+    csv = tmp_path / "posts.csv"
+    lines = ["platform,post_id,author,created_at,text,in_reply_to_post_id"]
+    for i in range(100):
+        parent = str(i - 1) if i % 3 else ""
+        lines.append(f"x,{i},acct{i % 4},2024-05-01T10:{i % 60:02d}:00Z,post {i},{parent}")
+    lines.append("x,5,acct9,2024-05-02T10:00:00Z,a later copy of post 5,")  # merged, not added
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(staging, "ROW_GROUP_ROWS", row_group_rows)
+    with Store(tmp_path / f"s{row_group_rows}.duckdb") as store:
+        result = import_paths(store, [csv], "csv", ReadOptions(chunk_rows=9)).files[0]
+        rows = store.conn.execute(
+            "SELECT post_id, author, text, in_reply_to_post_id FROM posts "
+            "ORDER BY post_id::INTEGER").fetchall()
+    assert (result.posts_added, result.posts_merged, result.rejected) == (100, 1, 0)
+    assert [r[0] for r in rows] == [str(i) for i in range(100)]
+    assert rows[5] == ("5", "acct1", "post 5", "4")
