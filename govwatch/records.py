@@ -133,10 +133,17 @@ def columns_table(columns: list[list]) -> pa.Table:
     )
 
 
-def accounts_table(records: list[Account]) -> pa.Table:
+# A record's values in READER_ACCOUNT_COLUMNS order.
+account_row = attrgetter(*READER_ACCOUNT_COLUMNS)
+
+
+def account_rows_table(rows: list[tuple]) -> pa.Table:
+    """Accounts given as rows (READER_ACCOUNT_COLUMNS order) as an Arrow table in
+    ACCOUNT_ARROW_SCHEMA."""
+    columns = zip(*rows, strict=True) if rows else ([] for _ in READER_ACCOUNT_COLUMNS)
     return pa.Table.from_arrays(
-        [pa.array([getattr(r, c) for r in records], ACCOUNT_ARROW_SCHEMA.field(c).type)
-         for c in READER_ACCOUNT_COLUMNS],
+        [pa.array(list(col), f.type)
+         for col, f in zip(columns, ACCOUNT_ARROW_SCHEMA, strict=True)],
         schema=ACCOUNT_ARROW_SCHEMA,
     )
 

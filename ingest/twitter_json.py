@@ -47,12 +47,14 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from govwatch.records import (
+    READER_ACCOUNT_COLUMNS,
     READER_POST_COLUMNS,
     Account,
     Batch,
     Post,
     Reject,
-    accounts_table,
+    account_row,
+    account_rows_table,
     columns_table,
     excerpt,
     post_row,
@@ -186,6 +188,12 @@ def _list(obj: object) -> list:
     return obj if isinstance(obj, list) else []
 
 
+_DISPLAY_NAME = READER_ACCOUNT_COLUMNS.index("display_name")
+assert READER_ACCOUNT_COLUMNS[:3] == ("platform", "author", "display_name")
+# Account(PLATFORM, handle, display_name=...) as a row: the record's defaults after the name.
+_USER_DEFAULTS = account_row(Account(PLATFORM, ""))[3:]
+
+
 class BatchBuilder:
     """Collects posts, accounts and rejects; hands them over as a Batch when full.
 
@@ -211,7 +219,9 @@ class BatchBuilder:
         # collector to walk again and again while a batch fills.
         self._columns: list[list] = [[] for _ in READER_POST_COLUMNS]
         self._post_ids: set[str] = set()
-        self.accounts: dict[str, Account] = {}
+        # handle -> the account as a row (READER_ACCOUNT_COLUMNS order): a tuple is
+        # quicker to build than an Account, and a page names a hundred users.
+        self.accounts: dict[str, tuple] = {}
         self.rejects: list[Reject] = []
         self.rows = 0
 
@@ -237,17 +247,17 @@ class BatchBuilder:
         if not official and handle in self._handed:
             return False
         old = self.accounts.get(handle)
-        return old is None or (old.display_name is None and bool(display_name))
+        return old is None or (old[_DISPLAY_NAME] is None and bool(display_name))
 
     def add_account(self, account: Account) -> None:
         if self._keeps(account.author, account.display_name, account.official):
-            self.accounts[account.author] = account
+            self.accounts[account.author] = account_row(account)
 
     def add_user(self, handle: str, display_name: str | None) -> None:
         """add_account(Account(PLATFORM, handle, display_name=display_name)), building
         the record only when it is kept."""
         if self._keeps(handle, display_name, False):
-            self.accounts[handle] = Account(PLATFORM, handle, display_name=display_name)
+            self.accounts[handle] = (PLATFORM, handle, display_name) + _USER_DEFAULTS
 
     @property
     def full(self) -> bool:
@@ -260,7 +270,7 @@ class BatchBuilder:
     def take(self) -> Batch:
         batch = Batch(
             posts=columns_table(self._columns) if self._post_ids else None,
-            accounts=accounts_table(list(self.accounts.values())) if self.accounts else None,
+            accounts=account_rows_table(list(self.accounts.values())) if self.accounts else None,
             rejects=self.rejects,
             rows_read=self.rows,
         )
