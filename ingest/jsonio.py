@@ -5,10 +5,13 @@ and time helpers (ISO 8601, epoch seconds, X snowflake ids)."""
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import pyarrow as pa
 
 from govwatch.errors import InputError
 from govwatch.records import Reject, excerpt
@@ -29,16 +32,13 @@ def jpath(*parts: str | int) -> str:
     return out
 
 
-def iter_lines(
+def iter_byte_lines(
     path: Path, progress: Callable[[int], None] | None = None
-) -> Iterator[tuple[int, str, bytes | None]]:
-    """Yield (line number, text, bytes) for each non-blank line of a JSON Lines file.
+) -> Iterator[tuple[int, bytes]]:
+    """Yield (line number, bytes) for every line of a file, blank ones included.
 
-    Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` and a leading byte-order mark is dropped, as
-    in :func:`ingest.base.open_text`; the text keeps bytes that are not valid UTF-8 as
-    surrogate escapes (:func:`parse_json_line` rejects such a line). The bytes are the
-    line as it is in the file, for parsers that read UTF-8 directly; they are None
-    when the line is not valid UTF-8.
+    Lines end at ``\n``, ``\r\n`` or ``\r`` (the ending is kept) and a leading
+    byte-order mark is dropped, as in :func:`ingest.base.open_text`.
     """
     with open_binary(path, progress) as f:
         lineno = 0
@@ -47,13 +47,44 @@ def iter_lines(
                 chunk = chunk[len(_BOM):]
             for line in chunk.splitlines(keepends=True) if b"\r" in chunk else (chunk,):
                 lineno += 1
-                data: bytes | None = line
-                try:
-                    text = line.decode("utf-8")
-                except UnicodeDecodeError:
-                    text, data = line.decode("utf-8", "surrogateescape"), None
-                if text and not text.isspace():
-                    yield lineno, text, data
+                yield lineno, line
+
+
+def decode_line(line: bytes) -> tuple[str, bytes | None]:
+    """(text, line), or (text with invalid bytes kept as surrogate escapes, None) when the
+    line is not valid UTF-8 (:func:`parse_json_line` rejects such a line)."""
+    try:
+        return line.decode("utf-8"), line
+    except UnicodeDecodeError:
+        return line.decode("utf-8", "surrogateescape"), None
+
+
+def is_utf8(line: bytes) -> bool:
+    """Whether ``line`` is valid UTF-8, as ``line.decode("utf-8")`` would find, without
+    building the text: ASCII is checked at once, anything else by Arrow's validation
+    (about three times quicker than decoding a line of tweets in several scripts)."""
+    if line.isascii():
+        return True
+    offsets = pa.py_buffer(struct.pack("=qq", 0, len(line)))
+    try:
+        pa.Array.from_buffers(pa.large_string(), 1,
+                              [None, offsets, pa.py_buffer(line)]).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def iter_lines(
+    path: Path, progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, str, bytes | None]]:
+    """Yield (line number, text, bytes) for each non-blank line of a JSON Lines file,
+    split as :func:`iter_byte_lines` splits it and decoded by :func:`decode_line`: the
+    bytes are the line as it is in the file, None when it is not valid UTF-8.
+    """
+    for lineno, line in iter_byte_lines(path, progress):
+        text, data = decode_line(line)
+        if text and not text.isspace():
+            yield lineno, text, data
 
 
 def parse_json_line(lineno: int, line: str) -> object | Reject:

@@ -61,7 +61,7 @@ from govwatch.records import (
 )
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions, gc_paused
-from .jsonio import iter_lines, parse_json_line
+from .jsonio import decode_line, is_utf8, iter_byte_lines, parse_json_line
 from .registry import register
 
 PLATFORM = "x"
@@ -529,26 +529,31 @@ def _stream(
     handle: Callable[[object, int, BatchBuilder], None],
     fast: Callable[[bytes, BatchBuilder], bool] | None = None,
 ) -> Iterator[Batch]:
-    """Batches of the file's lines: each line is offered to ``fast`` first (if given),
-    which either takes it whole or leaves it to ``handle`` and its explained rejects.
+    """Batches of the file's lines: each line is offered to ``fast`` first (if given, and
+    as bytes, when it is valid UTF-8), which either takes it whole or leaves it to
+    ``handle`` and its explained rejects. Only lines left to ``handle`` are decoded.
 
     The cyclic garbage collector is paused while a batch fills: reading creates
     millions of short-lived objects and no reference cycles, and each collection
     would walk every object the batch holds so far.
     """
     out = BatchBuilder(min(options.chunk_rows, BATCH_POSTS), keep_raw=options.keep_raw)
-    lines = iter_lines(path, progress)
+    lines = iter_byte_lines(path, progress)
     done = False
     while not done:
         with gc_paused():
-            for lineno, line, data in lines:
-                if fast is not None and data is not None and fast(data, out):
+            for lineno, line in lines:
+                if fast is not None and is_utf8(line) and fast(line, out):
                     pass
-                elif isinstance(value := parse_json_line(lineno, line), Reject):
-                    out.rows += 1
-                    out.add(value)
                 else:
-                    handle(value, lineno, out)
+                    text, _ = decode_line(line)
+                    if not text or text.isspace():
+                        continue  # blank: not a row
+                    if isinstance(value := parse_json_line(lineno, text), Reject):
+                        out.rows += 1
+                        out.add(value)
+                    else:
+                        handle(value, lineno, out)
                 if out.full:
                     break
             else:

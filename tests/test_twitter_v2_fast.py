@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.base import ReadOptions, has_bad_utf8, open_text
-from ingest.jsonio import iter_lines
+from ingest.jsonio import is_utf8, iter_lines
 from ingest.twitter_json import BatchBuilder, TwitterV2Reader, _stream
 from ingest.twitter_v2_fast import read_page
 
@@ -276,6 +276,24 @@ def test_lines_split_as_the_text_reader_splits_them(parts):
             assert has_bad_utf8(text)
         else:
             assert raw.decode("utf-8") == text
+
+
+_UTF8_EDGES = [b"\xed\x9f\xbf", b"\xed\xa0\x80", b"\xed\xbf\xbf", b"\xee\x80\x80",  # surrogates
+               b"\xc0\x80", b"\xc1\xbf", b"\xe0\x80\x80", b"\xf0\x80\x80\x80",  # overlong
+               b"\xf4\x8f\xbf\xbf", b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80",  # the top
+               b"\xc3", b"\xe2\x82", b"\x80", b"\xff", b"\xc3\xa9", b"\xf0\x9f\x98\x80", b"a"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=40),
+                 st.lists(st.sampled_from(_UTF8_EDGES), max_size=8).map(b"".join)))
+def test_utf8_is_checked_as_python_decodes(data):
+    try:
+        data.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    assert is_utf8(data) is valid
 
 
 def test_the_reader_takes_the_fast_path_on_a_clean_file(tmp_path):
