@@ -37,7 +37,7 @@ def iter_byte_lines(
 ) -> Iterator[tuple[int, bytes]]:
     """Yield (line number, bytes) for every line of a file, blank ones included.
 
-    Lines end at ``\n``, ``\r\n`` or ``\r`` (the ending is kept) and a leading
+    Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` (the ending is kept) and a leading
     byte-order mark is dropped, as in :func:`ingest.base.open_text`.
     """
     with open_binary(path, progress) as f:

@@ -254,8 +254,8 @@ class BatchBuilder:
             self.accounts[account.author] = account_row(account)
 
     def add_user(self, handle: str, display_name: str | None) -> None:
-        """add_account(Account(PLATFORM, handle, display_name=display_name)), building
-        the record only when it is kept."""
+        """add_account(Account(PLATFORM, handle, display_name=display_name)), the row
+        built only when it is kept."""
         if self._keeps(handle, display_name, False):
             self.accounts[handle] = (PLATFORM, handle, display_name) + _USER_DEFAULTS
 
