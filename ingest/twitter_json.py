@@ -636,9 +636,9 @@ class TwitterV2Reader(Reader):
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
     ) -> Iterator[Batch]:
-        from .twitter_v2_fast import read_page
+        from .twitter_v2_fast import read_line
 
-        yield from _stream(path, options, progress, self._line, fast=read_page)
+        yield from _stream(path, options, progress, self._line, fast=read_line)
 
     @staticmethod
     def _line(obj: object, lineno: int, out: BatchBuilder) -> None:

@@ -1,27 +1,28 @@
-"""The Twitter API v2 page layout's fast path: typed decoding of pages in their usual shape.
+"""The Twitter API v2 fast paths: typed decoding of page and flattened lines in their usual shape.
 
 twarc2 writes one API response per line, each holding about a hundred tweets and
-the users they name. Parsing every value of such a line into Python objects, most
-of which govwatch never reads (user descriptions, edit histories, annotations), is
-what made the general reader slow.
+the users they name; ``twarc2 flatten`` writes one tweet per line with its author,
+replied-to user, mentioned users and referenced tweets expanded in place. Parsing
+every value of such a line into Python objects, most of which govwatch never reads
+(user descriptions, edit histories, annotations), is what made the general reader slow.
 
 :func:`read_page` decodes a page line with msgspec into typed structs that hold
 only the fields the mapping reads; with ``keep_raw`` (``ingest --keep-raw``) a second,
 untyped pass keeps each tweet's original JSON text as it is in the file (a slice of
-the line, never re-encoded). It takes a line only when
-every field it maps has the type the API documents (ids and times as strings,
-counts as integers, tweets and users as objects, no expansions in place) and no
-row of the line would be rejected; then it adds the line's posts, accounts and
-row count to the batch and returns True. Any other line returns False having
-changed nothing, and goes through :func:`ingest.twitter_json.v2_post`, which
-accepts the looser shapes and explains each rejected row.
+the line, never re-encoded). :func:`read_flat` does the same for a flattened line
+(without ``keep_raw`` only; with it, flattened lines take the general path). Each takes
+a line only when every field it maps has the type the API documents (ids and times
+as strings, counts as integers, tweets and users as objects) and no row of the line
+would be rejected; then it adds the line's posts, accounts and row count to the batch
+and returns True. Any other line returns False having changed nothing, and goes
+through :func:`ingest.twitter_json.v2_post`, which accepts the looser shapes and
+explains each rejected row. :func:`read_line` offers a line to both.
 
-The mapping below applies the same helpers (``native_id``, ``parse_iso_time``,
+The mappings below apply the same helpers (``native_id``, ``parse_iso_time``,
 ``norm_lang``, ...) to the same values, so a line gives the same rows either way;
 the only difference is ``raw``, which holds the same JSON value written as the file
 wrote it rather than re-encoded. tests/test_twitter_v2_fast.py compares both paths
-on real pages, on a documented one and on mangled ones. Flattened lines
-(``twarc2 flatten``) always take the general path.
+on real pages and flattened lines, on documented ones and on mangled ones.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
-from msgspec import Meta, Raw, Struct
+from msgspec import UNSET, Meta, Raw, Struct, UnsetType
 
 from .base import MAX_TEXT_CHARS
 from .twitter_json import (
@@ -114,14 +115,143 @@ class _RawPage(Struct, gc=False):
     includes: _RawIncludes | None = None
 
 
+# The flattened layout (``twarc2 flatten``): one tweet a line, its users expanded in place.
+# ``UNSET`` tells a key that is absent from one that is null where the general path asks
+# whether a key is there: a mention is a user only when it has a "name"; a referenced tweet
+# is a post of its own only when it has a "created_at".
+class _FlatUser(Struct, gc=False):
+    id: str | None = None
+    username: str | None = None
+    name: str | None | UnsetType = UNSET
+
+
+class _FlatEntities(Struct, gc=False):
+    mentions: list[_FlatUser] | None = None
+
+
+class _FlatTweet(Struct, gc=False):
+    id: str | None | UnsetType = UNSET
+    text: str | None | UnsetType = UNSET
+    author_id: str | None = None
+    created_at: str | None | UnsetType = UNSET
+    conversation_id: str | None = None
+    lang: str | None = None
+    in_reply_to_user_id: str | None = None
+    public_metrics: _Metrics | None = None
+    referenced_tweets: list[_FlatRef] | None = None
+    entities: _FlatEntities | None = None
+    note_tweet: _Note | None = None
+    author: _FlatUser | None = None
+    in_reply_to_user: _FlatUser | None = None
+    # A page, or a v1.1 tweet: never a flattened v2 tweet.
+    data: Raw | UnsetType = UNSET
+    id_str: Raw | UnsetType = UNSET
+    user: Raw | UnsetType = UNSET
+
+
+class _FlatRef(_FlatTweet, gc=False):
+    type: str | None = None
+
+
 _PAGE = msgspec.json.Decoder(_Page)
 _RAW_PAGE = msgspec.json.Decoder(_RawPage)
+_FLAT = msgspec.json.Decoder(_FlatTweet)
 fromisoformat = datetime.fromisoformat
 _NOT_TAKEN = (msgspec.DecodeError, msgspec.ValidationError, UnicodeError, ValueError)
 
 
 class _Skip(Exception):
     """The line is left to the general path."""
+
+
+def read_line(line: bytes, out) -> bool:
+    """read_page, or read_flat for a line that is not a page."""
+    return (b'"data"' in line and read_page(line, out)) or read_flat(line, out)
+
+
+def read_flat(line: bytes, out) -> bool:
+    """Add one flattened tweet line's posts (the tweet, and each referenced tweet expanded
+    with its own time) and users to ``out``: True, or False with ``out`` unchanged when
+    the line is not in the usual shape or ``out.keep_raw`` (the general path then keeps
+    each record)."""
+    if out.keep_raw:
+        return False
+    try:
+        t = _FLAT.decode(line)
+    except _NOT_TAKEN:
+        return False
+    if t.data is not UNSET or t.id_str is not UNSET or t.user is not UNSET:
+        return False  # a page, or a v1.1 tweet
+    found = [t.author, t.in_reply_to_user]  # the users expanded in the line, in order
+    if t.entities is not None and t.entities.mentions:
+        found += t.entities.mentions
+    refs = t.referenced_tweets or ()
+    for ref in refs:
+        found.append(ref.author)
+        if ref.entities is not None and ref.entities.mentions:
+            found += ref.entities.mentions
+    found = [u for u in found if u is not None and u.name is not UNSET and u.username]
+    users: dict[str, str] = {}
+    for u in found:
+        uid = _id(u.id)
+        if uid:
+            users[uid] = u.username
+    try:
+        rows = [_flat_row(t, users)]
+        rows += [_flat_row(ref, users) for ref in refs if ref.created_at is not UNSET]
+    except (_Skip, *_NOT_TAKEN):
+        return False
+    for u in found:
+        out.add_user(u.username, u.name)
+    out.add_rows(rows)
+    out.rows += len(rows)
+    return True
+
+
+def _flat_row(t: _FlatTweet, users: dict[str, str]) -> tuple:
+    """One flattened tweet as a posts row (READER_POST_COLUMNS order), as v2_post maps it."""
+    post_id = None if t.id is UNSET else _id(t.id)
+    author_id = _id(t.author_id) or (_id(t.author.id) if t.author is not None else None)
+    author = ((t.author.username if t.author is not None else None)
+              or users.get(author_id or "") or author_id)
+    when = None if t.created_at is UNSET else t.created_at
+    created = (fromisoformat(when) if when is not None and when[-1:] == "Z"
+               else parse_iso_time(when))
+    note = t.note_tweet
+    text = (note.text if note is not None else None) or (None if t.text is UNSET else t.text)
+    if post_id is None or author is None or created is None or text is None:
+        raise _Skip
+    if "&" in text:
+        text = unescape_text(text)
+    if len(text) > MAX_TEXT_CHARS:
+        raise _Skip
+    m = t.public_metrics
+    likes, shares, replies = ((None, None, None) if m is None
+                              else (m.like_count, m.retweet_count, m.reply_count))
+    reply_to, kind = _refs(t.referenced_tweets) if t.referenced_tweets else (None, "post")
+    reply_user_id = _id(t.in_reply_to_user_id)
+    reply_author = ((t.in_reply_to_user.username if t.in_reply_to_user is not None else None)
+                    or users.get(reply_user_id or "") or reply_user_id)
+    entities = t.entities
+    mentions = (tuple([x.username for x in entities.mentions if x.username])
+                if entities is not None and entities.mentions else ())
+    lang = _LANGS.get(t.lang, _UNCACHED)
+    if lang is _UNCACHED:
+        lang = _lang(t.lang)
+    return (PLATFORM, post_id, author, author_id, created, False, text, lang,
+            kind, reply_to, reply_author, _id(t.conversation_id), mentions,
+            status_prefix(author) + post_id, likes, shares, replies, None, None)
+
+
+def _refs(refs: list) -> tuple[str | None, str]:
+    """(replied-to id, kind) from referenced_tweets, as v2_post reads them: the last of a
+    type wins."""
+    types = {}
+    for r in refs:
+        types[r.type] = r.id
+    reply_to = _id(types.get("replied_to"))
+    return reply_to, ("repost" if "retweeted" in types else "reply" if reply_to
+                      else "quote" if "quoted" in types else "post")
 
 
 def read_page(line: bytes, out) -> bool:
@@ -198,15 +328,7 @@ def _row(t: _Tweet, raw: Raw | None, users: dict[str, str]) -> tuple:
         likes = shares = replies = None
     else:
         likes, shares, replies = m.like_count, m.retweet_count, m.reply_count
-    reply_to = None
-    kind = "post"
-    if t.referenced_tweets:
-        refs = {}  # type -> id, the last of a type winning as in v2_post
-        for r in t.referenced_tweets:
-            refs[r.type] = r.id
-        reply_to = _id(refs.get("replied_to"))
-        kind = ("repost" if "retweeted" in refs else "reply" if reply_to
-                else "quote" if "quoted" in refs else "post")
+    reply_to, kind = _refs(t.referenced_tweets) if t.referenced_tweets else (None, "post")
     reply_user_id = t.in_reply_to_user_id
     if reply_user_id is not None:
         reply_user_id = _id(reply_user_id)

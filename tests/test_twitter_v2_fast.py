@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from ingest.base import ReadOptions, has_bad_utf8, open_text
 from ingest.jsonio import is_utf8, iter_lines
 from ingest.twitter_json import BatchBuilder, TwitterV2Reader, _stream
-from ingest.twitter_v2_fast import read_page
+from ingest.twitter_v2_fast import read_flat, read_line, read_page
 
 
 def _rows(batch) -> tuple[list[dict], list]:
@@ -216,6 +216,126 @@ def test_a_mangled_page_is_mapped_identically_or_left_to_the_general_path(edit_l
         mangle(obj, edit)
     line = line_of(obj)
     taken, general, fast = read_both(line)
+    if taken:
+        assert_same(general, fast)
+    else:
+        assert_untouched(fast)
+
+
+# -- the flattened layout (twarc2 flatten): one tweet a line, users expanded in place ------
+def read_both_flat(line: bytes):
+    """(taken, general batch, fast batch) for one flattened line."""
+    general = BatchBuilder(10**9, keep_raw=False)
+    TwitterV2Reader._line(json.loads(line), 7, general)
+    fast = BatchBuilder(10**9, keep_raw=False)
+    taken = read_flat(line, fast)
+    return taken, general.take(), fast.take()
+
+
+def _user(uid: str, username: str, name: str | None = None, **extra) -> dict:
+    u = {"id": uid, "username": username, **extra}
+    if name is not None:
+        u["name"] = name
+    return u
+
+
+def flat_tweet() -> dict:
+    """A flattened reply, as ``twarc2 flatten`` writes one: author and replied-to user
+    expanded, mentions expanded where the page held the user, the replied-to tweet and a
+    quoted one expanded with their own authors (documented layout; hand-written)."""
+    parent = _tweet(0, author_id="22", author=_user("22", "city", "City Hall"),
+                    entities={"mentions": [_user("44", "citizen", "A Citizen",
+                                                 start=0, end=8)]})
+    quoted = _tweet(8, author_id="33", author=_user("33", "someone", None))
+    t = _tweet(1, referenced_tweets=[dict(parent, type="replied_to"),
+                                     dict(quoted, type="quoted"),
+                                     {"type": "quoted", "id": "1600000000000000099"}],
+               in_reply_to_user_id="22", conversation_id=parent["id"],
+               author=_user("11", "ministry", "Ministry", description="x" * 300),
+               in_reply_to_user=_user("22", "city", "City Hall"),
+               entities={"mentions": [_user("22", "city", "City Hall", start=0, end=5),
+                                      {"start": 6, "end": 9, "username": "nobody", "id": "55"},
+                                      {"username": ""}]})
+    t["__twarc"] = {"url": "https://api.twitter.com/2/tweets/search/all", "version": "2.12.0"}
+    return t
+
+
+def test_a_documented_flattened_tweet_is_taken_and_mapped_as_the_general_path_maps_it():
+    taken, general, fast = read_both_flat(line_of(flat_tweet()))
+    assert taken
+    assert_same(general, fast)
+    posts, _ = _rows(fast)
+    by_id = {p["post_id"]: p for p in posts}
+    assert sorted(by_id) == ["1600000000000000000", "1600000000000000001",
+                             "1600000000000000008"]  # the tweet and two expanded ones
+    assert by_id["1600000000000000001"]["author"] == "ministry"
+    assert by_id["1600000000000000001"]["kind"] == "reply"
+    assert by_id["1600000000000000001"]["in_reply_to_author"] == "city"
+    assert by_id["1600000000000000001"]["mentions"] == ["city", "nobody"]
+    assert by_id["1600000000000000008"]["author"] == "someone"
+    accounts = {a["author"]: a["display_name"] for a in fast.accounts.to_pylist()}
+    assert accounts == {"ministry": "Ministry", "city": "City Hall", "citizen": "A Citizen"}
+
+
+def test_real_flattened_lines_are_taken_and_mapped_identically(shared_data):
+    lines = [line for line in (shared_data / "twarc2_api_v2_jsonl" / "flat.jsonl")
+             .read_bytes().splitlines() if line.strip()]
+    assert len(lines) == 100
+    for line in lines:
+        taken, general, fast = read_both_flat(line)
+        assert taken
+        assert_same(general, fast)
+
+
+def test_read_line_takes_pages_and_flattened_lines_alike():
+    out = BatchBuilder(10**9, keep_raw=False)
+    assert read_line(line_of(page()), out) and read_line(line_of(flat_tweet()), out)
+    assert not read_line(line_of({"meta": {"result_count": 0}}), out)
+    assert out.take().rows_read == 7 + 3
+    # a page read_page leaves is not taken as a flattened tweet either
+    broken = page()
+    broken["data"][0]["created_at"] = "yesterday"
+    assert not read_line(line_of(broken), BatchBuilder(10**9, keep_raw=False))
+
+
+FLAT_PLACES = ["tweet", "author", "in_reply_to_user", "mention", "ref", "ref_author"]
+FLAT_FIELDS = [*TWEET_FIELDS, "username", "name", "type", "data", "id_str", "user", "__twarc"]
+
+flat_edits = st.tuples(st.sampled_from(FLAT_PLACES), st.integers(0, 3),
+                       st.sampled_from(FLAT_FIELDS), st.sampled_from([*ODD_VALUES, DELETE]))
+
+
+def mangle_flat(obj: dict, edit) -> None:
+    where, i, field, value = edit
+    refs = obj.get("referenced_tweets")
+    refs = [r for r in refs if isinstance(r, dict)] if isinstance(refs, list) else []
+    mentions = (obj.get("entities") or {}).get("mentions") if isinstance(
+        obj.get("entities"), dict) else None
+    target = {
+        "tweet": obj,
+        "author": obj.get("author"),
+        "in_reply_to_user": obj.get("in_reply_to_user"),
+        "mention": mentions[i % len(mentions)] if isinstance(mentions, list) and mentions
+        else None,
+        "ref": refs[i % len(refs)] if refs else None,
+        "ref_author": refs[i % len(refs)].get("author") if refs else None,
+    }[where]
+    if not isinstance(target, dict):
+        return
+    if value is DELETE:
+        target.pop(field, None)
+    else:
+        target[field] = copy.deepcopy(value)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(flat_edits, min_size=1, max_size=4))
+def test_a_mangled_flattened_tweet_is_mapped_identically_or_left_to_the_general_path(edit_list):
+    obj = flat_tweet()
+    for edit in edit_list:
+        mangle_flat(obj, edit)
+    line = line_of(obj)
+    taken, general, fast = read_both_flat(line)
     if taken:
         assert_same(general, fast)
     else:
