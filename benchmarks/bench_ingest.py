@@ -18,6 +18,8 @@ Stages (each side runs in its own fresh process; see ``_measure.py``):
   use in its own virtual environment (twarc-csv needs pandas < 3).
 - ``real`` (with ``--real DIR``): the real twarc2 pages in DIR/twarc2_api_v2_jsonl,
   replicated with shifted ids to ``--real-size`` tweets; the same two commands.
+- ``real-flat`` (``--stages ...,real-flat`` with ``--real DIR``): the real flattened
+  tweets (``twarc2 flatten``'s layout, one tweet a line) replicated the same way.
 
 ``--keep-raw`` runs govwatch's JSON imports with ``ingest --keep-raw`` (each post's
 original record stored too; the stage is then named ``twarc2+raw`` / ``real+raw``).
@@ -84,20 +86,28 @@ _ID_LIST_RE = re.compile(r'"edit_history_tweet_ids": \[([^\]]*)\]')
 _DIGITS_RE = re.compile(r"\d+")
 
 
-def replicate_real(real_dir: Path, out: Path, tweets: int) -> tuple[Path, int]:
-    """Real twarc2 pages copied with every id shifted by ``k << 22`` per copy ``k``
+def replicate_real(real_dir: Path, out: Path, tweets: int,
+                   flat: bool = False) -> tuple[Path, int]:
+    """Real twarc2 lines copied with every id shifted by ``k << 22`` per copy ``k``
     (the time an id encodes moves by k milliseconds) until ``tweets`` tweets are written.
-    Only page-layout lines (``{"data": [...], ...}``) are used. Returns (file, tweets)."""
+    Page-layout lines (``{"data": [...], ...}``) are used, or with ``flat`` the
+    flattened ones (one tweet a line, users and referenced tweets expanded in place).
+    Returns (file, tweets)."""
     src = real_dir / "twarc2_api_v2_jsonl"
     lines, per_copy = [], 0
     for path in sorted(src.glob("*.jsonl")):
         for line in path.read_text("utf-8").splitlines():
             obj = json.loads(line) if line.strip() else None
-            if isinstance(obj, dict) and isinstance(obj.get("data"), list):
+            if not isinstance(obj, dict):
+                continue
+            if not flat and isinstance(obj.get("data"), list):
                 lines.append(line)
                 per_copy += len(obj["data"])
+            elif flat and "data" not in obj and "id" in obj and "text" in obj:
+                lines.append(line)
+                per_copy += 1
     if not lines:
-        raise SystemExit(f"no twarc2 page-layout files in {src}")
+        raise SystemExit(f"no twarc2 {'flattened' if flat else 'page-layout'} lines in {src}")
     copies = -(-tweets // per_copy)
     marker = out.with_suffix(".json")
     if marker.is_file() and json.loads(marker.read_text()) == {"copies": copies,
@@ -307,7 +317,7 @@ def verdicts(rows: list[Row]) -> list[str]:
                        f"{CSV_TARGET_ROWS_PER_S:,}/s: {'met' if ok else 'NOT met'}"
                        + (f"; {r.size / max(1e-9, r.ours.cpu_s - startup.ours.cpu_s):,.0f} per "
                           "CPU-second net of the one-post fixed cost" if startup else "") + ".")
-        if r.stage.split("+")[0] in ("twarc2", "real"):
+        if r.stage.split("+")[0] in ("twarc2", "real", "real-flat"):
             ok = r.ratio >= TWARC_TARGET_RATIO
             out.append(f"- {r.stage} {r.size:,}: govwatch {r.ratio:.1f}x faster than twarc-csv "
                        f"(wall; {r.cpu_ratio:.1f}x CPU); target {TWARC_TARGET_RATIO:.0f}x: "
@@ -385,7 +395,8 @@ def parse_args(argv: list[str] | None):
     ap.add_argument("--real-size", type=int, default=None,
                     help="tweets to replicate the real pages to (default: --twarc-size)")
     ap.add_argument("--stages", default="csv,twarc2",
-                    help="which stages to run: csv, twarc2 (real runs when --real is given)")
+                    help="which stages to run: csv, twarc2, real-flat (real runs when --real "
+                         "is given; real-flat needs --real too)")
     ap.add_argument("--quick", action="store_true",
                     help="small smoke run: 20,000-post CSV, 5,000 tweets")
     ap.add_argument("--repeat", type=int, default=1, help="runs per side; the best is kept")
@@ -429,6 +440,11 @@ def main(argv: list[str] | None = None) -> int:
         path, size = replicate_real(args.real, workdir / f"real-twarc2-{args.real_size}.jsonl",
                                     args.real_size)
         rows.append(stage_twarc(args, workdir, cpu, path, size, "real"))
+        if "real-flat" in args.stages:
+            path, size = replicate_real(
+                args.real, workdir / f"real-flat-twarc2-{args.real_size}.jsonl",
+                args.real_size, flat=True)
+            rows.append(stage_twarc(args, workdir, cpu, path, size, "real-flat"))
     notes = verdicts(rows)
     print()
     print(table(rows))
