@@ -209,38 +209,18 @@ def read_flat(line: bytes, out) -> bool:
 
 
 def _flat_row(t: _FlatTweet, users: dict[str, str]) -> tuple:
-    """One flattened tweet as a posts row (READER_POST_COLUMNS order), as v2_post maps it."""
-    post_id = None if t.id is UNSET else _id(t.id)
+    """One flattened tweet as a posts row (READER_POST_COLUMNS order), as v2_post maps it:
+    its author and replied-to user are taken from the objects expanded in it first."""
     author_id = _id(t.author_id) or (_id(t.author.id) if t.author is not None else None)
-    author = ((t.author.username if t.author is not None else None)
-              or users.get(author_id or "") or author_id)
-    when = None if t.created_at is UNSET else t.created_at
-    created = (fromisoformat(when) if when is not None and when[-1:] == "Z"
-               else parse_iso_time(when))
-    note = t.note_tweet
-    text = (note.text if note is not None else None) or (None if t.text is UNSET else t.text)
-    if post_id is None or author is None or created is None or text is None:
-        raise _Skip
-    if "&" in text:
-        text = unescape_text(text)
-    if len(text) > MAX_TEXT_CHARS:
-        raise _Skip
-    m = t.public_metrics
-    likes, shares, replies = ((None, None, None) if m is None
-                              else (m.like_count, m.retweet_count, m.reply_count))
-    reply_to, kind = _refs(t.referenced_tweets) if t.referenced_tweets else (None, "post")
     reply_user_id = _id(t.in_reply_to_user_id)
-    reply_author = ((t.in_reply_to_user.username if t.in_reply_to_user is not None else None)
-                    or users.get(reply_user_id or "") or reply_user_id)
-    entities = t.entities
-    mentions = (tuple([x.username for x in entities.mentions if x.username])
-                if entities is not None and entities.mentions else ())
-    lang = _LANGS.get(t.lang, _UNCACHED)
-    if lang is _UNCACHED:
-        lang = _lang(t.lang)
-    return (PLATFORM, post_id, author, author_id, created, False, text, lang,
-            kind, reply_to, reply_author, _id(t.conversation_id), mentions,
-            status_prefix(author) + post_id, likes, shares, replies, None, None)
+    return _mapped(
+        t, None if t.id is UNSET else _id(t.id), author_id,
+        ((t.author.username if t.author is not None else None)
+         or users.get(author_id or "") or author_id),
+        ((t.in_reply_to_user.username if t.in_reply_to_user is not None else None)
+         or users.get(reply_user_id or "") or reply_user_id),
+        None if t.created_at is UNSET else t.created_at,
+        None if t.text is UNSET else t.text, None)
 
 
 def _refs(refs: list) -> tuple[str | None, str]:
@@ -301,7 +281,8 @@ def _id(value: str | None) -> str | None:
 
 
 def _row(t: _Tweet, raw: Raw | None, users: dict[str, str]) -> tuple:
-    """One tweet as a posts row (READER_POST_COLUMNS order), as v2_post maps it."""
+    """One page tweet as a posts row (READER_POST_COLUMNS order), as v2_post maps it: its
+    author and replied-to user are looked up in the page's users."""
     if t.author is not None or t.in_reply_to_user is not None:
         raise _Skip
     post_id = t.id
@@ -311,13 +292,26 @@ def _row(t: _Tweet, raw: Raw | None, users: dict[str, str]) -> tuple:
     if author_id is None or not (
             author_id.isdigit() and author_id.isascii() and len(author_id) <= 30):
         author_id = native_id(author_id)
-    when = t.created_at
+    reply_user_id = t.in_reply_to_user_id
+    if reply_user_id is not None:
+        reply_user_id = _id(reply_user_id)
+        reply_author = users.get(reply_user_id, reply_user_id) if reply_user_id else None
+    else:
+        reply_author = None
+    return _mapped(t, post_id, author_id, users.get(author_id, author_id), reply_author,
+                   t.created_at, t.text, raw)
+
+
+def _mapped(t: _Tweet | _FlatTweet, post_id: str | None, author_id: str | None,
+            author: str | None, reply_author: str | None, when: str | None,
+            text: str | None, raw: Raw | None) -> tuple:
+    """The row both layouts share once the ids, author and replied-to user are known."""
     # parse_iso_time's result, without its checks where the time is in the API's own form
     created = (fromisoformat(when) if when is not None and when[-1:] == "Z"
                else parse_iso_time(when))
     note = t.note_tweet
-    text = (note.text if note is not None else None) or t.text
-    if post_id is None or author_id is None or created is None or text is None:
+    text = (note.text if note is not None else None) or text
+    if post_id is None or author is None or created is None or text is None:
         raise _Skip
     if "&" in text:
         text = unescape_text(text)
@@ -329,19 +323,12 @@ def _row(t: _Tweet, raw: Raw | None, users: dict[str, str]) -> tuple:
     else:
         likes, shares, replies = m.like_count, m.retweet_count, m.reply_count
     reply_to, kind = _refs(t.referenced_tweets) if t.referenced_tweets else (None, "post")
-    reply_user_id = t.in_reply_to_user_id
-    if reply_user_id is not None:
-        reply_user_id = _id(reply_user_id)
-        reply_author = users.get(reply_user_id, reply_user_id) if reply_user_id else None
-    else:
-        reply_author = None
     conversation = t.conversation_id
     if conversation != post_id:
         conversation = _id(conversation)
     entities = t.entities
-    mentions = (tuple(x.username for x in entities.mentions if x.username)
+    mentions = (tuple([x.username for x in entities.mentions if x.username])
                 if entities is not None and entities.mentions else ())
-    author = users.get(author_id, author_id)
     lang = _LANGS.get(t.lang, _UNCACHED)
     if lang is _UNCACHED:
         lang = _lang(t.lang)
