@@ -228,7 +228,7 @@ def _refs(refs: list) -> tuple[str | None, str]:
     type wins."""
     types = {}
     for r in refs:
-        types[r.type] = r.id
+        types[r.type] = None if r.id is UNSET else r.id  # a flattened reference may lack its id
     reply_to = _id(types.get("replied_to"))
     return reply_to, ("repost" if "retweeted" in types else "reply" if reply_to
                       else "quote" if "quoted" in types else "post")

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ingest.base import ReadOptions, has_bad_utf8, open_text
@@ -330,6 +330,7 @@ def mangle_flat(obj: dict, edit) -> None:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(flat_edits, min_size=1, max_size=4))
+@example([("ref", 0, "id", DELETE)])  # a referenced tweet without its id once crashed the import
 def test_a_mangled_flattened_tweet_is_mapped_identically_or_left_to_the_general_path(edit_list):
     obj = flat_tweet()
     for edit in edit_list:
