@@ -30,12 +30,13 @@ def _rows(batch) -> tuple[list[dict], list]:
     return posts, raws
 
 
-def read_both(line: bytes):
-    """(taken, general batch, fast batch) for one page line."""
-    general = BatchBuilder(10**9)
+def read_both(line: bytes, fast_reader=read_page, keep_raw: bool = True):
+    """(taken, general batch, fast batch) for one line: the general path's dispatch
+    (TwitterV2Reader._line) against ``fast_reader``."""
+    general = BatchBuilder(10**9, keep_raw=keep_raw)
     TwitterV2Reader._line(json.loads(line), 7, general)
-    fast = BatchBuilder(10**9)
-    taken = read_page(line, fast)
+    fast = BatchBuilder(10**9, keep_raw=keep_raw)
+    taken = fast_reader(line, fast)
     return taken, general.take(), fast.take()
 
 
@@ -51,6 +52,15 @@ def assert_same(general, fast) -> None:
 def assert_untouched(fast) -> None:
     assert fast.posts is None and fast.accounts is None
     assert fast.rejects == [] and fast.rows_read == 0
+
+
+def check_mangled(line: bytes, fast_reader=read_page, keep_raw: bool = True) -> None:
+    """A mangled line is mapped as the general path maps it, or left with nothing added."""
+    taken, general, fast = read_both(line, fast_reader, keep_raw)
+    if taken:
+        assert_same(general, fast)
+    else:
+        assert_untouched(fast)
 
 
 # -- a page in the documented shape, with the cases the mapping distinguishes --------------
@@ -175,37 +185,39 @@ edits = st.one_of(
 )
 
 
+def put(target: object, key: str, value: object) -> None:
+    """Set (or, for DELETE, remove) ``key`` of ``target`` when it is an object."""
+    if not isinstance(target, dict):
+        return
+    if value is DELETE:
+        target.pop(key, None)
+    else:
+        target[key] = copy.deepcopy(value)
+
+
 def mangle(obj: dict, edit) -> None:
     where, i, field, value = edit
-
-    def put(target, key):
-        if not isinstance(target, dict):
-            return
-        if value is DELETE:
-            target.pop(key, None)
-        else:
-            target[key] = copy.deepcopy(value)
 
     data = obj.get("data")
     tweets = data if isinstance(data, list) else []
     if where == "tweet" and tweets:
-        put(tweets[i % len(tweets)], field)
+        put(tweets[i % len(tweets)], field, value)
     elif where == "nested" and tweets:
         t = tweets[i % len(tweets)]
         if isinstance(t, dict) and isinstance(t.get(field[0]), dict):
-            put(t[field[0]], field[1])
+            put(t[field[0]], field[1], value)
     elif where == "user":
         users = (obj.get("includes") or {}).get("users") if isinstance(
             obj.get("includes"), dict) else None
         if isinstance(users, list) and users:
-            put(users[i % len(users)], field)
+            put(users[i % len(users)], field, value)
     elif where == "page":
-        put(obj, field)
+        put(obj, field, value)
     elif where == "ref" and tweets:
         t = tweets[0]
         refs = t.get("referenced_tweets") if isinstance(t, dict) else None
         if isinstance(refs, list) and refs:
-            put(refs[i % len(refs)], field)
+            put(refs[i % len(refs)], field, value)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -214,22 +226,13 @@ def test_a_mangled_page_is_mapped_identically_or_left_to_the_general_path(edit_l
     obj = page()
     for edit in edit_list:
         mangle(obj, edit)
-    line = line_of(obj)
-    taken, general, fast = read_both(line)
-    if taken:
-        assert_same(general, fast)
-    else:
-        assert_untouched(fast)
+    check_mangled(line_of(obj))
 
 
 # -- the flattened layout (twarc2 flatten): one tweet a line, users expanded in place ------
 def read_both_flat(line: bytes):
-    """(taken, general batch, fast batch) for one flattened line."""
-    general = BatchBuilder(10**9, keep_raw=False)
-    TwitterV2Reader._line(json.loads(line), 7, general)
-    fast = BatchBuilder(10**9, keep_raw=False)
-    taken = read_flat(line, fast)
-    return taken, general.take(), fast.take()
+    """read_both for a flattened line (read_flat runs without keep_raw only)."""
+    return read_both(line, read_flat, keep_raw=False)
 
 
 def _user(uid: str, username: str, name: str | None = None, **extra) -> dict:
@@ -320,12 +323,7 @@ def mangle_flat(obj: dict, edit) -> None:
         "ref": refs[i % len(refs)] if refs else None,
         "ref_author": refs[i % len(refs)].get("author") if refs else None,
     }[where]
-    if not isinstance(target, dict):
-        return
-    if value is DELETE:
-        target.pop(field, None)
-    else:
-        target[field] = copy.deepcopy(value)
+    put(target, field, value)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -335,12 +333,7 @@ def test_a_mangled_flattened_tweet_is_mapped_identically_or_left_to_the_general_
     obj = flat_tweet()
     for edit in edit_list:
         mangle_flat(obj, edit)
-    line = line_of(obj)
-    taken, general, fast = read_both_flat(line)
-    if taken:
-        assert_same(general, fast)
-    else:
-        assert_untouched(fast)
+    check_mangled(line_of(obj), read_flat, keep_raw=False)
 
 
 # -- the whole reader: a file mixing taken lines, general lines and broken ones ------------
