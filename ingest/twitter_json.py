@@ -26,8 +26,8 @@ is kind ``repost``, a reply (a parent id) ``reply``, a quote ``quote``, else
 and replies from the metrics. Twitter's codes that name no language (``und``,
 ``zxx``, ``qme``, ``qht``, ...) become no language, and its old codes ``in`` and
 ``iw`` become ``id`` and ``he``. With ``--keep-raw`` the original JSON of each tweet is kept
-in ``raw``. Page lines in the usual shape are read by a typed fast path
-(``ingest.twitter_v2_fast``) that gives the same rows.
+in ``raw``. Page and flattened lines in the usual shape are read by typed fast paths
+(``ingest.twitter_v2_fast``) that give the same rows.
 
 Both readers stream line by line and hand over a batch every 20,000 posts, so
 memory stays bounded on multi-gigabyte files. Rows read are the tweet objects
