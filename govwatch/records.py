@@ -11,11 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 
+from .arrays import array
 from .schema import ACCOUNT_COLUMNS, POST_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Columns a reader fills; the pipeline adds source_file and import_id.
 READER_POST_COLUMNS = tuple(c for c in POST_COLUMNS if c not in ("source_file", "import_id"))
@@ -101,6 +105,8 @@ def posts_frame(records: list[Post]) -> pd.DataFrame:
     Built column by column: no per-record dict copies, typed columns (UTC
     microsecond times, nullable integer counts) whatever the records hold.
     """
+    import pandas as pd  # only here: the JSON readers that build rows never load pandas
+
     if not records:
         return empty_posts()
     cols = {c: [getattr(r, c) for r in records] for c in READER_POST_COLUMNS}
@@ -115,6 +121,8 @@ def posts_frame(records: list[Post]) -> pd.DataFrame:
 
 
 def accounts_frame(records: list[Account]) -> pd.DataFrame:
+    import pandas as pd
+
     if not records:
         return pd.DataFrame(columns=list(READER_ACCOUNT_COLUMNS))
     return pd.DataFrame({c: [getattr(r, c) for r in records] for c in READER_ACCOUNT_COLUMNS})
@@ -128,7 +136,7 @@ def columns_table(columns: list[list]) -> pa.Table:
     """Posts given as one list per column (READER_POST_COLUMNS order) as an Arrow
     table in POST_ARROW_SCHEMA."""
     return pa.Table.from_arrays(
-        [pa.array(col, f.type) for col, f in zip(columns, POST_ARROW_SCHEMA, strict=True)],
+        [array(col, f.type) for col, f in zip(columns, POST_ARROW_SCHEMA, strict=True)],
         schema=POST_ARROW_SCHEMA,
     )
 
@@ -142,13 +150,14 @@ def account_rows_table(rows: list[tuple]) -> pa.Table:
     ACCOUNT_ARROW_SCHEMA."""
     columns = zip(*rows, strict=True) if rows else ([] for _ in READER_ACCOUNT_COLUMNS)
     return pa.Table.from_arrays(
-        [pa.array(list(col), f.type)
-         for col, f in zip(columns, ACCOUNT_ARROW_SCHEMA, strict=True)],
+        [array(col, f.type) for col, f in zip(columns, ACCOUNT_ARROW_SCHEMA, strict=True)],
         schema=ACCOUNT_ARROW_SCHEMA,
     )
 
 
 def empty_posts() -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(columns=list(READER_POST_COLUMNS))
 
 

@@ -23,6 +23,7 @@ from typing import Protocol
 import pyarrow as pa
 
 from govwatch import __version__
+from govwatch.arrays import array
 from govwatch.errors import InputError
 from govwatch.records import (
     Batch,
@@ -115,11 +116,12 @@ def sha256_files(root: Path, files: list[Path]) -> str:
     return h.hexdigest()
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named directly, and every file under a named folder (sorted)."""
+def expand_paths(paths: Iterable[str | Path], fmt: str = "auto") -> list[Path]:
+    """Files named directly, and every file under a named folder (sorted) unless a
+    reader (of format ``fmt``, if one is named) reads the folder as a whole."""
     out: list[Path] = []
     for p in map(Path, paths):
-        if p.is_dir() and registry.folder_reader(p) is not None:
+        if p.is_dir() and registry.folder_reader(p, fmt) is not None:
             out.append(p)  # a folder that one reader reads as a whole (an X archive)
         elif p.is_dir():
             out.extend(
@@ -142,7 +144,7 @@ def import_paths(
     options = options or ReadOptions()
     progress = progress or _NoProgress()
     summary = ImportSummary()
-    for path in expand_paths(paths):
+    for path in expand_paths(paths, fmt):
         result = import_file(store, path, fmt, options, progress, kind)
         summary.files.append(result)
         if options.strict and result.failed:
@@ -289,11 +291,11 @@ def _write_rejects(con, import_id: int, file: str, rejects: list[Reject]) -> Non
         return
     frame = pa.table(
         {
-            "import_id": pa.array([import_id] * len(rejects), pa.int64()),
-            "file": pa.array([file] * len(rejects), pa.string()),
-            "locator": pa.array([printable(r.locator) for r in rejects], pa.string()),
-            "reason": pa.array([printable(r.reason) for r in rejects], pa.string()),
-            "excerpt": pa.array([printable(r.excerpt) for r in rejects], pa.string()),
+            "import_id": array([import_id] * len(rejects), pa.int64()),
+            "file": array([file] * len(rejects), pa.string()),
+            "locator": array([printable(r.locator) for r in rejects], pa.string()),
+            "reason": array([printable(r.reason) for r in rejects], pa.string()),
+            "excerpt": array([printable(r.excerpt) for r in rejects], pa.string()),
         }
     )
     con.register("_rejects_batch", frame)

@@ -79,9 +79,10 @@ def get(name: str) -> Reader:
     return all_[name]
 
 
-def folder_reader(path: Path) -> Reader | None:
-    """The reader that reads folder ``path`` as one input, if any."""
-    for r in readers().values():
+def folder_reader(path: Path, fmt: str = "auto") -> Reader | None:
+    """The reader that reads folder ``path`` as one input, if any: any reader, or with a
+    format named only that format's (the others are not even loaded)."""
+    for r in readers().values() if fmt == "auto" else [get(fmt)]:
         if type(r).input_files is not Reader.input_files and r.sniff(path, b""):
             return r
     return None

@@ -17,10 +17,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from govwatch.arrays import array
 from govwatch.records import (
     ACCOUNT_ARROW_SCHEMA,
     POST_ARROW_SCHEMA,
@@ -60,7 +60,8 @@ def to_arrow(frame, schema: pa.Schema) -> pa.Table:
     """A batch's posts or accounts (Arrow table or pandas frame) in ``schema``."""
     if isinstance(frame, pa.Table | pa.RecordBatch):
         table = pa.Table.from_batches([frame]) if isinstance(frame, pa.RecordBatch) else frame
-        return table.select(schema.names).cast(schema)
+        table = table.select(schema.names)
+        return table if table.schema == schema else table.cast(schema)
     frame = frame[list(schema.names)]
     return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
 
@@ -92,9 +93,9 @@ class Staged:
         n = table.num_rows
         if not n:
             return
-        seq = pa.array(np.arange(self.posts, self.posts + n, dtype=np.int64))
+        seq = array(range(self.posts, self.posts + n), pa.int64())
         table = table.append_column("_seq", seq).append_column(
-            "_archived", pa.array(np.full(n, archived), pa.bool_())
+            "_archived", array([archived] * n, pa.bool_())
         )
         self._pending.append(table)
         self._pending_rows += n
@@ -125,7 +126,7 @@ class Staged:
         n = table.num_rows
         if not n:
             return
-        seq = pa.array(np.arange(self.accounts, self.accounts + n, dtype=np.int64))
+        seq = array(range(self.accounts, self.accounts + n), pa.int64())
         table = table.append_column("_seq", seq)
         if self._accounts is None:
             self._accounts = pq.ParquetWriter(self.accounts_file, _STAGE_ACCOUNTS, **_PARQUET)

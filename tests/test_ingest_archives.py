@@ -34,6 +34,10 @@ def archive(tmp_path) -> Path:
 
 def test_archive_folder_is_one_input(archive):
     assert expand_paths([archive]) == [archive]
+    assert expand_paths([archive], "x-archive") == [archive]
+    # A format that reads no folder as a whole: the folder's files, each its own input.
+    assert expand_paths([archive], "twitter-v2") == sorted(
+        p for p in archive.rglob("*") if p.is_file())
 
 
 def test_post_missing_from_newer_archive_is_marked_deleted_never_removed(tmp_path, archive):

@@ -1,0 +1,135 @@
+"""govwatch.arrays builds the arrays pyarrow.array builds, and an import of Twitter JSON
+never loads pandas."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from govwatch.arrays import array
+from govwatch.records import ACCOUNT_ARROW_SCHEMA, POST_ARROW_SCHEMA
+
+ROOT = Path(__file__).resolve().parents[1]
+UTC_US = pa.timestamp("us", tz="UTC")
+INT64 = st.integers(-(2**63), 2**63 - 1)
+TEXT = st.text(st.characters(exclude_categories=("Cs",)))  # what a str column can hold
+NO_DEADLINE = settings(deadline=None)  # the first pyarrow.array call loads pandas
+TIMES = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
+                     timezones=st.none() | st.timezones() | st.just(UTC))
+
+
+def same(values: list, type: pa.DataType) -> pa.Array:
+    ours = array(values, type)
+    assert ours.type == type
+    ours.validate(full=True)
+    assert ours.equals(pa.array(values, type)), (ours, values)
+    return ours
+
+
+@NO_DEADLINE
+@given(st.lists(st.none() | TEXT))
+@example([])
+@example([None, None])
+@example(["", "é", "日本語", "\U0001f600", "a\x00b"])
+def test_strings(values):
+    same(values, pa.string())
+
+
+@NO_DEADLINE
+@given(st.lists(st.none() | INT64))
+@example([2**63 - 1, -(2**63)])
+@example([0, None, 5])
+def test_integers(values):
+    same(values, pa.int64())
+    same([v for v in values if v is None or -(2**31) <= v < 2**31], pa.int32())
+
+
+@NO_DEADLINE
+@given(st.lists(st.none() | st.booleans()))
+def test_booleans(values):
+    same(values, pa.bool_())
+
+
+@NO_DEADLINE
+@given(st.lists(st.none() | TIMES))
+@example([datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-5)))])
+@example([datetime(2021, 5, 5, 3, 4, 5, 123456), None])  # naive: taken as UTC
+def test_utc_microsecond_times(values):
+    same(values, UTC_US)
+
+
+@NO_DEADLINE
+@given(st.lists(st.none() | st.lists(TEXT, max_size=4) | st.tuples(TEXT)))
+@example([[], None, ["a", "b"], ()])
+def test_lists_of_strings(values):
+    same(values, pa.list_(pa.string()))
+
+
+def test_values_only_pyarrow_takes_are_left_to_it():
+    """A raw record kept as bytes (a slice of the file's line) is a string to pyarrow."""
+    assert array([b"{\"id\": 1}", None], pa.string()).to_pylist() == ['{"id": 1}', None]
+    assert array([1.0, None], pa.int64()).to_pylist() == [1, None]
+
+
+def test_values_no_one_takes_raise_pyarrows_errors():
+    for values, type in ([1], pa.string()), (["1"], pa.int64()), ([2**63], pa.int64()), (
+            ["2020-01-01"], UTC_US), ([["a", 1]], pa.list_(pa.string())):
+        with pytest.raises((pa.ArrowTypeError, pa.ArrowInvalid, OverflowError)):
+            array(values, type)
+
+
+def test_every_column_of_the_reader_schemas_is_built_without_pyarrow_array():
+    """Each type the posts and accounts tables use has its own builder here (a type left
+    to pyarrow.array would load pandas again)."""
+    from govwatch import arrays
+
+    for field in (*POST_ARROW_SCHEMA, *ACCOUNT_ARROW_SCHEMA):
+        assert arrays.builds_natively(field.type), field
+
+
+TWEETS = ROOT / "tests" / "fixtures" / "twitter"
+# A page as twarc2 writes it (the API's documented fields, hand-written): a ministry's
+# post and a citizen's reply mentioning it.
+V2_PAGE = (
+    '{"data": [{"id": "1500000000000000001", "text": "Trains run again", "author_id": "11", '
+    '"created_at": "2022-03-05T10:00:00.000Z", "conversation_id": "1500000000000000001", '
+    '"lang": "en", "public_metrics": {"like_count": 3, "retweet_count": 1, "reply_count": 1}}, '
+    '{"id": "1500000000000000002", "text": "@rail_ministry not on my line", "author_id": "22", '
+    '"created_at": "2022-03-05T10:05:00.000Z", "conversation_id": "1500000000000000001", '
+    '"in_reply_to_user_id": "11", "referenced_tweets": [{"type": "replied_to", '
+    '"id": "1500000000000000001"}], "entities": {"mentions": [{"start": 0, "end": 14, '
+    '"username": "rail_ministry", "id": "11"}]}}], '
+    '"includes": {"users": [{"id": "11", "username": "rail_ministry", "name": "Ministry"}, '
+    '{"id": "22", "username": "a_citizen", "name": "A citizen"}]}}\n'
+)
+
+
+@pytest.mark.parametrize("fmt", ["twitter-v2", "twitter-v1", "x-archive"])
+def test_importing_twitter_json_never_loads_pandas(tmp_path, fmt):
+    """pandas takes about half a CPU-second to load: more than reading 10,000 tweets."""
+    if fmt == "twitter-v2":
+        path = tmp_path / "page.jsonl"
+        path.write_text(V2_PAGE, encoding="utf-8")
+    else:
+        path = TWEETS / ("handwritten_v1.jsonl" if fmt == "twitter-v1" else "x_archive")
+    code = (
+        "import sys\n"
+        "from govwatch.cli import main\n"
+        "try:\n"
+        f"    main(['ingest', {str(path)!r}, '--format', {fmt!r}, '--db', "
+        f"{str(tmp_path / 's.duckdb')!r}])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "print('pandas loaded:', 'pandas' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    assert "Imported" in out.stdout and " 0 new posts" not in out.stdout, out.stdout
+    assert out.stdout.strip().splitlines()[-1] == "pandas loaded: False", out.stdout + out.stderr
