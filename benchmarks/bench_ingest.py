@@ -39,6 +39,7 @@ Not a test: nothing here asserts a speed.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -150,6 +151,14 @@ def twarc_venv(workdir: Path) -> Path:
 
 
 # -- the measured commands -------------------------------------------------------------------
+
+def compile_sources() -> None:
+    """Bytecode for govwatch's own modules, as installing a wheel writes it (twarc-csv's
+    venv has its own). Where PYTHONDONTWRITEBYTECODE is set, every measured run would
+    otherwise compile them again: about 0.07 s a run."""
+    for package in ("govwatch", "ingest"):
+        compileall.compile_dir(REPO / package, quiet=1)
+
 
 def govwatch_env() -> dict[str, str]:
     env = dict(os.environ)
@@ -428,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     cpu = None if args.cpu == -1 else (_measure.default_cpu() if args.cpu is None else args.cpu)
     env_line = environment(cpu)
     print(f"govwatch ingest benchmark: {env_line}", flush=True)
+    compile_sources()
     rows: list[Row] = []
     if "csv" in args.stages:
         rows += stage_csv(args, workdir, cpu)

@@ -48,16 +48,15 @@ from pathlib import Path
 
 from govwatch.records import (
     READER_ACCOUNT_COLUMNS,
-    READER_POST_COLUMNS,
     Account,
     Batch,
     Post,
     Reject,
     account_row,
     account_rows_table,
-    columns_table,
     excerpt,
     post_row,
+    post_rows_table,
 )
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions, gc_paused
@@ -215,9 +214,11 @@ class BatchBuilder:
         self._reset()
 
     def _reset(self) -> None:
-        # Posts are kept a list per column: no container per post for the garbage
-        # collector to walk again and again while a batch fills.
-        self._columns: list[list] = [[] for _ in READER_POST_COLUMNS]
+        # Posts are kept as rows and turned into columns once, when the batch is taken:
+        # a flattened file adds one or two rows a line, and extending a list per column
+        # for each line cost more than reading it. (The garbage collector, which would
+        # walk every row held, is paused while a batch fills: see _stream.)
+        self._rows: list[tuple] = []
         self._post_ids: set[str] = set()
         # handle -> the account as a row (READER_ACCOUNT_COLUMNS order): a tuple is
         # quicker to build than an Account, and a page names a hundred users.
@@ -234,14 +235,10 @@ class BatchBuilder:
     def add_rows(self, rows: list[tuple]) -> None:
         """Posts given as rows (READER_POST_COLUMNS order, so the post id second)."""
         ids = self._post_ids
-        new = []
         for row in rows:
             if row[1] not in ids:
                 ids.add(row[1])
-                new.append(row)
-        if new:
-            for column, values in zip(self._columns, zip(*new, strict=True), strict=True):
-                column.extend(values)
+                self._rows.append(row)
 
     def _keeps(self, handle: str, display_name: str | None, official: bool) -> bool:
         if not official and handle in self._handed:
@@ -269,7 +266,7 @@ class BatchBuilder:
 
     def take(self) -> Batch:
         batch = Batch(
-            posts=columns_table(self._columns) if self._post_ids else None,
+            posts=post_rows_table(self._rows) if self._rows else None,
             accounts=account_rows_table(list(self.accounts.values())) if self.accounts else None,
             rejects=self.rejects,
             rows_read=self.rows,

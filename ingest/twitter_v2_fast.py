@@ -169,8 +169,13 @@ class _Skip(Exception):
 
 
 def read_line(line: bytes, out) -> bool:
-    """read_page, or read_flat for a line that is not a page."""
-    return (b'"data"' in line and read_page(line, out)) or read_flat(line, out)
+    """read_page or read_flat, the likelier first: a line that begins as twarc2 writes a
+    page ({"data": ...) is offered to read_page, any other to read_flat (without
+    searching a long flattened line for a "data" key), and each leaves what it does
+    not take to the other."""
+    if b'"data"' in line[:32]:
+        return read_page(line, out) or read_flat(line, out)
+    return read_flat(line, out) or (b'"data"' in line and read_page(line, out))
 
 
 def read_flat(line: bytes, out) -> bool:
@@ -195,14 +200,18 @@ def read_flat(line: bytes, out) -> bool:
         if ref.entities is not None and ref.entities.mentions:
             found += ref.entities.mentions
     found = [u for u in found if u is not None and u.name is not UNSET and u.username]
+    posts = [t, *(ref for ref in refs if ref.created_at is not UNSET)]
+    # id -> handle of the users in the line, for a post whose author or replied-to user
+    # is not expanded in it: rarely needed, so built only then.
     users: dict[str, str] = {}
-    for u in found:
-        uid = _id(u.id)
-        if uid:
-            users[uid] = u.username
+    if any(p.author is None or (p.in_reply_to_user is None and p.in_reply_to_user_id)
+           for p in posts):
+        for u in found:
+            uid = _id(u.id)
+            if uid:
+                users[uid] = u.username
     try:
-        rows = [_flat_row(t, users)]
-        rows += [_flat_row(ref, users) for ref in refs if ref.created_at is not UNSET]
+        rows = [_flat_row(p, users) for p in posts]
     except Exception:  # _Skip, or a shape not foreseen: see the note on _NOT_TAKEN
         return False
     for u in found:
@@ -278,8 +287,10 @@ def read_page(line: bytes, out) -> bool:
 
 
 def _id(value: str | None) -> str | None:
-    """native_id for a string or None: the usual case inline, the rest by native_id."""
-    if value is not None and value.isdigit() and value.isascii() and len(value) <= 30:
+    """native_id for a string or None: the usual cases inline, the rest by native_id."""
+    if value is None:
+        return None
+    if value.isdigit() and value.isascii() and len(value) <= 30:
         return value
     return native_id(value)
 
@@ -339,7 +350,7 @@ def _mapped(t: _Tweet | _FlatTweet, post_id: str | None, author_id: str | None,
     return (PLATFORM, post_id, author, author_id, created, False, text, lang,
             kind, reply_to, reply_author, conversation, mentions,
             status_prefix(author) + post_id, likes, shares, replies, None,
-            None if raw is None else bytes(raw))
+            None if raw is None else str(raw, "utf-8"))  # the line is valid UTF-8
 
 
 _LANGS: dict[str | None, str | None] = {}

@@ -301,6 +301,17 @@ def test_read_line_takes_pages_and_flattened_lines_alike():
     assert not read_line(line_of(broken), BatchBuilder(10**9, keep_raw=False))
 
 
+def test_read_line_takes_a_page_whatever_the_order_of_its_keys():
+    """A page that does not begin with "data" (another collector's key order) is first
+    offered to read_flat, which leaves it, and then taken as a page."""
+    reordered = {k: page()[k] for k in ("meta", "includes", "data")}
+    assert not line_of(reordered).startswith(b'{"data"')
+    out, expected = BatchBuilder(10**9, keep_raw=False), BatchBuilder(10**9, keep_raw=False)
+    assert read_line(line_of(reordered), out)
+    assert read_page(line_of(page()), expected)
+    assert_same(expected.take(), out.take())
+
+
 FLAT_PLACES = ["tweet", "author", "in_reply_to_user", "mention", "ref", "ref_author"]
 FLAT_FIELDS = [*TWEET_FIELDS, "username", "name", "type", "data", "id_str", "user", "__twarc"]
 
