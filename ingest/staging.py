@@ -155,21 +155,31 @@ class Staged:
         target = f"{cols}, source_file, import_id"
         values = f"{cols}, $file AS source_file, $import_id AS import_id"
         params = {"file": file, "import_id": import_id}
-        dupes = con.execute(
-            f"SELECT count(*) FROM (SELECT platform, post_id FROM {src} "
-            "GROUP BY ALL HAVING count(*) > 1)"
-        ).fetchall()[0][0]
+        # Keys staged more than once, each with the row that wins: a time read from the
+        # export beats one derived from an id, then the first in the file.
+        repeated = (f"(SELECT platform, post_id, arg_min(_seq, (created_at_derived, _seq)) "
+                    f"AS keep FROM {src} GROUP BY platform, post_id HAVING count(*) > 1)")
+        dupes = con.execute(f"SELECT count(*) FROM {repeated}").fetchall()[0][0]
         stored = con.execute("SELECT count(*) FROM posts").fetchall()[0][0]
         existing = stored and con.execute(
             f"SELECT count(*) FROM (SELECT DISTINCT platform, post_id FROM {src}) s "
             "SEMI JOIN posts p ON p.platform = s.platform AND p.post_id = s.post_id"
         ).fetchall()[0][0]
-        if not dupes and not existing:  # the common case: every key is new, once
-            con.execute(f"INSERT INTO posts ({target}) SELECT {values} FROM {src}",
-                        params).fetchall()
-            return self.posts, 0
-        # One row per key: a time read from the export beats one derived from an id,
-        # then the first in the file.
+        if not existing:  # the common case: every key is new
+            if not dupes:  # ... and staged once
+                con.execute(f"INSERT INTO posts ({target}) SELECT {values} FROM {src}",
+                            params).fetchall()
+                return self.posts, 0
+            # Only the repeated keys' losing rows are left out: a join with the repeated
+            # keys alone, where a window would sort every staged row.
+            added = con.execute(
+                f"INSERT INTO posts ({target}) SELECT {values} FROM {src} s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {repeated} r WHERE r.platform = s.platform "
+                "AND r.post_id = s.post_id AND r.keep <> s._seq)",
+                params,
+            ).fetchall()[0][0]
+            return added, self.posts - added
+        # One row per key, as above.
         one = (f"(SELECT * FROM {src} QUALIFY row_number() OVER "
                "(PARTITION BY platform, post_id ORDER BY created_at_derived, _seq) = 1)")
         before = stored

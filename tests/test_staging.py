@@ -82,3 +82,44 @@ def test_the_store_is_the_same_whatever_the_row_groups(tmp_path, monkeypatch, ro
     assert (result.posts_added, result.posts_merged, result.rejected) == (100, 1, 0)
     assert [r[0] for r in rows] == [str(i) for i in range(100)]
     assert rows[5] == ("5", "acct1", "post 5", "4")
+
+
+@pytest.mark.parametrize("stored_before", [False, True])
+def test_a_key_staged_twice_keeps_the_row_that_wins(tmp_path, stored_before):
+    """Of the rows of one key: a time read from the export beats one derived from an id,
+    then the first in the file. The same into a store without those keys (only the
+    repeated keys' losers are left out) and into one that holds one of them (the merge,
+    which keeps what the store has)."""
+    from datetime import UTC, datetime
+
+    def batch(ids, texts, derived):
+        t = _posts(0, len(ids))
+        t = t.set_column(1, "post_id", pa.array(ids))
+        t = t.set_column(t.schema.get_field_index("text"), "text", pa.array(texts))
+        when = [datetime(2024, 5, 1, h, tzinfo=UTC) for h in range(len(ids))]
+        for name, values in (("created_at", when), ("created_at_derived", derived),
+                             ("author", ["a"] * len(ids))):
+            t = t.set_column(t.schema.get_field_index(name), name,
+                             pa.array(values, POST_ARROW_SCHEMA.field(name).type))
+        return t
+
+    store = Store(tmp_path / "s.duckdb")
+    if stored_before:
+        store.conn.execute("INSERT INTO posts (platform, post_id, author, created_at, text, "
+                           "created_at_derived) VALUES ('x', '3', 'a', TIMESTAMP '2024-01-01', "
+                           "'stored 3', false)")
+    staged = staging.Staged(store.path, "t")
+    staged.add_posts(batch(["1", "2", "3"], ["stub 1", "first 2", "only 3"],
+                           [True, False, False]), archived=False)
+    staged.add_posts(batch(["2", "1", "1"], ["second 2", "read 1", "read 1 again"],
+                           [False, False, False]), archived=False)
+    staged.close()
+    with store.transaction() as con:
+        added, merged = staged.publish_posts(con, "f", 1)
+    assert (added, merged) == ((2, 4) if stored_before else (3, 3))
+    rows = dict(store.conn.execute("SELECT post_id, (text, created_at_derived) FROM posts")
+                .fetchall())
+    assert rows == {"1": ("read 1", False), "2": ("first 2", False),
+                    "3": ("stored 3" if stored_before else "only 3", False)}
+    staged.remove()
+    store.close()
