@@ -200,18 +200,9 @@ def read_flat(line: bytes, out) -> bool:
         if ref.entities is not None and ref.entities.mentions:
             found += ref.entities.mentions
     found = [u for u in found if u is not None and u.name is not UNSET and u.username]
-    posts = [t, *(ref for ref in refs if ref.created_at is not UNSET)]
-    # id -> handle of the users in the line, for a post whose author or replied-to user
-    # is not expanded in it: rarely needed, so built only then.
-    users: dict[str, str] = {}
-    if any(p.author is None or (p.in_reply_to_user is None and p.in_reply_to_user_id)
-           for p in posts):
-        for u in found:
-            uid = _id(u.id)
-            if uid:
-                users[uid] = u.username
     try:
-        rows = [_flat_row(p, users) for p in posts]
+        rows = [_flat_row(t, found)]
+        rows += [_flat_row(ref, found) for ref in refs if ref.created_at is not UNSET]
     except Exception:  # _Skip, or a shape not foreseen: see the note on _NOT_TAKEN
         return False
     for u in found:
@@ -221,19 +212,31 @@ def read_flat(line: bytes, out) -> bool:
     return True
 
 
-def _flat_row(t: _FlatTweet, users: dict[str, str]) -> tuple:
+def _flat_row(t: _FlatTweet, found: list[_FlatUser]) -> tuple:
     """One flattened tweet as a posts row (READER_POST_COLUMNS order), as v2_post maps it:
-    its author and replied-to user are taken from the objects expanded in it first."""
+    its author and replied-to user are taken from the objects expanded in it first, else
+    from the users expanded anywhere in the line (``found``)."""
     author_id = _id(t.author_id) or (_id(t.author.id) if t.author is not None else None)
     reply_user_id = _id(t.in_reply_to_user_id)
     return _mapped(
         t, None if t.id is UNSET else _id(t.id), author_id,
         ((t.author.username if t.author is not None else None)
-         or users.get(author_id or "") or author_id),
+         or _handle(found, author_id) or author_id),
         ((t.in_reply_to_user.username if t.in_reply_to_user is not None else None)
-         or users.get(reply_user_id or "") or reply_user_id),
+         or _handle(found, reply_user_id) or reply_user_id),
         None if t.created_at is UNSET else t.created_at,
         None if t.text is UNSET else t.text, None)
+
+
+def _handle(found: list[_FlatUser], user_id: str | None) -> str | None:
+    """The handle of the user with this id among ``found`` (the last one, as a map from
+    id to handle built in order would give): a line names a few users, and most posts
+    need none of them, so no map is built."""
+    if user_id:
+        for u in reversed(found):
+            if _id(u.id) == user_id:
+                return u.username
+    return None
 
 
 def _refs(refs: list) -> tuple[str | None, str]:

@@ -340,6 +340,9 @@ def mangle_flat(obj: dict, edit) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(flat_edits, min_size=1, max_size=4))
 @example([("ref", 0, "id", DELETE)])  # a referenced tweet without its id once crashed the import
+# The replied-to user expanded without a handle: the handle is looked up among the
+# line's other users (a mention), as the general path looks it up.
+@example([("in_reply_to_user", 0, "username", None)])
 def test_a_mangled_flattened_tweet_is_mapped_identically_or_left_to_the_general_path(edit_list):
     obj = flat_tweet()
     for edit in edit_list:
