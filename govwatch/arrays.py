@@ -62,7 +62,11 @@ def _build(values: Sequence, type: pa.DataType) -> pa.Array | None:
     if simple is not None:
         return pa.array(na.c_array(values, simple))
     if _is_us_time(type):
-        return _build([None if v is None else _micros(v) for v in values], pa.int64()).view(type)
+        try:  # aware times, the usual case, inline
+            micros = [None if v is None else (v - _EPOCH) // _MICROSECOND for v in values]
+        except TypeError:  # a naive time among them
+            micros = [None if v is None else _micros(v) for v in values]
+        return _build(micros, pa.int64()).view(type)
     if _is_string_list(type):
         return _string_lists(values, type)
     return None

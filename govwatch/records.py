@@ -132,10 +132,10 @@ def accounts_frame(records: list[Account]) -> pd.DataFrame:
 post_row = attrgetter(*READER_POST_COLUMNS)
 
 
-def post_rows_table(rows: list[tuple]) -> pa.Table:
-    """Posts given as rows (READER_POST_COLUMNS order) as an Arrow table in
-    POST_ARROW_SCHEMA."""
-    return _rows_table(rows, POST_ARROW_SCHEMA)
+def columns_table(columns: list[list]) -> pa.Table:
+    """Posts given as one list per column (READER_POST_COLUMNS order) as an Arrow
+    table in POST_ARROW_SCHEMA."""
+    return _table(columns, POST_ARROW_SCHEMA)
 
 
 # A record's values in READER_ACCOUNT_COLUMNS order.
@@ -145,11 +145,11 @@ account_row = attrgetter(*READER_ACCOUNT_COLUMNS)
 def account_rows_table(rows: list[tuple]) -> pa.Table:
     """Accounts given as rows (READER_ACCOUNT_COLUMNS order) as an Arrow table in
     ACCOUNT_ARROW_SCHEMA."""
-    return _rows_table(rows, ACCOUNT_ARROW_SCHEMA)
+    columns = zip(*rows, strict=True) if rows else ([] for _ in ACCOUNT_ARROW_SCHEMA)
+    return _table(columns, ACCOUNT_ARROW_SCHEMA)
 
 
-def _rows_table(rows: list[tuple], schema: pa.Schema) -> pa.Table:
-    columns = zip(*rows, strict=True) if rows else ([] for _ in schema)
+def _table(columns, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(
         [array(col, f.type) for col, f in zip(columns, schema, strict=True)], schema=schema)
 

@@ -48,15 +48,16 @@ from pathlib import Path
 
 from govwatch.records import (
     READER_ACCOUNT_COLUMNS,
+    READER_POST_COLUMNS,
     Account,
     Batch,
     Post,
     Reject,
     account_row,
     account_rows_table,
+    columns_table,
     excerpt,
     post_row,
-    post_rows_table,
 )
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions, gc_paused
@@ -193,6 +194,9 @@ assert READER_ACCOUNT_COLUMNS[:3] == ("platform", "author", "display_name")
 _USER_DEFAULTS = account_row(Account(PLATFORM, ""))[3:]
 
 
+_PENDING_ROWS = 1024
+
+
 class BatchBuilder:
     """Collects posts, accounts and rejects; hands them over as a Batch when full.
 
@@ -214,11 +218,14 @@ class BatchBuilder:
         self._reset()
 
     def _reset(self) -> None:
-        # Posts are kept as rows and turned into columns once, when the batch is taken:
-        # a flattened file adds one or two rows a line, and extending a list per column
-        # for each line cost more than reading it. (The garbage collector, which would
-        # walk every row held, is paused while a batch fills: see _stream.)
-        self._rows: list[tuple] = []
+        # Posts are kept a list per column: no container per post for the garbage
+        # collector to walk again and again while a batch fills. New rows wait in
+        # _pending and join the columns a thousand at a time: a flattened file adds one
+        # or two rows a line, and extending nineteen lists for each line cost more than
+        # the rows; transposing a whole batch at once is slower still (its rows are no
+        # longer in the processor's cache).
+        self._columns: list[list] = [[] for _ in READER_POST_COLUMNS]
+        self._pending: list[tuple] = []
         self._post_ids: set[str] = set()
         # handle -> the account as a row (READER_ACCOUNT_COLUMNS order): a tuple is
         # quicker to build than an Account, and a page names a hundred users.
@@ -235,10 +242,20 @@ class BatchBuilder:
     def add_rows(self, rows: list[tuple]) -> None:
         """Posts given as rows (READER_POST_COLUMNS order, so the post id second)."""
         ids = self._post_ids
+        pending = self._pending
         for row in rows:
             if row[1] not in ids:
                 ids.add(row[1])
-                self._rows.append(row)
+                pending.append(row)
+        if len(pending) >= _PENDING_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            for column, values in zip(self._columns, zip(*self._pending, strict=True),
+                                      strict=True):
+                column.extend(values)
+            self._pending = []
 
     def _keeps(self, handle: str, display_name: str | None, official: bool) -> bool:
         if not official and handle in self._handed:
@@ -265,8 +282,9 @@ class BatchBuilder:
         return not (self._post_ids or self.accounts or self.rejects or self.rows)
 
     def take(self) -> Batch:
+        self._flush()
         batch = Batch(
-            posts=post_rows_table(self._rows) if self._rows else None,
+            posts=columns_table(self._columns) if self._post_ids else None,
             accounts=account_rows_table(list(self.accounts.values())) if self.accounts else None,
             rejects=self.rejects,
             rows_read=self.rows,
