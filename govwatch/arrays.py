@@ -50,6 +50,8 @@ def array(values: Sequence, type: pa.DataType) -> pa.Array:
 
 
 def _build(values: Sequence, type: pa.DataType) -> pa.Array | None:
+    if isinstance(values, list | tuple) and values.count(None) == len(values):
+        return pa.nulls(len(values), type)  # a column the reader never fills (deleted_at)
     code = _MACHINE_CODES.get(type)
     if code is not None:
         try:
@@ -93,10 +95,12 @@ def _micros(value: datetime) -> int:
 
 def _string_lists(values: Sequence, type: pa.DataType) -> pa.Array:
     mask = None
-    if None in values:
+    try:
+        offsets = [0, *accumulate(map(len, values))]
+    except TypeError:  # a null list
         mask = array([v is None for v in values], pa.bool_())
         values = [() if v is None else v for v in values]
-    offsets = [0, *accumulate(map(len, values))]
+        offsets = [0, *accumulate(map(len, values))]
     flat = list(chain.from_iterable(values))
     return pa.ListArray.from_arrays(array(offsets, pa.int32()), array(flat, pa.string()),
                                     type=type, mask=mask)
