@@ -1,11 +1,13 @@
-"""Python lists to Arrow arrays, without pandas.
+"""Python values to Arrow and back, without pandas.
 
 ``pyarrow.array`` asks whether pandas is installed before it converts any list (to
 tell pandas objects apart), and so imports it: about half a CPU-second, more than
-reading 10,000 tweets. A reader that builds its columns as Python lists (the Twitter
-and X readers) converts them here instead, with nanoarrow's builders, and an import
-of such a file never loads pandas. nanoarrow also builds a string array in about half
-the time pyarrow takes.
+reading 10,000 tweets. ``pyarrow.scalar`` (and so every Python literal handed to a
+``pyarrow.compute`` function) and ``Array.to_numpy`` do too. A reader that builds its
+columns as Python lists (the Twitter and X readers) converts them here instead, with
+nanoarrow's builders; the posts CSV's Arrow path takes its literals and NumPy arrays
+from here. An import of such a file never loads pandas. nanoarrow also builds a string
+array in about half the time pyarrow takes.
 
 :func:`array` gives the array ``pyarrow.array(values, type)`` gives for the types the
 posts and accounts tables use (strings, 64-bit integers, booleans, UTC microsecond
@@ -22,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import accumulate, chain
 
 import nanoarrow as na
+import numpy as np
 import pyarrow as pa
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -72,6 +75,40 @@ def _build(values: Sequence, type: pa.DataType) -> pa.Array | None:
     if _is_string_list(type):
         return _string_lists(values, type)
     return None
+
+
+def scalar(value: object, type: pa.DataType) -> pa.Scalar:
+    """``pyarrow.scalar(value, type)``, which would load pandas, as the one value of an
+    array: for the literals handed to ``pyarrow.compute`` functions."""
+    return array([value], type)[0]
+
+
+def from_numpy(values: np.ndarray) -> pa.Array:
+    """A one-dimensional NumPy array of integers or booleans as an Arrow array (integers
+    without a copy), without ``pyarrow.array``'s look for pandas."""
+    if values.dtype == np.bool_:
+        bits = np.packbits(values, bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(bits)])
+    if values.dtype.kind not in "iu":
+        raise TypeError(f"from_numpy takes integers or booleans, not {values.dtype}")
+    data = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(data.dtype), len(data),
+                                 [None, pa.py_buffer(data)])
+
+
+def to_numpy(values: pa.Array) -> np.ndarray:
+    """An Arrow array of integers or booleans without nulls as NumPy (integers without a
+    copy), without ``Array.to_numpy``, whose conversion loads pandas."""
+    if values.null_count:
+        raise ValueError("to_numpy takes arrays without nulls")
+    n, offset, data = len(values), values.offset, values.buffers()[1]
+    if pa.types.is_boolean(values.type):
+        bits = np.unpackbits(np.frombuffer(data, np.uint8), count=offset + n, bitorder="little")
+        return bits[offset:].view(np.bool_)
+    if not pa.types.is_integer(values.type):
+        raise TypeError(f"to_numpy takes integers or booleans, not {values.type}")
+    dtype = np.dtype(str(values.type))  # int8 ... uint64: NumPy's names too
+    return np.frombuffer(data, dtype, count=n, offset=offset * dtype.itemsize)
 
 
 def builds_natively(type: pa.DataType) -> bool:

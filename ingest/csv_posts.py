@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pandas as pd
-
 from govwatch.records import READER_POST_COLUMNS, Batch
 from govwatch.schema import POST_KINDS
 
@@ -88,6 +86,8 @@ class PostsCSVReader(Reader):
         return batch
 
     def _batch(self, chunk, options: ReadOptions) -> Batch:
+        import pandas as pd
+
         df = chunk.frame
         for col in OPTIONAL:
             if col not in df:

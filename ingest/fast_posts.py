@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from govwatch.arrays import array, from_numpy, scalar, to_numpy
 from govwatch.records import Reject, excerpt
 from govwatch.schema import POST_KINDS
 
@@ -34,14 +34,18 @@ PY_WHITESPACE = (
 _PLAIN_TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})$"
 _PLAIN_COUNT = r"^\d{1,18}$"
 # Times pandas represents (nanoseconds since 1970 in 64 bits); others take the slow path.
-_EARLIEST = pa.scalar(-(2**63) // 1000 + 1, pa.int64())
-_LATEST = pa.scalar((2**63 - 1) // 1000, pa.int64())
+_EARLIEST = -(2**63) // 1000 + 1
+_LATEST = (2**63 - 1) // 1000
 # The parts of tabular.MENTION_RE, for mentions() below.
 _HANDLE = r"^(?P<handle>[A-Za-z0-9_]{1,50})"
 _ENDS_ASCII_WORD = r"[A-Za-z0-9_]$"
 _ENDS_NON_ASCII = r"[^\x00-\x7f]$"
 _WORD = re.compile(r"\w")
-_NULL = pa.scalar(None, pa.string())
+# Literals as Arrow values: pyarrow.compute would make each with pa.scalar, which loads
+# pandas (see govwatch.arrays).
+_NULL = scalar(None, pa.string())
+_EMPTY, _REPLY, _POST = (scalar(s, pa.string()) for s in ("", "reply", "post"))
+_POST_KINDS = array(list(POST_KINDS), pa.string())
 _COLUMNS = ("platform", "post_id", "author", "created_at", "text", "in_reply_to_post_id",
             "in_reply_to_author", "conversation_id", "lang", "url", "like_count", "share_count",
             "reply_count", "kind")
@@ -51,7 +55,7 @@ def _text(col: pa.Array) -> pa.Array:
     """Binary cells -> text stripped as str.strip() does, empty as null.
     Raises pa.ArrowInvalid on invalid UTF-8."""
     text = pc.utf8_trim(col.cast(pa.string()), PY_WHITESPACE)
-    return pc.if_else(pc.equal(text, ""), _NULL, text)
+    return pc.if_else(pc.equal(text, _EMPTY), _NULL, text)
 
 
 def text_columns(batch: pa.RecordBatch, names: list[str]) -> dict[str, pa.Array] | None:
@@ -88,24 +92,23 @@ def mentions(text: pa.Array) -> pa.Array:
     n = len(text)
     parts = pc.split_pattern(text, "@")
     flat = pc.list_flatten(parts)
-    row = pc.list_parent_indices(parts).to_numpy()
-    starts = parts.offsets.to_numpy()[:-1]
+    row = to_numpy(pc.list_parent_indices(parts))
+    starts = to_numpy(parts.offsets)[:-1]
     k = np.arange(len(flat)) - starts[row]  # the piece's place in its text
     handle = pc.struct_field(pc.extract_regex(flat, _HANDLE), [0])
-    cand = np.flatnonzero((k >= 1) & handle.is_valid().to_numpy(zero_copy_only=False))
-    prev = flat.take(pa.array(cand - 1))
-    prev_len = pc.utf8_length(prev).to_numpy(zero_copy_only=False)
+    cand = np.flatnonzero((k >= 1) & to_numpy(handle.is_valid()))
+    prev = flat.take(from_numpy(cand - 1))
+    prev_len = to_numpy(pc.utf8_length(prev))
     ok = np.where(prev_len == 0, k[cand] == 1,
-                  ~pc.match_substring_regex(prev, _ENDS_ASCII_WORD).to_numpy(zero_copy_only=False))
-    other = np.flatnonzero(pc.match_substring_regex(prev, _ENDS_NON_ASCII)
-                           .to_numpy(zero_copy_only=False))
-    for i, last in zip(other, pc.utf8_slice_codeunits(prev.take(pa.array(other)), -1)
+                  ~to_numpy(pc.match_substring_regex(prev, _ENDS_ASCII_WORD)))
+    other = np.flatnonzero(to_numpy(pc.match_substring_regex(prev, _ENDS_NON_ASCII)))
+    for i, last in zip(other, pc.utf8_slice_codeunits(prev.take(from_numpy(other)), -1)
                        .to_pylist(), strict=True):
         ok[i] = _WORD.match(last) is None
     keep = cand[ok]
     per_row = np.bincount(row[keep], minlength=n)
     offsets = np.concatenate([[0], np.cumsum(per_row)]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), handle.take(pa.array(keep)))
+    return pa.ListArray.from_arrays(from_numpy(offsets), handle.take(from_numpy(keep)))
 
 
 def fast_posts(cols: dict[str, pa.Array]) -> pa.Table | None:
@@ -126,9 +129,9 @@ def fast_posts(cols: dict[str, pa.Array]) -> pa.Table | None:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     micros = created.cast(pa.int64())
-    if pc.min(micros).as_py() < _EARLIEST.as_py() or pc.max(micros).as_py() > _LATEST.as_py():
+    if pc.min(micros).as_py() < _EARLIEST or pc.max(micros).as_py() > _LATEST:
         return None
-    text = pc.fill_null(col["text"], "")
+    text = pc.fill_null(col["text"], _EMPTY)
     if len(text) and pc.max(pc.utf8_length(text)).as_py() > MAX_TEXT_CHARS:
         return None
     counts = {}
@@ -138,10 +141,10 @@ def fast_posts(cols: dict[str, pa.Array]) -> pa.Table | None:
         counts[c] = pc.cast(col[c], pa.int64())
     kind = pc.utf8_lower(col["kind"])
     if kind.null_count < n and not _all(pc.or_(pc.is_null(kind),
-                                               pc.is_in(kind, pa.array(POST_KINDS)))):
+                                               pc.is_in(kind, _POST_KINDS))):
         return None
     reply_to = col["in_reply_to_post_id"]
-    kind = pc.coalesce(kind, pc.if_else(pc.is_valid(reply_to), "reply", "post"))
+    kind = pc.coalesce(kind, pc.if_else(pc.is_valid(reply_to), _REPLY, _POST))
     return pa.Table.from_arrays(
         [
             pc.utf8_lower(col["platform"]),
@@ -149,7 +152,7 @@ def fast_posts(cols: dict[str, pa.Array]) -> pa.Table | None:
             pc.utf8_ltrim(col["author"], "@"),
             missing,
             created,
-            pa.array(np.zeros(n, bool)),
+            from_numpy(np.zeros(n, bool)),
             text,
             pc.utf8_lower(col["lang"]),
             kind,
@@ -171,6 +174,8 @@ def fast_posts(cols: dict[str, pa.Array]) -> pa.Table | None:
 def reference_chunk(raw: RawBatch, names: list[str]) -> Chunk:
     """The batch as the row-checking path takes it: text columns (pandas), rows with
     invalid UTF-8 turned into rejects. Rows are located by record number."""
+    import pandas as pd
+
     cells = [raw.batch.column(i).to_pylist() for i in range(len(names))]
     rejects = list(raw.rejects)
     keep_rows, records = [], []

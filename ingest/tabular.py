@@ -8,13 +8,15 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from govwatch.errors import InputError
 from govwatch.records import Reject, excerpt
 
 from .base import has_bad_utf8, open_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Let the row validator, not the csv module, decide what is too long.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -156,6 +158,8 @@ def checked_rows(reader, width: int, expected: str) -> Iterator[tuple[int, list[
 
 
 def _chunk(rows, lines, keep, rejects, read) -> Chunk:
+    import pandas as pd
+
     cols = list(zip(*rows, strict=True)) if rows else [() for _ in range(max(i for i, _ in keep) + 1)]
     frame = pd.DataFrame(
         {name: pd.Series(cols[i], dtype="string") for i, name in keep}, index=range(len(rows))
@@ -170,11 +174,15 @@ class RowChecker:
     """Collects per-row problems found by vectorised checks on a chunk."""
 
     def __init__(self, chunk: Chunk):
+        import pandas as pd
+
         self.chunk = chunk
         self.bad = pd.Series(False, index=chunk.frame.index)
         self.reasons = pd.Series("", index=chunk.frame.index, dtype="object")
 
     def fail(self, mask: pd.Series, reason: str | pd.Series) -> None:
+        import pandas as pd
+
         mask = mask.fillna(False).astype(bool) & ~self.bad
         if not mask.any():
             return
@@ -185,6 +193,8 @@ class RowChecker:
         self.bad |= mask
 
     def rejects(self, excerpt_col: str | None = None) -> list[Reject]:
+        import pandas as pd
+
         out = []
         frame = self.chunk.frame
         for idx in self.bad[self.bad].index:
@@ -206,6 +216,8 @@ class RowChecker:
 
 def parse_times(values: pd.Series, assume_tz: str | None, column: str):
     """Parse ISO 8601 text to UTC. Returns (times, reason-per-row-or-empty)."""
+    import pandas as pd
+
     present = values.notna()
     has_offset = values.str.contains(_OFFSET_RE, regex=True, na=False)
     reasons = pd.Series("", index=values.index, dtype="object")
@@ -236,6 +248,8 @@ def parse_times(values: pd.Series, assume_tz: str | None, column: str):
 
 def parse_counts(values: pd.Series, column: str):
     """Non-negative whole numbers or empty. Returns (Int64 series, reasons)."""
+    import pandas as pd
+
     nums = pd.to_numeric(values, errors="coerce")
     bad = values.notna() & (nums.isna() | (nums < 0) | (nums % 1 != 0))
     reasons = pd.Series("", index=values.index, dtype="object")

@@ -8,12 +8,13 @@ import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from govwatch.arrays import array
+from govwatch.arrays import array, from_numpy, scalar, to_numpy
 from govwatch.records import ACCOUNT_ARROW_SCHEMA, POST_ARROW_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +95,33 @@ def test_every_column_of_the_reader_schemas_is_built_without_pyarrow_array():
         assert arrays.builds_natively(field.type), field
 
 
+@NO_DEADLINE
+@given(st.sampled_from([np.int64, np.int32, np.uint8, np.bool_]),
+       st.lists(st.integers(0, 100), max_size=40), st.integers(0, 5), st.integers(0, 5))
+def test_numpy_round_trips_as_pyarrow_converts(dtype, values, start, stop):
+    """from_numpy and to_numpy agree with pyarrow's own conversions, slices (offsets) too."""
+    ours = from_numpy(np.array(values).astype(dtype))
+    assert ours.equals(pa.array(np.array(values).astype(dtype)))
+    sliced = ours.slice(start, max(0, len(values) - start - stop))
+    back = to_numpy(sliced)
+    assert back.dtype == sliced.to_numpy(zero_copy_only=False).dtype
+    assert back.tolist() == sliced.to_numpy(zero_copy_only=False).tolist()
+
+
+def test_numpy_conversions_refuse_what_they_do_not_handle():
+    with pytest.raises(TypeError):
+        from_numpy(np.array([1.5]))
+    with pytest.raises(TypeError):
+        to_numpy(pa.array(["a"]))
+    with pytest.raises(ValueError):
+        to_numpy(pa.array([1, None]))
+
+
+def test_scalars_are_pyarrows():
+    for value, type in ("", pa.string()), (None, pa.string()), (3, pa.int64()):
+        assert scalar(value, type).equals(pa.scalar(value, type))
+
+
 TWEETS = ROOT / "tests" / "fixtures" / "twitter"
 # A page as twarc2 writes it (the API's documented fields, hand-written): a ministry's
 # post and a citizen's reply mentioning it.
@@ -111,12 +139,20 @@ V2_PAGE = (
 )
 
 
-@pytest.mark.parametrize("fmt", ["twitter-v2", "twitter-v1", "x-archive"])
-def test_importing_twitter_json_never_loads_pandas(tmp_path, fmt):
-    """pandas takes about half a CPU-second to load: more than reading 10,000 tweets."""
+@pytest.mark.parametrize("fmt", ["twitter-v2", "twitter-v1", "x-archive", "csv"])
+def test_importing_twitter_json_or_a_clean_csv_never_loads_pandas(tmp_path, fmt):
+    """pandas takes about half a CPU-second to load: more than reading 10,000 tweets. (A
+    CSV with rows to reject takes the row checks, which use pandas.)"""
     if fmt == "twitter-v2":
         path = tmp_path / "page.jsonl"
         path.write_text(V2_PAGE, encoding="utf-8")
+    elif fmt == "csv":
+        path = tmp_path / "posts.csv"
+        path.write_text(
+            "platform,post_id,author,created_at,text,in_reply_to_post_id\n"
+            "x,1,rail_ministry,2024-05-01T10:00:00Z,Trains run again,\n"
+            "x,2,a_citizen,2024-05-01T10:05:00Z,@rail_ministry not on my line,1\n",
+            encoding="utf-8")
     else:
         path = TWEETS / ("handwritten_v1.jsonl" if fmt == "twitter-v1" else "x_archive")
     code = (
