@@ -1,5 +1,5 @@
 """govwatch.arrays builds the arrays pyarrow.array builds, and an import of Twitter JSON
-never loads pandas."""
+or of a clean posts CSV never loads pandas."""
 
 from __future__ import annotations
 
