@@ -53,7 +53,8 @@ def array(values: Sequence, type: pa.DataType) -> pa.Array:
 
 
 def _build(values: Sequence, type: pa.DataType) -> pa.Array | None:
-    if isinstance(values, list | tuple) and values.count(None) == len(values):
+    if (isinstance(values, list | tuple) and values and values[0] is None
+            and values.count(None) == len(values)):
         return pa.nulls(len(values), type)  # a column the reader never fills (deleted_at)
     code = _MACHINE_CODES.get(type)
     if code is not None:
