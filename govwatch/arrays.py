@@ -112,11 +112,6 @@ def to_numpy(values: pa.Array) -> np.ndarray:
     return np.frombuffer(data, dtype, count=n, offset=offset * dtype.itemsize)
 
 
-def builds_natively(type: pa.DataType) -> bool:
-    """Whether :func:`array` builds ``type`` itself, without ``pyarrow.array``."""
-    return type in _NANOARROW_TYPES or _is_us_time(type) or _is_string_list(type)
-
-
 def _is_us_time(type: pa.DataType) -> bool:
     return pa.types.is_timestamp(type) and type.unit == "us"
 
