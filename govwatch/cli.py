@@ -177,10 +177,19 @@ def cli() -> None:
     "never reads it, it is most of a JSON import's size, and it holds more about the public "
     "than the analysis needs; posts keep the file they came from (source_file).",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that read a large JSON Lines file (Twitter API v2 or v1.1) in parts at "
+    "once, each part at least 64 MiB. Default: the CPUs this command may use. The store "
+    "receives the same rows whatever the number.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @db_option
 @_handle_errors
-def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, quiet, db):
+def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs, quiet, db):
     """Import export files (and an accounts CSV) into the store.
 
     Each file is imported in one transaction: importing the same file again
@@ -189,6 +198,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, quie
     means some rows were rejected (listed, and kept in the 'rejects' table).
     """
     from ingest.base import ReadOptions
+    from ingest.parts import usable_cpus
     from ingest.pipeline import import_paths
 
     from .store import Store
@@ -223,7 +233,8 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, quie
                 store, [accounts_file], fmt_accounts, options, progress, kind="accounts"
             ).files
         if paths:
-            results += import_paths(store, paths, fmt, options, progress).files
+            results += import_paths(store, paths, fmt, options, progress,
+                                    jobs=jobs or usable_cpus()).files
         platforms = store.conn.execute(
             "SELECT DISTINCT platform FROM posts WHERE import_id IN (SELECT unnest($ids))",
             {"ids": [r.import_id for r in results if r.import_id is not None]},

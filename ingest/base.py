@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from govwatch.records import Batch
+from govwatch.errors import InputError
+from govwatch.records import Batch, Reject
 
 # Bytes read by sniff(); enough for a header line or the opening of a JSON file.
 SNIFF_BYTES = 64 * 1024
@@ -53,6 +54,14 @@ class ReadOptions:
         return out
 
 
+def strict_stop(path: Path, options: ReadOptions, rejects: list[Reject]) -> None:
+    """With ``--strict``, the InputError that stops a file's import at its first reject."""
+    if options.strict and rejects:
+        first = rejects[0]
+        raise InputError(path, f"{first.reason} (--strict: nothing of this file was stored)",
+                         first.locator)
+
+
 class Reader(ABC):
     """Base class of every reader (built-in or third-party).
 
@@ -74,11 +83,35 @@ class Reader(ABC):
         archive) override this; the pipeline hashes them to recognise a re-import."""
         return [path]
 
+    #: Whether the reader reads a file line by line with nothing carried from one line to
+    #: the next (JSON Lines), so that a large file can be read in parts, each from a line
+    #: start, by several processes at once (ingest/parts.py). Such a reader implements
+    #: :meth:`read_part`.
+    line_parts: bool = False
+
     @abstractmethod
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
     ) -> Iterator[Batch]:
         """Yield batches. ``progress(n)`` is called with bytes consumed so far."""
+
+    def read_part(
+        self, path: Path, options: ReadOptions, part: Part | None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Iterator[Batch]:
+        """Yield the batches of the lines in ``part`` of the file (None: all of it),
+        numbered as in the whole file. Only a reader with ``line_parts`` has it."""
+        raise NotImplementedError(f"the {self.name} reader does not read files in parts")
+
+
+@dataclass(frozen=True)
+class Part:
+    """Lines of a file: the bytes [start, end), ``start`` at a line start, and the number
+    of the first line."""
+
+    start: int
+    end: int
+    first_line: int = 1
 
 
 class _CountingRaw(io.RawIOBase):
@@ -105,10 +138,13 @@ class _CountingRaw(io.RawIOBase):
         super().close()
 
 
-def open_binary(path: Path, progress: Callable[[int], None] | None = None) -> io.BufferedReader:
-    """Open a file for reading bytes, reporting bytes read."""
-    return io.BufferedReader(_CountingRaw(open(path, "rb", buffering=0), progress),
-                             buffer_size=1 << 20)
+def open_binary(path: Path, progress: Callable[[int], None] | None = None,
+                offset: int = 0) -> io.BufferedReader:
+    """Open a file for reading bytes from ``offset``, reporting bytes read (from there)."""
+    raw = open(path, "rb", buffering=0)
+    if offset:
+        raw.seek(offset)
+    return io.BufferedReader(_CountingRaw(raw, progress), buffer_size=1 << 20)
 
 
 def open_text(path: Path, progress: Callable[[int], None] | None = None) -> io.TextIOWrapper:

@@ -16,7 +16,7 @@ import pyarrow as pa
 from govwatch.errors import InputError
 from govwatch.records import Reject, excerpt
 
-from .base import has_bad_utf8, open_binary
+from .base import Part, has_bad_utf8, open_binary
 
 _BOM = b"\xef\xbb\xbf"
 # X/Twitter snowflake ids encode their creation time (ids after 2010-11-04).
@@ -33,16 +33,24 @@ def jpath(*parts: str | int) -> str:
 
 
 def iter_byte_lines(
-    path: Path, progress: Callable[[int], None] | None = None
+    path: Path, progress: Callable[[int], None] | None = None, part: Part | None = None
 ) -> Iterator[tuple[int, bytes]]:
     """Yield (line number, bytes) for every line of a file, blank ones included.
 
     Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` (the ending is kept) and a leading
-    byte-order mark is dropped, as in :func:`ingest.base.open_text`.
+    byte-order mark is dropped, as in :func:`ingest.base.open_text`. With ``part``, only
+    the lines of that part of the file (see :func:`ingest.parts.plan`), numbered from
+    its first line; ``progress`` then counts the part's bytes.
     """
-    with open_binary(path, progress) as f:
-        lineno = 0
+    start, end, first = (0, None, 1) if part is None else (part.start, part.end, part.first_line)
+    left = None if end is None else end - start
+    with open_binary(path, progress, start) as f:
+        lineno = first - 1
         for chunk in f:
+            if left is not None:
+                if left <= 0:
+                    break
+                left -= len(chunk)
             if lineno == 0 and chunk.startswith(_BOM):
                 chunk = chunk[len(_BOM):]
             for line in chunk.splitlines(keepends=True) if b"\r" in chunk else (chunk,):

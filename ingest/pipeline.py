@@ -32,8 +32,8 @@ from govwatch.records import (
 )
 from govwatch.store import Store
 
-from . import registry, staging
-from .base import Reader, ReadOptions
+from . import parts, registry, staging
+from .base import Part, Reader, ReadOptions, strict_stop
 
 
 class Progress(Protocol):
@@ -60,7 +60,7 @@ class FileResult:
     import_id: int | None = None
     rows_read: int = 0
     posts_added: int = 0
-    posts_merged: int = 0
+    posts_merged: int = 0  # posts stored before that the file holds too (merged with it)
     accounts_added: int = 0
     rejects: list[Reject] = field(default_factory=list)
     marked_deleted: int = 0  # posts missing from a newer full archive of their account
@@ -139,13 +139,19 @@ def import_paths(
     options: ReadOptions | None = None,
     progress: Progress | None = None,
     kind: str | None = None,
+    jobs: int = 1,
+    min_part_bytes: int = parts.MIN_PART_BYTES,
 ) -> ImportSummary:
-    """Import each file in its own transaction; one bad file never stops the others."""
+    """Import each file in its own transaction; one bad file never stops the others.
+
+    With ``jobs`` above 1, a large file of a reader with ``line_parts`` is read in up to
+    ``jobs`` parts of at least ``min_part_bytes`` by as many processes
+    (see ingest/parts.py); the store receives the same rows either way."""
     options = options or ReadOptions()
     progress = progress or _NoProgress()
     summary = ImportSummary()
     for path in expand_paths(paths, fmt):
-        result = import_file(store, path, fmt, options, progress, kind)
+        result = import_file(store, path, fmt, options, progress, kind, jobs, min_part_bytes)
         summary.files.append(result)
         if options.strict and result.failed:
             break
@@ -159,6 +165,8 @@ def import_file(
     options: ReadOptions | None = None,
     progress: Progress | None = None,
     kind: str | None = None,
+    jobs: int = 1,
+    min_part_bytes: int = parts.MIN_PART_BYTES,
 ) -> FileResult:
     options = options or ReadOptions()
     progress = progress or _NoProgress()
@@ -169,34 +177,62 @@ def import_file(
         files = reader.input_files(path) if path.is_dir() else [path]
         if not files or not all(f.is_file() for f in files):
             raise InputError(path, "no such file")
-        digest = sha256_file(path) if files == [path] else sha256_files(path, files)
+        cuts = (parts.plan(path, jobs, min_part_bytes)
+                if jobs > 1 and reader.line_parts and files == [path] else [])
     except InputError as exc:
         result.failed = printable(exc.reason)
         _record_failure(store, path, result, None, exc)
         return result
     opts_json = json.dumps(options.describe(), sort_keys=True)
-    started = _now()
-    previous = store.conn.execute(
-        "SELECT max(import_id) FROM imports WHERE sha256 = ? AND format = ? AND options = ? "
-        "AND status = 'complete'",
-        [digest, reader.name, opts_json],
-    ).fetchone()[0]
-    if previous is not None:
-        result.skipped_as = previous
-        return result
-
-    progress.start_file(path.name, sum(f.stat().st_size for f in files))
     staging.clear_leftovers(store.path)
     staged = staging.Staged(store.path, str(os.getpid()))
+    digest = None
+    reading = False
     try:
-        archives: set[tuple[str, str]] = set()
-        for batch in reader.read(path, options, progress.advance):
-            archives.update(batch.full_archive_of)
-            if options.strict and batch.rejects:
-                first = batch.rejects[0]
-                raise InputError(path, f"{first.reason} (--strict: nothing of this file "
-                                 "was stored)", first.locator)
-            _stage_batch(staged, batch, result, options.keep_raw)
+        # A file cut in parts: the processes reading the other parts start loading now,
+        # while this one hashes the file, and read once told their first line's number.
+        with parts.PartReaders(reader, path, options, [
+                (i, cut, staged.part_folder(i)) for i, cut in enumerate(cuts) if i]) as others:
+            if len(cuts) > 1:
+                digest, first_lines = parts.hash_and_number(path, [a for a, _ in cuts])
+            else:
+                digest = sha256_file(path) if files == [path] else sha256_files(path, files)
+            started = _now()
+            previous = store.conn.execute(
+                "SELECT max(import_id) FROM imports WHERE sha256 = ? AND format = ? "
+                "AND options = ? AND status = 'complete'",
+                [digest, reader.name, opts_json],
+            ).fetchone()[0]
+            if previous is not None:
+                others.cancel()
+                result.skipped_as = previous
+                return result
+            if len(cuts) > 1 and first_lines is None:  # a bare carriage return: not cut
+                others.cancel()
+                cuts = []
+            elif len(cuts) > 1:
+                others.start(first_lines[1:])
+            progress.start_file(path.name, sum(f.stat().st_size for f in files))
+            reading = True
+
+            # This process reads the file, or its first part while the others read theirs.
+            def advance(n: int) -> None:
+                progress.advance(n + others.bytes_read())
+
+            batches = (reader.read_part(path, options, Part(*cuts[0]), advance) if cuts
+                       else reader.read(path, options, progress.advance))
+            archives: set[tuple[str, str]] = set()
+            for batch in batches:
+                archives.update(batch.full_archive_of)
+                strict_stop(path, options, batch.rejects)
+                _stage_batch(staged, batch, result, options.keep_raw)
+            own = cuts[0][1] - cuts[0][0] if cuts else 0
+            for i, part in enumerate(others.wait(lambda: advance(own)) if cuts else (), start=1):
+                result.rows_read += part["rows_read"]
+                result.rejects.extend(parts.rejects_of(part))
+                archives.update(map(tuple, part["archives"]))
+                staged.add_part(staged.part_folder(i), part["posts"], part["accounts"],
+                                part["archived"])
         staged.close()
         with _publish_settings(store.conn), store.transaction() as con:
             import_id = store.next_id("imports", "import_id")
@@ -231,7 +267,8 @@ def import_file(
         _record_failure(store, path, result, reader, exc, digest)
     finally:
         staged.remove()
-        progress.end_file()
+        if reading:
+            progress.end_file()
     return result
 
 
@@ -255,14 +292,7 @@ def _stage_batch(staged: staging.Staged, batch: Batch, result: FileResult,
                  keep_raw: bool) -> None:
     result.rows_read += batch.rows_read
     result.rejects.extend(batch.rejects)
-    if batch.posts is not None and len(batch.posts):
-        posts = staging.to_arrow(batch.posts, staging.POST_SCHEMA)
-        if not keep_raw:  # whatever the reader gave (a third-party one too)
-            i = posts.schema.get_field_index("raw")
-            posts = posts.set_column(i, "raw", pa.nulls(posts.num_rows, pa.string()))
-        staged.add_posts(posts, archived=bool(batch.full_archive_of))
-    if batch.accounts is not None and len(batch.accounts):
-        staged.add_accounts(staging.to_arrow(batch.accounts, staging.ACCOUNT_SCHEMA))
+    staged.add_batch(batch, keep_raw)
 
 
 def _now() -> datetime:

@@ -26,6 +26,7 @@ from govwatch.records import (
     POST_ARROW_SCHEMA,
     READER_ACCOUNT_COLUMNS,
     READER_POST_COLUMNS,
+    Batch,
 )
 
 # DuckDB settings while publishing. memory_limit: beyond it, joins and sorts spill to
@@ -73,10 +74,18 @@ def clear_leftovers(store_path: Path) -> None:
 
 
 class Staged:
-    """One file's posts, accounts and archive keys, staged as Parquet files."""
+    """One file's posts, accounts and archive keys, staged as Parquet files.
 
-    def __init__(self, store_path: Path, import_tag: str):
-        self.dir = store_path.parent / f"{store_path.name}{_PREFIX}{import_tag}"
+    A file read in parts by several processes (ingest/parts.py) is staged in one folder
+    per part inside this one (:meth:`part_folder`); each part numbers its rows from its
+    own ``seq_base``, so that ``_seq`` keeps the file's order across parts, and
+    :meth:`add_part` makes its files part of what is published.
+    """
+
+    def __init__(self, store_path: Path | None, import_tag: str = "", *,
+                 folder: Path | None = None, seq_base: int = 0):
+        self.dir = (folder if folder is not None
+                    else store_path.parent / f"{store_path.name}{_PREFIX}{import_tag}")
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True)
         self.posts_file = self.dir / "posts.parquet"
@@ -85,15 +94,55 @@ class Staged:
         self._accounts: pq.ParquetWriter | None = None
         self._pending: list[pa.Table] = []  # staged posts not yet written
         self._pending_rows = self._pending_bytes = 0
+        self._seq_base = seq_base
         self.posts = 0
         self.accounts = 0
         self.archived = False
+        self._post_files = [self.posts_file]  # with the parts' files: what is published
+        self._account_files = [self.accounts_file]
+
+    def part_folder(self, index: int) -> Path:
+        """The folder where part ``index`` of the file is staged."""
+        return self.dir / f"part-{index}"
+
+    @staticmethod
+    def part_seq_base(index: int) -> int:
+        """The first ``_seq`` of part ``index``: parts never overlap (2**40 rows each)."""
+        return index << 40
+
+    def add_part(self, folder: Path, posts: int, accounts: int, archived: bool) -> None:
+        """Publish, with this file's own rows, what a part staged in ``folder``."""
+        if posts:
+            self._post_files.append(folder / self.posts_file.name)
+            self.posts += posts
+            self.archived |= archived
+        if accounts:
+            self._account_files.append(folder / self.accounts_file.name)
+            self.accounts += accounts
+
+    def add_batch(self, batch: Batch, keep_raw: bool) -> None:
+        """Stage a reader's batch: its posts (their raw records only with ``keep_raw``)
+        and accounts."""
+        if batch.posts is not None and len(batch.posts):
+            posts = to_arrow(batch.posts, POST_SCHEMA)
+            if not keep_raw:  # whatever the reader gave (a third-party one too)
+                i = posts.schema.get_field_index("raw")
+                posts = posts.set_column(i, "raw", pa.nulls(posts.num_rows, pa.string()))
+            self.add_posts(posts, archived=bool(batch.full_archive_of))
+        if batch.accounts is not None and len(batch.accounts):
+            self.add_accounts(to_arrow(batch.accounts, ACCOUNT_SCHEMA))
+
+    def _source(self, files: list[Path]) -> str:
+        """The staged files that hold rows, as a DuckDB table function."""
+        held = [f for f in files if f.is_file()]
+        return "read_parquet([" + ", ".join(f"'{_sql_path(f)}'" for f in held) + "])"
 
     def add_posts(self, table: pa.Table, archived: bool) -> None:
         n = table.num_rows
         if not n:
             return
-        seq = array(range(self.posts, self.posts + n), pa.int64())
+        first = self._seq_base + self.posts
+        seq = array(range(first, first + n), pa.int64())
         table = table.append_column("_seq", seq).append_column(
             "_archived", array([archived] * n, pa.bool_())
         )
@@ -126,7 +175,8 @@ class Staged:
         n = table.num_rows
         if not n:
             return
-        seq = array(range(self.accounts, self.accounts + n), pa.int64())
+        first = self._seq_base + self.accounts
+        seq = array(range(first, first + n), pa.int64())
         table = table.append_column("_seq", seq)
         if self._accounts is None:
             self._accounts = pq.ParquetWriter(self.accounts_file, _STAGE_ACCOUNTS, **_PARQUET)
@@ -147,10 +197,13 @@ class Staged:
 
     # -- publishing (inside the caller's transaction) -------------------------------
     def publish_posts(self, con, file: str, import_id: int) -> tuple[int, int]:
-        """Merge the staged posts into ``posts``. Returns (added, merged)."""
+        """Merge the staged posts into ``posts``. Returns (added, merged): the posts new to
+        the store, and the stored posts the file also holds (merged with it). A post the
+        file holds more than once counts once, whether or not its rows were read in one
+        batch (or one part of the file)."""
         if not self.posts:
             return 0, 0
-        src = f"read_parquet('{_sql_path(self.posts_file)}')"
+        src = self._source(self._post_files)
         cols = ", ".join(f'"{c}"' for c in READER_POST_COLUMNS)
         target = f"{cols}, source_file, import_id"
         values = f"{cols}, $file AS source_file, $import_id AS import_id"
@@ -178,7 +231,7 @@ class Staged:
                 "AND r.post_id = s.post_id AND r.keep <> s._seq)",
                 params,
             ).fetchall()[0][0]
-            return added, self.posts - added
+            return added, 0
         # One row per key, as above.
         one = (f"(SELECT * FROM {src} QUALIFY row_number() OVER "
                "(PARTITION BY platform, post_id ORDER BY created_at_derived, _seq) = 1)")
@@ -206,13 +259,13 @@ class Staged:
             params,
         ).fetchall()
         added = con.execute("SELECT count(*) FROM posts").fetchall()[0][0] - before
-        return added, self.posts - added
+        return added, existing
 
     def publish_accounts(self, con, file: str, import_id: int) -> int:
         """Merge the staged accounts into ``accounts``. Returns the number added."""
         if not self.accounts:
             return 0
-        src = f"read_parquet('{_sql_path(self.accounts_file)}')"
+        src = self._source(self._account_files)
         distinct, existing = con.execute(
             f"SELECT count(*), count(a.author) FROM (SELECT DISTINCT platform, author FROM {src}) s "
             "LEFT JOIN accounts a USING (platform, author)"
@@ -252,8 +305,7 @@ class Staged:
         if not archives or not self.archived:
             return 0
         seen = (f"(SELECT platform, post_id, author, created_at FROM "
-                f"read_parquet('{_sql_path(self.posts_file)}') "
-                "WHERE _archived AND NOT created_at_derived)")
+                f"{self._source(self._post_files)} WHERE _archived AND NOT created_at_derived)")
         total = 0
         for platform, author in sorted(archives):
             total += con.execute(

@@ -60,7 +60,7 @@ from govwatch.records import (
     post_row,
 )
 
-from .base import MAX_TEXT_CHARS, Reader, ReadOptions, gc_paused
+from .base import MAX_TEXT_CHARS, Part, Reader, ReadOptions, gc_paused
 from .jsonio import decode_line, is_utf8, iter_byte_lines, parse_json_line
 from .registry import register
 
@@ -543,6 +543,7 @@ def _stream(
     progress: Callable[[int], None] | None,
     handle: Callable[[object, int, BatchBuilder], None],
     fast: Callable[[bytes, BatchBuilder], bool] | None = None,
+    part: Part | None = None,
 ) -> Iterator[Batch]:
     """Batches of the file's lines: each line is offered to ``fast`` first (if given, and
     as bytes, when it is valid UTF-8), which either takes it whole or leaves it to
@@ -553,7 +554,7 @@ def _stream(
     would walk every object the batch holds so far.
     """
     out = BatchBuilder(min(options.chunk_rows, BATCH_POSTS), keep_raw=options.keep_raw)
-    lines = iter_byte_lines(path, progress)
+    lines = iter_byte_lines(path, progress, part)
     done = False
     while not done:
         with gc_paused():
@@ -644,6 +645,7 @@ class TwitterV2Reader(Reader):
     platform = PLATFORM
     description = "Twitter/X API v2 JSON Lines as twarc2 writes them (pages or flattened)"
     kind = "posts"
+    line_parts = True
 
     def sniff(self, path: Path, head: bytes) -> bool:
         return looks_v2(head)
@@ -651,9 +653,15 @@ class TwitterV2Reader(Reader):
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
     ) -> Iterator[Batch]:
+        yield from self.read_part(path, options, None, progress)
+
+    def read_part(
+        self, path: Path, options: ReadOptions, part: Part | None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Iterator[Batch]:
         from .twitter_v2_fast import read_line
 
-        yield from _stream(path, options, progress, self._line, fast=read_line)
+        yield from _stream(path, options, progress, self._line, fast=read_line, part=part)
 
     @staticmethod
     def _line(obj: object, lineno: int, out: BatchBuilder) -> None:
@@ -675,6 +683,7 @@ class TwitterV1Reader(Reader):
     platform = PLATFORM
     description = "legacy Twitter API v1.1 tweets, one JSON object per line"
     kind = "posts"
+    line_parts = True
 
     def sniff(self, path: Path, head: bytes) -> bool:
         return looks_v1(head)
@@ -682,7 +691,13 @@ class TwitterV1Reader(Reader):
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
     ) -> Iterator[Batch]:
-        yield from _stream(path, options, progress, self._line)
+        yield from self.read_part(path, options, None, progress)
+
+    def read_part(
+        self, path: Path, options: ReadOptions, part: Part | None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Iterator[Batch]:
+        yield from _stream(path, options, progress, self._line, part=part)
 
     @staticmethod
     def _line(obj: object, lineno: int, out: BatchBuilder) -> None:
