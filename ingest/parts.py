@@ -137,8 +137,13 @@ class PartReaders:
         self._logs: list[Path] = []
         self._parts = parts
         env = dict(os.environ)
-        root = str(Path(__file__).resolve().parent.parent)  # where govwatch and ingest are
-        env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+        # Where govwatch and ingest are, for a process started from elsewhere: named only
+        # when not on this interpreter's path already (an installed package is), as a
+        # PYTHONPATH entry comes before the standard library.
+        root = Path(__file__).resolve().parent.parent
+        if root not in {Path(p or ".").resolve() for p in sys.path}:
+            env["PYTHONPATH"] = os.pathsep.join(
+                [str(root), *filter(None, [env.get("PYTHONPATH")])])
         for slot, (index, (start, end), folder) in enumerate(parts):
             job = {
                 "reader": f"{type(reader).__module__}:{type(reader).__qualname__}",
@@ -241,7 +246,7 @@ def _die_with_parent(parent: int) -> None:
 
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # not Linux
         pass
     if os.getppid() != parent:  # it died before the request was made
         os._exit(1)

@@ -177,8 +177,10 @@ def import_file(
         files = reader.input_files(path) if path.is_dir() else [path]
         if not files or not all(f.is_file() for f in files):
             raise InputError(path, "no such file")
+        # Where a large file is cut, to be read in parts by several processes (or none).
         cuts = (parts.plan(path, jobs, min_part_bytes)
                 if jobs > 1 and reader.line_parts and files == [path] else [])
+        cuts = cuts if len(cuts) > 1 else []
     except InputError as exc:
         result.failed = printable(exc.reason)
         _record_failure(store, path, result, None, exc)
@@ -193,7 +195,7 @@ def import_file(
         # while this one hashes the file, and read once told their first line's number.
         with parts.PartReaders(reader, path, options, [
                 (i, cut, staged.part_folder(i)) for i, cut in enumerate(cuts) if i]) as others:
-            if len(cuts) > 1:
+            if cuts:
                 digest, first_lines = parts.hash_and_number(path, [a for a, _ in cuts])
             else:
                 digest = sha256_file(path) if files == [path] else sha256_files(path, files)
@@ -207,10 +209,10 @@ def import_file(
                 others.cancel()
                 result.skipped_as = previous
                 return result
-            if len(cuts) > 1 and first_lines is None:  # a bare carriage return: not cut
+            if cuts and first_lines is None:  # a bare carriage return: read whole
                 others.cancel()
                 cuts = []
-            elif len(cuts) > 1:
+            elif cuts:
                 others.start(first_lines[1:])
             progress.start_file(path.name, sum(f.stat().st_size for f in files))
             reading = True
@@ -227,7 +229,7 @@ def import_file(
                 strict_stop(path, options, batch.rejects)
                 _stage_batch(staged, batch, result, options.keep_raw)
             own = cuts[0][1] - cuts[0][0] if cuts else 0
-            for i, part in enumerate(others.wait(lambda: advance(own)) if cuts else (), start=1):
+            for i, part in enumerate(others.wait(lambda: advance(own)) if cuts else [], start=1):
                 result.rows_read += part["rows_read"]
                 result.rejects.extend(parts.rejects_of(part))
                 archives.update(map(tuple, part["archives"]))
