@@ -25,6 +25,10 @@ Stages (each side runs in its own fresh process; see ``_measure.py``):
 original record stored too; the stage is then named ``twarc2+raw`` / ``real+raw``).
 
 Every side is pinned to one CPU (``--cpu``; ``--cpu -1`` lets it use all of them).
+``govwatch ingest`` reads a large JSON Lines file in parts with as many processes as it
+may use CPUs (``--jobs``): pinned, with one; with ``--cpu -1``, with every CPU, while
+twarc-csv (and the pandas baseline) use one whatever the pinning. Peak memory is then
+the sum over govwatch's processes (see ``_measure.py``).
 The table gives wall and CPU time, rows per second, peak RSS and the ratio
 baseline/govwatch (above 1: govwatch is faster). The machine's load average is
 recorded with every run: on a shared machine wall times are lower bounds of speed and
