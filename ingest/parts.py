@@ -2,14 +2,16 @@
 
 A reader with ``line_parts`` (the Twitter API readers) carries nothing from one line
 to the next, so a file of it can be cut at line starts into parts that are read
-independently. :func:`plan` cuts the file (numbering each part's first line as in the
-whole file); :class:`PartReaders` starts one process per part after the first
-(``python -m ingest.parts``), while the importing process reads the first part itself.
-Each process stages its part's rows in a folder of its own inside the import's staging
-folder (:meth:`ingest.staging.Staged.part_folder`), numbering them from the part's
-``_seq`` base, so that the import publishes every part in one transaction and the
-file's order decides between repeated keys exactly as in one process. Rejects come
-back to the importing process with the line numbers of the whole file, in file order.
+independently. :func:`plan` cuts the file; :class:`PartReaders` starts one process per
+part after the first (``python -m ingest.parts``), which loads what it needs while the
+importing process hashes the file and numbers each part's first line in the same pass
+(:func:`hash_and_number`), then reads its part once told that number. The importing
+process reads the first part itself. Each process stages its part's rows in a folder of
+its own inside the import's staging folder (:meth:`ingest.staging.Staged.part_folder`),
+numbering them from the part's ``_seq`` base, so that the import publishes every part in
+one transaction and the file's order decides between repeated keys exactly as in one
+process. Rejects come back to the importing process with the line numbers of the whole
+file, in file order.
 
 Nothing here touches the store. A part process dies with the importing process (on
 Linux at once, elsewhere at its next batch), and what it staged is removed with the
@@ -18,8 +20,9 @@ import's staging folder, so an import killed at any point leaves the store as it
 Only plain files are cut, and only where every part holds at least ``min_part_bytes``
 (:data:`MIN_PART_BYTES`): a process needs about half a second to start, the time it
 takes to read some 40 MB of tweets. The importing process's own part (the first) is
-:data:`LEAD_BYTES` longer, as it starts reading before the others are ready. A file with a carriage return not followed by a
-line feed is never cut (its line numbers could not be counted from line feeds alone).
+:data:`LEAD_BYTES` longer, as it starts reading before the others are ready. A file
+with a carriage return not followed by a line feed is read whole (its line numbers
+could not be counted from line feeds alone).
 """
 
 from __future__ import annotations
