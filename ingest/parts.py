@@ -20,7 +20,7 @@ import's staging folder, so an import killed at any point leaves the store as it
 Only plain files are cut, and only where every part holds at least ``min_part_bytes``
 (:data:`MIN_PART_BYTES`): a process needs about half a second to start, the time it
 takes to read some 40 MB of tweets. The importing process's own part (the first) is
-:data:`LEAD_BYTES` longer, as it starts reading before the others are ready. A file
+longer (:func:`plan`), as it starts reading before the others are ready. A file
 with a carriage return not followed by a line feed is read whole (its line numbers
 could not be counted from line feeds alone).
 """
@@ -45,9 +45,6 @@ from govwatch.records import Reject
 from .base import Part, Reader, ReadOptions, strict_stop
 
 MIN_PART_BYTES = 64 << 20
-# The importing process's part is longer by about what it reads while the other
-# processes load (a quarter of a second, measured on tweets).
-LEAD_BYTES = MIN_PART_BYTES * 3 // 8  # 24 MiB
 _BLOCK = 1 << 20
 
 
@@ -62,9 +59,10 @@ def usable_cpus() -> int:
 def plan(path: Path, jobs: int, min_part_bytes: int = MIN_PART_BYTES) -> list[tuple[int, int]]:
     """Where to cut the file: at most ``jobs`` byte ranges [start, end), each starting at
     a line start and at least ``min_part_bytes`` long; the first (which the importing
-    process reads) longer than the others by three eighths of ``min_part_bytes``
-    (:data:`LEAD_BYTES` for the default), the others of about equal size. One range (the
-    whole file) when it is too small to cut. Only a few bytes around each cut are read;
+    process reads) longer than the others by three eighths of ``min_part_bytes`` (24 MiB
+    for the default: about what it reads in the quarter of a second before the other
+    processes are ready), the others of about equal size. One range (the whole file) when
+    it is too small to cut. Only a few bytes around each cut are read;
     :func:`hash_and_number` numbers the parts' first lines."""
     lead_bytes = min_part_bytes * 3 // 8
     size = path.stat().st_size
@@ -119,6 +117,18 @@ def _newlines(block: bytes) -> int:
     return int(np.count_nonzero(np.frombuffer(block, np.uint8) == 10))
 
 
+def _part_env() -> dict[str, str]:
+    """The environment of a part process: this one's, with where govwatch and ingest are
+    for a process started from elsewhere, named only when not on this interpreter's path
+    already (an installed package is), as a PYTHONPATH entry comes before the standard
+    library."""
+    env = dict(os.environ)
+    root = Path(__file__).resolve().parent.parent
+    if root not in {Path(p or ".").resolve() for p in sys.path}:
+        env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
 class PartReaders:
     """One process for each part of a file after the first, reading it into its folder.
 
@@ -139,14 +149,7 @@ class PartReaders:
         self._threads: list[threading.Thread] = []
         self._logs: list[Path] = []
         self._parts = parts
-        env = dict(os.environ)
-        # Where govwatch and ingest are, for a process started from elsewhere: named only
-        # when not on this interpreter's path already (an installed package is), as a
-        # PYTHONPATH entry comes before the standard library.
-        root = Path(__file__).resolve().parent.parent
-        if root not in {Path(p or ".").resolve() for p in sys.path}:
-            env["PYTHONPATH"] = os.pathsep.join(
-                [str(root), *filter(None, [env.get("PYTHONPATH")])])
+        env = _part_env() if parts else None
         for slot, (index, (start, end), folder) in enumerate(parts):
             job = {
                 "reader": f"{type(reader).__module__}:{type(reader).__qualname__}",
