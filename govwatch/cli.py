@@ -183,8 +183,8 @@ def cli() -> None:
     type=click.IntRange(min=1),
     default=None,
     help="Processes that read a large JSON Lines file (Twitter API v2 or v1.1) in parts at "
-    "once, each part at least 64 MiB. Default: the CPUs this command may use. The store "
-    "receives the same rows whatever the number.",
+    "once, each part at least 64 MiB. Default: the CPUs this command may use, at most 8. "
+    "The store receives the same rows whatever the number.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @db_option
@@ -198,7 +198,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs
     means some rows were rejected (listed, and kept in the 'rejects' table).
     """
     from ingest.base import ReadOptions
-    from ingest.parts import usable_cpus
+    from ingest.parts import default_jobs
     from ingest.pipeline import import_paths
 
     from .store import Store
@@ -234,7 +234,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs
             ).files
         if paths:
             results += import_paths(store, paths, fmt, options, progress,
-                                    jobs=jobs or usable_cpus()).files
+                                    jobs=jobs or default_jobs()).files
         platforms = store.conn.execute(
             "SELECT DISTINCT platform FROM posts WHERE import_id IN (SELECT unnest($ids))",
             {"ids": [r.import_id for r in results if r.import_id is not None]},
