@@ -157,8 +157,9 @@ def _import(tmp_path: Path, name: str, files: list[Path], jobs: int, min_part: i
     return _tables(db), results
 
 
-def _part_processes() -> list[int]:
-    """Pids of running ``python -m ingest.parts`` processes."""
+def _part_processes(folder: Path) -> list[int]:
+    """Pids of running ``python -m ingest.parts`` processes reading a file in ``folder``
+    (named in their command line), not those of another test run."""
     found = []
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
@@ -166,7 +167,7 @@ def _part_processes() -> list[int]:
                 cmd = (proc / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"ingest.parts" in cmd:
+            if b"ingest.parts" in cmd and any(str(folder).encode() in arg for arg in cmd):
                 found.append(int(proc.name))
     return found
 
@@ -187,7 +188,7 @@ def test_a_file_read_in_parts_gives_the_store_what_one_process_gives(tmp_path):
     # the quoted tweet, staged in every part, keeps the first version in the file
     quoted = [p for p in many["posts"] if p[1] == str(ID0 + QUOTED)]
     assert len(quoted) == 1 and quoted[0][6] == "version of page 5"
-    assert not _part_processes()
+    assert not _part_processes(tmp_path)
 
 
 def test_parts_merge_into_a_store_that_holds_some_posts(tmp_path):
@@ -210,7 +211,7 @@ def test_windows_line_ends_are_cut_and_bare_carriage_returns_are_read_whole(tmp_
     many, [r3] = _import(tmp_path, "b3", [bare], 3, size // 4)
     one, [r1] = _import(tmp_path, "b1", [bare], 1, size)
     assert many == one and r3.rejected == r1.rejected
-    assert not _part_processes()
+    assert not _part_processes(tmp_path)
 
 
 def test_strict_stops_at_a_reject_in_any_part_and_stores_nothing(tmp_path):
@@ -226,7 +227,7 @@ def test_strict_stops_at_a_reject_in_any_part_and_stores_nothing(tmp_path):
         assert result.failed and "--strict" in result.failed
         assert tables["posts"] == [] and tables["imports"][-1][-1] == "failed"
         assert tables["rejects"][0][0] == f"line {at + 1}"
-        assert not _part_processes()
+        assert not _part_processes(tmp_path)
 
 
 def test_a_file_imported_before_is_skipped_without_reading_its_parts(tmp_path):
@@ -237,7 +238,7 @@ def test_a_file_imported_before_is_skipped_without_reading_its_parts(tmp_path):
         again = import_paths(store, [path], "twitter-v2", jobs=3, min_part_bytes=size // 4)
     assert first.files[0].posts_added > 0
     assert again.files[0].skipped_as == first.files[0].import_id
-    assert not _part_processes()
+    assert not _part_processes(tmp_path)
     assert not list(tmp_path.glob("s.duckdb.staging-*"))
 
 
@@ -291,10 +292,10 @@ def test_kill_9_while_parts_are_read_leaves_the_store_and_no_process(tmp_path):
                              str(size // 4)],
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     started = time.monotonic()
-    while len(_part_processes()) < 2 and time.monotonic() - started < 60:
+    while len(_part_processes(tmp_path)) < 2 and time.monotonic() - started < 60:
         assert proc.poll() is None, "the import ended before its parts were being read"
         time.sleep(0.02)
-    readers = _part_processes()
+    readers = _part_processes(tmp_path)
     assert len(readers) == 2
     time.sleep(0.5)  # while they read
     assert proc.poll() is None, "the import ended before it could be killed"
@@ -303,7 +304,7 @@ def test_kill_9_while_parts_are_read_leaves_the_store_and_no_process(tmp_path):
     deadline = time.monotonic() + 10
     while any(Path(f"/proc/{pid}").exists() for pid in readers) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _part_processes(), "a part process outlived the killed import"
+    assert not _part_processes(tmp_path), "a part process outlived the killed import"
     assert _tables(db) == before
     with Store(db) as store:
         rerun = import_paths(store, [big], "twitter-v2", jobs=3, min_part_bytes=size // 4)
@@ -325,5 +326,5 @@ def test_a_part_process_that_fails_is_an_error_not_a_silent_loss(tmp_path, monke
     monkeypatch.setattr("ingest.registry.get", lambda name: Unimportable())
     with Store(tmp_path / "s.duckdb") as store, pytest.raises(RuntimeError, match="part 2"):
         import_paths(store, [path], "twitter-v2", jobs=3, min_part_bytes=size // 4)
-    assert not _part_processes()
+    assert not _part_processes(tmp_path)
     assert not list(tmp_path.glob("s.duckdb.staging-*"))
