@@ -5,8 +5,10 @@ its peak resident memory is its own: the figures come from ``os.wait4``'s resour
 usage of that child (``ru_maxrss``, which on Linux also covers the descendants it
 waited for, but as the largest of them, not their sum). A side that runs several
 processes at once (govwatch reading a file in parts) needs their sum: on Linux the
-process tree's resident memory is also sampled twenty times a second, and the peak is
-the larger of the two figures (a sampled sum can miss a peak shorter than 50 ms). With ``cpu=N`` the child is pinned to that one CPU before it starts
+process tree's memory is also sampled twenty times a second, as the sum of each
+process's proportional set size (PSS: pages shared between processes, such as the
+libraries each one maps, are split between them rather than counted in each), and the
+peak is the larger of the two figures (a sampled sum can miss a peak shorter than 50 ms). With ``cpu=N`` the child is pinned to that one CPU before it starts
 (``os.sched_setaffinity`` in the child), which is how "one core" is measured.
 
 CPU time (user + system) is reported beside wall time: on a machine shared with
@@ -45,6 +47,9 @@ class Measurement:
         return rows / self.cpu_s if self.cpu_s > 0 else float("inf")
 
 
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
 class CommandFailed(RuntimeError):
     """A measured command exited with an unexpected status."""
 
@@ -77,7 +82,8 @@ def run(
             [str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=dict(env) if env is not None else None, cwd=cwd, preexec_fn=pin,
         )
-        tree = _TreeMemory(proc.pid)
+        tree = TreeSampler(proc.pid, interval=0.05)
+        tree.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
         tree.stop()
@@ -98,39 +104,64 @@ def run(
     )
 
 
-class _TreeMemory:
-    """The peak sum of resident memory of a process and its descendants, sampled every
-    50 ms by a thread (0 where /proc does not list children)."""
-
-    def __init__(self, pid: int):
-        self.peak = 0
-        self._pid = pid
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> None:
-        while not self._done.wait(0.05):
-            self.peak = max(self.peak, _tree_rss(self._pid))
-
-    def stop(self) -> None:
-        self._done.set()
-        self._thread.join()
+def _pss(pid: int) -> int | None:
+    """Proportional set size of one process: shared pages (a forked worker's copy-on-write
+    memory) are split between the processes sharing them, so a sum over a tree is honest."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
 
 
-def _tree_rss(pid: int) -> int:
-    total = 0
-    todo = [pid]
-    while todo:
-        p = todo.pop()
+def _tree_rss(root: int) -> int:
+    """Memory of ``root`` and all its descendants now: the sum of their PSS (their RSS
+    where PSS cannot be read)."""
+    parent: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
         try:
-            with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-            with open(f"/proc/{p}/task/{p}/children") as f:
-                todo += [int(c) for c in f.read().split()]
-        except (OSError, ValueError):  # gone, or not Linux
-            pass
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        parent[pid] = int(fields[1])
+        rss[pid] = int(fields[21]) * _PAGE
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parent.items():
+        children.setdefault(ppid, []).append(pid)
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        pss = _pss(pid)
+        total += pss if pss is not None else rss.get(pid, 0)
+        todo += children.get(pid, [])
     return total
+
+
+class TreeSampler(threading.Thread):
+    """Samples the resident memory of a process tree until stopped; keeps the peak."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        super().__init__(daemon=True)
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.peak = max(self.peak, _tree_rss(self.pid))
+            self.done.wait(self.interval)
+
+    def stop(self) -> int:
+        self.done.set()
+        self.join()
+        return self.peak
 
 
 def best(runs: Sequence[Measurement]) -> Measurement:

@@ -523,7 +523,7 @@ def side(args) -> None:
     """Run one side in this process and print its timings and peak RSS as JSON."""
     out = Path(args.workdir)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from bench_scaling import TreeSampler  # sums PSS: a worker's pages shared with us count once
+    from _measure import TreeSampler  # sums PSS: a worker's pages shared with us count once
 
     sampler = TreeSampler(os.getpid())
     sampler.start()

@@ -66,7 +66,6 @@ import synth  # noqa: E402
 MEMORY_TARGET_BYTES = 8 * 2**30
 TARGET_POSTS = 10_000_000
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 # -- inputs ---------------------------------------------------------------------------------------
@@ -100,66 +99,6 @@ def _cpu_so_far(pid: int) -> float | None:
     except OSError:
         return None
     return sum(int(x) for x in fields[11:15]) / CLK_TCK
-
-
-def _pss(pid: int) -> int | None:
-    """Proportional set size of one process: shared pages (a forked worker's copy-on-write
-    memory) are split between the processes sharing them, so a sum over a tree is honest."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
-            for line in f:
-                if line.startswith(b"Pss:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
-
-
-def _tree_rss(root: int) -> int:
-    """Memory of ``root`` and all its descendants now: the sum of their PSS (their RSS
-    where PSS cannot be read)."""
-    parent: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        pid = int(entry.name)
-        parent[pid] = int(fields[1])
-        rss[pid] = int(fields[21]) * PAGE
-    children: dict[int, list[int]] = {}
-    for pid, ppid in parent.items():
-        children.setdefault(ppid, []).append(pid)
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        pss = _pss(pid)
-        total += pss if pss is not None else rss.get(pid, 0)
-        todo += children.get(pid, [])
-    return total
-
-
-class TreeSampler(threading.Thread):
-    """Samples the resident memory of a process tree until stopped; keeps the peak."""
-
-    def __init__(self, pid: int, interval: float = 0.2):
-        super().__init__(daemon=True)
-        self.pid, self.interval, self.peak = pid, interval, 0
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.is_set():
-            self.peak = max(self.peak, _tree_rss(self.pid))
-            self.done.wait(self.interval)
-
-    def stop(self) -> int:
-        self.done.set()
-        self.join()
-        return self.peak
 
 
 @dataclass
@@ -196,7 +135,7 @@ def run_traced(cmd: list[str], log: Path, env: dict[str, str] | None = None,
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE,
                                 stdin=subprocess.DEVNULL, env=env, cwd=REPO,
                                 start_new_session=True)
-        sampler = TreeSampler(proc.pid)
+        sampler = _measure.TreeSampler(proc.pid)
         sampler.start()
         stopped = threading.Event()
 

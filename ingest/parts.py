@@ -42,7 +42,8 @@ import numpy as np
 from govwatch.errors import InputError
 from govwatch.records import Reject
 
-from .base import Part, Reader, ReadOptions, strict_stop
+from .base import Part, Reader, ReadOptions
+from .staging import Staged, StagedRead, stage_batches
 
 MIN_PART_BYTES = 64 << 20
 _BLOCK = 1 << 20
@@ -245,8 +246,10 @@ class PartReaders:
             proc.stdout.close()
 
 
-def rejects_of(result: dict) -> list[Reject]:
-    return [Reject(*r) for r in result["rejects"]]
+def read_of(result: dict) -> StagedRead:
+    """What a part process read, from its result."""
+    return StagedRead(result["rows_read"], [Reject(*r) for r in result["rejects"]],
+                      {tuple(a) for a in result["archives"]})
 
 
 # -- the part process ---------------------------------------------------------------------------
@@ -268,8 +271,6 @@ def _die_with_parent(parent: int) -> None:
 def _run(job: dict) -> None:
     from importlib import import_module
 
-    from .staging import Staged
-
     _die_with_parent(job["parent"])
     out = os.fdopen(os.dup(1), "wb", buffering=0)  # this process's messages, and nothing else
     sys.stdout = sys.stderr
@@ -289,9 +290,6 @@ def _run(job: dict) -> None:
     if not told.strip():
         return
     part = Part(job["start"], job["end"], int(told))
-    rows_read = 0
-    rejects: list[Reject] = []
-    archives: set[tuple[str, str]] = set()
     last = [0]
 
     def progress(n: int) -> None:
@@ -301,19 +299,15 @@ def _run(job: dict) -> None:
 
     result: dict = {"path": str(path)}
     try:
-        for batch in reader.read_part(path, options, part, progress):
-            rows_read += batch.rows_read
-            archives.update(batch.full_archive_of)
-            strict_stop(path, options, batch.rejects)
-            rejects.extend(batch.rejects)
-            staged.add_batch(batch, options.keep_raw)
+        read = stage_batches(staged, path, reader.read_part(path, options, part, progress),
+                             options)
         staged.close()
     except InputError as exc:
         result["error"] = {"reason": exc.reason, "locator": exc.locator}
     else:
-        result.update(rows_read=rows_read, posts=staged.posts, accounts=staged.accounts,
-                      archived=staged.archived, archives=sorted(archives),
-                      rejects=[[r.locator, r.reason, r.excerpt] for r in rejects])
+        result.update(rows_read=read.rows_read, posts=staged.posts, accounts=staged.accounts,
+                      archived=staged.archived, archives=sorted(read.archives),
+                      rejects=[[r.locator, r.reason, r.excerpt] for r in read.rejects])
     out.write(b"result " + json.dumps(result).encode() + b"\n")
 
 

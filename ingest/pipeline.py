@@ -26,14 +26,13 @@ from govwatch import __version__
 from govwatch.arrays import array
 from govwatch.errors import InputError
 from govwatch.records import (
-    Batch,
     Reject,
     printable,
 )
 from govwatch.store import Store
 
 from . import parts, registry, staging
-from .base import Part, Reader, ReadOptions, strict_stop
+from .base import Part, Reader, ReadOptions
 
 
 class Progress(Protocol):
@@ -223,19 +222,14 @@ def import_file(
 
             batches = (reader.read_part(path, options, Part(*cuts[0]), advance) if cuts
                        else reader.read(path, options, progress.advance))
-            archives: set[tuple[str, str]] = set()
-            for batch in batches:
-                archives.update(batch.full_archive_of)
-                strict_stop(path, options, batch.rejects)
-                _stage_batch(staged, batch, result, options.keep_raw)
+            read = staging.stage_batches(staged, path, batches, options)
             own = cuts[0][1] - cuts[0][0] if cuts else 0
             for i, part in enumerate(others.wait(lambda: advance(own)) if cuts else [], start=1):
-                result.rows_read += part["rows_read"]
-                result.rejects.extend(parts.rejects_of(part))
-                archives.update(map(tuple, part["archives"]))
+                read.add(parts.read_of(part))
                 staged.add_part(staged.part_folder(i), part["posts"], part["accounts"],
                                 part["archived"])
         staged.close()
+        result.rows_read, result.rejects, archives = read.rows_read, read.rejects, read.archives
         with _publish_settings(store.conn), store.transaction() as con:
             import_id = store.next_id("imports", "import_id")
             result.import_id = import_id
@@ -288,13 +282,6 @@ def _publish_settings(con):
     finally:
         for name, value in before:
             con.execute(f"SET {name} = '{value}'")
-
-
-def _stage_batch(staged: staging.Staged, batch: Batch, result: FileResult,
-                 keep_raw: bool) -> None:
-    result.rows_read += batch.rows_read
-    result.rejects.extend(batch.rejects)
-    staged.add_batch(batch, keep_raw)
 
 
 def _now() -> datetime:

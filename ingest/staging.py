@@ -15,6 +15,8 @@ killed process are removed by the next import (only one process writes to a stor
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,7 +29,10 @@ from govwatch.records import (
     READER_ACCOUNT_COLUMNS,
     READER_POST_COLUMNS,
     Batch,
+    Reject,
 )
+
+from .base import ReadOptions, strict_stop
 
 # DuckDB settings while publishing. memory_limit: beyond it, joins and sorts spill to
 # disk and written blocks leave memory. The FSST string compressions cost more CPU than
@@ -65,6 +70,35 @@ def to_arrow(frame, schema: pa.Schema) -> pa.Table:
         return table if table.schema == schema else table.cast(schema)
     frame = frame[list(schema.names)]
     return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+
+
+@dataclass
+class StagedRead:
+    """What reading a file, or a part of it, gave besides the rows it staged."""
+
+    rows_read: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    archives: set[tuple[str, str]] = field(default_factory=set)  # (platform, author) held whole
+
+    def add(self, other: StagedRead) -> None:
+        """Take in what a later part of the file gave."""
+        self.rows_read += other.rows_read
+        self.rejects.extend(other.rejects)
+        self.archives |= other.archives
+
+
+def stage_batches(staged: Staged, path: Path, batches: Iterable[Batch],
+                  options: ReadOptions) -> StagedRead:
+    """Stage a reader's batches of ``path``; with ``--strict``, stop at the first reject
+    (InputError). The importing process and each process reading a part do this."""
+    read = StagedRead()
+    for batch in batches:
+        strict_stop(path, options, batch.rejects)
+        read.rows_read += batch.rows_read
+        read.rejects.extend(batch.rejects)
+        read.archives.update(batch.full_archive_of)
+        staged.add_batch(batch, options.keep_raw)
+    return read
 
 
 def clear_leftovers(store_path: Path) -> None:
