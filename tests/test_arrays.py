@@ -96,19 +96,24 @@ def test_every_column_of_the_reader_schemas_is_built_without_loading_pandas():
     type left to pyarrow.array would load pandas again), in a fresh interpreter."""
     types = {str(f.type) for f in (*POST_ARROW_SCHEMA, *ACCOUNT_ARROW_SCHEMA)}
     assert types <= set(SAMPLES), types - set(SAMPLES)
-    code = (
-        "import sys\n"
+    _without_pandas(
         "import datetime\n"  # the samples' repr names datetime.datetime
         "from govwatch.arrays import array\n"
         "from govwatch.records import ACCOUNT_ARROW_SCHEMA, POST_ARROW_SCHEMA\n"
         f"samples = {SAMPLES!r}\n"
         "for f in (*POST_ARROW_SCHEMA, *ACCOUNT_ARROW_SCHEMA):\n"
         "    assert array([samples[str(f.type)], None], f.type).null_count == 1, f\n"
-        "print('pandas loaded:', 'pandas' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, check=True)
-    assert out.stdout.strip() == "pandas loaded: False", out.stdout + out.stderr
+
+
+def _without_pandas(code: str) -> str:
+    """Run ``code`` in a fresh interpreter, assert it left pandas unloaded, and return what
+    it printed."""
+    out = subprocess.run(
+        [sys.executable, "-c", code + "import sys\nprint('pandas loaded:', 'pandas' in sys.modules)\n"],
+        cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "pandas loaded: False", out.stdout + out.stderr
+    return out.stdout
 
 
 @NO_DEADLINE
@@ -172,17 +177,12 @@ def test_importing_twitter_json_or_a_clean_csv_never_loads_pandas(tmp_path, fmt)
             encoding="utf-8")
     else:
         path = TWEETS / ("handwritten_v1.jsonl" if fmt == "twitter-v1" else "x_archive")
-    code = (
-        "import sys\n"
+    out = _without_pandas(
         "from govwatch.cli import main\n"
         "try:\n"
         f"    main(['ingest', {str(path)!r}, '--format', {fmt!r}, '--db', "
         f"{str(tmp_path / 's.duckdb')!r}])\n"
         "except SystemExit as exc:\n"
         "    assert not exc.code, exc.code\n"
-        "print('pandas loaded:', 'pandas' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, check=True)
-    assert "Imported" in out.stdout and " 0 new posts" not in out.stdout, out.stdout
-    assert out.stdout.strip().splitlines()[-1] == "pandas loaded: False", out.stdout + out.stderr
+    assert "Imported" in out and " 0 new posts" not in out, out
