@@ -1,7 +1,7 @@
 """Classifiers for topic, critical issue and needs-a-response, plus the deflection flag.
 
 :class:`PostTagger` is a scikit-learn estimator. Its seed rules (the taxonomy's
-terms, see :mod:`analysis.taxonomy`) give weak labels on whatever texts it is
+terms, see :mod:`govwatch.analysis.taxonomy`) give weak labels on whatever texts it is
 fitted on; a linear model on word and character n-gram TF-IDF features learns
 from those labels (or from hand-coded ones when given) and so recognises texts
 that contain no seed term ("#BostonStrong", a district name that keeps coming
@@ -441,10 +441,10 @@ def _sample_by_hash(texts: Sequence[str], limit: int) -> list[int]:
 # -- saving and loading (skops, never pickle) --------------------------------
 
 TRUSTED_TYPES = [
-    "analysis.classifiers.PostTagger",
-    "analysis.classifiers.CompactTfidfVectorizer",
-    "analysis.taxonomy.Taxonomy",
-    "analysis.taxonomy.Category",
+    "govwatch.analysis.classifiers.PostTagger",
+    "govwatch.analysis.classifiers.CompactTfidfVectorizer",
+    "govwatch.analysis.taxonomy.Taxonomy",
+    "govwatch.analysis.taxonomy.Category",
 ]
 
 

@@ -16,11 +16,11 @@ started by dask-jobqueue on a SLURM cluster; docs/scaling.md).
   columns tagging reads, into a new folder under ``--work-dir`` (default: the
   system's temporary folder), removed after the run. Whole account folders are
   packed into tasks of similar size; each worker tags its task's posts with the
-  same functions the local engine uses (analysis.tagging.tag_rows,
-  analysis.sentiment.score_pending), and the tags and sentiment scores come back
+  same functions the local engine uses (govwatch.analysis.tagging.tag_rows,
+  govwatch.analysis.sentiment.score_pending), and the tags and sentiment scores come back
   to this process, which writes them to the store, one transaction per task.
 - Metrics: the metric families that compute chunks of whole accounts
-  (analysis.slices.map_chunks) submit those chunks to the cluster's workers.
+  (govwatch.analysis.slices.map_chunks) submit those chunks to the cluster's workers.
   The other families run in this process, on DuckDB.
 
 Results are the same as the local engine's (tests/test_engine_dask.py compares
@@ -354,7 +354,7 @@ def tag_task(fs, root: str, files: list[str], keys: pd.Index | None, model,
              languages: tuple[str, ...], lexicons: dict[str, str]):
     """Tag the posts of some account folders (those in ``keys`` when given).
 
-    Returns (tag rows as analysis.tagging.tag_rows gives them, sentiment scores
+    Returns (tag rows as govwatch.analysis.tagging.tag_rows gives them, sentiment scores
     of their distinct texts)."""
     import pyarrow.dataset as pads
 

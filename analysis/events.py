@@ -1,6 +1,6 @@
 """Event acknowledgement (DESIGN "Metric definitions") and candidate events.
 
-For each event E with onset t0 (``events`` table, loaded by ``ingest.events``):
+For each event E with onset t0 (``events`` table, loaded by ``govwatch.ingest.events``):
 
 - Accounts in scope: every official account whose ``accounts.country`` equals
   the event's country; every official account when the event names no country.

@@ -1,6 +1,6 @@
 """`govwatch analyze`: tag new posts, then rebuild the derived tables in one transaction.
 
-Tags are committed batch by batch (``analysis.tagging``): they are a cache keyed
+Tags are committed batch by batch (``govwatch.analysis.tagging``): they are a cache keyed
 by tagging version and text hash, so a run that stops half-way keeps them and
 the next run tags only the rest. Every derived table (responses, metrics,
 benchmarks, the ``analysis_runs`` row) is written in one transaction, so the

@@ -5,7 +5,7 @@ type); a migration creates those tables; ``tests/test_metrics_registry.py`` chec
 the store and the declarations agree, that each metric is deterministic and that
 it returns empty frames on an empty store.
 
-Data flow: ``analysis.pipeline.run_analysis`` builds the ``responses`` table,
+Data flow: ``govwatch.analysis.pipeline.run_analysis`` builds the ``responses`` table,
 then calls each registered metric's ``compute`` in registration order (after its
 ``requires``) and replaces the metric's tables with what it returns, all in one
 transaction.
@@ -24,15 +24,15 @@ import pandas as pd
 
 ENTRY_POINT_GROUP = "govwatch.metrics"
 BUILTIN_MODULES = (
-    "analysis.accounts",
-    "analysis.slices",
-    "analysis.business_clock",
-    "analysis.selectivity",
-    "analysis.quality",
-    "analysis.benchmarks",
-    "analysis.events",
-    "analysis.activity",
-    "analysis.topics",
+    "govwatch.analysis.accounts",
+    "govwatch.analysis.slices",
+    "govwatch.analysis.business_clock",
+    "govwatch.analysis.selectivity",
+    "govwatch.analysis.quality",
+    "govwatch.analysis.benchmarks",
+    "govwatch.analysis.events",
+    "govwatch.analysis.activity",
+    "govwatch.analysis.topics",
 )
 
 
@@ -43,7 +43,7 @@ class MetricContext:
 
     con: duckdb.DuckDBPyConnection
     obs_end: datetime | None
-    settings: object  # analysis.pipeline.AnalysisSettings
+    settings: object  # govwatch.analysis.pipeline.AnalysisSettings
     cache: dict = field(default_factory=dict)  # shared between metrics of one run
 
 

@@ -137,7 +137,7 @@ def _score_chunk(args: tuple[str | None, list[str]]) -> list[tuple[float, float,
 def pool_context():
     """Fork where available: workers start in milliseconds, inherit the analyzer, and
     need no ``if __name__ == "__main__"`` guard in the caller's script. They run
-    only VADER and the tagging model (analysis.tagging.TaggingPool), never DuckDB,
+    only VADER and the tagging model (govwatch.analysis.tagging.TaggingPool), never DuckDB,
     so forking a process that holds a DuckDB connection is safe here. Elsewhere:
     spawn."""
     methods = get_all_start_methods()
@@ -202,7 +202,7 @@ def drop_cached(pending: pd.DataFrame, cached: frozenset[tuple[str, str]]) -> pd
 def score_pending(pending: pd.DataFrame, workers: int | None = None) -> pd.DataFrame:
     """Scores of ``pending`` (text, text_hash, analyzer_version, lexicon): one row per
     input row with text_hash, analyzer_version, compound, pos, neu, neg. Needs no
-    store, so a cluster worker can run it (``analysis.engine``)."""
+    store, so a cluster worker can run it (``govwatch.analysis.engine``)."""
     parts = []
     for (version_, lexicon), group in pending.groupby(
         ["analyzer_version", pending["lexicon"].fillna("")], sort=True

@@ -119,7 +119,7 @@ SLICE_METRICS_COLUMNS = {
 
 _UNANSWERED = ("KM estimate of the share of messages still unanswered {} after they were "
                "written; empty beyond the group's follow-up")
-# Codebook text for exports (analysis.registry: Metric.column_meanings).
+# Codebook text for exports (govwatch.analysis.registry: Metric.column_meanings).
 RATE_MEANINGS = {
     "messages": "Inbound messages in the group (one per message and addressed account)",
     "answered": "Messages with a response by the observation end",
@@ -623,7 +623,7 @@ def map_chunks(ctx: MetricContext, fn: Callable, *args) -> Iterator:
 
     The chunks go to an executor (anything with ``submit(fn, *args)`` returning a
     future with ``result()``): a cluster's when the run has one
-    (``ctx.cache[CHUNK_EXECUTOR]``, set by analysis.engine), else, with more than
+    (``ctx.cache[CHUNK_EXECUTOR]``, set by govwatch.analysis.engine), else, with more than
     one chunk and more than one worker (settings ``workers``, default the
     machine's cores), a process pool (spawn: no fork of the DuckDB process);
     else they run here. A bounded number of chunks is in flight, so memory stays

@@ -15,7 +15,7 @@ later ``analyze`` without options tags new posts the same way:
   ``tagging_models`` (model bytes in skops format, never pickle). Absent: the
   default model.
 
-The default model is a :class:`analysis.classifiers.PostTagger` fitted on the
+The default model is a :class:`govwatch.analysis.classifiers.PostTagger` fitted on the
 store's own distinct texts with the taxonomy's weak labels. It is fitted at the
 first analyze, kept in ``tagging_models``, and refitted (so every post is
 re-tagged) when the number of distinct texts has doubled since (and reached the
@@ -243,7 +243,7 @@ def tag_new_posts(con, progress: Progress | None = None,
     memory holds one batch whatever the store's size, and a run that stops
     half-way keeps the batches done (a tags row names its tagging version and
     text hash, so the next run tags only the rest). Returns how many posts were
-    (re)tagged. With ``engine`` (``analysis.engine.DaskEngine``) the posts are
+    (re)tagged. With ``engine`` (``govwatch.analysis.engine.DaskEngine``) the posts are
     tagged on its cluster and the tags come back here to be written; the tags
     are the same.
     """

@@ -109,7 +109,7 @@ class Taxonomy:
 
 
 def default_taxonomy_path() -> Path:
-    return Path(str(files("analysis") / DEFAULT_TAXONOMY))
+    return Path(str(files("govwatch.analysis") / DEFAULT_TAXONOMY))
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:

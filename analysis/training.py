@@ -9,8 +9,8 @@ model does on texts it has not seen: per-class precision, recall, F1 and the
 confusion matrix. Then one model is fitted on all rows and written beside the
 report:
 
-- ``OUT/model.skops``: the :class:`analysis.classifiers.PostTagger` (skops
-  format, never pickle; load it with :func:`analysis.classifiers.load_model`);
+- ``OUT/model.skops``: the :class:`govwatch.analysis.classifiers.PostTagger` (skops
+  format, never pickle; load it with :func:`govwatch.analysis.classifiers.load_model`);
 - ``OUT/report.json`` and ``OUT/report.md``: the cross-validated figures.
 
 Targets that are not coded keep learning from the taxonomy's weak labels.

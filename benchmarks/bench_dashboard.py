@@ -133,10 +133,11 @@ def write_posts(path: Path, n_posts: int, seed: int = 7) -> None:
 
 def build(n_posts: int) -> Path:
     """The cached store for N posts (built through the real pipeline)."""
-    from analysis.pipeline import run_analysis
+    from govwatch.analysis.pipeline import run_analysis
+    from govwatch.ingest.pipeline import import_paths
+
     from govwatch.errors import StoreError
     from govwatch.store import Store
-    from ingest.pipeline import import_paths
 
     WORK.mkdir(parents=True, exist_ok=True)
     db = WORK / f"bench-dashboard-{n_posts}.duckdb"
@@ -181,8 +182,7 @@ def build(n_posts: int) -> Path:
 def baseline_data(db: Path):
     """A data layer whose leaderboard is computed from raw posts on every call."""
     import pandas as pd
-
-    from dashboard.data import DashboardData, Filters
+    from govwatch.dashboard.data import DashboardData, Filters
 
     class RawPostsData(DashboardData):
         def leaderboard(self, filters: Filters) -> pd.DataFrame:
@@ -239,7 +239,7 @@ def baseline_data(db: Path):
 
 
 def serve_baseline(db: Path, port: int) -> None:
-    from dashboard.app import create_app
+    from govwatch.dashboard.app import create_app
 
     create_app(db, data=baseline_data(db), warm=False).server.run(host="127.0.0.1", port=port,
                                                                  threaded=True)
@@ -345,10 +345,9 @@ def run_server(db: Path, baseline: bool):
     port = free_port()
     cmd = [sys.executable, str(Path(__file__).resolve()), "--serve-baseline", "--db", str(db),
            "--port", str(port)] if baseline else \
-        [sys.executable, "-m", "dashboard.serve", "--db", str(db), "--port", str(port)]
+        [sys.executable, "-m", "govwatch.dashboard.serve", "--db", str(db), "--port", str(port)]
     log = WORK / f"bench-dashboard-{'baseline' if baseline else 'shipped'}.log"
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=open(log, "w"), stderr=subprocess.STDOUT,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=open(log, "w"), stderr=subprocess.STDOUT)
     wait_for_http(f"http://127.0.0.1:{port}", proc, 120, log)
     return proc, f"http://127.0.0.1:{port}"
 

@@ -1,8 +1,8 @@
 """Tagging on the Dask engine: 1 worker vs 2 workers, with the local engine as reference.
 
-    PYTHONPATH=. python benchmarks/bench_dask.py                  # 1,000,000 posts
-    PYTHONPATH=. python benchmarks/bench_dask.py --posts 200000   # a quicker run
-    PYTHONPATH=. python benchmarks/bench_dask.py --rounds 2       # 1 then 2 workers, twice
+    python benchmarks/bench_dask.py                  # 1,000,000 posts
+    python benchmarks/bench_dask.py --posts 200000   # a quicker run
+    python benchmarks/bench_dask.py --rounds 2       # 1 then 2 workers, twice
 
 The posts are SYNTHETIC (benchmarks/synth.py, 200 official accounts), written once
 to ``benchmarks/work/dask-synth-<N>/`` and loaded once into a store
@@ -10,7 +10,7 @@ to ``benchmarks/work/dask-synth-<N>/`` and loaded once into a store
 both are reused by later runs. Each measured run tags every post of a fresh copy of
 that store, in one run of this script, side by side:
 
-- local: ``analysis.tagging.tag_new_posts`` as ``govwatch analyze`` runs it (a pool
+- local: ``govwatch.analysis.tagging.tag_new_posts`` as ``govwatch analyze`` runs it (a pool
   of one process per core tags each batch, tags committed batch by batch);
 - dask 1 / dask 2: the same call with the Dask engine (analysis/engine.py) on a
   ``distributed.LocalCluster`` of 1 and then 2 worker processes of one thread each
@@ -73,7 +73,8 @@ def base_store(posts: int) -> Path:
     path = WORK / f"dask-store-{posts}.duckdb"
     if path.is_file():
         return path
-    from analysis.tagging import active_model, resolve_settings
+    from govwatch.analysis.tagging import active_model, resolve_settings
+
     from govwatch.store import Store
 
     data = synth_data(posts)
@@ -139,8 +140,9 @@ class PeakRSS:
 
 def one_run(base: Path, name: str, workers: int | None) -> dict:
     """Tag every post of a fresh copy of ``base``; ``workers`` None: the local engine."""
-    from analysis.engine import DaskEngine, start_local_cluster, warm_worker
-    from analysis.tagging import active_model, resolve_settings, tag_new_posts
+    from govwatch.analysis.engine import DaskEngine, start_local_cluster, warm_worker
+    from govwatch.analysis.tagging import active_model, resolve_settings, tag_new_posts
+
     from govwatch.store import Store
 
     path = WORK / f"dask-run-{name}.duckdb"

@@ -1,7 +1,7 @@
 """Export speed and memory: ``govwatch export`` beside a pandas read-and-write baseline.
 
-    PYTHONPATH=. python benchmarks/bench_export.py --posts 1000000
-    PYTHONPATH=. python benchmarks/bench_export.py --posts 20000 --json benchmarks/work/export-results.json
+    python benchmarks/bench_export.py --posts 1000000
+    python benchmarks/bench_export.py --posts 20000 --json benchmarks/work/export-results.json
 
 1. Builds (once per size; reused while ``WORKDIR/export-store-N.duckdb`` and its marker
    exist) a store from ``synth.py``'s posts CSV of N posts through the real CLI:
@@ -64,11 +64,6 @@ BASELINE_SQL = {
 }
 
 
-def env() -> dict[str, str]:
-    e = dict(os.environ)
-    e["PYTHONPATH"] = str(REPO) + (os.pathsep + e["PYTHONPATH"] if e.get("PYTHONPATH") else "")
-    return e
-
 
 def build_store(workdir: Path, posts: int, accounts: int, seed: int) -> Path:
     """An ingested and analysed store of ``posts`` synthetic posts (built once)."""
@@ -78,7 +73,7 @@ def build_store(workdir: Path, posts: int, accounts: int, seed: int) -> Path:
     if db.is_file() and marker.is_file() and json.loads(marker.read_text()) == want:
         # a store cached by an older govwatch: opening it for writing applies the migrations
         subprocess.run([sys.executable, "-c", "import sys; from govwatch.store import Store; "
-                        "Store(sys.argv[1]).close()", str(db)], check=True, cwd=REPO, env=env())
+                        "Store(sys.argv[1]).close()", str(db)], check=True, cwd=REPO, env=dict(os.environ))
         return db
     for p in (db, db.with_name(db.name + ".wal"), marker):
         if p.exists():
@@ -97,7 +92,7 @@ def build_store(workdir: Path, posts: int, accounts: int, seed: int) -> Path:
         for args in (["ingest", str(src / synth.FILES["csv"]), "--format", "csv", "--accounts",
                       str(src / synth.FILES["accounts"]), "-q", "--db", str(db)],
                      ["analyze", "-q", "--db", str(db)]):
-            subprocess.run(cli + args, check=True, cwd=REPO, env=env(), stdout=log,
+            subprocess.run(cli + args, check=True, cwd=REPO, env=dict(os.environ), stdout=log,
                            stderr=subprocess.STDOUT)
     marker.write_text(json.dumps(want))
     print(f"  ... done in {time.perf_counter() - started:.0f} s", flush=True)
@@ -169,11 +164,11 @@ def measure_case(db: Path, posts: int, what: str, fmt: str, workdir: Path, cpu: 
         ours.append(_measure.run(
             [sys.executable, "-m", "govwatch.cli", "export", "--what", what, "--format", fmt,
              "--out", str(ours_file), "--db", str(db)],
-            cpu=cpu, env=env(), cwd=REPO, log=workdir / f"export-gw-{what}-{fmt}.log"))
+            cpu=cpu, env=dict(os.environ), cwd=REPO, log=workdir / f"export-gw-{what}-{fmt}.log"))
         _clear(base_file)
         base.append(_measure.run(
             [sys.executable, str(Path(__file__).resolve()), "--baseline", what, fmt, str(db),
-             str(base_file)], cpu=cpu, env=env(), cwd=REPO,
+             str(base_file)], cpu=cpu, env=dict(os.environ), cwd=REPO,
             log=workdir / f"export-baseline-{what}-{fmt}.log"))
     o, b = _measure.best(ours), _measure.best(base)
     row = Row(f"{what} -> {fmt}", what, fmt, posts, count_rows(ours_file, fmt),

@@ -1,8 +1,8 @@
 """Benchmark: ingest throughput and peak memory, with a baseline run side by side.
 
-    PYTHONPATH=. python benchmarks/bench_ingest.py --quick
-    PYTHONPATH=. python benchmarks/bench_ingest.py --sizes 250000,1000000 --twarc-size 200000
-    PYTHONPATH=. python benchmarks/bench_ingest.py --stages twarc2 --real ../shared/real_data
+    python benchmarks/bench_ingest.py --quick
+    python benchmarks/bench_ingest.py --sizes 250000,1000000 --twarc-size 200000
+    python benchmarks/bench_ingest.py --stages twarc2 --real ../shared/real_data
 
 Stages (each side runs in its own fresh process; see ``_measure.py``):
 
@@ -164,12 +164,6 @@ def compile_sources() -> None:
         compileall.compile_dir(REPO / package, quiet=1)
 
 
-def govwatch_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")
-                                     else "")
-    return env
-
 
 def govwatch_cmd(path: Path, fmt: str, db: Path, keep_raw: bool = False) -> list[str]:
     return [sys.executable, "-m", "govwatch.cli", "ingest", str(path), "--format", fmt, "-q",
@@ -246,7 +240,7 @@ def measure_pair(stage: str, size: int, path: Path, fmt: str, baseline: str,
     for _ in range(repeat):
         _fresh(db, base_out)
         ours.append(_measure.run(govwatch_cmd(path, fmt, db, stage.endswith("+raw")), cpu=cpu,
-                                 env=govwatch_env(),
+                                 env=dict(os.environ),
                                  cwd=REPO, log=workdir / f"gw-{stage}-{size}.log"))
         ours_rows = count_table(db, "posts")
         _fresh(base_out)

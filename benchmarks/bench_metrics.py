@@ -1,8 +1,8 @@
 """Benchmark: every reply-responsiveness metric on N inbound messages over 1,000
 accounts, against a straightforward pandas baseline computing the same numbers.
 
-    PYTHONPATH=. python benchmarks/bench_metrics.py --n 1000000
-    PYTHONPATH=. python benchmarks/bench_metrics.py --n 10000000 --workdir /big/disk
+    python benchmarks/bench_metrics.py --n 1000000
+    python benchmarks/bench_metrics.py --n 10000000 --workdir /big/disk
 
 Steps:
 1. generate a synthetic store (deterministic; DuckDB SQL, no CSV round trip):
@@ -163,10 +163,11 @@ def generate(db: Path, n: int) -> None:
 # -- 2. govwatch ----------------------------------------------------------------------
 
 def run_govwatch(db: Path, out: Path, memory_limit: str | None = None) -> dict:
-    from analysis import accounts, benchmarks, business_clock, quality, selectivity, slices  # noqa: F401
-    from analysis.pipeline import AnalysisSettings
-    from analysis.registry import MetricContext, conform, metrics
-    from analysis.replies import build_responses, observation_end
+    from govwatch.analysis import accounts, benchmarks, business_clock, quality, selectivity, slices  # noqa: F401
+    from govwatch.analysis.pipeline import AnalysisSettings
+    from govwatch.analysis.registry import MetricContext, conform, metrics
+    from govwatch.analysis.replies import build_responses, observation_end
+
     from govwatch.store import Store
 
     settings = AnalysisSettings()
@@ -202,7 +203,7 @@ def run_govwatch(db: Path, out: Path, memory_limit: str | None = None) -> dict:
 
 def km_numpy(d: np.ndarray, e: np.ndarray) -> tuple:
     """Straightforward KM of one group: (median, ci_low, ci_high, S(1), S(24), S(72), S(168))."""
-    from analysis.survival import MEDIAN_TOL, Z95
+    from govwatch.analysis.survival import MEDIAN_TOL, Z95
 
     order = np.argsort(d, kind="stable")
     d, e = d[order], e[order]
@@ -240,7 +241,7 @@ def km_numpy(d: np.ndarray, e: np.ndarray) -> tuple:
 
 
 def km_statsmodels(d: np.ndarray, e: np.ndarray) -> tuple:
-    from analysis.survival import kaplan_meier
+    from govwatch.analysis.survival import kaplan_meier
 
     k = kaplan_meier(d, e)
     nan = float("nan")
@@ -330,7 +331,7 @@ def baseline_business(m: pd.DataFrame) -> pd.DataFrame:
 
 
 def baseline_groups(m: pd.DataFrame, km, window: float, min_n: int) -> pd.DataFrame:
-    from analysis.slices import BUSINESS_SETS, GROUPING_SETS
+    from govwatch.analysis.slices import BUSINESS_SETS, GROUPING_SETS
 
     local = m["message_created_at"].dt.tz_convert("UTC")
     # local periods, per time zone
@@ -414,7 +415,7 @@ def _count(counts: pd.DataFrame, platform: str, author: str) -> tuple[int, int]:
 
 
 def baseline_selectivity(m: pd.DataFrame, window: float, min_n: int) -> pd.DataFrame:
-    from analysis.selectivity import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED, gap, row_seed
+    from govwatch.analysis.selectivity import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED, gap, row_seed
 
     m["_seen"] = m["observed_hours"] >= window
     m["_hit"] = m["_seen"] & ~m["censored"] & (m["latency_hours"] <= window)
@@ -475,7 +476,7 @@ FIGURES = ["messages", "answered", "observed_window", "answered_window", "answer
 
 
 def compare(out: Path) -> dict:
-    from analysis.slices import BUSINESS_SETS
+    from govwatch.analysis.slices import BUSINESS_SETS
 
     gw = pd.read_parquet(out / "govwatch_slice_metrics.parquet")
     base = pd.read_parquet(out / "baseline_groups.parquet")
@@ -572,8 +573,7 @@ def main(argv: list[str] | None = None) -> None:
                str(work), "--baseline-km", args.baseline_km]
         if args.duckdb_memory:
             cmd += ["--duckdb-memory", args.duckdb_memory]
-        done = subprocess.run(cmd, capture_output=True, text=True, env={
-            **os.environ, "PYTHONPATH": str(REPO)})
+        done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode:
             sys.exit(f"{name} failed:\n{done.stderr}")
         results[name] = json.loads(done.stdout.strip().splitlines()[-1])

@@ -1,7 +1,7 @@
 """Scaling curve: every stage of govwatch end to end through the real CLI, at several sizes.
 
-    PYTHONPATH=. python benchmarks/bench_scaling.py --sizes 100000,1000000
-    PYTHONPATH=. python benchmarks/bench_scaling.py --sizes 10000000      # adds to the table
+    python benchmarks/bench_scaling.py --sizes 100000,1000000
+    python benchmarks/bench_scaling.py --sizes 10000000      # adds to the table
 
 For each size N, on the posts CSV of ``synth.py`` (generated once per size into
 ``WORKDIR/synth-csv-N``, the same folder ``bench_ingest.py`` uses) and a fresh store:
@@ -196,12 +196,6 @@ class Stage:
     stopped: bool = False
 
 
-def govwatch_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")
-                                     else "")
-    return env
-
 
 def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "govwatch.cli", *args]
@@ -248,7 +242,7 @@ def run_size(posts: int, args, workdir: Path) -> dict:
     _fresh(db)
     _fresh(outdir)
     outdir.mkdir(parents=True)
-    env = govwatch_env()
+    env = dict(os.environ)
     rows: list[Stage] = []
     result: dict = {"posts": posts, "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
                     "synth": generated}

@@ -11,7 +11,7 @@ customer-support tweets) and from templates in the five project languages, each
 made distinct with a handle, ward number or hashtag. Half the posts carry the
 export's own ``lang``; the rest are detected.
 
-- govwatch: ``analysis.tagging.tag_new_posts`` on a real DuckDB store (the model
+- govwatch: ``govwatch.analysis.tagging.tag_new_posts`` on a real DuckDB store (the model
   fitted beforehand and timed separately, as the first ``analyze`` does).
 - baseline: for each post, the language (given or detected by the same
   detector), ``SentimentIntensityAnalyzer.polarity_scores`` (analyzer built once)
@@ -103,9 +103,8 @@ def make_corpus(n: int, shared: Path, seed: int = 0) -> pd.DataFrame:
 
 def baseline(posts: pd.DataFrame, model, detector, routes) -> pd.DataFrame:
     """The plain loop: one post at a time."""
+    from govwatch.analysis.langid import normalize_code
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    from analysis.langid import normalize_code
 
     vader = SentimentIntensityAnalyzer()
     rows = []
@@ -155,9 +154,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
 
-    from analysis.langid import LanguageDetector
-    from analysis.sentiment import SentimentRoutes
-    from analysis.tagging import TaggingSettings, active_model, resolve_settings, tag_new_posts
+    from govwatch.analysis.langid import LanguageDetector
+    from govwatch.analysis.sentiment import SentimentRoutes
+    from govwatch.analysis.tagging import (
+        TaggingSettings,
+        active_model,
+        resolve_settings,
+        tag_new_posts,
+    )
+
     from govwatch.store import Store
 
     posts = make_corpus(args.posts, args.shared)
@@ -224,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def vader_pool(texts: list[str]) -> dict:
     """VADER alone: one process vs the process pool, identical scores."""
-    from analysis.sentiment import score_texts
+    from govwatch.analysis.sentiment import score_texts
 
     t0 = time.perf_counter()
     one = score_texts(texts, workers=1)

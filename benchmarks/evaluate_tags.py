@@ -99,10 +99,10 @@ def read_vader(shared: Path) -> pd.DataFrame:
 
 
 def eval_vader(shared: Path) -> dict:
+    from govwatch.analysis.langid import LanguageDetector
+    from govwatch.analysis.tagging import tag_new_posts
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    from analysis.langid import LanguageDetector
-    from analysis.tagging import tag_new_posts
     from govwatch.store import Store
 
     data = read_vader(shared)
@@ -169,8 +169,8 @@ def read_crisis(shared: Path) -> pd.DataFrame:
 
 
 def eval_critical(data: pd.DataFrame, say) -> dict:
-    from analysis.classifiers import PostTagger, RuleScores
-    from analysis.taxonomy import TermMatcher, load_taxonomy, taxonomy_groups
+    from govwatch.analysis.classifiers import PostTagger, RuleScores
+    from govwatch.analysis.taxonomy import TermMatcher, load_taxonomy, taxonomy_groups
 
     tax = load_taxonomy()
     matcher = TermMatcher(taxonomy_groups(tax))
@@ -206,7 +206,7 @@ def eval_critical(data: pd.DataFrame, say) -> dict:
 
 
 def eval_twcs(shared: Path) -> dict:
-    from analysis.classifiers import PostTagger
+    from govwatch.analysis.classifiers import PostTagger
 
     d = pd.read_csv(shared / "twcs_customer_support_sample" / "twcs_sample_first105.csv",
                     dtype=str, keep_default_na=False)
@@ -234,10 +234,9 @@ def eval_twcs(shared: Path) -> dict:
 
 
 def eval_handcoded(repo: Path) -> dict:
+    from govwatch.analysis.classifiers import PostTagger
+    from govwatch.analysis.training import cross_validate, read_labels
     from sklearn.metrics import accuracy_score
-
-    from analysis.classifiers import PostTagger
-    from analysis.training import cross_validate, read_labels
 
     path = repo / "tests" / "fixtures" / "gov_replies_handcoded.csv"
     labels = read_labels(path)

@@ -1,8 +1,8 @@
 """Every govwatch benchmark in one run, as one table: each row beside its baseline.
 
-    PYTHONPATH=. python benchmarks/run_all.py --quick            # small sizes: about 10 minutes on 2 idle cores
-    PYTHONPATH=. python benchmarks/run_all.py                    # full: 1,000,000 posts
-    PYTHONPATH=. python benchmarks/run_all.py --sizes 100000,1000000 --only ingest,export
+    python benchmarks/run_all.py --quick            # small sizes: about 10 minutes on 2 idle cores
+    python benchmarks/run_all.py                    # full: 1,000,000 posts
+    python benchmarks/run_all.py --sizes 100000,1000000 --only ingest,export
 
 Runs each benchmark script as a child process (its output goes to
 ``WORKDIR/run-all-<name>.log``), reads the machine-readable results it writes, and
@@ -150,8 +150,6 @@ def run_child(name: str, cmd: list[str], workdir: Path, log_name: str | None = N
     """Run one benchmark script; returns its cost and exit status (never raises)."""
     log = workdir / f"run-all-{log_name or name}.log"
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")
-                                     else "")
     load0 = _load1()
     print(f"- {name}: {' '.join(Path(c).name if i < 2 else c for i, c in enumerate(cmd))}",
           flush=True)
@@ -430,8 +428,7 @@ def bench_dask(args, workdir: Path) -> list[Row]:
         print("- dask: skipped (benchmarks/bench_dask.py does not exist)", flush=True)
         return [Row("dask", "(skipped)", None, "", note="skipped: bench_dask.py not present")]
     helptext = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
-                              text=True, cwd=REPO,
-                              env={**os.environ, "PYTHONPATH": str(REPO)}).stdout
+                              text=True, cwd=REPO).stdout
     rows = []
     for n in args.sizes:
         out = workdir / "dask-results.json"

@@ -102,7 +102,7 @@ def create_app(db_path: str | os.PathLike, data: DashboardData | None = None,
     _callback.GLOBAL_CALLBACK_LIST.clear()
     _callback.GLOBAL_CALLBACK_MAP.clear()
     app = Dash(
-        "dashboard",
+        "govwatch.dashboard",
         use_pages=True,
         pages_folder=str(HERE / "pages"),
         assets_folder=str(HERE / "assets"),

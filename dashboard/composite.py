@@ -24,8 +24,7 @@ import math
 from collections.abc import Mapping
 
 import pandas as pd
-
-from analysis.benchmarks import DEFAULT_MIN_WEIGHT_SHARE, weighted_index
+from govwatch.analysis.benchmarks import DEFAULT_MIN_WEIGHT_SHARE, weighted_index
 
 PARAM_PREFIX = "w_"
 MAX_WEIGHT = 100.0
@@ -123,7 +122,7 @@ def weights_query(weights: Mapping[str, float], defaults: Mapping[str, float]
 def composite_index(ranks: pd.DataFrame, weights: Mapping[str, float],
                     min_share: float = DEFAULT_MIN_SHARE) -> pd.DataFrame:
     """Composite index per account from stored percentile ranks, by the analysis's
-    own rule (:func:`analysis.benchmarks.weighted_index`).
+    own rule (:func:`govwatch.analysis.benchmarks.weighted_index`).
 
     ``ranks``: platform, author, metric, percentile (NaN where the metric has no
     rank). Returns platform, author, composite_index (NaN when the ranked

@@ -1,6 +1,6 @@
 """Pure builders of the dashboard's charts, their text alternatives and formats.
 
-Each ``*_chart`` function takes plain DataFrames (as ``dashboard.data`` returns
+Each ``*_chart`` function takes plain DataFrames (as ``govwatch.dashboard.data`` returns
 them) and gives a :class:`Chart`: the Plotly figure, a one-sentence summary that
 stands in for the chart for screen-reader users, the data behind it (what the
 CSV download holds) and the methodology section that explains it. Nothing here

@@ -1,8 +1,8 @@
 """A self-contained HTML benchmark report for one official account.
 
 ``write_report(db_path, platform, author, out_html)`` reads the store read-only
-(through ``dashboard.data``), builds the same charts as the dashboard (through
-``dashboard.figures``) and writes one HTML file that needs no server and no
+(through ``govwatch.dashboard.data``), builds the same charts as the dashboard (through
+``govwatch.dashboard.figures``) and writes one HTML file that needs no server and no
 network: plotly.js is embedded once, every chart has its summary sentence and
 its data as a table. The report compares the account with its peers (same
 country and level) and names the store, the analysis run and the metric

@@ -5,9 +5,9 @@ Basic auth is on when both GOVWATCH_DASH_USER and GOVWATCH_DASH_PASSWORD are
 set (passwords are compared in constant time). Serving beyond loopback without
 it logs a warning: the dashboard shows pseudonymised data, but it is still data.
 
-``python -m dashboard.serve --db FILE [--host H] [--port P] [--workers N]`` runs
+``python -m govwatch.dashboard.serve --db FILE [--host H] [--port P] [--workers N]`` runs
 it directly; the ``govwatch dashboard`` command calls :func:`serve`. For another
-WSGI server: ``gunicorn 'dashboard.serve:wsgi_app()'`` reads the store path from
+WSGI server: ``gunicorn 'govwatch.dashboard.serve:wsgi_app()'`` reads the store path from
 $GOVWATCH_DB.
 """
 
@@ -126,7 +126,7 @@ def _gunicorn(db, host: str, port: int, workers: int, auth) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dashboard.serve",
+    parser = argparse.ArgumentParser(prog="python -m govwatch.dashboard.serve",
                                      description="Serve the govwatch dashboard.")
     parser.add_argument("--db", default=None, help="store file (default $GOVWATCH_DB)")
     parser.add_argument("--host", default="127.0.0.1")

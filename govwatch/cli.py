@@ -197,9 +197,9 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs
     their file, line and reason while every valid row is kept. Exit status 3
     means some rows were rejected (listed, and kept in the 'rejects' table).
     """
-    from ingest.base import ReadOptions
-    from ingest.parts import default_jobs
-    from ingest.pipeline import import_paths
+    from govwatch.ingest.base import ReadOptions
+    from govwatch.ingest.parts import default_jobs
+    from govwatch.ingest.pipeline import import_paths
 
     from .store import Store
 
@@ -239,7 +239,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs
             "SELECT DISTINCT platform FROM posts WHERE import_id IN (SELECT unnest($ids))",
             {"ids": [r.import_id for r in results if r.import_id is not None]},
         ).fetchall()
-        from ingest.coverage import thread_coverage
+        from govwatch.ingest.coverage import thread_coverage
 
         coverage = thread_coverage(store.conn, [p for (p,) in platforms])
     _report_import(results, path)
@@ -282,7 +282,7 @@ def _load_mapping(path: str) -> dict[str, str]:
 
 
 def _report_import(results, path: Path) -> None:
-    from ingest.pipeline import ImportSummary
+    from govwatch.ingest.pipeline import ImportSummary
 
     from .records import printable
 
@@ -321,7 +321,7 @@ def _report_import(results, path: Path) -> None:
 @cli.command()
 def formats() -> None:
     """List the readers govwatch knows (the values of --format)."""
-    from ingest.registry import readers
+    from govwatch.ingest.registry import readers
 
     for name, reader in sorted(readers().items()):
         out.print(f"{name:<22} {reader.platform or '(per row)':<10} {reader.description}")
@@ -426,8 +426,8 @@ def analyze(events_file, observed_until, assume_tz, model, languages, lexicons, 
     if anything fails. With --engine dask the work runs on a Dask cluster and
     the results come back into the store.
     """
-    from analysis.pipeline import AnalysisSettings, run_analysis
-    from analysis.tagging import TaggingSettings
+    from govwatch.analysis.pipeline import AnalysisSettings, run_analysis
+    from govwatch.analysis.tagging import TaggingSettings
 
     from .store import Store
 
@@ -446,7 +446,7 @@ def analyze(events_file, observed_until, assume_tz, model, languages, lexicons, 
         model=model,
     )
     if engine == "dask":
-        from analysis.engine import require_dask
+        from govwatch.analysis.engine import require_dask
 
         require_dask()
         if work_dir and not Path(work_dir).is_dir():
@@ -495,7 +495,7 @@ def analyze(events_file, observed_until, assume_tz, model, languages, lexicons, 
 
 
 def _load_events(store, events_file, assume_tz=None) -> int:
-    from ingest.events import load_events
+    from govwatch.ingest.events import load_events
 
     n, rejects = load_events(store, events_file, assume_tz=assume_tz)
     out.print(f"Loaded {n:,} events from {events_file}.")
@@ -534,7 +534,7 @@ def train(labels, out_dir, folds, seed):
     Writes the model (skops format, not pickle) and per-class precision, recall,
     F1 and confusion matrices beside it. Use it with 'govwatch analyze --model PATH'.
     """
-    from analysis.training import train_from_labels
+    from govwatch.analysis.training import train_from_labels
 
     report = train_from_labels(labels, out_dir, folds=folds, random_state=seed,
                                progress=lambda msg: err.print(f"• {msg}"))
@@ -630,7 +630,7 @@ def dashboard(host, port, workers, db):
 
     Set GOVWATCH_DASH_USER and GOVWATCH_DASH_PASSWORD to require HTTP basic auth.
     """
-    from dashboard.serve import serve
+    from govwatch.dashboard.serve import serve
 
     serve(db_path(db), host=host, port=port, workers=workers)
 
@@ -645,7 +645,7 @@ def dashboard(host, port, workers, db):
 @_handle_errors
 def report(account, out_path, db):
     """Write a self-contained HTML benchmark report for one official account."""
-    from dashboard.report import write_report
+    from govwatch.dashboard.report import write_report
 
     platform, sep, author = account.partition(":")
     if not sep or not platform or not author:
@@ -678,7 +678,7 @@ def demo(db, host, port, no_serve):
     if no_serve:
         return
     out.print(f"Dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
-    from dashboard.serve import serve
+    from govwatch.dashboard.serve import serve
 
     serve(path, host=host, port=port)
 

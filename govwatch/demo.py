@@ -9,14 +9,14 @@ from .store import Store
 
 
 def sample_dir() -> Path:
-    return Path(str(files("sample_data") / "small"))
+    return Path(str(files("govwatch.sample_data") / "small"))
 
 
 def build_demo(path: Path, progress=None) -> str:
     """(Re)create ``path`` from the shipped synthetic sample and analyse it."""
-    from analysis.pipeline import run_analysis
-    from ingest.events import load_events
-    from ingest.pipeline import import_paths
+    from govwatch.analysis.pipeline import run_analysis
+    from govwatch.ingest.events import load_events
+    from govwatch.ingest.pipeline import import_paths
 
     say = progress or (lambda *a, **k: None)
     src = sample_dir()

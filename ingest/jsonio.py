@@ -38,8 +38,8 @@ def iter_byte_lines(
     """Yield (line number, bytes) for every line of a file, blank ones included.
 
     Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` (the ending is kept) and a leading
-    byte-order mark is dropped, as in :func:`ingest.base.open_text`. With ``part``, only
-    the lines of that part of the file (see :func:`ingest.parts.plan`), numbered from
+    byte-order mark is dropped, as in :func:`govwatch.ingest.base.open_text`. With ``part``, only
+    the lines of that part of the file (see :func:`govwatch.ingest.parts.plan`), numbered from
     its first line; ``progress`` then counts the part's bytes.
     """
     start, end, first = (0, None, 1) if part is None else (part.start, part.end, part.first_line)

@@ -5,13 +5,13 @@ small YAML file says where each canonical field is. Shipped mappings live in
 ``ingest/mappings/`` and can be named without their path (``twcs``, ``congresstweets``,
 ``india_tweets``, ``india_cabinet_ministers``); see :func:`shipped_mappings`.
 
-The mapping file's format is documented in :mod:`ingest.mappings` (and in the
+The mapping file's format is documented in :mod:`govwatch.ingest.mappings` (and in the
 project's docs on formats). In short: ``format`` (csv | jsonl | json), ``platform``,
 ``fields`` (canonical field -> column, dotted path or constant), ``time_format`` /
 ``time_zone`` / ``time_from_id``, id clean-up (``id_float_format``, ``id_pattern``), and
 who is official (``official_when`` + ``official_account``, or an ``accounts`` list).
 
-CSV is streamed in chunks (``ingest.tabular``); JSON Lines are streamed line by line; a JSON
+CSV is streamed in chunks (``govwatch.ingest.tabular``); JSON Lines are streamed line by line; a JSON
 array is loaded whole. Locators: ``line 12`` for CSV and JSON Lines (``line 3: $.data[4]``
 with ``records``), ``$[12]`` for a JSON array.
 

@@ -3,11 +3,11 @@
 A reader with ``line_parts`` (the Twitter API readers) carries nothing from one line
 to the next, so a file of it can be cut at line starts into parts that are read
 independently. :func:`plan` cuts the file; :class:`PartReaders` starts one process per
-part after the first (``python -m ingest.parts``), which loads what it needs while the
+part after the first (``python -m govwatch.ingest.parts``), which loads what it needs while the
 importing process hashes the file and numbers each part's first line in the same pass
 (:func:`hash_and_number`), then reads its part once told that number. The importing
 process reads the first part itself. Each process stages its part's rows in a folder of
-its own inside the import's staging folder (:meth:`ingest.staging.Staged.part_folder`),
+its own inside the import's staging folder (:meth:`govwatch.ingest.staging.Staged.part_folder`),
 numbering them from the part's ``_seq`` base, so that the import publishes every part in
 one transaction and the file's order decides between repeated keys exactly as in one
 process. Rejects come back to the importing process with the line numbers of the whole
@@ -90,9 +90,9 @@ def plan(path: Path, jobs: int, min_part_bytes: int = MIN_PART_BYTES) -> list[tu
 
 
 def hash_and_number(path: Path, starts: list[int]) -> tuple[str, list[int] | None]:
-    """The file's SHA-256 (as :func:`ingest.pipeline.sha256_file` gives it) and, in the
+    """The file's SHA-256 (as :func:`govwatch.ingest.pipeline.sha256_file` gives it) and, in the
     same pass, the number of the line that begins at each of ``starts``, counting lines as
-    :func:`ingest.jsonio.iter_byte_lines` does; None instead of the numbers when the file
+    :func:`govwatch.ingest.jsonio.iter_byte_lines` does; None instead of the numbers when the file
     holds a carriage return not followed by a line feed (then not cut)."""
     h = hashlib.sha256()
     firsts: list[int] = []
@@ -125,18 +125,6 @@ def _newlines(block: bytes) -> int:
     return int(np.count_nonzero(np.frombuffer(block, np.uint8) == 10))
 
 
-def _part_env() -> dict[str, str]:
-    """The environment of a part process: this one's, with where govwatch and ingest are
-    for a process started from elsewhere, named only when not on this interpreter's path
-    already (an installed package is), as a PYTHONPATH entry comes before the standard
-    library."""
-    env = dict(os.environ)
-    root = Path(__file__).resolve().parent.parent
-    if root not in {Path(p or ".").resolve() for p in sys.path}:
-        env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
-    return env
-
-
 class PartReaders:
     """One process for each part of a file after the first, reading it into its folder.
 
@@ -157,7 +145,6 @@ class PartReaders:
         self._threads: list[threading.Thread] = []
         self._logs: list[Path] = []
         self._parts = parts
-        env = _part_env() if parts else None
         for slot, (index, (start, end), folder) in enumerate(parts):
             job = {
                 "reader": f"{type(reader).__module__}:{type(reader).__qualname__}",
@@ -170,8 +157,8 @@ class PartReaders:
             self._logs.append(log)
             with open(log, "wb") as err:
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", "ingest.parts", json.dumps(job)],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=env,
+                    [sys.executable, "-m", "govwatch.ingest.parts", json.dumps(job)],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
                 )
             self._procs.append(proc)
             t = threading.Thread(target=self._follow, args=(slot, proc), daemon=True)

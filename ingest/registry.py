@@ -20,20 +20,20 @@ ENTRY_POINT_GROUP = "govwatch.readers"
 # The shipped readers: format name -> the module that registers it at import. A
 # command naming its format imports only that module; sniffing and listing import all.
 BUILTIN_READERS = {
-    "csv": "ingest.csv_posts",
-    "accounts-csv": "ingest.csv_accounts",
-    "x-archive": "ingest.x_archive",
-    "twitter-v2": "ingest.twitter_json",
-    "twitter-v1": "ingest.twitter_json",
-    "facebook": "ingest.facebook",
-    "crowdtangle": "ingest.crowdtangle",
-    "meta-content-library": "ingest.crowdtangle",
-    "telegram": "ingest.telegram",
-    "youtube": "ingest.youtube",
-    "mastodon-archive": "ingest.mastodon",
-    "mastodon-api": "ingest.mastodon",
-    "bluesky": "ingest.bluesky",
-    "mapped": "ingest.mapped",
+    "csv": "govwatch.ingest.csv_posts",
+    "accounts-csv": "govwatch.ingest.csv_accounts",
+    "x-archive": "govwatch.ingest.x_archive",
+    "twitter-v2": "govwatch.ingest.twitter_json",
+    "twitter-v1": "govwatch.ingest.twitter_json",
+    "facebook": "govwatch.ingest.facebook",
+    "crowdtangle": "govwatch.ingest.crowdtangle",
+    "meta-content-library": "govwatch.ingest.crowdtangle",
+    "telegram": "govwatch.ingest.telegram",
+    "youtube": "govwatch.ingest.youtube",
+    "mastodon-archive": "govwatch.ingest.mastodon",
+    "mastodon-api": "govwatch.ingest.mastodon",
+    "bluesky": "govwatch.ingest.bluesky",
+    "mapped": "govwatch.ingest.mapped",
 }
 BUILTIN_MODULES = tuple(dict.fromkeys(BUILTIN_READERS.values()))
 

@@ -27,13 +27,13 @@ and replies from the metrics. Twitter's codes that name no language (``und``,
 ``zxx``, ``qme``, ``qht``, ...) become no language, and its old codes ``in`` and
 ``iw`` become ``id`` and ``he``. With ``--keep-raw`` the original JSON of each tweet is kept
 in ``raw``. Page and flattened lines in the usual shape are read by typed fast paths
-(``ingest.twitter_v2_fast``) that give the same rows.
+(``govwatch.ingest.twitter_v2_fast``) that give the same rows.
 
 Both readers stream line by line and hand over a batch every 20,000 posts, so
 memory stays bounded on multi-gigabyte files. Rows read are the tweet objects
 read (included and embedded ones too) plus the lines that held none. A line that cannot be used becomes
 a reject located as ``line N`` or ``line N: $.data[3].created_at``. The legacy
-tweet mapping is also what the X account archive reader (``ingest.x_archive``)
+tweet mapping is also what the X account archive reader (``govwatch.ingest.x_archive``)
 uses, since the archive stores tweets in that shape.
 """
 

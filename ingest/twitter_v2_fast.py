@@ -15,7 +15,7 @@ a line only when every field it maps has the type the API documents (ids and tim
 as strings, counts as integers, tweets and users as objects) and no row of the line
 would be rejected; then it adds the line's posts, accounts and row count to the batch
 and returns True. Any other line returns False having changed nothing, and goes
-through :func:`ingest.twitter_json.v2_post`, which accepts the looser shapes and
+through :func:`govwatch.ingest.twitter_json.v2_post`, which accepts the looser shapes and
 explains each rejected row. :func:`read_line` offers a line to both.
 
 The mappings below apply the same helpers (``native_id``, ``parse_iso_time``,

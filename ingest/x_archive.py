@@ -10,7 +10,7 @@ Large accounts get more parts (``tweets-part1.js``, ...); archives made before
 ones leave out the ``{"tweet": ...}`` wrapper. All of these are read. The reader
 accepts the zip itself, the extracted folder (or its ``data`` folder), or one
 ``tweets.js``/``tweets-partN.js`` file; the zip is streamed, never extracted
-(see :mod:`ingest.archive` for the checks against hostile archives).
+(see :mod:`govwatch.ingest.archive` for the checks against hostile archives).
 
 Whose archive. The tweets carry no author: the archive holds only the owner's
 own posts. The owner's handle, account id and display name come from, in this

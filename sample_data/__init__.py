@@ -1,1 +1,1 @@
-"""Synthetic, seeded sample data for govwatch (see sample_data/README.md and sample_data.generate)."""
+"""Synthetic, seeded sample data for govwatch (see sample_data/README.md and govwatch.sample_data.generate)."""

@@ -22,12 +22,12 @@ with any tz database.
 
 Usage::
 
-    python -m sample_data.generate --out sample_data/small            # committed copy
-    python -m sample_data.generate --out /tmp/big --scale 10 --seed 7
+    python -m govwatch.sample_data.generate --out sample_data/small            # committed copy
+    python -m govwatch.sample_data.generate --out /tmp/big --scale 10 --seed 7
 
 or from Python::
 
-    from sample_data.generate import generate, write
+    from govwatch.sample_data.generate import generate, write
     frames = generate()              # {"accounts": ..., "posts": ..., "events": ...}
     write("out_dir")
 """

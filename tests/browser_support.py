@@ -39,10 +39,11 @@ def build_store(path: Path, scale: float = SAMPLE_SCALE, seed: int = 7,
     """A store of synthetic sample data (DESIGN CSV formats) imported and analysed
     through the real pipeline (with ``settings``, an AnalysisSettings, when given);
     events are loaded when the events loader exists."""
-    from analysis.pipeline import run_analysis
+    from govwatch.analysis.pipeline import run_analysis
+    from govwatch.ingest.pipeline import import_paths
+    from govwatch.sample_data.generate import write
+
     from govwatch.store import Store
-    from ingest.pipeline import import_paths
-    from sample_data.generate import write
 
     src = path.parent / f"{path.stem}-csv"
     files = write(src, seed=seed, scale=scale)
@@ -51,7 +52,7 @@ def build_store(path: Path, scale: float = SAMPLE_SCALE, seed: int = 7,
         posts = import_paths(store, [files["posts"]])
         assert acc.rejected == 0 and posts.rejected == 0
         try:
-            from ingest.events import load_events
+            from govwatch.ingest.events import load_events
         except ImportError:
             load_events = None
         if load_events is not None:
@@ -70,12 +71,12 @@ def free_port() -> int:
 @contextlib.contextmanager
 def running_server(db: Path, workers: int = 1, env: dict | None = None,
                    timeout: float = 60.0) -> Iterator[str]:
-    """Start ``python -m dashboard.serve`` on a free port; yield its base URL."""
+    """Start ``python -m govwatch.dashboard.serve`` on a free port; yield its base URL."""
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="govwatch-dash-", suffix=".log", delete=False)
-    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    full_env = {**os.environ, **(env or {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.serve", "--db", str(db), "--port", str(port),
+        [sys.executable, "-m", "govwatch.dashboard.serve", "--db", str(db), "--port", str(port),
          "--workers", str(workers)],
         cwd=REPO, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

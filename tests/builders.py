@@ -45,9 +45,10 @@ def account(author, platform="x", country="XA", level="national", timezone="UTC"
 def build_store(tmp_path: Path, posts: list[dict], accounts: list[dict], observed_until=None,
                 name="store.duckdb"):
     """Ingest and analyse through the real pipeline; returns the open Store."""
-    from analysis.pipeline import AnalysisSettings, run_analysis
+    from govwatch.analysis.pipeline import AnalysisSettings, run_analysis
+    from govwatch.ingest.pipeline import import_paths
+
     from govwatch.store import Store
-    from ingest.pipeline import import_paths
 
     pcsv = write_csv(tmp_path / "posts.csv", POST_HEADER, posts)
     acsv = write_csv(tmp_path / "accounts.csv", ACCOUNT_HEADER, accounts)

@@ -14,17 +14,27 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "real_data"
+# Where the real public samples are: $GOVWATCH_SHARED, else ../shared/real_data beside
+# the repository. CI points it at a missing folder once, to prove the tests skip cleanly.
+SHARED = Path(os.environ.get("GOVWATCH_SHARED") or REPO.parent / "shared" / "real_data")
 
 
-@pytest.fixture
-def shared_data() -> Path:
+def require_shared() -> Path:
+    """The real-data folder, or skip (fail where GOVWATCH_REQUIRE_SHARED=1) with the reason.
+
+    Call it first in any fixture wider than a function that reads real data: pytest sets
+    up wider-scoped fixtures before the function-scoped ones that would skip."""
     if SHARED.is_dir():
         return SHARED
     reason = f"real-data samples not found at {SHARED} (they exist only in the project's CI)"
     if os.environ.get("GOVWATCH_REQUIRE_SHARED") == "1":
         pytest.fail(reason + "; GOVWATCH_REQUIRE_SHARED=1 makes them mandatory")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    return require_shared()
 
 
 @pytest.fixture
@@ -49,8 +59,8 @@ def dashboard_store(tmp_path_factory) -> Path:
     """A read-only store of the sample data for the dashboard's unit tests. Peer groups of
     the sample are small: ranks among two or more peers, so that the composite index
     exists and can be re-weighted."""
-    from analysis.pipeline import AnalysisSettings
-    from tests.browser_support import build_store
+    from browser_support import build_store
+    from govwatch.analysis.pipeline import AnalysisSettings
 
     return build_store(tmp_path_factory.mktemp("dash-units") / "store.duckdb", scale=0.15,
                        settings=AnalysisSettings(benchmark_min_peers=2))
@@ -59,7 +69,7 @@ def dashboard_store(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def dashboard_app(dashboard_store):
     """The Dash app on :func:`dashboard_store`, after its first request (callbacks registered)."""
-    from dashboard.app import create_app
+    from govwatch.dashboard.app import create_app
 
     app = create_app(dashboard_store)
     app.server.test_client().get("/_dash-layout")
@@ -73,5 +83,5 @@ def dashboard_page(dashboard_app):
 
     ctx = dashboard_app.server.test_request_context("/")
     ctx.push()
-    yield lambda name: sys.modules[f"dashboard.pages.{name}"]
+    yield lambda name: sys.modules[f"govwatch.dashboard.pages.{name}"]
     ctx.pop()

@@ -24,15 +24,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+import govwatch.analysis.activity  # noqa: F401  (registers the metric)
+import govwatch.analysis.events  # noqa: F401  (registers the metric)
 import pandas as pd
 import pytest
+from govwatch.analysis.activity import activity_tables
+from govwatch.analysis.pipeline import run_analysis
+from govwatch.ingest.pipeline import import_paths
 
-import analysis.activity  # noqa: F401  (registers the metric)
-import analysis.events  # noqa: F401  (registers the metric)
-from analysis.activity import activity_tables
-from analysis.pipeline import run_analysis
 from govwatch.store import Store
-from ingest.pipeline import import_paths
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 END = datetime(2026, 1, 26, tzinfo=UTC)

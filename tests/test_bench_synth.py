@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from govwatch.ingest.coverage import thread_coverage
+from govwatch.ingest.pipeline import import_paths
 
 from govwatch.store import Store
-from ingest.coverage import thread_coverage
-from ingest.pipeline import import_paths
 
 SYNTH_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "synth.py"
 X_EPOCH_MS = 1288834974657

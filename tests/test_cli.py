@@ -9,16 +9,14 @@ import sys
 
 import duckdb
 import pytest
-
-from tests.builders import ACCOUNT_HEADER, POST_HEADER, account, post, write_csv
-from tests.test_ingest_csv import BROKEN
+from builders import ACCOUNT_HEADER, POST_HEADER, account, post, write_csv
+from test_ingest_csv import BROKEN
 
 
 def govwatch(*args, cwd=None, check_code=None):
     proc = subprocess.run(
         [sys.executable, "-m", "govwatch.cli", *map(str, args)],
         capture_output=True, text=True, cwd=cwd, timeout=300,
-        env={**os.environ, "PYTHONPATH": os.getcwd()},
     )
     if check_code is not None:
         assert proc.returncode == check_code, proc.stdout + proc.stderr
@@ -106,7 +104,6 @@ def test_kill_9_mid_import_leaves_store_as_it_was(tmp_path):
     _big_csv(big, 200_000)
     proc = subprocess.Popen(
         [sys.executable, "-m", "govwatch.cli", "ingest", str(big), "--db", str(db)],
-        env={**os.environ, "PYTHONPATH": os.getcwd()},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     # Progress lines come once per tenth of the file read; kill after half, while

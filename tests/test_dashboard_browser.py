@@ -17,8 +17,7 @@ import io
 import re
 
 import pytest
-
-from tests.browser_support import (
+from browser_support import (
     axe_violations,
     build_store,
     chromium,
@@ -45,7 +44,7 @@ PAGES = {
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     require_browser()
-    from analysis.pipeline import AnalysisSettings
+    from govwatch.analysis.pipeline import AnalysisSettings
 
     # the sample's peer groups are small: rank among two or more peers, so that
     # the composite index exists and its weights can be tried
@@ -225,8 +224,8 @@ def same_index(shown: list[tuple[str, str]], values: list) -> None:
 def expected_order(store, weights: dict, population: str = "needs_response"):
     """Handles by the composite index of ``weights`` from the stored ranks, best
     first, accounts without an index last (leaderboard order among equals)."""
-    from dashboard.composite import composite_index
-    from dashboard.data import DashboardData, Filters
+    from govwatch.dashboard.composite import composite_index
+    from govwatch.dashboard.data import DashboardData, Filters
 
     d = DashboardData(store)
     try:
@@ -243,8 +242,8 @@ def expected_order(store, weights: dict, population: str = "needs_response"):
 
 def one_metric_weights(store) -> dict:
     """URL weights that put everything on the first metric that changes the order."""
-    from dashboard.composite import as_percent
-    from dashboard.data import DashboardData
+    from govwatch.dashboard.composite import as_percent
+    from govwatch.dashboard.data import DashboardData
 
     d = DashboardData(store)
     defaults = as_percent(d.index_weights())
@@ -258,8 +257,8 @@ def one_metric_weights(store) -> dict:
 
 
 def test_weights_change_the_order_and_a_deep_link_restores_them(page, store):
-    from dashboard.composite import as_percent
-    from dashboard.data import DashboardData
+    from govwatch.dashboard.composite import as_percent
+    from govwatch.dashboard.data import DashboardData
 
     d = DashboardData(store)
     defaults = as_percent(d.index_weights())

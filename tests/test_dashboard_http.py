@@ -12,8 +12,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-
-from tests.browser_support import build_store, running_server
+from browser_support import build_store, running_server
 
 PAGES = ["/", "/account?platform=x&author=avalor_railways", "/events", "/topics",
          "/compare?a=x:avalor_railways&a=x:belmora_transport", "/methodology", "/nowhere"]

@@ -11,9 +11,8 @@ import re
 import duckdb
 import pandas as pd
 import pytest
-
-from dashboard import figures as F
-from dashboard.data import (
+from govwatch.dashboard import figures as F
+from govwatch.dashboard.data import (
     DashboardData,
     Filters,
     Missing,
@@ -24,6 +23,7 @@ from dashboard.data import (
     to_search,
     validate_filters,
 )
+
 from govwatch.errors import StoreError, UsageError
 
 
@@ -324,7 +324,7 @@ def test_overview_payload_has_every_account_once(page):
 
 
 def test_toggles_carry_what_the_client_needs(page):
-    from dashboard.pages._common import toggle_group
+    from govwatch.dashboard.pages._common import toggle_group
 
     group = toggle_group("p", "country", "Country", [("XA", "XA"), ("XB", "XB")], ["XB"],
                          multi=True)
@@ -399,7 +399,7 @@ def test_methodology_sections_and_fallback_anchors(page):
 
 
 def test_csv_download_payload(page):
-    from dashboard.pages._common import make_download
+    from govwatch.dashboard.pages._common import make_download
 
     payload = make_download(page("overview").download_item("board", {"country": "XA"}),
                             "csv", "govwatch-overview-board")
@@ -413,11 +413,10 @@ def test_vendored_plotly_bundle_matches_the_plotly_package():
     version the installed plotly package writes figures for."""
     from pathlib import Path
 
+    import govwatch.dashboard
     from plotly.offline import get_plotlyjs_version
 
-    import dashboard
-
-    bundle = Path(dashboard.__file__).parent / "assets" / "plotly-basic.min.js"
+    bundle = Path(govwatch.dashboard.__file__).parent / "assets" / "plotly-basic.min.js"
     head = bundle.read_text("utf-8")[:200]
     assert f"plotly.js (basic - minified) v{get_plotlyjs_version()}" in head, (
         "update dashboard/assets/plotly-basic.min.js from the npm package "
@@ -426,7 +425,7 @@ def test_vendored_plotly_bundle_matches_the_plotly_package():
 
 # ------------------------------------------------------------------ report and serving
 def test_report_is_self_contained_and_pseudonymous(store_path, tmp_path):
-    from dashboard.report import write_report
+    from govwatch.dashboard.report import write_report
 
     out = write_report(store_path, "x", "avalor_railways", tmp_path / "r.html")
     text = out.read_text("utf-8")
@@ -439,7 +438,7 @@ def test_report_is_self_contained_and_pseudonymous(store_path, tmp_path):
 
 
 def test_basic_auth_from_env(store_path):
-    from dashboard.serve import auth_from_env, build_server
+    from govwatch.dashboard.serve import auth_from_env, build_server
 
     assert auth_from_env({}) is None
     with pytest.raises(UsageError):

@@ -10,10 +10,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
-from dashboard import composite as C
-from dashboard import figures as F
-from dashboard.data import DashboardData
+from govwatch.dashboard import composite as C
+from govwatch.dashboard import figures as F
+from govwatch.dashboard.data import DashboardData
 
 DEFAULTS = {"answered_rate": 35.0, "km_median_hours": 25.0, "selectivity_gap": 20.0,
             "critic_gap": 10.0, "deflection_share": 10.0}
@@ -89,7 +88,7 @@ def _random_ranks(seed: int) -> pd.DataFrame:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_reweighting_follows_the_analysis_rule(seed):
     """The dashboard's composite equals analysis/benchmarks.py's for any weights."""
-    from analysis.benchmarks import composite
+    from govwatch.analysis.benchmarks import composite
 
     ranks = _random_ranks(seed)
     rng = np.random.default_rng(seed + 10)

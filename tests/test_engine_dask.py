@@ -22,19 +22,19 @@ from pathlib import Path
 import duckdb
 import pyarrow.dataset as pads
 import pytest
+from builders import ACCOUNT_HEADER, POST_HEADER, account, post, write_csv
 from click.testing import CliRunner
+from govwatch.analysis.engine import LOCAL_CLUSTER_CONFIG, plan_tasks, require_dask
+from govwatch.analysis.pipeline import AnalysisSettings, run_analysis
+from govwatch.analysis.registry import declared_tables
+from govwatch.export import export
+from govwatch.ingest.events import load_events
+from govwatch.ingest.pipeline import import_paths
 
-from analysis.engine import LOCAL_CLUSTER_CONFIG, plan_tasks, require_dask
-from analysis.pipeline import AnalysisSettings, run_analysis
-from analysis.registry import declared_tables
 from govwatch.cli import cli
 from govwatch.demo import sample_dir
 from govwatch.errors import UsageError
-from govwatch.export import export
 from govwatch.store import Store
-from ingest.events import load_events
-from ingest.pipeline import import_paths
-from tests.builders import ACCOUNT_HEADER, POST_HEADER, account, post, write_csv
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -62,8 +62,7 @@ def cluster():
     thread each, no dashboard."""
     _need_dask()
     from distributed import Client
-
-    from analysis.engine import start_local_cluster
+    from govwatch.analysis.engine import start_local_cluster
 
     with start_local_cluster(2) as lc, Client(lc, set_as_default=False) as client:
         yield lc.scheduler_address, client

@@ -6,9 +6,9 @@ import importlib.util
 import json
 
 import pytest
+from govwatch.analysis.classifiers import PostTagger, load_model, model_from_bytes
+from govwatch.analysis.training import read_labels, train_from_labels
 
-from analysis.classifiers import PostTagger, load_model, model_from_bytes
-from analysis.training import read_labels, train_from_labels
 from govwatch.errors import InputError
 
 

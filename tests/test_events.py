@@ -10,17 +10,17 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import govwatch.analysis.activity  # noqa: F401  (registers the metric)
+import govwatch.analysis.events  # noqa: F401  (registers the metric)
 import pandas as pd
 import pytest
+from govwatch.analysis.events import daily_bursts, keyword_regex
+from govwatch.analysis.pipeline import run_analysis
+from govwatch.ingest.events import load_events, read_events
+from govwatch.ingest.pipeline import import_paths
 
-import analysis.activity  # noqa: F401  (registers the metric)
-import analysis.events  # noqa: F401  (registers the metric)
-from analysis.events import daily_bursts, keyword_regex
-from analysis.pipeline import run_analysis
 from govwatch.errors import InputError
 from govwatch.store import Store
-from ingest.events import load_events, read_events
-from ingest.pipeline import import_paths
 
 ACCOUNTS = """platform,author,institution,country,level,timezone
 x,city_hall,Chennai Corporation,IN,local,Asia/Kolkata

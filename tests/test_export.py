@@ -12,21 +12,21 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import govwatch.analysis.activity  # noqa: F401  (registers the metric)
+import govwatch.analysis.events  # noqa: F401  (registers the metric)
 import pandas as pd
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
+from govwatch.analysis.pipeline import run_analysis
+from govwatch.export import FORMATS, WHATS, export, stata_label, stata_names
+from govwatch.ingest.events import load_events
+from govwatch.ingest.pipeline import import_paths
 
-import analysis.activity  # noqa: F401  (registers the metric)
-import analysis.events  # noqa: F401  (registers the metric)
-from analysis.pipeline import run_analysis
 from govwatch import DEFINITION_VERSION, __version__
 from govwatch.errors import UsageError
-from govwatch.export import FORMATS, WHATS, export, stata_label, stata_names
 from govwatch.pseudonym import pseudonym
 from govwatch.store import Store
-from ingest.events import load_events
-from ingest.pipeline import import_paths
 
 CITIZENS = ("citizen_aarav_91", "priya.sharma_77", "Rahul_Verma", "meena_k")
 OFFICIALS = ("city_hall", "health_min")

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from govwatch.ingest.pipeline import expand_paths, import_paths
 
 from govwatch.store import Store
-from ingest.pipeline import expand_paths, import_paths
 
 FIXTURE = Path(__file__).parent / "fixtures" / "twitter" / "x_archive"
 PREFIX = "window.YTD.tweets.part0 = "

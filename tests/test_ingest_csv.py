@@ -6,10 +6,10 @@ import re
 
 import pandas as pd
 import pytest
+from govwatch.ingest.base import ReadOptions
+from govwatch.ingest.pipeline import import_paths
 
 from govwatch.store import Store
-from ingest.base import ReadOptions
-from ingest.pipeline import import_paths
 
 HEADER = "platform,post_id,author,created_at,text,in_reply_to_post_id,in_reply_to_author,like_count\n"
 
@@ -217,18 +217,17 @@ CLEAN = (
 
 def _tables(batches):
     import pyarrow as pa
-
-    from ingest.staging import POST_SCHEMA, to_arrow
+    from govwatch.ingest.staging import POST_SCHEMA, to_arrow
 
     return pa.concat_tables([to_arrow(b.posts, POST_SCHEMA) for b in batches
                              if b.posts is not None and len(b.posts)])
 
 
 def test_vectorised_and_row_checking_paths_give_the_same_rows(tmp_path):
-    from ingest.arrow_csv import iter_record_batches
-    from ingest.csv_posts import REQUIRED, PostsCSVReader
-    from ingest.fast_posts import fast_posts, text_columns
-    from ingest.tabular import iter_chunks, read_header
+    from govwatch.ingest.arrow_csv import iter_record_batches
+    from govwatch.ingest.csv_posts import REQUIRED, PostsCSVReader
+    from govwatch.ingest.fast_posts import fast_posts, text_columns
+    from govwatch.ingest.tabular import iter_chunks, read_header
 
     path = tmp_path / "clean.csv"
     path.write_text(CLEAN, encoding="utf-8")
@@ -250,7 +249,7 @@ def test_vectorised_and_row_checking_paths_give_the_same_rows(tmp_path):
 
 
 def test_a_batch_with_one_bad_cell_is_checked_row_by_row(tmp_path):
-    from ingest.csv_posts import PostsCSVReader
+    from govwatch.ingest.csv_posts import PostsCSVReader
 
     path = tmp_path / "mixed.csv"
     path.write_text(CLEAN + "x,6,ravi,2026-13-01T00:00:00Z,bad month,,,,,,,,,,\n"
@@ -268,9 +267,8 @@ def test_mentions_match_the_row_by_row_regex():
     import random
 
     import pyarrow as pa
-
-    from ingest.fast_posts import mentions
-    from ingest.tabular import MENTION_RE
+    from govwatch.ingest.fast_posts import mentions
+    from govwatch.ingest.tabular import MENTION_RE
 
     texts = ["", "@a @b", "@a@b", "x@y @z", "\u00e9@no \u0915@no _@no @@x @_ok",
              "@" + "h" * 60, "tab\t@t\n@n", "\U0001f600@emoji", "nul\x00@after", "@a,@b;@c",
@@ -290,7 +288,7 @@ def test_mentions_match_the_row_by_row_regex():
 
 
 def test_whitespace_stripped_as_python_strips():
-    from ingest.fast_posts import PY_WHITESPACE
+    from govwatch.ingest.fast_posts import PY_WHITESPACE
 
     assert PY_WHITESPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 
@@ -317,8 +315,8 @@ def test_staging_folders_of_killed_imports_are_removed(tmp_path, broken_csv):
 
 
 def test_a_record_longer_than_a_parse_block_is_read_on_by_the_csv_module(tmp_path):
-    from ingest.arrow_csv import BLOCK_BYTES
-    from ingest.csv_posts import PostsCSVReader
+    from govwatch.ingest.arrow_csv import BLOCK_BYTES
+    from govwatch.ingest.csv_posts import PostsCSVReader
 
     rows = ["platform,post_id,author,created_at,text"]
     rows += [f"x,{i},a,2026-01-01T00:00:00Z,hello {i}" for i in range(1, 5)]

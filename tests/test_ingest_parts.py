@@ -2,7 +2,7 @@
 
 The store must receive exactly what one process gives: the same posts, accounts,
 rejects (with the whole file's line numbers) and counts. Parts are read by real
-``python -m ingest.parts`` processes; the tests lower the minimum part size so that
+``python -m govwatch.ingest.parts`` processes; the tests lower the minimum part size so that
 small files are cut.
 """
 
@@ -20,14 +20,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from govwatch.ingest import parts
+from govwatch.ingest.base import Part, ReadOptions
+from govwatch.ingest.jsonio import iter_byte_lines
+from govwatch.ingest.pipeline import import_paths
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from govwatch.store import Store
-from ingest import parts
-from ingest.base import Part, ReadOptions
-from ingest.jsonio import iter_byte_lines
-from ingest.pipeline import import_paths
 
 REPO = Path(__file__).resolve().parents[1]
 ID0 = 1_700_000_000_000_000_000
@@ -158,7 +158,7 @@ def _import(tmp_path: Path, name: str, files: list[Path], jobs: int, min_part: i
 
 
 def _part_processes(folder: Path) -> list[int]:
-    """Pids of running ``python -m ingest.parts`` processes reading a file in ``folder``
+    """Pids of running ``python -m govwatch.ingest.parts`` processes reading a file in ``folder``
     (named in their command line), not those of another test run."""
     found = []
     for proc in Path("/proc").iterdir():
@@ -167,7 +167,7 @@ def _part_processes(folder: Path) -> list[int]:
                 cmd = (proc / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"ingest.parts" in cmd and any(str(folder).encode() in arg for arg in cmd):
+            if b"govwatch.ingest.parts" in cmd and any(str(folder).encode() in arg for arg in cmd):
                 found.append(int(proc.name))
     return found
 
@@ -268,7 +268,7 @@ _KILLED_IMPORT = """
 import sys
 from pathlib import Path
 from govwatch.store import Store
-from ingest.pipeline import import_paths
+from govwatch.ingest.pipeline import import_paths
 with Store(Path(sys.argv[1])) as store:
     import_paths(store, [Path(sys.argv[2])], "twitter-v2", jobs=3,
                  min_part_bytes=int(sys.argv[3]))
@@ -289,8 +289,7 @@ def test_kill_9_while_parts_are_read_leaves_the_store_and_no_process(tmp_path):
             f.write(json.dumps(_page(100 + p * 20, 20)).encode() + b"\n")
     size = big.stat().st_size
     proc = subprocess.Popen([sys.executable, "-c", _KILLED_IMPORT, str(db), str(big),
-                             str(size // 4)],
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+                             str(size // 4)])
     started = time.monotonic()
     while len(_part_processes(tmp_path)) < 2 and time.monotonic() - started < 60:
         assert proc.poll() is None, "the import ended before its parts were being read"
@@ -317,13 +316,13 @@ def test_a_part_process_that_fails_is_an_error_not_a_silent_loss(tmp_path, monke
     path = _pages_file(tmp_path / "pages.jsonl")
     size = path.stat().st_size
     # a reader the part processes cannot import: each fails at start
-    from ingest.twitter_json import TwitterV2Reader
+    from govwatch.ingest.twitter_json import TwitterV2Reader
 
     class Unimportable(TwitterV2Reader):
         pass
 
     Unimportable.__module__ = "no_such_module_anywhere"
-    monkeypatch.setattr("ingest.registry.get", lambda name: Unimportable())
+    monkeypatch.setattr("govwatch.ingest.registry.get", lambda name: Unimportable())
     with Store(tmp_path / "s.duckdb") as store, pytest.raises(RuntimeError, match="part 2"):
         import_paths(store, [path], "twitter-v2", jobs=3, min_part_bytes=size // 4)
     assert not _part_processes(tmp_path)

@@ -12,13 +12,13 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+from govwatch.analysis.business_clock import office_intervals
+from govwatch.analysis.selectivity import bootstrap_gap, gap, row_seed
+from govwatch.analysis.slices import group_stats
+from govwatch.analysis.survival import grouped_km, kaplan_meier
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.business_clock import office_intervals
-from analysis.selectivity import bootstrap_gap, gap, row_seed
-from analysis.slices import group_stats
-from analysis.survival import grouped_km, kaplan_meier
 from govwatch.officehours import parse_office_hours
 
 FAST = settings(max_examples=60, deadline=None,

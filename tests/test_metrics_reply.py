@@ -1,8 +1,8 @@
 """Reply-responsiveness metrics on hand-built stores, every number computed by hand.
 
 Each store goes through the real pipeline: posts CSV + accounts CSV in the
-DESIGN formats, ingest.pipeline.import_paths, tags set as a classifier would
-set them, analysis.pipeline.run_analysis, then the derived tables are read.
+DESIGN formats, govwatch.ingest.pipeline.import_paths, tags set as a classifier would
+set them, govwatch.analysis.pipeline.run_analysis, then the derived tables are read.
 """
 
 from __future__ import annotations
@@ -13,29 +13,29 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import govwatch.analysis.accounts  # noqa: F401  (registers the metric families under test)
+import govwatch.analysis.benchmarks  # noqa: F401
+import govwatch.analysis.business_clock  # noqa: F401
+import govwatch.analysis.quality  # noqa: F401
+import govwatch.analysis.selectivity  # noqa: F401
+import govwatch.analysis.slices  # noqa: F401
 import numpy as np
 import pandas as pd
 import pytest
+from builders import ACCOUNT_HEADER, POST_HEADER, account, post, write_csv
+from govwatch.analysis.accounts import account_metrics
+from govwatch.analysis.benchmarks import Benchmarks, index_weights
+from govwatch.analysis.business_clock import BusinessClocks
+from govwatch.analysis.pipeline import AnalysisSettings, run_analysis
+from govwatch.analysis.registry import MetricContext
+from govwatch.analysis.selectivity import bootstrap_gap, row_seed, selectivity
+from govwatch.analysis.slices import slice_metrics
+from govwatch.analysis.survival import kaplan_meier
+from govwatch.ingest.base import ReadOptions
+from govwatch.ingest.pipeline import import_paths
 
-import analysis.accounts  # noqa: F401  (registers the metric families under test)
-import analysis.benchmarks  # noqa: F401
-import analysis.business_clock  # noqa: F401
-import analysis.quality  # noqa: F401
-import analysis.selectivity  # noqa: F401
-import analysis.slices  # noqa: F401
-from analysis.accounts import account_metrics
-from analysis.benchmarks import Benchmarks, index_weights
-from analysis.business_clock import BusinessClocks
-from analysis.pipeline import AnalysisSettings, run_analysis
-from analysis.registry import MetricContext
-from analysis.selectivity import bootstrap_gap, row_seed, selectivity
-from analysis.slices import slice_metrics
-from analysis.survival import kaplan_meier
 from govwatch.errors import InputError, UsageError
 from govwatch.store import Store
-from ingest.base import ReadOptions
-from ingest.pipeline import import_paths
-from tests.builders import ACCOUNT_HEADER, POST_HEADER, account, post, write_csv
 
 
 @dataclass(frozen=True)

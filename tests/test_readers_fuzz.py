@@ -6,12 +6,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from govwatch.ingest.pipeline import import_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_registry import REPO, SAMPLES
 
 from govwatch.store import Store
-from ingest.pipeline import import_file
-from tests.test_registry import REPO, SAMPLES
 
 FILE_SAMPLES = {
     name: REPO / rel

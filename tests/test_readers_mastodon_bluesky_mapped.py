@@ -13,22 +13,21 @@ import statistics
 from datetime import UTC, datetime
 from pathlib import Path
 
+import govwatch.ingest.bluesky  # noqa: F401  (registers "bluesky")
+import govwatch.ingest.mapped  # noqa: F401  (registers "mapped")
+import govwatch.ingest.mastodon  # noqa: F401  (registers "mastodon-archive", "mastodon-api")
 import pytest
+from govwatch.analysis.pipeline import run_analysis
+from govwatch.ingest import registry
+from govwatch.ingest.base import SNIFF_BYTES, ReadOptions
+from govwatch.ingest.mapped import MappedReader, load_mapping, shipped_mappings
+from govwatch.ingest.mastodon import html_to_text
+from govwatch.ingest.pipeline import import_file, import_paths
 
-import ingest.bluesky  # noqa: F401  (registers "bluesky")
-import ingest.mapped  # noqa: F401  (registers "mapped")
-import ingest.mastodon  # noqa: F401  (registers "mastodon-archive", "mastodon-api")
-from analysis.pipeline import run_analysis
 from govwatch.errors import InputError, UsageError
 from govwatch.store import Store
-from ingest import registry
-from ingest.base import SNIFF_BYTES, ReadOptions
-from ingest.mapped import MappedReader, load_mapping, shipped_mappings
-from ingest.mastodon import html_to_text
-from ingest.pipeline import import_file, import_paths
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "real_data"
 BSKY = FIXTURES / "bluesky"
 MASTO = FIXTURES / "mastodon_api"
 OFFICIAL_BSKY = "publicworks.gov.example"
@@ -65,11 +64,11 @@ def utc(text: str) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory):
+def archive(shared_data, tmp_path_factory):
     """The real outbox imported once (in chunks of 300) into a store the tests only read.
 
-    Tests list ``shared_data`` before it, so that fixture skips (or fails) first."""
-    outbox = SHARED / "mastodon_outbox" / "outbox.json"
+    It asks for ``shared_data`` itself, so that it skips (or fails) before reading."""
+    outbox = shared_data / "mastodon_outbox" / "outbox.json"
     store = Store(tmp_path_factory.mktemp("archive") / "gw.duckdb")
     summary = import_paths(store, [outbox], "auto", ReadOptions(chunk_rows=300))
     items = json.loads(outbox.read_text(encoding="utf-8"))["orderedItems"]

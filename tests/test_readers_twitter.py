@@ -14,16 +14,16 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import govwatch.ingest.twitter_json  # noqa: F401  (registers twitter-v1/-v2 until listed in the registry)
+import govwatch.ingest.x_archive  # noqa: F401  (registers x-archive)
 import pytest
+from govwatch.ingest import archive, registry
+from govwatch.ingest.base import SNIFF_BYTES, ReadOptions
+from govwatch.ingest.pipeline import import_paths
+from govwatch.ingest.twitter_json import unescape_text
 
-import ingest.twitter_json  # noqa: F401  (registers twitter-v1/-v2 until listed in the registry)
-import ingest.x_archive  # noqa: F401  (registers x-archive)
 from govwatch.errors import InputError
 from govwatch.store import Store
-from ingest import archive, registry
-from ingest.base import SNIFF_BYTES, ReadOptions
-from ingest.pipeline import import_paths
-from ingest.twitter_json import unescape_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "twitter"
 TWITTER_EPOCH_MS = 1288834974657

@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from ingest import registry
-from ingest.base import SNIFF_BYTES, Reader
+from govwatch.ingest import registry
+from govwatch.ingest.base import SNIFF_BYTES, Reader
 
 FIX = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
@@ -84,18 +83,18 @@ def test_auto_format_picks_the_same_reader(tmp_path):
 
 def test_each_shipped_format_is_found_in_the_module_that_registers_it():
     shipped = {name: r for name, r in registry.readers().items()
-               if type(r).__module__.startswith("ingest.")}
+               if type(r).__module__.startswith("govwatch.ingest.")}
     assert {name: type(r).__module__ for name, r in shipped.items()} == registry.BUILTIN_READERS
 
 
 def test_naming_a_format_imports_only_its_reader():
     """`ingest --format twitter-v2` must not pay for importing the other readers."""
-    code = ("import sys; from ingest import registry; r = registry.get('twitter-v2'); "
-            "print(r.name, sorted(m for m in sys.modules if m.startswith('ingest.')))")
+    code = ("import sys; from govwatch.ingest import registry; r = registry.get('twitter-v2'); "
+            "print(r.name, sorted(m for m in sys.modules if m.startswith('govwatch.ingest.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1], check=True).stdout
     name, loaded = out.split(" ", 1)
     assert name == "twitter-v2"
-    assert "ingest.twitter_json" in loaded
+    assert "govwatch.ingest.twitter_json" in loaded
     assert not any(f"'{m}'" in loaded for m in registry.BUILTIN_MODULES
-                   if m != "ingest.twitter_json")
+                   if m != "govwatch.ingest.twitter_json")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
-from tests.builders import account, build_store, post
+from builders import account, build_store, post
 
 OFFICIALS = [account("MinRail"), account("MinHealth")]
 

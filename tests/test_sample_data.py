@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
-
-from sample_data import generate as gen
+from govwatch.sample_data import generate as gen
 
 SMALL = Path(__file__).resolve().parents[1] / "sample_data" / "small"
 
@@ -96,7 +95,7 @@ def test_committed_copy_matches_generator(tmp_path):
         committed = SMALL / path.name
         assert committed.read_bytes() == path.read_bytes(), (
             f"{committed} drifted from the generator; regenerate with "
-            "`python -m sample_data.generate --out sample_data/small`")
+            "`python -m govwatch.sample_data.generate --out sample_data/small`")
 
 
 def test_frames_round_trip_through_csv(frames, posts):

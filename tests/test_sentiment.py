@@ -5,16 +5,16 @@ from __future__ import annotations
 import math
 
 import pytest
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-from analysis.sentiment import (
+from govwatch.analysis.sentiment import (
     SentimentRoutes,
     analyzer_version,
     check_lexicon,
     score_texts,
     text_hash,
 )
-from analysis.tagging import TaggingSettings, tag_new_posts
+from govwatch.analysis.tagging import TaggingSettings, tag_new_posts
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
 from govwatch.errors import InputError
 from govwatch.store import Store
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from govwatch.ingest import staging
+from govwatch.ingest.base import ReadOptions
+from govwatch.ingest.pipeline import import_paths
 
 from govwatch.records import POST_ARROW_SCHEMA
 from govwatch.store import Store
-from ingest import staging
-from ingest.base import ReadOptions
-from ingest.pipeline import import_paths
 
 
 def _posts(start: int, n: int, text: str = "") -> pa.Table:

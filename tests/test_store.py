@@ -6,8 +6,8 @@ import os
 
 import duckdb
 import pytest
+from govwatch.analysis.registry import declared_tables
 
-from analysis.registry import declared_tables
 from govwatch.errors import StoreError
 from govwatch.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
 from govwatch.store import Store, fewer_checkpoints, transaction
@@ -158,8 +158,7 @@ def test_one_staged_account_per_key_is_the_window_rule(tmp_path):
     import random
 
     import duckdb
-
-    from ingest.staging import first_account_rows
+    from govwatch.ingest.staging import first_account_rows
 
     rng = random.Random(7)
     rows = [(rng.choice(["x", "mastodon"]), f"a{rng.randrange(30)}",

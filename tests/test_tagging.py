@@ -6,22 +6,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
-
-from analysis.classifiers import PostTagger
-from analysis.langid import LanguageDetector, normalize_code
-from analysis.tagging import (
+from builders import POST_HEADER, post, write_csv
+from govwatch.analysis.classifiers import PostTagger
+from govwatch.analysis.langid import LanguageDetector, normalize_code
+from govwatch.analysis.tagging import (
     META_MODEL,
     TaggingSettings,
     parse_languages_option,
     parse_lexicon_options,
     tag_new_posts,
 )
-from analysis.taxonomy import TaxonomyError, TermMatcher, load_taxonomy
+from govwatch.analysis.taxonomy import TaxonomyError, TermMatcher, load_taxonomy
+from govwatch.ingest.pipeline import import_paths
+from sklearn.base import clone
+
 from govwatch.errors import UsageError
 from govwatch.store import Store
-from ingest.pipeline import import_paths
-from tests.builders import POST_HEADER, post, write_csv
 
 # A small corpus in the five languages; "{n}" keeps texts distinct.
 CRITICAL = [
@@ -233,7 +233,7 @@ def test_second_analyze_tags_only_new_or_changed_posts(tmp_path):
 
 
 def test_trained_model_is_activated_kept_and_reverted(tmp_path):
-    from analysis.classifiers import save_model
+    from govwatch.analysis.classifiers import save_model
 
     texts, labels = corpus(20)
     path = save_model(PostTagger().fit(texts, {"critical": labels}), tmp_path / "m.skops")
@@ -256,8 +256,8 @@ def test_trained_model_is_activated_kept_and_reverted(tmp_path):
 
 
 def test_topic_discovery_finds_themes_and_is_empty_on_empty_store(tmp_path):
-    from analysis.registry import MetricContext
-    from analysis.topics import TopicDiscovery
+    from govwatch.analysis.registry import MetricContext
+    from govwatch.analysis.topics import TopicDiscovery
 
     with Store(tmp_path / "empty.duckdb") as store:
         out = TopicDiscovery().compute(MetricContext(store.conn, None, None))
@@ -283,9 +283,10 @@ def test_topic_discovery_finds_themes_and_is_empty_on_empty_store(tmp_path):
 def test_settings_files_missing_or_not_utf8_are_named(tmp_path, what):
     """A lexicon, taxonomy or labels file that is missing or not UTF-8 is an InputError
     naming the file and what it is, never a traceback."""
-    from analysis.sentiment import check_lexicon
-    from analysis.taxonomy import load_taxonomy
-    from analysis.training import read_labels
+    from govwatch.analysis.sentiment import check_lexicon
+    from govwatch.analysis.taxonomy import load_taxonomy
+    from govwatch.analysis.training import read_labels
+
     from govwatch.errors import InputError
 
     read = {"lexicon": check_lexicon, "taxonomy": load_taxonomy, "labels": read_labels}[what]
@@ -302,8 +303,8 @@ def test_settings_files_missing_or_not_utf8_are_named(tmp_path, what):
 
 def test_interrupted_analyze_keeps_committed_tag_batches_and_resumes(tmp_path, monkeypatch):
     """Tags are committed batch by batch; the derived tables only by a whole run."""
-    import analysis.tagging as tagging
-    from analysis.pipeline import run_analysis
+    import govwatch.analysis.tagging as tagging
+    from govwatch.analysis.pipeline import run_analysis
 
     texts, _ = corpus(5)
     monkeypatch.setattr(tagging, "BATCH", 4)
@@ -336,7 +337,7 @@ def test_interrupted_analyze_keeps_committed_tag_batches_and_resumes(tmp_path, m
 def test_batches_read_posts_by_row_id_in_their_stored_order(tmp_path, monkeypatch):
     """Small batches over posts imported in several files tag every post once, with the
     tags a single batch gives."""
-    import analysis.tagging as tagging
+    import govwatch.analysis.tagging as tagging
 
     texts, _ = corpus(5)
     with Store(tmp_path / "one.duckdb") as store:
@@ -357,10 +358,10 @@ def test_batches_read_posts_by_row_id_in_their_stored_order(tmp_path, monkeypatc
 
 
 def test_process_pool_tags_as_this_process_does(tmp_path, monkeypatch):
-    """Large batches go to a pool of processes (analysis.tagging.TaggingPool): the tags
+    """Large batches go to a pool of processes (govwatch.analysis.tagging.TaggingPool): the tags
     and sentiment scores are those of tagging in this process, texts already in the
     sentiment cache are not scored again, and the pool stops with the run."""
-    import analysis.tagging as tagging
+    import govwatch.analysis.tagging as tagging
 
     texts, _ = corpus(5)
     repeats = _rows(texts[::3], start=5000)  # texts seen before, under new post ids

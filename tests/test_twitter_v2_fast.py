@@ -15,13 +15,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from govwatch.ingest.base import ReadOptions, has_bad_utf8, open_text
+from govwatch.ingest.jsonio import is_utf8, iter_lines
+from govwatch.ingest.twitter_json import BatchBuilder, TwitterV2Reader, _stream
+from govwatch.ingest.twitter_v2_fast import read_flat, read_line, read_page
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
-from ingest.base import ReadOptions, has_bad_utf8, open_text
-from ingest.jsonio import is_utf8, iter_lines
-from ingest.twitter_json import BatchBuilder, TwitterV2Reader, _stream
-from ingest.twitter_v2_fast import read_flat, read_line, read_page
 
 
 def _rows(batch) -> tuple[list[dict], list]:
@@ -443,8 +442,9 @@ def test_the_reader_takes_the_fast_path_on_a_clean_file(tmp_path):
 def test_an_account_is_handed_over_once_per_file(tmp_path):
     """Later batches do not stage again an account already staged (the import would keep
     the first record anyway); the store holds the same accounts."""
+    from govwatch.ingest.pipeline import import_paths
+
     from govwatch.store import Store
-    from ingest.pipeline import import_paths
 
     path = tmp_path / "pages.jsonl"
     pages = []

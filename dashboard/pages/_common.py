@@ -194,7 +194,7 @@ def sortable_table(page: str, key: str, columns: Sequence[tuple[str, str]],
     """A leaderboard table: every column heading is a button (keyboard-operable)
     and carries aria-sort (kept in step with the URL by the app's clientside
     callback); the sort state lives in the URL. The body is one
-    :class:`dashboard.components.Rows` (id ``{page}-{key}-body``) whose ``rows``
+    :class:`govwatch.dashboard.components.Rows` (id ``{page}-{key}-body``) whose ``rows``
     a callback fills: ``{"key", "cells", "href"}``, the first cell a link."""
     head = html.Thead(html.Tr([
         html.Th(html.Button(label, type="button", n_clicks=0, className="sort-button",
@@ -229,7 +229,7 @@ def toggle_group(page: str, name: str, legend: str, options: Sequence[tuple[str,
     which is much cheaper than a pattern-matching output per button. Button ids
     are ``{"type": f"{page}-{kind}", "name", "value"}``: a page that handles some
     groups in the browser and others on the server gives them different kinds.
-    ``kind="client"`` draws the group as one :class:`dashboard.components.Toggles`
+    ``kind="client"`` draws the group as one :class:`govwatch.dashboard.components.Toggles`
     (id ``f"{page}-{name}-toggles"``, its ``clicked`` prop says which was pressed).
     """
     picked = set(chosen) if multi else {chosen}

@@ -16,9 +16,8 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
-
-from dashboard.data import POPULATION_LABELS, Missing, query_values, to_search
-from dashboard.figures import (
+from govwatch.dashboard.data import POPULATION_LABELS, Missing, query_values, to_search
+from govwatch.dashboard.figures import (
     ANCHORS,
     METRIC_LABELS,
     Chart,
@@ -32,7 +31,7 @@ from dashboard.figures import (
     rate_cell,
     rate_chart,
 )
-from dashboard.pages._common import (
+from govwatch.dashboard.pages._common import (
     account_href,
     chart_card,
     data,
@@ -43,7 +42,7 @@ from dashboard.pages._common import (
     table_card,
     url_state,
 )
-from dashboard.report import account_latency_chart
+from govwatch.dashboard.report import account_latency_chart
 
 PAGE = "account"
 SLICE_CHARTS = (("topic", "Response rate by topic"),
@@ -309,7 +308,7 @@ def layout(**query):
     prevent_initial_call=True,
 )
 def report(clicks, search):
-    from dashboard.report import render_report
+    from govwatch.dashboard.report import render_report
 
     acc, _ = resolve(parse_search(search))
     if not clicks or acc is None:

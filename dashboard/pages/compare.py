@@ -8,10 +8,15 @@ from __future__ import annotations
 import dash
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, html
-
-from dashboard.data import POPULATION_LABELS, POPULATIONS, query_choice, query_values, to_search
-from dashboard.figures import ANCHORS, compare_table, km_chart
-from dashboard.pages._common import (
+from govwatch.dashboard.data import (
+    POPULATION_LABELS,
+    POPULATIONS,
+    query_choice,
+    query_values,
+    to_search,
+)
+from govwatch.dashboard.figures import ANCHORS, compare_table, km_chart
+from govwatch.dashboard.pages._common import (
     chart_card,
     data,
     notes,

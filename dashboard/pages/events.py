@@ -10,10 +10,9 @@ from __future__ import annotations
 import dash
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, html
-
-from dashboard.data import Missing, query_choice, to_search
-from dashboard.figures import ANCHORS, event_chart, fmt_hours
-from dashboard.pages._common import (
+from govwatch.dashboard.data import Missing, query_choice, to_search
+from govwatch.dashboard.figures import ANCHORS, event_chart, fmt_hours
+from govwatch.dashboard.pages._common import (
     chart_card,
     data,
     missing_panel,

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import dash
 from dash import dcc, html
-
-from dashboard.figures import ANCHORS
+from govwatch.dashboard.figures import ANCHORS
 
 PAGE = "methodology"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "methodology.md"

@@ -23,8 +23,7 @@ import pandas as pd
 from dash import ALL, Input, Output, callback, clientside_callback, ctx, dcc, html
 from dash import State as DashState
 from dash.exceptions import PreventUpdate
-
-from dashboard.composite import (
+from govwatch.dashboard.composite import (
     MAX_WEIGHT,
     PARAM_PREFIX,
     as_percent,
@@ -32,7 +31,7 @@ from dashboard.composite import (
     weights_from_query,
     weights_query,
 )
-from dashboard.data import (
+from govwatch.dashboard.data import (
     ALL_PERIODS,
     POPULATION_LABELS,
     Filters,
@@ -41,7 +40,7 @@ from dashboard.data import (
     to_search,
     validate_filters,
 )
-from dashboard.figures import (
+from govwatch.dashboard.figures import (
     ANCHORS,
     LEADERBOARD_COLUMNS,
     MEDIAN_TITLE,
@@ -62,7 +61,7 @@ from dashboard.figures import (
     median_sort_keys,
     sort_board,
 )
-from dashboard.pages._common import (
+from govwatch.dashboard.pages._common import (
     account_href,
     chart_card,
     data,
@@ -255,7 +254,7 @@ def payload(st: State) -> dict:
 
 
 def warm() -> None:
-    """The default view's payload, built before the first request (dashboard.app)."""
+    """The default view's payload, built before the first request (govwatch.dashboard.app)."""
     payload(state({}))
 
 
@@ -442,7 +441,7 @@ def layout(**query):
 
 def _placeholder(title: str):
     """The median chart's card before the browser draws it from the payload."""
-    from dashboard.figures import Chart, new_figure
+    from govwatch.dashboard.figures import Chart, new_figure
 
     return Chart("medians", title, new_figure(), "", anchor=ANCHORS["latency"])
 

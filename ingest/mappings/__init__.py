@@ -2,7 +2,7 @@
 
 This package holds the shipped mapping files (``*.yaml`` here; name them without their path,
 e.g. ``--mapping twcs``) and the code that reads and checks a mapping file. The reader
-itself is :mod:`ingest.mapped`.
+itself is :mod:`govwatch.ingest.mapped`.
 
 Mapping file (YAML)::
 

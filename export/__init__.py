@@ -30,10 +30,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import DEFINITION_VERSION, __version__
-from .errors import UsageError
-from .pseudonym import register_pseudonyms, store_key
-from .store import Store
+from govwatch import DEFINITION_VERSION, __version__
+from govwatch.errors import UsageError
+from govwatch.pseudonym import register_pseudonyms, store_key
+from govwatch.store import Store
 
 WHATS = ("responses", "events", "accounts", "posts", "activity", "silences")
 FORMATS = ("csv", "parquet", "dta")
@@ -289,7 +289,7 @@ def _meanings_for(what: str, *tables: str) -> dict[str, str]:
 
 def _metric_meanings(table: str) -> dict[str, str]:
     """Column meanings a metric declares (``column_meanings``) for its table."""
-    from analysis.registry import metrics
+    from govwatch.analysis.registry import metrics
 
     for metric in metrics():
         if table in metric.tables:
