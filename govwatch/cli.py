@@ -5,57 +5,16 @@ Exit status: 0 all good; 1 failure; 2 usage error; 3 finished with rejected rows
 
 from __future__ import annotations
 
-import functools
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from . import __version__
-from .config import DB_ENV, db_path
-from .errors import GovwatchError, InputError, StoreError, UsageError
-
-EXIT_REJECTS = 3
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
-
-
-def _handle_errors(fn):
-    """Turn the library's typed errors into messages and exit codes."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except UsageError as exc:
-            raise click.UsageError(str(exc)) from exc
-        except (InputError, StoreError, GovwatchError) as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper
-
-
-db_option = click.option(
-    "--db",
-    "db",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help=f"DuckDB store file (default: ${DB_ENV} or ./govwatch.duckdb).",
-)
-
-
-def _parse_ts(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 time", param_hint=name) from None
-    if ts.tzinfo is None:
-        raise click.BadParameter(f"{value!r} has no UTC offset (add Z or +HH:MM)", param_hint=name)
-    return ts
+from .cli_analyze import analyze
+from .cli_common import EXIT_REJECTS, db_option, err, handle_errors, out, status_printer
+from .config import db_path
+from .errors import InputError
 
 
 class _RichImportProgress:
@@ -188,7 +147,7 @@ def cli() -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @db_option
-@_handle_errors
+@handle_errors
 def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs, quiet, db):
     """Import export files (and an accounts CSV) into the store.
 
@@ -331,7 +290,7 @@ def formats() -> None:
 @cli.command()
 @click.option("--limit", default=50, show_default=True, help="Rows to show.")
 @db_option
-@_handle_errors
+@handle_errors
 def rejects(limit, db) -> None:
     """Show rows that imports rejected, with file, line and reason."""
     from .store import Store
@@ -348,177 +307,6 @@ def rejects(limit, db) -> None:
         out.print("No rejected rows.")
 
 
-# ---------------------------------------------------------------- analyze
-@cli.command()
-@click.option(
-    "--events",
-    "events_file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Events CSV or YAML (event_id, name, onset, keywords, critical[, country]).",
-)
-@click.option(
-    "--observed-until",
-    metavar="TS",
-    help="Observation end (ISO 8601 with offset). Default: the latest post in the store.",
-)
-@click.option(
-    "--assume-tz",
-    metavar="ZONE",
-    help="IANA zone for event onsets written without a UTC offset.",
-)
-@click.option(
-    "--model",
-    metavar="PATH|default",
-    help="Tag with a model saved by 'govwatch train' (kept for later runs); 'default' goes "
-    "back to the model fitted on the store's own texts with the taxonomy's seed rules.",
-)
-@click.option(
-    "--languages",
-    metavar="CODES",
-    help="Comma-separated language codes the detector may choose from (default en,hi,id,ru,kk).",
-)
-@click.option(
-    "--lexicon",
-    "lexicons",
-    multiple=True,
-    metavar="LANG=FILE",
-    help="A VADER-format lexicon to score LANG with (repeatable). VADER scores English only.",
-)
-@click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False),
-              help="A topic taxonomy YAML replacing the shipped one.")
-@click.option("--holidays", type=click.Path(exists=True, dir_okay=False),
-              help="CSV of days off (country,date,name) for the business clock.")
-@click.option("--window-days", type=click.FloatRange(min=0, min_open=True), default=7,
-              show_default=True, help="Response-rate window.")
-@click.option("--min-n", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Fewer messages than this and a figure reads 'too few'.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
-              show_default=True,
-              help="Where tagging and the per-account metric chunks run: this machine's "
-              "processes, or a Dask cluster (needs govwatch[dask]; docs/scaling.md). The "
-              "results are the same.")
-@click.option("--scheduler", metavar="ADDRESS",
-              help="With --engine dask: the Dask scheduler to connect to (e.g. "
-              "tcp://10.0.0.5:8786). Default: a local cluster of worker processes.")
-@click.option("--dask-workers", type=click.IntRange(min=1), metavar="N",
-              help="With --engine dask and no --scheduler: worker processes of the local "
-              "cluster (default: the machine's cores).")
-@click.option("--posts-parquet", metavar="PATH|URL",
-              help="With --engine dask: read the posts to tag from this dataset, written by "
-              "'govwatch export --what posts --format parquet --include-text --out DIR' "
-              "(a folder or an fsspec URL the workers can read). Default: the engine writes "
-              "one under --work-dir.")
-@click.option("--work-dir", type=click.Path(file_okay=False), metavar="DIR",
-              help="With --engine dask: folder for the posts dataset the engine writes (on a "
-              "filesystem the workers share; removed after the run). Default: the system's "
-              "temporary folder.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
-@db_option
-@_handle_errors
-def analyze(events_file, observed_until, assume_tz, model, languages, lexicons, taxonomy,
-            holidays, window_days, min_n, engine, scheduler, dask_workers, posts_parquet,
-            work_dir, quiet, db):
-    """Tag posts and compute responsiveness metrics into the store.
-
-    Only new or changed posts are tagged, and tags are committed batch by
-    batch: a run that stops keeps them, and the next run tags only the rest.
-    The derived tables are rebuilt in one transaction, so they are unchanged
-    if anything fails. With --engine dask the work runs on a Dask cluster and
-    the results come back into the store.
-    """
-    from govwatch.analysis.pipeline import AnalysisSettings, run_analysis
-    from govwatch.analysis.tagging import TaggingSettings
-
-    from .store import Store
-
-    lexicon_map = {}
-    for item in lexicons:
-        lang, sep, file = item.partition("=")
-        if not sep or not lang or not Path(file).is_file():
-            raise click.BadParameter(f"{item!r}: write LANG=FILE with an existing file",
-                                     param_hint="--lexicon")
-        lexicon_map[lang.strip().lower()] = file
-    tagging = TaggingSettings(
-        languages=tuple(c.strip() for c in languages.split(",") if c.strip()) if languages
-        else None,
-        lexicons=lexicon_map or None,
-        taxonomy=taxonomy,
-        model=model,
-    )
-    if engine == "dask":
-        from govwatch.analysis.engine import require_dask
-
-        require_dask()
-        if work_dir and not Path(work_dir).is_dir():
-            raise click.BadParameter(f"{work_dir}: no such folder", param_hint="--work-dir")
-    else:
-        given = [name for name, value in (("--scheduler", scheduler),
-                                          ("--dask-workers", dask_workers),
-                                          ("--posts-parquet", posts_parquet),
-                                          ("--work-dir", work_dir)) if value]
-        if given:
-            raise click.UsageError(f"{', '.join(given)} needs --engine dask")
-    settings = AnalysisSettings(
-        observed_until=_parse_ts(observed_until, "--observed-until"),
-        window_hours=window_days * 24,
-        min_n=min_n,
-        holidays_file=holidays,
-        tagging=tagging,
-        engine=engine,
-        scheduler=scheduler,
-        dask_workers=dask_workers,
-        posts_parquet=posts_parquet,
-        work_dir=work_dir,
-    )
-    say = _status_printer(quiet)
-    event_rejects = 0
-    with Store(db_path(db)) as store:
-        if events_file:
-            event_rejects = _load_events(store, events_file, assume_tz)
-        result = run_analysis(store, settings, progress=say)
-        unknown_bursts = store.conn.execute(
-            "SELECT count(*) FROM candidate_events WHERE coalesce(known_event_ids, '') = ''"
-        ).fetchone()[0]
-    end = result.observation_end.isoformat() if result.observation_end else "-"
-    out.print(
-        f"Analysed {result.messages:,} inbound messages to {result.accounts:,} official accounts "
-        f"({result.answered:,} answered); tagged {result.tagged:,} new posts; "
-        f"observation end {end}."
-    )
-    if unknown_bursts:
-        out.print(
-            f"{unknown_bursts:,} bursts of critical messages look like events not in your "
-            "events file: see the candidate_events table (or the dashboard's Events page)."
-        )
-    if event_rejects:
-        sys.exit(EXIT_REJECTS)
-
-
-def _load_events(store, events_file, assume_tz=None) -> int:
-    from govwatch.ingest.events import load_events
-
-    n, rejects = load_events(store, events_file, assume_tz=assume_tz)
-    out.print(f"Loaded {n:,} events from {events_file}.")
-    for r in rejects:
-        err.print(f"  {events_file}: {r.locator}: {r.reason}")
-    return len(rejects)
-
-
-def _status_printer(quiet: bool):
-    last = {"stage": None}
-
-    def say(stage: str, done: int | None = None, total: int | None = None) -> None:
-        if quiet:
-            return
-        if done is not None and total:
-            err.print(f"  {stage}: {done:,}/{total:,}")
-        elif stage != last["stage"]:
-            err.print(f"• {stage}")
-        last["stage"] = stage
-
-    return say
-
-
 # ---------------------------------------------------------------- train
 @cli.command()
 @click.option("--labels", "labels", type=click.Path(exists=True, dir_okay=False), required=True,
@@ -527,7 +315,7 @@ def _status_printer(quiet: bool):
               show_default=True, help="Folder for the model and its cross-validated report.")
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
 @click.option("--seed", default=0, show_default=True, type=int)
-@_handle_errors
+@handle_errors
 def train(labels, out_dir, folds, seed):
     """Train the tagger on hand-coded labels, with stratified cross-validation.
 
@@ -590,7 +378,7 @@ def train(labels, out_dir, folds, seed):
     "when you have a basis to process it).",
 )
 @db_option
-@_handle_errors
+@handle_errors
 def export(what, fmt, out_path, population, include_text, identify_public, db):
     """Export a table with its codebook and manifest beside it.
 
@@ -624,7 +412,7 @@ def export(what, fmt, out_path, population, include_text, identify_public, db):
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Serve with gunicorn and this many worker processes (needs govwatch[serve]).")
 @db_option
-@_handle_errors
+@handle_errors
 def dashboard(host, port, workers, db):
     """Serve the dashboard (reads the store read-only).
 
@@ -642,7 +430,7 @@ def dashboard(host, port, workers, db):
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True,
               help="HTML file to write.")
 @db_option
-@_handle_errors
+@handle_errors
 def report(account, out_path, db):
     """Write a self-contained HTML benchmark report for one official account."""
     from govwatch.dashboard.report import write_report
@@ -662,7 +450,7 @@ def report(account, out_path, db):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Build the demo store and stop.")
-@_handle_errors
+@handle_errors
 def demo(db, host, port, no_serve):
     """Sample data -> fresh store -> analyze -> dashboard.
 
@@ -671,7 +459,7 @@ def demo(db, host, port, no_serve):
     """
     from .demo import build_demo
 
-    say = _status_printer(False)
+    say = status_printer(False)
     path = Path(db)
     summary = build_demo(path, progress=say)
     out.print(summary)
@@ -681,6 +469,9 @@ def demo(db, host, port, no_serve):
     from govwatch.dashboard.serve import serve
 
     serve(path, host=host, port=port)
+
+
+cli.add_command(analyze)
 
 
 def main(argv: list[str] | None = None) -> None:
