@@ -12,7 +12,16 @@ import click
 
 from . import __version__
 from .cli_analyze import analyze
-from .cli_common import EXIT_REJECTS, db_option, err, handle_errors, out, status_printer
+from .cli_common import (
+    EXIT_REJECTS,
+    ReaderFormat,
+    db_option,
+    err,
+    handle_errors,
+    out,
+    quiet_option,
+    status_printer,
+)
 from .config import db_path
 from .errors import InputError
 
@@ -99,11 +108,12 @@ def cli() -> None:
 
 
 # ---------------------------------------------------------------- ingest
-@cli.command()
+@cli.command(epilog="Example: govwatch ingest tweets.jsonl replies.csv --accounts accounts.csv --db govwatch.duckdb")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True), required=False)
 @click.option(
     "--format",
     "fmt",
+    type=ReaderFormat(),
     default="auto",
     show_default=True,
     help="Reader to use for PATHS; 'auto' sniffs each file (see 'govwatch formats').",
@@ -145,7 +155,7 @@ def cli() -> None:
     "once, each part at least 64 MiB. Default: the CPUs this command may use, at most 8. "
     "The store receives the same rows whatever the number.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option("No progress bar; the summary line, rejected rows and errors only.")
 @db_option
 @handle_errors
 def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs, quiet, db):
@@ -277,21 +287,26 @@ def _report_import(results, path: Path) -> None:
 
 
 # ---------------------------------------------------------------- formats
-@cli.command()
-def formats() -> None:
+@cli.command(epilog="Example: govwatch formats")
+@quiet_option("Names only, one a line.")
+def formats(quiet) -> None:
     """List the readers govwatch knows (the values of --format)."""
     from govwatch.ingest.registry import readers
 
     for name, reader in sorted(readers().items()):
+        if quiet:
+            out.print(name)
+            continue
         out.print(f"{name:<22} {reader.platform or '(per row)':<10} {reader.description}")
 
 
 # ---------------------------------------------------------------- rejects
-@cli.command()
+@cli.command(epilog="Example: govwatch rejects --limit 20 --db govwatch.duckdb")
 @click.option("--limit", default=50, show_default=True, help="Rows to show.")
+@quiet_option("Rows only: nothing when there are none.")
 @db_option
 @handle_errors
-def rejects(limit, db) -> None:
+def rejects(limit, quiet, db) -> None:
     """Show rows that imports rejected, with file, line and reason."""
     from .store import Store
 
@@ -303,20 +318,21 @@ def rejects(limit, db) -> None:
         ).fetchall()
     for import_id, file, locator, reason in rows:
         out.print(f"[{import_id}] {file}: {locator}: {reason}")
-    if not rows:
+    if not rows and not quiet:
         out.print("No rejected rows.")
 
 
 # ---------------------------------------------------------------- train
-@cli.command()
+@cli.command(epilog="Example: govwatch train --labels coded.csv --out my-model --folds 5")
 @click.option("--labels", "labels", type=click.Path(exists=True, dir_okay=False), required=True,
               help="Hand-coded CSV: a text column and any of topic, critical, needs_response.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="govwatch-model",
               show_default=True, help="Folder for the model and its cross-validated report.")
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
 @click.option("--seed", default=0, show_default=True, type=int)
+@quiet_option()
 @handle_errors
-def train(labels, out_dir, folds, seed):
+def train(labels, out_dir, folds, seed, quiet):
     """Train the tagger on hand-coded labels, with stratified cross-validation.
 
     Writes the model (skops format, not pickle) and per-class precision, recall,
@@ -325,7 +341,7 @@ def train(labels, out_dir, folds, seed):
     from govwatch.analysis.training import train_from_labels
 
     report = train_from_labels(labels, out_dir, folds=folds, random_state=seed,
-                               progress=lambda msg: err.print(f"• {msg}"))
+                               progress=None if quiet else lambda msg: err.print(f"• {msg}"))
     out.print(f"Trained on {report.rows:,} coded texts; model {report.model_path}; report "
               f"{report.report_md}.")
     for target, t in report.targets.items():
@@ -333,7 +349,7 @@ def train(labels, out_dir, folds, seed):
 
 
 # ---------------------------------------------------------------- export
-@cli.command()
+@cli.command(epilog="Example: govwatch export --what accounts --out accounts.dta --db govwatch.duckdb")
 @click.option(
     "--what",
     type=click.Choice(["responses", "events", "accounts", "posts", "activity", "silences"]),
@@ -344,9 +360,9 @@ def train(labels, out_dir, folds, seed):
     "--format",
     "fmt",
     type=click.Choice(["csv", "parquet", "dta"]),
-    default="csv",
-    show_default=True,
-    help="csv, parquet or dta (Stata 118).",
+    default=None,
+    help="csv, parquet or dta (Stata 118). Default: the one --out's suffix names "
+    "(.csv, .parquet, .dta), else csv; a suffix naming another format is refused.",
 )
 @click.option(
     "--out",
@@ -377,9 +393,10 @@ def train(labels, out_dir, folds, seed):
     help="Write citizens' handles in clear instead of keyed pseudonyms (personal data: only "
     "when you have a basis to process it).",
 )
+@quiet_option("No summary line; warnings about personal data and errors only.")
 @db_option
 @handle_errors
-def export(what, fmt, out_path, population, include_text, identify_public, db):
+def export(what, fmt, out_path, population, include_text, identify_public, quiet, db):
     """Export a table with its codebook and manifest beside it.
 
     Platform-native post ids stay text. Citizens' handles are replaced by keyed
@@ -398,6 +415,8 @@ def export(what, fmt, out_path, population, include_text, identify_public, db):
     )
     for note in result.notes:
         err.print(f"note: {note}")
+    if quiet:
+        return
     out.print(
         f"Wrote {result.rows:,} rows to {result.path} (+ {result.codebook.name}, "
         f"{result.manifest.name})."
@@ -405,33 +424,37 @@ def export(what, fmt, out_path, population, include_text, identify_public, db):
 
 
 # ---------------------------------------------------------------- dashboard
-@cli.command()
+@cli.command(epilog="Example: govwatch dashboard --port 8050 --db govwatch.duckdb")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything but 127.0.0.1 exposes the store's figures.")
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Serve with gunicorn and this many worker processes (needs govwatch[serve]).")
+@quiet_option("No address line; the server's own log only.")
 @db_option
 @handle_errors
-def dashboard(host, port, workers, db):
+def dashboard(host, port, workers, quiet, db):
     """Serve the dashboard (reads the store read-only).
 
     Set GOVWATCH_DASH_USER and GOVWATCH_DASH_PASSWORD to require HTTP basic auth.
     """
     from govwatch.dashboard.serve import serve
 
+    if not quiet:
+        out.print(f"Dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
     serve(db_path(db), host=host, port=port, workers=workers)
 
 
 # ---------------------------------------------------------------- report
-@cli.command()
+@cli.command(epilog="Example: govwatch report --account x:MinRail --out minrail.html --db govwatch.duckdb")
 @click.option("--account", "account", required=True, metavar="PLATFORM:AUTHOR",
               help="The official account, e.g. x:MinRail.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True,
               help="HTML file to write.")
+@quiet_option("No result line; errors only.")
 @db_option
 @handle_errors
-def report(account, out_path, db):
+def report(account, out_path, quiet, db):
     """Write a self-contained HTML benchmark report for one official account."""
     from govwatch.dashboard.report import write_report
 
@@ -440,18 +463,20 @@ def report(account, out_path, db):
         raise click.BadParameter("write it as PLATFORM:AUTHOR, e.g. x:MinRail",
                                  param_hint="--account")
     path = write_report(db_path(db), platform, author, Path(out_path))
-    out.print(f"Wrote {path}.")
+    if not quiet:
+        out.print(f"Wrote {path}.")
 
 
 # ---------------------------------------------------------------- demo
-@cli.command()
+@cli.command(epilog="Example: govwatch demo --no-serve --db govwatch-demo.duckdb")
 @click.option("--db", "db", type=click.Path(dir_okay=False), default="govwatch-demo.duckdb",
               show_default=True, help="Store to (re)create for the demo.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Build the demo store and stop.")
+@quiet_option()
 @handle_errors
-def demo(db, host, port, no_serve):
+def demo(db, host, port, no_serve, quiet):
     """Sample data -> fresh store -> analyze -> dashboard.
 
     The sample data is synthetic (fictional countries, ministries and people),
@@ -459,13 +484,15 @@ def demo(db, host, port, no_serve):
     """
     from .demo import build_demo
 
-    say = status_printer(False)
+    say = status_printer(quiet)
     path = Path(db)
     summary = build_demo(path, progress=say)
-    out.print(summary)
+    if not quiet:
+        out.print(summary)
     if no_serve:
         return
-    out.print(f"Dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
+    if not quiet:
+        out.print(f"Dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
     from govwatch.dashboard.serve import serve
 
     serve(path, host=host, port=port)

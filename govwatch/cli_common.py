@@ -70,3 +70,30 @@ def status_printer(quiet: bool):
         last["stage"] = stage
 
     return say
+
+
+class ReaderFormat(click.ParamType):
+    """``--format``: 'auto' or a reader's name, checked and completed from the reader
+    registry's names without importing any reader."""
+
+    name = "format"
+
+    @staticmethod
+    def choices() -> list[str]:
+        from govwatch.ingest.registry import reader_names
+
+        return ["auto", *reader_names()]
+
+    def get_metavar(self, param, ctx=None) -> str:
+        return "[" + "|".join(self.choices()) + "]"
+
+    def convert(self, value, param, ctx):
+        if value in self.choices():
+            return value
+        self.fail(f"{value!r} is not a known format; choose one of "
+                  f"{', '.join(self.choices())} (see 'govwatch formats')", param, ctx)
+
+    def shell_complete(self, ctx, param, incomplete):
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(c) for c in self.choices() if c.startswith(incomplete)]
