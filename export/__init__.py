@@ -40,7 +40,6 @@ FORMATS = ("csv", "parquet", "dta")
 POPULATIONS = ("needs_response", "all")
 # Per-account tables written by other metrics, joined into the accounts export
 # when the store has them (one row per account, after the population filter).
-ACCOUNT_TABLES = ("selectivity", "response_quality", "benchmark_index", "account_clocks")
 # Account attributes already in the accounts export; not repeated from joined tables.
 _ACCOUNT_ATTRIBUTES = {"country", "level", "institution", "timezone", "office_hours"}
 CSV_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%gZ"  # ISO 8601, UTC, milliseconds
@@ -411,7 +410,9 @@ def _activity_query() -> _Query:
 def _accounts_query(con, population: str) -> _Query:
     """One row per official account: attributes, response metrics of ``population``,
     activity, event acknowledgement counts, and the per-account tables of other
-    metrics that the store has (``ACCOUNT_TABLES``)."""
+    metrics that the store has (each metric's ``account_tables``, from the registry)."""
+    from govwatch.analysis.registry import account_tables
+
     tables = _tables(con)
     select = ["a.platform", "a.author AS official_author", "a.display_name", "a.institution",
               "a.country", "a.level", "a.timezone", "a.office_hours",
@@ -421,7 +422,7 @@ def _accounts_query(con, population: str) -> _Query:
              "timezone", "office_hours", "population"}
     meanings = _meanings_for("accounts", "account_metrics")
     for alias, table in [("m", "account_metrics"), ("v", "account_activity"),
-                         *[(f"t{i}", t) for i, t in enumerate(ACCOUNT_TABLES)]]:
+                         *[(f"t{i}", t) for i, t in enumerate(account_tables())]]:
         if table not in tables or not _one_row_per_account(con, table, population):
             continue
         cols = _columns(con, table)
