@@ -122,7 +122,7 @@ def observation_end(con: duckdb.DuckDBPyConnection, observed_until: datetime | N
     """``observed_until`` if given, else the latest created_at in the data."""
     if observed_until is not None:
         return observed_until
-    latest = con.execute("SELECT max(created_at) FROM posts").fetchone()[0]
+    latest = con.execute("SELECT max(created_at) FROM posts").fetchall()[0][0]
     return latest
 
 
@@ -139,4 +139,4 @@ def build_responses(con: duckdb.DuckDBPyConnection, obs_end: datetime) -> int:
     con.execute(f"INSERT INTO responses BY NAME ({_RESULT})", params)
     for t in ("_officials", "_messages", "_responses"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    return con.execute("SELECT count(*) FROM responses").fetchone()[0]
+    return con.execute("SELECT count(*) FROM responses").fetchall()[0][0]

@@ -186,7 +186,7 @@ def _convert(value: Any, hint: Any, where: str) -> Any:
         (inner,) = [a for a in args if a is not type(None)]
         return _convert(value, inner, where)
     if dataclasses.is_dataclass(hint):
-        return from_dict(value, hint, where)
+        return from_dict(value, typing.cast(type, hint), where)
     if hint is datetime:
         if isinstance(value, datetime):
             ts = value

@@ -203,7 +203,7 @@ def analyze(ctx, settings_file, events_file, observed_until, assume_tz, model, l
         result = run_analysis(store, settings, progress=say)
         unknown_bursts = store.conn.execute(
             "SELECT count(*) FROM candidate_events WHERE coalesce(known_event_ids, '') = ''"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     end = result.observation_end.isoformat() if result.observation_end else "-"
     out.print(
         f"Analysed {result.messages:,} inbound messages to {result.accounts:,} official accounts "
