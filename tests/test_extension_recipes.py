@@ -1,6 +1,7 @@
 """CONTRIBUTING.md's two recipes, as a third party would follow them: its reader and its
 metric, taken from the file verbatim, installed as a package with entry points (a
-dist-info on the path), then ingest, analyze and export through real processes."""
+dist-info on the path), then ingest, analyze, export and the dashboard's Account page
+through real processes."""
 
 from __future__ import annotations
 
@@ -69,6 +70,26 @@ def govwatch(args: list[str], cwd: Path, site: Path) -> subprocess.CompletedProc
                           capture_output=True, text=True, timeout=600)
 
 
+# The Account page's layout, asked of the real app as the browser's pages router does.
+ACCOUNT_PAGE = """
+import json, sys
+from govwatch.dashboard.app import create_app
+
+client = create_app(sys.argv[1]).server.test_client()
+client.get("/_dash-layout")
+body = {"output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [{"id": "_pages_content", "property": "children"},
+                    {"id": "_pages_store", "property": "data"}],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/account"},
+                   {"id": "_pages_location", "property": "search",
+                    "value": "?platform=chirp&author=MinRail"}],
+        "changedPropIds": ["_pages_location.pathname"]}
+answer = client.post("/_dash-update-component", json=body)
+assert answer.status_code == 200, answer.status_code
+print(answer.get_data(as_text=True))
+"""
+
+
 @pytest.mark.slow
 def test_a_toy_reader_and_metric_registered_as_a_third_party_would(tmp_path):
     site = tmp_path / "site"
@@ -98,6 +119,12 @@ def test_a_toy_reader_and_metric_registered_as_a_third_party_would(tmp_path):
     assert night == [("MinRail", 12, pytest.approx(8 / 12))]
     accounts = pd.read_csv(tmp_path / "accounts_out.csv")
     assert accounts.loc[0, "night_share"] == pytest.approx(8 / 12)
+    page = subprocess.run([sys.executable, "-c", ACCOUNT_PAGE, str(tmp_path / "s.duckdb")],
+                          env={**os.environ, "PYTHONPATH": str(site)}, capture_output=True,
+                          text=True, timeout=300)
+    assert page.returncode == 0, page.stderr
+    assert '"account-table-extra-night_replies"' in page.stdout  # the dashboard found it
+    assert "night_share" in page.stdout and "Share of each account" in page.stdout
     codebook = pd.read_csv(tmp_path / "accounts_out.csv.codebook.csv")
     meaning = codebook.set_index(codebook.columns[0]).loc["night_share"].astype(str).tolist()
     assert "Share of responses sent at night" in meaning
