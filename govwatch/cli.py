@@ -589,9 +589,15 @@ def train(labels, out_dir, folds, seed):
     help="Write citizens' handles in clear instead of keyed pseudonyms (personal data: only "
     "when you have a basis to process it).",
 )
+@click.option(
+    "--raw-csv",
+    is_flag=True,
+    help="Write CSV cells unchanged. By default a text starting with = + - @, a tab or a "
+    "carriage return gets a leading apostrophe so that spreadsheets do not run it as a formula.",
+)
 @db_option
 @_handle_errors
-def export(what, fmt, out_path, population, include_text, identify_public, db):
+def export(what, fmt, out_path, population, include_text, identify_public, raw_csv, db):
     """Export a table with its codebook and manifest beside it.
 
     Platform-native post ids stay text. Citizens' handles are replaced by keyed
@@ -607,6 +613,7 @@ def export(what, fmt, out_path, population, include_text, identify_public, db):
         pseudonymise=not identify_public,
         include_text=include_text,
         population=population,
+        raw_csv=raw_csv,
     )
     for note in result.notes:
         err.print(f"note: {note}")

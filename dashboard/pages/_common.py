@@ -13,13 +13,16 @@ from collections.abc import Callable, Sequence
 from urllib.parse import parse_qs
 
 import pandas as pd
+import plotly.graph_objects as go
 from dash import ALL, MATCH, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import current_app
 
+from govwatch import spreadsheet
+
 from ..components import Rows, Toggles
 from ..data import DashboardData, Missing, to_search
-from ..figures import Chart
+from ..figures import Chart, escape_text
 
 DATA_KEY = "govwatch_data"
 IMAGE_FORMATS = ("png", "svg")
@@ -107,14 +110,15 @@ def make_download(obj: Chart | pd.DataFrame | None, fmt: str, stem: str) -> dict
     frame = obj.data if isinstance(obj, Chart) else obj
     if fmt == "csv":
         buf = io.StringIO()
-        frame.to_csv(buf, index=False)
+        spreadsheet.frame(frame).to_csv(buf, index=False)
         return {"content": buf.getvalue(), "filename": f"{stem}.csv", "type": "text/csv",
                 "base64": False}
     if fmt not in IMAGE_FORMATS or not isinstance(obj, Chart):
         raise PreventUpdate
     import base64
 
-    fig = obj.figure.update_layout(title={"text": obj.title, "x": 0.01}, margin={"t": 60})
+    fig = go.Figure(obj.figure).update_layout(title={"text": escape_text(obj.title), "x": 0.01},
+                                              margin={"t": 60})
     image = fig.to_image(format=fmt, width=1100, height=fig.layout.height or 450, scale=1)
     return {"content": base64.b64encode(image).decode(), "filename": f"{stem}.{fmt}",
             "type": f"image/{'svg+xml' if fmt == 'svg' else 'png'}", "base64": True}
