@@ -630,16 +630,22 @@ def export(what, fmt, out_path, population, include_text, identify_public, raw_c
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Serve with gunicorn and this many worker processes (needs govwatch[serve]).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1),
+              help="Threads per process serving requests.")
+@click.option("--dev-server", is_flag=True,
+              help="Use Flask's development server instead of waitress (not for production).")
 @db_option
 @_handle_errors
-def dashboard(host, port, workers, db):
-    """Serve the dashboard (reads the store read-only).
+def dashboard(host, port, workers, threads, dev_server, db):
+    """Serve the dashboard (reads the store read-only) with waitress, a production
+    WSGI server; --workers N serves with gunicorn.
 
     Set GOVWATCH_DASH_USER and GOVWATCH_DASH_PASSWORD to require HTTP basic auth.
     """
     from govwatch.dashboard.serve import serve
 
-    serve(db_path(db), host=host, port=port, workers=workers)
+    serve(db_path(db), host=host, port=port, workers=workers, threads=threads,
+          dev=dev_server)
 
 
 # ---------------------------------------------------------------- report
