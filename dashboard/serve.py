@@ -28,7 +28,6 @@ import hmac
 import ipaddress
 import logging
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -127,8 +126,6 @@ def serve(db: str | os.PathLike, host: str = "127.0.0.1", port: int = 8050,
 def _waitress(server: Flask, host: str, port: int, threads: int) -> None:
     import waitress
 
-    print(f"govwatch dashboard: serving on http://{host}:{port} (Ctrl+C to stop)",
-          file=sys.stderr, flush=True)
     waitress.serve(server, host=host, port=port, threads=threads, ident=SERVER_NAME,
                    max_request_body_size=server.config["MAX_CONTENT_LENGTH"],
                    clear_untrusted_proxy_headers=True, _quiet=True)
