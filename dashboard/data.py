@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from govwatch.config import DEFAULT_MIN_N
-from govwatch.pseudonym import KEY_META, pseudonym
+from govwatch.pseudonym import KEY_META, pseudonym, redact_handles
 from govwatch.store import Store
 
 from .composite import DEFAULT_MIN_SHARE, parse_weights
@@ -203,20 +203,27 @@ def _short(text: str, n: int = 40) -> str:
 
 
 # --------------------------------------------------------------- personal data
+# Columns holding a citizen's post id: any platform resolves one to its author, so
+# they never leave this module (the exports keep them, pseudonymised or not).
+CITIZEN_POST_IDS = frozenset({"first_public_post_id"})
+
+
 def pseudonymise(author: str, key: str, platform: str) -> str:
     """A citizen's pseudonym, the same as in govwatch's exports (govwatch.pseudonym:
     keyed HMAC-SHA256 of platform and lower-cased handle)."""
     return pseudonym(key, platform, author)
 
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# (not inside a Mastodon mention, @user@instance: redact_handles takes those)
+_EMAIL = re.compile(r"(?<![\w.+@-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w+])\+?\d[\d ().-]{7,}\d(?!\w)")
-_HANDLE = re.compile(r"(?<![\w@])@(\w{1,64})")
 
 
-def redact(text: str | None, officials: frozenset[str], pseudonym) -> str:
+def redact(text: str | None, officials: frozenset[str], pseudonym,
+           platform: str | None = None) -> str:
     """Remove personal data from a message: e-mails, phone numbers (9+ digits) and
-    the @handles of citizens (replaced by their pseudonym); officials' handles stay."""
+    the @handles of citizens, found by ``platform``'s handle grammar and replaced
+    by their pseudonym (govwatch.pseudonym.redact_handles); officials' handles stay."""
     if not text:
         return ""
     text = _EMAIL.sub("[email]", text)
@@ -226,12 +233,7 @@ def redact(text: str | None, officials: frozenset[str], pseudonym) -> str:
         return "[phone]" if digits >= 9 else m.group(0)
 
     text = _PHONE.sub(phone, text)
-
-    def handle(m: re.Match) -> str:
-        name = m.group(1)
-        return m.group(0) if name.lower() in officials else "@" + pseudonym(name)
-
-    return _HANDLE.sub(handle, text)
+    return redact_handles(text, platform, officials, pseudonym)
 
 
 # --------------------------------------------------------------- the reader
@@ -568,7 +570,9 @@ class DashboardData:
             conds.append(f'"{col}" = ?')
             params.append(value)
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
-        return self.df(f'SELECT * FROM "{name}"{where}', params)
+        keep = [c for c in cols if c not in CITIZEN_POST_IDS]
+        select = ", ".join(f'"{c}"' for c in keep)
+        return self.df(f'SELECT {select} FROM "{name}"{where}', params)
 
     # -- survival curves -----------------------------------------------------
     def km_curves(self, accounts: Sequence[tuple[str, str]],
@@ -651,7 +655,7 @@ class DashboardData:
             return self.pseudonym(platform, name)
 
         df["author"] = [pseud(a) for a in df["message_author"]]
-        df["text"] = [redact(t, officials, pseud) for t in df["text"]]
+        df["text"] = [redact(t, officials, pseud, platform) for t in df["text"]]
         return df.drop(columns=["message_author"])
 
     # -- activity ------------------------------------------------------------

@@ -394,10 +394,16 @@ def train(labels, out_dir, folds, seed, quiet):
     help="Write citizens' handles in clear instead of keyed pseudonyms (personal data: only "
     "when you have a basis to process it).",
 )
+@click.option(
+    "--raw-csv",
+    is_flag=True,
+    help="Write CSV cells unchanged. By default a text starting with = + - @, a tab or a "
+    "carriage return gets a leading apostrophe so that spreadsheets do not run it as a formula.",
+)
 @quiet_option("No summary line; warnings about personal data and errors only.")
 @db_option
 @handle_errors
-def export(what, fmt, out_path, population, include_text, identify_public, quiet, db):
+def export(what, fmt, out_path, population, include_text, identify_public, raw_csv, quiet, db):
     """Export a table with its codebook and manifest beside it.
 
     Platform-native post ids stay text. Citizens' handles are replaced by keyed
@@ -413,6 +419,7 @@ def export(what, fmt, out_path, population, include_text, identify_public, quiet
         pseudonymise=not identify_public,
         include_text=include_text,
         population=population,
+        raw_csv=raw_csv,
     )
     for note in result.notes:
         err.print(f"note: {note}")
@@ -431,11 +438,16 @@ def export(what, fmt, out_path, population, include_text, identify_public, quiet
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Serve with gunicorn and this many worker processes (needs govwatch[serve]).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1),
+              help="Threads per process serving requests.")
+@click.option("--dev-server", is_flag=True,
+              help="Use Flask's development server instead of waitress (not for production).")
 @quiet_option("No address line; the server's own log only.")
 @db_option
 @handle_errors
-def dashboard(host, port, workers, quiet, db):
-    """Serve the dashboard (reads the store read-only).
+def dashboard(host, port, workers, threads, dev_server, quiet, db):
+    """Serve the dashboard (reads the store read-only) with waitress, a production
+    WSGI server; --workers N serves with gunicorn.
 
     Set GOVWATCH_DASH_USER and GOVWATCH_DASH_PASSWORD to require HTTP basic auth.
     """
@@ -443,7 +455,8 @@ def dashboard(host, port, workers, quiet, db):
 
     if not quiet:
         out.print(f"Dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
-    serve(db_path(db), host=host, port=port, workers=workers)
+    serve(db_path(db), host=host, port=port, workers=workers, threads=threads,
+          dev=dev_server)
 
 
 # ---------------------------------------------------------------- report

@@ -73,15 +73,19 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(db: Path, workers: int = 1, env: dict | None = None,
-                   timeout: float = 60.0) -> Iterator[str]:
-    """Start ``python -m govwatch.dashboard.serve`` on a free port; yield its base URL."""
+                   timeout: float = 60.0, command: list[str] | None = None,
+                   log_path: Path | None = None) -> Iterator[str]:
+    """Start ``python -m govwatch.dashboard.serve`` (or ``command`` + ``--port``) on a
+    free port; yield its base URL. Its output goes to ``log_path`` when given (kept),
+    else to a temporary file removed afterwards."""
     port = free_port()
-    log = tempfile.NamedTemporaryFile(prefix="govwatch-dash-", suffix=".log", delete=False)
+    log = (open(log_path, "w+b") if log_path else  # noqa: SIM115
+           tempfile.NamedTemporaryFile(prefix="govwatch-dash-", suffix=".log", delete=False))
     full_env = {**os.environ, **(env or {})}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "govwatch.dashboard.serve", "--db", str(db), "--port", str(port),
-         "--workers", str(workers)],
-        cwd=REPO, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    argv = ([*command, "--port", str(port)] if command else
+            [sys.executable, "-m", "govwatch.dashboard.serve", "--db", str(db), "--port",
+             str(port), "--workers", str(workers)])
+    proc = subprocess.Popen(argv, cwd=REPO, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(base, proc, timeout, Path(log.name))
@@ -94,7 +98,8 @@ def running_server(db: Path, workers: int = 1, env: dict | None = None,
             proc.kill()
             proc.wait(10)
         log.close()
-        Path(log.name).unlink(missing_ok=True)
+        if not log_path:
+            Path(log.name).unlink(missing_ok=True)
 
 
 def wait_for_http(base: str, proc: subprocess.Popen, timeout: float, log: Path) -> None:
@@ -147,8 +152,12 @@ def require_axe() -> None:
 
 
 @contextlib.contextmanager
-def chromium(downloads: Path | None = None) -> Iterator:
-    """A Playwright browser context on Debian's Chromium with a fresh profile."""
+def chromium(downloads: Path | None = None, bypass_csp: bool = True) -> Iterator:
+    """A Playwright browser context on Debian's Chromium with a fresh profile.
+
+    The dashboard's Content-Security-Policy forbids eval, which Playwright's
+    ``wait_for_function`` and ``add_script_tag`` need: contexts bypass it unless
+    ``bypass_csp=False`` (tests/test_dashboard_security.py browses under it)."""
     from playwright.sync_api import sync_playwright
 
     profile = Path(tempfile.mkdtemp(prefix="govwatch-chromium-"))
@@ -157,7 +166,7 @@ def chromium(downloads: Path | None = None) -> Iterator:
             context = pw.chromium.launch_persistent_context(
                 str(profile), executable_path=str(CHROMIUM), headless=True,
                 args=CHROMIUM_ARGS, accept_downloads=True,
-                viewport={"width": 1280, "height": 900},
+                viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp,
                 downloads_path=str(downloads) if downloads else None)
             try:
                 yield context
