@@ -162,6 +162,12 @@ def cli() -> None:
     help="IANA zone for timestamps written without a UTC offset (otherwise such rows are rejected).",
 )
 @click.option(
+    "--day-precision",
+    is_flag=True,
+    help="Take a time written as a date alone (2026-02-02) as midnight (in the --assume-tz "
+    "zone, else UTC) instead of rejecting it; the import records the option.",
+)
+@click.option(
     "--mapping",
     "mapping",
     metavar="FILE|NAME",
@@ -189,7 +195,8 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @db_option
 @_handle_errors
-def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs, quiet, db):
+def ingest(paths, fmt, accounts_file, assume_tz, day_precision, mapping, strict, keep_raw, jobs,
+           quiet, db):
     """Import export files (and an accounts CSV) into the store.
 
     Each file is imported in one transaction: importing the same file again
@@ -222,6 +229,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs
         mapping_file=mapping if fmt == "mapped" else None,
         strict=strict,
         keep_raw=keep_raw,
+        day_precision=day_precision,
     )
     progress = _import_progress(quiet)
     path = db_path(db)

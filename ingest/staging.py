@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from govwatch.arrays import array
+from govwatch.arrays import array, scalar
 from govwatch.records import (
     ACCOUNT_ARROW_SCHEMA,
     POST_ARROW_SCHEMA,
@@ -33,6 +34,7 @@ from govwatch.records import (
 )
 
 from .base import ReadOptions, strict_stop
+from .times import EARLIEST_US, LATEST_US, implausible
 
 # DuckDB settings while publishing. memory_limit: beyond it, joins and sorts spill to
 # disk and written blocks leave memory. The FSST string compressions cost more CPU than
@@ -93,12 +95,32 @@ def stage_batches(staged: Staged, path: Path, batches: Iterable[Batch],
     (InputError). The importing process and each process reading a part do this."""
     read = StagedRead()
     for batch in batches:
+        refuse_implausible(batch)
         strict_stop(path, options, batch.rejects)
         read.rows_read += batch.rows_read
         read.rejects.extend(batch.rejects)
         read.archives.update(batch.full_archive_of)
         staged.add_batch(batch, options.keep_raw)
     return read
+
+
+def refuse_implausible(batch: Batch) -> None:
+    """Turn a batch's posts dated outside the plausible range (ingest/times.py) into
+    rejects, whatever reader made them. Readers of hand-written files refuse them first,
+    with their line."""
+    if batch.posts is None or not len(batch.posts):
+        return
+    posts = to_arrow(batch.posts, POST_SCHEMA)
+    micros = pc.cast(posts.column("created_at"), pa.int64())
+    bad = pc.fill_null(pc.or_(pc.less(micros, scalar(EARLIEST_US, pa.int64())),
+                              pc.greater_equal(micros, scalar(LATEST_US, pa.int64()))),
+                       scalar(False, pa.bool_()))
+    if not pc.any(bad).as_py():
+        return
+    for row in posts.filter(bad).select(["post_id", "created_at"]).to_pylist():
+        batch.rejects.append(Reject(f"post_id {row['post_id']}",
+                                    implausible("created_at", row["created_at"].isoformat())))
+    batch.posts = posts.filter(pc.invert(bad))
 
 
 def clear_leftovers(store_path: Path) -> None:
