@@ -23,10 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from govwatch.arrays import scalar, to_numpy
 from govwatch.records import Reject, excerpt
 
 from .base import _CountingRaw, open_text
@@ -35,7 +33,6 @@ from .tabular import swallowed_record
 # Bytes parsed at a time; a record longer than this is read by the csv module instead.
 # Larger blocks make Arrow's allocator hold on to memory in proportion to the file.
 BLOCK_BYTES = 1 << 20
-_FALSE = scalar(False, pa.bool_())
 
 
 class Unparsed(Exception):
@@ -151,20 +148,36 @@ def _first_swallowing(rb: pa.RecordBatch, records: np.ndarray, bad: list[tuple[i
                       width: int, is_record: Callable[[list[str]], bool]) -> int | None:
     """The first record of the batch (or of its rejected rows) holding a line break
     followed by a line that is a record of its own, or None. Only cells holding a line
-    break are looked at (a few, in an export of short posts)."""
+    break and as many commas as a record are looked at one by one."""
     found = [n for n, _, text in bad if "\n" in text.rstrip("\r\n")
              and swallowed_record(text.split("\n"), width, is_record) is not None]
-    multi = np.zeros(rb.num_rows, bool)
     for col in rb.columns:
-        multi |= to_numpy(pc.fill_null(pc.match_substring(col, "\n"), _FALSE))
-    for r in np.flatnonzero(multi):
-        cells = (col[int(r)].as_py() for col in rb.columns)
-        if any(b"\n" in cell and swallowed_record(
-                cell.decode("utf-8", "surrogateescape").split("\n"), width,
-                is_record) is not None for cell in cells):
-            found.append(int(records[r]))
-            break
+        data, offsets, rows = _swallowing_candidates(col, width)
+        for r in rows:
+            cell = data[offsets[r]:offsets[r + 1]].tobytes()
+            if swallowed_record(cell.decode("utf-8", "surrogateescape").split("\n"), width,
+                                is_record) is not None:
+                found.append(int(records[r]))
+                break
     return min(found) if found else None
+
+
+def _swallowing_candidates(col: pa.Array, width: int):
+    """(data bytes, offsets, rows) of a binary column: the rows whose cell holds a line
+    break and at least the commas of one record, found with NumPy over its buffers."""
+    none = None, None, ()
+    data = col.buffers()[2]
+    if data is None or not len(col):
+        return none
+    data = np.frombuffer(data, np.uint8)
+    breaks = np.flatnonzero(data == 10)
+    if not len(breaks):
+        return none
+    offsets = np.frombuffer(col.buffers()[1], np.int32, count=len(col) + 1, offset=col.offset * 4)
+    rows = np.unique(np.searchsorted(offsets, breaks, side="right") - 1)
+    rows = rows[(rows >= 0) & (rows < len(col))]
+    commas = np.searchsorted(np.flatnonzero(data == 44), offsets)  # commas before each cell
+    return data, offsets, rows[commas[rows + 1] - commas[rows] >= width - 1]
 
 
 class LineFinder:
