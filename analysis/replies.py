@@ -28,7 +28,8 @@ from govwatch.schema import PLAUSIBLE_FROM, PLAUSIBLE_UNTIL
 # on every platform govwatch reads).
 _OFFICIALS = """
 CREATE OR REPLACE TEMP TABLE _officials AS
-SELECT platform, author, lower(author) AS la FROM accounts WHERE official
+SELECT platform, min(author) AS author, lower(author) AS la FROM accounts WHERE official
+GROUP BY platform, lower(author)  -- one account, even where an older import kept two cases
 """
 
 _MESSAGES = """

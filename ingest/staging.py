@@ -322,17 +322,25 @@ class Staged:
         if not self.accounts:
             return 0
         src = self._source(self._account_files)
+        # Handles match in any letter case: an account is (platform, lower(author)).
+        stored = ("(SELECT platform, lower(author) AS la, min(author) AS author "
+                  "FROM accounts GROUP BY ALL)")
         distinct, existing = con.execute(
-            f"SELECT count(*), count(a.author) FROM (SELECT DISTINCT platform, author FROM {src}) s "
-            "LEFT JOIN accounts a USING (platform, author)"
+            f"SELECT count(*), count(a.author) FROM (SELECT DISTINCT platform, lower(author) "
+            f"AS la FROM {src}) s LEFT JOIN {stored} a USING (platform, la)"
         ).fetchall()[0]
         cols = ", ".join(f'"{c}"' for c in READER_ACCOUNT_COLUMNS)
-        insert = (f"INSERT INTO accounts ({cols}, source_file, import_id) "
-                  f"SELECT {cols}, $file, $import_id FROM {first_account_rows(src)}")
         params = {"file": file, "import_id": import_id}
         if not existing:  # the common case: every account is new
-            con.execute(insert, params).fetchall()
+            con.execute(f"INSERT INTO accounts ({cols}, source_file, import_id) "
+                        f"SELECT {cols}, $file, $import_id FROM {first_account_rows(src)}",
+                        params).fetchall()
             return distinct
+        # An account stored under another letter case keeps its stored spelling.
+        src = (f"(SELECT s.* REPLACE (coalesce(a.author, s.author) AS author) FROM {src} s "
+               f"LEFT JOIN {stored} a ON a.platform = s.platform AND a.la = lower(s.author))")
+        insert = (f"INSERT INTO accounts ({cols}, source_file, import_id) "
+                  f"SELECT {cols}, $file, $import_id FROM {first_account_rows(src)}")
         updates = ",\n".join(
             f'"{c}" = coalesce(excluded."{c}", accounts."{c}")'
             for c in READER_ACCOUNT_COLUMNS
@@ -379,13 +387,14 @@ class Staged:
 
 
 def first_account_rows(src: str) -> str:
-    """One staged row per (platform, author): an official one first, then the first in
+    """One staged row per account, (platform, author) with the handle in any letter
+    case (the spelling of the row kept): an official one first, then the first in
     the file (an official NULL after a false one, as ORDER BY official DESC puts NULLs
     last). As a grouped arg_min rather than a window: about 3x less work on the many
     repeated rows a file of posts stages (one per author per batch)."""
     rank = "CASE WHEN s.official THEN 0 WHEN s.official IS NOT NULL THEN 1 ELSE 2 END"
     return (f"(SELECT unnest(arg_min(s, ({rank}, s._seq))) FROM {src} s "
-            "GROUP BY s.platform, s.author)")
+            "GROUP BY s.platform, lower(s.author))")
 
 
 def _sql_path(path: Path) -> str:
