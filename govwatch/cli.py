@@ -132,6 +132,12 @@ def cli() -> None:
     help="IANA zone for timestamps written without a UTC offset (otherwise such rows are rejected).",
 )
 @click.option(
+    "--day-precision",
+    is_flag=True,
+    help="Take a time written as a date alone (2026-02-02) as midnight (in the --assume-tz "
+    "zone, else UTC) instead of rejecting it; the import records the option.",
+)
+@click.option(
     "--mapping",
     "mapping",
     metavar="FILE|NAME",
@@ -159,7 +165,8 @@ def cli() -> None:
 @quiet_option("No progress bar; the summary line, rejected rows and errors only.")
 @db_option
 @handle_errors
-def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs, quiet, db):
+def ingest(paths, fmt, accounts_file, assume_tz, day_precision, mapping, strict, keep_raw, jobs,
+           quiet, db):
     """Import export files (and an accounts CSV) into the store.
 
     Each file is imported in one transaction: importing the same file again
@@ -192,6 +199,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs
         mapping_file=mapping if fmt == "mapped" else None,
         strict=strict,
         keep_raw=keep_raw,
+        day_precision=day_precision,
     )
     progress = _import_progress(quiet)
     path = db_path(db)
