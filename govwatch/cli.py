@@ -370,7 +370,7 @@ def rejects(limit, db) -> None:
     "--model",
     metavar="PATH|default",
     help="Tag with a model saved by 'govwatch train' (kept for later runs); 'default' goes "
-    "back to the model fitted on the store's own texts with the taxonomy's seed rules.",
+    "back to the default: the taxonomy's seed rules, never fitted on the store.",
 )
 @click.option(
     "--languages",

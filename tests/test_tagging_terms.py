@@ -107,3 +107,40 @@ def test_not_critical_section_is_validated():
     assert err.value.locator == "not_critical.extra"
     del tax["not_critical"]  # optional: older taxonomy files still load
     assert parse_taxonomy(tax, "t.yaml").not_critical_phrases == {}
+
+
+# -- a tag is a function of the text and the model version ---------------------------
+
+
+def _tags_of(tmp_path, name: str, texts: list[str]) -> dict[str, tuple]:
+    from builders import POST_HEADER, post, write_csv
+    from govwatch.analysis.tagging import tag_new_posts
+    from govwatch.ingest.pipeline import import_paths
+
+    from govwatch.store import Store
+
+    rows = [post(str(i), f"citizen{i % 7}", "2024-03-01T10:00:00Z", t) for i, t in enumerate(texts)]
+    path = write_csv(tmp_path / f"{name}.csv", POST_HEADER, rows)
+    with Store(tmp_path / f"{name}.duckdb") as store:
+        import_paths(store, [path])
+        with store.transaction() as con:
+            tag_new_posts(con)
+        got = store.conn.execute(
+            "SELECT p.text, t.critical, t.topic, t.needs_response, t.deflection, t.model_version "
+            "FROM tags t JOIN posts p USING (platform, post_id)").fetchall()
+    return {r[0]: r[1:] for r in got}
+
+
+def test_same_text_same_tags_in_stores_of_very_different_composition(tmp_path):
+    probes = ["Water in the underpass near the market, cars stuck",
+              "Thank you for the warm welcome in Pune",
+              "Zorblax reported near the bridge again",
+              "Fire tenders rushed to the godown in sector 9"]
+    # A store collected during a crisis (most posts about the flood), and a calm one.
+    crisis = [f"Flood water rising in ward {i}, families stranded, zorblax everywhere"
+              for i in range(700)] + probes
+    calm = [f"Lovely parade in district {i}, happy festival to all" for i in range(700)] + probes
+    a, b = _tags_of(tmp_path, "crisis", crisis), _tags_of(tmp_path, "calm", calm)
+    assert [a[p] for p in probes] == [b[p] for p in probes]
+    # The crisis store's own vocabulary ("zorblax") does not make a post critical.
+    assert a["Zorblax reported near the bridge again"][0] is False
