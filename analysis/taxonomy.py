@@ -457,8 +457,13 @@ def _marked(terms: Iterable[str], marked: bool) -> list[str]:
 
 
 def _critical_terms(tax: Taxonomy, support: bool) -> list[str]:
-    return _marked((t for c in tax.categories if c.critical for t in all_terms_marked(c.terms)),
-                   support)
+    """The strong (or support) terms of the critical categories; a term that is a
+    support term in any language's list is a support term everywhere."""
+    terms = [t for c in tax.categories if c.critical for t in all_terms_marked(c.terms)]
+    weak = {tuple(term_words(t)) for t in _marked(terms, True)}
+    if support:
+        return _marked(terms, True)
+    return [t for t in _marked(terms, False) if tuple(term_words(t)) not in weak]
 
 
 def all_terms_marked(terms: Mapping[str, tuple[str, ...]]) -> list[str]:
