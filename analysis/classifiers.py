@@ -16,7 +16,8 @@ up in flood reports). How the two combine:
 - topic: the category with most seed-term hits; with none, the model's most
   probable category when its probability reaches ``topic_threshold``, else the
   taxonomy's fallback ("other").
-- deflection: a deflection phrase occurs ("DM us", "call the helpline"); rules only.
+- deflection: a deflection phrase occurs ("DM us", "call the helpline") and no
+  action phrase ("complaint registered", "forwarded to the division"); rules only.
 
 Every prediction carries a confidence: the estimated probability that the
 stored label is right. Critical and needs-response are independent of
@@ -136,8 +137,10 @@ class RuleScores:
         counts = matcher.counts(texts)
         k = len(tax.categories)
         self.topic = counts[:, :k]
-        (self.request, self.no_response, self.deflection, self.strong, self.support,
-         self.cancel, soft) = (counts[:, k + i] for i in range(7))
+        (self.request, self.no_response, deflection, self.strong, self.support,
+         self.cancel, soft, action) = (counts[:, k + i] for i in range(8))
+        # A reply that reports an action ("complaint registered, no. 123") is no deflection.
+        self.deflection = np.where(action > 0, 0.0, deflection)
         critical = (self.strong > self.cancel) | (
             (self.strong == 0) & (self.support > 0) & (self.cancel + soft == 0))
         self.cancel = self.cancel + soft

@@ -472,7 +472,7 @@ def all_terms_marked(terms: Mapping[str, tuple[str, ...]]) -> list[str]:
 
 # The groups after the categories, in this order (RuleScores reads them by position).
 CUE_GROUPS = ("request", "no_response", "deflection", "critical_strong", "critical_support",
-              "not_critical", "not_critical_soft")
+              "not_critical", "not_critical_soft", "deflection_action")
 
 
 def taxonomy_groups(tax: Taxonomy) -> dict[str, list[str]]:
@@ -480,12 +480,14 @@ def taxonomy_groups(tax: Taxonomy) -> dict[str, list[str]]:
     groups = {f"topic:{c.key}": all_terms(c.terms) for c in tax.categories}
     groups["request"] = all_terms(tax.request_cues)
     groups["no_response"] = all_terms(tax.no_response_cues)
-    groups["deflection"] = all_terms(tax.deflection)
+    deflection = all_terms_marked(tax.deflection)
+    groups["deflection"] = _marked(deflection, False)
     groups["critical_strong"] = _critical_terms(tax, support=False)
     groups["critical_support"] = _critical_terms(tax, support=True)
     contexts = all_terms_marked(tax.not_critical_contexts)
     groups["not_critical"] = _marked(contexts, False)
     groups["not_critical_soft"] = _marked(contexts, True)
+    groups["deflection_action"] = _marked(deflection, True)
     return groups
 
 

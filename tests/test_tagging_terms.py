@@ -144,3 +144,15 @@ def test_same_text_same_tags_in_stores_of_very_different_composition(tmp_path):
     assert [a[p] for p in probes] == [b[p] for p in probes]
     # The crisis store's own vocabulary ("zorblax") does not make a post critical.
     assert a["Zorblax reported near the bridge again"][0] is False
+
+
+def test_deflection_is_a_redirect_without_action(rules):
+    tagger = PostTagger().fit([])
+    out = tagger.predict([
+        "Please DM us your PNR and mobile number.",
+        "Kindly call the helpline 139 or visit our website.",
+        "Your complaint has been registered, complaint no. 123 sent by SMS; for faster help DM us",
+        "Matter forwarded to the concerned division, staff deployed.",
+        "The train is running 40 minutes late due to fog.",
+    ])["deflection"].tolist()
+    assert out == [True, True, False, False, False]

@@ -1,4 +1,11 @@
-"""The hand-coded real posts: ids and labels from analysis/data, texts from ../shared.
+"""Labelled real data from ../shared for evaluating and training the tags.
+
+The crisis collections (:func:`read_crisis`): CrisisLexT6 (six events, ~60,000
+tweets labelled on-topic/off-topic), CrisisLexT26's four development events
+(related/not related) and CrisisNLP's Cyclone Pam sample; critical = the crowd
+said the tweet is about the crisis.
+
+The hand-coded real posts: ids and labels from analysis/data, texts from ../shared.
 
 ``analysis/data/handcoded_critical.csv`` (1,755 posts coded *critical* or not by
 two coders, docs/codebook.md; with the first 12 hex digits of the SHA-256 of the
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import glob
 import hashlib
 import json
 import re
@@ -148,3 +156,32 @@ def load_deflection(shared: Path) -> pd.DataFrame:
     labels["deflection"] = labels["deflection"] == "1"
     labels["half"] = labels["item"].map(half)
     return labels
+
+
+def event_key(name: str) -> str:
+    """The disaster a collection file is about (T6 and T26 share four)."""
+    name = re.sub(r"^\d{4}_", "", name).lower()
+    name = re.sub(r"-.*$", "", name)
+    return {"sandy_hurricane": "sandy"}.get(name, name)
+
+
+def read_crisis(shared: Path) -> pd.DataFrame:
+    """dataset, event, id, text, critical of every labelled crisis tweet in ../shared."""
+    rows = []
+    for f in sorted(glob.glob(str(shared / "crisislex_t6_full" / "*.csv"))):
+        d = pd.read_csv(f, skipinitialspace=True, dtype=str, keep_default_na=False)
+        event = event_key(Path(f).name)
+        for ident, text, label in zip(d["tweet id"], d["tweet"], d["label"], strict=True):
+            rows.append(("t6", event, ident, text, label == "on-topic"))
+    for f in sorted(glob.glob(str(shared / "crisislex_t26_dev_events" / "*" / "*-tweets_labeled.csv"))):
+        d = pd.read_csv(f, skipinitialspace=True, dtype=str, keep_default_na=False)
+        event = event_key(Path(f).parent.name)
+        for ident, text, label in zip(d["Tweet ID"], d["Tweet Text"], d["Informativeness"],
+                                      strict=True):
+            rows.append(("t26", event, ident.strip('"'), text, label != "Not related"))
+    d = pd.read_csv(shared / "crisisnlp_cyclone_pam" / "sample.csv", dtype=str,
+                    keep_default_na=False)
+    for ident, text, label in zip(d["item_id"], d["item"], d["label"], strict=True):
+        rows.append(("pam", "cyclone_pam", ident, text, label != "Not related or irrelevant"))
+    frame = pd.DataFrame(rows, columns=["dataset", "event", "id", "text", "critical"])
+    return frame.drop_duplicates(["dataset", "id"]).reset_index(drop=True)
