@@ -129,7 +129,8 @@ class RuleScores:
     The rules call a text critical when its strong critical-issue terms
     outnumber its not-critical contexts (greetings, ceremonies, elections,
     natural-death obituaries), or when it has support terms only ("pray for",
-    "victims") and no such context, soft or not. ``critical`` is the number of critical terms
+    "victims") and no such context, soft or not. Weak terms ("strike",
+    "hospital") count as support terms beside another critical term only. ``critical`` is the number of critical terms
     of a text the rules call critical, else 0.
     """
 
@@ -138,7 +139,9 @@ class RuleScores:
         k = len(tax.categories)
         self.topic = counts[:, :k]
         (self.request, self.no_response, deflection, self.strong, self.support,
-         self.cancel, soft, action) = (counts[:, k + i] for i in range(8))
+         self.cancel, soft, action, weak) = (counts[:, k + i] for i in range(9))
+        # Weak terms ("strike", "hospital") count only beside another critical term.
+        self.support = self.support + np.where(self.strong + self.support > 0, weak, 0.0)
         # A reply that reports an action ("complaint registered, no. 123") is no deflection.
         self.deflection = np.where(action > 0, 0.0, deflection)
         critical = (self.strong > self.cancel) | (

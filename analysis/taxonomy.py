@@ -45,6 +45,7 @@ _TOP_FIELDS = {"version", "fallback", "categories", "needs_response", "deflectio
 _CUE_GROUPS = ("request", "no_response")
 _NOT_CRITICAL_GROUPS = ("contexts", "phrases")
 SUPPORT_MARK = "~"
+WEAK_MARK = "~~"
 
 
 class TaxonomyError(InputError):
@@ -56,7 +57,9 @@ class Category:
     """A topic category. In a critical category, a term written ``~term`` is a
     *support* term ("pray for", "victims", "condolences"): it counts for the
     topic, but makes a post critical only when no cancelling context occurs
-    (a strong term, without ``~``, is outweighed only by more contexts)."""
+    (a strong term, without ``~``, is outweighed only by more contexts). A
+    term written ``~~term`` is *weak* ("strike", "hospital", "arrested"): it
+    counts as a support term only beside another critical term."""
 
     key: str
     label: str
@@ -233,7 +236,7 @@ def _parse_terms(raw: object, where: str, fail, required: bool) -> dict[str, tup
         for i, term in enumerate(terms):
             if not isinstance(term, str) or not term.strip():
                 raise fail(f"{key}[{i}]", f"each term must be a non-empty string, got {term!r}")
-            if not term_words(term.strip().removeprefix(SUPPORT_MARK)):
+            if not term_words(term.strip().lstrip(SUPPORT_MARK)):
                 raise fail(f"{key}[{i}]", f"term {term!r} has no word to match")
             clean.append(term.strip())
         out[lang] = tuple(clean)
@@ -448,7 +451,7 @@ class TermMatcher:
 
 
 def all_terms(terms: Mapping[str, tuple[str, ...]]) -> list[str]:
-    return [t.removeprefix(SUPPORT_MARK) for lang_terms in terms.values() for t in lang_terms]
+    return [t.lstrip(SUPPORT_MARK) for lang_terms in terms.values() for t in lang_terms]
 
 
 def _marked(terms: Iterable[str], marked: bool) -> list[str]:
@@ -456,14 +459,22 @@ def _marked(terms: Iterable[str], marked: bool) -> list[str]:
     return [t.removeprefix(SUPPORT_MARK) for t in terms if t.startswith(SUPPORT_MARK) == marked]
 
 
-def _critical_terms(tax: Taxonomy, support: bool) -> list[str]:
-    """The strong (or support) terms of the critical categories; a term that is a
-    support term in any language's list is a support term everywhere."""
+def _tier(term: str) -> int:
+    """0 strong, 1 support (``~``), 2 weak (``~~``)."""
+    return 2 if term.startswith(WEAK_MARK) else 1 if term.startswith(SUPPORT_MARK) else 0
+
+
+def _critical_terms(tax: Taxonomy, tier: int) -> list[str]:
+    """The strong, support or weak terms of the critical categories; a term takes
+    the weakest tier any language's list gives it."""
     terms = [t for c in tax.categories if c.critical for t in all_terms_marked(c.terms)]
-    weak = {tuple(term_words(t)) for t in _marked(terms, True)}
-    if support:
-        return _marked(terms, True)
-    return [t for t in _marked(terms, False) if tuple(term_words(t)) not in weak]
+    weakest: dict[tuple, int] = {}
+    for t in terms:
+        key = tuple(term_words(t.lstrip(SUPPORT_MARK)))
+        weakest[key] = max(weakest.get(key, 0), _tier(t))
+    return list(dict.fromkeys(
+        t.lstrip(SUPPORT_MARK) for t in terms
+        if weakest[tuple(term_words(t.lstrip(SUPPORT_MARK)))] == tier))
 
 
 def all_terms_marked(terms: Mapping[str, tuple[str, ...]]) -> list[str]:
@@ -472,7 +483,7 @@ def all_terms_marked(terms: Mapping[str, tuple[str, ...]]) -> list[str]:
 
 # The groups after the categories, in this order (RuleScores reads them by position).
 CUE_GROUPS = ("request", "no_response", "deflection", "critical_strong", "critical_support",
-              "not_critical", "not_critical_soft", "deflection_action")
+              "not_critical", "not_critical_soft", "deflection_action", "critical_weak")
 
 
 def taxonomy_groups(tax: Taxonomy) -> dict[str, list[str]]:
@@ -482,12 +493,14 @@ def taxonomy_groups(tax: Taxonomy) -> dict[str, list[str]]:
     groups["no_response"] = all_terms(tax.no_response_cues)
     deflection = all_terms_marked(tax.deflection)
     groups["deflection"] = _marked(deflection, False)
-    groups["critical_strong"] = _critical_terms(tax, support=False)
-    groups["critical_support"] = _critical_terms(tax, support=True)
+    groups["critical_strong"] = _critical_terms(tax, 0)
+    groups["critical_support"] = _critical_terms(tax, 1)
     contexts = all_terms_marked(tax.not_critical_contexts)
     groups["not_critical"] = _marked(contexts, False)
     groups["not_critical_soft"] = _marked(contexts, True)
     groups["deflection_action"] = _marked(deflection, True)
+    groups["critical_weak"] = _critical_terms(tax, 2)
+    assert tuple(groups)[len(tax.categories):] == CUE_GROUPS
     return groups
 
 
