@@ -87,8 +87,7 @@ def _weights(ctx, param, values) -> dict[str, float] | None:
               help="IANA zone for event onsets written without a UTC offset.")
 @click.option("--model", metavar="PATH|default",
               help="Tag with a model saved by 'govwatch train' (kept for later runs); 'default' "
-              "goes back to the model fitted on the store's own texts with the taxonomy's "
-              "seed rules.")
+              "goes back to the default: the taxonomy's seed rules, never fitted on the store.")
 @click.option("--languages", metavar="CODES",
               help="Comma-separated language codes the detector may choose from "
               "(default en,hi,id,ru,kk).")
