@@ -683,6 +683,11 @@ def demo(db, host, port, no_serve):
     serve(path, host=host, port=port)
 
 
+from .cli_collect import collect  # noqa: E402 - registered after the group is complete
+
+cli.add_command(collect)
+
+
 def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="govwatch")
 
