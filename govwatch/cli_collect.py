@@ -7,15 +7,18 @@ from datetime import datetime
 
 import click
 
-from .cli import EXIT_REJECTS, _handle_errors, _report_import, db_option, err, out
-from .config import db_path
+from .config import DB_ENV, db_path
+
+# govwatch.cli imports this module to register the command, so the helpers of govwatch.cli
+# are imported when the command runs (``python -m govwatch.cli`` loads cli.py twice).
 
 
 class _RichAccounts:
     """One progress bar per account on a terminal; one line per stage in logs."""
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, err):
         self.enabled = enabled
+        self.err = err
         self.bar = None
         self.tasks: dict[str, int] = {}
         self.stage: dict[str, str] = {}
@@ -23,6 +26,7 @@ class _RichAccounts:
     def start(self, account: str) -> None:
         if not self.enabled:
             return
+        err = self.err
         if err.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -41,7 +45,7 @@ class _RichAccounts:
             self.bar.update(self.tasks[account], completed=done, total=total,
                             description=f"{account} {what}")
         elif self.stage.get(account) != what:
-            err.print(f"  {account}: {what}")
+            self.err.print(f"  {account}: {what}")
         self.stage[account] = what
 
     def finish(self, account: str) -> None:
@@ -90,11 +94,9 @@ class _RichAccounts:
               "'govwatch ingest DIR/bluesky --format bluesky' and "
               "'govwatch ingest DIR/mastodon/<instance> --format mastodon-api'.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress.")
-@db_option
-@_handle_errors
-def collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thread_depth,
-            no_mentions, timeout, retries, max_wait, bluesky_api, mastodon_api, no_ingest,
-            quiet, db):
+@click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
+              help=f"DuckDB store file (default: ${DB_ENV} or ./govwatch.duckdb).")
+def collect(**kwargs):
     """Collect public posts of official accounts and the replies to them, then import them.
 
     HANDLES are bluesky:NAME.bsky.social or mastodon:USER@INSTANCE (the prefix may be left
@@ -104,8 +106,18 @@ def collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thr
     Run the same command again to fetch only what is new (and recent threads again);
     an interrupted run resumes where it stopped, without duplicates.
     """
+    from .cli import _handle_errors
+
+    _handle_errors(_collect)(**kwargs)
+
+
+def _collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thread_depth,
+             no_mentions, timeout, retries, max_wait, bluesky_api, mastodon_api, no_ingest,
+             quiet, db):
     from govwatch.ingest.collect import HttpClient, Settings, parse_handle, raw_files, read_targets
     from govwatch.ingest.collect import collect as run_collect
+
+    from .cli import EXIT_REJECTS, err, out
 
     targets = [parse_handle(h) for h in handles]
     if accounts_file:
@@ -124,7 +136,7 @@ def collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thr
     settings = Settings(since=since_ts, max_posts=max_posts, refetch_days=refetch_days,
                         thread_depth=thread_depth, mentions=not no_mentions)
     client = HttpClient(timeout=timeout, retries=retries, max_wait=max_wait)
-    progress = _RichAccounts(not quiet)
+    progress = _RichAccounts(not quiet, err)
     try:
         summary = run_collect(out_dir, targets, settings, client, progress,
                               bluesky_api=bluesky_api, mastodon_api=mastodon_api)
@@ -167,6 +179,7 @@ def _ingest(out_dir, accounts_file, files: dict, db) -> bool:
     from govwatch.ingest.base import ReadOptions
     from govwatch.ingest.pipeline import import_paths
 
+    from .cli import _report_import
     from .store import Store
 
     path = db_path(db)

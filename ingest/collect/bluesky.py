@@ -84,8 +84,9 @@ class BlueskyCollector:
             if not isinstance(feed, list):
                 raise CollectError(target.handle, "app.bsky.feed.getAuthorFeed",
                                    "the response has no feed list")
-            coll.append(FEED_FILE, resp.text)
-            result.responses += 1
+            if feed and (not p["stop"] or _sort_key(feed[0]) > p["stop"]):
+                coll.append(FEED_FILE, resp.text)  # a page without news is not saved
+                result.responses += 1
             reached = False
             for item in feed:
                 key = _sort_key(item)
@@ -157,8 +158,7 @@ class BlueskyCollector:
                             f"app.bsky.feed.getPostThread: HTTP {resp.status}: "
                             f"{server_message(resp.body, resp.text)}")
                 else:
-                    coll.append(THREAD_FILE, resp.text)
-                    result.responses += 1
+                    result.responses += coll.append(THREAD_FILE, resp.text, same_as=node_uri)
                     asked = t["asked"]
                     for more in _truncated(resp.body):
                         if more not in asked and more not in pending:
@@ -194,7 +194,7 @@ class BlueskyCollector:
                                    "the response has no posts list")
             new = [pv for pv in posts
                    if not p["stop"] or str(pv.get("indexedAt") or "") > p["stop"]]
-            if posts:
+            if new:
                 coll.append(SEARCH_FILE, resp.text)
                 result.responses += 1
             result.mentions += len(new)

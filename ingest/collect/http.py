@@ -154,8 +154,11 @@ class HttpClient:
             attempt += 1
             self.stats.retries += 1
             backoff = self.rng.uniform(0, self.base_delay * 2 ** (attempt - 1))  # full jitter
-            told = _reset_delay(headers, time.time()) if status in (429, 503) else None
-            self._wait(max(backoff, told or 0.0))
+            now = time.time()
+            told = _reset_delay(headers, now) if status in (429, 503) else None
+            # One wait covers the backoff, the server's word and a closed window.
+            self._wait(max(backoff, told or 0.0, self._not_before - now))
+            self._not_before = 0.0
 
     def _note_window(self, headers: dict[str, str]) -> None:
         remaining = headers.get("ratelimit-remaining") or headers.get("x-ratelimit-remaining")

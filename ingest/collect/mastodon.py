@@ -135,8 +135,7 @@ class MastodonCollector:
                     result.failures.append("statuses/:id/context: the response has no "
                                            "descendants list")
                 else:
-                    coll.append(file, resp.text)
-                    result.responses += 1
+                    result.responses += coll.append(file, resp.text, same_as=f"{file}#{node}")
                     descendants = [d for d in resp.body["descendants"] if isinstance(d, dict)]
                     children = Counter(str(d.get("in_reply_to_id")) for d in descendants)
                     if node == sid:

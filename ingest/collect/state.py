@@ -18,6 +18,7 @@ resumed collection holds every response once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -59,20 +60,29 @@ class Collection:
                 with open(path, "r+b") as fh:
                     fh.truncate(size)
 
-    def append(self, rel: str, text: str) -> None:
+    def append(self, rel: str, text: str, same_as: str | None = None) -> bool:
         """Append one response (as one line) to ``rel`` and flush it to disk; the state
-        records the new size at the next :meth:`save`."""
+        records the new size at the next :meth:`save`. With ``same_as`` (a thread's key), a
+        response identical to the last one saved under that key is not saved again (a
+        re-fetched thread without news). True when the response was saved."""
+        line = json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
+        if same_as is not None:
+            digest = hashlib.sha256(line.encode("utf-8")).hexdigest()[:32]
+            seen = self.state.setdefault("last_saved", {})
+            if seen.get(same_as) == digest:
+                return False
+            seen[same_as] = digest
         fh = self._handles.get(rel)
         if fh is None:
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             fh = open(path, "ab")  # noqa: SIM115 - kept open across appends, closed in close()
             self._handles[rel] = fh
-        line = json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
         fh.write(line.encode("utf-8") + b"\n")
         fh.flush()
         os.fsync(fh.fileno())
         self.state["files"][rel] = fh.tell()
+        return True
 
     def files(self) -> list[Path]:
         """The raw files holding committed responses, in a stable order."""
