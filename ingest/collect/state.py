@@ -9,11 +9,14 @@ Layout of ``DIR`` (``govwatch collect --out DIR``)::
     mastodon/<instance>/statuses.jsonl  (Mastodon ids are local to an instance: one folder each)
     mastodon/<instance>/context.jsonl
 
-A response is appended to its file and flushed to disk *before* the state that moves past
-it is written (atomically: a temporary file, fsync, rename). The state records each file's
-committed size; a run starts by cutting every file back to that size, so a response written
-by a run that died before recording it (or half a line) is dropped and fetched again: a
-resumed collection holds every response once.
+A response is appended to its file (and handed to the operating system) *before* the state
+that moves past it is written (atomically: a temporary file renamed over the old one). The
+state records each file's committed size; a run starts by cutting every file back to that
+size, so a response written by a run that died before recording it (or half a line) is
+dropped and fetched again: a resumed collection holds every response once. A kill or
+Ctrl-C loses nothing. Against a power cut, the raw files and then the state are forced to
+disk (fsync) every few seconds and at the end of a run; forcing every response would cost
+a disk flush per request (measured: about 80 ms each here, most of a collection's time).
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 from govwatch.errors import UsageError
 
 STATE_FILE = "state.json"
 STATE_VERSION = 1
+SYNC_SECONDS = 5.0
 
 
 class Collection:
@@ -46,6 +51,7 @@ class Collection:
                 raise UsageError(f"{self.state_path}: state version "
                                  f"{self.state.get('version')!r}, expected {STATE_VERSION}")
         self._handles: dict[str, object] = {}
+        self._synced = time.monotonic()
         self._recover()
 
     # ------------------------------------------------------------------ raw files
@@ -53,6 +59,13 @@ class Collection:
     def _recover(self) -> None:
         """Cut every raw file back to its committed size (drop what no state recorded)."""
         committed = self.state["files"]
+        for rel, size in committed.items():
+            path = self.root / rel
+            if (path.stat().st_size if path.exists() else 0) < size:
+                raise UsageError(
+                    f"{path}: shorter than the collection state records ({size:,} bytes); "
+                    "the folder was changed or damaged (a power cut between two disk "
+                    "flushes). Collect into a new folder, or delete state.json to start over.")
         for path in sorted(self.root.rglob("*.jsonl")):
             rel = path.relative_to(self.root).as_posix()
             size = committed.get(rel, 0)
@@ -80,7 +93,6 @@ class Collection:
             self._handles[rel] = fh
         fh.write(line.encode("utf-8") + b"\n")
         fh.flush()
-        os.fsync(fh.fileno())
         self.state["files"][rel] = fh.tell()
         return True
 
@@ -93,16 +105,28 @@ class Collection:
     def account(self, key: str) -> dict:
         return self.state["accounts"].setdefault(key, {})
 
-    def save(self) -> None:
+    def save(self, durable: bool = False) -> None:
+        """Write the state; force it (and the raw files first) to disk when ``durable`` or
+        when the last forced write is over ``SYNC_SECONDS`` old."""
+        durable = durable or time.monotonic() - self._synced > SYNC_SECONDS
+        if durable:
+            for fh in self._handles.values():
+                os.fsync(fh.fileno())
         tmp = self.state_path.with_suffix(".json.tmp")
-        data = json.dumps(self.state, ensure_ascii=False, sort_keys=True, indent=1)
+        # Compact: the C encoder (an indent would select the pure-Python one, 10x slower).
+        data = json.dumps(self.state, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, self.state_path)
+        if durable:
+            self._synced = time.monotonic()
 
     def close(self) -> None:
+        if self._handles:
+            self.save(durable=True)
         for fh in self._handles.values():
             fh.close()
         self._handles.clear()
