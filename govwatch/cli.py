@@ -686,6 +686,9 @@ def demo(db, host, port, no_serve):
 from .cli_collect import collect  # noqa: E402 - registered after the group is complete
 
 cli.add_command(collect)
+from .cli_publish import publish  # noqa: E402
+
+cli.add_command(publish)
 
 
 def main(argv: list[str] | None = None) -> None:
