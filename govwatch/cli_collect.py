@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 
 import click
 
-from .config import DB_ENV, db_path
-
-# govwatch.cli imports this module to register the command, so the helpers of govwatch.cli
-# are imported when the command runs (``python -m govwatch.cli`` loads cli.py twice).
+from .cli_common import EXIT_REJECTS, db_option, err, handle_errors, out, parse_ts
+from .config import db_path
 
 
 class _RichAccounts:
@@ -94,9 +91,11 @@ class _RichAccounts:
               "'govwatch ingest DIR/bluesky --format bluesky' and "
               "'govwatch ingest DIR/mastodon/<instance> --format mastodon-api'.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress.")
-@click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
-              help=f"DuckDB store file (default: ${DB_ENV} or ./govwatch.duckdb).")
-def collect(**kwargs):
+@db_option
+@handle_errors
+def collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thread_depth,
+            no_mentions, timeout, retries, max_wait, bluesky_api, mastodon_api, no_ingest,
+            quiet, db):
     """Collect public posts of official accounts and the replies to them, then import them.
 
     HANDLES are bluesky:NAME.bsky.social or mastodon:USER@INSTANCE (the prefix may be left
@@ -106,33 +105,15 @@ def collect(**kwargs):
     Run the same command again to fetch only what is new (and recent threads again);
     an interrupted run resumes where it stopped, without duplicates.
     """
-    from .cli import _handle_errors
-
-    _handle_errors(_collect)(**kwargs)
-
-
-def _collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thread_depth,
-             no_mentions, timeout, retries, max_wait, bluesky_api, mastodon_api, no_ingest,
-             quiet, db):
     from govwatch.ingest.collect import HttpClient, Settings, parse_handle, raw_files, read_targets
     from govwatch.ingest.collect import collect as run_collect
-
-    from .cli import EXIT_REJECTS, err, out
 
     targets = [parse_handle(h) for h in handles]
     if accounts_file:
         targets += read_targets(accounts_file)
     if not targets:
         raise click.UsageError("give HANDLES or an --accounts FILE with Bluesky or Mastodon rows")
-    since_ts = None
-    if since:
-        try:
-            since_ts = datetime.fromisoformat(since.replace("Z", "+00:00"))
-        except ValueError:
-            raise click.BadParameter(f"{since!r} is not an ISO 8601 time",
-                                     param_hint="--since") from None
-        if since_ts.tzinfo is None:
-            raise click.BadParameter(f"{since!r} has no UTC offset", param_hint="--since")
+    since_ts = parse_ts(since, "--since")
     settings = Settings(since=since_ts, max_posts=max_posts, refetch_days=refetch_days,
                         thread_depth=thread_depth, mentions=not no_mentions)
     client = HttpClient(timeout=timeout, retries=retries, max_wait=max_wait)

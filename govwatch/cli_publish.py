@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .config import DB_ENV, db_path
+from .cli_common import db_option, handle_errors, out
+from .config import db_path
 
-# govwatch.cli imports this module to register the command; its helpers are imported
-# when the command runs (``python -m govwatch.cli`` loads cli.py twice).
 VIEWS = ("overview", "accounts", "events", "compare", "methodology")
 
 
@@ -17,8 +16,8 @@ VIEWS = ("overview", "accounts", "events", "compare", "methodology")
 @click.option("--views", default=",".join(VIEWS), show_default=True,
               help="Comma-separated pages to publish: " + ", ".join(VIEWS) + " (methodology "
               "includes the codebook).")
-@click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
-              help=f"DuckDB store file (default: ${DB_ENV} or ./govwatch.duckdb).")
+@db_option
+@handle_errors
 def publish(out_dir, views, db):
     """Write a static site (HTML, charts, CSV downloads) for any static host.
 
@@ -28,16 +27,11 @@ def publish(out_dir, views, db):
     are pseudonymised as in the dashboard. The same store gives the same bytes, so a
     weekly publication can be diffed.
     """
-    from .cli import _handle_errors, out
+    from govwatch.dashboard.publish import publish as build
 
-    def run():
-        from govwatch.dashboard.publish import publish as build
-
-        chosen = tuple(v.strip() for v in views.split(",") if v.strip())
-        files = build(db_path(db), out_dir, chosen)
-        pages = sum(1 for f in files if f.suffix == ".html")
-        downloads = sum(1 for f in files if f.suffix == ".csv")
-        out.print(f"Published {pages:,} pages and {downloads:,} CSV downloads to {out_dir} "
-                  f"(open {out_dir}/index.html, or copy the folder to a static host).")
-
-    _handle_errors(run)()
+    chosen = tuple(v.strip() for v in views.split(",") if v.strip())
+    files = build(db_path(db), out_dir, chosen)
+    pages = sum(1 for f in files if f.suffix == ".html")
+    downloads = sum(1 for f in files if f.suffix == ".csv")
+    out.print(f"Published {pages:,} pages and {downloads:,} CSV downloads to {out_dir} "
+              f"(open {out_dir}/index.html, or copy the folder to a static host).")
