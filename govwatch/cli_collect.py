@@ -87,21 +87,27 @@ class _RichAccounts:
               help="Bluesky AppView to ask.")
 @click.option("--mastodon-api", metavar="URL", help="Ask this base URL for every Mastodon "
               "account instead of https://<the account's instance> (a proxy or a test server).")
+@click.option("--youtube-key", envvar="GOVWATCH_YOUTUBE_KEY", metavar="KEY",
+              help="Your own YouTube Data API key, for youtube:CHANNEL_ID accounts (or "
+              "$GOVWATCH_YOUTUBE_KEY). Never saved or printed.")
+@click.option("--youtube-api", default="https://www.googleapis.com/youtube/v3",
+              show_default=True, help="YouTube Data API base URL.")
 @click.option("--no-ingest", is_flag=True, help="Collect only; import later with "
-              "'govwatch ingest DIR/bluesky --format bluesky' and "
-              "'govwatch ingest DIR/mastodon/<instance> --format mastodon-api'.")
+              "'govwatch ingest DIR/bluesky --format bluesky', "
+              "'govwatch ingest DIR/mastodon/<instance> --format mastodon-api' and "
+              "'govwatch ingest DIR/youtube --format youtube'.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress.")
 @db_option
 @handle_errors
 def collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thread_depth,
-            no_mentions, timeout, retries, max_wait, bluesky_api, mastodon_api, no_ingest,
-            quiet, db):
+            no_mentions, timeout, retries, max_wait, bluesky_api, mastodon_api, youtube_key,
+            youtube_api, no_ingest, quiet, db):
     """Collect public posts of official accounts and the replies to them, then import them.
 
-    HANDLES are bluesky:NAME.bsky.social or mastodon:USER@INSTANCE (the prefix may be left
-    out when the form is plain). No login is needed: Bluesky's public API (author feed,
-    post threads, mention search) and each Mastodon instance's public API (statuses,
-    status context). Responses are saved to --out first, then imported into the store.
+    HANDLES are bluesky:NAME.bsky.social, mastodon:USER@INSTANCE or youtube:CHANNEL_ID (the
+    prefix may be left out when the form is plain). No login is needed for Bluesky's
+    public API (author feed, post threads, mention search) and each Mastodon instance's
+    public API (statuses, status context); YouTube comment threads need your own API key. Responses are saved to --out first, then imported into the store.
     Run the same command again to fetch only what is new (and recent threads again);
     an interrupted run resumes where it stopped, without duplicates.
     """
@@ -112,7 +118,8 @@ def collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thr
     if accounts_file:
         targets += read_targets(accounts_file)
     if not targets:
-        raise click.UsageError("give HANDLES or an --accounts FILE with Bluesky or Mastodon rows")
+        raise click.UsageError("give HANDLES or an --accounts FILE with Bluesky, Mastodon or "
+                               "YouTube rows")
     since_ts = parse_ts(since, "--since")
     settings = Settings(since=since_ts, max_posts=max_posts, refetch_days=refetch_days,
                         thread_depth=thread_depth, mentions=not no_mentions)
@@ -120,7 +127,8 @@ def collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thr
     progress = _RichAccounts(not quiet, err)
     try:
         summary = run_collect(out_dir, targets, settings, client, progress,
-                              bluesky_api=bluesky_api, mastodon_api=mastodon_api)
+                              bluesky_api=bluesky_api, mastodon_api=mastodon_api,
+                              youtube_api=youtube_api, youtube_key=youtube_key)
     except KeyboardInterrupt:
         progress.stop()
         err.print(f"Interrupted. Everything fetched so far is saved in {out_dir}; run the "

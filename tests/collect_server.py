@@ -78,10 +78,10 @@ class World:
         self.by_author: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.clock = START
         self.lock = threading.Lock()
-        for platform in ("bluesky", "mastodon"):
+        for platform in ("bluesky", "mastodon", "youtube"):
             for handle in cfg.get(platform, []):
                 self._grow_account(platform, handle, cfg.get("posts", 20), cfg.get("replies", 100),
-                                   cfg.get("deep", 0))
+                                   cfg.get("deep", 0) if platform != "youtube" else 0)
 
     # -------------------------------------------------------------- generation
 
@@ -106,6 +106,8 @@ class World:
         k = self.rng.randrange(400)
         if platform == "bluesky":
             return f"citizen{k}.bsky.example"
+        if platform == "youtube":
+            return yt_channel(f"citizen{k}")
         return f"citizen{k}@{INSTANCE if k % 3 else REMOTE}"
 
     def _grow_account(self, platform, handle, posts, replies, deep) -> list[int]:
@@ -144,12 +146,12 @@ class World:
         return out
 
     def grow(self, posts: int, replies: int) -> None:
-        for platform in ("bluesky", "mastodon"):
+        for platform in ("bluesky", "mastodon", "youtube"):
             for handle in self.cfg.get(platform, []):
                 self._grow_account(platform, handle, posts, replies, 0)
 
     def late(self, replies: int) -> None:
-        for platform in ("bluesky", "mastodon"):
+        for platform in ("bluesky", "mastodon", "youtube"):
             for handle in self.cfg.get(platform, []):
                 own = [n for n in self.by_author[(platform, handle)]
                        if self.items[n].parent is None]
@@ -168,6 +170,10 @@ class World:
     def live_ids(self) -> dict[str, list[str]]:
         out = defaultdict(list)
         for it in self.items.values():
+            if it.platform == "youtube":
+                if it.parent is not None and not it.deleted and yt_shown(self, it):
+                    out["youtube"].append(yt_comment_id(self, it))
+                continue
             if not it.deleted and self.reachable(it):
                 out[it.platform].append(bsky_uri(it) if it.platform == "bluesky" else
                                         masto_uri(it))
@@ -299,6 +305,93 @@ def status(world: World, it: Item) -> dict:
         "replies_count": sum(1 for c in it.children if not world.items[c].deleted),
         "reblogs_count": 0, "favourites_count": it.n % 5,
     }
+
+
+# ------------------------------------------------------------------ YouTube shapes
+# A video is an official's post; a comment on it is a thread's top-level comment; every
+# deeper reply belongs to that thread (YouTube has two levels); at most YT_SHOWN replies
+# per thread are included, as commentThreads.list does.
+YT_SHOWN = 5
+
+
+def yt_channel(name: str) -> str:
+    return "UC" + hashlib.sha256(name.encode()).hexdigest()[:22]
+
+
+def yt_top(world: World, it: Item) -> Item:
+    while it.parent is not None and world.items[it.parent].parent is not None:
+        it = world.items[it.parent]
+    return it
+
+
+def yt_replies(world: World, top: Item) -> list[Item]:
+    out, stack = [], list(top.children)
+    while stack:
+        n = stack.pop()
+        if not world.items[n].deleted:
+            out.append(world.items[n])
+        stack.extend(world.items[n].children)
+    return sorted(out, key=lambda r: r.n)
+
+
+def yt_shown(world: World, it: Item) -> bool:
+    top = yt_top(world, it)
+    return it is top or it in yt_replies(world, top)[:YT_SHOWN]
+
+
+def yt_comment_id(world: World, it: Item) -> str:
+    top = yt_top(world, it)
+    return f"Ug{top.n:010d}" if it is top else f"Ug{top.n:010d}.r{it.n:08d}"
+
+
+def yt_comment(world: World, it: Item, video: Item) -> dict:
+    top = yt_top(world, it)
+    snippet = {"channelId": yt_channel(video.author), "videoId": f"v{video.n:010d}",
+               "textDisplay": it.text, "textOriginal": it.text,
+               "authorDisplayName": "@" + it.author[-6:],
+               "authorChannelId": {"value": it.author if it.author.startswith("UC")
+                                   else yt_channel(it.author)},
+               "likeCount": it.n % 3, "publishedAt": _ts(it.created)[:19] + "Z",
+               "updatedAt": _ts(it.created)[:19] + "Z"}
+    if it is not top:
+        snippet["parentId"] = yt_comment_id(world, top)
+    return {"kind": "youtube#comment", "id": yt_comment_id(world, it), "snippet": snippet}
+
+
+def yt_thread(world: World, top: Item) -> dict:
+    video = world.items[top.parent]
+    replies = yt_replies(world, top)
+    return {"kind": "youtube#commentThread", "id": yt_comment_id(world, top),
+            "snippet": {"channelId": yt_channel(video.author), "videoId": f"v{video.n:010d}",
+                        "topLevelComment": yt_comment(world, top, video),
+                        "totalReplyCount": len(replies), "canReply": True, "isPublic": True},
+            **({"replies": {"comments": [yt_comment(world, r, video)
+                                         for r in replies[:YT_SHOWN]]}} if replies else {})}
+
+
+def _comment_threads(st: State, q: dict):
+    if not q.get("key"):
+        return 403, {"error": {"code": 403, "message": "The request is missing a valid API key.",
+                               "errors": [{"reason": "forbidden"}]}}, {}
+    w = st.world
+    channel = q.get("allThreadsRelatedToChannelId", "")
+    handle = next((h for (p, h) in w.by_author if p == "youtube" and yt_channel(h) == channel),
+                  None)
+    if handle is None:
+        return 404, {"error": {"code": 404, "message": "channel not found"}}, {}
+    tops = [w.items[c] for n in w.by_author[("youtube", handle)]
+            if w.items[n].parent is None and not w.items[n].deleted
+            for c in w.items[n].children if not w.items[c].deleted]
+    tops.sort(key=lambda t: t.n, reverse=True)
+    start = int(q.get("pageToken") or 0)
+    size = min(int(q.get("maxResults", 20)), 100)
+    page = tops[start:start + size]
+    body = {"kind": "youtube#commentThreadListResponse",
+            "pageInfo": {"totalResults": len(page), "resultsPerPage": size},
+            "items": [yt_thread(w, t) for t in page]}
+    if start + size < len(tops):
+        body["nextPageToken"] = str(start + size)
+    return 200, body, {}
 
 
 # ------------------------------------------------------------------ fixture mode (real data)
@@ -466,6 +559,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def _family(path: str) -> str:
+    if path.startswith("/youtube/"):
+        return "commentThreads.list"
     if path.startswith("/xrpc/"):
         return path[len("/xrpc/"):]
     if path.endswith("/context"):
@@ -495,6 +590,8 @@ def route(st: State, path: str, q: dict) -> tuple[int, object, dict]:
         return _post_thread(st, q)
     if path == "/xrpc/app.bsky.feed.searchPosts":
         return _search(st, q)
+    if path == "/youtube/v3/commentThreads":
+        return _comment_threads(st, q)
     if path == "/api/v1/accounts/lookup":
         for (platform, handle) in w.by_author:
             if platform == "mastodon" and handle == f"{q.get('acct')}@{INSTANCE}":

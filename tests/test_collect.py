@@ -373,3 +373,35 @@ def test_real_bluesky_posts_through_the_collector(server, tmp_path, shared_data)
     collected = rows(db)
     assert len(collected) >= len(wanted) - 1  # the one with year 0000 is rejected by both
     assert collected == rows(direct)
+
+
+def test_youtube_comment_threads_with_a_key(server, tmp_path):
+    import hashlib
+
+    channel = "UC" + hashlib.sha256(b"health").hexdigest()[:22]  # the stand-in's channel id
+    srv = server(youtube=["health"], posts=20, replies=260)
+    out, db = tmp_path / "coll", tmp_path / "s.duckdb"
+    base = ["collect", "--out", out, "--db", db, "--youtube-api", f"{srv.url}/youtube/v3",
+            "--quiet", f"youtube:{channel}"]
+    missing = govwatch(*base)
+    assert missing.returncode == 1
+    assert "commentThreads.list: YouTube needs your own Data API key" in missing.stderr
+    secret = "AIza-test-key-not-real"
+    proc = govwatch(*base, "--youtube-key", secret)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "shown only in part by the server" in proc.stdout  # threads beyond 5 replies
+    stats = srv.stats()
+    assert stats["commentThreads.list"] >= 2  # over 100 threads: paged with pageToken
+    live = set(srv.get("/_control/posts")["youtube"])
+    assert {p for p in stored(db, "youtube") if p.startswith("Ug")} == live  # comment ids
+    srv.get("/_control/grow?posts=1&replies=6")
+    before = srv.stats()
+    again = govwatch(*base, "--youtube-key", secret, "--refetch-days", "0")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (srv.stats() - before)["commentThreads.list"] == 1  # only the newest page
+    assert {p for p in stored(db, "youtube") if p.startswith("Ug")} == set(
+        srv.get("/_control/posts")["youtube"])
+    for path in out.rglob("*"):  # the key is never saved
+        if path.is_file():
+            assert secret not in path.read_text("utf-8")
+    assert secret not in proc.stdout + proc.stderr + again.stdout + again.stderr

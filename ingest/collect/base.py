@@ -11,7 +11,7 @@ from typing import Protocol
 
 from govwatch.errors import InputError, UsageError
 
-PLATFORMS = ("bluesky", "mastodon")
+PLATFORMS = ("bluesky", "mastodon", "youtube")
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,13 @@ def parse_handle(text: str) -> Target:
         platform = platform.lower()
     elif value.lstrip("@").count("@") == 1:
         platform = "mastodon"
+    elif value.startswith("UC") and len(value) == 24 and "." not in value:
+        platform = "youtube"  # a channel id
     elif value.startswith("did:") or "." in value:
         platform = "bluesky"
     else:
-        raise UsageError(f"cannot tell the platform of {text!r}: write bluesky:HANDLE or "
-                         "mastodon:USER@INSTANCE")
+        raise UsageError(f"cannot tell the platform of {text!r}: write bluesky:HANDLE, "
+                         "mastodon:USER@INSTANCE or youtube:CHANNEL_ID")
     value = value.lstrip("@")
     if platform == "mastodon":
         user, _, instance = value.partition("@")
@@ -51,7 +53,7 @@ def parse_handle(text: str) -> Target:
 
 
 def read_targets(path: str | Path) -> list[Target]:
-    """The Bluesky and Mastodon accounts of an accounts CSV (the file ingest takes); other
+    """The Bluesky, Mastodon and YouTube accounts of an accounts CSV (the file ingest takes); other
     platforms' rows are left for other tools."""
     targets = []
     try:

@@ -117,15 +117,8 @@ class BlueskyCollector:
                 if settings.max_posts and first_run and p["own"] >= settings.max_posts:
                     reached = True
                     break
-            cursor = resp.body.get("cursor")
-            if reached or not feed or not cursor:
-                acc["feed_head"] = p["top"] or p["stop"]
-                acc.pop("feed_pass", None)
-                coll.save()
+            if _step(acc, coll, "feed", p, resp.body.get("cursor"), reached or not feed):
                 return
-            p["cursor"] = cursor
-            acc["feed_pass"] = p
-            coll.save()
 
     # ------------------------------------------------------------------ threads
 
@@ -202,15 +195,22 @@ class BlueskyCollector:
                 key = str(pv.get("indexedAt") or "")
                 if key and (p["top"] is None or key > p["top"]):
                     p["top"] = key
-            cursor = resp.body.get("cursor")
-            if not posts or not new or not cursor:
-                acc["search_head"] = p["top"] or p["stop"]
-                acc.pop("search_pass", None)
-                coll.save()
+            if _step(acc, coll, "search", p, resp.body.get("cursor"), not posts or not new):
                 return
-            p["cursor"] = cursor
-            acc["search_pass"] = p
-            coll.save()
+
+
+def _step(acc: dict, coll: Collection, name: str, p: dict, cursor: object, done: bool) -> bool:
+    """Record a paged pass's progress in the state; True when the pass is over (its
+    newest item becomes the head the next run stops at)."""
+    if done or not cursor:
+        acc[f"{name}_head"] = p["top"] or p["stop"]
+        acc.pop(f"{name}_pass", None)
+        coll.save()
+        return True
+    p["cursor"] = cursor
+    acc[f"{name}_pass"] = p
+    coll.save()
+    return False
 
 
 def _not_found(resp) -> bool:

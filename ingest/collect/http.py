@@ -84,8 +84,11 @@ def _reset_delay(headers: dict[str, str], now: float) -> float | None:
 
 def server_message(body: object, text: str) -> str:
     """The server's own explanation of an error, short."""
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):  # Google's shape
+        body = body["error"]
     if isinstance(body, dict):
-        parts = [str(body[k]) for k in ("error", "message", "error_description") if body.get(k)]
+        parts = [str(body[k]) for k in ("error", "message", "error_description")
+                 if body.get(k) and not isinstance(body[k], (dict, list))]
         if parts:
             return ": ".join(dict.fromkeys(parts))[:300]
     return text.strip().replace("\n", " ")[:300] or "(empty response)"

@@ -12,9 +12,11 @@ from .bluesky import DEFAULT_API, BlueskyCollector
 from .http import HttpClient
 from .mastodon import MastodonCollector
 from .state import Collection
+from .youtube import DEFAULT_API as YOUTUBE_API
+from .youtube import YouTubeCollector
 
 # The reader (``govwatch formats``) of each platform's raw files.
-READERS = {"bluesky": "bluesky", "mastodon": "mastodon-api"}
+READERS = {"bluesky": "bluesky", "mastodon": "mastodon-api", "youtube": "youtube"}
 
 
 @dataclass
@@ -38,6 +40,8 @@ def collect(
     progress: Progress | None = None,
     bluesky_api: str = DEFAULT_API,
     mastodon_api: str | None = None,
+    youtube_api: str = YOUTUBE_API,
+    youtube_key: str | None = None,
 ) -> RunSummary:
     """Collect every target into the collection folder ``root``; one account's failure
     is recorded in its result and the others go on. A run that was interrupted is resumed
@@ -48,6 +52,7 @@ def collect(
     collectors = {
         "bluesky": BlueskyCollector(client, bluesky_api),
         "mastodon": MastodonCollector(client, mastodon_api),
+        "youtube": YouTubeCollector(client, youtube_api, youtube_key),
     }
     summary = RunSummary()
     with Collection(root) as coll:
