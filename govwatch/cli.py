@@ -13,6 +13,7 @@ import click
 
 from . import __version__
 from .cli_analyze import analyze
+from .cli_collect import collect
 from .cli_common import (
     EXIT_REJECTS,
     ReaderFormat,
@@ -23,6 +24,7 @@ from .cli_common import (
     quiet_option,
     status_printer,
 )
+from .cli_publish import publish
 from .config import db_path
 from .errors import InputError
 
@@ -521,6 +523,8 @@ def demo(db, host, port, no_serve, quiet):
 
 
 cli.add_command(analyze)
+cli.add_command(collect)
+cli.add_command(publish)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -43,3 +43,14 @@ def read_text(path: str | Path, what: str, encoding: str = "utf-8",
 
 class StoreError(GovwatchError):
     """The store is missing, locked, or of a schema this version cannot use."""
+
+
+class CollectError(GovwatchError):
+    """A collection request failed for good (after its retries): which account, which
+    request, and what the server said."""
+
+    def __init__(self, account: str, request: str, reason: str):
+        self.account = account
+        self.request = request
+        self.reason = reason
+        super().__init__(f"{account}: {request}: {reason}")
