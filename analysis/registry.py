@@ -33,6 +33,7 @@ BUILTIN_MODULES = (
     "govwatch.analysis.events",
     "govwatch.analysis.activity",
     "govwatch.analysis.topics",
+    "govwatch.analysis.channels",
 )
 
 

@@ -80,6 +80,9 @@ MEANINGS: dict[str, dict[str, str]] = {
         "topic": "Topic tag",
         "sentiment": "VADER compound score of the message text",
         "lang": "Language of the message",
+        "channel": "Channel of the message: public_reply, comment, review (app store), "
+        "complaint_ticket (Open311 or another ticket system) or direct_message",
+        "rating": "Star rating of an app-store review (1-5); empty for other channels",
     },
     "accounts": {
         "platform": "Platform of the account",

@@ -186,10 +186,17 @@ def cli() -> None:
     "once, each part at least 64 MiB. Default: the CPUs this command may use, at most 8. "
     "The store receives the same rows whatever the number.",
 )
+@click.option(
+    "--app-id",
+    metavar="APP",
+    help="App-store reviews: the app (Play package or App Store id) the reviews are about, "
+    "for files that do not name it (google-play-scraper's CSV).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @db_option
 @_handle_errors
-def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs, quiet, db):
+def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, app_id, jobs, quiet,
+           db):
     """Import export files (and an accounts CSV) into the store.
 
     Each file is imported in one transaction: importing the same file again
@@ -222,6 +229,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs
         mapping_file=mapping if fmt == "mapped" else None,
         strict=strict,
         keep_raw=keep_raw,
+        app_id=app_id,
     )
     progress = _import_progress(quiet)
     path = db_path(db)

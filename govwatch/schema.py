@@ -160,6 +160,18 @@ TABLES: dict[str, dict[str, str]] = {
         "topic": "VARCHAR",
         "sentiment": "DOUBLE",
         "lang": "VARCHAR",
+        "channel": "VARCHAR",
+        "rating": "BIGINT",
+    },
+    # What a post is beyond the posts columns (tickets, reviews): written by their readers.
+    "message_attributes": {
+        "platform": "VARCHAR",
+        "post_id": "VARCHAR",
+        "channel": "VARCHAR",
+        "rating": "BIGINT",
+        "status": "VARCHAR",
+        "category": "VARCHAR",
+        "flag": "VARCHAR",
     },
 }
 
@@ -169,6 +181,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "imports": ("import_id",),
     "accounts": ("platform", "author"),
     "posts": ("platform", "post_id"),
+    "message_attributes": ("platform", "post_id"),
     "events": ("event_id",),
     "tags": ("platform", "post_id"),
     "sentiment_cache": ("text_hash", "analyzer_version"),

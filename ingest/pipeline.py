@@ -241,6 +241,7 @@ def import_file(
             result.posts_added, result.posts_merged = staged.publish_posts(
                 con, str(path), import_id)
             result.accounts_added = staged.publish_accounts(con, str(path), import_id)
+            staged.publish_attributes(con)
             _write_rejects(con, import_id, str(path), result.rejects)
             result.marked_deleted = staged.mark_deleted(con, archives)
             con.execute(

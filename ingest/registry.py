@@ -34,6 +34,12 @@ BUILTIN_READERS = {
     "mastodon-api": "govwatch.ingest.mastodon",
     "bluesky": "govwatch.ingest.bluesky",
     "mapped": "govwatch.ingest.mapped",
+    "open311": "govwatch.ingest.open311",
+    "open311-csv": "govwatch.ingest.open311",
+    "tickets-csv": "govwatch.ingest.tickets",
+    "google-play": "govwatch.ingest.app_reviews",
+    "google-play-json": "govwatch.ingest.app_reviews",
+    "app-store": "govwatch.ingest.app_reviews",
 }
 BUILTIN_MODULES = tuple(dict.fromkeys(BUILTIN_READERS.values()))
 

@@ -28,6 +28,12 @@ SAMPLES = {
     "mastodon-archive": ("shared", "mastodon_outbox/outbox.json"),
     "mastodon-api": ("repo", "tests/fixtures/mastodon_api/context.json"),
     "bluesky": ("repo", "tests/fixtures/bluesky/author_feed.json"),
+    "open311": ("repo", "tests/fixtures/channels/open311_requests.json"),
+    "open311-csv": ("repo", "tests/fixtures/channels/open311_requests.csv"),
+    "tickets-csv": ("repo", "tests/fixtures/channels/tickets.csv"),
+    "google-play": ("shared", "bpcl_hellobpcl_playstore/raw_reviews.csv"),
+    "google-play-json": ("repo", "tests/fixtures/channels/play_reviews.json"),
+    "app-store": ("repo", "tests/fixtures/channels/appstore_customer_reviews.json"),
 }
 # Readers that never claim a file by sniffing (they need to be told).
 NEVER_SNIFFED = {"mapped"}

@@ -1,0 +1,59 @@
+-- Migration 7: channels other than public replies (complaint tickets, app-store reviews).
+-- message_attributes holds what a post is beyond the posts columns: the channel it came
+-- through, a review's star rating, a ticket's status and category, and a data-quality flag
+-- (written by the readers of those channels). responses gains the channel of each message
+-- and its star rating. The derived tables ticket_resolutions and channel_metrics are
+-- declared by analysis/channels.py.
+
+CREATE TABLE "message_attributes" (
+  "platform" VARCHAR,
+  "post_id" VARCHAR,
+  "channel" VARCHAR,
+  "rating" BIGINT,
+  "status" VARCHAR,
+  "category" VARCHAR,
+  "flag" VARCHAR,
+  PRIMARY KEY ("platform", "post_id")
+);
+
+ALTER TABLE "responses" ADD COLUMN "channel" VARCHAR;
+
+ALTER TABLE "responses" ADD COLUMN "rating" BIGINT;
+
+CREATE TABLE "ticket_resolutions" (
+  "platform" VARCHAR,
+  "message_id" VARCHAR,
+  "official_author" VARCHAR,
+  "category" VARCHAR,
+  "message_created_at" TIMESTAMP WITH TIME ZONE,
+  "response_id" VARCHAR,
+  "response_created_at" TIMESTAMP WITH TIME ZONE,
+  "response_hours" DOUBLE,
+  "response_censored" BOOLEAN,
+  "resolution_id" VARCHAR,
+  "resolution_created_at" TIMESTAMP WITH TIME ZONE,
+  "resolution_hours" DOUBLE,
+  "resolution_censored" BOOLEAN,
+  "observed_hours" DOUBLE,
+  "flag" VARCHAR
+);
+
+CREATE TABLE "channel_metrics" (
+  "platform" VARCHAR,
+  "official_author" VARCHAR,
+  "channel" VARCHAR,
+  "messages" BIGINT,
+  "answered" BIGINT,
+  "window_hours" DOUBLE,
+  "observed_window" BIGINT,
+  "answered_window" BIGINT,
+  "answered_rate_window" DOUBLE,
+  "km_median_hours" DOUBLE,
+  "km_median_reached" BOOLEAN,
+  "max_followup_hours" DOUBLE,
+  "resolved" BIGINT,
+  "resolution_km_median_hours" DOUBLE,
+  "resolution_km_median_reached" BOOLEAN,
+  "reply_predates_message" BIGINT,
+  "bulk_update" BIGINT
+);
