@@ -318,7 +318,7 @@ def _build(con, what: str, pseudonymise: bool, include_text: bool, population: s
 
 
 _RESPONSE_TEXT_COLUMNS = ("platform", "message_id", "official_author", "via", "response_id",
-                          "topic", "lang")
+                          "topic", "lang", "channel")
 
 
 def _responses_query(con, pseudonymise: bool) -> _Query:

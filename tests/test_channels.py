@@ -271,3 +271,19 @@ def test_open311_csv_fixture_and_the_service_queue_as_agency(tmp_path):
                               "FROM responses").fetchall()) == [
         ("201", "Streets Department", 48.0), ("202", "Streets Department", None),
         ("203", "Pothole", 6.0)]
+
+
+def test_responses_export_carries_channel_and_rating_in_the_codebook(tmp_path):
+    from govwatch.export import export
+
+    db, _ = _store(tmp_path, [(FIX / "play_reviews.json", "auto"),
+                              (FIX / "open311_requests.csv", "auto")],
+                   [("google-play", "gov.example.health"), ("open311", "Streets Department")],
+                   ReadOptions(assume_tz="UTC"))
+    out = tmp_path / "responses.csv"
+    export(db, "responses", "csv", out)
+    rows = {r["message_id"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
+    assert (rows["r-1"]["channel"], rows["r-1"]["rating"]) == ("review", "1")
+    assert (rows["201"]["channel"], rows["201"]["rating"]) == ("complaint_ticket", "")
+    codebook = (tmp_path / "responses.csv.codebook.csv").read_text("utf-8")
+    assert "channel," in codebook and "complaint_ticket" in codebook and "rating," in codebook
