@@ -40,6 +40,8 @@ BUILTIN_READERS = {
     "google-play": "govwatch.ingest.app_reviews",
     "google-play-json": "govwatch.ingest.app_reviews",
     "app-store": "govwatch.ingest.app_reviews",
+    "tweet-repr": "govwatch.ingest.tweet_repr",
+    "bluesky-records": "govwatch.ingest.bluesky_records",
 }
 BUILTIN_MODULES = tuple(dict.fromkeys(BUILTIN_READERS.values()))
 

@@ -34,6 +34,8 @@ SAMPLES = {
     "google-play": ("shared", "bpcl_hellobpcl_playstore/raw_reviews.csv"),
     "google-play-json": ("repo", "tests/fixtures/channels/play_reviews.json"),
     "app-store": ("repo", "tests/fixtures/channels/appstore_customer_reviews.json"),
+    "tweet-repr": ("shared", "india_railways_twitter/dt.txt"),
+    "bluesky-records": ("shared", "bluesky_twitwi_fixtures/bluesky-firehose-posts.json"),
 }
 # Readers that never claim a file by sniffing (they need to be told).
 NEVER_SNIFFED = {"mapped"}
