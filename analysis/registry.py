@@ -34,6 +34,7 @@ BUILTIN_MODULES = (
     "govwatch.analysis.activity",
     "govwatch.analysis.topics",
     "govwatch.analysis.channels",
+    "govwatch.analysis.outages",
 )
 
 

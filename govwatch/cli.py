@@ -307,6 +307,9 @@ def _report_import(results, path: Path) -> None:
         line += f" ({merged:,} already stored, merged)"
     if accounts:
         line += f" and {accounts:,} accounts"
+    outages = summary.total("outages_added")
+    if outages:
+        line += f" and {outages:,} outage records"
     line += f" from {len(imported):,} file{'s' if len(imported) != 1 else ''} into {path}"
     deleted = summary.total("marked_deleted")
     if deleted:

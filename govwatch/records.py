@@ -111,6 +111,26 @@ def attributes_table(records: list[MessageAttributes]) -> pa.Table:
                   ATTRIBUTE_ARROW_SCHEMA)
 
 
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """A period when the internet, or some platforms, were unreachable in a country (or a
+    region of it), from an outage list such as Access Now's #KeepItOn."""
+
+    outage_id: str
+    country: str  # ISO 3166 alpha-2
+    start_at: datetime
+    end_at: datetime | None  # None: ongoing when the list was written
+    scope: tuple[str, ...] = ("internet",)  # "internet" or platform names (x, facebook, ...)
+    region: str | None = None
+    end_known: bool = True  # False: the list gives no end; end_at is the assumed one
+    kind: str | None = None  # shutdown, throttling, service-based, ...
+    source: str | None = None
+
+
+OUTAGE_COLUMNS = ("outage_id", "country", "region", "start_at", "end_at", "end_known", "scope",
+                  "kind", "source")
+
+
 @dataclass
 class Batch:
     """What a reader hands to the store at a time."""
@@ -126,6 +146,8 @@ class Batch:
     full_archive_of: list[tuple[str, str]] = field(default_factory=list)
     # Channel, rating, status of posts that come through other channels (tickets, reviews).
     attributes: list[MessageAttributes] = field(default_factory=list)
+    # Outage records (outage lists are read by their own readers).
+    outages: list[Outage] = field(default_factory=list)
 
 
 def posts_frame(records: list[Post]) -> pd.DataFrame:

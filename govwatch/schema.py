@@ -173,6 +173,19 @@ TABLES: dict[str, dict[str, str]] = {
         "category": "VARCHAR",
         "flag": "VARCHAR",
     },
+    # Outage lists (ingest/outages.py): shutdowns and blocked platforms per country.
+    "outages": {
+        "outage_id": "VARCHAR",
+        "country": "VARCHAR",
+        "region": "VARCHAR",
+        "start_at": "TIMESTAMP WITH TIME ZONE",
+        "end_at": "TIMESTAMP WITH TIME ZONE",
+        "end_known": "BOOLEAN",
+        "scope": "VARCHAR[]",
+        "kind": "VARCHAR",
+        "source": "VARCHAR",
+        "source_file": "VARCHAR",
+    },
 }
 
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -182,6 +195,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "accounts": ("platform", "author"),
     "posts": ("platform", "post_id"),
     "message_attributes": ("platform", "post_id"),
+    "outages": ("outage_id",),
     "events": ("event_id",),
     "tags": ("platform", "post_id"),
     "sentiment_cache": ("text_hash", "analyzer_version"),

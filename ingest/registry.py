@@ -42,6 +42,9 @@ BUILTIN_READERS = {
     "app-store": "govwatch.ingest.app_reviews",
     "tweet-repr": "govwatch.ingest.tweet_repr",
     "bluesky-records": "govwatch.ingest.bluesky_records",
+    "keepiton-xlsx": "govwatch.ingest.outages",
+    "outages-json": "govwatch.ingest.outages",
+    "outages-csv": "govwatch.ingest.outages",
 }
 BUILTIN_MODULES = tuple(dict.fromkeys(BUILTIN_READERS.values()))
 

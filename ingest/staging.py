@@ -26,6 +26,7 @@ from govwatch.arrays import array
 from govwatch.records import (
     ACCOUNT_ARROW_SCHEMA,
     ATTRIBUTE_COLUMNS,
+    OUTAGE_COLUMNS,
     POST_ARROW_SCHEMA,
     READER_ACCOUNT_COLUMNS,
     READER_POST_COLUMNS,
@@ -137,6 +138,7 @@ class Staged:
         self._post_files = [self.posts_file]  # with the parts' files: what is published
         self._account_files = [self.accounts_file]
         self._attributes: list[pa.Table] = []  # message_attributes rows (small: held)
+        self._outages: list = []  # Outage records (outage lists are small: held)
 
     def part_folder(self, index: int) -> Path:
         """The folder where part ``index`` of the file is staged."""
@@ -170,6 +172,7 @@ class Staged:
             self.add_accounts(to_arrow(batch.accounts, ACCOUNT_SCHEMA))
         if batch.attributes:
             self._attributes.append(attributes_table(batch.attributes))
+        self._outages.extend(batch.outages)
 
     def _source(self, files: list[Path]) -> str:
         """The staged files that hold rows, as a DuckDB table function."""
@@ -350,6 +353,18 @@ class Staged:
         finally:
             con.unregister("_attributes_batch")
         return table.num_rows
+
+    def publish_outages(self, con, file: str) -> int:
+        """Write the staged outage records; a record read again (same id) is replaced."""
+        if not self._outages:
+            return 0
+        rows = {o.outage_id: o for o in self._outages}
+        cols = ", ".join(f'"{c}"' for c in (*OUTAGE_COLUMNS, "source_file"))
+        con.executemany(
+            f"INSERT OR REPLACE INTO outages ({cols}) VALUES ({', '.join('?' * 10)})",
+            [[o.outage_id, o.country, o.region, o.start_at, o.end_at, o.end_known,
+              list(o.scope), o.kind, o.source, file] for o in rows.values()])
+        return len(rows)
 
     def mark_deleted(self, con, archives: set[tuple[str, str]]) -> int:
         """Posts of an archived account that the archive should hold but does not.

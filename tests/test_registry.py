@@ -36,6 +36,9 @@ SAMPLES = {
     "app-store": ("repo", "tests/fixtures/channels/appstore_customer_reviews.json"),
     "tweet-repr": ("shared", "india_railways_twitter/dt.txt"),
     "bluesky-records": ("shared", "bluesky_twitwi_fixtures/bluesky-firehose-posts.json"),
+    "keepiton-xlsx": ("shared", "shutdowns_keepiton_sflc/Keepiton_raw_dataset.xlsx"),
+    "outages-json": ("shared", "shutdowns_keepiton_sflc/sflc_shutdowns.json"),
+    "outages-csv": ("repo", "tests/fixtures/channels/outages.csv"),
 }
 # Readers that never claim a file by sniffing (they need to be told).
 NEVER_SNIFFED = {"mapped"}
@@ -60,7 +63,7 @@ def test_every_reader_is_described_and_has_a_sample():
     for name, reader in readers.items():
         assert isinstance(reader, Reader)
         assert reader.name == name
-        assert reader.description and reader.kind in ("posts", "accounts")
+        assert reader.description and reader.kind in ("posts", "accounts", "outages")
         assert name in SAMPLES or name in NEVER_SNIFFED, f"{name} has no sample in this walk"
 
 

@@ -1,9 +1,12 @@
--- Migration 7: channels other than public replies (complaint tickets, app-store reviews).
+-- Migration 7: channels other than public replies (complaint tickets, app-store reviews),
+-- and outage lists (internet shutdowns, blocked platforms).
 -- message_attributes holds what a post is beyond the posts columns: the channel it came
 -- through, a review's star rating, a ticket's status and category, and a data-quality flag
 -- (written by the readers of those channels). responses gains the channel of each message
 -- and its star rating. The derived tables ticket_resolutions and channel_metrics are
--- declared by analysis/channels.py.
+-- declared by analysis/channels.py. outages holds the outage lists read by
+-- 'govwatch ingest'; outage_windows and platform_blackouts are declared by
+-- analysis/outages.py.
 
 CREATE TABLE "message_attributes" (
   "platform" VARCHAR,
@@ -56,4 +59,45 @@ CREATE TABLE "channel_metrics" (
   "resolution_km_median_reached" BOOLEAN,
   "reply_predates_message" BIGINT,
   "bulk_update" BIGINT
+);
+
+CREATE TABLE "outages" (
+  "outage_id" VARCHAR,
+  "country" VARCHAR,
+  "region" VARCHAR,
+  "start_at" TIMESTAMP WITH TIME ZONE,
+  "end_at" TIMESTAMP WITH TIME ZONE,
+  "end_known" BOOLEAN,
+  "scope" VARCHAR[],
+  "kind" VARCHAR,
+  "source" VARCHAR,
+  "source_file" VARCHAR,
+  PRIMARY KEY ("outage_id")
+);
+
+CREATE TABLE "outage_windows" (
+  "outage_id" VARCHAR,
+  "country" VARCHAR,
+  "region" VARCHAR,
+  "scope" VARCHAR,
+  "start_at" TIMESTAMP WITH TIME ZONE,
+  "end_at" TIMESTAMP WITH TIME ZONE,
+  "platform" VARCHAR,
+  "official_accounts" BIGINT,
+  "posts_during" BIGINT,
+  "expected_posts" DOUBLE
+);
+
+CREATE TABLE "platform_blackouts" (
+  "platform" VARCHAR,
+  "country" VARCHAR,
+  "start_at" TIMESTAMP WITH TIME ZONE,
+  "end_at" TIMESTAMP WITH TIME ZONE,
+  "hours" BIGINT,
+  "accounts" BIGINT,
+  "expected_posts" DOUBLE,
+  "other_platforms_expected" DOUBLE,
+  "other_platforms_posts" BIGINT,
+  "kind" VARCHAR,
+  "outage_id" VARCHAR
 );
