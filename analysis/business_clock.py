@@ -39,7 +39,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-from govwatch.config import DEFAULT_WINDOW_HOURS
 from govwatch.errors import InputError
 from govwatch.officehours import OfficeHoursError, Schedule, parse_office_hours
 
@@ -205,7 +204,7 @@ def _zone_ok(tz: str) -> bool:
 
 
 def _holidays(settings) -> dict[str, frozenset[date]]:
-    path = getattr(settings, "holidays_file", None)
+    path = settings.business_clock.holidays_file
     return load_holidays(path) if path else {}
 
 
@@ -224,7 +223,7 @@ def _as_utc(t: datetime) -> datetime:
 def build_clocks(ctx: MetricContext, accounts: pd.DataFrame) -> list[AccountClock]:
     """One clock per row of ``accounts`` (timezone, office_hours, country);
     identical schedules share their interval list. Cached for the run."""
-    window = float(getattr(ctx.settings, "window_hours", DEFAULT_WINDOW_HOURS))
+    window = float(ctx.settings.window_hours)
     holidays = ctx.cache.get("holidays")
     if holidays is None:
         holidays = ctx.cache["holidays"] = _holidays(ctx.settings)

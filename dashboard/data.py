@@ -480,10 +480,12 @@ class DashboardData:
 
     def index_min_share(self) -> float:
         """The share of the total weight an index needs (the run's
-        ``index_min_weight_share`` setting, else the documented default)."""
+        ``benchmarks.index_min_weight_share`` setting, else the documented default)."""
         settings = self.run_info().get("settings")
         try:
-            value = float(json.loads(settings).get("index_min_weight_share"))
+            recorded = json.loads(settings)
+            # benchmarks.index_min_weight_share; flat in runs recorded before sections
+            value = float((recorded.get("benchmarks") or recorded).get("index_min_weight_share"))
         except (TypeError, ValueError, AttributeError):
             return DEFAULT_MIN_SHARE
         return value if 0 <= value <= 1 else DEFAULT_MIN_SHARE

@@ -183,13 +183,15 @@ class _Query:
 def export(
     store_path: str | Path,
     what: str,
-    fmt: str,
+    fmt: str | None,
     out: str | Path,
     pseudonymise: bool = True,
     include_text: bool = False,
     population: str = "needs_response",
 ) -> ExportResult:
-    """Export ``what`` from the store at ``store_path`` as ``fmt`` to ``out``."""
+    """Export ``what`` from the store at ``store_path`` as ``fmt`` to ``out`` (``fmt``
+    None: the format ``out``'s suffix names; a suffix naming another format is refused)."""
+    fmt = infer_format(out, fmt)
     _check_args(what, fmt, population)
     out_text = str(out)
     out = Path(out)
@@ -224,6 +226,51 @@ def export(
                               pseudonymise, _notes(what, pseudonymise, include_text))
         _write_manifest(con, manifest, result, run, include_text, population)
     return result
+
+
+SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".dta": "dta"}
+
+
+def infer_format(out: str | Path, fmt: str | None = None) -> str:
+    """The format ``fmt`` names, else the one ``out``'s suffix names (csv without a
+    known suffix); a UsageError when the two disagree, so a .dta file never holds CSV."""
+    suffix = Path(str(out).rstrip("/\\")).suffix.lower()
+    implied = SUFFIXES.get(suffix)
+    if fmt is None:
+        return implied or "csv"
+    if implied is not None and implied != fmt:
+        raise UsageError(f"--out {out} names a {implied} file but --format is {fmt}: "
+                         f"change one (or leave --format out to follow the suffix)")
+    return fmt
+
+
+def read_frame(con: duckdb.DuckDBPyConnection, what: str, pseudonymise: bool = True,
+               include_text: bool = False, population: str = "needs_response") -> pd.DataFrame:
+    """The rows ``export`` would write for ``what``, as a DataFrame: the same query, the
+    same pseudonyms (the store's key) and the same columns."""
+    _check_args(what, FORMATS[0], population)
+    query = _build(con, what, pseudonymise, include_text, population)
+    if pseudonymise and query.pairs_sql:
+        register_pseudonyms(con, store_key(con), query.pairs_sql)
+    return con.execute(query.sql).df()
+
+
+def read_table(con: duckdb.DuckDBPyConnection, table: str, pseudonymise: bool = True
+               ) -> pd.DataFrame:
+    """Every row of a stored table; its ``*author`` columns pseudonymised as exports
+    are (citizens by keyed hash, officials in clear)."""
+    columns = _columns(con, table)
+    if not columns:
+        raise UsageError(f"the store has no table {table!r}")
+    authors = [c for c, t in columns.items() if c.endswith("author") and t == "VARCHAR"]
+    if not pseudonymise or not authors or "platform" not in columns:
+        return con.execute(f'SELECT * FROM "{table}"').df()
+    pairs = " UNION ALL ".join(f'SELECT platform, "{c}" AS author FROM "{table}"'
+                               for c in authors)
+    register_pseudonyms(con, store_key(con), pairs)
+    select = ", ".join(f'{_who("t.platform", f"t.{c}", True)} AS "{c}"' if c in authors
+                       else f't."{c}"' for c in columns)
+    return con.execute(f'SELECT {select} FROM "{table}" t').df()
 
 
 def _check_args(what: str, fmt: str, population: str) -> None:
