@@ -35,6 +35,7 @@ BUILTIN_MODULES = (
     "govwatch.analysis.topics",
     "govwatch.analysis.channels",
     "govwatch.analysis.outages",
+    "govwatch.analysis.templates",
 )
 
 

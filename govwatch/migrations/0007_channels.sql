@@ -6,7 +6,7 @@
 -- and its star rating. The derived tables ticket_resolutions and channel_metrics are
 -- declared by analysis/channels.py. outages holds the outage lists read by
 -- 'govwatch ingest'; outage_windows and platform_blackouts are declared by
--- analysis/outages.py.
+-- analysis/outages.py; reply_templates and template_use by analysis/templates.py.
 
 CREATE TABLE "message_attributes" (
   "platform" VARCHAR,
@@ -100,4 +100,25 @@ CREATE TABLE "platform_blackouts" (
   "other_platforms_posts" BIGINT,
   "kind" VARCHAR,
   "outage_id" VARCHAR
+);
+
+CREATE TABLE "reply_templates" (
+  "platform" VARCHAR,
+  "message_id" VARCHAR,
+  "official_author" VARCHAR,
+  "response_id" VARCHAR,
+  "template" BIGINT,
+  "template_size" BIGINT,
+  "mismatch" VARCHAR
+);
+
+CREATE TABLE "template_use" (
+  "platform" VARCHAR,
+  "official_author" VARCHAR,
+  "responses" BIGINT,
+  "template_responses" BIGINT,
+  "template_share" DOUBLE,
+  "templates" BIGINT,
+  "positive_thanks_to_low_rating" BIGINT,
+  "registered_without_follow_up" BIGINT
 );
