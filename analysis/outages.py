@@ -8,9 +8,11 @@
   the observation end.
 - ``platform_blackouts``: runs of whole UTC hours in which the official accounts of one
   platform and country posted nothing although they were expected to post at least
-  ``blackout_min_expected`` (default 10) times; at least ``blackout_min_hours`` (default 6)
-  hours long, with at least ``blackout_min_accounts`` (default 2) accounts expected to post
-  in them. The expected number is the sum over the accounts of their own rate in that hour
+  ``silences.blackout_min_expected`` (default 10) times; at least
+  ``silences.blackout_min_hours`` (default 6) hours long, with at least
+  ``silences.blackout_min_accounts`` (default 2) accounts expected to post in them
+  (``govwatch analyze --blackout-min-expected / --blackout-min-hours /
+  --blackout-min-accounts``). The expected number is the sum over the accounts of their own rate in that hour
   of the day on that kind of day (weekday or weekend): the account's posts in such hours
   divided by the such hours it was observed (from its first post to the observation end).
   Under a Poisson model the chance of no post in a run expected to hold 10 posts is
@@ -111,9 +113,10 @@ def _covers(scope, platform: str) -> bool:
 
 
 def outage_tables(con, obs_end, settings=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    min_expected = float(getattr(settings, "blackout_min_expected", MIN_EXPECTED))
-    min_hours = int(getattr(settings, "blackout_min_hours", MIN_HOURS))
-    min_accounts = int(getattr(settings, "blackout_min_accounts", MIN_ACCOUNTS))
+    section = getattr(settings, "silences", None)
+    min_expected = float(getattr(section, "blackout_min_expected", MIN_EXPECTED))
+    min_hours = int(getattr(section, "blackout_min_hours", MIN_HOURS))
+    min_accounts = int(getattr(section, "blackout_min_accounts", MIN_ACCOUNTS))
     empty = (pd.DataFrame({c: [] for c in WINDOW_COLUMNS}),
              pd.DataFrame({c: [] for c in BLACKOUT_COLUMNS}))
     if obs_end is None:

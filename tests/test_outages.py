@@ -147,3 +147,30 @@ def test_outages_csv_and_sflc_json(tmp_path):
         ("KZ", "Almaty", datetime(2022, 1, 4, tzinfo=UTC), datetime(2022, 1, 12, tzinfo=UTC),
          True, ["internet"]),
     ]
+
+
+def test_blackout_thresholds_are_set_from_the_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    posts = pd.read_csv(SAMPLE / "posts.csv", dtype=str, keep_default_na=False)
+    t = pd.to_datetime(posts["created_at"], utc=True, format="ISO8601")
+    posts = posts[~((posts["platform"] == "x") & (t >= datetime(2026, 2, 10, tzinfo=UTC))
+                    & (t < datetime(2026, 2, 13, tzinfo=UTC)))]
+    path = tmp_path / "posts.csv"
+    posts.to_csv(path, index=False)
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        import_file(store, SAMPLE / "accounts.csv", "accounts-csv")
+        import_file(store, path, "csv")
+    found = {}
+    for expected in ("1000", "10"):
+        subprocess.run([sys.executable, "-m", "govwatch.cli", "analyze", "-q", "--db", str(db),
+                        "--blackout-min-expected", expected], check=True, capture_output=True)
+        con = duckdb.connect(str(db), read_only=True)
+        found[expected] = con.execute("SELECT count(*) FROM platform_blackouts").fetchone()[0]
+        (settings,) = con.execute("SELECT settings FROM analysis_runs ORDER BY run_id DESC "
+                                  "LIMIT 1").fetchone()
+        con.close()
+        assert json.loads(settings)["silences"]["blackout_min_expected"] == float(expected)
+    assert found == {"1000": 0, "10": 3}
