@@ -19,6 +19,14 @@
   e^-10 (about 1 in 22,000): accounts that post at their usual rates do not fall silent
   together by chance.
 
+- ``outage_latencies``: every inbound message whose clock (message to response, or to the
+  observation end when unanswered) overlaps an outage window of the official account's
+  country that covers its platform: the hours of overlap (overlapping outages counted
+  once) and, as a sensitivity figure, the latency (or observed time, when censored) with
+  those hours left out of the clock. The figures in ``responses`` are not changed.
+  Records without an end (an "ongoing" throttling listed years ago) are left out here:
+  they would put the whole clock inside an outage.
+
 One account that went quiet (it stopped posting; its peers go on) never makes a blackout:
 the other accounts' posts break the run; its own silence is ``account_activity``'s longest
 silence. A blackout is then told apart by the country's other platforms during the same
@@ -56,6 +64,29 @@ BLACKOUT_COLUMNS = {
     "expected_posts": "DOUBLE", "other_platforms_expected": "DOUBLE",
     "other_platforms_posts": "BIGINT", "kind": "VARCHAR", "outage_id": "VARCHAR",
 }
+
+LATENCY_COLUMNS = {
+    "platform": "VARCHAR", "message_id": "VARCHAR", "official_author": "VARCHAR",
+    "message_created_at": "TIMESTAMP WITH TIME ZONE", "censored": "BOOLEAN",
+    "latency_hours": "DOUBLE", "observed_hours": "DOUBLE", "outage_hours": "DOUBLE",
+    "latency_hours_outside_outages": "DOUBLE", "observed_hours_outside_outages": "DOUBLE",
+    "outage_ids": "VARCHAR",
+}
+
+_SPANNING = """
+SELECT r.platform, r.message_id, r.official_author, r.message_created_at, r.censored,
+       r.latency_hours, r.observed_hours,
+       coalesce(r.response_created_at, $obs_end) AS clock_end,
+       o.outage_id, o.start_at, o.end_at
+FROM responses r
+JOIN accounts a ON a.official AND a.platform = r.platform
+     AND lower(a.author) = lower(r.official_author)
+JOIN outages o ON o.country = a.country
+     AND (list_contains(o.scope, 'internet') OR list_contains(o.scope, r.platform))
+WHERE o.end_at IS NOT NULL AND o.start_at < coalesce(r.response_created_at, $obs_end)
+  AND o.end_at > r.message_created_at
+ORDER BY r.platform, r.official_author, r.message_id, o.start_at
+"""
 
 _OFFICIAL_POSTS = """
 SELECT a.platform, a.author, coalesce(a.country, '') AS country,
@@ -180,12 +211,48 @@ def outage_tables(con, obs_end, settings=None) -> tuple[pd.DataFrame, pd.DataFra
             pd.DataFrame(blackouts, columns=list(BLACKOUT_COLUMNS)) if blackouts else empty[1])
 
 
+def outage_latencies(con, obs_end) -> pd.DataFrame:
+    """Rows of ``outage_latencies``."""
+    if obs_end is None:
+        return pd.DataFrame({c: [] for c in LATENCY_COLUMNS})
+    df = con.execute(_SPANNING, {"obs_end": obs_end}).df()
+    rows = []
+    for key, g in df.groupby(["platform", "official_author", "message_id"], sort=True):
+        first = g.iloc[0]
+        lo, hi = pd.Timestamp(first.message_created_at), pd.Timestamp(first.clock_end)
+        spans = sorted((max(lo, pd.Timestamp(s)), min(hi, pd.Timestamp(e)))
+                       for s, e in zip(g.start_at, g.end_at, strict=True))
+        total, cur_s, cur_e = pd.Timedelta(0), None, None
+        for s, e in spans:  # union of the overlaps
+            if cur_e is None or s > cur_e:
+                if cur_e is not None:
+                    total += cur_e - cur_s
+                cur_s, cur_e = s, e
+            else:
+                cur_e = max(cur_e, e)
+        total += cur_e - cur_s
+        hours = total.total_seconds() / 3600.0
+        censored = bool(first.censored)
+        rows.append({
+            "platform": key[0], "message_id": key[2], "official_author": key[1],
+            "message_created_at": lo, "censored": censored,
+            "latency_hours": None if censored else first.latency_hours,
+            "observed_hours": first.observed_hours, "outage_hours": hours,
+            "latency_hours_outside_outages": None if censored else first.latency_hours - hours,
+            "observed_hours_outside_outages": first.observed_hours - hours,
+            "outage_ids": ";".join(dict.fromkeys(g.outage_id))})
+    return pd.DataFrame(rows, columns=list(LATENCY_COLUMNS)) if rows else pd.DataFrame(
+        {c: [] for c in LATENCY_COLUMNS})
+
+
 @register_metric
 class OutageMetrics(Metric):
     name = "outages"
     description = "Outage windows of the officials' countries; platform blackouts found in the data"
-    tables = {"outage_windows": WINDOW_COLUMNS, "platform_blackouts": BLACKOUT_COLUMNS}
+    tables = {"outage_windows": WINDOW_COLUMNS, "platform_blackouts": BLACKOUT_COLUMNS,
+              "outage_latencies": LATENCY_COLUMNS}
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         windows, blackouts = outage_tables(ctx.con, ctx.obs_end, ctx.settings)
-        return {"outage_windows": windows, "platform_blackouts": blackouts}
+        return {"outage_windows": windows, "platform_blackouts": blackouts,
+                "outage_latencies": outage_latencies(ctx.con, ctx.obs_end)}

@@ -72,10 +72,15 @@ def _kz_posts(path: Path) -> tuple[datetime, datetime]:
             if not gap[0] <= t < gap[1] and 3 <= t.hour <= 16:
                 rows.append([platform, f"{author}-{len(rows)}", author, t.isoformat(), "update"])
             t += timedelta(minutes=rng.randrange(60, 300))
+    # a citizen's question before the shutdown, answered after it; one never answered
+    rows.append(["x", "q1", "citizen1", "2022-01-03T12:00:00+00:00", "@akorda_press when?", ""])
+    rows.append(["x", "a1", "akorda_press", "2022-01-12T06:00:00+00:00", "@citizen1 today", "q1"])
+    rows.append(["x", "q2", "citizen2", "2022-01-02T00:00:00+00:00", "@kz_mfa visa help", ""])
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["platform", "post_id", "author", "created_at", "text"])
-        w.writerows(rows)
+        w.writerow(["platform", "post_id", "author", "created_at", "text",
+                    "in_reply_to_post_id"])
+        w.writerows(r if len(r) == 6 else [*r, ""] for r in rows)
     return gap
 
 
@@ -112,6 +117,16 @@ def test_kazakhstan_january_2022_is_an_outage_window_and_explains_the_blackout(t
     for _, s, e, kind, outage in blackouts:
         assert s <= gap[0] + timedelta(hours=14) and e >= gap[1] - timedelta(hours=4)
         assert kind == "all_platforms" and outage == rid
+    # latencies spanning the shutdown: the 192 hours of 4-11 January, left out as a
+    # sensitivity figure (the 2018 "ongoing" throttling record has no end: not counted)
+    spans = {r[0]: r[1:] for r in con.execute(
+        "SELECT message_id, censored, latency_hours, outage_hours, "
+        "latency_hours_outside_outages, observed_hours, observed_hours_outside_outages, "
+        "outage_ids FROM outage_latencies").fetchall()}
+    q1 = spans["q1"]
+    assert q1 == (False, 210.0, 192.0, 18.0, q1[4], q1[4] - 192.0, rid)
+    censored, latency, hours, _, observed, outside, ids = spans["q2"]
+    assert censored and latency is None and hours == 192.0 and outside == observed - 192.0
 
 
 def test_outages_csv_and_sflc_json(tmp_path):

@@ -5,7 +5,7 @@
 -- (written by the readers of those channels). responses gains the channel of each message
 -- and its star rating. The derived tables ticket_resolutions and channel_metrics are
 -- declared by analysis/channels.py. outages holds the outage lists read by
--- 'govwatch ingest'; outage_windows and platform_blackouts are declared by
+-- 'govwatch ingest'; outage_windows, platform_blackouts and outage_latencies are declared by
 -- analysis/outages.py; reply_templates and template_use by analysis/templates.py.
 
 CREATE TABLE "message_attributes" (
@@ -121,4 +121,18 @@ CREATE TABLE "template_use" (
   "templates" BIGINT,
   "positive_thanks_to_low_rating" BIGINT,
   "registered_without_follow_up" BIGINT
+);
+
+CREATE TABLE "outage_latencies" (
+  "platform" VARCHAR,
+  "message_id" VARCHAR,
+  "official_author" VARCHAR,
+  "message_created_at" TIMESTAMP WITH TIME ZONE,
+  "censored" BOOLEAN,
+  "latency_hours" DOUBLE,
+  "observed_hours" DOUBLE,
+  "outage_hours" DOUBLE,
+  "latency_hours_outside_outages" DOUBLE,
+  "observed_hours_outside_outages" DOUBLE,
+  "outage_ids" VARCHAR
 );
