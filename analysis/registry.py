@@ -39,6 +39,9 @@ BUILTIN_MODULES = (
     "govwatch.analysis.events",
     "govwatch.analysis.activity",
     "govwatch.analysis.topics",
+    "govwatch.analysis.channels",
+    "govwatch.analysis.outages",
+    "govwatch.analysis.templates",
 )
 
 

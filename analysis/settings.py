@@ -68,7 +68,7 @@ class BurstSettings:
 
 @dataclass(frozen=True)
 class SilenceSettings:
-    """Platform-wide silences (analysis/activity.py)."""
+    """Platform-wide silences (analysis/activity.py) and blackouts (analysis/outages.py)."""
 
     share: float = 0.8  # share of usually-active accounts silent in an hour
     usual_share: float = 0.5  # an account is usually active in an hour of the week it
@@ -76,6 +76,10 @@ class SilenceSettings:
     min_accounts: int = 5  # fewer usually-active accounts and the hour is not judged
     min_hours: int = 2  # shortest silence reported, in consecutive hours
     min_weeks: int = 2  # weeks of history before an account counts as usually active
+    # Platform blackouts (analysis/outages.py): a run of hours without an official post
+    blackout_min_expected: float = 10.0  # ... in which at least this many were expected
+    blackout_min_hours: int = 6  # ... at least this long
+    blackout_min_accounts: int = 2  # ... with at least this many accounts expected to post
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,9 @@ MEANINGS: dict[str, dict[str, str]] = {
         "topic": "Topic tag",
         "sentiment": "VADER compound score of the message text",
         "lang": "Language of the message",
+        "channel": "Channel of the message: public_reply, comment, review (app store), "
+        "complaint_ticket (Open311 or another ticket system) or direct_message",
+        "rating": "Star rating of an app-store review (1-5); empty for other channels",
     },
     "accounts": {
         "platform": "Platform of the account",
@@ -337,7 +340,7 @@ def _build(con, what: str, pseudonymise: bool, include_text: bool, population: s
 
 
 _RESPONSE_TEXT_COLUMNS = ("platform", "message_id", "official_author", "via", "response_id",
-                          "topic", "lang")
+                          "topic", "lang", "channel")
 
 
 def _responses_query(con, pseudonymise: bool) -> _Query:

@@ -164,11 +164,17 @@ def cli() -> None:
     "once, each part at least 64 MiB. Default: the CPUs this command may use, at most 8. "
     "The store receives the same rows whatever the number.",
 )
+@click.option(
+    "--app-id",
+    metavar="APP",
+    help="App-store reviews: the app (Play package or App Store id) the reviews are about, "
+    "for files that do not name it (google-play-scraper's CSV).",
+)
 @quiet_option("No progress bar; the summary line, rejected rows and errors only.")
 @db_option
 @handle_errors
-def ingest(paths, fmt, accounts_file, assume_tz, day_precision, mapping, strict, keep_raw, jobs,
-           quiet, db):
+def ingest(paths, fmt, accounts_file, assume_tz, day_precision, mapping, strict, keep_raw, app_id,
+           jobs, quiet, db):
     """Import export files (and an accounts CSV) into the store.
 
     Each file is imported in one transaction: importing the same file again
@@ -202,6 +208,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, day_precision, mapping, strict,
         strict=strict,
         keep_raw=keep_raw,
         day_precision=day_precision,
+        app_id=app_id,
     )
     progress = _import_progress(quiet)
     path = db_path(db)
@@ -279,6 +286,9 @@ def _report_import(results, path: Path) -> None:
         line += f" ({merged:,} already stored, merged)"
     if accounts:
         line += f" and {accounts:,} accounts"
+    outages = summary.total("outages_added")
+    if outages:
+        line += f" and {outages:,} outage records"
     line += f" from {len(imported):,} file{'s' if len(imported) != 1 else ''} into {path}"
     deleted = summary.total("marked_deleted")
     if deleted:

@@ -41,6 +41,9 @@ _SETTING_OPTIONS = {
     "silence_min_accounts": "silences.min_accounts",
     "silence_min_hours": "silences.min_hours",
     "silence_min_weeks": "silences.min_weeks",
+    "blackout_min_expected": "silences.blackout_min_expected",
+    "blackout_min_hours": "silences.blackout_min_hours",
+    "blackout_min_accounts": "silences.blackout_min_accounts",
     "holidays": "business_clock.holidays_file",
     "engine": "execution.engine",
     "scheduler": "execution.scheduler",
@@ -140,6 +143,15 @@ def _weights(ctx, param, values) -> dict[str, float] | None:
 @click.option("--silence-min-weeks", type=_POS, show_default=str(_D.silences.min_weeks),
               help="Platform silences: weeks of history before an account counts as usually "
               "active.")
+@click.option("--blackout-min-expected", type=click.FloatRange(min=0, min_open=True),
+              show_default=f"{_D.silences.blackout_min_expected:g}",
+              help="Platform blackouts: official posts a run of hours without any must have "
+              "been expected to hold (at the accounts' own rates).")
+@click.option("--blackout-min-hours", type=_POS, show_default=str(_D.silences.blackout_min_hours),
+              help="Platform blackouts: shortest run of hours without an official post.")
+@click.option("--blackout-min-accounts", type=_POS,
+              show_default=str(_D.silences.blackout_min_accounts),
+              help="Platform blackouts: accounts expected to post in the run.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), show_default=_D.execution.engine,
               help="Where tagging and the per-account metric chunks run: this machine's "
               "processes, or a Dask cluster (needs govwatch[dask]; docs/scaling.md). The "
