@@ -57,7 +57,8 @@ class _RichAccounts:
             self.bar = None
 
 
-@click.command()
+@click.command(epilog="Example: govwatch collect --accounts accounts.csv --out collection "
+               "--since 2026-01-01T00:00:00Z --db govwatch.duckdb")
 @click.argument("handles", nargs=-1)
 @click.option("--accounts", "accounts_file", type=click.Path(exists=True, dir_okay=False),
               help="Accounts CSV (the file ingest takes): its Bluesky and Mastodon accounts are "
