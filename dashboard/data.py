@@ -51,6 +51,9 @@ ALL_PERIODS = "all"
 PERIOD_KINDS = ("quarter", "month")  # offered by the period filter, besides the whole range
 
 # Derived tables other analysis stages add; each page degrades without them.
+# Per-account tables the pages show in their own way; any other one the metric registry
+# declares appears on the Account page as a table (other_account_tables).
+SHOWN_ACCOUNT_TABLES = {"selectivity", "response_quality", "benchmark_index", "account_clocks"}
 OPTIONAL_TABLES = {
     "slice_metrics": "rates and medians by topic, critical vs routine, sentiment and language",
     "selectivity": "the selectivity gap (routine minus critical response rate)",
@@ -605,6 +608,24 @@ class DashboardData:
     def account_metrics(self, platform: str, author: str) -> pd.DataFrame:
         return self.df("SELECT * FROM account_metrics WHERE platform = ? AND official_author = ?",
                        [platform, author])
+
+    def other_account_tables(self, platform: str, author: str
+                             ) -> list[tuple[str, str, pd.DataFrame]]:
+        """(table, what it is, this account's rows) of every per-account table the metric
+        registry declares that the pages do not already show in their own way (a metric
+        added by a third party), when the store has it."""
+        from govwatch.analysis.registry import metrics
+
+        out = []
+        for metric in metrics():
+            for table in metric.account_tables:
+                if table in SHOWN_ACCOUNT_TABLES or not self.has(table, "platform",
+                                                                 "official_author"):
+                    continue
+                rows = self.df(f'SELECT * EXCLUDE (platform, official_author) FROM "{table}" '
+                               "WHERE platform = ? AND official_author = ?", [platform, author])
+                out.append((table, metric.description, rows))
+        return out
 
     # -- messages ------------------------------------------------------------
     def pseudonym(self, platform: str, author: str) -> str:

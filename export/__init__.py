@@ -40,7 +40,6 @@ FORMATS = ("csv", "parquet", "dta")
 POPULATIONS = ("needs_response", "all")
 # Per-account tables written by other metrics, joined into the accounts export
 # when the store has them (one row per account, after the population filter).
-ACCOUNT_TABLES = ("selectivity", "response_quality", "benchmark_index", "account_clocks")
 # Account attributes already in the accounts export; not repeated from joined tables.
 _ACCOUNT_ATTRIBUTES = {"country", "level", "institution", "timezone", "office_hours"}
 CSV_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%gZ"  # ISO 8601, UTC, milliseconds
@@ -80,6 +79,9 @@ MEANINGS: dict[str, dict[str, str]] = {
         "topic": "Topic tag",
         "sentiment": "VADER compound score of the message text",
         "lang": "Language of the message",
+        "channel": "Channel of the message: public_reply, comment, review (app store), "
+        "complaint_ticket (Open311 or another ticket system) or direct_message",
+        "rating": "Star rating of an app-store review (1-5); empty for other channels",
     },
     "accounts": {
         "platform": "Platform of the account",
@@ -246,35 +248,6 @@ def infer_format(out: str | Path, fmt: str | None = None) -> str:
     return fmt
 
 
-def read_frame(con: duckdb.DuckDBPyConnection, what: str, pseudonymise: bool = True,
-               include_text: bool = False, population: str = "needs_response") -> pd.DataFrame:
-    """The rows ``export`` would write for ``what``, as a DataFrame: the same query, the
-    same pseudonyms (the store's key) and the same columns."""
-    _check_args(what, FORMATS[0], population)
-    query = _build(con, what, pseudonymise, include_text, population)
-    if pseudonymise and query.pairs_sql:
-        register_pseudonyms(con, store_key(con), query.pairs_sql)
-    return con.execute(query.sql).df()
-
-
-def read_table(con: duckdb.DuckDBPyConnection, table: str, pseudonymise: bool = True
-               ) -> pd.DataFrame:
-    """Every row of a stored table; its ``*author`` columns pseudonymised as exports
-    are (citizens by keyed hash, officials in clear)."""
-    columns = _columns(con, table)
-    if not columns:
-        raise UsageError(f"the store has no table {table!r}")
-    authors = [c for c, t in columns.items() if c.endswith("author") and t == "VARCHAR"]
-    if not pseudonymise or not authors or "platform" not in columns:
-        return con.execute(f'SELECT * FROM "{table}"').df()
-    pairs = " UNION ALL ".join(f'SELECT platform, "{c}" AS author FROM "{table}"'
-                               for c in authors)
-    register_pseudonyms(con, store_key(con), pairs)
-    select = ", ".join(f'{_who("t.platform", f"t.{c}", True)} AS "{c}"' if c in authors
-                       else f't."{c}"' for c in columns)
-    return con.execute(f'SELECT {select} FROM "{table}" t').df()
-
-
 def _check_args(what: str, fmt: str, population: str) -> None:
     if what not in WHATS:
         raise UsageError(f"unknown export {what!r}; choose one of {', '.join(WHATS)}")
@@ -367,7 +340,7 @@ def _build(con, what: str, pseudonymise: bool, include_text: bool, population: s
 
 
 _RESPONSE_TEXT_COLUMNS = ("platform", "message_id", "official_author", "via", "response_id",
-                          "topic", "lang")
+                          "topic", "lang", "channel")
 
 
 def _responses_query(con, pseudonymise: bool) -> _Query:
@@ -416,7 +389,9 @@ def _activity_query() -> _Query:
 def _accounts_query(con, population: str) -> _Query:
     """One row per official account: attributes, response metrics of ``population``,
     activity, event acknowledgement counts, and the per-account tables of other
-    metrics that the store has (``ACCOUNT_TABLES``)."""
+    metrics that the store has (each metric's ``account_tables``, from the registry)."""
+    from govwatch.analysis.registry import account_tables
+
     tables = _tables(con)
     select = ["a.platform", "a.author AS official_author", "a.display_name", "a.institution",
               "a.country", "a.level", "a.timezone", "a.office_hours",
@@ -426,7 +401,7 @@ def _accounts_query(con, population: str) -> _Query:
              "timezone", "office_hours", "population"}
     meanings = _meanings_for("accounts", "account_metrics")
     for alias, table in [("m", "account_metrics"), ("v", "account_activity"),
-                         *[(f"t{i}", t) for i, t in enumerate(ACCOUNT_TABLES)]]:
+                         *[(f"t{i}", t) for i, t in enumerate(account_tables())]]:
         if table not in tables or not _one_row_per_account(con, table, population):
             continue
         cols = _columns(con, table)

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from . import __version__
 from .cli_analyze import analyze
+from .cli_collect import collect
 from .cli_common import (
     EXIT_REJECTS,
     ReaderFormat,
@@ -22,6 +24,7 @@ from .cli_common import (
     quiet_option,
     status_printer,
 )
+from .cli_publish import publish
 from .config import db_path
 from .errors import InputError
 
@@ -31,7 +34,7 @@ class _RichImportProgress:
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.bar = None
+        self.bar: Any = None
         self.task = None
 
     def start_file(self, name: str, total_bytes: int) -> None:
@@ -131,6 +134,12 @@ def cli() -> None:
     help="IANA zone for timestamps written without a UTC offset (otherwise such rows are rejected).",
 )
 @click.option(
+    "--day-precision",
+    is_flag=True,
+    help="Take a time written as a date alone (2026-02-02) as midnight (in the --assume-tz "
+    "zone, else UTC) instead of rejecting it; the import records the option.",
+)
+@click.option(
     "--mapping",
     "mapping",
     metavar="FILE|NAME",
@@ -155,10 +164,17 @@ def cli() -> None:
     "once, each part at least 64 MiB. Default: the CPUs this command may use, at most 8. "
     "The store receives the same rows whatever the number.",
 )
+@click.option(
+    "--app-id",
+    metavar="APP",
+    help="App-store reviews: the app (Play package or App Store id) the reviews are about, "
+    "for files that do not name it (google-play-scraper's CSV).",
+)
 @quiet_option("No progress bar; the summary line, rejected rows and errors only.")
 @db_option
 @handle_errors
-def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs, quiet, db):
+def ingest(paths, fmt, accounts_file, assume_tz, day_precision, mapping, strict, keep_raw, app_id,
+           jobs, quiet, db):
     """Import export files (and an accounts CSV) into the store.
 
     Each file is imported in one transaction: importing the same file again
@@ -191,6 +207,8 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs
         mapping_file=mapping if fmt == "mapped" else None,
         strict=strict,
         keep_raw=keep_raw,
+        day_precision=day_precision,
+        app_id=app_id,
     )
     progress = _import_progress(quiet)
     path = db_path(db)
@@ -268,6 +286,9 @@ def _report_import(results, path: Path) -> None:
         line += f" ({merged:,} already stored, merged)"
     if accounts:
         line += f" and {accounts:,} accounts"
+    outages = summary.total("outages_added")
+    if outages:
+        line += f" and {outages:,} outage records"
     line += f" from {len(imported):,} file{'s' if len(imported) != 1 else ''} into {path}"
     deleted = summary.total("marked_deleted")
     if deleted:
@@ -512,6 +533,8 @@ def demo(db, host, port, no_serve, quiet):
 
 
 cli.add_command(analyze)
+cli.add_command(collect)
+cli.add_command(publish)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -78,7 +78,7 @@ def pseudonymise_series(key: str, platforms: pd.Series, authors: pd.Series,
 
     ``officials`` holds (platform, handle in lower case) pairs.
     """
-    out = []
+    out: list = []
     for platform, author in zip(platforms, authors, strict=True):
         if author is None or (not isinstance(author, str) and pd.isna(author)):
             out.append(None)
