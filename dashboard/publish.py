@@ -12,7 +12,8 @@ figure builders; nothing is recomputed. Charts use the dashboard's vendored plot
 copied once to ``assets/``: the site makes no request outside itself. Names and texts are
 HTML-escaped; citizens appear only as counts (the data module pseudonymises them anyway);
 every CSV cell that a spreadsheet would run as a formula (starting with = + - @, a tab or
-a carriage return) gets a leading apostrophe. The same store gives the same bytes: no
+a carriage return, and not a plain number) gets a leading apostrophe (govwatch.spreadsheet,
+the rule of every CSV govwatch writes). The same store gives the same bytes: no
 build time, chart ids derived from their page, rows in a fixed order.
 """
 
@@ -31,6 +32,7 @@ import pandas as pd
 
 from govwatch import DEFINITION_VERSION, __version__
 from govwatch.errors import UsageError
+from govwatch.spreadsheet import cell as spreadsheet_safe
 
 from .data import POPULATION_LABELS, DashboardData, Filters, Missing
 from .figures import (
@@ -47,7 +49,6 @@ from .report import _CSS, _metrics_table, _note, _peer_table, _table, account_la
 
 VIEWS = ("overview", "accounts", "events", "compare", "methodology")
 METHODOLOGY = Path(__file__).resolve().parents[1] / "docs" / "methodology.md"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SITE_CSS = _CSS + (
     "nav{display:flex;gap:16px;flex-wrap:wrap;padding:8px 0;border-bottom:1px solid #c9c9c9}"
     "a{color:#0b5394}footer{margin-top:40px;border-top:1px solid #c9c9c9}"
@@ -81,13 +82,6 @@ def slug(text: str) -> str:
     collide."""
     words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "x"
     return f"{words}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:6]}"
-
-
-def spreadsheet_safe(value: object) -> object:
-    """A cell a spreadsheet shows as text: an apostrophe before a leading formula sign."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def csv_text(frame: pd.DataFrame) -> str:

@@ -17,6 +17,8 @@ import pytest
 from browser_support import axe_violations, build_store, chromium, require_browser
 from govwatch.dashboard.publish import csv_text, publish, spreadsheet_safe
 
+from govwatch.spreadsheet import is_formula
+
 HOSTILE = "<script>alert(1)</script>=HYPERLINK(\"http://x\")"
 
 
@@ -75,18 +77,20 @@ def test_pages_views_escaping_and_safe_csv(site):
     hostile = [r for r in rows if "HYPERLINK" in r["institution"]]
     assert hostile and hostile[0]["institution"] == "'=" + HOSTILE
     for r in rows:
-        assert not any(v.startswith(("=", "+", "-", "@")) for v in r.values() if v), r
+        assert not any(is_formula(v) for v in r.values() if v), r  # numbers stay numbers
     assert "Selectivity gap" in index and "Kaplan-Meier" in (site / "methodology.html").read_text(
         "utf-8")
 
 
 def test_spreadsheet_safe_cells():
-    assert [spreadsheet_safe(v) for v in ["=1+1", "+1", "-1", "@x", "\tx", "\rx", "ok", 3]] == [
-        "'=1+1", "'+1", "'-1", "'@x", "'\tx", "'\rx", "ok", 3]
+    # the rule of every CSV govwatch writes (govwatch.spreadsheet): plain numbers stay numbers
+    assert [spreadsheet_safe(v) for v in ["=1+1", "+1", "-1", "-1+2", "@x", "\tx", "\rx", "ok",
+                                          3]] == [
+        "'=1+1", "+1", "-1", "'-1+2", "'@x", "'\tx", "'\rx", "ok", 3]
     import pandas as pd
 
     assert csv_text(pd.DataFrame({"=a": ["-2", None], "n": [1.5, float("nan")]})) == (
-        "'=a,n\n'-2,1.5\n,\n")
+        "'=a,n\n-2,1.5\n,\n")
 
 
 def test_views_are_chosen(store, tmp_path):
