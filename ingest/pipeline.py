@@ -32,7 +32,8 @@ from govwatch.records import (
 from govwatch.store import Store
 
 from . import parts, registry, staging
-from .base import Part, Reader, ReadOptions
+from .base import Part, Reader, ReadOptions, encoding_problem
+from .jsonio import NESTED_REASON
 
 
 class Progress(Protocol):
@@ -171,6 +172,7 @@ def import_file(
     progress = progress or _NoProgress()
     result = FileResult(file=str(path), format=fmt)
     try:
+        _check_encoding(path)
         reader = registry.sniff(path, kind) if fmt == "auto" else registry.get(fmt)
         result.format = reader.name
         files = reader.input_files(path) if path.is_dir() else [path]
@@ -180,7 +182,8 @@ def import_file(
         cuts = (parts.plan(path, jobs, min_part_bytes)
                 if jobs > 1 and reader.line_parts and files == [path] else [])
         cuts = cuts if len(cuts) > 1 else []
-    except InputError as exc:
+    except (InputError, RecursionError) as exc:
+        exc = _as_input_error(path, exc)
         result.failed = printable(exc.reason)
         _record_failure(store, path, result, None, exc)
         return result
@@ -257,7 +260,8 @@ def import_file(
                     import_id,
                 ],
             )
-    except InputError as exc:
+    except (InputError, RecursionError) as exc:
+        exc = _as_input_error(path, exc)
         result.failed = printable(exc.reason)
         result.posts_added = result.posts_merged = result.accounts_added = 0
         _record_failure(store, path, result, reader, exc, digest)
@@ -266,6 +270,25 @@ def import_file(
         if reading:
             progress.end_file()
     return result
+
+
+def _check_encoding(path: Path) -> None:
+    """InputError for a file compressed or in UTF-16, saying which (see base.encoding_problem)."""
+    if not path.is_file():
+        return
+    try:
+        with open(path, "rb") as f:
+            problem = encoding_problem(f.read(4))
+    except OSError:
+        return  # the reader says what is wrong
+    if problem:
+        raise InputError(path, problem)
+
+
+def _as_input_error(path: Path, exc: Exception) -> InputError:
+    """A reader's RecursionError (a value nested deeper than Python follows, which a
+    reader did not catch itself) as the failure of that file alone."""
+    return exc if isinstance(exc, InputError) else InputError(path, NESTED_REASON)
 
 
 @contextmanager
