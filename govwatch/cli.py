@@ -146,6 +146,13 @@ def cli() -> None:
 )
 @click.option("--strict", is_flag=True, help="Stop at the first rejected row; store nothing of that file.")
 @click.option(
+    "--add-to-db",
+    "adopt",
+    is_flag=True,
+    help="Let --db name a DuckDB file that holds other tables: govwatch's tables are added "
+    "beside them (without it such a file is refused, left as it was).",
+)
+@click.option(
     "--keep-raw",
     is_flag=True,
     help="Also store each post's original JSON record (posts.raw). Off by default: govwatch "
@@ -164,8 +171,8 @@ def cli() -> None:
 @quiet_option("No progress bar; the summary line, rejected rows and errors only.")
 @db_option
 @handle_errors
-def ingest(paths, fmt, accounts_file, assume_tz, day_precision, mapping, strict, keep_raw, jobs,
-           quiet, db):
+def ingest(paths, fmt, accounts_file, assume_tz, day_precision, mapping, strict, adopt, keep_raw,
+           jobs, quiet, db):
     """Import export files (and an accounts CSV) into the store.
 
     Each file is imported in one transaction: importing the same file again
@@ -202,7 +209,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, day_precision, mapping, strict,
     )
     progress = _import_progress(quiet)
     path = db_path(db)
-    with Store(path) as store:
+    with Store(path, adopt=adopt) as store:
         results = []
         if accounts_file:
             fmt_accounts = "accounts-csv"

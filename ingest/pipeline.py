@@ -29,7 +29,7 @@ from govwatch.records import (
     Reject,
     printable,
 )
-from govwatch.store import Store
+from govwatch.store import Store, resource_error
 
 from . import parts, registry, staging
 from .base import Part, Reader, ReadOptions, encoding_problem
@@ -265,6 +265,8 @@ def import_file(
         result.failed = printable(exc.reason)
         result.posts_added = result.posts_merged = result.accounts_added = 0
         _record_failure(store, path, result, reader, exc, digest)
+    except OSError as exc:  # staging beside the store: the disk may be full
+        raise resource_error(store.path, exc) or exc from exc
     finally:
         staged.remove()
         if reading:
