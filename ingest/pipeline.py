@@ -245,7 +245,9 @@ def import_file(
                 con, str(path), import_id)
             result.accounts_added = staged.publish_accounts(con, str(path), import_id)
             _write_rejects(con, import_id, str(path), result.rejects)
-            result.marked_deleted = staged.mark_deleted(con, archives)
+            # Deletion is inferred only from an archive read whole and clean.
+            result.marked_deleted = staged.mark_deleted(
+                con, archives if not result.rejects else set(), import_id)
             con.execute(
                 "UPDATE imports SET finished_at = ?, rows_read = ?, posts_added = ?, "
                 "posts_merged = ?, accounts_added = ?, rejected = ?, status = 'complete' "

@@ -359,12 +359,16 @@ class Staged:
         ).fetchall()
         return distinct - existing
 
-    def mark_deleted(self, con, archives: set[tuple[str, str]]) -> int:
+    def mark_deleted(self, con, archives: set[tuple[str, str]], import_id: int) -> int:
         """Posts of an archived account that the archive should hold but does not.
 
-        Only posts older than the archive's newest post count (a newer post cannot be
-        missing from an older archive), only posts read from an export (not times
-        derived from ids), and deleted_at is set once, to the time of this import.
+        The caller passes only archives read whole and clean (no rejects: a truncated or
+        partly bad archive proves nothing missing). An archive older than one imported
+        before (its newest post older than theirs) proves nothing either. Otherwise its
+        posts are alive (a deletion flag set before is cleared) and, of the posts stored
+        before, those older than its newest post and missing from it were deleted. Only
+        posts read from an export count (not times derived from ids), and deleted_at is
+        set once, to the time of this import.
         """
         if not archives or not self.archived:
             return 0
@@ -372,16 +376,33 @@ class Staged:
                 f"{self._source(self._post_files)} WHERE _archived AND NOT created_at_derived)")
         total = 0
         for platform, author in sorted(archives):
+            key = {"platform": platform, "author": author, "import_id": import_id}
+            newest, before = con.execute(
+                f"""
+                SELECT (SELECT max(created_at) FROM {seen}
+                        WHERE platform = $platform AND lower(author) = lower($author)),
+                       (SELECT max(p.created_at) FROM posts p JOIN imports i USING (import_id)
+                        WHERE i.format = 'x-archive' AND p.import_id <> $import_id
+                          AND p.platform = $platform AND lower(p.author) = lower($author)
+                          AND NOT p.created_at_derived)
+                """, key).fetchall()[0]
+            if newest is None or (before is not None and newest < before):
+                continue  # an older archive than one imported before
+            con.execute(
+                f"""
+                UPDATE posts SET deleted_at = NULL
+                WHERE platform = $platform AND deleted_at IS NOT NULL
+                  AND post_id IN (SELECT post_id FROM {seen} WHERE platform = $platform)
+                """, {"platform": platform}).fetchall()
             total += con.execute(
                 f"""
                 UPDATE posts SET deleted_at = current_timestamp
                 WHERE platform = $platform AND lower(author) = lower($author)
                   AND deleted_at IS NULL AND NOT created_at_derived
-                  AND created_at <= (SELECT max(created_at) FROM {seen}
-                                     WHERE platform = $platform AND lower(author) = lower($author))
+                  AND created_at <= $newest
                   AND post_id NOT IN (SELECT post_id FROM {seen} WHERE platform = $platform)
                 """,
-                {"platform": platform, "author": author},
+                {"platform": platform, "author": author, "newest": newest},
             ).fetchall()[0][0]
         return total
 
