@@ -277,16 +277,20 @@ def import_file(
 
 
 def _check_encoding(path: Path) -> None:
-    """InputError for a file compressed or in UTF-16, saying which (see base.encoding_problem)."""
+    """InputError for a file that is empty (or blank), compressed or in UTF-16, saying
+    which (see base.encoding_problem)."""
     if not path.is_file():
         return
     try:
         with open(path, "rb") as f:
-            problem = encoding_problem(f.read(4))
+            head = f.read(4096)
     except OSError:
         return  # the reader says what is wrong
+    problem = encoding_problem(head)
     if problem:
         raise InputError(path, problem)
+    if not head.removeprefix(b"\xef\xbb\xbf").strip() and path.stat().st_size <= len(head):
+        raise InputError(path, "the file is empty")
 
 
 def _as_input_error(path: Path, exc: Exception) -> InputError:
@@ -316,9 +320,18 @@ def _now() -> datetime:
 
 
 def _record_failure(store, path, result, reader: Reader | None, exc: InputError, digest=None):
-    """A file that could not be read is kept on record (imports + one reject)."""
+    """A file that could not be read is kept on record (imports + one reject), once: the
+    same file failing again the same way adds nothing."""
     reject = Reject(printable(exc.locator or "file"), printable(exc.reason))
     result.rejects = [reject]
+    same = store.conn.execute(
+        "SELECT max(i.import_id) FROM imports i JOIN rejects r USING (import_id) "
+        "WHERE i.status = 'failed' AND i.file = ? AND i.sha256 IS NOT DISTINCT FROM ? "
+        "AND r.locator = ? AND r.reason = ?",
+        [str(path), digest, reject.locator, reject.reason]).fetchone()[0]
+    if same is not None:
+        result.import_id = same
+        return
     with store.transaction() as con:
         import_id = store.next_id("imports", "import_id")
         result.import_id = import_id

@@ -173,3 +173,16 @@ def test_a_json_document_that_parses_only_in_part_is_named(tmp_path):
         assert f.failed and "truncated" in f.failed
         assert _posts(store) == 0
         assert json.loads(sample)  # the sample itself is whole
+
+
+@pytest.mark.parametrize("fmt", sorted({*LINE_SAMPLES, *DOC_SAMPLES, "accounts-csv"}))
+def test_an_empty_file_fails_and_failing_again_adds_no_second_record(tmp_path, fmt):
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf \n\n")
+    kind = "accounts" if fmt == "accounts-csv" else None
+    with Store(tmp_path / "s.duckdb") as store:
+        first = import_paths(store, [path], fmt, kind=kind).files[0]
+        again = import_paths(store, [path], fmt, kind=kind).files[0]
+        assert first.failed == again.failed == "the file is empty"
+        assert again.import_id == first.import_id
+        assert store.count("rejects") == 1 and store.count("imports") == 1
