@@ -284,6 +284,10 @@ def _report_import(results, path: Path) -> None:
     if accounts:
         line += f" and {accounts:,} accounts"
     line += f" from {len(imported):,} file{'s' if len(imported) != 1 else ''} into {path}"
+    changed = summary.total("posts_changed")
+    if changed:
+        line += (f"; {changed:,} stored post{'s' if changed != 1 else ''} had another text "
+                 "(edited): the later import's text kept, the earlier in post_versions")
     deleted = summary.total("marked_deleted")
     if deleted:
         line += f"; {deleted:,} stored posts are missing from a newer full archive: marked deleted"

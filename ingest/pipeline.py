@@ -64,6 +64,7 @@ class FileResult:
     accounts_added: int = 0
     rejects: list[Reject] = field(default_factory=list)
     marked_deleted: int = 0  # posts missing from a newer full archive of their account
+    posts_changed: int = 0  # stored posts whose text this file changed (earlier text kept)
     skipped_as: int | None = None  # import_id of the identical earlier import
     failed: str | None = None  # why the whole file could not be read
 
@@ -243,6 +244,7 @@ def import_file(
             )
             result.posts_added, result.posts_merged = staged.publish_posts(
                 con, str(path), import_id)
+            result.posts_changed = staged.changed
             result.accounts_added = staged.publish_accounts(con, str(path), import_id)
             _write_rejects(con, import_id, str(path), result.rejects)
             # Deletion is inferred only from an archive read whole and clean.

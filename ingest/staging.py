@@ -256,7 +256,9 @@ class Staged:
         """Merge the staged posts into ``posts``. Returns (added, merged): the posts new to
         the store, and the stored posts the file also holds (merged with it). A post the
         file holds more than once counts once, whether or not its rows were read in one
-        batch (or one part of the file)."""
+        batch (or one part of the file). A stored post whose text the file gives
+        otherwise was edited: :attr:`changed` counts them (see :meth:`_keep_versions`)."""
+        self.changed = 0
         if not self.posts:
             return 0, 0
         src = self._source(self._post_files)
@@ -293,6 +295,7 @@ class Staged:
                "(PARTITION BY platform, post_id ORDER BY created_at_derived, _seq) = 1)")
         before = stored
         if existing:
+            self.changed = self._keep_versions(con, one, import_id)
             con.execute(
                 f"""
                 UPDATE posts SET
@@ -316,6 +319,27 @@ class Staged:
         ).fetchall()
         added = con.execute("SELECT count(*) FROM posts").fetchall()[0][0] - before
         return added, existing
+
+    @staticmethod
+    def _keep_versions(con, one: str, import_id: int) -> int:
+        """Stored posts that the file gives with another text: the file's text wins (a
+        later import is a later export), the stored one goes to ``post_versions``, and
+        the post's tags go (the next analysis tags the new text). Returns how many."""
+        changed = (f"SELECT p.platform, p.post_id, p.text FROM posts p JOIN {one} s "
+                   "ON p.platform = s.platform AND p.post_id = s.post_id "
+                   "WHERE p.text IS NOT NULL AND s.text IS NOT NULL AND p.text <> s.text")
+        n = con.execute(
+            f"INSERT INTO post_versions SELECT platform, post_id, text, $import_id, "
+            f"current_timestamp FROM ({changed})", {"import_id": import_id}).fetchall()[0][0]
+        if n:
+            con.execute(f"UPDATE posts SET text = s.text FROM {one} s "
+                        "WHERE posts.platform = s.platform AND posts.post_id = s.post_id "
+                        "AND posts.text IS NOT NULL AND s.text IS NOT NULL "
+                        "AND posts.text <> s.text").fetchall()
+            con.execute("DELETE FROM tags WHERE (platform, post_id) IN (SELECT platform, "
+                        "post_id FROM post_versions WHERE replaced_by_import = $import_id)",
+                        {"import_id": import_id}).fetchall()
+        return n
 
     def publish_accounts(self, con, file: str, import_id: int) -> int:
         """Merge the staged accounts into ``accounts``. Returns the number added."""
