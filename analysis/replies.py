@@ -12,6 +12,8 @@
   not a response to this one.
 - Latency in hours; a message with no response is right-censored at
   observation end - message time.
+- Channel: the one its reader recorded (message_attributes: complaint_ticket,
+  review, ...), else ``comment`` for comments and ``public_reply`` for the rest.
 
 All of it is DuckDB SQL over the store, so it runs in bounded memory.
 """
@@ -114,10 +116,17 @@ SELECT m.platform, m.message_id, m.message_author, m.official_author, m.via,
        epoch(r.response_created_at - m.message_created_at) / 3600.0 AS latency_hours,
        r.response_id IS NULL AS censored,
        epoch($obs_end - m.message_created_at) / 3600.0 AS observed_hours,
-       t.needs_response, t.critical, t.topic, t.sentiment, coalesce(t.lang, m.lang) AS lang
+       t.needs_response, t.critical, t.topic, t.sentiment, coalesce(t.lang, m.lang) AS lang,
+       coalesce(a.channel, CASE m.via WHEN 'comment' THEN 'comment' ELSE 'public_reply' END)
+           AS channel,
+       a.rating
 FROM _messages m
 LEFT JOIN _responses r USING (platform, message_id, official_author)
 LEFT JOIN tags t ON t.platform = m.platform AND t.post_id = m.message_id
+LEFT JOIN message_attributes a ON a.platform = m.platform AND a.post_id = m.message_id
+-- A review edited after the reply that answered it has no knowable latency: counted
+-- apart (analysis/channels.py), never a negative or censored one.
+WHERE a.flag IS DISTINCT FROM 'reply_predates_message'
 """
 
 
@@ -127,7 +136,7 @@ def observation_end(con: duckdb.DuckDBPyConnection, observed_until: datetime | N
     if observed_until is not None:
         return observed_until
     latest = con.execute("SELECT max(created_at) FROM posts WHERE created_at < ?",
-                         [PLAUSIBLE_UNTIL]).fetchone()[0]
+                         [PLAUSIBLE_UNTIL]).fetchall()[0][0]
     return latest
 
 
@@ -144,4 +153,4 @@ def build_responses(con: duckdb.DuckDBPyConnection, obs_end: datetime) -> int:
     con.execute(f"INSERT INTO responses BY NAME ({_RESULT})", {"obs_end": obs_end})
     for t in ("_officials", "_messages", "_responses"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    return con.execute("SELECT count(*) FROM responses").fetchone()[0]
+    return con.execute("SELECT count(*) FROM responses").fetchall()[0][0]

@@ -42,6 +42,9 @@ class ReadOptions:
     keep_raw: bool = False
     # Take a time written as a date alone as midnight (see ingest/times.py).
     day_precision: bool = False
+    # App-store reviews: the app (package or App Store id) a file's reviews are about, for
+    # exports that do not name it (google-play-scraper's CSV).
+    app_id: str | None = None
 
     def describe(self) -> dict:
         """What changes the rows read, for the "already imported" check and the manifest."""
@@ -50,6 +53,8 @@ class ReadOptions:
             out["keep_raw"] = True
         if self.day_precision:
             out["day_precision"] = True
+        if self.app_id:
+            out["app_id"] = self.app_id
         if self.mapping_file:
             from .mappings import load_mapping
 

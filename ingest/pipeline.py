@@ -62,6 +62,7 @@ class FileResult:
     posts_added: int = 0
     posts_merged: int = 0  # posts stored before that the file holds too (merged with it)
     accounts_added: int = 0
+    outages_added: int = 0  # outage records of an outage list (new or replaced)
     rejects: list[Reject] = field(default_factory=list)
     marked_deleted: int = 0  # posts missing from a newer full archive of their account
     posts_changed: int = 0  # stored posts whose text this file changed (earlier text kept)
@@ -246,6 +247,8 @@ def import_file(
                 con, str(path), import_id)
             result.posts_changed = staged.changed
             result.accounts_added = staged.publish_accounts(con, str(path), import_id)
+            staged.publish_attributes(con)
+            result.outages_added = staged.publish_outages(con, str(path))
             _write_rejects(con, import_id, str(path), result.rejects)
             # Deletion is inferred only from an archive read whole and clean.
             result.marked_deleted = staged.mark_deleted(

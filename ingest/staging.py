@@ -26,11 +26,14 @@ import pyarrow.parquet as pq
 from govwatch.arrays import array, scalar
 from govwatch.records import (
     ACCOUNT_ARROW_SCHEMA,
+    ATTRIBUTE_COLUMNS,
+    OUTAGE_COLUMNS,
     POST_ARROW_SCHEMA,
     READER_ACCOUNT_COLUMNS,
     READER_POST_COLUMNS,
     Batch,
     Reject,
+    attributes_table,
 )
 
 from .base import ReadOptions, strict_stop
@@ -156,6 +159,8 @@ class Staged:
         self.archived = False
         self._post_files = [self.posts_file]  # with the parts' files: what is published
         self._account_files = [self.accounts_file]
+        self._attributes: list[pa.Table] = []  # message_attributes rows (small: held)
+        self._outages: list = []  # Outage records (outage lists are small: held)
 
     def part_folder(self, index: int) -> Path:
         """The folder where part ``index`` of the file is staged."""
@@ -187,6 +192,9 @@ class Staged:
             self.add_posts(posts, archived=bool(batch.full_archive_of))
         if batch.accounts is not None and len(batch.accounts):
             self.add_accounts(to_arrow(batch.accounts, ACCOUNT_SCHEMA))
+        if batch.attributes:
+            self._attributes.append(attributes_table(batch.attributes))
+        self._outages.extend(batch.outages)
 
     def _source(self, files: list[Path]) -> str:
         """The staged files that hold rows, as a DuckDB table function."""
@@ -382,6 +390,35 @@ class Staged:
             params,
         ).fetchall()
         return distinct - existing
+
+    def publish_attributes(self, con) -> int:
+        """Write the staged message attributes; a post's attributes read again replace
+        the stored ones (the latest export of a ticket says its current status)."""
+        if not self._attributes:
+            return 0
+        table = pa.concat_tables(self._attributes)
+        cols = ", ".join(f'"{c}"' for c in ATTRIBUTE_COLUMNS)
+        con.register("_attributes_batch", table)
+        try:
+            con.execute(
+                f"INSERT OR REPLACE INTO message_attributes ({cols}) SELECT {cols} FROM "
+                "_attributes_batch QUALIFY row_number() OVER "
+                "(PARTITION BY platform, post_id ORDER BY 1) = 1").fetchall()
+        finally:
+            con.unregister("_attributes_batch")
+        return table.num_rows
+
+    def publish_outages(self, con, file: str) -> int:
+        """Write the staged outage records; a record read again (same id) is replaced."""
+        if not self._outages:
+            return 0
+        rows = {o.outage_id: o for o in self._outages}
+        cols = ", ".join(f'"{c}"' for c in (*OUTAGE_COLUMNS, "source_file"))
+        con.executemany(
+            f"INSERT OR REPLACE INTO outages ({cols}) VALUES ({', '.join('?' * 10)})",
+            [[o.outage_id, o.country, o.region, o.start_at, o.end_at, o.end_known,
+              list(o.scope), o.kind, o.source, file] for o in rows.values()])
+        return len(rows)
 
     def mark_deleted(self, con, archives: set[tuple[str, str]], import_id: int) -> int:
         """Posts of an archived account that the archive should hold but does not.
