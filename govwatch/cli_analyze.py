@@ -208,7 +208,7 @@ def analyze(ctx, settings_file, events_file, observed_until, assume_tz, model, l
     _check_engine(settings.execution)
     say = status_printer(quiet)
     event_rejects = 0
-    with Store(db_path(db)) as store:
+    with Store(db_path(db), create=False) as store:
         if events_file:
             event_rejects = _load_events(store, events_file, assume_tz)
         result = run_analysis(store, settings, progress=say)
