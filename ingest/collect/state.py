@@ -6,8 +6,9 @@ Layout of ``DIR`` (``govwatch collect --out DIR``)::
     bluesky/getAuthorFeed.jsonl         one response per line: the server's JSON, on one line
     bluesky/getPostThread.jsonl
     bluesky/searchPosts.jsonl
-    mastodon/<instance>/statuses.jsonl  (Mastodon ids are local to an instance: one folder each)
-    mastodon/<instance>/context.jsonl
+    mastodon/<instance>/api.jsonl       statuses and contexts (ids are local to an instance:
+                                        the reader links them within one file)
+    youtube/commentThreads.jsonl
 
 A response is appended to its file (and handed to the operating system) *before* the state
 that moves past it is written (atomically: a temporary file renamed over the old one). The
