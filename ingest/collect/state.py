@@ -17,7 +17,8 @@ size, so a response written by a run that died before recording it (or half a li
 dropped and fetched again: a resumed collection holds every response once. A kill or
 Ctrl-C loses nothing. Against a power cut, the raw files and then the state are forced to
 disk (fsync) every few seconds and at the end of a run; forcing every response would cost
-a disk flush per request (measured: about 80 ms each here, most of a collection's time).
+two disk flushes per request (measured on the test machine: 6 ms per fsync of a 20 kB
+line against 0.03-0.7 ms for a flush, and about 10 ms for a whole request to a local server).
 """
 
 from __future__ import annotations
