@@ -6,15 +6,7 @@ import sys
 
 import click
 
-from .cli_common import (
-    EXIT_REJECTS,
-    db_option,
-    err,
-    handle_errors,
-    out,
-    parse_ts,
-    quiet_option,
-)
+from .cli_common import EXIT_REJECTS, db_option, err, handle_errors, out, parse_ts, quiet_option
 from .config import db_path
 
 
