@@ -41,6 +41,9 @@ _SETTING_OPTIONS = {
     "silence_min_accounts": "silences.min_accounts",
     "silence_min_hours": "silences.min_hours",
     "silence_min_weeks": "silences.min_weeks",
+    "blackout_min_expected": "silences.blackout_min_expected",
+    "blackout_min_hours": "silences.blackout_min_hours",
+    "blackout_min_accounts": "silences.blackout_min_accounts",
     "holidays": "business_clock.holidays_file",
     "engine": "execution.engine",
     "scheduler": "execution.scheduler",
@@ -87,8 +90,7 @@ def _weights(ctx, param, values) -> dict[str, float] | None:
               help="IANA zone for event onsets written without a UTC offset.")
 @click.option("--model", metavar="PATH|default",
               help="Tag with a model saved by 'govwatch train' (kept for later runs); 'default' "
-              "goes back to the model fitted on the store's own texts with the taxonomy's "
-              "seed rules.")
+              "goes back to the default: the taxonomy's seed rules, never fitted on the store.")
 @click.option("--languages", metavar="CODES",
               help="Comma-separated language codes the detector may choose from "
               "(default en,hi,id,ru,kk).")
@@ -141,6 +143,15 @@ def _weights(ctx, param, values) -> dict[str, float] | None:
 @click.option("--silence-min-weeks", type=_POS, show_default=str(_D.silences.min_weeks),
               help="Platform silences: weeks of history before an account counts as usually "
               "active.")
+@click.option("--blackout-min-expected", type=click.FloatRange(min=0, min_open=True),
+              show_default=f"{_D.silences.blackout_min_expected:g}",
+              help="Platform blackouts: official posts a run of hours without any must have "
+              "been expected to hold (at the accounts' own rates).")
+@click.option("--blackout-min-hours", type=_POS, show_default=str(_D.silences.blackout_min_hours),
+              help="Platform blackouts: shortest run of hours without an official post.")
+@click.option("--blackout-min-accounts", type=_POS,
+              show_default=str(_D.silences.blackout_min_accounts),
+              help="Platform blackouts: accounts expected to post in the run.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), show_default=_D.execution.engine,
               help="Where tagging and the per-account metric chunks run: this machine's "
               "processes, or a Dask cluster (needs govwatch[dask]; docs/scaling.md). The "
@@ -203,7 +214,7 @@ def analyze(ctx, settings_file, events_file, observed_until, assume_tz, model, l
         result = run_analysis(store, settings, progress=say)
         unknown_bursts = store.conn.execute(
             "SELECT count(*) FROM candidate_events WHERE coalesce(known_event_ids, '') = ''"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     end = result.observation_end.isoformat() if result.observation_end else "-"
     out.print(
         f"Analysed {result.messages:,} inbound messages to {result.accounts:,} official accounts "

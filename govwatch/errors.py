@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -20,7 +21,7 @@ class InputError(GovwatchError):
     as ``$[3].tweet.created_at`` for JSON.
     """
 
-    def __init__(self, file: str, reason: str, locator: str | None = None):
+    def __init__(self, file: str | os.PathLike, reason: str, locator: str | None = None):
         self.file = str(file)
         self.reason = reason
         self.locator = locator
