@@ -10,13 +10,13 @@ from .config import db_path
 VIEWS = ("overview", "accounts", "events", "compare", "methodology")
 
 
-@click.command(epilog="Example: govwatch publish --out site --db govwatch.duckdb")
+@click.command(epilog="Example: govwatch publish --out site --views overview,accounts,events")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Folder for the site (created; an earlier site there is replaced).")
 @click.option("--views", default=",".join(VIEWS), show_default=True,
               help="Comma-separated pages to publish: " + ", ".join(VIEWS) + " (methodology "
               "includes the codebook).")
-@quiet_option("No summary line; errors only.")
+@quiet_option()
 @db_option
 @handle_errors
 def publish(out_dir, views, quiet, db):
@@ -34,7 +34,6 @@ def publish(out_dir, views, quiet, db):
     files = build(db_path(db), out_dir, chosen)
     pages = sum(1 for f in files if f.suffix == ".html")
     downloads = sum(1 for f in files if f.suffix == ".csv")
-    if quiet:
-        return
-    out.print(f"Published {pages:,} pages and {downloads:,} CSV downloads to {out_dir} "
-              f"(open {out_dir}/index.html, or copy the folder to a static host).")
+    if not quiet:
+        out.print(f"Published {pages:,} pages and {downloads:,} CSV downloads to {out_dir} "
+                  f"(open {out_dir}/index.html, or copy the folder to a static host).")
