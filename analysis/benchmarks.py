@@ -153,7 +153,8 @@ def rank_table(values: pd.DataFrame, weights: dict[str, float], min_peers: int) 
     status[few] = "too few peers"
     rank[few] = np.nan
     out["status"] = status
-    out["peers"] = pd.array(np.where(np.isnan(peers), None, peers), dtype="Int64")
+    out["peers"] = pd.array(np.where(np.isnan(peers), None, peers),  # type: ignore[call-overload]
+                            dtype="Int64")
     out["percentile_rank"] = rank
     out["weight"] = np.repeat([weights[m] for m in metrics], n)
     return out[list(BENCHMARKS_COLUMNS)].sort_values(
@@ -196,6 +197,7 @@ def composite(ranks: pd.DataFrame, weights: dict[str, float], min_share: float) 
 @register_metric
 class Benchmarks(Metric):
     name = "benchmarks"
+    account_tables = ("benchmark_index",)
     description = (
         "Per official account and population: percentile rank among peers (same country "
         "and level) for each headline metric, and a composite index with adjustable weights."

@@ -209,7 +209,7 @@ def _holidays(settings) -> dict[str, frozenset[date]]:
 
 
 def _range(ctx: MetricContext) -> tuple[date, date] | None:
-    first = ctx.con.execute("SELECT min(message_created_at) FROM responses").fetchone()[0]
+    first = ctx.con.execute("SELECT min(message_created_at) FROM responses").fetchall()[0][0]
     if first is None or ctx.obs_end is None:
         return None
     # One day of margin each side covers every zone's local date.
@@ -307,6 +307,7 @@ def official_accounts(con) -> pd.DataFrame:
 @register_metric
 class BusinessClocks(Metric):
     name = "business_clock"
+    account_tables = ("account_clocks",)
     description = (
         "Each official account's business clock: time zone, office hours, weekly open "
         "hours, the response window scaled to office time, holidays applied."

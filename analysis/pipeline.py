@@ -19,7 +19,7 @@ from govwatch.errors import UsageError
 from govwatch.store import Store
 
 from .engine import open_engine
-from .registry import MetricContext, conform, metrics
+from .registry import MetricContext, conform, ensure_tables, metrics
 from .replies import build_responses, observation_end
 from .settings import AnalysisSettings, to_json
 from .slices import CHUNK_EXECUTOR
@@ -87,6 +87,8 @@ def _derive(store: Store, con, engine, settings: AnalysisSettings, started: date
     ctx = MetricContext(con, obs_end, settings)
     if engine is not None:
         ctx.cache[CHUNK_EXECUTOR] = engine.chunk_executor()
+    for metric in metrics():
+        ensure_tables(con, metric.tables)
     for metric in metrics():
         say(f"computing {metric.name}")
         frames = metric.compute(ctx)

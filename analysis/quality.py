@@ -164,6 +164,7 @@ def data_quality(ctx: MetricContext) -> pd.DataFrame:
 @register_metric
 class ResponseQuality(Metric):
     name = "response_quality"
+    account_tables = ("response_quality",)
     description = (
         "Per official account and population: deflection share among first responses; "
         "and counts of impossible or excluded data (replies before the message, "

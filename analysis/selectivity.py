@@ -191,6 +191,7 @@ def _row(account, population, summed, acct, window, min_n, samples, seed) -> dic
 @register_metric
 class Selectivity(Metric):
     name = "selectivity"
+    account_tables = ("selectivity",)
     description = (
         "Per official account and population: selectivity gap (routine minus critical "
         "response rate within the window) and critic gap (rate on the rest minus rate on "

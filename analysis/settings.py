@@ -162,12 +162,41 @@ def to_json(settings: Any) -> str:
     return json.dumps(to_dict(settings), sort_keys=True)
 
 
+# Runs recorded before the settings had sections (govwatch 0.1.0) named them flat.
+_FLAT_0_1 = {
+    "bootstrap_samples": "selectivity", "seed": "selectivity",
+    "benchmark_min_peers": "benchmarks", "index_weights": "benchmarks",
+    "holidays_file": "business_clock", "engine": "execution", "scheduler": "execution",
+    "dask_workers": "execution", "posts_parquet": "execution", "work_dir": "execution",
+}
+
+
+def _upgrade(data: Mapping) -> Mapping:
+    """A record of the flat 0.1.0 shape in today's sections (values None: the default)."""
+    if not any(k in _FLAT_0_1 for k in data) or any(
+            isinstance(v, Mapping) for k, v in data.items() if k != "index_weights"):
+        return data
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if value is None and key in (*_FLAT_0_1, "tagging"):
+            continue
+        section = _FLAT_0_1.get(key)
+        if section is None:
+            out[key] = value
+        else:
+            name = "min_peers" if key == "benchmark_min_peers" else key
+            out.setdefault(section, {})[name] = value
+    return out
+
+
 def from_dict(data: Mapping, cls: type = AnalysisSettings, where: str = "settings") -> Any:
     """Build ``cls`` from a dict of the recorded shape. Keys left out keep their
     default; an unknown key or a value of the wrong type is a UsageError naming
     its path (``where``.section.key)."""
     if not isinstance(data, Mapping):
         raise UsageError(f"{where}: expected a table of settings, got {type(data).__name__}")
+    if cls is AnalysisSettings:
+        data = _upgrade(data)
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - known)
@@ -190,7 +219,7 @@ def _convert(value: Any, hint: Any, where: str) -> Any:
         (inner,) = [a for a in args if a is not type(None)]
         return _convert(value, inner, where)
     if dataclasses.is_dataclass(hint):
-        return from_dict(value, hint, where)
+        return from_dict(value, typing.cast(type, hint), where)
     if hint is datetime:
         if isinstance(value, datetime):
             ts = value

@@ -32,6 +32,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from multiprocessing import get_context
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -270,7 +271,8 @@ def messages(ctx: MetricContext) -> Messages:
 def plan_chunks(counts: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
     """Inclusive account ranges of about ``limit`` messages (an account is never split)."""
     chunks: list[tuple[int, int]] = []
-    first = last = None
+    first: int | None = None
+    last = 0
     size = 0
     for acct, n in counts:
         if first is not None and size + n > limit:
@@ -638,7 +640,7 @@ def map_chunks(ctx: MetricContext, fn: Callable, *args) -> Iterator:
 
     if cluster is not None:
         executor, in_flight = cluster
-        pool = nullcontext(executor)
+        pool: Any = nullcontext(executor)
     else:
         wanted = ctx.settings.execution.workers
         in_flight = min(int(wanted) if wanted else (os.cpu_count() or 1), len(msgs.chunks))

@@ -141,7 +141,7 @@ class GovwatchStore:
         (personal data: only with a basis to process it). ``include_text`` adds post
         texts to ``posts``; ``population`` picks the accounts export's population.
         """
-        from .export import read_frame, read_table
+        from .export.frames import read_frame, read_table
 
         with Store(self.path, read_only=True) as store:
             if name in EXPORTS:

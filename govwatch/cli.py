@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from . import __version__
 from .cli_analyze import analyze
+from .cli_collect import collect
 from .cli_common import (
     EXIT_REJECTS,
     ReaderFormat,
@@ -22,6 +24,7 @@ from .cli_common import (
     quiet_option,
     status_printer,
 )
+from .cli_publish import publish
 from .config import db_path
 from .errors import InputError
 
@@ -31,7 +34,7 @@ class _RichImportProgress:
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.bar = None
+        self.bar: Any = None
         self.task = None
 
     def start_file(self, name: str, total_bytes: int) -> None:
@@ -131,6 +134,12 @@ def cli() -> None:
     help="IANA zone for timestamps written without a UTC offset (otherwise such rows are rejected).",
 )
 @click.option(
+    "--day-precision",
+    is_flag=True,
+    help="Take a time written as a date alone (2026-02-02) as midnight (in the --assume-tz "
+    "zone, else UTC) instead of rejecting it; the import records the option.",
+)
+@click.option(
     "--mapping",
     "mapping",
     metavar="FILE|NAME",
@@ -164,8 +173,8 @@ def cli() -> None:
 @quiet_option("No progress bar; the summary line, rejected rows and errors only.")
 @db_option
 @handle_errors
-def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, app_id, jobs, quiet,
-           db):
+def ingest(paths, fmt, accounts_file, assume_tz, day_precision, mapping, strict, keep_raw, app_id,
+           jobs, quiet, db):
     """Import export files (and an accounts CSV) into the store.
 
     Each file is imported in one transaction: importing the same file again
@@ -198,6 +207,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, app_
         mapping_file=mapping if fmt == "mapped" else None,
         strict=strict,
         keep_raw=keep_raw,
+        day_precision=day_precision,
         app_id=app_id,
     )
     progress = _import_progress(quiet)
@@ -404,10 +414,16 @@ def train(labels, out_dir, folds, seed, quiet):
     help="Write citizens' handles in clear instead of keyed pseudonyms (personal data: only "
     "when you have a basis to process it).",
 )
+@click.option(
+    "--raw-csv",
+    is_flag=True,
+    help="Write CSV cells unchanged. By default a text starting with = + - @, a tab or a "
+    "carriage return gets a leading apostrophe so that spreadsheets do not run it as a formula.",
+)
 @quiet_option("No summary line; warnings about personal data and errors only.")
 @db_option
 @handle_errors
-def export(what, fmt, out_path, population, include_text, identify_public, quiet, db):
+def export(what, fmt, out_path, population, include_text, identify_public, raw_csv, quiet, db):
     """Export a table with its codebook and manifest beside it.
 
     Platform-native post ids stay text. Citizens' handles are replaced by keyed
@@ -423,6 +439,7 @@ def export(what, fmt, out_path, population, include_text, identify_public, quiet
         pseudonymise=not identify_public,
         include_text=include_text,
         population=population,
+        raw_csv=raw_csv,
     )
     for note in result.notes:
         err.print(f"note: {note}")
@@ -441,11 +458,16 @@ def export(what, fmt, out_path, population, include_text, identify_public, quiet
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Serve with gunicorn and this many worker processes (needs govwatch[serve]).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1),
+              help="Threads per process serving requests.")
+@click.option("--dev-server", is_flag=True,
+              help="Use Flask's development server instead of waitress (not for production).")
 @quiet_option("No address line; the server's own log only.")
 @db_option
 @handle_errors
-def dashboard(host, port, workers, quiet, db):
-    """Serve the dashboard (reads the store read-only).
+def dashboard(host, port, workers, threads, dev_server, quiet, db):
+    """Serve the dashboard (reads the store read-only) with waitress, a production
+    WSGI server; --workers N serves with gunicorn.
 
     Set GOVWATCH_DASH_USER and GOVWATCH_DASH_PASSWORD to require HTTP basic auth.
     """
@@ -453,7 +475,8 @@ def dashboard(host, port, workers, quiet, db):
 
     if not quiet:
         out.print(f"Dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
-    serve(db_path(db), host=host, port=port, workers=workers)
+    serve(db_path(db), host=host, port=port, workers=workers, threads=threads,
+          dev=dev_server)
 
 
 # ---------------------------------------------------------------- report
@@ -510,6 +533,8 @@ def demo(db, host, port, no_serve, quiet):
 
 
 cli.add_command(analyze)
+cli.add_command(collect)
+cli.add_command(publish)
 
 
 def main(argv: list[str] | None = None) -> None:

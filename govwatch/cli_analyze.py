@@ -90,8 +90,7 @@ def _weights(ctx, param, values) -> dict[str, float] | None:
               help="IANA zone for event onsets written without a UTC offset.")
 @click.option("--model", metavar="PATH|default",
               help="Tag with a model saved by 'govwatch train' (kept for later runs); 'default' "
-              "goes back to the model fitted on the store's own texts with the taxonomy's "
-              "seed rules.")
+              "goes back to the default: the taxonomy's seed rules, never fitted on the store.")
 @click.option("--languages", metavar="CODES",
               help="Comma-separated language codes the detector may choose from "
               "(default en,hi,id,ru,kk).")
@@ -215,7 +214,7 @@ def analyze(ctx, settings_file, events_file, observed_until, assume_tz, model, l
         result = run_analysis(store, settings, progress=say)
         unknown_bursts = store.conn.execute(
             "SELECT count(*) FROM candidate_events WHERE coalesce(known_event_ids, '') = ''"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     end = result.observation_end.isoformat() if result.observation_end else "-"
     out.print(
         f"Analysed {result.messages:,} inbound messages to {result.accounts:,} official accounts "

@@ -58,7 +58,7 @@ def parse_ts(value: str | None, name: str) -> datetime | None:
 
 
 def status_printer(quiet: bool):
-    last = {"stage": None}
+    last: dict[str, str | None] = {"stage": None}
 
     def say(stage: str, done: int | None = None, total: int | None = None) -> None:
         if quiet:

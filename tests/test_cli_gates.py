@@ -58,3 +58,16 @@ def test_format_choices_come_from_the_registry():
     assert got == ["twitter-v1", "twitter-v2"]
     help_text = CliRunner().invoke(cli, ["ingest", "--help"], terminal_width=200).output
     assert "[auto|accounts-csv|" in help_text
+
+
+def test_shell_completion_of_format_in_a_real_process():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "_GOVWATCH_COMPLETE": "bash_complete",
+           "COMP_WORDS": "govwatch ingest --format twit", "COMP_CWORD": "3"}
+    done = subprocess.run([sys.executable, "-m", "govwatch"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["plain,twitter-v1", "plain,twitter-v2"]

@@ -163,3 +163,16 @@ def test_methodology_lists_every_setting_with_its_default(repo):
         assert row is not None, f"docs/methodology.md section 15 lacks {key}"
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             assert f"| {value:g} |" in row or f"| {value} |" in row, (key, value, row)
+
+
+def test_a_run_recorded_flat_by_0_1_reads_in_todays_sections():
+    old = {"observed_until": "2026-01-20T00:00:00+00:00", "window_hours": 168, "min_n": 3,
+           "bootstrap_samples": 200, "seed": 7, "benchmark_min_peers": 2,
+           "index_weights": {"answered_rate": 0.6}, "holidays_file": None, "tagging": None,
+           "engine": "local", "scheduler": None, "dask_workers": None,
+           "posts_parquet": None, "work_dir": None}
+    got = S.from_dict(old)
+    assert got.min_n == 3 and got.selectivity == S.SelectivitySettings(200, 7)
+    assert got.benchmarks.min_peers == 2
+    assert got.benchmarks.index_weights == {"answered_rate": 0.6}
+    assert got.execution == S.ExecutionSettings()
