@@ -12,7 +12,7 @@ from govwatch.errors import InputError
 from govwatch.records import Reject
 
 from .base import ReadOptions, open_text
-from .tabular import checked_rows
+from .tabular import checked_rows, csv_records
 
 
 def read_records(path: Path, options: ReadOptions, aliases: dict[str, str],
@@ -21,7 +21,7 @@ def read_records(path: Path, options: ReadOptions, aliases: dict[str, str],
     """(first line, row as a dict or a Reject, the row's fields) for each non-blank row.
     An InputError names the required columns the header lacks."""
     with open_text(path, progress) as f:
-        reader = csv.reader(f, strict=False)
+        source, reader = csv_records(f)
         try:
             header = next(reader)
         except StopIteration:
@@ -34,7 +34,7 @@ def read_records(path: Path, options: ReadOptions, aliases: dict[str, str],
         if missing:
             raise InputError(path, "missing required column(s): " + ", ".join(missing) + hint,
                              "line 1")
-        for start, row in checked_rows(reader, len(names), "as in the header"):
+        for start, row in checked_rows(source, reader, len(names), "as in the header"):
             if isinstance(row, Reject):
                 yield start, row, []
             else:
