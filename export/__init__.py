@@ -206,13 +206,13 @@ def export(
             register_pseudonyms(con, store_key(con), query.pairs_sql)
         types = _describe(con, query.sql)
         out.parent.mkdir(parents=True, exist_ok=True)
+        # each writer returns the rows it wrote (COPY counts them): the query runs once
         if fmt == "csv":
-            files, names = _write_csv(con, query.sql, types, out)
+            files, names, rows = _write_csv(con, query.sql, types, out)
         elif fmt == "parquet":
-            files, names = _write_parquet(con, query, out, folder)
+            files, names, rows = _write_parquet(con, query, out, folder)
         else:
-            files, names = _write_dta(con, query, types, out, what)
-        rows = con.execute(f"SELECT count(*) FROM ({query.sql})").fetchall()[0][0]
+            files, names, rows = _write_dta(con, query, types, out, what)
         base = Path(out_text.rstrip("/\\")) if folder else out
         codebook = Path(f"{base}.codebook.csv")
         manifest = Path(f"{base}.manifest.json")
@@ -537,21 +537,23 @@ def _write_csv(con, sql: str, types: dict[str, str], out: Path):
             cols.append(f"strftime(q.{name}, '{CSV_TIME_FORMAT}') AS {name}")
         else:
             cols.append(f"q.{name}")
-    con.execute(f"COPY (SELECT {', '.join(cols)} FROM ({sql}) q) TO {_sql_str(out)} "
-                "(FORMAT csv, HEADER)")
-    return [out], list(types)
+    rows = con.execute(f"COPY (SELECT {', '.join(cols)} FROM ({sql}) q) TO {_sql_str(out)} "
+                       "(FORMAT csv, HEADER)").fetchall()[0][0]
+    return [out], list(types), rows
 
 
 def _write_parquet(con, query: _Query, out: Path, folder: bool):
     if folder:
         keys = ", ".join(query.partition_by)
-        con.execute(f"COPY ({query.sql}) TO {_sql_str(out)} "
-                    f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({keys}))")
+        rows = con.execute(f"COPY ({query.sql}) TO {_sql_str(out)} "
+                           f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({keys}))"
+                           ).fetchall()[0][0]
         files = sorted(p for p in out.rglob("*.parquet"))
     else:
-        con.execute(f"COPY ({query.sql}) TO {_sql_str(out)} (FORMAT parquet, COMPRESSION zstd)")
+        rows = con.execute(f"COPY ({query.sql}) TO {_sql_str(out)} "
+                           "(FORMAT parquet, COMPRESSION zstd)").fetchall()[0][0]
         files = [out]
-    return files, list(_describe(con, query.sql))
+    return files, list(_describe(con, query.sql)), rows
 
 
 _STATA_RESERVED = frozenset(
@@ -616,7 +618,7 @@ def _write_dta(con, query: _Query, types: dict[str, str], out: Path, what: str):
         convert_strl=strl, variable_labels=labels,
         data_label=stata_label(f"govwatch {what} export, definitions v{DEFINITION_VERSION}"),
     )
-    return [out], list(frame.columns)
+    return [out], list(frame.columns), len(frame)
 
 
 def _write_codebook(path: Path, names: list[str], types: dict[str, str],
