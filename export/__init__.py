@@ -468,17 +468,38 @@ POST_ACCOUNT_CTES = f"""
 
 
 def _posts_query(con, pseudonymise: bool, include_text: bool) -> _Query:
-    who = lambda col: _who("p.platform", col, pseudonymise)  # noqa: E731
-    mention = _who("m.platform", "m.handle", pseudonymise)
+    # Handles are shown through joins with one table of every handle the posts name
+    # (``shown``: official in clear, else its pseudonym), not per-row subqueries: the
+    # subqueries' decorrelation grouped the whole posts table once per column.
+    if pseudonymise:
+        def who(col: str, alias: str) -> str:
+            return (f"CASE WHEN {col} IS NULL THEN NULL WHEN {alias}.official THEN {col} "
+                    f"ELSE {alias}.pseudonym END")
+
+        def join(col: str, alias: str, platform: str = "p.platform") -> str:
+            return (f"LEFT JOIN shown {alias} ON {alias}.platform = {platform} "
+                    f"AND {alias}.la = lower({col})")
+        shown = """,
+    shown AS (
+        SELECT ps.platform, ps.la, ps.pseudonym, o.la IS NOT NULL AS official
+        FROM _pseudonyms ps LEFT JOIN off o ON o.platform = ps.platform AND o.la = ps.la
+    )"""
+    else:
+        def who(col: str, alias: str) -> str:
+            return col
+
+        def join(col: str, alias: str, platform: str = "p.platform") -> str:
+            return ""
+        shown = ""
     cols = [
         "p.platform", "p.post_id",
         "pa.official_account",
-        f"{who('p.author')} AS author",
+        f"{who('p.author', 'sa')} AS author",
         "o.author IS NOT NULL AS author_is_official",
         ("CASE WHEN o.author IS NOT NULL THEN p.author_id END AS author_id" if pseudonymise
          else "p.author_id"),
         "p.created_at", "p.created_at_derived", "p.lang", "p.kind", "p.in_reply_to_post_id",
-        f"{who('p.in_reply_to_author')} AS in_reply_to_author",
+        f"{who('p.in_reply_to_author', 'sr')} AS in_reply_to_author",
         "p.conversation_id",
         "mt.mentions",
         ("CASE WHEN o.author IS NOT NULL THEN p.url END AS url" if pseudonymise else "p.url"),
@@ -488,17 +509,21 @@ def _posts_query(con, pseudonymise: bool, include_text: bool) -> _Query:
     if include_text:
         cols.append("p.text")
     sql = f"""
-    WITH RECURSIVE {POST_ACCOUNT_CTES},
+    WITH RECURSIVE {POST_ACCOUNT_CTES}{shown},
     mt AS (
-        SELECT m.platform, m.post_id, string_agg({mention}, ';' ORDER BY m.i) AS mentions
+        SELECT m.platform, m.post_id,
+               string_agg({who('m.handle', 'sm')}, ';' ORDER BY m.i) AS mentions
         FROM (SELECT p.platform, p.post_id, unnest(p.mentions) AS handle,
                      generate_subscripts(p.mentions, 1) AS i
               FROM posts p WHERE len(coalesce(p.mentions, [])) > 0) m
+        {join('m.handle', 'sm', 'm.platform')}
         GROUP BY m.platform, m.post_id
     )
     SELECT {', '.join(cols)}
     FROM posts p
     LEFT JOIN off o ON o.platform = p.platform AND o.la = lower(p.author)
+    {join('p.author', 'sa')}
+    {join('p.in_reply_to_author', 'sr')}
     LEFT JOIN mt ON mt.platform = p.platform AND mt.post_id = p.post_id
     JOIN post_account pa ON pa.platform = p.platform AND pa.post_id = p.post_id
     LEFT JOIN tags t ON t.platform = p.platform AND t.post_id = p.post_id
