@@ -36,6 +36,9 @@ class AnalysisSettings:
     bootstrap_samples: int = 1000  # selectivity and critic gaps' percentile CIs
     seed: int = 1234  # bootstrap resampling
     benchmark_min_peers: int = 5
+    peer_groups: str = "country-level"  # or "level"; analysis/peers.py
+    peer_sets_file: str | None = None  # platform,author,peer_set: replaces peer_groups
+    benchmark_bootstrap_samples: int = 200  # intervals of peer ranks and the composite
     index_weights: dict | None = None  # composite index weights (None: documented defaults)
     holidays_file: str | None = None  # country,date,name: days off for the business clock
     tagging: TaggingSettings | None = None  # languages, lexicons, taxonomy, model

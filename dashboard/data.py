@@ -419,7 +419,9 @@ class DashboardData:
         board = self._join(board, sel, ("selectivity_gap", "gap_ci_low", "gap_ci_high",
                                         "gap_too_few"))
         comp = self.composite_all(f.population) if whole else self.missing("benchmark_index")
-        return self._join(board, comp, ("composite_index",))
+        return self._join(board, comp, ("composite_index", "composite_ci_low",
+                                        "composite_ci_high", "peer_group", "peers",
+                                        "rank_best", "rank_worst", "index_reason"))
 
     @staticmethod
     def _join(board: pd.DataFrame, extra: pd.DataFrame | Missing,
@@ -446,7 +448,9 @@ class DashboardData:
             return self.missing("benchmarks")
         return self._cached(("composite", population), lambda: self.df(
             "SELECT platform, official_author AS author, composite_index, status AS "
-            "index_status, weights FROM benchmark_index WHERE population = ?", [population]))
+            "index_status, weights, composite_ci_low, composite_ci_high, peer_group, peers, "
+            "rank_best, rank_worst, reason AS index_reason FROM benchmark_index "
+            "WHERE population = ?", [population]))
 
     def index_ranks(self, population: str) -> pd.DataFrame | Missing:
         """Every account's stored percentile rank per metric (platform, author,
@@ -511,7 +515,8 @@ class DashboardData:
             return self.missing("benchmarks")
         return self.df(
             "SELECT metric, value, better, status, peers, percentile_rank AS percentile, "
-            "weight FROM benchmarks WHERE platform = ? AND official_author = ? AND "
+            "rank_ci_low, rank_ci_high, peer_group, weight FROM benchmarks "
+            "WHERE platform = ? AND official_author = ? AND "
             "population = ? ORDER BY metric", [platform, author, population])
 
     def slices(self, platform: str, author: str, kind: str,

@@ -4,8 +4,8 @@
 (through ``govwatch.dashboard.data``), builds the same charts as the dashboard (through
 ``govwatch.dashboard.figures``) and writes one HTML file that needs no server and no
 network: plotly.js is embedded once, every chart has its summary sentence and
-its data as a table. The report compares the account with its peers (same
-country and level) and names the store, the analysis run and the metric
+its data as a table. The report compares the account with its peers (its peer
+group: by default the same country and level) and names the store, the analysis run and the metric
 definitions it comes from.
 """
 
@@ -26,7 +26,9 @@ from .figures import (
     Chart,
     fmt_gap,
     fmt_hours,
+    fmt_index,
     fmt_median,
+    fmt_place,
     fmt_rate,
     km_chart,
     median_cell,
@@ -155,8 +157,15 @@ def _peer_table(d: DashboardData, acc: dict) -> str:
     f = Filters(country=(acc["country"],) if acc["country"] else (),
                 level=(acc["level"],) if acc["level"] else (),
                 population=opts.default_population)
-    board = d.leaderboard(f).sort_values("answered_rate_7d", ascending=False,
-                                         na_position="last")
+    board = d.leaderboard(Filters(population=opts.default_population))
+    mine = board[(board["platform"] == acc["platform"]) & (board["author"] == acc["author"])]
+    group = mine["peer_group"].iloc[0] if len(mine) else None
+    if isinstance(group, str) and group:
+        board = board[board["peer_group"] == group]
+    else:
+        board = d.leaderboard(f)
+    board = board.sort_values(["composite_index", "answered_rate_7d"], ascending=False,
+                              na_position="last").reset_index(drop=True)
     shown = pd.DataFrame({
         "Account": [f"{r['institution'] or r['author']} (@{r['author']}, {r['platform']})"
                     for r in board.to_dict("records")],
@@ -172,11 +181,18 @@ def _peer_table(d: DashboardData, acc: dict) -> str:
             "too few" if r["gap_too_few"] is True else
             fmt_gap(r["selectivity_gap"], r["gap_ci_low"], r["gap_ci_high"])
             for r in board.to_dict("records")],
-        "Composite index": ["–" if pd.isna(v) else f"{v:.0f}" for v in board["composite_index"]],
+        "Composite index (95% interval)": [
+            fmt_index(r["composite_index"], r["composite_ci_low"], r["composite_ci_high"])
+            for r in board.to_dict("records")],
+        "Place among peers": [fmt_place(r) for r in board.to_dict("records")],
     })
     me = (board["platform"] == acc["platform"]) & (board["author"] == acc["author"])
-    intro = (f"<p>Peers: official accounts of the same country ({_e(acc['country'])}) and "
-             f"level ({_e(acc['level'])}); {_e(POPULATION_LABELS[f.population].lower())}. "
+    who = (f"the accounts of its peer group {_e(group)}" if isinstance(group, str) and group
+           else f"official accounts of the same country ({_e(acc['country'])}) and level "
+                f"({_e(acc['level'])}); this account has no peer group, so no place")
+    intro = (f"<p>Peers: {who}; {_e(POPULATION_LABELS[f.population].lower())}. "
+             "The composite index carries its bootstrap 95% interval; the place is a range, "
+             "and accounts whose intervals overlap share places (they cannot be told apart). "
              "This account is in bold.</p>")
     return intro + _table(shown, me.reset_index(drop=True))
 

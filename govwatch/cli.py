@@ -254,6 +254,22 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs
         sys.exit(EXIT_REJECTS)
 
 
+def _index_weights(text: str | None) -> dict[str, float] | None:
+    """'answered_rate=0.5,km_median_hours=0.5' -> weights (checked by the analysis)."""
+    if not text:
+        return None
+    out = {}
+    for item in text.split(","):
+        name, sep, value = item.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{item!r}: write METRIC=WEIGHT", param_hint="--index-weights")
+    return out
+
+
 def _load_mapping(path: str) -> dict[str, str]:
     """Header renames from a two-column CSV (from,to) or a YAML/JSON mapping."""
     p = Path(path)
@@ -392,6 +408,18 @@ def rejects(limit, db) -> None:
               show_default=True, help="Response-rate window.")
 @click.option("--min-n", type=click.IntRange(min=1), default=10, show_default=True,
               help="Fewer messages than this and a figure reads 'too few'.")
+@click.option("--min-peers", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Fewer peers with a figure than this and an account gets no rank.")
+@click.option("--peers", "peer_groups", type=click.Choice(["country-level", "level"]),
+              default="country-level", show_default=True,
+              help="Peer groups for benchmarks: same country and level, or same level "
+              "across countries.")
+@click.option("--peer-sets", "peer_sets_file", type=click.Path(exists=True, dir_okay=False),
+              help="CSV platform,author,peer_set naming each account's peer group "
+              "(replaces --peers; accounts not listed are not ranked).")
+@click.option("--index-weights", metavar="METRIC=W,...",
+              help="Composite index weights, e.g. answered_rate=0.5,km_median_hours=0.5 "
+              "(metrics not named keep their default; 0 leaves one out).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
               show_default=True,
               help="Where tagging and the per-account metric chunks run: this machine's "
@@ -416,7 +444,8 @@ def rejects(limit, db) -> None:
 @db_option
 @_handle_errors
 def analyze(events_file, observed_until, assume_tz, model, languages, lexicons, taxonomy,
-            holidays, window_days, min_n, engine, scheduler, dask_workers, posts_parquet,
+            holidays, window_days, min_n, min_peers, peer_groups, peer_sets_file,
+            index_weights, engine, scheduler, dask_workers, posts_parquet,
             work_dir, quiet, db):
     """Tag posts and compute responsiveness metrics into the store.
 
@@ -462,6 +491,10 @@ def analyze(events_file, observed_until, assume_tz, model, languages, lexicons, 
         observed_until=_parse_ts(observed_until, "--observed-until"),
         window_hours=window_days * 24,
         min_n=min_n,
+        benchmark_min_peers=min_peers,
+        peer_groups=peer_groups,
+        peer_sets_file=peer_sets_file,
+        index_weights=_index_weights(index_weights),
         holidays_file=holidays,
         tagging=tagging,
         engine=engine,

@@ -101,7 +101,9 @@ class Store:
                            or default_memory_limit() or "")
         if read_only:
             version = self.schema_version()
-            if version != SCHEMA_VERSION:
+            recorded = {v for (v,) in self.conn.execute(
+                "SELECT version FROM schema_migrations").fetchall()} if version else set()
+            if version != SCHEMA_VERSION or not {m.version for m in MIGRATIONS} <= recorded:
                 raise StoreError(
                     f"store {self.path} is at schema version {version}, this govwatch needs "
                     f"{SCHEMA_VERSION}: open it once for writing (e.g. 'govwatch analyze') to migrate"
@@ -152,10 +154,10 @@ class Store:
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             "version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP WITH TIME ZONE)"
         )
-        current = self.schema_version()
+        done = {v for (v,) in self.conn.execute("SELECT version FROM schema_migrations").fetchall()}
         applied = []
         for m in MIGRATIONS:
-            if m.version <= current:
+            if m.version in done:
                 continue
             with self.transaction() as con:
                 for stmt in m.statements():

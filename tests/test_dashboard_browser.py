@@ -215,10 +215,12 @@ def composite_column(page) -> list[tuple[str, str]]:
 
 
 def same_index(shown: list[tuple[str, str]], values: list) -> None:
-    """The composite cells show the expected values (whole numbers; "–" for none)."""
+    """The composite cells show the expected values (whole numbers, with the stored
+    index's interval after them; "–" for none)."""
     assert len(shown) == len(values)
     for (_, cell), v in zip(shown, values, strict=True):
-        assert (cell == "–") if v is None else abs(int(cell) - v) <= 0.5 + 1e-9, (cell, v)
+        assert (cell == "–") if v is None else \
+            abs(int(cell.split(" ")[0]) - v) <= 0.5 + 1e-9, (cell, v)
 
 
 def expected_order(store, weights: dict, population: str = "needs_response"):
@@ -263,7 +265,7 @@ def test_weights_change_the_order_and_a_deep_link_restores_them(page, store):
     d = DashboardData(store)
     defaults = as_percent(d.index_weights())
     d.close()
-    open_page(page, "/?sort=composite&order=desc")
+    open_page(page, "/?sort=composite&order=desc&rows=all")
     order, values = expected_order(store, defaults)
     assert [h for h, _ in composite_column(page)] == order
     same_index(composite_column(page), values)

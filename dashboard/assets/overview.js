@@ -283,7 +283,12 @@
     var sorted = sortRows(rows, q.sort, q.order === "desc");
     var limit = q.rows === "all" ? sorted.length : parseInt(q.rows, 10);
     var shown = sorted.slice(0, limit).map(function (r) {
-      return { key: r.key, href: r.href, cells: r.cells.concat([fmtIndex(r.sort.composite)]) };
+      // The stored index carries its bootstrap interval; a re-weighted one has none.
+      var stored = JSON.stringify(w) === JSON.stringify(P.default_weights) && r.composite_t;
+      // Places among peers come from the stored index's intervals too.
+      var cells = stored ? r.cells : r.cells.slice(0, -1).concat([P.text.place_reweighted]);
+      return { key: r.key, href: r.href,
+               cells: cells.concat([stored ? r.composite_t : fmtIndex(r.sort.composite)]) };
     });
     var status = "Showing " + rows.length + " of " + P.total + " official accounts · " +
       P.population_label + " · " + describe(q, P) + "." + (P.period_note || "");

@@ -207,7 +207,7 @@ def _row(r: dict, cells: dict, crit: dict | None, ranks: dict | None,
         "sort": {"account": r.get("institution"), "country": r.get("country"),
                  "level": r.get("level"), "platform": r.get("platform"), "messages": n,
                  "rate_7d": _num(r.get("answered_rate_7d")), "median": _num(r["_median_sort"]),
-                 "gap": _num(r.get("selectivity_gap"))},
+                 "gap": _num(r.get("selectivity_gap")), "place": _num(r.get("rank_best"))},
         "few": bool(r.get("too_few")),
         "mfew": bool(r.get("median_too_few", r.get("too_few"))),
         "n": n,
@@ -223,6 +223,7 @@ def _row(r: dict, cells: dict, crit: dict | None, ranks: dict | None,
         "crit": crit,
         "ranks": ranks,
         "composite": _num(r.get("composite_index")),
+        "composite_t": cells["composite"],
         "point": point,
     }
 
@@ -318,6 +319,7 @@ def _payload(st: State) -> dict:
         "text": {
             "no_rate": "No account in this selection has enough messages "
                        f"(at least {d.min_n}) for a response rate.",
+            "place_reweighted": "with the analysis's weights only",
             "no_median": "No account answered half of its messages, so every median time "
                          "to response is 'not reached' (shown as '> follow-up time').",
         },
@@ -369,7 +371,10 @@ def weights_panel(st: State) -> html.Details:
     body = [
         html.P([
             "The composite index is the weighted mean of an account's percentile ranks "
-            "among its peers (same country and level). The ranks are the analysis's; with "
+            "among its peers (by default the same country and level; 'govwatch analyze "
+            "--peers' or '--peer-sets' chooses others). With the analysis's weights it "
+            "shows its bootstrap 95% interval, and the place among peers is a range: "
+            "accounts whose intervals overlap share places. The ranks are the analysis's; with "
             "other weights the index is recomputed here, in the dashboard, from those "
             "stored ranks — a different view of the same figures, not a new analysis. "
             "Weights are relative (only their proportions count); a weight of 0 leaves a "
