@@ -57,6 +57,8 @@ OPTIONAL_TABLES = {
     "benchmarks": "peer percentile ranks and the composite index",
     "benchmark_index": "the composite index",
     "event_acknowledgements": "how fast each official acknowledged each event",
+    "candidate_events": "bursts of critical messages that may be events nobody named",
+    "candidate_acknowledgements": "how fast officials acknowledged each candidate event",
     "account_activity": "posting activity over time",
     "platform_silences": "platform-wide silences",
     "discovered_topics": "themes discovered in the messages",
@@ -634,6 +636,28 @@ class DashboardData:
 
         df["author"] = [pseud(a) for a in df["message_author"]]
         df["text"] = [redact(t, officials, pseud) for t in df["text"]]
+        return df.drop(columns=["message_author"])
+
+    def burst_messages(self, country: str, day, topic: str | None,
+                       limit: int = 5) -> pd.DataFrame:
+        """The first critical messages of a candidate event's first day (evidence),
+        citizens pseudonymised and personal data redacted as in example_messages."""
+        df = self.df(
+            """
+            SELECT DISTINCT r.platform, r.message_id, r.message_author, r.message_created_at,
+                   r.topic, p.text
+            FROM responses r
+            JOIN accounts a ON a.official AND a.platform = r.platform
+                           AND lower(a.author) = lower(r.official_author)
+            JOIN posts p ON p.platform = r.platform AND p.post_id = r.message_id
+            WHERE r.critical AND a.country = ? AND CAST(r.message_created_at AS DATE) = ?
+              AND (? IS NULL OR coalesce(r.topic, 'not tagged') = ?)
+            ORDER BY r.message_created_at, r.platform, r.message_id LIMIT ?
+            """, [country, day, topic, topic, int(limit)])
+        df["author"] = [self.pseudonym(p, a) for p, a in
+                        zip(df["platform"], df["message_author"], strict=True)]
+        df["text"] = [redact(t, self.official_handles(p), lambda n, p=p: self.pseudonym(p, n))
+                      for p, t in zip(df["platform"], df["text"], strict=True)]
         return df.drop(columns=["message_author"])
 
     # -- activity ------------------------------------------------------------

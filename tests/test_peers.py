@@ -18,7 +18,6 @@ from govwatch.analysis.peers import peer_sets
 from govwatch.errors import InputError
 
 REPO = Path(__file__).resolve().parents[1]
-SMALL = REPO / "sample_data" / "small"
 
 
 def _govwatch(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -27,17 +26,8 @@ def _govwatch(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    """The committed sample, ingested and analysed by the CLI with its defaults."""
-    work = tmp_path_factory.mktemp("peers")
-    db = work / "store.duckdb"
-    r = _govwatch("ingest", str(SMALL / "posts.csv"), "--accounts", str(SMALL / "accounts.csv"),
-                  "--db", str(db), "-q", cwd=work)
-    assert r.returncode == 0, r.stderr
-    r = _govwatch("analyze", "--events", str(SMALL / "events.csv"), "--db", str(db), "-q",
-                  cwd=work)
-    assert r.returncode == 0, r.stderr
-    return db
+def sample_db(sample_cli_store) -> Path:
+    return sample_cli_store
 
 
 def _index(db: Path, where: str = "") -> pd.DataFrame:
