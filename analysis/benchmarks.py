@@ -10,11 +10,11 @@ minimum-n rule take part.
 Percentile rank (0-100, higher is better whatever the metric's direction):
 100 x (peers worse + half the peers equal, itself included) / peers. The best
 of five distinct values ranks 90, the worst 10, a peer group of one 50. Fewer
-than ``benchmark_min_peers`` (default 5) valid peers: no rank ("too few
+than ``benchmarks.min_peers`` (default 5) valid peers: no rank ("too few
 peers").
 
-Metrics, their direction and default index weights (settings
-``index_weights`` replaces any of them; a weight of 0 leaves a metric out):
+Metrics, their direction and default index weights (setting
+``benchmarks.index_weights`` replaces any of them; a weight of 0 leaves a metric out):
 
 =====================  ==========  ======  =============================================
 metric                 better      weight  source
@@ -43,17 +43,11 @@ import pandas as pd
 
 from govwatch.errors import UsageError
 
-from .peers import DEFAULT_BOOTSTRAP, peer_group_of, rank_intervals, replicate_values
+from .peers import peer_group_of, rank_intervals, replicate_values
 from .registry import Metric, MetricContext, register_metric
+from .settings import DEFAULT_INDEX_WEIGHTS, BenchmarkSettings
 from .slices import empty_frame
 
-DEFAULT_INDEX_WEIGHTS = {
-    "answered_rate": 0.35,
-    "km_median_hours": 0.25,
-    "selectivity_gap": 0.20,
-    "critic_gap": 0.10,
-    "deflection_share": 0.10,
-}
 BETTER = {
     "answered_rate": "higher",
     "km_median_hours": "lower",
@@ -61,8 +55,6 @@ BETTER = {
     "critic_gap": "lower",
     "deflection_share": "lower",
 }
-DEFAULT_MIN_PEERS = 5
-DEFAULT_MIN_WEIGHT_SHARE = 0.5
 # Statuses whose value takes part in ranking.
 RANKED = ("ok", "not reached")
 
@@ -124,9 +116,9 @@ ORDER BY a.platform, a.official_author, a.population
 """
 
 
-def index_weights(settings) -> dict[str, float]:
-    """The default weights updated by settings ``index_weights``; checked."""
-    given = getattr(settings, "index_weights", None) or {}
+def index_weights(settings: BenchmarkSettings) -> dict[str, float]:
+    """The default weights updated by the settings' ``index_weights``; checked."""
+    given = settings.index_weights or {}
     if isinstance(given, str):
         given = json.loads(given)
     unknown = sorted(set(given) - set(DEFAULT_INDEX_WEIGHTS))
@@ -175,7 +167,8 @@ def rank_table(values: pd.DataFrame, weights: dict[str, float], min_peers: int) 
     status[few] = "too few peers"
     rank[few] = np.nan
     out["status"] = status
-    out["peers"] = pd.array(np.where(np.isnan(peers), None, peers), dtype="Int64")
+    out["peers"] = pd.array(np.where(np.isnan(peers), None, peers),  # type: ignore[call-overload]
+                            dtype="Int64")
     out["percentile_rank"] = rank
     out["rank_ci_low"] = np.nan
     out["rank_ci_high"] = np.nan
@@ -223,6 +216,7 @@ def composite(ranks: pd.DataFrame, weights: dict[str, float], min_share: float) 
 @register_metric
 class Benchmarks(Metric):
     name = "benchmarks"
+    account_tables = ("benchmark_index",)
     description = (
         "Per official account and population: percentile rank among peers (by default same "
         "country and level) for each headline metric, and a composite index with adjustable "
@@ -277,20 +271,20 @@ class Benchmarks(Metric):
     }
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
-        weights = index_weights(ctx.settings)
-        min_peers = int(getattr(ctx.settings, "benchmark_min_peers", DEFAULT_MIN_PEERS))
-        min_share = float(getattr(ctx.settings, "index_min_weight_share",
-                                  DEFAULT_MIN_WEIGHT_SHARE))
-        samples = int(getattr(ctx.settings, "benchmark_bootstrap_samples", DEFAULT_BOOTSTRAP))
-        if samples < 1:
-            raise UsageError("benchmark_bootstrap_samples must be at least 1")
+        bench = ctx.settings.benchmarks
+        weights = index_weights(bench)
+        min_peers = int(bench.min_peers)
+        min_share = float(bench.index_min_weight_share)
+        if int(bench.interval_samples) < 1:
+            raise UsageError("benchmarks.interval_samples must be at least 1")
         values = ctx.con.execute(_VALUES).df()
         if values.empty:
             return {"benchmarks": empty_frame(BENCHMARKS_COLUMNS),
                     "benchmark_index": empty_frame(BENCHMARK_INDEX_COLUMNS)}
-        values["peer_group"] = peer_group_of(values, ctx.settings)
+        values["peer_group"] = peer_group_of(values, bench)
         ranks = rank_table(values, weights, min_peers)
         index = composite(ranks, weights, min_share)
-        reps = replicate_values(ctx.con, values, samples, int(getattr(ctx.settings, "seed", 1234)))
+        reps = replicate_values(ctx.con, values, int(bench.interval_samples),
+                                int(ctx.settings.selectivity.seed))
         ranks, index = rank_intervals(ranks, index, reps, values, weights, min_peers)
         return {"benchmarks": ranks, "benchmark_index": index}

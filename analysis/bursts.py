@@ -5,12 +5,12 @@ Series: inbound messages tagged critical, per country (the addressed official's:
 only place the data model knows) and UTC day, over all topics and per topic.
 
 Baseline, robust so a spike cannot inflate it: for each day, the median ``m`` and the
-median absolute deviation ``MAD`` of the previous ``burst_baseline_days`` days (28;
-days without such messages count as 0; at least ``burst_min_baseline_days`` = 7 days of
+median absolute deviation ``MAD`` of the previous ``bursts.baseline_days`` days (28;
+days without such messages count as 0; at least ``bursts.min_baseline_days`` = 7 days of
 history). Scale = max(1.4826 x MAD, sqrt(max(m, 1))): the MAD of a normal sample's
 standard deviation, never below the Poisson spread of a count with that median (a
 quiet series has MAD 0). A day is flagged when its count is at least
-``burst_min_messages`` (10) and above m + ``burst_k`` (4) x scale. A derailment's 145
+``bursts.min_messages`` (10) and above m + ``bursts.k`` (4) x scale. A derailment's 145
 messages in the baseline move the median by at most one day's count, where they moved
 the old mean-and-SD threshold from 14 to about 95.
 
@@ -42,11 +42,8 @@ from .events import (
     event_acknowledgements,
 )
 from .registry import Metric, MetricContext, register_metric
+from .settings import BurstSettings
 
-BURST_K = 4.0
-BURST_BASELINE_DAYS = 28
-BURST_MIN_BASELINE_DAYS = 7
-BURST_MIN_MESSAGES = 10
 TOP_HASHTAGS = 5
 MAD_TO_SD = 1.4826
 ALL_TOPICS = None
@@ -84,7 +81,7 @@ CANDIDATE_MEANINGS = {
     "baseline_mad": "Median absolute deviation of those daily counts",
     "baseline_mean": "Mean daily critical messages over the baseline window (for reference)",
     "baseline_sd": "Standard deviation (n-1) of those daily counts (for reference)",
-    "threshold": "baseline_median + burst_k x max(1.4826 x baseline_mad, sqrt(max(median, 1)))",
+    "threshold": "baseline_median + bursts.k x max(1.4826 x baseline_mad, sqrt(max(median, 1)))",
     "first_message_at": "First critical message of the first day (UTC): a suggested onset",
     "top_hashtags": "Most frequent hashtags in those messages: suggested keywords",
     "known_event_ids": "Events already in the events table for that country with onset "
@@ -134,11 +131,6 @@ GROUP BY ALL
 """
 
 
-def _setting(settings, name: str, default):
-    value = getattr(settings, name, None)
-    return default if value is None else value
-
-
 def _rolling_median_mad(history: np.ndarray, window: int, min_days: int):
     """Per day: (days, median, MAD, mean, sd) of the ``window`` days before it."""
     n = len(history)
@@ -154,14 +146,15 @@ def _rolling_median_mad(history: np.ndarray, window: int, min_days: int):
     return out
 
 
-def daily_bursts(daily: pd.DataFrame, first_day, last_day, k: float = BURST_K,
-                 baseline_days: int = BURST_BASELINE_DAYS,
-                 min_baseline_days: int = BURST_MIN_BASELINE_DAYS,
-                 min_messages: int = BURST_MIN_MESSAGES) -> pd.DataFrame:
+def daily_bursts(daily: pd.DataFrame, first_day, last_day,
+                 rules: BurstSettings | None = None) -> pd.DataFrame:
     """Flagged days of each (country, topic) series against its own robust baseline.
 
     ``daily`` has country, day, n and optionally topic (missing or None: all topics);
     days absent from it count as 0 between ``first_day`` and ``last_day``."""
+    rules = rules or BurstSettings()
+    k, baseline_days = float(rules.k), int(rules.baseline_days)
+    min_baseline_days, min_messages = int(rules.min_baseline_days), int(rules.min_messages)
     days = pd.date_range(pd.Timestamp(first_day), pd.Timestamp(last_day), freq="D")
     if "topic" not in daily:
         daily = daily.assign(topic=None)
@@ -230,7 +223,7 @@ def episodes(flagged: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
     return first.drop(columns=["topic_key"])
 
 
-def candidate_events(con, settings) -> pd.DataFrame:
+def candidate_events(con, rules: BurstSettings | None = None) -> pd.DataFrame:
     """Rows of ``candidate_events``."""
     daily = con.execute(_DAILY).df()
     if daily.empty:
@@ -246,13 +239,7 @@ def candidate_events(con, settings) -> pd.DataFrame:
     span = con.execute(
         "SELECT CAST(min(message_created_at) AS DATE), CAST(max(message_created_at) AS DATE) "
         "FROM responses").fetchall()[0]
-    flagged = daily_bursts(
-        daily, span[0], span[1],
-        k=float(_setting(settings, "burst_k", BURST_K)),
-        baseline_days=int(_setting(settings, "burst_baseline_days", BURST_BASELINE_DAYS)),
-        min_baseline_days=int(
-            _setting(settings, "burst_min_baseline_days", BURST_MIN_BASELINE_DAYS)),
-        min_messages=int(_setting(settings, "burst_min_messages", BURST_MIN_MESSAGES)))
+    flagged = daily_bursts(daily, span[0], span[1], rules)
     if flagged.empty:
         return _empty(CANDIDATE_EVENTS_COLUMNS)
     bursts = episodes(flagged, daily)
@@ -316,7 +303,7 @@ class CriticalBursts(Metric):
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         if ctx.obs_end is None:
             return {t: _empty(c) for t, c in self.tables.items()}
-        cands = candidate_events(ctx.con, ctx.settings)
+        cands = candidate_events(ctx.con, ctx.settings.bursts)
         acks, summary = candidate_acknowledgements(ctx.con, cands, ctx.obs_end)
         return {"candidate_events": cands, "candidate_acknowledgements": acks,
                 "candidate_summary": summary}

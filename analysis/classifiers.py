@@ -16,7 +16,8 @@ up in flood reports). How the two combine:
 - topic: the category with most seed-term hits; with none, the model's most
   probable category when its probability reaches ``topic_threshold``, else the
   taxonomy's fallback ("other").
-- deflection: a deflection phrase occurs ("DM us", "call the helpline"); rules only.
+- deflection: a deflection phrase occurs ("DM us", "call the helpline") and no
+  action phrase ("complaint registered", "forwarded to the division"); rules only.
 
 Every prediction carries a confidence: the estimated probability that the
 stored label is right. Critical and needs-response are independent of
@@ -44,7 +45,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from govwatch.errors import InputError
 
-from .taxonomy import Taxonomy, TermMatcher, load_taxonomy, parse_taxonomy, taxonomy_groups
+from .taxonomy import Taxonomy, TermMatcher, load_taxonomy, parse_taxonomy, taxonomy_matcher
 
 TARGETS = ("topic", "critical", "needs_response")
 OUTPUT_COLUMNS = (
@@ -123,17 +124,31 @@ def _rule_probability(hits: np.ndarray) -> np.ndarray:
 
 
 class RuleScores:
-    """Seed-term hit counts of a batch of texts, per taxonomy group."""
+    """Seed-term hit counts of a batch of texts, per taxonomy group.
+
+    The rules call a text critical when its strong critical-issue terms
+    outnumber its not-critical contexts (greetings, ceremonies, elections,
+    natural-death obituaries), or when it has support terms only ("pray for",
+    "victims") and no such context, soft or not. Weak terms ("strike",
+    "hospital") count as support terms beside another critical term only. ``critical`` is the number of critical terms
+    of a text the rules call critical, else 0.
+    """
 
     def __init__(self, tax: Taxonomy, matcher: TermMatcher, texts: Sequence[str]):
         counts = matcher.counts(texts)
         k = len(tax.categories)
         self.topic = counts[:, :k]
-        crit = [i for i, c in enumerate(tax.categories) if c.critical]
-        self.critical = self.topic[:, crit].sum(axis=1)
-        self.request = counts[:, k] + (self.critical > 0)
-        self.no_response = counts[:, k + 1]
-        self.deflection = counts[:, k + 2]
+        (self.request, self.no_response, deflection, self.strong, self.support,
+         self.cancel, soft, action, weak) = (counts[:, k + i] for i in range(9))
+        # Weak terms ("strike", "hospital") count only beside another critical term.
+        self.support = self.support + np.where(self.strong + self.support > 0, weak, 0.0)
+        # A reply that reports an action ("complaint registered, no. 123") is no deflection.
+        self.deflection = np.where(action > 0, 0.0, deflection)
+        critical = (self.strong > self.cancel) | (
+            (self.strong == 0) & (self.support > 0) & (self.cancel + soft == 0))
+        self.cancel = self.cancel + soft
+        self.critical = np.where(critical, self.strong + self.support, 0.0)
+        self.request = self.request + critical
 
     def weak_labels(self, tax: Taxonomy) -> pd.DataFrame:
         """Labels the rules can give: topic and needs_response are None where undecided."""
@@ -282,7 +297,7 @@ class PostTagger(BaseEstimator):
     def _matcher(self) -> TermMatcher:
         matcher = self.__dict__.get("_matcher_cache")
         if matcher is None:
-            matcher = TermMatcher(taxonomy_groups(self._tax()))
+            matcher = taxonomy_matcher(self._tax())
             self.__dict__["_matcher_cache"] = matcher
         return matcher
 
@@ -299,7 +314,8 @@ class PostTagger(BaseEstimator):
         """N-gram features, plus seed-rule counts for targets learned from labels."""
         if not self.rule_features or self.label_source_[target] != "labels":
             return matrix
-        extra = np.column_stack([rules.topic, rules.critical, rules.request, rules.no_response])
+        extra = np.column_stack([rules.topic, rules.critical, rules.strong, rules.support,
+                                 rules.cancel, rules.request, rules.no_response])
         extra = np.minimum(extra, 3.0) / 3.0
         return sp.hstack([matrix, sp.csr_matrix(extra.astype(np.float32))], format="csr")
 

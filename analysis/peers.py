@@ -1,15 +1,16 @@
 """Peer groups and the bootstrap intervals of peer ranks and the composite index.
 
-Peer groups (settings ``peer_groups``):
+Peer groups (settings ``benchmarks.peer_groups``):
 
 - ``country-level`` (default): official accounts of the same country and level;
 - ``level``: accounts of the same level, across countries;
-- a peer-set file (settings ``peer_sets_file``): a CSV with the columns
+- a peer-set file (settings ``benchmarks.peer_sets_file``): a CSV with the columns
   ``platform,author,peer_set`` naming any accounts the user chooses ("all health
   ministries of ASEAN"). Accounts the file does not list have no peer group.
 
 Intervals: each replicate redraws every account's figures from its own messages
-(percentile bootstrap, ``benchmark_bootstrap_samples`` replicates, seeded):
+(percentile bootstrap, ``benchmarks.interval_samples`` replicates, seeded by
+``selectivity.seed``):
 
 - a rate (answered within W, the share of deflections) is a count of k answered
   among n messages; resampling the n messages with replacement draws k from
@@ -40,7 +41,6 @@ from govwatch.errors import InputError, UsageError
 from .survival import grouped_km
 
 PEER_MODES = ("country-level", "level")
-DEFAULT_BOOTSTRAP = 200
 
 
 def peer_sets(path: str | Path) -> dict[tuple[str, str], str]:
@@ -69,9 +69,10 @@ def peer_sets(path: str | Path) -> dict[tuple[str, str], str]:
 
 
 def peer_group_of(values: pd.DataFrame, settings) -> np.ndarray:
-    """Each row's peer group name (None: no peer group)."""
-    path = getattr(settings, "peer_sets_file", None)
-    mode = getattr(settings, "peer_groups", None) or "country-level"
+    """Each row's peer group name (None: no peer group); ``settings``: the
+    BenchmarkSettings (peer_groups, peer_sets_file)."""
+    path = settings.peer_sets_file
+    mode = settings.peer_groups or "country-level"
     if path:
         sets = peer_sets(path)
         return np.array([sets.get((p, a)) for p, a in

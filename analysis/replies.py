@@ -12,6 +12,8 @@
   not a response to this one.
 - Latency in hours; a message with no response is right-censored at
   observation end - message time.
+- Channel: the one its reader recorded (message_attributes: complaint_ticket,
+  review, ...), else ``comment`` for comments and ``public_reply`` for the rest.
 
 All of it is DuckDB SQL over the store, so it runs in bounded memory.
 """
@@ -22,11 +24,14 @@ from datetime import datetime
 
 import duckdb
 
+from govwatch.schema import PLAUSIBLE_FROM, PLAUSIBLE_UNTIL
+
 # Official accounts, matched case-insensitively (handles are case-insensitive
 # on every platform govwatch reads).
 _OFFICIALS = """
 CREATE OR REPLACE TEMP TABLE _officials AS
-SELECT platform, author, lower(author) AS la FROM accounts WHERE official
+SELECT platform, min(author) AS author, lower(author) AS la FROM accounts WHERE official
+GROUP BY platform, lower(author)  -- one account, even where an older import kept two cases
 """
 
 _MESSAGES = """
@@ -35,7 +40,7 @@ WITH public_posts AS (
     SELECT p.platform, p.post_id, p.author, p.created_at, p.kind, p.conversation_id,
            p.in_reply_to_post_id, p.in_reply_to_author, p.mentions, p.lang
     FROM posts p
-    WHERE p.created_at <= $obs_end
+    WHERE p.created_at <= $obs_end AND p.created_at >= $plausible_from
       AND NOT EXISTS (SELECT 1 FROM _officials o
                       WHERE o.platform = p.platform AND o.la = lower(p.author))
 ),
@@ -81,7 +86,7 @@ WITH official_posts AS (
            r.in_reply_to_post_id, lower(r.in_reply_to_author) AS to_author, r.conversation_id
     FROM posts r
     JOIN _officials o ON o.platform = r.platform AND o.la = lower(r.author)
-    WHERE r.created_at <= $obs_end
+    WHERE r.created_at <= $obs_end AND r.created_at >= $plausible_from
 ),
 linked AS (
     SELECT m.platform, m.message_id, m.official_author, r.post_id, r.created_at
@@ -111,18 +116,27 @@ SELECT m.platform, m.message_id, m.message_author, m.official_author, m.via,
        epoch(r.response_created_at - m.message_created_at) / 3600.0 AS latency_hours,
        r.response_id IS NULL AS censored,
        epoch($obs_end - m.message_created_at) / 3600.0 AS observed_hours,
-       t.needs_response, t.critical, t.topic, t.sentiment, coalesce(t.lang, m.lang) AS lang
+       t.needs_response, t.critical, t.topic, t.sentiment, coalesce(t.lang, m.lang) AS lang,
+       coalesce(a.channel, CASE m.via WHEN 'comment' THEN 'comment' ELSE 'public_reply' END)
+           AS channel,
+       a.rating
 FROM _messages m
 LEFT JOIN _responses r USING (platform, message_id, official_author)
 LEFT JOIN tags t ON t.platform = m.platform AND t.post_id = m.message_id
+LEFT JOIN message_attributes a ON a.platform = m.platform AND a.post_id = m.message_id
+-- A review edited after the reply that answered it has no knowable latency: counted
+-- apart (analysis/channels.py), never a negative or censored one.
+WHERE a.flag IS DISTINCT FROM 'reply_predates_message'
 """
 
 
 def observation_end(con: duckdb.DuckDBPyConnection, observed_until: datetime | None) -> datetime:
-    """``observed_until`` if given, else the latest created_at in the data."""
+    """``observed_until`` if given, else the latest plausible created_at in the data
+    (a post dated beyond PLAUSIBLE_UNTIL, stored by an older import, is passed over)."""
     if observed_until is not None:
         return observed_until
-    latest = con.execute("SELECT max(created_at) FROM posts").fetchone()[0]
+    latest = con.execute("SELECT max(created_at) FROM posts WHERE created_at < ?",
+                         [PLAUSIBLE_UNTIL]).fetchall()[0][0]
     return latest
 
 
@@ -131,12 +145,12 @@ def build_responses(con: duckdb.DuckDBPyConnection, obs_end: datetime) -> int:
 
     The caller owns the transaction.
     """
-    params = {"obs_end": obs_end}
+    params = {"obs_end": obs_end, "plausible_from": PLAUSIBLE_FROM}
     con.execute(_OFFICIALS)
     con.execute(_MESSAGES, params)
     con.execute(_RESPONSES, params)
     con.execute("DELETE FROM responses")
-    con.execute(f"INSERT INTO responses BY NAME ({_RESULT})", params)
+    con.execute(f"INSERT INTO responses BY NAME ({_RESULT})", {"obs_end": obs_end})
     for t in ("_officials", "_messages", "_responses"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    return con.execute("SELECT count(*) FROM responses").fetchone()[0]
+    return con.execute("SELECT count(*) FROM responses").fetchall()[0][0]

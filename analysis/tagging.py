@@ -15,12 +15,14 @@ later ``analyze`` without options tags new posts the same way:
   ``tagging_models`` (model bytes in skops format, never pickle). Absent: the
   default model.
 
-The default model is a :class:`govwatch.analysis.classifiers.PostTagger` fitted on the
-store's own distinct texts with the taxonomy's weak labels. It is fitted at the
-first analyze, kept in ``tagging_models``, and refitted (so every post is
-re-tagged) when the number of distinct texts has doubled since (and reached the
-500 a weak-label model needs), or when the taxonomy changed. A model trained on hand-coded labels (``govwatch train``) is
-activated with ``--model PATH``; ``--model default`` goes back to the default.
+The default model is the taxonomy's seed rules (a
+:class:`govwatch.analysis.classifiers.PostTagger` fitted on no texts): a post's tags
+are a function of its text and the model version, the same in any store,
+whatever else it holds (a model fitted on the store's own texts made a store
+collected during a crisis call most of its posts critical). A changed taxonomy
+is a new version, so every post is re-tagged. A model trained on hand-coded
+labels (``govwatch train``) is activated with ``--model PATH``; ``--model
+default`` goes back to the default.
 """
 
 from __future__ import annotations
@@ -55,7 +57,10 @@ from .sentiment import (
     score_pending,
     update_cache,
 )
+from .settings import TaggingSettings
 from .taxonomy import load_taxonomy
+
+__all__ = ["TaggingSettings", "tag_new_posts"]
 
 BATCH = 100_000
 # A run with at least this many posts to tag tags them on a pool of ``workers``
@@ -65,28 +70,8 @@ META_SETTINGS = "tagging_settings"
 META_MODEL = "tagging_model"
 META_VERSION = "tagging_version"
 DEFAULT_MODEL = "default"
-# Refit the default model when the distinct texts have grown by this factor.
-REFIT_GROWTH = 2.0
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class TaggingSettings:
-    """What the user asked for; None means "as last time in this store, else the default".
-
-    languages: codes py3langid may choose from when a post has no ``lang``.
-    lexicons: language -> VADER-format lexicon file, to score that language.
-    taxonomy: taxonomy file for the default model.
-    model: path of a model saved by ``govwatch train``, or "default".
-    workers: processes that tag large batches (default: the machine's cores).
-    """
-
-    languages: tuple[str, ...] | None = None
-    lexicons: Mapping[str, str] | None = None
-    taxonomy: str | None = None
-    model: str | None = None
-    workers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -172,32 +157,12 @@ def _load_stored(con, model_version: str) -> PostTagger | None:
     return model
 
 
-def _distinct_texts(con) -> int:
-    return con.execute(
-        "SELECT count(DISTINCT text) FROM posts WHERE text IS NOT NULL AND text <> ''"
-    ).fetchall()[0][0]
-
-
 def _default_model(con, settings: ResolvedSettings) -> PostTagger:
+    """The taxonomy's seed rules, never fitted on the store: a post's tags depend
+    on its text and the model version only, whatever else the store holds."""
     tax = load_taxonomy(settings.taxonomy)
-    corpus = _distinct_texts(con)
-    rows = con.execute(
-        "SELECT model_version, trained_on FROM tagging_models WHERE kind = 'weak' "
-        "AND taxonomy_digest = ? ORDER BY created_at DESC, model_version LIMIT 1",
-        [tax.digest],
-    ).fetchall()
-    row = rows[0] if rows else None
-    tagger = PostTagger(taxonomy=tax)
-    grown = corpus >= REFIT_GROWTH * max(row[1], 1) and corpus >= tagger.min_weak_texts if row else True
-    if not grown:
-        model = _load_stored(con, row[0])
-        if model is not None:
-            return model
-    texts = [r[0] for r in con.execute(
-        "SELECT text FROM (SELECT DISTINCT text FROM posts WHERE text IS NOT NULL AND text <> '') "
-        "ORDER BY md5(text) LIMIT ?", [tagger.max_train_texts]).fetchall()]
-    tagger.fit(texts)
-    _store_model(con, tagger, "corpus", corpus)
+    tagger = PostTagger(taxonomy=tax).fit([])
+    _store_model(con, tagger, "rules", 0)
     return tagger
 
 

@@ -2,16 +2,21 @@
 
 The taxonomy (``analysis/data/taxonomy.yaml`` by default, or any file the user
 points to) names the topic categories, which of them are critical issues, and
-seed terms per language; cues for "needs a response" (requests and problem
-reports vs praise and chatter); and deflection phrases ("DM us", "call the
-helpline"). :func:`load_taxonomy` validates it and raises :class:`TaxonomyError`
-naming the file and the key (or YAML line) at fault.
+seed terms per language; what cancels a critical-issue term (``not_critical``:
+greeting, ceremony, election and obituary contexts, and phrases such as
+"landslide victory" whose words never count); cues for "needs a response"
+(requests and problem reports vs praise and chatter); and deflection phrases
+("DM us", "call the helpline"). :func:`load_taxonomy` validates it and raises
+:class:`TaxonomyError` naming the file and the key (or YAML line) at fault.
 
 :class:`TermMatcher` finds which seed terms occur in texts. Term syntax: words
 separated by spaces, each matching a whole word of the text; a word ending in
 ``*`` matches any word starting with it; ``?`` matches a question mark; emoji
-are words of their own; a one-word term of four letters or more also matches
-inside a hashtag (``flood`` in ``#yycflood``). Matching ignores case, compares
+are words of their own; a term starting with ``~`` in a critical category is a
+*support* term (see :class:`Category`). Hashtags are split into words (at
+capitals, ``#PrayForBoston``, and, for lower-case Latin hashtags, into known
+English words, ``#yycflood`` -> yyc flood) and terms match those words, never
+a substring (``#Triotree`` holds no "riot"). Matching ignores case, compares
 text in Unicode NFC with Russian "ё" read as "е", and skips URLs and @handles.
 """
 
@@ -21,7 +26,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -35,8 +40,12 @@ DEFAULT_TAXONOMY = "data/taxonomy.yaml"
 _LANG_KEY = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?$")
 _CATEGORY_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _CATEGORY_FIELDS = {"label", "critical", "description", "terms"}
-_TOP_FIELDS = {"version", "fallback", "categories", "needs_response", "deflection"}
+_TOP_FIELDS = {"version", "fallback", "categories", "needs_response", "deflection",
+               "not_critical"}
 _CUE_GROUPS = ("request", "no_response")
+_NOT_CRITICAL_GROUPS = ("contexts", "phrases")
+SUPPORT_MARK = "~"
+WEAK_MARK = "~~"
 
 
 class TaxonomyError(InputError):
@@ -45,6 +54,13 @@ class TaxonomyError(InputError):
 
 @dataclass(frozen=True)
 class Category:
+    """A topic category. In a critical category, a term written ``~term`` is a
+    *support* term ("pray for", "victims", "condolences"): it counts for the
+    topic, but makes a post critical only when no cancelling context occurs
+    (a strong term, without ``~``, is outweighed only by more contexts). A
+    term written ``~~term`` is *weak* ("strike", "hospital", "arrested"): it
+    counts as a support term only beside another critical term."""
+
     key: str
     label: str
     critical: bool
@@ -63,6 +79,8 @@ class Taxonomy:
     request_cues: Mapping[str, tuple[str, ...]]
     no_response_cues: Mapping[str, tuple[str, ...]]
     deflection: Mapping[str, tuple[str, ...]]
+    not_critical_contexts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    not_critical_phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def category_keys(self) -> tuple[str, ...]:
@@ -97,6 +115,10 @@ class Taxonomy:
                 "no_response": {k: list(v) for k, v in self.no_response_cues.items()},
             },
             "deflection": {k: list(v) for k, v in self.deflection.items()},
+            "not_critical": {
+                "contexts": {k: list(v) for k, v in self.not_critical_contexts.items()},
+                "phrases": {k: list(v) for k, v in self.not_critical_phrases.items()},
+            },
         }
 
     @property
@@ -159,7 +181,16 @@ def parse_taxonomy(data: object, source: str = "<taxonomy>") -> Taxonomy:
     request = _parse_terms(nr.get("request"), "needs_response.request", fail, required=True)
     no_resp = _parse_terms(nr.get("no_response"), "needs_response.no_response", fail, required=True)
     deflection = _parse_terms(data.get("deflection"), "deflection", fail, required=True)
-    return Taxonomy(source, version, fallback, tuple(categories), request, no_resp, deflection)
+    nc = data.get("not_critical") or {}
+    if not isinstance(nc, dict):
+        raise fail("not_critical", "must be a mapping with 'contexts' and 'phrases'")
+    extra = set(nc) - set(_NOT_CRITICAL_GROUPS)
+    if extra:
+        raise fail(f"not_critical.{sorted(extra)[0]}", "unknown key; expected contexts or phrases")
+    contexts = _parse_terms(nc.get("contexts"), "not_critical.contexts", fail, required=False)
+    phrases = _parse_terms(nc.get("phrases"), "not_critical.phrases", fail, required=False)
+    return Taxonomy(source, version, fallback, tuple(categories), request, no_resp, deflection,
+                    contexts, phrases)
 
 
 def _parse_categories(raw: object, fail) -> list[Category]:
@@ -205,7 +236,7 @@ def _parse_terms(raw: object, where: str, fail, required: bool) -> dict[str, tup
         for i, term in enumerate(terms):
             if not isinstance(term, str) or not term.strip():
                 raise fail(f"{key}[{i}]", f"each term must be a non-empty string, got {term!r}")
-            if not term_words(term):
+            if not term_words(term.strip().lstrip(SUPPORT_MARK)):
                 raise fail(f"{key}[{i}]", f"term {term!r} has no word to match")
             clean.append(term.strip())
         out[lang] = tuple(clean)
@@ -221,8 +252,13 @@ _WORD = rf"(?:[^\W_]|[{_MARKS}])+"
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\U0001f1e6-\U0001f1ff"
 _TOKEN = re.compile(rf"#?{_WORD}|[?？¿؟]|[{_EMOJI}]")
 _SKIP = re.compile(r"https?://\S+|www\.\S+|@\w+")
+_HASHTAG = re.compile(rf"#({_WORD})")
+# A hashtag's parts: capitalised words, runs of capitals, lower-case runs, digits, other scripts.
+_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+|[^\W0-9A-Za-z_]+")
 _QUESTION = {"？": "?", "¿": "?", "؟": "?"}
 _MEMO_LIMIT = 500_000
+# Lower-case Latin runs at least this long are split into known English words.
+_SPLIT_MIN = 6
 
 
 def normalize(text: str) -> str:
@@ -244,6 +280,51 @@ def tokenize(text: str) -> tuple[list[str], list[str]]:
     return toks, tags
 
 
+_SPLITS: dict[str, tuple[str, ...]] = {}
+
+
+def split_hashtag(body: str) -> tuple[str, ...]:
+    """A hashtag body (as written, without ``#``) as normalised words.
+
+    Split at capitals and digits (``PrayForBoston`` -> pray for boston,
+    ``NYCFlood`` -> nyc flood); a lower-case Latin run of six letters or more is
+    then split into the likeliest English words (wordninja's Wikipedia word
+    frequencies: ``yycflood`` -> yyc flood, ``triotree`` -> trio tree). Other
+    scripts are kept whole."""
+    cached = _SPLITS.get(body)
+    if cached is not None:
+        return cached
+    words: list[str] = []
+    for part in _CAMEL.findall(body):
+        low = part.lower()
+        if len(low) >= _SPLIT_MIN and low.isascii() and low.isalpha() and part[1:] == low[1:]:
+            words.extend(w for w in _wordninja().split(low) if w)
+        else:
+            words.append(normalize(low))
+    if len(_SPLITS) > _MEMO_LIMIT:
+        _SPLITS.clear()
+    _SPLITS[body] = result = tuple(words)
+    return result
+
+
+def _wordninja():
+    import wordninja
+
+    return wordninja
+
+
+def hashtag_words(text: str) -> list[tuple[str, ...]]:
+    """The words of each hashtag of a text that splits into more than one word."""
+    if "#" not in text:
+        return []
+    out = []
+    for body in _HASHTAG.findall(_SKIP.sub(" ", text)):
+        words = split_hashtag(body)
+        if len(words) > 1:
+            out.append(words)
+    return out
+
+
 def term_words(term: str) -> list[tuple[str, bool]]:
     """A term as (word, is_prefix) pairs, tokenised exactly like text."""
     out = []
@@ -261,40 +342,41 @@ class TermMatcher:
     """Counts, per group, how many distinct terms of that group occur in each text.
 
     ``groups`` maps a group name (a category key, ``request``, ...) to its terms
-    (all languages together). Built once; ``counts`` is a pure function of text.
+    (all languages together). ``masks`` are phrases whose words no other term
+    may use ("landslide victory" hides "landslide"): a term occurrence that
+    overlaps a mask occurrence does not count. A text is matched as its words,
+    then as the words of each hashtag that splits into several (see
+    :func:`split_hashtag`). Built once; ``counts`` is a pure function of text.
     """
 
-    def __init__(self, groups: Mapping[str, Iterable[str]]):
+    def __init__(self, groups: Mapping[str, Iterable[str]], masks: Iterable[str] = ()):
         self.groups = tuple(groups)
         self._terms: list[tuple[tuple[str, bool], ...]] = []
         self._term_groups: list[list[int]] = []
         index: dict[tuple[tuple[str, bool], ...], int] = {}
+
+        def add(term: str) -> int:
+            words = tuple(term_words(term))
+            if words not in index:
+                index[words] = len(self._terms)
+                self._terms.append(words)
+                self._term_groups.append([])
+            return index[words]
+
         for g, terms in enumerate(groups.values()):
             for term in terms:
-                words = tuple(term_words(term))
-                if words not in index:
-                    index[words] = len(self._terms)
-                    self._terms.append(words)
-                    self._term_groups.append([])
-                tid = index[words]
+                tid = add(term)
                 if g not in self._term_groups[tid]:
                     self._term_groups[tid].append(g)
+        self._masks = frozenset(add(m) for m in masks)
         self._first_exact: dict[str, list[int]] = {}
         self._first_prefix: dict[str, list[int]] = {}
-        substrings: dict[str, list[int]] = {}
         for tid, words in enumerate(self._terms):
             first, is_prefix = words[0]
             table = self._first_prefix if is_prefix else self._first_exact
             table.setdefault(first, []).append(tid)
-            if len(words) == 1 and len(first) >= 4 and first != "?":
-                substrings.setdefault(first, []).append(tid)
         self._prefix_lengths = sorted({len(p) for p in self._first_prefix})
-        self._substrings = substrings
         self._candidates: dict[str, tuple[int, ...]] = {}
-        self._hashtag_re = (
-            re.compile("|".join(re.escape(s) for s in sorted(substrings, key=len, reverse=True)))
-            if substrings else None
-        )
 
     def _word_matches(self, word: str, pattern: tuple[str, bool]) -> bool:
         text, is_prefix = pattern
@@ -315,24 +397,35 @@ class TermMatcher:
         self._candidates[word] = result = tuple(cands)
         return result
 
-    def match_terms(self, text: str) -> set[int]:
-        """Ids of the distinct terms found in one text."""
-        words, tags = tokenize(text)
-        found: set[int] = set()
+    def _scan(self, words: Sequence[str], found: set[int]) -> None:
+        """Add the terms occurring in one word sequence, masks applied."""
+        hits: list[tuple[int, int, int]] = []  # (term id, first word, word count)
         n = len(words)
         for i, w in enumerate(words):
             for tid in self._candidates_for(w):
                 words_t = self._terms[tid]
-                if len(words_t) == 1:
-                    found.add(tid)
-                elif i + len(words_t) <= n and all(
-                    self._word_matches(words[i + j], words_t[j]) for j in range(1, len(words_t))
-                ):
-                    found.add(tid)
-        if tags and self._hashtag_re is not None:
-            for tag in tags:
-                for m in self._hashtag_re.finditer(tag):
-                    found.update(self._substrings[m.group(0)])
+                if len(words_t) == 1 or (i + len(words_t) <= n and all(
+                        self._word_matches(words[i + j], words_t[j])
+                        for j in range(1, len(words_t)))):
+                    hits.append((tid, i, len(words_t)))
+        if not hits:
+            return
+        masked: set[int] = set()
+        for tid, i, k in hits:
+            if tid in self._masks:
+                masked.update(range(i, i + k))
+        for tid, i, k in hits:
+            if tid in self._masks or not masked or masked.isdisjoint(range(i, i + k)):
+                found.add(tid)
+
+    def match_terms(self, text: str) -> set[int]:
+        """Ids of the distinct terms found in one text (masks themselves included)."""
+        words, tags = tokenize(text)
+        found: set[int] = set()
+        self._scan(words, found)
+        if tags:
+            for split in hashtag_words(text):
+                self._scan(split, found)
         return found
 
     def counts(self, texts: Iterable[str | None]) -> np.ndarray:
@@ -358,13 +451,59 @@ class TermMatcher:
 
 
 def all_terms(terms: Mapping[str, tuple[str, ...]]) -> list[str]:
+    return [t.lstrip(SUPPORT_MARK) for lang_terms in terms.values() for t in lang_terms]
+
+
+def _marked(terms: Iterable[str], marked: bool) -> list[str]:
+    """The terms with (or without) the ``~`` mark, unmarked."""
+    return [t.removeprefix(SUPPORT_MARK) for t in terms if t.startswith(SUPPORT_MARK) == marked]
+
+
+def _tier(term: str) -> int:
+    """0 strong, 1 support (``~``), 2 weak (``~~``)."""
+    return 2 if term.startswith(WEAK_MARK) else 1 if term.startswith(SUPPORT_MARK) else 0
+
+
+def _critical_terms(tax: Taxonomy, tier: int) -> list[str]:
+    """The strong, support or weak terms of the critical categories; a term takes
+    the weakest tier any language's list gives it."""
+    terms = [t for c in tax.categories if c.critical for t in all_terms_marked(c.terms)]
+    weakest: dict[tuple, int] = {}
+    for t in terms:
+        key = tuple(term_words(t.lstrip(SUPPORT_MARK)))
+        weakest[key] = max(weakest.get(key, 0), _tier(t))
+    return list(dict.fromkeys(
+        t.lstrip(SUPPORT_MARK) for t in terms
+        if weakest[tuple(term_words(t.lstrip(SUPPORT_MARK)))] == tier))
+
+
+def all_terms_marked(terms: Mapping[str, tuple[str, ...]]) -> list[str]:
     return [t for lang_terms in terms.values() for t in lang_terms]
 
 
+# The groups after the categories, in this order (RuleScores reads them by position).
+CUE_GROUPS = ("request", "no_response", "deflection", "critical_strong", "critical_support",
+              "not_critical", "not_critical_soft", "deflection_action", "critical_weak")
+
+
 def taxonomy_groups(tax: Taxonomy) -> dict[str, list[str]]:
-    """The matcher groups of a taxonomy: one per category, then the cue groups."""
+    """The matcher groups of a taxonomy: one per category, then ``CUE_GROUPS``."""
     groups = {f"topic:{c.key}": all_terms(c.terms) for c in tax.categories}
     groups["request"] = all_terms(tax.request_cues)
     groups["no_response"] = all_terms(tax.no_response_cues)
-    groups["deflection"] = all_terms(tax.deflection)
+    deflection = all_terms_marked(tax.deflection)
+    groups["deflection"] = _marked(deflection, False)
+    groups["critical_strong"] = _critical_terms(tax, 0)
+    groups["critical_support"] = _critical_terms(tax, 1)
+    contexts = all_terms_marked(tax.not_critical_contexts)
+    groups["not_critical"] = _marked(contexts, False)
+    groups["not_critical_soft"] = _marked(contexts, True)
+    groups["deflection_action"] = _marked(deflection, True)
+    groups["critical_weak"] = _critical_terms(tax, 2)
+    assert tuple(groups)[len(tax.categories):] == CUE_GROUPS
     return groups
+
+
+def taxonomy_matcher(tax: Taxonomy) -> TermMatcher:
+    """The matcher of a taxonomy's groups, its not-critical phrases as masks."""
+    return TermMatcher(taxonomy_groups(tax), masks=all_terms(tax.not_critical_phrases))

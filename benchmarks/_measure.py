@@ -1,30 +1,50 @@
 """Measuring one command in its own process: wall time, CPU time and peak memory.
 
 Each benchmarked side (govwatch or a baseline) runs as a fresh child process so that
-its peak resident memory is its own: the figures come from ``os.wait4``'s resource
-usage of that child (``ru_maxrss``, which on Linux also covers the descendants it
-waited for, but as the largest of them, not their sum). A side that runs several
-processes at once (govwatch reading a file in parts) needs their sum: on Linux the
-process tree's memory is also sampled twenty times a second, as the sum of each
-process's proportional set size (PSS: pages shared between processes, such as the
-libraries each one maps, are split between them rather than counted in each), and the
-peak is the larger of the two figures (a sampled sum can miss a peak shorter than 50 ms). With ``cpu=N`` the child is pinned to that one CPU before it starts
-(``os.sched_setaffinity`` in the child), which is how "one core" is measured.
+its start-up counts and its memory is its own. Wall time is taken around the child;
+CPU time (user + system) comes from ``os.wait4``'s resource usage of the child (which
+includes the descendants it waited for). Memory is the peak of the whole process tree
+(the command and every worker it starts), sampled with psutil twenty times a second as
+the sum of each process's proportional set size (PSS: pages shared between processes,
+such as the libraries each maps or a forked worker's copy-on-write pages, are split
+between them rather than counted in each). ``ru_maxrss`` is not used: a forked child
+inherits the high-water mark of the process that forked it, so it would report at
+least the size of the benchmark script itself. A spike shorter than 50 ms can escape
+the sampler, which is one reason memory claims are checked under a cap (below).
 
-CPU time (user + system) is reported beside wall time: on a machine shared with
-other work the wall clock stretches while the CPU time barely moves, so CPU-time
-ratios are the steadier comparison and wall times are lower bounds of speed.
+A sampled peak is only an observation. A memory claim is checked by running the command
+under an enforced cap: ``limit_bytes`` sets ``RLIMIT_AS`` (the address-space limit,
+as ``prlimit --as`` does) in the child before it starts, so an allocation beyond it
+fails and the command fails with it. The cap applies to each process of the tree on its
+own and counts virtual memory, which is at least the resident memory: a run that
+finishes under the cap used less than the cap in every process. (A cgroup would cap
+the tree's sum, but this machine gives no writable cgroup.)
+
+Ratios come from paired, interleaved runs (:func:`paired`: A B A B ..., at least three
+pairs): each pair gives one ratio baseline / govwatch measured under the same
+conditions, and the report is the minimum, median and maximum of those ratios, never the
+best run of one side over the best of the other. With ``cpu=N`` a child is pinned to
+that one CPU before it starts (``os.sched_setaffinity``), which is how "one core" is
+measured; ``cpu=None`` lets it use every CPU, as users run it.
+
+On a machine shared with other work the wall clock stretches while the CPU time barely
+moves: the CPU-time ratios are the steadier comparison, and wall times are lower bounds
+of speed. The load average is recorded with every run.
 """
 
 from __future__ import annotations
 
 import os
+import resource
+import statistics
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import psutil
 
 
 @dataclass(frozen=True)
@@ -33,10 +53,11 @@ class Measurement:
 
     wall_s: float
     cpu_s: float  # user + system time of the child (and its waited-for children)
-    peak_rss_bytes: int
+    peak_rss_bytes: int  # peak of the process tree's PSS sum (sampled every 50 ms)
     returncode: int
     load_1min: float  # the machine's 1-minute load average when the run started
     log: Path | None = None
+    limit_bytes: int | None = None  # the address-space cap it ran under, if any
 
     def rate(self, rows: int) -> float:
         """Rows per second of wall time."""
@@ -46,8 +67,10 @@ class Measurement:
         """Rows per second of CPU time."""
         return rows / self.cpu_s if self.cpu_s > 0 else float("inf")
 
-
-_PAGE = os.sysconf("SC_PAGE_SIZE")
+    def as_dict(self) -> dict:
+        return {"wall_s": self.wall_s, "cpu_s": self.cpu_s,
+                "peak_rss_bytes": self.peak_rss_bytes, "load_1min": self.load_1min,
+                "limit_bytes": self.limit_bytes}
 
 
 class CommandFailed(RuntimeError):
@@ -59,6 +82,18 @@ def default_cpu() -> int:
     return max(os.sched_getaffinity(0))
 
 
+def _preexec(cpu: int | None, limit_bytes: int | None) -> Callable[[], None] | None:
+    if cpu is None and limit_bytes is None:
+        return None
+
+    def setup() -> None:
+        if cpu is not None:
+            os.sched_setaffinity(0, {cpu})
+        if limit_bytes is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+    return setup
+
+
 def run(
     cmd: Sequence[str | os.PathLike],
     *,
@@ -67,20 +102,22 @@ def run(
     cwd: str | os.PathLike | None = None,
     log: Path | None = None,
     ok: Sequence[int] = (0,),
+    limit_bytes: int | None = None,
 ) -> Measurement:
     """Run ``cmd`` to completion and measure it.
 
-    Output (stdout and stderr) goes to ``log`` (or is discarded). Raises
-    :class:`CommandFailed` naming the log when the exit status is not in ``ok``.
+    Output (stdout and stderr) goes to ``log`` (or is discarded). ``limit_bytes`` caps
+    each process's address space (``RLIMIT_AS``). Raises :class:`CommandFailed` naming
+    the log when the exit status is not in ``ok``.
     """
-    pin = (lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None
     out = open(log, "wb") if log else subprocess.DEVNULL
     load = os.getloadavg()[0]
     try:
         started = time.perf_counter()
         proc = subprocess.Popen(
             [str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=dict(env) if env is not None else None, cwd=cwd, preexec_fn=pin,
+            env=dict(env) if env is not None else None, cwd=cwd,
+            preexec_fn=_preexec(cpu, limit_bytes),
         )
         tree = TreeSampler(proc.pid, interval=0.05)
         tree.start()
@@ -93,60 +130,44 @@ def run(
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in ok:
         where = f"; output in {log}" if log else ""
-        raise CommandFailed(f"{' '.join(map(str, cmd))} exited with {proc.returncode}{where}")
+        cap = f" under an address-space cap of {mib(limit_bytes)}" if limit_bytes else ""
+        raise CommandFailed(f"{' '.join(map(str, cmd))} exited with {proc.returncode}{cap}{where}")
     return Measurement(
         wall_s=wall,
         cpu_s=usage.ru_utime + usage.ru_stime,
-        peak_rss_bytes=max(usage.ru_maxrss * 1024, tree.peak),  # Linux reports kilobytes
+        # The sampled tree, not ru_maxrss: a forked child starts from the high-water mark
+        # of the process that forked it (Linux keeps it across exec), so ru_maxrss
+        # reports at least the benchmark script's own size.
+        peak_rss_bytes=tree.peak or usage.ru_maxrss * 1024,  # Linux reports kilobytes
         returncode=proc.returncode,
         load_1min=load,
         log=log,
+        limit_bytes=limit_bytes,
     )
 
 
-def _pss(pid: int) -> int | None:
-    """Proportional set size of one process: shared pages (a forked worker's copy-on-write
-    memory) are split between the processes sharing them, so a sum over a tree is honest."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
-            for line in f:
-                if line.startswith(b"Pss:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
-
-
-def _tree_rss(root: int) -> int:
+def tree_memory(root: int) -> int:
     """Memory of ``root`` and all its descendants now: the sum of their PSS (their RSS
-    where PSS cannot be read)."""
-    parent: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
+    where PSS cannot be read); 0 once the process is gone."""
+    try:
+        top = psutil.Process(root)
+        procs = [top, *top.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for p in procs:
         try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        pid = int(entry.name)
-        parent[pid] = int(fields[1])
-        rss[pid] = int(fields[21]) * _PAGE
-    children: dict[int, list[int]] = {}
-    for pid, ppid in parent.items():
-        children.setdefault(ppid, []).append(pid)
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        pss = _pss(pid)
-        total += pss if pss is not None else rss.get(pid, 0)
-        todo += children.get(pid, [])
+            total += p.memory_full_info().pss
+        except psutil.AccessDenied:
+            total += p.memory_info().rss
+        except psutil.Error:  # ended meanwhile
+            pass
     return total
 
 
 class TreeSampler(threading.Thread):
-    """Samples the resident memory of a process tree until stopped; keeps the peak."""
+    """Samples the memory of a process tree (:func:`tree_memory`) until stopped; keeps
+    the peak."""
 
     def __init__(self, pid: int, interval: float = 0.2):
         super().__init__(daemon=True)
@@ -155,7 +176,7 @@ class TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.is_set():
-            self.peak = max(self.peak, _tree_rss(self.pid))
+            self.peak = max(self.peak, tree_memory(self.pid))
             self.done.wait(self.interval)
 
     def stop(self) -> int:
@@ -164,9 +185,65 @@ class TreeSampler(threading.Thread):
         return self.peak
 
 
-def best(runs: Sequence[Measurement]) -> Measurement:
-    """The run with the least wall time (the one least disturbed by other work)."""
-    return min(runs, key=lambda m: m.wall_s)
+# -- paired, interleaved runs ------------------------------------------------------------------
+
+@dataclass
+class Paired:
+    """Runs of govwatch (``ours``) and a baseline (``base``), interleaved A B A B ...;
+    pair i is (ours[i], base[i]), measured back to back."""
+
+    ours: list[Measurement] = field(default_factory=list)
+    base: list[Measurement] = field(default_factory=list)
+
+    @property
+    def ratios_wall(self) -> list[float]:
+        """Baseline wall time / govwatch wall time, per pair (above 1: govwatch faster)."""
+        return [b.wall_s / o.wall_s for o, b in zip(self.ours, self.base, strict=True)]
+
+    @property
+    def ratios_cpu(self) -> list[float]:
+        return [b.cpu_s / o.cpu_s for o, b in zip(self.ours, self.base, strict=True)
+                if o.cpu_s > 0]
+
+    def summary(self) -> dict:
+        """Medians per side, peaks as the largest of any run, and each ratio's
+        min / median / max over the pairs."""
+        def side(runs: list[Measurement]) -> dict:
+            return {"wall_s": statistics.median(m.wall_s for m in runs),
+                    "cpu_s": statistics.median(m.cpu_s for m in runs),
+                    "peak_rss_bytes": max(m.peak_rss_bytes for m in runs),
+                    "limit_bytes": runs[0].limit_bytes,
+                    "runs_wall_s": [round(m.wall_s, 3) for m in runs],
+                    "runs_cpu_s": [round(m.cpu_s, 3) for m in runs]}
+        return {"pairs": len(self.ours), "ours": side(self.ours), "base": side(self.base),
+                "ratio_wall": spread(self.ratios_wall), "ratio_cpu": spread(self.ratios_cpu),
+                "load_1min": [round(m.load_1min, 2) for m in self.ours + self.base]}
+
+
+def spread(values: Sequence[float]) -> dict | None:
+    """{"min", "median", "max"} of ``values`` (None when there are none)."""
+    if not values:
+        return None
+    return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+
+
+def fmt_spread(s: dict | None, spec: str = ".2f") -> str:
+    """'3.51 (3.20-3.77)': the median, then the min and max."""
+    if not s:
+        return "—"
+    return f"{format(s['median'], spec)} ({format(s['min'], spec)}-{format(s['max'], spec)})"
+
+
+def paired(ours: Callable[[], Measurement], base: Callable[[], Measurement],
+           pairs: int = 3) -> Paired:
+    """Run ``ours`` and ``base`` alternately, ``pairs`` times each: A B A B ..."""
+    if pairs < 1:
+        raise ValueError("pairs must be at least 1")
+    result = Paired()
+    for _ in range(pairs):
+        result.ours.append(ours())
+        result.base.append(base())
+    return result
 
 
 def warm(path: Path) -> None:
@@ -180,6 +257,17 @@ def machine_load() -> str:
     """'load 4.39 5.07 4.93 on 2 CPUs' (1, 5 and 15-minute averages)."""
     one, five, fifteen = os.getloadavg()
     return f"load {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def parse_size(text: str) -> int:
+    """'6GiB', '512MiB', '6GB' or a number of bytes."""
+    units = {"kib": 2**10, "mib": 2**20, "gib": 2**30, "kb": 10**3, "mb": 10**6, "gb": 10**9,
+             "b": 1}
+    t = text.strip().lower()
+    for u, k in units.items():
+        if t.endswith(u):
+            return int(float(t[: -len(u)]) * k)
+    return int(t)
 
 
 def mib(n_bytes: int) -> str:

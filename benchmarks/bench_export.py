@@ -133,15 +133,12 @@ class Row:
     posts: int  # posts in the store
     rows: int  # rows govwatch wrote
     base_rows: int  # rows the baseline wrote
-    ours: dict  # wall_s, cpu_s, peak_rss_bytes, load_1min
+    ours: dict  # medians over the pairs: wall_s, cpu_s; peak_rss_bytes (largest), runs
     base: dict
-    ratio_wall: float
-    ratio_cpu: float
-
-
-def _m(m: _measure.Measurement) -> dict:
-    return {"wall_s": m.wall_s, "cpu_s": m.cpu_s, "peak_rss_bytes": m.peak_rss_bytes,
-            "load_1min": m.load_1min}
+    ratio_wall: dict  # min / median / max over the pairs of baseline / govwatch
+    ratio_cpu: dict | None
+    pairs: int
+    cpu: int | None  # the CPU both sides were pinned to, or None (every CPU)
 
 
 def _clear(*paths: Path) -> None:
@@ -153,47 +150,58 @@ def _clear(*paths: Path) -> None:
 
 
 def measure_case(db: Path, posts: int, what: str, fmt: str, workdir: Path, cpu: int | None,
-                 repeat: int) -> Row:
+                 pairs: int, limit_bytes: int | None = None) -> Row:
+    """``pairs`` interleaved runs of govwatch and the baseline (A B A B ...); govwatch
+    under the address-space cap ``limit_bytes`` when given."""
     out = workdir / f"export-{posts}"
     out.mkdir(exist_ok=True)
     ours_file, base_file = out / f"gw-{what}.{fmt}", out / f"baseline-{what}.{fmt}"
     side = [Path(f"{ours_file}.codebook.csv"), Path(f"{ours_file}.manifest.json")]
-    ours, base = [], []
-    for _ in range(repeat):
+    env = dict(os.environ)
+
+    def ours() -> _measure.Measurement:
         _clear(ours_file, *side)
-        ours.append(_measure.run(
-            [sys.executable, "-m", "govwatch.cli", "export", "--what", what, "--format", fmt,
-             "--out", str(ours_file), "--db", str(db)],
-            cpu=cpu, env=dict(os.environ), cwd=REPO, log=workdir / f"export-gw-{what}-{fmt}.log"))
+        return _measure.run([sys.executable, "-m", "govwatch.cli", "export", "--what", what, "--format", fmt,
+             "--out", str(ours_file), "--db", str(db)], cpu=cpu, env=env, cwd=REPO,
+            log=workdir / f"export-gw-{what}-{fmt}.log", limit_bytes=limit_bytes)
+
+    def base() -> _measure.Measurement:
         _clear(base_file)
-        base.append(_measure.run(
+        return _measure.run(
             [sys.executable, str(Path(__file__).resolve()), "--baseline", what, fmt, str(db),
-             str(base_file)], cpu=cpu, env=dict(os.environ), cwd=REPO,
-            log=workdir / f"export-baseline-{what}-{fmt}.log"))
-    o, b = _measure.best(ours), _measure.best(base)
+             str(base_file)], cpu=cpu, env=env, cwd=REPO,
+            log=workdir / f"export-baseline-{what}-{fmt}.log")
+
+    runs = _measure.paired(ours, base, pairs)
+    s = runs.summary()
     row = Row(f"{what} -> {fmt}", what, fmt, posts, count_rows(ours_file, fmt),
-              count_rows(base_file, fmt), _m(o), _m(b), b.wall_s / o.wall_s,
-              b.cpu_s / o.cpu_s if o.cpu_s else float("nan"))
+              count_rows(base_file, fmt), s["ours"], s["base"], s["ratio_wall"], s["ratio_cpu"],
+              s["pairs"], cpu)
     _clear(ours_file, base_file, *side)
-    print(f"  {row.case:<22} {row.rows:>11,} rows  govwatch {o.wall_s:7.2f} s (CPU {o.cpu_s:.2f} s, "
-          f"{_measure.mib(o.peak_rss_bytes)})  pandas {b.wall_s:7.2f} s (CPU {b.cpu_s:.2f} s, "
-          f"{_measure.mib(b.peak_rss_bytes)})  ratio {row.ratio_wall:.2f}  "
-          f"[{_measure.machine_load()}]", flush=True)
+    o, b = row.ours, row.base
+    print(f"  {row.case:<22} {row.rows:>11,} rows  govwatch {o['wall_s']:7.2f} s "
+          f"(CPU {o['cpu_s']:.2f} s, {_measure.mib(o['peak_rss_bytes'])})  pandas "
+          f"{b['wall_s']:7.2f} s (CPU {b['cpu_s']:.2f} s, {_measure.mib(b['peak_rss_bytes'])})  "
+          f"ratio {_measure.fmt_spread(row.ratio_wall)}  [{_measure.machine_load()}]", flush=True)
     return row
 
 
 def table(rows: list[Row]) -> str:
-    head = ("| case | store posts | rows | govwatch wall s | govwatch CPU s | rows/s (wall) "
-            "| govwatch peak RSS | pandas wall s | pandas CPU s | pandas peak RSS | ratio wall "
-            "| ratio CPU | same rows |")
+    head = ("| case | store posts | pinned | rows | govwatch wall s | govwatch CPU s "
+            "| CPU µs per post | govwatch peak | pandas wall s | pandas CPU s | pandas peak "
+            "| ratio wall (min-max) | ratio CPU (min-max) | same rows |")
     lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
     for r in rows:
+        cap = (f" (cap {_measure.mib(r.ours['limit_bytes'])})" if r.ours.get("limit_bytes")
+               else "")
         lines.append(
-            f"| {r.case} | {r.posts:,} | {r.rows:,} | {r.ours['wall_s']:.2f} "
-            f"| {r.ours['cpu_s']:.2f} | {r.rows / r.ours['wall_s']:,.0f} "
-            f"| {_measure.mib(r.ours['peak_rss_bytes'])} | {r.base['wall_s']:.2f} "
+            f"| {r.case} | {r.posts:,} | {'no' if r.cpu is None else 'one CPU'} | {r.rows:,} "
+            f"| {r.ours['wall_s']:.2f} | {r.ours['cpu_s']:.2f} "
+            f"| {r.ours['cpu_s'] / r.posts * 1e6:.2f} "
+            f"| {_measure.mib(r.ours['peak_rss_bytes'])}{cap} | {r.base['wall_s']:.2f} "
             f"| {r.base['cpu_s']:.2f} | {_measure.mib(r.base['peak_rss_bytes'])} "
-            f"| {r.ratio_wall:.2f} | {r.ratio_cpu:.2f} | {'yes' if r.rows == r.base_rows else 'NO'} |")
+            f"| {_measure.fmt_spread(r.ratio_wall)} | {_measure.fmt_spread(r.ratio_cpu)} "
+            f"| {'yes' if r.rows == r.base_rows else 'NO'} |")
     return "\n".join(lines)
 
 
@@ -209,8 +217,14 @@ def main(argv: list[str] | None = None) -> int:
                          "to parquet and csv)")
     ap.add_argument("--accounts", type=int, default=200)
     ap.add_argument("--seed", type=int, default=synth.DEFAULT_SEED)
-    ap.add_argument("--repeat", type=int, default=1, help="runs per side; the best is kept")
-    ap.add_argument("--cpu", type=int, default=None, help="pin each side to this CPU")
+    ap.add_argument("--pairs", type=int, default=3,
+                    help="interleaved runs per side (A B A B ...); ratios are reported as "
+                         "min / median / max over the pairs (default 3)")
+    ap.add_argument("--cpu", type=int, default=None,
+                    help="pin each side to this CPU (default: unpinned; -1 runs both)")
+    ap.add_argument("--limit", default=None,
+                    help="run govwatch under this address-space cap (RLIMIT_AS), e.g. 6GiB: "
+                         "a run that exceeds it fails")
     ap.add_argument("--workdir", type=Path, default=HERE / "work")
     ap.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     args = ap.parse_args(argv)
@@ -225,9 +239,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{_measure.machine_load()}", flush=True)
     db = build_store(workdir, args.posts, args.accounts, args.seed)
     rows, failures = [], []
-    for w, f in cases:
+    limit = _measure.parse_size(args.limit) if args.limit else None
+    cpus = ([None, _measure.default_cpu()] if args.cpu == -1
+            else [None if args.cpu is None else args.cpu])
+    for (w, f), cpu in ((c, cpu) for c in cases for cpu in cpus):
         try:
-            rows.append(measure_case(db, args.posts, w, f, workdir, args.cpu, args.repeat))
+            rows.append(measure_case(db, args.posts, w, f, workdir, cpu, args.pairs, limit))
         except _measure.CommandFailed as e:
             print(f"  {w} -> {f}: FAILED: {e}", flush=True)
             failures.append({"case": f"{w} -> {f}", "error": str(e)})

@@ -170,6 +170,41 @@ def govwatch_cmd(path: Path, fmt: str, db: Path, keep_raw: bool = False) -> list
             "--db", str(db), *(["--keep-raw"] if keep_raw else [])]
 
 
+def anchor_csv(path: str, db: str) -> None:
+    """The physical anchor for the posts CSV: DuckDB's own reader into a table, no checks
+    (run in a child; DuckDB uses every CPU it may)."""
+    import duckdb
+
+    con = duckdb.connect(db)
+    con.execute("CREATE TABLE posts AS SELECT * FROM read_csv(?, header = true, "
+                "types = {'post_id': 'VARCHAR', 'in_reply_to_post_id': 'VARCHAR', "
+                "'conversation_id': 'VARCHAR'})", [path])
+    con.close()
+
+
+def anchor_json(path: str, db: str) -> None:
+    """The physical anchor for twarc2 pages: DuckDB ``read_json`` of the fields govwatch
+    stores (each page's ``data`` unnested, authors' handles joined from
+    ``includes.users``), no checks (run in a child)."""
+    import duckdb
+
+    con = duckdb.connect(db)
+    con.execute("""
+        CREATE TABLE posts AS
+        WITH pages AS (SELECT data, includes FROM read_json(?, format = 'newline_delimited',
+                                                          maximum_object_size = 1073741824)),
+        tweets AS (SELECT unnest(data) AS t FROM pages),
+        users AS (SELECT DISTINCT u.id, u.username
+                  FROM (SELECT unnest(includes.users) AS u FROM pages))
+        SELECT t.id AS post_id, users.username AS author, t.author_id,
+               t.created_at::TIMESTAMPTZ AS created_at, t.text, t.lang, t.conversation_id,
+               t.in_reply_to_user_id, t.public_metrics.like_count AS like_count,
+               t.public_metrics.retweet_count AS share_count,
+               t.public_metrics.reply_count AS reply_count
+        FROM tweets LEFT JOIN users ON users.id = t.author_id""", [path])
+    con.close()
+
+
 def baseline_csv(path: str, db: str) -> None:
     """The straightforward loader: read everything, load it as is (run in a child)."""
     import duckdb
@@ -208,19 +243,39 @@ def count_csv_rows(path: Path) -> int:
 class Row:
     stage: str
     size: int  # posts in the input
-    ours: _measure.Measurement
+    runs: _measure.Paired  # interleaved runs: govwatch, baseline, govwatch, baseline, ...
     ours_rows: int  # posts govwatch stored
-    base: _measure.Measurement
     base_rows: int  # rows the baseline produced
     baseline: str
+    cpu: int | None = None  # the CPU both sides were pinned to; None: unpinned
+    fmt: str = "auto"  # the --format govwatch was given
+
+    @staticmethod
+    def _median_run(runs: list[_measure.Measurement]) -> _measure.Measurement:
+        return sorted(runs, key=lambda m: m.wall_s)[(len(runs) - 1) // 2]
+
+    @property
+    def ours(self) -> _measure.Measurement:
+        """govwatch's run of median wall time."""
+        return self._median_run(self.runs.ours)
+
+    @property
+    def base(self) -> _measure.Measurement:
+        return self._median_run(self.runs.base)
 
     @property
     def ratio(self) -> float:
-        return self.base.wall_s / self.ours.wall_s
+        """Median over the pairs of baseline wall time / govwatch wall time."""
+        return self.runs.summary()["ratio_wall"]["median"]
 
     @property
     def cpu_ratio(self) -> float:
-        return self.base.cpu_s / self.ours.cpu_s if self.ours.cpu_s else float("nan")
+        s = self.runs.summary()["ratio_cpu"]
+        return s["median"] if s else float("nan")
+
+    @property
+    def pinned(self) -> str:
+        return "unpinned" if self.cpu is None else "one CPU"
 
 
 def _fresh(*paths: Path) -> None:
@@ -232,31 +287,36 @@ def _fresh(*paths: Path) -> None:
 
 def measure_pair(stage: str, size: int, path: Path, fmt: str, baseline: str,
                  base_cmd: list[str], base_out: Path, base_env: dict[str, str] | None,
-                 workdir: Path, cpu: int | None, repeat: int) -> Row:
-    """Run govwatch and the baseline ``repeat`` times each (alternating); keep the best."""
+                 workdir: Path, cpu: int | None, pairs: int) -> Row:
+    """Run govwatch and the baseline ``pairs`` times each, interleaved (A B A B ...)."""
     _measure.warm(path)
     db = workdir / f"gw-{stage}-{size}.duckdb"
-    ours, base = [], []
-    for _ in range(repeat):
-        _fresh(db, base_out)
-        ours.append(_measure.run(govwatch_cmd(path, fmt, db, stage.endswith("+raw")), cpu=cpu,
-                                 env=dict(os.environ),
-                                 cwd=REPO, log=workdir / f"gw-{stage}-{size}.log"))
-        ours_rows = count_table(db, "posts")
+    counted: list[int] = []
+
+    def ours() -> _measure.Measurement:
+        _fresh(db)
+        m = _measure.run(govwatch_cmd(path, fmt, db, stage.endswith("+raw")), cpu=cpu,
+                         env=dict(os.environ), cwd=REPO, log=workdir / f"gw-{stage}-{size}.log")
+        counted.append(count_table(db, "posts"))
+        return m
+
+    def base() -> _measure.Measurement:
         _fresh(base_out)
-        base.append(_measure.run(base_cmd, cpu=cpu, env=base_env, cwd=workdir,
-                                 log=workdir / f"baseline-{stage}-{size}.log"))
+        return _measure.run(base_cmd, cpu=cpu, env=base_env, cwd=workdir,
+                            log=workdir / f"baseline-{stage}-{size}.log")
+
+    runs = _measure.paired(ours, base, pairs)
     base_rows = (count_table(base_out, "posts") if base_out.suffix == ".duckdb"
                  else count_csv_rows(base_out))
     _fresh(db, base_out)
-    row = Row(stage, size, _measure.best(ours), ours_rows, _measure.best(base), base_rows,
-              baseline)
-    print(f"  {stage:<8} {size:>10,}  govwatch {row.ours.wall_s:7.2f} s "
+    row = Row(stage, size, runs, min(counted), base_rows, baseline, cpu, fmt)
+    s = runs.summary()
+    print(f"  {stage:<8} {size:>10,} {row.pinned:>8}  govwatch {row.ours.wall_s:7.2f} s "
           f"(CPU {row.ours.cpu_s:.2f} s) "
-          f"({row.ours.rate(size):>9,.0f} rows/s, {_measure.mib(row.ours.peak_rss_bytes)})  "
+          f"({row.ours.rate(size):>9,.0f} rows/s, {_measure.mib(s['ours']['peak_rss_bytes'])})  "
           f"{baseline} {row.base.wall_s:7.2f} s (CPU {row.base.cpu_s:.2f} s, "
-          f"{_measure.mib(row.base.peak_rss_bytes)})  "
-          f"ratio {row.ratio:.2f}  [{_measure.machine_load()}]", flush=True)
+          f"{_measure.mib(s['base']['peak_rss_bytes'])})  "
+          f"ratio {_measure.fmt_spread(s['ratio_wall'])}  [{_measure.machine_load()}]", flush=True)
     return row
 
 
@@ -269,13 +329,21 @@ def stage_csv(args, workdir: Path, cpu: int | None) -> list[Row]:
         out = workdir / f"baseline-csv-{size}.duckdb"
         cmd = [sys.executable, str(Path(__file__).resolve()), "--baseline-csv", str(path),
                str(out)]
-        rows.append(measure_pair("csv" if size > 1 else "startup", size, path, "csv",
-                                 "pandas+DuckDB", cmd, out, None, workdir, cpu, args.repeat))
+        rows.append(measure_pair("csv" if size > 1 else "startup", size, path,
+                                 "csv" if args.named_format else "auto",
+                                 "pandas+DuckDB", cmd, out, None, workdir, cpu, args.pairs))
+        if args.anchors and size > 1:
+            out = workdir / f"anchor-csv-{size}.duckdb"
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--anchor-csv", str(path),
+                   str(out)]
+            rows.append(measure_pair("csv", size, path, "csv" if args.named_format else "auto",
+                                     "DuckDB read_csv", cmd, out, None, workdir, cpu,
+                                     args.pairs))
     return rows
 
 
 def stage_twarc(args, workdir: Path, cpu: int | None, path: Path, size: int,
-                stage: str) -> Row:
+                stage: str) -> list[Row]:
     exe = twarc_venv(workdir)
     home = workdir / "twarc-home"
     home.mkdir(exist_ok=True)
@@ -283,29 +351,40 @@ def stage_twarc(args, workdir: Path, cpu: int | None, path: Path, size: int,
     env = dict(os.environ, HOME=str(home), BEARER_TOKEN="offline-unused")
     out = workdir / f"twarc-csv-{stage}-{size}.csv"
     stage += "+raw" if args.keep_raw else ""
-    return measure_pair(stage, size, path, "twitter-v2", "twarc-csv",
-                        [str(exe), "csv", str(path), str(out)], out, env, workdir, cpu,
-                        args.repeat)
+    fmt = "twitter-v2" if args.named_format else "auto"
+    rows = [measure_pair(stage, size, path, fmt, "twarc-csv",
+                         [str(exe), "csv", str(path), str(out)], out, env, workdir, cpu,
+                         args.pairs)]
+    if args.anchors:
+        out = workdir / f"anchor-{stage}-{size}.duckdb"
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--anchor-json", str(path), str(out)]
+        rows.append(measure_pair(stage, size, path, fmt, "DuckDB read_json", cmd, out, None,
+                                 workdir, cpu, args.pairs))
+    return rows
 
 
 # -- report ----------------------------------------------------------------------------------
 
-HEADER = ("| stage | posts | govwatch wall s | govwatch CPU s | rows/s (wall) | rows/s (CPU) "
-          "| govwatch peak RSS | baseline | baseline wall s | baseline CPU s | baseline peak RSS "
-          "| ratio wall | ratio CPU | load |")
+HEADER = ("| stage | posts | CPUs | govwatch wall s | govwatch CPU s | rows/s (wall) "
+          "| rows/s (CPU) | govwatch peak | baseline | baseline wall s | baseline CPU s "
+          "| baseline peak | ratio wall (min-max) | ratio CPU (min-max) | load |")
 
 
 def table(rows: list[Row]) -> str:
     lines = [HEADER, "|" + "---|" * HEADER.count(" | ") + "---|"]
     for r in rows:
+        s = r.runs.summary()
         rates = ("—", "—") if r.stage == "startup" else (
-            f"{r.ours.rate(r.size):,.0f}", f"{r.ours.cpu_rate(r.size):,.0f}")
+            f"{r.size / s['ours']['wall_s']:,.0f}", f"{r.size / s['ours']['cpu_s']:,.0f}")
+        loads = s["load_1min"]
         lines.append(
-            f"| {r.stage} | {r.size:,} | {r.ours.wall_s:.2f} | {r.ours.cpu_s:.2f} "
-            f"| {rates[0]} | {rates[1]} "
-            f"| {_measure.mib(r.ours.peak_rss_bytes)} | {r.baseline} | {r.base.wall_s:.2f} "
-            f"| {r.base.cpu_s:.2f} | {_measure.mib(r.base.peak_rss_bytes)} | {r.ratio:.2f} "
-            f"| {r.cpu_ratio:.2f} | {r.ours.load_1min:.1f} / {r.base.load_1min:.1f} |"
+            f"| {r.stage} | {r.size:,} | {r.pinned} | {s['ours']['wall_s']:.2f} "
+            f"| {s['ours']['cpu_s']:.2f} | {rates[0]} | {rates[1]} "
+            f"| {_measure.mib(s['ours']['peak_rss_bytes'])} | {r.baseline} "
+            f"| {s['base']['wall_s']:.2f} | {s['base']['cpu_s']:.2f} "
+            f"| {_measure.mib(s['base']['peak_rss_bytes'])} "
+            f"| {_measure.fmt_spread(s['ratio_wall'])} | {_measure.fmt_spread(s['ratio_cpu'])} "
+            f"| {min(loads):.1f}-{max(loads):.1f} |"
         )
     return "\n".join(lines)
 
@@ -317,20 +396,23 @@ def verdicts(rows: list[Row]) -> list[str]:
         if r.ours_rows != r.size and r.stage.split("+")[0] in ("csv", "twarc2"):
             out.append(f"- {r.stage} {r.size:,}: govwatch stored {r.ours_rows:,} posts, "
                        f"expected {r.size:,}.")
-        if r.stage == "csv":
+        if r.stage == "csv" and r.baseline == "pandas+DuckDB":
             ok = r.ours.rate(r.size) >= CSV_TARGET_ROWS_PER_S
-            out.append(f"- csv {r.size:,}: {r.ours.rate(r.size):,.0f} posts/s wall, "
+            out.append(f"- csv {r.size:,} ({r.pinned}): {r.ours.rate(r.size):,.0f} posts/s wall, "
                        f"{r.ours.cpu_rate(r.size):,.0f} per CPU-second; target "
                        f"{CSV_TARGET_ROWS_PER_S:,}/s: {'met' if ok else 'NOT met'}"
                        + (f"; {r.size / max(1e-9, r.ours.cpu_s - startup.ours.cpu_s):,.0f} per "
                           "CPU-second net of the one-post fixed cost" if startup else "") + ".")
-        if r.stage.split("+")[0] in ("twarc2", "real", "real-flat"):
+        if r.stage.split("+")[0] in ("twarc2", "real", "real-flat") and r.baseline == "twarc-csv":
             ok = r.ratio >= TWARC_TARGET_RATIO
-            out.append(f"- {r.stage} {r.size:,}: govwatch {r.ratio:.1f}x faster than twarc-csv "
-                       f"(wall; {r.cpu_ratio:.1f}x CPU); target {TWARC_TARGET_RATIO:.0f}x: "
+            out.append(f"- {r.stage} {r.size:,} ({r.pinned}): govwatch "
+                       f"{_measure.fmt_spread(r.runs.summary()['ratio_wall'], '.1f')}x faster "
+                       f"than twarc-csv (wall, median and min-max over the pairs; "
+                       f"{r.cpu_ratio:.1f}x CPU); target {TWARC_TARGET_RATIO:.0f}x: "
                        f"{'met' if ok else 'NOT met'}. twarc-csv wrote {r.base_rows:,} rows, "
                        f"govwatch stored {r.ours_rows:,} posts.")
-    csv_rows = [r for r in rows if r.stage == "csv"]
+    csv_rows = [r for r in rows if r.stage == "csv" and r.baseline == "pandas+DuckDB"
+                and r.cpu == rows[0].cpu]
     if len(csv_rows) >= 2:
         a, b = csv_rows[0], csv_rows[-1]
         out.append(f"- peak RSS from {a.size:,} to {b.size:,} posts: govwatch "
@@ -340,11 +422,12 @@ def verdicts(rows: list[Row]) -> list[str]:
     return out
 
 
-def environment(cpu: int | None) -> str:
+def environment(cpus: list[int | None]) -> str:
     import duckdb
     import pandas as pd
 
-    pinned = f"each side pinned to CPU {cpu}" if cpu is not None else "no CPU pinning"
+    pinned = " and ".join(f"each side pinned to CPU {c}" if c is not None else "no CPU pinning"
+                          for c in cpus)
     return (f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}; {platform.node()}; Python "
             f"{platform.python_version()}, pandas {pd.__version__}, duckdb {duckdb.__version__}; "
             f"{pinned}; {_measure.machine_load()} at the start")
@@ -357,34 +440,47 @@ def write_markdown(path: Path, env_line: str, rows: list[Row], notes: list[str])
         "Ratio = baseline time / govwatch time (above 1: govwatch is faster). Load = 1-minute "
         "load average when govwatch / the baseline started; on a loaded machine wall times "
         "are lower bounds of speed and CPU-time ratios are the steadier comparison. Each "
-        "figure is the best of the runs made. Synthetic inputs from benchmarks/synth.py.", "",
+        "side ran in interleaved pairs (govwatch, baseline, govwatch, baseline, ...): times "
+        "are the medians, peaks the largest of any run, ratios the median over the pairs "
+        "with its min-max. Synthetic inputs from benchmarks/synth.py.", "",
         table(rows), "", *notes, "",
     ]
     path.write_text("\n".join(text), encoding="utf-8")
 
 
 def json_rows(rows: list[Row]) -> list[dict]:
-    """The table as data, for other scripts."""
+    """The table as data, for other scripts: medians over the pairs, peaks as the
+    largest of any run, and each ratio's min / median / max."""
     out = []
     for r in rows:
+        s = r.runs.summary()
+        o, b = s["ours"], s["base"]
         out.append({
             "stage": r.stage,
             "posts": r.size,
-            "govwatch_wall_s": round(r.ours.wall_s, 3),
-            "govwatch_cpu_s": round(r.ours.cpu_s, 3),
-            "govwatch_peak_rss_mib": round(r.ours.peak_rss_bytes / 2**20, 1),
-            "baseline_wall_s": round(r.base.wall_s, 3),
-            "baseline_cpu_s": round(r.base.cpu_s, 3),
-            "baseline_peak_rss_mib": round(r.base.peak_rss_bytes / 2**20, 1),
+            "cpu": r.cpu,
+            "pinned": r.pinned,
+            "format": r.fmt,
+            "pairs": s["pairs"],
+            "govwatch_wall_s": round(o["wall_s"], 3),
+            "govwatch_cpu_s": round(o["cpu_s"], 3),
+            "govwatch_peak_rss_mib": round(o["peak_rss_bytes"] / 2**20, 1),
+            "govwatch_runs_wall_s": o["runs_wall_s"],
+            "baseline_wall_s": round(b["wall_s"], 3),
+            "baseline_cpu_s": round(b["cpu_s"], 3),
+            "baseline_peak_rss_mib": round(b["peak_rss_bytes"] / 2**20, 1),
+            "baseline_runs_wall_s": b["runs_wall_s"],
             "ratio": round(r.ratio, 3),
-            "load": round(r.ours.load_1min, 2),
+            "ratio_wall": s["ratio_wall"],
+            "ratio_cpu": s["ratio_cpu"],
             "cpu_ratio": round(r.cpu_ratio, 3),
+            "load": min(s["load_1min"]),
+            "load_max": max(s["load_1min"]),
             "baseline": r.baseline,
-            "baseline_load": round(r.base.load_1min, 2),
             "govwatch_posts_stored": r.ours_rows,
             "baseline_rows": r.base_rows,
-            "govwatch_posts_per_s": round(r.ours.rate(r.size), 1),
-            "govwatch_posts_per_cpu_s": round(r.ours.cpu_rate(r.size), 1),
+            "govwatch_posts_per_s": round(r.size / o["wall_s"], 1),
+            "govwatch_posts_per_cpu_s": round(r.size / o["cpu_s"], 1),
         })
     return out
 
@@ -406,11 +502,23 @@ def parse_args(argv: list[str] | None):
                          "is given; real-flat needs --real too)")
     ap.add_argument("--quick", action="store_true",
                     help="small smoke run: 20,000-post CSV, 5,000 tweets")
-    ap.add_argument("--repeat", type=int, default=1, help="runs per side; the best is kept")
+    ap.add_argument("--pairs", type=int, default=3,
+                    help="interleaved runs per side (A B A B ...); the ratio is given as "
+                         "min / median / max over the pairs (default 3)")
+    ap.add_argument("--pinning", choices=("pinned", "unpinned", "both"), default="pinned",
+                    help="pinned: every side on one CPU (--cpu); unpinned: every CPU, as "
+                         "users run it; both: each stage both ways (default pinned)")
+    ap.add_argument("--named-format", action="store_true",
+                    help="give govwatch the format by name (--format csv / twitter-v2) "
+                         "instead of its default --format auto")
+    ap.add_argument("--anchors", action="store_true",
+                    help="also pair govwatch with DuckDB reading the same file and fields "
+                         "(read_csv / read_json, no checks): the physical anchor")
     ap.add_argument("--keep-raw", action="store_true",
                     help="run govwatch's JSON imports with --keep-raw (stages named ...+raw)")
     ap.add_argument("--cpu", type=int, default=None,
-                    help="CPU to pin each side to (default: the last one; -1: no pinning)")
+                    help="CPU to pin each side to (default: the last one; -1: no pinning, "
+                         "as --pinning unpinned)")
     ap.add_argument("--accounts", type=int, default=200)
     ap.add_argument("--seed", type=int, default=synth.DEFAULT_SEED)
     ap.add_argument("--workdir", type=Path, default=HERE / "work")
@@ -429,30 +537,41 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--baseline-csv"]:
         baseline_csv(argv[1], argv[2])
         return 0
+    if argv[:1] == ["--anchor-csv"]:
+        anchor_csv(argv[1], argv[2])
+        return 0
+    if argv[:1] == ["--anchor-json"]:
+        anchor_json(argv[1], argv[2])
+        return 0
     args = parse_args(argv)
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    cpu = None if args.cpu == -1 else (_measure.default_cpu() if args.cpu is None else args.cpu)
-    env_line = environment(cpu)
+    if args.cpu == -1:
+        args.pinning = "unpinned"
+    one = _measure.default_cpu() if args.cpu in (None, -1) else args.cpu
+    cpus = {"pinned": [one], "unpinned": [None], "both": [one, None]}[args.pinning]
+    env_line = environment(cpus)
     print(f"govwatch ingest benchmark: {env_line}", flush=True)
     compile_sources()
     rows: list[Row] = []
-    if "csv" in args.stages:
-        rows += stage_csv(args, workdir, cpu)
-    if "twarc2" in args.stages:
-        path = synthetic(workdir, args.twarc_size, "twarc2", args.seed, args.accounts)
-        rows.append(stage_twarc(args, workdir, cpu, path, args.twarc_size, "twarc2"))
-    if args.real is not None:
-        if not (args.real / "twarc2_api_v2_jsonl").is_dir():
-            raise SystemExit(f"{args.real}/twarc2_api_v2_jsonl not found")
-        path, size = replicate_real(args.real, workdir / f"real-twarc2-{args.real_size}.jsonl",
-                                    args.real_size)
-        rows.append(stage_twarc(args, workdir, cpu, path, size, "real"))
-        if "real-flat" in args.stages:
-            path, size = replicate_real(
-                args.real, workdir / f"real-flat-twarc2-{args.real_size}.jsonl",
-                args.real_size, flat=True)
-            rows.append(stage_twarc(args, workdir, cpu, path, size, "real-flat"))
+    for cpu in cpus:
+        if "csv" in args.stages:
+            rows += stage_csv(args, workdir, cpu)
+        if "twarc2" in args.stages:
+            path = synthetic(workdir, args.twarc_size, "twarc2", args.seed, args.accounts)
+            rows += stage_twarc(args, workdir, cpu, path, args.twarc_size, "twarc2")
+        if args.real is not None:
+            if not (args.real / "twarc2_api_v2_jsonl").is_dir():
+                raise SystemExit(f"{args.real}/twarc2_api_v2_jsonl not found")
+            path, size = replicate_real(args.real,
+                                        workdir / f"real-twarc2-{args.real_size}.jsonl",
+                                        args.real_size)
+            rows += stage_twarc(args, workdir, cpu, path, size, "real")
+            if "real-flat" in args.stages:
+                path, size = replicate_real(
+                    args.real, workdir / f"real-flat-twarc2-{args.real_size}.jsonl",
+                    args.real_size, flat=True)
+                rows += stage_twarc(args, workdir, cpu, path, size, "real-flat")
     notes = verdicts(rows)
     print()
     print(table(rows))

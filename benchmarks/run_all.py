@@ -1,14 +1,23 @@
 """Every govwatch benchmark in one run, as one table: each row beside its baseline.
 
-    python benchmarks/run_all.py --quick            # small sizes: about 10 minutes on 2 idle cores
-    python benchmarks/run_all.py                    # full: 1,000,000 posts
-    python benchmarks/run_all.py --sizes 100000,1000000 --only ingest,export
+    python benchmarks/run_all.py --quick            # smoke run of the plumbing: 20,000 posts
+    python benchmarks/run_all.py                    # the table: 200,000 posts, 50,000 tweets
+    python benchmarks/run_all.py --sizes 1000000,10000000 --only ingest,export   # on request
 
 Runs each benchmark script as a child process (its output goes to
 ``WORKDIR/run-all-<name>.log``), reads the machine-readable results it writes, and
 prints one table: for each row govwatch's wall time, CPU time, throughput and peak
 RSS, the baseline measured in the same run (its wall time, CPU time and peak RSS),
 and the ratio baseline time / govwatch time (above 1: govwatch is faster).
+
+Where a benchmark runs its two sides as commands (ingest, export), each ratio comes from
+``--pairs`` interleaved runs (govwatch, baseline, govwatch, baseline, ...; 3 by default)
+and is given as the median over the pairs with its min-max, never as the best run of one
+side over the best of the other. Ingest runs every tool as users run it (govwatch with
+its default ``--format auto``), both pinned to one CPU and unpinned (``--pinning``), and
+also beside DuckDB reading the same file with no checks (the physical anchor). Exports
+run under an enforced address-space cap (``--export-cap``), so their memory claim is
+checked, not only sampled.
 
 - ingest: ``bench_ingest.py`` (posts CSV vs pandas.read_csv + DuckDB; synthetic twarc2
   pages vs twarc-csv); read from ``WORKDIR/ingest-results.json`` (or, when the script
@@ -76,15 +85,23 @@ class Row:
     base_peak_bytes: int | None = None
     note: str = ""
     load: str = ""  # 1-minute load average when the benchmark started / ended
+    cpus: str = ""  # "one CPU" (both sides pinned) or "unpinned"
+    pairs: int = 1  # interleaved govwatch/baseline pairs behind the ratios
+    wall_range: dict | None = None  # {"min", "median", "max"} of the pairs' wall ratios
+    cpu_range: dict | None = None
 
     @property
     def ratio_wall(self) -> float | None:
+        if self.wall_range:
+            return self.wall_range["median"]
         if self.ours_wall_s and self.base_wall_s is not None:
             return self.base_wall_s / self.ours_wall_s
         return None
 
     @property
     def ratio_cpu(self) -> float | None:
+        if self.cpu_range:
+            return self.cpu_range["median"]
         if self.ours_cpu_s and self.base_cpu_s is not None:
             return self.base_cpu_s / self.ours_cpu_s
         return None
@@ -218,22 +235,27 @@ def ingest_row_from_json(r: dict, load: str) -> Row:
         mib = r.get(f"{side}_peak_rss_mib")
         return int(mib * 2**20) if mib is not None else r.get(f"{side}_peak_rss_bytes")
 
-    note = "one CPU per side"
+    note = ""
     stored, wanted = r.get("govwatch_posts_stored"), r.get("posts")
     if r.get("stage") != "startup" and stored is not None and stored != wanted:
-        note += f"; govwatch stored {stored:,} of {wanted:,} posts"
+        note += f"govwatch stored {stored:,} of {wanted:,} posts; "
+    note += f"govwatch --format {r.get('format', '?')}"
     return Row("ingest", str(r.get("stage")), r.get("posts"), "posts",
                ours_wall_s=r.get("govwatch_wall_s"), ours_cpu_s=r.get("govwatch_cpu_s"),
                ours_peak_bytes=peak("govwatch"), baseline=r.get("baseline") or "",
                base_wall_s=r.get("baseline_wall_s"), base_cpu_s=r.get("baseline_cpu_s"),
-               base_peak_bytes=peak("baseline"), note=note, load=load)
+               base_peak_bytes=peak("baseline"), note=note, load=load,
+               cpus=r.get("pinned", "one CPU"), pairs=r.get("pairs", 1),
+               wall_range=r.get("ratio_wall") if isinstance(r.get("ratio_wall"), dict) else None,
+               cpu_range=r.get("ratio_cpu") if isinstance(r.get("ratio_cpu"), dict) else None)
 
 
 def bench_ingest(args, workdir: Path) -> list[Row]:
     started = time.time()
     cmd = [sys.executable, str(HERE / "bench_ingest.py"), "--sizes",
            ",".join(str(s) for s in args.sizes), "--twarc-size", str(args.twarc_size),
-           "--stages", args.ingest_stages, "--workdir", str(workdir)]
+           "--stages", args.ingest_stages, "--workdir", str(workdir), "--pairs",
+           str(args.pairs), "--pinning", args.pinning, "--anchors"]
     run = run_child("ingest", cmd, workdir)
     data = _fresh_json(workdir / "ingest-results.json", started)
     items = data.get("rows") if isinstance(data, dict) else data
@@ -324,7 +346,8 @@ def bench_export(args, workdir: Path) -> list[Row]:
         out = workdir / f"run-all-export-{n}.json"
         started = time.time()
         cmd = [sys.executable, str(HERE / "bench_export.py"), "--posts", str(n), "--workdir",
-               str(workdir), "--json", str(out)]
+               str(workdir), "--json", str(out), "--pairs", str(args.pairs),
+               *(["--limit", args.export_cap] if args.export_cap else [])]
         run = run_child(f"export {n:,}", cmd, workdir, f"export-{n}")
         d = _fresh_json(out, started)
         if d is None:
@@ -335,12 +358,18 @@ def bench_export(args, workdir: Path) -> list[Row]:
                             load=run["load"]))
         for r in d["rows"]:
             note = f"store of {n:,} posts"
+            cap = r["ours"].get("limit_bytes")
+            if cap:
+                note += f"; govwatch ran under an address-space cap of {_measure.mib(cap)}"
             if r["rows"] != r["base_rows"]:
                 note += f"; ROW COUNTS DIFFER ({r['rows']:,} vs {r['base_rows']:,})"
             rows.append(Row("export", r["case"], r["rows"], "rows", r["ours"]["wall_s"],
                             r["ours"]["cpu_s"], r["ours"]["peak_rss_bytes"],
                             "pandas from DuckDB", r["base"]["wall_s"], r["base"]["cpu_s"],
-                            r["base"]["peak_rss_bytes"], note=note, load=run["load"]))
+                            r["base"]["peak_rss_bytes"], note=note, load=run["load"],
+                            cpus="unpinned" if r.get("cpu") is None else "one CPU",
+                            pairs=r.get("pairs", 1), wall_range=r.get("ratio_wall"),
+                            cpu_range=r.get("ratio_cpu")))
     return rows
 
 
@@ -490,9 +519,16 @@ def _b(x: int | None) -> str:
     return "—" if not x else _measure.mib(x)
 
 
-HEAD = ("| benchmark | case | size | govwatch wall s | govwatch CPU s | throughput /s (wall) "
-        "| govwatch peak RSS | baseline | baseline wall s | baseline CPU s | baseline peak RSS "
-        "| ratio wall | ratio CPU | load | notes |")
+HEAD = ("| benchmark | case | size | CPUs | govwatch wall s | govwatch CPU s "
+        "| throughput /s (wall) | govwatch peak | baseline | baseline wall s | baseline CPU s "
+        "| baseline peak | ratio wall | ratio CPU | pairs | load | notes |")
+
+
+def _r(median: float | None, spread: dict | None) -> str:
+    """The ratio; with its spread over the pairs when there were several."""
+    if spread and spread.get("min") != spread.get("max"):
+        return _measure.fmt_spread(spread)
+    return _s(median)
 
 
 def table(rows: list[Row]) -> str:
@@ -500,23 +536,35 @@ def table(rows: list[Row]) -> str:
     for r in rows:
         size = "—" if r.size is None else f"{r.size:,} {r.unit}".strip()
         lines.append(
-            f"| {r.benchmark} | {r.case} | {size} | {_s(r.ours_wall_s)} | {_s(r.ours_cpu_s)} "
-            f"| {_s(r.throughput, ',.0f')} | {_b(r.ours_peak_bytes)} | {r.baseline or '—'} "
-            f"| {_s(r.base_wall_s)} | {_s(r.base_cpu_s)} | {_b(r.base_peak_bytes)} "
-            f"| {_s(r.ratio_wall)} | {_s(r.ratio_cpu)} | {r.load or '—'} | {r.note} |")
+            f"| {r.benchmark} | {r.case} | {size} | {r.cpus or '—'} | {_s(r.ours_wall_s)} "
+            f"| {_s(r.ours_cpu_s)} | {_s(r.throughput, ',.0f')} | {_b(r.ours_peak_bytes)} "
+            f"| {r.baseline or '—'} | {_s(r.base_wall_s)} | {_s(r.base_cpu_s)} "
+            f"| {_b(r.base_peak_bytes)} | {_r(r.ratio_wall, r.wall_range)} "
+            f"| {_r(r.ratio_cpu, r.cpu_range)} | {r.pairs} | {r.load or '—'} | {r.note} |")
     return "\n".join(lines)
 
 
 def parse_args(argv: list[str] | None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true",
-                    help="small sizes (20,000 posts, 5,000 tweets): about 10 minutes on 2 "
-                         "idle cores (the metrics baseline is the longest part)")
+                    help="small sizes (20,000 posts, 5,000 tweets): a smoke run of the "
+                         "plumbing, a few minutes")
     ap.add_argument("--sizes", default=None,
-                    help="post counts (messages for metrics), comma-separated "
-                         "(default 1000000; --quick: 20000)")
+                    help="post counts (messages for metrics), comma-separated (default "
+                         "200000, sized to fit about 15 minutes on 2 idle cores; "
+                         "--quick: 20000; 1000000 or 10000000 on request)")
     ap.add_argument("--twarc-size", type=int, default=None,
-                    help="tweets in the twarc2 ingest file (default 200000; --quick: 5000)")
+                    help="tweets in the twarc2 ingest file (default 50000; --quick: 5000)")
+    ap.add_argument("--pairs", type=int, default=3,
+                    help="interleaved govwatch/baseline pairs (A B A B ...) behind each ratio "
+                         "where the benchmark runs its sides as commands (ingest, export; "
+                         "default 3); ratios are given as median (min-max) over the pairs")
+    ap.add_argument("--pinning", choices=("pinned", "unpinned", "both"), default="both",
+                    help="ingest: each side on one CPU, on every CPU as users run it, or "
+                         "both (default both)")
+    ap.add_argument("--export-cap", default="6GiB",
+                    help="address-space cap (RLIMIT_AS) govwatch's exports run under: a run "
+                         "beyond it fails (default 6GiB; '' for none)")
     ap.add_argument("--only", default=",".join(BENCHMARKS),
                     help=f"benchmarks to run, comma-separated (default: {','.join(BENCHMARKS)})")
     ap.add_argument("--ingest-stages", default="csv,twarc2",
@@ -538,8 +586,8 @@ def parse_args(argv: list[str] | None):
     args = ap.parse_args(argv)
     q = args.quick
     args.sizes = ([int(s) for s in args.sizes.split(",") if s.strip()] if args.sizes
-                  else [20_000] if q else [1_000_000])
-    args.twarc_size = args.twarc_size or (5_000 if q else 200_000)
+                  else [20_000] if q else [200_000])
+    args.twarc_size = args.twarc_size or (5_000 if q else 50_000)
     args.tagging_sample = args.tagging_sample or (1_000 if q else 20_000)
     args.dashboard_changes = args.dashboard_changes or (5 if q else 30)
     args.dashboard_renders = args.dashboard_renders or (2 if q else 5)

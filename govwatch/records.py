@@ -84,6 +84,53 @@ class Reject:
     excerpt: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class MessageAttributes:
+    """What a post is beyond the posts columns, for channels other than public replies:
+    the channel it came through, a review's star rating, a ticket's status and category,
+    and a data-quality flag (see docs/data-model.md, ``message_attributes``)."""
+
+    platform: str
+    post_id: str
+    channel: str  # one of CHANNELS
+    rating: int | None = None  # app-store review stars (1-5)
+    status: str | None = None  # ticket: open|closed|acknowledged; reply: acknowledged|closed
+    category: str | None = None  # ticket service name or category; review: app version
+    flag: str | None = None  # e.g. reply_predates_message, bulk_update
+
+
+# Channels a message can come through (responses.channel).
+CHANNELS = ("public_reply", "comment", "review", "complaint_ticket", "direct_message")
+ATTRIBUTE_COLUMNS = ("platform", "post_id", "channel", "rating", "status", "category", "flag")
+ATTRIBUTE_ARROW_SCHEMA = pa.schema(
+    [(c, pa.int64() if c == "rating" else pa.string()) for c in ATTRIBUTE_COLUMNS])
+
+
+def attributes_table(records: list[MessageAttributes]) -> pa.Table:
+    return _table([[getattr(r, c) for r in records] for c in ATTRIBUTE_COLUMNS],
+                  ATTRIBUTE_ARROW_SCHEMA)
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """A period when the internet, or some platforms, were unreachable in a country (or a
+    region of it), from an outage list such as Access Now's #KeepItOn."""
+
+    outage_id: str
+    country: str  # ISO 3166 alpha-2
+    start_at: datetime
+    end_at: datetime | None  # None: ongoing when the list was written
+    scope: tuple[str, ...] = ("internet",)  # "internet" or platform names (x, facebook, ...)
+    region: str | None = None
+    end_known: bool = True  # False: the list gives no end; end_at is the assumed one
+    kind: str | None = None  # shutdown, throttling, service-based, ...
+    source: str | None = None
+
+
+OUTAGE_COLUMNS = ("outage_id", "country", "region", "start_at", "end_at", "end_known", "scope",
+                  "kind", "source")
+
+
 @dataclass
 class Batch:
     """What a reader hands to the store at a time."""
@@ -97,6 +144,10 @@ class Batch:
     # A post of that author stored earlier, older than the newest post of the
     # archive and missing from it, was deleted: the import sets its deleted_at.
     full_archive_of: list[tuple[str, str]] = field(default_factory=list)
+    # Channel, rating, status of posts that come through other channels (tickets, reviews).
+    attributes: list[MessageAttributes] = field(default_factory=list)
+    # Outage records (outage lists are read by their own readers).
+    outages: list[Outage] = field(default_factory=list)
 
 
 def posts_frame(records: list[Post]) -> pd.DataFrame:
@@ -111,9 +162,11 @@ def posts_frame(records: list[Post]) -> pd.DataFrame:
         return empty_posts()
     cols = {c: [getattr(r, c) for r in records] for c in READER_POST_COLUMNS}
     cols["mentions"] = [list(m) for m in cols["mentions"]]
+    times = {c: pa.array(cols.pop(c), _UTC_US).to_pandas(coerce_temporal_nanoseconds=False)
+             for c in ("created_at", "deleted_at")}  # any year: the import judges them
     df = pd.DataFrame(cols)
-    for c in ("created_at", "deleted_at"):
-        df[c] = pd.to_datetime(df[c], utc=True).astype("datetime64[us, UTC]")
+    for c, values in times.items():
+        df[c] = values.astype("datetime64[us, UTC]")
     for c in ("like_count", "share_count", "reply_count"):
         df[c] = df[c].astype("Int64")
     df["created_at_derived"] = df["created_at_derived"].astype(bool)

@@ -14,8 +14,13 @@ Times are UTC ``TIMESTAMPTZ``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.resources import files
 
+# The times a post (or an event's onset) may carry. Outside them a date comes from a
+# broken export or a typo: the import refuses it, the analysis passes over it.
+PLAUSIBLE_FROM = datetime(1990, 1, 1, tzinfo=UTC)  # before any platform govwatch reads
+PLAUSIBLE_UNTIL = datetime(2100, 1, 1, tzinfo=UTC)
 POST_KINDS = ("post", "reply", "comment", "repost", "quote")
 LEVELS = ("national", "state", "local")
 
@@ -160,6 +165,31 @@ TABLES: dict[str, dict[str, str]] = {
         "topic": "VARCHAR",
         "sentiment": "DOUBLE",
         "lang": "VARCHAR",
+        "channel": "VARCHAR",
+        "rating": "BIGINT",
+    },
+    # What a post is beyond the posts columns (tickets, reviews): written by their readers.
+    "message_attributes": {
+        "platform": "VARCHAR",
+        "post_id": "VARCHAR",
+        "channel": "VARCHAR",
+        "rating": "BIGINT",
+        "status": "VARCHAR",
+        "category": "VARCHAR",
+        "flag": "VARCHAR",
+    },
+    # Outage lists (ingest/outages.py): shutdowns and blocked platforms per country.
+    "outages": {
+        "outage_id": "VARCHAR",
+        "country": "VARCHAR",
+        "region": "VARCHAR",
+        "start_at": "TIMESTAMP WITH TIME ZONE",
+        "end_at": "TIMESTAMP WITH TIME ZONE",
+        "end_known": "BOOLEAN",
+        "scope": "VARCHAR[]",
+        "kind": "VARCHAR",
+        "source": "VARCHAR",
+        "source_file": "VARCHAR",
     },
 }
 
@@ -169,6 +199,8 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "imports": ("import_id",),
     "accounts": ("platform", "author"),
     "posts": ("platform", "post_id"),
+    "message_attributes": ("platform", "post_id"),
+    "outages": ("outage_id",),
     "events": ("event_id",),
     "tags": ("platform", "post_id"),
     "sentiment_cache": ("text_hash", "analyzer_version"),
@@ -199,11 +231,8 @@ def _load_migrations() -> tuple[Migration, ...]:
         number, _, rest = path.name[:-4].partition("_")
         out.append(Migration(int(number), rest.replace("_", " "), path.read_text("utf-8")))
     versions = [m.version for m in out]
-    # Numbers are reserved per change, so a branch may hold 8 before 6 and 7 land:
-    # unique and increasing is required; Store.migrate applies every one not recorded.
-    if versions[:1] != [1] or versions != sorted(set(versions)):
-        raise RuntimeError(f"migrations must be numbered from 1, unique and increasing, "
-                           f"found {versions}")
+    if versions != list(range(1, len(out) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {versions}")
     return tuple(out)
 
 

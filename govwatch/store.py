@@ -101,9 +101,7 @@ class Store:
                            or default_memory_limit() or "")
         if read_only:
             version = self.schema_version()
-            recorded = {v for (v,) in self.conn.execute(
-                "SELECT version FROM schema_migrations").fetchall()} if version else set()
-            if version != SCHEMA_VERSION or not {m.version for m in MIGRATIONS} <= recorded:
+            if version != SCHEMA_VERSION:
                 raise StoreError(
                     f"store {self.path} is at schema version {version}, this govwatch needs "
                     f"{SCHEMA_VERSION}: open it once for writing (e.g. 'govwatch analyze') to migrate"
@@ -141,12 +139,12 @@ class Store:
     def schema_version(self) -> int:
         exists = self.conn.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if not exists:
             return 0
         return self.conn.execute(
             "SELECT coalesce(max(version), 0) FROM schema_migrations"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
 
     def migrate(self) -> list[int]:
         """Apply pending migrations, each in its own transaction. Returns the versions applied."""
@@ -154,10 +152,10 @@ class Store:
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             "version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP WITH TIME ZONE)"
         )
-        done = {v for (v,) in self.conn.execute("SELECT version FROM schema_migrations").fetchall()}
+        current = self.schema_version()
         applied = []
         for m in MIGRATIONS:
-            if m.version in done:
+            if m.version <= current:
                 continue
             with self.transaction() as con:
                 for stmt in m.statements():
@@ -181,12 +179,12 @@ class Store:
         return row[0] if row else None
 
     def count(self, table: str) -> int:
-        return self.conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+        return self.conn.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
 
     def next_id(self, table: str, column: str) -> int:
         return self.conn.execute(
             f'SELECT coalesce(max("{column}"), 0) + 1 FROM "{table}"'
-        ).fetchone()[0]
+        ).fetchall()[0][0]
 
 
 def open_store(path: str | Path, read_only: bool = False) -> Store:

@@ -61,6 +61,7 @@ class FileResult:
     posts_added: int = 0
     posts_merged: int = 0  # posts stored before that the file holds too (merged with it)
     accounts_added: int = 0
+    outages_added: int = 0  # outage records of an outage list (new or replaced)
     rejects: list[Reject] = field(default_factory=list)
     marked_deleted: int = 0  # posts missing from a newer full archive of their account
     skipped_as: int | None = None  # import_id of the identical earlier import
@@ -241,6 +242,8 @@ def import_file(
             result.posts_added, result.posts_merged = staged.publish_posts(
                 con, str(path), import_id)
             result.accounts_added = staged.publish_accounts(con, str(path), import_id)
+            staged.publish_attributes(con)
+            result.outages_added = staged.publish_outages(con, str(path))
             _write_rejects(con, import_id, str(path), result.rejects)
             result.marked_deleted = staged.mark_deleted(con, archives)
             con.execute(

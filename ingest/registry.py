@@ -34,6 +34,17 @@ BUILTIN_READERS = {
     "mastodon-api": "govwatch.ingest.mastodon",
     "bluesky": "govwatch.ingest.bluesky",
     "mapped": "govwatch.ingest.mapped",
+    "open311": "govwatch.ingest.open311",
+    "open311-csv": "govwatch.ingest.open311",
+    "tickets-csv": "govwatch.ingest.tickets",
+    "google-play": "govwatch.ingest.app_reviews",
+    "google-play-json": "govwatch.ingest.app_reviews",
+    "app-store": "govwatch.ingest.app_reviews",
+    "tweet-repr": "govwatch.ingest.tweet_repr",
+    "bluesky-records": "govwatch.ingest.bluesky_records",
+    "keepiton-xlsx": "govwatch.ingest.outages",
+    "outages-json": "govwatch.ingest.outages",
+    "outages-csv": "govwatch.ingest.outages",
 }
 BUILTIN_MODULES = tuple(dict.fromkeys(BUILTIN_READERS.values()))
 
@@ -61,6 +72,14 @@ def _load() -> None:
         import_module(mod)
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         register(ep.load())
+
+
+def reader_names() -> list[str]:
+    """Every format name, shipped or installed, without importing a reader (for the
+    command line's choices and shell completion)."""
+    names = set(BUILTIN_READERS) | set(_READERS)
+    names |= {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    return sorted(names)
 
 
 def readers() -> dict[str, Reader]:

@@ -20,19 +20,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from govwatch.arrays import array
+from govwatch.arrays import array, scalar
 from govwatch.records import (
     ACCOUNT_ARROW_SCHEMA,
+    ATTRIBUTE_COLUMNS,
+    OUTAGE_COLUMNS,
     POST_ARROW_SCHEMA,
     READER_ACCOUNT_COLUMNS,
     READER_POST_COLUMNS,
     Batch,
     Reject,
+    attributes_table,
 )
 
 from .base import ReadOptions, strict_stop
+from .times import EARLIEST_US, LATEST_US, implausible
 
 # DuckDB settings while publishing. memory_limit: beyond it, joins and sorts spill to
 # disk and written blocks leave memory. The FSST string compressions cost more CPU than
@@ -93,12 +98,32 @@ def stage_batches(staged: Staged, path: Path, batches: Iterable[Batch],
     (InputError). The importing process and each process reading a part do this."""
     read = StagedRead()
     for batch in batches:
+        refuse_implausible(batch)
         strict_stop(path, options, batch.rejects)
         read.rows_read += batch.rows_read
         read.rejects.extend(batch.rejects)
         read.archives.update(batch.full_archive_of)
         staged.add_batch(batch, options.keep_raw)
     return read
+
+
+def refuse_implausible(batch: Batch) -> None:
+    """Turn a batch's posts dated outside the plausible range (ingest/times.py) into
+    rejects, whatever reader made them. Readers of hand-written files refuse them first,
+    with their line."""
+    if batch.posts is None or not len(batch.posts):
+        return
+    posts = to_arrow(batch.posts, POST_SCHEMA)
+    micros = pc.cast(posts.column("created_at"), pa.int64())
+    bad = pc.fill_null(pc.or_(pc.less(micros, scalar(EARLIEST_US, pa.int64())),
+                              pc.greater_equal(micros, scalar(LATEST_US, pa.int64()))),
+                       scalar(False, pa.bool_()))
+    if not pc.any(bad).as_py():
+        return
+    for row in posts.filter(bad).select(["post_id", "created_at"]).to_pylist():
+        batch.rejects.append(Reject(f"post_id {row['post_id']}",
+                                    implausible("created_at", row["created_at"].isoformat())))
+    batch.posts = posts.filter(pc.invert(bad))
 
 
 def clear_leftovers(store_path: Path) -> None:
@@ -134,6 +159,8 @@ class Staged:
         self.archived = False
         self._post_files = [self.posts_file]  # with the parts' files: what is published
         self._account_files = [self.accounts_file]
+        self._attributes: list[pa.Table] = []  # message_attributes rows (small: held)
+        self._outages: list = []  # Outage records (outage lists are small: held)
 
     def part_folder(self, index: int) -> Path:
         """The folder where part ``index`` of the file is staged."""
@@ -165,6 +192,9 @@ class Staged:
             self.add_posts(posts, archived=bool(batch.full_archive_of))
         if batch.accounts is not None and len(batch.accounts):
             self.add_accounts(to_arrow(batch.accounts, ACCOUNT_SCHEMA))
+        if batch.attributes:
+            self._attributes.append(attributes_table(batch.attributes))
+        self._outages.extend(batch.outages)
 
     def _source(self, files: list[Path]) -> str:
         """The staged files that hold rows, as a DuckDB table function."""
@@ -300,17 +330,25 @@ class Staged:
         if not self.accounts:
             return 0
         src = self._source(self._account_files)
+        # Handles match in any letter case: an account is (platform, lower(author)).
+        stored = ("(SELECT platform, lower(author) AS la, min(author) AS author "
+                  "FROM accounts GROUP BY ALL)")
         distinct, existing = con.execute(
-            f"SELECT count(*), count(a.author) FROM (SELECT DISTINCT platform, author FROM {src}) s "
-            "LEFT JOIN accounts a USING (platform, author)"
+            f"SELECT count(*), count(a.author) FROM (SELECT DISTINCT platform, lower(author) "
+            f"AS la FROM {src}) s LEFT JOIN {stored} a USING (platform, la)"
         ).fetchall()[0]
         cols = ", ".join(f'"{c}"' for c in READER_ACCOUNT_COLUMNS)
-        insert = (f"INSERT INTO accounts ({cols}, source_file, import_id) "
-                  f"SELECT {cols}, $file, $import_id FROM {first_account_rows(src)}")
         params = {"file": file, "import_id": import_id}
         if not existing:  # the common case: every account is new
-            con.execute(insert, params).fetchall()
+            con.execute(f"INSERT INTO accounts ({cols}, source_file, import_id) "
+                        f"SELECT {cols}, $file, $import_id FROM {first_account_rows(src)}",
+                        params).fetchall()
             return distinct
+        # An account stored under another letter case keeps its stored spelling.
+        src = (f"(SELECT s.* REPLACE (coalesce(a.author, s.author) AS author) FROM {src} s "
+               f"LEFT JOIN {stored} a ON a.platform = s.platform AND a.la = lower(s.author))")
+        insert = (f"INSERT INTO accounts ({cols}, source_file, import_id) "
+                  f"SELECT {cols}, $file, $import_id FROM {first_account_rows(src)}")
         updates = ",\n".join(
             f'"{c}" = coalesce(excluded."{c}", accounts."{c}")'
             for c in READER_ACCOUNT_COLUMNS
@@ -328,6 +366,35 @@ class Staged:
             params,
         ).fetchall()
         return distinct - existing
+
+    def publish_attributes(self, con) -> int:
+        """Write the staged message attributes; a post's attributes read again replace
+        the stored ones (the latest export of a ticket says its current status)."""
+        if not self._attributes:
+            return 0
+        table = pa.concat_tables(self._attributes)
+        cols = ", ".join(f'"{c}"' for c in ATTRIBUTE_COLUMNS)
+        con.register("_attributes_batch", table)
+        try:
+            con.execute(
+                f"INSERT OR REPLACE INTO message_attributes ({cols}) SELECT {cols} FROM "
+                "_attributes_batch QUALIFY row_number() OVER "
+                "(PARTITION BY platform, post_id ORDER BY 1) = 1").fetchall()
+        finally:
+            con.unregister("_attributes_batch")
+        return table.num_rows
+
+    def publish_outages(self, con, file: str) -> int:
+        """Write the staged outage records; a record read again (same id) is replaced."""
+        if not self._outages:
+            return 0
+        rows = {o.outage_id: o for o in self._outages}
+        cols = ", ".join(f'"{c}"' for c in (*OUTAGE_COLUMNS, "source_file"))
+        con.executemany(
+            f"INSERT OR REPLACE INTO outages ({cols}) VALUES ({', '.join('?' * 10)})",
+            [[o.outage_id, o.country, o.region, o.start_at, o.end_at, o.end_known,
+              list(o.scope), o.kind, o.source, file] for o in rows.values()])
+        return len(rows)
 
     def mark_deleted(self, con, archives: set[tuple[str, str]]) -> int:
         """Posts of an archived account that the archive should hold but does not.
@@ -357,13 +424,14 @@ class Staged:
 
 
 def first_account_rows(src: str) -> str:
-    """One staged row per (platform, author): an official one first, then the first in
+    """One staged row per account, (platform, author) with the handle in any letter
+    case (the spelling of the row kept): an official one first, then the first in
     the file (an official NULL after a false one, as ORDER BY official DESC puts NULLs
     last). As a grouped arg_min rather than a window: about 3x less work on the many
     repeated rows a file of posts stages (one per author per batch)."""
     rank = "CASE WHEN s.official THEN 0 WHEN s.official IS NOT NULL THEN 1 ELSE 2 END"
     return (f"(SELECT unnest(arg_min(s, ({rank}, s._seq))) FROM {src} s "
-            "GROUP BY s.platform, s.author)")
+            "GROUP BY s.platform, lower(s.author))")
 
 
 def _sql_path(path: Path) -> str:

@@ -31,23 +31,27 @@ scaling = _load("bench_scaling")
 
 def test_run_all_ingest_row_beside_its_baseline(tmp_path, capsys):
     code = run_all.main(["--only", "ingest", "--ingest-stages", "csv", "--sizes", "300",
-                         "--workdir", str(tmp_path)])
+                         "--pairs", "2", "--pinning", "pinned", "--workdir", str(tmp_path)])
     assert code == 0
     printed = capsys.readouterr().out
     saved = json.loads((tmp_path / "run-all-results.json").read_text())
     assert saved["sizes"] == [300] and saved["machine"]["cpus"] >= 1
     assert saved["machine"]["cpu_model"] and saved["machine"]["packages"]["duckdb"]
-    rows = {r["case"]: r for r in saved["rows"]}
-    assert set(rows) == {"startup", "csv"}
-    csv_row = rows["csv"]
+    rows = {(r["case"], r["baseline"]): r for r in saved["rows"]}
+    assert set(rows) == {("startup", "pandas+DuckDB"), ("csv", "pandas+DuckDB"),
+                         ("csv", "DuckDB read_csv")}
+    csv_row = rows["csv", "pandas+DuckDB"]
     assert csv_row["benchmark"] == "ingest" and csv_row["size"] == 300
-    assert csv_row["baseline"] == "pandas+DuckDB"
+    assert csv_row["cpus"] == "one CPU" and csv_row["pairs"] == 2
+    assert "--format auto" in csv_row["note"]
     for side in ("ours", "base"):
         assert csv_row[f"{side}_wall_s"] > 0 and csv_row[f"{side}_cpu_s"] > 0
         assert csv_row[f"{side}_peak_bytes"] > 20 * 2**20
-    assert csv_row["ratio_wall"] == pytest.approx(csv_row["base_wall_s"] / csv_row["ours_wall_s"])
-    assert "| ingest | csv | 300 posts |" in printed
-    assert (tmp_path / "run-all-results.md").read_text().count("| ingest |") == 2
+    spread = csv_row["wall_range"]
+    assert spread["min"] <= spread["median"] <= spread["max"]
+    assert csv_row["ratio_wall"] == spread["median"]
+    assert "| ingest | csv | 300 posts | one CPU |" in printed
+    assert (tmp_path / "run-all-results.md").read_text().count("| ingest |") == 3
 
 
 def test_unknown_benchmark_is_a_usage_error():

@@ -112,14 +112,14 @@ def test_peer_sets_and_settings_from_the_cli(sample_db, tmp_path):
     with duckdb.connect(str(db), read_only=True) as con:
         settings = json.loads(con.execute(
             "SELECT settings FROM analysis_runs ORDER BY run_id DESC LIMIT 1").fetchone()[0])
-    assert settings["benchmark_min_peers"] == 2 and settings["min_n"] == 12
-    assert settings["peer_sets_file"] == str(sets)
+    assert settings["benchmarks"]["min_peers"] == 2 and settings["min_n"] == 12
+    assert settings["benchmarks"]["peer_sets_file"] == str(sets)
     out = tmp_path / "accounts.csv"
     r = _govwatch("export", "--what", "accounts", "--format", "csv", "--out", str(out),
                   "--db", str(db), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     manifest = json.loads(Path(f"{out}.manifest.json").read_text("utf-8"))
-    assert manifest["analysis"]["settings"]["benchmark_min_peers"] == 2
+    assert manifest["analysis"]["settings"]["benchmarks"]["min_peers"] == 2
 
 
 def test_peers_by_level_across_countries(sample_db, tmp_path):

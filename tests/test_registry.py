@@ -28,6 +28,17 @@ SAMPLES = {
     "mastodon-archive": ("shared", "mastodon_outbox/outbox.json"),
     "mastodon-api": ("repo", "tests/fixtures/mastodon_api/context.json"),
     "bluesky": ("repo", "tests/fixtures/bluesky/author_feed.json"),
+    "open311": ("repo", "tests/fixtures/channels/open311_requests.json"),
+    "open311-csv": ("repo", "tests/fixtures/channels/open311_requests.csv"),
+    "tickets-csv": ("repo", "tests/fixtures/channels/tickets.csv"),
+    "google-play": ("shared", "bpcl_hellobpcl_playstore/raw_reviews.csv"),
+    "google-play-json": ("repo", "tests/fixtures/channels/play_reviews.json"),
+    "app-store": ("repo", "tests/fixtures/channels/appstore_customer_reviews.json"),
+    "tweet-repr": ("shared", "india_railways_twitter/dt.txt"),
+    "bluesky-records": ("shared", "bluesky_twitwi_fixtures/bluesky-firehose-posts.json"),
+    "keepiton-xlsx": ("shared", "shutdowns_keepiton_sflc/Keepiton_raw_dataset.xlsx"),
+    "outages-json": ("shared", "shutdowns_keepiton_sflc/sflc_shutdowns.json"),
+    "outages-csv": ("repo", "tests/fixtures/channels/outages.csv"),
 }
 # Readers that never claim a file by sniffing (they need to be told).
 NEVER_SNIFFED = {"mapped"}
@@ -52,7 +63,7 @@ def test_every_reader_is_described_and_has_a_sample():
     for name, reader in readers.items():
         assert isinstance(reader, Reader)
         assert reader.name == name
-        assert reader.description and reader.kind in ("posts", "accounts")
+        assert reader.description and reader.kind in ("posts", "accounts", "outages")
         assert name in SAMPLES or name in NEVER_SNIFFED, f"{name} has no sample in this walk"
 
 

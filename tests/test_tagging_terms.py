@@ -1,0 +1,158 @@
+"""Seed terms mean what they say: whole words, hashtags split into words, and
+contexts that cancel a crisis word (each trap seen on real official timelines)."""
+
+from __future__ import annotations
+
+import pytest
+from govwatch.analysis.classifiers import PostTagger
+from govwatch.analysis.taxonomy import (
+    TaxonomyError,
+    TermMatcher,
+    load_taxonomy,
+    parse_taxonomy,
+    split_hashtag,
+)
+
+
+@pytest.fixture(scope="module")
+def rules():
+    tagger = PostTagger().fit([])  # the packaged taxonomy's rules, no model
+    return lambda texts: tagger.predict(texts)["critical"].tolist()
+
+
+NOT_CRITICAL = {
+    "birthday prayer": "Birthday wishes to Shri Advani ji. I pray for his long and healthy life.",
+    "hospitality": "Thank you for the exceptional hospitality during my visit to Kerala",
+    "Bombay": "Will inaugurate the exhibition of the Bombay Art Society today",
+    "riot inside a hashtag": "Happy Diwali to all! #Triotree",
+    "refinery inauguration": "Inaugurated the new refinery at Paradip, a proud day for Odisha",
+    "landslide win": "AAP wins by a LANDSLIDE in Delhi. Thank you Delhi!",
+    "campaign rally": "Massive rally in Punjab today, thank you for the love",
+    "rallies": "Addressing three election rallies in Goa tomorrow",
+    "natural-death obituary": "Deeply saddened by the demise of veteran leader Shri X ji after a "
+                              "prolonged illness. RIP",
+    "obituary condolences": "My condolences on the passing away of Smt Y. Om Shanti",
+    "surgical strikes": "Surgical strikes show the strength of our armed forces",
+    "compete (टक्कर)": "इस चुनाव में हम भाजपा को कड़ी टक्कर देंगे",
+    "anniversary": "On the anniversary of the attack on Parliament, we remember the brave",
+    "political attack": "BJP's verbal attack on the CM shows their frustration",
+    "murder of democracy": "This is the murder of democracy",
+    "water bodies": "Idea is to revive all natural water bodies in Delhi",
+    "blast from the past": "Blast from past by man who fed the hero",
+}
+
+CRITICAL = {
+    "Kumbh rains": "Anguished over the loss of lives at the Kumbh due to heavy rains",
+    "martyred": "I salute the courage of the CRPF personnel martyred today",
+    "accident condolence": "Saddened by the death of 20 pilgrims in the bus accident",
+    "pray for a city": "Pray for Boston",
+    "camel-case hashtag": "#PrayForBoston",
+    "lower-case hashtag": "#yycflood road closures on Memorial Drive",
+    "victim obituary": "RIP to the 8 year old boy who passed away in the Boston bombing today",
+    "meteor (en)": "A meteor exploded over the city this morning, windows shattered",
+    "meteor (ru)": "Метеорит упал в Челябинске, выбиты стекла",
+    "refinery (es)": "Explosión en la refinería deja 26 muertos",
+    "flood (tl)": "Baha sa Marikina, lubog ang mga bahay",
+    "typhoon (tl)": "Bagyong Pablo: maraming nasawi sa Mindanao",
+    "derailment (fr)": "Déraillement d'un train à Lac-Mégantic: explosion et incendie",
+    "collapse (it)": "Crollo di una palazzina, tre morti",
+    "collapse (en)": "Building collapsed in Savar, hundreds trapped",
+    "shooting (pt)": "Tiroteio no centro deixa feridos",
+    "derailment (hi)": "ट्रेन पटरी से उतरी, कई यात्री घायल",
+    "shooting (en)": "Shooting at the airport terminal, gunman in custody",
+    "landslide disaster": "Landslide blocks the highway, 12 dead",
+    "outbreak": "Dengue cases rising, all hospitals told to open fever clinics",
+}
+
+
+@pytest.mark.parametrize("trap", sorted(NOT_CRITICAL))
+def test_trap_is_not_critical(rules, trap):
+    assert rules([NOT_CRITICAL[trap]]) == [False], NOT_CRITICAL[trap]
+
+
+@pytest.mark.parametrize("case", sorted(CRITICAL))
+def test_incident_is_critical(rules, case):
+    assert rules([CRITICAL[case]]) == [True], CRITICAL[case]
+
+
+def test_hashtags_split_at_capitals_and_into_known_words():
+    assert split_hashtag("PrayForBoston") == ("pray", "for", "boston")
+    assert split_hashtag("NYCFlood") == ("nyc", "flood")
+    assert split_hashtag("Triotree") == ("trio", "tree")
+    assert "flood" in split_hashtag("yycflood")
+    assert split_hashtag("hospitality") == ("hospitality",)
+    m = TermMatcher({"a": ["riot", "hospital", "pray for", "flood"]})
+    hits = m.counts(["#Triotree", "#hospitality", "#PrayForBoston", "#bigflood", "#riot"])
+    assert hits[:, 0].tolist() == [0, 0, 1, 1, 1]
+
+
+def test_mask_hides_its_words_from_other_terms_only_where_it_occurs():
+    m = TermMatcher({"crit": ["landslide"]}, masks=["by a landslide"])
+    hits = m.counts(["won by a landslide", "a landslide blocked the road",
+                     "won by a landslide; a landslide blocked the road"])
+    assert hits[:, 0].tolist() == [0, 1, 1]
+
+
+def test_soft_context_cancels_support_terms_only(rules):
+    # "passed away" is a soft context: it cancels "condolences", not "bombing".
+    assert rules(["Condolences, he passed away peacefully",
+                  "Condolences, he passed away in the bombing"]) == [False, True]
+
+
+def test_not_critical_section_is_validated():
+    tax = load_taxonomy().to_dict()
+    tax["not_critical"]["extra"] = {}
+    with pytest.raises(TaxonomyError) as err:
+        parse_taxonomy(tax, "t.yaml")
+    assert err.value.locator == "not_critical.extra"
+    del tax["not_critical"]  # optional: older taxonomy files still load
+    assert parse_taxonomy(tax, "t.yaml").not_critical_phrases == {}
+
+
+# -- a tag is a function of the text and the model version ---------------------------
+
+
+def _tags_of(tmp_path, name: str, texts: list[str]) -> dict[str, tuple]:
+    from builders import POST_HEADER, post, write_csv
+    from govwatch.analysis.tagging import tag_new_posts
+    from govwatch.ingest.pipeline import import_paths
+
+    from govwatch.store import Store
+
+    rows = [post(str(i), f"citizen{i % 7}", "2024-03-01T10:00:00Z", t) for i, t in enumerate(texts)]
+    path = write_csv(tmp_path / f"{name}.csv", POST_HEADER, rows)
+    with Store(tmp_path / f"{name}.duckdb") as store:
+        import_paths(store, [path])
+        with store.transaction() as con:
+            tag_new_posts(con)
+        got = store.conn.execute(
+            "SELECT p.text, t.critical, t.topic, t.needs_response, t.deflection, t.model_version "
+            "FROM tags t JOIN posts p USING (platform, post_id)").fetchall()
+    return {r[0]: r[1:] for r in got}
+
+
+def test_same_text_same_tags_in_stores_of_very_different_composition(tmp_path):
+    probes = ["Water in the underpass near the market, cars stuck",
+              "Thank you for the warm welcome in Pune",
+              "Zorblax reported near the bridge again",
+              "Fire tenders rushed to the godown in sector 9"]
+    # A store collected during a crisis (most posts about the flood), and a calm one.
+    crisis = [f"Flood water rising in ward {i}, families stranded, zorblax everywhere"
+              for i in range(700)] + probes
+    calm = [f"Lovely parade in district {i}, happy festival to all" for i in range(700)] + probes
+    a, b = _tags_of(tmp_path, "crisis", crisis), _tags_of(tmp_path, "calm", calm)
+    assert [a[p] for p in probes] == [b[p] for p in probes]
+    # The crisis store's own vocabulary ("zorblax") does not make a post critical.
+    assert a["Zorblax reported near the bridge again"][0] is False
+
+
+def test_deflection_is_a_redirect_without_action(rules):
+    tagger = PostTagger().fit([])
+    out = tagger.predict([
+        "Please DM us your PNR and mobile number.",
+        "Kindly call the helpline 139 or visit our website.",
+        "Your complaint has been registered, complaint no. 123 sent by SMS; for faster help DM us",
+        "Matter forwarded to the concerned division, staff deployed.",
+        "The train is running 40 minutes late due to fog.",
+    ])["deflection"].tolist()
+    assert out == [True, True, False, False, False]
