@@ -540,16 +540,20 @@ class DashboardData:
             "AND period_kind = 'all' ORDER BY slice_value NULLS LAST",
             [platform, author, kind, population])
 
-    def critical_rates(self, population: str) -> pd.DataFrame | None:
-        """Rate on critical messages per account (platform, author, rate, n, status);
-        None when this store has no critical slice."""
+    def critical_rates(self, population: str,
+                       period: str = ALL_PERIODS) -> pd.DataFrame | None:
+        """Rate on critical messages per account (platform, author, rate, n, status)
+        over the whole observation or one ``period`` (as the leaderboard's); None when
+        this store has no critical slice."""
         if not self.has("slice_metrics", "slice_kind", "answered_rate_window", "rate_status"):
             return None
-        return self._cached(("critical_rates", population), lambda: self.df(
+        when, params = ("period_kind = 'all'", [population]) if period == ALL_PERIODS else \
+            ("period = ?", [population, period])
+        return self._cached(("critical_rates", population, period), lambda: self.df(
             "SELECT platform, official_author AS author, answered_rate_window AS rate, "
             "observed_window AS n, rate_status AS status FROM slice_metrics "
             "WHERE slice_kind = 'critical' AND slice_value = 'critical' AND population = ? "
-            "AND period_kind = 'all'", [population]))
+            f"AND {when}", params))
 
     def activity(self, platform: str, author: str) -> dict | Missing:
         """The account's ``account_activity`` row (posts per week, dialogue share, ...)."""

@@ -345,6 +345,31 @@ def test_filters_headlines_and_chart_follow_the_browser_filter(page):
     page.wait_for_url(re.compile(r"\?country=XB&population=all$"))
 
 
+def test_every_headline_follows_the_period_filter(page):
+    """Choosing a period changes every headline: each says the period it covers and
+    the critical-reports one counts that period's reports, not the whole observation's."""
+    open_page(page, "/")
+    before = page.locator("#overview-headlines li").all_inner_texts()
+    crit = [h for h in before if "critical reports" in h]
+    assert len(before) >= 3 and crit
+    whole_n = int(re.search(r"of ([\d,]+) critical reports", crit[0]).group(1).replace(",", ""))
+    toggle(page, "Period", "2026-02").click()
+    page.wait_for_function(
+        "document.querySelector('#overview-status').textContent.includes('2026-02')")
+    page.wait_for_function(
+        "(old) => [...document.querySelectorAll('#overview-headlines li')]"
+        ".every(li => !old.includes(li.textContent))", arg=before)
+    after = page.locator("#overview-headlines li").all_inner_texts()
+    assert after and all("2026-02" in h for h in after), after
+    assert not set(after) & set(before)
+    crit_after = [h for h in after if "critical reports" in h]
+    assert crit_after, after
+    month_n = int(re.search(r"of ([\d,]+) critical reports", crit_after[0]).group(1)
+                  .replace(",", ""))
+    assert month_n < whole_n
+    page.wait_for_url(re.compile(r"period=2026-02"))
+
+
 # ------------------------------------------------------------------ business clock
 def test_business_clock_on_account_and_compare(page):
     open_page(page, "/account?platform=x&author=belmora_transport")

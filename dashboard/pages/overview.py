@@ -265,7 +265,7 @@ def _payload(st: State) -> dict:
     board = d.leaderboard(Filters(population=f.population, period=f.period))
     board = board.assign(_median_sort=median_sort_keys(board))
     cells = leaderboard_rows(board, account_href)
-    crit_df = d.critical_rates(f.population)
+    crit_df = d.critical_rates(f.population, f.period)
     crit = {}
     if crit_df is not None:
         for c in crit_df.to_dict("records"):
