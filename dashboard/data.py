@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from govwatch.config import DEFAULT_MIN_N
+from govwatch.config import DEFAULT_MIN_N, DEFAULT_WINDOW_HOURS
 from govwatch.pseudonym import KEY_META, pseudonym, redact_handles
 from govwatch.store import Store
 
@@ -319,6 +319,15 @@ class DashboardData:
     def meta(self, key: str) -> str | None:
         row = self._cursor().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
         return row[0] if row else None
+
+    def window_hours(self) -> float:
+        """The response window W the analysis used (account_metrics.window_hours)."""
+        def make():
+            if not self.has("account_metrics", "window_hours"):
+                return float(DEFAULT_WINDOW_HOURS)
+            v = self.df("SELECT max(window_hours) AS w FROM account_metrics")["w"].iloc[0]
+            return float(DEFAULT_WINDOW_HOURS) if pd.isna(v) else float(v)
+        return self._cached(("window",), make)
 
     def run_info(self) -> dict:
         """The latest analysis run: observation end, definition and tool versions."""

@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from govwatch.config import window_label
+
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9",
              "#000000", "#F0E442")
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
@@ -513,7 +515,8 @@ def rate_chart(df: pd.DataFrame, category: str, title: str, key: str, min_n: int
               for f, v, k in zip(d["_few"], d["_rate"], d[n].fillna(0), strict=True)],
         textposition=["outside" if f else "auto" for f in d["_few"]],
         hovertemplate="%{y}: %{text}<extra></extra>"))
-    fig.update_xaxes(title_text="Answered within 7 days", tickformat=".0%", range=[0, 1.04])
+    window = d["window_hours"].max() if "window_hours" in d else None
+    fig.update_xaxes(title_text=rate_label(window), tickformat=".0%", range=[0, 1.04])
     fig.update_yaxes(title_text=None, automargin=True)
     _base_layout(fig, height=max(220, 40 * len(d) + 100))
     ok = d[~d["_few"]].dropna(subset=["_rate"]).sort_values("_rate")
@@ -690,6 +693,21 @@ def agenda_chart(mix: pd.DataFrame) -> Chart:
     return Chart("agenda", title, fig, summary, wide.drop(columns=[]), ANCHORS["topics"])
 
 
+def rate_label(hours: float | None = None) -> str:
+    """'Answered within 7 days': the response rate's label for the window W used."""
+    return f"Answered within {window_label(hours)}"
+
+
+def leaderboard_columns(hours: float | None = None) -> list[tuple[str, str]]:
+    """LEADERBOARD_COLUMNS with the rate column named for the window W used."""
+    return [(c, rate_label(hours) if c == "rate_7d" else label)
+            for c, label in LEADERBOARD_COLUMNS]
+
+
+def metric_label(metric: str, hours: float | None = None) -> str:
+    return rate_label(hours) if metric == "answered_rate" else METRIC_LABELS.get(metric, metric)
+
+
 METRIC_LABELS = {
     "answered_rate": "Answered within 7 days",
     "km_median_hours": "Median time to response",
@@ -700,9 +718,9 @@ METRIC_LABELS = {
 
 
 def percentile_chart(ranks: pd.DataFrame, metric: str = "metric",
-                     value: str = "percentile") -> Chart:
+                     value: str = "percentile", window_hours: float | None = None) -> Chart:
     """Peer percentile rank per metric (0 = worst among peers, 100 = best)."""
-    ranks = ranks.assign(**{metric: [METRIC_LABELS.get(m, m) for m in ranks[metric]]})
+    ranks = ranks.assign(**{metric: [metric_label(m, window_hours) for m in ranks[metric]]})
     title = "Percentile rank among peers, with 95% interval"
     if ranks.empty:
         return Chart("peers", title, empty_figure("No peer ranks for this account"),
@@ -810,7 +828,8 @@ def compare_table(metrics: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
     records = metrics.to_dict("records")
     rows = {
         "Messages": [f"{int(m):,}" if _num(m) is not None else "–" for m in metrics["messages"]],
-        "Answered within 7 days": [rate_cell(r) for r in records],
+        rate_label(metrics["window_hours"].max() if "window_hours" in metrics else None):
+            [rate_cell(r) for r in records],
         "Median time to response (95% CI)": [median_cell(r) for r in records],
         "Naive median of answered messages": [fmt_hours(v) for v in metrics["naive_median_hours"]],
         "Unanswered after 24 h": [fmt_rate(v) for v in metrics["unanswered_24h"]],

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from govwatch import DEFINITION_VERSION, __version__
+from govwatch.config import window_label
 from govwatch.errors import UsageError
 
 from .data import CURVE_LABELS, POPULATION_LABELS, DashboardData, Filters, Missing
@@ -35,6 +36,7 @@ from .figures import (
     percentile_chart,
     rate_cell,
     rate_chart,
+    rate_label,
     unanswered_chart,
 )
 
@@ -84,7 +86,8 @@ def render_report(d: DashboardData, platform: str, author: str) -> str:
                 n="observed_window", status="rate_status")))
     ranks = d.peer_ranks(acc["platform"], acc["author"], d.options().default_population)
     sections.append(_section("Percentile ranks", _note(ranks.message))
-                    if isinstance(ranks, Missing) else _chart_section(percentile_chart(ranks)))
+                    if isinstance(ranks, Missing) else _chart_section(
+                        percentile_chart(ranks, window_hours=d.window_hours())))
     name = acc["institution"] or acc["display_name"]
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -144,7 +147,7 @@ def _metrics_table(d: DashboardData, acc: dict) -> str:
     rows = pd.DataFrame({
         "Messages counted": [POPULATION_LABELS.get(p, p) for p in m["population"]],
         "Messages": [f"{int(v):,}" for v in m["messages"]],
-        "Answered within 7 days": [rate_cell(r) for r in m.to_dict("records")],
+        rate_label(d.window_hours()): [rate_cell(r) for r in m.to_dict("records")],
         "Median time to response (95% CI)": [median_cell(r) for r in m.to_dict("records")],
         "Naive median of answered": [fmt_hours(v) for v in m["naive_median_hours"]],
         "Unanswered after 7 days": [fmt_rate(v) for v in m["unanswered_7d"]],
@@ -170,7 +173,7 @@ def _peer_table(d: DashboardData, acc: dict) -> str:
         "Account": [f"{r['institution'] or r['author']} (@{r['author']}, {r['platform']})"
                     for r in board.to_dict("records")],
         "Messages": [f"{int(v):,}" for v in board["messages"]],
-        "Answered within 7 days": [
+        rate_label(d.window_hours()): [
             "too few" if few else fmt_rate(v)
             for v, few in zip(board["answered_rate_7d"], board["too_few"], strict=True)],
         "Median time to response (95% CI)": [
@@ -226,6 +229,7 @@ def _provenance(d: DashboardData) -> str:
     parts.append(f"metric definitions v{run.get('definition_version') or DEFINITION_VERSION}")
     parts.append(f"report by govwatch {__version__} on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     return (f"<p class=\"muted\">{_e(' · '.join(parts))}. Response rates count messages "
-            "answered within 7 days among those observed for 7 days; medians are "
+            f"answered within {window_label(d.window_hours())} among those observed for "
+            f"{window_label(d.window_hours())}; medians are "
             "Kaplan-Meier estimates with 95% confidence intervals, and '> N h' means fewer "
             "than half were answered in the N hours observed. Citizens are pseudonymised.</p>")

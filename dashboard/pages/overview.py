@@ -55,10 +55,12 @@ from govwatch.dashboard.figures import (
     fmt_median,
     fmt_rate,
     km_chart,
+    leaderboard_columns,
     leaderboard_rows,
     median_chart,
     median_chart_empty,
     median_sort_keys,
+    metric_label,
     sort_board,
 )
 from govwatch.dashboard.pages._common import (
@@ -75,6 +77,8 @@ from govwatch.dashboard.pages._common import (
     toggled,
     url_state,
 )
+
+from govwatch.config import window_label
 
 PAGE = "overview"
 CHARTS = (("medians", "Median time to response (95% CI)"),
@@ -315,7 +319,7 @@ def _payload(st: State) -> dict:
         "max_weight": MAX_WEIGHT,
         "min_share": d.index_min_share(),
         "whole": whole(st),
-        "window_t": "7 days",
+        "window_t": window_label(d.window_hours()),
         "text": {
             "no_rate": "No account in this selection has enough messages "
                        f"(at least {d.min_n}) for a response rate.",
@@ -361,7 +365,7 @@ def weights_panel(st: State) -> html.Details:
     defaults = default_weights()
     current = dict(st.weights)
     inputs = [html.Label([
-        html.Span(METRIC_LABELS.get(m, m), className="weight-name"),
+        html.Span(metric_label(m, data().window_hours()), className="weight-name"),
         dcc.Input(id={"type": f"{PAGE}-weight", "metric": m}, type="number", min=0,
                   max=MAX_WEIGHT, step="any", value=current.get(m, w), debounce=True,
                   className="weight-input"),
@@ -420,7 +424,8 @@ def layout(**query):
                    "'> N h' means fewer than half were answered within the N hours "
                    "observed, so the median is not reached.", className="hint"),
             weights_panel(st),
-            html.Div(sortable_table(PAGE, "board", LEADERBOARD_COLUMNS, st.sort, st.order,
+            html.Div(sortable_table(PAGE, "board", leaderboard_columns(d.window_hours()),
+                                    st.sort, st.order,
                                     "Official accounts and their responsiveness",
                                     default=DEFAULT_SORT),
                      className="table-wrap"),
