@@ -43,6 +43,7 @@ from .figures import (
     fmt_rate,
     median_chart,
     median_chart_empty,
+    rate_label,
 )
 from .report import _CSS, _metrics_table, _note, _peer_table, _table, account_latency_chart
 
@@ -176,7 +177,8 @@ class Site:
             "Country": board["country"].fillna("–"),
             "Level": board["level"].fillna("–"),
             "Messages": [f"{int(v):,}" for v in board["messages"]],
-            "Answered within 7 days": ["too few" if few else fmt_rate(v) for v, few in zip(
+            rate_label(self.d.window_hours()): ["too few" if few else fmt_rate(v)
+                                                for v, few in zip(
                 board["answered_rate_7d"], board["too_few"], strict=True)],
             "Median time to response (95% CI)": [
                 "too few" if r.get("median_too_few") else fmt_median(
