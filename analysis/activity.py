@@ -23,13 +23,13 @@ observation end:
 
 1. An account is *usually active* at an hour of the week (Monday 00:00-00:59
    UTC ... Sunday 23:00-23:59) when it posted in that hour in at least
-   ``silence_usual_share`` (default 0.5) of the weeks it was observed, over at
-   least ``silence_min_weeks`` (default 2) such weeks.
-2. An hour is *silent* when at least ``silence_min_accounts`` (default 5)
+   ``silences.usual_share`` (default 0.5) of the weeks it was observed, over at
+   least ``silences.min_weeks`` (default 2) such weeks.
+2. An hour is *silent* when at least ``silences.min_accounts`` (default 5)
    accounts are usually active at its hour of the week and at least
-   ``silence_share`` (default 0.8) of them posted nothing in it.
+   ``silences.share`` (default 0.8) of them posted nothing in it.
 3. Consecutive silent hours form one silence; silences shorter than
-   ``silence_min_hours`` (default 2) hours are dropped.
+   ``silences.min_hours`` (default 2) hours are dropped.
 
 Many accounts falling silent together, at hours when they normally post, is the
 signature of a blocked platform, a network shutdown or an outage; a single
@@ -41,12 +41,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .registry import Metric, MetricContext, register_metric
-
-SILENCE_SHARE = 0.8
-SILENCE_USUAL_SHARE = 0.5
-SILENCE_MIN_ACCOUNTS = 5
-SILENCE_MIN_HOURS = 2
-SILENCE_MIN_WEEKS = 2
+from .settings import SilenceSettings
 
 ACCOUNT_ACTIVITY_COLUMNS = {
     "platform": "VARCHAR",
@@ -220,27 +215,24 @@ ORDER BY platform, country NULLS FIRST, start_at
 """
 
 
-def _setting(settings, name: str, default):
-    value = getattr(settings, name, None)
-    return default if value is None else value
-
-
 def _empty(columns: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
 
 
-def activity_tables(con, obs_end, settings=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows of ``account_activity`` and ``platform_silences``."""
+def activity_tables(con, obs_end, rules: SilenceSettings | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows of ``account_activity`` and ``platform_silences`` (silences by ``rules``)."""
+    rules = rules or SilenceSettings()
     con.execute(_OFFICIAL_POSTS, {"obs_end": obs_end})
     try:
         activity = con.execute(_ACTIVITY, {"obs_end": obs_end}).df()
         params = {
             "obs_end": obs_end,
-            "share": float(_setting(settings, "silence_share", SILENCE_SHARE)),
-            "usual_share": float(_setting(settings, "silence_usual_share", SILENCE_USUAL_SHARE)),
-            "min_accounts": int(_setting(settings, "silence_min_accounts", SILENCE_MIN_ACCOUNTS)),
-            "min_hours": int(_setting(settings, "silence_min_hours", SILENCE_MIN_HOURS)),
-            "min_weeks": int(_setting(settings, "silence_min_weeks", SILENCE_MIN_WEEKS)),
+            "share": float(rules.share),
+            "usual_share": float(rules.usual_share),
+            "min_accounts": int(rules.min_accounts),
+            "min_hours": int(rules.min_hours),
+            "min_weeks": int(rules.min_weeks),
         }
         silences = con.execute(_SILENCES, params).df()
     finally:
@@ -270,5 +262,5 @@ class Activity(Metric):
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         if ctx.obs_end is None:
             return {t: _empty(c) for t, c in self.tables.items()}
-        activity, silences = activity_tables(ctx.con, ctx.obs_end, ctx.settings)
+        activity, silences = activity_tables(ctx.con, ctx.obs_end, ctx.settings.silences)
         return {"account_activity": activity, "platform_silences": silences}

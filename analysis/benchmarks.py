@@ -8,11 +8,11 @@ figure passes its minimum-n rule take part.
 Percentile rank (0-100, higher is better whatever the metric's direction):
 100 x (peers worse + half the peers equal, itself included) / peers. The best
 of five distinct values ranks 90, the worst 10, a peer group of one 50. Fewer
-than ``benchmark_min_peers`` (default 5) valid peers: no rank ("too few
+than ``benchmarks.min_peers`` (default 5) valid peers: no rank ("too few
 peers").
 
-Metrics, their direction and default index weights (settings
-``index_weights`` replaces any of them; a weight of 0 leaves a metric out):
+Metrics, their direction and default index weights (setting
+``benchmarks.index_weights`` replaces any of them; a weight of 0 leaves a metric out):
 
 =====================  ==========  ======  =============================================
 metric                 better      weight  source
@@ -42,15 +42,9 @@ import pandas as pd
 from govwatch.errors import UsageError
 
 from .registry import Metric, MetricContext, register_metric
+from .settings import DEFAULT_INDEX_WEIGHTS, BenchmarkSettings
 from .slices import empty_frame
 
-DEFAULT_INDEX_WEIGHTS = {
-    "answered_rate": 0.35,
-    "km_median_hours": 0.25,
-    "selectivity_gap": 0.20,
-    "critic_gap": 0.10,
-    "deflection_share": 0.10,
-}
 BETTER = {
     "answered_rate": "higher",
     "km_median_hours": "lower",
@@ -58,8 +52,6 @@ BETTER = {
     "critic_gap": "lower",
     "deflection_share": "lower",
 }
-DEFAULT_MIN_PEERS = 5
-DEFAULT_MIN_WEIGHT_SHARE = 0.5
 # Statuses whose value takes part in ranking.
 RANKED = ("ok", "not reached")
 
@@ -111,9 +103,9 @@ ORDER BY a.platform, a.official_author, a.population
 """
 
 
-def index_weights(settings) -> dict[str, float]:
-    """The default weights updated by settings ``index_weights``; checked."""
-    given = getattr(settings, "index_weights", None) or {}
+def index_weights(settings: BenchmarkSettings) -> dict[str, float]:
+    """The default weights updated by the settings' ``index_weights``; checked."""
+    given = settings.index_weights or {}
     if isinstance(given, str):
         given = json.loads(given)
     unknown = sorted(set(given) - set(DEFAULT_INDEX_WEIGHTS))
@@ -161,7 +153,8 @@ def rank_table(values: pd.DataFrame, weights: dict[str, float], min_peers: int) 
     status[few] = "too few peers"
     rank[few] = np.nan
     out["status"] = status
-    out["peers"] = pd.array(np.where(np.isnan(peers), None, peers), dtype="Int64")
+    out["peers"] = pd.array(np.where(np.isnan(peers), None, peers),  # type: ignore[call-overload]
+                            dtype="Int64")
     out["percentile_rank"] = rank
     out["weight"] = np.repeat([weights[m] for m in metrics], n)
     return out[list(BENCHMARKS_COLUMNS)].sort_values(
@@ -204,6 +197,7 @@ def composite(ranks: pd.DataFrame, weights: dict[str, float], min_share: float) 
 @register_metric
 class Benchmarks(Metric):
     name = "benchmarks"
+    account_tables = ("benchmark_index",)
     description = (
         "Per official account and population: percentile rank among peers (same country "
         "and level) for each headline metric, and a composite index with adjustable weights."
@@ -240,10 +234,9 @@ class Benchmarks(Metric):
     }
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
-        weights = index_weights(ctx.settings)
-        min_peers = int(getattr(ctx.settings, "benchmark_min_peers", DEFAULT_MIN_PEERS))
-        min_share = float(getattr(ctx.settings, "index_min_weight_share",
-                                  DEFAULT_MIN_WEIGHT_SHARE))
+        weights = index_weights(ctx.settings.benchmarks)
+        min_peers = int(ctx.settings.benchmarks.min_peers)
+        min_share = float(ctx.settings.benchmarks.index_min_weight_share)
         values = ctx.con.execute(_VALUES).df()
         if values.empty:
             return {"benchmarks": empty_frame(BENCHMARKS_COLUMNS),

@@ -39,7 +39,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-from govwatch.config import DEFAULT_WINDOW_HOURS
 from govwatch.errors import InputError
 from govwatch.officehours import OfficeHoursError, Schedule, parse_office_hours
 
@@ -205,12 +204,12 @@ def _zone_ok(tz: str) -> bool:
 
 
 def _holidays(settings) -> dict[str, frozenset[date]]:
-    path = getattr(settings, "holidays_file", None)
+    path = settings.business_clock.holidays_file
     return load_holidays(path) if path else {}
 
 
 def _range(ctx: MetricContext) -> tuple[date, date] | None:
-    first = ctx.con.execute("SELECT min(message_created_at) FROM responses").fetchone()[0]
+    first = ctx.con.execute("SELECT min(message_created_at) FROM responses").fetchall()[0][0]
     if first is None or ctx.obs_end is None:
         return None
     # One day of margin each side covers every zone's local date.
@@ -224,7 +223,7 @@ def _as_utc(t: datetime) -> datetime:
 def build_clocks(ctx: MetricContext, accounts: pd.DataFrame) -> list[AccountClock]:
     """One clock per row of ``accounts`` (timezone, office_hours, country);
     identical schedules share their interval list. Cached for the run."""
-    window = float(getattr(ctx.settings, "window_hours", DEFAULT_WINDOW_HOURS))
+    window = float(ctx.settings.window_hours)
     holidays = ctx.cache.get("holidays")
     if holidays is None:
         holidays = ctx.cache["holidays"] = _holidays(ctx.settings)
@@ -308,6 +307,7 @@ def official_accounts(con) -> pd.DataFrame:
 @register_metric
 class BusinessClocks(Metric):
     name = "business_clock"
+    account_tables = ("account_clocks",)
     description = (
         "Each official account's business clock: time zone, office hours, weekly open "
         "hours, the response window scaled to office time, holidays applied."

@@ -45,6 +45,8 @@ import pandas as pd
 from govwatch import __version__
 from govwatch.errors import UsageError
 
+from .settings import ExecutionSettings
+
 ENGINES = ("local", "dask")
 INSTALL_HINT = "pip install 'govwatch[dask]'"
 # Tasks are whole account folders packed up to this many Parquet bytes, and at
@@ -173,15 +175,16 @@ class DaskEngine:
 
 
 @contextmanager
-def open_engine(settings) -> Iterator[DaskEngine | None]:
-    """The engine ``settings.engine`` names: None for the local engine."""
-    engine = getattr(settings, "engine", "local") or "local"
+def open_engine(settings: ExecutionSettings) -> Iterator[DaskEngine | None]:
+    """The engine ``settings.engine`` names (the analysis settings' ``execution``
+    section): None for the local engine."""
+    engine = settings.engine or "local"
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if engine == "local":
         for name in ("scheduler", "posts_parquet", "work_dir", "dask_workers"):
             if getattr(settings, name, None):
-                raise UsageError(f"the setting {name} needs the dask engine "
+                raise UsageError(f"the setting execution.{name} needs the dask engine "
                                  f"(--engine dask)")
         yield None
         return
@@ -189,8 +192,8 @@ def open_engine(settings) -> Iterator[DaskEngine | None]:
     from distributed import Client
 
     cluster = None
-    scheduler = getattr(settings, "scheduler", None)
-    if scheduler and getattr(settings, "dask_workers", None):
+    scheduler = settings.scheduler
+    if scheduler and settings.dask_workers:
         raise UsageError("--dask-workers sizes the local cluster; a cluster reached with "
                          "--scheduler has the workers it was started with")
     try:
@@ -202,11 +205,11 @@ def open_engine(settings) -> Iterator[DaskEngine | None]:
                                  f"{type(exc).__name__}: {exc}") from None
         else:
             cluster = start_local_cluster(
-                getattr(settings, "dask_workers", None) or os.cpu_count() or 1)
+                settings.dask_workers or os.cpu_count() or 1)
             client = Client(cluster, set_as_default=False)
         try:
-            dask_engine = DaskEngine(client, getattr(settings, "posts_parquet", None),
-                                     getattr(settings, "work_dir", None))
+            dask_engine = DaskEngine(client, settings.posts_parquet,
+                                     settings.work_dir)
             dask_engine.check_workers()
             yield dask_engine
         finally:

@@ -25,10 +25,10 @@ the same time), empty when fewer than half did.
 
 Candidate events (``candidate_events``): bursts of inbound messages tagged
 critical, per country (the addressed official's) and UTC day. A day is
-suggested when its count is at least ``burst_min_messages`` and exceeds the
-mean + ``burst_sd`` standard deviations of the previous ``burst_baseline_days``
+suggested when its count is at least ``bursts.min_messages`` and exceeds the
+mean + ``bursts.sd`` standard deviations of the previous ``bursts.baseline_days``
 days (days without such messages count as 0; at least
-``burst_min_baseline_days`` days of history needed). They are suggestions for
+``bursts.min_baseline_days`` days of history needed). They are suggestions for
 a person to confirm and write into the events file, never events themselves.
 
 Matching runs in DuckDB with one constant regular expression per event, so it
@@ -40,16 +40,13 @@ from __future__ import annotations
 import pandas as pd
 
 from .registry import Metric, MetricContext, register_metric
+from .settings import BurstSettings
 
 # Letters, combining marks, digits and underscore: a keyword must not touch one.
 WORD_CHARS = r"\p{L}\p{M}\p{N}_"
 _BOUNDARY = rf"[^{WORD_CHARS}]"
 _SPACE = r"[\s\p{Z}]+"
 
-BURST_SD = 3.0
-BURST_BASELINE_DAYS = 28
-BURST_MIN_BASELINE_DAYS = 7
-BURST_MIN_MESSAGES = 10
 TOP_HASHTAGS = 5
 
 EVENT_ACKNOWLEDGEMENTS_COLUMNS = {
@@ -144,7 +141,7 @@ CANDIDATE_MEANINGS = {
     "baseline_days": "Days of history in the baseline window",
     "baseline_mean": "Mean daily critical messages over the baseline window",
     "baseline_sd": "Standard deviation (n-1) of daily critical messages over the baseline window",
-    "threshold": "baseline_mean + burst_sd * baseline_sd",
+    "threshold": "baseline_mean + bursts.sd (setting) * baseline_sd",
     "first_message_at": "First critical message of the day (UTC): a suggested onset",
     "top_hashtags": "Most frequent hashtags in those messages: suggested keywords",
     "known_event_ids": "Events already in the events table for that country with onset that day or the day before",
@@ -384,25 +381,20 @@ GROUP BY ALL
 """
 
 
-def _setting(settings, name: str, default):
-    value = getattr(settings, name, None)
-    return default if value is None else value
-
-
 def daily_bursts(
     daily: pd.DataFrame,
     first_day,
     last_day,
-    sd: float = BURST_SD,
-    baseline_days: int = BURST_BASELINE_DAYS,
-    min_baseline_days: int = BURST_MIN_BASELINE_DAYS,
-    min_messages: int = BURST_MIN_MESSAGES,
+    rules: BurstSettings | None = None,
 ) -> pd.DataFrame:
     """Flag (country, day) counts above each country's own trailing baseline.
 
     ``daily`` has country, day, n, first_at; days absent from it count as 0
     between ``first_day`` and ``last_day``.
     """
+    rules = rules or BurstSettings()
+    sd, baseline_days = float(rules.sd), int(rules.baseline_days)
+    min_baseline_days, min_messages = int(rules.min_baseline_days), int(rules.min_messages)
     days = pd.date_range(pd.Timestamp(first_day), pd.Timestamp(last_day), freq="D")
     out = []
     for country, group in daily.groupby("country", sort=True):
@@ -436,7 +428,7 @@ def daily_bursts(
     return result
 
 
-def candidate_events(con, settings) -> pd.DataFrame:
+def candidate_events(con, rules: BurstSettings | None = None) -> pd.DataFrame:
     """Rows of ``candidate_events``."""
     daily = con.execute(_DAILY).df()
     if daily.empty:
@@ -445,14 +437,7 @@ def candidate_events(con, settings) -> pd.DataFrame:
         "SELECT CAST(min(message_created_at) AS DATE), CAST(max(message_created_at) AS DATE) "
         "FROM responses"
     ).fetchall()[0]
-    bursts = daily_bursts(
-        daily, span[0], span[1],
-        sd=float(_setting(settings, "burst_sd", BURST_SD)),
-        baseline_days=int(_setting(settings, "burst_baseline_days", BURST_BASELINE_DAYS)),
-        min_baseline_days=int(
-            _setting(settings, "burst_min_baseline_days", BURST_MIN_BASELINE_DAYS)),
-        min_messages=int(_setting(settings, "burst_min_messages", BURST_MIN_MESSAGES)),
-    )
+    bursts = daily_bursts(daily, span[0], span[1], rules)
     if bursts.empty:
         return _empty(CANDIDATE_EVENTS_COLUMNS)
     firsts = daily.assign(day=pd.to_datetime(daily["day"]).dt.date)[["country", "day", "first_at"]]
@@ -486,4 +471,4 @@ class CriticalBursts(Metric):
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         if ctx.obs_end is None:
             return {"candidate_events": _empty(CANDIDATE_EVENTS_COLUMNS)}
-        return {"candidate_events": candidate_events(ctx.con, ctx.settings)}
+        return {"candidate_events": candidate_events(ctx.con, ctx.settings.bursts)}

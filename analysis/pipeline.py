@@ -9,42 +9,23 @@ they were."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from govwatch import DEFINITION_VERSION, __version__
-from govwatch.config import DEFAULT_MIN_N, DEFAULT_WINDOW_HOURS
 from govwatch.errors import UsageError
 from govwatch.store import Store
 
 from .engine import open_engine
-from .registry import MetricContext, conform, metrics
+from .registry import MetricContext, conform, ensure_tables, metrics
 from .replies import build_responses, observation_end
+from .settings import AnalysisSettings, to_json
 from .slices import CHUNK_EXECUTOR
-from .tagging import TaggingSettings, tag_new_posts
+from .tagging import META_SETTINGS, tag_new_posts
 
-
-@dataclass(frozen=True)
-class AnalysisSettings:
-    """Every setting that changes a figure; recorded with each run (analysis_runs,
-    export manifests). Metric families read them by name with their own defaults."""
-
-    observed_until: datetime | None = None
-    window_hours: float = DEFAULT_WINDOW_HOURS
-    min_n: int = DEFAULT_MIN_N  # below this many messages a figure reads "too few"
-    bootstrap_samples: int = 1000  # selectivity and critic gaps' percentile CIs
-    seed: int = 1234  # bootstrap resampling
-    benchmark_min_peers: int = 5
-    index_weights: dict | None = None  # composite index weights (None: documented defaults)
-    holidays_file: str | None = None  # country,date,name: days off for the business clock
-    tagging: TaggingSettings | None = None  # languages, lexicons, taxonomy, model
-    # Where the work runs (analysis/engine.py); none of these changes a result.
-    engine: str = "local"  # local (this machine's processes) or dask (a Dask cluster)
-    scheduler: str | None = None  # dask: scheduler address; None starts a LocalCluster
-    dask_workers: int | None = None  # dask, no scheduler: LocalCluster worker processes
-    posts_parquet: str | None = None  # dask: posts dataset to read (else one is written)
-    work_dir: str | None = None  # dask: where that dataset is written (shared with workers)
+__all__ = ["AnalysisResult", "AnalysisSettings", "run_analysis"]
 
 
 @dataclass
@@ -73,7 +54,7 @@ def run_analysis(store: Store, settings: AnalysisSettings | None = None, progres
     settings = settings or AnalysisSettings()
     say = progress or (lambda *a, **k: None)
     started = datetime.now(UTC)
-    with open_engine(settings) as engine:
+    with open_engine(settings.execution) as engine:
         if store.count("posts") == 0:
             raise UsageError("the store holds no posts: run 'govwatch ingest' first")
         say("tagging posts")
@@ -84,6 +65,20 @@ def run_analysis(store: Store, settings: AnalysisSettings | None = None, progres
     return result
 
 
+def _as_run(con, settings: AnalysisSettings) -> AnalysisSettings:
+    """The settings as the run used them: the tagger's languages, lexicons and
+    taxonomy as resolved (given, else kept from the store's last run, else the
+    default), so the record replays in a fresh store."""
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [META_SETTINGS]).fetchall()
+    if not row:
+        return settings
+    used = json.loads(row[0][0])
+    tagging = dataclasses.replace(
+        settings.tagging, languages=tuple(used.get("languages") or ()) or None,
+        lexicons=used.get("lexicons") or None, taxonomy=used.get("taxonomy"))
+    return dataclasses.replace(settings, tagging=tagging)
+
+
 def _derive(store: Store, con, engine, settings: AnalysisSettings, started: datetime,
             tagged: int, say) -> AnalysisResult:
     obs_end = observation_end(con, settings.observed_until)
@@ -92,6 +87,8 @@ def _derive(store: Store, con, engine, settings: AnalysisSettings, started: date
     ctx = MetricContext(con, obs_end, settings)
     if engine is not None:
         ctx.cache[CHUNK_EXECUTOR] = engine.chunk_executor()
+    for metric in metrics():
+        ensure_tables(con, metric.tables)
     for metric in metrics():
         say(f"computing {metric.name}")
         frames = metric.compute(ctx)
@@ -104,7 +101,7 @@ def _derive(store: Store, con, engine, settings: AnalysisSettings, started: date
     con.execute(
         "INSERT INTO analysis_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
         [run_id, started, datetime.now(UTC), obs_end,
-         json.dumps(asdict(settings), default=str, sort_keys=True),
+         to_json(_as_run(con, settings)),
          DEFINITION_VERSION, __version__],
     )
     answered = con.execute("SELECT count(*) FROM responses WHERE NOT censored").fetchone()[0]

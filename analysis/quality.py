@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from govwatch.config import DEFAULT_MIN_N
-
 from .registry import Metric, MetricContext, register_metric
 from .slices import empty_frame
 
@@ -112,7 +110,7 @@ def has_column(con, table: str, column: str) -> bool:
 
 
 def response_quality(ctx: MetricContext) -> pd.DataFrame:
-    min_n = int(getattr(ctx.settings, "min_n", DEFAULT_MIN_N))
+    min_n = int(ctx.settings.min_n)
     deflection = "t.deflection" if has_column(ctx.con, "tags", "deflection") else "NULL::BOOLEAN"
     frame = ctx.con.execute(f"""
         SELECT r.platform, r.official_author, p.population,
@@ -166,6 +164,7 @@ def data_quality(ctx: MetricContext) -> pd.DataFrame:
 @register_metric
 class ResponseQuality(Metric):
     name = "response_quality"
+    account_tables = ("response_quality",)
     description = (
         "Per official account and population: deflection share among first responses; "
         "and counts of impossible or excluded data (replies before the message, "

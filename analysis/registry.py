@@ -1,9 +1,13 @@
 """The metric registry: every metric family, shipped or third-party, registers here.
 
 A metric family declares the derived tables it writes (name -> column -> DuckDB
-type); a migration creates those tables; ``tests/test_metrics_registry.py`` checks
-the store and the declarations agree, that each metric is deterministic and that
-it returns empty frames on an empty store.
+type); ``govwatch analyze`` creates each table from that declaration when the store
+lacks it and rebuilds it when its columns differ (:func:`ensure_tables`), so a new
+metric needs no migration (migrations are for the canonical tables; the shipped
+metrics' tables also come from the early migrations 0002 and 0003, which agree with
+their declarations). Tables listed in ``account_tables`` hold one row per official
+account (and population): the accounts export joins them. ``tests/test_registry.py``
+checks that each metric is deterministic and returns empty frames on an empty store.
 
 Data flow: ``govwatch.analysis.pipeline.run_analysis`` builds the ``responses`` table,
 then calls each registered metric's ``compute`` in registration order (after its
@@ -21,6 +25,8 @@ from importlib.metadata import entry_points
 
 import duckdb
 import pandas as pd
+
+from .settings import AnalysisSettings
 
 ENTRY_POINT_GROUP = "govwatch.metrics"
 BUILTIN_MODULES = (
@@ -43,7 +49,7 @@ class MetricContext:
 
     con: duckdb.DuckDBPyConnection
     obs_end: datetime | None
-    settings: object  # govwatch.analysis.pipeline.AnalysisSettings
+    settings: AnalysisSettings
     cache: dict = field(default_factory=dict)  # shared between metrics of one run
 
 
@@ -54,6 +60,8 @@ class Metric(ABC):
     description: str = ""
     tables: dict[str, dict[str, str]] = {}
     requires: tuple[str, ...] = ()
+    # Of ``tables``, those with one row per (platform, official_author[, population]).
+    account_tables: tuple[str, ...] = ()
 
     @abstractmethod
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
@@ -103,6 +111,27 @@ def declared_tables() -> dict[str, dict[str, str]]:
     for m in metrics():
         out.update(m.tables)
     return out
+
+
+def account_tables() -> list[str]:
+    """Tables with one row per official account, in registration order."""
+    return [t for m in metrics() for t in m.account_tables]
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, dict[str, str]]) -> None:
+    """Create each declared table the store lacks; rebuild one whose columns or types
+    differ from its declaration (derived tables are rewritten by every run)."""
+    for table, columns in tables.items():
+        have = con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+            [table]).fetchall()
+        if have == [(c, t) for c, t in columns.items()]:
+            continue
+        if have:
+            con.execute(f'DROP TABLE "{table}"')
+        cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+        con.execute(f'CREATE TABLE "{table}" ({cols})')
 
 
 def conform(frame: pd.DataFrame, columns: dict[str, str], where: str) -> pd.DataFrame:

@@ -22,11 +22,14 @@ from datetime import datetime
 
 import duckdb
 
+from govwatch.schema import PLAUSIBLE_FROM, PLAUSIBLE_UNTIL
+
 # Official accounts, matched case-insensitively (handles are case-insensitive
 # on every platform govwatch reads).
 _OFFICIALS = """
 CREATE OR REPLACE TEMP TABLE _officials AS
-SELECT platform, author, lower(author) AS la FROM accounts WHERE official
+SELECT platform, min(author) AS author, lower(author) AS la FROM accounts WHERE official
+GROUP BY platform, lower(author)  -- one account, even where an older import kept two cases
 """
 
 _MESSAGES = """
@@ -35,7 +38,7 @@ WITH public_posts AS (
     SELECT p.platform, p.post_id, p.author, p.created_at, p.kind, p.conversation_id,
            p.in_reply_to_post_id, p.in_reply_to_author, p.mentions, p.lang
     FROM posts p
-    WHERE p.created_at <= $obs_end
+    WHERE p.created_at <= $obs_end AND p.created_at >= $plausible_from
       AND NOT EXISTS (SELECT 1 FROM _officials o
                       WHERE o.platform = p.platform AND o.la = lower(p.author))
 ),
@@ -81,7 +84,7 @@ WITH official_posts AS (
            r.in_reply_to_post_id, lower(r.in_reply_to_author) AS to_author, r.conversation_id
     FROM posts r
     JOIN _officials o ON o.platform = r.platform AND o.la = lower(r.author)
-    WHERE r.created_at <= $obs_end
+    WHERE r.created_at <= $obs_end AND r.created_at >= $plausible_from
 ),
 linked AS (
     SELECT m.platform, m.message_id, m.official_author, r.post_id, r.created_at
@@ -119,10 +122,12 @@ LEFT JOIN tags t ON t.platform = m.platform AND t.post_id = m.message_id
 
 
 def observation_end(con: duckdb.DuckDBPyConnection, observed_until: datetime | None) -> datetime:
-    """``observed_until`` if given, else the latest created_at in the data."""
+    """``observed_until`` if given, else the latest plausible created_at in the data
+    (a post dated beyond PLAUSIBLE_UNTIL, stored by an older import, is passed over)."""
     if observed_until is not None:
         return observed_until
-    latest = con.execute("SELECT max(created_at) FROM posts").fetchone()[0]
+    latest = con.execute("SELECT max(created_at) FROM posts WHERE created_at < ?",
+                         [PLAUSIBLE_UNTIL]).fetchall()[0][0]
     return latest
 
 
@@ -131,12 +136,12 @@ def build_responses(con: duckdb.DuckDBPyConnection, obs_end: datetime) -> int:
 
     The caller owns the transaction.
     """
-    params = {"obs_end": obs_end}
+    params = {"obs_end": obs_end, "plausible_from": PLAUSIBLE_FROM}
     con.execute(_OFFICIALS)
     con.execute(_MESSAGES, params)
     con.execute(_RESPONSES, params)
     con.execute("DELETE FROM responses")
-    con.execute(f"INSERT INTO responses BY NAME ({_RESULT})", params)
+    con.execute(f"INSERT INTO responses BY NAME ({_RESULT})", {"obs_end": obs_end})
     for t in ("_officials", "_messages", "_responses"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    return con.execute("SELECT count(*) FROM responses").fetchone()[0]
+    return con.execute("SELECT count(*) FROM responses").fetchall()[0][0]

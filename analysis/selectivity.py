@@ -32,11 +32,10 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+from govwatch.errors import UsageError
+
 from .registry import Metric, MetricContext, register_metric
 from .slices import POPULATIONS, empty_frame, iter_views, settings_of
-
-DEFAULT_BOOTSTRAP_SAMPLES = 1000
-DEFAULT_SEED = 1234
 
 # measure -> (prefix of its columns, sensitive group, comparison group)
 MEASURES = {
@@ -134,10 +133,10 @@ def gap(n_a: int, k_a: int, n_b: int, k_b: int, min_n: int, samples: int,
 
 def selectivity(ctx: MetricContext) -> pd.DataFrame:
     window, min_n = settings_of(ctx)
-    samples = int(getattr(ctx.settings, "bootstrap_samples", DEFAULT_BOOTSTRAP_SAMPLES))
-    seed = int(getattr(ctx.settings, "seed", DEFAULT_SEED))
+    samples = int(ctx.settings.selectivity.bootstrap_samples)
+    seed = int(ctx.settings.selectivity.seed)
     if samples < 1:
-        raise ValueError("bootstrap_samples must be at least 1")
+        raise UsageError("selectivity.bootstrap_samples must be at least 1")
     counts: dict[tuple[str, str], list] = {}
     accounts = None
     for msgs, view in iter_views(ctx, business=False):
@@ -192,6 +191,7 @@ def _row(account, population, summed, acct, window, min_n, samples, seed) -> dic
 @register_metric
 class Selectivity(Metric):
     name = "selectivity"
+    account_tables = ("selectivity",)
     description = (
         "Per official account and population: selectivity gap (routine minus critical "
         "response rate within the window) and critic gap (rate on the rest minus rate on "

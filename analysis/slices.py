@@ -32,13 +32,12 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from multiprocessing import get_context
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from govwatch.config import (
-    DEFAULT_MIN_N,
-    DEFAULT_WINDOW_HOURS,
     NEGATIVE_COMPOUND,
     UNANSWERED_AT_HOURS,
 )
@@ -65,7 +64,6 @@ CRITICAL_VALUES = ("critical", "routine", None)
 SENTIMENT_VALUES = ("negative", "neutral", "positive", None)
 # VADER's conventional bands (Hutto and Gilbert 2014).
 NEGATIVE_AT, POSITIVE_AT = NEGATIVE_COMPOUND, 0.05
-DEFAULT_CHUNK_ROWS = 1_000_000
 _MONDAY = date(1970, 1, 5)
 
 # Columns shared by slice_metrics and account_metrics (after their keys).
@@ -257,7 +255,7 @@ def messages(ctx: MetricContext) -> Messages:
         con.execute(sql)
     counts = con.execute(
         "SELECT acct, count(*) FROM _gw_messages GROUP BY acct ORDER BY acct").fetchall()
-    limit = int(getattr(ctx.settings, "chunk_rows", DEFAULT_CHUNK_ROWS))
+    limit = int(ctx.settings.execution.chunk_rows)
     result = Messages(
         accounts=con.execute("SELECT * FROM _gw_accounts ORDER BY acct").df(),
         topics=[r[0] for r in con.execute("SELECT topic FROM _gw_topics ORDER BY code").fetchall()],
@@ -273,7 +271,8 @@ def messages(ctx: MetricContext) -> Messages:
 def plan_chunks(counts: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
     """Inclusive account ranges of about ``limit`` messages (an account is never split)."""
     chunks: list[tuple[int, int]] = []
-    first = last = None
+    first: int | None = None
+    last = 0
     size = 0
     for acct, n in counts:
         if first is not None and size + n > limit:
@@ -600,8 +599,8 @@ def clocks_for(ctx: MetricContext, msgs: Messages) -> list[AccountClock]:
 
 
 def settings_of(ctx: MetricContext) -> tuple[float, int]:
-    window = float(getattr(ctx.settings, "window_hours", DEFAULT_WINDOW_HOURS))
-    min_n = int(getattr(ctx.settings, "min_n", DEFAULT_MIN_N))
+    window = float(ctx.settings.window_hours)
+    min_n = int(ctx.settings.min_n)
     return window, min_n
 
 
@@ -641,9 +640,9 @@ def map_chunks(ctx: MetricContext, fn: Callable, *args) -> Iterator:
 
     if cluster is not None:
         executor, in_flight = cluster
-        pool = nullcontext(executor)
+        pool: Any = nullcontext(executor)
     else:
-        wanted = getattr(ctx.settings, "workers", None)
+        wanted = ctx.settings.execution.workers
         in_flight = min(int(wanted) if wanted else (os.cpu_count() or 1), len(msgs.chunks))
         if in_flight <= 1:
             for task in tasks():

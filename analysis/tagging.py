@@ -57,7 +57,10 @@ from .sentiment import (
     score_pending,
     update_cache,
 )
+from .settings import TaggingSettings
 from .taxonomy import load_taxonomy
+
+__all__ = ["TaggingSettings", "tag_new_posts"]
 
 BATCH = 100_000
 # A run with at least this many posts to tag tags them on a pool of ``workers``
@@ -69,24 +72,6 @@ META_VERSION = "tagging_version"
 DEFAULT_MODEL = "default"
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class TaggingSettings:
-    """What the user asked for; None means "as last time in this store, else the default".
-
-    languages: codes py3langid may choose from when a post has no ``lang``.
-    lexicons: language -> VADER-format lexicon file, to score that language.
-    taxonomy: taxonomy file for the default model.
-    model: path of a model saved by ``govwatch train``, or "default".
-    workers: processes that tag large batches (default: the machine's cores).
-    """
-
-    languages: tuple[str, ...] | None = None
-    lexicons: Mapping[str, str] | None = None
-    taxonomy: str | None = None
-    model: str | None = None
-    workers: int | None = None
 
 
 @dataclass(frozen=True)

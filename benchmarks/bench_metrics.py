@@ -415,8 +415,10 @@ def _count(counts: pd.DataFrame, platform: str, author: str) -> tuple[int, int]:
 
 
 def baseline_selectivity(m: pd.DataFrame, window: float, min_n: int) -> pd.DataFrame:
-    from govwatch.analysis.selectivity import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED, gap, row_seed
+    from govwatch.analysis.selectivity import gap, row_seed
+    from govwatch.analysis.settings import SelectivitySettings
 
+    defaults = SelectivitySettings()
     m["_seen"] = m["observed_hours"] >= window
     m["_hit"] = m["_seen"] & ~m["censored"] & (m["latency_hours"] <= window)
     groups = {"critical": m["critical"].eq(True), "routine": m["critical"].eq(False),
@@ -435,8 +437,8 @@ def baseline_selectivity(m: pd.DataFrame, window: float, min_n: int) -> pd.DataF
                 ca = _count(counts[a], platform, author)
                 cb = _count(counts[b], platform, author)
                 est, lo, hi, st = gap(ca[0], ca[1], cb[0], cb[1], min_n,
-                                      DEFAULT_BOOTSTRAP_SAMPLES,
-                                      row_seed(DEFAULT_SEED, platform, author, population,
+                                      defaults.bootstrap_samples,
+                                      row_seed(defaults.seed, platform, author, population,
                                                measure))
                 row[measure] = est
                 row[measure + "_ci_low"] = lo

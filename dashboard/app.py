@@ -12,7 +12,8 @@ Charts use plotly.js's "basic" bundle (scatter, bar), vendored in
 it defines ``window.Plotly`` at page load, so dcc.Graph never fetches the full
 4.8 MB bundle (a quarter of the JavaScript to compile before the first chart).
 
-The store is opened read-only; debug mode is off.
+The store is opened read-only; debug mode is off. Every response carries the
+security headers, the request-body cap and the 404s of ``dashboard/security.py``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from govwatch import DEFINITION_VERSION, __version__
 
 from .data import DashboardData
 from .pages._common import DATA_KEY
+from .security import harden
 
 HERE = Path(__file__).resolve().parent
 
@@ -115,6 +117,7 @@ def create_app(db_path: str | os.PathLike, data: DashboardData | None = None,
         suppress_callback_exceptions=True,
     )
     app.server.extensions[DATA_KEY] = data
+    harden(app)
     app.layout = _shell(footer)
     app.clientside_callback(
         _URL_SYNC,

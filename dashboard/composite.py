@@ -24,12 +24,13 @@ import math
 from collections.abc import Mapping
 
 import pandas as pd
-from govwatch.analysis.benchmarks import DEFAULT_MIN_WEIGHT_SHARE, weighted_index
+from govwatch.analysis.benchmarks import weighted_index
+from govwatch.analysis.settings import BenchmarkSettings
 
 PARAM_PREFIX = "w_"
 MAX_WEIGHT = 100.0
 # Used when the run's settings do not name index_min_weight_share.
-DEFAULT_MIN_SHARE = DEFAULT_MIN_WEIGHT_SHARE
+DEFAULT_MIN_SHARE = BenchmarkSettings().index_min_weight_share
 
 
 def parse_weights(text: object) -> dict[str, float]:

@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from govwatch.config import DEFAULT_MIN_N
-from govwatch.pseudonym import KEY_META, pseudonym
+from govwatch.pseudonym import KEY_META, pseudonym, redact_handles
 from govwatch.store import Store
 
 from .composite import DEFAULT_MIN_SHARE, parse_weights
@@ -51,6 +51,9 @@ ALL_PERIODS = "all"
 PERIOD_KINDS = ("quarter", "month")  # offered by the period filter, besides the whole range
 
 # Derived tables other analysis stages add; each page degrades without them.
+# Per-account tables the pages show in their own way; any other one the metric registry
+# declares appears on the Account page as a table (other_account_tables).
+SHOWN_ACCOUNT_TABLES = {"selectivity", "response_quality", "benchmark_index", "account_clocks"}
 OPTIONAL_TABLES = {
     "slice_metrics": "rates and medians by topic, critical vs routine, sentiment and language",
     "selectivity": "the selectivity gap (routine minus critical response rate)",
@@ -200,20 +203,27 @@ def _short(text: str, n: int = 40) -> str:
 
 
 # --------------------------------------------------------------- personal data
+# Columns holding a citizen's post id: any platform resolves one to its author, so
+# they never leave this module (the exports keep them, pseudonymised or not).
+CITIZEN_POST_IDS = frozenset({"first_public_post_id"})
+
+
 def pseudonymise(author: str, key: str, platform: str) -> str:
     """A citizen's pseudonym, the same as in govwatch's exports (govwatch.pseudonym:
     keyed HMAC-SHA256 of platform and lower-cased handle)."""
     return pseudonym(key, platform, author)
 
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# (not inside a Mastodon mention, @user@instance: redact_handles takes those)
+_EMAIL = re.compile(r"(?<![\w.+@-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w+])\+?\d[\d ().-]{7,}\d(?!\w)")
-_HANDLE = re.compile(r"(?<![\w@])@(\w{1,64})")
 
 
-def redact(text: str | None, officials: frozenset[str], pseudonym) -> str:
+def redact(text: str | None, officials: frozenset[str], pseudonym,
+           platform: str | None = None) -> str:
     """Remove personal data from a message: e-mails, phone numbers (9+ digits) and
-    the @handles of citizens (replaced by their pseudonym); officials' handles stay."""
+    the @handles of citizens, found by ``platform``'s handle grammar and replaced
+    by their pseudonym (govwatch.pseudonym.redact_handles); officials' handles stay."""
     if not text:
         return ""
     text = _EMAIL.sub("[email]", text)
@@ -223,12 +233,7 @@ def redact(text: str | None, officials: frozenset[str], pseudonym) -> str:
         return "[phone]" if digits >= 9 else m.group(0)
 
     text = _PHONE.sub(phone, text)
-
-    def handle(m: re.Match) -> str:
-        name = m.group(1)
-        return m.group(0) if name.lower() in officials else "@" + pseudonym(name)
-
-    return _HANDLE.sub(handle, text)
+    return redact_handles(text, platform, officials, pseudonym)
 
 
 # --------------------------------------------------------------- the reader
@@ -480,10 +485,12 @@ class DashboardData:
 
     def index_min_share(self) -> float:
         """The share of the total weight an index needs (the run's
-        ``index_min_weight_share`` setting, else the documented default)."""
+        ``benchmarks.index_min_weight_share`` setting, else the documented default)."""
         settings = self.run_info().get("settings")
         try:
-            value = float(json.loads(settings).get("index_min_weight_share"))
+            recorded = json.loads(settings)
+            # benchmarks.index_min_weight_share; flat in runs recorded before sections
+            value = float((recorded.get("benchmarks") or recorded).get("index_min_weight_share"))
         except (TypeError, ValueError, AttributeError):
             return DEFAULT_MIN_SHARE
         return value if 0 <= value <= 1 else DEFAULT_MIN_SHARE
@@ -563,7 +570,9 @@ class DashboardData:
             conds.append(f'"{col}" = ?')
             params.append(value)
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
-        return self.df(f'SELECT * FROM "{name}"{where}', params)
+        keep = [c for c in cols if c not in CITIZEN_POST_IDS]
+        select = ", ".join(f'"{c}"' for c in keep)
+        return self.df(f'SELECT {select} FROM "{name}"{where}', params)
 
     # -- survival curves -----------------------------------------------------
     def km_curves(self, accounts: Sequence[tuple[str, str]],
@@ -600,6 +609,24 @@ class DashboardData:
         return self.df("SELECT * FROM account_metrics WHERE platform = ? AND official_author = ?",
                        [platform, author])
 
+    def other_account_tables(self, platform: str, author: str
+                             ) -> list[tuple[str, str, pd.DataFrame]]:
+        """(table, what it is, this account's rows) of every per-account table the metric
+        registry declares that the pages do not already show in their own way (a metric
+        added by a third party), when the store has it."""
+        from govwatch.analysis.registry import metrics
+
+        out = []
+        for metric in metrics():
+            for table in metric.account_tables:
+                if table in SHOWN_ACCOUNT_TABLES or not self.has(table, "platform",
+                                                                 "official_author"):
+                    continue
+                rows = self.df(f'SELECT * EXCLUDE (platform, official_author) FROM "{table}" '
+                               "WHERE platform = ? AND official_author = ?", [platform, author])
+                out.append((table, metric.description, rows))
+        return out
+
     # -- messages ------------------------------------------------------------
     def pseudonym(self, platform: str, author: str) -> str:
         key = self._cached(("pkey",), lambda: self.meta(KEY_META) or "")
@@ -628,7 +655,7 @@ class DashboardData:
             return self.pseudonym(platform, name)
 
         df["author"] = [pseud(a) for a in df["message_author"]]
-        df["text"] = [redact(t, officials, pseud) for t in df["text"]]
+        df["text"] = [redact(t, officials, pseud, platform) for t in df["text"]]
         return df.drop(columns=["message_author"])
 
     # -- activity ------------------------------------------------------------

@@ -9,6 +9,13 @@ touches Dash, the store or the network, so every builder is tested on its own.
 Colours are the Okabe-Ito palette (safe for the common colour-vision
 deficiencies); lines also differ by dash pattern so that no meaning rests on
 colour alone.
+
+Plotly draws a subset of HTML in every label (``<a href>`` becomes a live link,
+``<b>`` bold) and reads ``%{...}`` in hover templates. Names and texts come from
+the data, so every :class:`Chart` escapes its figure once, when it is built
+(:func:`escape_figure`): each string that reaches a label, legend, hover or title
+is shown as typed. Hover templates are the builders' own and are left alone;
+they name a trace with ``%{fullData.name}``, never by pasting the name in.
 """
 
 from __future__ import annotations
@@ -65,7 +72,12 @@ def new_figure(data=None) -> go.Figure:
 
 @dataclass
 class Chart:
-    """A figure with its title, text alternative, data and methodology anchor."""
+    """A figure with its title, text alternative, data and methodology anchor.
+
+    The figure's user-supplied strings are escaped on construction
+    (:func:`escape_figure`); ``title``, ``summary`` and ``data`` stay as they are
+    (Dash and the CSV writer show them as text).
+    """
 
     key: str
     title: str
@@ -73,6 +85,63 @@ class Chart:
     summary: str
     data: pd.DataFrame = field(default_factory=pd.DataFrame)
     anchor: str = ANCHORS["latency"]
+
+    def __post_init__(self):
+        escape_figure(self.figure)
+
+
+# ------------------------------------------------------------------ escaping
+def escape_text(value):
+    """A string as Plotly shows it literally: ``&`` and ``<`` as entities (no tag
+    can start; a lone ``>`` is plain text to Plotly) and ``%{`` broken up; Plotly
+    decodes the entities when it draws. Anything not a string is returned as is."""
+    if not isinstance(value, str):
+        return value
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace("%{", "%&#123;")
+
+
+_TRACE_ARRAYS = ("x", "y", "text", "hovertext")
+_ESCAPED = "_govwatch_escaped"
+
+
+def _escape_values(values):
+    if isinstance(values, str):
+        return escape_text(values)
+    if values is None or not any(isinstance(v, str) for v in values):
+        return None  # nothing to change
+    return [escape_text(v) for v in values]
+
+
+def escape_figure(fig: go.Figure) -> go.Figure:
+    """Escape, in place and once, every string of ``fig`` that Plotly renders as
+    HTML: trace category values, texts, hover texts and names, and the layout's
+    titles, tick texts and annotations. Hover templates and ``customdata`` (keys
+    the browser code matches on) are not touched."""
+    if getattr(fig, _ESCAPED, False):
+        return fig
+    for trace in fig.data:
+        for attr in _TRACE_ARRAYS:
+            if attr in trace and trace[attr] is not None:
+                new = _escape_values(trace[attr])
+                if new is not None:
+                    trace[attr] = new
+        if "name" in trace and isinstance(trace.name, str):
+            trace.name = escape_text(trace.name)
+    layout = fig.layout
+    if layout.title.text:
+        layout.title.text = escape_text(layout.title.text)
+    if layout.legend.title.text:
+        layout.legend.title.text = escape_text(layout.legend.title.text)
+    for axis in [*fig.select_xaxes(), *fig.select_yaxes()]:
+        if axis.title.text:
+            axis.title.text = escape_text(axis.title.text)
+        if axis.ticktext is not None:
+            axis.ticktext = [escape_text(t) for t in axis.ticktext]
+    for note in layout.annotations:
+        if note.text:
+            note.text = escape_text(note.text)
+    object.__setattr__(fig, _ESCAPED, True)
+    return fig
 
 
 # ------------------------------------------------------------------ formats
@@ -371,7 +440,7 @@ def km_chart(curves: pd.DataFrame, group: str, labels: dict | None = None,
         fig.add_trace(go.Scatter(
             x=c["hours"], y=c["survival"], mode="lines", line_shape="hv", name=name,
             line={"color": colour, "width": 2.5, "dash": DASHES[i % len(DASHES)]},
-            hovertemplate=f"{name}<br>%{{x:.1f}} h: %{{y:.0%}} unanswered<extra></extra>"))
+            hovertemplate="%{fullData.name}<br>%{x:.1f} h: %{y:.0%} unanswered<extra></extra>"))
         at_hours = min(max_hours, end if end is not None else max_hours)
         sentences.append(f"{name}: {fmt_rate(_survival_at(c, at_hours))} still unanswered "
                          f"after {'7 days' if at_hours == WINDOW_HOURS else fmt_hours(at_hours)}")
@@ -460,7 +529,7 @@ def unanswered_chart(rows: pd.DataFrame, group: str, labels: dict | None = None,
             line={"color": OKABE_ITO[i % len(OKABE_ITO)], "width": 2.5,
                   "dash": DASHES[i % len(DASHES)]},
             marker={"symbol": SYMBOLS[i % len(SYMBOLS)], "size": 9},
-            hovertemplate=f"{name}<br>%{{x:.0f}} h: %{{y:.0%}} unanswered<extra></extra>"))
+            hovertemplate="%{fullData.name}<br>%{x:.0f} h: %{y:.0%} unanswered<extra></extra>"))
         last = c.iloc[-1]
         sentences.append(f"{name}: {fmt_rate(last['survival'])} still unanswered after "
                          f"{'7 days' if last['hours'] == 168 else fmt_hours(last['hours'])}")

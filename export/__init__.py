@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from govwatch import DEFINITION_VERSION, __version__
+from govwatch import DEFINITION_VERSION, __version__, spreadsheet
 from govwatch.errors import UsageError
 from govwatch.pseudonym import register_pseudonyms, store_key
 from govwatch.store import Store
@@ -40,7 +40,6 @@ FORMATS = ("csv", "parquet", "dta")
 POPULATIONS = ("needs_response", "all")
 # Per-account tables written by other metrics, joined into the accounts export
 # when the store has them (one row per account, after the population filter).
-ACCOUNT_TABLES = ("selectivity", "response_quality", "benchmark_index", "account_clocks")
 # Account attributes already in the accounts export; not repeated from joined tables.
 _ACCOUNT_ATTRIBUTES = {"country", "level", "institution", "timezone", "office_hours"}
 CSV_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%gZ"  # ISO 8601, UTC, milliseconds
@@ -180,13 +179,20 @@ class _Query:
 def export(
     store_path: str | Path,
     what: str,
-    fmt: str,
+    fmt: str | None,
     out: str | Path,
     pseudonymise: bool = True,
     include_text: bool = False,
     population: str = "needs_response",
+    raw_csv: bool = False,
 ) -> ExportResult:
-    """Export ``what`` from the store at ``store_path`` as ``fmt`` to ``out``."""
+    """Export ``what`` from the store at ``store_path`` as ``fmt`` to ``out`` (``fmt``
+    None: the format ``out``'s suffix names; a suffix naming another format is refused).
+
+    CSV cells that a spreadsheet would run as formulas get a leading apostrophe
+    (``govwatch.spreadsheet``) unless ``raw_csv``.
+    """
+    fmt = infer_format(out, fmt)
     _check_args(what, fmt, population)
     out_text = str(out)
     out = Path(out)
@@ -207,7 +213,7 @@ def export(
         types = _describe(con, query.sql)
         out.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "csv":
-            files, names = _write_csv(con, query.sql, types, out)
+            files, names = _write_csv(con, query.sql, types, out, raw_csv)
         elif fmt == "parquet":
             files, names = _write_parquet(con, query, out, folder)
         else:
@@ -216,11 +222,27 @@ def export(
         base = Path(out_text.rstrip("/\\")) if folder else out
         codebook = Path(f"{base}.codebook.csv")
         manifest = Path(f"{base}.manifest.json")
-        _write_codebook(codebook, names, types, query.meanings)
+        _write_codebook(codebook, names, types, query.meanings, raw_csv)
         result = ExportResult(what, fmt, out, rows, names, codebook, manifest, files,
                               pseudonymise, _notes(what, pseudonymise, include_text))
-        _write_manifest(con, manifest, result, run, include_text, population)
+        _write_manifest(con, manifest, result, run, include_text, population, raw_csv)
     return result
+
+
+SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".dta": "dta"}
+
+
+def infer_format(out: str | Path, fmt: str | None = None) -> str:
+    """The format ``fmt`` names, else the one ``out``'s suffix names (csv without a
+    known suffix); a UsageError when the two disagree, so a .dta file never holds CSV."""
+    suffix = Path(str(out).rstrip("/\\")).suffix.lower()
+    implied = SUFFIXES.get(suffix)
+    if fmt is None:
+        return implied or "csv"
+    if implied is not None and implied != fmt:
+        raise UsageError(f"--out {out} names a {implied} file but --format is {fmt}: "
+                         f"change one (or leave --format out to follow the suffix)")
+    return fmt
 
 
 def _check_args(what: str, fmt: str, population: str) -> None:
@@ -364,7 +386,9 @@ def _activity_query() -> _Query:
 def _accounts_query(con, population: str) -> _Query:
     """One row per official account: attributes, response metrics of ``population``,
     activity, event acknowledgement counts, and the per-account tables of other
-    metrics that the store has (``ACCOUNT_TABLES``)."""
+    metrics that the store has (each metric's ``account_tables``, from the registry)."""
+    from govwatch.analysis.registry import account_tables
+
     tables = _tables(con)
     select = ["a.platform", "a.author AS official_author", "a.display_name", "a.institution",
               "a.country", "a.level", "a.timezone", "a.office_hours",
@@ -374,7 +398,7 @@ def _accounts_query(con, population: str) -> _Query:
              "timezone", "office_hours", "population"}
     meanings = _meanings_for("accounts", "account_metrics")
     for alias, table in [("m", "account_metrics"), ("v", "account_activity"),
-                         *[(f"t{i}", t) for i, t in enumerate(ACCOUNT_TABLES)]]:
+                         *[(f"t{i}", t) for i, t in enumerate(account_tables())]]:
         if table not in tables or not _one_row_per_account(con, table, population):
             continue
         cols = _columns(con, table)
@@ -530,11 +554,13 @@ def _sql_str(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _write_csv(con, sql: str, types: dict[str, str], out: Path):
+def _write_csv(con, sql: str, types: dict[str, str], out: Path, raw: bool = False):
     cols = []
     for name, dtype in types.items():
         if dtype == "TIMESTAMP WITH TIME ZONE":
             cols.append(f"strftime(q.{name}, '{CSV_TIME_FORMAT}') AS {name}")
+        elif dtype == "VARCHAR" and not raw:
+            cols.append(f"{spreadsheet.sql(f'q.{name}')} AS {name}")
         else:
             cols.append(f"q.{name}")
     con.execute(f"COPY (SELECT {', '.join(cols)} FROM ({sql}) q) TO {_sql_str(out)} "
@@ -620,7 +646,7 @@ def _write_dta(con, query: _Query, types: dict[str, str], out: Path, what: str):
 
 
 def _write_codebook(path: Path, names: list[str], types: dict[str, str],
-                    meanings: dict[str, str]) -> None:
+                    meanings: dict[str, str], raw: bool = False) -> None:
     originals = list(types)
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
@@ -630,7 +656,8 @@ def _write_codebook(path: Path, names: list[str], types: dict[str, str],
             meaning = meanings.get(original, "")
             if name != original:
                 meaning = f"{meaning} (column {original} in govwatch)".strip()
-            w.writerow([name, _logical(dtype), meaning, DEFINITION_VERSION])
+            row = [name, _logical(dtype), meaning, DEFINITION_VERSION]
+            w.writerow(row if raw else [spreadsheet.cell(v) for v in row])
 
 
 # --- manifest ----------------------------------------------------------------------
@@ -682,7 +709,7 @@ def _inputs(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def _write_manifest(con, path: Path, result: ExportResult, run: dict | None,
-                    include_text: bool, population: str) -> None:
+                    include_text: bool, population: str, raw_csv: bool = False) -> None:
     if run is not None:
         obs_end = run["observation_end"]
         stale = con.execute(
@@ -708,6 +735,7 @@ def _write_manifest(con, path: Path, result: ExportResult, run: dict | None,
             "officials in clear; the key is not in this export" if result.pseudonymised
             else "none: citizens' handles in clear"),
         "text_included": include_text,
+        "csv_formulas_neutralised": None if result.fmt != "csv" else not raw_csv,
         "observation_end": _iso(obs_end),
         "analysis": None if run is None else {
             **{k: _iso(v) if isinstance(v, datetime) else v for k, v in run.items()},

@@ -72,7 +72,9 @@ def _build(values: Sequence, type: pa.DataType) -> pa.Array | None:
             micros = [None if v is None else (v - _EPOCH) // _MICROSECOND for v in values]
         except TypeError:  # a naive time among them
             micros = [None if v is None else _micros(v) for v in values]
-        return _build(micros, pa.int64()).view(type)
+        ints = _build(micros, pa.int64())
+        assert ints is not None  # int64 always has a machine code
+        return ints.view(type)
     if _is_string_list(type):
         return _string_lists(values, type)
     return None

@@ -5,57 +5,28 @@ Exit status: 0 all good; 1 failure; 2 usage error; 3 finished with rejected rows
 
 from __future__ import annotations
 
-import functools
 import sys
-from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
-from rich.console import Console
 
 from . import __version__
-from .config import DB_ENV, db_path
-from .errors import GovwatchError, InputError, StoreError, UsageError
-
-EXIT_REJECTS = 3
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
-
-
-def _handle_errors(fn):
-    """Turn the library's typed errors into messages and exit codes."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except UsageError as exc:
-            raise click.UsageError(str(exc)) from exc
-        except (InputError, StoreError, GovwatchError) as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper
-
-
-db_option = click.option(
-    "--db",
-    "db",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help=f"DuckDB store file (default: ${DB_ENV} or ./govwatch.duckdb).",
+from .cli_analyze import analyze
+from .cli_collect import collect
+from .cli_common import (
+    EXIT_REJECTS,
+    ReaderFormat,
+    db_option,
+    err,
+    handle_errors,
+    out,
+    quiet_option,
+    status_printer,
 )
-
-
-def _parse_ts(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 time", param_hint=name) from None
-    if ts.tzinfo is None:
-        raise click.BadParameter(f"{value!r} has no UTC offset (add Z or +HH:MM)", param_hint=name)
-    return ts
+from .cli_publish import publish
+from .config import db_path
+from .errors import InputError
 
 
 class _RichImportProgress:
@@ -63,7 +34,7 @@ class _RichImportProgress:
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.bar = None
+        self.bar: Any = None
         self.task = None
 
     def start_file(self, name: str, total_bytes: int) -> None:
@@ -140,11 +111,12 @@ def cli() -> None:
 
 
 # ---------------------------------------------------------------- ingest
-@cli.command()
+@cli.command(epilog="Example: govwatch ingest tweets.jsonl replies.csv --accounts accounts.csv --db govwatch.duckdb")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True), required=False)
 @click.option(
     "--format",
     "fmt",
+    type=ReaderFormat(),
     default="auto",
     show_default=True,
     help="Reader to use for PATHS; 'auto' sniffs each file (see 'govwatch formats').",
@@ -160,6 +132,12 @@ def cli() -> None:
     "--assume-tz",
     metavar="ZONE",
     help="IANA zone for timestamps written without a UTC offset (otherwise such rows are rejected).",
+)
+@click.option(
+    "--day-precision",
+    is_flag=True,
+    help="Take a time written as a date alone (2026-02-02) as midnight (in the --assume-tz "
+    "zone, else UTC) instead of rejecting it; the import records the option.",
 )
 @click.option(
     "--mapping",
@@ -186,10 +164,11 @@ def cli() -> None:
     "once, each part at least 64 MiB. Default: the CPUs this command may use, at most 8. "
     "The store receives the same rows whatever the number.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option("No progress bar; the summary line, rejected rows and errors only.")
 @db_option
-@_handle_errors
-def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs, quiet, db):
+@handle_errors
+def ingest(paths, fmt, accounts_file, assume_tz, day_precision, mapping, strict, keep_raw, jobs,
+           quiet, db):
     """Import export files (and an accounts CSV) into the store.
 
     Each file is imported in one transaction: importing the same file again
@@ -222,6 +201,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, mapping, strict, keep_raw, jobs
         mapping_file=mapping if fmt == "mapped" else None,
         strict=strict,
         keep_raw=keep_raw,
+        day_precision=day_precision,
     )
     progress = _import_progress(quiet)
     path = db_path(db)
@@ -318,21 +298,26 @@ def _report_import(results, path: Path) -> None:
 
 
 # ---------------------------------------------------------------- formats
-@cli.command()
-def formats() -> None:
+@cli.command(epilog="Example: govwatch formats")
+@quiet_option("Names only, one a line.")
+def formats(quiet) -> None:
     """List the readers govwatch knows (the values of --format)."""
     from govwatch.ingest.registry import readers
 
     for name, reader in sorted(readers().items()):
+        if quiet:
+            out.print(name)
+            continue
         out.print(f"{name:<22} {reader.platform or '(per row)':<10} {reader.description}")
 
 
 # ---------------------------------------------------------------- rejects
-@cli.command()
+@cli.command(epilog="Example: govwatch rejects --limit 20 --db govwatch.duckdb")
 @click.option("--limit", default=50, show_default=True, help="Rows to show.")
+@quiet_option("Rows only: nothing when there are none.")
 @db_option
-@_handle_errors
-def rejects(limit, db) -> None:
+@handle_errors
+def rejects(limit, quiet, db) -> None:
     """Show rows that imports rejected, with file, line and reason."""
     from .store import Store
 
@@ -344,191 +329,21 @@ def rejects(limit, db) -> None:
         ).fetchall()
     for import_id, file, locator, reason in rows:
         out.print(f"[{import_id}] {file}: {locator}: {reason}")
-    if not rows:
+    if not rows and not quiet:
         out.print("No rejected rows.")
 
 
-# ---------------------------------------------------------------- analyze
-@cli.command()
-@click.option(
-    "--events",
-    "events_file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Events CSV or YAML (event_id, name, onset, keywords, critical[, country]).",
-)
-@click.option(
-    "--observed-until",
-    metavar="TS",
-    help="Observation end (ISO 8601 with offset). Default: the latest post in the store.",
-)
-@click.option(
-    "--assume-tz",
-    metavar="ZONE",
-    help="IANA zone for event onsets written without a UTC offset.",
-)
-@click.option(
-    "--model",
-    metavar="PATH|default",
-    help="Tag with a model saved by 'govwatch train' (kept for later runs); 'default' goes "
-    "back to the default: the taxonomy's seed rules, never fitted on the store.",
-)
-@click.option(
-    "--languages",
-    metavar="CODES",
-    help="Comma-separated language codes the detector may choose from (default en,hi,id,ru,kk).",
-)
-@click.option(
-    "--lexicon",
-    "lexicons",
-    multiple=True,
-    metavar="LANG=FILE",
-    help="A VADER-format lexicon to score LANG with (repeatable). VADER scores English only.",
-)
-@click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False),
-              help="A topic taxonomy YAML replacing the shipped one.")
-@click.option("--holidays", type=click.Path(exists=True, dir_okay=False),
-              help="CSV of days off (country,date,name) for the business clock.")
-@click.option("--window-days", type=click.FloatRange(min=0, min_open=True), default=7,
-              show_default=True, help="Response-rate window.")
-@click.option("--min-n", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Fewer messages than this and a figure reads 'too few'.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
-              show_default=True,
-              help="Where tagging and the per-account metric chunks run: this machine's "
-              "processes, or a Dask cluster (needs govwatch[dask]; docs/scaling.md). The "
-              "results are the same.")
-@click.option("--scheduler", metavar="ADDRESS",
-              help="With --engine dask: the Dask scheduler to connect to (e.g. "
-              "tcp://10.0.0.5:8786). Default: a local cluster of worker processes.")
-@click.option("--dask-workers", type=click.IntRange(min=1), metavar="N",
-              help="With --engine dask and no --scheduler: worker processes of the local "
-              "cluster (default: the machine's cores).")
-@click.option("--posts-parquet", metavar="PATH|URL",
-              help="With --engine dask: read the posts to tag from this dataset, written by "
-              "'govwatch export --what posts --format parquet --include-text --out DIR' "
-              "(a folder or an fsspec URL the workers can read). Default: the engine writes "
-              "one under --work-dir.")
-@click.option("--work-dir", type=click.Path(file_okay=False), metavar="DIR",
-              help="With --engine dask: folder for the posts dataset the engine writes (on a "
-              "filesystem the workers share; removed after the run). Default: the system's "
-              "temporary folder.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
-@db_option
-@_handle_errors
-def analyze(events_file, observed_until, assume_tz, model, languages, lexicons, taxonomy,
-            holidays, window_days, min_n, engine, scheduler, dask_workers, posts_parquet,
-            work_dir, quiet, db):
-    """Tag posts and compute responsiveness metrics into the store.
-
-    Only new or changed posts are tagged, and tags are committed batch by
-    batch: a run that stops keeps them, and the next run tags only the rest.
-    The derived tables are rebuilt in one transaction, so they are unchanged
-    if anything fails. With --engine dask the work runs on a Dask cluster and
-    the results come back into the store.
-    """
-    from govwatch.analysis.pipeline import AnalysisSettings, run_analysis
-    from govwatch.analysis.tagging import TaggingSettings
-
-    from .store import Store
-
-    lexicon_map = {}
-    for item in lexicons:
-        lang, sep, file = item.partition("=")
-        if not sep or not lang or not Path(file).is_file():
-            raise click.BadParameter(f"{item!r}: write LANG=FILE with an existing file",
-                                     param_hint="--lexicon")
-        lexicon_map[lang.strip().lower()] = file
-    tagging = TaggingSettings(
-        languages=tuple(c.strip() for c in languages.split(",") if c.strip()) if languages
-        else None,
-        lexicons=lexicon_map or None,
-        taxonomy=taxonomy,
-        model=model,
-    )
-    if engine == "dask":
-        from govwatch.analysis.engine import require_dask
-
-        require_dask()
-        if work_dir and not Path(work_dir).is_dir():
-            raise click.BadParameter(f"{work_dir}: no such folder", param_hint="--work-dir")
-    else:
-        given = [name for name, value in (("--scheduler", scheduler),
-                                          ("--dask-workers", dask_workers),
-                                          ("--posts-parquet", posts_parquet),
-                                          ("--work-dir", work_dir)) if value]
-        if given:
-            raise click.UsageError(f"{', '.join(given)} needs --engine dask")
-    settings = AnalysisSettings(
-        observed_until=_parse_ts(observed_until, "--observed-until"),
-        window_hours=window_days * 24,
-        min_n=min_n,
-        holidays_file=holidays,
-        tagging=tagging,
-        engine=engine,
-        scheduler=scheduler,
-        dask_workers=dask_workers,
-        posts_parquet=posts_parquet,
-        work_dir=work_dir,
-    )
-    say = _status_printer(quiet)
-    event_rejects = 0
-    with Store(db_path(db)) as store:
-        if events_file:
-            event_rejects = _load_events(store, events_file, assume_tz)
-        result = run_analysis(store, settings, progress=say)
-        unknown_bursts = store.conn.execute(
-            "SELECT count(*) FROM candidate_events WHERE coalesce(known_event_ids, '') = ''"
-        ).fetchone()[0]
-    end = result.observation_end.isoformat() if result.observation_end else "-"
-    out.print(
-        f"Analysed {result.messages:,} inbound messages to {result.accounts:,} official accounts "
-        f"({result.answered:,} answered); tagged {result.tagged:,} new posts; "
-        f"observation end {end}."
-    )
-    if unknown_bursts:
-        out.print(
-            f"{unknown_bursts:,} bursts of critical messages look like events not in your "
-            "events file: see the candidate_events table (or the dashboard's Events page)."
-        )
-    if event_rejects:
-        sys.exit(EXIT_REJECTS)
-
-
-def _load_events(store, events_file, assume_tz=None) -> int:
-    from govwatch.ingest.events import load_events
-
-    n, rejects = load_events(store, events_file, assume_tz=assume_tz)
-    out.print(f"Loaded {n:,} events from {events_file}.")
-    for r in rejects:
-        err.print(f"  {events_file}: {r.locator}: {r.reason}")
-    return len(rejects)
-
-
-def _status_printer(quiet: bool):
-    last = {"stage": None}
-
-    def say(stage: str, done: int | None = None, total: int | None = None) -> None:
-        if quiet:
-            return
-        if done is not None and total:
-            err.print(f"  {stage}: {done:,}/{total:,}")
-        elif stage != last["stage"]:
-            err.print(f"• {stage}")
-        last["stage"] = stage
-
-    return say
-
-
 # ---------------------------------------------------------------- train
-@cli.command()
+@cli.command(epilog="Example: govwatch train --labels coded.csv --out my-model --folds 5")
 @click.option("--labels", "labels", type=click.Path(exists=True, dir_okay=False), required=True,
               help="Hand-coded CSV: a text column and any of topic, critical, needs_response.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="govwatch-model",
               show_default=True, help="Folder for the model and its cross-validated report.")
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
 @click.option("--seed", default=0, show_default=True, type=int)
-@_handle_errors
-def train(labels, out_dir, folds, seed):
+@quiet_option()
+@handle_errors
+def train(labels, out_dir, folds, seed, quiet):
     """Train the tagger on hand-coded labels, with stratified cross-validation.
 
     Writes the model (skops format, not pickle) and per-class precision, recall,
@@ -537,7 +352,7 @@ def train(labels, out_dir, folds, seed):
     from govwatch.analysis.training import train_from_labels
 
     report = train_from_labels(labels, out_dir, folds=folds, random_state=seed,
-                               progress=lambda msg: err.print(f"• {msg}"))
+                               progress=None if quiet else lambda msg: err.print(f"• {msg}"))
     out.print(f"Trained on {report.rows:,} coded texts; model {report.model_path}; report "
               f"{report.report_md}.")
     for target, t in report.targets.items():
@@ -545,7 +360,7 @@ def train(labels, out_dir, folds, seed):
 
 
 # ---------------------------------------------------------------- export
-@cli.command()
+@cli.command(epilog="Example: govwatch export --what accounts --out accounts.dta --db govwatch.duckdb")
 @click.option(
     "--what",
     type=click.Choice(["responses", "events", "accounts", "posts", "activity", "silences"]),
@@ -556,9 +371,9 @@ def train(labels, out_dir, folds, seed):
     "--format",
     "fmt",
     type=click.Choice(["csv", "parquet", "dta"]),
-    default="csv",
-    show_default=True,
-    help="csv, parquet or dta (Stata 118).",
+    default=None,
+    help="csv, parquet or dta (Stata 118). Default: the one --out's suffix names "
+    "(.csv, .parquet, .dta), else csv; a suffix naming another format is refused.",
 )
 @click.option(
     "--out",
@@ -589,9 +404,16 @@ def train(labels, out_dir, folds, seed):
     help="Write citizens' handles in clear instead of keyed pseudonyms (personal data: only "
     "when you have a basis to process it).",
 )
+@click.option(
+    "--raw-csv",
+    is_flag=True,
+    help="Write CSV cells unchanged. By default a text starting with = + - @, a tab or a "
+    "carriage return gets a leading apostrophe so that spreadsheets do not run it as a formula.",
+)
+@quiet_option("No summary line; warnings about personal data and errors only.")
 @db_option
-@_handle_errors
-def export(what, fmt, out_path, population, include_text, identify_public, db):
+@handle_errors
+def export(what, fmt, out_path, population, include_text, identify_public, raw_csv, quiet, db):
     """Export a table with its codebook and manifest beside it.
 
     Platform-native post ids stay text. Citizens' handles are replaced by keyed
@@ -607,9 +429,12 @@ def export(what, fmt, out_path, population, include_text, identify_public, db):
         pseudonymise=not identify_public,
         include_text=include_text,
         population=population,
+        raw_csv=raw_csv,
     )
     for note in result.notes:
         err.print(f"note: {note}")
+    if quiet:
+        return
     out.print(
         f"Wrote {result.rows:,} rows to {result.path} (+ {result.codebook.name}, "
         f"{result.manifest.name})."
@@ -617,33 +442,43 @@ def export(what, fmt, out_path, population, include_text, identify_public, db):
 
 
 # ---------------------------------------------------------------- dashboard
-@cli.command()
+@cli.command(epilog="Example: govwatch dashboard --port 8050 --db govwatch.duckdb")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything but 127.0.0.1 exposes the store's figures.")
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Serve with gunicorn and this many worker processes (needs govwatch[serve]).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1),
+              help="Threads per process serving requests.")
+@click.option("--dev-server", is_flag=True,
+              help="Use Flask's development server instead of waitress (not for production).")
+@quiet_option("No address line; the server's own log only.")
 @db_option
-@_handle_errors
-def dashboard(host, port, workers, db):
-    """Serve the dashboard (reads the store read-only).
+@handle_errors
+def dashboard(host, port, workers, threads, dev_server, quiet, db):
+    """Serve the dashboard (reads the store read-only) with waitress, a production
+    WSGI server; --workers N serves with gunicorn.
 
     Set GOVWATCH_DASH_USER and GOVWATCH_DASH_PASSWORD to require HTTP basic auth.
     """
     from govwatch.dashboard.serve import serve
 
-    serve(db_path(db), host=host, port=port, workers=workers)
+    if not quiet:
+        out.print(f"Dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
+    serve(db_path(db), host=host, port=port, workers=workers, threads=threads,
+          dev=dev_server)
 
 
 # ---------------------------------------------------------------- report
-@cli.command()
+@cli.command(epilog="Example: govwatch report --account x:MinRail --out minrail.html --db govwatch.duckdb")
 @click.option("--account", "account", required=True, metavar="PLATFORM:AUTHOR",
               help="The official account, e.g. x:MinRail.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True,
               help="HTML file to write.")
+@quiet_option("No result line; errors only.")
 @db_option
-@_handle_errors
-def report(account, out_path, db):
+@handle_errors
+def report(account, out_path, quiet, db):
     """Write a self-contained HTML benchmark report for one official account."""
     from govwatch.dashboard.report import write_report
 
@@ -652,18 +487,20 @@ def report(account, out_path, db):
         raise click.BadParameter("write it as PLATFORM:AUTHOR, e.g. x:MinRail",
                                  param_hint="--account")
     path = write_report(db_path(db), platform, author, Path(out_path))
-    out.print(f"Wrote {path}.")
+    if not quiet:
+        out.print(f"Wrote {path}.")
 
 
 # ---------------------------------------------------------------- demo
-@cli.command()
+@cli.command(epilog="Example: govwatch demo --no-serve --db govwatch-demo.duckdb")
 @click.option("--db", "db", type=click.Path(dir_okay=False), default="govwatch-demo.duckdb",
               show_default=True, help="Store to (re)create for the demo.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Build the demo store and stop.")
-@_handle_errors
-def demo(db, host, port, no_serve):
+@quiet_option()
+@handle_errors
+def demo(db, host, port, no_serve, quiet):
     """Sample data -> fresh store -> analyze -> dashboard.
 
     The sample data is synthetic (fictional countries, ministries and people),
@@ -671,16 +508,23 @@ def demo(db, host, port, no_serve):
     """
     from .demo import build_demo
 
-    say = _status_printer(False)
+    say = status_printer(quiet)
     path = Path(db)
     summary = build_demo(path, progress=say)
-    out.print(summary)
+    if not quiet:
+        out.print(summary)
     if no_serve:
         return
-    out.print(f"Dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
+    if not quiet:
+        out.print(f"Dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
     from govwatch.dashboard.serve import serve
 
     serve(path, host=host, port=port)
+
+
+cli.add_command(analyze)
+cli.add_command(collect)
+cli.add_command(publish)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -20,7 +21,7 @@ class InputError(GovwatchError):
     as ``$[3].tweet.created_at`` for JSON.
     """
 
-    def __init__(self, file: str, reason: str, locator: str | None = None):
+    def __init__(self, file: str | os.PathLike, reason: str, locator: str | None = None):
         self.file = str(file)
         self.reason = reason
         self.locator = locator
@@ -42,3 +43,14 @@ def read_text(path: str | Path, what: str, encoding: str = "utf-8",
 
 class StoreError(GovwatchError):
     """The store is missing, locked, or of a schema this version cannot use."""
+
+
+class CollectError(GovwatchError):
+    """A collection request failed for good (after its retries): which account, which
+    request, and what the server said."""
+
+    def __init__(self, account: str, request: str, reason: str):
+        self.account = account
+        self.request = request
+        self.reason = reason
+        super().__init__(f"{account}: {request}: {reason}")

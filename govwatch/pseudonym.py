@@ -13,13 +13,19 @@ store was created; the UTF-8 bytes of that text are the HMAC key). So:
 
 Someone holding the store (and so the key) can re-identify; pseudonymised data
 is still personal data under GDPR-like laws, to be handled as such.
+
+:func:`redact_handles` finds @handles in a text by each platform's handle
+grammar (:data:`HANDLE_GRAMMARS`: dots in Facebook and YouTube names, Bluesky's
+domain handles, Mastodon's ``user@instance``) and replaces a citizen's with its
+pseudonym; officials' handles stay as written.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 
 import duckdb
 import pandas as pd
@@ -72,7 +78,7 @@ def pseudonymise_series(key: str, platforms: pd.Series, authors: pd.Series,
 
     ``officials`` holds (platform, handle in lower case) pairs.
     """
-    out = []
+    out: list = []
     for platform, author in zip(platforms, authors, strict=True):
         if author is None or (not isinstance(author, str) and pd.isna(author)):
             out.append(None)
@@ -94,3 +100,58 @@ def register_pseudonyms(con: duckdb.DuckDBPyConnection, key: str, pairs_sql: str
     frame = pseudonym_frame(key, pairs)
     con.register(name, frame)
     return len(frame)
+
+
+# ------------------------------------------------------------------ handles in texts
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_DOMAIN = rf"{_LABEL}(?:\.{_LABEL})+"
+# What a mention's handle may be on each platform, as its own rules write it:
+HANDLE_GRAMMARS: dict[str, str] = {
+    # X: letters, digits, underscore (15 today; older accounts and exports go longer)
+    "x": r"[A-Za-z0-9_]{1,50}",
+    # Telegram: letters, digits, underscore, 4-32
+    "telegram": r"[A-Za-z0-9_]{4,32}",
+    # Bluesky: a domain name (alice.bsky.social, maria.lopez.bsky.social, gov.example)
+    "bluesky": _DOMAIN,
+    # Mastodon: user, or user@instance (a domain)
+    "mastodon": rf"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?(?:@{_DOMAIN})?",
+    # Facebook usernames: letters, digits and dots (john.doe.1985)
+    "facebook": r"[A-Za-z0-9](?:[A-Za-z0-9.]*[A-Za-z0-9])?",
+    # YouTube handles: letters, digits, underscore, hyphen and dots
+    "youtube": r"[A-Za-z0-9_-](?:[A-Za-z0-9._-]*[A-Za-z0-9_-])?",
+}
+HANDLE_GRAMMARS["twitter"] = HANDLE_GRAMMARS["x"]
+# Unknown platforms: the widest of the above (any of them, with an instance).
+DEFAULT_GRAMMAR = rf"[\w-](?:[\w.-]*[\w-])?(?:@{_DOMAIN})?"
+# Characters glued to a handle that its grammar does not take ("@john.doe.1985"
+# on X mentions @john): they may carry the rest of a name, so a citizen's
+# handle is replaced together with them.
+_TAIL = r"(?:[\w.@-]*\w)?"
+_PATTERNS: dict[str | None, re.Pattern] = {}
+
+
+def _pattern(platform: str | None) -> re.Pattern:
+    key = platform.lower() if isinstance(platform, str) else None
+    if key not in _PATTERNS:
+        grammar = HANDLE_GRAMMARS.get(key, DEFAULT_GRAMMAR) if key else DEFAULT_GRAMMAR
+        _PATTERNS[key] = re.compile(rf"(?<![\w@.])@(?P<handle>{grammar})(?P<tail>{_TAIL})")
+    return _PATTERNS[key]
+
+
+def redact_handles(text: str, platform: str | None, officials: frozenset[str] | set[str],
+                   pseudonymise: Callable[[str], str]) -> str:
+    """``text`` with every citizen's @handle (by ``platform``'s grammar, the widest
+    when unknown) replaced by ``"@" + pseudonymise(handle)``, together with any
+    name characters glued to it. A handle in ``officials`` (lower case) stays as
+    written; on Mastodon a bare ``@user`` is an official's when an official is
+    ``user@instance``."""
+    local = {h.split("@", 1)[0] for h in officials if "@" in h}
+
+    def handle(m: re.Match) -> str:
+        name = m.group("handle")
+        low = name.lower()
+        if low in officials or ("@" not in low and low in local):
+            return m.group(0)
+        return "@" + pseudonymise(name)
+
+    return _pattern(platform).sub(handle, text)

@@ -111,9 +111,11 @@ def posts_frame(records: list[Post]) -> pd.DataFrame:
         return empty_posts()
     cols = {c: [getattr(r, c) for r in records] for c in READER_POST_COLUMNS}
     cols["mentions"] = [list(m) for m in cols["mentions"]]
+    times = {c: pa.array(cols.pop(c), _UTC_US).to_pandas(coerce_temporal_nanoseconds=False)
+             for c in ("created_at", "deleted_at")}  # any year: the import judges them
     df = pd.DataFrame(cols)
-    for c in ("created_at", "deleted_at"):
-        df[c] = pd.to_datetime(df[c], utc=True).astype("datetime64[us, UTC]")
+    for c, values in times.items():
+        df[c] = values.astype("datetime64[us, UTC]")
     for c in ("like_count", "share_count", "reply_count"):
         df[c] = df[c].astype("Int64")
     df["created_at_derived"] = df["created_at_derived"].astype(bool)

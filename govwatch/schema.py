@@ -14,8 +14,13 @@ Times are UTC ``TIMESTAMPTZ``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.resources import files
 
+# The times a post (or an event's onset) may carry. Outside them a date comes from a
+# broken export or a typo: the import refuses it, the analysis passes over it.
+PLAUSIBLE_FROM = datetime(1990, 1, 1, tzinfo=UTC)  # before any platform govwatch reads
+PLAUSIBLE_UNTIL = datetime(2100, 1, 1, tzinfo=UTC)
 POST_KINDS = ("post", "reply", "comment", "repost", "quote")
 LEVELS = ("national", "state", "local")
 

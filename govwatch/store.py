@@ -139,12 +139,12 @@ class Store:
     def schema_version(self) -> int:
         exists = self.conn.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if not exists:
             return 0
         return self.conn.execute(
             "SELECT coalesce(max(version), 0) FROM schema_migrations"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
 
     def migrate(self) -> list[int]:
         """Apply pending migrations, each in its own transaction. Returns the versions applied."""
@@ -179,12 +179,12 @@ class Store:
         return row[0] if row else None
 
     def count(self, table: str) -> int:
-        return self.conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+        return self.conn.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
 
     def next_id(self, table: str, column: str) -> int:
         return self.conn.execute(
             f'SELECT coalesce(max("{column}"), 0) + 1 FROM "{table}"'
-        ).fetchone()[0]
+        ).fetchall()[0][0]
 
 
 def open_store(path: str | Path, read_only: bool = False) -> Store:

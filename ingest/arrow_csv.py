@@ -28,6 +28,7 @@ import pyarrow.csv as pacsv
 from govwatch.records import Reject, excerpt
 
 from .base import _CountingRaw, open_text
+from .tabular import swallowed_record
 
 # Bytes parsed at a time; a record longer than this is read by the csv module instead.
 # Larger blocks make Arrow's allocator hold on to memory in proportion to the file.
@@ -52,12 +53,17 @@ class RawBatch:
 
 def iter_record_batches(
     path: Path, width: int, progress: Callable[[int], None] | None = None,
-    rows: int = 50_000,
+    rows: int = 50_000, is_record: Callable[[list[str]], bool] | None = None,
 ) -> Iterator[RawBatch]:
-    """Batches of about ``rows`` rows (blocks of the file put together)."""
+    """Batches of about ``rows`` rows (blocks of the file put together).
+
+    A record that spans lines of which one, after the first, ``is_record`` on its own
+    (a quote left open took in the records after it) stops the batches there: Arrow
+    cannot split it again, the csv module does (see ``tabular.checked_rows``).
+    """
     parts: list[RawBatch] = []
     try:
-        for part in _iter_blocks(path, width, progress):
+        for part in _iter_blocks(path, width, progress, is_record):
             parts.append(part)
             if sum(p.batch.num_rows for p in parts) >= rows:
                 yield _join(parts)
@@ -80,7 +86,8 @@ def _join(parts: list[RawBatch]) -> RawBatch:
 
 
 def _iter_blocks(
-    path: Path, width: int, progress: Callable[[int], None] | None = None
+    path: Path, width: int, progress: Callable[[int], None] | None = None,
+    is_record: Callable[[list[str]], bool] | None = None,
 ) -> Iterator[RawBatch]:
     invalid: list[tuple[int, int, str]] = []
 
@@ -118,6 +125,12 @@ def _iter_blocks(
             span = np.arange(next_record, next_record + rb.num_rows + len(bad), dtype=np.int64)
             records = np.setdiff1d(span, numbers, assume_unique=True) if len(bad) else span
             next_record += rb.num_rows + len(bad)
+            stop = None if is_record is None else _first_swallowing(rb, records, bad, width,
+                                                                    is_record)
+            if stop is not None:  # deliver the records before it; the csv module goes on
+                keep = int(np.searchsorted(records, stop))
+                rb, records = rb.slice(0, keep), records[:keep]
+                bad = [b for b in bad if b[0] < stop]
             rejects = []
             for number, found, text in bad:
                 if found == 1 and not text.strip():
@@ -125,8 +138,46 @@ def _iter_blocks(
                 rejects.append(Reject(f"line {number}", f"expected {width} fields as in the "
                                       f"header, found {found}", excerpt(text)))
             yield RawBatch(rb, records, rejects, rb.num_rows + len(rejects))
+            if stop is not None:
+                raise Unparsed(stop)
     finally:
         raw.close()
+
+
+def _first_swallowing(rb: pa.RecordBatch, records: np.ndarray, bad: list[tuple[int, int, str]],
+                      width: int, is_record: Callable[[list[str]], bool]) -> int | None:
+    """The first record of the batch (or of its rejected rows) holding a line break
+    followed by a line that is a record of its own, or None. Only cells holding a line
+    break and as many commas as a record are looked at one by one."""
+    found = [n for n, _, text in bad if "\n" in text.rstrip("\r\n")
+             and swallowed_record(text.split("\n"), width, is_record) is not None]
+    for col in rb.columns:
+        data, offsets, rows = _swallowing_candidates(col, width)
+        for r in rows:
+            cell = data[offsets[r]:offsets[r + 1]].tobytes()
+            if swallowed_record(cell.decode("utf-8", "surrogateescape").split("\n"), width,
+                                is_record) is not None:
+                found.append(int(records[r]))
+                break
+    return min(found) if found else None
+
+
+def _swallowing_candidates(col: pa.Array, width: int):
+    """(data bytes, offsets, rows) of a binary column: the rows whose cell holds a line
+    break and at least the commas of one record, found with NumPy over its buffers."""
+    none = None, None, ()
+    data = col.buffers()[2]
+    if data is None or not len(col):
+        return none
+    data = np.frombuffer(data, np.uint8)
+    breaks = np.flatnonzero(data == 10)
+    if not len(breaks):
+        return none
+    offsets = np.frombuffer(col.buffers()[1], np.int32, count=len(col) + 1, offset=col.offset * 4)
+    rows = np.unique(np.searchsorted(offsets, breaks, side="right") - 1)
+    rows = rows[(rows >= 0) & (rows < len(col))]
+    commas = np.searchsorted(np.flatnonzero(data == 44), offsets)  # commas before each cell
+    return data, offsets, rows[commas[rows + 1] - commas[rows] >= width - 1]
 
 
 class LineFinder:

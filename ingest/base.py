@@ -40,12 +40,16 @@ class ReadOptions:
     # (places, devices, profiles) than the analysis needs. The export file stays the
     # source of truth: posts keep source_file, and imports its sha256.
     keep_raw: bool = False
+    # Take a time written as a date alone as midnight (see ingest/times.py).
+    day_precision: bool = False
 
     def describe(self) -> dict:
         """What changes the rows read, for the "already imported" check and the manifest."""
         out = {"assume_tz": self.assume_tz, "mapping": dict(sorted(self.mapping.items()))}
         if self.keep_raw:  # only when set, so that imports made before the option still match
             out["keep_raw"] = True
+        if self.day_precision:
+            out["day_precision"] = True
         if self.mapping_file:
             from .mappings import load_mapping
 

@@ -15,7 +15,7 @@ from zoneinfo import available_timezones
 import pandas as pd
 
 from govwatch.officehours import OfficeHoursError, parse_office_hours
-from govwatch.records import READER_ACCOUNT_COLUMNS, Batch
+from govwatch.records import READER_ACCOUNT_COLUMNS, Batch, Reject, excerpt
 from govwatch.schema import LEVELS
 
 from .base import Reader, ReadOptions
@@ -53,6 +53,7 @@ class AccountsCSVReader(Reader):
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
     ) -> Iterator[Batch]:
+        seen: dict[tuple[str, str], tuple[int, tuple]] = {}  # (platform, handle) -> first
         for chunk in iter_chunks(path, REQUIRED, options.mapping, options.chunk_rows, progress):
             df = chunk.frame
             for col in ("office_hours", "display_name"):
@@ -88,8 +89,41 @@ class AccountsCSVReader(Reader):
                     "office_hours": df["office_hours"][ok],
                 }
             )
+            again, conflicts = _repeated(out, chunk.lines[ok], seen)
             yield Batch(
-                accounts=out[list(READER_ACCOUNT_COLUMNS)].reset_index(drop=True),
-                rejects=check.all_rejects("author"),
+                accounts=out[~again][list(READER_ACCOUNT_COLUMNS)].reset_index(drop=True),
+                rejects=sorted(check.all_rejects("author") + conflicts,
+                               key=lambda r: int(r.locator.split()[-1])),
                 rows_read=chunk.rows_read,
             )
+
+
+_COMPARED = ("institution", "country", "level", "timezone", "office_hours", "display_name")
+
+
+def _repeated(out: pd.DataFrame, lines: pd.Series,
+              seen: dict) -> tuple[pd.Series, list[Reject]]:
+    """Rows naming an account listed before, its handle in any letter case (handles are
+    case-insensitive on every platform): one account. A repeat that states the same is
+    dropped; one whose attributes differ is rejected, naming them and the line kept."""
+    mask = pd.Series(False, index=out.index)
+    rejects = []
+    rows = zip(out.index, lines, out["platform"], out["author"],
+               *(out[c] for c in _COMPARED), strict=True)
+    for idx, line, platform, author, *values in rows:
+        values = tuple(None if pd.isna(v) else v for v in values)
+        key = (platform, author.lower())
+        if key not in seen:
+            seen[key] = (int(line), author, values)
+            continue
+        mask[idx] = True
+        first, first_author, first_values = seen[key]
+        differ = [f"{c} {b!r} (line {first}: {a!r})"
+                  for c, a, b in zip(_COMPARED, first_values, values, strict=True) if a != b]
+        if differ:
+            rejects.append(Reject(
+                f"line {int(line)}",
+                f"{author} is the account {first_author} of line {first} (handles match in "
+                f"any letter case), with another " + ", ".join(differ) + f"; line {first} is kept",
+                excerpt(author)))
+    return mask, rejects

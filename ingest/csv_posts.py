@@ -12,11 +12,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from govwatch.records import READER_POST_COLUMNS, Batch
-from govwatch.schema import POST_KINDS
 
 from .arrow_csv import LineFinder, RawBatch, Unparsed, iter_record_batches
-from .base import MAX_TEXT_CHARS, Reader, ReadOptions
+from .base import Reader, ReadOptions
 from .fast_posts import fast_posts, reference_chunk, text_columns
+from .posts_rules import (
+    COUNTS,
+    FILLED,
+    KIND_REASON,
+    KINDS,
+    OPTIONAL,
+    REQUIRED,
+    TEXT_CAP,
+    TEXT_CAP_REASON,
+    is_record,
+)
 from .registry import register
 from .tabular import (
     MENTION_RE,
@@ -28,20 +38,6 @@ from .tabular import (
     read_header,
     sniff_header,
 )
-
-REQUIRED = ("platform", "post_id", "author", "created_at", "text")
-OPTIONAL = (
-    "in_reply_to_post_id",
-    "in_reply_to_author",
-    "conversation_id",
-    "lang",
-    "url",
-    "like_count",
-    "share_count",
-    "reply_count",
-    "kind",
-)
-COUNTS = ("like_count", "share_count", "reply_count")
 
 
 @register
@@ -59,15 +55,17 @@ class PostsCSVReader(Reader):
     ) -> Iterator[Batch]:
         names = read_header(path, options.mapping)
         header_names(path, names, REQUIRED, {})
+        record = is_record(names)
         finder = LineFinder(path)
         try:
             try:
                 for raw in iter_record_batches(path, len(names), progress,
-                                               options.chunk_rows):
+                                               options.chunk_rows, record):
                     yield self._fast_or_reference(raw, names, finder, options)
             except Unparsed as stop:  # carry on with the csv module where Arrow stopped
                 for chunk in iter_chunks(path, REQUIRED, options.mapping, options.chunk_rows,
-                                         progress, skip_records=stop.record - 1):
+                                         progress, skip_records=stop.record - 1,
+                                         is_record=record):
                     yield self._batch(chunk, options)
         finally:
             finder.close()
@@ -93,24 +91,19 @@ class PostsCSVReader(Reader):
             if col not in df:
                 df[col] = pd.Series(pd.NA, index=df.index, dtype="string")
         check = RowChecker(chunk)
-        for col in ("platform", "post_id", "author"):
+        for col in FILLED:
             check.fail(df[col].isna(), f"{col} is empty")
-        created, reasons = parse_times(df["created_at"], options.assume_tz, "created_at")
+        created, reasons = parse_times(df["created_at"], options.assume_tz, "created_at",
+                                       options.day_precision)
         check.fail(reasons != "", reasons)
         text = df["text"].fillna("")
-        check.fail(
-            text.str.len() > MAX_TEXT_CHARS,
-            f"text longer than {MAX_TEXT_CHARS:,} characters",
-        )
+        check.fail(text.str.len() > TEXT_CAP, TEXT_CAP_REASON)
         counts = {}
         for col in COUNTS:
             counts[col], reasons = parse_counts(df[col], col)
             check.fail(reasons != "", reasons)
         kind = df["kind"].str.lower()
-        check.fail(
-            kind.notna() & ~kind.isin(POST_KINDS),
-            "kind must be one of " + ", ".join(POST_KINDS),
-        )
+        check.fail(kind.notna() & ~kind.isin(KINDS), KIND_REASON)
         ok = ~check.bad
         out = pd.DataFrame(index=df.index[ok])
         out["platform"] = df["platform"][ok].str.lower()

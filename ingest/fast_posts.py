@@ -19,23 +19,18 @@ import pyarrow.compute as pc
 
 from govwatch.arrays import array, from_numpy, scalar, to_numpy
 from govwatch.records import Reject, excerpt
-from govwatch.schema import POST_KINDS
 
 from .arrow_csv import RawBatch
-from .base import MAX_TEXT_CHARS
+from .posts_rules import ASCII_CODES, COLUMNS, COUNTS, FILLED, KINDS, PLAIN_COUNT, TEXT_CAP
 from .staging import POST_SCHEMA
 from .tabular import Chunk
+from .times import EARLIEST_US, LATEST_US, PLAIN_TIME
 
 # What str.strip() removes: every character for which str.isspace() is true.
 PY_WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-_PLAIN_TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})$"
-_PLAIN_COUNT = r"^\d{1,18}$"
-# Times pandas represents (nanoseconds since 1970 in 64 bits); others take the slow path.
-_EARLIEST = -(2**63) // 1000 + 1
-_LATEST = (2**63 - 1) // 1000
 # The parts of tabular.MENTION_RE, for mentions() below.
 _HANDLE = r"^(?P<handle>[A-Za-z0-9_]{1,50})"
 _ENDS_ASCII_WORD = r"[A-Za-z0-9_]$"
@@ -45,10 +40,7 @@ _WORD = re.compile(r"\w")
 # pandas (see govwatch.arrays).
 _NULL = scalar(None, pa.string())
 _EMPTY, _REPLY, _POST = (scalar(s, pa.string()) for s in ("", "reply", "post"))
-_POST_KINDS = array(list(POST_KINDS), pa.string())
-_COLUMNS = ("platform", "post_id", "author", "created_at", "text", "in_reply_to_post_id",
-            "in_reply_to_author", "conversation_id", "lang", "url", "like_count", "share_count",
-            "reply_count", "kind")
+_POST_KINDS = array(list(KINDS), pa.string())
 
 
 def _text(col: pa.Array) -> pa.Array:
@@ -116,27 +108,26 @@ def fast_posts(cols: dict[str, pa.Array]) -> pa.Table | None:
     the row checks."""
     n = len(cols["post_id"])
     missing = pa.nulls(n, pa.string())
-    col = {c: cols.get(c, missing) for c in _COLUMNS}
-    for c in ("platform", "post_id", "author", "created_at"):
-        if col[c].null_count:
-            return None
-    if not (_ascii(col["platform"]) and _ascii(col["lang"]) and _ascii(col["kind"])):
+    col = {c: cols.get(c, missing) for c in COLUMNS}
+    if any(col[c].null_count for c in FILLED):
         return None
-    if not _all(pc.match_substring_regex(col["created_at"], _PLAIN_TIME)):
+    if not all(_ascii(col[c]) for c in ASCII_CODES):
+        return None
+    if not _all(pc.match_substring_regex(col["created_at"], PLAIN_TIME)):
         return None
     try:
         created = pc.cast(col["created_at"], pa.timestamp("us", tz="UTC"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     micros = created.cast(pa.int64())
-    if pc.min(micros).as_py() < _EARLIEST or pc.max(micros).as_py() > _LATEST:
+    if pc.min(micros).as_py() < EARLIEST_US or pc.max(micros).as_py() >= LATEST_US:
         return None
     text = pc.fill_null(col["text"], _EMPTY)
-    if len(text) and pc.max(pc.utf8_length(text)).as_py() > MAX_TEXT_CHARS:
+    if len(text) and pc.max(pc.utf8_length(text)).as_py() > TEXT_CAP:
         return None
     counts = {}
-    for c in ("like_count", "share_count", "reply_count"):
-        if col[c].null_count < n and not _all(pc.match_substring_regex(col[c], _PLAIN_COUNT)):
+    for c in COUNTS:
+        if col[c].null_count < n and not _all(pc.match_substring_regex(col[c], PLAIN_COUNT)):
             return None
         counts[c] = pc.cast(col[c], pa.int64())
     kind = pc.utf8_lower(col["kind"])
@@ -161,9 +152,7 @@ def fast_posts(cols: dict[str, pa.Array]) -> pa.Table | None:
             col["conversation_id"],
             mentions(text),
             col["url"],
-            counts["like_count"],
-            counts["share_count"],
-            counts["reply_count"],
+            *(counts[c] for c in COUNTS),
             pa.nulls(n, pa.timestamp("us", tz="UTC")),
             missing,
         ],

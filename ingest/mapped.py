@@ -23,7 +23,6 @@ always false: a mapped format is never guessed.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -51,7 +50,15 @@ from .mappings import (
     zones,
 )
 from .registry import register
-from .tabular import MENTION_RE, checked_rows, iter_chunks, parse_counts, parse_times, sniff_header
+from .tabular import (
+    MENTION_RE,
+    checked_rows,
+    csv_records,
+    iter_chunks,
+    parse_counts,
+    parse_times,
+    sniff_header,
+)
 
 __all__ = ["MappedReader", "Mapping", "load_mapping", "resolve_mapping", "shipped_mappings"]
 
@@ -99,8 +106,8 @@ def _headerless_rows(path: Path, m: Mapping, chunk_rows: int, progress) -> Itera
     rejects: list[Reject] = []
     read = 0
     with open_text(path, progress) as f:
-        reader = csv.reader(f, strict=False)
-        for start, row in checked_rows(reader, width, "as the mapping's columns"):
+        source, reader = csv_records(f)
+        for start, row in checked_rows(source, reader, width, "as the mapping's columns"):
             read += 1
             if isinstance(row, Reject):
                 rejects.append(row)

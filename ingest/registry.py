@@ -63,6 +63,14 @@ def _load() -> None:
         register(ep.load())
 
 
+def reader_names() -> list[str]:
+    """Every format name, shipped or installed, without importing a reader (for the
+    command line's choices and shell completion)."""
+    names = set(BUILTIN_READERS) | set(_READERS)
+    names |= {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    return sorted(names)
+
+
 def readers() -> dict[str, Reader]:
     _load()
     return dict(_READERS)

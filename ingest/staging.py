@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from govwatch.arrays import array
+from govwatch.arrays import array, scalar
 from govwatch.records import (
     ACCOUNT_ARROW_SCHEMA,
     POST_ARROW_SCHEMA,
@@ -33,6 +34,7 @@ from govwatch.records import (
 )
 
 from .base import ReadOptions, strict_stop
+from .times import EARLIEST_US, LATEST_US, implausible
 
 # DuckDB settings while publishing. memory_limit: beyond it, joins and sorts spill to
 # disk and written blocks leave memory. The FSST string compressions cost more CPU than
@@ -93,12 +95,32 @@ def stage_batches(staged: Staged, path: Path, batches: Iterable[Batch],
     (InputError). The importing process and each process reading a part do this."""
     read = StagedRead()
     for batch in batches:
+        refuse_implausible(batch)
         strict_stop(path, options, batch.rejects)
         read.rows_read += batch.rows_read
         read.rejects.extend(batch.rejects)
         read.archives.update(batch.full_archive_of)
         staged.add_batch(batch, options.keep_raw)
     return read
+
+
+def refuse_implausible(batch: Batch) -> None:
+    """Turn a batch's posts dated outside the plausible range (ingest/times.py) into
+    rejects, whatever reader made them. Readers of hand-written files refuse them first,
+    with their line."""
+    if batch.posts is None or not len(batch.posts):
+        return
+    posts = to_arrow(batch.posts, POST_SCHEMA)
+    micros = pc.cast(posts.column("created_at"), pa.int64())
+    bad = pc.fill_null(pc.or_(pc.less(micros, scalar(EARLIEST_US, pa.int64())),
+                              pc.greater_equal(micros, scalar(LATEST_US, pa.int64()))),
+                       scalar(False, pa.bool_()))
+    if not pc.any(bad).as_py():
+        return
+    for row in posts.filter(bad).select(["post_id", "created_at"]).to_pylist():
+        batch.rejects.append(Reject(f"post_id {row['post_id']}",
+                                    implausible("created_at", row["created_at"].isoformat())))
+    batch.posts = posts.filter(pc.invert(bad))
 
 
 def clear_leftovers(store_path: Path) -> None:
@@ -300,17 +322,25 @@ class Staged:
         if not self.accounts:
             return 0
         src = self._source(self._account_files)
+        # Handles match in any letter case: an account is (platform, lower(author)).
+        stored = ("(SELECT platform, lower(author) AS la, min(author) AS author "
+                  "FROM accounts GROUP BY ALL)")
         distinct, existing = con.execute(
-            f"SELECT count(*), count(a.author) FROM (SELECT DISTINCT platform, author FROM {src}) s "
-            "LEFT JOIN accounts a USING (platform, author)"
+            f"SELECT count(*), count(a.author) FROM (SELECT DISTINCT platform, lower(author) "
+            f"AS la FROM {src}) s LEFT JOIN {stored} a USING (platform, la)"
         ).fetchall()[0]
         cols = ", ".join(f'"{c}"' for c in READER_ACCOUNT_COLUMNS)
-        insert = (f"INSERT INTO accounts ({cols}, source_file, import_id) "
-                  f"SELECT {cols}, $file, $import_id FROM {first_account_rows(src)}")
         params = {"file": file, "import_id": import_id}
         if not existing:  # the common case: every account is new
-            con.execute(insert, params).fetchall()
+            con.execute(f"INSERT INTO accounts ({cols}, source_file, import_id) "
+                        f"SELECT {cols}, $file, $import_id FROM {first_account_rows(src)}",
+                        params).fetchall()
             return distinct
+        # An account stored under another letter case keeps its stored spelling.
+        src = (f"(SELECT s.* REPLACE (coalesce(a.author, s.author) AS author) FROM {src} s "
+               f"LEFT JOIN {stored} a ON a.platform = s.platform AND a.la = lower(s.author))")
+        insert = (f"INSERT INTO accounts ({cols}, source_file, import_id) "
+                  f"SELECT {cols}, $file, $import_id FROM {first_account_rows(src)}")
         updates = ",\n".join(
             f'"{c}" = coalesce(excluded."{c}", accounts."{c}")'
             for c in READER_ACCOUNT_COLUMNS
@@ -357,13 +387,14 @@ class Staged:
 
 
 def first_account_rows(src: str) -> str:
-    """One staged row per (platform, author): an official one first, then the first in
+    """One staged row per account, (platform, author) with the handle in any letter
+    case (the spelling of the row kept): an official one first, then the first in
     the file (an official NULL after a false one, as ORDER BY official DESC puts NULLs
     last). As a grouped arg_min rather than a window: about 3x less work on the many
     repeated rows a file of posts stages (one per author per batch)."""
     rank = "CASE WHEN s.official THEN 0 WHEN s.official IS NOT NULL THEN 1 ELSE 2 END"
     return (f"(SELECT unnest(arg_min(s, ({rank}, s._seq))) FROM {src} s "
-            "GROUP BY s.platform, s.author)")
+            "GROUP BY s.platform, lower(s.author))")
 
 
 def _sql_path(path: Path) -> str:

@@ -14,6 +14,7 @@ from govwatch.errors import InputError
 from govwatch.records import Reject, excerpt
 
 from .base import has_bad_utf8, open_text
+from .times import DATE_ONLY, EARLIEST, LATEST, OFFSET, implausible
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 # Let the row validator, not the csv module, decide what is too long.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
-_OFFSET_RE = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
 
 
 @dataclass
@@ -64,15 +64,19 @@ def iter_chunks(
     chunk_rows: int,
     progress: Callable[[int], None] | None = None,
     skip_records: int = 1,
+    is_record: Callable[[list[str]], bool] | None = None,
 ) -> Iterator[Chunk]:
     """Read ``path`` in chunks of text columns keyed by canonical name.
 
     Rows with the wrong number of fields or invalid UTF-8 become rejects here;
     cell-level checks are left to the caller. ``skip_records`` > 1 starts after that
-    many records (the header is record 1; blank lines are not records).
+    many records (the header is record 1; blank lines are not records). ``is_record``
+    tells whether a line read on its own is a record (see :func:`checked_rows`); a
+    format without such a test (a cell that only a record's line would hold) reads
+    quoted fields as they are.
     """
     with open_text(path, progress) as f:
-        reader = csv.reader(f, strict=False)
+        source, reader = csv_records(f)
         try:
             header = next(reader)
         except StopIteration:
@@ -96,7 +100,7 @@ def iter_chunks(
         lines: list[int] = []
         rejects: list[Reject] = []
         read = 0
-        for start, row in checked_rows(reader, width, "as in the header"):
+        for start, row in checked_rows(source, reader, width, "as in the header", is_record):
             read += 1
             if isinstance(row, Reject):
                 rejects.append(row)
@@ -130,20 +134,97 @@ def header_names(path: Path, header: list[str], required: tuple[str, ...],
     return names
 
 
-def checked_rows(reader, width: int, expected: str) -> Iterator[tuple[int, list[str] | Reject]]:
+class LineSource:
+    """The lines of a text file as ``csv.reader`` takes them, numbered, keeping the lines
+    of the record being read so that some of them can be read again (:meth:`again`)."""
+
+    def __init__(self, f):
+        self._f = f
+        self._again: list[str] = []  # lines to give again, the next one last
+        self.line = 0  # number of the last line given
+        self.record_lines: list[str] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self._again.pop() if self._again else next(self._f)
+        self.line += 1
+        self.record_lines.append(line)
+        return line
+
+    def start_record(self) -> None:
+        self.record_lines = []
+
+    def again(self, lines: list[str]) -> None:
+        """Give ``lines`` (the last ones given) again, as if not read yet."""
+        self._again.extend(reversed(lines))
+        self.line -= len(lines)
+
+
+def csv_records(f) -> tuple[LineSource, Iterator[list[str]]]:
+    """A CSV reader of the text file ``f`` and the :class:`LineSource` it reads from."""
+    source = LineSource(f)
+    return source, csv.reader(source, strict=False)
+
+
+def parse_line(line: str) -> list[str]:
+    """The fields of one physical line read as a CSV record on its own."""
+    try:
+        return next(csv.reader([line.rstrip("\r\n")], strict=False), [])
+    except csv.Error:
+        return []
+
+
+def swallowed_record(lines: list[str], width: int,
+                     is_record: Callable[[list[str]], bool]) -> int | None:
+    """The index of the first of ``lines`` after the first that is a record of its own,
+    or None. ``lines`` are the physical lines one record was read from: a quoted field
+    left open runs on over the lines after it, and when one of them is itself a
+    record, the quote was never meant to take it in. A line with an odd number of
+    quotes opens or closes a quoted field: it is not a record of its own."""
+    for k in range(1, len(lines)):
+        line = lines[k]
+        if (line.count(",") >= width - 1 and line.count('"') % 2 == 0
+                and is_record(parse_line(line))):
+            return k
+    return None
+
+
+def unclosed_quote(start: int, lines: list[str], k: int) -> Reject:
+    """The reject of a record whose open quote took in the record on line ``start + k``."""
+    return Reject(f"line {start}",
+                  f"unclosed quote: this record spans {len(lines)} lines (to line "
+                  f"{start + len(lines) - 1}) and takes in line {start + k}, a record of its "
+                  f"own; reading resumes there", excerpt(lines[0]))
+
+
+def checked_rows(source: LineSource, reader, width: int, expected: str,
+                 is_record: Callable[[list[str]], bool] | None = None,
+                 ) -> Iterator[tuple[int, list[str] | Reject]]:
     """(first line, row) for each non-blank CSV row of ``width`` fields in valid UTF-8;
-    (line, Reject) for a malformed row, a row of another width, or invalid UTF-8."""
-    last = reader.line_num
+    (line, Reject) for a malformed row, a row of another width, or invalid UTF-8.
+
+    A record read over several lines, one of which after the first ``is_record`` on its
+    own (an unclosed quote), is rejected, and reading resumes at that line.
+    """
     while True:
+        source.start_record()
+        start = source.line + 1
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield last + 1, Reject(f"line {last + 1}", f"malformed CSV: {exc}")
-            last = reader.line_num
+            yield start, Reject(f"line {start}", f"malformed CSV: {exc}")
             continue
-        start, last = last + 1, reader.line_num
+        lines = source.record_lines
+        if is_record is not None and len(lines) > 1:
+            k = swallowed_record(lines, width, is_record)
+            if k is not None:
+                yield start, unclosed_quote(start, lines, k)
+                source.again(lines[k:])
+                continue
         if not row or (len(row) == 1 and not row[0].strip()):
             continue  # blank line
         text = ",".join(row)
@@ -214,14 +295,20 @@ class RowChecker:
         return self.chunk.frame[~self.bad]
 
 
-def parse_times(values: pd.Series, assume_tz: str | None, column: str):
-    """Parse ISO 8601 text to UTC. Returns (times, reason-per-row-or-empty)."""
+def parse_times(values: pd.Series, assume_tz: str | None, column: str,
+                day_precision: bool = False):
+    """Parse ISO 8601 text to UTC by the rules of ingest/times.py. Returns (times,
+    reason-per-row-or-empty). With ``day_precision`` a date alone is midnight (in
+    ``assume_tz``, else UTC); otherwise it is refused."""
     import pandas as pd
 
     present = values.notna()
-    has_offset = values.str.contains(_OFFSET_RE, regex=True, na=False)
+    has_offset = values.str.contains(OFFSET + "$", regex=True, na=False)
+    date_only = values.str.match(DATE_ONLY, na=False)
     reasons = pd.Series("", index=values.index, dtype="object")
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
+    if day_precision and assume_tz is None:
+        has_offset = has_offset | date_only  # midnight UTC
     aware = present & has_offset
     if aware.any():
         parsed = pd.to_datetime(values[aware], utc=True, format="ISO8601", errors="coerce")
@@ -235,15 +322,44 @@ def parse_times(values: pd.Series, assume_tz: str | None, column: str):
                 f"{column} has no UTC offset; add one (e.g. Z or +05:30) or pass --assume-tz ZONE"
             )
         else:
-            localized = local.dt.tz_localize(assume_tz, ambiguous="NaT", nonexistent="NaT")
-            out[naive] = localized.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+            _localize(local, assume_tz, column, out, reasons)
+    year = pd.to_numeric(values.str.extract(r"^\s*(\d{4})-", expand=False), errors="coerce")
+    early = present & ((year < EARLIEST.year) | (year >= LATEST.year)).fillna(False)
+    early |= present & out.notna() & ((out < EARLIEST) | (out >= LATEST))
+    reasons[early] = values[early].map(lambda v: implausible(column, v))
+    if not day_precision:
+        reasons[date_only] = (
+            f"{column} '" + values[date_only].astype(str).str.slice(0, 40) + "' has no time "
+            "of day (a latency from midnight would be invented); pass --day-precision to "
+            "take dates as midnight"
+        )
     unparsed = present & out.isna() & (reasons == "")
     reasons[unparsed] = (
         f"{column} '" + values[unparsed].astype(str).str.slice(0, 40) + "' is not an ISO 8601 time"
-        + (f" (or does not exist in {assume_tz})" if assume_tz else "")
     )
     reasons[~present] = f"{column} is empty"
-    return out, reasons
+    return out.where(reasons == ""), reasons
+
+
+def _localize(local, zone: str, column: str, out, reasons) -> None:
+    """Local times written in ``zone`` -> UTC into ``out``; a time the clock skipped or
+    passed twice (daylight saving) gets its reason."""
+    import pandas as pd
+
+    ok = local.notna()
+    utc = local.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    out[local.index] = utc.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+    missing = ok & utc.isna()
+    if not missing.any():
+        return
+    gap = local[missing].dt.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward")
+    for idx, value in local[missing].items():
+        if pd.isna(gap[idx]):
+            reasons[idx] = (f"{column} {value} is ambiguous in {zone} (the clock passes it "
+                            "twice when daylight saving ends); write it with its UTC offset")
+        else:
+            reasons[idx] = (f"{column} {value} does not exist in {zone} (the clock skips it "
+                            "when daylight saving starts)")
 
 
 def parse_counts(values: pd.Series, column: str):

@@ -39,11 +39,9 @@ uses, since the archive stores tweets in that shape.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from govwatch.records import (
@@ -60,117 +58,33 @@ from govwatch.records import (
     post_row,
 )
 
-from .base import MAX_TEXT_CHARS, Part, Reader, ReadOptions, gc_paused
+from .base import Part, Reader, ReadOptions, gc_paused
 from .jsonio import decode_line, is_utf8, iter_byte_lines, parse_json_line
 from .registry import register
+from .twitter_rules import (
+    LEGACY_COUNTS,
+    PLATFORM,
+    STATUS_URL_RE,
+    TEXT_CAP,
+    TEXT_CAP_REASON,
+    V2_COUNTS,
+    native_id,
+    norm_lang,
+    parse_count,
+    parse_iso_time,
+    parse_legacy_time,
+    post_text,
+    status_url,
+    v2_kind,
+)
+from .twitter_v2_fast import read_line
 
-PLATFORM = "x"
 BATCH_POSTS = 20_000
-INT64_MAX = 2**63 - 1  # counts are stored as BIGINT
 
-_MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
-_LEGACY_TIME_RE = re.compile(
-    r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
-    r"(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2}) (\d{4})$"
-)
-_ISO_OFFSET_RE = re.compile(r"(?:[Zz]|[+-]\d{2}:?\d{2})$")
-_ENTITY_RE = re.compile(r"&(amp|lt|gt);")
-_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
-_DIGITS_RE = re.compile(r"[0-9]{1,30}")
-_STATUS_URL_RE = re.compile(
-    r"^https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/\w+/status(?:es)?/(\d+)", re.IGNORECASE
-)
-# Twitter's language codes that name no language: undetermined, no text, media/hashtag/
-# mention/cashtag/link/emoji only, ...
-_NO_LANG = {"und", "zxx", "qme", "qam", "qct", "qht", "qst", "qlm", "qmt", "qed", "qnm"}
-_OLD_LANG = {"in": "id", "iw": "he", "ji": "yi"}
 _STREAM_CONTROL = {
     "delete", "limit", "scrub_geo", "status_withheld", "user_withheld", "disconnect",
     "warning", "friends", "event",
 }
-
-
-# -- small shared functions --------------------------------------------------------------
-def parse_legacy_time(value: object) -> datetime | None:
-    """'Wed Oct 10 20:19:24 +0000 2018' -> aware UTC datetime (None if not that form)."""
-    if not isinstance(value, str):
-        return None
-    m = _LEGACY_TIME_RE.match(value.strip())
-    if not m:
-        return None
-    mon, day, hh, mm, ss, sign, oh, om, year = m.groups()
-    offset = timedelta(hours=int(oh), minutes=int(om)) * (1 if sign == "+" else -1)
-    try:
-        local = datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss),
-                         tzinfo=timezone(offset))
-    except ValueError:
-        return None
-    return local.astimezone(UTC)
-
-
-def parse_iso_time(value: object) -> datetime | None:
-    """ISO 8601 with a UTC offset or Z -> aware UTC datetime (None otherwise)."""
-    if not isinstance(value, str) or not _ISO_OFFSET_RE.search(value.strip()):
-        return None
-    try:
-        return datetime.fromisoformat(value.strip().replace("z", "Z")).astimezone(UTC)
-    except ValueError:
-        return None
-
-
-def unescape_text(text: str) -> str:
-    """Undo the three HTML escapes Twitter applies to post text (&amp; last, in one pass)."""
-    return _ENTITY_RE.sub(lambda m: _ENTITIES[m.group(1)], text)
-
-
-def norm_lang(code: object) -> str | None:
-    if not isinstance(code, str) or not code.strip():
-        return None
-    code = code.strip().lower()
-    if code in _NO_LANG:
-        return None
-    return _OLD_LANG.get(code, code)
-
-
-def native_id(value: object) -> str | None:
-    """A Twitter id as text, from a string or an integer; None if it is not one."""
-    if type(value) is str and len(value) <= 30 and value.isdigit() and value.isascii():
-        return value  # the usual case, first
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int) and value >= 0:
-        return str(value)
-    if isinstance(value, str):
-        value = value.strip()
-        if 0 < len(value) <= 30 and value.isascii() and value.isdigit():
-            return value
-    return None
-
-
-def parse_count(value: object) -> tuple[int | None, bool]:
-    """A whole number from 0 to 2**63-1 from an int or numeric string: (value, ok).
-    Absent is (None, True)."""
-    if value is None:
-        return None, True
-    if isinstance(value, bool):
-        return None, False
-    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
-        value = int(value.strip())
-    if isinstance(value, int) and 0 <= value <= INT64_MAX:
-        return value, True
-    return None, False
-
-
-def status_url(author: str | None, post_id: str) -> str:
-    return status_prefix(author) + post_id
-
-
-@functools.lru_cache(maxsize=65_536)
-def status_prefix(author: str | None) -> str:
-    if author and re.fullmatch(r"\w{1,50}", author) and not author.isdigit():
-        return f"https://x.com/{author}/status/"
-    return "https://x.com/i/web/status/"
 
 
 _RAW_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -312,7 +226,7 @@ def _legacy_kind(t: dict, text: str, reply_to: str | None, entities: object) -> 
         return "quote" if quoted else "post"
     # The X archive keeps no quote fields: a quote shows as a link to another post.
     urls = _list(_get(entities, "urls"))
-    if urls and _STATUS_URL_RE.match(str(_get(urls[-1], "expanded_url") or "")):
+    if urls and STATUS_URL_RE.match(str(_get(urls[-1], "expanded_url") or "")):
         return "quote"
     return "post"
 
@@ -348,15 +262,13 @@ def legacy_post(
             "'Wed Oct 10 20:19:24 +0000 2018'",
         )
     ext = t.get("extended_tweet") if isinstance(t.get("extended_tweet"), dict) else {}
-    text = ext.get("full_text") or t.get("full_text") or t.get("text")
+    text = post_text(ext.get("full_text") or t.get("full_text"), t.get("text"))
     if not isinstance(text, str):
         return _bad(where, "full_text", "the tweet has no text (full_text or text)")
-    text = unescape_text(text)
-    if len(text) > MAX_TEXT_CHARS:
-        return _bad(where, "full_text", f"text longer than {MAX_TEXT_CHARS:,} characters")
+    if len(text) > TEXT_CAP:
+        return _bad(where, "full_text", TEXT_CAP_REASON)
     counts = {}
-    for field, column in (("favorite_count", "like_count"), ("retweet_count", "share_count"),
-                          ("reply_count", "reply_count")):
+    for field, column in LEGACY_COUNTS:
         counts[column], ok = parse_count(t.get(field))
         if not ok:
             return _bad(where, field, f"{field} is not a whole number >= 0", t.get(field))
@@ -431,16 +343,14 @@ def v2_post(t: object, where: str, users: dict[str, dict], keep_raw: bool = True
     if created is None:
         return _bad(where, "created_at",
                     f"created_at {t.get('created_at')!r} is not an ISO 8601 time with an offset")
-    text = _get(t.get("note_tweet"), "text") or t.get("text")
+    text = post_text(_get(t.get("note_tweet"), "text"), t.get("text"))
     if not isinstance(text, str):
         return _bad(where, "text", "the tweet has no text")
-    text = unescape_text(text)
-    if len(text) > MAX_TEXT_CHARS:
-        return _bad(where, "text", f"text longer than {MAX_TEXT_CHARS:,} characters")
+    if len(text) > TEXT_CAP:
+        return _bad(where, "text", TEXT_CAP_REASON)
     metrics = t.get("public_metrics")
     counts = {}
-    for field, column in (("like_count", "like_count"), ("retweet_count", "share_count"),
-                          ("reply_count", "reply_count")):
+    for field, column in V2_COUNTS:
         counts[column], ok = parse_count(_get(metrics, field))
         if not ok:
             return _bad(where, f"public_metrics.{field}", f"{field} is not a whole number >= 0",
@@ -450,9 +360,7 @@ def v2_post(t: object, where: str, users: dict[str, dict], keep_raw: bool = True
         ref_type = _get(r, "type")
         if isinstance(ref_type, str):  # one of replied_to, retweeted, quoted
             refs[ref_type] = native_id(_get(r, "id"))
-    reply_to = refs.get("replied_to")
-    kind = ("repost" if "retweeted" in refs else "reply" if reply_to
-            else "quote" if "quoted" in refs else "post")
+    reply_to, kind = v2_kind(refs)
     reply_user_id = native_id(t.get("in_reply_to_user_id"))
     reply_author = (_username(t.get("in_reply_to_user")) or _username(users.get(reply_user_id or ""))
                     or reply_user_id)
@@ -659,8 +567,6 @@ class TwitterV2Reader(Reader):
         self, path: Path, options: ReadOptions, part: Part | None,
         progress: Callable[[int], None] | None = None,
     ) -> Iterator[Batch]:
-        from .twitter_v2_fast import read_line
-
         yield from _stream(path, options, progress, self._line, fast=read_line, part=part)
 
     @staticmethod

@@ -18,8 +18,8 @@ and returns True. Any other line returns False having changed nothing, and goes
 through :func:`govwatch.ingest.twitter_json.v2_post`, which accepts the looser shapes and
 explains each rejected row. :func:`read_line` offers a line to both.
 
-The mappings below apply the same helpers (``native_id``, ``parse_iso_time``,
-``norm_lang``, ...) to the same values, so a line gives the same rows either way;
+The mappings below apply the same rules (``govwatch.ingest.twitter_rules``: ids, times,
+languages, text, kinds, counts) to the same values, so a line gives the same rows either way;
 the only difference is ``raw``, which holds the same JSON value written as the file
 wrote it rather than re-encoded. tests/test_twitter_v2_fast.py compares both paths
 on real pages and flattened lines, on documented ones and on mangled ones.
@@ -28,22 +28,27 @@ on real pages and flattened lines, on documented ones and on mangled ones.
 from __future__ import annotations
 
 from datetime import datetime
+from operator import attrgetter
 from typing import Annotated
 
 import msgspec
 from msgspec import UNSET, Meta, Raw, Struct, UnsetType
 
-from .base import MAX_TEXT_CHARS
-from .twitter_json import (
+from .twitter_rules import (
     INT64_MAX,
     PLATFORM,
+    TEXT_CAP,
+    V2_COUNTS,
     native_id,
     norm_lang,
     parse_iso_time,
+    post_text,
     status_prefix,
-    unescape_text,
+    v2_kind,
 )
 
+# The public metrics in the posts table's order (like, share, reply).
+_COUNTS = attrgetter(*(field for field, _ in V2_COUNTS))
 # A count as the posts table stores it (BIGINT, never negative).
 _Count = Annotated[int, Meta(ge=0, le=INT64_MAX)]
 
@@ -240,14 +245,13 @@ def _handle(found: list[_FlatUser], user_id: str | None) -> str | None:
 
 
 def _refs(refs: list) -> tuple[str | None, str]:
-    """(replied-to id, kind) from referenced_tweets, as v2_post reads them: the last of a
-    type wins."""
+    """(replied-to id, kind) from referenced_tweets, by the rule v2_post applies too: the
+    last of a type wins."""
     types = {}
     for r in refs:
-        types[r.type] = None if r.id is UNSET else r.id  # a flattened reference may lack its id
-    reply_to = _id(types.get("replied_to"))
-    return reply_to, ("repost" if "retweeted" in types else "reply" if reply_to
-                      else "quote" if "quoted" in types else "post")
+        # a flattened reference may lack its id
+        types[r.type] = None if r.id is UNSET else _id(r.id)
+    return v2_kind(types)
 
 
 def read_page(line: bytes, out) -> bool:
@@ -328,18 +332,16 @@ def _mapped(t: _Tweet | _FlatTweet, post_id: str | None, author_id: str | None,
     created = (fromisoformat(when) if when is not None and when[-1:] == "Z"
                else parse_iso_time(when))
     note = t.note_tweet
-    text = (note.text if note is not None else None) or text
+    text = post_text(note.text if note is not None else None, text)
     if post_id is None or author is None or created is None or text is None:
         raise _Skip
-    if "&" in text:
-        text = unescape_text(text)
-    if len(text) > MAX_TEXT_CHARS:
+    if len(text) > TEXT_CAP:
         raise _Skip
     m = t.public_metrics
     if m is None:
         likes = shares = replies = None
     else:
-        likes, shares, replies = m.like_count, m.retweet_count, m.reply_count
+        likes, shares, replies = _COUNTS(m)
     reply_to, kind = _refs(t.referenced_tweets) if t.referenced_tweets else (None, "post")
     conversation = t.conversation_id
     if conversation != post_id:

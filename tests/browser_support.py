@@ -2,8 +2,9 @@
 real dashboard server in a subprocess on a free loopback port, and a headless
 Debian Chromium driven by Playwright (with axe-core for accessibility scans).
 
-The browser tests skip with the reason when /usr/bin/chromium (or Playwright, or
-axe-core) is absent, unless GOVWATCH_REQUIRE_BROWSER=1, where they fail instead.
+The browser tests skip with the reason when Chromium ($GOVWATCH_CHROMIUM, default
+/usr/bin/chromium) or Playwright is absent, unless GOVWATCH_REQUIRE_BROWSER=1, where
+they fail instead; only the accessibility scans also need axe-core.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
+# $GOVWATCH_CHROMIUM names another browser binary; CI points it at a missing file once
+# to prove the browser tests skip cleanly without one.
+CHROMIUM = Path(os.environ.get("GOVWATCH_CHROMIUM") or "/usr/bin/chromium")
 AXE_JS = REPO / "tests" / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -70,15 +73,19 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(db: Path, workers: int = 1, env: dict | None = None,
-                   timeout: float = 60.0) -> Iterator[str]:
-    """Start ``python -m govwatch.dashboard.serve`` on a free port; yield its base URL."""
+                   timeout: float = 60.0, command: list[str] | None = None,
+                   log_path: Path | None = None) -> Iterator[str]:
+    """Start ``python -m govwatch.dashboard.serve`` (or ``command`` + ``--port``) on a
+    free port; yield its base URL. Its output goes to ``log_path`` when given (kept),
+    else to a temporary file removed afterwards."""
     port = free_port()
-    log = tempfile.NamedTemporaryFile(prefix="govwatch-dash-", suffix=".log", delete=False)
+    log = (open(log_path, "w+b") if log_path else  # noqa: SIM115
+           tempfile.NamedTemporaryFile(prefix="govwatch-dash-", suffix=".log", delete=False))
     full_env = {**os.environ, **(env or {})}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "govwatch.dashboard.serve", "--db", str(db), "--port", str(port),
-         "--workers", str(workers)],
-        cwd=REPO, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    argv = ([*command, "--port", str(port)] if command else
+            [sys.executable, "-m", "govwatch.dashboard.serve", "--db", str(db), "--port",
+             str(port), "--workers", str(workers)])
+    proc = subprocess.Popen(argv, cwd=REPO, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(base, proc, timeout, Path(log.name))
@@ -91,7 +98,8 @@ def running_server(db: Path, workers: int = 1, env: dict | None = None,
             proc.kill()
             proc.wait(10)
         log.close()
-        Path(log.name).unlink(missing_ok=True)
+        if not log_path:
+            Path(log.name).unlink(missing_ok=True)
 
 
 def wait_for_http(base: str, proc: subprocess.Popen, timeout: float, log: Path) -> None:
@@ -120,24 +128,36 @@ def browser_missing_reason() -> str | None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         return "playwright is not installed: pip install playwright"
-    if not AXE_JS.exists():
-        return f"axe-core not found at {AXE_JS}: npm install --prefix tests/.axe axe-core"
     return None
+
+
+def _skip_or_fail(reason: str | None) -> None:
+    if reason is None:
+        return
+    if os.environ.get("GOVWATCH_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason + " (GOVWATCH_REQUIRE_BROWSER=1 makes the browser tests mandatory)")
+    pytest.skip(reason)
 
 
 def require_browser() -> None:
     """Skip (or, with GOVWATCH_REQUIRE_BROWSER=1, fail) when the browser is absent."""
-    reason = browser_missing_reason()
-    if reason is None:
-        return
-    if os.environ.get("GOVWATCH_REQUIRE_BROWSER") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    _skip_or_fail(browser_missing_reason())
+
+
+def require_axe() -> None:
+    """Only the accessibility checks need axe-core (an npm package): skip or fail as
+    :func:`require_browser` does when it is absent."""
+    _skip_or_fail(None if AXE_JS.exists() else
+                  f"axe-core not found at {AXE_JS}: (cd tests/.axe && npm install)")
 
 
 @contextlib.contextmanager
-def chromium(downloads: Path | None = None) -> Iterator:
-    """A Playwright browser context on Debian's Chromium with a fresh profile."""
+def chromium(downloads: Path | None = None, bypass_csp: bool = True) -> Iterator:
+    """A Playwright browser context on Debian's Chromium with a fresh profile.
+
+    The dashboard's Content-Security-Policy forbids eval, which Playwright's
+    ``wait_for_function`` and ``add_script_tag`` need: contexts bypass it unless
+    ``bypass_csp=False`` (tests/test_dashboard_security.py browses under it)."""
     from playwright.sync_api import sync_playwright
 
     profile = Path(tempfile.mkdtemp(prefix="govwatch-chromium-"))
@@ -146,7 +166,7 @@ def chromium(downloads: Path | None = None) -> Iterator:
             context = pw.chromium.launch_persistent_context(
                 str(profile), executable_path=str(CHROMIUM), headless=True,
                 args=CHROMIUM_ARGS, accept_downloads=True,
-                viewport={"width": 1280, "height": 900},
+                viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp,
                 downloads_path=str(downloads) if downloads else None)
             try:
                 yield context
@@ -167,6 +187,7 @@ def wait_rendered(page, selector: str = "main h1", timeout: float = 20_000) -> N
 
 def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
     """Run axe-core on the page; return the violations of the given impacts."""
+    require_axe()
     page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {resultTypes: ['violations']});

@@ -59,3 +59,34 @@ def build_store(tmp_path: Path, posts: list[dict], accounts: list[dict], observe
     assert summary.rejected == 0, [r.rejects for r in summary.files]
     run_analysis(store, AnalysisSettings(observed_until=observed_until))
     return store
+
+
+def compared_tables() -> list[str]:
+    """Every table analyze derives: tags, sentiment scores, responses, every metric's."""
+    from govwatch.analysis.registry import declared_tables
+
+    return ["tags", "sentiment_cache", "responses", "meta", *sorted(declared_tables())]
+
+
+def assert_same_tables(a: Path, b: Path, tables: list[str] | None = None) -> dict[str, int]:
+    """Every derived table of store ``a`` (or ``tables``) equals ``b``'s, row for row
+    (as multisets: EXCEPT ALL both ways compares every value exactly, floats bit for bit)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{a}' AS a (READ_ONLY)")
+        con.execute(f"ATTACH '{b}' AS b (READ_ONLY)")
+        counts = {}
+        for table in tables or compared_tables():
+            n_a = con.execute(f"SELECT count(*) FROM a.{table}").fetchone()[0]
+            n_b = con.execute(f"SELECT count(*) FROM b.{table}").fetchone()[0]
+            assert n_a == n_b, (table, n_a, n_b)
+            for x, y in (("a", "b"), ("b", "a")):
+                diff = con.execute(f"SELECT count(*) FROM (SELECT * FROM {x}.{table} "
+                                   f"EXCEPT ALL SELECT * FROM {y}.{table})").fetchone()[0]
+                assert diff == 0, f"{table}: {diff} rows of {x} are not in {y}"
+            counts[table] = n_a
+        return counts
+    finally:
+        con.close()

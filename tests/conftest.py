@@ -60,10 +60,10 @@ def dashboard_store(tmp_path_factory) -> Path:
     the sample are small: ranks among two or more peers, so that the composite index
     exists and can be re-weighted."""
     from browser_support import build_store
-    from govwatch.analysis.pipeline import AnalysisSettings
+    from govwatch.analysis.settings import build
 
     return build_store(tmp_path_factory.mktemp("dash-units") / "store.duckdb", scale=0.15,
-                       settings=AnalysisSettings(benchmark_min_peers=2))
+                       settings=build(min_peers=2))
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import govwatch.analysis.activity  # noqa: F401  (registers the metric)
 import govwatch.analysis.events  # noqa: F401  (registers the metric)
@@ -30,6 +29,7 @@ import pandas as pd
 import pytest
 from govwatch.analysis.activity import activity_tables
 from govwatch.analysis.pipeline import run_analysis
+from govwatch.analysis.settings import SilenceSettings
 from govwatch.ingest.pipeline import import_paths
 
 from govwatch.store import Store
@@ -155,15 +155,14 @@ def test_silence_rule_settings(store):
     con = store.conn
     end = datetime(2026, 1, 26, tzinfo=UTC)
     # One silent hour counts once silences of 1 hour are kept.
-    _, short = activity_tables(con, end, SimpleNamespace(silence_min_hours=1))
+    _, short = activity_tables(con, end, SilenceSettings(min_hours=1))
     assert sorted(str(t) for t in short["start_at"]) == [
         "2026-01-18 10:00:00+00:00", "2026-01-21 08:00:00+00:00"]
     # Requiring all accounts silent splits the outage around a6's post at 09:10.
-    _, strict = activity_tables(con, end, SimpleNamespace(silence_share=1.0,
-                                                          silence_min_hours=1))
+    _, strict = activity_tables(con, end, SilenceSettings(share=1.0, min_hours=1))
     assert list(strict["hours"]) == [1, 1, 2]
     # More usual posters required than there are accounts: nothing is assessable.
-    _, none = activity_tables(con, end, SimpleNamespace(silence_min_accounts=7))
+    _, none = activity_tables(con, end, SilenceSettings(min_accounts=7))
     assert none.empty
 
 

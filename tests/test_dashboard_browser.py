@@ -44,12 +44,12 @@ PAGES = {
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     require_browser()
-    from govwatch.analysis.pipeline import AnalysisSettings
+    from govwatch.analysis.settings import build
 
     # the sample's peer groups are small: rank among two or more peers, so that
     # the composite index exists and its weights can be tried
     return build_store(tmp_path_factory.mktemp("dash-browser") / "store.duckdb", scale=0.15,
-                       settings=AnalysisSettings(benchmark_min_peers=2))
+                       settings=build(min_peers=2))
 
 
 @pytest.fixture(scope="module")

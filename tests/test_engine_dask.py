@@ -16,17 +16,16 @@ import json
 import os
 import shutil
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow.dataset as pads
 import pytest
-from builders import ACCOUNT_HEADER, POST_HEADER, account, post, write_csv
+from builders import ACCOUNT_HEADER, POST_HEADER, account, assert_same_tables, post, write_csv
 from click.testing import CliRunner
 from govwatch.analysis.engine import LOCAL_CLUSTER_CONFIG, plan_tasks, require_dask
-from govwatch.analysis.pipeline import AnalysisSettings, run_analysis
-from govwatch.analysis.registry import declared_tables
+from govwatch.analysis.pipeline import run_analysis
+from govwatch.analysis.settings import build
 from govwatch.export import export
 from govwatch.ingest.events import load_events
 from govwatch.ingest.pipeline import import_paths
@@ -48,12 +47,7 @@ def _need_dask() -> None:
     pytest.skip(reason)
 
 
-@dataclass(frozen=True)
-class Settings(AnalysisSettings):
-    """AnalysisSettings with the chunking fields the metric families read."""
-
-    chunk_rows: int = 1_000_000
-    workers: int | None = None
+Settings = build  # the analysis settings with keyword changes
 
 
 @pytest.fixture(scope="module")
@@ -69,33 +63,6 @@ def cluster():
 
 
 # -- helpers --------------------------------------------------------------------------
-
-
-def compared_tables() -> list[str]:
-    """Every table analyze derives: tags, sentiment scores, responses, every metric's."""
-    return ["tags", "sentiment_cache", "responses", "meta", *sorted(declared_tables())]
-
-
-def assert_same_tables(a: Path, b: Path) -> dict[str, int]:
-    """Every derived table of store ``a`` equals ``b``'s, row for row (as multisets:
-    EXCEPT ALL both ways compares every value exactly, floats bit for bit)."""
-    con = duckdb.connect()
-    try:
-        con.execute(f"ATTACH '{a}' AS a (READ_ONLY)")
-        con.execute(f"ATTACH '{b}' AS b (READ_ONLY)")
-        counts = {}
-        for table in compared_tables():
-            n_a = con.execute(f"SELECT count(*) FROM a.{table}").fetchone()[0]
-            n_b = con.execute(f"SELECT count(*) FROM b.{table}").fetchone()[0]
-            assert n_a == n_b, (table, n_a, n_b)
-            for x, y in (("a", "b"), ("b", "a")):
-                diff = con.execute(f"SELECT count(*) FROM (SELECT * FROM {x}.{table} "
-                                   f"EXCEPT ALL SELECT * FROM {y}.{table})").fetchone()[0]
-                assert diff == 0, f"{table}: {diff} rows of {x} are not in {y}"
-            counts[table] = n_a
-        return counts
-    finally:
-        con.close()
 
 
 def last_settings(path: Path) -> dict:
@@ -150,7 +117,7 @@ def test_sample_data_same_as_local_engine(tmp_path):
             "official accounts") in result.output
     counts = assert_same_tables(local, dask)
     assert counts["tags"] > 5000 and counts["slice_metrics"] > 0 and counts["km_curves"] > 0
-    assert last_settings(dask)["engine"] == "dask"
+    assert last_settings(dask)["execution"]["engine"] == "dask"
     assert list(work.iterdir()) == []  # the engine's posts dataset (post texts) is removed
 
 
@@ -212,7 +179,7 @@ def test_stale_or_textless_dataset_fails_and_leaves_the_derived_tables_unchanged
         textless = r"lacks the column\(s\) text \(export it with --include-text\)"
         for dataset, message in ((with_text.path, "lacks 1 of the 3 posts to tag"),
                                  (without.path, textless)):
-            settings = AnalysisSettings(engine="dask", scheduler=address,
+            settings = build(engine="dask", scheduler=address,
                                         posts_parquet=str(dataset))
             with pytest.raises(UsageError, match=message):
                 run_analysis(store, settings)
@@ -244,8 +211,8 @@ def test_dask_options_need_the_dask_engine(tmp_path):
                                       "--db", str(tmp_path / "s.duckdb")])
     assert result.exit_code == 2 and "--scheduler needs --engine dask" in result.output
     with Store(tmp_path / "t.duckdb") as store, pytest.raises(
-            UsageError, match="the setting posts_parquet needs the dask engine"):
-        run_analysis(store, AnalysisSettings(posts_parquet="posts/"))
+            UsageError, match="the setting execution.posts_parquet needs the dask engine"):
+        run_analysis(store, build(posts_parquet="posts/"))
 
 
 def _worker_settings() -> dict:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from govwatch.analysis.business_clock import BusinessClocks
 from govwatch.analysis.pipeline import AnalysisSettings, run_analysis
 from govwatch.analysis.registry import MetricContext
 from govwatch.analysis.selectivity import bootstrap_gap, row_seed, selectivity
+from govwatch.analysis.settings import build
 from govwatch.analysis.slices import slice_metrics
 from govwatch.analysis.survival import kaplan_meier
 from govwatch.ingest.base import ReadOptions
@@ -38,18 +38,9 @@ from govwatch.errors import InputError, UsageError
 from govwatch.store import Store
 
 
-@dataclass(frozen=True)
-class Settings(AnalysisSettings):
-    """AnalysisSettings with the fields these metrics read."""
-
-    min_n: int = 10
-    bootstrap_samples: int = 1000
-    seed: int = 1234
-    holidays_file: str | None = None
-    benchmark_min_peers: int = 5
-    index_weights: dict | None = field(default=None)
-    chunk_rows: int = 1_000_000
-    workers: int | None = None
+def Settings(**changes) -> AnalysisSettings:  # noqa: N802  (reads like the class)
+    """The analysis settings with ``changes`` (names as in settings.build)."""
+    return build(**changes)
 
 
 def make_store(tmp_path: Path, posts, accounts, tags=None, settings=None, name="s.duckdb"):
@@ -475,7 +466,7 @@ TAGS_E = {p["post_id"]: {} for p in _bench_posts() if p["post_id"][0] in "ABCDr"
 
 @pytest.fixture(scope="module")
 def store_e(tmp_path_factory):
-    settings = Settings(min_n=1, benchmark_min_peers=2)
+    settings = Settings(min_n=1, min_peers=2)
     return make_store(tmp_path_factory.mktemp("e"), _bench_posts(), BENCH_ACCOUNTS, TAGS_E,
                       settings=settings)
 
@@ -507,7 +498,7 @@ def test_peer_ranks_and_composite(store_e):
 
 
 def test_index_weights_are_adjustable_and_checked(store_e):
-    settings = Settings(min_n=1, benchmark_min_peers=2,
+    settings = Settings(min_n=1, min_peers=2,
                         index_weights={"km_median_hours": 0, "selectivity_gap": 3})
     idx = Benchmarks().compute(context(store_e, settings))["benchmark_index"]
     idx = idx[idx["population"] == "all"].set_index("official_author")
@@ -515,21 +506,21 @@ def test_index_weights_are_adjustable_and_checked(store_e):
     assert idx.loc["A", "weight_share"] == pytest.approx(0.35 / 3.55)
     assert idx.loc["A", "status"] == "too few"
     assert '"selectivity_gap": 3.0' in idx.loc["A", "weights"]
-    rate_only = Settings(min_n=1, benchmark_min_peers=2,
+    rate_only = Settings(min_n=1, min_peers=2,
                          index_weights={"km_median_hours": 0, "selectivity_gap": 0,
                                         "critic_gap": 0, "deflection_share": 0})
     idx = Benchmarks().compute(context(store_e, rate_only))["benchmark_index"]
     idx = idx[idx["population"] == "all"].set_index("official_author")
     assert idx.loc["B", "composite_index"] == pytest.approx(50)
     with pytest.raises(UsageError, match="unknown metric"):
-        index_weights(Settings(index_weights={"speed": 1}))
+        index_weights(Settings(index_weights={"speed": 1}).benchmarks)
     with pytest.raises(UsageError, match=">= 0"):
-        index_weights(Settings(index_weights={"critic_gap": -1}))
+        index_weights(Settings(index_weights={"critic_gap": -1}).benchmarks)
 
 
 def test_chunks_and_worker_processes_change_nothing(store_e):
     """One account per chunk, two worker processes: the same tables as one chunk."""
-    ctx = context(store_e, Settings(min_n=1, benchmark_min_peers=2, chunk_rows=1, workers=2))
+    ctx = context(store_e, Settings(min_n=1, min_peers=2, chunk_rows=1, execution__workers=2))
     key = ["platform", "official_author", "population", "period_kind", "period", "slice_kind",
            "slice_value"]
     pooled = slice_metrics(ctx).sort_values(key).reset_index(drop=True)

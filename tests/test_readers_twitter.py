@@ -20,7 +20,7 @@ import pytest
 from govwatch.ingest import archive, registry
 from govwatch.ingest.base import SNIFF_BYTES, ReadOptions
 from govwatch.ingest.pipeline import import_paths
-from govwatch.ingest.twitter_json import unescape_text
+from govwatch.ingest.twitter_rules import unescape_text
 
 from govwatch.errors import InputError
 from govwatch.store import Store

@@ -7,7 +7,6 @@ Not a page itself (the leading underscore keeps Dash's page loader away).
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from collections.abc import Callable, Sequence
 from urllib.parse import parse_qs
@@ -16,6 +15,8 @@ import pandas as pd
 from dash import ALL, MATCH, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import current_app
+
+from govwatch import spreadsheet
 
 from ..components import Rows, Toggles
 from ..data import DashboardData, Missing, to_search
@@ -46,10 +47,6 @@ def method_href(anchor: str) -> str:
     return f"/methodology#{anchor}"
 
 
-def kaleido_available() -> bool:
-    return importlib.util.find_spec("kaleido") is not None
-
-
 # ------------------------------------------------------------------ panels
 def notes(page: str, messages: Sequence[str]) -> html.Div:
     """Notes on URL parameters that were ignored (shown, never an error page)."""
@@ -68,13 +65,25 @@ def heading(text: str, level: int = 2, **kw):
 
 
 # ------------------------------------------------------------------ downloads
-def download_buttons(page: str, key: str, images: bool) -> html.Div:
-    """CSV (and PNG/SVG for charts) download buttons plus their dcc.Download."""
-    buttons = [html.Button(f"Download {fmt.upper()}", n_clicks=0, className="download",
-                           id={"type": f"{page}-dl", "item": key, "fmt": fmt})
-               for fmt in (("csv",) + (IMAGE_FORMATS if images and kaleido_available() else ()))]
-    return html.Div(buttons + [dcc.Download(id={"type": f"{page}-file", "item": key})],
-                    className="downloads")
+def download_buttons(page: str, key: str, images: bool, graph_id: str | None = None,
+                     title_id: str | None = None) -> html.Div:
+    """A CSV download button (served by :func:`register_downloads`) and, for a chart,
+    PNG and SVG buttons that the browser renders itself (assets/downloads.js:
+    plotly.js's own ``downloadImage`` on the chart drawn on screen, with its title):
+    no server time or memory per image. A status line says when an image fails."""
+    buttons = [html.Button("Download CSV", n_clicks=0, className="download", type="button",
+                           id={"type": f"{page}-dl", "item": key, "fmt": "csv"})]
+    if images:
+        buttons += [html.Button(
+            f"Download {fmt.upper()}", className="download", type="button",
+            **{"data-image": fmt, "data-graph": graph_id or f"{page}-graph-{key}",
+               "data-title": title_id or f"{page}-title-{key}",
+               "data-filename": f"govwatch-{page}-{key}"})
+            for fmt in IMAGE_FORMATS]
+    return html.Div(buttons + [
+        dcc.Download(id={"type": f"{page}-file", "item": key}),
+        html.P("", className="download-status", role="status"),
+    ], className="downloads")
 
 
 def register_downloads(page: str, build: Callable[[str, dict], Chart | pd.DataFrame | None]):
@@ -101,23 +110,15 @@ def register_downloads(page: str, build: Callable[[str, dict], Chart | pd.DataFr
 
 
 def make_download(obj: Chart | pd.DataFrame | None, fmt: str, stem: str) -> dict:
-    """The dcc.Download payload for a chart or table in ``fmt`` (csv, png, svg)."""
-    if obj is None:
+    """The dcc.Download payload of a chart's data or a table as CSV (spreadsheet-safe
+    cells, govwatch.spreadsheet). Images are made in the browser (download_buttons)."""
+    if obj is None or fmt != "csv":
         raise PreventUpdate
     frame = obj.data if isinstance(obj, Chart) else obj
-    if fmt == "csv":
-        buf = io.StringIO()
-        frame.to_csv(buf, index=False)
-        return {"content": buf.getvalue(), "filename": f"{stem}.csv", "type": "text/csv",
-                "base64": False}
-    if fmt not in IMAGE_FORMATS or not isinstance(obj, Chart):
-        raise PreventUpdate
-    import base64
-
-    fig = obj.figure.update_layout(title={"text": obj.title, "x": 0.01}, margin={"t": 60})
-    image = fig.to_image(format=fmt, width=1100, height=fig.layout.height or 450, scale=1)
-    return {"content": base64.b64encode(image).decode(), "filename": f"{stem}.{fmt}",
-            "type": f"image/{'svg+xml' if fmt == 'svg' else 'png'}", "base64": True}
+    buf = io.StringIO()
+    spreadsheet.frame(frame).to_csv(buf, index=False)
+    return {"content": buf.getvalue(), "filename": f"{stem}.csv", "type": "text/csv",
+            "base64": False}
 
 
 # ------------------------------------------------------------------ cards
@@ -148,7 +149,8 @@ def chart_card(page: str, chart: Chart, level: int = 2, slot: str | None = None)
         html.Div([
             dcc.Link("How this is measured", href=method_href(chart.anchor),
                      className="method-link"),
-            download_buttons(page, key, images=True),
+            download_buttons(page, key, images=True, graph_id=f"{page}-graph-{key}",
+                             title_id=head_id),
         ], className="card-foot"),
     ], className="card", **{"aria-labelledby": head_id})
 

@@ -289,6 +289,9 @@ def layout(**query):
                         "@handles are redacted.", anchor=ANCHORS["privacy"]),
         card(peers_chart(acc), "peers"),
         html.P(composite_text(acc) or "", id="account-composite", className="status"),
+        *[table_card(PAGE, f"extra-{table}", table.replace("_", " ").capitalize(), rows,
+                     note=what)
+          for table, what, rows in data().other_account_tables(acc["platform"], acc["author"])],
         html.Section([
             html.H2("Report"),
             html.P("A self-contained HTML report of this account against its peers, to "

@@ -61,8 +61,9 @@ BUILTIN = {
         "against its share among the officials' own posts."),
     ANCHORS["privacy"]: ("Privacy and pseudonymisation",
         "Citizens are shown by a keyed pseudonym (HMAC with a key kept in the store); "
-        "e-mail addresses, phone numbers and citizens' @handles are redacted from message "
-        "texts. Official accounts are named."),
+        "e-mail addresses, phone numbers and citizens' @handles (by each platform's handle "
+        "grammar) are redacted from message texts, and citizens' post ids are never shown "
+        "or downloaded. Official accounts are named."),
 }
 
 

@@ -1,0 +1,99 @@
+"""What every `govwatch` command shares: the consoles, the error handler that turns
+the library's typed errors into exit codes, and the common options."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+
+import click
+from rich.console import Console
+
+from .config import DB_ENV
+from .errors import GovwatchError, InputError, StoreError, UsageError
+
+EXIT_REJECTS = 3
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def handle_errors(fn):
+    """Turn the library's typed errors into messages and exit codes."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UsageError as exc:
+            raise click.UsageError(str(exc)) from exc
+        except (InputError, StoreError, GovwatchError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+db_option = click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help=f"DuckDB store file (default: ${DB_ENV} or ./govwatch.duckdb).",
+)
+
+
+def quiet_option(help_text: str = "No progress messages; results and errors only."):
+    return click.option("--quiet", "-q", is_flag=True, help=help_text)
+
+
+def parse_ts(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 time", param_hint=name) from None
+    if ts.tzinfo is None:
+        raise click.BadParameter(f"{value!r} has no UTC offset (add Z or +HH:MM)", param_hint=name)
+    return ts
+
+
+def status_printer(quiet: bool):
+    last: dict[str, str | None] = {"stage": None}
+
+    def say(stage: str, done: int | None = None, total: int | None = None) -> None:
+        if quiet:
+            return
+        if done is not None and total:
+            err.print(f"  {stage}: {done:,}/{total:,}")
+        elif stage != last["stage"]:
+            err.print(f"• {stage}")
+        last["stage"] = stage
+
+    return say
+
+
+class ReaderFormat(click.ParamType):
+    """``--format``: 'auto' or a reader's name, checked and completed from the reader
+    registry's names without importing any reader."""
+
+    name = "format"
+
+    @staticmethod
+    def choices() -> list[str]:
+        from govwatch.ingest.registry import reader_names
+
+        return ["auto", *reader_names()]
+
+    def get_metavar(self, param, ctx=None) -> str:
+        return "[" + "|".join(self.choices()) + "]"
+
+    def convert(self, value, param, ctx):
+        if value in self.choices():
+            return value
+        self.fail(f"{value!r} is not a known format; choose one of "
+                  f"{', '.join(self.choices())} (see 'govwatch formats')", param, ctx)
+
+    def shell_complete(self, ctx, param, incomplete):
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(c) for c in self.choices() if c.startswith(incomplete)]

@@ -1,0 +1,37 @@
+"""``govwatch publish``: a static site of the store's findings."""
+
+from __future__ import annotations
+
+import click
+
+from .cli_common import db_option, handle_errors, out
+from .config import db_path
+
+VIEWS = ("overview", "accounts", "events", "compare", "methodology")
+
+
+@click.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder for the site (created; an earlier site there is replaced).")
+@click.option("--views", default=",".join(VIEWS), show_default=True,
+              help="Comma-separated pages to publish: " + ", ".join(VIEWS) + " (methodology "
+              "includes the codebook).")
+@db_option
+@handle_errors
+def publish(out_dir, views, db):
+    """Write a static site (HTML, charts, CSV downloads) for any static host.
+
+    The overview, one page per official account, the events, one comparison page per
+    peer group (country and level), the methodology and the codebook; charts use a
+    local copy of plotly.js, so the pages make no request outside the site. Citizens
+    are pseudonymised as in the dashboard. The same store gives the same bytes, so a
+    weekly publication can be diffed.
+    """
+    from govwatch.dashboard.publish import publish as build
+
+    chosen = tuple(v.strip() for v in views.split(",") if v.strip())
+    files = build(db_path(db), out_dir, chosen)
+    pages = sum(1 for f in files if f.suffix == ".html")
+    downloads = sum(1 for f in files if f.suffix == ".csv")
+    out.print(f"Published {pages:,} pages and {downloads:,} CSV downloads to {out_dir} "
+              f"(open {out_dir}/index.html, or copy the folder to a static host).")

@@ -1,0 +1,158 @@
+"""Collect an account's statuses and the replies to them from any Mastodon instance.
+
+Requests (public, no login, on the account's own instance):
+
+- ``GET /api/v1/accounts/lookup?acct=USER``: the account's id on its instance (kept in
+  the state; not saved as a response).
+- ``GET /api/v1/accounts/:id/statuses`` (limit <= 40, ``max_id``, ``since_id``): the
+  account's statuses newest first, paged down with ``max_id``; later runs add
+  ``since_id`` (the newest status seen) and so fetch only what is new.
+- ``GET /api/v1/statuses/:id/context``: the ancestors and descendants of each of the
+  account's own statuses. Instances cap what they show to visitors without a login; a
+  descendant whose ``replies_count`` is above the replies shown below it has its own
+  context fetched, so chains deeper than one response are complete. A thread whose root
+  shows more direct replies than any response contains is counted as incomplete. A root
+  gone (404) is counted as deleted and not asked again.
+
+Statuses are saved to ``mastodon/<instance>/statuses.jsonl`` and contexts to
+``mastodon/<instance>/context.jsonl``: status ids are local to the serving instance, and
+the ``mastodon-api`` reader resolves them within one file from one instance.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from govwatch.errors import CollectError
+
+from .base import AccountResult, Progress, Settings, Target, iso, parse_iso, threads_due
+from .http import HttpClient
+from .state import Collection
+
+
+def _id_key(status_id: str) -> tuple[int, str]:
+    """Mastodon ids are decimal strings: longer is newer."""
+    return (len(status_id), status_id)
+
+
+class MastodonCollector:
+    platform = "mastodon"
+
+    def __init__(self, client: HttpClient, api: str | None = None):
+        self.client = client
+        self.api = api.rstrip("/") if api else None  # one base URL for every instance (tests)
+
+    def _base(self, target: Target) -> str:
+        return self.api or f"https://{target.handle.split('@', 1)[1]}"
+
+    def _get(self, path: str, request: str, params: dict | None, target: Target, ok=frozenset()):
+        return self.client.get(f"{self._base(target)}{path}", params, target.handle, request, ok)
+
+    def collect(self, target: Target, coll: Collection, settings: Settings, run_started: str,
+                progress: Progress) -> AccountResult:
+        result = AccountResult(target)
+        acc = coll.account(target.key)
+        instance = target.handle.split("@", 1)[1]
+        files = (f"mastodon/{instance}/statuses.jsonl", f"mastodon/{instance}/context.jsonl")
+        if "id" not in acc:
+            resp = self._get("/api/v1/accounts/lookup", "accounts/lookup",
+                             {"acct": target.handle.split("@", 1)[0]}, target)
+            if not isinstance(resp.body, dict) or not resp.body.get("id"):
+                raise CollectError(target.handle, "accounts/lookup", "the response has no id")
+            acc["id"] = str(resp.body["id"])
+            coll.save()
+        self._statuses(target, acc, coll, settings, files[0], result, progress)
+        self._contexts(target, acc, coll, settings, run_started, files[1], result, progress)
+        return result
+
+    def _statuses(self, target, acc, coll, settings, file, result, progress) -> None:
+        threads = acc.setdefault("threads", {})
+        first_run = "head" not in acc
+        p = acc.get("pass") or {"max_id": None, "top": None, "since_id": acc.get("head"), "own": 0}
+        while True:
+            progress.update(target.key, p["own"], None, "timeline")
+            resp = self._get(f"/api/v1/accounts/{acc['id']}/statuses", "accounts/:id/statuses", {
+                "limit": min(settings.page_size, 40), "max_id": p["max_id"],
+                "since_id": p["since_id"],
+            }, target)
+            page = resp.body
+            if not isinstance(page, list):
+                raise CollectError(target.handle, "accounts/:id/statuses",
+                                   "the response is not a list of statuses")
+            reached = not page
+            if page:
+                coll.append(file, resp.text)
+                result.responses += 1
+            for status in page:
+                sid = str(status.get("id", "")) if isinstance(status, dict) else ""
+                if not sid:
+                    continue
+                if p["top"] is None or _id_key(sid) > _id_key(p["top"]):
+                    p["top"] = sid
+                if p["max_id"] is None or _id_key(sid) < _id_key(p["max_id"]):
+                    p["max_id"] = sid
+                created = parse_iso(status.get("created_at"))
+                if first_run and settings.since and created and created < settings.since:
+                    reached = True
+                    continue
+                if status.get("reblog"):
+                    continue  # a boost: the boosted status's thread is not the account's
+                threads.setdefault(sid, {"created": iso(created) if created else None,
+                                         "fetched": None})["replies"] = status.get("replies_count")
+                p["own"] += 1
+                result.posts += 1
+                if settings.max_posts and first_run and p["own"] >= settings.max_posts:
+                    reached = True
+                    break
+            if reached:
+                acc["head"] = p["top"] or p["since_id"]
+                acc.pop("pass", None)
+                coll.save()
+                return
+            acc["pass"] = p
+            coll.save()
+
+    def _contexts(self, target, acc, coll, settings, run_started, file, result, progress) -> None:
+        threads = acc.setdefault("threads", {})
+        due = threads_due(threads, run_started, settings.window_start(parse_iso(run_started)))
+        for n, sid in enumerate(due):
+            progress.update(target.key, n, len(due), "threads")
+            t = threads[sid]
+            if t.get("pending") is None:
+                t["pending"], t["asked"], t["direct"] = [sid], [], 0
+            pending = t["pending"]
+            while pending:
+                node = pending[0]
+                resp = self._get(f"/api/v1/statuses/{node}/context", "statuses/:id/context",
+                                 None, target, ok=frozenset({404}))
+                result.threads += 1
+                if resp.status == 404:
+                    if node == sid:
+                        t["gone"] = True
+                        result.gone += 1
+                elif not isinstance(resp.body, dict) or not isinstance(
+                        resp.body.get("descendants"), list):
+                    result.failures.append("statuses/:id/context: the response has no "
+                                           "descendants list")
+                else:
+                    result.responses += coll.append(file, resp.text, same_as=f"{file}#{node}")
+                    descendants = [d for d in resp.body["descendants"] if isinstance(d, dict)]
+                    children = Counter(str(d.get("in_reply_to_id")) for d in descendants)
+                    if node == sid:
+                        t["direct"] = children.get(sid, 0)
+                    for d in descendants:
+                        did = str(d.get("id"))
+                        count = d.get("replies_count")
+                        if (isinstance(count, int) and count > children.get(did, 0)
+                                and did not in t["asked"] and did not in pending):
+                            pending.append(did)
+                    t["asked"].append(node)
+                pending.pop(0)
+                coll.save()
+            replies = t.get("replies")
+            if not t.get("gone") and isinstance(replies, int) and t["direct"] < replies:
+                result.incomplete += 1
+            t["fetched"] = run_started
+            for k in ("pending", "asked", "direct"):
+                t.pop(k, None)
+            coll.save()
