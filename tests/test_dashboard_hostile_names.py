@@ -62,7 +62,8 @@ INSPECT = """async () => {
 
 
 def _hostile_store(folder):
-    from govwatch.analysis.pipeline import AnalysisSettings, run_analysis
+    from govwatch.analysis.pipeline import run_analysis
+    from govwatch.analysis.settings import build
     from govwatch.ingest.events import load_events
     from govwatch.ingest.pipeline import import_paths
     from govwatch.sample_data.generate import write
@@ -89,7 +90,7 @@ def _hostile_store(folder):
         assert import_paths(store, [files["accounts"]], kind="accounts").rejected == 0
         assert import_paths(store, [files["posts"]]).rejected == 0
         load_events(store, files["events"])
-        run_analysis(store, AnalysisSettings(benchmark_min_peers=2))
+        run_analysis(store, build(min_peers=2))
     return path
 
 
