@@ -19,6 +19,9 @@ also beside DuckDB reading the same file with no checks (the physical anchor). E
 run under an enforced address-space cap (``--export-cap``), so their memory claim is
 checked, not only sampled.
 
+- startup: ``bench_startup.py`` (``govwatch --help`` and ``formats`` vs a bare
+  interpreter importing click; the first ``analyze`` of the shipped sample vs importing
+  pandas, scikit-learn and DuckDB).
 - ingest: ``bench_ingest.py`` (posts CSV vs pandas.read_csv + DuckDB; synthetic twarc2
   pages vs twarc-csv); read from ``WORKDIR/ingest-results.json`` (or, when the script
   wrote only its markdown table, from ``ingest-results.md``).
@@ -65,7 +68,7 @@ sys.path.insert(0, str(HERE))
 
 import _measure  # noqa: E402
 
-BENCHMARKS = ("ingest", "tagging", "metrics", "export", "dashboard", "dask")
+BENCHMARKS = ("startup", "ingest", "tagging", "metrics", "export", "dashboard", "dask")
 PACKAGES = ("duckdb", "pandas", "pyarrow", "numpy", "scikit-learn", "vaderSentiment",
             "py3langid", "dash", "plotly", "dask", "distributed", "playwright")
 
@@ -191,6 +194,30 @@ def _fresh_json(path: Path, since: float) -> dict | None:
 def failed(benchmark: str, run: dict, why: str) -> Row:
     return Row(benchmark, "(no result)", None, "", note=f"{why}; see {run['log']}",
                load=run["load"])
+
+
+# -- start-up -----------------------------------------------------------------------------------
+
+def bench_startup(args, workdir: Path) -> list[Row]:
+    out = workdir / "run-all-startup.json"
+    started = time.time()
+    cmd = [sys.executable, str(HERE / "bench_startup.py"), "--pairs", str(args.pairs),
+           "--workdir", str(workdir), "--json", str(out)]
+    run = run_child("startup", cmd, workdir)
+    d = _fresh_json(out, started)
+    if d is None:
+        return [failed("startup", run, "no JSON written")]
+    rows = []
+    for r in d["rows"]:
+        o, b = r["ours"], r["base"]
+        slow = r["slowdown_wall"]
+        rows.append(Row("startup", r["case"], None, "", o["wall_s"], o["cpu_s"],
+                        o["peak_rss_bytes"], r["baseline"], b["wall_s"], b["cpu_s"],
+                        b["peak_rss_bytes"], note=f"govwatch takes {_measure.fmt_spread(slow)}x "
+                        f"the baseline's wall time (target at most {r['target']}x)",
+                        load=run["load"], cpus="unpinned", pairs=r["pairs"],
+                        wall_range=r["ratio_wall"], cpu_range=r["ratio_cpu"]))
+    return rows
 
 
 # -- ingest -------------------------------------------------------------------------------------
@@ -599,7 +626,7 @@ def parse_args(argv: list[str] | None):
     return args
 
 
-RUNNERS = {"ingest": bench_ingest, "tagging": bench_tagging, "metrics": bench_metrics,
+RUNNERS = {"startup": bench_startup, "ingest": bench_ingest, "tagging": bench_tagging, "metrics": bench_metrics,
            "export": bench_export, "dashboard": bench_dashboard, "dask": bench_dask}
 
 

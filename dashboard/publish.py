@@ -12,9 +12,9 @@ figure builders; nothing is recomputed. Charts use the dashboard's vendored plot
 copied once to ``assets/``: the site makes no request outside itself. Names and texts are
 HTML-escaped; citizens appear only as counts (the data module pseudonymises them anyway);
 every CSV cell that a spreadsheet would run as a formula (starting with = + - @, a tab or
-a carriage return, and not a plain number) gets a leading apostrophe (govwatch.spreadsheet,
-the rule of every CSV govwatch writes). The same store gives the same bytes: no
-build time, chart ids derived from their page, rows in a fixed order.
+a carriage return, and not a plain number) gets a leading apostrophe (govwatch.spreadsheet).
+The same store gives the same bytes: no build time, chart ids derived from their page, rows
+in a fixed order.
 """
 
 from __future__ import annotations
@@ -30,9 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from govwatch import DEFINITION_VERSION, __version__
+from govwatch import DEFINITION_VERSION, __version__, spreadsheet
 from govwatch.errors import UsageError
-from govwatch.spreadsheet import cell as spreadsheet_safe
 
 from .data import POPULATION_LABELS, DashboardData, Filters, Missing
 from .figures import (
@@ -44,6 +43,7 @@ from .figures import (
     fmt_rate,
     median_chart,
     median_chart_empty,
+    rate_label,
 )
 from .report import _CSS, _metrics_table, _note, _peer_table, _table, account_latency_chart
 
@@ -87,10 +87,10 @@ def slug(text: str) -> str:
 def csv_text(frame: pd.DataFrame) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([spreadsheet_safe(str(c)) for c in frame.columns])
+    w.writerow([spreadsheet.cell(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
         w.writerow(["" if v is None or (not isinstance(v, str) and pd.isna(v))
-                    else spreadsheet_safe(v if isinstance(v, str) else _plain(v)) for v in row])
+                    else spreadsheet.cell(v if isinstance(v, str) else _plain(v)) for v in row])
     return buf.getvalue()
 
 
@@ -177,7 +177,8 @@ class Site:
             "Country": board["country"].fillna("–"),
             "Level": board["level"].fillna("–"),
             "Messages": [f"{int(v):,}" for v in board["messages"]],
-            "Answered within 7 days": ["too few" if few else fmt_rate(v) for v, few in zip(
+            rate_label(self.d.window_hours()): ["too few" if few else fmt_rate(v)
+                                                for v, few in zip(
                 board["answered_rate_7d"], board["too_few"], strict=True)],
             "Median time to response (95% CI)": [
                 "too few" if r.get("median_too_few") else fmt_median(

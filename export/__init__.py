@@ -31,6 +31,7 @@ import duckdb
 import pandas as pd
 
 from govwatch import DEFINITION_VERSION, __version__, spreadsheet
+from govwatch.config import window_label, window_tag
 from govwatch.errors import UsageError
 from govwatch.pseudonym import register_pseudonyms, store_key
 from govwatch.store import Store
@@ -215,13 +216,13 @@ def export(
             register_pseudonyms(con, store_key(con), query.pairs_sql)
         types = _describe(con, query.sql)
         out.parent.mkdir(parents=True, exist_ok=True)
+        # each writer returns the rows it wrote (COPY counts them): the query runs once
         if fmt == "csv":
-            files, names = _write_csv(con, query.sql, types, out, raw_csv)
+            files, names, rows = _write_csv(con, query.sql, types, out, raw_csv)
         elif fmt == "parquet":
-            files, names = _write_parquet(con, query, out, folder)
+            files, names, rows = _write_parquet(con, query, out, folder)
         else:
-            files, names = _write_dta(con, query, types, out, what)
-        rows = con.execute(f"SELECT count(*) FROM ({query.sql})").fetchall()[0][0]
+            files, names, rows = _write_dta(con, query, types, out, what)
         base = Path(out_text.rstrip("/\\")) if folder else out
         codebook = Path(f"{base}.codebook.csv")
         manifest = Path(f"{base}.manifest.json")
@@ -427,9 +428,28 @@ def _accounts_query(con, population: str) -> _Query:
             "ON ev.platform = a.platform AND ev.official_author = a.author")
         select += ["coalesce(ev.n, 0) AS events_in_scope",
                    "coalesce(ev.k, 0) AS events_acknowledged"]
+    select, meanings = _window_named(con, tables, select, meanings)
     sql = (f"SELECT {', '.join(select)} FROM accounts a {' '.join(joins)} "
            "WHERE a.official ORDER BY a.platform, a.author")
     return _Query(sql, meanings)
+
+
+def _window_named(con, tables, select: list[str], meanings: dict[str, str]):
+    """The rate column named for the window the analysis used (answered_rate_1d after
+    'analyze --window-days 1'; answered_rate_7d by default)."""
+    if "account_metrics" not in tables or "window_hours" not in _columns(con, "account_metrics"):
+        return select, meanings
+    hours = con.execute("SELECT max(window_hours) FROM account_metrics").fetchone()[0]
+    name = f"answered_rate_{window_tag(hours)}"
+    if name == "answered_rate_7d":
+        return select, meanings
+    select = [f"{e[:-len(' AS answered_rate_7d')]} AS {name}"
+              if e.endswith(" AS answered_rate_7d") else e for e in select]
+    meanings = {(name if k == "answered_rate_7d" else k):
+                (f"answered_window / observed_window: the share answered within "
+                 f"W = {window_label(hours)}" if k == "answered_rate_7d" else v)
+                for k, v in meanings.items()}
+    return select, meanings
 
 
 def _one_row_per_account(con, table: str, population: str) -> bool:
@@ -495,17 +515,38 @@ POST_ACCOUNT_CTES = f"""
 
 
 def _posts_query(con, pseudonymise: bool, include_text: bool) -> _Query:
-    who = lambda col: _who("p.platform", col, pseudonymise)  # noqa: E731
-    mention = _who("m.platform", "m.handle", pseudonymise)
+    # Handles are shown through joins with one table of every handle the posts name
+    # (``shown``: official in clear, else its pseudonym), not per-row subqueries: the
+    # subqueries' decorrelation grouped the whole posts table once per column.
+    if pseudonymise:
+        def who(col: str, alias: str) -> str:
+            return (f"CASE WHEN {col} IS NULL THEN NULL WHEN {alias}.official THEN {col} "
+                    f"ELSE {alias}.pseudonym END")
+
+        def join(col: str, alias: str, platform: str = "p.platform") -> str:
+            return (f"LEFT JOIN shown {alias} ON {alias}.platform = {platform} "
+                    f"AND {alias}.la = lower({col})")
+        shown = """,
+    shown AS (
+        SELECT ps.platform, ps.la, ps.pseudonym, o.la IS NOT NULL AS official
+        FROM _pseudonyms ps LEFT JOIN off o ON o.platform = ps.platform AND o.la = ps.la
+    )"""
+    else:
+        def who(col: str, alias: str) -> str:
+            return col
+
+        def join(col: str, alias: str, platform: str = "p.platform") -> str:
+            return ""
+        shown = ""
     cols = [
         "p.platform", "p.post_id",
         "pa.official_account",
-        f"{who('p.author')} AS author",
+        f"{who('p.author', 'sa')} AS author",
         "o.author IS NOT NULL AS author_is_official",
         ("CASE WHEN o.author IS NOT NULL THEN p.author_id END AS author_id" if pseudonymise
          else "p.author_id"),
         "p.created_at", "p.created_at_derived", "p.lang", "p.kind", "p.in_reply_to_post_id",
-        f"{who('p.in_reply_to_author')} AS in_reply_to_author",
+        f"{who('p.in_reply_to_author', 'sr')} AS in_reply_to_author",
         "p.conversation_id",
         "mt.mentions",
         ("CASE WHEN o.author IS NOT NULL THEN p.url END AS url" if pseudonymise else "p.url"),
@@ -515,17 +556,21 @@ def _posts_query(con, pseudonymise: bool, include_text: bool) -> _Query:
     if include_text:
         cols.append("p.text")
     sql = f"""
-    WITH RECURSIVE {POST_ACCOUNT_CTES},
+    WITH RECURSIVE {POST_ACCOUNT_CTES}{shown},
     mt AS (
-        SELECT m.platform, m.post_id, string_agg({mention}, ';' ORDER BY m.i) AS mentions
+        SELECT m.platform, m.post_id,
+               string_agg({who('m.handle', 'sm')}, ';' ORDER BY m.i) AS mentions
         FROM (SELECT p.platform, p.post_id, unnest(p.mentions) AS handle,
                      generate_subscripts(p.mentions, 1) AS i
               FROM posts p WHERE len(coalesce(p.mentions, [])) > 0) m
+        {join('m.handle', 'sm', 'm.platform')}
         GROUP BY m.platform, m.post_id
     )
     SELECT {', '.join(cols)}
     FROM posts p
     LEFT JOIN off o ON o.platform = p.platform AND o.la = lower(p.author)
+    {join('p.author', 'sa')}
+    {join('p.in_reply_to_author', 'sr')}
     LEFT JOIN mt ON mt.platform = p.platform AND mt.post_id = p.post_id
     JOIN post_account pa ON pa.platform = p.platform AND pa.post_id = p.post_id
     LEFT JOIN tags t ON t.platform = p.platform AND t.post_id = p.post_id
@@ -566,21 +611,23 @@ def _write_csv(con, sql: str, types: dict[str, str], out: Path, raw: bool = Fals
             cols.append(f"{spreadsheet.sql(f'q.{name}')} AS {name}")
         else:
             cols.append(f"q.{name}")
-    con.execute(f"COPY (SELECT {', '.join(cols)} FROM ({sql}) q) TO {_sql_str(out)} "
-                "(FORMAT csv, HEADER)")
-    return [out], list(types)
+    rows = con.execute(f"COPY (SELECT {', '.join(cols)} FROM ({sql}) q) TO {_sql_str(out)} "
+                       "(FORMAT csv, HEADER)").fetchall()[0][0]
+    return [out], list(types), rows
 
 
 def _write_parquet(con, query: _Query, out: Path, folder: bool):
     if folder:
         keys = ", ".join(query.partition_by)
-        con.execute(f"COPY ({query.sql}) TO {_sql_str(out)} "
-                    f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({keys}))")
+        rows = con.execute(f"COPY ({query.sql}) TO {_sql_str(out)} "
+                           f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({keys}))"
+                           ).fetchall()[0][0]
         files = sorted(p for p in out.rglob("*.parquet"))
     else:
-        con.execute(f"COPY ({query.sql}) TO {_sql_str(out)} (FORMAT parquet, COMPRESSION zstd)")
+        rows = con.execute(f"COPY ({query.sql}) TO {_sql_str(out)} "
+                           "(FORMAT parquet, COMPRESSION zstd)").fetchall()[0][0]
         files = [out]
-    return files, list(_describe(con, query.sql))
+    return files, list(_describe(con, query.sql)), rows
 
 
 _STATA_RESERVED = frozenset(
@@ -645,7 +692,7 @@ def _write_dta(con, query: _Query, types: dict[str, str], out: Path, what: str):
         convert_strl=strl, variable_labels=labels,
         data_label=stata_label(f"govwatch {what} export, definitions v{DEFINITION_VERSION}"),
     )
-    return [out], list(frame.columns)
+    return [out], list(frame.columns), len(frame)
 
 
 def _write_codebook(path: Path, names: list[str], types: dict[str, str],

@@ -1,0 +1,143 @@
+"""What a user waits for on small inputs: start-up of the CLI and the first ``analyze``.
+
+    python benchmarks/bench_startup.py                 # 5 pairs of each case
+    python benchmarks/bench_startup.py --pairs 3 --json benchmarks/work/startup-results.json
+
+Each case pairs a govwatch command with the bare interpreter doing the least the command
+could do, run alternately in fresh processes (``_measure.paired``: A B A B ...), and
+reports the ratio govwatch / baseline (here above 1 means govwatch takes longer: the
+targets are upper bounds on it) as the median and min-max over the pairs:
+
+- ``--help``: ``govwatch --help`` against ``python -c "import click"``; target 1.5x.
+- ``formats``: ``govwatch formats`` against the same; target 1.5x.
+- ``first analyze``: ``govwatch analyze`` of a fresh store holding the shipped sample
+  (``sample_data/small``: accounts and posts ingested before each run, not timed; the
+  events file given to ``analyze``) against ``python -c "import pandas, sklearn, duckdb"``; target 2x.
+
+Commands run as users run them: the installed ``govwatch`` entry point, unpinned. A
+profile of the first analyze (``--profile``) writes ``python -X importtime`` and
+cProfile output to the work folder. Not a test: nothing here asserts a speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import _measure  # noqa: E402
+
+SAMPLE = REPO / "sample_data" / "small"
+GOVWATCH = [sys.executable, "-m", "govwatch.cli"]
+TARGETS = {"--help": 1.5, "formats": 1.5, "first analyze": 2.0}
+
+
+def fresh_sample_store(db: Path) -> None:
+    """A new store holding the shipped sample, ingested (not timed)."""
+    for p in (db, db.with_name(db.name + ".wal")):
+        if p.exists():
+            p.unlink()
+    subprocess.run([*GOVWATCH, "ingest", str(SAMPLE / "posts.csv"), "--accounts",
+                    str(SAMPLE / "accounts.csv"), "-q", "--db", str(db)], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+
+
+def cases(workdir: Path) -> dict[str, tuple]:
+    db = workdir / "startup-sample.duckdb"
+    env = dict(os.environ)
+    bare_click = [sys.executable, "-c", "import click"]
+    bare_stack = [sys.executable, "-c", "import pandas, sklearn, duckdb"]
+
+    def cmd(args: list[str], log: str, before=None):
+        def run() -> _measure.Measurement:
+            if before is not None:
+                before()
+            return _measure.run(args, env=env, cwd=REPO, log=workdir / f"startup-{log}.log")
+        return run
+
+    return {
+        "--help": (cmd([*GOVWATCH, "--help"], "help"), cmd(bare_click, "click"),
+                   "python -c 'import click'"),
+        "formats": (cmd([*GOVWATCH, "formats"], "formats"), cmd(bare_click, "click"),
+                    "python -c 'import click'"),
+        "first analyze": (cmd([*GOVWATCH, "analyze", "--events", str(SAMPLE / "events.csv"),
+                               "-q", "--db", str(db)], "analyze",
+                              before=lambda: fresh_sample_store(db)),
+                          cmd(bare_stack, "stack"), "python -c 'import pandas, sklearn, duckdb'"),
+    }
+
+
+def profile(workdir: Path) -> None:
+    """importtime and cProfile of a first analyze of the sample."""
+    db = workdir / "startup-sample.duckdb"
+    fresh_sample_store(db)
+    with open(workdir / "startup-analyze-importtime.txt", "wb") as f:
+        subprocess.run([sys.executable, "-X", "importtime", "-m", "govwatch.cli", "analyze",
+                        "--events", str(SAMPLE / "events.csv"), "-q", "--db", str(db)], stderr=f, stdout=subprocess.DEVNULL, cwd=REPO,
+                       check=True)
+    fresh_sample_store(db)
+    prof = workdir / "startup-analyze.prof"
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "govwatch.cli",
+                    "analyze", "--events", str(SAMPLE / "events.csv"), "-q", "--db", str(db)], stdout=subprocess.DEVNULL, cwd=REPO,
+                   check=True)
+    import pstats
+
+    with open(workdir / "startup-analyze-profile.txt", "w") as f:
+        pstats.Stats(str(prof), stream=f).sort_stats("cumulative").print_stats(40)
+    print(f"  profile in {workdir}/startup-analyze-profile.txt and -importtime.txt", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pairs", type=int, default=5)
+    ap.add_argument("--cases", default=",".join(TARGETS),
+                    help=f"comma-separated, of {', '.join(TARGETS)}")
+    ap.add_argument("--profile", action="store_true", help="also profile the first analyze")
+    ap.add_argument("--workdir", type=Path, default=HERE / "work")
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args(argv)
+    workdir = args.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    chosen = [c.strip() for c in args.cases.split(",") if c.strip()]
+    unknown = set(chosen) - set(TARGETS)
+    if unknown:
+        ap.error(f"unknown case(s) {', '.join(sorted(unknown))}")
+    print(f"govwatch start-up benchmark: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; "
+          f"{_measure.machine_load()}", flush=True)
+    found = cases(workdir)
+    rows = []
+    for name in chosen:
+        ours, base, label = found[name]
+        s = _measure.paired(ours, base, args.pairs).summary()
+        # the ratio the targets bound: govwatch / baseline (the inverse of the other tables)
+        def inv(d: dict | None) -> dict | None:
+            return None if not d else {"min": 1 / d["max"], "median": 1 / d["median"],
+                                       "max": 1 / d["min"]}
+        row = {"case": name, "baseline": label, "target": TARGETS[name], **s,
+               "slowdown_wall": inv(s["ratio_wall"]), "slowdown_cpu": inv(s["ratio_cpu"])}
+        rows.append(row)
+        print(f"  {name:<14} govwatch {s['ours']['wall_s']:.2f} s (CPU {s['ours']['cpu_s']:.2f})"
+              f"  {label} {s['base']['wall_s']:.2f} s (CPU {s['base']['cpu_s']:.2f})  govwatch "
+              f"/ baseline {_measure.fmt_spread(row['slowdown_wall'])} wall, "
+              f"{_measure.fmt_spread(row['slowdown_cpu'])} CPU; target {TARGETS[name]}x  "
+              f"[{_measure.machine_load()}]", flush=True)
+    if args.profile:
+        profile(workdir)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"benchmark": "startup", "rows": rows,
+                                         "load": _measure.machine_load()}, indent=1))
+    shutil.rmtree(workdir / "startup-sample.duckdb.tmp", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
