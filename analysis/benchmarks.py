@@ -1,9 +1,11 @@
 """Benchmarks: each account's percentile rank among its peers, per metric, and a
 composite responsiveness index.
 
-Peers: official accounts of the same country and level (accounts table),
-across platforms, in the same population. For each metric only peers whose
-figure passes its minimum-n rule take part.
+Peers: by default official accounts of the same country and level (accounts
+table), across platforms, in the same population; or of the same level, or the
+sets of a peer-set file (analysis/peers.py, which also gives the bootstrap
+intervals and places). For each metric only peers whose figure passes its
+minimum-n rule take part.
 
 Percentile rank (0-100, higher is better whatever the metric's direction):
 100 x (peers worse + half the peers equal, itself included) / peers. The best
@@ -41,6 +43,7 @@ import pandas as pd
 
 from govwatch.errors import UsageError
 
+from .peers import peer_group_of, rank_intervals, replicate_values
 from .registry import Metric, MetricContext, register_metric
 from .settings import DEFAULT_INDEX_WEIGHTS, BenchmarkSettings
 from .slices import empty_frame
@@ -61,12 +64,15 @@ BENCHMARKS_COLUMNS = {
     "population": "VARCHAR",
     "country": "VARCHAR",
     "level": "VARCHAR",
+    "peer_group": "VARCHAR",
     "metric": "VARCHAR",
     "value": "DOUBLE",
     "better": "VARCHAR",
     "status": "VARCHAR",
     "peers": "BIGINT",
     "percentile_rank": "DOUBLE",
+    "rank_ci_low": "DOUBLE",
+    "rank_ci_high": "DOUBLE",
     "weight": "DOUBLE",
 }
 BENCHMARK_INDEX_COLUMNS = {
@@ -75,10 +81,17 @@ BENCHMARK_INDEX_COLUMNS = {
     "population": "VARCHAR",
     "country": "VARCHAR",
     "level": "VARCHAR",
+    "peer_group": "VARCHAR",
     "composite_index": "DOUBLE",
+    "composite_ci_low": "DOUBLE",
+    "composite_ci_high": "DOUBLE",
+    "peers": "BIGINT",
+    "rank_best": "BIGINT",
+    "rank_worst": "BIGINT",
     "metrics_used": "BIGINT",
     "weight_share": "DOUBLE",
     "status": "VARCHAR",
+    "reason": "VARCHAR",
     "weights": "VARCHAR",
 }
 
@@ -122,8 +135,9 @@ def index_weights(settings: BenchmarkSettings) -> dict[str, float]:
 
 
 def rank_table(values: pd.DataFrame, weights: dict[str, float], min_peers: int) -> pd.DataFrame:
-    """One row per (account, population, metric) with its percentile rank."""
-    key = ["platform", "official_author", "population", "country", "level"]
+    """One row per (account, population, metric) with its percentile rank among the
+    accounts of its ``peer_group`` (a column of ``values``; None: no peer group)."""
+    key = ["platform", "official_author", "population", "country", "level", "peer_group"]
     n = len(values)
     metrics = list(BETTER)
     out = pd.DataFrame({k: np.tile(values[k].to_numpy(dtype=object), len(metrics)) for k in key})
@@ -134,7 +148,7 @@ def rank_table(values: pd.DataFrame, weights: dict[str, float], min_peers: int) 
     status = np.concatenate([values[f"{m}_status"].to_numpy(dtype=object) for m in metrics])
     status = np.where(pd.isna(status), "missing", status).astype(object)
     ranked = np.isin(status, RANKED)
-    no_group = np.tile((values["country"].isna() | values["level"].isna()).to_numpy(), len(metrics))
+    no_group = np.tile(values["peer_group"].isna().to_numpy(), len(metrics))
     status[ranked & no_group] = "no peer group"
     valid = ranked & ~no_group
     # goodness: higher is better; a median not reached is slower than every reached one
@@ -143,8 +157,8 @@ def rank_table(values: pd.DataFrame, weights: dict[str, float], min_peers: int) 
     peers = np.full(len(out), np.nan)
     rank = np.full(len(out), np.nan)
     if valid.any():
-        v = out.loc[valid, ["metric", "population", "country", "level"]].assign(g=goodness[valid])
-        by = v.groupby(["metric", "population", "country", "level"], sort=False)["g"]
+        v = out.loc[valid, ["metric", "population", "peer_group"]].assign(g=goodness[valid])
+        by = v.groupby(["metric", "population", "peer_group"], sort=False)["g"]
         count = by.transform("count").to_numpy(dtype=float)
         peers[valid] = count
         # 100 x (worse + half of the equal, itself included) / peers
@@ -156,6 +170,8 @@ def rank_table(values: pd.DataFrame, weights: dict[str, float], min_peers: int) 
     out["peers"] = pd.array(np.where(np.isnan(peers), None, peers),  # type: ignore[call-overload]
                             dtype="Int64")
     out["percentile_rank"] = rank
+    out["rank_ci_low"] = np.nan
+    out["rank_ci_high"] = np.nan
     out["weight"] = np.repeat([weights[m] for m in metrics], n)
     return out[list(BENCHMARKS_COLUMNS)].sort_values(
         ["platform", "official_author", "population", "metric"], kind="stable"
@@ -186,11 +202,14 @@ def weighted_index(frame: pd.DataFrame, key: list[str], total: float,
 
 
 def composite(ranks: pd.DataFrame, weights: dict[str, float], min_share: float) -> pd.DataFrame:
-    key = ["platform", "official_author", "population", "country", "level"]
+    key = ["platform", "official_author", "population", "country", "level", "peer_group"]
     r = ranks[ranks["weight"] > 0].rename(columns={"percentile_rank": "rank"})
     g = weighted_index(r, key, sum(weights.values()), min_share)
     g["status"] = np.where(g["composite_index"].notna(), "ok", "too few")
     g["weights"] = json.dumps(weights, sort_keys=True)
+    for col in ("composite_ci_low", "composite_ci_high", "peers", "rank_best", "rank_worst",
+                "reason"):
+        g[col] = None
     return g[list(BENCHMARK_INDEX_COLUMNS)]
 
 
@@ -199,8 +218,9 @@ class Benchmarks(Metric):
     name = "benchmarks"
     account_tables = ("benchmark_index",)
     description = (
-        "Per official account and population: percentile rank among peers (same country "
-        "and level) for each headline metric, and a composite index with adjustable weights."
+        "Per official account and population: percentile rank among peers (by default same "
+        "country and level) for each headline metric, and a composite index with adjustable "
+        "weights, both with bootstrap intervals, and the place among peers as a range."
     )
     tables = {"benchmarks": BENCHMARKS_COLUMNS, "benchmark_index": BENCHMARK_INDEX_COLUMNS}
     requires = ("account_responsiveness", "selectivity", "response_quality")
@@ -216,30 +236,55 @@ class Benchmarks(Metric):
             "status": "ok; not reached (ranked slowest); too few; not tagged; missing; "
                       "no peer group; too few peers",
             "peers": "Accounts of the peer group with a valid figure (itself included)",
+            "peer_group": "The group the account is ranked in: country/level (default), "
+                          "level, or a set from the peer-set file; empty: none",
             "percentile_rank": "100 x (peers worse + half the peers equal) / peers; higher is "
                                "better",
+            "rank_ci_low": "Lower limit of the percentile-bootstrap 95% interval of the rank",
+            "rank_ci_high": "Upper limit of the percentile-bootstrap 95% interval of the rank",
             "weight": "Weight of the metric in the composite index",
         },
         "benchmark_index": {
             "population": "needs_response or all inbound messages",
             "country": "Peer group: country of the account",
             "level": "Peer group: level of the account",
+            "peer_group": "The group the account is ranked in: country/level (default), "
+                          "level, or a set from the peer-set file; empty: none",
             "composite_index": "Weighted mean of the available percentile ranks (0-100), "
                                "weights renormalised; empty when too few",
+            "composite_ci_low": "Lower limit of the percentile-bootstrap 95% interval of the "
+                                "index",
+            "composite_ci_high": "Upper limit of the percentile-bootstrap 95% interval of the "
+                                 "index",
+            "peers": "Accounts of the peer group with a composite index (itself included)",
+            "rank_best": "Best place among those peers: 1 + peers whose interval lies wholly "
+                         "above; accounts with overlapping intervals share places",
+            "rank_worst": "Worst place: peers - peers whose interval lies wholly below",
+            "reason": "Why there is no place (too few peers, no peer group, too few ranked "
+                      "metrics); empty when there is one",
             "metrics_used": "Metrics with a percentile rank",
             "weight_share": "Share of the total weight those metrics carry",
-            "status": "ok, or 'too few' when weight_share < index_min_weight_share",
+            "status": "ok; 'too few' when weight_share < index_min_weight_share; 'too few "
+                      "peers'; 'no peer group'",
             "weights": "The weights applied (JSON)",
         },
     }
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
-        weights = index_weights(ctx.settings.benchmarks)
-        min_peers = int(ctx.settings.benchmarks.min_peers)
-        min_share = float(ctx.settings.benchmarks.index_min_weight_share)
+        bench = ctx.settings.benchmarks
+        weights = index_weights(bench)
+        min_peers = int(bench.min_peers)
+        min_share = float(bench.index_min_weight_share)
+        if int(bench.interval_samples) < 1:
+            raise UsageError("benchmarks.interval_samples must be at least 1")
         values = ctx.con.execute(_VALUES).df()
         if values.empty:
             return {"benchmarks": empty_frame(BENCHMARKS_COLUMNS),
                     "benchmark_index": empty_frame(BENCHMARK_INDEX_COLUMNS)}
+        values["peer_group"] = peer_group_of(values, bench)
         ranks = rank_table(values, weights, min_peers)
-        return {"benchmarks": ranks, "benchmark_index": composite(ranks, weights, min_share)}
+        index = composite(ranks, weights, min_share)
+        reps = replicate_values(ctx.con, values, int(bench.interval_samples),
+                                int(ctx.settings.selectivity.seed))
+        ranks, index = rank_intervals(ranks, index, reps, values, weights, min_peers)
+        return {"benchmarks": ranks, "benchmark_index": index}

@@ -106,12 +106,14 @@ class ChannelMetrics(Metric):
             "SELECT platform, official_author, channel, latency_hours, censored, observed_hours "
             "FROM responses").df()
         apart = con.execute(_APART).df()
+        key = ["platform", "official_author", "channel"]
+        by_key = {k: g for k, g in resp.groupby(key, sort=False)}
+        tickets = {k: g for k, g in res.groupby(["platform", "official_author"], sort=False)}
+        apart_by = {k: g for k, g in apart.groupby(key, sort=False)}
+        none = resp.iloc[0:0]
         rows = []
-        keys = set(map(tuple, resp[["platform", "official_author", "channel"]].values.tolist()))
-        keys |= set(map(tuple, apart[["platform", "official_author", "channel"]].values.tolist()))
-        for platform, author, channel in sorted(keys):
-            g = resp[(resp.platform == platform) & (resp.official_author == author)
-                     & (resp.channel == channel)]
+        for platform, author, channel in sorted(set(by_key) | set(apart_by)):
+            g = by_key.get((platform, author, channel), none)
             km = kaplan_meier(*_durations(g, "latency_hours", "censored"))
             observed = g[g.observed_hours >= window]
             answered_w = int(((~observed.censored.astype(bool))
@@ -126,15 +128,14 @@ class ChannelMetrics(Metric):
                    "resolved": None, "resolution_km_median_hours": None,
                    "resolution_km_median_reached": None}
             if channel == "complaint_ticket":
-                t = res[(res.platform == platform) & (res.official_author == author)]
+                t = tickets.get((platform, author), res.iloc[0:0])
                 rkm = kaplan_meier(*_durations(t, "resolution_hours", "resolution_censored"))
                 row.update(resolved=int((~t.resolution_censored.astype(bool)).sum()),
                            resolution_km_median_hours=rkm.median,
                            resolution_km_median_reached=rkm.reached if len(t) else None)
-            a = apart[(apart.platform == platform) & (apart.official_author == author)
-                      & (apart.channel == channel)]
-            row["reply_predates_message"] = int(a.reply_predates_message.sum())
-            row["bulk_update"] = int(a.bulk_update.sum())
+            a = apart_by.get((platform, author, channel))
+            row["reply_predates_message"] = 0 if a is None else int(a.reply_predates_message.sum())
+            row["bulk_update"] = 0 if a is None else int(a.bulk_update.sum())
             rows.append(row)
         metrics = pd.DataFrame(rows, columns=list(CHANNEL_COLUMNS)) if rows else empty[
             "channel_metrics"]

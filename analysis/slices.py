@@ -45,6 +45,7 @@ from govwatch.config import (
 from .business_clock import AccountClock, build_clocks, business_durations
 from .registry import Metric, MetricContext, register_metric
 from .survival import grouped_km
+from .workers import die_with_parent
 
 POPULATIONS = ("needs_response", "all")
 # (period kind, slice kind) pairs computed; every period with the headline
@@ -648,7 +649,8 @@ def map_chunks(ctx: MetricContext, fn: Callable, *args) -> Iterator:
             for task in tasks():
                 yield _run_chunk(*task)
             return
-        pool = ProcessPoolExecutor(max_workers=in_flight, mp_context=get_context("spawn"))
+        pool = ProcessPoolExecutor(max_workers=in_flight, mp_context=get_context("spawn"),
+                                   initializer=die_with_parent, initargs=(os.getpid(),))
     with pool as executor:
         pending: deque = deque()
         for task in tasks():

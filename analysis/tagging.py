@@ -59,6 +59,7 @@ from .sentiment import (
 )
 from .settings import TaggingSettings
 from .taxonomy import load_taxonomy
+from .workers import die_with_parent
 
 __all__ = ["TaggingSettings", "tag_new_posts"]
 
@@ -324,8 +325,9 @@ _POOL_TAGGER: tuple | None = None  # (model, detector, routes) in a pool process
 
 
 def _start_pool_worker(model: PostTagger, detector: LanguageDetector,
-                       routes: SentimentRoutes) -> None:
+                       routes: SentimentRoutes, parent: int) -> None:
     global _POOL_TAGGER
+    die_with_parent(parent)
     _POOL_TAGGER = (model, detector, routes)
 
 
@@ -354,7 +356,7 @@ class TaggingPool:
         self.workers = workers
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(),
                                          initializer=_start_pool_worker,
-                                         initargs=(model, detector, routes))
+                                         initargs=(model, detector, routes, os.getpid()))
 
     def submit(self, con, batch: pd.DataFrame) -> list[Future]:
         cached = cached_pairs(con, batch["text_hash"])

@@ -95,6 +95,8 @@ def group_texts(texts: list[str]) -> list[int]:
         s = shingles(norm)
         found = -1
         for g, rep in enumerate(reps):
+            if min(len(s), len(rep)) < SIMILARITY * max(len(s), len(rep)):
+                continue  # Jaccard is at most the ratio of the sizes
             inter = len(s & rep)
             if inter and inter / (len(s) + len(rep) - inter) >= SIMILARITY:
                 found = g

@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         with store.transaction() as con:
             model = active_model(con, resolve_settings(con, settings))
         fit_s = time.perf_counter() - t0
-        print(f"model fitted on the store's texts in {fit_s:.1f} s ({model.version_})", flush=True)
+        print(f"model ready in {fit_s:.1f} s ({model.version_})", flush=True)
         t0, c0 = time.perf_counter(), cpu_now()
         tagged = tag_new_posts(store.conn, settings=settings, commit_batches=True)  # as analyze
         ours_s, ours_cpu = time.perf_counter() - t0, cpu_now() - c0

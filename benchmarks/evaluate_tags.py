@@ -51,17 +51,18 @@ from labelled_data import load_critical, load_deflection, read_crisis  # noqa: E
 FLOORS = {
     "vader.identical_share": 1.0,
     "vader.pearson_r": 0.87,
-    "crisis.rules.balanced_accuracy": 0.88,
-    "crisis.rules.macro_f1": 0.88,
-    "crisis.rules.specificity": 0.88,
-    "crisis.rules.min_event_balanced_accuracy": 0.45,
-    "crisis.trained.balanced_accuracy": 0.88,
-    "crisis.trained.macro_f1": 0.88,
-    "handcoded.rules.balanced_accuracy": 0.75,
-    "handcoded.rules.macro_f1": 0.70,
-    "handcoded.rules.politician_balanced_accuracy": 0.68,
-    "deflection.balanced_accuracy": 0.80,
-    "twcs.needs_response.balanced_accuracy": 0.60,
+    "crisis.rules.balanced_accuracy": 0.89,
+    "crisis.rules.macro_f1": 0.89,
+    "crisis.rules.specificity": 0.89,
+    "crisis.rules.min_event_balanced_accuracy": 0.70,
+    "crisis.trained.balanced_accuracy": 0.87,
+    "crisis.trained.macro_f1": 0.87,
+    "handcoded.rules.balanced_accuracy": 0.80,
+    "handcoded.rules.macro_f1": 0.76,
+    "handcoded.rules.politician_balanced_accuracy": 0.76,
+    "handcoded.rules.trap_words_not_tagged": 0.93,
+    "deflection.balanced_accuracy": 0.92,
+    "twcs.needs_response.balanced_accuracy": 0.64,
 }
 LANGUAGES = ("en", "hi", "id", "ru", "kk", "es", "pt", "fr", "it", "de", "zh")
 
@@ -332,6 +333,7 @@ def figures(results: dict) -> dict[str, float]:
         "handcoded.rules.balanced_accuracy": h["balanced_accuracy"],
         "handcoded.rules.macro_f1": h["macro_f1"],
         "handcoded.rules.politician_balanced_accuracy": h["politician"]["balanced_accuracy"],
+        "handcoded.rules.trap_words_not_tagged": round(1 - h["trap_words_tagged_critical"], 4),
         "deflection.balanced_accuracy": results["deflection"]["balanced_accuracy"],
         "twcs.needs_response.balanced_accuracy": t["needs_response"]["balanced_accuracy"],
     }

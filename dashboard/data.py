@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from govwatch.config import DEFAULT_MIN_N
+from govwatch.config import DEFAULT_MIN_N, DEFAULT_WINDOW_HOURS
 from govwatch.pseudonym import KEY_META, pseudonym, redact_handles
 from govwatch.store import Store
 
@@ -60,6 +60,8 @@ OPTIONAL_TABLES = {
     "benchmarks": "peer percentile ranks and the composite index",
     "benchmark_index": "the composite index",
     "event_acknowledgements": "how fast each official acknowledged each event",
+    "candidate_events": "bursts of critical messages that may be events nobody named",
+    "candidate_acknowledgements": "how fast officials acknowledged each candidate event",
     "account_activity": "posting activity over time",
     "platform_silences": "platform-wide silences",
     "discovered_topics": "themes discovered in the messages",
@@ -318,6 +320,15 @@ class DashboardData:
         row = self._cursor().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
         return row[0] if row else None
 
+    def window_hours(self) -> float:
+        """The response window W the analysis used (account_metrics.window_hours)."""
+        def make():
+            if not self.has("account_metrics", "window_hours"):
+                return float(DEFAULT_WINDOW_HOURS)
+            v = self.df("SELECT max(window_hours) AS w FROM account_metrics")["w"].iloc[0]
+            return float(DEFAULT_WINDOW_HOURS) if pd.isna(v) else float(v)
+        return self._cached(("window",), make)
+
     def run_info(self) -> dict:
         """The latest analysis run: observation end, definition and tool versions."""
         def make():
@@ -424,7 +435,9 @@ class DashboardData:
         board = self._join(board, sel, ("selectivity_gap", "gap_ci_low", "gap_ci_high",
                                         "gap_too_few"))
         comp = self.composite_all(f.population) if whole else self.missing("benchmark_index")
-        return self._join(board, comp, ("composite_index",))
+        return self._join(board, comp, ("composite_index", "composite_ci_low",
+                                        "composite_ci_high", "peer_group", "peers",
+                                        "rank_best", "rank_worst", "index_reason"))
 
     @staticmethod
     def _join(board: pd.DataFrame, extra: pd.DataFrame | Missing,
@@ -451,7 +464,9 @@ class DashboardData:
             return self.missing("benchmarks")
         return self._cached(("composite", population), lambda: self.df(
             "SELECT platform, official_author AS author, composite_index, status AS "
-            "index_status, weights FROM benchmark_index WHERE population = ?", [population]))
+            "index_status, weights, composite_ci_low, composite_ci_high, peer_group, peers, "
+            "rank_best, rank_worst, reason AS index_reason FROM benchmark_index "
+            "WHERE population = ?", [population]))
 
     def index_ranks(self, population: str) -> pd.DataFrame | Missing:
         """Every account's stored percentile rank per metric (platform, author,
@@ -518,7 +533,8 @@ class DashboardData:
             return self.missing("benchmarks")
         return self.df(
             "SELECT metric, value, better, status, peers, percentile_rank AS percentile, "
-            "weight FROM benchmarks WHERE platform = ? AND official_author = ? AND "
+            "rank_ci_low, rank_ci_high, peer_group, weight FROM benchmarks "
+            "WHERE platform = ? AND official_author = ? AND "
             "population = ? ORDER BY metric", [platform, author, population])
 
     def slices(self, platform: str, author: str, kind: str,
@@ -533,16 +549,20 @@ class DashboardData:
             "AND period_kind = 'all' ORDER BY slice_value NULLS LAST",
             [platform, author, kind, population])
 
-    def critical_rates(self, population: str) -> pd.DataFrame | None:
-        """Rate on critical messages per account (platform, author, rate, n, status);
-        None when this store has no critical slice."""
+    def critical_rates(self, population: str,
+                       period: str = ALL_PERIODS) -> pd.DataFrame | None:
+        """Rate on critical messages per account (platform, author, rate, n, status)
+        over the whole observation or one ``period`` (as the leaderboard's); None when
+        this store has no critical slice."""
         if not self.has("slice_metrics", "slice_kind", "answered_rate_window", "rate_status"):
             return None
-        return self._cached(("critical_rates", population), lambda: self.df(
+        when, params = ("period_kind = 'all'", [population]) if period == ALL_PERIODS else \
+            ("period = ?", [population, period])
+        return self._cached(("critical_rates", population, period), lambda: self.df(
             "SELECT platform, official_author AS author, answered_rate_window AS rate, "
             "observed_window AS n, rate_status AS status FROM slice_metrics "
             "WHERE slice_kind = 'critical' AND slice_value = 'critical' AND population = ? "
-            "AND period_kind = 'all'", [population]))
+            f"AND {when}", params))
 
     def activity(self, platform: str, author: str) -> dict | Missing:
         """The account's ``account_activity`` row (posts per week, dialogue share, ...)."""
@@ -656,6 +676,28 @@ class DashboardData:
 
         df["author"] = [pseud(a) for a in df["message_author"]]
         df["text"] = [redact(t, officials, pseud, platform) for t in df["text"]]
+        return df.drop(columns=["message_author"])
+
+    def burst_messages(self, country: str, day, topic: str | None,
+                       limit: int = 5) -> pd.DataFrame:
+        """The first critical messages of a candidate event's first day (evidence),
+        citizens pseudonymised and personal data redacted as in example_messages."""
+        df = self.df(
+            """
+            SELECT DISTINCT r.platform, r.message_id, r.message_author, r.message_created_at,
+                   r.topic, p.text
+            FROM responses r
+            JOIN accounts a ON a.official AND a.platform = r.platform
+                           AND lower(a.author) = lower(r.official_author)
+            JOIN posts p ON p.platform = r.platform AND p.post_id = r.message_id
+            WHERE r.critical AND a.country = ? AND CAST(r.message_created_at AS DATE) = ?
+              AND (? IS NULL OR coalesce(r.topic, 'not tagged') = ?)
+            ORDER BY r.message_created_at, r.platform, r.message_id LIMIT ?
+            """, [country, day, topic, topic, int(limit)])
+        df["author"] = [self.pseudonym(p, a) for p, a in
+                        zip(df["platform"], df["message_author"], strict=True)]
+        df["text"] = [redact(t, self.official_handles(p), lambda n, p=p: self.pseudonym(p, n))
+                      for p, t in zip(df["platform"], df["text"], strict=True)]
         return df.drop(columns=["message_author"])
 
     # -- activity ------------------------------------------------------------

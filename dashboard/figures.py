@@ -24,8 +24,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+
+from govwatch.config import window_label
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9",
              "#000000", "#F0E442")
@@ -258,13 +261,14 @@ LEADERBOARD_COLUMNS = [
     ("rate_7d", "Answered within 7 days"),
     ("median", "Median time to response (95% CI)"),
     ("gap", "Selectivity gap (routine − critical)"),
-    ("composite", "Composite index"),
+    ("place", "Place among peers"),
+    ("composite", "Composite index (95% interval)"),
 ]
 # Numeric columns that "sort by" uses for the display columns above.
 SORT_KEYS = {
     "account": "institution", "country": "country", "level": "level", "platform": "platform",
     "messages": "messages", "rate_7d": "answered_rate_7d", "median": "_median_sort",
-    "gap": "selectivity_gap", "composite": "composite_index",
+    "gap": "selectivity_gap", "place": "rank_best", "composite": "composite_index",
 }
 
 
@@ -310,10 +314,33 @@ def leaderboard_rows(board: pd.DataFrame, link) -> list[dict]:
                 r.get("km_median_ci_high"), r.get("max_followup_hours")),
             "gap": "too few" if gap_few is True else fmt_gap(
                 r.get("selectivity_gap"), r.get("gap_ci_low"), r.get("gap_ci_high")),
-            "composite": "–" if _num(r.get("composite_index")) is None
-                         else f"{_num(r.get('composite_index')):.0f}",
+            "place": fmt_place(r),
+            "composite": fmt_index(r.get("composite_index"), r.get("composite_ci_low"),
+                                   r.get("composite_ci_high")),
         })
     return rows
+
+
+def fmt_index(value, low=None, high=None) -> str:
+    """'81 (58–89)': the composite index and its bootstrap 95% interval."""
+    v = _num(value)
+    if v is None:
+        return "–"
+    lo, hi = _num(low), _num(high)
+    return f"{v:.0f} ({lo:.0f}–{hi:.0f})" if lo is not None and hi is not None else f"{v:.0f}"
+
+
+def fmt_place(r: dict) -> str:
+    """'1–4 of 12 (XA/national)', or why there is no place. Accounts whose composite
+    intervals overlap share places (analysis/peers.py): never first and second."""
+    best, worst, peers = _num(r.get("rank_best")), _num(r.get("rank_worst")), _num(r.get("peers"))
+    group = r.get("peer_group")
+    group = f" ({group})" if isinstance(group, str) and group else ""
+    if best is None or worst is None or peers is None:
+        reason = r.get("index_reason")
+        return reason if isinstance(reason, str) and reason else "–"
+    span = f"{best:.0f}" if best == worst else f"{best:.0f}–{worst:.0f}"
+    return f"{span} of {peers:.0f}{group}"
 
 
 def export_board(board: pd.DataFrame) -> pd.DataFrame:
@@ -321,7 +348,9 @@ def export_board(board: pd.DataFrame) -> pd.DataFrame:
     keep = ["platform", "author", "institution", "country", "level", "messages", "answered",
             "answered_rate_7d", "km_median_hours", "km_median_ci_low", "km_median_ci_high",
             "km_median_reached", "max_followup_hours", "naive_median_hours", "too_few",
-            "selectivity_gap", "gap_ci_low", "gap_ci_high", "composite_index"]
+            "selectivity_gap", "gap_ci_low", "gap_ci_high", "composite_index",
+            "composite_ci_low", "composite_ci_high", "peer_group", "peers", "rank_best",
+            "rank_worst", "index_reason"]
     return board[[c for c in keep if c in board.columns]].rename(
         columns={"author": "official_author"})
 
@@ -486,7 +515,8 @@ def rate_chart(df: pd.DataFrame, category: str, title: str, key: str, min_n: int
               for f, v, k in zip(d["_few"], d["_rate"], d[n].fillna(0), strict=True)],
         textposition=["outside" if f else "auto" for f in d["_few"]],
         hovertemplate="%{y}: %{text}<extra></extra>"))
-    fig.update_xaxes(title_text="Answered within 7 days", tickformat=".0%", range=[0, 1.04])
+    window = d["window_hours"].max() if "window_hours" in d else None
+    fig.update_xaxes(title_text=rate_label(window), tickformat=".0%", range=[0, 1.04])
     fig.update_yaxes(title_text=None, automargin=True)
     _base_layout(fig, height=max(220, 40 * len(d) + 100))
     ok = d[~d["_few"]].dropna(subset=["_rate"]).sort_values("_rate")
@@ -663,6 +693,21 @@ def agenda_chart(mix: pd.DataFrame) -> Chart:
     return Chart("agenda", title, fig, summary, wide.drop(columns=[]), ANCHORS["topics"])
 
 
+def rate_label(hours: float | None = None) -> str:
+    """'Answered within 7 days': the response rate's label for the window W used."""
+    return f"Answered within {window_label(hours)}"
+
+
+def leaderboard_columns(hours: float | None = None) -> list[tuple[str, str]]:
+    """LEADERBOARD_COLUMNS with the rate column named for the window W used."""
+    return [(c, rate_label(hours) if c == "rate_7d" else label)
+            for c, label in LEADERBOARD_COLUMNS]
+
+
+def metric_label(metric: str, hours: float | None = None) -> str:
+    return rate_label(hours) if metric == "answered_rate" else METRIC_LABELS.get(metric, metric)
+
+
 METRIC_LABELS = {
     "answered_rate": "Answered within 7 days",
     "km_median_hours": "Median time to response",
@@ -673,10 +718,10 @@ METRIC_LABELS = {
 
 
 def percentile_chart(ranks: pd.DataFrame, metric: str = "metric",
-                     value: str = "percentile") -> Chart:
+                     value: str = "percentile", window_hours: float | None = None) -> Chart:
     """Peer percentile rank per metric (0 = worst among peers, 100 = best)."""
-    ranks = ranks.assign(**{metric: [METRIC_LABELS.get(m, m) for m in ranks[metric]]})
-    title = "Percentile rank among peers (same country and level)"
+    ranks = ranks.assign(**{metric: [metric_label(m, window_hours) for m in ranks[metric]]})
+    title = "Percentile rank among peers, with 95% interval"
     if ranks.empty:
         return Chart("peers", title, empty_figure("No peer ranks for this account"),
                      "There are no peer ranks for this account.", ranks, ANCHORS["benchmarks"])
@@ -685,10 +730,22 @@ def percentile_chart(ranks: pd.DataFrame, metric: str = "metric",
         return Chart("peers", title, empty_figure("Too few peers or messages to rank"),
                      "Too few peers or messages for a percentile rank.", ranks,
                      ANCHORS["benchmarks"])
+    bar = {}
+    if {"rank_ci_low", "rank_ci_high"} <= set(d.columns) and d["rank_ci_low"].notna().any():
+        lo = pd.to_numeric(d["rank_ci_low"], errors="coerce")
+        hi = pd.to_numeric(d["rank_ci_high"], errors="coerce")
+        bar["error_x"] = {"type": "data", "symmetric": False, "color": "#1a1a1a",
+                          "array": (hi - d[value]).clip(lower=0).fillna(0).tolist(),
+                          "arrayminus": (d[value] - lo).clip(lower=0).fillna(0).tolist()}
+        bar["customdata"] = np.stack([lo.to_numpy(), hi.to_numpy()], axis=1)
+        hover = "%{y}: percentile %{x:.0f} (95% interval %{customdata[0]:.0f}–" \
+                "%{customdata[1]:.0f})<extra></extra>"
+    else:
+        hover = "%{y}: percentile %{x:.0f}<extra></extra>"
     fig = new_figure(go.Bar(x=d[value], y=d[metric].astype(str), orientation="h",
                            marker={"color": OKABE_ITO[2]},
-                           text=[f"{v:.0f}" for v in d[value]], textposition="auto",
-                           hovertemplate="%{y}: percentile %{x:.0f}<extra></extra>"))
+                           text=[f"{v:.0f}" for v in d[value]], textposition="inside",
+                           hovertemplate=hover, **bar))
     fig.add_vline(x=50, line={"color": "#555555", "dash": "dot"})
     fig.update_xaxes(range=[0, 100], title_text="Percentile among peers (higher is better)")
     fig.update_yaxes(automargin=True)
@@ -771,7 +828,8 @@ def compare_table(metrics: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
     records = metrics.to_dict("records")
     rows = {
         "Messages": [f"{int(m):,}" if _num(m) is not None else "–" for m in metrics["messages"]],
-        "Answered within 7 days": [rate_cell(r) for r in records],
+        rate_label(metrics["window_hours"].max() if "window_hours" in metrics else None):
+            [rate_cell(r) for r in records],
         "Median time to response (95% CI)": [median_cell(r) for r in records],
         "Naive median of answered messages": [fmt_hours(v) for v in metrics["naive_median_hours"]],
         "Unanswered after 24 h": [fmt_rate(v) for v in metrics["unanswered_24h"]],

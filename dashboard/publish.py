@@ -12,8 +12,9 @@ figure builders; nothing is recomputed. Charts use the dashboard's vendored plot
 copied once to ``assets/``: the site makes no request outside itself. Names and texts are
 HTML-escaped; citizens appear only as counts (the data module pseudonymises them anyway);
 every CSV cell that a spreadsheet would run as a formula (starting with = + - @, a tab or
-a carriage return) gets a leading apostrophe. The same store gives the same bytes: no
-build time, chart ids derived from their page, rows in a fixed order.
+a carriage return, and not a plain number) gets a leading apostrophe (govwatch.spreadsheet).
+The same store gives the same bytes: no build time, chart ids derived from their page, rows
+in a fixed order.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from govwatch import DEFINITION_VERSION, __version__
+from govwatch import DEFINITION_VERSION, __version__, spreadsheet
 from govwatch.errors import UsageError
 
 from .data import POPULATION_LABELS, DashboardData, Filters, Missing
@@ -42,12 +43,12 @@ from .figures import (
     fmt_rate,
     median_chart,
     median_chart_empty,
+    rate_label,
 )
 from .report import _CSS, _metrics_table, _note, _peer_table, _table, account_latency_chart
 
 VIEWS = ("overview", "accounts", "events", "compare", "methodology")
 METHODOLOGY = Path(__file__).resolve().parents[1] / "docs" / "methodology.md"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SITE_CSS = _CSS + (
     "nav{display:flex;gap:16px;flex-wrap:wrap;padding:8px 0;border-bottom:1px solid #c9c9c9}"
     "a{color:#0b5394}footer{margin-top:40px;border-top:1px solid #c9c9c9}"
@@ -83,20 +84,13 @@ def slug(text: str) -> str:
     return f"{words}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:6]}"
 
 
-def spreadsheet_safe(value: object) -> object:
-    """A cell a spreadsheet shows as text: an apostrophe before a leading formula sign."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_text(frame: pd.DataFrame) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([spreadsheet_safe(str(c)) for c in frame.columns])
+    w.writerow([spreadsheet.cell(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
         w.writerow(["" if v is None or (not isinstance(v, str) and pd.isna(v))
-                    else spreadsheet_safe(v if isinstance(v, str) else _plain(v)) for v in row])
+                    else spreadsheet.cell(v if isinstance(v, str) else _plain(v)) for v in row])
     return buf.getvalue()
 
 
@@ -183,7 +177,8 @@ class Site:
             "Country": board["country"].fillna("–"),
             "Level": board["level"].fillna("–"),
             "Messages": [f"{int(v):,}" for v in board["messages"]],
-            "Answered within 7 days": ["too few" if few else fmt_rate(v) for v, few in zip(
+            rate_label(self.d.window_hours()): ["too few" if few else fmt_rate(v)
+                                                for v, few in zip(
                 board["answered_rate_7d"], board["too_few"], strict=True)],
             "Median time to response (95% CI)": [
                 "too few" if r.get("median_too_few") else fmt_median(

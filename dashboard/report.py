@@ -4,8 +4,8 @@
 (through ``govwatch.dashboard.data``), builds the same charts as the dashboard (through
 ``govwatch.dashboard.figures``) and writes one HTML file that needs no server and no
 network: plotly.js is embedded once, every chart has its summary sentence and
-its data as a table. The report compares the account with its peers (same
-country and level) and names the store, the analysis run and the metric
+its data as a table. The report compares the account with its peers (its peer
+group: by default the same country and level) and names the store, the analysis run and the metric
 definitions it comes from.
 """
 
@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from govwatch import DEFINITION_VERSION, __version__
+from govwatch.config import window_label
 from govwatch.errors import UsageError
 
 from .data import CURVE_LABELS, POPULATION_LABELS, DashboardData, Filters, Missing
@@ -26,13 +27,16 @@ from .figures import (
     Chart,
     fmt_gap,
     fmt_hours,
+    fmt_index,
     fmt_median,
+    fmt_place,
     fmt_rate,
     km_chart,
     median_cell,
     percentile_chart,
     rate_cell,
     rate_chart,
+    rate_label,
     unanswered_chart,
 )
 
@@ -82,7 +86,8 @@ def render_report(d: DashboardData, platform: str, author: str) -> str:
                 n="observed_window", status="rate_status")))
     ranks = d.peer_ranks(acc["platform"], acc["author"], d.options().default_population)
     sections.append(_section("Percentile ranks", _note(ranks.message))
-                    if isinstance(ranks, Missing) else _chart_section(percentile_chart(ranks)))
+                    if isinstance(ranks, Missing) else _chart_section(
+                        percentile_chart(ranks, window_hours=d.window_hours())))
     name = acc["institution"] or acc["display_name"]
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -142,7 +147,7 @@ def _metrics_table(d: DashboardData, acc: dict) -> str:
     rows = pd.DataFrame({
         "Messages counted": [POPULATION_LABELS.get(p, p) for p in m["population"]],
         "Messages": [f"{int(v):,}" for v in m["messages"]],
-        "Answered within 7 days": [rate_cell(r) for r in m.to_dict("records")],
+        rate_label(d.window_hours()): [rate_cell(r) for r in m.to_dict("records")],
         "Median time to response (95% CI)": [median_cell(r) for r in m.to_dict("records")],
         "Naive median of answered": [fmt_hours(v) for v in m["naive_median_hours"]],
         "Unanswered after 7 days": [fmt_rate(v) for v in m["unanswered_7d"]],
@@ -155,13 +160,20 @@ def _peer_table(d: DashboardData, acc: dict) -> str:
     f = Filters(country=(acc["country"],) if acc["country"] else (),
                 level=(acc["level"],) if acc["level"] else (),
                 population=opts.default_population)
-    board = d.leaderboard(f).sort_values("answered_rate_7d", ascending=False,
-                                         na_position="last")
+    board = d.leaderboard(Filters(population=opts.default_population))
+    mine = board[(board["platform"] == acc["platform"]) & (board["author"] == acc["author"])]
+    group = mine["peer_group"].iloc[0] if len(mine) else None
+    if isinstance(group, str) and group:
+        board = board[board["peer_group"] == group]
+    else:
+        board = d.leaderboard(f)
+    board = board.sort_values(["composite_index", "answered_rate_7d"], ascending=False,
+                              na_position="last").reset_index(drop=True)
     shown = pd.DataFrame({
         "Account": [f"{r['institution'] or r['author']} (@{r['author']}, {r['platform']})"
                     for r in board.to_dict("records")],
         "Messages": [f"{int(v):,}" for v in board["messages"]],
-        "Answered within 7 days": [
+        rate_label(d.window_hours()): [
             "too few" if few else fmt_rate(v)
             for v, few in zip(board["answered_rate_7d"], board["too_few"], strict=True)],
         "Median time to response (95% CI)": [
@@ -172,11 +184,18 @@ def _peer_table(d: DashboardData, acc: dict) -> str:
             "too few" if r["gap_too_few"] is True else
             fmt_gap(r["selectivity_gap"], r["gap_ci_low"], r["gap_ci_high"])
             for r in board.to_dict("records")],
-        "Composite index": ["–" if pd.isna(v) else f"{v:.0f}" for v in board["composite_index"]],
+        "Composite index (95% interval)": [
+            fmt_index(r["composite_index"], r["composite_ci_low"], r["composite_ci_high"])
+            for r in board.to_dict("records")],
+        "Place among peers": [fmt_place(r) for r in board.to_dict("records")],
     })
     me = (board["platform"] == acc["platform"]) & (board["author"] == acc["author"])
-    intro = (f"<p>Peers: official accounts of the same country ({_e(acc['country'])}) and "
-             f"level ({_e(acc['level'])}); {_e(POPULATION_LABELS[f.population].lower())}. "
+    who = (f"the accounts of its peer group {_e(group)}" if isinstance(group, str) and group
+           else f"official accounts of the same country ({_e(acc['country'])}) and level "
+                f"({_e(acc['level'])}); this account has no peer group, so no place")
+    intro = (f"<p>Peers: {who}; {_e(POPULATION_LABELS[f.population].lower())}. "
+             "The composite index carries its bootstrap 95% interval; the place is a range, "
+             "and accounts whose intervals overlap share places (they cannot be told apart). "
              "This account is in bold.</p>")
     return intro + _table(shown, me.reset_index(drop=True))
 
@@ -210,6 +229,7 @@ def _provenance(d: DashboardData) -> str:
     parts.append(f"metric definitions v{run.get('definition_version') or DEFINITION_VERSION}")
     parts.append(f"report by govwatch {__version__} on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     return (f"<p class=\"muted\">{_e(' · '.join(parts))}. Response rates count messages "
-            "answered within 7 days among those observed for 7 days; medians are "
+            f"answered within {window_label(d.window_hours())} among those observed for "
+            f"{window_label(d.window_hours())}; medians are "
             "Kaplan-Meier estimates with 95% confidence intervals, and '> N h' means fewer "
             "than half were answered in the N hours observed. Citizens are pseudonymised.</p>")

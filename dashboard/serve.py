@@ -126,6 +126,8 @@ def serve(db: str | os.PathLike, host: str = "127.0.0.1", port: int = 8050,
 def _waitress(server: Flask, host: str, port: int, threads: int) -> None:
     import waitress
 
+    # one line per queued request under load ("Task queue depth is N"): not news
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     waitress.serve(server, host=host, port=port, threads=threads, ident=SERVER_NAME,
                    max_request_body_size=server.config["MAX_CONTENT_LENGTH"],
                    clear_untrusted_proxy_headers=True, _quiet=True)

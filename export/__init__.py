@@ -31,6 +31,7 @@ import duckdb
 import pandas as pd
 
 from govwatch import DEFINITION_VERSION, __version__, spreadsheet
+from govwatch.config import window_label, window_tag
 from govwatch.errors import UsageError
 from govwatch.pseudonym import register_pseudonyms, store_key
 from govwatch.store import Store
@@ -427,9 +428,28 @@ def _accounts_query(con, population: str) -> _Query:
             "ON ev.platform = a.platform AND ev.official_author = a.author")
         select += ["coalesce(ev.n, 0) AS events_in_scope",
                    "coalesce(ev.k, 0) AS events_acknowledged"]
+    select, meanings = _window_named(con, tables, select, meanings)
     sql = (f"SELECT {', '.join(select)} FROM accounts a {' '.join(joins)} "
            "WHERE a.official ORDER BY a.platform, a.author")
     return _Query(sql, meanings)
+
+
+def _window_named(con, tables, select: list[str], meanings: dict[str, str]):
+    """The rate column named for the window the analysis used (answered_rate_1d after
+    'analyze --window-days 1'; answered_rate_7d by default)."""
+    if "account_metrics" not in tables or "window_hours" not in _columns(con, "account_metrics"):
+        return select, meanings
+    hours = con.execute("SELECT max(window_hours) FROM account_metrics").fetchone()[0]
+    name = f"answered_rate_{window_tag(hours)}"
+    if name == "answered_rate_7d":
+        return select, meanings
+    select = [f"{e[:-len(' AS answered_rate_7d')]} AS {name}"
+              if e.endswith(" AS answered_rate_7d") else e for e in select]
+    meanings = {(name if k == "answered_rate_7d" else k):
+                (f"answered_window / observed_window: the share answered within "
+                 f"W = {window_label(hours)}" if k == "answered_rate_7d" else v)
+                for k, v in meanings.items()}
+    return select, meanings
 
 
 def _one_row_per_account(con, table: str, population: str) -> bool:

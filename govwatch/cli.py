@@ -149,6 +149,13 @@ def cli() -> None:
 )
 @click.option("--strict", is_flag=True, help="Stop at the first rejected row; store nothing of that file.")
 @click.option(
+    "--add-to-db",
+    "adopt",
+    is_flag=True,
+    help="Let --db name a DuckDB file that holds other tables: govwatch's tables are added "
+    "beside them (without it such a file is refused, left as it was).",
+)
+@click.option(
     "--keep-raw",
     is_flag=True,
     help="Also store each post's original JSON record (posts.raw). Off by default: govwatch "
@@ -173,8 +180,8 @@ def cli() -> None:
 @quiet_option("No progress bar; the summary line, rejected rows and errors only.")
 @db_option
 @handle_errors
-def ingest(paths, fmt, accounts_file, assume_tz, day_precision, mapping, strict, keep_raw, app_id,
-           jobs, quiet, db):
+def ingest(paths, fmt, accounts_file, assume_tz, day_precision, mapping, strict, adopt, keep_raw,
+           app_id, jobs, quiet, db):
     """Import export files (and an accounts CSV) into the store.
 
     Each file is imported in one transaction: importing the same file again
@@ -212,7 +219,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, day_precision, mapping, strict,
     )
     progress = _import_progress(quiet)
     path = db_path(db)
-    with Store(path) as store:
+    with Store(path, adopt=adopt) as store:
         results = []
         if accounts_file:
             fmt_accounts = "accounts-csv"
@@ -290,6 +297,10 @@ def _report_import(results, path: Path) -> None:
     if outages:
         line += f" and {outages:,} outage records"
     line += f" from {len(imported):,} file{'s' if len(imported) != 1 else ''} into {path}"
+    changed = summary.total("posts_changed")
+    if changed:
+        line += (f"; {changed:,} stored post{'s' if changed != 1 else ''} had another text "
+                 "(edited): the later import's text kept, the earlier in post_versions")
     deleted = summary.total("marked_deleted")
     if deleted:
         line += f"; {deleted:,} stored posts are missing from a newer full archive: marked deleted"

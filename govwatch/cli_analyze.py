@@ -32,7 +32,10 @@ _SETTING_OPTIONS = {
     "seed": "selectivity.seed",
     "min_peers": "benchmarks.min_peers",
     "index_min_weight_share": "benchmarks.index_min_weight_share",
-    "burst_sd": "bursts.sd",
+    "peer_groups": "benchmarks.peer_groups",
+    "peer_sets_file": "benchmarks.peer_sets_file",
+    "benchmark_bootstrap_samples": "benchmarks.interval_samples",
+    "burst_k": "bursts.k",
     "burst_baseline_days": "bursts.baseline_days",
     "burst_min_baseline_days": "bursts.min_baseline_days",
     "burst_min_messages": "bursts.min_messages",
@@ -110,8 +113,18 @@ def _weights(ctx, param, values) -> dict[str, float] | None:
 @click.option("--seed", type=int, show_default=str(_D.selectivity.seed),
               help="Seed of the bootstrap (each account's row derives its own stream).")
 @click.option("--min-peers", type=_POS, show_default=str(_D.benchmarks.min_peers),
-              help="Fewer peers (same country and level) with a value and a rank reads "
-              "'too few peers'.")
+              help="Fewer peers with a value and a rank reads 'too few peers'.")
+@click.option("--peers", "peer_groups", type=click.Choice(["country-level", "level"]),
+              show_default=_D.benchmarks.peer_groups,
+              help="Peer groups of the benchmarks: same country and level, or same level "
+              "across countries.")
+@click.option("--peer-sets", "peer_sets_file", type=click.Path(exists=True, dir_okay=False),
+              help="CSV platform,author,peer_set naming each account's peer group (replaces "
+              "--peers; accounts it does not list get no rank).")
+@click.option("--benchmark-bootstrap-samples", type=_POS,
+              show_default=str(_D.benchmarks.interval_samples),
+              help="Bootstrap replicates for the 95% intervals of peer ranks and the "
+              "composite index.")
 @click.option("--index-weight", "index_weights", multiple=True, metavar="METRIC=W",
               callback=_weights,
               help="Weight of a metric in the composite index (repeatable); metrics not named "
@@ -120,9 +133,10 @@ def _weights(ctx, param, values) -> dict[str, float] | None:
 @click.option("--index-min-weight-share", type=_SHARE,
               show_default=f"{_D.benchmarks.index_min_weight_share:g}",
               help="Share of the total weight an account's ranked metrics must carry for an index.")
-@click.option("--burst-sd", type=click.FloatRange(min=0), show_default=f"{_D.bursts.sd:g}",
-              help="Candidate events: a day's critical messages above baseline mean + this "
-              "many SDs.")
+@click.option("--burst-k", type=click.FloatRange(min=0), show_default=f"{_D.bursts.k:g}",
+              help="Candidate events: a day's critical messages above the baseline median + "
+              "this many robust spreads (max of 1.4826 x MAD and the square root of the "
+              "median).")
 @click.option("--burst-baseline-days", type=_POS, show_default=str(_D.bursts.baseline_days),
               help="Candidate events: trailing days of the baseline.")
 @click.option("--burst-min-baseline-days", type=_POS,
@@ -208,7 +222,7 @@ def analyze(ctx, settings_file, events_file, observed_until, assume_tz, model, l
     _check_engine(settings.execution)
     say = status_printer(quiet)
     event_rejects = 0
-    with Store(db_path(db)) as store:
+    with Store(db_path(db), create=False) as store:
         if events_file:
             event_rejects = _load_events(store, events_file, assume_tz)
         result = run_analysis(store, settings, progress=say)

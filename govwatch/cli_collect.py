@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .cli_common import EXIT_REJECTS, db_option, err, handle_errors, out, parse_ts
+from .cli_common import EXIT_REJECTS, db_option, err, handle_errors, out, parse_ts, quiet_option
 from .config import db_path
 
 
@@ -57,7 +57,8 @@ class _RichAccounts:
             self.bar = None
 
 
-@click.command()
+@click.command(epilog="Example: govwatch collect --accounts accounts.csv --out collection "
+               "--since 2026-01-01T00:00:00Z")
 @click.argument("handles", nargs=-1)
 @click.option("--accounts", "accounts_file", type=click.Path(exists=True, dir_okay=False),
               help="Accounts CSV (the file ingest takes): its Bluesky and Mastodon accounts are "
@@ -96,7 +97,7 @@ class _RichAccounts:
               "'govwatch ingest DIR/bluesky --format bluesky', "
               "'govwatch ingest DIR/mastodon/<instance> --format mastodon-api' and "
               "'govwatch ingest DIR/youtube --format youtube'.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress.")
+@quiet_option("No progress; the summary and errors only.")
 @db_option
 @handle_errors
 def collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thread_depth,

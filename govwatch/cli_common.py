@@ -28,6 +28,14 @@ def handle_errors(fn):
             raise click.UsageError(str(exc)) from exc
         except (InputError, StoreError, GovwatchError) as exc:
             raise click.ClickException(str(exc)) from exc
+        except Exception as exc:  # running out of memory or disk anywhere in the command
+            from .config import db_path
+            from .store import resource_error
+
+            problem = resource_error(db_path(kwargs.get("db")), exc)
+            if problem is None:
+                raise
+            raise click.ClickException(str(problem)) from exc
 
     return wrapper
 

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import click
 
-from .cli_common import db_option, handle_errors, out
+from .cli_common import db_option, handle_errors, out, quiet_option
 from .config import db_path
 
 VIEWS = ("overview", "accounts", "events", "compare", "methodology")
 
 
-@click.command()
+@click.command(epilog="Example: govwatch publish --out site --views overview,accounts,events")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Folder for the site (created; an earlier site there is replaced).")
 @click.option("--views", default=",".join(VIEWS), show_default=True,
               help="Comma-separated pages to publish: " + ", ".join(VIEWS) + " (methodology "
               "includes the codebook).")
+@quiet_option()
 @db_option
 @handle_errors
-def publish(out_dir, views, db):
+def publish(out_dir, views, quiet, db):
     """Write a static site (HTML, charts, CSV downloads) for any static host.
 
     The overview, one page per official account, the events, one comparison page per
@@ -33,5 +34,6 @@ def publish(out_dir, views, db):
     files = build(db_path(db), out_dir, chosen)
     pages = sum(1 for f in files if f.suffix == ".html")
     downloads = sum(1 for f in files if f.suffix == ".csv")
-    out.print(f"Published {pages:,} pages and {downloads:,} CSV downloads to {out_dir} "
-              f"(open {out_dir}/index.html, or copy the folder to a static host).")
+    if not quiet:
+        out.print(f"Published {pages:,} pages and {downloads:,} CSV downloads to {out_dir} "
+                  f"(open {out_dir}/index.html, or copy the folder to a static host).")

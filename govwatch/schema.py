@@ -47,6 +47,13 @@ TABLES: dict[str, dict[str, str]] = {
         "tool_version": "VARCHAR",
         "status": "VARCHAR",
     },
+    "post_versions": {
+        "platform": "VARCHAR",
+        "post_id": "VARCHAR",
+        "text": "VARCHAR",
+        "replaced_by_import": "BIGINT",
+        "replaced_at": "TIMESTAMP WITH TIME ZONE",
+    },
     "rejects": {
         "import_id": "BIGINT",
         "file": "VARCHAR",

@@ -6,6 +6,7 @@ analysis leaves the store as it was before it started.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from collections.abc import Iterator
@@ -51,9 +52,29 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        try:
+            conn.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # DuckDB ended the transaction itself (after running out of memory or disk)
         raise
     conn.execute("COMMIT")
+
+
+def resource_error(path: Path, exc: BaseException) -> StoreError | None:
+    """A StoreError in one line naming the store and the cause, for DuckDB running out
+    of memory under its limit or the disk filling up; None for any other error."""
+    text = str(exc)
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    if (isinstance(exc, duckdb.OutOfMemoryException) or "Out of Memory" in text
+            or "could not allocate" in text):
+        limit = os.environ.get(MEMORY_LIMIT_ENV) or default_memory_limit() or "80% of RAM"
+        return StoreError(f"{path}: DuckDB ran out of memory under its limit ({limit}): "
+                          f"raise {MEMORY_LIMIT_ENV} (e.g. 8GB); nothing half-written was kept "
+                          f"({first})")
+    if getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in text:
+        return StoreError(f"{path}: the disk is full; free space beside the store and run the "
+                          f"command again; nothing half-written was kept ({first})")
+    return None
 
 
 #: WAL size at which a commit checkpoints, while many small transactions follow
@@ -81,13 +102,16 @@ class Store:
     """A govwatch DuckDB file.
 
     ``Store(path)`` opens for writing, creating the file and applying pending
-    migrations; ``Store(path, read_only=True)`` requires an existing, current store.
+    migrations; ``Store(path, read_only=True)`` requires an existing, current store, as
+    does ``create=False``. A DuckDB file that holds other tables and no govwatch store
+    is refused unless ``adopt`` (govwatch's tables are then added beside the others).
     """
 
-    def __init__(self, path: str | Path, read_only: bool = False):
+    def __init__(self, path: str | Path, read_only: bool = False, create: bool = True,
+                 adopt: bool = False):
         self.path = Path(path)
         self.read_only = read_only
-        if read_only and not self.path.exists():
+        if (read_only or not create) and not self.path.exists():
             raise StoreError(
                 f"no store at {self.path}: run 'govwatch ingest' (or 'govwatch demo') first"
             )
@@ -107,7 +131,23 @@ class Store:
                     f"{SCHEMA_VERSION}: open it once for writing (e.g. 'govwatch analyze') to migrate"
                 )
         else:
+            if not adopt:
+                self._refuse_foreign()
             self.migrate()
+
+    def _refuse_foreign(self) -> None:
+        """StoreError for a DuckDB file that holds tables but no govwatch store."""
+        if self.schema_version():
+            return
+        tables = [t for (t,) in self.conn.execute(
+            "SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+        if tables:
+            self.conn.close()
+            shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+            raise StoreError(
+                f"{self.path} is a DuckDB file but not a govwatch store (it holds "
+                f"{len(tables)} other table(s): {shown}); name another --db, or pass "
+                "--add-to-db to add govwatch's tables to it")
 
     def _limit_memory(self, limit: str) -> None:
         """Cap DuckDB's memory (e.g. "4GB"); beyond it joins and sorts spill to a
@@ -131,9 +171,18 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def transaction(self):
-        """All or nothing: commit on success, roll back on any exception."""
-        return transaction(self.conn)
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing: commit on success, roll back on any exception. Running out
+        of memory or disk is a StoreError naming the store."""
+        try:
+            with transaction(self.conn) as con:
+                yield con
+        except (duckdb.Error, OSError) as exc:
+            problem = resource_error(self.path, exc)
+            if problem is None:
+                raise
+            raise problem from exc
 
     # -- schema ----------------------------------------------------------
     def schema_version(self) -> int:

@@ -29,7 +29,6 @@ store keeps the old reply) is never a negative latency: both are flagged
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -39,7 +38,8 @@ from pathlib import Path
 from govwatch.errors import InputError
 from govwatch.records import Batch, MessageAttributes, Post, Reject, excerpt, posts_frame
 
-from .base import MAX_TEXT_CHARS, Reader, ReadOptions, has_bad_utf8, open_text
+from .base import MAX_TEXT_CHARS, Reader, ReadOptions
+from .csv_records import read_records
 from .jsonio import jpath, load_json_text, parse_utc, read_text_strict
 from .registry import register
 from .tabular import sniff_header
@@ -168,47 +168,20 @@ class GooglePlayCSVReader(Reader):
         out = _Reviews(self.platform)
         rejects: list[Reject] = []
         rows = 0
-        with open_text(path, progress) as f:
-            reader = csv.reader(f, strict=False)
+        for line, row, fields in read_records(path, options, PLAY_ALIASES, ("reviewid", "at", "text"),
+                                              progress):
+            rows += 1
+            if isinstance(row, Reject):
+                rejects.append(row)
+                continue
             try:
-                header = next(reader)
-            except StopIteration:
-                raise InputError(path, "the file is empty", "line 1") from None
-            names = [options.mapping.get(h.strip(), h.strip()).lower() for h in header]
-            names = [PLAY_ALIASES.get(n, n) for n in names]
-            missing = [c for c in ("reviewid", "at", "text") if c not in names]
-            if missing:
-                raise InputError(path, "missing column(s): " + ", ".join(missing), "line 1")
-            line = reader.line_num + 1
-            while True:
-                try:
-                    values = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as exc:
-                    rows += 1
-                    rejects.append(Reject(f"line {line}", f"unreadable CSV row: {exc}"))
-                    line = reader.line_num + 1
-                    continue
-                start, line = line, reader.line_num + 1
-                if not values:
-                    continue
-                rows += 1
-                raw = ",".join(values)
-                if len(values) != len(names):
-                    rejects.append(Reject(f"line {start}", f"{len(values)} fields, "
-                                          f"{len(names)} in the header", excerpt(raw)))
-                elif has_bad_utf8(raw):
-                    rejects.append(Reject(f"line {start}", "invalid UTF-8", excerpt(raw)))
-                else:
-                    try:
-                        play_review(out, dict(zip(names, values, strict=True)), options)
-                    except ReviewError as exc:
-                        rejects.append(Reject(f"line {start}, column {exc.where}", str(exc),
-                                              excerpt(raw)))
-                if len(out.posts) >= BATCH_REVIEWS:
-                    yield out.batch(rejects, rows)
-                    rejects, rows = [], 0
+                play_review(out, row, options)
+            except ReviewError as exc:
+                rejects.append(Reject(f"line {line}, column {exc.where}", str(exc),
+                                      excerpt(",".join(fields))))
+            if len(out.posts) >= BATCH_REVIEWS:
+                yield out.batch(rejects, rows)
+                rejects, rows = [], 0
         yield out.batch(rejects, rows)
 
 

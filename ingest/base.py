@@ -169,6 +169,17 @@ def open_text(path: Path, progress: Callable[[int], None] | None = None) -> io.T
 _SURROGATE_ESCAPE = re.compile("[\udc80-\udcff]")
 
 
+def encoding_problem(head: bytes) -> str | None:
+    """Why a file whose first bytes are ``head`` cannot be read as it is, when it is
+    compressed or in UTF-16 (every reader reads UTF-8), else None."""
+    if head.startswith(b"\x1f\x8b"):
+        return "a gzip-compressed file: decompress it first (gunzip FILE) and import that"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+            len(head) >= 4 and head[1:4:2] == b"\0\0" and head[0:4:2] != b"\0\0"):
+        return "UTF-16 text: save it as UTF-8 and import that"
+    return None
+
+
 def has_bad_utf8(s: str) -> bool:
     """True if ``s`` holds bytes that were not valid UTF-8 (kept as surrogate escapes)."""
     return _SURROGATE_ESCAPE.search(s) is not None

@@ -52,7 +52,7 @@ from govwatch.errors import InputError
 from govwatch.records import Batch, Post, Reject, excerpt, posts_frame
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
-from .jsonio import is_json_lines, iter_json_lines, parse_utc, read_text_strict
+from .jsonio import NESTED_REASON, is_json_lines, iter_json_lines, parse_utc, read_text_strict
 from .registry import register
 
 PLATFORM = "bluesky"
@@ -160,7 +160,7 @@ class BlueskyReader(Reader):
         try:
             doc = json.loads(text)
         except RecursionError:
-            raise InputError(path, "JSON nested too deeply to parse (over ~900 levels)") from None
+            raise InputError(path, NESTED_REASON) from None
         except json.JSONDecodeError as exc:
             raise InputError(
                 path, f"invalid JSON ({exc.msg}); the file may be truncated or not JSON",

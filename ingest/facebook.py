@@ -129,7 +129,7 @@ def _owner_from_profile(path: Path) -> str | None:
             try:
                 doc = json.loads(candidate.read_text("utf-8"))
                 name = doc["profile_v2"]["name"]["full_name"]
-            except (OSError, ValueError, KeyError, TypeError):
+            except (OSError, ValueError, KeyError, TypeError, RecursionError):
                 continue
             if isinstance(name, str) and name.strip():
                 return _clean_name(repair_mojibake(name))

@@ -19,6 +19,9 @@ from govwatch.records import Reject, excerpt
 from .base import Part, has_bad_utf8, open_binary
 
 _BOM = b"\xef\xbb\xbf"
+# Why a JSON value nested deeper than Python's parser follows (about a thousand levels:
+# no export nests so deep) is refused; that line, or that file, is rejected.
+NESTED_REASON = "JSON nested too deeply to read (over about a thousand levels)"
 # X/Twitter snowflake ids encode their creation time (ids after 2010-11-04).
 TWITTER_EPOCH_MS = 1288834974657
 FIRST_SNOWFLAKE = 29_700_859_247_000_000  # roughly the first snowflake id
@@ -105,6 +108,8 @@ def parse_json_line(lineno: int, line: str) -> object | Reject:
     except json.JSONDecodeError as exc:
         return Reject(f"line {lineno}", f"invalid JSON: {exc.msg} at column {exc.colno}",
                       excerpt(line))
+    except RecursionError:
+        return Reject(f"line {lineno}", NESTED_REASON, excerpt(line))
 
 
 def iter_json_lines(
@@ -125,6 +130,8 @@ def load_json_text(path: Path, text: str, locator_prefix: str = "") -> object:
             f"invalid JSON ({exc.msg}); the file may be truncated or not JSON",
             f"{locator_prefix}line {exc.lineno}, column {exc.colno}",
         ) from None
+    except RecursionError:
+        raise InputError(path, NESTED_REASON, locator_prefix.rstrip(": ") or None) from None
 
 
 def read_text_strict(path: Path) -> str:

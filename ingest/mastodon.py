@@ -76,6 +76,7 @@ from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excer
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
 from .jsonio import (
+    NESTED_REASON,
     is_json_lines,
     iter_json_lines,
     jpath,
@@ -234,6 +235,8 @@ def _owner_from_actor(path: Path) -> tuple[_Owner | None, Reject | None]:
         actor = json.loads(actor_path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         return None, Reject("actor.json", f"actor.json beside the outbox is unreadable: {exc}")
+    except RecursionError:
+        return None, Reject("actor.json", f"actor.json beside the outbox: {NESTED_REASON}")
     if not isinstance(actor, dict) or not isinstance(actor.get("preferredUsername"), str):
         return None, Reject("actor.json", "actor.json has no preferredUsername")
     host = _host(actor.get("url")) or _host(actor.get("id"))

@@ -27,7 +27,6 @@ ongoing is taken to last its start day, with ``end_known`` false.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -37,7 +36,8 @@ from pathlib import Path
 from govwatch.errors import InputError
 from govwatch.records import Batch, Outage, Reject, excerpt
 
-from .base import Reader, ReadOptions, open_text
+from .base import Reader, ReadOptions
+from .csv_records import read_records
 from .jsonio import jpath, load_json_text, parse_utc, read_text_strict
 from .registry import register
 from .tabular import sniff_header
@@ -305,34 +305,28 @@ class OutagesCSVReader(Reader):
         outages: list[Outage] = []
         rejects: list[Reject] = []
         rows = 0
-        with open_text(path, progress) as f:
-            reader = csv.DictReader(f)
-            fields = [options.mapping.get(h, h).strip().lower() for h in reader.fieldnames or []]
-            missing = [c for c in ("country", "start") if c not in fields]
-            if missing:
-                raise InputError(path, "missing column(s): " + ", ".join(missing), "line 1")
-            reader.fieldnames = fields
-            line = 2
-            for row in reader:
-                rows += 1
-                start_line, line = line, reader.line_num + 1
-                try:
-                    start, _ = day_start(row.get("start"), "start", options.assume_tz)
-                    end = (_end(row["end"], "end", options.assume_tz)
-                           if (row.get("end") or "").strip() else None)
-                    if end is not None and end <= start:
-                        raise OutageError("end", "end is not after start")
-                    scope = tuple(PLATFORM_NAMES.get(s.strip().lower(), s.strip().lower())
-                                  for s in (row.get("scope") or "").split(";") if s.strip())
-                    country = country_code(row.get("country"))
-                except OutageError as exc:
-                    rejects.append(Reject(f"line {start_line}, column {exc.column}", str(exc),
-                                          excerpt(",".join(str(v) for v in row.values()))))
-                    continue
-                region = (row.get("region") or "").strip() or None
-                outages.append(Outage(
-                    outage_id=_id("csv", country, region, start, end, scope), country=country,
-                    start_at=start, end_at=end, scope=scope or ("internet",), region=region,
-                    kind=(row.get("kind") or "").strip() or None,
-                    source=(row.get("source") or "").strip() or None))
+        for line, row, fields in read_records(path, options, {}, ("country", "start"), progress):
+            rows += 1
+            if isinstance(row, Reject):
+                rejects.append(row)
+                continue
+            try:
+                start, _ = day_start(row.get("start"), "start", options.assume_tz)
+                end = (_end(row["end"], "end", options.assume_tz)
+                       if (row.get("end") or "").strip() else None)
+                if end is not None and end <= start:
+                    raise OutageError("end", "end is not after start")
+                scope = tuple(PLATFORM_NAMES.get(s.strip().lower(), s.strip().lower())
+                              for s in (row.get("scope") or "").split(";") if s.strip())
+                country = country_code(row.get("country"))
+            except OutageError as exc:
+                rejects.append(Reject(f"line {line}, column {exc.column}", str(exc),
+                                      excerpt(",".join(fields))))
+                continue
+            region = (row.get("region") or "").strip() or None
+            outages.append(Outage(
+                outage_id=_id("csv", country, region, start, end, scope), country=country,
+                start_at=start, end_at=end, scope=scope or ("internet",), region=region,
+                kind=(row.get("kind") or "").strip() or None,
+                source=(row.get("source") or "").strip() or None))
         yield Batch(outages=outages, rejects=rejects, rows_read=rows)

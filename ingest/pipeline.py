@@ -29,10 +29,11 @@ from govwatch.records import (
     Reject,
     printable,
 )
-from govwatch.store import Store
+from govwatch.store import Store, resource_error
 
 from . import parts, registry, staging
-from .base import Part, Reader, ReadOptions
+from .base import Part, Reader, ReadOptions, encoding_problem
+from .jsonio import NESTED_REASON
 
 
 class Progress(Protocol):
@@ -64,6 +65,7 @@ class FileResult:
     outages_added: int = 0  # outage records of an outage list (new or replaced)
     rejects: list[Reject] = field(default_factory=list)
     marked_deleted: int = 0  # posts missing from a newer full archive of their account
+    posts_changed: int = 0  # stored posts whose text this file changed (earlier text kept)
     skipped_as: int | None = None  # import_id of the identical earlier import
     failed: str | None = None  # why the whole file could not be read
 
@@ -172,6 +174,7 @@ def import_file(
     progress = progress or _NoProgress()
     result = FileResult(file=str(path), format=fmt)
     try:
+        _check_encoding(path)
         reader = registry.sniff(path, kind) if fmt == "auto" else registry.get(fmt)
         result.format = reader.name
         files = reader.input_files(path) if path.is_dir() else [path]
@@ -181,7 +184,8 @@ def import_file(
         cuts = (parts.plan(path, jobs, min_part_bytes)
                 if jobs > 1 and reader.line_parts and files == [path] else [])
         cuts = cuts if len(cuts) > 1 else []
-    except InputError as exc:
+    except (InputError, RecursionError) as exc:
+        exc = _as_input_error(path, exc)
         result.failed = printable(exc.reason)
         _record_failure(store, path, result, None, exc)
         return result
@@ -241,11 +245,14 @@ def import_file(
             )
             result.posts_added, result.posts_merged = staged.publish_posts(
                 con, str(path), import_id)
+            result.posts_changed = staged.changed
             result.accounts_added = staged.publish_accounts(con, str(path), import_id)
             staged.publish_attributes(con)
             result.outages_added = staged.publish_outages(con, str(path))
             _write_rejects(con, import_id, str(path), result.rejects)
-            result.marked_deleted = staged.mark_deleted(con, archives)
+            # Deletion is inferred only from an archive read whole and clean.
+            result.marked_deleted = staged.mark_deleted(
+                con, archives if not result.rejects else set(), import_id)
             con.execute(
                 "UPDATE imports SET finished_at = ?, rows_read = ?, posts_added = ?, "
                 "posts_merged = ?, accounts_added = ?, rejected = ?, status = 'complete' "
@@ -260,15 +267,41 @@ def import_file(
                     import_id,
                 ],
             )
-    except InputError as exc:
+    except (InputError, RecursionError) as exc:
+        exc = _as_input_error(path, exc)
         result.failed = printable(exc.reason)
         result.posts_added = result.posts_merged = result.accounts_added = 0
         _record_failure(store, path, result, reader, exc, digest)
+    except OSError as exc:  # staging beside the store: the disk may be full
+        raise resource_error(store.path, exc) or exc from exc
     finally:
         staged.remove()
         if reading:
             progress.end_file()
     return result
+
+
+def _check_encoding(path: Path) -> None:
+    """InputError for a file that is empty (or blank), compressed or in UTF-16, saying
+    which (see base.encoding_problem)."""
+    if not path.is_file():
+        return
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return  # the reader says what is wrong
+    problem = encoding_problem(head)
+    if problem:
+        raise InputError(path, problem)
+    if not head.removeprefix(b"\xef\xbb\xbf").strip() and path.stat().st_size <= len(head):
+        raise InputError(path, "the file is empty")
+
+
+def _as_input_error(path: Path, exc: Exception) -> InputError:
+    """A reader's RecursionError (a value nested deeper than Python follows, which a
+    reader did not catch itself) as the failure of that file alone."""
+    return exc if isinstance(exc, InputError) else InputError(path, NESTED_REASON)
 
 
 @contextmanager
@@ -292,9 +325,18 @@ def _now() -> datetime:
 
 
 def _record_failure(store, path, result, reader: Reader | None, exc: InputError, digest=None):
-    """A file that could not be read is kept on record (imports + one reject)."""
+    """A file that could not be read is kept on record (imports + one reject), once: the
+    same file failing again the same way adds nothing."""
     reject = Reject(printable(exc.locator or "file"), printable(exc.reason))
     result.rejects = [reject]
+    same = store.conn.execute(
+        "SELECT max(i.import_id) FROM imports i JOIN rejects r USING (import_id) "
+        "WHERE i.status = 'failed' AND i.file = ? AND i.sha256 IS NOT DISTINCT FROM ? "
+        "AND r.locator = ? AND r.reason = ?",
+        [str(path), digest, reject.locator, reject.reason]).fetchone()[0]
+    if same is not None:
+        result.import_id = same
+        return
     with store.transaction() as con:
         import_id = store.next_id("imports", "import_id")
         result.import_id = import_id

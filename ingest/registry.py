@@ -107,6 +107,14 @@ def folder_reader(path: Path, fmt: str = "auto") -> Reader | None:
     return None
 
 
+def _sniffs(reader: Reader, path: Path, head: bytes) -> bool:
+    """reader.sniff, False when the head is nested too deeply for it to look into."""
+    try:
+        return reader.sniff(path, head)
+    except RecursionError:
+        return False
+
+
 def sniff(path: Path, kind: str | None = None) -> Reader:
     """The reader for ``path``, chosen by each reader's cheap sniff()."""
     if path.is_dir():
@@ -122,7 +130,7 @@ def sniff(path: Path, kind: str | None = None) -> Reader:
     if not head.strip():
         raise InputError(path, "the file is empty")
     matches = [
-        r for r in readers().values() if (kind is None or r.kind == kind) and r.sniff(path, head)
+        r for r in readers().values() if (kind is None or r.kind == kind) and _sniffs(r, path, head)
     ]
     if not matches:
         raise InputError(

@@ -264,7 +264,9 @@ class Staged:
         """Merge the staged posts into ``posts``. Returns (added, merged): the posts new to
         the store, and the stored posts the file also holds (merged with it). A post the
         file holds more than once counts once, whether or not its rows were read in one
-        batch (or one part of the file)."""
+        batch (or one part of the file). A stored post whose text the file gives
+        otherwise was edited: :attr:`changed` counts them (see :meth:`_keep_versions`)."""
+        self.changed = 0
         if not self.posts:
             return 0, 0
         src = self._source(self._post_files)
@@ -301,6 +303,7 @@ class Staged:
                "(PARTITION BY platform, post_id ORDER BY created_at_derived, _seq) = 1)")
         before = stored
         if existing:
+            self.changed = self._keep_versions(con, one, import_id)
             con.execute(
                 f"""
                 UPDATE posts SET
@@ -324,6 +327,27 @@ class Staged:
         ).fetchall()
         added = con.execute("SELECT count(*) FROM posts").fetchall()[0][0] - before
         return added, existing
+
+    @staticmethod
+    def _keep_versions(con, one: str, import_id: int) -> int:
+        """Stored posts that the file gives with another text: the file's text wins (a
+        later import is a later export), the stored one goes to ``post_versions``, and
+        the post's tags go (the next analysis tags the new text). Returns how many."""
+        changed = (f"SELECT p.platform, p.post_id, p.text FROM posts p JOIN {one} s "
+                   "ON p.platform = s.platform AND p.post_id = s.post_id "
+                   "WHERE p.text IS NOT NULL AND s.text IS NOT NULL AND p.text <> s.text")
+        n = con.execute(
+            f"INSERT INTO post_versions SELECT platform, post_id, text, $import_id, "
+            f"current_timestamp FROM ({changed})", {"import_id": import_id}).fetchall()[0][0]
+        if n:
+            con.execute(f"UPDATE posts SET text = s.text FROM {one} s "
+                        "WHERE posts.platform = s.platform AND posts.post_id = s.post_id "
+                        "AND posts.text IS NOT NULL AND s.text IS NOT NULL "
+                        "AND posts.text <> s.text").fetchall()
+            con.execute("DELETE FROM tags WHERE (platform, post_id) IN (SELECT platform, "
+                        "post_id FROM post_versions WHERE replaced_by_import = $import_id)",
+                        {"import_id": import_id}).fetchall()
+        return n
 
     def publish_accounts(self, con, file: str, import_id: int) -> int:
         """Merge the staged accounts into ``accounts``. Returns the number added."""
@@ -396,12 +420,16 @@ class Staged:
               list(o.scope), o.kind, o.source, file] for o in rows.values()])
         return len(rows)
 
-    def mark_deleted(self, con, archives: set[tuple[str, str]]) -> int:
+    def mark_deleted(self, con, archives: set[tuple[str, str]], import_id: int) -> int:
         """Posts of an archived account that the archive should hold but does not.
 
-        Only posts older than the archive's newest post count (a newer post cannot be
-        missing from an older archive), only posts read from an export (not times
-        derived from ids), and deleted_at is set once, to the time of this import.
+        The caller passes only archives read whole and clean (no rejects: a truncated or
+        partly bad archive proves nothing missing). An archive older than one imported
+        before (its newest post older than theirs) proves nothing either. Otherwise its
+        posts are alive (a deletion flag set before is cleared) and, of the posts stored
+        before, those older than its newest post and missing from it were deleted. Only
+        posts read from an export count (not times derived from ids), and deleted_at is
+        set once, to the time of this import.
         """
         if not archives or not self.archived:
             return 0
@@ -409,16 +437,33 @@ class Staged:
                 f"{self._source(self._post_files)} WHERE _archived AND NOT created_at_derived)")
         total = 0
         for platform, author in sorted(archives):
+            key = {"platform": platform, "author": author, "import_id": import_id}
+            newest, before = con.execute(
+                f"""
+                SELECT (SELECT max(created_at) FROM {seen}
+                        WHERE platform = $platform AND lower(author) = lower($author)),
+                       (SELECT max(p.created_at) FROM posts p JOIN imports i USING (import_id)
+                        WHERE i.format = 'x-archive' AND p.import_id <> $import_id
+                          AND p.platform = $platform AND lower(p.author) = lower($author)
+                          AND NOT p.created_at_derived)
+                """, key).fetchall()[0]
+            if newest is None or (before is not None and newest < before):
+                continue  # an older archive than one imported before
+            con.execute(
+                f"""
+                UPDATE posts SET deleted_at = NULL
+                WHERE platform = $platform AND deleted_at IS NOT NULL
+                  AND post_id IN (SELECT post_id FROM {seen} WHERE platform = $platform)
+                """, {"platform": platform}).fetchall()
             total += con.execute(
                 f"""
                 UPDATE posts SET deleted_at = current_timestamp
                 WHERE platform = $platform AND lower(author) = lower($author)
                   AND deleted_at IS NULL AND NOT created_at_derived
-                  AND created_at <= (SELECT max(created_at) FROM {seen}
-                                     WHERE platform = $platform AND lower(author) = lower($author))
+                  AND created_at <= $newest
                   AND post_id NOT IN (SELECT post_id FROM {seen} WHERE platform = $platform)
                 """,
-                {"platform": platform, "author": author},
+                {"platform": platform, "author": author, "newest": newest},
             ).fetchall()[0][0]
         return total
 

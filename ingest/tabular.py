@@ -24,6 +24,10 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 
+# More columns than any export has: such a header is refused before any row is read.
+MAX_COLUMNS = 1_000
+
+
 @dataclass
 class Chunk:
     """Rows of a CSV file as text columns, with the line each row starts on."""
@@ -117,6 +121,9 @@ def iter_chunks(
 def header_names(path: Path, header: list[str], required: tuple[str, ...],
                  mapping: dict[str, str]) -> list[str]:
     """The canonical names of a header row, or an InputError saying what is wrong with it."""
+    if len(header) > MAX_COLUMNS:
+        raise InputError(path, f"the header has {len(header):,} columns; a hand-writable CSV "
+                         f"has at most {MAX_COLUMNS:,}", "line 1")
     if has_bad_utf8("".join(header)):
         raise InputError(path, "invalid UTF-8 in the header", "line 1")
     names = [mapping.get(h.strip(), h.strip()).lower() for h in header]

@@ -25,16 +25,15 @@ docs/formats.md), whose headers a ``--mapping`` file renames from any ticket sys
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from govwatch.errors import InputError
 from govwatch.records import Batch, MessageAttributes, Post, Reject, excerpt, posts_frame
 
-from .base import MAX_TEXT_CHARS, Reader, ReadOptions, has_bad_utf8, open_text
+from .base import MAX_TEXT_CHARS, Reader, ReadOptions
+from .csv_records import read_records
 from .jsonio import parse_utc
 from .registry import register
 from .tabular import sniff_header
@@ -232,50 +231,17 @@ def read_ticket_csv(path: Path, options: ReadOptions, aliases: dict[str, str],
     tickets: list[Ticket] = []
     rejects: list[Reject] = []
     rows = 0
-    with open_text(path, progress) as f:
-        reader = csv.reader(f, strict=False)
+    for line, row, fields in read_records(path, options, aliases, TICKET_REQUIRED, progress,
+                                          " (rename yours with --mapping)"):
+        rows += 1
+        if isinstance(row, Reject):
+            rejects.append(row)
+            continue
         try:
-            header = next(reader)
-        except StopIteration:
-            raise InputError(path, "the file is empty", "line 1") from None
-        except csv.Error as exc:
-            raise InputError(path, f"unreadable header: {exc}", "line 1") from None
-        names = [h.strip() for h in header]
-        names = [options.mapping.get(h, h) for h in names]
-        names = [aliases.get(h.lower(), h.lower()) for h in names]
-        missing = [c for c in TICKET_REQUIRED if c not in names]
-        if missing:
-            raise InputError(path, "missing required column(s): " + ", ".join(missing)
-                             + " (rename yours with --mapping)", "line 1")
-        line = reader.line_num + 1
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                rows += 1
-                rejects.append(Reject(f"line {line}", f"unreadable CSV row: {exc}"))
-                line = reader.line_num + 1
-                continue
-            start, line = line, reader.line_num + 1
-            if not values:
-                continue
-            rows += 1
-            raw = ",".join(values)
-            if len(values) != len(names):
-                rejects.append(Reject(f"line {start}", f"{len(values)} fields, "
-                                      f"{len(names)} in the header", excerpt(raw)))
-                continue
-            if has_bad_utf8(raw):
-                rejects.append(Reject(f"line {start}", "invalid UTF-8", excerpt(raw)))
-                continue
-            row = dict(zip(names, values, strict=True))
-            try:
-                tickets.append(row_ticket(row, options))
-            except TicketRowError as exc:
-                rejects.append(Reject(f"line {start}, column {exc.column}", str(exc),
-                                      excerpt(raw)))
+            tickets.append(row_ticket(row, options))
+        except TicketRowError as exc:
+            rejects.append(Reject(f"line {line}, column {exc.column}", str(exc),
+                                  excerpt(",".join(fields))))
     yield from ticket_batches(tickets, rejects, rows)
 
 

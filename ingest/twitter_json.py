@@ -499,7 +499,7 @@ def _first_line(head: bytes) -> tuple[str, object | None]:
     for i, line in enumerate(lines[:_SNIFF_LINES]):
         try:
             value = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             return line, None
         is_control = isinstance(value, dict) and len(value) == 1 and value.keys() <= _STREAM_CONTROL
         if not is_control or i == len(lines) - 1:

@@ -162,7 +162,8 @@ _PAGE = msgspec.json.Decoder(_Page)
 _RAW_PAGE = msgspec.json.Decoder(_RawPage)
 _FLAT = msgspec.json.Decoder(_FlatTweet)
 fromisoformat = datetime.fromisoformat
-_NOT_TAKEN = (msgspec.DecodeError, msgspec.ValidationError, UnicodeError, ValueError)
+_NOT_TAKEN = (msgspec.DecodeError, msgspec.ValidationError, UnicodeError, ValueError,
+              RecursionError)
 # While a line is mapped, any exception leaves it to the general path, which explains
 # each reject: the fast paths only make reading quicker, and a shape they did not foresee
 # must never turn a user's bad line into a traceback. Nothing is added to the batch

@@ -72,7 +72,7 @@ from govwatch.records import Account, Batch, Post, Reject, excerpt
 
 from . import archive
 from .base import Reader, ReadOptions, open_text
-from .jsonio import jpath, snowflake_time
+from .jsonio import NESTED_REASON, jpath, snowflake_time
 from .registry import register
 from .twitter_json import BATCH_POSTS, PLATFORM, BatchBuilder, legacy_post, native_id, status_url
 
@@ -262,6 +262,8 @@ def load_js_value(text: str, file: str | Path, label: str) -> object:
     except json.JSONDecodeError as exc:
         raise InputError(file, f"invalid JSON ({exc.msg})",
                          f"{label}: line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise InputError(file, NESTED_REASON, label) from None
 
 
 # -- whose archive ------------------------------------------------------------------------------

@@ -330,6 +330,6 @@ def _is_json_lines(path: Path) -> bool:
                     return False
                 try:
                     return isinstance(json.loads(line), dict)
-                except json.JSONDecodeError:
+                except (json.JSONDecodeError, RecursionError):
                     return False
     return False

@@ -299,6 +299,64 @@ ACCOUNTS: tuple[Account, ...] = (
             "city", office=_hours("Mon-Fri 09:00-18:00"),
             profile=Profile((.35, 360, 1.0), (.2, 1440, 1.1)),
             posts_per_day=1.0, weight=.5, reach=40, local_share=.4, page_id="100089876500303"),
+    # Peers, so that benchmarks have groups to rank in: eight more national ministries
+    # of Avalor (twelve in all), five more city halls of Avalor (six) and four of
+    # Belmora (five). They answer anywhere from well to hardly at all; several are
+    # close enough that their ranks cannot be told apart.
+    Account("x", "avalor_roads", "Ministry of Road Transport and Highways", "XA", "national",
+            "transport", office=_hours("Mon-Fri 09:30-18:00"),
+            profile=Profile((.7, 120, 1.0), (.5, 300, 1.0)),
+            posts_per_day=1.5, weight=.8, reach=120),
+    Account("x", "avalor_water", "Ministry of Water Resources", "XA", "national", "water",
+            office=_hours("Mon-Fri 09:30-18:00"), profile=Profile((.5, 240, 1.0), (.55, 200, 1.0)),
+            posts_per_day=1.0, weight=.6, reach=80),
+    Account("x", "avalor_ndma", "National Disaster Management Authority", "XA", "national",
+            "emergency", office=None, profile=Profile((.5, 200, 1.0), (.85, 60, .9)),
+            posts_per_day=1.5, weight=.6, reach=150),
+    Account("x", "avalor_family", "Ministry of Family Welfare", "XA", "national", "health",
+            office=_hours("Mon-Fri 09:30-18:00"), profile=Profile((.45, 400, 1.0), (.6, 180, 1.0)),
+            posts_per_day=1.0, weight=.6, reach=90),
+    Account("x", "avalor_urban", "Ministry of Housing and Urban Affairs", "XA", "national",
+            "city", office=_hours("Mon-Fri 09:30-18:00"),
+            profile=Profile((.35, 500, 1.1), (.3, 600, 1.1)),
+            posts_per_day=1.0, weight=.5, reach=70),
+    Account("x", "avalor_external", "Ministry of External Affairs", "XA", "national",
+            "interior", office=_hours("Mon-Fri 09:00-17:30"),
+            profile=Profile((.75, 90, .9), (.6, 120, 1.0)),
+            posts_per_day=1.5, weight=.8, reach=200),
+    Account("x", "avalor_aviation", "Ministry of Civil Aviation", "XA", "national", "transport",
+            office=None, profile=Profile((.8, 60, .9), (.4, 400, 1.1)),
+            posts_per_day=1.2, weight=.6, reach=110),
+    Account("x", "avalor_rural", "Ministry of Rural Development", "XA", "national", "head",
+            office=_hours("Mon-Fri 10:00-17:30"), profile=Profile((.15, 900, 1.1), (.2, 800, 1.1)),
+            posts_per_day=1.0, weight=.5, reach=60, local_share=.2),
+    Account("facebook", "AmberganjMC", "Amberganj Municipal Council", "XA", "local", "city",
+            office=_hours("Mon-Sat 09:00-17:00"), profile=Profile((.6, 200, 1.0), (.5, 300, 1.0)),
+            posts_per_day=.8, weight=.5, reach=40, page_id="100064812300111"),
+    Account("facebook", "LotusgarhCity", "Lotusgarh City Corporation", "XA", "local", "city",
+            office=_hours("Mon-Sat 09:30-17:30"), profile=Profile((.3, 500, 1.1), (.25, 900, 1.1)),
+            posts_per_day=.8, weight=.5, reach=40, page_id="100064812300121"),
+    Account("facebook", "MeghpurCorp", "Meghpur Municipal Corporation", "XA", "local", "city",
+            office=_hours("Mon-Fri 10:00-17:00"), profile=Profile((.55, 240, 1.0), (.6, 240, 1.0)),
+            posts_per_day=.8, weight=.5, reach=35, page_id="100064812300131"),
+    Account("facebook", "TarabadCity", "Tarabad City Council", "XA", "local", "city",
+            office=_hours("Mon-Sat 09:00-17:00"), profile=Profile((.1, 1200, 1.1), (.1, 1500, 1.1)),
+            posts_per_day=.6, weight=.4, reach=25, page_id="100064812300141"),
+    Account("facebook", "NorthvaleMC", "Northvale Municipal Council", "XA", "local", "city",
+            office=_hours("Mon-Fri 09:30-17:30"), profile=Profile((.5, 300, 1.0), (.45, 360, 1.0)),
+            posts_per_day=.8, weight=.5, reach=30, page_id="100064812300151"),
+    Account("facebook", "TelukSeraiKota", "Teluk Serai City Government", "XB", "local", "city",
+            office=_hours("Mon-Fri 08:00-15:30"), profile=Profile((.55, 240, 1.0), (.5, 300, 1.0)),
+            posts_per_day=.8, weight=.5, reach=40, local_share=.4, page_id="100071234500212"),
+    Account("facebook", "BukitLestraKota", "Bukit Lestra City Government", "XB", "local", "city",
+            office=_hours("Mon-Fri 08:00-15:30"), profile=Profile((.25, 600, 1.1), (.2, 900, 1.1)),
+            posts_per_day=.7, weight=.4, reach=30, local_share=.4, page_id="100071234500222"),
+    Account("facebook", "RawaIndahKota", "Rawa Indah City Government", "XB", "local", "city",
+            office=_hours("Mon-Fri 08:00-15:30"), profile=Profile((.65, 180, 1.0), (.55, 240, 1.0)),
+            posts_per_day=.7, weight=.4, reach=30, local_share=.4, page_id="100071234500232"),
+    Account("facebook", "SungaiBiruKota", "Sungai Biru Town Government", "XB", "local", "city",
+            office=_hours("Mon-Fri 08:00-15:30"), profile=Profile((.4, 360, 1.0), (.35, 480, 1.0)),
+            posts_per_day=.6, weight=.4, reach=25, local_share=.4, page_id="100071234500242"),
 )
 ACCOUNT_BY_HANDLE = {a.author: a for a in ACCOUNTS}
 
@@ -676,6 +734,8 @@ DOMAIN_CRITICAL: dict[str, dict[str, float]] = {
     "city": {"disaster": 1, "public_health": 1.5, "accident": 1.5, "corruption": 1},
     "emergency": {"disaster": 3, "accident": 2},
 }
+# Baseline citizen messages at scale 1.0, per unit of account weight.
+MESSAGES_PER_WEIGHT = 142
 DOMAIN_CRITICAL_SHARE = {"rail": .1, "interior": .2, "emergency": .3}
 DEFAULT_CRITICAL_SHARE = .12
 
@@ -1056,7 +1116,7 @@ class _Builder:
     # -- citizen messages ------------------------------------------------------
     def baseline_messages(self) -> None:
         weights = [a.weight for a in ACCOUNTS]
-        for _ in range(self.count(2100)):
+        for _ in range(self.count(MESSAGES_PER_WEIGHT * sum(weights))):
             acct = self.pick_weighted(ACCOUNTS, weights)
             c = COUNTRIES[acct.country]
             critical = self.chance(DOMAIN_CRITICAL_SHARE.get(acct.domain, DEFAULT_CRITICAL_SHARE))

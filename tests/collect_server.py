@@ -131,6 +131,13 @@ class World:
             for k in range(self.cfg.get("deep_length", 45)):
                 parent = self._add(platform, self.citizen(platform), f"Chain {d}.{k}",
                                    parent).n
+        # Messages outside the account's threads that it answers (from another instance on
+        # Mastodon): the answer is in its timeline, the message in the answer's context.
+        for i in range(self.cfg.get("answered_mentions", 0)):
+            who = f"asker{i}@{REMOTE}" if platform == "mastodon" else self.citizen(platform)
+            ask = self._add(platform, who, f"@{handle} is the clinic open on Sunday?",
+                            mentions=(handle,))
+            self._add(platform, handle, "Yes, 9 to 12.", ask.n, mentions=(who,))
         # Mentions outside any thread: Bluesky only (Mastodon's search wants a login).
         for _ in range(self.cfg.get("mention_posts", 0) if platform == "bluesky" else 0):
             self._add(platform, self.citizen(platform), f"@{handle} the bus did not come",

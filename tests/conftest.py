@@ -85,3 +85,21 @@ def dashboard_page(dashboard_app):
     ctx.push()
     yield lambda name: sys.modules[f"govwatch.dashboard.pages.{name}"]
     ctx.pop()
+
+
+@pytest.fixture(scope="session")
+def sample_cli_store(tmp_path_factory) -> Path:
+    """The committed sample (sample_data/small), ingested and analysed by the
+    ``govwatch`` command with its defaults, as ``make demo`` does. Read it only."""
+    import subprocess
+    import sys
+
+    small = REPO / "sample_data" / "small"
+    work = tmp_path_factory.mktemp("sample-cli")
+    db = work / "store.duckdb"
+    for args in (["ingest", str(small / "posts.csv"), "--accounts", str(small / "accounts.csv")],
+                 ["analyze", "--events", str(small / "events.csv")]):
+        r = subprocess.run([sys.executable, "-m", "govwatch", *args, "--db", str(db), "-q"],
+                           cwd=work, capture_output=True, text=True, timeout=900)
+        assert r.returncode == 0, r.stderr
+    return db

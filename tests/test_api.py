@@ -58,11 +58,11 @@ def test_any_derived_table_by_name(store):
 
 
 def test_analyze_with_settings_by_name_and_read_them_back(store):
-    result = store.analyze(seed=7, min_peers=2, bursts__sd=2.5)
+    result = store.analyze(seed=7, min_peers=2, bursts__k=2.5)
     assert result.messages > 0
     used = store.settings()
     assert used.selectivity.seed == 7 and used.benchmarks.min_peers == 2
-    assert used.bursts.sd == 2.5
+    assert used.bursts.k == 2.5
     sel = store.read("selectivity")
     assert (sel["seed"] == 7).all()
     with pytest.raises(UsageError, match="in several sections"):

@@ -48,6 +48,11 @@ def test_usage_errors_exit_2(tmp_path):
 
 
 def test_analyze_without_store_fails_clearly(tmp_path):
+    proc = govwatch("analyze", "--db", tmp_path / "empty.duckdb", check_code=1)
+    assert "no store at" in proc.stderr and not (tmp_path / "empty.duckdb").exists()
+    govwatch("ingest", "--accounts", write_csv(tmp_path / "a.csv", ACCOUNT_HEADER,
+                                               [account("MinRail")]),
+             "--db", tmp_path / "empty.duckdb", check_code=0)
     proc = govwatch("analyze", "--db", tmp_path / "empty.duckdb", check_code=2)
     assert "no posts" in proc.stderr
 

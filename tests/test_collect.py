@@ -210,7 +210,7 @@ def test_failure_names_account_and_request_and_others_go_on(server, tmp_path):
 def test_pages_deep_threads_deleted_and_incremental(server, tmp_path, platform):
     handle = "health.gov.example" if platform == "bluesky" else "health@social.gov.example"
     srv = server(**{platform: [handle]}, posts=130, replies=700, deep=3, deep_length=50,
-                 mention_posts=4)
+                 mention_posts=4, answered_mentions=2)
     srv.get(f"/_control/delete?platform={platform}&n=6")  # deleted replies
     out = tmp_path / "coll"
     target = Target(platform, handle)
@@ -223,7 +223,7 @@ def test_pages_deep_threads_deleted_and_incremental(server, tmp_path, platform):
         own = a.posts
         assert stats["app.bsky.feed.getAuthorFeed"] == -(-own // 40)  # paged with the cursor
         assert stats["app.bsky.feed.getPostThread"] > own  # deep chains took more requests
-        assert a.mentions == 4
+        assert a.mentions == 4 + 2  # the mention posts and the answered questions
     else:
         assert stats["accounts/:id/statuses"] == -(-a.posts // 40) + 1  # + the empty last page
         assert stats["statuses/:id/context"] > a.posts
@@ -232,6 +232,13 @@ def test_pages_deep_threads_deleted_and_incremental(server, tmp_path, platform):
     assert govwatch("ingest", *sorted(out.rglob("*.jsonl")), "--db", db).returncode == 0
     live = set(srv.get("/_control/posts")[platform])
     assert stored(db, platform) == live
+    # The account's answers to messages outside its threads link to those messages (on
+    # Mastodon, from another instance: resolved because they share the instance's file).
+    with duckdb.connect(str(db), read_only=True) as con:
+        links = con.execute(
+            "SELECT q.author, q.text FROM posts a JOIN posts q ON a.in_reply_to_post_id = "
+            "q.post_id WHERE a.text = 'Yes, 9 to 12.'").fetchall()
+    assert len(links) == 2 and all("clinic" in text for _, text in links), links
 
     # A second run fetches only what is new: one timeline page, the new threads.
     srv.get("/_control/grow?posts=3&replies=12")

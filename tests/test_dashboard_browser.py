@@ -215,10 +215,12 @@ def composite_column(page) -> list[tuple[str, str]]:
 
 
 def same_index(shown: list[tuple[str, str]], values: list) -> None:
-    """The composite cells show the expected values (whole numbers; "–" for none)."""
+    """The composite cells show the expected values (whole numbers, with the stored
+    index's interval after them; "–" for none)."""
     assert len(shown) == len(values)
     for (_, cell), v in zip(shown, values, strict=True):
-        assert (cell == "–") if v is None else abs(int(cell) - v) <= 0.5 + 1e-9, (cell, v)
+        assert (cell == "–") if v is None else \
+            abs(int(cell.split(" ")[0]) - v) <= 0.5 + 1e-9, (cell, v)
 
 
 def expected_order(store, weights: dict, population: str = "needs_response"):
@@ -263,7 +265,7 @@ def test_weights_change_the_order_and_a_deep_link_restores_them(page, store):
     d = DashboardData(store)
     defaults = as_percent(d.index_weights())
     d.close()
-    open_page(page, "/?sort=composite&order=desc")
+    open_page(page, "/?sort=composite&order=desc&rows=all")
     order, values = expected_order(store, defaults)
     assert [h for h, _ in composite_column(page)] == order
     same_index(composite_column(page), values)
@@ -341,6 +343,31 @@ def test_filters_headlines_and_chart_follow_the_browser_filter(page):
         "document.querySelector('#overview-status').textContent.includes('All inbound')")
     assert "country XB" in status(page)
     page.wait_for_url(re.compile(r"\?country=XB&population=all$"))
+
+
+def test_every_headline_follows_the_period_filter(page):
+    """Choosing a period changes every headline: each says the period it covers and
+    the critical-reports one counts that period's reports, not the whole observation's."""
+    open_page(page, "/")
+    before = page.locator("#overview-headlines li").all_inner_texts()
+    crit = [h for h in before if "critical reports" in h]
+    assert len(before) >= 3 and crit
+    whole_n = int(re.search(r"of ([\d,]+) critical reports", crit[0]).group(1).replace(",", ""))
+    toggle(page, "Period", "2026-02").click()
+    page.wait_for_function(
+        "document.querySelector('#overview-status').textContent.includes('2026-02')")
+    page.wait_for_function(
+        "(old) => [...document.querySelectorAll('#overview-headlines li')]"
+        ".every(li => !old.includes(li.textContent))", arg=before)
+    after = page.locator("#overview-headlines li").all_inner_texts()
+    assert after and all("2026-02" in h for h in after), after
+    assert not set(after) & set(before)
+    crit_after = [h for h in after if "critical reports" in h]
+    assert crit_after, after
+    month_n = int(re.search(r"of ([\d,]+) critical reports", crit_after[0]).group(1)
+                  .replace(",", ""))
+    assert month_n < whole_n
+    page.wait_for_url(re.compile(r"period=2026-02"))
 
 
 # ------------------------------------------------------------------ business clock

@@ -98,7 +98,7 @@ def test_reweighting_follows_the_analysis_rule(seed):
         ours = C.composite_index(ranks, weights, 0.5)
         theirs = composite(
             ranks.rename(columns={"author": "official_author", "percentile": "percentile_rank"})
-            .assign(population="all", country="XA", level="national",
+            .assign(population="all", country="XA", level="national", peer_group="XA/national",
                     weight=ranks["metric"].map(weights)),
             weights, 0.5)
         merged = ours.merge(theirs.rename(columns={"official_author": "author"}),

@@ -14,7 +14,8 @@ import govwatch.analysis.activity  # noqa: F401  (registers the metric)
 import govwatch.analysis.events  # noqa: F401  (registers the metric)
 import pandas as pd
 import pytest
-from govwatch.analysis.events import daily_bursts, keyword_regex
+from govwatch.analysis.bursts import daily_bursts, episodes
+from govwatch.analysis.events import keyword_regex
 from govwatch.analysis.pipeline import run_analysis
 from govwatch.ingest.events import load_events, read_events
 from govwatch.ingest.pipeline import import_paths
@@ -272,8 +273,49 @@ def test_daily_bursts_against_own_baseline():
     row = out.iloc[0]
     assert str(row["day"]) == "2026-01-11" and row["critical_messages"] == 12
     assert row["baseline_days"] == 10
+    assert row["baseline_median"] == 1 and row["baseline_mad"] == 0.5
+    # the MAD's spread (1.4826 x 0.5) is below a count's Poisson spread sqrt(1)
+    assert row["threshold"] == pytest.approx(1 + 4 * 1.0)
     assert row["baseline_mean"] == pytest.approx(0.9)
-    assert row["threshold"] == pytest.approx(0.9 + 3 * pd.Series(counts[:10]).std())
+
+
+def test_a_spike_inside_the_baseline_does_not_hide_the_next_burst():
+    """A derailment-sized spike sits in the 28-day baseline of a later, smaller burst.
+    A mean-and-SD baseline would be inflated past the later burst (threshold about
+    mean + 3 SD = 90); the median and MAD barely move, so both bursts are found, the
+    days after each spike are one candidate, and quiet days raise nothing."""
+    days = pd.date_range("2026-01-01", periods=45, freq="D").date
+    counts = [4, 5, 6, 5] * 12
+    counts = counts[:45]
+    counts[10], counts[11], counts[12] = 150, 60, 20  # the spike and its tail
+    counts[30], counts[31] = 40, 25  # the next burst, inside the spike's 28 days
+    daily = pd.DataFrame({"country": "XA", "day": days, "n": counts})
+    history = pd.Series(counts[2:30], dtype=float)
+    assert history.mean() + 3 * history.std() > 40  # the old rule would miss it
+    flagged = daily_bursts(daily, days[0], days[-1])
+    assert [str(d) for d in flagged["day"]] == [
+        "2026-01-11", "2026-01-12", "2026-01-13", "2026-01-31", "2026-02-01"]
+    second = flagged[flagged["day"].astype(str) == "2026-01-31"].iloc[0]
+    assert second["baseline_median"] == 5 and second["threshold"] < 20
+    cands = episodes(flagged, daily.assign(topic=None))
+    assert [(str(r.day), str(r.last_day), r.burst_days, r.episode_messages)
+            for r in cands.itertuples()] == [("2026-01-11", "2026-01-13", 3, 230),
+                                             ("2026-01-31", "2026-02-01", 2, 65)]
+    assert list(cands["candidate_id"]) == ["XA-2026-01-11", "XA-2026-01-31"]
+
+
+def test_a_topic_burst_shows_only_where_the_country_total_does_not():
+    days = pd.date_range("2026-01-01", periods=20, freq="D").date
+    whole = [30] * 20
+    whole[15] = 200  # a country-wide burst
+    topic = [1] * 20
+    topic[9], topic[15] = 14, 100  # a topic burst hidden in the total, and one inside it
+    daily = pd.concat([
+        pd.DataFrame({"country": "XB", "topic": None, "day": days, "n": whole}),
+        pd.DataFrame({"country": "XB", "topic": "water", "day": days, "n": topic})])
+    flagged = daily_bursts(daily, days[0], days[-1])
+    cands = episodes(flagged, daily)
+    assert list(cands["candidate_id"]) == ["XB-2026-01-16", "XB-2026-01-10-water"]
 
 
 def test_candidate_events_from_tagged_critical_messages(tmp_path):
@@ -336,3 +378,30 @@ def test_keywords_on_real_crisis_tweets(shared_data):
         outside = [t for t, m in flat if m and not any(k in t for k in substrings)]
         assert share >= 0.7, (desc_path.name, share)
         assert outside == []
+
+
+def test_event_median_follows_the_midpoint_rule(tmp_path):
+    """Four accounts in scope (no country): S(t) sits at one half between the 2nd and
+    3rd acknowledgement, so the median is their midpoint (methodology, KM median), not
+    the lower of the two; with only two acknowledging it runs to the observed time."""
+    posts = ("platform,post_id,author,created_at,text\n"
+             "x,1,city_hall,2026-01-10T02:00:00Z,power outage update\n"
+             "x,2,health_min,2026-01-10T04:00:00Z,outage: hospitals on generators\n"
+             "x,3,rail_min,2026-01-10T10:00:00Z,outage hits signals\n"
+             "x,4,city_hall,2026-01-10T20:00:00Z,water outage tomorrow\n"
+             "x,5,zed_p,2026-01-11T00:00:00Z,hello\n")
+    events = ("event_id,name,onset,keywords,critical,country\n"
+              "power,Power cut,2026-01-10T00:00:00Z,outage,true,\n"
+              "water,Water cut,2026-01-10T19:00:00Z,outage,true,\n")
+    store = Store(tmp_path / "gw.duckdb")
+    import_paths(store, [write(tmp_path / "accounts.csv", ACCOUNTS)])
+    import_paths(store, [write(tmp_path / "posts.csv", posts)])
+    load_events(store, write(tmp_path / "events.csv", events))
+    run_analysis(store)
+    s = store.conn.execute("SELECT event_id, accounts_acknowledged, median_latency_hours "
+                           "FROM event_summary ORDER BY event_id").df().set_index("event_id")
+    store.close()
+    assert s.loc["power", "accounts_acknowledged"] == 3
+    assert s.loc["power", "median_latency_hours"] == pytest.approx((4 + 10) / 2)
+    # water: only city_hall (1 h) of four: not reached
+    assert math.isnan(s.loc["water", "median_latency_hours"])

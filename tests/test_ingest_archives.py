@@ -95,3 +95,58 @@ def test_real_post_replaces_its_stub(tmp_path, archive):
             "WHERE post_id = ?", [post_id]).fetchone()
         assert row == (False, "@MinWater no water in Ward 14 since Monday", "reply",
                        "1000000000000000001", ["MinWater"])
+
+
+def test_a_truncated_or_partly_bad_archive_marks_nothing_deleted(tmp_path, archive):
+    entries = _entries(archive)
+    with Store(tmp_path / "s.duckdb") as store:
+        import_paths(store, [archive])
+        # cut at 60%: the reader keeps what parses and rejects the rest
+        cut = tmp_path / "archive-cut"
+        shutil.copytree(archive, cut)
+        text = (cut / "data" / "tweets.js").read_text(encoding="utf-8")
+        (cut / "data" / "tweets.js").write_text(text[: len(text) * 6 // 10], encoding="utf-8")
+        f = import_paths(store, [cut]).files[0]
+        assert f.rejects and f.marked_deleted == 0
+        # one bad entry (its post is not missing: it could not be read)
+        bad = tmp_path / "archive-bad"
+        shutil.copytree(archive, bad)
+        broken = json.loads(json.dumps(entries))
+        broken[0]["tweet"]["created_at"] = "not a time"
+        _write_entries(bad, broken)
+        f = import_paths(store, [bad]).files[0]
+        assert [r.reason for r in f.rejects] and f.marked_deleted == 0
+        assert store.conn.execute(
+            "SELECT count(*) FROM posts WHERE deleted_at IS NOT NULL").fetchone()[0] == 0
+
+
+def test_an_older_archive_marks_nothing_and_a_later_sighting_clears_the_flag(tmp_path, archive):
+    entries = _entries(archive)
+    ids = sorted((e["tweet"]["id_str"] for e in entries), key=int)
+    extra = json.loads(json.dumps(max(entries, key=lambda e: int(e["tweet"]["id_str"]))))
+    extra["tweet"]["id_str"] = extra["tweet"]["id"] = str(int(ids[-1]) * 2)
+    extra["tweet"]["created_at"] = "Wed Jan 01 10:00:00 +0000 2031"
+    extra["tweet"].pop("in_reply_to_status_id_str", None)
+
+    def copy(name: str, kept: list[dict], indent: int = 1) -> Path:
+        folder = tmp_path / name
+        shutil.copytree(archive, folder)
+        (folder / "data" / "tweets.js").write_text(
+            PREFIX + json.dumps(kept, indent=indent), encoding="utf-8")
+        return folder
+
+    without_first = [e for e in entries if e["tweet"]["id_str"] != ids[0]]
+    with Store(tmp_path / "s.duckdb") as store:
+        import_paths(store, [archive])
+        assert import_paths(store, [copy("plus", entries + [extra])]).files[0].marked_deleted == 0
+        # an older archive (its newest post older than the one imported before) proves nothing
+        assert import_paths(store, [copy("older", without_first)]).files[0].marked_deleted == 0
+        # a current one without ids[0] marks it; a later one holding it again clears it
+        f = import_paths(store, [copy("newer", without_first + [extra])]).files[0]
+        assert f.marked_deleted == 1
+        assert store.conn.execute("SELECT post_id FROM posts WHERE deleted_at IS NOT NULL"
+                                  ).fetchall() == [(ids[0],)]
+        f = import_paths(store, [copy("latest", entries + [extra], indent=2)]).files[0]
+        assert f.skipped_as is None and f.marked_deleted == 0
+        assert store.conn.execute(
+            "SELECT count(*) FROM posts WHERE deleted_at IS NOT NULL").fetchone()[0] == 0

@@ -494,7 +494,13 @@ def test_peer_ranks_and_composite(store_e):
     assert idx.loc["A", "weight_share"] == pytest.approx(0.6)
     assert idx.loc["A", "composite_index"] == pytest.approx(100 * 2.5 / 3)
     assert idx.loc["C", "composite_index"] == pytest.approx(100 * 0.5 / 3)
-    assert idx.loc["D", "status"] == "too few" and np.isnan(idx.loc["D", "composite_index"])
+    # D is alone in XB: no index, and the reason says so
+    assert idx.loc["D", "status"] == "too few peers" and np.isnan(idx.loc["D", "composite_index"])
+    assert idx.loc["D", "reason"] == "too few peers: 1 accounts in XB/national, at least 2 needed"
+    # A and B overlap at B's ranks: their places among the three of XA are shared ranges
+    assert idx.loc["A", "peers"] == 3 and idx.loc["A", "rank_best"] == 1
+    assert idx.loc["A", "composite_ci_low"] <= idx.loc["A", "composite_index"] \
+        <= idx.loc["A", "composite_ci_high"]
 
 
 def test_index_weights_are_adjustable_and_checked(store_e):

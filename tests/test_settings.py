@@ -20,7 +20,7 @@ from govwatch.errors import UsageError
 # Every option that sets a figure, with a value other than its default.
 CHANGED = ["--window-days", "5", "--min-n", "3", "--bootstrap-samples", "200", "--seed", "7",
            "--min-peers", "2", "--index-weight", "answered_rate=0.6",
-           "--index-min-weight-share", "0.4", "--burst-sd", "2", "--burst-baseline-days", "14",
+           "--index-min-weight-share", "0.4", "--burst-k", "2", "--burst-baseline-days", "14",
            "--burst-min-baseline-days", "5", "--burst-min-messages", "3",
            "--silence-share", "0.7", "--silence-usual-share", "0.4",
            "--silence-min-accounts", "3", "--silence-min-hours", "1",
@@ -42,7 +42,7 @@ def test_every_setting_has_one_default_and_round_trips():
     recorded = S.to_dict(defaults)
     # the families' settings, each in its section, every one with a value
     for key in ("selectivity.bootstrap_samples", "selectivity.seed", "benchmarks.min_peers",
-                "benchmarks.index_weights", "benchmarks.index_min_weight_share", "bursts.sd",
+                "benchmarks.index_weights", "benchmarks.index_min_weight_share", "bursts.k",
                 "bursts.baseline_days", "bursts.min_baseline_days", "bursts.min_messages",
                 "silences.share", "silences.usual_share", "silences.min_accounts",
                 "silences.min_hours", "silences.min_weeks", "execution.chunk_rows",
@@ -62,7 +62,7 @@ def test_bad_settings_name_the_key_and_the_reason(tmp_path):
     with pytest.raises(UsageError, match=r"observed_until: .* has no UTC offset"):
         S.from_dict({"observed_until": "2026-01-01T00:00:00"})
     bad = tmp_path / "s.toml"
-    bad.write_text("[bursts\nsd = 2\n")
+    bad.write_text("[bursts\nk = 2\n")
     with pytest.raises(UsageError, match=r"s\.toml: not valid TOML"):
         S.load(bad)
     with pytest.raises(UsageError, match="in several sections"):
@@ -110,7 +110,7 @@ def test_a_run_replays_exactly_from_its_export_manifest(tmp_path):
     manifest = json.loads((tmp_path / "accounts.csv.manifest.json").read_text())
     recorded = manifest["analysis"]["settings"]
     assert recorded["selectivity"] == {"bootstrap_samples": 200, "seed": 7}
-    assert recorded["bursts"]["sd"] == 2 and recorded["silences"]["min_hours"] == 1
+    assert recorded["bursts"]["k"] == 2 and recorded["silences"]["min_hours"] == 1
     assert recorded["benchmarks"]["index_weights"]["answered_rate"] == 0.6
     assert recorded["window_hours"] == 120
 

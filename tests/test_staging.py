@@ -90,7 +90,7 @@ def test_a_key_staged_twice_keeps_the_row_that_wins(tmp_path, stored_before):
     """Of the rows of one key: a time read from the export beats one derived from an id,
     then the first in the file. The same into a store without those keys (only the
     repeated keys' losers are left out) and into one that holds one of them (the merge,
-    which keeps what the store has)."""
+    which keeps what the store has, but for an edited text)."""
     from datetime import UTC, datetime
 
     def batch(ids, texts, derived):
@@ -121,7 +121,8 @@ def test_a_key_staged_twice_keeps_the_row_that_wins(tmp_path, stored_before):
     assert (added, merged) == ((2, 1) if stored_before else (3, 0))
     rows = dict(store.conn.execute("SELECT post_id, (text, created_at_derived) FROM posts")
                 .fetchall())
-    assert rows == {"1": ("read 1", False), "2": ("first 2", False),
-                    "3": ("stored 3" if stored_before else "only 3", False)}
+    # a stored post the file gives with another text was edited: the file's text wins
+    assert rows == {"1": ("read 1", False), "2": ("first 2", False), "3": ("only 3", False)}
+    assert staged.changed == (1 if stored_before else 0)
     staged.remove()
     store.close()

@@ -156,3 +156,28 @@ def test_deflection_is_a_redirect_without_action(rules):
         "The train is running 40 minutes late due to fog.",
     ])["deflection"].tolist()
     assert out == [True, True, False, False, False]
+
+
+# -- language of short, mixed and capitalised text -----------------------------------
+
+
+def test_short_english_romanised_hindi_and_capitals():
+    from govwatch.analysis.langid import LanguageDetector
+
+    det = LanguageDetector()  # en, hi, id, ru, kk
+    texts = {
+        "V sad": "en",
+        "Thank u Vijender ji": "en",
+        "AAP sweeping Punjab": "en",
+        "Eid mubarak ho": "hi",
+        "Bas yahi bacha tha": "hi",
+        "Rahul Gandhi ke saath deal hogayi. (2016)": "hi",
+        "Mera Desh Jal Raha Hai, Aag Badh Raha Hai…": "hi",
+        "PLEASE HELP US THE WATER IS RISING IN OUR STREET": "en",
+        "kapan jalan diperbaiki pak, sudah rusak parah": "id",
+        "Terima kasih banyak pak": "id",
+        "Когда починят дорогу?": "ru",
+    }
+    assert {t: det.detect(t) for t in texts} == texts
+    # Only Hindi configured besides English: Indonesian words never make a text Indonesian.
+    assert LanguageDetector(["en", "hi"]).detect("Bas yahi bacha tha") == "hi"

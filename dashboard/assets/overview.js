@@ -165,11 +165,13 @@
     var ok = rows.filter(function (r) { return !r.few && r.rate !== null; });
     if (!ok.length) { return [P.text.no_rate]; }
     var out = [];
+    // every headline says which period it covers: none silently ignores the filter
+    var when = P.period_t ? " (" + P.period_t + ")" : "";
     var crit = ok.filter(function (r) { return r.crit && r.crit.ok && r.crit.rate !== null; });
     if (crit.length) {
       var c = crit.slice().sort(function (a, b) { return a.crit.rate - b.crit.rate; })[0];
       out.push(c.label + " answered " + c.crit.rate_t + " of " + c.crit.n_t +
-               " critical reports within " + P.window_t + ".");
+               " critical reports within " + P.window_t + when + ".");
     }
     var byRate = function (dir) {
       return ok.slice().sort(function (a, b) {
@@ -178,16 +180,18 @@
     };
     var low = byRate(1), high = byRate(-1);
     out.push(low.label + " answered " + low.rate_t + " of " + low.n_t + " messages within " +
-             P.window_t + " (" + P.population_t + "), the lowest rate here.");
+             P.window_t + " (" + P.population_t + (P.period_t ? ", " + P.period_t : "") +
+             "), the lowest rate here.");
     if (high.key !== low.key) {
       out.push(high.label + " answered the highest share: " + high.rate_t + " of " +
-               high.n_t + ".");
+               high.n_t + when + ".");
     }
     var reached = ok.filter(function (r) { return r.med !== null && !r.mfew; });
     if (!reached.length) { out.push(P.text.no_median); }
     else {
       var fast = reached.slice().sort(function (a, b) { return a.med - b.med; })[0];
-      out.push("Fastest median time to response: " + fast.label + ", " + fast.med_t + ".");
+      out.push("Fastest median time to response" + when + ": " + fast.label + ", " +
+               fast.med_t + ".");
     }
     var gaps = ok.filter(function (r) { return r.gap !== null; });
     if (gaps.length) {
@@ -283,7 +287,12 @@
     var sorted = sortRows(rows, q.sort, q.order === "desc");
     var limit = q.rows === "all" ? sorted.length : parseInt(q.rows, 10);
     var shown = sorted.slice(0, limit).map(function (r) {
-      return { key: r.key, href: r.href, cells: r.cells.concat([fmtIndex(r.sort.composite)]) };
+      // The stored index carries its bootstrap interval; a re-weighted one has none.
+      var stored = JSON.stringify(w) === JSON.stringify(P.default_weights) && r.composite_t;
+      // Places among peers come from the stored index's intervals too.
+      var cells = stored ? r.cells : r.cells.slice(0, -1).concat([P.text.place_reweighted]);
+      return { key: r.key, href: r.href,
+               cells: cells.concat([stored ? r.composite_t : fmtIndex(r.sort.composite)]) };
     });
     var status = "Showing " + rows.length + " of " + P.total + " official accounts · " +
       P.population_label + " · " + describe(q, P) + "." + (P.period_note || "");

@@ -19,7 +19,6 @@ from dash.exceptions import PreventUpdate
 from govwatch.dashboard.data import POPULATION_LABELS, Missing, query_values, to_search
 from govwatch.dashboard.figures import (
     ANCHORS,
-    METRIC_LABELS,
     Chart,
     activity_chart,
     business_table,
@@ -27,9 +26,11 @@ from govwatch.dashboard.figures import (
     fmt_hours,
     fmt_rate,
     median_cell,
+    metric_label,
     percentile_chart,
     rate_cell,
     rate_chart,
+    rate_label,
 )
 from govwatch.dashboard.pages._common import (
     account_href,
@@ -43,6 +44,8 @@ from govwatch.dashboard.pages._common import (
     url_state,
 )
 from govwatch.dashboard.report import account_latency_chart
+
+from govwatch.config import window_label
 
 PAGE = "account"
 SLICE_CHARTS = (("topic", "Response rate by topic"),
@@ -73,7 +76,7 @@ def metrics_table(acc: dict) -> pd.DataFrame:
         rows.append({
             "Messages counted": POPULATION_LABELS.get(r["population"], r["population"]),
             "Messages": f"{int(r['messages']):,}",
-            "Answered within 7 days": rate_cell(r),
+            rate_label(r.get("window_hours")): rate_cell(r),
             "Median time to response (95% CI)": median_cell(r),
             "Naive median of answered": fmt_hours(r["naive_median_hours"]),
             "Unanswered after 24 h": fmt_rate(r["unanswered_24h"]),
@@ -106,11 +109,12 @@ def business_intro(acc: dict) -> str:
     if clock.get("clock_status") == "ok":
         weekly = clock.get("weekly_office_hours")
         week = f", {weekly:g} open hours a week" if pd.notna(weekly) else ""
+        w = window_label(data().window_hours())
         return (f"Office hours {clock.get('office_hours')} ({clock.get('timezone')}{week}). "
                 "On the business clock only the time while the office is open counts: a "
                 "message sent on Friday evening and answered on Monday morning waited about "
-                "an hour of office time. The business window is 7 days scaled to office "
-                "time (7 days x weekly office hours / 168).")
+                f"an hour of office time. The business window is {w} scaled to office "
+                f"time ({w} x weekly office hours / 168).")
     reason = clock.get("clock_status") or "no office hours"
     return (f"Business hours: not available for this account ({reason}). The business "
             "clock needs office hours and a time zone in the accounts file.")
@@ -166,7 +170,7 @@ def peers_chart(acc: dict) -> Chart | Missing:
     ranks = d.peer_ranks(acc["platform"], acc["author"], d.options().default_population)
     if isinstance(ranks, Missing):
         return ranks
-    return percentile_chart(ranks)
+    return percentile_chart(ranks, window_hours=d.window_hours())
 
 
 def composite_text(acc: dict) -> str | None:
@@ -189,7 +193,8 @@ def _weights(text) -> str:
         w = json.loads(text) if isinstance(text, str) else {}
     except ValueError:
         return "–"
-    return ", ".join(f"{METRIC_LABELS.get(k, k)} {v:g}" for k, v in w.items()) or "–"
+    return ", ".join(f"{metric_label(k, data().window_hours())} {v:g}"
+                     for k, v in w.items()) or "–"
 
 
 def selectivity_text(acc: dict) -> str | Missing:

@@ -2,7 +2,9 @@
 critical event (a flood, a derailment), beside how fast the public posted.
 
 Reads the ``events`` table and the derived ``event_acknowledgements``; when the
-latter is absent the page says so and still lists the events.
+latter is absent the page says so and still lists the events. Below them, the
+candidate events the analysis found (/events?candidate=ID treats one as an event;
+pages/_candidates.py).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, html
 from govwatch.dashboard.data import Missing, query_choice, to_search
 from govwatch.dashboard.figures import ANCHORS, event_chart, fmt_hours
+from govwatch.dashboard.pages._candidates import candidates, candidates_section
 from govwatch.dashboard.pages._common import (
     chart_card,
     data,
@@ -107,8 +110,18 @@ def chart_block(event_id: str | None):
     return missing_panel(c, PAGE, "event") if isinstance(c, Missing) else chart_card(PAGE, c)
 
 
+def candidate_state(query: dict) -> tuple[str | None, list[str]]:
+    c = candidates()
+    ids = () if isinstance(c, Missing) else tuple(c["candidate_id"])
+    if "candidate" not in query or not ids:
+        return None, []
+    return query_choice(query, "candidate", ids, None)
+
+
 def layout(**query):
     event_id, msgs = state(query)
+    candidate, more = candidate_state(query)
+    msgs = msgs + more
     evs = data().events()
     if event_id is None:
         return html.Div([
@@ -116,7 +129,8 @@ def layout(**query):
             html.Div(html.P("No events in this store. Load an events file (event_id, name, "
                             "onset, keywords, critical) with 'govwatch analyze --events FILE'."),
                      className="missing", id="events-missing-events"),
-            url_state(PAGE, ""),
+            candidates_section(candidate),
+            url_state(PAGE, to_search({"candidate": candidate} if candidate else {})),
         ], className="page page-events")
     options = [(e, n) for e, n in zip(evs["event_id"], evs["name"], strict=True)]
     return html.Div([
@@ -129,7 +143,9 @@ def layout(**query):
                    anchor=ANCHORS["events"]),
         toggle_group(PAGE, "event", "Event", options, event_id),
         html.Div(chart_block(event_id), id="events-chart"),
-        url_state(PAGE, to_search({"event": event_id})),
+        candidates_section(candidate),
+        url_state(PAGE, to_search({"event": event_id, **({"candidate": candidate}
+                                                          if candidate else {})})),
     ], className="page page-events")
 
 
@@ -150,6 +166,9 @@ def download_item(item: str, query: dict):
     event_id, _ = state(query)
     if item == "list":
         return data().events()
+    if item == "candidates":
+        c = candidates()
+        return None if isinstance(c, Missing) else c
     if item == "event":
         c = chart_for(event_id)
         return None if isinstance(c, Missing) else c

@@ -55,10 +55,12 @@ from govwatch.dashboard.figures import (
     fmt_median,
     fmt_rate,
     km_chart,
+    leaderboard_columns,
     leaderboard_rows,
     median_chart,
     median_chart_empty,
     median_sort_keys,
+    metric_label,
     sort_board,
 )
 from govwatch.dashboard.pages._common import (
@@ -75,6 +77,8 @@ from govwatch.dashboard.pages._common import (
     toggled,
     url_state,
 )
+
+from govwatch.config import window_label
 
 PAGE = "overview"
 CHARTS = (("medians", "Median time to response (95% CI)"),
@@ -207,7 +211,7 @@ def _row(r: dict, cells: dict, crit: dict | None, ranks: dict | None,
         "sort": {"account": r.get("institution"), "country": r.get("country"),
                  "level": r.get("level"), "platform": r.get("platform"), "messages": n,
                  "rate_7d": _num(r.get("answered_rate_7d")), "median": _num(r["_median_sort"]),
-                 "gap": _num(r.get("selectivity_gap"))},
+                 "gap": _num(r.get("selectivity_gap")), "place": _num(r.get("rank_best"))},
         "few": bool(r.get("too_few")),
         "mfew": bool(r.get("median_too_few", r.get("too_few"))),
         "n": n,
@@ -223,6 +227,7 @@ def _row(r: dict, cells: dict, crit: dict | None, ranks: dict | None,
         "crit": crit,
         "ranks": ranks,
         "composite": _num(r.get("composite_index")),
+        "composite_t": cells["composite"],
         "point": point,
     }
 
@@ -264,7 +269,7 @@ def _payload(st: State) -> dict:
     board = d.leaderboard(Filters(population=f.population, period=f.period))
     board = board.assign(_median_sort=median_sort_keys(board))
     cells = leaderboard_rows(board, account_href)
-    crit_df = d.critical_rates(f.population)
+    crit_df = d.critical_rates(f.population, f.period)
     crit = {}
     if crit_df is not None:
         for c in crit_df.to_dict("records"):
@@ -314,10 +319,11 @@ def _payload(st: State) -> dict:
         "max_weight": MAX_WEIGHT,
         "min_share": d.index_min_share(),
         "whole": whole(st),
-        "window_t": "7 days",
+        "window_t": window_label(d.window_hours()),
         "text": {
             "no_rate": "No account in this selection has enough messages "
                        f"(at least {d.min_n}) for a response rate.",
+            "place_reweighted": "with the analysis's weights only",
             "no_median": "No account answered half of its messages, so every median time "
                          "to response is 'not reached' (shown as '> follow-up time').",
         },
@@ -359,7 +365,7 @@ def weights_panel(st: State) -> html.Details:
     defaults = default_weights()
     current = dict(st.weights)
     inputs = [html.Label([
-        html.Span(METRIC_LABELS.get(m, m), className="weight-name"),
+        html.Span(metric_label(m, data().window_hours()), className="weight-name"),
         dcc.Input(id={"type": f"{PAGE}-weight", "metric": m}, type="number", min=0,
                   max=MAX_WEIGHT, step="any", value=current.get(m, w), debounce=True,
                   className="weight-input"),
@@ -369,7 +375,10 @@ def weights_panel(st: State) -> html.Details:
     body = [
         html.P([
             "The composite index is the weighted mean of an account's percentile ranks "
-            "among its peers (same country and level). The ranks are the analysis's; with "
+            "among its peers (by default the same country and level; 'govwatch analyze "
+            "--peers' or '--peer-sets' chooses others). With the analysis's weights it "
+            "shows its bootstrap 95% interval, and the place among peers is a range: "
+            "accounts whose intervals overlap share places. The ranks are the analysis's; with "
             "other weights the index is recomputed here, in the dashboard, from those "
             "stored ranks — a different view of the same figures, not a new analysis. "
             "Weights are relative (only their proportions count); a weight of 0 leaves a "
@@ -415,7 +424,8 @@ def layout(**query):
                    "'> N h' means fewer than half were answered within the N hours "
                    "observed, so the median is not reached.", className="hint"),
             weights_panel(st),
-            html.Div(sortable_table(PAGE, "board", LEADERBOARD_COLUMNS, st.sort, st.order,
+            html.Div(sortable_table(PAGE, "board", leaderboard_columns(d.window_hours()),
+                                    st.sort, st.order,
                                     "Official accounts and their responsiveness",
                                     default=DEFAULT_SORT),
                      className="table-wrap"),

@@ -14,9 +14,12 @@ Requests (public, no login, on the account's own instance):
   shows more direct replies than any response contains is counted as incomplete. A root
   gone (404) is counted as deleted and not asked again.
 
-Statuses are saved to ``mastodon/<instance>/statuses.jsonl`` and contexts to
-``mastodon/<instance>/context.jsonl``: status ids are local to the serving instance, and
-the ``mastodon-api`` reader resolves them within one file from one instance.
+Both request families are saved to one file per instance, ``mastodon/<instance>/api.jsonl``
+(each line a response as the instance sent it: a list of statuses or a context). Status ids
+are local to the serving instance and the ``mastodon-api`` reader resolves them within one
+file: an official's reply to someone on another instance names its parent only by that
+local id, and the parent comes in a context response. In two files the link would dangle
+and the message would look unanswered.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ class MastodonCollector:
         result = AccountResult(target)
         acc = coll.account(target.key)
         instance = target.handle.split("@", 1)[1]
-        files = (f"mastodon/{instance}/statuses.jsonl", f"mastodon/{instance}/context.jsonl")
+        file = f"mastodon/{instance}/api.jsonl"
         if "id" not in acc:
             resp = self._get("/api/v1/accounts/lookup", "accounts/lookup",
                              {"acct": target.handle.split("@", 1)[0]}, target)
@@ -61,8 +64,8 @@ class MastodonCollector:
                 raise CollectError(target.handle, "accounts/lookup", "the response has no id")
             acc["id"] = str(resp.body["id"])
             coll.save()
-        self._statuses(target, acc, coll, settings, files[0], result, progress)
-        self._contexts(target, acc, coll, settings, run_started, files[1], result, progress)
+        self._statuses(target, acc, coll, settings, file, result, progress)
+        self._contexts(target, acc, coll, settings, run_started, file, result, progress)
         return result
 
     def _statuses(self, target, acc, coll, settings, file, result, progress) -> None:
@@ -135,7 +138,7 @@ class MastodonCollector:
                     result.failures.append("statuses/:id/context: the response has no "
                                            "descendants list")
                 else:
-                    result.responses += coll.append(file, resp.text, same_as=f"{file}#{node}")
+                    result.responses += coll.append(file, resp.text, same_as=f"{file}#context/{node}")
                     descendants = [d for d in resp.body["descendants"] if isinstance(d, dict)]
                     children = Counter(str(d.get("in_reply_to_id")) for d in descendants)
                     if node == sid:

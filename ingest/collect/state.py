@@ -6,8 +6,9 @@ Layout of ``DIR`` (``govwatch collect --out DIR``)::
     bluesky/getAuthorFeed.jsonl         one response per line: the server's JSON, on one line
     bluesky/getPostThread.jsonl
     bluesky/searchPosts.jsonl
-    mastodon/<instance>/statuses.jsonl  (Mastodon ids are local to an instance: one folder each)
-    mastodon/<instance>/context.jsonl
+    mastodon/<instance>/api.jsonl       statuses and contexts (ids are local to an instance:
+                                        the reader links them within one file)
+    youtube/commentThreads.jsonl
 
 A response is appended to its file (and handed to the operating system) *before* the state
 that moves past it is written (atomically: a temporary file renamed over the old one). The
@@ -16,7 +17,8 @@ size, so a response written by a run that died before recording it (or half a li
 dropped and fetched again: a resumed collection holds every response once. A kill or
 Ctrl-C loses nothing. Against a power cut, the raw files and then the state are forced to
 disk (fsync) every few seconds and at the end of a run; forcing every response would cost
-a disk flush per request (measured: about 80 ms each here, most of a collection's time).
+two disk flushes per request (measured on the test machine: 6 ms per fsync of a 20 kB
+line against 0.03-0.7 ms for a flush, and about 10 ms for a whole request to a local server).
 """
 
 from __future__ import annotations

@@ -1,0 +1,309 @@
+"""Candidate events: bursts of critical messages that look like events nobody has
+named yet, with what a person needs to judge them.
+
+Series: inbound messages tagged critical, per country (the addressed official's: the
+only place the data model knows) and UTC day, over all topics and per topic.
+
+Baseline, robust so a spike cannot inflate it: for each day, the median ``m`` and the
+median absolute deviation ``MAD`` of the previous ``bursts.baseline_days`` days (28;
+days without such messages count as 0; at least ``bursts.min_baseline_days`` = 7 days of
+history). Scale = max(1.4826 x MAD, sqrt(max(m, 1))): the MAD of a normal sample's
+standard deviation, never below the Poisson spread of a count with that median (a
+quiet series has MAD 0). A day is flagged when its count is at least
+``bursts.min_messages`` (10) and above m + ``bursts.k`` (4) x scale. A derailment's 145
+messages in the baseline move the median by at most one day's count, where they moved
+the old mean-and-SD threshold from 14 to about 95.
+
+Consecutive flagged days (a gap of at most one day) of one series are one candidate:
+``day`` is its first day, ``last_day`` and ``burst_days`` its extent, ``critical_messages``
+the first day's count and ``episode_messages`` the whole burst's. A topic's burst is
+listed only when no all-topics burst of its country overlaps it (it is then news the
+country total did not show).
+
+Each candidate is also treated as an event, as a person confirming it would: onset =
+its first critical message, keywords = its top hashtags, the country's official
+accounts in scope. Its acknowledgements and public lead (``candidate_acknowledgements``,
+``candidate_summary``, the same columns and rules as ``event_acknowledgements`` and
+``event_summary`` with ``event_id`` = ``candidate_id``) are what the dashboard shows
+behind "treat as event". They are suggestions, never events: confirm them in the events
+file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .events import (
+    EVENT_ACKNOWLEDGEMENTS_COLUMNS,
+    EVENT_SUMMARY_COLUMNS,
+    WORD_CHARS,
+    _empty,
+    event_acknowledgements,
+)
+from .registry import Metric, MetricContext, register_metric
+from .settings import BurstSettings
+
+TOP_HASHTAGS = 5
+MAD_TO_SD = 1.4826
+ALL_TOPICS = None
+
+CANDIDATE_EVENTS_COLUMNS = {
+    "candidate_id": "VARCHAR",
+    "country": "VARCHAR",
+    "topic": "VARCHAR",
+    "day": "DATE",
+    "last_day": "DATE",
+    "burst_days": "BIGINT",
+    "critical_messages": "BIGINT",
+    "episode_messages": "BIGINT",
+    "baseline_days": "BIGINT",
+    "baseline_median": "DOUBLE",
+    "baseline_mad": "DOUBLE",
+    "baseline_mean": "DOUBLE",
+    "baseline_sd": "DOUBLE",
+    "threshold": "DOUBLE",
+    "first_message_at": "TIMESTAMP WITH TIME ZONE",
+    "top_hashtags": "VARCHAR",
+    "known_event_ids": "VARCHAR",
+}
+CANDIDATE_MEANINGS = {
+    "candidate_id": "country-first day[-topic]: the candidate's identifier",
+    "country": "Country of the addressed official accounts (ISO 3166 alpha-2)",
+    "topic": "Topic of the burst; empty: all topics",
+    "day": "UTC day the burst starts",
+    "last_day": "UTC day it ends (flagged days at most one day apart are one burst)",
+    "burst_days": "Flagged days in the burst",
+    "critical_messages": "Inbound messages tagged critical on the first day",
+    "episode_messages": "Inbound messages tagged critical from day to last_day",
+    "baseline_days": "Days of history in the baseline window before the first day",
+    "baseline_median": "Median daily critical messages over the baseline window",
+    "baseline_mad": "Median absolute deviation of those daily counts",
+    "baseline_mean": "Mean daily critical messages over the baseline window (for reference)",
+    "baseline_sd": "Standard deviation (n-1) of those daily counts (for reference)",
+    "threshold": "baseline_median + bursts.k x max(1.4826 x baseline_mad, sqrt(max(median, 1)))",
+    "first_message_at": "First critical message of the first day (UTC): a suggested onset",
+    "top_hashtags": "Most frequent hashtags in those messages: suggested keywords",
+    "known_event_ids": "Events already in the events table for that country with onset "
+                       "from the day before the burst to its last day",
+}
+
+_DAILY = """
+SELECT a.country, r.topic, CAST(r.message_created_at AS DATE) AS day,
+       count(DISTINCT r.platform || chr(31) || r.message_id) AS n,
+       min(r.message_created_at) AS first_at
+FROM responses r
+JOIN accounts a ON a.official AND a.platform = r.platform
+               AND lower(a.author) = lower(r.official_author)
+WHERE r.critical AND a.country IS NOT NULL
+GROUP BY GROUPING SETS ((a.country, r.topic, day), (a.country, day))
+"""
+
+_HASHTAGS = rf"""
+WITH msgs AS (
+    SELECT DISTINCT f.candidate_id, r.platform, r.message_id
+    FROM _bursts f
+    JOIN accounts a ON a.official AND a.country = f.country
+    JOIN responses r ON r.platform = a.platform AND lower(r.official_author) = lower(a.author)
+                    AND CAST(r.message_created_at AS DATE) = f.day AND r.critical
+                    AND (f.topic IS NULL OR r.topic = f.topic)
+),
+tags AS (
+    SELECT m.candidate_id,
+           lower(unnest(regexp_extract_all(p.text, '#([{WORD_CHARS}]+)', 1))) AS tag
+    FROM msgs m JOIN posts p ON p.platform = m.platform AND p.post_id = m.message_id
+),
+counted AS (
+    SELECT candidate_id, tag, count(*) AS n FROM tags GROUP BY candidate_id, tag
+    QUALIFY row_number() OVER (PARTITION BY candidate_id ORDER BY count(*) DESC, tag)
+            <= {TOP_HASHTAGS}
+)
+SELECT candidate_id, string_agg('#' || tag, ' ' ORDER BY n DESC, tag) AS top_hashtags
+FROM counted GROUP BY ALL
+"""
+
+_KNOWN = """
+SELECT f.candidate_id, string_agg(e.event_id, ';' ORDER BY e.event_id) AS known_event_ids
+FROM _bursts f
+JOIN events e ON (e.country IS NULL OR upper(e.country) = f.country)
+             AND CAST(e.onset AS DATE) BETWEEN f.day - 1 AND f.last_day
+GROUP BY ALL
+"""
+
+
+def _rolling_median_mad(history: np.ndarray, window: int, min_days: int):
+    """Per day: (days, median, MAD, mean, sd) of the ``window`` days before it."""
+    n = len(history)
+    out = np.full((5, n), np.nan)
+    for i in range(n):
+        past = history[max(0, i - window):i]
+        if len(past) < min_days:
+            out[0, i] = len(past)
+            continue
+        m = np.median(past)
+        out[:, i] = (len(past), m, np.median(np.abs(past - m)), past.mean(),
+                     past.std(ddof=1) if len(past) > 1 else 0.0)
+    return out
+
+
+def daily_bursts(daily: pd.DataFrame, first_day, last_day,
+                 rules: BurstSettings | None = None) -> pd.DataFrame:
+    """Flagged days of each (country, topic) series against its own robust baseline.
+
+    ``daily`` has country, day, n and optionally topic (missing or None: all topics);
+    days absent from it count as 0 between ``first_day`` and ``last_day``."""
+    rules = rules or BurstSettings()
+    k, baseline_days = float(rules.k), int(rules.baseline_days)
+    min_baseline_days, min_messages = int(rules.min_baseline_days), int(rules.min_messages)
+    days = pd.date_range(pd.Timestamp(first_day), pd.Timestamp(last_day), freq="D")
+    if "topic" not in daily:
+        daily = daily.assign(topic=None)
+    daily = daily.assign(topic=daily["topic"].astype(object).where(daily["topic"].notna(), ""))
+    out = []
+    for (country, topic), group in daily.groupby(["country", "topic"], sort=True):
+        counts = (group.assign(day=pd.to_datetime(group["day"])).groupby("day")["n"].sum()
+                  .astype(float).reindex(days, fill_value=0.0).to_numpy())
+        stats = _rolling_median_mad(counts, baseline_days, min_baseline_days)
+        scale = np.maximum(MAD_TO_SD * stats[2], np.sqrt(np.maximum(stats[1], 1.0)))
+        threshold = stats[1] + k * scale
+        with np.errstate(invalid="ignore"):
+            flagged = ~np.isnan(stats[1]) & (counts >= min_messages) & (counts > threshold)
+        frame = pd.DataFrame({
+            "country": country, "topic": topic or None, "day": days,
+            "critical_messages": counts, "baseline_days": stats[0],
+            "baseline_median": stats[1], "baseline_mad": stats[2],
+            "baseline_mean": stats[3], "baseline_sd": stats[4], "threshold": threshold,
+        })
+        out.append(frame[flagged])
+    result = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+    if result.empty:
+        return result
+    result["day"] = result["day"].dt.date
+    result["critical_messages"] = result["critical_messages"].astype("int64")
+    result["baseline_days"] = result["baseline_days"].astype("int64")
+    return result
+
+
+def episodes(flagged: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """Consecutive flagged days (at most one day apart) of a series as one row, with
+    the first day's figures; ``counts`` (country, topic, day, n) gives the whole
+    burst's messages. A topic's burst overlapping an all-topics burst of its country
+    is left out."""
+    if flagged.empty:
+        return flagged
+    f = flagged.assign(topic_key=flagged["topic"].fillna("")).sort_values(
+        ["country", "topic_key", "day"], kind="stable").reset_index(drop=True)
+    day = pd.to_datetime(f["day"])
+    same = (f["country"] == f["country"].shift()) & (f["topic_key"] == f["topic_key"].shift())
+    new = ~same | ((day - day.shift()).dt.days > 2)
+    f["episode"] = new.cumsum()
+    first = f.groupby("episode").head(1).set_index("episode")
+    first["last_day"] = f.groupby("episode")["day"].max()
+    first["burst_days"] = f.groupby("episode").size()
+    c = counts.assign(topic_key=counts["topic"].astype(object).where(counts["topic"].notna(), ""),
+                      day=pd.to_datetime(counts["day"]).dt.date)
+    total = []
+    for r in first.itertuples():
+        sel = c[(c["country"] == r.country) & (c["topic_key"] == r.topic_key)
+                & (c["day"] >= r.day) & (c["day"] <= r.last_day)]
+        total.append(int(sel["n"].sum()))
+    first["episode_messages"] = total
+    first = first.reset_index(drop=True)
+    whole = first[first["topic_key"] == ""]
+    keep = []
+    for r in first.itertuples():
+        if r.topic_key == "":
+            keep.append(True)
+            continue
+        w = whole[whole["country"] == r.country]
+        keep.append(not ((w["day"] <= r.last_day) & (w["last_day"] >= r.day)).any())
+    first = first[keep].copy()
+    first["candidate_id"] = [f"{c}-{d}" + (f"-{t}" if t else "") for c, d, t in
+                             zip(first["country"], first["day"], first["topic_key"], strict=True)]
+    return first.drop(columns=["topic_key"])
+
+
+def candidate_events(con, rules: BurstSettings | None = None) -> pd.DataFrame:
+    """Rows of ``candidate_events``."""
+    daily = con.execute(_DAILY).df()
+    if daily.empty:
+        return _empty(CANDIDATE_EVENTS_COLUMNS)
+    # GROUPING SETS: topic NULL from the (country, day) set is the all-topics series;
+    # messages without a topic form their own series under "not tagged".
+    daily = daily.copy()
+    totals = daily.groupby(["country", "day"])["n"].transform("max")
+    whole = daily["topic"].isna() & (daily["n"] == totals)
+    dup = daily[whole].duplicated(["country", "day"], keep="first")
+    daily.loc[daily[whole].index[dup.to_numpy()], "topic"] = "not tagged"
+    daily.loc[daily["topic"].isna() & ~whole, "topic"] = "not tagged"
+    span = con.execute(
+        "SELECT CAST(min(message_created_at) AS DATE), CAST(max(message_created_at) AS DATE) "
+        "FROM responses").fetchall()[0]
+    flagged = daily_bursts(daily, span[0], span[1], rules)
+    if flagged.empty:
+        return _empty(CANDIDATE_EVENTS_COLUMNS)
+    bursts = episodes(flagged, daily)
+    firsts = daily.assign(day=pd.to_datetime(daily["day"]).dt.date,
+                          topic=daily["topic"].astype(object))
+    firsts = firsts.groupby(["country", "day"], as_index=False)["first_at"].min()
+    bursts = bursts.merge(firsts, on=["country", "day"], how="left")
+    con.register("_bursts", bursts[["candidate_id", "country", "topic", "day", "last_day"]])
+    try:
+        hashtags = con.execute(_HASHTAGS).df()
+        known = con.execute(_KNOWN).df()
+    finally:
+        con.unregister("_bursts")
+    bursts = bursts.merge(hashtags, on="candidate_id", how="left")
+    bursts = bursts.merge(known, on="candidate_id", how="left")
+    bursts = bursts.rename(columns={"first_at": "first_message_at"})
+    return bursts.sort_values(["day", "country", "candidate_id"])[
+        list(CANDIDATE_EVENTS_COLUMNS)].reset_index(drop=True)
+
+
+def candidate_acknowledgements(con, cands: pd.DataFrame, obs_end):
+    """Each candidate treated as an event (see the module doc)."""
+    if cands.empty:
+        return _empty(EVENT_ACKNOWLEDGEMENTS_COLUMNS), _empty(EVENT_SUMMARY_COLUMNS)
+    as_events = pd.DataFrame({
+        "event_id": cands["candidate_id"],
+        "name": [f"Candidate: {t or 'critical'} burst in {c} from {d}" for t, c, d in
+                 zip(cands["topic"], cands["country"], cands["day"], strict=True)],
+        "onset": cands["first_message_at"],
+        "keywords": [[h.lstrip("#") for h in str(t).split()] if isinstance(t, str) else []
+                     for t in cands["top_hashtags"]],
+        "critical": True,
+        "country": cands["country"],
+    })
+    con.register("_cand_frame", as_events)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _cand_events AS SELECT event_id, name, "
+                    "onset::TIMESTAMPTZ AS onset, keywords::VARCHAR[] AS keywords, critical, "
+                    "country FROM _cand_frame")
+    finally:
+        con.unregister("_cand_frame")
+    try:
+        return event_acknowledgements(con, obs_end, source="_cand_events")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _cand_events")
+
+
+@register_metric
+class CriticalBursts(Metric):
+    name = "critical_bursts"
+    description = (
+        "Candidate events: bursts of a country's inbound messages tagged critical (all "
+        "topics and per topic) above a robust trailing baseline (median and MAD), with "
+        "suggested keywords, and their acknowledgement as if each were an event."
+    )
+    tables = {"candidate_events": CANDIDATE_EVENTS_COLUMNS,
+              "candidate_acknowledgements": EVENT_ACKNOWLEDGEMENTS_COLUMNS,
+              "candidate_summary": EVENT_SUMMARY_COLUMNS}
+    column_meanings = {"candidate_events": CANDIDATE_MEANINGS}
+
+    def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
+        if ctx.obs_end is None:
+            return {t: _empty(c) for t, c in self.tables.items()}
+        cands = candidate_events(ctx.con, ctx.settings.bursts)
+        acks, summary = candidate_acknowledgements(ctx.con, cands, ctx.obs_end)
+        return {"candidate_events": cands, "candidate_acknowledgements": acks,
+                "candidate_summary": summary}

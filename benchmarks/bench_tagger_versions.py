@@ -1,0 +1,100 @@
+"""The tagger of a git revision against this tree's, side by side in one process.
+
+    python benchmarks/bench_tagger_versions.py [--rev 4347aef] [--texts 200000]
+
+What changed between the two is the seed-term matcher, the taxonomy, the default
+model and the language detector, so those are timed: the revision's
+``analysis/taxonomy.py``, ``classifiers.py``, ``langid.py`` and
+``data/taxonomy.yaml`` are read with ``git show`` into a temporary package and
+imported beside this tree's. Each side tags the same distinct texts (real
+crisis, politician and VADER tweets from ../shared, made distinct with a
+suffix) with its *default* model as ``analyze`` used it - the revision's may be
+fitted on the texts (timed apart) - and detects their language; runs alternate
+A B A B, three pairs, and the median is reported. The rest of tagging (VADER,
+the store) is the same code on both sides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+FILES = ("taxonomy.py", "classifiers.py", "langid.py")
+
+
+def load_revision(rev: str, into: Path):
+    pkg = into / "gw_rev"
+    (pkg / "data").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("", "utf-8")
+    for name in FILES:
+        text = subprocess.run(["git", "show", f"{rev}:analysis/{name}"], cwd=REPO, check=True,
+                              capture_output=True, text=True).stdout
+        (pkg / name).write_text(text, "utf-8")
+    yaml = subprocess.run(["git", "show", f"{rev}:analysis/data/taxonomy.yaml"], cwd=REPO,
+                          check=True, capture_output=True, text=True).stdout
+    (pkg / "data" / "taxonomy.yaml").write_text(yaml, "utf-8")
+    sys.path.insert(0, str(into))
+    return (importlib.import_module("gw_rev.classifiers"), importlib.import_module("gw_rev.langid"),
+            pkg / "data" / "taxonomy.yaml")
+
+
+def corpus(shared: Path, n: int) -> list[str]:
+    import pandas as pd
+    from labelled_data import read_crisis
+
+    base = read_crisis(shared)["text"].tolist()
+    base += pd.read_csv(shared / "india_politician_tweets" / "tweets.csv", dtype=str,
+                        keep_default_na=False)["text"].tolist()
+    return [f"{base[i % len(base)]} #{i}" for i in range(n)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rev", default="4347aef")
+    parser.add_argument("--texts", type=int, default=200_000)
+    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "real_data")
+    args = parser.parse_args(argv)
+    from govwatch.analysis.classifiers import PostTagger
+    from govwatch.analysis.langid import LanguageDetector
+
+    texts = corpus(args.shared, args.texts)
+    with tempfile.TemporaryDirectory() as tmp:
+        old_cls, old_lang, old_yaml = load_revision(args.rev, Path(tmp))
+        start = time.perf_counter()
+        old_model = old_cls.PostTagger(taxonomy=str(old_yaml)).fit(texts)
+        fit_s = time.perf_counter() - start
+        sides = {
+            f"{args.rev} default (rules + model fitted on the texts)":
+                (old_model, old_lang.LanguageDetector()),
+            "this tree's default (rules)": (PostTagger().fit([]), LanguageDetector()),
+        }
+        for model, det in sides.values():  # warm up: matcher tables, langid model
+            model.predict(texts[:1000]), det.detect_many(texts[:1000])
+        times: dict[str, list[float]] = {k: [] for k in sides}
+        for _ in range(3):
+            for name, (model, det) in sides.items():
+                start = time.perf_counter()
+                model.predict(texts)
+                det.detect_many(texts)
+                times[name].append(time.perf_counter() - start)
+    print(f"{len(texts):,} distinct texts; the revision's model fitted in {fit_s:.1f} s")
+    med = {k: statistics.median(v) for k, v in times.items()}
+    for name, t in med.items():
+        print(f"  {name}: median {t:.1f} s (min {min(times[name]):.1f}, max {max(times[name]):.1f})"
+              f" = {len(texts) / t:,.0f} texts/s")
+    old, new = med.values()
+    print(f"ratio (revision time / this tree's time): {old / new:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
