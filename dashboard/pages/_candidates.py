@@ -5,6 +5,8 @@ computed for each candidate as if it were an event."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from dash import dcc, html
 from govwatch.dashboard.data import Missing, to_search
@@ -31,6 +33,10 @@ def _known(r: dict) -> str:
     return f"already loaded: {known}" if isinstance(known, str) and known else "not in the events file"
 
 
+# The section is named by its heading (a dict, as the attribute's name has a hyphen).
+_LABELLED: dict[str, Any] = {"aria-labelledby": "events-title-candidates"}
+
+
 def candidates_section(selected: str | None) -> html.Section:
     """The table of candidates (evidence and a link each) and, for ``selected``, its
     acknowledgement and first messages."""
@@ -38,7 +44,7 @@ def candidates_section(selected: str | None) -> html.Section:
     title = html.H2("Candidate events found in the messages", id="events-title-candidates")
     if isinstance(c, Missing):
         return html.Section([title, missing_panel(c, PAGE, "candidates")],
-                            **{"aria-labelledby": "events-title-candidates"})
+                            **_LABELLED)
     intro = html.P(
         "Days on which critical messages to a country's officials burst above their own "
         "robust baseline (median and median absolute deviation of the 28 days before, so an "
@@ -48,7 +54,7 @@ def candidates_section(selected: str | None) -> html.Section:
     if c.empty:
         return html.Section([title, intro, html.P("No bursts of critical messages were found.",
                                                   id="events-no-candidates")],
-                            **{"aria-labelledby": "events-title-candidates"})
+                            **_LABELLED)
     head = ["Candidate", "Days", "Critical messages (first day; whole burst)",
             "Baseline median (MAD); threshold", "Top hashtags", "Events file", ""]
     rows = []
@@ -75,10 +81,10 @@ def candidates_section(selected: str | None) -> html.Section:
     body = [title, intro, table]
     if selected is not None:
         body.append(treated(c, selected))
-    return html.Section(body, **{"aria-labelledby": "events-title-candidates"})
+    return html.Section(body, **_LABELLED)
 
 
-def treated(c: pd.DataFrame, candidate_id: str) -> html.Div:
+def treated(c: pd.DataFrame, candidate_id: str) -> html.Div | html.P:
     """One candidate treated as an event: chart, summary and first messages."""
     hit = c[c["candidate_id"] == candidate_id]
     if hit.empty:
