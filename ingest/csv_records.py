@@ -4,7 +4,6 @@ aliases, then each row checked by :func:`govwatch.ingest.tabular.checked_rows`."
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from govwatch.errors import InputError
 from govwatch.records import Reject
 
 from .base import ReadOptions, open_text
-from .tabular import checked_rows, csv_records
+from .tabular import checked_rows, csv_records, header_row
 
 
 def read_records(path: Path, options: ReadOptions, aliases: dict[str, str],
@@ -22,12 +21,7 @@ def read_records(path: Path, options: ReadOptions, aliases: dict[str, str],
     An InputError names the required columns the header lacks."""
     with open_text(path, progress) as f:
         source, reader = csv_records(f)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise InputError(path, "the file is empty", "line 1") from None
-        except csv.Error as exc:
-            raise InputError(path, f"unreadable header: {exc}", "line 1") from None
+        header = header_row(path, reader)
         renamed = (options.mapping.get(h.strip(), h.strip()) for h in header)
         names = [aliases.get(n.lower(), n.lower()) for n in renamed]
         missing = [c for c in required if c not in names]

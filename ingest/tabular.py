@@ -81,13 +81,7 @@ def iter_chunks(
     """
     with open_text(path, progress) as f:
         source, reader = csv_records(f)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise InputError(path, "the file is empty", "line 1") from None
-        except csv.Error as exc:
-            raise InputError(path, f"unreadable header: {exc}", "line 1") from None
-        names = header_names(path, header, required, mapping)
+        names = header_names(path, header_row(path, reader), required, mapping)
         skipped = 1
         while skipped < skip_records:  # resume after records read by other means
             try:
@@ -116,6 +110,16 @@ def iter_chunks(
                 rows, lines, rejects, read = [], [], [], 0
         if rows or rejects or read:
             yield _chunk(rows, lines, keep, rejects, read)
+
+
+def header_row(path: Path, reader) -> list[str]:
+    """The header row from a csv reader, or an InputError naming the file's line 1."""
+    try:
+        return next(reader)
+    except StopIteration:
+        raise InputError(path, "the file is empty", "line 1") from None
+    except csv.Error as exc:
+        raise InputError(path, f"unreadable header: {exc}", "line 1") from None
 
 
 def header_names(path: Path, header: list[str], required: tuple[str, ...],
