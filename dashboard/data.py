@@ -408,7 +408,8 @@ class DashboardData:
         return self._cached(("leaderboard", filters), lambda: self._leaderboard(filters))
 
     def _leaderboard(self, f: Filters) -> pd.DataFrame:
-        where, params = ["a.official"], {"population": f.population}
+        where = ["a.official"]
+        params: dict[str, str | list[str]] = {"population": f.population}
         for name in Filters.MULTI:
             values = getattr(f, name)
             if values:
@@ -515,7 +516,7 @@ class DashboardData:
         ``benchmarks.index_min_weight_share`` setting, else the documented default)."""
         settings = self.run_info().get("settings")
         try:
-            recorded = json.loads(settings)
+            recorded = json.loads(settings or "")
             # benchmarks.index_min_weight_share; flat in runs recorded before sections
             value = float((recorded.get("benchmarks") or recorded).get("index_min_weight_share"))
         except (TypeError, ValueError, AttributeError):
@@ -629,7 +630,7 @@ class DashboardData:
         """Which curves to compare for one account: critical vs routine when the
         analysis wrote them, else messages needing a response vs all."""
         pops = self.km_populations(platform, author)
-        split = [p for p in ("critical", "routine") if p in pops]
+        split: list[str] = [p for p in ("critical", "routine") if p in pops]
         return split if len(split) == 2 else [p for p in POPULATIONS if p in pops]
 
     def followup(self, platform: str, author: str) -> dict[str, float]:
