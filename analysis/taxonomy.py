@@ -3,8 +3,10 @@
 The taxonomy (``analysis/data/taxonomy.yaml`` by default, or any file the user
 points to) names the topic categories, which of them are critical issues, and
 seed terms per language; what cancels a critical-issue term (``not_critical``:
-greeting, ceremony, election and obituary contexts, and phrases such as
-"landslide victory" whose words never count); cues for "needs a response"
+greeting, ceremony, election, obituary, allegation and political-attack
+contexts; ``past`` markers such as "25 years ago" that put an incident in
+history; and phrases such as "landslide victory" whose words never count);
+cues for "needs a response"
 (requests and problem reports vs praise and chatter); and deflection phrases
 ("DM us", "call the helpline"). :func:`load_taxonomy` validates it and raises
 :class:`TaxonomyError` naming the file and the key (or YAML line) at fault.
@@ -43,7 +45,7 @@ _CATEGORY_FIELDS = {"label", "critical", "description", "terms"}
 _TOP_FIELDS = {"version", "fallback", "categories", "needs_response", "deflection",
                "not_critical"}
 _CUE_GROUPS = ("request", "no_response")
-_NOT_CRITICAL_GROUPS = ("contexts", "phrases")
+_NOT_CRITICAL_GROUPS = ("contexts", "past", "phrases")
 SUPPORT_MARK = "~"
 WEAK_MARK = "~~"
 
@@ -81,6 +83,7 @@ class Taxonomy:
     deflection: Mapping[str, tuple[str, ...]]
     not_critical_contexts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     not_critical_phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    not_critical_past: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def category_keys(self) -> tuple[str, ...]:
@@ -118,6 +121,8 @@ class Taxonomy:
             "not_critical": {
                 "contexts": {k: list(v) for k, v in self.not_critical_contexts.items()},
                 "phrases": {k: list(v) for k, v in self.not_critical_phrases.items()},
+                **({"past": {k: list(v) for k, v in self.not_critical_past.items()}}
+                   if self.not_critical_past else {}),
             },
         }
 
@@ -183,14 +188,16 @@ def parse_taxonomy(data: object, source: str = "<taxonomy>") -> Taxonomy:
     deflection = _parse_terms(data.get("deflection"), "deflection", fail, required=True)
     nc = data.get("not_critical") or {}
     if not isinstance(nc, dict):
-        raise fail("not_critical", "must be a mapping with 'contexts' and 'phrases'")
+        raise fail("not_critical", "must be a mapping with 'contexts', 'past' and 'phrases'")
     extra = set(nc) - set(_NOT_CRITICAL_GROUPS)
     if extra:
-        raise fail(f"not_critical.{sorted(extra)[0]}", "unknown key; expected contexts or phrases")
+        raise fail(f"not_critical.{sorted(extra)[0]}",
+                   "unknown key; expected contexts, past or phrases")
     contexts = _parse_terms(nc.get("contexts"), "not_critical.contexts", fail, required=False)
     phrases = _parse_terms(nc.get("phrases"), "not_critical.phrases", fail, required=False)
+    past = _parse_terms(nc.get("past"), "not_critical.past", fail, required=False)
     return Taxonomy(source, version, fallback, tuple(categories), request, no_resp, deflection,
-                    contexts, phrases)
+                    contexts, phrases, past)
 
 
 def _parse_categories(raw: object, fail) -> list[Category]:
@@ -483,7 +490,8 @@ def all_terms_marked(terms: Mapping[str, tuple[str, ...]]) -> list[str]:
 
 # The groups after the categories, in this order (RuleScores reads them by position).
 CUE_GROUPS = ("request", "no_response", "deflection", "critical_strong", "critical_support",
-              "not_critical", "not_critical_soft", "deflection_action", "critical_weak")
+              "not_critical", "not_critical_soft", "deflection_action", "critical_weak",
+              "not_critical_past")
 
 
 def taxonomy_groups(tax: Taxonomy) -> dict[str, list[str]]:
@@ -500,6 +508,7 @@ def taxonomy_groups(tax: Taxonomy) -> dict[str, list[str]]:
     groups["not_critical_soft"] = _marked(contexts, True)
     groups["deflection_action"] = _marked(deflection, True)
     groups["critical_weak"] = _critical_terms(tax, 2)
+    groups["not_critical_past"] = all_terms(tax.not_critical_past)
     assert tuple(groups)[len(tax.categories):] == CUE_GROUPS
     return groups
 
