@@ -43,7 +43,7 @@ _LANG_KEY = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?$")
 _CATEGORY_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _CATEGORY_FIELDS = {"label", "critical", "description", "terms"}
 _TOP_FIELDS = {"version", "fallback", "categories", "needs_response", "deflection",
-               "not_critical"}
+               "not_critical", "current"}
 _CUE_GROUPS = ("request", "no_response")
 _NOT_CRITICAL_GROUPS = ("contexts", "past", "phrases")
 SUPPORT_MARK = "~"
@@ -84,6 +84,7 @@ class Taxonomy:
     not_critical_contexts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     not_critical_phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     not_critical_past: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    current: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def category_keys(self) -> tuple[str, ...]:
@@ -124,6 +125,7 @@ class Taxonomy:
                 **({"past": {k: list(v) for k, v in self.not_critical_past.items()}}
                    if self.not_critical_past else {}),
             },
+            **({"current": {k: list(v) for k, v in self.current.items()}} if self.current else {}),
         }
 
     @property
@@ -196,8 +198,9 @@ def parse_taxonomy(data: object, source: str = "<taxonomy>") -> Taxonomy:
     contexts = _parse_terms(nc.get("contexts"), "not_critical.contexts", fail, required=False)
     phrases = _parse_terms(nc.get("phrases"), "not_critical.phrases", fail, required=False)
     past = _parse_terms(nc.get("past"), "not_critical.past", fail, required=False)
+    current = _parse_terms(data.get("current"), "current", fail, required=False)
     return Taxonomy(source, version, fallback, tuple(categories), request, no_resp, deflection,
-                    contexts, phrases, past)
+                    contexts, phrases, past, current)
 
 
 def _parse_categories(raw: object, fail) -> list[Category]:
@@ -375,6 +378,7 @@ class TermMatcher:
                 tid = add(term)
                 if g not in self._term_groups[tid]:
                     self._term_groups[tid].append(g)
+        self._drop_subsumed()
         self._masks = frozenset(add(m) for m in masks)
         self._first_exact: dict[str, list[int]] = {}
         self._first_prefix: dict[str, list[int]] = {}
@@ -384,6 +388,24 @@ class TermMatcher:
             table.setdefault(first, []).append(tid)
         self._prefix_lengths = sorted({len(p) for p in self._first_prefix})
         self._candidates: dict[str, tuple[int, ...]] = {}
+
+    def _drop_subsumed(self) -> None:
+        """A one-word term that a prefix of the same group always matches too
+        ("violence" beside "violence*", "asesinat*" beside "asesin*", from two
+        languages' lists) does not count twice in that group."""
+        prefixes: dict[int, list[str]] = {}
+        for tid, words in enumerate(self._terms):
+            if len(words) == 1 and words[0][1]:
+                for g in self._term_groups[tid]:
+                    prefixes.setdefault(g, []).append(words[0][0])
+        for tid, words in enumerate(self._terms):
+            if len(words) != 1:
+                continue
+            word, is_prefix = words[0]
+            self._term_groups[tid] = [
+                g for g in self._term_groups[tid]
+                if not any(word.startswith(p) and (len(word) > len(p) or not is_prefix)
+                           for p in prefixes.get(g, ()))]
 
     def _word_matches(self, word: str, pattern: tuple[str, bool]) -> bool:
         text, is_prefix = pattern
@@ -491,7 +513,7 @@ def all_terms_marked(terms: Mapping[str, tuple[str, ...]]) -> list[str]:
 # The groups after the categories, in this order (RuleScores reads them by position).
 CUE_GROUPS = ("request", "no_response", "deflection", "critical_strong", "critical_support",
               "not_critical", "not_critical_soft", "deflection_action", "critical_weak",
-              "not_critical_past")
+              "not_critical_past", "current")
 
 
 def taxonomy_groups(tax: Taxonomy) -> dict[str, list[str]]:
@@ -509,6 +531,7 @@ def taxonomy_groups(tax: Taxonomy) -> dict[str, list[str]]:
     groups["deflection_action"] = _marked(deflection, True)
     groups["critical_weak"] = _critical_terms(tax, 2)
     groups["not_critical_past"] = all_terms(tax.not_critical_past)
+    groups["current"] = all_terms(tax.current)
     assert tuple(groups)[len(tax.categories):] == CUE_GROUPS
     return groups
 

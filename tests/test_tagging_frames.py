@@ -37,6 +37,11 @@ TALK = {
     "ru allegation": "Депутата обвиняют в убийстве, оппозиция требует отставки",
     "id allegation": "Anggota dewan dituduh melakukan pembunuhan, kata oposisi",
     "hi allegation": "विधायक पर हत्या का आरोप, विपक्ष ने इस्तीफा मांगा",
+    "character assassination": "Abuse, banning, censorship, character assassination: their record",
+    "attack opponents": "A rogue outfit created by the ruling party to attack opponents",
+    # terrorism as a policy topic, not an incident
+    "terrorism talk": "Terrorists have access to the new currency but honest taxpayers don't",
+    "hi terrorism talk": "सरकार मुझे आतंकी बताकर फंसा सकती है",
     # threats and hypotheses
     "death threats": "Handles that send death threats to journalists are followed by ministers",
     "could be killed": "I could be killed for speaking the truth, says the leader",
@@ -52,6 +57,7 @@ TALK = {
     "years ago": "Remembering the victims of the bombing, 25 years ago",
     "ru memory": "Вспоминаем жертв теракта, 20 лет назад. Вечная память",
     "es anniversary": "Hace años del terremoto; hoy, homenaje a las víctimas",
+    "year of a past riot": "Hard questions to the Captain on the 1984 Sikh riots",
 }
 
 INCIDENT = {
@@ -68,6 +74,10 @@ INCIDENT = {
     "id incident": "Banjir bandang, dua warga meninggal dunia dan ratusan mengungsi",
     "hi incident": "बस हादसे में 12 लोगों की मौत, घायलों को अस्पताल पहुंचाया गया",
     "tl incident": "Lindol sa Bohol, maraming namatay at sugatan",
+    # a weak word ("terrorist") beside a marker of a current incident
+    "terrorist on the loose": "There is a terrorist on the loose near the station",
+    "es current": "Última hora: terroristas armados en el centro comercial",
+    "ru current": "Срочно: террористы захватили здание школы",
 }
 
 
@@ -98,3 +108,25 @@ def test_past_section_is_validated_and_changes_the_version():
     with pytest.raises(TaxonomyError) as err:
         parse_taxonomy(tax, "t.yaml")
     assert err.value.locator == "not_critical.past"
+
+
+def test_a_term_subsumed_by_a_prefix_of_its_group_counts_once():
+    from govwatch.analysis.taxonomy import TermMatcher
+
+    # "violence" (en) and "violence*" (fr) are one word to count, not two.
+    m = TermMatcher({"crit": ["violence", "violence*", "asesinat*", "asesin*"], "en": ["violence"]})
+    hits = m.counts(["violence", "violences", "asesinato"])
+    assert hits[:, 0].tolist() == [1, 1, 1]
+    assert hits[:, 1].tolist() == [1, 0, 0]
+
+
+def test_current_section_is_validated_and_optional():
+    from govwatch.analysis.taxonomy import TaxonomyError, load_taxonomy, parse_taxonomy
+
+    tax = load_taxonomy().to_dict()
+    tax["current"] = {"en": "right now"}
+    with pytest.raises(TaxonomyError) as err:
+        parse_taxonomy(tax, "t.yaml")
+    assert err.value.locator == "current.en"
+    del tax["current"]  # older taxonomy files still load
+    assert parse_taxonomy(tax, "t.yaml").current == {}
