@@ -42,6 +42,7 @@ TALK = {
     # terrorism as a policy topic, not an incident
     "terrorism talk": "Terrorists have access to the new currency but honest taxpayers don't",
     "hi terrorism talk": "सरकार मुझे आतंकी बताकर फंसा सकती है",
+    "ongoing labour strike": "The ongoing municipal workers' strike will end after talks at 3 pm",
     # threats and hypotheses
     "death threats": "Handles that send death threats to journalists are followed by ministers",
     "could be killed": "I could be killed for speaking the truth, says the leader",
@@ -76,8 +77,8 @@ INCIDENT = {
     "tl incident": "Lindol sa Bohol, maraming namatay at sugatan",
     # a weak word ("terrorist") beside a marker of a current incident
     "terrorist on the loose": "There is a terrorist on the loose near the station",
-    "es current": "Última hora: terroristas armados en el centro comercial",
-    "ru current": "Срочно: террористы захватили здание школы",
+    "es current": "Ahora mismo: terroristas armados en el centro comercial",
+    "ru current": "Прямо сейчас: террористы захватили здание школы",
 }
 
 
