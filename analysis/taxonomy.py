@@ -13,7 +13,8 @@ cues for "needs a response"
 
 :class:`TermMatcher` finds which seed terms occur in texts. Term syntax: words
 separated by spaces, each matching a whole word of the text; a word ending in
-``*`` matches any word starting with it; ``?`` matches a question mark; emoji
+``*`` matches any word starting with it, a bare ``*`` after the first word
+any one word; ``?`` matches a question mark; emoji
 are words of their own; a term starting with ``~`` in a critical category is a
 *support* term (see :class:`Category`). Hashtags are split into words (at
 capitals, ``#PrayForBoston``, and, for lower-case Latin hashtags, into known
@@ -336,9 +337,14 @@ def hashtag_words(text: str) -> list[tuple[str, ...]]:
 
 
 def term_words(term: str) -> list[tuple[str, bool]]:
-    """A term as (word, is_prefix) pairs, tokenised exactly like text."""
-    out = []
+    """A term as (word, is_prefix) pairs, tokenised exactly like text. A bare
+    ``*`` after the first word stands for any one word ("hace * años")."""
+    out: list[tuple[str, bool]] = []
     for raw in normalize(term).split():
+        if raw == "*":
+            if out:
+                out.append(("", True))
+            continue
         prefix = raw.endswith("*") and len(raw) > 1
         for m in _TOKEN.finditer(raw):
             tok = m.group(0).lstrip("#")

@@ -123,3 +123,17 @@ def test_customer_support_needs_response(shared_data, repo):
     out = ev.eval_twcs(shared_data)
     assert out["inbound"] == 55
     assert out["needs_response"]["f1"] >= 0.8
+
+
+def test_multilingual_synthetic_set_recall_per_language(repo):
+    """The synthetic translated set (no real data, so no ../shared needed): every
+    language of the project keeps its recall on the held-out half, and traps
+    (greetings, obituaries, inaugurations, elections, policy, anniversaries,
+    allegations) stay untagged."""
+    ev = _evaluate_module(repo)
+    got = ev.eval_multilingual(repo)
+    assert set(got["test"]["per_language"]) == set(ev.ML_LANGUAGES)
+    assert got["test"]["n"] + got["dev"]["n"] == got["all"]["n"] == 300
+    assert got["test"]["min_language_recall"] >= ev.FLOORS["multilingual.test.min_language_recall"]
+    assert got["test"]["specificity"] >= ev.FLOORS["multilingual.test.specificity"]
+    assert got["all"]["balanced_accuracy"] >= 0.9, got["all"]

@@ -131,3 +131,12 @@ def test_current_section_is_validated_and_optional():
     assert err.value.locator == "current.en"
     del tax["current"]  # older taxonomy files still load
     assert parse_taxonomy(tax, "t.yaml").current == {}
+
+
+def test_a_bare_star_stands_for_any_one_word():
+    from govwatch.analysis.taxonomy import TermMatcher, term_words
+
+    m = TermMatcher({"past": ["hace * años", "il y a * ans"]})
+    hits = m.counts(["Hace diez años", "hace 10 años", "hace años", "il y a 20 ans", "hace dos o tres años"])
+    assert hits[:, 0].tolist() == [1, 1, 0, 1, 0]
+    assert term_words("* anni fa") == [("anni", False), ("fa", False)]  # never a first word
