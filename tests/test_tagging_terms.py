@@ -158,6 +158,21 @@ def test_deflection_is_a_redirect_without_action(rules):
     assert out == [True, True, False, False, False]
 
 
+def test_deflection_by_email_police_or_resubmission_and_closing_replies():
+    # Replies that send the person to an e-mail address, the police or a new request
+    # are deflections; thanks for praise with a "contact us" line is a closing, not one.
+    tagger = PostTagger().fit([])
+    out = tagger.predict([
+        "Hi Ravi, we apologise. Kindly share your concerns and your consumer details on help@gas.example.in",
+        "This should be reported directly to the police. Thank you.",
+        "Case closed. Insufficient information, please resubmit with the address.",
+        "Thank you for your positive review! If you have feedback, contact us at the help page.",
+        "Terima kasih atas ulasan positifnya! Jika ada saran, silakan hubungi kami.",
+        "Case noted. We called the police about this hydrant.",
+    ])["deflection"].tolist()
+    assert out == [True, True, True, False, False, False]
+
+
 # -- language of short, mixed and capitalised text -----------------------------------
 
 
