@@ -11,14 +11,20 @@ written for this test, not taken from any data set.
 
 from __future__ import annotations
 
+from functools import cache
+
 import pytest
 from govwatch.analysis.classifiers import PostTagger
 
 
-@pytest.fixture(scope="module")
-def rules():
-    tagger = PostTagger().fit([])  # the packaged taxonomy's rules, no model
-    return lambda texts: tagger.predict(texts)["critical"].tolist()
+@cache
+def _default_tagger() -> PostTagger:
+    return PostTagger().fit([])  # the packaged taxonomy's rules, no model
+
+
+def rules(texts: list[str]) -> list[bool]:
+    """The critical tag the shipped default gives each text."""
+    return _default_tagger().predict(texts)["critical"].tolist()
 
 
 TALK = {
@@ -82,17 +88,18 @@ INCIDENT = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(TALK))
-def test_talk_about_incidents_is_not_critical(rules, case):
-    assert rules([TALK[case]]) == [False], TALK[case]
+def test_talk_about_incidents_is_not_critical():
+    tagged = [case for case, yes in zip(TALK, rules(list(TALK.values())), strict=True) if yes]
+    assert tagged == [], [TALK[c] for c in tagged]
 
 
-@pytest.mark.parametrize("case", sorted(INCIDENT))
-def test_incident_stays_critical(rules, case):
-    assert rules([INCIDENT[case]]) == [True], INCIDENT[case]
+def test_each_frame_has_an_incident_twin_that_stays_critical():
+    missed = [case for case, yes in zip(INCIDENT, rules(list(INCIDENT.values())), strict=True)
+              if not yes]
+    assert missed == [], [INCIDENT[c] for c in missed]
 
 
-def test_a_past_marker_outweighs_any_number_of_incident_words(rules):
+def test_a_past_marker_outweighs_any_number_of_incident_words():
     # Three incident words and no other context: still history, not an incident.
     assert rules(["25 years ago the bombing, the blast and the fire killed 90 people"]) == [False]
     assert rules(["The bombing, the blast and the fire killed 90 people"]) == [True]
