@@ -131,8 +131,9 @@ class RuleScores:
     natural-death obituaries), or when it has support terms only ("pray for",
     "victims") and no such context, soft or not. Weak terms ("strike",
     "hospital", "died") count as support terms beside another critical term
-    or a marker of a current incident ("right now") only. A past marker ("anniversary", "25 years ago") makes a text not
-    critical whatever else it holds: it talks about an incident of the past.
+    or a marker of a current incident ("right now") only. A past marker
+    ("anniversary", "25 years ago") makes a text not critical whatever else it
+    holds: it talks about an incident of the past.
     ``critical`` is the number of critical terms of a text the rules call
     critical, else 0.
     """
@@ -143,7 +144,6 @@ class RuleScores:
         self.topic = counts[:, :k]
         (self.request, self.no_response, deflection, self.strong, self.support,
          self.cancel, soft, action, weak, past, now) = (counts[:, k + i] for i in range(11))
-        # Weak terms ("strike", "hospital") count only beside another critical term.
         # Weak terms ("strike", "died", "terrorist") count only beside another critical
         # term or a marker of a current incident ("right now", "on the loose").
         self.support = self.support + np.where(self.strong + self.support + now > 0, weak, 0.0)

@@ -6,6 +6,7 @@ seed terms per language; what cancels a critical-issue term (``not_critical``:
 greeting, ceremony, election, obituary, allegation and political-attack
 contexts; ``past`` markers such as "25 years ago" that put an incident in
 history; and phrases such as "landslide victory" whose words never count);
+``current`` markers ("right now") beside which a weak crisis word counts;
 cues for "needs a response"
 (requests and problem reports vs praise and chatter); and deflection phrases
 ("DM us", "call the helpline"). :func:`load_taxonomy` validates it and raises
