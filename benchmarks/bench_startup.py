@@ -45,15 +45,6 @@ GOVWATCH = [sys.executable, "-m", "govwatch.cli"]
 TARGETS = {"--help": 1.5, "formats": 1.5, "first analyze": 2.0}
 
 
-PACKAGE_DIRS = ("govwatch", "ingest", "analysis", "dashboard", "export", "sample_data")
-
-
-def compile_sources() -> None:
-    """Bytecode for govwatch's modules, as ``pip install`` writes for a wheel."""
-    subprocess.run([sys.executable, "-m", "compileall", "-q", *PACKAGE_DIRS], cwd=REPO,
-                   check=True, stdout=subprocess.DEVNULL)
-
-
 def fresh_sample_store(db: Path) -> None:
     """A new store holding the shipped sample, ingested (not timed)."""
     for p in (db, db.with_name(db.name + ".wal")):
@@ -125,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown case(s) {', '.join(sorted(unknown))}")
     print(f"govwatch start-up benchmark: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; "
           f"{_measure.machine_load()}", flush=True)
-    compile_sources()
+    _measure.compile_sources()
     found = cases(workdir)
     rows = []
     for name in chosen:
