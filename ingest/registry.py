@@ -30,6 +30,9 @@ class ReaderInfo:
     platform: str | None
     kind: str
     description: str
+    # False for a reader that never claims a file by sniffing (it must be named): sniffing
+    # with --format auto then does not even import it.
+    sniffs: bool = True
 
 
 BUILTIN_READERS: dict[str, ReaderInfo] = {
@@ -60,7 +63,8 @@ BUILTIN_READERS: dict[str, ReaderInfo] = {
     "bluesky": ReaderInfo("govwatch.ingest.bluesky", "bluesky", "posts",
                        "Bluesky getAuthorFeed / getPostThread responses saved as JSON or JSON Lines"),
     "mapped": ReaderInfo("govwatch.ingest.mapped", None, "posts",
-                       "any CSV / JSON Lines / JSON array described by a mapping file (--mapping)"),
+                       "any CSV / JSON Lines / JSON array described by a mapping file (--mapping)",
+                       sniffs=False),
     "open311": ReaderInfo("govwatch.ingest.open311", "open311", "posts",
                        "Open311 GeoReport v2 service requests (JSON), as complaint tickets"),
     "open311-csv": ReaderInfo("govwatch.ingest.open311", "open311", "posts",
@@ -170,6 +174,19 @@ def folder_reader(path: Path, fmt: str = "auto") -> Reader | None:
     return None
 
 
+def _sniffers() -> list[Reader]:
+    """Every reader that may claim a file by sniffing; the shipped readers that never do
+    are not imported."""
+    for name, info in BUILTIN_READERS.items():
+        if info.sniffs:
+            get(name)
+    for ep in _entry_points():
+        if ep.name not in _READERS:
+            register(ep.load())
+    return [r for name, r in _READERS.items()
+            if name not in BUILTIN_READERS or BUILTIN_READERS[name].sniffs]
+
+
 def _sniffs(reader: Reader, path: Path, head: bytes) -> bool:
     """reader.sniff, False when the head is nested too deeply for it to look into."""
     try:
@@ -195,7 +212,7 @@ def sniff(path: Path, kind: str | None = None) -> Reader:
     if not head.strip():
         raise InputError(path, "the file is empty")
     matches = [
-        r for r in readers().values() if (kind is None or r.kind == kind) and _sniffs(r, path, head)
+        r for r in _sniffers() if (kind is None or r.kind == kind) and _sniffs(r, path, head)
     ]
     if not matches:
         raise InputError(

@@ -97,8 +97,19 @@ def test_each_shipped_format_is_listed_as_its_reader_class_describes_it():
     names each shipped reader's module, platform, kind and description as the class does."""
     shipped = {name: r for name, r in registry.readers().items()
                if type(r).__module__.startswith("govwatch.ingest.")}
-    assert {name: registry.ReaderInfo(type(r).__module__, r.platform, r.kind, r.description)
+    assert {name: registry.ReaderInfo(type(r).__module__, r.platform, r.kind, r.description,
+                                      name not in NEVER_SNIFFED)
             for name, r in shipped.items()} == registry.BUILTIN_READERS
+
+
+def test_sniffing_does_not_import_a_reader_that_never_sniffs(tmp_path):
+    """`--format auto` skips (without importing) the readers that must be named."""
+    code = ("import sys; from pathlib import Path; from govwatch.ingest import registry; "
+            f"print(registry.sniff(Path({str(REPO / SAMPLES['telegram'][1])!r})).name, "
+            "'govwatch.ingest.mapped' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, check=True).stdout.split()
+    assert out == ["telegram", "False"]
 
 
 def test_listing_the_formats_imports_no_reader():
