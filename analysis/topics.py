@@ -114,6 +114,10 @@ class TopicDiscovery(Metric):
     name = "topics"
     description = "Themes of the public's messages found by NMF on TF-IDF (no taxonomy needed)."
     tables = {"discovered_topics": DISCOVERED_TOPICS_COLUMNS, "post_themes": POST_THEMES_COLUMNS}
+    table_descriptions = {
+        "discovered_topics": "themes discovered in the messages",
+        "post_themes": "the theme of each message",
+    }
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         con = ctx.con

@@ -198,7 +198,7 @@ def _fill(df: pd.DataFrame, columns: tuple[str, ...]) -> None:
             df[col] = pd.Series(pd.NA, index=df.index, dtype="string")
 
 
-def _counts(df: pd.DataFrame, check: RowChecker, columns: dict[str, str]) -> dict:
+def _counts(df: pd.DataFrame, check: RowChecker, columns: dict[str, str | None]) -> dict:
     """Parse count columns (thousands separators allowed); returns canonical -> Int64."""
     import pandas as pd
 

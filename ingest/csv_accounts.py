@@ -118,8 +118,8 @@ def _repeated(out: pd.DataFrame, lines: pd.Series,
     rejects = []
     rows = zip(out.index, lines, out["platform"], out["author"],
                *(out[c] for c in _COMPARED), strict=True)
-    for idx, line, platform, author, *values in rows:
-        values = tuple(None if pd.isna(v) else v for v in values)
+    for idx, line, platform, author, *cells in rows:
+        values = tuple(None if pd.isna(v) else v for v in cells)
         key = (platform, author.lower())
         if key not in seen:
             seen[key] = (int(line), author, values)

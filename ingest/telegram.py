@@ -195,8 +195,8 @@ def _likes(msg: dict) -> int | None:
     reactions = msg.get("reactions")
     if not isinstance(reactions, list):
         return None
-    counts = [r.get("count") for r in reactions if isinstance(r, dict)]
-    counts = [c for c in counts if isinstance(c, int) and not isinstance(c, bool) and c >= 0]
+    found = [r.get("count") for r in reactions if isinstance(r, dict)]
+    counts = [c for c in found if isinstance(c, int) and not isinstance(c, bool) and c >= 0]
     return sum(counts) if counts else None
 
 
