@@ -28,7 +28,7 @@ import pyarrow.csv as pacsv
 from govwatch.records import Reject, excerpt
 
 from .base import _CountingRaw, open_text
-from .tabular import swallowed_record
+from .tabular import CUT_REASON, file_cut_short, swallowed_record
 
 # Bytes parsed at a time; a record longer than this is read by the csv module instead.
 # Larger blocks make Arrow's allocator hold on to memory in proportion to the file.
@@ -98,6 +98,7 @@ def _iter_blocks(
     names = [f"c{i}" for i in range(width)]
     raw = io.BufferedReader(_CountingRaw(open(path, "rb", buffering=0), progress), 1 << 20)
     next_record = 2  # the header is record 1
+    held = None  # the batch read last, given out once it is known not to be the file's last
     try:
         try:
             reader = pacsv.open_csv(
@@ -118,6 +119,9 @@ def _iter_blocks(
             except StopIteration:
                 break
             except (pa.ArrowInvalid, OSError):
+                if held is not None:
+                    yield held
+                    held = None
                 raise Unparsed(next_record) from None
             bad = sorted(invalid)
             invalid.clear()
@@ -137,11 +141,31 @@ def _iter_blocks(
                     continue  # a line of blanks: not a row
                 rejects.append(Reject(f"line {number}", f"expected {width} fields as in the "
                                       f"header, found {found}", excerpt(text)))
-            yield RawBatch(rb, records, rejects, rb.num_rows + len(rejects))
+            if held is not None:
+                yield held
+            held = RawBatch(rb, records, rejects, rb.num_rows + len(rejects))
             if stop is not None:
+                yield held
+                held = None
                 raise Unparsed(stop)
+        if held is not None:
+            yield _reject_cut_row(held) if file_cut_short(path) else held
     finally:
         raw.close()
+
+
+def _reject_cut_row(part: RawBatch) -> RawBatch:
+    """The file's last batch with its last record, when it is a row, rejected: the file
+    ends inside that row (see ``tabular.cut_short``)."""
+    last_bad = max((int(r.locator.split()[-1]) for r in part.rejects), default=0)
+    n = part.batch.num_rows
+    if not n or int(part.records[-1]) < last_bad:
+        return part
+    cells = [part.batch.column(i)[n - 1].as_py() for i in range(part.batch.num_columns)]
+    text = b",".join(cells).decode("utf-8", "replace")
+    reject = Reject(f"line {int(part.records[-1])}", CUT_REASON, excerpt(text))
+    return RawBatch(part.batch.slice(0, n - 1), part.records[:-1], [*part.rejects, reject],
+                    part.rows_read)
 
 
 def _first_swallowing(rb: pa.RecordBatch, records: np.ndarray, bad: list[tuple[int, int, str]],

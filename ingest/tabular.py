@@ -4,6 +4,7 @@ header mapping, and vectorised validation helpers that turn bad cells into rejec
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,9 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 # More columns than any export has: such a header is refused before any row is read.
 MAX_COLUMNS = 1_000
+# Why the last row of a file that ends inside it is rejected (see cut_short).
+CUT_REASON = ("the file ends inside this row (no line break after it): it may be cut short, "
+              "its last value with it; if the file is whole, end it with a line break")
 
 
 @dataclass
@@ -179,6 +183,25 @@ def csv_records(f) -> tuple[LineSource, Iterator[list[str]]]:
     return source, csv.reader(source, strict=False)
 
 
+def cut_short(last_line: str) -> bool:
+    """Whether the last physical line of a file, ``last_line``, ends inside a row: it has
+    no line break after it, and its last value is not closed by a quote. Such a row may
+    have lost the end of its last value (a download or copy cut short), which nothing
+    in the row tells apart from a whole value, so it is rejected (:data:`CUT_REASON`)."""
+    return (not last_line.endswith(("\n", "\r")) and bool(last_line.strip())
+            and not last_line.rstrip().endswith('"'))
+
+
+def file_cut_short(path: Path) -> bool:
+    """:func:`cut_short` of the last line of the file at ``path``."""
+    with open(path, "rb") as f:
+        size = f.seek(0, 2)
+        f.seek(max(0, size - 4096))
+        tail = f.read()
+    line = re.split(rb"[\r\n]", tail)[-1] if tail[-1:] not in (b"\n", b"\r") else tail[-1:]
+    return cut_short(line.decode("utf-8", "replace"))
+
+
 def parse_line(line: str) -> list[str]:
     """The fields of one physical line read as a CSV record on its own."""
     try:
@@ -239,7 +262,9 @@ def checked_rows(source: LineSource, reader, width: int, expected: str,
         if not row or (len(row) == 1 and not row[0].strip()):
             continue  # blank line
         text = ",".join(row)
-        if len(row) != width:
+        if cut_short(lines[-1]):
+            yield start, Reject(f"line {start}", CUT_REASON, excerpt(text))
+        elif len(row) != width:
             yield start, Reject(f"line {start}",
                                 f"expected {width} fields {expected}, found {len(row)}",
                                 excerpt(text))
