@@ -15,6 +15,7 @@ on from there with the ``csv`` module (see ``ingest/csv_posts.py``).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Callable, Iterator
@@ -96,7 +97,8 @@ def _iter_blocks(
         return "skip"
 
     names = [f"c{i}" for i in range(width)]
-    raw = io.BufferedReader(_CountingRaw(open(path, "rb", buffering=0), progress), 1 << 20)
+    raw = io.BufferedReader(_Utf8Only(_CountingRaw(open(path, "rb", buffering=0), progress)),
+                            1 << 20)
     next_record = 2  # the header is record 1
     held = None  # the batch read last, given out once it is known not to be the file's last
     try:
@@ -152,6 +154,43 @@ def _iter_blocks(
             yield _reject_cut_row(held) if file_cut_short(path) else held
     finally:
         raw.close()
+
+
+class _Utf8Only(io.RawIOBase):
+    """The bytes of ``raw`` as long as they are valid UTF-8; an OSError where they stop
+    being so. Arrow hands the text of a row of the wrong width to the invalid-row
+    handler decoded as UTF-8, and a row holding invalid UTF-8 would fail inside Arrow
+    (an exception Python can only print, not catch); stopped here instead, Arrow raises
+    and the csv module reads on from the first record not delivered, rejecting just the
+    rows holding invalid bytes."""
+
+    def __init__(self, raw: io.RawIOBase):
+        self._raw = raw
+        self._carry = b""  # the start of a character whose other bytes come next
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = self._raw.readinto(b)
+        data = self._carry + bytes(memoryview(b)[:n])
+        if n == 0:
+            if data:
+                raise OSError("invalid UTF-8 at the end of the file")
+            return 0
+        if data.isascii():
+            self._carry = b""
+            return n
+        try:
+            _, used = codecs.utf_8_decode(data, "strict", False)
+        except UnicodeDecodeError:
+            raise OSError("invalid UTF-8") from None
+        self._carry = data[used:]
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def _reject_cut_row(part: RawBatch) -> RawBatch:

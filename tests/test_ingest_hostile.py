@@ -186,3 +186,24 @@ def test_an_empty_file_fails_and_failing_again_adds_no_second_record(tmp_path, f
         assert first.failed == again.failed == "the file is empty"
         assert again.import_id == first.import_id
         assert store.count("rejects") == 1 and store.count("imports") == 1
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_a_short_row_with_invalid_utf8_is_rejected_without_an_ignored_exception(tmp_path):
+    """Arrow decodes a row of the wrong width as UTF-8 for its invalid-row handler; such a
+    row holding invalid bytes used to raise inside Arrow ("Exception ignored in
+    on_invalid", printed on stderr). It is now a reject like any other, the rows after it
+    kept."""
+    path = tmp_path / "posts.csv"
+    rows = POSTS_CSV.splitlines(keepends=True)
+    path.write_bytes("".join(rows[:3]).encode() + b"x,99,caf\xe9\n" + "".join(rows[3:]).encode())
+    out = subprocess.run([sys.executable, "-m", "govwatch", "ingest", str(path), "--db",
+                          str(tmp_path / "s.duckdb"), "-q"], capture_output=True, text=True)
+    assert out.returncode == 3, out.stdout + out.stderr
+    assert "Exception ignored" not in out.stderr and "Traceback" not in out.stderr, out.stderr
+    assert "line 4: expected 5 fields" in out.stdout + out.stderr
+    with Store(tmp_path / "s.duckdb") as store:
+        assert _posts(store) == 5
+    with Store(tmp_path / "t.duckdb") as store:  # in process too: no unraisable exception
+        f = import_paths(store, [path], "csv").files[0]
+        assert [r.locator for r in f.rejects] == ["line 4"] and f.posts_added == 5
