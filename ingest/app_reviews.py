@@ -86,7 +86,7 @@ def _when(value: object, where: str, options: ReadOptions, required: bool) -> da
             raise ReviewError(where, f"{where} is empty")
         return None
     try:
-        return parse_utc(str(value), options.assume_tz)
+        return parse_utc(str(value), options.assume_tz, options.ambiguous_time)
     except ValueError as exc:
         raise ReviewError(where, f"{where}: {exc}") from None
 

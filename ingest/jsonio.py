@@ -9,7 +9,6 @@ import struct
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
@@ -17,6 +16,7 @@ from govwatch.errors import InputError
 from govwatch.records import Reject, excerpt
 
 from .base import Part, has_bad_utf8, open_binary
+from .times import localize
 
 _BOM = b"\xef\xbb\xbf"
 # Why a JSON value nested deeper than Python's parser follows (about a thousand levels:
@@ -179,8 +179,10 @@ def is_json_lines(path: Path) -> bool:
     return False
 
 
-def parse_utc(value: object, assume_tz: str | None) -> datetime:
-    """An ISO 8601 time as UTC; ValueError (with the reason) if it is not one."""
+def parse_utc(value: object, assume_tz: str | None, ambiguous: str = "reject") -> datetime:
+    """An ISO 8601 time as UTC; ValueError (with the reason) if it is not one. A time
+    without an offset is local time in ``assume_tz``, by the rules of ingest/times.py
+    (``ambiguous`` for a time the clock passes twice)."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError("time is missing")
     try:
@@ -190,5 +192,5 @@ def parse_utc(value: object, assume_tz: str | None) -> datetime:
     if t.tzinfo is None:
         if assume_tz is None:
             raise ValueError(f"'{value[:40]}' has no UTC offset; pass --assume-tz ZONE")
-        t = t.replace(tzinfo=ZoneInfo(assume_tz))
+        return localize(t, assume_tz, ambiguous)
     return t.astimezone(UTC)

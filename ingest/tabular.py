@@ -15,7 +15,15 @@ from govwatch.errors import InputError
 from govwatch.records import Reject, excerpt
 
 from .base import has_bad_utf8, open_text
-from .times import DATE_ONLY, EARLIEST, LATEST, OFFSET, implausible
+from .times import (
+    DATE_ONLY,
+    EARLIEST,
+    LATEST,
+    OFFSET,
+    ambiguous_reason,
+    implausible,
+    nonexistent_reason,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -332,10 +340,11 @@ class RowChecker:
 
 
 def parse_times(values: pd.Series, assume_tz: str | None, column: str,
-                day_precision: bool = False):
+                day_precision: bool = False, ambiguous: str = "reject"):
     """Parse ISO 8601 text to UTC by the rules of ingest/times.py. Returns (times,
     reason-per-row-or-empty). With ``day_precision`` a date alone is midnight (in
-    ``assume_tz``, else UTC); otherwise it is refused."""
+    ``assume_tz``, else UTC); otherwise it is refused. ``ambiguous`` is the rule for a
+    local time the clock passes twice (ingest/times.py)."""
     import pandas as pd
 
     present = values.notna()
@@ -358,7 +367,7 @@ def parse_times(values: pd.Series, assume_tz: str | None, column: str,
                 f"{column} has no UTC offset; add one (e.g. Z or +05:30) or pass --assume-tz ZONE"
             )
         else:
-            _localize(local, assume_tz, column, out, reasons)
+            _localize(local, assume_tz, column, out, reasons, ambiguous)
     year = pd.to_numeric(values.str.extract(r"^\s*(\d{4})-", expand=False), errors="coerce")
     early = present & ((year < EARLIEST.year) | (year >= LATEST.year)).fillna(False)
     early |= present & out.notna() & ((out < EARLIEST) | (out >= LATEST))
@@ -377,25 +386,24 @@ def parse_times(values: pd.Series, assume_tz: str | None, column: str,
     return out.where(reasons == ""), reasons
 
 
-def _localize(local, zone: str, column: str, out, reasons) -> None:
-    """Local times written in ``zone`` -> UTC into ``out``; a time the clock skipped or
-    passed twice (daylight saving) gets its reason."""
+def _localize(local, zone: str, column: str, out, reasons, ambiguous: str = "reject") -> None:
+    """Local times written in ``zone`` -> UTC into ``out``; a time the clock skipped, or
+    passed twice (daylight saving) unless ``ambiguous`` says which occurrence to take
+    (ingest/times.py), gets its reason."""
+    import numpy as np
     import pandas as pd
 
     ok = local.notna()
-    utc = local.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    rule = "NaT" if ambiguous == "reject" else np.full(len(local), ambiguous == "earlier")
+    utc = local.dt.tz_localize(zone, ambiguous=rule, nonexistent="NaT")
     out[local.index] = utc.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
     missing = ok & utc.isna()
     if not missing.any():
         return
     gap = local[missing].dt.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward")
     for idx, value in local[missing].items():
-        if pd.isna(gap[idx]):
-            reasons[idx] = (f"{column} {value} is ambiguous in {zone} (the clock passes it "
-                            "twice when daylight saving ends); write it with its UTC offset")
-        else:
-            reasons[idx] = (f"{column} {value} does not exist in {zone} (the clock skips it "
-                            "when daylight saving starts)")
+        reasons[idx] = (ambiguous_reason(column, value, zone) if pd.isna(gap[idx])
+                        else nonexistent_reason(column, value, zone))
 
 
 def parse_counts(values: pd.Series, column: str):
