@@ -5,6 +5,7 @@ and time helpers (ISO 8601, epoch seconds, X snowflake ids)."""
 from __future__ import annotations
 
 import json
+import re
 import struct
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -135,12 +136,48 @@ def load_json_text(path: Path, text: str, locator_prefix: str = "") -> object:
 
 
 def read_text_strict(path: Path) -> str:
-    """The whole file as UTF-8 text (BOM dropped); InputError naming the byte offset if invalid."""
+    """The whole file as UTF-8 text (BOM dropped); InputError naming the byte offset if
+    invalid, and, when the file is a JSON document apart from that, the JSON path of the
+    string holding the byte (the file is refused whole: nothing of it is stored)."""
     data = Path(path).read_bytes()
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(path, f"invalid UTF-8 at byte {exc.start}") from None
+        text = data.decode("utf-8-sig", "surrogateescape")
+        count = len(_SURROGATES.findall(text))
+        where = _bad_utf8_path(text)
+        raise InputError(
+            path, f"invalid UTF-8 at byte {exc.start}"
+            + (f" (in the string at {where})" if where else "")
+            + (f", {count:,} invalid bytes in all" if count > 1 else "")
+            + "; nothing of the file was stored: fix or remove the byte and import it again",
+            where) from None
+
+
+_SURROGATES = re.compile("[\udc80-\udcff]")
+
+
+def _bad_utf8_path(text: str) -> str | None:
+    """The JSON path of the first string (or key) holding an invalid byte (a surrogate
+    escape) when ``text`` is a JSON document, else None."""
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    stack: list[tuple[object, tuple]] = [(doc, ())]
+    while stack:
+        value, at = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATES.search(value):
+                return jpath(*at)
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                if _SURROGATES.search(key):
+                    return jpath(*at, key)
+                stack.append((item, (*at, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*at, i)) for i, item in reversed(list(enumerate(value))))
+    return None
 
 
 def from_epoch(seconds: float | int | str) -> datetime:

@@ -207,3 +207,28 @@ def test_a_short_row_with_invalid_utf8_is_rejected_without_an_ignored_exception(
     with Store(tmp_path / "t.duckdb") as store:  # in process too: no unraisable exception
         f = import_paths(store, [path], "csv").files[0]
         assert [r.locator for r in f.rejects] == ["line 4"] and f.posts_added == 5
+
+
+@pytest.mark.parametrize("fmt", ["telegram", "facebook"])
+def test_one_bad_byte_in_a_json_document_is_named_by_byte_and_json_path(tmp_path, fmt):
+    """A single JSON document is parsed whole, so a byte that is not UTF-8 refuses the
+    file; the message names the byte's offset and the JSON path of the string holding it,
+    and what the store held is kept."""
+    sample = DOC_SAMPLES[fmt].read_bytes()
+    doc = json.loads(sample)
+    if fmt == "telegram":
+        word, want = b"supply", "$.messages[1].text"
+    else:
+        word = doc[0]["data"][0]["post"].split()[0].encode()
+        want = "$[0].data[0].post"
+    at = sample.index(word)
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(sample[:at] + b"\xff" + sample[at + 1:])
+    good = tmp_path / "after.csv"
+    good.write_text(POSTS_CSV, encoding="utf-8")
+    with Store(tmp_path / "s.duckdb") as store:
+        import_paths(store, [good], "csv")
+        before = _snapshot(store)
+        f = import_paths(store, [bad], fmt).files[0]
+        assert f.failed.startswith(f"invalid UTF-8 at byte {at} (in the string at {want})")
+        assert _snapshot(store) == before
