@@ -29,7 +29,7 @@ import pyarrow.csv as pacsv
 from govwatch.records import Reject, excerpt
 
 from .base import _CountingRaw, open_text
-from .tabular import CUT_REASON, file_cut_short, swallowed_record
+from .tabular import CUT_REASON, Oversized, csv_records, file_cut_short, swallowed_record
 
 # Bytes parsed at a time; a record longer than this is read by the csv module instead.
 # Larger blocks make Arrow's allocator hold on to memory in proportion to the file.
@@ -257,16 +257,20 @@ class LineFinder:
         if self._f is None or record < self.record:
             self.close()
             self._f = open_text(self._path)
-            self._reader = csv.reader(self._f, strict=False)
+            self._source, self._reader = csv_records(self._f)
             self.record = self._last = self._start = 0
         while self.record < record:
+            self._source.start_record()
             try:
                 row = next(self._reader)
             except StopIteration:
                 return self._last + 1
             except csv.Error:
                 row = ["?"]
-            self._start, self._last = self._last + 1, self._reader.line_num
+            except Oversized:
+                self._source.skip_record()
+                row = ["?"]
+            self._start, self._last = self._last + 1, self._source.line
             if row:
                 self.record += 1
         return self._start

@@ -26,6 +26,13 @@ NESTED_REASON = "JSON nested too deeply to read (over about a thousand levels)"
 # X/Twitter snowflake ids encode their creation time (ids after 2010-11-04).
 TWITTER_EPOCH_MS = 1288834974657
 FIRST_SNOWFLAKE = 29_700_859_247_000_000  # roughly the first snowflake id
+# A JSON Lines line longer than this is rejected without being read whole (a page of
+# 500 tweets with their includes is a few MB; a line of 50 MB took 0.14 GB to read).
+MAX_LINE_BYTES = 16 << 20
+# What an overlong line is given as, to be rejected (NUL never starts a JSON value).
+OVERLONG = b"\x00overlong line\x00"
+OVERLONG_REASON = (f"the line is longer than {MAX_LINE_BYTES >> 20} MiB: no export's line is "
+                   "that long, so it is skipped without being read whole")
 
 
 def jpath(*parts: str | int) -> str:
@@ -50,16 +57,31 @@ def iter_byte_lines(
     left = None if end is None else end - start
     with open_binary(path, progress, start) as f:
         lineno = first - 1
-        for chunk in f:
+        for chunk in iter(lambda: f.readline(MAX_LINE_BYTES + 1), b""):
+            size = len(chunk)
+            if size > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
+                size += _skip_line(f)  # never held whole: a reject (parse_json_line)
+                chunk = OVERLONG + chunk[:200]
             if left is not None:
                 if left <= 0:
                     break
-                left -= len(chunk)
+                left -= size
             if lineno == 0 and chunk.startswith(_BOM):
                 chunk = chunk[len(_BOM):]
-            for line in chunk.splitlines(keepends=True) if b"\r" in chunk else (chunk,):
+            for line in (chunk.splitlines(keepends=True) if b"\r" in chunk
+                         and not chunk.startswith(OVERLONG) else (chunk,)):
                 lineno += 1
                 yield lineno, line
+
+
+def _skip_line(f) -> int:
+    """Read on to the end of the line, keeping nothing; the bytes read."""
+    skipped = 0
+    while piece := f.readline(1 << 20):
+        skipped += len(piece)
+        if piece.endswith(b"\n"):
+            break
+    return skipped
 
 
 def decode_line(line: bytes) -> tuple[str, bytes | None]:
@@ -99,8 +121,13 @@ def iter_lines(
             yield lineno, text, data
 
 
+_OVERLONG_TEXT = OVERLONG.decode()
+
+
 def parse_json_line(lineno: int, line: str) -> object | Reject:
     """The JSON value of one line, or a Reject saying why it has none."""
+    if line.startswith(_OVERLONG_TEXT):
+        return Reject(f"line {lineno}", OVERLONG_REASON, excerpt(line[len(_OVERLONG_TEXT):]))
     if has_bad_utf8(line):
         return Reject(f"line {lineno}", "invalid UTF-8", excerpt(line.encode(
             "utf-8", "surrogateescape").decode("utf-8", "replace")))

@@ -96,11 +96,15 @@ def iter_chunks(
         names = header_names(path, header_row(path, reader), required, mapping)
         skipped = 1
         while skipped < skip_records:  # resume after records read by other means
+            source.start_record()
             try:
                 row = next(reader)
             except StopIteration:
                 return
             except csv.Error:
+                row = ["?"]
+            except Oversized:
+                source.skip_record()
                 row = ["?"]
             if row:
                 skipped += 1
@@ -157,32 +161,76 @@ def header_names(path: Path, header: list[str], required: tuple[str, ...],
     return names
 
 
+# A record (row) of more characters than this is rejected without being read whole: no
+# post comes near it (posts_rules.TEXT_CAP), and reading one line of 50 MB took 0.4 GB.
+MAX_RECORD_CHARS = 1_000_000
+_PIECE_CHARS = 1 << 16  # what is read at a time of a record being skipped
+
+
+class Oversized(Exception):
+    """The record being read has passed :data:`MAX_RECORD_CHARS` (see LineSource)."""
+
+
 class LineSource:
     """The lines of a text file as ``csv.reader`` takes them, numbered, keeping the lines
-    of the record being read so that some of them can be read again (:meth:`again`)."""
+    of the record being read so that some of them can be read again (:meth:`again`).
+    A record that passes :data:`MAX_RECORD_CHARS` raises :class:`Oversized` (through the
+    csv reader) before more of it is read; :meth:`skip_record` then reads on to its end
+    without keeping it."""
 
     def __init__(self, f):
         self._f = f
         self._again: list[str] = []  # lines to give again, the next one last
         self.line = 0  # number of the last line given
         self.record_lines: list[str] = []
+        self._record_chars = 0
 
     def __iter__(self):
         return self
 
     def __next__(self) -> str:
-        line = self._again.pop() if self._again else next(self._f)
+        line = self._again.pop() if self._again else self._f.readline(MAX_RECORD_CHARS + 1)
+        if not line:
+            raise StopIteration
         self.line += 1
         self.record_lines.append(line)
+        self._record_chars += len(line)
+        if self._record_chars > MAX_RECORD_CHARS:
+            raise Oversized
         return line
 
     def start_record(self) -> None:
         self.record_lines = []
+        self._record_chars = 0
+
+    def skip_record(self) -> str:
+        """After :class:`Oversized`: read on to the end of the record (the end of a line
+        outside quotes, quotes counted as the csv module counts them) keeping nothing;
+        returns the record's first characters."""
+        head = "".join(self.record_lines)[:200]
+        quotes = sum(line.count('"') for line in self.record_lines)
+        ended = self.record_lines[-1].endswith(("\n", "\r"))
+        self.start_record()
+        while not (ended and quotes % 2 == 0):
+            piece = self._again.pop() if self._again else self._f.readline(_PIECE_CHARS)
+            if not piece:
+                break
+            if ended:  # a new line begins
+                self.line += 1
+            quotes += piece.count('"')
+            ended = piece.endswith(("\n", "\r"))
+        return head
 
     def again(self, lines: list[str]) -> None:
         """Give ``lines`` (the last ones given) again, as if not read yet."""
         self._again.extend(reversed(lines))
         self.line -= len(lines)
+
+
+def oversized_reason(start: int, end: int) -> str:
+    lines = f"line {start}" if end <= start else f"lines {start} to {end:,}"
+    return (f"the row is longer than {MAX_RECORD_CHARS:,} characters ({lines}): no post is "
+            "that long, so it is skipped without being read whole")
 
 
 def csv_records(f) -> tuple[LineSource, Iterator[list[str]]]:
@@ -259,6 +307,11 @@ def checked_rows(source: LineSource, reader, width: int, expected: str,
             return
         except csv.Error as exc:
             yield start, Reject(f"line {start}", f"malformed CSV: {exc}")
+            continue
+        except Oversized:
+            head = source.skip_record()
+            yield start, Reject(f"line {start}", oversized_reason(start, source.line),
+                                excerpt(head))
             continue
         lines = source.record_lines
         if is_record is not None and len(lines) > 1:

@@ -232,3 +232,71 @@ def test_one_bad_byte_in_a_json_document_is_named_by_byte_and_json_path(tmp_path
         f = import_paths(store, [bad], fmt).files[0]
         assert f.failed.startswith(f"invalid UTF-8 at byte {at} (in the string at {want})")
         assert _snapshot(store) == before
+
+
+def _rows_around(big_row: str) -> str:
+    rows = POSTS_CSV.splitlines(keepends=True)
+    return "".join(rows[:3]) + big_row + "".join(rows[3:])
+
+
+@pytest.mark.parametrize("shape", ["one line", "quoted over many lines"])
+def test_a_huge_field_rejects_its_row_and_keeps_the_others(tmp_path, shape):
+    """A field far longer than any post (3 million characters): its row is rejected as
+    too long, on one line or spread over many in quotes, and reading resumes after it."""
+    from govwatch.ingest.tabular import MAX_RECORD_CHARS
+
+    big = ("y" * 3_000_000 if shape == "one line"
+           else '"' + "y z\n" * 750_000 + 'end"')
+    path = tmp_path / "posts.csv"
+    path.write_text(_rows_around(f"x,99,a,2026-01-09T00:00:00Z,{big}\n"), encoding="utf-8")
+    with Store(tmp_path / "s.duckdb") as store:
+        f = import_paths(store, [path], "csv").files[0]
+        assert _posts(store) == 5 and f.rows_read == 6
+    lines = "line 4" if shape == "one line" else "lines 4 to 750,004"
+    assert [(r.locator, r.reason) for r in f.rejects] == [
+        ("line 4", f"the row is longer than {MAX_RECORD_CHARS:,} characters ({lines}): no "
+                   "post is that long, so it is skipped without being read whole")]
+
+
+def test_a_huge_json_lines_line_is_rejected_and_the_others_kept(tmp_path):
+    from govwatch.ingest.jsonio import MAX_LINE_BYTES, OVERLONG_REASON
+
+    sample = LINE_SAMPLES["twitter-v2"]
+    first, rest = sample.split(b"\n", 1)
+    path = tmp_path / "pages.jsonl"
+    path.write_bytes(first + b'\n{"data": [{"text": "' + b"y" * (MAX_LINE_BYTES + 10)
+                     + b'"}]}\n' + rest)
+    with Store(tmp_path / "s.duckdb") as store:
+        f = import_paths(store, [path], "twitter-v2").files[0]
+        assert _posts(store) == 3
+    assert [(r.locator.split(":")[0], r.reason) for r in f.rejects] == [
+        ("line 2", OVERLONG_REASON)]
+
+
+_PEAK = """
+import resource, sys
+from govwatch.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print("peak", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def test_memory_for_a_huge_csv_field_does_not_grow_with_it(tmp_path):
+    """Importing a posts CSV with one 40 MB field takes about the memory of the same file
+    without it (peak RSS of the import process): the field is never held whole. Before,
+    the import took 0.18 GB more."""
+    def peak(path: Path) -> int:
+        out = subprocess.run([sys.executable, "-c", _PEAK, "ingest", str(path), "--format",
+                              "csv", "--db", str(tmp_path / f"{path.stem}.duckdb"), "-q"],
+                             capture_output=True, text=True)
+        assert "Traceback" not in out.stderr, out.stderr
+        return int(out.stdout.split("peak")[-1]) * 1024
+
+    (tmp_path / "small.csv").write_text(POSTS_CSV, encoding="utf-8")
+    (tmp_path / "huge.csv").write_text(
+        _rows_around(f"x,99,a,2026-01-09T00:00:00Z,{'y' * 40_000_000}\n"), encoding="utf-8")
+    grew = peak(tmp_path / "huge.csv") - peak(tmp_path / "small.csv")
+    assert grew < 60_000_000, f"{grew / 1e6:.0f} MB more for a 40 MB field"
