@@ -35,6 +35,12 @@ OVERLONG_REASON = (f"the line is longer than {MAX_LINE_BYTES >> 20} MiB: no expo
                    "that long, so it is skipped without being read whole")
 
 
+def as_object(value: object) -> dict:
+    """``value`` when it is a JSON object, else an empty one (a missing or malformed
+    part of a record reads as empty)."""
+    return value if isinstance(value, dict) else {}
+
+
 def jpath(*parts: str | int) -> str:
     """Build a JSON path locator: jpath(3, 'tweet', 'id_str') -> '$[3].tweet.id_str'."""
     out = "$"

@@ -98,15 +98,15 @@ def iter_chunks(
         while skipped < skip_records:  # resume after records read by other means
             source.start_record()
             try:
-                row = next(reader)
+                record = next(reader)
             except StopIteration:
                 return
             except csv.Error:
-                row = ["?"]
+                record = ["?"]
             except Oversized:
                 source.skip_record()
-                row = ["?"]
-            if row:
+                record = ["?"]
+            if record:
                 skipped += 1
         width = len(names)
         keep = [(i, n) for i, n in enumerate(names) if n]
