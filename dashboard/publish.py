@@ -25,13 +25,13 @@ import html
 import io
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
 
 from govwatch import DEFINITION_VERSION, __version__, spreadsheet
 from govwatch.errors import UsageError
+from govwatch.outputs import written_folder
 
 from .data import POPULATION_LABELS, DashboardData, Filters, Missing
 from .figures import (
@@ -357,18 +357,19 @@ def publish(db_path: str | os.PathLike, out_dir: str | os.PathLike,
     if out.is_dir() and any(out.iterdir()) and not (out / "assets" / "plotly-basic.min.js").exists():
         raise UsageError(f"{out} is a folder that is not empty and holds no govwatch site; "
                          "give a new or empty folder")
-    if out.is_dir():
-        shutil.rmtree(out)
     d = DashboardData(db_path).open()
     try:
         if not d.run_info():
             raise UsageError(f"{db_path}: the store has no analysis yet: run 'govwatch "
                              "analyze' before publishing")
-        site = Site(d, out, tuple(v for v in VIEWS if v in views))
-        bundle = Path(__file__).parent / "assets" / "plotly-basic.min.js"
-        site.write("assets/plotly-basic.min.js", bundle.read_text("utf-8"))
-        for view in site.views:
-            getattr(site, view)()
+        # built beside its place and swapped in whole: a site that cannot be written
+        # leaves the earlier one as it was (govwatch/outputs.py)
+        with written_folder(out) as temp:
+            site = Site(d, temp, tuple(v for v in VIEWS if v in views))
+            bundle = Path(__file__).parent / "assets" / "plotly-basic.min.js"
+            site.write("assets/plotly-basic.min.js", bundle.read_text("utf-8"))
+            for view in site.views:
+                getattr(site, view)()
     finally:
         d.close()
-    return site.written
+    return [out / p.relative_to(temp) for p in site.written]

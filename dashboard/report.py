@@ -21,6 +21,7 @@ import pandas as pd
 from govwatch import DEFINITION_VERSION, __version__
 from govwatch.config import window_label
 from govwatch.errors import UsageError
+from govwatch.outputs import written
 
 from .data import CURVE_LABELS, POPULATION_LABELS, DashboardData, Filters, Missing
 from .figures import (
@@ -61,7 +62,8 @@ def write_report(db_path: str | os.PathLike, platform: str, author: str,
     finally:
         d.close()
     out = Path(out_html)
-    out.write_text(text, encoding="utf-8")
+    with written(out) as temp:  # whole or not at all (govwatch/outputs.py)
+        temp.write_text(text, encoding="utf-8")
     return out
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 from govwatch import DEFINITION_VERSION, __version__, spreadsheet
 from govwatch.config import window_label, window_tag
 from govwatch.errors import UsageError
+from govwatch.outputs import naming, written, written_folder
 from govwatch.pseudonym import register_pseudonyms, store_key
 from govwatch.store import Store
 
@@ -215,21 +216,32 @@ def export(
         if pseudonymise and query.pairs_sql:
             register_pseudonyms(con, store_key(con), query.pairs_sql)
         types = _describe(con, query.sql)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        # each writer returns the rows it wrote (COPY counts them): the query runs once
-        if fmt == "csv":
-            files, names, rows = _write_csv(con, query.sql, types, out, raw_csv)
-        elif fmt == "parquet":
-            files, names, rows = _write_parquet(con, query, out, folder)
-        else:
-            files, names, rows = _write_dta(con, query, types, out, what)
         base = Path(out_text.rstrip("/\\")) if folder else out
         codebook = Path(f"{base}.codebook.csv")
         manifest = Path(f"{base}.manifest.json")
-        _write_codebook(codebook, names, types, query.meanings, raw_csv)
-        result = ExportResult(what, fmt, out, rows, names, codebook, manifest, files,
-                              pseudonymise, _notes(what, pseudonymise, include_text))
-        _write_manifest(con, manifest, result, run, include_text, population, raw_csv)
+        # every file is written whole under a temporary name, and all are renamed into
+        # place only once all are written (govwatch/outputs.py)
+        with (written_folder(base) if folder else written(out) as data_temp,
+              written(codebook) as codebook_temp, written(manifest) as manifest_temp):
+            # each writer returns the rows it wrote (COPY counts them): the query runs once
+            with naming(out):
+                if fmt == "csv":
+                    names, rows = _write_csv(con, query.sql, types, data_temp, raw_csv)
+                elif fmt == "parquet":
+                    names, rows = _write_parquet(con, query, data_temp, folder)
+                else:
+                    names, rows = _write_dta(con, query, types, data_temp, what)
+            staged = ({out / p.relative_to(data_temp): p
+                       for p in sorted(data_temp.rglob("*.parquet"))} if folder
+                      else {out: data_temp})
+            with naming(codebook):
+                _write_codebook(codebook_temp, names, types, query.meanings, raw_csv)
+            result = ExportResult(what, fmt, out, rows, names, codebook, manifest,
+                                  list(staged), pseudonymise,
+                                  _notes(what, pseudonymise, include_text))
+            with naming(manifest):
+                _write_manifest(con, manifest_temp, result, run, include_text, population,
+                                raw_csv, staged, folder)
     return result
 
 
@@ -637,7 +649,7 @@ def _write_csv(con, sql: str, types: dict[str, str], out: Path, raw: bool = Fals
             cols.append(f"q.{name}")
     rows = con.execute(f"COPY (SELECT {', '.join(cols)} FROM ({sql}) q) TO {_sql_str(out)} "
                        "(FORMAT csv, HEADER)").fetchall()[0][0]
-    return [out], list(types), rows
+    return list(types), rows
 
 
 def _write_parquet(con, query: _Query, out: Path, folder: bool):
@@ -646,12 +658,10 @@ def _write_parquet(con, query: _Query, out: Path, folder: bool):
         rows = con.execute(f"COPY ({query.sql}) TO {_sql_str(out)} "
                            f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({keys}))"
                            ).fetchall()[0][0]
-        files = sorted(p for p in out.rglob("*.parquet"))
     else:
         rows = con.execute(f"COPY ({query.sql}) TO {_sql_str(out)} "
                            "(FORMAT parquet, COMPRESSION zstd)").fetchall()[0][0]
-        files = [out]
-    return files, list(_describe(con, query.sql)), rows
+    return list(_describe(con, query.sql)), rows
 
 
 _STATA_RESERVED = frozenset(
@@ -716,7 +726,7 @@ def _write_dta(con, query: _Query, types: dict[str, str], out: Path, what: str):
         convert_strl=strl, variable_labels=labels,
         data_label=stata_label(f"govwatch {what} export, definitions v{DEFINITION_VERSION}"),
     )
-    return [out], list(frame.columns), len(frame)
+    return list(frame.columns), len(frame)
 
 
 def _write_codebook(path: Path, names: list[str], types: dict[str, str],
@@ -783,7 +793,11 @@ def _inputs(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def _write_manifest(con, path: Path, result: ExportResult, run: dict | None,
-                    include_text: bool, population: str, raw_csv: bool = False) -> None:
+                    include_text: bool, population: str, raw_csv: bool = False,
+                    staged: dict[Path, Path] | None = None, folder: bool = False) -> None:
+    """The manifest of ``result`` to ``path``; ``staged`` maps each of the result's files
+    to where it is written until it is renamed into place."""
+    staged = staged or {}
     if run is not None:
         obs_end = run["observation_end"]
         stale = con.execute(
@@ -792,7 +806,7 @@ def _write_manifest(con, path: Path, result: ExportResult, run: dict | None,
     else:
         obs_end = con.execute("SELECT max(created_at) FROM posts").fetchall()[0][0]
         stale = None
-    base = result.path if result.path.is_dir() else result.path.parent
+    base = result.path if folder else result.path.parent
     manifest = {
         "tool": "govwatch",
         "tool_version": __version__,
@@ -818,7 +832,7 @@ def _write_manifest(con, path: Path, result: ExportResult, run: dict | None,
         "inputs": _inputs(con),
         "files": [
             {"path": str(p.relative_to(base)) if p.is_relative_to(base) else p.name,
-             "sha256": _sha256(p), "bytes": p.stat().st_size}
+             "sha256": _sha256(staged.get(p, p)), "bytes": staged.get(p, p).stat().st_size}
             for p in result.files
         ],
         "codebook": result.codebook.name,

@@ -134,6 +134,15 @@ def cli() -> None:
     help="IANA zone for timestamps written without a UTC offset (otherwise such rows are rejected).",
 )
 @click.option(
+    "--ambiguous-time",
+    type=click.Choice(["reject", "earlier", "later"]),
+    default="reject",
+    show_default=True,
+    help="A local time (--assume-tz) that the clock passes twice when daylight saving ends: "
+    "reject the row, or take the earlier or the later of the two; the import records the "
+    "choice.",
+)
+@click.option(
     "--day-precision",
     is_flag=True,
     help="Take a time written as a date alone (2026-02-02) as midnight (in the --assume-tz "
@@ -180,8 +189,8 @@ def cli() -> None:
 @quiet_option("No progress bar; the summary line, rejected rows and errors only.")
 @db_option
 @handle_errors
-def ingest(paths, fmt, accounts_file, assume_tz, day_precision, mapping, strict, adopt, keep_raw,
-           app_id, jobs, quiet, db):
+def ingest(paths, fmt, accounts_file, assume_tz, ambiguous_time, day_precision, mapping, strict,
+           adopt, keep_raw, app_id, jobs, quiet, db):
     """Import export files (and an accounts CSV) into the store.
 
     Each file is imported in one transaction: importing the same file again
@@ -215,6 +224,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, day_precision, mapping, strict,
         strict=strict,
         keep_raw=keep_raw,
         day_precision=day_precision,
+        ambiguous_time=ambiguous_time,
         app_id=app_id,
     )
     progress = _import_progress(quiet)

@@ -41,6 +41,16 @@ def read_text(path: str | Path, what: str, encoding: str = "utf-8",
         raise error(str(path), f"cannot read {what} file as UTF-8: {exc}") from None
 
 
+class OutputError(GovwatchError):
+    """A file a command writes (an export, its codebook or manifest, a site, a report)
+    cannot be written: names the file and the cause. Nothing half-written is left."""
+
+    def __init__(self, file: str | os.PathLike, reason: str):
+        self.file = str(file)
+        self.reason = reason
+        super().__init__(f"{self.file}: {reason}")
+
+
 class StoreError(GovwatchError):
     """The store is missing, locked, or of a schema this version cannot use."""
 

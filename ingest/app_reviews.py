@@ -93,7 +93,7 @@ def _required_when(value: object, where: str, options: ReadOptions) -> datetime:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ReviewError(where, f"{where} is empty")
     try:
-        return parse_utc(str(value), options.assume_tz)
+        return parse_utc(str(value), options.assume_tz, options.ambiguous_time)
     except ValueError as exc:
         raise ReviewError(where, f"{where}: {exc}") from None
 

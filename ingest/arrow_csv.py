@@ -15,6 +15,7 @@ on from there with the ``csv`` module (see ``ingest/csv_posts.py``).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Callable, Iterator
@@ -28,7 +29,7 @@ import pyarrow.csv as pacsv
 from govwatch.records import Reject, excerpt
 
 from .base import _CountingRaw, open_text
-from .tabular import swallowed_record
+from .tabular import CUT_REASON, Oversized, csv_records, file_cut_short, swallowed_record
 
 # Bytes parsed at a time; a record longer than this is read by the csv module instead.
 # Larger blocks make Arrow's allocator hold on to memory in proportion to the file.
@@ -96,8 +97,10 @@ def _iter_blocks(
         return "skip"
 
     names = [f"c{i}" for i in range(width)]
-    raw = io.BufferedReader(_CountingRaw(open(path, "rb", buffering=0), progress), 1 << 20)
+    raw = io.BufferedReader(_Utf8Only(_CountingRaw(open(path, "rb", buffering=0), progress)),
+                            1 << 20)
     next_record = 2  # the header is record 1
+    held = None  # the batch read last, given out once it is known not to be the file's last
     try:
         try:
             reader = pacsv.open_csv(
@@ -118,6 +121,9 @@ def _iter_blocks(
             except StopIteration:
                 break
             except (pa.ArrowInvalid, OSError):
+                if held is not None:
+                    yield held
+                    held = None
                 raise Unparsed(next_record) from None
             bad = sorted(invalid)
             invalid.clear()
@@ -137,11 +143,68 @@ def _iter_blocks(
                     continue  # a line of blanks: not a row
                 rejects.append(Reject(f"line {number}", f"expected {width} fields as in the "
                                       f"header, found {found}", excerpt(text)))
-            yield RawBatch(rb, records, rejects, rb.num_rows + len(rejects))
+            if held is not None:
+                yield held
+            held = RawBatch(rb, records, rejects, rb.num_rows + len(rejects))
             if stop is not None:
+                yield held
+                held = None
                 raise Unparsed(stop)
+        if held is not None:
+            yield _reject_cut_row(held) if file_cut_short(path) else held
     finally:
         raw.close()
+
+
+class _Utf8Only(io.RawIOBase):
+    """The bytes of ``raw`` as long as they are valid UTF-8; an OSError where they stop
+    being so. Arrow hands the text of a row of the wrong width to the invalid-row
+    handler decoded as UTF-8, and a row holding invalid UTF-8 would fail inside Arrow
+    (an exception Python can only print, not catch); stopped here instead, Arrow raises
+    and the csv module reads on from the first record not delivered, rejecting just the
+    rows holding invalid bytes."""
+
+    def __init__(self, raw: io.RawIOBase):
+        self._raw = raw
+        self._carry = b""  # the start of a character whose other bytes come next
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = self._raw.readinto(b)
+        data = self._carry + bytes(memoryview(b)[:n])
+        if n == 0:
+            if data:
+                raise OSError("invalid UTF-8 at the end of the file")
+            return 0
+        if data.isascii():
+            self._carry = b""
+            return n
+        try:
+            _, used = codecs.utf_8_decode(data, "strict", False)
+        except UnicodeDecodeError:
+            raise OSError("invalid UTF-8") from None
+        self._carry = data[used:]
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _reject_cut_row(part: RawBatch) -> RawBatch:
+    """The file's last batch with its last record, when it is a row, rejected: the file
+    ends inside that row (see ``tabular.cut_short``)."""
+    last_bad = max((int(r.locator.split()[-1]) for r in part.rejects), default=0)
+    n = part.batch.num_rows
+    if not n or int(part.records[-1]) < last_bad:
+        return part
+    cells = [part.batch.column(i)[n - 1].as_py() for i in range(part.batch.num_columns)]
+    text = b",".join(cells).decode("utf-8", "replace")
+    reject = Reject(f"line {int(part.records[-1])}", CUT_REASON, excerpt(text))
+    return RawBatch(part.batch.slice(0, n - 1), part.records[:-1], [*part.rejects, reject],
+                    part.rows_read)
 
 
 def _first_swallowing(rb: pa.RecordBatch, records: np.ndarray, bad: list[tuple[int, int, str]],
@@ -194,16 +257,20 @@ class LineFinder:
         if self._f is None or record < self.record:
             self.close()
             self._f = open_text(self._path)
-            self._reader = csv.reader(self._f, strict=False)
+            self._source, self._reader = csv_records(self._f)
             self.record = self._last = self._start = 0
         while self.record < record:
+            self._source.start_record()
             try:
                 row = next(self._reader)
             except StopIteration:
                 return self._last + 1
             except csv.Error:
                 row = ["?"]
-            self._start, self._last = self._last + 1, self._reader.line_num
+            except Oversized:
+                self._source.skip_record()
+                row = ["?"]
+            self._start, self._last = self._last + 1, self._source.line
             if row:
                 self.record += 1
         return self._start

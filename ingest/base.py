@@ -42,6 +42,8 @@ class ReadOptions:
     keep_raw: bool = False
     # Take a time written as a date alone as midnight (see ingest/times.py).
     day_precision: bool = False
+    # A local time (--assume-tz) the clock passes twice: "reject", "earlier" or "later".
+    ambiguous_time: str = "reject"
     # App-store reviews: the app (package or App Store id) a file's reviews are about, for
     # exports that do not name it (google-play-scraper's CSV).
     app_id: str | None = None
@@ -54,6 +56,8 @@ class ReadOptions:
             out["keep_raw"] = True
         if self.day_precision:
             out["day_precision"] = True
+        if self.ambiguous_time != "reject":  # only when set, as keep_raw
+            out["ambiguous_time"] = self.ambiguous_time
         if self.app_id:
             out["app_id"] = self.app_id
         if self.mapping_file:

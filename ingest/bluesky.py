@@ -247,7 +247,7 @@ class BlueskyReader(Reader):
         did = _str(by.get("did"))
         author = self._author_name(by, did, f"{loc}.by", out)
         try:
-            created = parse_utc(reason.get("indexedAt"), options.assume_tz)
+            created = parse_utc(reason.get("indexedAt"), options.assume_tz, options.ambiguous_time)
         except ValueError as exc:
             raise _Bad(f"{loc}.indexedAt", f"indexedAt: {exc}") from None
         return Post(
@@ -327,7 +327,7 @@ class BlueskyReader(Reader):
         if not isinstance(record, dict):
             raise _Bad(f"{loc}.record", "post has no record")
         try:
-            created = parse_utc(record.get("createdAt"), options.assume_tz)
+            created = parse_utc(record.get("createdAt"), options.assume_tz, options.ambiguous_time)
         except ValueError as exc:
             raise _Bad(f"{loc}.record.createdAt", f"createdAt: {exc}") from None
         given = record.get("text")

@@ -332,7 +332,7 @@ class MetaContentLibraryReader(Reader):
         check.fail(author.isna(), "post_owner.username and post_owner.id are both empty")
         epoch = df["creation_time"].str.fullmatch(r"\d{9,10}").fillna(False)
         created, reasons = parse_times(df["creation_time"].where(~epoch), options.assume_tz,
-                                       "creation_time")
+                                       "creation_time", ambiguous=options.ambiguous_time)
         seconds = pd.to_numeric(df["creation_time"].where(epoch), errors="coerce")
         created[epoch] = pd.to_datetime(seconds[epoch], unit="s", utc=True).astype(
             "datetime64[us, UTC]")

@@ -94,7 +94,7 @@ class PostsCSVReader(Reader):
         for col in FILLED:
             check.fail(df[col].isna(), f"{col} is empty")
         created, reasons = parse_times(df["created_at"], options.assume_tz, "created_at",
-                                       options.day_precision)
+                                       options.day_precision, options.ambiguous_time)
         check.fail(reasons != "", reasons)
         text = df["text"].fillna("")
         check.fail(text.str.len() > TEXT_CAP, TEXT_CAP_REASON)

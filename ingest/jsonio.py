@@ -5,11 +5,11 @@ and time helpers (ISO 8601, epoch seconds, X snowflake ids)."""
 from __future__ import annotations
 
 import json
+import re
 import struct
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
@@ -17,6 +17,7 @@ from govwatch.errors import InputError
 from govwatch.records import Reject, excerpt
 
 from .base import Part, has_bad_utf8, open_binary
+from .times import localize
 
 _BOM = b"\xef\xbb\xbf"
 # Why a JSON value nested deeper than Python's parser follows (about a thousand levels:
@@ -25,6 +26,13 @@ NESTED_REASON = "JSON nested too deeply to read (over about a thousand levels)"
 # X/Twitter snowflake ids encode their creation time (ids after 2010-11-04).
 TWITTER_EPOCH_MS = 1288834974657
 FIRST_SNOWFLAKE = 29_700_859_247_000_000  # roughly the first snowflake id
+# A JSON Lines line longer than this is rejected without being read whole (a page of
+# 500 tweets with their includes is a few MB; a line of 50 MB took 0.14 GB to read).
+MAX_LINE_BYTES = 16 << 20
+# What an overlong line is given as, to be rejected (NUL never starts a JSON value).
+OVERLONG = b"\x00overlong line\x00"
+OVERLONG_REASON = (f"the line is longer than {MAX_LINE_BYTES >> 20} MiB: no export's line is "
+                   "that long, so it is skipped without being read whole")
 
 
 def as_object(value: object) -> dict:
@@ -55,16 +63,31 @@ def iter_byte_lines(
     left = None if end is None else end - start
     with open_binary(path, progress, start) as f:
         lineno = first - 1
-        for chunk in f:
+        for chunk in iter(lambda: f.readline(MAX_LINE_BYTES + 1), b""):
+            size = len(chunk)
+            if size > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
+                size += _skip_line(f)  # never held whole: a reject (parse_json_line)
+                chunk = OVERLONG + chunk[:200]
             if left is not None:
                 if left <= 0:
                     break
-                left -= len(chunk)
+                left -= size
             if lineno == 0 and chunk.startswith(_BOM):
                 chunk = chunk[len(_BOM):]
-            for line in chunk.splitlines(keepends=True) if b"\r" in chunk else (chunk,):
+            for line in (chunk.splitlines(keepends=True) if b"\r" in chunk
+                         and not chunk.startswith(OVERLONG) else (chunk,)):
                 lineno += 1
                 yield lineno, line
+
+
+def _skip_line(f) -> int:
+    """Read on to the end of the line, keeping nothing; the bytes read."""
+    skipped = 0
+    while piece := f.readline(1 << 20):
+        skipped += len(piece)
+        if piece.endswith(b"\n"):
+            break
+    return skipped
 
 
 def decode_line(line: bytes) -> tuple[str, bytes | None]:
@@ -104,8 +127,13 @@ def iter_lines(
             yield lineno, text, data
 
 
+_OVERLONG_TEXT = OVERLONG.decode()
+
+
 def parse_json_line(lineno: int, line: str) -> object | Reject:
     """The JSON value of one line, or a Reject saying why it has none."""
+    if line.startswith(_OVERLONG_TEXT):
+        return Reject(f"line {lineno}", OVERLONG_REASON, excerpt(line[len(_OVERLONG_TEXT):]))
     if has_bad_utf8(line):
         return Reject(f"line {lineno}", "invalid UTF-8", excerpt(line.encode(
             "utf-8", "surrogateescape").decode("utf-8", "replace")))
@@ -141,12 +169,48 @@ def load_json_text(path: Path, text: str, locator_prefix: str = "") -> object:
 
 
 def read_text_strict(path: Path) -> str:
-    """The whole file as UTF-8 text (BOM dropped); InputError naming the byte offset if invalid."""
+    """The whole file as UTF-8 text (BOM dropped); InputError naming the byte offset if
+    invalid, and, when the file is a JSON document apart from that, the JSON path of the
+    string holding the byte (the file is refused whole: nothing of it is stored)."""
     data = Path(path).read_bytes()
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(path, f"invalid UTF-8 at byte {exc.start}") from None
+        text = data.decode("utf-8-sig", "surrogateescape")
+        count = len(_SURROGATES.findall(text))
+        where = _bad_utf8_path(text)
+        raise InputError(
+            path, f"invalid UTF-8 at byte {exc.start}"
+            + (f" (in the string at {where})" if where else "")
+            + (f", {count:,} invalid bytes in all" if count > 1 else "")
+            + "; nothing of the file was stored: fix or remove the byte and import it again",
+            where) from None
+
+
+_SURROGATES = re.compile("[\udc80-\udcff]")
+
+
+def _bad_utf8_path(text: str) -> str | None:
+    """The JSON path of the first string (or key) holding an invalid byte (a surrogate
+    escape) when ``text`` is a JSON document, else None."""
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    stack: list[tuple[object, tuple]] = [(doc, ())]
+    while stack:
+        value, at = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATES.search(value):
+                return jpath(*at)
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                if _SURROGATES.search(key):
+                    return jpath(*at, key)
+                stack.append((item, (*at, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*at, i)) for i, item in reversed(list(enumerate(value))))
+    return None
 
 
 def from_epoch(seconds: float | int | str) -> datetime:
@@ -185,8 +249,10 @@ def is_json_lines(path: Path) -> bool:
     return False
 
 
-def parse_utc(value: object, assume_tz: str | None) -> datetime:
-    """An ISO 8601 time as UTC; ValueError (with the reason) if it is not one."""
+def parse_utc(value: object, assume_tz: str | None, ambiguous: str = "reject") -> datetime:
+    """An ISO 8601 time as UTC; ValueError (with the reason) if it is not one. A time
+    without an offset is local time in ``assume_tz``, by the rules of ingest/times.py
+    (``ambiguous`` for a time the clock passes twice)."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError("time is missing")
     try:
@@ -196,5 +262,5 @@ def parse_utc(value: object, assume_tz: str | None) -> datetime:
     if t.tzinfo is None:
         if assume_tz is None:
             raise ValueError(f"'{value[:40]}' has no UTC offset; pass --assume-tz ZONE")
-        t = t.replace(tzinfo=ZoneInfo(assume_tz))
+        return localize(t, assume_tz, ambiguous)
     return t.astimezone(UTC)

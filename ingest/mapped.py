@@ -261,11 +261,12 @@ class _Checker:
         return out
 
 
-def _times(values: pd.Series, m: Mapping, zone: str | None) -> tuple[pd.Series, pd.Series]:
+def _times(values: pd.Series, m: Mapping, zone: str | None,
+           ambiguous: str = "reject") -> tuple[pd.Series, pd.Series]:
     """Parse created_at as the mapping says. Returns (UTC times, reason per row or "")."""
     fmt = m.time_format
     if fmt == "iso8601":
-        return parse_times(values, zone, "created_at")
+        return parse_times(values, zone, "created_at", ambiguous=ambiguous)
     present = values.notna()
     reasons = pd.Series("", index=values.index, dtype="object")
     if fmt in ("epoch_s", "epoch_ms"):
@@ -331,7 +332,8 @@ class MappedReader(Reader):
             if m.kind == "accounts":
                 yield self._accounts_batch(rows, m)
             else:
-                yield self._posts_batch(rows, m, zone, static=first)
+                yield self._posts_batch(rows, m, zone, static=first,
+                                        ambiguous=options.ambiguous_time)
             first = False
         if first and m.accounts:
             yield Batch(accounts=_static_accounts(m))
@@ -348,7 +350,8 @@ class MappedReader(Reader):
 
     # ------------------------------------------------------------------ posts
 
-    def _posts_batch(self, rows: _Rows, m: Mapping, zone: str | None, static: bool) -> Batch:
+    def _posts_batch(self, rows: _Rows, m: Mapping, zone: str | None, static: bool,
+                     ambiguous: str = "reject") -> Batch:
         df = rows.frame
         check = _Checker(rows)
         get = {name: _apply(spec, df) for name, spec in m.fields.items()}
@@ -364,7 +367,7 @@ class MappedReader(Reader):
         for name in ("post_id", "in_reply_to_post_id"):
             self._check_id(get[name], name, m, check)
         check.fail(get["author"].isna(), _empty("author", m))
-        created, derived = self._created(get, m, zone, check)
+        created, derived = self._created(get, m, zone, check, ambiguous)
         text = get["text"]
         check.fail(text.str.len() > MAX_TEXT_CHARS, f"text longer than {MAX_TEXT_CHARS:,} characters")
         counts = {}
@@ -418,7 +421,8 @@ class MappedReader(Reader):
                        shown + f" does not match id_pattern {m.id_pattern.pattern}")
 
     @staticmethod
-    def _created(get: dict, m: Mapping, zone: str | None, check: _Checker):
+    def _created(get: dict, m: Mapping, zone: str | None, check: _Checker,
+                 ambiguous: str = "reject"):
         index = get["post_id"].index
         created = pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
         derived = pd.Series(False, index=index, dtype=bool)
@@ -430,7 +434,7 @@ class MappedReader(Reader):
             derived = from_id.notna()
             todo = from_id.isna()
         if "created_at" in m.fields:
-            times, reasons = _times(get["created_at"], m, zone)
+            times, reasons = _times(get["created_at"], m, zone, ambiguous)
             created = created.where(~todo, times)
             check.fail(todo & (reasons != ""), reasons)
         else:

@@ -340,7 +340,7 @@ class MastodonArchiveReader(Reader):
         author = self._author(obj.get("attributedTo") or item.get("actor"), owner, loc)
         when = obj.get("published") or item.get("published")
         try:
-            created = parse_utc(when, options.assume_tz)
+            created = parse_utc(when, options.assume_tz, options.ambiguous_time)
         except ValueError as exc:
             raise _Bad(f"{loc}.object.published", f"published: {exc}") from None
         text = _with_warning(obj.get("summary"), html_to_text(obj.get("content")))
@@ -374,7 +374,7 @@ class MastodonArchiveReader(Reader):
         if boosted is None:
             raise _Bad(f"{loc}.object", "Announce activity names no boosted status")
         try:
-            created = parse_utc(item.get("published"), options.assume_tz)
+            created = parse_utc(item.get("published"), options.assume_tz, options.ambiguous_time)
         except ValueError as exc:
             raise _Bad(f"{loc}.published", f"published: {exc}") from None
         return Post(
@@ -565,7 +565,7 @@ class MastodonAPIReader(Reader):
         if author is None:
             raise _Bad(f"{loc}.account.acct", "status has no account acct")
         try:
-            created = parse_utc(s.get("created_at"), options.assume_tz)
+            created = parse_utc(s.get("created_at"), options.assume_tz, options.ambiguous_time)
         except ValueError as exc:
             raise _Bad(f"{loc}.created_at", f"created_at: {exc}") from None
         common: dict[str, Any] = dict(

@@ -80,7 +80,7 @@ def request_ticket(req: dict, i: int, options: ReadOptions, rejects: list[Reject
                               excerpt(raw)))
         return None
     try:
-        submitted = parse_utc(req.get("requested_datetime"), options.assume_tz)
+        submitted = parse_utc(req.get("requested_datetime"), options.assume_tz, options.ambiguous_time)
     except ValueError as exc:
         rejects.append(Reject(jpath(i, "requested_datetime"), f"requested_datetime: {exc}",
                               excerpt(raw)))
@@ -106,7 +106,7 @@ def request_ticket(req: dict, i: int, options: ReadOptions, rejects: list[Reject
     elif status == "closed":
         t.closed_text = clean_text(req.get("status_notes"))
         try:
-            t.updated_at = parse_utc(req.get("updated_datetime"), options.assume_tz)
+            t.updated_at = parse_utc(req.get("updated_datetime"), options.assume_tz, options.ambiguous_time)
         except ValueError as exc:
             rejects.append(Reject(jpath(i, "updated_datetime"),
                                   f"updated_datetime: {exc} (request kept, closure unknown)",
@@ -125,7 +125,7 @@ def _from_notes(t: Ticket, notes: list, i: int, options: ReadOptions,
         if kind in _NOT_OFFICIAL_NOTES:
             continue
         try:
-            at = parse_utc(note.get("datetime"), options.assume_tz)
+            at = parse_utc(note.get("datetime"), options.assume_tz, options.ambiguous_time)
         except ValueError as exc:
             rejects.append(Reject(jpath(i, "notes", j, "datetime"), f"note time: {exc}",
                                   excerpt(json.dumps(note, ensure_ascii=False))))
@@ -193,7 +193,7 @@ def _csv_ticket(row: dict, options: ReadOptions) -> Ticket:
     t = ticket_from_row(row, options, PLATFORM)
     if t.status == "closed" and t.closed_at is None and clean_text(row.get("updated_at")):
         try:
-            t.updated_at = parse_utc(row["updated_at"], options.assume_tz)
+            t.updated_at = parse_utc(row["updated_at"], options.assume_tz, options.ambiguous_time)
         except ValueError as exc:
             raise TicketRowError("updated_datetime", f"updated_datetime: {exc}") from None
     return t

@@ -4,6 +4,7 @@ header mapping, and vectorised validation helpers that turn bad cells into rejec
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -14,7 +15,15 @@ from govwatch.errors import InputError
 from govwatch.records import Reject, excerpt
 
 from .base import has_bad_utf8, open_text
-from .times import DATE_ONLY, EARLIEST, LATEST, OFFSET, implausible
+from .times import (
+    DATE_ONLY,
+    EARLIEST,
+    LATEST,
+    OFFSET,
+    ambiguous_reason,
+    implausible,
+    nonexistent_reason,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,6 +35,9 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 # More columns than any export has: such a header is refused before any row is read.
 MAX_COLUMNS = 1_000
+# Why the last row of a file that ends inside it is rejected (see cut_short).
+CUT_REASON = ("the file ends inside this row (no line break after it): it may be cut short, "
+              "its last value with it; if the file is whole, end it with a line break")
 
 
 @dataclass
@@ -84,11 +96,15 @@ def iter_chunks(
         names = header_names(path, header_row(path, reader), required, mapping)
         skipped = 1
         while skipped < skip_records:  # resume after records read by other means
+            source.start_record()
             try:
                 record = next(reader)
             except StopIteration:
                 return
             except csv.Error:
+                record = ["?"]
+            except Oversized:
+                source.skip_record()
                 record = ["?"]
             if record:
                 skipped += 1
@@ -145,27 +161,65 @@ def header_names(path: Path, header: list[str], required: tuple[str, ...],
     return names
 
 
+# A record (row) of more characters than this is rejected without being read whole: no
+# post comes near it (posts_rules.TEXT_CAP), and reading one line of 50 MB took 0.4 GB.
+MAX_RECORD_CHARS = 1_000_000
+_PIECE_CHARS = 1 << 16  # what is read at a time of a record being skipped
+
+
+class Oversized(Exception):
+    """The record being read has passed :data:`MAX_RECORD_CHARS` (see LineSource)."""
+
+
 class LineSource:
     """The lines of a text file as ``csv.reader`` takes them, numbered, keeping the lines
-    of the record being read so that some of them can be read again (:meth:`again`)."""
+    of the record being read so that some of them can be read again (:meth:`again`).
+    A record that passes :data:`MAX_RECORD_CHARS` raises :class:`Oversized` (through the
+    csv reader) before more of it is read; :meth:`skip_record` then reads on to its end
+    without keeping it."""
 
     def __init__(self, f):
         self._f = f
         self._again: list[str] = []  # lines to give again, the next one last
         self.line = 0  # number of the last line given
         self.record_lines: list[str] = []
+        self._record_chars = 0
 
     def __iter__(self):
         return self
 
     def __next__(self) -> str:
-        line = self._again.pop() if self._again else next(self._f)
+        line = self._again.pop() if self._again else self._f.readline(MAX_RECORD_CHARS + 1)
+        if not line:
+            raise StopIteration
         self.line += 1
         self.record_lines.append(line)
+        self._record_chars += len(line)
+        if self._record_chars > MAX_RECORD_CHARS:
+            raise Oversized
         return line
 
     def start_record(self) -> None:
         self.record_lines = []
+        self._record_chars = 0
+
+    def skip_record(self) -> str:
+        """After :class:`Oversized`: read on to the end of the record (the end of a line
+        outside quotes, quotes counted as the csv module counts them) keeping nothing;
+        returns the record's first characters."""
+        head = "".join(self.record_lines)[:200]
+        quotes = sum(line.count('"') for line in self.record_lines)
+        ended = self.record_lines[-1].endswith(("\n", "\r"))
+        self.start_record()
+        while not (ended and quotes % 2 == 0):
+            piece = self._again.pop() if self._again else self._f.readline(_PIECE_CHARS)
+            if not piece:
+                break
+            if ended:  # a new line begins
+                self.line += 1
+            quotes += piece.count('"')
+            ended = piece.endswith(("\n", "\r"))
+        return head
 
     def again(self, lines: list[str]) -> None:
         """Give ``lines`` (the last ones given) again, as if not read yet."""
@@ -173,10 +227,35 @@ class LineSource:
         self.line -= len(lines)
 
 
+def oversized_reason(start: int, end: int) -> str:
+    lines = f"line {start}" if end <= start else f"lines {start} to {end:,}"
+    return (f"the row is longer than {MAX_RECORD_CHARS:,} characters ({lines}): no post is "
+            "that long, so it is skipped without being read whole")
+
+
 def csv_records(f) -> tuple[LineSource, Iterator[list[str]]]:
     """A CSV reader of the text file ``f`` and the :class:`LineSource` it reads from."""
     source = LineSource(f)
     return source, csv.reader(source, strict=False)
+
+
+def cut_short(last_line: str) -> bool:
+    """Whether the last physical line of a file, ``last_line``, ends inside a row: it has
+    no line break after it, and its last value is not closed by a quote. Such a row may
+    have lost the end of its last value (a download or copy cut short), which nothing
+    in the row tells apart from a whole value, so it is rejected (:data:`CUT_REASON`)."""
+    return (not last_line.endswith(("\n", "\r")) and bool(last_line.strip())
+            and not last_line.rstrip().endswith('"'))
+
+
+def file_cut_short(path: Path) -> bool:
+    """:func:`cut_short` of the last line of the file at ``path``."""
+    with open(path, "rb") as f:
+        size = f.seek(0, 2)
+        f.seek(max(0, size - 4096))
+        tail = f.read()
+    line = re.split(rb"[\r\n]", tail)[-1] if tail[-1:] not in (b"\n", b"\r") else tail[-1:]
+    return cut_short(line.decode("utf-8", "replace"))
 
 
 def parse_line(line: str) -> list[str]:
@@ -229,6 +308,11 @@ def checked_rows(source: LineSource, reader, width: int, expected: str,
         except csv.Error as exc:
             yield start, Reject(f"line {start}", f"malformed CSV: {exc}")
             continue
+        except Oversized:
+            head = source.skip_record()
+            yield start, Reject(f"line {start}", oversized_reason(start, source.line),
+                                excerpt(head))
+            continue
         lines = source.record_lines
         if is_record is not None and len(lines) > 1:
             k = swallowed_record(lines, width, is_record)
@@ -239,7 +323,9 @@ def checked_rows(source: LineSource, reader, width: int, expected: str,
         if not row or (len(row) == 1 and not row[0].strip()):
             continue  # blank line
         text = ",".join(row)
-        if len(row) != width:
+        if cut_short(lines[-1]):
+            yield start, Reject(f"line {start}", CUT_REASON, excerpt(text))
+        elif len(row) != width:
             yield start, Reject(f"line {start}",
                                 f"expected {width} fields {expected}, found {len(row)}",
                                 excerpt(text))
@@ -307,10 +393,11 @@ class RowChecker:
 
 
 def parse_times(values: pd.Series, assume_tz: str | None, column: str,
-                day_precision: bool = False):
+                day_precision: bool = False, ambiguous: str = "reject"):
     """Parse ISO 8601 text to UTC by the rules of ingest/times.py. Returns (times,
     reason-per-row-or-empty). With ``day_precision`` a date alone is midnight (in
-    ``assume_tz``, else UTC); otherwise it is refused."""
+    ``assume_tz``, else UTC); otherwise it is refused. ``ambiguous`` is the rule for a
+    local time the clock passes twice (ingest/times.py)."""
     import pandas as pd
 
     present = values.notna()
@@ -333,7 +420,7 @@ def parse_times(values: pd.Series, assume_tz: str | None, column: str,
                 f"{column} has no UTC offset; add one (e.g. Z or +05:30) or pass --assume-tz ZONE"
             )
         else:
-            _localize(local, assume_tz, column, out, reasons)
+            _localize(local, assume_tz, column, out, reasons, ambiguous)
     year = pd.to_numeric(values.str.extract(r"^\s*(\d{4})-", expand=False), errors="coerce")
     early = present & ((year < EARLIEST.year) | (year >= LATEST.year)).fillna(False)
     early |= present & out.notna() & ((out < EARLIEST) | (out >= LATEST))
@@ -352,25 +439,24 @@ def parse_times(values: pd.Series, assume_tz: str | None, column: str,
     return out.where(reasons == ""), reasons
 
 
-def _localize(local, zone: str, column: str, out, reasons) -> None:
-    """Local times written in ``zone`` -> UTC into ``out``; a time the clock skipped or
-    passed twice (daylight saving) gets its reason."""
+def _localize(local, zone: str, column: str, out, reasons, ambiguous: str = "reject") -> None:
+    """Local times written in ``zone`` -> UTC into ``out``; a time the clock skipped, or
+    passed twice (daylight saving) unless ``ambiguous`` says which occurrence to take
+    (ingest/times.py), gets its reason."""
+    import numpy as np
     import pandas as pd
 
     ok = local.notna()
-    utc = local.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    rule = "NaT" if ambiguous == "reject" else np.full(len(local), ambiguous == "earlier")
+    utc = local.dt.tz_localize(zone, ambiguous=rule, nonexistent="NaT")
     out[local.index] = utc.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
     missing = ok & utc.isna()
     if not missing.any():
         return
     gap = local[missing].dt.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward")
     for idx, value in local[missing].items():
-        if pd.isna(gap[idx]):
-            reasons[idx] = (f"{column} {value} is ambiguous in {zone} (the clock passes it "
-                            "twice when daylight saving ends); write it with its UTC offset")
-        else:
-            reasons[idx] = (f"{column} {value} does not exist in {zone} (the clock skips it "
-                            "when daylight saving starts)")
+        reasons[idx] = (ambiguous_reason(column, value, zone) if pd.isna(gap[idx])
+                        else nonexistent_reason(column, value, zone))
 
 
 def parse_counts(values: pd.Series, column: str):

@@ -196,7 +196,7 @@ def _time(row: dict, column: str, options: ReadOptions, required: bool = False):
             raise TicketRowError(column, f"{column} is empty")
         return None
     try:
-        return parse_utc(value, options.assume_tz)
+        return parse_utc(value, options.assume_tz, options.ambiguous_time)
     except ValueError as exc:
         raise TicketRowError(column, f"{column}: {exc}") from None
 

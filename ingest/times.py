@@ -6,6 +6,10 @@
 - A date without a time of day is refused: a latency measured from midnight would be
   invented. ``--day-precision`` accepts it as midnight (in the ``--assume-tz`` zone,
   else UTC).
+- A local time (``--assume-tz``) that the zone's clock skips when daylight saving starts
+  does not exist and is refused. One it passes twice when daylight saving ends is
+  ambiguous: refused by default, or taken as its earlier or later occurrence with
+  ``--ambiguous-time earlier|later`` (:data:`AMBIGUOUS_RULES`).
 - A time outside [:data:`EARLIEST`, :data:`LATEST`) is implausible for a social media
   post (or an event's onset) and refused: such a date comes from a broken export or a
   typo, and a year 1 or 9999 would overflow the latency arithmetic.
@@ -14,7 +18,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from govwatch.schema import PLAUSIBLE_FROM, PLAUSIBLE_UNTIL
 
@@ -43,3 +48,35 @@ def implausible(column: str, value: object) -> str:
 
 def plausible(t: datetime) -> bool:
     return EARLIEST <= t < LATEST
+
+
+# How a local time the clock passes twice is taken; "reject" is the default.
+AMBIGUOUS_RULES = ("reject", "earlier", "later")
+
+
+def ambiguous_reason(column: str, value: object, zone: str) -> str:
+    where = f"{column} {value}".lstrip()
+    return (f"{where} is ambiguous in {zone} (the clock passes it twice when daylight "
+            "saving ends); write it with its UTC offset, or pass --ambiguous-time "
+            "earlier|later")
+
+
+def nonexistent_reason(column: str, value: object, zone: str) -> str:
+    where = f"{column} {value}".lstrip()
+    return f"{where} does not exist in {zone} (the clock skips it when daylight saving starts)"
+
+
+def localize(local: datetime, zone: str, ambiguous: str = "reject",
+             column: str = "") -> datetime:
+    """A naive local time written in ``zone`` as UTC, by the rules above; ValueError
+    (with the reason) for a time the clock skipped, or passed twice unless ``ambiguous``
+    says which occurrence to take."""
+    tz = ZoneInfo(zone)
+    first, second = local.replace(tzinfo=tz, fold=0), local.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first.astimezone(UTC)
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != local:
+        raise ValueError(nonexistent_reason(column, local.isoformat(sep=" "), zone))
+    if ambiguous == "reject":
+        raise ValueError(ambiguous_reason(column, local.isoformat(sep=" "), zone))
+    return (first if ambiguous == "earlier" else second).astimezone(UTC)

@@ -149,6 +149,56 @@ def test_a_time_the_clock_passes_twice_is_called_ambiguous(tmp_path):
     assert "does not exist in Europe/Berlin" in reasons[1]
 
 
+@pytest.mark.parametrize("rule, utc", [("earlier", "2026-10-25T00:30:00+00:00"),
+                                        ("later", "2026-10-25T01:30:00+00:00")])
+def test_ambiguous_time_takes_the_occurrence_asked_for(tmp_path, rule, utc):
+    """--ambiguous-time earlier|later resolves a time the clock passes twice; a time it
+    skips is still refused, and the import records the rule."""
+    import json
+
+    path = _times_file(tmp_path, "2026-10-25 02:30:00", "2026-03-29 02:30:00")
+    with Store(tmp_path / "s.duckdb") as store:
+        f = import_paths(store, [path], options=ReadOptions(
+            assume_tz="Europe/Berlin", ambiguous_time=rule)).files[0]
+        times = store.conn.execute("SELECT created_at FROM posts").fetchall()
+        options = json.loads(store.conn.execute("SELECT options FROM imports").fetchone()[0])
+    assert [t.isoformat() for t, in times] == [utc]
+    assert [r.locator for r in f.rejects] == ["line 3"]
+    assert "does not exist in Europe/Berlin" in f.rejects[0].reason
+    assert options["ambiguous_time"] == rule
+
+
+@pytest.mark.parametrize("rule, want", [
+    ("reject", None), ("earlier", "2026-10-25T00:30:00+00:00"),
+    ("later", "2026-10-25T01:30:00+00:00")])
+def test_a_json_reader_s_local_times_follow_the_same_rules(tmp_path, rule, want):
+    """A JSON reader's time without an offset (--assume-tz): a time the clock skips is
+    refused (it used to be shifted silently), an ambiguous one follows --ambiguous-time
+    (it used to be taken as the earlier one silently)."""
+    import json
+    from pathlib import Path
+
+    src = Path(__file__).parent / "fixtures" / "mastodon_api" / "statuses.jsonl"
+    page = json.loads(src.read_text(encoding="utf-8").splitlines()[0])[:3]
+    page[0]["created_at"] = "2026-10-25T02:30:00"  # ambiguous in Berlin
+    page[1]["created_at"] = "2026-03-29T02:30:00"  # skipped in Berlin
+    page[2]["created_at"] = "2026-06-01T12:00:00"
+    path = tmp_path / "statuses.jsonl"
+    path.write_text(json.dumps(page) + "\n" + json.dumps(page[2:]) + "\n", encoding="utf-8")
+    with Store(tmp_path / "s.duckdb") as store:
+        f = import_paths(store, [path], "mastodon-api", ReadOptions(
+            assume_tz="Europe/Berlin", ambiguous_time=rule)).files[0]
+        times = dict(store.conn.execute("SELECT post_id, created_at FROM posts").fetchall())
+    reasons = {r.reason.split(" (")[0] for r in f.rejects}
+    assert "created_at: 2026-03-29 02:30:00 does not exist in Europe/Berlin" in reasons
+    assert times[page[2]["uri"]].isoformat() == "2026-06-01T10:00:00+00:00"
+    if want is None:
+        assert "created_at: 2026-10-25 02:30:00 is ambiguous in Europe/Berlin" in reasons
+        assert page[0]["uri"] not in times
+    else:
+        assert times[page[0]["uri"]].isoformat() == want and len(f.rejects) == 1
+
+
 def test_a_json_reader_s_implausible_times_are_refused_too(tmp_path):
     """Every reader's posts pass the same bounds (a Mastodon page here)."""
     import json

@@ -42,3 +42,20 @@ def test_a_users_folders_named_like_the_stages_change_nothing(tmp_path):
                               text=True, timeout=600)
         assert proc.returncode == 0, proc.stderr
         assert "user's own" not in proc.stderr
+
+
+def test_no_server_side_image_renderer_is_a_dependency():
+    """Charts are made into images in the browser (dashboard/assets/downloads.js): no
+    module of the package renders one on the server, so kaleido is not a runtime
+    dependency (only the benchmark's baseline, in the dev extra, uses it)."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert not [d for d in project["dependencies"] if d.lower().startswith("kaleido")]
+    renders = re.compile(r"kaleido|\.to_image\(|\.write_image\(")
+    for folder in ("govwatch", "ingest", "analysis", "dashboard", "export", "sample_data"):
+        for path in (REPO / folder).rglob("*.py"):
+            assert not renders.search(path.read_text(encoding="utf-8")), path
+    assert "Plotly.downloadImage(" in (REPO / "dashboard" / "assets" / "downloads.js").read_text(
+        "utf-8")
