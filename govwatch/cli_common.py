@@ -22,12 +22,17 @@ class _LazyConsole:
         self._kwargs = kwargs
         self._console = None
 
-    def __getattr__(self, name):
+    @property
+    def console(self):
+        """The real Console, for APIs that need one (a progress bar)."""
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(**self._kwargs)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name):
+        return getattr(self.console, name)
 
 
 err = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)
