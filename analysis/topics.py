@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from govwatch.schema import is_private_sql
+
 from .registry import Metric, MetricContext, register_metric
 
 N_THEMES = 10
@@ -57,7 +59,7 @@ WHERE p.text IS NOT NULL AND p.text <> '' AND p.deleted_at IS NULL
   AND coalesce(p.kind, 'post') <> 'repost'
   AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.official AND a.platform = p.platform
                   AND lower(a.author) = lower(p.author))
-"""
+  AND NOT """ + is_private_sql("p")
 
 
 def clean(texts) -> list[str]:

@@ -45,6 +45,9 @@ class ReadOptions:
     # App-store reviews: the app (package or App Store id) a file's reviews are about, for
     # exports that do not name it (google-play-scraper's CSV).
     app_id: str | None = None
+    # Direct messages: the official account whose messages a file holds (its handle on X, the
+    # Page's name on Facebook), for exports that do not say which participant it is.
+    owner: str | None = None
 
     def describe(self) -> dict:
         """What changes the rows read, for the "already imported" check and the manifest."""
@@ -55,6 +58,8 @@ class ReadOptions:
             out["day_precision"] = True
         if self.app_id:
             out["app_id"] = self.app_id
+        if self.owner:
+            out["owner"] = self.owner
         if self.mapping_file:
             from .mappings import load_mapping
 

@@ -45,6 +45,8 @@ BUILTIN_READERS = {
     "keepiton-xlsx": "govwatch.ingest.outages",
     "outages-json": "govwatch.ingest.outages",
     "outages-csv": "govwatch.ingest.outages",
+    "x-dms": "govwatch.ingest.direct_messages",
+    "facebook-messages": "govwatch.ingest.direct_messages",
 }
 BUILTIN_MODULES = tuple(dict.fromkeys(BUILTIN_READERS.values()))
 
