@@ -47,6 +47,7 @@ BUILTIN_READERS = {
     "outages-csv": "govwatch.ingest.outages",
     "x-dms": "govwatch.ingest.direct_messages",
     "facebook-messages": "govwatch.ingest.direct_messages",
+    "instagram": "govwatch.ingest.instagram",
 }
 BUILTIN_MODULES = tuple(dict.fromkeys(BUILTIN_READERS.values()))
 

@@ -41,6 +41,7 @@ SAMPLES = {
     "outages-csv": ("repo", "tests/fixtures/channels/outages.csv"),
     "x-dms": ("repo", "tests/fixtures/dms/x_archive"),
     "facebook-messages": ("repo", "tests/fixtures/dms/facebook_inbox"),
+    "instagram": ("repo", "tests/fixtures/instagram/media_comments.json"),
 }
 # Readers that never claim a file by sniffing (they need to be told).
 NEVER_SNIFFED = {"mapped"}
