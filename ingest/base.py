@@ -26,6 +26,16 @@ SNIFF_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 100_000
 
 
+class FieldError(ValueError):
+    """A field of one record that cannot be read: where in the record (a column or a
+    JSON path below the record, "" for the record itself) and why. Readers turn it into
+    a Reject located at the record."""
+
+    def __init__(self, where: str, reason: str):
+        super().__init__(reason)
+        self.where = where
+
+
 @dataclass(frozen=True)
 class ReadOptions:
     """Settings a user gives on the command line that change how rows are read."""

@@ -57,7 +57,7 @@ from govwatch.errors import InputError
 from govwatch.records import Account, Batch, MessageAttributes, Post, Reject, excerpt, posts_frame
 
 from . import archive
-from .base import MAX_TEXT_CHARS, Reader, ReadOptions, open_text
+from .base import MAX_TEXT_CHARS, FieldError, Reader, ReadOptions, open_text
 from .facebook import MAX_EPOCH, MIN_EPOCH, repair_tree
 from .jsonio import jpath, load_json_text, parse_utc, read_text_strict
 from .registry import register
@@ -72,14 +72,6 @@ XDM_FILE_RE = re.compile(r"^direct-messages(-group)?(?:-part\d+)?\.js$")
 _XDM_HEAD_RE = re.compile(rb"^(?:\xef\xbb\xbf)?\s*window\.YTD\.direct_messages(?:_group)?\.part\d+\s*=")
 FB_FILE_RE = re.compile(r"^message_\d+\.json$")
 _FB_HEAD_RE = re.compile(rb'^(?:\xef\xbb\xbf)?\s*\{\s*"participants"\s*:')
-
-
-class _Bad(ValueError):
-    """One message that cannot be read: where in it, and why."""
-
-    def __init__(self, where: str, reason: str):
-        super().__init__(reason)
-        self.where = where
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +141,9 @@ def _text(value: object, where: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise _Bad(where, "text is not a string")
+        raise FieldError(where, "text is not a string")
     if len(value) > MAX_TEXT_CHARS:
-        raise _Bad(where, f"text longer than {MAX_TEXT_CHARS:,} characters")
+        raise FieldError(where, f"text longer than {MAX_TEXT_CHARS:,} characters")
     return value
 
 
@@ -261,14 +253,14 @@ def _owner_id(source: _XSource) -> str | None:
 def _x_message(mc: dict) -> Message:
     msg_id = native_id(mc.get("id"))
     if msg_id is None:
-        raise _Bad("id", "message id is missing or not a number")
+        raise FieldError("id", "message id is missing or not a number")
     sender = native_id(mc.get("senderId"))
     if sender is None:
-        raise _Bad("senderId", "senderId is missing or not a number")
+        raise FieldError("senderId", "senderId is missing or not a number")
     try:
         at = parse_utc(mc.get("createdAt"), None)
     except ValueError as exc:
-        raise _Bad("createdAt", f"createdAt: {exc}") from None
+        raise FieldError("createdAt", f"createdAt: {exc}") from None
     return Message(msg_id, sender, at, _text(mc.get("text"), "text"),
                    native_id(mc.get("recipientId")))
 
@@ -363,9 +355,9 @@ class XDirectMessagesReader(Reader):
             out.rows += 1
             try:
                 if not isinstance(mc, dict):
-                    raise _Bad("", "messageCreate is not a JSON object")
+                    raise FieldError("", "messageCreate is not a JSON object")
                 messages.append(_x_message(mc))
-            except _Bad as exc:
+            except FieldError as exc:
                 sub = f".{exc.where}" if exc.where else ""
                 out.rejects.append(Reject(f"{loc}.messageCreate{sub}", str(exc),
                                           excerpt(str(mc))))
@@ -413,14 +405,14 @@ def fb_message_id(thread: str, sender: str, ms: int, text: str) -> str:
 
 def _fb_message(thread: str, item: object) -> Message:
     if not isinstance(item, dict):
-        raise _Bad("", "message is not a JSON object")
+        raise FieldError("", "message is not a JSON object")
     sender = item.get("sender_name")
     if not isinstance(sender, str) or not sender.strip():
-        raise _Bad("sender_name", "sender_name is missing")
+        raise FieldError("sender_name", "sender_name is missing")
     ms = item.get("timestamp_ms")
     if isinstance(ms, bool) or not isinstance(ms, int) or not (
             MIN_EPOCH * 1000 <= ms <= MAX_EPOCH * 1000):
-        raise _Bad("timestamp_ms", f"timestamp_ms {str(ms)[:20]!r} is not a time in "
+        raise FieldError("timestamp_ms", f"timestamp_ms {str(ms)[:20]!r} is not a time in "
                    "milliseconds since 1970 (2004-2100)")
     text = _text(item.get("content"), "content")
     sender = sender.strip()
@@ -507,7 +499,7 @@ class FacebookMessagesReader(Reader):
                 out.rows += 1
                 try:
                     messages.append(_fb_message(thread, item))
-                except _Bad as exc:
+                except FieldError as exc:
                     sub = f".{exc.where}" if exc.where else ""
                     out.rejects.append(Reject(f"{prefix}$.messages[{j}]{sub}", str(exc),
                                               excerpt(str(item))))

@@ -37,18 +37,11 @@ from pathlib import Path
 from govwatch.errors import InputError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
 
-from .base import MAX_TEXT_CHARS, Reader, ReadOptions
+from .base import MAX_TEXT_CHARS, FieldError, Reader, ReadOptions
 from .jsonio import jpath, load_json_text, parse_utc, read_text_strict
 from .registry import register
 
 PLATFORM = "instagram"
-URL = "https://www.instagram.com/"
-
-
-class _Bad(ValueError):
-    def __init__(self, where: str, reason: str):
-        super().__init__(reason)
-        self.where = where
 
 
 def _id(item: dict, key: str = "id") -> str:
@@ -56,14 +49,14 @@ def _id(item: dict, key: str = "id") -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not value.strip():
-        raise _Bad(key, f"{key} is missing")
+        raise FieldError(key, f"{key} is missing")
     return value.strip()
 
 
 def _who(item: dict) -> str:
     name = item.get("username")
     if not isinstance(name, str) or not name.strip():
-        raise _Bad("username", "username is missing")
+        raise FieldError("username", "username is missing")
     return name.strip().lstrip("@")
 
 
@@ -72,9 +65,9 @@ def _text(item: dict, key: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise _Bad(key, f"{key} is not a string")
+        raise FieldError(key, f"{key} is not a string")
     if len(value) > MAX_TEXT_CHARS:
-        raise _Bad(key, f"{key} longer than {MAX_TEXT_CHARS:,} characters")
+        raise FieldError(key, f"{key} longer than {MAX_TEXT_CHARS:,} characters")
     return value
 
 
@@ -82,7 +75,7 @@ def _when(item: dict):
     try:
         return parse_utc(item.get("timestamp"), None)
     except ValueError as exc:
-        raise _Bad("timestamp", f"timestamp: {exc}") from None
+        raise FieldError("timestamp", f"timestamp: {exc}") from None
 
 
 def _likes(item: dict) -> int | None:
@@ -91,12 +84,12 @@ def _likes(item: dict) -> int | None:
 
 
 def _edges(item: dict, key: str) -> list:
-    """``item[key].data`` (a Graph API edge), or [] when absent; _Bad if malformed."""
+    """``item[key].data`` (a Graph API edge), or [] when absent; FieldError if malformed."""
     edge = item.get(key)
     if edge is None:
         return []
     if not isinstance(edge, dict) or not isinstance(edge.get("data", []), list):
-        raise _Bad(key, f"{key} is not an edge with a data list")
+        raise FieldError(key, f"{key} is not an edge with a data list")
     return edge.get("data", [])
 
 
@@ -107,7 +100,7 @@ class _Out:
         self.accounts: dict[str, None] = {}
         self.rows = 0
 
-    def reject(self, where: str, exc: _Bad, item: object) -> None:
+    def reject(self, where: str, exc: FieldError, item: object) -> None:
         sub = f".{exc.where}" if exc.where else ""
         self.rejects.append(Reject(f"{where}{sub}", str(exc),
                                    excerpt(json.dumps(item, ensure_ascii=False, default=str))))
@@ -118,13 +111,13 @@ def _comment(out: _Out, c: object, where: str, media: str | None, owner: str,
     out.rows += 1
     try:
         if not isinstance(c, dict):
-            raise _Bad("", "comment is not a JSON object")
+            raise FieldError("", "comment is not a JSON object")
         cid, who = _id(c), _who(c)
         replies = _edges(c, "replies")
         out.posts.append(Post(PLATFORM, cid, who, _when(c), _text(c, "text"), kind="comment",
                               in_reply_to_post_id=media, in_reply_to_author=owner,
                               conversation_id=conversation or cid, like_count=_likes(c)))
-    except _Bad as exc:
+    except FieldError as exc:
         out.reject(where, exc, c)
         return
     for k, r in enumerate(replies):
@@ -132,11 +125,11 @@ def _comment(out: _Out, c: object, where: str, media: str | None, owner: str,
         out.rows += 1
         try:
             if not isinstance(r, dict):
-                raise _Bad("", "reply is not a JSON object")
+                raise FieldError("", "reply is not a JSON object")
             out.posts.append(Post(PLATFORM, _id(r), _who(r), _when(r), _text(r, "text"),
                                   kind="reply", in_reply_to_post_id=cid, in_reply_to_author=who,
                                   conversation_id=conversation or cid, like_count=_likes(r)))
-        except _Bad as exc:
+        except FieldError as exc:
             out.reject(rwhere, exc, r)
 
 
@@ -149,7 +142,7 @@ def _media(out: _Out, m: dict, where: str) -> None:
         out.posts.append(Post(PLATFORM, mid, owner, _when(m), _text(m, "caption"), kind="post",
                               conversation_id=mid, url=link, like_count=_likes(m)))
         out.accounts[owner] = None
-    except _Bad as exc:
+    except FieldError as exc:
         out.reject(where, exc, m)
         return
     for j, c in enumerate(comments):
