@@ -215,7 +215,7 @@ def export(
         if run is None and what != "posts":
             raise UsageError(f"the store has no analysis yet: run 'govwatch analyze' before "
                              f"exporting {what}")
-        if include_dms and what == "responses":
+        if include_dms and what == "responses" and run is not None:
             include_dms = _register_dms(con, run)
         query = _build(con, what, pseudonymise, include_text, population, include_dms)
         if pseudonymise and query.pairs_sql:

@@ -174,10 +174,10 @@ class _XSource:
             if not names:
                 raise InputError(path, "the zip holds no data/direct-messages.js: is it an X "
                                  "archive with messages?")
-            folder = min({archive.posix_parent(n) for n in names},
-                         key=lambda d: (not d.endswith("data"), d.count("/"), d))
-            self._zfolder = folder
-            self.parts = sorted(n for n in names if archive.posix_parent(n) == folder)
+            zfolder = min({archive.posix_parent(n) for n in names},
+                          key=lambda d: (not d.endswith("data"), d.count("/"), d))
+            self._zfolder = zfolder
+            self.parts = sorted(n for n in names if archive.posix_parent(n) == zfolder)
             archive.check_members(path, self.parts)
             return
         self._base, self._folder, self.parts = path.parent, path.parent, [path.name]
@@ -213,7 +213,7 @@ def _xdm_folder(path: Path) -> Path | None:
     return next((f for f in candidates if f.is_dir() and _xdm_files(f)), None)
 
 
-def _conversations(source: _XSource, part: str) -> Iterator[tuple[str, object]]:
+def _conversations(source: _XSource, part: str) -> Iterator[tuple[str, dict | Reject]]:
     """(locator, dmConversation value or Reject) of one DM file."""
     label = source.label(part)
     with source.open(part) as stream:

@@ -94,7 +94,7 @@ def _edges(item: dict, key: str) -> list:
 
 
 class _Out:
-    def __init__(self):
+    def __init__(self) -> None:
         self.posts: list[Post] = []
         self.rejects: list[Reject] = []
         self.accounts: dict[str, None] = {}
