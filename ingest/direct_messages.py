@@ -460,13 +460,15 @@ class FacebookMessagesReader(Reader):
     @staticmethod
     def _common_participant(path: Path, files: list[Path], folder: bool) -> str:
         common: set[str] | None = None
+        threads = set()
         for f in files:
             try:
                 names = set(_participants(_fb_doc(f)))
             except InputError:
                 continue  # rejected when read
+            threads.add(f.parent)
             common = names if common is None else common & names
-        if len(files) < 2 or not common or len(common) != 1:
+        if len(threads) < 2 or not common or len(common) != 1:
             raise InputError(path, "cannot tell which participant is the Page: pass --owner "
                              "'Page name'" + ("" if folder else " (or import the inbox folder)"))
         return next(iter(common))

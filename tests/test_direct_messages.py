@@ -287,3 +287,28 @@ def test_cli_ingest_owner_option(tmp_path):
     assert again.exit_code == 0, again.output  # already imported: nothing changes
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM posts").fetchone()[0] == 8
+
+
+def test_facebook_thread_split_over_two_files_and_a_broken_file(tmp_path):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(FB_INBOX, inbox)
+    thread = inbox / "josegarcia_1a2b3c4d5e"
+    # an older part of the same thread (Facebook splits long threads: message_2.json)
+    older = {"participants": [{"name": "Jos\u00c3\u00a9 Garc\u00c3\u00ada"},
+                              {"name": "Minist\u00c3\u00a8re de la Sant\u00c3\u00a9 (invented)"}],
+             "messages": [{"sender_name": "Jos\u00c3\u00a9 Garc\u00c3\u00ada",
+                           "timestamp_ms": 1769990400000, "content": "Bonjour ?"}],
+             "thread_path": "inbox/josegarcia_1a2b3c4d5e"}
+    (thread / "message_2.json").write_text(json.dumps(older), encoding="utf-8")
+    (inbox / "amina_6f7g8h9i0j" / "message_1.json").write_text('{"participants": [',
+                                                               encoding="utf-8")
+    posts, rejects, *_ = _read(FacebookMessagesReader(), inbox, ReadOptions(owner=PAGE))
+    jose = sorted((p for p in posts if "josegarcia" in p["conversation_id"]),
+                  key=lambda p: p["created_at"])
+    assert [p["text"] for p in jose][0] == "Bonjour ?"  # read together, in time order
+    assert len(jose) == 3 and jose[-1]["author"] == PAGE
+    assert [r.locator for r in rejects] == ["amina_6f7g8h9i0j/message_1.json: line 1, column 19"]
+    assert "invalid JSON" in rejects[0].reason
+    # the Page is the one participant of every thread, not of every file of one thread
+    with pytest.raises(InputError, match="--owner"):
+        _read(FacebookMessagesReader(), inbox)
