@@ -181,8 +181,9 @@ def cli() -> None:
 @click.option(
     "--owner",
     metavar="ACCOUNT",
-    help="Direct messages (x-dms, facebook-messages): the account whose messages these are "
-    "(its X handle, or the Facebook Page's name), for files that do not say.",
+    help="The account a file belongs to, for files that do not say: direct messages (x-dms: "
+    "its X handle; facebook-messages: the Page's name) or one Instagram post's comments "
+    "(instagram: its handle).",
 )
 @quiet_option("No progress bar; the summary line, rejected rows and errors only.")
 @db_option
