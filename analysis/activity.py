@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from govwatch.schema import is_private_sql
+
 from .registry import Metric, MetricContext, register_metric
 from .settings import SilenceSettings
 
@@ -104,8 +106,7 @@ FROM posts p
 JOIN accounts o ON o.official AND o.platform = p.platform AND lower(o.author) = lower(p.author)
 LEFT JOIN posts parent ON parent.platform = p.platform
                       AND parent.post_id = p.in_reply_to_post_id
-WHERE p.created_at <= $obs_end
-"""
+WHERE p.created_at <= $obs_end AND NOT """ + is_private_sql("p")
 
 _ACTIVITY = """
 WITH starts AS (

@@ -12,7 +12,10 @@
   complaint_ticket, direct_message): messages, answered, the response rate within the
   window W, the Kaplan-Meier median latency; for tickets the resolved count and the KM
   median time to resolution; reviews whose reply predates them (the review was edited
-  after the reply) and tickets flagged ``bulk_update``, counted apart.
+  after the reply) and tickets flagged ``bulk_update``, counted apart. Direct messages
+  are private: ``responses`` never holds them; they are linked here by the same
+  definitions (analysis/replies.py, ``dm_responses``) and appear only as these
+  aggregate rows.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pandas as pd
 from govwatch.config import DEFAULT_WINDOW_HOURS
 
 from .registry import Metric, MetricContext, register_metric
+from .replies import dm_responses
 from .survival import kaplan_meier
 
 _RESOLUTIONS = """
@@ -102,9 +106,11 @@ class ChannelMetrics(Metric):
         if ctx.obs_end is None:
             return empty
         res = con.execute(_RESOLUTIONS, {"obs_end": ctx.obs_end}).df()
-        resp = con.execute(
-            "SELECT platform, official_author, channel, latency_hours, censored, observed_hours "
-            "FROM responses").df()
+        cols = ["platform", "official_author", "channel", "latency_hours", "censored",
+                "observed_hours"]
+        resp = con.execute(f"SELECT {', '.join(cols)} FROM responses").df()
+        dms = dm_responses(con, ctx.obs_end)[cols]  # private: counted here in aggregate only
+        resp = pd.concat([resp, dms], ignore_index=True) if len(dms) else resp
         apart = con.execute(_APART).df()
         key = ["platform", "official_author", "channel"]
         by_key = {k: g for k, g in resp.groupby(key, sort=False)}

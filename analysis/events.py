@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from govwatch.schema import is_private_sql
+
 from .registry import Metric, MetricContext, register_metric
 
 # Letters, combining marks, digits and underscore: a keyword must not touch one.
@@ -162,8 +164,7 @@ SELECT $event_id, p.platform, p.post_id, lower(p.author), p.created_at, o.la IS 
 FROM posts p
 LEFT JOIN _ev_officials o ON o.platform = p.platform AND o.la = lower(p.author)
 WHERE p.created_at >= $onset AND p.created_at <= $obs_end
-  AND regexp_matches(p.text, $pattern, 'i')
-"""
+  AND regexp_matches(p.text, $pattern, 'i') AND NOT """ + is_private_sql("p")
 
 _ACKS = """
 CREATE OR REPLACE TEMP TABLE _ev_acks AS

@@ -44,6 +44,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from govwatch.schema import is_private_sql
+
 from .registry import Metric, MetricContext, register_metric
 
 MIN_EXPECTED = 10.0
@@ -93,8 +95,7 @@ SELECT a.platform, a.author, coalesce(a.country, '') AS country,
        date_trunc('hour', p.created_at) AS hour
 FROM posts p
 JOIN accounts a ON a.official AND a.platform = p.platform AND lower(a.author) = lower(p.author)
-WHERE p.created_at <= $obs_end AND p.deleted_at IS NULL
-"""
+WHERE p.created_at <= $obs_end AND p.deleted_at IS NULL AND NOT """ + is_private_sql("p")
 
 
 def _bin(hours: pd.DatetimeIndex | pd.Series) -> np.ndarray:

@@ -14,6 +14,10 @@
   observation end - message time.
 - Channel: the one its reader recorded (message_attributes: complaint_ticket,
   review, ...), else ``comment`` for comments and ``public_reply`` for the rest.
+- Direct messages (channel ``direct_message``) are private: ``responses`` holds the
+  public channels only, and :func:`dm_responses` links direct messages among themselves
+  by the same definitions (for their aggregate in ``channel_metrics`` and, on request,
+  an export).
 
 All of it is DuckDB SQL over the store, so it runs in bounded memory.
 """
@@ -21,10 +25,14 @@ All of it is DuckDB SQL over the store, so it runs in bounded memory.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from govwatch.schema import PLAUSIBLE_FROM, PLAUSIBLE_UNTIL
+from govwatch.schema import PLAUSIBLE_FROM, PLAUSIBLE_UNTIL, is_private_sql
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Official accounts, matched case-insensitively (handles are case-insensitive
 # on every platform govwatch reads).
@@ -40,7 +48,7 @@ WITH public_posts AS (
     SELECT p.platform, p.post_id, p.author, p.created_at, p.kind, p.conversation_id,
            p.in_reply_to_post_id, p.in_reply_to_author, p.mentions, p.lang
     FROM posts p
-    WHERE p.created_at <= $obs_end AND p.created_at >= $plausible_from
+    WHERE p.created_at <= $obs_end AND p.created_at >= $plausible_from AND {scope_p}
       AND NOT EXISTS (SELECT 1 FROM _officials o
                       WHERE o.platform = p.platform AND o.la = lower(p.author))
 ),
@@ -86,7 +94,7 @@ WITH official_posts AS (
            r.in_reply_to_post_id, lower(r.in_reply_to_author) AS to_author, r.conversation_id
     FROM posts r
     JOIN _officials o ON o.platform = r.platform AND o.la = lower(r.author)
-    WHERE r.created_at <= $obs_end AND r.created_at >= $plausible_from
+    WHERE r.created_at <= $obs_end AND r.created_at >= $plausible_from AND {scope_r}
 ),
 linked AS (
     SELECT m.platform, m.message_id, m.official_author, r.post_id, r.created_at
@@ -140,17 +148,40 @@ def observation_end(con: duckdb.DuckDBPyConnection, observed_until: datetime | N
     return latest
 
 
+def _link(con: duckdb.DuckDBPyConnection, obs_end: datetime, private: bool) -> None:
+    """The temp tables of messages and candidate responses: among public posts, or (with
+    ``private``) among direct messages only, so that neither answers the other."""
+    params = {"obs_end": obs_end, "plausible_from": PLAUSIBLE_FROM}
+    scope = {a: is_private_sql(a) if private else f"NOT {is_private_sql(a)}" for a in "pr"}
+    con.execute(_OFFICIALS)
+    con.execute(_MESSAGES.format(scope_p=scope["p"]), params)
+    con.execute(_RESPONSES.format(scope_r=scope["r"]), params)
+
+
+def _drop(con: duckdb.DuckDBPyConnection) -> None:
+    for t in ("_officials", "_messages", "_responses"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
 def build_responses(con: duckdb.DuckDBPyConnection, obs_end: datetime) -> int:
-    """Fill the ``responses`` table (replacing its rows); returns the row count.
+    """Fill the ``responses`` table (replacing its rows) with the public channels' messages;
+    returns the row count. Direct messages are not there (see :func:`dm_responses`).
 
     The caller owns the transaction.
     """
-    params = {"obs_end": obs_end, "plausible_from": PLAUSIBLE_FROM}
-    con.execute(_OFFICIALS)
-    con.execute(_MESSAGES, params)
-    con.execute(_RESPONSES, params)
+    _link(con, obs_end, private=False)
     con.execute("DELETE FROM responses")
     con.execute(f"INSERT INTO responses BY NAME ({_RESULT})", {"obs_end": obs_end})
-    for t in ("_officials", "_messages", "_responses"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+    _drop(con)
     return con.execute("SELECT count(*) FROM responses").fetchall()[0][0]
+
+
+def dm_responses(con: duckdb.DuckDBPyConnection, obs_end: datetime) -> pd.DataFrame:
+    """The rows ``responses`` would hold for direct messages (same columns, same
+    definitions): a counterpart's message and the account's first message after it in
+    the same conversation."""
+    _link(con, obs_end, private=True)
+    try:
+        return con.execute(_RESULT, {"obs_end": obs_end}).df()
+    finally:
+        _drop(con)

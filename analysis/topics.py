@@ -32,6 +32,8 @@ import pandas as pd
 import pyarrow as pa
 from threadpoolctl import threadpool_limits
 
+from govwatch.schema import is_private_sql
+
 from .registry import Metric, MetricContext, register_metric
 
 N_THEMES = 10
@@ -63,7 +65,7 @@ WHERE p.text IS NOT NULL AND p.text <> '' AND p.deleted_at IS NULL
   AND coalesce(p.kind, 'post') <> 'repost'
   AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.official AND a.platform = p.platform
                   AND lower(a.author) = lower(p.author))
-"""
+  AND NOT """ + is_private_sql("p")
 
 
 def clean(texts) -> list[str]:

@@ -34,6 +34,7 @@ import pandas as pd
 
 from govwatch.config import DEFAULT_MIN_N, DEFAULT_WINDOW_HOURS
 from govwatch.pseudonym import KEY_META, pseudonym, redact_handles
+from govwatch.schema import PRIVATE_CHANNEL, is_private_sql
 from govwatch.store import Store
 
 from .composite import DEFAULT_MIN_SHARE, parse_weights
@@ -55,6 +56,9 @@ PERIOD_KINDS = ("quarter", "month")  # offered by the period filter, besides the
 # derived table holds, for the panel shown where a store lacks it, comes from its
 # metric's declaration (govwatch.analysis.registry.table_description).
 SHOWN_ACCOUNT_TABLES = {"selectivity", "response_quality", "benchmark_index", "account_clocks"}
+# Set (to 1) by 'govwatch dashboard --include-dms': show the direct_message channel's
+# aggregate figures, which are private to the account and hidden otherwise.
+INCLUDE_DMS_ENV = "GOVWATCH_DASH_INCLUDE_DMS"
 
 
 @dataclass(frozen=True)
@@ -257,9 +261,12 @@ class DashboardData:
     """Read-only queries over one store. Safe to share between threads; each
     process opens its own connection on first use."""
 
-    def __init__(self, path: str | os.PathLike, min_n: int = DEFAULT_MIN_N):
+    def __init__(self, path: str | os.PathLike, min_n: int = DEFAULT_MIN_N,
+                 include_dms: bool | None = None):
         self.path = Path(path)
         self.min_n = min_n
+        self.include_dms = (os.environ.get(INCLUDE_DMS_ENV) == "1" if include_dms is None
+                            else include_dms)
         self._lock = threading.Lock()
         self._conn: _Conn | None = None
         self._cache: dict[tuple, object] = {}
@@ -724,10 +731,10 @@ class DashboardData:
                                               INTERVAL 7 DAY)) AS week FROM posts),
             mine AS (
                 SELECT date_trunc('week', created_at) AS week, count(*) AS posts
-                FROM posts WHERE platform = ? AND author = ? GROUP BY 1)
+                FROM posts p WHERE platform = ? AND author = ? AND NOT {private} GROUP BY 1)
             SELECT weeks.week, coalesce(mine.posts, 0) AS posts
             FROM weeks LEFT JOIN mine USING (week) ORDER BY 1
-            """, [platform, author])
+            """.replace("{private}", is_private_sql("p")), [platform, author])
         return df if df["posts"].sum() > 0 else df.iloc[0:0]
 
     def silences(self, platform: str, country: str | None) -> pd.DataFrame | Missing:
@@ -739,6 +746,20 @@ class DashboardData:
             'SELECT DISTINCT start_at AS start, end_at AS "end" FROM platform_silences '
             "WHERE platform = ? AND (country IS NULL OR country = ?) ORDER BY 1",
             [platform, country or ""])
+
+    # -- channels --------------------------------------------------------------
+    def channel_figures(self) -> pd.DataFrame | Missing:
+        """Per account and channel (channel_metrics), with the account's institution and
+        country; the direct_message channel only with ``include_dms``."""
+        if not self.has("channel_metrics", "channel", "answered_rate_window"):
+            return self.missing("channel_metrics")
+        private = "" if self.include_dms else f"AND c.channel <> '{PRIVATE_CHANNEL}'"
+        return self._cached(("channels",), lambda: self.df(f"""
+            SELECT c.*, a.author, a.institution, a.country, a.display_name
+            FROM channel_metrics c JOIN accounts a ON a.official AND a.platform = c.platform
+                 AND lower(a.author) = lower(c.official_author)
+            WHERE c.messages > 0 {private}
+            ORDER BY a.institution, c.platform, a.author, c.channel"""))
 
     # -- events and topics -----------------------------------------------------
     def events(self) -> pd.DataFrame:
@@ -769,9 +790,9 @@ class DashboardData:
             SELECT 'official' AS side, a.country, t.topic, count(*) AS posts
             FROM posts p JOIN accounts a ON a.platform = p.platform AND a.author = p.author
             JOIN tags t ON t.platform = p.platform AND t.post_id = p.post_id
-            WHERE a.official AND t.topic IS NOT NULL GROUP BY ALL
+            WHERE a.official AND t.topic IS NOT NULL AND NOT {private} GROUP BY ALL
             ORDER BY 1, 2, 3
-            """))
+            """.replace("{private}", is_private_sql("p"))))
 
 
 def _status_few(status: pd.Series, fallback: pd.Series) -> pd.Series:

@@ -35,6 +35,7 @@ from govwatch.config import window_label, window_tag
 from govwatch.errors import UsageError
 from govwatch.outputs import naming, written, written_folder
 from govwatch.pseudonym import register_pseudonyms, store_key
+from govwatch.schema import is_private_sql
 from govwatch.store import Store
 
 WHATS = ("responses", "events", "accounts", "posts", "activity", "silences")
@@ -168,6 +169,7 @@ class ExportResult:
     files: list[Path] = field(default_factory=list)
     pseudonymised: bool = True
     notes: list[str] = field(default_factory=list)
+    dms_included: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,12 +192,14 @@ def export(
     include_text: bool = False,
     population: str = "needs_response",
     raw_csv: bool = False,
+    include_dms: bool = False,
 ) -> ExportResult:
     """Export ``what`` from the store at ``store_path`` as ``fmt`` to ``out`` (``fmt``
     None: the format ``out``'s suffix names; a suffix naming another format is refused).
 
     CSV cells that a spreadsheet would run as formulas get a leading apostrophe
-    (``govwatch.spreadsheet``) unless ``raw_csv``.
+    (``govwatch.spreadsheet``) unless ``raw_csv``. Direct messages (private to the
+    account) are left out of responses and posts unless ``include_dms``.
     """
     fmt = infer_format(out, fmt)
     _check_args(what, fmt, population)
@@ -212,7 +216,9 @@ def export(
         if run is None and what != "posts":
             raise UsageError(f"the store has no analysis yet: run 'govwatch analyze' before "
                              f"exporting {what}")
-        query = _build(con, what, pseudonymise, include_text, population)
+        if include_dms and what == "responses" and run is not None:
+            include_dms = _register_dms(con, run)
+        query = _build(con, what, pseudonymise, include_text, population, include_dms)
         if pseudonymise and query.pairs_sql:
             register_pseudonyms(con, store_key(con), query.pairs_sql)
         types = _describe(con, query.sql)
@@ -238,7 +244,10 @@ def export(
                 _write_codebook(codebook_temp, names, types, query.meanings, raw_csv)
             result = ExportResult(what, fmt, out, rows, names, codebook, manifest,
                                   list(staged), pseudonymise,
-                                  _notes(what, pseudonymise, include_text))
+                                  _notes(what, pseudonymise, include_text),
+                                  include_dms and what in ("responses", "posts"))
+            if result.dms_included:
+                result.notes.append("direct messages are included: private to the account")
             with naming(manifest):
                 _write_manifest(con, manifest_temp, result, run, include_text, population,
                                 raw_csv, staged, folder)
@@ -337,15 +346,16 @@ def _metric_meanings(table: str) -> dict[str, str]:
     return {}
 
 
-def _build(con, what: str, pseudonymise: bool, include_text: bool, population: str) -> _Query:
+def _build(con, what: str, pseudonymise: bool, include_text: bool, population: str,
+           include_dms: bool = False) -> _Query:
     if what == "responses":
-        return _responses_query(con, pseudonymise)
+        return _responses_query(con, pseudonymise, include_dms)
     if what == "events":
         return _events_query()
     if what == "accounts":
         return _accounts_query(con, population)
     if what == "posts":
-        return _posts_query(con, pseudonymise, include_text)
+        return _posts_query(con, pseudonymise, include_text, include_dms)
     if what == "activity":
         return _activity_query()
     return _Query("SELECT * FROM platform_silences ORDER BY platform, country NULLS FIRST, "
@@ -356,8 +366,9 @@ _RESPONSE_TEXT_COLUMNS = ("platform", "message_id", "official_author", "via", "r
                           "topic", "lang", "channel")
 
 
-def _responses_query(con, pseudonymise: bool) -> _Query:
-    """Every column of ``responses``; extra text columns added later are left out (they
+def _responses_query(con, pseudonymise: bool, include_dms: bool = False) -> _Query:
+    """Every column of ``responses`` (with ``include_dms``, and the direct messages'
+    rows, see :func:`_register_dms`); extra text columns added later are left out (they
     could hold personal data), extra numbers, flags and times are kept."""
     cols = []
     for name, dtype in _columns(con, "responses").items():
@@ -366,10 +377,26 @@ def _responses_query(con, pseudonymise: bool) -> _Query:
                         "AS message_author")
         elif dtype != "VARCHAR" or name in _RESPONSE_TEXT_COLUMNS:
             cols.append(f"r.{name}")
-    sql = (f"SELECT {', '.join(cols)} FROM responses r "
+    source = ("(SELECT * FROM responses UNION ALL BY NAME SELECT * FROM _gw_dm_responses)"
+              if include_dms else "responses")
+    sql = (f"SELECT {', '.join(cols)} FROM {source} r "
            "ORDER BY r.platform, r.official_author, r.message_created_at, r.message_id")
     return _Query(sql, _meanings_for("responses"),
-                  pairs_sql="SELECT platform, message_author AS author FROM responses")
+                  pairs_sql=f"SELECT platform, message_author AS author FROM {source}")
+
+
+def _register_dms(con, run: dict) -> bool:
+    """Make the direct messages' response rows a view ``_gw_dm_responses`` (False when
+    there are none). They are private, so no table keeps them: they are linked here by
+    the analysis's own definitions (govwatch.analysis.replies) at the last run's
+    observation end, from the stored posts and tags."""
+    from govwatch.analysis.replies import dm_responses
+
+    frame = dm_responses(con, run["observation_end"])
+    if frame.empty:
+        return False
+    con.register("_gw_dm_responses", frame)
+    return True
 
 
 def _events_query() -> _Query:
@@ -550,7 +577,7 @@ POST_ACCOUNT_CTES = f"""
     )"""
 
 
-def _posts_query(con, pseudonymise: bool, include_text: bool) -> _Query:
+def _posts_query(con, pseudonymise: bool, include_text: bool, include_dms: bool = False) -> _Query:
     # Handles are shown through joins with one table of every handle the posts name
     # (``shown``: official in clear, else its pseudonym), not per-row subqueries: the
     # subqueries' decorrelation grouped the whole posts table once per column.
@@ -610,6 +637,7 @@ def _posts_query(con, pseudonymise: bool, include_text: bool) -> _Query:
     LEFT JOIN mt ON mt.platform = p.platform AND mt.post_id = p.post_id
     JOIN post_account pa ON pa.platform = p.platform AND pa.post_id = p.post_id
     LEFT JOIN tags t ON t.platform = p.platform AND t.post_id = p.post_id
+    {"" if include_dms else "WHERE NOT " + is_private_sql("p")}
     ORDER BY p.platform, p.created_at, p.post_id
     """
     pairs = """
@@ -823,6 +851,7 @@ def _write_manifest(con, path: Path, result: ExportResult, run: dict | None,
             "officials in clear; the key is not in this export" if result.pseudonymised
             else "none: citizens' handles in clear"),
         "text_included": include_text,
+        "direct_messages_included": result.dms_included,
         "csv_formulas_neutralised": None if result.fmt != "csv" else not raw_csv,
         "observation_end": _iso(obs_end),
         "analysis": None if run is None else {

@@ -5,6 +5,7 @@ Exit status: 0 all good; 1 failure; 2 usage error; 3 finished with rejected rows
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -186,11 +187,18 @@ def cli() -> None:
     help="App-store reviews: the app (Play package or App Store id) the reviews are about, "
     "for files that do not name it (google-play-scraper's CSV).",
 )
+@click.option(
+    "--owner",
+    metavar="ACCOUNT",
+    help="The account a file belongs to, for files that do not say: direct messages (x-dms: "
+    "its X handle; facebook-messages: the Page's name) or one Instagram post's comments "
+    "(instagram: its handle).",
+)
 @quiet_option("No progress bar; the summary line, rejected rows and errors only.")
 @db_option
 @handle_errors
 def ingest(paths, fmt, accounts_file, assume_tz, ambiguous_time, day_precision, mapping, strict,
-           adopt, keep_raw, app_id, jobs, quiet, db):
+           adopt, keep_raw, app_id, owner, jobs, quiet, db):
     """Import export files (and an accounts CSV) into the store.
 
     Each file is imported in one transaction: importing the same file again
@@ -226,6 +234,7 @@ def ingest(paths, fmt, accounts_file, assume_tz, ambiguous_time, day_precision, 
         day_precision=day_precision,
         ambiguous_time=ambiguous_time,
         app_id=app_id,
+        owner=owner.strip().lstrip("@") if owner else None,
     )
     progress = _import_progress(quiet)
     path = db_path(db)
@@ -442,10 +451,17 @@ def train(labels, out_dir, folds, seed, quiet):
     help="Write CSV cells unchanged. By default a text starting with = + - @, a tab or a "
     "carriage return gets a leading apostrophe so that spreadsheets do not run it as a formula.",
 )
+@click.option(
+    "--include-dms",
+    is_flag=True,
+    help="Include direct messages (x-dms, facebook-messages imports) in responses and posts. "
+    "They are private to the account and left out by default.",
+)
 @quiet_option("No summary line; warnings about personal data and errors only.")
 @db_option
 @handle_errors
-def export(what, fmt, out_path, population, include_text, identify_public, raw_csv, quiet, db):
+def export(what, fmt, out_path, population, include_text, identify_public, raw_csv, include_dms,
+           quiet, db):
     """Export a table with its codebook and manifest beside it.
 
     Platform-native post ids stay text. Citizens' handles are replaced by keyed
@@ -462,6 +478,7 @@ def export(what, fmt, out_path, population, include_text, identify_public, raw_c
         include_text=include_text,
         population=population,
         raw_csv=raw_csv,
+        include_dms=include_dms,
     )
     for note in result.notes:
         err.print(f"note: {note}")
@@ -484,17 +501,23 @@ def export(what, fmt, out_path, population, include_text, identify_public, raw_c
               help="Threads per process serving requests.")
 @click.option("--dev-server", is_flag=True,
               help="Use Flask's development server instead of waitress (not for production).")
+@click.option("--include-dms", is_flag=True,
+              help="Show the direct-message channel's aggregate figures (private to the "
+              "account; hidden by default). Message texts are never shown.")
 @quiet_option("No address line; the server's own log only.")
 @db_option
 @handle_errors
-def dashboard(host, port, workers, threads, dev_server, quiet, db):
+def dashboard(host, port, workers, threads, dev_server, include_dms, quiet, db):
     """Serve the dashboard (reads the store read-only) with waitress, a production
     WSGI server; --workers N serves with gunicorn.
 
     Set GOVWATCH_DASH_USER and GOVWATCH_DASH_PASSWORD to require HTTP basic auth.
     """
+    from govwatch.dashboard.data import INCLUDE_DMS_ENV
     from govwatch.dashboard.serve import serve
 
+    if include_dms:  # read by every serving process's data layer
+        os.environ[INCLUDE_DMS_ENV] = "1"
     if not quiet:
         out.print(f"Dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
     serve(db_path(db), host=host, port=port, workers=workers, threads=threads,

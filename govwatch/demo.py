@@ -24,9 +24,14 @@ def build_demo(path: Path, progress=None) -> str:
         Path(str(path) + suffix).unlink(missing_ok=True)
     with Store(path) as store:
         say("importing synthetic sample data")
-        accounts = import_paths(store, [src / "accounts.csv"], "accounts-csv", kind="accounts")
+        accounts = import_paths(store, [src / "accounts.csv", src / "channel_accounts.csv"],
+                                "accounts-csv", kind="accounts")
         posts = import_paths(store, [src / "posts.csv"], "csv")
-        problems = accounts.rejected + posts.rejected
+        # the channel stories (sample_data/stories.py): a complaint queue, a templated app
+        say("importing the complaint queue and the app reviews")
+        stories = [import_paths(store, [src / "tickets.csv"], "tickets-csv"),
+                   import_paths(store, [src / "app_reviews.csv"], "google-play")]
+        problems = accounts.rejected + posts.rejected + sum(s.rejected for s in stories)
         if problems:  # the shipped sample must be clean
             raise RuntimeError(f"the shipped sample data has {problems} rejected rows")
         say("loading events")
@@ -34,6 +39,7 @@ def build_demo(path: Path, progress=None) -> str:
         result = run_analysis(store, progress=say)
     return (
         f"Demo store {path}: {posts.total('posts_added'):,} synthetic posts, "
-        f"{accounts.total('accounts_added'):,} official accounts, "
+        f"{sum(s.total('posts_added') for s in stories):,} complaint tickets, app reviews "
+        f"and their answers, {accounts.total('accounts_added'):,} official accounts, "
         f"{result.messages:,} inbound messages ({result.answered:,} answered)."
     )

@@ -27,6 +27,15 @@ PLAUSIBLE_FROM = datetime(1990, 1, 1, tzinfo=UTC)  # before any platform govwatc
 PLAUSIBLE_UNTIL = datetime(2100, 1, 1, tzinfo=UTC)
 POST_KINDS = ("post", "reply", "comment", "repost", "quote")
 LEVELS = ("national", "state", "local")
+# Channels whose messages are private to the account (its own download): kept out of every
+# public figure and view, and out of exports unless asked (--include-dms).
+PRIVATE_CHANNEL = "direct_message"
+
+
+def is_private_sql(alias: str = "p") -> str:
+    """SQL true for a post (table alias ``alias``) that is a direct message."""
+    return (f"EXISTS (SELECT 1 FROM message_attributes _ma WHERE _ma.platform = {alias}.platform"
+            f" AND _ma.post_id = {alias}.post_id AND _ma.channel = '{PRIVATE_CHANNEL}')")
 
 TABLES: dict[str, dict[str, str]] = {
     "schema_migrations": {

@@ -26,6 +26,16 @@ SNIFF_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 100_000
 
 
+class FieldError(ValueError):
+    """A field of one record that cannot be read: where in the record (a column or a
+    JSON path below the record, "" for the record itself) and why. Readers turn it into
+    a Reject located at the record."""
+
+    def __init__(self, where: str, reason: str):
+        super().__init__(reason)
+        self.where = where
+
+
 @dataclass(frozen=True)
 class ReadOptions:
     """Settings a user gives on the command line that change how rows are read."""
@@ -47,6 +57,9 @@ class ReadOptions:
     # App-store reviews: the app (package or App Store id) a file's reviews are about, for
     # exports that do not name it (google-play-scraper's CSV).
     app_id: str | None = None
+    # Direct messages: the official account whose messages a file holds (its handle on X, the
+    # Page's name on Facebook), for exports that do not say which participant it is.
+    owner: str | None = None
 
     def describe(self) -> dict:
         """What changes the rows read, for the "already imported" check and the manifest."""
@@ -60,6 +73,8 @@ class ReadOptions:
             out["ambiguous_time"] = self.ambiguous_time
         if self.app_id:
             out["app_id"] = self.app_id
+        if self.owner:
+            out["owner"] = self.owner
         if self.mapping_file:
             from .mappings import load_mapping
 

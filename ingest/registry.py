@@ -90,6 +90,13 @@ BUILTIN_READERS: dict[str, ReaderInfo] = {
                        "SFLC.in Internet Shutdowns Tracker JSON (India): shutdown start days"),
     "outages-csv": ReaderInfo("govwatch.ingest.outages", None, "outages",
                        "outages CSV (country, region, start, end, scope[, kind, source])"),
+    "x-dms": ReaderInfo("govwatch.ingest.direct_messages", "x", "posts",
+                       "X/Twitter archive direct messages (data/direct-messages.js, -group.js)"),
+    "facebook-messages": ReaderInfo("govwatch.ingest.direct_messages", "facebook", "posts",
+                       ("Facebook Page messages (messages/inbox/<thread>/message_N.json, or the "
+                        "folder)")),
+    "instagram": ReaderInfo("govwatch.ingest.instagram", "instagram", "posts",
+                       "Instagram Graph API media with comments and replies, or a post's comments"),
 }
 BUILTIN_MODULES = tuple(dict.fromkeys(info.module for info in BUILTIN_READERS.values()))
 

@@ -100,7 +100,8 @@ class JSArray:
     that cannot be decoded (invalid JSON, invalid UTF-8, cut off by truncation).
     """
 
-    def __init__(self, stream: TextIO, file: str | Path, label: str | None = None):
+    def __init__(self, stream: TextIO, file: str | Path, label: str | None = None,
+                 wrapper: str | None = "tweet", expect: str = "tweets"):
         self._stream = stream
         self._file = file
         self._label = label
@@ -109,8 +110,10 @@ class JSArray:
         self._line = 1  # line number at self._pos
         self._col_base = 0  # columns dropped before buf[0] on its line
         self._eof = False
-        # The single key wrapping each entry ("tweet"); None for the oldest, unwrapped layout.
-        self._wrapper: str | None = "tweet"
+        # The single key wrapping each entry ("tweet", "dmConversation"); None for the oldest,
+        # unwrapped layout of tweets.
+        self._wrapper: str | None = wrapper
+        self._expect = expect
         self.data_type = self._header()
 
     # buffer -----------------------------------------------------------------
@@ -163,7 +166,7 @@ class JSArray:
             raise InputError(
                 self._file,
                 "not an X archive data file: it should start with "
-                "'window.YTD.tweets.part0 = ['",
+                f"'window.YTD.{self._expect}.part0 = ['",
                 self._at("line 1, column 1"),
             )
         self._advance(m.end())

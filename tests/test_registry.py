@@ -39,6 +39,9 @@ SAMPLES = {
     "keepiton-xlsx": ("shared", "shutdowns_keepiton_sflc/Keepiton_raw_dataset.xlsx"),
     "outages-json": ("shared", "shutdowns_keepiton_sflc/sflc_shutdowns.json"),
     "outages-csv": ("repo", "tests/fixtures/channels/outages.csv"),
+    "x-dms": ("repo", "tests/fixtures/dms/x_archive"),
+    "facebook-messages": ("repo", "tests/fixtures/dms/facebook_inbox"),
+    "instagram": ("repo", "tests/fixtures/instagram/media_comments.json"),
 }
 # Readers that never claim a file by sniffing (they need to be told).
 NEVER_SNIFFED = {"mapped"}

@@ -16,6 +16,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
+from govwatch.dashboard.channel_table import channel_rows, filter_figures
 from govwatch.dashboard.data import POPULATION_LABELS, Missing, query_values, to_search
 from govwatch.dashboard.figures import (
     ANCHORS,
@@ -241,6 +242,29 @@ def examples(acc: dict) -> pd.DataFrame:
     })
 
 
+def channels_frame(acc: dict) -> pd.DataFrame | None:
+    """The account's channels and those of its institution's other accounts, side by side
+    (None when the store has no per-channel figures)."""
+    figures = data().channel_figures()
+    if isinstance(figures, Missing):
+        return None
+    mine = (figures["platform"] == acc["platform"]) & (figures["author"] == acc["author"])
+    kin = (filter_figures(figures, countries=[acc["country"]] if acc.get("country") else (),
+                          institution=acc["institution"])
+           if acc.get("institution") else figures.iloc[0:0])
+    return channel_rows(figures[mine | figures.index.isin(kin.index)], data().min_n)
+
+
+def channels_card(acc: dict):
+    frame = channels_frame(acc)
+    if frame is None or frame.empty:
+        return html.Div()
+    return table_card(PAGE, "channels", "Channels", frame, anchor=ANCHORS["rate"],
+                      note="Messages and answers per channel, for this account and the other "
+                           "accounts of its institution (an app, a complaint queue), side by "
+                           "side: all inbound messages of each channel.")
+
+
 def card(item: Chart | Missing, key: str):
     return missing_panel(item, PAGE, key) if isinstance(item, Missing) else chart_card(PAGE, item)
 
@@ -278,6 +302,7 @@ def layout(**query):
         notes(PAGE, msgs),
         table_card(PAGE, "metrics", "Responsiveness", metrics_table(acc),
                    anchor=ANCHORS["rate"]),
+        channels_card(acc),
         table_card(PAGE, "business", "Business hours", business_table_for(acc),
                    note=business_intro(acc), anchor=ANCHORS["business"]),
         (missing_panel(sel, PAGE, "selectivity") if isinstance(sel, Missing)
@@ -333,6 +358,7 @@ def download_item(item: str, query: dict):
     builders = {
         "metrics": lambda: data().account_metrics(acc["platform"], acc["author"]),
         "business": lambda: business_table_for(acc),
+        "channels": lambda: channels_frame(acc),
         "km": lambda: latency_chart(acc),
         "topic": lambda: slice_chart(acc, "topic", dict(SLICE_CHARTS)["topic"]),
         "sentiment": lambda: slice_chart(acc, "sentiment", dict(SLICE_CHARTS)["sentiment"]),
