@@ -127,16 +127,20 @@ def resolve_settings(con, requested: TaggingSettings | None) -> ResolvedSettings
 # -- the active model ----------------------------------------------------------
 
 
-def _store_model(con, model: PostTagger, source: str, trained_on: int) -> None:
-    exists = con.execute("SELECT count(*) FROM tagging_models WHERE model_version = ?",
-                         [model.version_]).fetchall()[0][0]
-    if exists:
+def _store_model(con, model: PostTagger, source: str, trained_on: int,
+                 with_bytes: bool = True) -> None:
+    """Record ``model`` in ``tagging_models``. Without ``with_bytes`` (the default
+    model, rebuilt from its taxonomy whenever it is needed) the row names it with no
+    skops bytes: serialising it would cost a first ``analyze`` more than tagging."""
+    held = con.execute("SELECT skops IS NOT NULL FROM tagging_models WHERE model_version = ?",
+                       [model.version_]).fetchall()
+    if held and (held[0][0] or not with_bytes):
         return
     kind = model.version_.split("-", 1)[0]
     con.execute(
-        "INSERT INTO tagging_models VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO tagging_models VALUES (?, ?, ?, ?, ?, ?, ?)",
         [model.version_, kind, datetime.now(UTC), source, trained_on,
-         model.taxonomy_.digest, model_to_bytes(model)],
+         model.taxonomy_.digest, model_to_bytes(model) if with_bytes else None],
     )
 
 
@@ -150,7 +154,7 @@ def _load_stored(con, model_version: str) -> PostTagger | None:
         return _LOADED[model_version]
     rows = con.execute("SELECT skops FROM tagging_models WHERE model_version = ?",
                        [model_version]).fetchall()
-    if not rows:
+    if not rows or rows[0][0] is None:
         return None
     model = model_from_bytes(bytes(rows[0][0]), f"tagging_models[{model_version}]")
     if len(_LOADED) >= 4:
@@ -164,7 +168,7 @@ def _default_model(con, settings: ResolvedSettings) -> PostTagger:
     on its text and the model version only, whatever else the store holds."""
     tax = load_taxonomy(settings.taxonomy)
     tagger = PostTagger(taxonomy=tax).fit([])
-    _store_model(con, tagger, "rules", 0)
+    _store_model(con, tagger, "rules", 0, with_bytes=False)
     return tagger
 
 

@@ -51,8 +51,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from govwatch.errors import InputError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
@@ -61,6 +60,9 @@ from .base import MAX_TEXT_CHARS, Reader, ReadOptions, open_text
 from .jsonio import as_object, iter_json_lines, jpath, load_json_text, read_text_strict
 from .registry import register
 from .tabular import MENTION_RE
+
+if TYPE_CHECKING:
+    pass
 
 PLATFORM = "youtube"
 _HEAD = re.compile(rb'"kind"\s*:\s*"youtube#commentThread(?:ListResponse)?"')
@@ -289,6 +291,8 @@ class YouTubeCommentsReader(Reader):
         yield self._batch(path, doc, "")
 
     def _batch(self, path: Path, value: object, prefix: str) -> Batch:
+        import pandas as pd
+
         posts: list[Post] = []
         accounts: dict[str, str] = {}
         rejects: list[Reject] = []
