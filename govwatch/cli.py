@@ -55,7 +55,7 @@ class _RichImportProgress:
             BarColumn(),
             DownloadColumn(),
             TimeRemainingColumn(),
-            console=err.console,
+            console=err.real(),
             transient=True,
         )
         self.bar.start()

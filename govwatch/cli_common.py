@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from .config import DB_ENV
 from .errors import GovwatchError, InputError, StoreError, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_REJECTS = 3
 
@@ -20,11 +24,10 @@ class _LazyConsole:
 
     def __init__(self, **kwargs):
         self._kwargs = kwargs
-        self._console = None
+        self._console: Console | None = None
 
-    @property
-    def console(self):
-        """The real Console, for APIs that need one (a progress bar)."""
+    def real(self) -> Console:
+        """The rich Console itself (made now), for a library that needs one."""
         if self._console is None:
             from rich.console import Console
 
@@ -32,7 +35,7 @@ class _LazyConsole:
         return self._console
 
     def __getattr__(self, name):
-        return getattr(self.console, name)
+        return getattr(self.real(), name)
 
 
 err = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)

@@ -6,6 +6,7 @@ never analysed keeps only the canonical tables."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -69,8 +70,11 @@ def test_an_analysed_legacy_store_keeps_its_figures_until_the_next_analysis(
     from govwatch.dashboard.data import DashboardData, Filters
     from govwatch.export import export
 
+    # the session's store may be open in this process (the dashboard fixtures): read a copy
+    reference = tmp_path / "reference.duckdb"
+    shutil.copy(dashboard_store, reference)
     old = tmp_path / "old.duckdb"
-    legacy_store(old, copy_from=dashboard_store)
+    legacy_store(old, copy_from=reference)
     declared = declared_tables()
     with duckdb.connect(str(old), read_only=True) as con:
         legacy = _columns(con)
@@ -83,24 +87,24 @@ def test_an_analysed_legacy_store_keeps_its_figures_until_the_next_analysis(
         assert store.schema_version() == SCHEMA_VERSION > LEGACY_VERSION
     for table, columns in declared.items():
         pd.testing.assert_frame_equal(rows(old, table, list(columns)),
-                                      rows(dashboard_store, table, list(columns)),
+                                      rows(reference, table, list(columns)),
                                       obj=table)
     nonempty = [t for t, c in declared.items() if len(rows(old, t, list(c)))]
     assert len(nonempty) >= 15, nonempty
 
     # readable as before: the dashboard's reader and the exports give the same figures
-    readers = [DashboardData(old).open(), DashboardData(dashboard_store).open()]
+    readers = [DashboardData(old).open(), DashboardData(reference).open()]
     pd.testing.assert_frame_equal(*[r.leaderboard(Filters()) for r in readers])
     for reader in readers:
         reader.close()
     for what in ("accounts", "events"):
         export(old, what, "csv", tmp_path / f"old-{what}.csv")
-        export(dashboard_store, what, "csv", tmp_path / f"new-{what}.csv")
+        export(reference, what, "csv", tmp_path / f"new-{what}.csv")
         assert (tmp_path / f"old-{what}.csv").read_text() == \
             (tmp_path / f"new-{what}.csv").read_text()
 
     # the next analysis (the run's own settings) makes each table from its declaration
-    with duckdb.connect(str(dashboard_store), read_only=True) as con:
+    with duckdb.connect(str(reference), read_only=True) as con:
         recorded = con.execute("SELECT settings FROM analysis_runs ORDER BY run_id DESC "
                                "LIMIT 1").fetchone()[0]
     with Store(old) as store:
@@ -110,7 +114,7 @@ def test_an_analysed_legacy_store_keeps_its_figures_until_the_next_analysis(
     for table, columns in declared.items():
         assert after[table] == list(columns), table  # the declared order, not migration 8's
         pd.testing.assert_frame_equal(rows(old, table, list(columns)),
-                                      rows(dashboard_store, table, list(columns)),
+                                      rows(reference, table, list(columns)),
                                       obj=table)
 
 
