@@ -91,6 +91,9 @@ class _RichAccounts:
 @click.option("--youtube-key", envvar="GOVWATCH_YOUTUBE_KEY", metavar="KEY",
               help="Your own YouTube Data API key, for youtube:CHANNEL_ID accounts (or "
               "$GOVWATCH_YOUTUBE_KEY). Never saved or printed.")
+@click.option("--no-youtube-replies", is_flag=True, help="YouTube: do not fetch all replies "
+              "of threads that show only a few (comments.list, 1 quota unit per 100 replies); "
+              "such threads are then counted as shown only in part.")
 @click.option("--youtube-api", default="https://www.googleapis.com/youtube/v3",
               show_default=True, help="YouTube Data API base URL.")
 @click.option("--no-ingest", is_flag=True, help="Collect only; import later with "
@@ -102,7 +105,7 @@ class _RichAccounts:
 @handle_errors
 def collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thread_depth,
             no_mentions, timeout, retries, max_wait, bluesky_api, mastodon_api, youtube_key,
-            youtube_api, no_ingest, quiet, db):
+            no_youtube_replies, youtube_api, no_ingest, quiet, db):
     """Collect public posts of official accounts and the replies to them, then import them.
 
     HANDLES are bluesky:NAME.bsky.social, mastodon:USER@INSTANCE or youtube:CHANNEL_ID (the
@@ -123,7 +126,8 @@ def collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thr
                                "YouTube rows")
     since_ts = parse_ts(since, "--since")
     settings = Settings(since=since_ts, max_posts=max_posts, refetch_days=refetch_days,
-                        thread_depth=thread_depth, mentions=not no_mentions)
+                        thread_depth=thread_depth, mentions=not no_mentions,
+                        youtube_replies=not no_youtube_replies)
     client = HttpClient(timeout=timeout, retries=retries, max_wait=max_wait)
     progress = _RichAccounts(not quiet, err)
     try:

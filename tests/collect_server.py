@@ -5,7 +5,8 @@ free port and prints ``PORT <n>`` on its first line. Nothing here is recorded fr
 live services: the responses are BUILT FROM THE DOCUMENTATION (the atproto lexicons
 app.bsky.feed.getAuthorFeed / getPostThread / searchPosts and app.bsky.feed.defs#postView,
 threadViewPost, notFoundPost; Mastodon's REST API pages for accounts/lookup,
-accounts/:id/statuses, statuses/:id/context and the Status entity), filled with
+accounts/:id/statuses, statuses/:id/context and the Status entity; the YouTube Data API
+v3 reference for commentThreads.list, comments.list and the comment resources), filled with
 generated accounts, posts and replies (seeded, so every run serves the same data), except
 in ``fixture`` mode, where the Bluesky endpoints serve the REAL post views of
 ../shared/real_data/bluesky_twitwi_fixtures/bluesky-posts.json, read at start.
@@ -23,7 +24,8 @@ What the server imitates, because the collector must cope with it:
 Control endpoints (for tests, not part of either API):
 ``/_control/stats`` (requests per endpoint), ``/_control/posts`` (every live post id per
 platform), ``/_control/grow?posts=N&replies=M`` (new posts on every account with M replies
-each), ``/_control/late?replies=M`` (M new replies under each account's newest post),
+each), ``/_control/late?replies=M`` (M new replies under each account's newest post; with
+``&under=comment``, under the newest comment on it),
 ``/_control/delete?platform=P&n=K`` (delete the first K replies that have no replies),
 ``/_control/delete_root?platform=P`` (delete the oldest post of an official account),
 ``/_control/faults`` (POST a JSON list of fault rules), ``/_control/hold?after=N``
@@ -157,13 +159,18 @@ class World:
             for handle in self.cfg.get(platform, []):
                 self._grow_account(platform, handle, posts, replies, 0)
 
-    def late(self, replies: int) -> None:
+    def late(self, replies: int, under_comment: bool = False) -> None:
+        """Late replies under each account's newest post (``under_comment``: under the
+        newest comment on it, a reply inside an existing thread)."""
         for platform in ("bluesky", "mastodon", "youtube"):
             for handle in self.cfg.get(platform, []):
                 own = [n for n in self.by_author[(platform, handle)]
                        if self.items[n].parent is None]
+                parent = own[-1]
+                if under_comment and self.items[parent].children:
+                    parent = self.items[parent].children[-1]
                 for j in range(replies):
-                    self._add(platform, self.citizen(platform), f"Late reply {j}", own[-1],
+                    self._add(platform, self.citizen(platform), f"Late reply {j}", parent,
                               mentions=(handle,))
 
     def delete(self, platform: str, k: int) -> list[int]:
@@ -178,7 +185,7 @@ class World:
         out = defaultdict(list)
         for it in self.items.values():
             if it.platform == "youtube":
-                if it.parent is not None and not it.deleted and yt_shown(self, it):
+                if it.parent is not None and not it.deleted and yt_live(self, it):
                     out["youtube"].append(yt_comment_id(self, it))
                 continue
             if not it.deleted and self.reachable(it):
@@ -317,8 +324,11 @@ def status(world: World, it: Item) -> dict:
 # ------------------------------------------------------------------ YouTube shapes
 # A video is an official's post; a comment on it is a thread's top-level comment; every
 # deeper reply belongs to that thread (YouTube has two levels); at most YT_SHOWN replies
-# per thread are included, as commentThreads.list does.
+# per thread are included, as commentThreads.list does; comments.list (parentId) gives them
+# all, oldest first, YT_PAGE to a page at most, without the videoId (the reader must not
+# need it there).
 YT_SHOWN = 5
+YT_PAGE = 100
 
 
 def yt_channel(name: str) -> str:
@@ -341,9 +351,10 @@ def yt_replies(world: World, top: Item) -> list[Item]:
     return sorted(out, key=lambda r: r.n)
 
 
-def yt_shown(world: World, it: Item) -> bool:
+def yt_live(world: World, it: Item) -> bool:
+    """A comment the API still lists: its thread's top-level comment and video exist."""
     top = yt_top(world, it)
-    return it is top or it in yt_replies(world, top)[:YT_SHOWN]
+    return not top.deleted and not world.items[top.parent].deleted
 
 
 def yt_comment_id(world: World, it: Item) -> str:
@@ -374,6 +385,38 @@ def yt_thread(world: World, top: Item) -> dict:
                         "totalReplyCount": len(replies), "canReply": True, "isPublic": True},
             **({"replies": {"comments": [yt_comment(world, r, video)
                                          for r in replies[:YT_SHOWN]]}} if replies else {})}
+
+
+def _comments(st: State, q: dict):
+    """comments.list with parentId: every reply of one thread, paged with pageToken."""
+    if not q.get("key"):
+        return 403, {"error": {"code": 403, "message": "The request is missing a valid API key.",
+                               "errors": [{"reason": "forbidden"}]}}, {}
+    w = st.world
+    parent = q.get("parentId", "")
+    try:
+        top = w.items.get(int(parent[2:12]))
+    except ValueError:
+        top = None
+    if top is None or top.deleted or top.parent is None or yt_comment_id(w, top) != parent:
+        return 404, {"error": {"code": 404, "message": "The comment identified by the "
+                               "request's parentId parameter could not be found.",
+                               "errors": [{"reason": "commentNotFound"}]}}, {}
+    video = w.items[top.parent]
+    replies = yt_replies(w, top)
+    start = int(q.get("pageToken") or 0)
+    size = min(int(q.get("maxResults", 20)), YT_PAGE)
+    page = replies[start:start + size]
+    items = []
+    for r in page:
+        c = yt_comment(w, r, video)
+        c["snippet"].pop("videoId", None)
+        items.append(c)
+    body = {"kind": "youtube#commentListResponse",
+            "pageInfo": {"totalResults": len(page), "resultsPerPage": size}, "items": items}
+    if start + size < len(replies):
+        body["nextPageToken"] = str(start + size)
+    return 200, body, {}
 
 
 def _comment_threads(st: State, q: dict):
@@ -549,7 +592,7 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_control/grow":
                 w.grow(int(q.get("posts", 1)), int(q.get("replies", 0)))
             elif path == "/_control/late":
-                w.late(int(q.get("replies", 1)))
+                w.late(int(q.get("replies", 1)), q.get("under") == "comment")
             elif path == "/_control/delete_root":
                 own = sorted(n for (p, h), ns in w.by_author.items() if p == q["platform"]
                              and h in w.cfg.get(p, []) for n in ns if w.items[n].parent is None)
@@ -567,7 +610,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def _family(path: str) -> str:
     if path.startswith("/youtube/"):
-        return "commentThreads.list"
+        return "comments.list" if path.endswith("/comments") else "commentThreads.list"
     if path.startswith("/xrpc/"):
         return path[len("/xrpc/"):]
     if path.endswith("/context"):
@@ -599,6 +642,8 @@ def route(st: State, path: str, q: dict) -> tuple[int, object, dict]:
         return _search(st, q)
     if path == "/youtube/v3/commentThreads":
         return _comment_threads(st, q)
+    if path == "/youtube/v3/comments":
+        return _comments(st, q)
     if path == "/api/v1/accounts/lookup":
         for (platform, handle) in w.by_author:
             if platform == "mastodon" and handle == f"{q.get('acct')}@{INSTANCE}":

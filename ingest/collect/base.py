@@ -82,6 +82,7 @@ class Settings:
     thread_depth: int = 20  # Bluesky getPostThread depth; deeper parts are fetched apart
     mentions: bool = True  # Bluesky: also search for posts mentioning the account
     page_size: int = 100  # Bluesky limit (max 100); Mastodon uses min(page_size, 40)
+    youtube_replies: bool = True  # YouTube: comments.list for threads showing only some replies
     now: datetime | None = None  # for the refetch window; default: the run's start
 
     def window_start(self, started: datetime) -> datetime:
