@@ -29,6 +29,7 @@ BUILTIN_READERS = {
     "crowdtangle": "govwatch.ingest.crowdtangle",
     "meta-content-library": "govwatch.ingest.crowdtangle",
     "telegram": "govwatch.ingest.telegram",
+    "telegram-preview": "govwatch.ingest.telegram_preview",
     "youtube": "govwatch.ingest.youtube",
     "mastodon-archive": "govwatch.ingest.mastodon",
     "mastodon-api": "govwatch.ingest.mastodon",

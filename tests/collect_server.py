@@ -29,7 +29,12 @@ each), ``/_control/late?replies=M`` (M new replies under each account's newest p
 ``/_control/delete?platform=P&n=K`` (delete the first K replies that have no replies),
 ``/_control/delete_root?platform=P`` (delete the oldest post of an official account),
 ``/_control/faults`` (POST a JSON list of fault rules), ``/_control/hold?after=N``
-(requests after the Nth wait until released; ``/_control/release``).
+(requests after the Nth wait until released; ``/_control/release``),
+``/_control/telegram_grow?name=C&n=K`` (K new posts in a generated Telegram channel).
+
+Telegram's web preview (``/s/<channel>``, HTML) is served from pages saved as files
+(``telegram_dir``: the synthetic fixtures of tests/fixtures/telegram_preview) or drawn for
+generated channels (``telegram_channels``), in the preview's markup.
 """
 
 from __future__ import annotations
@@ -444,6 +449,58 @@ def _comment_threads(st: State, q: dict):
     return 200, body, {}
 
 
+# ------------------------------------------------------------------ Telegram web preview
+# Two sources: pages saved as files (tests/fixtures/telegram_preview: NAME.html for the
+# newest page, NAME.before-N.html for ?before=N), read at each request so that a test can
+# replace them; and generated channels (``telegram_channels``: name -> number of posts),
+# drawn in the same markup, TG_PAGE messages to a page, oldest first, as the preview does.
+TG_PAGE = 20
+
+
+def _tg_message(name: str, mid: int, when: datetime, text: str) -> str:
+    return (f'<div class="tgme_widget_message_wrap js-widget_message_wrap"><div class="'
+            f'tgme_widget_message text_not_supported_wrap js-widget_message" data-post="{name}/'
+            f'{mid}"><div class="tgme_widget_message_bubble"><div class="tgme_widget_message_'
+            f'text js-message_text" dir="auto">{text}</div><div class="tgme_widget_message_'
+            f'footer compact js-message_footer"><div class="tgme_widget_message_info short '
+            f'js-message_info"><span class="tgme_widget_message_views">{mid * 3}</span><span '
+            f'class="tgme_widget_message_meta"><a class="tgme_widget_message_date" href="https:'
+            f'//t.me/{name}/{mid}"><time datetime="{when.isoformat()}" class="time">'
+            f'{when:%H:%M}</time></a></span></div></div></div></div></div>\n')
+
+
+def _tg_html(name: str, messages: list[str], before: int | None, channel: bool = True) -> bytes:
+    info = (f'<div class="tgme_channel_info"><div class="tgme_channel_info_header"><div class="'
+            f'tgme_channel_info_header_title"><span dir="auto">{name.title()}</span></div></div>'
+            f'</div>' if channel else '<div class="tgme_page"><div class="tgme_page_title">'
+            'Telegram</div></div>')
+    more = (f'<div class="tgme_widget_message_centered js-messages_more_wrap"><a href="/s/{name}'
+            f'?before={before}" class="tme_messages_more js-messages_more" data-before="'
+            f'{before}"></a></div>' if before else "")
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{name}</title></head>'
+            f'<body><main class="tgme_main">{info}<section class="tgme_channel_history '
+            f'js-message_history">{more}{"".join(messages)}</section></main></body></html>'
+            ).encode()
+
+
+def _telegram_page(st: State, name: str, before: str | None):
+    folder = st.world.cfg.get("telegram_dir")
+    if folder:
+        path = Path(folder) / (f"{name}.before-{before}.html" if before else f"{name}.html")
+        if path.exists():
+            return 200, path.read_bytes(), {}
+        if (Path(folder) / f"{name}.html").exists():
+            return 200, _tg_html(name, [], None), {}  # before the channel's first message
+    count = st.telegram.get(name)
+    if count is None:  # t.me shows a plain page for a name that is no public channel
+        return 200, _tg_html(name, [], None, channel=False), {}
+    top = min(int(before) - 1, count) if before else count
+    ids = list(range(max(1, top - TG_PAGE + 1), top + 1)) if top >= 1 else []
+    page = [_tg_message(name, i, START + timedelta(minutes=37 * i), f"Notice {i} from {name}.")
+            for i in ids]
+    return 200, _tg_html(name, page, ids[0] if ids and ids[0] > 1 else None), {}
+
+
 # ------------------------------------------------------------------ fixture mode (real data)
 
 
@@ -488,6 +545,7 @@ class State:
         self.faults: list[dict] = list(cfg.get("faults", []))
         self.context_limit = cfg.get("context_limit", 60)
         self.context_depth = cfg.get("context_depth", 20)
+        self.telegram: dict[str, int] = dict(cfg.get("telegram_channels", {}))
         self.hold_after: int | None = None
         self.release = threading.Event()
         self.lock = threading.Lock()
@@ -501,9 +559,11 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def _send(self, status: int, body: object, headers: dict | None = None) -> None:
-        data = json.dumps(body).encode()
+        html = isinstance(body, bytes)  # a web page (Telegram's preview), not JSON
+        data = body if html else json.dumps(body).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", "text/html; charset=utf-8" if html else
+                         "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
@@ -589,6 +649,9 @@ class Handler(BaseHTTPRequestHandler):
         with w.lock:
             if path == "/_control/posts":
                 return self._send(200, w.live_ids())
+            if path == "/_control/telegram_grow":
+                st.telegram[q["name"]] += int(q.get("n", 1))
+                return self._send(200, {"ok": True})
             if path == "/_control/grow":
                 w.grow(int(q.get("posts", 1)), int(q.get("replies", 0)))
             elif path == "/_control/late":
@@ -609,6 +672,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def _family(path: str) -> str:
+    if path.startswith("/s/"):
+        return "t.me/s"
     if path.startswith("/youtube/"):
         return "comments.list" if path.endswith("/comments") else "commentThreads.list"
     if path.startswith("/xrpc/"):
@@ -634,6 +699,8 @@ def _rate_headers(family: str, remaining: int, reset_in: float = 300) -> dict:
 
 def route(st: State, path: str, q: dict) -> tuple[int, object, dict]:
     w = st.world
+    if path.startswith("/s/"):
+        return _telegram_page(st, path[len("/s/"):].strip("/"), q.get("before"))
     if path == "/xrpc/app.bsky.feed.getAuthorFeed":
         return _author_feed(st, q)
     if path == "/xrpc/app.bsky.feed.getPostThread":

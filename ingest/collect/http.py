@@ -122,10 +122,11 @@ class HttpClient:
             self.sleep(seconds)
 
     def get(self, url: str, params: dict | None, account: str, request: str,
-            ok_statuses: frozenset[int] = frozenset()) -> Response:
+            ok_statuses: frozenset[int] = frozenset(), html: bool = False) -> Response:
         """GET ``url`` with ``params``; the parsed response, retrying what can be retried.
 
-        A status in ``ok_statuses`` (e.g. 404 for a deleted post) is returned, not raised."""
+        A status in ``ok_statuses`` (e.g. 404 for a deleted post) is returned, not raised.
+        With ``html``, an HTML page is asked for and returned as text (``body`` is None)."""
         query = urllib.parse.urlencode(
             [(k, v) for k, v in (params or {}).items() if v is not None], doseq=True
         )
@@ -136,15 +137,15 @@ class HttpClient:
             if self._not_before > now:
                 self._wait(self._not_before - now)
             self.stats.requests += 1
-            status, text, headers, failure = self._once(full)
+            status, text, headers, failure = self._once(full, html)
             self.stats.count(status)
             body: object = None
-            if text:
+            if text and not html:
                 try:
                     body = json.loads(text)
                 except json.JSONDecodeError:
                     body = None
-            if failure is None and 200 <= status < 300 and body is None:
+            if failure is None and 200 <= status < 300 and body is None and not html:
                 failure = "the response is not JSON"
             self._note_window(headers)
             if failure is None and (200 <= status < 300 or status in ok_statuses):
@@ -171,9 +172,10 @@ class HttpClient:
             if delay:
                 self._not_before = time.time() + min(delay, self.max_wait)
 
-    def _once(self, url: str) -> tuple[int, str, dict[str, str], str | None]:
+    def _once(self, url: str, html: bool = False) -> tuple[int, str, dict[str, str], str | None]:
         """(status, body text, lower-cased headers, network failure or None)."""
-        request = urllib.request.Request(url, headers=self.headers, method="GET")
+        headers = {**self.headers, "Accept": "text/html"} if html else self.headers
+        request = urllib.request.Request(url, headers=headers, method="GET")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as resp:
                 data = resp.read()

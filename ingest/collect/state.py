@@ -8,7 +8,8 @@ Layout of ``DIR`` (``govwatch collect --out DIR``)::
     bluesky/searchPosts.jsonl
     mastodon/<instance>/api.jsonl       statuses and contexts (ids are local to an instance:
                                         the reader links them within one file)
-    youtube/commentThreads.jsonl
+    youtube/commentThreads.jsonl        thread pages, each followed by its comments.list pages
+    telegram/<channel>/preview.jsonl    web preview pages (HTML in a JSON line)
 
 A response is appended to its file (and handed to the operating system) *before* the state
 that moves past it is written (atomically: a temporary file renamed over the old one). The
