@@ -78,8 +78,8 @@ class _RichAccounts:
 @click.option("--thread-depth", type=click.IntRange(min=1, max=1000), default=20,
               show_default=True, help="Bluesky getPostThread depth; deeper replies are "
               "fetched in further requests.")
-@click.option("--no-mentions", is_flag=True, help="Bluesky: do not search for posts that "
-              "mention the accounts.")
+@click.option("--no-mentions", is_flag=True, help="Do not search for posts that mention the "
+              "accounts (Bluesky; Mastodon with --mastodon-token).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=30, show_default=True,
               help="Seconds to wait for one response.")
 @click.option("--retries", type=click.IntRange(min=0), default=6, show_default=True,
@@ -91,6 +91,13 @@ class _RichAccounts:
               help="Bluesky AppView to ask.")
 @click.option("--mastodon-api", metavar="URL", help="Ask this base URL for every Mastodon "
               "account instead of https://<the account's instance> (a proxy or a test server).")
+@click.option("--mastodon-token", envvar="GOVWATCH_MASTODON_TOKEN", metavar="TOKEN",
+              help="An access token of a Mastodon account on the collected accounts' instance "
+              "(or $GOVWATCH_MASTODON_TOKEN): mentions outside the accounts' threads are then "
+              "collected, from the notifications when it is the account's own token (scope "
+              "read:notifications), else from the instance's search (read:search; what it "
+              "finds depends on the instance). Without it they are not collected: Mastodon "
+              "has no search without a login. Never saved or printed.")
 @click.option("--youtube-key", envvar="GOVWATCH_YOUTUBE_KEY", metavar="KEY",
               help="Your own YouTube Data API key, for youtube:CHANNEL_ID accounts (or "
               "$GOVWATCH_YOUTUBE_KEY). Never saved or printed.")
@@ -112,7 +119,8 @@ class _RichAccounts:
 @db_option
 @handle_errors
 def collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thread_depth,
-            no_mentions, timeout, retries, max_wait, bluesky_api, mastodon_api, youtube_key,
+            no_mentions, timeout, retries, max_wait, bluesky_api, mastodon_api, mastodon_token,
+            youtube_key,
             no_youtube_replies, youtube_api, telegram_url, telegram_delay, no_ingest, quiet,
             db):
     """Collect public posts of official accounts and the replies to them, then import them.
@@ -123,8 +131,9 @@ def collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thr
     Mastodon instance's public API (statuses, status context) and a public Telegram
     channel's web preview (its posts; ID, the channel's numeric id, keys them as a Telegram
     Desktop export does, so the two merge); YouTube comment threads need your own API key.
-    Not collected: Mastodon mentions outside the account's threads (search needs a login)
-    and Telegram comments (they need your own Telegram API credentials: import a Desktop
+    Not collected: Mastodon mentions outside the account's threads, unless you give an
+    access token (--mastodon-token: Mastodon has no search without a login), and Telegram
+    comments (they need your own Telegram API credentials: import a Desktop
     export of the discussion group). Responses are saved to --out first, then imported
     into the store.
     Run the same command again to fetch only what is new (and recent threads again);
@@ -152,7 +161,7 @@ def collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thr
         summary = run_collect(out_dir, targets, settings, client, progress,
                               bluesky_api=bluesky_api, mastodon_api=mastodon_api,
                               youtube_api=youtube_api, youtube_key=youtube_key,
-                              telegram_base=telegram_url)
+                              telegram_base=telegram_url, mastodon_token=mastodon_token)
     except KeyboardInterrupt:
         progress.stop()
         err.print(f"Interrupted. Everything fetched so far is saved in {out_dir}; run the "

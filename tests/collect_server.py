@@ -30,6 +30,9 @@ each), ``/_control/late?replies=M`` (M new replies under each account's newest p
 ``/_control/delete_root?platform=P`` (delete the oldest post of an official account),
 ``/_control/faults`` (POST a JSON list of fault rules), ``/_control/hold?after=N``
 (requests after the Nth wait until released; ``/_control/release``),
+``mastodon_tokens`` (token -> account) for the routes that want a login
+(accounts/verify_credentials, notifications, v2 search), and ``mastodon_mention_posts``
+(mentions of each Mastodon account outside its threads, found only with a token),
 ``/_control/telegram_grow?name=C&n=K`` (K new posts in a generated Telegram channel).
 
 Telegram's web preview (``/s/<channel>``, HTML) is served from pages saved as files
@@ -145,8 +148,9 @@ class World:
             ask = self._add(platform, who, f"@{handle} is the clinic open on Sunday?",
                             mentions=(handle,))
             self._add(platform, handle, "Yes, 9 to 12.", ask.n, mentions=(who,))
-        # Mentions outside any thread: Bluesky only (Mastodon's search wants a login).
-        for _ in range(self.cfg.get("mention_posts", 0) if platform == "bluesky" else 0):
+        # Mentions outside any thread (Mastodon's apart: its search wants a login).
+        key = {"bluesky": "mention_posts", "mastodon": "mastodon_mention_posts"}.get(platform)
+        for _ in range(self.cfg.get(key, 0) if key else 0):
             self._add(platform, self.citizen(platform), f"@{handle} the bus did not come",
                       mentions=(handle,))
         return made
@@ -602,7 +606,8 @@ class Handler(BaseHTTPRequestHandler):
             st.stats["user-agent:" + self.headers.get("User-Agent", "")[:20]] += 1
         with st.world.lock:
             try:
-                status_code, body, headers = route(st, url.path, q)
+                status_code, body, headers = route(st, url.path, q,
+                                                   self.headers.get("Authorization"))
             except Exception as exc:  # a bug in the stand-in shows as a 500 with its reason
                 status_code, body, headers = 500, {"error": "ServerBug", "message": repr(exc)}, {}
         headers = {**_rate_headers(family, 100), **headers}
@@ -684,6 +689,10 @@ def _family(path: str) -> str:
         return "accounts/:id/statuses"
     if path.startswith("/api/v1/accounts/lookup"):
         return "accounts/lookup"
+    if path.startswith("/api/v2/search"):
+        return "search"
+    if path.startswith("/api/v1/notifications"):
+        return "notifications"
     return path
 
 
@@ -697,8 +706,11 @@ def _rate_headers(family: str, remaining: int, reset_in: float = 300) -> dict:
             "X-RateLimit-Reset": reset.isoformat().replace("+00:00", "Z")}
 
 
-def route(st: State, path: str, q: dict) -> tuple[int, object, dict]:
+def route(st: State, path: str, q: dict, auth: str | None = None) -> tuple[int, object, dict]:
     w = st.world
+    if path in ("/api/v1/accounts/verify_credentials", "/api/v1/notifications",
+                "/api/v2/search"):
+        return _with_token(st, path, q, auth)
     if path.startswith("/s/"):
         return _telegram_page(st, path[len("/s/"):].strip("/"), q.get("before"))
     if path == "/xrpc/app.bsky.feed.getAuthorFeed":
@@ -812,6 +824,39 @@ def _statuses(st: State, account_id: str, q: dict):
         headers["Link"] = (f'<{base}?max_id={masto_id(page[-1])}>; rel="next", '
                            f'<{base}?min_id={masto_id(page[0])}>; rel="prev"')
     return 200, [status(w, it) for it in page], headers
+
+
+def _with_token(st: State, path: str, q: dict, auth: str | None):
+    """The routes that want a login: the token names an account (``mastodon_tokens``)."""
+    w = st.world
+    token = auth[len("Bearer "):] if auth and auth.startswith("Bearer ") else None
+    owner = st.world.cfg.get("mastodon_tokens", {}).get(token)
+    if owner is None:
+        return 401, {"error": "The access token is invalid"}, {}
+    if path == "/api/v1/accounts/verify_credentials":
+        return 200, masto_account(owner), {}
+    limit = min(int(q.get("limit", 20)), 40)
+    if path == "/api/v1/notifications":
+        rows = [it for it in w.items.values() if it.platform == "mastodon" and not it.deleted
+                and owner in it.mentions and it.author != owner]
+        rows.sort(key=lambda it: it.n, reverse=True)
+        if q.get("max_id"):
+            rows = [it for it in rows if int(masto_id(it)) < int(q["max_id"])]
+        if q.get("since_id"):
+            rows = [it for it in rows if int(masto_id(it)) > int(q["since_id"])]
+        return 200, [{"id": masto_id(it), "type": "mention", "created_at": _ts(it.created),
+                      "account": masto_account(it.author), "status": status(w, it)}
+                     for it in rows[:limit]], {}
+    # /api/v2/search, type=statuses: the text "@user@instance" (or "@user" of a local one)
+    needle = q.get("q", "")
+    rows = [it for it in w.items.values() if it.platform == "mastodon" and not it.deleted
+            and needle and needle in it.text]
+    rows.sort(key=lambda it: it.n, reverse=True)
+    if q.get("min_id"):
+        rows = [it for it in rows if int(masto_id(it)) > int(q["min_id"])]
+    offset = int(q.get("offset", 0))
+    return 200, {"accounts": [], "hashtags": [],
+                 "statuses": [status(w, it) for it in rows[offset:offset + limit]]}, {}
 
 
 def _context(st: State, status_id: str):

@@ -8,6 +8,7 @@ built from the APIs' documentation and filled with generated data, except the te
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -506,3 +507,48 @@ def test_youtube_comments_list_on_its_own(tmp_path):
         assert con.execute("SELECT post_id, kind, in_reply_to_post_id, in_reply_to_author, "
                            "conversation_id FROM posts").fetchall() == [
             ("UgA.r1", "reply", "UgA", None, "UgA")]
+
+
+def test_mastodon_mentions_outside_threads_need_a_token(server, tmp_path):
+    """No public search: without a token the mentions outside the account's threads are not
+    collected; with the account's own token they come from its notifications, with another
+    account's token from the instance's search; a later run asks only for newer ones."""
+    handle = "health@social.gov.example"
+    tokens = {"tok-own": handle, "tok-watch": "watchdog@social.gov.example"}
+    srv = server(mastodon=[handle], posts=6, replies=30, mastodon_mention_posts=5,
+                 answered_mentions=2, mastodon_tokens=tokens)
+    live = set(srv.get("/_control/posts")["mastodon"])
+
+    def run(name: str, *extra):
+        db = tmp_path / f"{name}.duckdb"
+        proc = govwatch(*collect_args(srv, tmp_path / name, db, f"mastodon:{handle}", *extra))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return db, proc
+
+    plain, _ = run("plain")
+    missing = live - stored(plain, "mastodon")
+    assert len(missing) == 5  # the mentions outside threads (answered ones come with answers)
+    for token, family in (("tok-own", "notifications"), ("tok-watch", "search")):
+        before = srv.stats()
+        db, proc = run(family, "--mastodon-token", token)
+        assert stored(db, "mastodon") == live, family
+        spent = srv.stats() - before
+        assert spent[family] >= 1 and spent["notifications" if family == "search"
+                                            else "search"] == 0
+        found = int(re.search(r", ([\d,]+) mentions", proc.stdout).group(1).replace(",", ""))
+        # Search finds the texts naming the account (with the 2 answered questions); the
+        # notifications hold every mention, replies in its threads too.
+        assert found == len(missing) + 2 if family == "search" else found > len(missing) + 2
+        assert token not in proc.stdout + proc.stderr
+        for path in (tmp_path / family).rglob("*"):
+            if path.is_file():
+                assert token not in path.read_text("utf-8")
+        # Later: only what is newer is asked for (one page, nothing new: nothing saved).
+        before = srv.stats()
+        _, again = run(family, "--mastodon-token", token)
+        assert (srv.stats() - before)[family] == 1 and " mentions" not in again.stdout
+    bad = govwatch(*collect_args(srv, tmp_path / "bad", tmp_path / "bad.duckdb",
+                                 f"mastodon:{handle}", "--mastodon-token", "nope"))
+    assert bad.returncode == 1
+    assert (f"mastodon:{handle}: accounts/verify_credentials: HTTP 401: The access token is "
+            "invalid") in bad.stderr

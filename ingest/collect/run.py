@@ -46,6 +46,7 @@ def collect(
     youtube_api: str = YOUTUBE_API,
     youtube_key: str | None = None,
     telegram_base: str = TELEGRAM_BASE,
+    mastodon_token: str | None = None,
 ) -> RunSummary:
     """Collect every target into the collection folder ``root``; one account's failure
     is recorded in its result and the others go on. A run that was interrupted is resumed
@@ -55,7 +56,7 @@ def collect(
     progress = progress or NoProgress()
     collectors = {
         "bluesky": BlueskyCollector(client, bluesky_api),
-        "mastodon": MastodonCollector(client, mastodon_api),
+        "mastodon": MastodonCollector(client, mastodon_api, mastodon_token),
         "youtube": YouTubeCollector(client, youtube_api, youtube_key),
         "telegram": TelegramCollector(client, telegram_base),
     }
