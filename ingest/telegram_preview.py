@@ -26,8 +26,9 @@ How messages become posts, so that they meet a Telegram Desktop export of the sa
   ``"channel<id>"``: the Desktop reader's keys, so importing an export of the same channel
   merges with the collected posts instead of doubling them, and one accounts CSV row
   (``telegram,channel<id>,...``) makes both official.
-- Without it, ``post_id`` is ``"@<channel>/<message id>"`` and ``author`` ``"@<channel>"``
-  (the name lower-cased; the "@" keeps them apart from numeric ids). They do not meet an
+- Without it, ``post_id`` is ``"<channel>/<message id>"`` and ``author`` ``"<channel>"``
+  (the name lower-cased: it starts with a letter, so it never looks like a numeric id;
+  an accounts CSV may write it ``@<channel>``). They do not meet an
   export's posts.
 - ``kind`` is ``repost`` for a forward, ``reply`` for a reply (``in_reply_to_post_id`` the
   replied message's key in the same channel, ``in_reply_to_author`` the channel), ``post``
@@ -200,11 +201,11 @@ class _Channel:
 
     @property
     def chat(self) -> str:
-        return self.channel_id or f"@{self.channel}"
+        return self.channel_id or self.channel
 
     @property
     def author(self) -> str:
-        return f"channel{self.channel_id}" if self.channel_id else f"@{self.channel}"
+        return f"channel{self.channel_id}" if self.channel_id else self.channel
 
     def posts(self) -> list[Post]:
         msgs = self.messages
@@ -233,7 +234,7 @@ class _Channel:
                 if m.reply_to[0] == self.channel:
                     to_post, to_author = f"{self.chat}/{m.reply_to[1]}", self.author
                 else:  # a reply to another channel's message: keyed by that channel's name
-                    to_post, to_author = f"@{m.reply_to[0]}/{m.reply_to[1]}", f"@{m.reply_to[0]}"
+                    to_post, to_author = f"{m.reply_to[0]}/{m.reply_to[1]}", m.reply_to[0]
             raw = {"channel": self.channel, "channel_id": self.channel_id, "id": mid,
                    "views": m.views, "forwarded_from": m.forwarded_from, "edited": m.edited,
                    "html": m.html}

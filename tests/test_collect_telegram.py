@@ -62,11 +62,13 @@ def test_handles_and_accounts_rows(tmp_path):
     csv.write_text("platform,author,institution,country,level,timezone,handle\n"
                    "telegram,channel1878264599,Water,XA,local,UTC,citywater\n"
                    "telegram,@roadsdept,Roads,XA,local,UTC,\n"
-                   "telegram,channel42,Parks,XA,local,UTC,\n", "utf-8")
+                   "telegram,channel42,Parks,XA,local,UTC,\n"
+                   "telegram,user52344,Mayor,XA,local,UTC,mayor\n", "utf-8")
     skipped: list[str] = []
     assert read_targets(csv, skipped) == [Target("telegram", "citywater", "1878264599"),
                                           Target("telegram", "roadsdept")]
-    assert skipped == ["telegram:channel42 (line 4: no handle column with its public username)"]
+    assert skipped == ["telegram:channel42 (line 4: no handle column with its public username)",
+                       "telegram:user52344 (line 5: not a channel)"]
     bad = tmp_path / "bad.csv"
     bad.write_text("platform,author,institution,country,level,timezone\n"
                    "telegram,@x!,Water,XA,local,UTC\n", "utf-8")
@@ -105,22 +107,25 @@ def test_collect_a_channel_then_only_what_is_new(server, tmp_path):  # noqa: F81
     folder = pages_dir(tmp_path)
     srv = server(telegram_dir=str(folder))
     out, db = tmp_path / "coll", tmp_path / "s.duckdb"
-    proc = govwatch(*collect_args(srv, out, db, "telegram:citywater", "--refetch-days", "0"))
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("platform,author,institution,country,level,timezone\n"
+                        "telegram,@citywater,City Water Board,XA,local,UTC\n", "utf-8")
+    proc = govwatch(*collect_args(srv, out, db, "--accounts", accounts, "--refetch-days", "0"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "telegram:citywater: 20 posts" in proc.stdout  # 22 ids, 2 of them service messages
     assert srv.stats()["t.me/s"] == 3  # the newest page, then ?before=118 and ?before=108
     got = rows(db)
-    assert len(got) == 20 and all(r[0].startswith("@citywater/") for r in got)
-    assert {r[1] for r in got} == {"@citywater"}
+    assert len(got) == 20 and all(r[0].startswith("citywater/") for r in got)
+    assert {r[1] for r in got} == {"citywater"}
     by_id = {r[0]: r for r in got}
-    assert by_id["@citywater/122"][4:7] == ("reply", "@citywater/118", "@citywater")
-    assert by_id["@citywater/122"][7] == "@citywater/118"  # the reply chain's first message
-    assert by_id["@citywater/119"][4] == "repost"
-    assert by_id["@citywater/114"][3] is None  # a photo without a caption
+    assert by_id["citywater/122"][4:7] == ("reply", "citywater/118", "citywater")
+    assert by_id["citywater/122"][7] == "citywater/118"  # the reply chain's first message
+    assert by_id["citywater/119"][4] == "repost"
+    assert by_id["citywater/114"][3] is None  # a photo without a caption
     with duckdb.connect(str(db), read_only=True) as con:
-        name = con.execute("SELECT display_name FROM accounts WHERE author = '@citywater'"
-                           ).fetchone()[0]
-    assert name == "City Water Board"
+        account = con.execute("SELECT display_name, official FROM accounts WHERE "
+                              "platform = 'telegram' AND author = 'citywater'").fetchall()
+    assert account == [("City Water Board", True)]  # the accounts row "@citywater" is it
 
     # A week later: the newest page holds 124-126 and an edit of 121; a run with no refetch
     # window asks for that page only.
@@ -132,7 +137,7 @@ def test_collect_a_channel_then_only_what_is_new(server, tmp_path):  # noqa: F81
     assert "telegram:citywater: 3 posts" in again.stdout
     assert len(rows(db)) == 23
     with duckdb.connect(str(db), read_only=True) as con:
-        text = con.execute("SELECT text FROM posts WHERE post_id = '@citywater/121'").fetchone()
+        text = con.execute("SELECT text FROM posts WHERE post_id = 'citywater/121'").fetchone()
     assert text[0].endswith("Compensation forms: water.example/forms")  # the edit arrived
     no_repeated_lines(out)
     # The saved pages, ingested by hand, give the same posts.
@@ -210,7 +215,7 @@ def test_many_pages_interrupted_and_resumed(server, tmp_path):  # noqa: F811
     done = govwatch(*args)
     assert done.returncode == 0, done.stdout + done.stderr
     assert srv.stats()["t.me/s"] <= 22 + 1  # resumed, not started over
-    assert {r[0] for r in rows(db)} == {f"@roadsdept/{i}" for i in range(1, 431)}
+    assert {r[0] for r in rows(db)} == {f"roadsdept/{i}" for i in range(1, 431)}
     no_repeated_lines(out)
     srv.get("/_control/telegram_grow?name=roadsdept&n=5")
     before = srv.stats()["t.me/s"]
@@ -224,5 +229,5 @@ def test_a_page_saved_by_hand_is_read(tmp_path):
     db = tmp_path / "s.duckdb"
     proc = govwatch("ingest", FIX / "citywater.before-118.html", "--db", db)  # sniffed
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert [r[0] for r in rows(db)] == [f"@citywater/{i}" for i in
+    assert [r[0] for r in rows(db)] == [f"citywater/{i}" for i in
                                         (108, 109, 111, 112, 114, 115, 116, 117)]

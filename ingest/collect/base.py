@@ -81,7 +81,8 @@ def read_targets(path: str | Path, skipped: list[str] | None = None) -> list[Tar
     """The Bluesky, Mastodon, YouTube and Telegram accounts of an accounts CSV (the file ingest
     takes); other platforms' rows are left for other tools.
 
-    A Telegram row's author is ``@name`` (collected under that name) or, as a Telegram
+    A Telegram row's author is the channel's public ``name`` (or ``@name``; collected
+    under that name) or, as a Telegram
     Desktop export names the channel, ``channel<ID>``: then an optional ``handle`` column
     gives its public username, and the collected posts are keyed by the id. A
     ``channel<ID>`` row without a handle cannot be collected (the web preview is found by
@@ -98,11 +99,13 @@ def read_targets(path: str | Path, skipped: list[str] | None = None) -> list[Tar
                 row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
                 if row["platform"].lower() == "telegram" and row["author"]:
                     author, handle = row["author"], row.get("handle", "")
-                    if author.startswith("channel") and author[7:].isdigit():
-                        if not handle:
+                    peer = re.fullmatch(r"(channel|user|chat)\d+", author)
+                    if peer:
+                        if not handle or peer.group(1) != "channel":
                             if skipped is not None:
-                                skipped.append(f"telegram:{author} (line {n}: no handle column "
-                                               "with its public username)")
+                                skipped.append(f"telegram:{author} (line {n}: " + (
+                                    "no handle column with its public username)" if
+                                    peer.group(1) == "channel" else "not a channel)"))
                             continue
                         author = f"{handle}={author}"
                     try:

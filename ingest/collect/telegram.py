@@ -52,7 +52,7 @@ class TelegramCollector:
                                f"{stored}, not {given}: collect into a new folder")
         if given and not stored and ("head" in acc or "pass" in acc):
             raise CollectError(target.handle, REQUEST, "collected into this folder before "
-                               "without its numeric id (posts keyed @name): collect into a new "
+                               "without its numeric id (posts keyed by its name): collect into a new "
                                "folder to key them by the id")
         if given:
             acc["channel_id"] = given
