@@ -398,9 +398,6 @@ def yt_thread(world: World, top: Item) -> dict:
 
 def _comments(st: State, q: dict):
     """comments.list with parentId: every reply of one thread, paged with pageToken."""
-    if not q.get("key"):
-        return 403, {"error": {"code": 403, "message": "The request is missing a valid API key.",
-                               "errors": [{"reason": "forbidden"}]}}, {}
     w = st.world
     parent = q.get("parentId", "")
     try:
@@ -429,9 +426,6 @@ def _comments(st: State, q: dict):
 
 
 def _comment_threads(st: State, q: dict):
-    if not q.get("key"):
-        return 403, {"error": {"code": 403, "message": "The request is missing a valid API key.",
-                               "errors": [{"reason": "forbidden"}]}}, {}
     w = st.world
     channel = q.get("allThreadsRelatedToChannelId", "")
     handle = next((h for (p, h) in w.by_author if p == "youtube" and yt_channel(h) == channel),
@@ -719,6 +713,9 @@ def route(st: State, path: str, q: dict, auth: str | None = None) -> tuple[int, 
         return _post_thread(st, q)
     if path == "/xrpc/app.bsky.feed.searchPosts":
         return _search(st, q)
+    if path.startswith("/youtube/") and not q.get("key"):
+        return 403, {"error": {"code": 403, "message": "The request is missing a valid API key.",
+                               "errors": [{"reason": "forbidden"}]}}, {}
     if path == "/youtube/v3/commentThreads":
         return _comment_threads(st, q)
     if path == "/youtube/v3/comments":
