@@ -552,3 +552,33 @@ def test_mastodon_mentions_outside_threads_need_a_token(server, tmp_path):
     assert bad.returncode == 1
     assert (f"mastodon:{handle}: accounts/verify_credentials: HTTP 401: The access token is "
             "invalid") in bad.stderr
+
+
+def test_ctrl_c_during_a_write_loses_no_response(tmp_path):
+    """Ctrl-C while a response is being written: the state saved on the way out must not
+    count it as saved, or the next run, fetching it again, would take it as known and
+    drop it (a thread lost)."""
+    from govwatch.ingest.collect.state import Collection
+
+    rel = "bluesky/getPostThread.jsonl"
+    coll = Collection(tmp_path)
+    assert coll.append(rel, '{"thread": 1}', same_as="at://x")
+    real = coll._handles[rel]
+
+    class InterruptedFlush:  # the signal arrives while the line is flushed
+        def write(self, data):
+            return real.write(data)
+
+        def flush(self):
+            real.flush()
+            raise KeyboardInterrupt
+
+    coll._handles[rel] = InterruptedFlush()
+    with pytest.raises(KeyboardInterrupt):
+        coll.append(rel, '{"thread": 2}', same_as="at://x")
+    coll._handles[rel] = real
+    coll.close()  # what the run saves on its way out
+    again = Collection(tmp_path)  # the unrecorded line is cut off
+    assert again.append(rel, '{"thread": 2}', same_as="at://x")  # and saved again
+    again.close()
+    assert (tmp_path / rel).read_text("utf-8").splitlines() == ['{"thread":1}', '{"thread":2}']
