@@ -47,12 +47,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-
-import pandas as pd
 
 from govwatch.errors import InputError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
@@ -140,10 +138,11 @@ def parse_page(html: str) -> PreviewPage:
     title = soup.select_one(".tgme_channel_info_header_title")
     page.title = title.get_text(" ", strip=True) if title else None
     more = soup.select_one("a.tme_messages_more[data-before]")
-    if more is not None and str(more.get("data-before", "")).isdigit():
-        page.before = int(more["data-before"])
+    before = str(more.get("data-before", "")) if more is not None else ""
+    if before.isdigit():
+        page.before = int(before)
     for div in soup.select("div.tgme_widget_message[data-post]"):
-        classes = div.get("class") or []
+        classes: list[str] = list(div.get("class") or [])
         post = str(div.get("data-post", ""))
         m = _POST.match(post)
         if "service_message" in classes:
@@ -227,6 +226,8 @@ class _Channel:
         out = []
         for mid in sorted(msgs):
             m = msgs[mid]
+            if m.created is None:  # refused when read (a reject), never kept
+                continue
             to_post = to_author = None
             kind = "repost" if m.forwarded_from else "post"
             if m.reply_to is not None:
@@ -248,7 +249,9 @@ class _Channel:
         return out
 
 
-def _frame(posts: list[Post]) -> pd.DataFrame:
+def _frame(posts: list[Post]):
+    import pandas as pd  # not at import: listing the formats loads no reader's pandas
+
     frame = posts_frame(posts)
     for col in ("like_count", "share_count", "reply_count"):
         frame[col] = pd.array(frame[col], dtype="Int64")
@@ -276,6 +279,7 @@ class TelegramPreviewReader(Reader):
         rejects: list[Reject] = []
         rows = 0
         head = Path(path).read_bytes()[:1024].lstrip(b"\xef\xbb\xbf").lstrip()
+        pages: Iterable[tuple[str, str | None, str]]
         if head.startswith(b"<"):
             pages = [("", None, read_text_strict(path))]
             if progress:

@@ -65,26 +65,24 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from govwatch.errors import InputError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions, open_text
-from .jsonio import iter_json_lines, jpath, load_json_text, read_text_strict
+from .jsonio import as_object, iter_json_lines, jpath, load_json_text, read_text_strict
 from .registry import register
 from .tabular import MENTION_RE
+
+if TYPE_CHECKING:
+    pass
 
 PLATFORM = "youtube"
 _HEAD = re.compile(rb'"kind"\s*:\s*"youtube#comment(?:Thread(?:ListResponse)?|ListResponse)"')
 _LEADING_HANDLE = re.compile(r"^\s*@([\w.\-]+)")
 _TAG = re.compile(r"<[^>]+>")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
-
-
-def _obj(value: object) -> dict:
-    return value if isinstance(value, dict) else {}
 
 
 def _text_of(snippet: dict) -> str | None:
@@ -147,6 +145,8 @@ class _Thread:
         ``totalReplyCount`` gives its top-level comment only and keeps the shown replies
         in ``waiting``."""
         t, loc = self.thread, self.loc
+        if t is None or loc is None:
+            raise ValueError("a _Thread built without its thread has only replies to read")
         snippet = t.get("snippet")
         raw_thread = {k: v for k, v in t.items() if k != "replies"}
         if not isinstance(snippet, dict) or not isinstance(snippet.get("topLevelComment"), dict):
@@ -157,9 +157,9 @@ class _Thread:
             return self
         top = snippet["topLevelComment"]
         thread_id = t.get("id") if isinstance(t.get("id"), str) else top.get("id")
-        owner = snippet.get("channelId") or _obj(top.get("snippet")).get("channelId")
-        video = snippet.get("videoId") or _obj(top.get("snippet")).get("videoId")
-        replies = _obj(t.get("replies")).get("comments") or []
+        owner = snippet.get("channelId") or as_object(top.get("snippet")).get("channelId")
+        video = snippet.get("videoId") or as_object(top.get("snippet")).get("videoId")
+        replies = as_object(t.get("replies")).get("comments") or []
         if not isinstance(replies, list):
             replies = []
         self.rows = 1
@@ -185,14 +185,14 @@ class _Thread:
         for c, _ in replies:
             s = c.get("snippet") if isinstance(c, dict) else None
             if isinstance(s, dict):
-                who = _author(s)
-                if who and _handle(s.get("authorDisplayName")):
-                    by_handle.setdefault(_handle(s.get("authorDisplayName")), who)
+                who, handle = _author(s), _handle(s.get("authorDisplayName"))
+                if who and handle:
+                    by_handle.setdefault(handle, who)
         for c, where in replies:
             if not isinstance(c, dict):
                 self.rejects.append(Reject(where, "not a JSON object", excerpt(json.dumps(c))))
                 continue
-            s = _obj(c.get("snippet"))
+            s = as_object(c.get("snippet"))
             self._comment(c, where, c, kind="reply", to_post=s.get("parentId") or ctx.top_id,
                           to_author=ctx.top_author, thread_id=ctx.thread_id,
                           video=ctx.video or s.get("videoId"), addressed=by_handle)
@@ -317,7 +317,7 @@ class _Assembler:
         self.pages: list[tuple[object, str]] = []  # their replies, with locators
 
     def feed(self, value: object, base: tuple, prefix: str) -> list[_Thread]:
-        if _is_comment_list(value):
+        if isinstance(value, dict) and _is_comment_list(value):
             items = value.get("items")
             if not isinstance(items, list):
                 t = _Thread(None)
@@ -327,7 +327,7 @@ class _Assembler:
                                         excerpt(json.dumps(value, ensure_ascii=False))))
                 return [t]
             first = next((c for c in items if isinstance(c, dict)), {})
-            parent = _obj(first.get("snippet")).get("parentId")
+            parent = as_object(first.get("snippet")).get("parentId")
             done = self._finish_group() if parent != self.parent else []
             self.parent = parent
             self.pages += [(c, prefix + jpath(*base, "items", i)) for i, c in enumerate(items)]
@@ -342,7 +342,7 @@ class _Assembler:
                                                                        ensure_ascii=False))))
             else:
                 t = _Thread(thread, loc).read(defer=True)
-                if t.waiting is not None:
+                if t.waiting is not None and t.waiting.top_id:
                     self.waiting[t.waiting.top_id] = t.waiting
             done.append(t)
         return done
@@ -379,6 +379,8 @@ def _to_batch(parts: list[_Thread]) -> Batch:
         rejects += t.rejects
         for a, n in t.accounts.items():
             accounts.setdefault(a, n)
+    import pandas as pd
+
     frame = posts_frame(posts)
     for col in ("like_count", "share_count", "reply_count"):
         frame[col] = pd.array(frame[col], dtype="Int64")

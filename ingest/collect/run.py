@@ -54,7 +54,8 @@ def collect(
     settings = settings or Settings()
     client = client or HttpClient()
     progress = progress or NoProgress()
-    collectors = {
+    collectors: dict[str, BlueskyCollector | MastodonCollector | YouTubeCollector
+                     | TelegramCollector] = {
         "bluesky": BlueskyCollector(client, bluesky_api),
         "mastodon": MastodonCollector(client, mastodon_api, mastodon_token),
         "youtube": YouTubeCollector(client, youtube_api, youtube_key),

@@ -29,7 +29,7 @@ import json
 from govwatch.errors import CollectError
 
 from ..telegram_preview import PAGE_KIND, parse_page
-from .base import AccountResult, Progress, Settings, Target, parse_iso
+from .base import AccountResult, Progress, Settings, Target, run_start
 from .http import HttpClient
 from .state import Collection
 
@@ -64,7 +64,7 @@ class TelegramCollector:
         acc = coll.account(target.key)
         ident = self._ident(target, acc)
         first_run = "head" not in acc
-        window = settings.window_start(parse_iso(run_started))
+        window = settings.window_start(run_start(run_started))
         p = acc.get("pass") or {"before": None, "top": None, "stop": acc.get("head"), "seen": 0}
         file = f"telegram/{target.handle}/preview.jsonl"
         asked = False

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 from govwatch.errors import CollectError
 
-from .base import AccountResult, Progress, Settings, Target, iso, parse_iso
+from ..jsonio import as_object
+from .base import AccountResult, Progress, Settings, Target, iso, run_start
 from .http import HttpClient, server_message
 from .state import Collection
 
@@ -40,7 +41,8 @@ REPLIES = "comments.list"
 
 
 def _published(thread: dict) -> str:
-    top = ((thread.get("snippet") or {}).get("topLevelComment") or {}).get("snippet") or {}
+    top = as_object(as_object(as_object(thread.get("snippet")).get("topLevelComment"))
+                    .get("snippet"))
     return str(top.get("publishedAt") or "")
 
 
@@ -60,7 +62,7 @@ class YouTubeCollector:
                                "(--youtube-key or GOVWATCH_YOUTUBE_KEY)")
         acc = coll.account(target.key)
         first_run = "head" not in acc
-        window = iso(settings.window_start(parse_iso(run_started)))
+        window = iso(settings.window_start(run_start(run_started)))
         p = acc.get("pass") or {"token": None, "top": None, "stop": acc.get("head"), "seen": 0}
         since = iso(settings.since) if settings.since and first_run else None
         fetched = acc.setdefault("replies", {})  # thread id -> totalReplyCount last fetched
@@ -91,7 +93,8 @@ class YouTubeCollector:
         if resp.status == 403:  # quota or a disabled API: stop; the next run resumes here
             raise CollectError(target.handle, REQUEST,
                                f"HTTP 403: {server_message(resp.body, resp.text)}")
-        items = resp.body.get("items") if isinstance(resp.body, dict) else None
+        body = as_object(resp.body)
+        items = body.get("items")
         if not isinstance(items, list):
             raise CollectError(target.handle, REQUEST, "the response has no items list")
         # Threads at or below the stop are known, unless recent enough for new replies.
@@ -104,8 +107,9 @@ class YouTubeCollector:
             key = _published(t)
             if key and (p["top"] is None or key > p["top"]):
                 p["top"] = key
-            total = (t.get("snippet") or {}).get("totalReplyCount")
-            shown = len((t.get("replies") or {}).get("comments") or [])
+            total = as_object(t.get("snippet")).get("totalReplyCount")
+            comments = as_object(t.get("replies")).get("comments")
+            shown = len(comments) if isinstance(comments, list) else 0
             tid = t.get("id")
             if not isinstance(total, int) or total <= shown or not isinstance(tid, str):
                 continue
@@ -120,7 +124,7 @@ class YouTubeCollector:
             result.responses += saved
         p["seen"] += len(keep)
         result.threads += len(keep)
-        token = resp.body.get("nextPageToken")
+        token = body.get("nextPageToken")
         p["last"] = len(keep) < len(items) or not token
         p["next"], p["todo"], p["reply_token"] = token, todo, None
 
@@ -138,12 +142,13 @@ class YouTubeCollector:
             result.gone += 1
             token = None
         else:
-            items = resp.body.get("items") if isinstance(resp.body, dict) else None
+            body = as_object(resp.body)
+            items = body.get("items")
             if not isinstance(items, list):
                 raise CollectError(target.handle, REPLIES, "the response has no items list")
             if items:
                 result.responses += coll.append(FILE, resp.text)
-            token = resp.body.get("nextPageToken") if items else None
+            token = body.get("nextPageToken") if items else None
         if token:
             p["reply_token"] = token
             return
