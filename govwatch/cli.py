@@ -54,7 +54,7 @@ class _RichImportProgress:
             BarColumn(),
             DownloadColumn(),
             TimeRemainingColumn(),
-            console=err,
+            console=err.console,
             transient=True,
         )
         self.bar.start()

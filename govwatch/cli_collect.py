@@ -34,7 +34,7 @@ class _RichAccounts:
 
             if self.bar is None:
                 self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                                    MofNCompleteColumn(), console=err)
+                                    MofNCompleteColumn(), console=err.console)
                 self.bar.start()
             self.tasks[account] = self.bar.add_task(account, total=None)
         else:

@@ -22,12 +22,18 @@ class _LazyConsole:
         self._kwargs = kwargs
         self._console = None
 
-    def __getattr__(self, name):
+    @property
+    def console(self):
+        """The Console itself, for what needs the real object (a rich Progress enters it
+        as a context manager, which a stand-in cannot be)."""
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(**self._kwargs)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name):
+        return getattr(self.console, name)
 
 
 err = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)
