@@ -4,8 +4,11 @@ Pages (each chosen with ``views``): ``index.html`` (the overview: every official
 with its response rate, Kaplan-Meier median and selectivity gap, and the median chart),
 ``accounts/<slug>.html`` (one per official account: the dashboard's report sections),
 ``events.html`` (every event and how fast each official acknowledged it), ``compare/
-<slug>.html`` (one per peer group: same country and level), ``methodology.html`` (the
-project's methodology text) and ``codebook.html`` (the columns of the CSV downloads).
+<slug>.html`` (one per peer group: the group the analysis ranks an account in, by default
+its country and level), ``methodology.html`` (the project's methodology text) and
+``codebook.html`` (the columns of the CSV downloads). With ``groups``, the site covers only
+the accounts of those peer groups: their overview rows, account pages, event
+acknowledgements, comparison pages and CSV rows.
 
 Everything is read through the dashboard's read-only data module and drawn by its pure
 figure builders; nothing is recomputed. Charts use the dashboard's vendored plotly bundle,
@@ -106,11 +109,24 @@ def _e(value) -> str:
     return html.escape("–" if value is None else str(value))
 
 
+def peer_group(board: pd.DataFrame) -> pd.Series:
+    """Each account's peer group: the one the analysis ranked it in (``peer_group`` of the
+    benchmarks: "country/level" by default, or a named peer set), else its country/level."""
+    own = (board["peer_group"].astype(object) if "peer_group" in board.columns
+           else pd.Series([None] * len(board), index=board.index, dtype=object))
+    fallback = [f"{c}/{lv}" if isinstance(c, str) and isinstance(lv, str) else None
+                for c, lv in zip(board["country"], board["level"], strict=True)]
+    return pd.Series([g if isinstance(g, str) and g else f for g, f in
+                      zip(own, fallback, strict=True)], index=board.index, dtype=object)
+
+
 class Site:
-    def __init__(self, d: DashboardData, out: Path, views: tuple[str, ...]):
+    def __init__(self, d: DashboardData, out: Path, views: tuple[str, ...],
+                 groups: tuple[str, ...] = ()):
         self.d = d
         self.out = out
         self.views = views
+        self.groups = groups  # publish only these peer groups' accounts (empty: all)
         self.written: list[Path] = []
 
     # -------------------------------------------------------------- writing
@@ -166,7 +182,13 @@ class Site:
 
     def board(self, filters: Filters) -> pd.DataFrame:
         board = self.d.leaderboard(filters)
+        board = board.assign(site_group=peer_group(board))
+        if self.groups:
+            board = board[board["site_group"].isin(self.groups)]
         return board.sort_values(["platform", "author"], kind="stable").reset_index(drop=True)
+
+    def _export(self, board: pd.DataFrame) -> pd.DataFrame:
+        return export_board(board.drop(columns=["site_group"]))
 
     def overview(self) -> None:
         population = self.d.options().default_population
@@ -190,22 +212,33 @@ class Site:
                 for r in board.to_dict("records")],
         })
         csv_name = f"data/accounts-{population}.csv"
-        self.write(csv_name, csv_text(export_board(board)))
+        self.write(csv_name, csv_text(self._export(board)))
         chart = (median_chart(board, self.d.min_n) if len(board) else median_chart_empty())
         groups = self.peer_groups(board) if "compare" in self.views else []
         compare = "".join(
-            f'<li><a href="compare/{slug(f"{c}-{lv}")}.html">{_e(c)}, {_e(lv)}</a></li>'
-            for c, lv in groups)
+            f'<li><a href="compare/{slug(g)}.html">{_e(g)}</a></li>' for g in groups)
+        among = (f" of the peer group{'s' if len(self.groups) > 1 else ''} "
+                 f"{', '.join(self.groups)}" if self.groups else "")
         body = (f"<p>{_e(POPULATION_LABELS.get(population, population))} sent to "
-                f"{len(board):,} official accounts. <a href=\"{csv_name}\" download>Download "
-                "this table (CSV)</a>.</p>" + _html_table(rows)
+                f"{len(board):,} official accounts{_e(among)}. <a href=\"{csv_name}\" "
+                "download>Download this table (CSV)</a>.</p>" + _html_table(rows)
                 + self.chart(chart, "index")
                 + (f"<section><h2>Peer comparisons</h2><ul>{compare}</ul></section>"
                    if compare else ""))
         self.page("index.html", "Do governments answer?", body)
 
+    def _officials(self) -> pd.DataFrame:
+        """The official accounts the site covers (those of the chosen peer groups)."""
+        officials = self.d.officials()
+        if not self.groups:
+            return officials
+        board = self.board(Filters(population=self.d.options().default_population))
+        keep = set(zip(board["platform"], board["author"], strict=True))
+        return officials[[(p, a) in keep for p, a in
+                          zip(officials["platform"], officials["author"], strict=True)]]
+
     def accounts(self) -> None:
-        for acc in self.d.officials().sort_values(["platform", "author"]).to_dict("records"):
+        for acc in self._officials().sort_values(["platform", "author"]).to_dict("records"):
             name = acc["institution"] or acc["display_name"]
             rel = f"accounts/{slug(acc['platform'] + '-' + acc['author'])}.html"
             sections = [
@@ -232,6 +265,8 @@ class Site:
                 parts.append(f"<section><h2>{_e(ev['name'])}</h2>{head}{_note(ack.message)}"
                              "</section>")
                 continue
+            if self.groups:
+                ack = ack[ack["official_author"].isin(set(self._officials()["author"]))]
             parts.append(self.chart(event_chart(self._labelled(ack, ev), ev["name"]),
                                     "events", n).replace("</h2>", "</h2>" + head, 1))
         self.page("events.html", "Events", "".join(parts))
@@ -253,23 +288,24 @@ class Site:
         ack["censored"] = ack["censored"].fillna(True).astype(bool)
         return ack.sort_values(["official_author"], kind="stable").reset_index(drop=True)
 
-    def peer_groups(self, board: pd.DataFrame) -> list[tuple[str, str]]:
-        pairs = board[["country", "level"]].dropna().drop_duplicates()
-        return sorted((str(c), str(lv)) for c, lv in pairs.itertuples(index=False))
+    @staticmethod
+    def peer_groups(board: pd.DataFrame) -> list[str]:
+        return sorted({g for g in board["site_group"] if isinstance(g, str)})
 
     def compare(self) -> None:
         population = self.d.options().default_population
-        for country, level in self.peer_groups(self.board(Filters(population=population))):
-            f = Filters(country=(country,), level=(level,), population=population)
-            board = self.board(f)
-            rel = f"compare/{slug(f'{country}-{level}')}.html"
-            csv_name = f"{slug(f'{country}-{level}')}.csv"
-            self.write(f"compare/{csv_name}", csv_text(export_board(board)))
+        everyone = self.board(Filters(population=population))
+        for group in self.peer_groups(everyone):
+            board = everyone[everyone["site_group"] == group].reset_index(drop=True)
+            rel = f"compare/{slug(group)}.html"
+            csv_name = f"{slug(group)}.csv"
+            self.write(f"compare/{csv_name}", csv_text(self._export(board)))
             chart = median_chart(board, self.d.min_n) if len(board) else median_chart_empty()
-            body = (f"<p>Official accounts of country {_e(country)} at {_e(level)} level. "
+            body = (f"<p>Official accounts of the peer group {_e(group)} (the group the "
+                    "analysis ranks them in: country/level unless peer sets were given). "
                     f"<a href=\"{csv_name}\" download>Download (CSV)</a>.</p>"
                     + self.chart(chart, rel))
-            self.page(rel, f"Peers: {country}, {level}", body)
+            self.page(rel, f"Peers: {group}", body)
 
     def methodology(self) -> None:
         text = METHODOLOGY.read_text("utf-8") if METHODOLOGY.is_file() else None
@@ -346,10 +382,11 @@ def markdown_html(text: str) -> str:
 
 
 def publish(db_path: str | os.PathLike, out_dir: str | os.PathLike,
-            views: tuple[str, ...] = VIEWS) -> list[Path]:
+            views: tuple[str, ...] = VIEWS, groups: tuple[str, ...] = ()) -> list[Path]:
     """Write the site for the store at ``db_path`` into ``out_dir`` (created; a folder
-    that is not empty must hold an earlier site: its files are replaced). Returns the
-    files written, in order."""
+    that is not empty must hold an earlier site: its files are replaced). With ``groups``
+    (peer group names, as the comparison pages name them), only those groups' accounts are
+    published. Returns the files written, in order."""
     unknown = [v for v in views if v not in VIEWS]
     if unknown:
         raise UsageError(f"unknown view(s) {', '.join(unknown)}; choose from {', '.join(VIEWS)}")
@@ -362,10 +399,20 @@ def publish(db_path: str | os.PathLike, out_dir: str | os.PathLike,
         if not d.run_info():
             raise UsageError(f"{db_path}: the store has no analysis yet: run 'govwatch "
                              "analyze' before publishing")
+        groups = tuple(dict.fromkeys(groups))
         # built beside its place and swapped in whole: a site that cannot be written
-        # leaves the earlier one as it was (govwatch/outputs.py)
+        # leaves the earlier one as it was (govwatch/outputs.py); a request naming an
+        # unknown peer group is refused before anything is written
+        if groups:
+            probe = Site(d, out, tuple(v for v in VIEWS if v in views))
+            known = probe.peer_groups(probe.board(Filters(
+                population=d.options().default_population)))
+            unknown = [g for g in groups if g not in known]
+            if unknown:
+                raise UsageError(f"no peer group {', '.join(map(repr, unknown))} in "
+                                 f"{db_path}; its peer groups: {', '.join(known) or 'none'}")
         with written_folder(out) as temp:
-            site = Site(d, temp, tuple(v for v in VIEWS if v in views))
+            site = Site(d, temp, tuple(v for v in VIEWS if v in views), groups)
             bundle = Path(__file__).parent / "assets" / "plotly-basic.min.js"
             site.write("assets/plotly-basic.min.js", bundle.read_text("utf-8"))
             for view in site.views:

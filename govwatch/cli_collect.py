@@ -1,4 +1,5 @@
-"""``govwatch collect``: public posts and replies from Bluesky and Mastodon, saved, then imported."""
+"""``govwatch collect``: public posts and replies from Bluesky, Mastodon, YouTube and Telegram
+channel previews, saved, then imported."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class _RichAccounts:
 
             if self.bar is None:
                 self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                                    MofNCompleteColumn(), console=err)
+                                    MofNCompleteColumn(), console=err.real())
                 self.bar.start()
             self.tasks[account] = self.bar.add_task(account, total=None)
         else:
@@ -65,8 +66,10 @@ class _RichAccounts:
                "--since 2026-01-01T00:00:00Z")
 @click.argument("handles", nargs=-1)
 @click.option("--accounts", "accounts_file", type=click.Path(exists=True, dir_okay=False),
-              help="Accounts CSV (the file ingest takes): its Bluesky and Mastodon accounts are "
-              "collected, and it is imported so that they count as official.")
+              help="Accounts CSV (the file ingest takes): its Bluesky, Mastodon, YouTube and "
+              "Telegram accounts are collected (a Telegram row channel<ID> needs a handle "
+              "column with the channel's public username), and it is imported so that they "
+              "count as official.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="collection",
               show_default=True, help="Collection folder: raw responses (JSON Lines, one file "
               "per request family) and state.json, which makes the next run incremental.")
@@ -79,8 +82,8 @@ class _RichAccounts:
 @click.option("--thread-depth", type=click.IntRange(min=1, max=1000), default=20,
               show_default=True, help="Bluesky getPostThread depth; deeper replies are "
               "fetched in further requests.")
-@click.option("--no-mentions", is_flag=True, help="Bluesky: do not search for posts that "
-              "mention the accounts.")
+@click.option("--no-mentions", is_flag=True, help="Do not search for posts that mention the "
+              "accounts (Bluesky; Mastodon with --mastodon-token).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=30, show_default=True,
               help="Seconds to wait for one response.")
 @click.option("--retries", type=click.IntRange(min=0), default=6, show_default=True,
@@ -92,27 +95,51 @@ class _RichAccounts:
               help="Bluesky AppView to ask.")
 @click.option("--mastodon-api", metavar="URL", help="Ask this base URL for every Mastodon "
               "account instead of https://<the account's instance> (a proxy or a test server).")
+@click.option("--mastodon-token", envvar="GOVWATCH_MASTODON_TOKEN", metavar="TOKEN",
+              help="An access token of a Mastodon account on the collected accounts' instance "
+              "(or $GOVWATCH_MASTODON_TOKEN): mentions outside the accounts' threads are then "
+              "collected, from the notifications when it is the account's own token (scope "
+              "read:notifications), else from the instance's search (read:search; what it "
+              "finds depends on the instance). Without it they are not collected: Mastodon "
+              "has no search without a login. Never saved or printed.")
 @click.option("--youtube-key", envvar="GOVWATCH_YOUTUBE_KEY", metavar="KEY",
               help="Your own YouTube Data API key, for youtube:CHANNEL_ID accounts (or "
               "$GOVWATCH_YOUTUBE_KEY). Never saved or printed.")
+@click.option("--no-youtube-replies", is_flag=True, help="YouTube: do not fetch all replies "
+              "of threads that show only a few (comments.list, 1 quota unit per 100 replies); "
+              "such threads are then counted as shown only in part.")
 @click.option("--youtube-api", default="https://www.googleapis.com/youtube/v3",
               show_default=True, help="YouTube Data API base URL.")
+@click.option("--telegram-url", default="https://t.me", show_default=True,
+              help="Where Telegram channels' web previews are (<URL>/s/<channel>).")
+@click.option("--telegram-delay", type=click.FloatRange(min=0), default=1, show_default=True,
+              help="Seconds between two Telegram preview pages.")
 @click.option("--no-ingest", is_flag=True, help="Collect only; import later with "
               "'govwatch ingest DIR/bluesky --format bluesky', "
               "'govwatch ingest DIR/mastodon/<instance> --format mastodon-api' and "
-              "'govwatch ingest DIR/youtube --format youtube'.")
+              "'govwatch ingest DIR/youtube --format youtube' and "
+              "'govwatch ingest DIR/telegram --format telegram-preview'.")
 @quiet_option("No progress; the summary and errors only.")
 @db_option
 @handle_errors
 def collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thread_depth,
-            no_mentions, timeout, retries, max_wait, bluesky_api, mastodon_api, youtube_key,
-            youtube_api, no_ingest, quiet, db):
+            no_mentions, timeout, retries, max_wait, bluesky_api, mastodon_api, mastodon_token,
+            youtube_key,
+            no_youtube_replies, youtube_api, telegram_url, telegram_delay, no_ingest, quiet,
+            db):
     """Collect public posts of official accounts and the replies to them, then import them.
 
-    HANDLES are bluesky:NAME.bsky.social, mastodon:USER@INSTANCE or youtube:CHANNEL_ID (the
-    prefix may be left out when the form is plain). No login is needed for Bluesky's
-    public API (author feed, post threads, mention search) and each Mastodon instance's
-    public API (statuses, status context); YouTube comment threads need your own API key. Responses are saved to --out first, then imported into the store.
+    HANDLES are bluesky:NAME.bsky.social, mastodon:USER@INSTANCE, youtube:CHANNEL_ID or
+    telegram:CHANNEL[=ID] (the prefix may be left out when the form is plain). No login is
+    needed for Bluesky's public API (author feed, post threads, mention search), each
+    Mastodon instance's public API (statuses, status context) and a public Telegram
+    channel's web preview (its posts; ID, the channel's numeric id, keys them as a Telegram
+    Desktop export does, so the two merge); YouTube comment threads need your own API key.
+    Not collected: Mastodon mentions outside the account's threads, unless you give an
+    access token (--mastodon-token: Mastodon has no search without a login), and Telegram
+    comments (they need your own Telegram API credentials: import a Desktop
+    export of the discussion group). Responses are saved to --out first, then imported
+    into the store.
     Run the same command again to fetch only what is new (and recent threads again);
     an interrupted run resumes where it stopped, without duplicates.
     """
@@ -120,20 +147,25 @@ def collect(handles, accounts_file, out_dir, since, max_posts, refetch_days, thr
     from govwatch.ingest.collect import collect as run_collect
 
     targets = [parse_handle(h) for h in handles]
+    skipped: list[str] = []
     if accounts_file:
-        targets += read_targets(accounts_file)
+        targets += read_targets(accounts_file, skipped)
+    for account in skipped:
+        err.print(f"Not collected: {account}.")
     if not targets:
-        raise click.UsageError("give HANDLES or an --accounts FILE with Bluesky, Mastodon or "
-                               "YouTube rows")
+        raise click.UsageError("give HANDLES or an --accounts FILE with Bluesky, Mastodon, "
+                               "YouTube or Telegram rows")
     since_ts = parse_ts(since, "--since")
     settings = Settings(since=since_ts, max_posts=max_posts, refetch_days=refetch_days,
-                        thread_depth=thread_depth, mentions=not no_mentions)
+                        thread_depth=thread_depth, mentions=not no_mentions,
+                        youtube_replies=not no_youtube_replies, telegram_delay=telegram_delay)
     client = HttpClient(timeout=timeout, retries=retries, max_wait=max_wait)
     progress = _RichAccounts(not quiet, err)
     try:
         summary = run_collect(out_dir, targets, settings, client, progress,
                               bluesky_api=bluesky_api, mastodon_api=mastodon_api,
-                              youtube_api=youtube_api, youtube_key=youtube_key)
+                              youtube_api=youtube_api, youtube_key=youtube_key,
+                              telegram_base=telegram_url, mastodon_token=mastodon_token)
     except KeyboardInterrupt:
         progress.stop()
         err.print(f"Interrupted. Everything fetched so far is saved in {out_dir}; run the "

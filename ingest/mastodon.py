@@ -39,7 +39,8 @@ owner is read from the activities' ``actor`` URI. Locators are JSON paths such a
 ``mastodon-api`` reads what the REST API returned, saved as JSON: a list of Status entities
 (``/api/v1/accounts/:id/statuses``, timelines), a Status (``/api/v1/statuses/:id``), a context
 (``/api/v1/statuses/:id/context``: ``{ancestors, descendants}``), search results
-(``{statuses}``), or JSON Lines of any of them. This is where the public's replies to an
+(``{statuses}``), notifications (``/api/v1/notifications``: each mention's ``status``; other
+notifications are skipped), or JSON Lines of any of them. This is where the public's replies to an
 official live.
 - Status ids and account ids are local to the instance that served the file, so one file must
   come from one instance. They are used only to resolve links: ``in_reply_to_id`` becomes
@@ -464,7 +465,12 @@ def _statuses(doc: object, prefix: str) -> Iterator[tuple[str, object]]:
     """(locator, status) for each Status in one saved API response."""
     if isinstance(doc, list):
         for i, s in enumerate(doc):
-            yield f"{prefix}[{i}]", s
+            if isinstance(s, dict) and isinstance(s.get("status"), dict) and "type" in s:
+                yield f"{prefix}[{i}].status", s["status"]  # a Notification (a mention)
+            elif isinstance(s, dict) and "type" in s and "status" not in s and "uri" not in s:
+                continue  # a notification without a status (a follow): nothing to read
+            else:
+                yield f"{prefix}[{i}]", s
     elif isinstance(doc, dict) and ("ancestors" in doc or "descendants" in doc):
         for part in ("ancestors", "descendants"):
             for i, s in enumerate(doc.get(part) or []):
@@ -480,7 +486,8 @@ def _statuses(doc: object, prefix: str) -> Iterator[tuple[str, object]]:
 class MastodonAPIReader(Reader):
     name = "mastodon-api"
     platform = PLATFORM
-    description = "Mastodon REST API statuses or /context responses saved as JSON or JSON Lines"
+    description = ("Mastodon REST API statuses, /context, search or notifications responses "
+                   "saved as JSON or JSON Lines")
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:

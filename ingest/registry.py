@@ -54,12 +54,17 @@ BUILTIN_READERS: dict[str, ReaderInfo] = {
                        "Meta Content Library CSV of Facebook posts (id, creation_time, post_owner.*)"),
     "telegram": ReaderInfo("govwatch.ingest.telegram", "telegram", "posts",
                        "Telegram Desktop export result.json (channel, discussion group, or account)"),
+    "telegram-preview": ReaderInfo("govwatch.ingest.telegram_preview", "telegram", "posts",
+                       "Telegram public channel web preview (t.me/s/CHANNEL pages, as saved by "
+                       "govwatch collect or by hand)"),
     "youtube": ReaderInfo("govwatch.ingest.youtube", "youtube", "posts",
-                       "YouTube Data API v3 commentThreads.list responses (JSON or JSON Lines)"),
+                       "YouTube Data API v3 commentThreads.list responses, with comments.list "
+                       "replies (JSON or JSON Lines)"),
     "mastodon-archive": ReaderInfo("govwatch.ingest.mastodon", "mastodon", "posts",
                        "Mastodon account archive: outbox.json (ActivityPub), with actor.json beside it"),
     "mastodon-api": ReaderInfo("govwatch.ingest.mastodon", "mastodon", "posts",
-                       "Mastodon REST API statuses or /context responses saved as JSON or JSON Lines"),
+                       "Mastodon REST API statuses, /context, search or notifications responses "
+                       "saved as JSON or JSON Lines"),
     "bluesky": ReaderInfo("govwatch.ingest.bluesky", "bluesky", "posts",
                        "Bluesky getAuthorFeed / getPostThread responses saved as JSON or JSON Lines"),
     "mapped": ReaderInfo("govwatch.ingest.mapped", None, "posts",

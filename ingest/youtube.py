@@ -1,4 +1,5 @@
-"""Reader for YouTube Data API v3 ``commentThreads.list`` responses saved as JSON.
+"""Reader for YouTube Data API v3 ``commentThreads.list`` (and ``comments.list``)
+responses saved as JSON.
 
 Accepted files: one response object (``{"kind": "youtube#commentThreadListResponse",
 "items": [...]}``), a JSON list of responses, or JSON Lines with one response
@@ -35,9 +36,21 @@ How comments become posts:
 - ``like_count`` is ``likeCount``; a top-level comment's ``reply_count`` is the
   thread's ``totalReplyCount``. The API includes only some replies in a thread
   (``replies.comments`` is a subset when ``totalReplyCount`` is larger); an
-  official answer among the missing ones is not in the data, and the question
-  then looks unanswered. ``comments.list`` responses, which hold all replies,
-  are not read by this reader.
+  official answer among the missing ones is then not in the data, unless the file
+  also holds the thread's ``comments.list`` responses.
+- ``comments.list`` responses (``youtube#commentListResponse``, asked with
+  ``parentId`` = a thread id) hold all of a thread's replies, a page at a time.
+  When they follow the ``commentThreads`` response that lists the thread (as
+  ``govwatch collect`` writes them: the pages of one thread on consecutive lines,
+  after the thread's page), the thread's replies are read from them, with the
+  shown ones, and linked as above: the top-level comment's author, the video and
+  the "@handle" addressing over all the replies. The replies of a thread that
+  shows fewer than ``totalReplyCount`` wait for the lines after it, until the next
+  ``commentThreads`` response: what the reader keeps in memory is one page of
+  threads and one thread's replies. A ``comments.list`` response without its
+  thread before it is read on its own: replies to ``parentId``, whose author is
+  not known (``in_reply_to_author`` empty) and whose video is known only when the
+  comment names it.
 
 Locators are JSON paths (``$.items[3].replies.comments[1].snippet.publishedAt``),
 prefixed with ``line N`` for JSON Lines and with the response index for a list.
@@ -49,6 +62,7 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,7 +79,7 @@ if TYPE_CHECKING:
     pass
 
 PLATFORM = "youtube"
-_HEAD = re.compile(rb'"kind"\s*:\s*"youtube#commentThread(?:ListResponse)?"')
+_HEAD = re.compile(rb'"kind"\s*:\s*"youtube#comment(?:Thread(?:ListResponse)?|ListResponse)"')
 _LEADING_HANDLE = re.compile(r"^\s*@([\w.\-]+)")
 _TAG = re.compile(r"<[^>]+>")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -101,19 +115,38 @@ def _handle(name: str | None) -> str | None:
     return name.lstrip("@").casefold() if name else None
 
 
-class _Thread:
-    """The comments of one commentThread resource, as Posts, Accounts and Rejects."""
+@dataclass
+class _Context:
+    """What a thread's replies are linked with: its ids, top-level author and video, and
+    the replies its commentThreads response showed (with their locators)."""
 
-    def __init__(self, thread: dict, loc: Callable[..., str]):
+    top_id: str | None
+    thread_id: str | None
+    top_author: str | None
+    video: str | None
+    shown: list[tuple[object, str]] = field(default_factory=list)
+
+
+class _Thread:
+    """The comments of one commentThread resource (or of one thread's comments.list
+    pages), as Posts, Accounts and Rejects."""
+
+    def __init__(self, thread: dict | None, loc: Callable[..., str] | None = None):
         self.thread = thread
         self.loc = loc
         self.posts: list[Post] = []
         self.accounts: dict[str, str] = {}
         self.rejects: list[Reject] = []
         self.rows = 0
+        self.waiting: _Context | None = None  # replies left for the comments.list lines
 
-    def read(self) -> _Thread:
+    def read(self, defer: bool = False) -> _Thread:
+        """The thread's comments; with ``defer``, a thread showing fewer replies than its
+        ``totalReplyCount`` gives its top-level comment only and keeps the shown replies
+        in ``waiting``."""
         t, loc = self.thread, self.loc
+        if t is None or loc is None:
+            raise ValueError("a _Thread built without its thread has only replies to read")
         snippet = t.get("snippet")
         raw_thread = {k: v for k, v in t.items() if k != "replies"}
         if not isinstance(snippet, dict) or not isinstance(snippet.get("topLevelComment"), dict):
@@ -129,29 +162,40 @@ class _Thread:
         replies = as_object(t.get("replies")).get("comments") or []
         if not isinstance(replies, list):
             replies = []
-        self.rows = 1 + len(replies)
+        self.rows = 1
         top_post = self._comment(
             top, loc("snippet", "topLevelComment"), raw_thread,
             kind="comment", to_post=video, to_author=owner, thread_id=thread_id,
             reply_count=snippet.get("totalReplyCount"), video=video,
         )
-        top_author = top_post.author if isinstance(top_post, Post) else None
+        ctx = _Context(top.get("id"), thread_id,
+                       top_post.author if isinstance(top_post, Post) else None, video,
+                       [(c, loc("replies", "comments", j)) for j, c in enumerate(replies)])
+        total = snippet.get("totalReplyCount")
+        if defer and isinstance(total, int) and total > len(replies) and ctx.top_id:
+            self.waiting = ctx
+            return self
+        return self.read_replies(ctx, ctx.shown)
+
+    def read_replies(self, ctx: _Context, replies: list[tuple[object, str]]) -> _Thread:
+        """A thread's replies, linked to its top-level comment and author."""
+        self.rows += len(replies)
         # Handles of the reply authors, to tell whom a "@handle ..." reply addresses.
         by_handle: dict[str, str] = {}
-        for c in replies:
+        for c, _ in replies:
             s = c.get("snippet") if isinstance(c, dict) else None
             if isinstance(s, dict):
                 who, handle = _author(s), _handle(s.get("authorDisplayName"))
                 if who and handle:
                     by_handle.setdefault(handle, who)
-        for j, c in enumerate(replies):
-            where = loc("replies", "comments", j)
+        for c, where in replies:
             if not isinstance(c, dict):
                 self.rejects.append(Reject(where, "not a JSON object", excerpt(json.dumps(c))))
                 continue
-            parent = as_object(c.get("snippet")).get("parentId") or top.get("id")
-            self._comment(c, where, c, kind="reply", to_post=parent, to_author=top_author,
-                          thread_id=thread_id, video=video, addressed=by_handle)
+            s = as_object(c.get("snippet"))
+            self._comment(c, where, c, kind="reply", to_post=s.get("parentId") or ctx.top_id,
+                          to_author=ctx.top_author, thread_id=ctx.thread_id,
+                          video=ctx.video or s.get("videoId"), addressed=by_handle)
         return self
 
     def _comment(self, c: dict, where: str, raw_obj: dict, *, kind: str, to_post: str | None,
@@ -241,6 +285,10 @@ def _is_thread(value: object) -> bool:
     )
 
 
+def _is_comment_list(value: object) -> bool:
+    return isinstance(value, dict) and value.get("kind") == "youtube#commentListResponse"
+
+
 def _threads(value: object, base: tuple, prefix: str) -> Iterator[tuple[object, Callable]]:
     """(thread, locator) pairs of one response, one thread, or a list of them."""
 
@@ -259,11 +307,98 @@ def _threads(value: object, base: tuple, prefix: str) -> Iterator[tuple[object, 
         yield None, locator()
 
 
+class _Assembler:
+    """Reads responses in file order, joining each thread's comments.list pages (on the
+    lines after its commentThreads response) to the thread."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[str, _Context] = {}  # threads of the last page, by top-level id
+        self.parent: str | None = None  # the thread whose comments.list pages come now
+        self.pages: list[tuple[object, str]] = []  # their replies, with locators
+
+    def feed(self, value: object, base: tuple, prefix: str) -> list[_Thread]:
+        if isinstance(value, dict) and _is_comment_list(value):
+            items = value.get("items")
+            if not isinstance(items, list):
+                t = _Thread(None)
+                t.rows = 1
+                t.rejects.append(Reject(prefix + jpath(*base, "items"), "comments.list "
+                                        "response without an items list",
+                                        excerpt(json.dumps(value, ensure_ascii=False))))
+                return [t]
+            first = next((c for c in items if isinstance(c, dict)), {})
+            parent = as_object(first.get("snippet")).get("parentId")
+            done = self._finish_group() if parent != self.parent else []
+            self.parent = parent
+            self.pages += [(c, prefix + jpath(*base, "items", i)) for i, c in enumerate(items)]
+            return done
+        done = self.finish()
+        for thread, loc in _threads(value, base, prefix):
+            if not isinstance(thread, dict):
+                t = _Thread(None)
+                t.rows = 1
+                t.rejects.append(Reject(loc(), "not a commentThread or a commentThreads "
+                                        "response", excerpt(json.dumps(thread,
+                                                                       ensure_ascii=False))))
+            else:
+                t = _Thread(thread, loc).read(defer=True)
+                if t.waiting is not None and t.waiting.top_id:
+                    self.waiting[t.waiting.top_id] = t.waiting
+            done.append(t)
+        return done
+
+    def _finish_group(self) -> list[_Thread]:
+        if not self.pages:
+            return []
+        parent, pages = self.parent, self.pages
+        self.parent, self.pages = None, []
+        ctx = self.waiting.pop(parent, None) if parent else None
+        if ctx is None:  # no thread before it: replies to parentId, author unknown
+            ctx = _Context(parent, parent, None, None)
+        have = {c.get("id") for c, _ in pages if isinstance(c, dict)}
+        # A shown reply missing from the pages (removed in between) is still kept.
+        extra = [(c, w) for c, w in ctx.shown if not (isinstance(c, dict) and c.get("id") in have)]
+        return [_Thread(None).read_replies(ctx, pages + extra)]
+
+    def finish(self) -> list[_Thread]:
+        """Everything still held: the current pages, then the shown replies of threads
+        whose pages never came."""
+        done = self._finish_group()
+        for ctx in self.waiting.values():
+            done.append(_Thread(None).read_replies(ctx, ctx.shown))
+        self.waiting.clear()
+        return done
+
+
+def _to_batch(parts: list[_Thread]) -> Batch:
+    posts: list[Post] = []
+    accounts: dict[str, str] = {}
+    rejects: list[Reject] = []
+    for t in parts:
+        posts += t.posts
+        rejects += t.rejects
+        for a, n in t.accounts.items():
+            accounts.setdefault(a, n)
+    import pandas as pd
+
+    frame = posts_frame(posts)
+    for col in ("like_count", "share_count", "reply_count"):
+        frame[col] = pd.array(frame[col], dtype="Int64")
+    return Batch(
+        posts=frame,
+        accounts=accounts_frame([Account(PLATFORM, a, official=False, display_name=n)
+                                 for a, n in accounts.items()]),
+        rejects=rejects,
+        rows_read=sum(t.rows for t in parts),
+    )
+
+
 @register
 class YouTubeCommentsReader(Reader):
     name = "youtube"
     platform = PLATFORM
-    description = "YouTube Data API v3 commentThreads.list responses (JSON or JSON Lines)"
+    description = ("YouTube Data API v3 commentThreads.list responses, with comments.list "
+                   "replies (JSON or JSON Lines)")
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
@@ -274,51 +409,28 @@ class YouTubeCommentsReader(Reader):
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
     ) -> Iterator[Batch]:
+        asm = _Assembler()
         if _is_json_lines(path):
             for lineno, value in iter_json_lines(path, progress):
                 if isinstance(value, Reject):
                     yield Batch(rejects=[value], rows_read=1)
                 else:
-                    yield self._batch(path, value, f"line {lineno} ")
+                    yield _to_batch(asm.feed(value, (), f"line {lineno} "))
+            yield _to_batch(asm.finish())
             return
         doc = load_json_text(path, read_text_strict(path))
         if progress:
             progress(Path(path).stat().st_size)
         if not isinstance(doc, dict | list):
             raise InputError(path, "not a commentThreads response: not an object or a list", "$")
-        if isinstance(doc, dict) and not _is_thread(doc) and not isinstance(doc.get("items"), list):
+        if isinstance(doc, dict) and not (_is_thread(doc) or _is_comment_list(doc)
+                                          or isinstance(doc.get("items"), list)):
             raise InputError(path, "not a commentThreads response: no 'items' list", "$")
-        yield self._batch(path, doc, "")
-
-    def _batch(self, path: Path, value: object, prefix: str) -> Batch:
-        import pandas as pd
-
-        posts: list[Post] = []
-        accounts: dict[str, str] = {}
-        rejects: list[Reject] = []
-        rows = 0
-        for thread, loc in _threads(value, (), prefix):
-            if not isinstance(thread, dict):
-                rows += 1
-                rejects.append(Reject(loc(), "not a commentThread or a commentThreads response",
-                                      excerpt(json.dumps(thread, ensure_ascii=False))))
-                continue
-            t = _Thread(thread, loc).read()
-            posts += t.posts
-            rejects += t.rejects
-            rows += t.rows
-            for a, n in t.accounts.items():
-                accounts.setdefault(a, n)
-        frame = posts_frame(posts)
-        for col in ("like_count", "share_count", "reply_count"):
-            frame[col] = pd.array(frame[col], dtype="Int64")
-        return Batch(
-            posts=frame,
-            accounts=accounts_frame([Account(PLATFORM, a, official=False, display_name=n)
-                                     for a, n in accounts.items()]),
-            rejects=rejects,
-            rows_read=rows,
-        )
+        parts: list[_Thread] = []
+        for base, value in ([((i,), v) for i, v in enumerate(doc)] if isinstance(doc, list)
+                            else [((), doc)]):
+            parts += asm.feed(value, base, "")
+        yield _to_batch(parts + asm.finish())
 
 
 def _is_json_lines(path: Path) -> bool:

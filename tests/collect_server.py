@@ -5,7 +5,8 @@ free port and prints ``PORT <n>`` on its first line. Nothing here is recorded fr
 live services: the responses are BUILT FROM THE DOCUMENTATION (the atproto lexicons
 app.bsky.feed.getAuthorFeed / getPostThread / searchPosts and app.bsky.feed.defs#postView,
 threadViewPost, notFoundPost; Mastodon's REST API pages for accounts/lookup,
-accounts/:id/statuses, statuses/:id/context and the Status entity), filled with
+accounts/:id/statuses, statuses/:id/context and the Status entity; the YouTube Data API
+v3 reference for commentThreads.list, comments.list and the comment resources), filled with
 generated accounts, posts and replies (seeded, so every run serves the same data), except
 in ``fixture`` mode, where the Bluesky endpoints serve the REAL post views of
 ../shared/real_data/bluesky_twitwi_fixtures/bluesky-posts.json, read at start.
@@ -23,11 +24,20 @@ What the server imitates, because the collector must cope with it:
 Control endpoints (for tests, not part of either API):
 ``/_control/stats`` (requests per endpoint), ``/_control/posts`` (every live post id per
 platform), ``/_control/grow?posts=N&replies=M`` (new posts on every account with M replies
-each), ``/_control/late?replies=M`` (M new replies under each account's newest post),
+each), ``/_control/late?replies=M`` (M new replies under each account's newest post; with
+``&under=comment``, under the newest comment on it),
 ``/_control/delete?platform=P&n=K`` (delete the first K replies that have no replies),
 ``/_control/delete_root?platform=P`` (delete the oldest post of an official account),
 ``/_control/faults`` (POST a JSON list of fault rules), ``/_control/hold?after=N``
-(requests after the Nth wait until released; ``/_control/release``).
+(requests after the Nth wait until released; ``/_control/release``),
+``mastodon_tokens`` (token -> account) for the routes that want a login
+(accounts/verify_credentials, notifications, v2 search), and ``mastodon_mention_posts``
+(mentions of each Mastodon account outside its threads, found only with a token),
+``/_control/telegram_grow?name=C&n=K`` (K new posts in a generated Telegram channel).
+
+Telegram's web preview (``/s/<channel>``, HTML) is served from pages saved as files
+(``telegram_dir``: the synthetic fixtures of tests/fixtures/telegram_preview) or drawn for
+generated channels (``telegram_channels``), in the preview's markup.
 """
 
 from __future__ import annotations
@@ -138,8 +148,9 @@ class World:
             ask = self._add(platform, who, f"@{handle} is the clinic open on Sunday?",
                             mentions=(handle,))
             self._add(platform, handle, "Yes, 9 to 12.", ask.n, mentions=(who,))
-        # Mentions outside any thread: Bluesky only (Mastodon's search wants a login).
-        for _ in range(self.cfg.get("mention_posts", 0) if platform == "bluesky" else 0):
+        # Mentions outside any thread (Mastodon's apart: its search wants a login).
+        key = {"bluesky": "mention_posts", "mastodon": "mastodon_mention_posts"}.get(platform)
+        for _ in range(self.cfg.get(key, 0) if key else 0):
             self._add(platform, self.citizen(platform), f"@{handle} the bus did not come",
                       mentions=(handle,))
         return made
@@ -157,13 +168,18 @@ class World:
             for handle in self.cfg.get(platform, []):
                 self._grow_account(platform, handle, posts, replies, 0)
 
-    def late(self, replies: int) -> None:
+    def late(self, replies: int, under_comment: bool = False) -> None:
+        """Late replies under each account's newest post (``under_comment``: under the
+        newest comment on it, a reply inside an existing thread)."""
         for platform in ("bluesky", "mastodon", "youtube"):
             for handle in self.cfg.get(platform, []):
                 own = [n for n in self.by_author[(platform, handle)]
                        if self.items[n].parent is None]
+                parent = own[-1]
+                if under_comment and self.items[parent].children:
+                    parent = self.items[parent].children[-1]
                 for j in range(replies):
-                    self._add(platform, self.citizen(platform), f"Late reply {j}", own[-1],
+                    self._add(platform, self.citizen(platform), f"Late reply {j}", parent,
                               mentions=(handle,))
 
     def delete(self, platform: str, k: int) -> list[int]:
@@ -178,7 +194,7 @@ class World:
         out = defaultdict(list)
         for it in self.items.values():
             if it.platform == "youtube":
-                if it.parent is not None and not it.deleted and yt_shown(self, it):
+                if it.parent is not None and not it.deleted and yt_live(self, it):
                     out["youtube"].append(yt_comment_id(self, it))
                 continue
             if not it.deleted and self.reachable(it):
@@ -317,8 +333,11 @@ def status(world: World, it: Item) -> dict:
 # ------------------------------------------------------------------ YouTube shapes
 # A video is an official's post; a comment on it is a thread's top-level comment; every
 # deeper reply belongs to that thread (YouTube has two levels); at most YT_SHOWN replies
-# per thread are included, as commentThreads.list does.
+# per thread are included, as commentThreads.list does; comments.list (parentId) gives them
+# all, oldest first, YT_PAGE to a page at most, without the videoId (the reader must not
+# need it there).
 YT_SHOWN = 5
+YT_PAGE = 100
 
 
 def yt_channel(name: str) -> str:
@@ -341,9 +360,10 @@ def yt_replies(world: World, top: Item) -> list[Item]:
     return sorted(out, key=lambda r: r.n)
 
 
-def yt_shown(world: World, it: Item) -> bool:
+def yt_live(world: World, it: Item) -> bool:
+    """A comment the API still lists: its thread's top-level comment and video exist."""
     top = yt_top(world, it)
-    return it is top or it in yt_replies(world, top)[:YT_SHOWN]
+    return not top.deleted and not world.items[top.parent].deleted
 
 
 def yt_comment_id(world: World, it: Item) -> str:
@@ -376,10 +396,36 @@ def yt_thread(world: World, top: Item) -> dict:
                                          for r in replies[:YT_SHOWN]]}} if replies else {})}
 
 
+def _comments(st: State, q: dict):
+    """comments.list with parentId: every reply of one thread, paged with pageToken."""
+    w = st.world
+    parent = q.get("parentId", "")
+    try:
+        top = w.items.get(int(parent[2:12]))
+    except ValueError:
+        top = None
+    if top is None or top.deleted or top.parent is None or yt_comment_id(w, top) != parent:
+        return 404, {"error": {"code": 404, "message": "The comment identified by the "
+                               "request's parentId parameter could not be found.",
+                               "errors": [{"reason": "commentNotFound"}]}}, {}
+    video = w.items[top.parent]
+    replies = yt_replies(w, top)
+    start = int(q.get("pageToken") or 0)
+    size = min(int(q.get("maxResults", 20)), YT_PAGE)
+    page = replies[start:start + size]
+    items = []
+    for r in page:
+        c = yt_comment(w, r, video)
+        c["snippet"].pop("videoId", None)
+        items.append(c)
+    body = {"kind": "youtube#commentListResponse",
+            "pageInfo": {"totalResults": len(page), "resultsPerPage": size}, "items": items}
+    if start + size < len(replies):
+        body["nextPageToken"] = str(start + size)
+    return 200, body, {}
+
+
 def _comment_threads(st: State, q: dict):
-    if not q.get("key"):
-        return 403, {"error": {"code": 403, "message": "The request is missing a valid API key.",
-                               "errors": [{"reason": "forbidden"}]}}, {}
     w = st.world
     channel = q.get("allThreadsRelatedToChannelId", "")
     handle = next((h for (p, h) in w.by_author if p == "youtube" and yt_channel(h) == channel),
@@ -399,6 +445,58 @@ def _comment_threads(st: State, q: dict):
     if start + size < len(tops):
         body["nextPageToken"] = str(start + size)
     return 200, body, {}
+
+
+# ------------------------------------------------------------------ Telegram web preview
+# Two sources: pages saved as files (tests/fixtures/telegram_preview: NAME.html for the
+# newest page, NAME.before-N.html for ?before=N), read at each request so that a test can
+# replace them; and generated channels (``telegram_channels``: name -> number of posts),
+# drawn in the same markup, TG_PAGE messages to a page, oldest first, as the preview does.
+TG_PAGE = 20
+
+
+def _tg_message(name: str, mid: int, when: datetime, text: str) -> str:
+    return (f'<div class="tgme_widget_message_wrap js-widget_message_wrap"><div class="'
+            f'tgme_widget_message text_not_supported_wrap js-widget_message" data-post="{name}/'
+            f'{mid}"><div class="tgme_widget_message_bubble"><div class="tgme_widget_message_'
+            f'text js-message_text" dir="auto">{text}</div><div class="tgme_widget_message_'
+            f'footer compact js-message_footer"><div class="tgme_widget_message_info short '
+            f'js-message_info"><span class="tgme_widget_message_views">{mid * 3}</span><span '
+            f'class="tgme_widget_message_meta"><a class="tgme_widget_message_date" href="https:'
+            f'//t.me/{name}/{mid}"><time datetime="{when.isoformat()}" class="time">'
+            f'{when:%H:%M}</time></a></span></div></div></div></div></div>\n')
+
+
+def _tg_html(name: str, messages: list[str], before: int | None, channel: bool = True) -> bytes:
+    info = (f'<div class="tgme_channel_info"><div class="tgme_channel_info_header"><div class="'
+            f'tgme_channel_info_header_title"><span dir="auto">{name.title()}</span></div></div>'
+            f'</div>' if channel else '<div class="tgme_page"><div class="tgme_page_title">'
+            'Telegram</div></div>')
+    more = (f'<div class="tgme_widget_message_centered js-messages_more_wrap"><a href="/s/{name}'
+            f'?before={before}" class="tme_messages_more js-messages_more" data-before="'
+            f'{before}"></a></div>' if before else "")
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{name}</title></head>'
+            f'<body><main class="tgme_main">{info}<section class="tgme_channel_history '
+            f'js-message_history">{more}{"".join(messages)}</section></main></body></html>'
+            ).encode()
+
+
+def _telegram_page(st: State, name: str, before: str | None):
+    folder = st.world.cfg.get("telegram_dir")
+    if folder:
+        path = Path(folder) / (f"{name}.before-{before}.html" if before else f"{name}.html")
+        if path.exists():
+            return 200, path.read_bytes(), {}
+        if (Path(folder) / f"{name}.html").exists():
+            return 200, _tg_html(name, [], None), {}  # before the channel's first message
+    count = st.telegram.get(name)
+    if count is None:  # t.me shows a plain page for a name that is no public channel
+        return 200, _tg_html(name, [], None, channel=False), {}
+    top = min(int(before) - 1, count) if before else count
+    ids = list(range(max(1, top - TG_PAGE + 1), top + 1)) if top >= 1 else []
+    page = [_tg_message(name, i, START + timedelta(minutes=37 * i), f"Notice {i} from {name}.")
+            for i in ids]
+    return 200, _tg_html(name, page, ids[0] if ids and ids[0] > 1 else None), {}
 
 
 # ------------------------------------------------------------------ fixture mode (real data)
@@ -445,6 +543,7 @@ class State:
         self.faults: list[dict] = list(cfg.get("faults", []))
         self.context_limit = cfg.get("context_limit", 60)
         self.context_depth = cfg.get("context_depth", 20)
+        self.telegram: dict[str, int] = dict(cfg.get("telegram_channels", {}))
         self.hold_after: int | None = None
         self.release = threading.Event()
         self.lock = threading.Lock()
@@ -458,9 +557,11 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def _send(self, status: int, body: object, headers: dict | None = None) -> None:
-        data = json.dumps(body).encode()
+        html = isinstance(body, bytes)  # a web page (Telegram's preview), not JSON
+        data = body if html else json.dumps(body).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", "text/html; charset=utf-8" if html else
+                         "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
@@ -499,7 +600,8 @@ class Handler(BaseHTTPRequestHandler):
             st.stats["user-agent:" + self.headers.get("User-Agent", "")[:20]] += 1
         with st.world.lock:
             try:
-                status_code, body, headers = route(st, url.path, q)
+                status_code, body, headers = route(st, url.path, q,
+                                                   self.headers.get("Authorization"))
             except Exception as exc:  # a bug in the stand-in shows as a 500 with its reason
                 status_code, body, headers = 500, {"error": "ServerBug", "message": repr(exc)}, {}
         headers = {**_rate_headers(family, 100), **headers}
@@ -546,10 +648,13 @@ class Handler(BaseHTTPRequestHandler):
         with w.lock:
             if path == "/_control/posts":
                 return self._send(200, w.live_ids())
+            if path == "/_control/telegram_grow":
+                st.telegram[q["name"]] += int(q.get("n", 1))
+                return self._send(200, {"ok": True})
             if path == "/_control/grow":
                 w.grow(int(q.get("posts", 1)), int(q.get("replies", 0)))
             elif path == "/_control/late":
-                w.late(int(q.get("replies", 1)))
+                w.late(int(q.get("replies", 1)), q.get("under") == "comment")
             elif path == "/_control/delete_root":
                 own = sorted(n for (p, h), ns in w.by_author.items() if p == q["platform"]
                              and h in w.cfg.get(p, []) for n in ns if w.items[n].parent is None)
@@ -566,8 +671,10 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def _family(path: str) -> str:
+    if path.startswith("/s/"):
+        return "t.me/s"
     if path.startswith("/youtube/"):
-        return "commentThreads.list"
+        return "comments.list" if path.endswith("/comments") else "commentThreads.list"
     if path.startswith("/xrpc/"):
         return path[len("/xrpc/"):]
     if path.endswith("/context"):
@@ -576,6 +683,10 @@ def _family(path: str) -> str:
         return "accounts/:id/statuses"
     if path.startswith("/api/v1/accounts/lookup"):
         return "accounts/lookup"
+    if path.startswith("/api/v2/search"):
+        return "search"
+    if path.startswith("/api/v1/notifications"):
+        return "notifications"
     return path
 
 
@@ -589,16 +700,26 @@ def _rate_headers(family: str, remaining: int, reset_in: float = 300) -> dict:
             "X-RateLimit-Reset": reset.isoformat().replace("+00:00", "Z")}
 
 
-def route(st: State, path: str, q: dict) -> tuple[int, object, dict]:
+def route(st: State, path: str, q: dict, auth: str | None = None) -> tuple[int, object, dict]:
     w = st.world
+    if path in ("/api/v1/accounts/verify_credentials", "/api/v1/notifications",
+                "/api/v2/search"):
+        return _with_token(st, path, q, auth)
+    if path.startswith("/s/"):
+        return _telegram_page(st, path[len("/s/"):].strip("/"), q.get("before"))
     if path == "/xrpc/app.bsky.feed.getAuthorFeed":
         return _author_feed(st, q)
     if path == "/xrpc/app.bsky.feed.getPostThread":
         return _post_thread(st, q)
     if path == "/xrpc/app.bsky.feed.searchPosts":
         return _search(st, q)
+    if path.startswith("/youtube/") and not q.get("key"):
+        return 403, {"error": {"code": 403, "message": "The request is missing a valid API key.",
+                               "errors": [{"reason": "forbidden"}]}}, {}
     if path == "/youtube/v3/commentThreads":
         return _comment_threads(st, q)
+    if path == "/youtube/v3/comments":
+        return _comments(st, q)
     if path == "/api/v1/accounts/lookup":
         for (platform, handle) in w.by_author:
             if platform == "mastodon" and handle == f"{q.get('acct')}@{INSTANCE}":
@@ -700,6 +821,39 @@ def _statuses(st: State, account_id: str, q: dict):
         headers["Link"] = (f'<{base}?max_id={masto_id(page[-1])}>; rel="next", '
                            f'<{base}?min_id={masto_id(page[0])}>; rel="prev"')
     return 200, [status(w, it) for it in page], headers
+
+
+def _with_token(st: State, path: str, q: dict, auth: str | None):
+    """The routes that want a login: the token names an account (``mastodon_tokens``)."""
+    w = st.world
+    token = auth[len("Bearer "):] if auth and auth.startswith("Bearer ") else None
+    owner = st.world.cfg.get("mastodon_tokens", {}).get(token)
+    if owner is None:
+        return 401, {"error": "The access token is invalid"}, {}
+    if path == "/api/v1/accounts/verify_credentials":
+        return 200, masto_account(owner), {}
+    limit = min(int(q.get("limit", 20)), 40)
+    if path == "/api/v1/notifications":
+        rows = [it for it in w.items.values() if it.platform == "mastodon" and not it.deleted
+                and owner in it.mentions and it.author != owner]
+        rows.sort(key=lambda it: it.n, reverse=True)
+        if q.get("max_id"):
+            rows = [it for it in rows if int(masto_id(it)) < int(q["max_id"])]
+        if q.get("since_id"):
+            rows = [it for it in rows if int(masto_id(it)) > int(q["since_id"])]
+        return 200, [{"id": masto_id(it), "type": "mention", "created_at": _ts(it.created),
+                      "account": masto_account(it.author), "status": status(w, it)}
+                     for it in rows[:limit]], {}
+    # /api/v2/search, type=statuses: the text "@user@instance" (or "@user" of a local one)
+    needle = q.get("q", "")
+    rows = [it for it in w.items.values() if it.platform == "mastodon" and not it.deleted
+            and needle and needle in it.text]
+    rows.sort(key=lambda it: it.n, reverse=True)
+    if q.get("min_id"):
+        rows = [it for it in rows if int(masto_id(it)) > int(q["min_id"])]
+    offset = int(q.get("offset", 0))
+    return 200, {"accounts": [], "hashtags": [],
+                 "statuses": [status(w, it) for it in rows[offset:offset + limit]]}, {}
 
 
 def _context(st: State, status_id: str):

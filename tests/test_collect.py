@@ -8,6 +8,7 @@ built from the APIs' documentation and filled with generated data, except the te
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -382,11 +383,24 @@ def test_real_bluesky_posts_through_the_collector(server, tmp_path, shared_data)
     assert collected == rows(direct)
 
 
+def _youtube_links(db: Path) -> list[tuple]:
+    """Replies whose parent, author-replied-to or video link is not their thread's."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
+            "SELECT r.post_id FROM posts r JOIN posts t ON t.post_id = r.conversation_id "
+            "WHERE r.platform = 'youtube' AND r.kind = 'reply' AND NOT ("
+            "r.in_reply_to_post_id IS NOT DISTINCT FROM t.post_id "
+            "OR (r.in_reply_to_post_id IS NULL AND r.in_reply_to_author IS NOT NULL)) "
+            "OR (r.kind = 'reply' AND (r.url IS NULL OR r.in_reply_to_author IS NULL))"
+        ).fetchall()
+
+
 def test_youtube_comment_threads_with_a_key(server, tmp_path):
     import hashlib
 
     channel = "UC" + hashlib.sha256(b"health").hexdigest()[:22]  # the stand-in's channel id
     srv = server(youtube=["health"], posts=20, replies=260)
+    srv.get("/_control/late?replies=230&under=comment")  # a thread of 3 comments.list pages
     out, db = tmp_path / "coll", tmp_path / "s.duckdb"
     base = ["collect", "--out", out, "--db", db, "--youtube-api", f"{srv.url}/youtube/v3",
             "--quiet", f"youtube:{channel}"]
@@ -396,19 +410,175 @@ def test_youtube_comment_threads_with_a_key(server, tmp_path):
     secret = "AIza-test-key-not-real"
     proc = govwatch(*base, "--youtube-key", secret)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "shown only in part by the server" in proc.stdout  # threads beyond 5 replies
+    assert "shown only in part" not in proc.stdout  # comments.list gave every reply
     stats = srv.stats()
     assert stats["commentThreads.list"] >= 2  # over 100 threads: paged with pageToken
     live = set(srv.get("/_control/posts")["youtube"])
     assert {p for p in stored(db, "youtube") if p.startswith("Ug")} == live  # comment ids
+    assert not _youtube_links(db)  # replies from comments.list are linked like shown ones
+    assert stats["comments.list"] >= 3
+    # Ingesting the saved responses by hand gives the same posts.
+    by_hand = tmp_path / "by-hand.duckdb"
+    assert govwatch("ingest", out / "youtube", "--format", "youtube", "--db",
+                    by_hand).returncode == 0
+    assert posts_table(by_hand) == posts_table(db)
+
     srv.get("/_control/grow?posts=1&replies=6")
     before = srv.stats()
     again = govwatch(*base, "--youtube-key", secret, "--refetch-days", "0")
     assert again.returncode == 0, again.stdout + again.stderr
-    assert (srv.stats() - before)["commentThreads.list"] == 1  # only the newest page
+    spent = srv.stats() - before
+    assert spent["commentThreads.list"] == 1  # only the newest page
+    assert spent["comments.list"] == 0  # no new thread with more than the shown replies
+    # Late replies inside an old thread: within the refetch window its replies are fetched
+    # again (its count changed), and no other thread's.
+    srv.get("/_control/late?replies=9&under=comment")
+    before = srv.stats()
+    late = govwatch(*base, "--youtube-key", secret, "--refetch-days", "100000")
+    assert late.returncode == 0, late.stdout + late.stderr
+    # (the newest video's newest thread: 9 + a few replies, one page)
+    assert (srv.stats() - before)["comments.list"] == 1
     assert {p for p in stored(db, "youtube") if p.startswith("Ug")} == set(
         srv.get("/_control/posts")["youtube"])
+    assert not _youtube_links(db)
+    no_repeated_lines(out)
     for path in out.rglob("*"):  # the key is never saved
         if path.is_file():
             assert secret not in path.read_text("utf-8")
     assert secret not in proc.stdout + proc.stderr + again.stdout + again.stderr
+
+    # Without the replies: fewer requests, and the summary says the threads are partial.
+    quota = govwatch("collect", "--out", tmp_path / "c2", "--db", tmp_path / "s2.duckdb",
+                     "--youtube-api", f"{srv.url}/youtube/v3", "--quiet", f"youtube:{channel}",
+                     "--youtube-key", secret, "--no-youtube-replies")
+    assert quota.returncode == 0, quota.stdout + quota.stderr
+    assert "shown only in part by the server" in quota.stdout
+
+
+def test_youtube_replies_resumed_inside_a_thread(server, tmp_path):
+    """Killed while paging one thread's replies, the next run goes on from the page it was
+    at: every reply once, the pages of a thread on consecutive lines."""
+    import hashlib
+
+    channel = "UC" + hashlib.sha256(b"health").hexdigest()[:22]
+    srv = server(youtube=["health"], posts=3, replies=20)
+    srv.get("/_control/late?replies=450&under=comment")  # 5 pages of replies
+    out, db = tmp_path / "coll", tmp_path / "s.duckdb"
+    args = ["collect", "--out", out, "--db", db, "--youtube-api", f"{srv.url}/youtube/v3",
+            "--quiet", f"youtube:{channel}", "--youtube-key", "k"]
+    srv.get("/_control/hold?after=3")  # the threads page and 2 reply pages, then a hold
+    first = subprocess.Popen([sys.executable, "-m", "govwatch.cli", *map(str, args)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while srv.stats()["comments.list"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the second reply page is saved while the third request waits
+    first.kill()
+    first.communicate(timeout=60)
+    srv.get("/_control/release")
+    state = json.loads((out / "state.json").read_text("utf-8"))
+    assert state["accounts"][f"youtube:{channel}"]["pass"]["todo"]  # stopped inside
+    done = govwatch(*args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert srv.stats()["comments.list"] <= 2 + 1 + 3  # resumed at page 3, not started over
+    assert {p for p in stored(db, "youtube") if p.startswith("Ug")} == set(
+        srv.get("/_control/posts")["youtube"])
+    no_repeated_lines(out)
+    lines = [json.loads(x) for x in (out / "youtube" / "commentThreads.jsonl").read_text(
+        "utf-8").splitlines()]
+    kinds = [x["kind"] for x in lines]
+    assert kinds[0] == "youtube#commentThreadListResponse"
+    assert kinds[1:] == ["youtube#commentListResponse"] * (len(lines) - 1) and len(lines) >= 6
+
+
+def test_youtube_comments_list_on_its_own(tmp_path):
+    """A comments.list response without its thread: replies to parentId, author unknown."""
+    reply = {"kind": "youtube#comment", "id": "UgA.r1", "snippet": {
+        "parentId": "UgA", "textOriginal": "Thanks", "authorDisplayName": "@x",
+        "authorChannelId": {"value": "UCx"}, "likeCount": 0,
+        "publishedAt": "2026-01-05T08:00:00Z"}}
+    path = tmp_path / "comments.json"
+    path.write_text(json.dumps({"kind": "youtube#commentListResponse", "items": [reply]}),
+                    "utf-8")
+    db = tmp_path / "s.duckdb"
+    proc = govwatch("ingest", path, "--db", db)  # recognised without --format
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT post_id, kind, in_reply_to_post_id, in_reply_to_author, "
+                           "conversation_id FROM posts").fetchall() == [
+            ("UgA.r1", "reply", "UgA", None, "UgA")]
+
+
+def test_mastodon_mentions_outside_threads_need_a_token(server, tmp_path):
+    """No public search: without a token the mentions outside the account's threads are not
+    collected; with the account's own token they come from its notifications, with another
+    account's token from the instance's search; a later run asks only for newer ones."""
+    handle = "health@social.gov.example"
+    tokens = {"tok-own": handle, "tok-watch": "watchdog@social.gov.example"}
+    srv = server(mastodon=[handle], posts=6, replies=30, mastodon_mention_posts=5,
+                 answered_mentions=2, mastodon_tokens=tokens)
+    live = set(srv.get("/_control/posts")["mastodon"])
+
+    def run(name: str, *extra):
+        db = tmp_path / f"{name}.duckdb"
+        proc = govwatch(*collect_args(srv, tmp_path / name, db, f"mastodon:{handle}", *extra))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return db, proc
+
+    plain, _ = run("plain")
+    missing = live - stored(plain, "mastodon")
+    assert len(missing) == 5  # the mentions outside threads (answered ones come with answers)
+    for token, family in (("tok-own", "notifications"), ("tok-watch", "search")):
+        before = srv.stats()
+        db, proc = run(family, "--mastodon-token", token)
+        assert stored(db, "mastodon") == live, family
+        spent = srv.stats() - before
+        assert spent[family] >= 1 and spent["notifications" if family == "search"
+                                            else "search"] == 0
+        found = int(re.search(r", ([\d,]+) mentions", proc.stdout).group(1).replace(",", ""))
+        # Search finds the texts naming the account (with the 2 answered questions); the
+        # notifications hold every mention, replies in its threads too.
+        assert found == len(missing) + 2 if family == "search" else found > len(missing) + 2
+        assert token not in proc.stdout + proc.stderr
+        for path in (tmp_path / family).rglob("*"):
+            if path.is_file():
+                assert token not in path.read_text("utf-8")
+        # Later: only what is newer is asked for (one page, nothing new: nothing saved).
+        before = srv.stats()
+        _, again = run(family, "--mastodon-token", token)
+        assert (srv.stats() - before)[family] == 1 and " mentions" not in again.stdout
+    bad = govwatch(*collect_args(srv, tmp_path / "bad", tmp_path / "bad.duckdb",
+                                 f"mastodon:{handle}", "--mastodon-token", "nope"))
+    assert bad.returncode == 1
+    assert (f"mastodon:{handle}: accounts/verify_credentials: HTTP 401: The access token is "
+            "invalid") in bad.stderr
+
+
+def test_ctrl_c_during_a_write_loses_no_response(tmp_path):
+    """Ctrl-C while a response is being written: the state saved on the way out must not
+    count it as saved, or the next run, fetching it again, would take it as known and
+    drop it (a thread lost)."""
+    from govwatch.ingest.collect.state import Collection
+
+    rel = "bluesky/getPostThread.jsonl"
+    coll = Collection(tmp_path)
+    assert coll.append(rel, '{"thread": 1}', same_as="at://x")
+    real = coll._handles[rel]
+
+    class InterruptedFlush:  # the signal arrives while the line is flushed
+        def write(self, data):
+            return real.write(data)
+
+        def flush(self):
+            real.flush()
+            raise KeyboardInterrupt
+
+    coll._handles[rel] = InterruptedFlush()
+    with pytest.raises(KeyboardInterrupt):
+        coll.append(rel, '{"thread": 2}', same_as="at://x")
+    coll._handles[rel] = real
+    coll.close()  # what the run saves on its way out
+    again = Collection(tmp_path)  # the unrecorded line is cut off
+    assert again.append(rel, '{"thread": 2}', same_as="at://x")  # and saved again
+    again.close()
+    assert (tmp_path / rel).read_text("utf-8").splitlines() == ['{"thread":1}', '{"thread":2}']

@@ -98,8 +98,53 @@ def test_views_are_chosen(store, tmp_path):
         publish(store, tmp_path / "t", ("overview", "nonsense"))
 
 
-@pytest.mark.browser
-def test_site_offline_in_chromium_and_axe_clean(site):
+def _accounts_in(csv_path: Path) -> list[tuple[str, str, str]]:
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        return [(r["platform"], r["official_author"], f"{r['country']}/{r['level']}")
+                for r in csv.DictReader(f)]
+
+
+@pytest.fixture(scope="module")
+def group_site(store, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("group") / "site"
+    proc = subprocess.run([sys.executable, "-m", "govwatch.cli", "publish", "--out", out,
+                           "--db", store, "--peer-group", "XB/local"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out
+
+
+def test_one_peer_group_is_published(store, site, group_site, tmp_path):
+    everyone = _accounts_in(site / "data" / "accounts-needs_response.csv")
+    mine = _accounts_in(group_site / "data" / "accounts-needs_response.csv")
+    assert mine and {g for *_, g in mine} == {"XB/local"}
+    assert sorted(mine) == sorted(a for a in everyone if a[2] == "XB/local")
+    assert len(mine) < len(everyone)
+    assert [p.name for p in (group_site / "compare").glob("*.html")] == [
+        next(p.name for p in (site / "compare").glob("xb-local-*.html"))]
+    assert len(list((group_site / "accounts").glob("*.html"))) == len(mine)
+    index = (group_site / "index.html").read_text("utf-8")
+    assert "of the peer group XB/local" in index
+    assert 'href="compare/xb-local-' in index and 'href="compare/xa-' not in index
+    # The same store and group give the same bytes.
+    again = tmp_path / "again"
+    publish(store, again, groups=("XB/local",))
+    files = sorted(p.relative_to(group_site) for p in group_site.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    for rel in files:
+        assert (group_site / rel).read_bytes() == (again / rel).read_bytes(), rel
+    # An unknown group is refused with the store's groups, and the earlier site is kept.
+    proc = subprocess.run([sys.executable, "-m", "govwatch.cli", "publish", "--out", again,
+                           "--db", store, "--peer-group", "ZZ/national"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "no peer group 'ZZ/national'" in proc.stderr and "XB/local" in proc.stderr
+    assert (again / "index.html").exists()
+
+
+def _offline_and_axe_clean(site: Path, pages: list[str]) -> None:
+    """Each page loads from a local server with every other request blocked, plotly
+    draws, and axe reports no serious or critical violation."""
     require_browser()
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     handler.log_message = lambda *a: None
@@ -107,9 +152,6 @@ def test_site_offline_in_chromium_and_axe_clean(site):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     blocked: list[str] = []
-    pages = ["index.html", "events.html", "methodology.html", "codebook.html",
-             next(p.relative_to(site).as_posix() for p in (site / "accounts").glob("*.html")),
-             next(p.relative_to(site).as_posix() for p in (site / "compare").glob("*.html"))]
     try:
         with chromium() as context:
             def route(r):
@@ -135,3 +177,19 @@ def test_site_offline_in_chromium_and_axe_clean(site):
     finally:
         server.shutdown()
     assert not blocked, blocked
+
+
+def _pages(site: Path) -> list[str]:
+    return ["index.html", "events.html", "methodology.html", "codebook.html",
+            next(p.relative_to(site).as_posix() for p in (site / "accounts").glob("*.html")),
+            next(p.relative_to(site).as_posix() for p in (site / "compare").glob("*.html"))]
+
+
+@pytest.mark.browser
+def test_site_offline_in_chromium_and_axe_clean(site):
+    _offline_and_axe_clean(site, _pages(site))
+
+
+@pytest.mark.browser
+def test_peer_group_site_offline_in_chromium_and_axe_clean(group_site):
+    _offline_and_axe_clean(group_site, _pages(group_site))

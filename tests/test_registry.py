@@ -24,6 +24,7 @@ SAMPLES = {
     "crowdtangle": ("repo", "tests/fixtures/crowdtangle/historical_pages.csv"),
     "meta-content-library": ("repo", "tests/fixtures/crowdtangle/content_library_posts.csv"),
     "telegram": ("repo", "tests/fixtures/telegram/channel_export/result.json"),
+    "telegram-preview": ("repo", "tests/fixtures/telegram_preview/citywater.html"),
     "youtube": ("repo", "tests/fixtures/youtube/commentThreads_page1.json"),
     "mastodon-archive": ("shared", "mastodon_outbox/outbox.json"),
     "mastodon-api": ("repo", "tests/fixtures/mastodon_api/context.json"),

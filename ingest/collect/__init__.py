@@ -2,7 +2,7 @@
 
 Responses are saved first, one JSON Lines file per request family in the platform's own
 format (state.py), and then imported with the readers that read such files by hand
-(ingest/bluesky.py, ingest/mastodon.py): a collection is re-importable, auditable and
+(ingest/bluesky.py, ingest/mastodon.py, ingest/youtube.py, ingest/telegram_preview.py): a collection is re-importable, auditable and
 shareable without collecting again.
 """
 

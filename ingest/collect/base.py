@@ -4,6 +4,7 @@ result, the progress interface, and the threads bookkeeping that makes runs incr
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,27 +12,51 @@ from typing import Protocol
 
 from govwatch.errors import InputError, UsageError
 
-PLATFORMS = ("bluesky", "mastodon", "youtube")
+PLATFORMS = ("bluesky", "mastodon", "youtube", "telegram")
+_TELEGRAM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+_TELEGRAM_URL = re.compile(r"^(?:https?://)?t\.me/(?:s/)?([A-Za-z0-9_]+)/?$")
 
 
 @dataclass(frozen=True)
 class Target:
     platform: str
     handle: str  # as the accounts CSV names it: a Bluesky handle or DID; user@instance
+    ident: str | None = None  # Telegram: the channel's numeric id, when the user gave it
 
     @property
     def key(self) -> str:
         return f"{self.platform}:{self.handle}"
 
 
+def _telegram(text: str, value: str) -> Target:
+    """``NAME`` or ``NAME=ID`` (the public username; the numeric id, as in a Desktop export
+    or ``channel<ID>``)."""
+    name, _, ident = value.partition("=")
+    name, ident = name.strip().lstrip("@"), ident.strip().removeprefix("channel")
+    url = _TELEGRAM_URL.match(name)
+    name = url.group(1) if url else name
+    if not _TELEGRAM_NAME.match(name):
+        raise UsageError(f"{text!r}: a Telegram channel is its public username (5-32 letters, "
+                         "digits or _), optionally =ID with its numeric id")
+    if ident and not ident.isdigit():
+        raise UsageError(f"{text!r}: the channel id after '=' is a number (as in a Telegram "
+                         "Desktop export's \"id\")")
+    return Target("telegram", name.lower(), ident or None)
+
+
 def parse_handle(text: str) -> Target:
-    """``bluesky:name.bsky.social``, ``mastodon:user@instance``; without a prefix,
-    ``@user@instance`` / ``user@instance`` is Mastodon and a dotted name or a DID Bluesky."""
+    """``bluesky:name.bsky.social``, ``mastodon:user@instance``, ``telegram:name[=ID]``;
+    without a prefix, ``@user@instance`` / ``user@instance`` is Mastodon, a t.me link
+    Telegram and a dotted name or a DID Bluesky."""
     value = text.strip()
     platform, sep, rest = value.partition(":")
+    if _TELEGRAM_URL.match(value.partition("=")[0]):
+        return _telegram(text, value)
     if sep and platform.lower() in PLATFORMS:
         value = rest.strip()
         platform = platform.lower()
+        if platform == "telegram":
+            return _telegram(text, value)
     elif value.lstrip("@").count("@") == 1:
         platform = "mastodon"
     elif value.startswith("UC") and len(value) == 24 and "." not in value:
@@ -40,7 +65,7 @@ def parse_handle(text: str) -> Target:
         platform = "bluesky"
     else:
         raise UsageError(f"cannot tell the platform of {text!r}: write bluesky:HANDLE, "
-                         "mastodon:USER@INSTANCE or youtube:CHANNEL_ID")
+                         "mastodon:USER@INSTANCE, youtube:CHANNEL_ID or telegram:CHANNEL")
     value = value.lstrip("@")
     if platform == "mastodon":
         user, _, instance = value.partition("@")
@@ -52,9 +77,16 @@ def parse_handle(text: str) -> Target:
     return Target(platform, value)
 
 
-def read_targets(path: str | Path) -> list[Target]:
-    """The Bluesky, Mastodon and YouTube accounts of an accounts CSV (the file ingest takes); other
-    platforms' rows are left for other tools."""
+def read_targets(path: str | Path, skipped: list[str] | None = None) -> list[Target]:
+    """The Bluesky, Mastodon, YouTube and Telegram accounts of an accounts CSV (the file ingest
+    takes); other platforms' rows are left for other tools.
+
+    A Telegram row's author is the channel's public ``name`` (or ``@name``; collected
+    under that name) or, as a Telegram
+    Desktop export names the channel, ``channel<ID>``: then an optional ``handle`` column
+    gives its public username, and the collected posts are keyed by the id. A
+    ``channel<ID>`` row without a handle cannot be collected (the web preview is found by
+    name only): it is listed in ``skipped``."""
     targets = []
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
@@ -65,7 +97,22 @@ def read_targets(path: str | Path) -> list[Target]:
                                  "line 1")
             for n, row in enumerate(reader, start=2):
                 row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
-                if row["platform"].lower() in PLATFORMS and row["author"]:
+                if row["platform"].lower() == "telegram" and row["author"]:
+                    author, handle = row["author"], row.get("handle", "")
+                    peer = re.fullmatch(r"(channel|user|chat)\d+", author)
+                    if peer:
+                        if not handle or peer.group(1) != "channel":
+                            if skipped is not None:
+                                skipped.append(f"telegram:{author} (line {n}: " + (
+                                    "no handle column with its public username)" if
+                                    peer.group(1) == "channel" else "not a channel)"))
+                            continue
+                        author = f"{handle}={author}"
+                    try:
+                        targets.append(parse_handle(f"telegram:{author}"))
+                    except UsageError as exc:
+                        raise InputError(str(path), str(exc), f"line {n}") from None
+                elif row["platform"].lower() in PLATFORMS and row["author"]:
                     targets.append(parse_handle(f"{row['platform'].lower()}:{row['author']}"))
                 elif row["platform"].lower() in PLATFORMS:
                     raise InputError(str(path), "empty author", f"line {n}")
@@ -82,6 +129,8 @@ class Settings:
     thread_depth: int = 20  # Bluesky getPostThread depth; deeper parts are fetched apart
     mentions: bool = True  # Bluesky: also search for posts mentioning the account
     page_size: int = 100  # Bluesky limit (max 100); Mastodon uses min(page_size, 40)
+    youtube_replies: bool = True  # YouTube: comments.list for threads showing only some replies
+    telegram_delay: float = 1.0  # seconds between two Telegram preview pages (no documented limit)
     now: datetime | None = None  # for the refetch window; default: the run's start
 
     def window_start(self, started: datetime) -> datetime:

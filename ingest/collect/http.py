@@ -122,10 +122,13 @@ class HttpClient:
             self.sleep(seconds)
 
     def get(self, url: str, params: dict | None, account: str, request: str,
-            ok_statuses: frozenset[int] = frozenset()) -> Response:
+            ok_statuses: frozenset[int] = frozenset(), html: bool = False,
+            headers: dict[str, str] | None = None) -> Response:
         """GET ``url`` with ``params``; the parsed response, retrying what can be retried.
 
-        A status in ``ok_statuses`` (e.g. 404 for a deleted post) is returned, not raised."""
+        A status in ``ok_statuses`` (e.g. 404 for a deleted post) is returned, not raised.
+        With ``html``, an HTML page is asked for and returned as text (``body`` is None).
+        ``headers`` are added to this request only (an access token: never logged)."""
         query = urllib.parse.urlencode(
             [(k, v) for k, v in (params or {}).items() if v is not None], doseq=True
         )
@@ -136,19 +139,19 @@ class HttpClient:
             if self._not_before > now:
                 self._wait(self._not_before - now)
             self.stats.requests += 1
-            status, text, headers, failure = self._once(full)
+            status, text, got, failure = self._once(full, html, headers)
             self.stats.count(status)
             body: object = None
-            if text:
+            if text and not html:
                 try:
                     body = json.loads(text)
                 except json.JSONDecodeError:
                     body = None
-            if failure is None and 200 <= status < 300 and body is None:
+            if failure is None and 200 <= status < 300 and body is None and not html:
                 failure = "the response is not JSON"
-            self._note_window(headers)
+            self._note_window(got)
             if failure is None and (200 <= status < 300 or status in ok_statuses):
-                return Response(status, body, text, headers)
+                return Response(status, body, text, got)
             retryable = (failure is not None and status == 0) or status in RETRY_STATUSES
             reason = failure or f"HTTP {status}: {server_message(body, text)}"
             if not retryable or attempt >= self.retries:
@@ -158,7 +161,7 @@ class HttpClient:
             self.stats.retries += 1
             backoff = self.rng.uniform(0, self.base_delay * 2 ** (attempt - 1))  # full jitter
             now = time.time()
-            told = _reset_delay(headers, now) if status in (429, 503) else None
+            told = _reset_delay(got, now) if status in (429, 503) else None
             # One wait covers the backoff, the server's word and a closed window.
             self._wait(max(backoff, told or 0.0, self._not_before - now))
             self._not_before = 0.0
@@ -171,9 +174,11 @@ class HttpClient:
             if delay:
                 self._not_before = time.time() + min(delay, self.max_wait)
 
-    def _once(self, url: str) -> tuple[int, str, dict[str, str], str | None]:
+    def _once(self, url: str, html: bool = False, extra: dict[str, str] | None = None
+              ) -> tuple[int, str, dict[str, str], str | None]:
         """(status, body text, lower-cased headers, network failure or None)."""
-        request = urllib.request.Request(url, headers=self.headers, method="GET")
+        headers = {**self.headers, **({"Accept": "text/html"} if html else {}), **(extra or {})}
+        request = urllib.request.Request(url, headers=headers, method="GET")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as resp:
                 data = resp.read()

@@ -14,7 +14,20 @@ Requests (public, no login, on the account's own instance):
   shows more direct replies than any response contains is counted as incomplete. A root
   gone (404) is counted as deleted and not asked again.
 
-Both request families are saved to one file per instance, ``mastodon/<instance>/api.jsonl``
+- Mentions outside the account's threads: Mastodon has no search without a login, so they
+  are collected only with an access token (``--mastodon-token``) valid on the account's
+  instance. ``GET /api/v1/accounts/verify_credentials`` tells whose token it is. The
+  account's own token (scope ``read:notifications``): ``GET /api/v1/notifications`` with
+  ``types[]=mention`` (limit 40, ``max_id``; later runs add ``since_id``): every mention
+  of the account. Another account's token (scope ``read:search``): ``GET /api/v2/search``
+  with ``q=@user@instance``, ``type=statuses``, ``resolve=false`` (limit 40, ``offset``):
+  what the instance's full-text search finds, which depends on it (without
+  Elasticsearch/OpenSearch an instance searches only statuses the token's account wrote,
+  favourited, bookmarked or was mentioned in; with it, since Mastodon 4.2, also public
+  statuses of accounts that let themselves be indexed). Later runs ask only for what is
+  newer than the newest mention seen (``since_id``; ``min_id`` for search). The token travels only in the Authorization header: never saved or printed.
+
+All the request families are saved to one file per instance, ``mastodon/<instance>/api.jsonl``
 (each line a response as the instance sent it: a list of statuses or a context). Status ids
 are local to the serving instance and the ``mastodon-api`` reader resolves them within one
 file: an official's reply to someone on another instance names its parent only by that
@@ -41,15 +54,20 @@ def _id_key(status_id: str) -> tuple[int, str]:
 class MastodonCollector:
     platform = "mastodon"
 
-    def __init__(self, client: HttpClient, api: str | None = None):
+    def __init__(self, client: HttpClient, api: str | None = None, token: str | None = None):
         self.client = client
         self.api = api.rstrip("/") if api else None  # one base URL for every instance (tests)
+        self.token = token
+        self._whoami: dict[str, str] = {}  # base URL -> acct of the token's account there
 
     def _base(self, target: Target) -> str:
         return self.api or f"https://{target.handle.split('@', 1)[1]}"
 
-    def _get(self, path: str, request: str, params: dict | None, target: Target, ok=frozenset()):
-        return self.client.get(f"{self._base(target)}{path}", params, target.handle, request, ok)
+    def _get(self, path: str, request: str, params: dict | None, target: Target, ok=frozenset(),
+             auth: bool = False):
+        headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else None
+        return self.client.get(f"{self._base(target)}{path}", params, target.handle, request, ok,
+                               headers=headers)
 
     def collect(self, target: Target, coll: Collection, settings: Settings, run_started: str,
                 progress: Progress) -> AccountResult:
@@ -66,7 +84,71 @@ class MastodonCollector:
             coll.save()
         self._statuses(target, acc, coll, settings, file, result, progress)
         self._contexts(target, acc, coll, settings, run_started, file, result, progress)
+        if self.token and settings.mentions:
+            self._mentions(target, acc, coll, file, result, progress)
         return result
+
+    def _mentions(self, target, acc, coll, file, result, progress) -> None:
+        """Mentions of the account outside its threads, with the user's access token."""
+        base = self._base(target)
+        if base not in self._whoami:
+            me = self._get("/api/v1/accounts/verify_credentials",
+                           "accounts/verify_credentials", None, target, auth=True).body
+            acct = me.get("acct") if isinstance(me, dict) else None
+            if not isinstance(acct, str) or not acct:
+                raise CollectError(target.handle, "accounts/verify_credentials",
+                                   "the response has no acct")
+            self._whoami[base] = acct
+        user, instance = target.handle.split("@", 1)
+        own = self._whoami[base].lower() in (user.lower(), target.handle.lower())
+        route = "notifications" if own else "search"
+        head = f"mentions_head_{route}"  # notification ids and status ids differ
+        p = acc.get("mentions_pass") or {"route": route, "max_id": None, "offset": 0,
+                                         "top": None, "since_id": acc.get(head)}
+        head = f"mentions_head_{p['route']}"
+        while True:
+            progress.update(target.key, result.mentions, None, "mentions")
+            if p["route"] == "notifications":
+                request = "notifications"
+                resp = self._get("/api/v1/notifications", request, {
+                    "types[]": "mention", "limit": 40, "max_id": p["max_id"],
+                    "since_id": p["since_id"]}, target, auth=True)
+                items = resp.body if isinstance(resp.body, list) else None
+                statuses = [n.get("status") for n in items or [] if isinstance(n, dict)]
+                ids = [str(n.get("id")) for n in items or [] if isinstance(n, dict)]
+            else:
+                request = "search"
+                resp = self._get("/api/v2/search", request, {
+                    "q": f"@{user}@{instance}", "type": "statuses", "resolve": "false",
+                    "limit": 40, "offset": p["offset"], "min_id": p["since_id"]}, target,
+                    auth=True)
+                items = resp.body.get("statuses") if isinstance(resp.body, dict) else None
+                statuses = list(items or [])
+                ids = [str(s.get("id")) for s in statuses if isinstance(s, dict)]
+            if items is None:
+                raise CollectError(target.handle, request, "the response is not a list of "
+                                   + ("notifications" if request == "notifications" else
+                                      "statuses"))
+            new = [i for i in ids if p["since_id"] is None or _id_key(i) > _id_key(p["since_id"])]
+            if new:
+                coll.append(file, resp.text)
+                result.responses += 1
+                result.mentions += sum(1 for s in statuses if isinstance(s, dict))
+            for i in ids:
+                if p["top"] is None or _id_key(i) > _id_key(p["top"]):
+                    p["top"] = i
+                if p["max_id"] is None or _id_key(i) < _id_key(p["max_id"]):
+                    p["max_id"] = i
+            p["offset"] += len(ids)
+            # Done at an empty page, or one with nothing new (a server ignoring since_id).
+            if not new:
+                acc[head] = max(filter(None, [p["top"], p["since_id"]]), key=_id_key,
+                                default=None)
+                acc.pop("mentions_pass", None)
+                coll.save()
+                return
+            acc["mentions_pass"] = p
+            coll.save()
 
     def _statuses(self, target, acc, coll, settings, file, result, progress) -> None:
         threads = acc.setdefault("threads", {})

@@ -12,11 +12,14 @@ from .bluesky import DEFAULT_API, BlueskyCollector
 from .http import HttpClient
 from .mastodon import MastodonCollector
 from .state import Collection
+from .telegram import DEFAULT_BASE as TELEGRAM_BASE
+from .telegram import TelegramCollector
 from .youtube import DEFAULT_API as YOUTUBE_API
 from .youtube import YouTubeCollector
 
 # The reader (``govwatch formats``) of each platform's raw files.
-READERS = {"bluesky": "bluesky", "mastodon": "mastodon-api", "youtube": "youtube"}
+READERS = {"bluesky": "bluesky", "mastodon": "mastodon-api", "youtube": "youtube",
+           "telegram": "telegram-preview"}
 
 
 @dataclass
@@ -42,6 +45,8 @@ def collect(
     mastodon_api: str | None = None,
     youtube_api: str = YOUTUBE_API,
     youtube_key: str | None = None,
+    telegram_base: str = TELEGRAM_BASE,
+    mastodon_token: str | None = None,
 ) -> RunSummary:
     """Collect every target into the collection folder ``root``; one account's failure
     is recorded in its result and the others go on. A run that was interrupted is resumed
@@ -49,10 +54,12 @@ def collect(
     settings = settings or Settings()
     client = client or HttpClient()
     progress = progress or NoProgress()
-    collectors: dict[str, BlueskyCollector | MastodonCollector | YouTubeCollector] = {
+    collectors: dict[str, BlueskyCollector | MastodonCollector | YouTubeCollector
+                     | TelegramCollector] = {
         "bluesky": BlueskyCollector(client, bluesky_api),
-        "mastodon": MastodonCollector(client, mastodon_api),
+        "mastodon": MastodonCollector(client, mastodon_api, mastodon_token),
         "youtube": YouTubeCollector(client, youtube_api, youtube_key),
+        "telegram": TelegramCollector(client, telegram_base),
     }
     summary = RunSummary()
     with Collection(root) as coll:

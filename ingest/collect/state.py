@@ -8,7 +8,8 @@ Layout of ``DIR`` (``govwatch collect --out DIR``)::
     bluesky/searchPosts.jsonl
     mastodon/<instance>/api.jsonl       statuses and contexts (ids are local to an instance:
                                         the reader links them within one file)
-    youtube/commentThreads.jsonl
+    youtube/commentThreads.jsonl        thread pages, each followed by its comments.list pages
+    telegram/<channel>/preview.jsonl    web preview pages (HTML in a JSON line)
 
 A response is appended to its file (and handed to the operating system) *before* the state
 that moves past it is written (atomically: a temporary file renamed over the old one). The
@@ -82,12 +83,11 @@ class Collection:
         response identical to the last one saved under that key is not saved again (a
         re-fetched thread without news). True when the response was saved."""
         line = json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
+        digest = None
         if same_as is not None:
             digest = hashlib.sha256(line.encode("utf-8")).hexdigest()[:32]
-            seen = self.state.setdefault("last_saved", {})
-            if seen.get(same_as) == digest:
+            if self.state.get("last_saved", {}).get(same_as) == digest:
                 return False
-            seen[same_as] = digest
         fh = self._handles.get(rel)
         if fh is None:
             path = self.root / rel
@@ -97,6 +97,10 @@ class Collection:
         fh.write(line.encode("utf-8") + b"\n")
         fh.flush()
         self.state["files"][rel] = fh.tell()
+        # Only now: a Ctrl-C during the write leaves the state (saved on the way out) without
+        # this digest, so the response fetched again is saved again, not taken as known.
+        if digest is not None:
+            self.state.setdefault("last_saved", {})[same_as] = digest
         return True
 
     def files(self) -> list[Path]:

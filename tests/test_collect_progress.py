@@ -1,0 +1,124 @@
+"""``govwatch collect``'s progress bar, on a real pseudo-terminal (the pty module) and not.
+
+On a terminal each account gets a bar (rich) that ends marked done, the cursor the bar hid
+is shown again, and the summary follows on a line of its own; also when the run is stopped
+with Ctrl-C. With -q, or when stderr is not a terminal, no bar and no control sequence is
+written (one plain line per account and stage instead, without -q).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+
+from test_collect import server  # noqa: F401
+
+HIDE, SHOW = b"\x1b[?25l", b"\x1b[?25h"
+BAR = "━".encode()
+
+
+def _env() -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "TERM", "CI")}
+    env["TERM"] = "xterm-256color"
+    return env
+
+
+def run_on_pty(args: list, interrupt_after: float | None = None) -> tuple[int, bytes]:
+    """Run the command line with stdin, stdout and stderr on a new pseudo-terminal of
+    120 x 40; what it wrote there, and its exit status."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    proc = subprocess.Popen([sys.executable, "-m", "govwatch.cli", *map(str, args)],
+                            stdin=slave, stdout=slave, stderr=slave, env=_env(),
+                            close_fds=True)
+    os.close(slave)
+    chunks: list[bytes] = []
+    started = time.monotonic()
+    deadline = started + 300
+    interrupted = False
+    try:
+        while time.monotonic() < deadline:
+            if (interrupt_after is not None and not interrupted
+                    and time.monotonic() - started > interrupt_after):
+                proc.send_signal(signal.SIGINT)
+                interrupted = True
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the other side is closed
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(master)
+    return proc.wait(timeout=60), b"".join(chunks)
+
+
+def args_for(srv, tmp_path, *extra) -> list:
+    return ["collect", "--out", tmp_path / "coll", "--db", tmp_path / "s.duckdb",
+            "--bluesky-api", srv.url, "--mastodon-api", srv.url, "bluesky:health.gov.example",
+            "mastodon:health@social.gov.example", *extra]
+
+
+def test_bar_on_a_terminal_renders_and_ends_cleanly(server, tmp_path):  # noqa: F811
+    srv = server(bluesky=["health.gov.example"], mastodon=["health@social.gov.example"],
+                 posts=40, replies=200)
+    code, shown = run_on_pty(args_for(srv, tmp_path))
+    assert code == 0, shown.decode("utf-8", "replace")
+    assert BAR in shown and HIDE in shown  # a live bar was drawn
+    for account in (b"bluesky:health.gov.example done", b"mastodon:health@social.gov.example "
+                    b"done"):
+        assert account in shown  # each account's bar ends marked done
+    assert SHOW in shown, "the cursor the bar hid is never shown again"
+    last_show = shown.rindex(SHOW)
+    assert shown.rindex(HIDE) < last_show  # the cursor is shown again after the last frame
+    tail = shown[last_show:]
+    assert b"requests (" in tail and b"Imported " in tail  # the summary comes after the bar
+    assert BAR not in tail and tail.endswith(b"\r\n")  # on lines of its own, ended
+
+
+def test_bar_stopped_by_ctrl_c_restores_the_terminal(server, tmp_path):  # noqa: F811
+    srv = server(bluesky=["health.gov.example"], posts=40, replies=200)
+    srv.get("/_control/hold?after=3")  # the run waits on its 4th request
+    try:
+        code, shown = run_on_pty(["collect", "--out", tmp_path / "coll", "--db",
+                                  tmp_path / "s.duckdb", "--bluesky-api", srv.url,
+                                  "bluesky:health.gov.example"], interrupt_after=3)
+    finally:
+        srv.get("/_control/release")
+    assert code == 1, shown.decode("utf-8", "replace")
+    assert BAR in shown and SHOW in shown
+    assert shown.rindex(HIDE) < shown.rindex(SHOW)
+    assert b"Interrupted. Everything fetched so far is saved" in shown[shown.rindex(SHOW):]
+
+
+def test_quiet_or_not_a_terminal_writes_no_bar(server, tmp_path):  # noqa: F811
+    srv = server(bluesky=["health.gov.example"], mastodon=["health@social.gov.example"],
+                 posts=10, replies=30)
+    code, shown = run_on_pty(args_for(srv, tmp_path, "-q"))
+    assert code == 0, shown.decode("utf-8", "replace")
+    assert BAR not in shown and HIDE not in shown and b"\x1b[" not in shown
+    assert b"requests (" in shown  # the summary is still there
+    piped = subprocess.run([sys.executable, "-m", "govwatch.cli",
+                            *map(str, args_for(srv, tmp_path))], capture_output=True,
+                           env=_env(), timeout=300)
+    assert piped.returncode == 0, piped.stderr
+    assert b"\x1b[" not in piped.stderr + piped.stdout and BAR not in piped.stderr
+    lines = piped.stderr.decode("utf-8").splitlines()
+    assert "• bluesky:health.gov.example" in lines and "• mastodon:health@social.gov.example" \
+        in lines  # one plain line per account, and per stage
+    assert "  bluesky:health.gov.example: timeline" in lines
