@@ -36,7 +36,7 @@ from govwatch.errors import UsageError
 from govwatch.pseudonym import register_pseudonyms, store_key
 from govwatch.store import Store
 
-WHATS = ("responses", "events", "accounts", "posts", "activity", "silences")
+WHATS = ("responses", "events", "accounts", "posts", "activity", "silences", "worklist")
 FORMATS = ("csv", "parquet", "dta")
 POPULATIONS = ("needs_response", "all")
 # Per-account tables written by other metrics, joined into the accounts export
@@ -189,12 +189,14 @@ def export(
     include_text: bool = False,
     population: str = "needs_response",
     raw_csv: bool = False,
+    account: tuple[str, str] | None = None,
 ) -> ExportResult:
     """Export ``what`` from the store at ``store_path`` as ``fmt`` to ``out`` (``fmt``
     None: the format ``out``'s suffix names; a suffix naming another format is refused).
 
     CSV cells that a spreadsheet would run as formulas get a leading apostrophe
-    (``govwatch.spreadsheet``) unless ``raw_csv``.
+    (``govwatch.spreadsheet``) unless ``raw_csv``. ``account`` (platform, author)
+    limits the ``worklist`` export to one official account.
     """
     fmt = infer_format(out, fmt)
     _check_args(what, fmt, population)
@@ -211,7 +213,7 @@ def export(
         if run is None and what != "posts":
             raise UsageError(f"the store has no analysis yet: run 'govwatch analyze' before "
                              f"exporting {what}")
-        query = _build(con, what, pseudonymise, include_text, population)
+        query = _build(con, what, pseudonymise, include_text, population, account)
         if pseudonymise and query.pairs_sql:
             register_pseudonyms(con, store_key(con), query.pairs_sql)
         types = _describe(con, query.sql)
@@ -267,7 +269,7 @@ def _notes(what: str, pseudonymise: bool, include_text: bool) -> list[str]:
     notes = []
     if not pseudonymise:
         notes.append("citizens' handles are in clear: the export holds personal data")
-    if include_text and what == "posts":
+    if include_text and what in ("posts", "worklist"):
         notes.append("post texts are included: personal data of the public; @handles "
                      "inside texts are not pseudonymised")
     return notes
@@ -325,7 +327,12 @@ def _metric_meanings(table: str) -> dict[str, str]:
     return {}
 
 
-def _build(con, what: str, pseudonymise: bool, include_text: bool, population: str) -> _Query:
+def _build(con, what: str, pseudonymise: bool, include_text: bool, population: str,
+           account: tuple[str, str] | None = None) -> _Query:
+    if what == "worklist":
+        from .worklist import worklist_query
+
+        return worklist_query(con, pseudonymise, include_text, account)
     if what == "responses":
         return _responses_query(con, pseudonymise)
     if what == "events":
