@@ -388,3 +388,40 @@ def test_business_clock_on_account_and_compare(page):
     screenshot(page, "compare-business-hours")
     violations = axe_violations(page)
     assert not violations, violations
+
+
+# ------------------------------------------------------------------ phone
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_phone_page_fits_the_screen_and_passes_axe(page, name):
+    """At 390 x 844 (a phone) no page scrolls sideways: wide tables scroll inside their
+    own focusable box or reflow into labelled rows; axe stays clean at that size."""
+    page.set_viewport_size(PHONE)
+    path, heading = PAGES[name]
+    open_page(page, path)
+    assert heading in page.inner_text("main h1")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{name}: the page is {width} px wide"
+    screenshot(page, f"phone-{name}")
+    violations = axe_violations(page)
+    assert not violations, violations
+
+
+def test_phone_tables_reflow_into_labelled_rows(page):
+    page.set_viewport_size(PHONE)
+    open_page(page, "/account?platform=x&author=avalor_railways")
+    cell = page.locator("#account-table-metrics tbody td").first
+    assert page.evaluate("(td) => getComputedStyle(td).display", cell.element_handle()) == "block"
+    label = page.evaluate("(td) => getComputedStyle(td, '::before').content",
+                          cell.element_handle())
+    assert label.strip('"').endswith(": ") and len(label) > 4
+    # the leaderboard keeps its columns and scrolls inside its own box, by keyboard too
+    open_page(page, "/")
+    box = page.locator(".table-wrap:has(#overview-board)")
+    assert box.get_attribute("tabindex") == "0"
+    assert page.evaluate("(b) => b.scrollWidth > b.clientWidth", box.element_handle())
+    box.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("(b) => b.scrollLeft > 0", arg=box.element_handle())
