@@ -38,6 +38,7 @@ BUILTIN_MODULES = (
     "govwatch.analysis.benchmarks",
     "govwatch.analysis.events",
     "govwatch.analysis.bursts",
+    "govwatch.analysis.change",
     "govwatch.analysis.activity",
     "govwatch.analysis.topics",
     "govwatch.analysis.channels",

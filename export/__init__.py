@@ -36,7 +36,8 @@ from govwatch.errors import UsageError
 from govwatch.pseudonym import register_pseudonyms, store_key
 from govwatch.store import Store
 
-WHATS = ("responses", "events", "accounts", "posts", "activity", "silences", "worklist")
+WHATS = ("responses", "events", "accounts", "posts", "activity", "silences", "worklist",
+         "series", "before_after", "candidates")
 FORMATS = ("csv", "parquet", "dta")
 POPULATIONS = ("needs_response", "all")
 # Per-account tables written by other metrics, joined into the accounts export
@@ -267,6 +268,8 @@ def _is_folder(out: Path, text: str) -> bool:
 
 def _notes(what: str, pseudonymise: bool, include_text: bool) -> list[str]:
     notes = []
+    if what == "before_after":
+        notes.append("rows exist for the dates given to 'govwatch analyze --change-date'")
     if not pseudonymise:
         notes.append("citizens' handles are in clear: the export holds personal data")
     if include_text and what in ("posts", "worklist"):
@@ -333,6 +336,8 @@ def _build(con, what: str, pseudonymise: bool, include_text: bool, population: s
         from .worklist import worklist_query
 
         return worklist_query(con, pseudonymise, include_text, account)
+    if what in ("series", "before_after", "candidates"):
+        return _change_query(con, what)
     if what == "responses":
         return _responses_query(con, pseudonymise)
     if what == "events":
@@ -345,6 +350,23 @@ def _build(con, what: str, pseudonymise: bool, include_text: bool, population: s
         return _activity_query()
     return _Query("SELECT * FROM platform_silences ORDER BY platform, country NULLS FIRST, "
                   "start_at", _meanings_for("silences", "platform_silences"))
+
+
+def _change_query(con, what: str) -> _Query:
+    from . import series as S
+
+    table = {"series": "slice_metrics", "before_after": "before_after",
+             "candidates": "candidate_events"}[what]
+    if table not in _tables(con):
+        raise UsageError(f"the store has no {table} table: run 'govwatch analyze' with this "
+                         f"version first")
+    if what == "series":
+        return _Query(S.series_sql(), S.SERIES_MEANINGS)
+    if what == "before_after":
+        return _Query(S.BEFORE_AFTER_SQL, {**MEANINGS["events"], **MEANINGS["activity"],
+                                           **_meanings_for("before_after", "before_after")})
+    return _Query(S.CANDIDATES_SQL, {**S.CANDIDATE_MEANINGS,
+                                     **_meanings_for("candidates", "candidate_events")})
 
 
 _RESPONSE_TEXT_COLUMNS = ("platform", "message_id", "official_author", "via", "response_id",

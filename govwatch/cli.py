@@ -387,10 +387,12 @@ def train(labels, out_dir, folds, seed, quiet):
 @click.option(
     "--what",
     type=click.Choice(["responses", "events", "accounts", "posts", "activity", "silences",
-                       "worklist"]),
+                       "worklist", "series", "before_after", "candidates"]),
     required=True,
     help="Which table to export. worklist: an account's open messages (needing a response "
-    "or critical, unanswered), oldest first.",
+    "or critical, unanswered), oldest first. series: weekly and monthly response rates and "
+    "medians with intervals. before_after: the comparisons around 'analyze --change-date'. "
+    "candidates: candidate events found in the data.",
 )
 @click.option(
     "--format",

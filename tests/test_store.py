@@ -26,7 +26,10 @@ def _columns(con) -> dict[str, dict[str, str]]:
 
 def test_migrated_store_matches_declared_schema(tmp_path):
     with Store(tmp_path / "s.duckdb") as store:
-        expected = {**TABLES, **declared_tables()}
+        # a metric added after migration 8 has its table made by its first analysis
+        # (govwatch.analysis.registry.ensure_tables), not by a migration
+        later = {"before_after"}
+        expected = {**TABLES, **{t: c for t, c in declared_tables().items() if t not in later}}
         assert _columns(store.conn) == expected
         versions = [r[0] for r in store.conn.execute(
             "SELECT version FROM schema_migrations ORDER BY version").fetchall()]
