@@ -27,7 +27,7 @@ import pandas as pd
 from .registry import Metric, MetricContext, register_metric
 from .settings import parse_change_date
 from .slices import POPULATIONS, empty_frame
-from .survival import grouped_km
+from .survival import Z95, grouped_km
 
 SIDES = ("before", "after")
 _SIDE_COLUMNS = {
@@ -251,3 +251,61 @@ class BeforeAfter(Metric):
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         return {"before_after": before_after(ctx)}
 
+
+# The series of change over time as the exports and the dashboard read them: the weekly
+# and monthly rows of slice_metrics with the Wilson score 95% interval of each rate.
+# Wilson score 95% interval of k of n, in SQL (the formula statsmodels' "wilson" uses).
+_Z2 = Z95 * Z95
+
+
+def wilson_sql(k: str, n: str, bound: str) -> str:
+    sign = "-" if bound == "low" else "+"
+    p = f"({k})::DOUBLE / ({n})"
+    return (f"CASE WHEN ({n}) > 0 THEN greatest(0.0, least(1.0, "
+            f"({p} + {_Z2 / 2!r} / ({n}) {sign} {Z95!r} * sqrt({p} * (1 - {p}) / ({n}) "
+            f"+ {_Z2 / 4!r} / (({n}) * ({n})))) / (1 + {_Z2!r} / ({n})))) END")
+
+
+SERIES_MEANINGS = {
+    "platform": "Platform of the account",
+    "official_author": "Official account (in clear)",
+    "institution": "Institution running the account",
+    "population": "Message population: needs_response or all",
+    "period_kind": "week (ISO, from Monday) or month, in the account's local time",
+    "period": "The period (2026-W05, 2026-02)",
+    "period_start": "First local day of the period",
+    "slice_kind": "all, or critical (the critical / routine split)",
+    "slice_value": "Slice value (critical, routine; empty: not tagged; 'all' for all)",
+    "messages": "Inbound messages written in the period",
+    "observed_window": "Messages observed for at least W (the denominator of the rate)",
+    "answered_window": "Of those, answered within W",
+    "window_hours": "W, the response window in hours",
+    "answered_rate_window": "answered_window / observed_window",
+    "rate_ci_low": "Lower bound of the Wilson 95% interval of the rate",
+    "rate_ci_high": "Upper bound of the Wilson 95% interval of the rate",
+    "rate_status": "'too few' when observed_window < min_n, else ok",
+    "km_median_hours": "Kaplan-Meier median latency of the period's messages (censored at "
+    "the observation end); empty when not reached",
+    "km_median_ci_low": "Lower bound of the 95% CI of the KM median",
+    "km_median_ci_high": "Upper bound of the 95% CI of the KM median; empty when unbounded",
+    "km_median_reached": "At least half of the period's messages were answered",
+    "max_followup_hours": "Longest follow-up in the period ('> X' when not reached)",
+    "median_status": "'too few' when messages < min_n, else ok",
+}
+
+
+def series_sql() -> str:
+    return f"""
+    SELECT platform, official_author, institution, population, period_kind, period,
+           period_start, slice_kind,
+           CASE WHEN slice_kind = 'all' THEN 'all' ELSE slice_value END AS slice_value,
+           messages, observed_window, answered_window, window_hours, answered_rate_window,
+           {wilson_sql('answered_window', 'observed_window', 'low')} AS rate_ci_low,
+           {wilson_sql('answered_window', 'observed_window', 'high')} AS rate_ci_high,
+           rate_status, km_median_hours, km_median_ci_low, km_median_ci_high,
+           km_median_reached, max_followup_hours, median_status
+    FROM slice_metrics
+    WHERE period_kind IN ('week', 'month') AND slice_kind IN ('all', 'critical')
+    ORDER BY platform, official_author, population, period_kind DESC, slice_kind,
+             slice_value NULLS LAST, period_start
+    """

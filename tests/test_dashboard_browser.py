@@ -48,8 +48,9 @@ def store(tmp_path_factory):
 
     # the sample's peer groups are small: rank among two or more peers, so that
     # the composite index exists and its weights can be tried
+    # a change date, so that the account page has a before/after comparison to show
     return build_store(tmp_path_factory.mktemp("dash-browser") / "store.duckdb", scale=0.15,
-                       settings=build(min_peers=2))
+                       settings=build(min_peers=2, change__dates=("2026-02-15",)))
 
 
 @pytest.fixture(scope="module")
@@ -425,3 +426,24 @@ def test_phone_tables_reflow_into_labelled_rows(page):
     box.focus()
     page.keyboard.press("ArrowRight")
     page.wait_for_function("(b) => b.scrollLeft > 0", arg=box.element_handle())
+
+
+# ------------------------------------------------------------------ change over time
+def test_account_series_switches_period_and_shows_before_after(page):
+    open_page(page, "/account?platform=x&author=avalor_railways")
+    assert page.inner_text("#account-title-trend").startswith("Weekly")
+    assert page.locator("#account-graph-trend .main-svg").count() >= 1
+    table = page.inner_text("#account-table-before-after")
+    assert "2026-02-15 00:00 UTC (28 days each side)" in table
+    assert "Rate difference (95% CI)" in table
+    weekly = page.locator("#account-change figcaption").first.inner_text()
+    page.get_by_role("link", name="Monthly", exact=True).click()
+    page.wait_for_url(re.compile(r"trend=month"))
+    page.wait_for_function("document.querySelector('#account-title-trend').textContent"
+                           ".startsWith('Monthly')")
+    wait_rendered(page)
+    monthly = page.locator("#account-change figcaption").first.inner_text()
+    assert monthly != weekly and "2026-0" in monthly
+    assert "Monthly (shown)" in page.inner_text("#account-trend-switch")
+    violations = axe_violations(page)
+    assert not violations, violations
