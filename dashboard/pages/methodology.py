@@ -168,7 +168,7 @@ def window_note(window_hours: float | None) -> html.P:
     said = (f"the default, {default}" if w == default else
             f"{w}, not the default {default}: read W as {w} wherever the text below says W")
     return html.P(f"In the figures of this dashboard the response window W is {said} "
-                  "(set by 'govwatch analyze --window-days').", id="methodology-window",
+                  "(set by 'govwatch analyze --window-days').",
                   className="status")
 
 
