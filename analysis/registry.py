@@ -39,6 +39,7 @@ BUILTIN_MODULES = (
     "govwatch.analysis.events",
     "govwatch.analysis.bursts",
     "govwatch.analysis.change",
+    "govwatch.analysis.unaddressed",
     "govwatch.analysis.activity",
     "govwatch.analysis.topics",
     "govwatch.analysis.channels",

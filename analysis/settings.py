@@ -163,6 +163,8 @@ class AnalysisSettings:
     observed_until: datetime | None = None  # observation end; None: the latest post
     window_hours: float = float(DEFAULT_WINDOW_HOURS)  # response-rate window
     min_n: int = DEFAULT_MIN_N  # below this many messages a figure reads "too few"
+    # posts answered though they addressed no official count as inbound messages
+    include_unaddressed: bool = False
     selectivity: SelectivitySettings = field(default_factory=SelectivitySettings)
     benchmarks: BenchmarkSettings = field(default_factory=BenchmarkSettings)
     bursts: BurstSettings = field(default_factory=BurstSettings)

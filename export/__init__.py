@@ -69,7 +69,9 @@ MEANINGS: dict[str, dict[str, str]] = {
         "message_id": "Platform-native id of the inbound message (text)",
         "message_author": "Author of the message: keyed pseudonym (p_...) unless exported in clear",
         "official_author": "Official account addressed (in clear)",
-        "via": "How the message addresses the account: reply, comment or mention",
+        "via": "How the message addresses the account: reply, comment or mention; "
+        "answered_unaddressed (a post naming no official that the account answered) only "
+        "after analyze --include-unaddressed",
         "message_created_at": "Time of the message (UTC)",
         "response_id": "Id of the account's first reply to the message; empty if none",
         "response_created_at": "Time of that response (UTC)",

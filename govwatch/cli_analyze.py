@@ -28,6 +28,7 @@ _D = S.AnalysisSettings()
 # option name -> dotted setting it sets (the settings file's shape)
 _SETTING_OPTIONS = {
     "min_n": "min_n",
+    "include_unaddressed": "include_unaddressed",
     "bootstrap_samples": "selectivity.bootstrap_samples",
     "seed": "selectivity.seed",
     "min_peers": "benchmarks.min_peers",
@@ -155,6 +156,11 @@ def _weights(ctx, param, values) -> dict[str, float] | None:
               help="Candidate events: days of baseline needed before a burst is called.")
 @click.option("--burst-min-messages", type=_POS, show_default=str(_D.bursts.min_messages),
               help="Candidate events: fewest critical messages on a burst day.")
+@click.option("--include-unaddressed", is_flag=True, default=None,
+              help="Count public posts an official answered although they addressed no "
+              "official (via answered_unaddressed) as inbound messages in every metric. Off "
+              "by default: their unanswered twins are invisible, so they would inflate "
+              "rates; the unaddressed_summary table counts them either way.")
 @click.option("--change-date", "change_dates", multiple=True, metavar="DATE",
               callback=lambda ctx, param, values: _change_dates(values),
               help="Compare each account's response rate and median latency before and after "
