@@ -410,6 +410,18 @@ def test_phone_page_fits_the_screen_and_passes_axe(page, name):
     assert not violations, violations
 
 
+def test_phone_overview_shows_headlines_above_the_filters(page):
+    page.set_viewport_size(PHONE)
+    open_page(page, "/")
+    page.wait_for_function("document.querySelectorAll('#overview-headlines li').length > 0")
+    top = {sel: page.locator(sel).bounding_box()["y"] for sel in
+           ("#overview-headlines", ".filter-panel", "#overview-board")}
+    assert top["#overview-headlines"] < top[".filter-panel"] < top["#overview-board"], top
+    page.set_viewport_size({"width": 1280, "height": 900})  # the desktop keeps its order
+    box = page.locator(".filter-panel").bounding_box()["y"]
+    assert box < page.locator("#overview-headlines").bounding_box()["y"]
+
+
 def test_phone_tables_reflow_into_labelled_rows(page):
     page.set_viewport_size(PHONE)
     open_page(page, "/account?platform=x&author=avalor_railways")
