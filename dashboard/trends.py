@@ -85,6 +85,7 @@ def series_chart(df: pd.DataFrame, period_kind: str, changes: pd.DataFrame | Non
                sorted(set(pd.to_datetime(changes["change_at"], utc=True)))):
         fig.add_vline(x=at.tz_localize(None).to_pydatetime(), line_dash="dash",
                       line_color=OKABE_ITO[6])
+    fig.update_xaxes(type="date")  # also on a panel without points (dates, not NaN)
     fig.update_yaxes(title_text="Answered", tickformat=".0%", range=[0, 1.05], row=1, col=1)
     fig.update_yaxes(title_text="Median", type="log", tickvals=HOUR_TICKS[0],
                      ticktext=HOUR_TICKS[1], row=2, col=1)

@@ -45,6 +45,10 @@ def test_series_chart_marks_change_dates_and_handles_nothing():
     changes = pd.DataFrame({"change_at": pd.to_datetime(["2026-01-05"], utc=True)})
     chart = series_chart(series(), "month", changes)
     assert len(chart.figure.layout.shapes) == 2  # one dashed line per panel
+    # both panels are date axes even when one has no point (else the lines draw as NaN)
+    nothing_rated = series().assign(rate_status="too few")
+    layout = series_chart(nothing_rated, "week", changes).figure.layout
+    assert (layout.xaxis.type, layout.xaxis2.type) == ("date", "date")
     assert "Dashed lines" in chart.summary and chart.title.startswith("Monthly")
     empty = series_chart(series().iloc[0:0], "week")
     assert "no messages" in empty.summary
