@@ -274,10 +274,10 @@ def _rate_drop(con, rules: AlertRules, obs_end: datetime) -> list[Alert]:
 
 def wilson(k: int, n: int) -> tuple[float, float]:
     """Wilson score 95% interval of k successes in n trials (statsmodels')."""
-    from statsmodels.stats.proportion import proportion_confint
+    from .change import wilson_bounds
 
-    low, high = proportion_confint(k, n, alpha=0.05, method="wilson")
-    return float(low), float(high)
+    low, high = wilson_bounds([k], [n])
+    return float(low[0]), float(high[0])
 
 
 def _hours(h: float) -> str:
