@@ -258,6 +258,10 @@ class Activity(Metric):
         "account_activity": ACTIVITY_MEANINGS,
         "platform_silences": SILENCE_MEANINGS,
     }
+    table_descriptions = {
+        "account_activity": "posting activity over time",
+        "platform_silences": "platform-wide silences",
+    }
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         if ctx.obs_end is None:

@@ -223,6 +223,10 @@ class Benchmarks(Metric):
         "weights, both with bootstrap intervals, and the place among peers as a range."
     )
     tables = {"benchmarks": BENCHMARKS_COLUMNS, "benchmark_index": BENCHMARK_INDEX_COLUMNS}
+    table_descriptions = {
+        "benchmarks": "peer percentile ranks and the composite index",
+        "benchmark_index": "the composite index",
+    }
     requires = ("account_responsiveness", "selectivity", "response_quality")
     column_meanings = {
         "benchmarks": {

@@ -299,6 +299,11 @@ class CriticalBursts(Metric):
               "candidate_acknowledgements": EVENT_ACKNOWLEDGEMENTS_COLUMNS,
               "candidate_summary": EVENT_SUMMARY_COLUMNS}
     column_meanings = {"candidate_events": CANDIDATE_MEANINGS}
+    table_descriptions = {
+        "candidate_events": "bursts of critical messages that may be events nobody named",
+        "candidate_acknowledgements": "how fast officials acknowledged each candidate event",
+        "candidate_summary": "per-candidate acknowledgement summary",
+    }
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         if ctx.obs_end is None:

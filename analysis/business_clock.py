@@ -313,6 +313,9 @@ class BusinessClocks(Metric):
         "hours, the response window scaled to office time, holidays applied."
     )
     tables = {"account_clocks": ACCOUNT_CLOCKS_COLUMNS}
+    table_descriptions = {
+        "account_clocks": "each account's business clock (office hours and time zone)",
+    }
     column_meanings = {"account_clocks": {
         "timezone": "IANA time zone the office hours are read in",
         "office_hours": "Office hours as given in the accounts file",

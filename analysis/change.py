@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .registry import Metric, MetricContext, register_metric
 from .settings import parse_change_date
@@ -100,7 +101,7 @@ for _side in SIDES:
     })
 
 
-def wilson_bounds(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def wilson_bounds(k: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score 95% intervals (NaN where n is 0)."""
     from statsmodels.stats.proportion import proportion_confint
 
@@ -136,8 +137,8 @@ def _bootstrap_medians(d: np.ndarray, answered: np.ndarray, reps: int,
 def _median_difference(before, after, reps: int, key: list[int]) -> tuple[float, float]:
     """Percentile bootstrap 95% interval of after - before; NaN for an unbounded side."""
     rng = np.random.default_rng(key)
-    mb = _bootstrap_medians(*before, reps, rng)
-    ma = _bootstrap_medians(*after, reps, rng)
+    mb = _bootstrap_medians(before[0], before[1], reps, rng)
+    ma = _bootstrap_medians(after[0], after[1], reps, rng)
     with np.errstate(invalid="ignore"):
         diff = ma - mb  # inf - inf (both not reached) is NaN: no bound can be told
     if np.isnan(diff).any():

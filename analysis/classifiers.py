@@ -130,8 +130,12 @@ class RuleScores:
     outnumber its not-critical contexts (greetings, ceremonies, elections,
     natural-death obituaries), or when it has support terms only ("pray for",
     "victims") and no such context, soft or not. Weak terms ("strike",
-    "hospital") count as support terms beside another critical term only. ``critical`` is the number of critical terms
-    of a text the rules call critical, else 0.
+    "hospital", "died") count as support terms beside another critical term
+    or a marker of a current incident ("right now") only. A past marker
+    ("anniversary", "25 years ago") makes a text not critical whatever else it
+    holds: it talks about an incident of the past.
+    ``critical`` is the number of critical terms of a text the rules call
+    critical, else 0.
     """
 
     def __init__(self, tax: Taxonomy, matcher: TermMatcher, texts: Sequence[str]):
@@ -139,14 +143,15 @@ class RuleScores:
         k = len(tax.categories)
         self.topic = counts[:, :k]
         (self.request, self.no_response, deflection, self.strong, self.support,
-         self.cancel, soft, action, weak) = (counts[:, k + i] for i in range(9))
-        # Weak terms ("strike", "hospital") count only beside another critical term.
-        self.support = self.support + np.where(self.strong + self.support > 0, weak, 0.0)
+         self.cancel, soft, action, weak, past, now) = (counts[:, k + i] for i in range(11))
+        # Weak terms ("strike", "died", "terrorist") count only beside another critical
+        # term or a marker of a current incident ("right now", "on the loose").
+        self.support = self.support + np.where(self.strong + self.support + now > 0, weak, 0.0)
         # A reply that reports an action ("complaint registered, no. 123") is no deflection.
         self.deflection = np.where(action > 0, 0.0, deflection)
-        critical = (self.strong > self.cancel) | (
-            (self.strong == 0) & (self.support > 0) & (self.cancel + soft == 0))
-        self.cancel = self.cancel + soft
+        critical = ((self.strong > self.cancel) | (
+            (self.strong == 0) & (self.support > 0) & (self.cancel + soft == 0))) & (past == 0)
+        self.cancel = self.cancel + soft + past
         self.critical = np.where(critical, self.strong + self.support, 0.0)
         self.request = self.request + critical
 

@@ -301,6 +301,10 @@ class EventAcknowledgement(Metric):
         "event_summary": EVENT_SUMMARY_COLUMNS,
     }
     column_meanings = {"event_acknowledgements": ACK_MEANINGS, "event_summary": SUMMARY_MEANINGS}
+    table_descriptions = {
+        "event_acknowledgements": "how fast each official acknowledged each event",
+        "event_summary": "per-event acknowledgement summary",
+    }
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         if ctx.obs_end is None:

@@ -222,11 +222,11 @@ def outage_latencies(con, obs_end) -> pd.DataFrame:
         lo, hi = pd.Timestamp(first.message_created_at), pd.Timestamp(first.clock_end)
         spans = sorted((max(lo, pd.Timestamp(s)), min(hi, pd.Timestamp(e)))
                        for s, e in zip(g.start_at, g.end_at, strict=True))
-        total, cur_s, cur_e = pd.Timedelta(0), None, None
-        for s, e in spans:  # union of the overlaps
-            if cur_e is None or s > cur_e:
-                if cur_e is not None:
-                    total += cur_e - cur_s
+        total = pd.Timedelta(0)
+        cur_s, cur_e = spans[0]  # a group has at least one row
+        for s, e in spans[1:]:  # union of the overlaps
+            if s > cur_e:
+                total += cur_e - cur_s
                 cur_s, cur_e = s, e
             else:
                 cur_e = max(cur_e, e)

@@ -19,7 +19,7 @@ from govwatch.errors import UsageError
 from govwatch.store import Store
 
 from .engine import open_engine
-from .registry import MetricContext, conform, ensure_tables, metrics
+from .registry import MetricContext, conform, create_table, ensure_tables, metrics
 from .replies import build_responses, observation_end
 from .settings import AnalysisSettings, to_json
 from .slices import CHUNK_EXECUTOR
@@ -38,8 +38,9 @@ class AnalysisResult:
     accounts: int
 
 
-def _replace(con, table: str, frame) -> None:
-    con.execute(f'DELETE FROM "{table}"')
+def _replace(con, table: str, columns: dict[str, str], frame) -> None:
+    """``table`` made anew from its declaration, holding ``frame``'s rows."""
+    create_table(con, table, columns)
     if len(frame):
         con.register("_frame", frame)
         try:
@@ -93,7 +94,8 @@ def _derive(store: Store, con, engine, settings: AnalysisSettings, started: date
         say(f"computing {metric.name}")
         frames = metric.compute(ctx)
         for table, columns in metric.tables.items():
-            _replace(con, table, conform(frames[table], columns, f"{metric.name}.{table}"))
+            _replace(con, table, columns,
+                     conform(frames[table], columns, f"{metric.name}.{table}"))
     summary = con.execute(
         "SELECT count(DISTINCT official_author) FROM account_metrics"
     ).fetchone()[0]

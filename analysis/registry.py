@@ -1,18 +1,20 @@
 """The metric registry: every metric family, shipped or third-party, registers here.
 
 A metric family declares the derived tables it writes (name -> column -> DuckDB
-type); ``govwatch analyze`` creates each table from that declaration when the store
-lacks it and rebuilds it when its columns differ (:func:`ensure_tables`), so a new
-metric needs no migration (migrations are for the canonical tables; the shipped
-metrics' tables also come from the early migrations 0002 and 0003, which agree with
-their declarations). Tables listed in ``account_tables`` hold one row per official
-account (and population): the accounts export joins them. ``tests/test_registry.py``
-checks that each metric is deterministic and returns empty frames on an empty store.
+type) and what each holds (``table_descriptions``, shown where a store lacks the
+table); ``govwatch analyze`` creates every table from that declaration at each run
+(:func:`create_table`), so a new metric needs no migration (migrations are for the
+canonical tables only; migration 9 removed the shipped metrics' tables from stores
+never analysed). Tables listed in ``account_tables`` hold one row per official
+account (and population): the accounts export and the dashboard's pages join them.
+``tests/test_registry.py`` checks that each metric is deterministic and returns empty
+frames on an empty store.
 
 Data flow: ``govwatch.analysis.pipeline.run_analysis`` builds the ``responses`` table,
-then calls each registered metric's ``compute`` in registration order (after its
-``requires``) and replaces the metric's tables with what it returns, all in one
-transaction.
+makes sure every declared table exists (:func:`ensure_tables`), then calls each
+registered metric's ``compute`` in registration order (after its ``requires``) and
+replaces the metric's tables with new ones, made from the declaration and holding
+what it returned, all in one transaction.
 """
 
 from __future__ import annotations
@@ -68,6 +70,9 @@ class Metric(ABC):
     requires: tuple[str, ...] = ()
     # Of ``tables``, those with one row per (platform, official_author[, population]).
     account_tables: tuple[str, ...] = ()
+    # What each table holds, in a phrase (e.g. "the selectivity gap"); the dashboard
+    # names it where a store lacks the table. Unset: the metric's ``description``.
+    table_descriptions: dict[str, str] = {}
 
     @abstractmethod
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
@@ -124,20 +129,32 @@ def account_tables() -> list[str]:
     return [t for m in metrics() for t in m.account_tables]
 
 
+def table_description(table: str) -> str | None:
+    """What a declared table holds (its metric's ``table_descriptions``, else the
+    metric's ``description``); None for a table no registered metric declares."""
+    for m in metrics():
+        if table in m.tables:
+            return m.table_descriptions.get(table) or m.description or table
+    return None
+
+
+def create_table(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str]) -> None:
+    """``table`` made anew, empty, from its declaration (replacing any table of that name)."""
+    cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+    con.execute(f'CREATE OR REPLACE TABLE "{table}" ({cols})')
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, dict[str, str]]) -> None:
     """Create each declared table the store lacks; rebuild one whose columns or types
-    differ from its declaration (derived tables are rewritten by every run)."""
+    differ from its declaration, so metrics that read another's table during a run
+    find it."""
     for table, columns in tables.items():
         have = con.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
             "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
             [table]).fetchall()
-        if have == [(c, t) for c, t in columns.items()]:
-            continue
-        if have:
-            con.execute(f'DROP TABLE "{table}"')
-        cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
-        con.execute(f'CREATE TABLE "{table}" ({cols})')
+        if have != [(c, t) for c, t in columns.items()]:
+            create_table(con, table, columns)
 
 
 def conform(frame: pd.DataFrame, columns: dict[str, str], where: str) -> pd.DataFrame:

@@ -199,6 +199,9 @@ class Selectivity(Metric):
         "minimum-n rule."
     )
     tables = {"selectivity": SELECTIVITY_COLUMNS}
+    table_descriptions = {
+        "selectivity": "the selectivity gap (routine minus critical response rate)",
+    }
     column_meanings = {"selectivity": {
         "population": "needs_response or all inbound messages",
         "window_hours": "W, the response window in hours",

@@ -154,10 +154,10 @@ def score_texts(texts: Sequence[str | None], lexicon: str | None = None,
     (default: the machine's cores) batches of at least ``pool_min`` texts are
     spread over a process pool.
     """
-    texts = [t if isinstance(t, str) else "" for t in texts]
+    filled = [t if isinstance(t, str) else "" for t in texts]
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    chunks = [(lexicon, texts[i:i + _CHUNK]) for i in range(0, len(texts), _CHUNK)]
-    if workers > 1 and len(texts) >= max(pool_min, 1):
+    chunks = [(lexicon, filled[i:i + _CHUNK]) for i in range(0, len(filled), _CHUNK)]
+    if workers > 1 and len(filled) >= max(pool_min, 1):
         with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(),
                                  initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             parts = list(pool.map(_score_chunk, chunks))

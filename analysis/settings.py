@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import tomllib
 import types
 import typing
 from collections.abc import Mapping
@@ -303,6 +302,8 @@ def load(path: str | Path) -> AnalysisSettings:
         raise UsageError(f"{p}: cannot read the settings file ({exc.strerror})") from None
     try:
         if p.suffix.lower() == ".toml":
+            import tomllib  # only for a TOML settings file: not at start-up
+
             data = tomllib.loads(raw.decode("utf-8"))
         else:
             data = json.loads(raw.decode("utf-8"))

@@ -697,6 +697,9 @@ class SliceResponsiveness(Metric):
     )
     tables = {"slice_metrics": SLICE_METRICS_COLUMNS}
     column_meanings = {"slice_metrics": SLICE_MEANINGS}
+    table_descriptions = {
+        "slice_metrics": "rates and medians by topic, critical vs routine, sentiment and language",
+    }
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         return {"slice_metrics": slice_metrics(ctx)}

@@ -98,8 +98,9 @@ def parse_lexicon_options(values: list[str] | tuple[str, ...]) -> dict[str, str]
 
 def parse_languages_option(value: str) -> tuple[str, ...]:
     """``"en,hi,id"`` (the CLI's ``--languages``) as a tuple of codes."""
-    codes = [normalize_code(v) for v in value.split(",") if v.strip()]
-    if not codes or None in codes:
+    found = [normalize_code(v) for v in value.split(",") if v.strip()]
+    codes = [c for c in found if c is not None]
+    if not codes or len(codes) < len(found):
         raise UsageError(f"--languages expects comma-separated ISO 639-1 codes, got {value!r}")
     return tuple(dict.fromkeys(codes))
 
@@ -126,16 +127,20 @@ def resolve_settings(con, requested: TaggingSettings | None) -> ResolvedSettings
 # -- the active model ----------------------------------------------------------
 
 
-def _store_model(con, model: PostTagger, source: str, trained_on: int) -> None:
-    exists = con.execute("SELECT count(*) FROM tagging_models WHERE model_version = ?",
-                         [model.version_]).fetchall()[0][0]
-    if exists:
+def _store_model(con, model: PostTagger, source: str, trained_on: int,
+                 with_bytes: bool = True) -> None:
+    """Record ``model`` in ``tagging_models``. Without ``with_bytes`` (the default
+    model, rebuilt from its taxonomy whenever it is needed) the row names it with no
+    skops bytes: serialising it would cost a first ``analyze`` more than tagging."""
+    held = con.execute("SELECT skops IS NOT NULL FROM tagging_models WHERE model_version = ?",
+                       [model.version_]).fetchall()
+    if held and (held[0][0] or not with_bytes):
         return
     kind = model.version_.split("-", 1)[0]
     con.execute(
-        "INSERT INTO tagging_models VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO tagging_models VALUES (?, ?, ?, ?, ?, ?, ?)",
         [model.version_, kind, datetime.now(UTC), source, trained_on,
-         model.taxonomy_.digest, model_to_bytes(model)],
+         model.taxonomy_.digest, model_to_bytes(model) if with_bytes else None],
     )
 
 
@@ -149,7 +154,7 @@ def _load_stored(con, model_version: str) -> PostTagger | None:
         return _LOADED[model_version]
     rows = con.execute("SELECT skops FROM tagging_models WHERE model_version = ?",
                        [model_version]).fetchall()
-    if not rows:
+    if not rows or rows[0][0] is None:
         return None
     model = model_from_bytes(bytes(rows[0][0]), f"tagging_models[{model_version}]")
     if len(_LOADED) >= 4:
@@ -163,7 +168,7 @@ def _default_model(con, settings: ResolvedSettings) -> PostTagger:
     on its text and the model version only, whatever else the store holds."""
     tax = load_taxonomy(settings.taxonomy)
     tagger = PostTagger(taxonomy=tax).fit([])
-    _store_model(con, tagger, "rules", 0)
+    _store_model(con, tagger, "rules", 0, with_bytes=False)
     return tagger
 
 
@@ -181,11 +186,11 @@ def active_model(con, settings: ResolvedSettings) -> PostTagger:
         con.execute("DELETE FROM meta WHERE key = ?", [META_MODEL])
     rows = con.execute("SELECT value FROM meta WHERE key = ?", [META_MODEL]).fetchall()
     if rows:
-        model = _load_stored(con, rows[0][0])
-        if model is None:
+        stored = _load_stored(con, rows[0][0])
+        if stored is None:
             raise UsageError(f"the store names tagging model {rows[0][0]} but does not hold it; "
                              "run 'govwatch analyze --model FILE' or '--model default'")
-        return model
+        return stored
     return _default_model(con, settings)
 
 
@@ -335,6 +340,8 @@ def _tag_share(job: tuple[pd.DataFrame, frozenset]) -> tuple[pd.DataFrame, pd.Da
     """In a pool process: tags of a share of a batch, and the sentiment scores of
     its texts that are not in ``cached`` ((text_hash, analyzer_version) pairs)."""
     frame, cached = job
+    if _POOL_TAGGER is None:
+        raise RuntimeError("a tagging pool process was started without its tagger")
     model, detector, routes = _POOL_TAGGER
     rows, pending = tag_rows(frame, model, detector, routes)
     return rows, score_pending(drop_cached(pending, cached), workers=1)
@@ -366,7 +373,7 @@ class TaggingPool:
             if hi <= lo:
                 continue
             share = batch.iloc[lo:hi].reset_index(drop=True)
-            mine = frozenset()
+            mine: frozenset[tuple[str, str]] = frozenset()
             if cached:
                 hashes = set(share["text_hash"])
                 mine = frozenset(p for p in cached if p[0] in hashes)
@@ -411,13 +418,14 @@ def tag_rows(batch: pd.DataFrame, model: PostTagger, detector: LanguageDetector,
                         "post_id": batch["post_id"].to_numpy()})
     out["lang"] = pd.Series(langs, dtype=object)
     out["text_hash"] = pd.Series(hashes, dtype=object)
-    versions, lexicons, notes = [], [], []
+    versions: list[str | None] = []
+    lexicons: list[str | None] = []
+    notes: list[str | None] = []
     for text, lang in zip(texts, langs, strict=True):
-        if text is None:
-            versions.append(None), lexicons.append(None), notes.append("no text")
-            continue
-        v, lex, note = routes.route(lang)
-        versions.append(v), lexicons.append(lex), notes.append(note)
+        v, lex, note = (None, None, "no text") if text is None else routes.route(lang)
+        versions.append(v)
+        lexicons.append(lex)
+        notes.append(note)
     out["analyzer_version"] = pd.Series(versions, dtype=object)
     out["sentiment_note"] = pd.Series(notes, dtype=object)
     pending = pd.DataFrame({"text": texts, "text_hash": hashes, "analyzer_version": versions,
@@ -434,7 +442,8 @@ def _languages(given: list, texts: list[str | None], detector: LanguageDetector)
     codes = [normalize_code(g) for g in given]
     todo = {t for c, t in zip(codes, texts, strict=True) if c is None and t}
     detected = {t: detector.detect(t) for t in todo}
-    return [c if c is not None else detected.get(t) for c, t in zip(codes, texts, strict=True)]
+    return [c if c is not None else detected.get(t) if t else None
+            for c, t in zip(codes, texts, strict=True)]
 
 
 def _classify(model: PostTagger, texts: list[str | None]) -> pd.DataFrame:

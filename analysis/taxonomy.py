@@ -3,15 +3,19 @@
 The taxonomy (``analysis/data/taxonomy.yaml`` by default, or any file the user
 points to) names the topic categories, which of them are critical issues, and
 seed terms per language; what cancels a critical-issue term (``not_critical``:
-greeting, ceremony, election and obituary contexts, and phrases such as
-"landslide victory" whose words never count); cues for "needs a response"
+greeting, ceremony, election, obituary, allegation and political-attack
+contexts; ``past`` markers such as "25 years ago" that put an incident in
+history; and phrases such as "landslide victory" whose words never count);
+``current`` markers ("right now") beside which a weak crisis word counts;
+cues for "needs a response"
 (requests and problem reports vs praise and chatter); and deflection phrases
 ("DM us", "call the helpline"). :func:`load_taxonomy` validates it and raises
 :class:`TaxonomyError` naming the file and the key (or YAML line) at fault.
 
 :class:`TermMatcher` finds which seed terms occur in texts. Term syntax: words
 separated by spaces, each matching a whole word of the text; a word ending in
-``*`` matches any word starting with it; ``?`` matches a question mark; emoji
+``*`` matches any word starting with it, a bare ``*`` after the first word
+any one word; ``?`` matches a question mark; emoji
 are words of their own; a term starting with ``~`` in a critical category is a
 *support* term (see :class:`Category`). Hashtags are split into words (at
 capitals, ``#PrayForBoston``, and, for lower-case Latin hashtags, into known
@@ -41,9 +45,9 @@ _LANG_KEY = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?$")
 _CATEGORY_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _CATEGORY_FIELDS = {"label", "critical", "description", "terms"}
 _TOP_FIELDS = {"version", "fallback", "categories", "needs_response", "deflection",
-               "not_critical"}
+               "not_critical", "current"}
 _CUE_GROUPS = ("request", "no_response")
-_NOT_CRITICAL_GROUPS = ("contexts", "phrases")
+_NOT_CRITICAL_GROUPS = ("contexts", "past", "phrases")
 SUPPORT_MARK = "~"
 WEAK_MARK = "~~"
 
@@ -81,6 +85,8 @@ class Taxonomy:
     deflection: Mapping[str, tuple[str, ...]]
     not_critical_contexts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     not_critical_phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    not_critical_past: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    current: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def category_keys(self) -> tuple[str, ...]:
@@ -118,7 +124,10 @@ class Taxonomy:
             "not_critical": {
                 "contexts": {k: list(v) for k, v in self.not_critical_contexts.items()},
                 "phrases": {k: list(v) for k, v in self.not_critical_phrases.items()},
+                **({"past": {k: list(v) for k, v in self.not_critical_past.items()}}
+                   if self.not_critical_past else {}),
             },
+            **({"current": {k: list(v) for k, v in self.current.items()}} if self.current else {}),
         }
 
     @property
@@ -183,14 +192,17 @@ def parse_taxonomy(data: object, source: str = "<taxonomy>") -> Taxonomy:
     deflection = _parse_terms(data.get("deflection"), "deflection", fail, required=True)
     nc = data.get("not_critical") or {}
     if not isinstance(nc, dict):
-        raise fail("not_critical", "must be a mapping with 'contexts' and 'phrases'")
+        raise fail("not_critical", "must be a mapping with 'contexts', 'past' and 'phrases'")
     extra = set(nc) - set(_NOT_CRITICAL_GROUPS)
     if extra:
-        raise fail(f"not_critical.{sorted(extra)[0]}", "unknown key; expected contexts or phrases")
+        raise fail(f"not_critical.{sorted(extra)[0]}",
+                   "unknown key; expected contexts, past or phrases")
     contexts = _parse_terms(nc.get("contexts"), "not_critical.contexts", fail, required=False)
     phrases = _parse_terms(nc.get("phrases"), "not_critical.phrases", fail, required=False)
+    past = _parse_terms(nc.get("past"), "not_critical.past", fail, required=False)
+    current = _parse_terms(data.get("current"), "current", fail, required=False)
     return Taxonomy(source, version, fallback, tuple(categories), request, no_resp, deflection,
-                    contexts, phrases)
+                    contexts, phrases, past, current)
 
 
 def _parse_categories(raw: object, fail) -> list[Category]:
@@ -326,9 +338,14 @@ def hashtag_words(text: str) -> list[tuple[str, ...]]:
 
 
 def term_words(term: str) -> list[tuple[str, bool]]:
-    """A term as (word, is_prefix) pairs, tokenised exactly like text."""
-    out = []
+    """A term as (word, is_prefix) pairs, tokenised exactly like text. A bare
+    ``*`` after the first word stands for any one word ("hace * años")."""
+    out: list[tuple[str, bool]] = []
     for raw in normalize(term).split():
+        if raw == "*":
+            if out:
+                out.append(("", True))
+            continue
         prefix = raw.endswith("*") and len(raw) > 1
         for m in _TOKEN.finditer(raw):
             tok = m.group(0).lstrip("#")
@@ -368,6 +385,7 @@ class TermMatcher:
                 tid = add(term)
                 if g not in self._term_groups[tid]:
                     self._term_groups[tid].append(g)
+        self._drop_subsumed()
         self._masks = frozenset(add(m) for m in masks)
         self._first_exact: dict[str, list[int]] = {}
         self._first_prefix: dict[str, list[int]] = {}
@@ -377,6 +395,24 @@ class TermMatcher:
             table.setdefault(first, []).append(tid)
         self._prefix_lengths = sorted({len(p) for p in self._first_prefix})
         self._candidates: dict[str, tuple[int, ...]] = {}
+
+    def _drop_subsumed(self) -> None:
+        """A one-word term that a prefix of the same group always matches too
+        ("violence" beside "violence*", "asesinat*" beside "asesin*", from two
+        languages' lists) does not count twice in that group."""
+        prefixes: dict[int, list[str]] = {}
+        for tid, words in enumerate(self._terms):
+            if len(words) == 1 and words[0][1]:
+                for g in self._term_groups[tid]:
+                    prefixes.setdefault(g, []).append(words[0][0])
+        for tid, words in enumerate(self._terms):
+            if len(words) != 1:
+                continue
+            word, is_prefix = words[0]
+            self._term_groups[tid] = [
+                g for g in self._term_groups[tid]
+                if not any(word.startswith(p) and (len(word) > len(p) or not is_prefix)
+                           for p in prefixes.get(g, ()))]
 
     def _word_matches(self, word: str, pattern: tuple[str, bool]) -> bool:
         text, is_prefix = pattern
@@ -483,7 +519,8 @@ def all_terms_marked(terms: Mapping[str, tuple[str, ...]]) -> list[str]:
 
 # The groups after the categories, in this order (RuleScores reads them by position).
 CUE_GROUPS = ("request", "no_response", "deflection", "critical_strong", "critical_support",
-              "not_critical", "not_critical_soft", "deflection_action", "critical_weak")
+              "not_critical", "not_critical_soft", "deflection_action", "critical_weak",
+              "not_critical_past", "current")
 
 
 def taxonomy_groups(tax: Taxonomy) -> dict[str, list[str]]:
@@ -500,6 +537,8 @@ def taxonomy_groups(tax: Taxonomy) -> dict[str, list[str]]:
     groups["not_critical_soft"] = _marked(contexts, True)
     groups["deflection_action"] = _marked(deflection, True)
     groups["critical_weak"] = _critical_terms(tax, 2)
+    groups["not_critical_past"] = all_terms(tax.not_critical_past)
+    groups["current"] = all_terms(tax.current)
     assert tuple(groups)[len(tax.categories):] == CUE_GROUPS
     return groups
 

@@ -108,7 +108,7 @@ def read_labels(path: str | Path) -> pd.DataFrame:
                          f"line {skip + 1}")
     out = pd.DataFrame({"text": frame["text"].astype(object)})
     for target in targets:
-        values = []
+        values: list[str | bool | None] = []
         for i, cell in enumerate(frame[target].tolist()):
             cell = cell.strip()
             if not cell:
@@ -224,8 +224,8 @@ def render_markdown(report: TrainingReport) -> str:
         lines += ["", "Confusion matrix (rows: coded class, columns: predicted class):", "",
                   "| coded \\ predicted | " + " | ".join(t.classes) + " |",
                   "|---|" + "---:|" * len(t.classes)]
-        for cls, row in zip(t.classes, t.confusion, strict=True):
-            lines.append(f"| {cls} | " + " | ".join(str(v) for v in row) + " |")
+        for cls, counts in zip(t.classes, t.confusion, strict=True):
+            lines.append(f"| {cls} | " + " | ".join(str(v) for v in counts) + " |")
         lines.append("")
     if report.weak_targets:
         lines += ["Not coded (learned from the taxonomy's weak labels): "

@@ -43,7 +43,6 @@ Not a test: nothing here asserts a speed.
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import os
 import platform
@@ -155,14 +154,6 @@ def twarc_venv(workdir: Path) -> Path:
 
 
 # -- the measured commands -------------------------------------------------------------------
-
-def compile_sources() -> None:
-    """Bytecode for govwatch's own modules, as installing a wheel writes it (twarc-csv's
-    venv has its own). Where PYTHONDONTWRITEBYTECODE is set, every measured run would
-    otherwise compile them again: about 0.07 s a run."""
-    for package in ("govwatch", "ingest"):
-        compileall.compile_dir(REPO / package, quiet=1)
-
 
 
 def govwatch_cmd(path: Path, fmt: str, db: Path, keep_raw: bool = False) -> list[str]:
@@ -552,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
     cpus = {"pinned": [one], "unpinned": [None], "both": [one, None]}[args.pinning]
     env_line = environment(cpus)
     print(f"govwatch ingest benchmark: {env_line}", flush=True)
-    compile_sources()
+    _measure.compile_sources()  # twarc-csv's venv has its own bytecode from pip
     rows: list[Row] = []
     for cpu in cpus:
         if "csv" in args.stages:

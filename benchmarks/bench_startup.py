@@ -14,7 +14,11 @@ targets are upper bounds on it) as the median and min-max over the pairs:
   (``sample_data/small``: accounts and posts ingested before each run, not timed; the
   events file given to ``analyze``) against ``python -c "import pandas, sklearn, duckdb"``; target 2x.
 
-Commands run as users run them: the installed ``govwatch`` entry point, unpinned. A
+Commands run as users run them: the installed ``govwatch`` entry point, unpinned, with
+govwatch's modules compiled to bytecode first, as installing a wheel does (this machine
+sets ``PYTHONDONTWRITEBYTECODE``, so an editable install would otherwise compile every
+govwatch module from source on every run while the baseline's libraries load their
+bytecode). A
 profile of the first analyze (``--profile``) writes ``python -X importtime`` and
 cProfile output to the work folder. Not a test: nothing here asserts a speed.
 """
@@ -112,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown case(s) {', '.join(sorted(unknown))}")
     print(f"govwatch start-up benchmark: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; "
           f"{_measure.machine_load()}", flush=True)
+    _measure.compile_sources()
     found = cases(workdir)
     rows = []
     for name in chosen:

@@ -1,6 +1,7 @@
 """The tagger of a git revision against this tree's, side by side in one process.
 
     python benchmarks/bench_tagger_versions.py [--rev 4347aef] [--texts 200000]
+    python benchmarks/bench_tagger_versions.py --rev bf84282 --revision-default rules
 
 What changed between the two is the seed-term matcher, the taxonomy, the default
 model and the language detector, so those are timed: the revision's
@@ -9,7 +10,8 @@ model and the language detector, so those are timed: the revision's
 imported beside this tree's. Each side tags the same distinct texts (real
 crisis, politician and VADER tweets from ../shared, made distinct with a
 suffix) with its *default* model as ``analyze`` used it - the revision's may be
-fitted on the texts (timed apart) - and detects their language; runs alternate
+fitted on the texts (timed apart; ``--revision-default rules`` for a revision
+whose default is already the rules alone) - and detects their language; runs alternate
 A B A B, three pairs, and the median is reported. The rest of tagging (VADER,
 the store) is the same code on both sides.
 """
@@ -62,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rev", default="4347aef")
     parser.add_argument("--texts", type=int, default=200_000)
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "real_data")
+    parser.add_argument("--revision-default", choices=("fitted", "rules"), default="fitted",
+                        help="the revision's default model: fitted on the texts, or its rules")
     args = parser.parse_args(argv)
     from govwatch.analysis.classifiers import PostTagger
     from govwatch.analysis.langid import LanguageDetector
@@ -70,11 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         old_cls, old_lang, old_yaml = load_revision(args.rev, Path(tmp))
         start = time.perf_counter()
-        old_model = old_cls.PostTagger(taxonomy=str(old_yaml)).fit(texts)
+        fitted = args.revision_default == "fitted"
+        old_model = old_cls.PostTagger(taxonomy=str(old_yaml)).fit(texts if fitted else [])
         fit_s = time.perf_counter() - start
+        label = "rules + model fitted on the texts" if fitted else "rules"
         sides = {
-            f"{args.rev} default (rules + model fitted on the texts)":
-                (old_model, old_lang.LanguageDetector()),
+            f"{args.rev} default ({label})": (old_model, old_lang.LanguageDetector()),
             "this tree's default (rules)": (PostTagger().fit([]), LanguageDetector()),
         }
         for model, det in sides.values():  # warm up: matcher tables, langid model

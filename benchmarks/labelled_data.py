@@ -141,15 +141,30 @@ def load_critical(shared: Path) -> pd.DataFrame:
 
 def load_deflection(shared: Path) -> pd.DataFrame:
     """The hand-coded official and company replies with texts: item, source, native_id,
-    deflection (bool), coded_by, half, text."""
+    deflection (bool), coded_by, half, text. Items ``D...`` were coded by two coders
+    (railway and TWCS replies); items ``E...`` by one coder in two passes (BPCL and
+    SATUSEHAT/Mobile JKN Play Store replies, Boston 311 status notes)."""
     labels = pd.read_csv(DATA / "handcoded_deflection.csv", dtype=str, keep_default_na=False)
     rail = {r["twitterUrl"].rstrip("/").split("/")[-1]: r["text"]
             for r in _csv(shared / "india_railways_twitter" / "raw data.csv")}
     rail.update({k: v[1] for k, v in
                  _railway_dump(shared / "india_railways_twitter" / "dt.txt").items()})
-    twcs = {r["tweet_id"]: r["text"] for r in
-            _csv(shared / "twcs_customer_support_sample" / "twcs_sample_first105.csv")}
-    labels["text"] = [(rail if s == "india_railways_twitter" else twcs).get(n)
+    texts = {
+        "india_railways_twitter": rail,
+        "twcs_customer_support_sample": {r["tweet_id"]: r["text"] for r in _csv(
+            shared / "twcs_customer_support_sample" / "twcs_sample_first105.csv")},
+        # Play Store developer replies of a state-owned company and of two Indonesian
+        # health apps, and Boston 311's status notes (the city's reply to a request).
+        "bpcl_hellobpcl_playstore": {r["reviewId"]: r["replyContent"] for r in _csv(
+            shared / "bpcl_hellobpcl_playstore" / "raw_reviews.csv")},
+        "satusehat_mobilejkn_playstore": {r["reviewId"]: r["replyContent"] for r in _csv(
+            shared / "satusehat_mobilejkn_playstore"
+            / "review_mobile_jkn_satusehat_clean__sample.csv")},
+        "boston_open311": {r.get("service_request_id"): r["status_notes"]
+                           for f in sorted((shared / "boston_open311").glob("*.json"))
+                           for r in json.loads(f.read_text("utf-8")) if r.get("status_notes")},
+    }
+    labels["text"] = [texts[s].get(n)
                       for s, n in zip(labels["source"], labels["native_id"], strict=True)]
     if labels["text"].isna().any():
         raise ValueError("hand-coded replies not found in ../shared")

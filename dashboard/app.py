@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import dash
 from dash import ALL, Dash, Input, Output, _callback, dcc, html
@@ -109,7 +110,7 @@ def create_app(db_path: str | os.PathLike, data: DashboardData | None = None,
         pages_folder=str(HERE / "pages"),
         assets_folder=str(HERE / "assets"),
         title="govwatch",
-        update_title=None,
+        update_title="",  # the tab title stays as it is while callbacks run
         serve_locally=True,
         index_string=INDEX,
         # Pages render conditional layouts (an account page without an account is a
@@ -139,13 +140,17 @@ def _warm(app: Dash) -> None:
                 warm()
 
 
+# The navigation's accessible name (a dict, as the attribute's name has a hyphen).
+_NAV_LABEL: dict[str, Any] = {"aria-label": "Dashboard pages"}
+
+
 def _shell(footer: html.Footer) -> html.Div:
     pages = sorted(dash.page_registry.values(),
                    key=lambda p: (p["order"] is None, p["order"] or 0, p["name"]))
     nav = html.Nav(html.Ul([
         html.Li(dcc.Link(p["name"], href=p["relative_path"], className="nav-link"))
         for p in pages if not p.get("hidden")
-    ]), **{"aria-label": "Dashboard pages"}, className="site-nav")
+    ]), **_NAV_LABEL, className="site-nav")
     return html.Div([
         html.A("Skip to main content", href="#main", className="skip-link"),
         html.Header([

@@ -50,23 +50,11 @@ CURVE_LABELS = {**POPULATION_LABELS, "critical": "Critical reports",
 ALL_PERIODS = "all"
 PERIOD_KINDS = ("quarter", "month")  # offered by the period filter, besides the whole range
 
-# Derived tables other analysis stages add; each page degrades without them.
 # Per-account tables the pages show in their own way; any other one the metric registry
-# declares appears on the Account page as a table (other_account_tables).
+# declares appears on the Account and Compare pages (other_account_tables). What a
+# derived table holds, for the panel shown where a store lacks it, comes from its
+# metric's declaration (govwatch.analysis.registry.table_description).
 SHOWN_ACCOUNT_TABLES = {"selectivity", "response_quality", "benchmark_index", "account_clocks"}
-OPTIONAL_TABLES = {
-    "slice_metrics": "rates and medians by topic, critical vs routine, sentiment and language",
-    "selectivity": "the selectivity gap (routine minus critical response rate)",
-    "benchmarks": "peer percentile ranks and the composite index",
-    "benchmark_index": "the composite index",
-    "event_acknowledgements": "how fast each official acknowledged each event",
-    "candidate_events": "bursts of critical messages that may be events nobody named",
-    "candidate_acknowledgements": "how fast officials acknowledged each candidate event",
-    "account_activity": "posting activity over time",
-    "platform_silences": "platform-wide silences",
-    "discovered_topics": "themes discovered in the messages",
-    "account_clocks": "each account's business clock (office hours and time zone)",
-}
 
 
 @dataclass(frozen=True)
@@ -246,6 +234,25 @@ class _Conn:
     local: threading.local = field(default_factory=threading.local)
 
 
+def _empty_until_analysed(cur) -> None:
+    """In a store never analysed, every derived table the metric registry declares
+    reads as empty: a temporary view with the declared columns and no rows, on this
+    connection only (the store stays read-only). ``govwatch analyze`` creates the real
+    tables; until then the pages show an analysis of nothing and the footer says
+    "not analysed yet". An analysed store that lacks a table (a metric added since)
+    gets no view: the pages show it as :class:`Missing`."""
+    if cur.execute("SELECT count(*) FROM analysis_runs").fetchall()[0][0]:
+        return
+    from govwatch.analysis.registry import declared_tables
+
+    have = {r[0] for r in cur.execute(
+        "SELECT table_name FROM information_schema.tables").fetchall()}
+    for table, columns in declared_tables().items():
+        if table not in have:
+            cols = ", ".join(f'NULL::{t} AS "{c}"' for c, t in columns.items())
+            cur.execute(f'CREATE TEMP VIEW "{table}" AS SELECT {cols} WHERE false')
+
+
 class DashboardData:
     """Read-only queries over one store. Safe to share between threads; each
     process opens its own connection on first use."""
@@ -269,6 +276,7 @@ class DashboardData:
             with self._lock:
                 cur = conn.store.conn.cursor()
                 cur.execute("SET TimeZone = 'UTC'")
+                _empty_until_analysed(cur)
             conn.local.cursor = cur
         return cur
 
@@ -314,7 +322,11 @@ class DashboardData:
         return bool(have) and all(c in have for c in cols)
 
     def missing(self, table: str) -> Missing:
-        return Missing(table, OPTIONAL_TABLES.get(table, table))
+        """What a page shows where this store lacks a derived table: the table and what it
+        holds, as its metric declares (the metric registry)."""
+        from govwatch.analysis.registry import table_description
+
+        return Missing(table, table_description(table) or table)
 
     def meta(self, key: str) -> str | None:
         row = self._cursor().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
@@ -396,7 +408,8 @@ class DashboardData:
         return self._cached(("leaderboard", filters), lambda: self._leaderboard(filters))
 
     def _leaderboard(self, f: Filters) -> pd.DataFrame:
-        where, params = ["a.official"], {"population": f.population}
+        where = ["a.official"]
+        params: dict[str, str | list[str]] = {"population": f.population}
         for name in Filters.MULTI:
             values = getattr(f, name)
             if values:
@@ -503,7 +516,7 @@ class DashboardData:
         ``benchmarks.index_min_weight_share`` setting, else the documented default)."""
         settings = self.run_info().get("settings")
         try:
-            recorded = json.loads(settings)
+            recorded = json.loads(settings or "")
             # benchmarks.index_min_weight_share; flat in runs recorded before sections
             value = float((recorded.get("benchmarks") or recorded).get("index_min_weight_share"))
         except (TypeError, ValueError, AttributeError):
@@ -594,7 +607,7 @@ class DashboardData:
 
     def event_summary(self) -> pd.DataFrame | Missing:
         if not self.has("event_summary", "event_id"):
-            return Missing("event_summary", "per-event acknowledgement summary")
+            return self.missing("event_summary")
         return self._cached(("event_summary",), lambda: self.df(
             "SELECT * FROM event_summary ORDER BY onset, event_id"))
 
@@ -637,7 +650,7 @@ class DashboardData:
         """Which curves to compare for one account: critical vs routine when the
         analysis wrote them, else messages needing a response vs all."""
         pops = self.km_populations(platform, author)
-        split = [p for p in ("critical", "routine") if p in pops]
+        split: list[str] = [p for p in ("critical", "routine") if p in pops]
         return split if len(split) == 2 else [p for p in POPULATIONS if p in pops]
 
     def followup(self, platform: str, author: str) -> dict[str, float]:

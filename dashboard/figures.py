@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -275,8 +276,11 @@ SORT_KEYS = {
 def median_sort_keys(board: pd.DataFrame) -> list[float]:
     """What "sort by median" orders on: the KM median, and after every reached
     median the not-reached ones by their follow-up time."""
-    return [_num(m) if _num(m) is not None else (1e9 + (_num(f) or 0))
-            for m, f in zip(board["km_median_hours"], board["max_followup_hours"], strict=True)]
+    keys = []
+    for m, f in zip(board["km_median_hours"], board["max_followup_hours"], strict=True):
+        median = _num(m)
+        keys.append(median if median is not None else 1e9 + (_num(f) or 0))
+    return keys
 
 
 def board_key(platform: str, author: str) -> str:
@@ -730,7 +734,7 @@ def percentile_chart(ranks: pd.DataFrame, metric: str = "metric",
         return Chart("peers", title, empty_figure("Too few peers or messages to rank"),
                      "Too few peers or messages for a percentile rank.", ranks,
                      ANCHORS["benchmarks"])
-    bar = {}
+    bar: dict[str, Any] = {}
     if {"rank_ci_low", "rank_ci_high"} <= set(d.columns) and d["rank_ci_low"].notna().any():
         lo = pd.to_numeric(d["rank_ci_low"], errors="coerce")
         hi = pd.to_numeric(d["rank_ci_high"], errors="coerce")
@@ -809,12 +813,12 @@ def business_table(metrics: pd.DataFrame, population_labels: dict) -> pd.DataFra
     rows = []
     for r in metrics.to_dict("records"):
         ok = clock_ok(r)
+        window = _num(r.get("business_window_hours"))
         rows.append({
             "Messages counted": population_labels.get(r["population"], r["population"]),
             "Messages on the business clock": f"{int(_num(r.get('business_messages')) or 0):,}"
                                               if ok else clock_reason(r),
-            "Business window": f"{_bare(_num(r.get('business_window_hours')))} office hours"
-                               if ok and _num(r.get("business_window_hours")) is not None
+            "Business window": f"{_bare(window)} office hours" if ok and window is not None
                                else "–" if ok else clock_reason(r),
             "Answered within the business window": business_rate_cell(r),
             "Median office hours to response (95% CI)": business_median_cell(r),

@@ -307,7 +307,9 @@ def _html_table(frame: pd.DataFrame) -> str:
 def markdown_html(text: str) -> str:
     """The methodology's markdown as plain, escaped HTML: headings (one level below the
     page's h1), paragraphs and list items; code and emphasis marks are kept as text."""
-    out, para, in_list = [], [], False
+    out: list[str] = []
+    para: list[str] = []
+    in_list = False
 
     def flush() -> None:
         nonlocal in_list

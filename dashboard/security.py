@@ -24,6 +24,7 @@ element they draw; style attributes cannot run code.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 
 from dash import Dash
 from dash.exceptions import DependencyException
@@ -43,10 +44,9 @@ STATIC_HEADERS = {
 }
 
 
-def max_body_bytes(env: dict | None = None) -> int:
+def max_body_bytes(env: Mapping[str, str] | None = None) -> int:
     """The request-body cap: $GOVWATCH_DASH_MAX_BODY (bytes) or :data:`MAX_BODY_BYTES`."""
-    env = os.environ if env is None else env
-    raw = env.get(MAX_BODY_ENV)
+    raw = (os.environ if env is None else env).get(MAX_BODY_ENV)
     if not raw:
         return MAX_BODY_BYTES
     try:
@@ -58,7 +58,7 @@ def max_body_bytes(env: dict | None = None) -> int:
     return value
 
 
-def content_security_policy(script_hashes: list[str]) -> str:
+def content_security_policy(script_hashes: Sequence[str]) -> str:
     scripts = " ".join(["'self'", *script_hashes])
     return "; ".join([
         "default-src 'self'",

@@ -28,7 +28,7 @@ import hmac
 import ipaddress
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from flask import Flask, Response, request
@@ -46,7 +46,7 @@ PASSWORD_ENV = "GOVWATCH_DASH_PASSWORD"
 log = logging.getLogger("govwatch.dashboard")
 
 
-def auth_from_env(env: dict | None = None) -> tuple[str, str] | None:
+def auth_from_env(env: Mapping[str, str] | None = None) -> tuple[str, str] | None:
     """(user, password) from the environment, None when neither is set."""
     env = os.environ if env is None else env
     user, password = env.get(USER_ENV) or "", env.get(PASSWORD_ENV) or ""

@@ -418,12 +418,36 @@ def _activity_query() -> _Query:
     return _Query(sql, _meanings_for("activity", "account_activity"))
 
 
+# The accounts export's per-account tables, in this order (docs/exports.md), then any
+# other metric's account tables (from the registry) in alphabetical order: the
+# columns keep their places whatever order the metrics register in.
+ACCOUNT_TABLE_ORDER = ("account_metrics", "account_activity", "selectivity",
+                       "response_quality", "benchmark_index", "account_clocks")
+
+
+def account_table_order() -> list[str]:
+    """The per-account tables the accounts export joins, in the export's order."""
+    from govwatch.analysis.registry import account_tables
+
+    others = sorted(set(account_tables()) - set(ACCOUNT_TABLE_ORDER))
+    return [*ACCOUNT_TABLE_ORDER, *others]
+
+
+def _ordered_columns(con, table: str) -> list[str]:
+    """``table``'s columns in its metric's declared order (whatever order the store's
+    table has them in), then any the declaration does not name."""
+    from govwatch.analysis.registry import declared_tables
+
+    have = list(_columns(con, table))
+    declared = [c for c in declared_tables().get(table, {}) if c in have]
+    return declared + [c for c in have if c not in declared]
+
+
 def _accounts_query(con, population: str) -> _Query:
     """One row per official account: attributes, response metrics of ``population``,
     activity, event acknowledgement counts, and the per-account tables of other
-    metrics that the store has (each metric's ``account_tables``, from the registry)."""
-    from govwatch.analysis.registry import account_tables
-
+    metrics that the store has (each metric's ``account_tables``, from the registry),
+    in a fixed column order (:func:`account_table_order`, declared column order)."""
     tables = _tables(con)
     select = ["a.platform", "a.author AS official_author", "a.display_name", "a.institution",
               "a.country", "a.level", "a.timezone", "a.office_hours",
@@ -432,11 +456,11 @@ def _accounts_query(con, population: str) -> _Query:
     taken = {"platform", "official_author", "display_name", "institution", "country", "level",
              "timezone", "office_hours", "population"}
     meanings = _meanings_for("accounts", "account_metrics")
-    for alias, table in [("m", "account_metrics"), ("v", "account_activity"),
-                         *[(f"t{i}", t) for i, t in enumerate(account_tables())]]:
+    for i, table in enumerate(account_table_order()):
+        alias = f"t{i}"
         if table not in tables or not _one_row_per_account(con, table, population):
             continue
-        cols = _columns(con, table)
+        cols = _ordered_columns(con, table)
         cond = (f"{alias}.platform = a.platform AND {alias}.official_author = a.author"
                 + (f" AND {alias}.population = '{population}'" if "population" in cols else ""))
         joins.append(f"LEFT JOIN {table} {alias} ON {cond}")

@@ -23,15 +23,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate, chain
 
-import nanoarrow as na
 import numpy as np
 import pyarrow as pa
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _MICROSECOND = timedelta(microseconds=1)
-_NANOARROW_TYPES = {pa.string(): na.string(), pa.int64(): na.int64(), pa.bool_(): na.bool_(),
-                    pa.int32(): na.int32()}
+# The columns nanoarrow builds (imported on the first one: a tenth of a second that a
+# command building no column, such as an analyze, need not pay).
+_NANOARROW_TYPES = {pa.string(): "string", pa.int64(): "int64", pa.bool_(): "bool_",
+                    pa.int32(): "int32"}
 # Integers without nulls go through the array module, four times quicker than nanoarrow:
 # its machine integers are Arrow's own layout on a little-endian machine.
 _MACHINE_CODES = {pa.int64(): "q", pa.int32(): "i"} if sys.byteorder == "little" else {}
@@ -66,7 +67,9 @@ def _build(values: Sequence, type: pa.DataType) -> pa.Array | None:
             return pa.Array.from_buffers(type, len(data), [None, pa.py_buffer(data)])
     simple = _NANOARROW_TYPES.get(type)
     if simple is not None:
-        return pa.array(na.c_array(values, simple))
+        import nanoarrow as na
+
+        return pa.array(na.c_array(values, getattr(na, simple)()))
     if _is_us_time(type):
         try:  # aware times, the usual case, inline
             micros = [None if v is None else (v - _EPOCH) // _MICROSECOND for v in values]

@@ -325,13 +325,14 @@ def _report_import(results, path: Path) -> None:
 @quiet_option("Names only, one a line.")
 def formats(quiet) -> None:
     """List the readers govwatch knows (the values of --format)."""
-    from govwatch.ingest.registry import readers
+    from govwatch.ingest.registry import catalogue
 
-    for name, reader in sorted(readers().items()):
+    # Plain text through click: rich's console would cost more than the whole listing.
+    for name, info in sorted(catalogue().items()):
         if quiet:
-            out.print(name)
+            click.echo(name)
             continue
-        out.print(f"{name:<22} {reader.platform or '(per row)':<10} {reader.description}")
+        click.echo(f"{name:<22} {info.platform or '(per row)':<10} {info.description}")
 
 
 # ---------------------------------------------------------------- rejects

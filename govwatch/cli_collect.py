@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from .cli_common import EXIT_REJECTS, db_option, err, handle_errors, out, parse_ts, quiet_option
 from .config import db_path
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 class _RichAccounts:
@@ -16,8 +20,8 @@ class _RichAccounts:
     def __init__(self, enabled: bool, err):
         self.enabled = enabled
         self.err = err
-        self.bar = None
-        self.tasks: dict[str, int] = {}
+        self.bar: Progress | None = None
+        self.tasks: dict[str, TaskID] = {}
         self.stage: dict[str, str] = {}
 
     def start(self, account: str) -> None:

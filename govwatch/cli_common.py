@@ -7,14 +7,31 @@ import functools
 from datetime import datetime
 
 import click
-from rich.console import Console
 
 from .config import DB_ENV
 from .errors import GovwatchError, InputError, StoreError, UsageError
 
 EXIT_REJECTS = 3
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+
+
+class _LazyConsole:
+    """A rich Console made on first use: importing rich.console was a third of the
+    CPU of ``govwatch --help``, which prints nothing through it."""
+
+    def __init__(self, **kwargs):
+        self._kwargs = kwargs
+        self._console = None
+
+    def __getattr__(self, name):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._kwargs)
+        return getattr(self._console, name)
+
+
+err = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)
+out = _LazyConsole(highlight=False, soft_wrap=True)
 
 
 def handle_errors(fn):

@@ -2,8 +2,9 @@
 
 ``TABLES`` is the canonical schema (column name -> DuckDB type): input rows,
 imports, tags and the ``responses`` table every metric starts from. Derived
-metric tables are declared by their metric class (analysis/registry.py).
-``MIGRATIONS`` are the named, ordered steps that bring a store to it; each
+metric tables are declared by their metric class (analysis/registry.py) and created
+from that declaration by every ``govwatch analyze``, never by a migration.
+``MIGRATIONS`` are the named, ordered steps that bring a store to ``TABLES``; each
 applied step is recorded in ``schema_migrations``. ``tests/test_store.py``
 checks that a freshly migrated store has exactly ``TABLES``.
 
@@ -13,9 +14,12 @@ Times are UTC ``TIMESTAMPTZ``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import import_module
 from importlib.resources import files
+from typing import Any
 
 # The times a post (or an event's onset) may carry. Outside them a date comes from a
 # broken export or a typo: the import refuses it, the analysis passes over it.
@@ -219,9 +223,13 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Migration:
+    """One step: the statements of ``NNNN_name.sql``, or the ``apply(con)`` function of
+    ``NNNN_name.py`` (for a step that depends on what the store holds)."""
+
     version: int
     name: str
-    sql: str
+    sql: str = ""
+    step: Callable[[Any], None] | None = None
 
     def statements(self) -> list[str]:
         body = "\n".join(
@@ -229,22 +237,35 @@ class Migration:
         )
         return [s.strip() for s in body.split(";") if s.strip()]
 
+    def run(self, con: Any) -> None:
+        """Apply this step on ``con`` (the caller holds the transaction)."""
+        for stmt in self.statements():
+            con.execute(stmt)
+        if self.step is not None:
+            self.step(con)
+
 
 def _load_migrations() -> tuple[Migration, ...]:
     out = []
     for path in sorted((files("govwatch") / "migrations").iterdir(), key=lambda p: p.name):
-        if not path.name.endswith(".sql"):
+        stem, dot, suffix = path.name.rpartition(".")
+        if not dot or suffix not in ("sql", "py") or stem.startswith("_"):
             continue
-        number, _, rest = path.name[:-4].partition("_")
-        out.append(Migration(int(number), rest.replace("_", " "), path.read_text("utf-8")))
+        number, _, rest = stem.partition("_")
+        name = rest.replace("_", " ")
+        if suffix == "sql":
+            out.append(Migration(int(number), name, path.read_text("utf-8")))
+        else:
+            module = import_module(f"govwatch.migrations.{stem}")
+            out.append(Migration(int(number), name, step=module.apply))
     versions = [m.version for m in out]
     if versions != list(range(1, len(out) + 1)):
         raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {versions}")
     return tuple(out)
 
 
-# Ordered migrations: govwatch/migrations/NNNN_name.sql. Append new files; never
-# edit one that has shipped.
+# Ordered migrations: govwatch/migrations/NNNN_name.sql (or .py with an ``apply(con)``).
+# Append new files; never edit one that has shipped.
 MIGRATIONS: tuple[Migration, ...] = _load_migrations()
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

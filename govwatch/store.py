@@ -207,8 +207,7 @@ class Store:
             if m.version <= current:
                 continue
             with self.transaction() as con:
-                for stmt in m.statements():
-                    con.execute(stmt)
+                m.run(con)
                 con.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                     [m.version, m.name, datetime.now(UTC)],

@@ -34,13 +34,14 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from govwatch.errors import InputError
 from govwatch.records import Batch, MessageAttributes, Post, Reject, excerpt, posts_frame
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
 from .csv_records import read_records
-from .jsonio import jpath, load_json_text, parse_utc, read_text_strict
+from .jsonio import as_object, jpath, load_json_text, parse_utc, read_text_strict
 from .registry import register
 from .tabular import sniff_header
 
@@ -68,7 +69,7 @@ def _text(value: object) -> str | None:
     return s if s.strip() else None
 
 
-def _rating(value: object, where: str) -> int | None:
+def _rating(value: Any, where: str) -> int | None:  # a JSON or CSV cell
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
@@ -80,11 +81,17 @@ def _rating(value: object, where: str) -> int | None:
     return int(n)
 
 
-def _when(value: object, where: str, options: ReadOptions, required: bool) -> datetime | None:
+def _when(value: object, where: str, options: ReadOptions) -> datetime | None:
+    """The time in ``value`` (UTC), None when empty; ReviewError when unreadable."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ReviewError(where, f"{where} is empty")
         return None
+    return _required_when(value, where, options)
+
+
+def _required_when(value: object, where: str, options: ReadOptions) -> datetime:
+    """The time in ``value`` (UTC); ReviewError when empty or unreadable."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ReviewError(where, f"{where} is empty")
     try:
         return parse_utc(str(value), options.assume_tz)
     except ValueError as exc:
@@ -124,7 +131,7 @@ class _Reviews:
         return out
 
 
-def _likes(value: object) -> int | None:
+def _likes(value: Any) -> int | None:  # a JSON or CSV cell
     try:
         n = int(float(value))
     except (TypeError, ValueError):
@@ -142,9 +149,9 @@ def play_review(out: _Reviews, row: dict, options: ReadOptions) -> None:
     if app is None:
         raise ReviewError("app_id", "the app is not named: the file has no app_id column; "
                           "pass --app-id PACKAGE")
-    at = _when(row.get("at"), "at", options, required=True)
+    at = _required_when(row.get("at"), "at", options)
     reply_text = _text(row.get("replycontent"))
-    reply_at = _when(row.get("repliedat"), "repliedAt", options, required=False)
+    reply_at = _when(row.get("repliedat"), "repliedAt", options)
     if reply_text and reply_at is None:
         raise ReviewError("repliedAt", "a reply without its time (repliedAt is empty)")
     out.add(rid, app.strip(), at, _text(row.get("text")) or "",
@@ -243,13 +250,15 @@ class AppStoreReader(Reader):
             if not isinstance(page, dict) or not isinstance(page.get("data"), list):
                 raise InputError(path, "not a customerReviews response (no data list)",
                                  prefix("data"))
-            link = str((page.get("links") or {}).get("self") or "")
+            link = str(as_object(page.get("links")).get("self") or "")
             m = _APP_IN_LINK.search(link)
             app = m.group(1) if m else options.app_id
-            replies = {}
-            for inc in page.get("included") or []:
-                if isinstance(inc, dict) and inc.get("type") == "customerReviewResponses":
-                    replies[inc.get("id")] = inc.get("attributes") or {}
+            replies: dict[str, dict] = {}
+            included = page.get("included")
+            for inc in included if isinstance(included, list) else []:
+                if (isinstance(inc, dict) and inc.get("type") == "customerReviewResponses"
+                        and isinstance(inc.get("id"), str)):
+                    replies[inc["id"]] = as_object(inc.get("attributes"))
             for i, rev in enumerate(page["data"]):
                 rows += 1
                 try:
@@ -270,16 +279,17 @@ class AppStoreReader(Reader):
         if app is None:
             raise ReviewError("id", "the app is not named (no /apps/{id}/ in links.self); "
                               "pass --app-id APP")
-        a = rev.get("attributes") if isinstance(rev.get("attributes"), dict) else {}
-        at = _when(a.get("createdDate"), "attributes.createdDate", options, required=True)
+        a = as_object(rev.get("attributes"))
+        at = _required_when(a.get("createdDate"), "attributes.createdDate", options)
         title, body = _text(a.get("title")), _text(a.get("body"))
         text = "\n".join(x for x in (title, body) if x)
-        ref = (((rev.get("relationships") or {}).get("response") or {}).get("data") or {})
-        reply = replies.get(ref.get("id")) if isinstance(ref, dict) else None
+        ref = as_object(as_object(as_object(rev.get("relationships")).get("response")).get("data"))
+        ref_id = ref.get("id")
+        reply = replies.get(ref_id) if isinstance(ref_id, str) else None
         reply_at = reply_text = None
         if reply:
-            reply_at = _when(reply.get("lastModifiedDate"), "relationships.response",
-                             options, required=True)
+            reply_at = _required_when(reply.get("lastModifiedDate"), "relationships.response",
+                                      options)
             reply_text = _text(reply.get("responseBody"))
         out.add(rid, app, at, text, _rating(a.get("rating"), "attributes.rating"), None,
                 None, reply_at, reply_text)

@@ -184,7 +184,7 @@ class LineFinder:
     """Record number -> the physical line it starts on, found by reading forward."""
 
     def __init__(self, path: Path):
-        self._f = None
+        self._f: io.TextIOBase | None = None
         self._path = path
         self.record = 0
         self._last = 0

@@ -48,7 +48,8 @@ class ReadOptions:
 
     def describe(self) -> dict:
         """What changes the rows read, for the "already imported" check and the manifest."""
-        out = {"assume_tz": self.assume_tz, "mapping": dict(sorted(self.mapping.items()))}
+        out: dict[str, object] = {"assume_tz": self.assume_tz,
+                                  "mapping": dict(sorted(self.mapping.items()))}
         if self.keep_raw:  # only when set, so that imports made before the option still match
             out["keep_raw"] = True
         if self.day_precision:

@@ -46,13 +46,22 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
+from functools import partial
 from pathlib import Path
+from typing import TypeGuard
 
 from govwatch.errors import InputError
 from govwatch.records import Batch, Post, Reject, excerpt, posts_frame
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
-from .jsonio import NESTED_REASON, is_json_lines, iter_json_lines, parse_utc, read_text_strict
+from .jsonio import (
+    NESTED_REASON,
+    as_object,
+    is_json_lines,
+    iter_json_lines,
+    parse_utc,
+    read_text_strict,
+)
 from .registry import register
 
 PLATFORM = "bluesky"
@@ -86,7 +95,7 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _is_post_view(value: object) -> bool:
+def _is_post_view(value: object) -> TypeGuard[dict]:
     return isinstance(value, dict) and "record" in value and "author" in value
 
 
@@ -180,7 +189,7 @@ class BlueskyReader(Reader):
         elif isinstance(response, dict) and isinstance(response.get("posts"), list):
             for i, pv in enumerate(response["posts"]):
                 out.rows += 1
-                self._try(lambda pv=pv, i=i: self._post(pv, f"{loc}.posts[{i}]", out, options),
+                self._try(partial(self._post, pv, f"{loc}.posts[{i}]", out, options),
                           pv, f"{loc}.posts[{i}]", out)
         else:
             out.rows += 1
@@ -207,7 +216,7 @@ class BlueskyReader(Reader):
         if not isinstance(item, dict) or not isinstance(item.get("post"), dict):
             out.rejects.append(Reject(loc, "feed item has no post", excerpt(json.dumps(item))))
             return
-        reply = item.get("reply") if isinstance(item.get("reply"), dict) else {}
+        reply = as_object(item.get("reply"))
         parent, root = reply.get("parent"), reply.get("root")
         grand = reply.get("grandparentAuthor")
         # Context posts first, so that their authors' handles are known for the main post.
@@ -234,7 +243,7 @@ class BlueskyReader(Reader):
                       reason, f"{loc}.reason", out)
 
     def _repost(self, reason: dict, original: Post, loc: str, out: _Rows, options) -> Post:
-        by = reason.get("by") if isinstance(reason.get("by"), dict) else {}
+        by = as_object(reason.get("by"))
         did = _str(by.get("did"))
         author = self._author_name(by, did, f"{loc}.by", out)
         try:
@@ -311,7 +320,7 @@ class BlueskyReader(Reader):
         uri = _str(pv.get("uri"))
         if uri is None or not uri.startswith("at://"):
             raise _Bad(f"{loc}.uri", "post has no at:// uri")
-        author_obj = pv.get("author") if isinstance(pv.get("author"), dict) else {}
+        author_obj = as_object(pv.get("author"))
         did = _str(author_obj.get("did")) or did_of(uri)
         author = self._author_name(author_obj, did, f"{loc}.author", out)
         record = pv.get("record")
@@ -321,19 +330,22 @@ class BlueskyReader(Reader):
             created = parse_utc(record.get("createdAt"), options.assume_tz)
         except ValueError as exc:
             raise _Bad(f"{loc}.record.createdAt", f"createdAt: {exc}") from None
-        text = record.get("text") if isinstance(record.get("text"), str) else ""
+        given = record.get("text")
+        text = given if isinstance(given, str) else ""
         if len(text) > MAX_TEXT_CHARS:
             raise _Bad(f"{loc}.record.text", f"text longer than {MAX_TEXT_CHARS:,} characters")
-        reply = record.get("reply") if isinstance(record.get("reply"), dict) else None
+        reply = record.get("reply")
+        if not isinstance(reply, dict):
+            reply = None
         parent_uri = root_uri = None
         if reply is not None:
-            parent_uri = _str((reply.get("parent") or {}).get("uri"))
-            root_uri = _str((reply.get("root") or {}).get("uri"))
+            parent_uri = _str(as_object(reply.get("parent")).get("uri"))
+            root_uri = _str(as_object(reply.get("root")).get("uri"))
             if parent_uri is None:
                 raise _Bad(f"{loc}.record.reply.parent.uri", "reply names no parent uri")
         if parent_author is None and parent_uri:
             parent_author = out.handles.get(did_of(parent_uri) or "")
-        embed = record.get("embed") if isinstance(record.get("embed"), dict) else {}
+        embed = as_object(record.get("embed"))
         kind = "reply" if reply else ("quote" if embed.get("$type") in _QUOTE_EMBEDS else "post")
         langs = record.get("langs")
         rkey = uri.rsplit("/", 1)[-1]
@@ -366,7 +378,7 @@ class BlueskyReader(Reader):
         for facet in record.get("facets") or []:
             if not isinstance(facet, dict):
                 continue
-            index = facet.get("index") if isinstance(facet.get("index"), dict) else {}
+            index = as_object(facet.get("index"))
             for feature in facet.get("features") or []:
                 if not isinstance(feature, dict) or feature.get("$type") != _MENTION:
                     continue

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from govwatch.records import Batch, Reject, excerpt
@@ -74,8 +75,7 @@ class BlueskyRecordsReader(BlueskyReader):
             loc = f"$[{i}]"
             if _is_post_view(item):
                 out.rows += 1
-                self._try(lambda item=item, loc=loc: self._post(item, loc, out, options),
-                          item, loc, out)
+                self._try(partial(self._post, item, loc, out, options), item, loc, out)
             elif isinstance(item, dict) and isinstance(item.get("post"), dict):
                 out.rows += 1
                 self._feed_item(item, loc, out, options)
@@ -86,7 +86,7 @@ class BlueskyRecordsReader(BlueskyReader):
                     out.rejects.append(Reject(loc + suffix, reason,
                                               excerpt(json.dumps(item, ensure_ascii=False))))
                     continue
-                self._try(lambda pv=pv, loc=loc + suffix: self._post(pv, loc, out, options),
+                self._try(partial(self._post, pv, loc + suffix, out, options),
                           item, loc + suffix, out)
             else:
                 out.rows += 1

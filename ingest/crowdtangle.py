@@ -48,9 +48,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from govwatch.records import READER_POST_COLUMNS, Account, Batch, accounts_frame
 
@@ -65,6 +65,9 @@ from .tabular import (
     parse_times,
     sniff_header,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PLATFORM = "facebook"
 
@@ -111,6 +114,8 @@ def parse_abbreviated_times(values: pd.Series, assume_tz: str | None, column: st
 
     Returns (times, reason-per-row-or-empty), like :func:`tabular.parse_times`.
     """
+    import pandas as pd
+
     parts = values.str.extract(_CT_TIME)
     abbr = parts["zone"].str.upper()
     has_abbr = abbr.notna()
@@ -151,6 +156,8 @@ def parse_abbreviated_times(values: pd.Series, assume_tz: str | None, column: st
 
 def _in_zone(local: pd.Series, abbr: pd.Series, zone: str):
     """Rows whose abbreviation is the one ``zone`` uses at that local time, in UTC."""
+    import pandas as pd
+
     hit = pd.Series(False, index=local.index)
     out = pd.Series(pd.NaT, index=local.index, dtype="datetime64[us, UTC]")
     present = local.notna()
@@ -176,19 +183,25 @@ def _post_numbers(urls: pd.Series) -> pd.Series:
 
 def _raw(df: pd.DataFrame) -> pd.Series:
     """Each row as a JSON object (column -> text), the record's original content."""
+    import pandas as pd
+
     records = df.astype(object).where(df.notna(), None).to_dict("records")
     return pd.Series([json.dumps(r, ensure_ascii=False) for r in records], index=df.index,
                      dtype="string")
 
 
 def _fill(df: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    import pandas as pd
+
     for col in columns:
         if col not in df:
             df[col] = pd.Series(pd.NA, index=df.index, dtype="string")
 
 
-def _counts(df: pd.DataFrame, check: RowChecker, columns: dict[str, str]) -> dict:
+def _counts(df: pd.DataFrame, check: RowChecker, columns: dict[str, str | None]) -> dict:
     """Parse count columns (thousands separators allowed); returns canonical -> Int64."""
+    import pandas as pd
+
     out = {}
     for canonical, col in columns.items():
         if col is None:
@@ -202,6 +215,8 @@ def _counts(df: pd.DataFrame, check: RowChecker, columns: dict[str, str]) -> dic
 
 def _frame(df, ok, *, post_id, author, author_id, created, text, kind, url, counts,
            lang=None) -> pd.DataFrame:
+    import pandas as pd
+
     out = pd.DataFrame(index=df.index[ok])
     out["platform"] = PLATFORM
     out["post_id"] = post_id[ok]
@@ -225,6 +240,8 @@ def _frame(df, ok, *, post_id, author, author_id, created, text, kind, url, coun
 
 
 def _accounts(author: pd.Series, name: pd.Series, ok: pd.Series) -> pd.DataFrame:
+    import pandas as pd
+
     pairs = pd.DataFrame({"author": author[ok], "name": name[ok]}).dropna(subset=["author"])
     pairs = pairs.drop_duplicates("author")
     return accounts_frame([
@@ -252,6 +269,8 @@ class CrowdTangleReader(Reader):
             yield self._batch(chunk, options)
 
     def _batch(self, chunk: Chunk, options: ReadOptions) -> Batch:
+        import pandas as pd
+
         df = chunk.frame
         _fill(df, CT_NAMES + CT_OPTIONAL)
         check = RowChecker(chunk)
@@ -302,6 +321,8 @@ class MetaContentLibraryReader(Reader):
             yield self._batch(chunk, options)
 
     def _batch(self, chunk: Chunk, options: ReadOptions) -> Batch:
+        import pandas as pd
+
         df = chunk.frame
         present = set(df.columns)
         _fill(df, MCL_OPTIONAL)

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import available_timezones
-
-import pandas as pd
 
 from govwatch.officehours import OfficeHoursError, parse_office_hours
 from govwatch.records import READER_ACCOUNT_COLUMNS, Batch, Reject, excerpt
@@ -21,6 +20,9 @@ from govwatch.schema import LEVELS
 from .base import Reader, ReadOptions
 from .registry import register
 from .tabular import RowChecker, iter_chunks, sniff_header
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REQUIRED = ("platform", "author", "institution", "country", "level", "timezone")
 
@@ -31,6 +33,8 @@ def _zones() -> frozenset[str]:
 
 
 def _office_hours_problem(value) -> str:
+    import pandas as pd
+
     if value is None or pd.isna(value):
         return ""
     try:
@@ -53,6 +57,8 @@ class AccountsCSVReader(Reader):
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
     ) -> Iterator[Batch]:
+        import pandas as pd
+
         seen: dict[tuple[str, str], tuple[int, tuple]] = {}  # (platform, handle) -> first
         for chunk in iter_chunks(path, REQUIRED, options.mapping, options.chunk_rows, progress):
             df = chunk.frame
@@ -106,12 +112,14 @@ def _repeated(out: pd.DataFrame, lines: pd.Series,
     """Rows naming an account listed before, its handle in any letter case (handles are
     case-insensitive on every platform): one account. A repeat that states the same is
     dropped; one whose attributes differ is rejected, naming them and the line kept."""
+    import pandas as pd
+
     mask = pd.Series(False, index=out.index)
     rejects = []
     rows = zip(out.index, lines, out["platform"], out["author"],
                *(out[c] for c in _COMPARED), strict=True)
-    for idx, line, platform, author, *values in rows:
-        values = tuple(None if pd.isna(v) else v for v in values)
+    for idx, line, platform, author, *cells in rows:
+        values = tuple(None if pd.isna(v) else v for v in cells)
         key = (platform, author.lower())
         if key not in seen:
             seen[key] = (int(line), author, values)

@@ -119,7 +119,8 @@ def _csv_rows(path: Path) -> tuple[list[_RawRow], list[Reject]]:
         frame = chunk.frame
         for idx in frame.index:
             line = f"line {int(chunk.lines[idx])}"
-            values = {c: _cell(frame.at[idx, c]) for c in FIELDS if c in frame.columns}
+            values: dict[str, object] = {c: _cell(frame.at[idx, c]) for c in FIELDS
+                                         if c in frame.columns}
             rows.append(_RawRow(values, {"": line}))
     return rows, rejects
 
@@ -153,6 +154,8 @@ def _yaml_rows(path: Path) -> tuple[list[_RawRow], list[Reject]]:
         where = f"line {mark.line + 1}" if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise InputError(path, f"not valid YAML: {problem}", where) from None
+    if root is None:  # an empty document: no events
+        return [], []
     prefix = "$"
     if isinstance(data, dict) and "events" in data:
         items, prefix = data["events"], "$.events"
@@ -173,11 +176,11 @@ def _yaml_rows(path: Path) -> tuple[list[_RawRow], list[Reject]]:
             rejects.append(Reject(here, "expected a mapping with " + ", ".join(REQUIRED)))
             continue
         lines = {str(k.value): v.start_mark.line + 1 for k, v in node.value}
-        where = {"": here}
+        found = {"": here}
         for key in FIELDS:
             if key in lines:
-                where[key] = f"{prefix}[{i}].{key} (line {lines[key]})"
-        rows.append(_RawRow({k: item.get(k) for k in FIELDS if k in item}, where))
+                found[key] = f"{prefix}[{i}].{key} (line {lines[key]})"
+        rows.append(_RawRow({k: item.get(k) for k in FIELDS if k in item}, found))
     return rows, rejects
 
 

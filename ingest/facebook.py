@@ -111,7 +111,7 @@ def _clean_name(name: str) -> str:
 
 def owner_from_titles(titles: list[str]) -> str | None:
     """The name most titles start with, or None when no title names anyone."""
-    names = Counter()
+    names: Counter[str] = Counter()
     for title in titles:
         m = _TITLE_VERB.match(title)
         if m:
@@ -294,7 +294,8 @@ def _comment(layout: _Layout, i: int, item: dict, raw: str, owner: str) -> Post 
                       f"text longer than {MAX_TEXT_CHARS:,} characters", excerpt(text))
     author = body.get("author")
     author = _clean_name(author) if isinstance(author, str) and author.strip() else owner
-    title = item.get("title") if isinstance(item.get("title"), str) else ""
+    given = item.get("title")
+    title = given if isinstance(given, str) else ""
     to_author = None
     if _OWN.search(title):
         to_author = author

@@ -27,6 +27,12 @@ TWITTER_EPOCH_MS = 1288834974657
 FIRST_SNOWFLAKE = 29_700_859_247_000_000  # roughly the first snowflake id
 
 
+def as_object(value: object) -> dict:
+    """``value`` when it is a JSON object, else an empty one (a missing or malformed
+    part of a record reads as empty)."""
+    return value if isinstance(value, dict) else {}
+
+
 def jpath(*parts: str | int) -> str:
     """Build a JSON path locator: jpath(3, 'tweet', 'id_str') -> '$[3].tweet.id_str'."""
     out = "$"

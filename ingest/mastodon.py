@@ -69,6 +69,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from govwatch.errors import InputError
@@ -77,6 +78,7 @@ from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excer
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
 from .jsonio import (
     NESTED_REASON,
+    as_object,
     is_json_lines,
     iter_json_lines,
     jpath,
@@ -151,8 +153,8 @@ def handle_from_acct(acct: object, profile_url: object) -> str | None:
     if "@" in acct:
         user, _, host = acct.partition("@")
         return f"{user}@{host.lower()}"
-    host = _host(profile_url)
-    return f"{acct}@{host}" if host else None
+    domain = _host(profile_url)
+    return f"{acct}@{domain}" if domain else None
 
 
 def handle_from_uri(uri: object) -> str | None:
@@ -558,7 +560,7 @@ class MastodonAPIReader(Reader):
         uri = s.get("uri")
         if not isinstance(uri, str) or not uri:
             raise _Bad(f"{loc}.uri", "status has no uri")
-        account = s.get("account") if isinstance(s.get("account"), dict) else {}
+        account = as_object(s.get("account"))
         author = handle_from_acct(account.get("acct"), account.get("url") or uri)
         if author is None:
             raise _Bad(f"{loc}.account.acct", "status has no account acct")
@@ -566,7 +568,7 @@ class MastodonAPIReader(Reader):
             created = parse_utc(s.get("created_at"), options.assume_tz)
         except ValueError as exc:
             raise _Bad(f"{loc}.created_at", f"created_at: {exc}") from None
-        common = dict(
+        common: dict[str, Any] = dict(
             platform=PLATFORM,
             post_id=uri,
             author=author,

@@ -91,7 +91,8 @@ def request_ticket(req: dict, i: int, options: ReadOptions, rejects: list[Reject
                               "neither agency_responsible nor service_name names the agency",
                               excerpt(raw)))
         return None
-    text = req.get("description") if isinstance(req.get("description"), str) else ""
+    description = req.get("description")
+    text = description if isinstance(description, str) else ""
     if len(text) > MAX_TEXT_CHARS:
         rejects.append(Reject(jpath(i, "description"),
                               f"text longer than {MAX_TEXT_CHARS:,} characters", excerpt(raw)))

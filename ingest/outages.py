@@ -273,7 +273,8 @@ class SFLCOutagesReader(Reader):
                 rejects.append(Reject(jpath(i, exc.column), str(exc),
                                       excerpt(json.dumps(item, ensure_ascii=False))))
                 continue
-            districts = item.get("districts") if isinstance(item.get("districts"), list) else []
+            listed = item.get("districts")
+            districts = listed if isinstance(listed, list) else []
             state = str(item.get("state:name") or "").strip()
             region = ", ".join([state] + [str(d) for d in districts if d]) or None
             nets = item.get("networksAffected")

@@ -36,6 +36,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -178,6 +179,7 @@ class PartReaders:
 
     @staticmethod
     def _tell(proc: subprocess.Popen, message: bytes) -> None:
+        assert proc.stdin is not None  # started with stdin=PIPE
         try:
             proc.stdin.write(message)
             proc.stdin.close()
@@ -185,6 +187,7 @@ class PartReaders:
             pass
 
     def _follow(self, slot: int, proc: subprocess.Popen) -> None:
+        assert proc.stdout is not None  # started with stdout=PIPE
         for line in proc.stdout:
             kind, _, payload = line.partition(b" ")
             if kind == b"read":
@@ -226,11 +229,12 @@ class PartReaders:
         for proc in self._procs:
             if proc.poll() is None:
                 proc.kill()
-            if not proc.stdin.closed:
+            if proc.stdin is not None and not proc.stdin.closed:
                 proc.stdin.close()
         for proc in self._procs:
             proc.wait()
-            proc.stdout.close()
+            if proc.stdout is not None:
+                proc.stdout.close()
 
 
 def read_of(result: dict) -> StagedRead:
@@ -262,10 +266,10 @@ def _run(job: dict) -> None:
     out = os.fdopen(os.dup(1), "wb", buffering=0)  # this process's messages, and nothing else
     sys.stdout = sys.stderr
     module, _, name = job["reader"].partition(":")
-    reader = import_module(module)
+    found: Any = import_module(module)
     for attr in name.split("."):
-        reader = getattr(reader, attr)
-    reader = reader()
+        found = getattr(found, attr)
+    reader = found()
     options = ReadOptions(**job["options"])
     path = Path(job["path"])
     staged = Staged(None, folder=Path(job["folder"]), seq_base=Staged.part_seq_base(job["index"]))

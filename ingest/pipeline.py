@@ -199,6 +199,7 @@ def import_file(
         # while this one hashes the file, and read once told their first line's number.
         with parts.PartReaders(reader, path, options, [
                 (i, cut, staged.part_folder(i)) for i, cut in enumerate(cuts) if i]) as others:
+            first_lines: list[int] | None = None
             if cuts:
                 digest, first_lines = parts.hash_and_number(path, [a for a, _ in cuts])
             else:
@@ -208,7 +209,7 @@ def import_file(
                 "SELECT max(import_id) FROM imports WHERE sha256 = ? AND format = ? "
                 "AND options = ? AND status = 'complete'",
                 [digest, reader.name, opts_json],
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             if previous is not None:
                 others.cancel()
                 result.skipped_as = previous
@@ -216,7 +217,7 @@ def import_file(
             if cuts and first_lines is None:  # a bare carriage return: read whole
                 others.cancel()
                 cuts = []
-            elif cuts:
+            elif first_lines is not None:
                 others.start(first_lines[1:])
             progress.start_file(path.name, sum(f.stat().st_size for f in files))
             reading = True

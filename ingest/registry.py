@@ -7,46 +7,91 @@ group ``govwatch.readers`` (each entry point names a Reader subclass).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import import_module
-from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from govwatch.errors import InputError, UsageError
 
-from .base import SNIFF_BYTES, Reader
+if TYPE_CHECKING:
+    from .base import Reader
 
 ENTRY_POINT_GROUP = "govwatch.readers"
 
-# The shipped readers: format name -> the module that registers it at import. A
-# command naming its format imports only that module; sniffing and listing import all.
-BUILTIN_READERS = {
-    "csv": "govwatch.ingest.csv_posts",
-    "accounts-csv": "govwatch.ingest.csv_accounts",
-    "x-archive": "govwatch.ingest.x_archive",
-    "twitter-v2": "govwatch.ingest.twitter_json",
-    "twitter-v1": "govwatch.ingest.twitter_json",
-    "facebook": "govwatch.ingest.facebook",
-    "crowdtangle": "govwatch.ingest.crowdtangle",
-    "meta-content-library": "govwatch.ingest.crowdtangle",
-    "telegram": "govwatch.ingest.telegram",
-    "youtube": "govwatch.ingest.youtube",
-    "mastodon-archive": "govwatch.ingest.mastodon",
-    "mastodon-api": "govwatch.ingest.mastodon",
-    "bluesky": "govwatch.ingest.bluesky",
-    "mapped": "govwatch.ingest.mapped",
-    "open311": "govwatch.ingest.open311",
-    "open311-csv": "govwatch.ingest.open311",
-    "tickets-csv": "govwatch.ingest.tickets",
-    "google-play": "govwatch.ingest.app_reviews",
-    "google-play-json": "govwatch.ingest.app_reviews",
-    "app-store": "govwatch.ingest.app_reviews",
-    "tweet-repr": "govwatch.ingest.tweet_repr",
-    "bluesky-records": "govwatch.ingest.bluesky_records",
-    "keepiton-xlsx": "govwatch.ingest.outages",
-    "outages-json": "govwatch.ingest.outages",
-    "outages-csv": "govwatch.ingest.outages",
+# The shipped readers: format name -> the module that registers it at import, and
+# what `govwatch formats` shows of it, so that listing the formats imports no reader
+# (the readers pull in pandas and pyarrow: ten times the start-up of the command). A
+# command naming its format imports only that module; sniffing imports all. A test
+# checks each row against its reader class.
+@dataclass(frozen=True)
+class ReaderInfo:
+    module: str
+    platform: str | None
+    kind: str
+    description: str
+    # False for a reader that never claims a file by sniffing (it must be named): sniffing
+    # with --format auto then does not even import it.
+    sniffs: bool = True
+
+
+BUILTIN_READERS: dict[str, ReaderInfo] = {
+    "csv": ReaderInfo("govwatch.ingest.csv_posts", None, "posts",
+                       "posts CSV (platform, post_id, author, created_at, text, ...)"),
+    "accounts-csv": ReaderInfo("govwatch.ingest.csv_accounts", None, "accounts",
+                       "official accounts CSV (platform, author, institution, country, level, timezone)"),
+    "x-archive": ReaderInfo("govwatch.ingest.x_archive", "x", "posts",
+                       "X/Twitter account archive (the zip, its folder, or data/tweets.js)"),
+    "twitter-v2": ReaderInfo("govwatch.ingest.twitter_json", "x", "posts",
+                       "Twitter/X API v2 JSON Lines as twarc2 writes them (pages or flattened)"),
+    "twitter-v1": ReaderInfo("govwatch.ingest.twitter_json", "x", "posts",
+                       "legacy Twitter API v1.1 tweets, one JSON object per line"),
+    "facebook": ReaderInfo("govwatch.ingest.facebook", "facebook", "posts",
+                       'Facebook "Download your information" JSON (your_posts_N.json, comments.json)'),
+    "crowdtangle": ReaderInfo("govwatch.ingest.crowdtangle", "facebook", "posts",
+                       "CrowdTangle historical-data CSV of Facebook Pages or Groups"),
+    "meta-content-library": ReaderInfo("govwatch.ingest.crowdtangle", "facebook", "posts",
+                       "Meta Content Library CSV of Facebook posts (id, creation_time, post_owner.*)"),
+    "telegram": ReaderInfo("govwatch.ingest.telegram", "telegram", "posts",
+                       "Telegram Desktop export result.json (channel, discussion group, or account)"),
+    "youtube": ReaderInfo("govwatch.ingest.youtube", "youtube", "posts",
+                       "YouTube Data API v3 commentThreads.list responses (JSON or JSON Lines)"),
+    "mastodon-archive": ReaderInfo("govwatch.ingest.mastodon", "mastodon", "posts",
+                       "Mastodon account archive: outbox.json (ActivityPub), with actor.json beside it"),
+    "mastodon-api": ReaderInfo("govwatch.ingest.mastodon", "mastodon", "posts",
+                       "Mastodon REST API statuses or /context responses saved as JSON or JSON Lines"),
+    "bluesky": ReaderInfo("govwatch.ingest.bluesky", "bluesky", "posts",
+                       "Bluesky getAuthorFeed / getPostThread responses saved as JSON or JSON Lines"),
+    "mapped": ReaderInfo("govwatch.ingest.mapped", None, "posts",
+                       "any CSV / JSON Lines / JSON array described by a mapping file (--mapping)",
+                       sniffs=False),
+    "open311": ReaderInfo("govwatch.ingest.open311", "open311", "posts",
+                       "Open311 GeoReport v2 service requests (JSON), as complaint tickets"),
+    "open311-csv": ReaderInfo("govwatch.ingest.open311", "open311", "posts",
+                       "Open311 GeoReport v2 service requests (CSV with the GeoReport field names)"),
+    "tickets-csv": ReaderInfo("govwatch.ingest.tickets", None, "posts",
+                       ("complaint tickets CSV (ticket_id, agency, submitted_at[, acknowledged_at, "
+                        "closed_at, text, category, status, ...]); --mapping renames other "
+                        "systems'")),
+    "google-play": ReaderInfo("govwatch.ingest.app_reviews", "google-play", "posts",
+                       "Google Play reviews with developer replies (google-play-scraper CSV)"),
+    "google-play-json": ReaderInfo("govwatch.ingest.app_reviews", "google-play", "posts",
+                       "Google Play reviews with developer replies (google-play-scraper JSON list)"),
+    "app-store": ReaderInfo("govwatch.ingest.app_reviews", "app-store", "posts",
+                       "App Store Connect customerReviews (JSON:API) with developer responses"),
+    "tweet-repr": ReaderInfo("govwatch.ingest.tweet_repr", "x", "posts",
+                       "tweets printed as Python dicts (repr), one per line; damaged records rejected"),
+    "bluesky-records": ReaderInfo("govwatch.ingest.bluesky_records", "bluesky", "posts",
+                       ("Bluesky posts as a JSON list: post views, feed items, Jetstream commits or "
+                        "Tap records")),
+    "keepiton-xlsx": ReaderInfo("govwatch.ingest.outages", None, "outages",
+                       "Access Now #KeepItOn STOP workbook (xlsx): shutdowns and blocked platforms"),
+    "outages-json": ReaderInfo("govwatch.ingest.outages", None, "outages",
+                       "SFLC.in Internet Shutdowns Tracker JSON (India): shutdown start days"),
+    "outages-csv": ReaderInfo("govwatch.ingest.outages", None, "outages",
+                       "outages CSV (country, region, start, end, scope[, kind, source])"),
 }
-BUILTIN_MODULES = tuple(dict.fromkeys(BUILTIN_READERS.values()))
+BUILTIN_MODULES = tuple(dict.fromkeys(info.module for info in BUILTIN_READERS.values()))
 
 _READERS: dict[str, Reader] = {}
 _loaded = False
@@ -70,16 +115,36 @@ def _load() -> None:
     _loaded = True
     for mod in BUILTIN_MODULES:
         import_module(mod)
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
+    for ep in _entry_points():
         register(ep.load())
+
+
+def _entry_points():
+    from importlib.metadata import entry_points  # a fiftieth of a second: only when needed
+
+    return entry_points(group=ENTRY_POINT_GROUP)
 
 
 def reader_names() -> list[str]:
     """Every format name, shipped or installed, without importing a reader (for the
     command line's choices and shell completion)."""
     names = set(BUILTIN_READERS) | set(_READERS)
-    names |= {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    names |= {ep.name for ep in _entry_points()}
     return sorted(names)
+
+
+def catalogue() -> dict[str, ReaderInfo]:
+    """Every format's module, platform, kind and description, for listing them: the
+    shipped readers' from :data:`BUILTIN_READERS` (none imported), the others' from
+    their classes (installed readers are loaded through their entry points)."""
+    for ep in _entry_points():
+        if ep.name not in _READERS:
+            register(ep.load())
+    found = dict(BUILTIN_READERS)
+    for name, r in _READERS.items():
+        if name not in found:
+            found[name] = ReaderInfo(type(r).__module__, r.platform, r.kind, r.description)
+    return found
 
 
 def readers() -> dict[str, Reader]:
@@ -89,7 +154,7 @@ def readers() -> dict[str, Reader]:
 
 def get(name: str) -> Reader:
     if name not in _READERS and name in BUILTIN_READERS:
-        import_module(BUILTIN_READERS[name])
+        import_module(BUILTIN_READERS[name].module)
     if name in _READERS:
         return _READERS[name]
     all_ = readers()
@@ -101,10 +166,25 @@ def get(name: str) -> Reader:
 def folder_reader(path: Path, fmt: str = "auto") -> Reader | None:
     """The reader that reads folder ``path`` as one input, if any: any reader, or with a
     format named only that format's (the others are not even loaded)."""
+    from .base import Reader
+
     for r in readers().values() if fmt == "auto" else [get(fmt)]:
         if type(r).input_files is not Reader.input_files and r.sniff(path, b""):
             return r
     return None
+
+
+def _sniffers() -> list[Reader]:
+    """Every reader that may claim a file by sniffing; the shipped readers that never do
+    are not imported."""
+    for name, info in BUILTIN_READERS.items():
+        if info.sniffs:
+            get(name)
+    for ep in _entry_points():
+        if ep.name not in _READERS:
+            register(ep.load())
+    return [r for name, r in _READERS.items()
+            if name not in BUILTIN_READERS or BUILTIN_READERS[name].sniffs]
 
 
 def _sniffs(reader: Reader, path: Path, head: bytes) -> bool:
@@ -122,6 +202,8 @@ def sniff(path: Path, kind: str | None = None) -> Reader:
         if found is None:
             raise InputError(path, "a folder that no reader reads as one input")
         return found
+    from .base import SNIFF_BYTES
+
     try:
         with open(path, "rb") as f:
             head = f.read(SNIFF_BYTES)
@@ -130,7 +212,7 @@ def sniff(path: Path, kind: str | None = None) -> Reader:
     if not head.strip():
         raise InputError(path, "the file is empty")
     matches = [
-        r for r in readers().values() if (kind is None or r.kind == kind) and _sniffs(r, path, head)
+        r for r in _sniffers() if (kind is None or r.kind == kind) and _sniffs(r, path, head)
     ]
     if not matches:
         raise InputError(

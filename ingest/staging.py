@@ -143,8 +143,11 @@ class Staged:
 
     def __init__(self, store_path: Path | None, import_tag: str = "", *,
                  folder: Path | None = None, seq_base: int = 0):
-        self.dir = (folder if folder is not None
-                    else store_path.parent / f"{store_path.name}{_PREFIX}{import_tag}")
+        if folder is None:
+            if store_path is None:
+                raise ValueError("staging needs the store's path or a folder")
+            folder = store_path.parent / f"{store_path.name}{_PREFIX}{import_tag}"
+        self.dir = folder
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True)
         self.posts_file = self.dir / "posts.parquet"

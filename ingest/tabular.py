@@ -85,12 +85,12 @@ def iter_chunks(
         skipped = 1
         while skipped < skip_records:  # resume after records read by other means
             try:
-                row = next(reader)
+                record = next(reader)
             except StopIteration:
                 return
             except csv.Error:
-                row = ["?"]
-            if row:
+                record = ["?"]
+            if record:
                 skipped += 1
         width = len(names)
         keep = [(i, n) for i, n in enumerate(names) if n]

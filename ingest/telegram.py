@@ -44,9 +44,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import pandas as pd
 
 from govwatch.errors import InputError, UsageError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
@@ -55,6 +54,9 @@ from .base import MAX_TEXT_CHARS, Reader, ReadOptions
 from .jsonio import from_epoch, jpath, load_json_text, read_text_strict
 from .registry import register
 from .tabular import MENTION_RE
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PLATFORM = "telegram"
 CHAT_TYPES = (
@@ -193,8 +195,8 @@ def _likes(msg: dict) -> int | None:
     reactions = msg.get("reactions")
     if not isinstance(reactions, list):
         return None
-    counts = [r.get("count") for r in reactions if isinstance(r, dict)]
-    counts = [c for c in counts if isinstance(c, int) and not isinstance(c, bool) and c >= 0]
+    found = [r.get("count") for r in reactions if isinstance(r, dict)]
+    counts = [c for c in found if isinstance(c, int) and not isinstance(c, bool) and c >= 0]
     return sum(counts) if counts else None
 
 
@@ -401,6 +403,8 @@ class TelegramReader(Reader):
 
 
 def _frame(posts: list[Post]) -> pd.DataFrame:
+    import pandas as pd
+
     frame = posts_frame(posts)
     for col in ("like_count", "share_count", "reply_count"):
         frame[col] = pd.array(frame[col], dtype="Int64")

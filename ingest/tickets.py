@@ -109,8 +109,9 @@ def bulk_window(tickets: list[Ticket]) -> tuple[datetime, datetime] | None:
     holds at least BULK_MIN_TICKETS tickets and BULK_MIN_SHARE of all tickets, submitted
     over at least BULK_MIN_SPREAD (10th-90th percentile of their submission times).
     """
-    timed = sorted(((t.closed_at or t.updated_at), t.submitted_at) for t in tickets
-                   if (t.closed_at or t.updated_at) is not None)
+    timed: list[tuple[datetime, datetime]] = sorted(
+        (closure, t.submitted_at) for t in tickets
+        if (closure := t.closed_at or t.updated_at) is not None)
     if len(timed) < BULK_MIN_TICKETS:
         return None
     best, best_i, j = 0, 0, 0

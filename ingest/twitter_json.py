@@ -43,6 +43,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeGuard
 
 from govwatch.records import (
     READER_ACCOUNT_COLUMNS,
@@ -59,7 +60,7 @@ from govwatch.records import (
 )
 
 from .base import Part, Reader, ReadOptions, gc_paused
-from .jsonio import decode_line, is_utf8, iter_byte_lines, parse_json_line
+from .jsonio import as_object, decode_line, is_utf8, iter_byte_lines, parse_json_line
 from .registry import register
 from .twitter_rules import (
     LEGACY_COUNTS,
@@ -250,10 +251,11 @@ def legacy_post(
         return _bad(where, "id_str", "id_str is missing or not a number", t.get("id_str"))
     if author is None:
         user = t.get("user")
-        author = _get(user, "screen_name") or native_id(_get(user, "id_str"))
+        named = _get(user, "screen_name") or native_id(_get(user, "id_str"))
         author_id = native_id(_get(user, "id_str")) or native_id(_get(user, "id"))
-        if not isinstance(author, str) or not author:
+        if not isinstance(named, str) or not named:
             return _bad(where, "user.screen_name", "the tweet names no user")
+        author = named
     created = parse_legacy_time(t.get("created_at")) or parse_iso_time(t.get("created_at"))
     if created is None:
         return _bad(
@@ -261,13 +263,13 @@ def legacy_post(
             f"created_at {t.get('created_at')!r} is not a Twitter time such as "
             "'Wed Oct 10 20:19:24 +0000 2018'",
         )
-    ext = t.get("extended_tweet") if isinstance(t.get("extended_tweet"), dict) else {}
+    ext = as_object(t.get("extended_tweet"))
     text = post_text(ext.get("full_text") or t.get("full_text"), t.get("text"))
     if not isinstance(text, str):
         return _bad(where, "full_text", "the tweet has no text (full_text or text)")
     if len(text) > TEXT_CAP:
         return _bad(where, "full_text", TEXT_CAP_REASON)
-    counts = {}
+    counts: dict[str, Any] = {}  # like_count, share_count, ... for Post
     for field, column in LEGACY_COUNTS:
         counts[column], ok = parse_count(t.get(field))
         if not ok:
@@ -349,7 +351,7 @@ def v2_post(t: object, where: str, users: dict[str, dict], keep_raw: bool = True
     if len(text) > TEXT_CAP:
         return _bad(where, "text", TEXT_CAP_REASON)
     metrics = t.get("public_metrics")
-    counts = {}
+    counts: dict[str, Any] = {}  # like_count, share_count, ... for Post
     for field, column in V2_COUNTS:
         counts[column], ok = parse_count(_get(metrics, field))
         if not ok:
@@ -415,7 +417,7 @@ def _flat_users(t: dict) -> list[dict]:
 
 
 def _v2_page(obj: dict, lineno: int, out: BatchBuilder) -> None:
-    includes = obj.get("includes") if isinstance(obj.get("includes"), dict) else {}
+    includes = as_object(obj.get("includes"))
     users: dict[str, dict] = {}
     for k, user in enumerate(_list(includes.get("users"))):
         _add_user(out, user, f"line {lineno}: $.includes.users[{k}]")
@@ -513,7 +515,7 @@ _V2_ISO_RE = re.compile(r'"created_at"\s*:\s*"\d{4}-\d{2}-\d{2}T')
 _V1_TIME_RE = re.compile(r'"created_at"\s*:\s*"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} ')
 
 
-def _looks_v2_tweet(t: object) -> bool:
+def _looks_v2_tweet(t: object) -> TypeGuard[dict]:
     return (isinstance(t, dict) and "id" in t and "text" in t and "id_str" not in t
             and "user" not in t)
 

@@ -27,6 +27,7 @@ on real pages and flattened lines, on documented ones and on mangled ones.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from operator import attrgetter
 from typing import Annotated
@@ -197,15 +198,15 @@ def read_flat(line: bytes, out) -> bool:
         return False
     if t.data is not UNSET or t.id_str is not UNSET or t.user is not UNSET:
         return False  # a page, or a v1.1 tweet
-    found = [t.author, t.in_reply_to_user]  # the users expanded in the line, in order
+    expanded = [t.author, t.in_reply_to_user]  # the users expanded in the line, in order
     if t.entities is not None and t.entities.mentions:
-        found += t.entities.mentions
+        expanded += t.entities.mentions
     refs = t.referenced_tweets or ()
     for ref in refs:
-        found.append(ref.author)
+        expanded.append(ref.author)
         if ref.entities is not None and ref.entities.mentions:
-            found += ref.entities.mentions
-    found = [u for u in found if u is not None and u.name is not UNSET and u.username]
+            expanded += ref.entities.mentions
+    found = [u for u in expanded if u is not None and u.name is not UNSET and u.username]
     try:
         rows = [_flat_row(t, found)]
         rows += [_flat_row(ref, found) for ref in refs if ref.created_at is not UNSET]
@@ -279,6 +280,7 @@ def read_page(line: bytes, out) -> bool:
                 users[uid] = name
         if includes.tweets:
             tweets = tweets + includes.tweets
+    raws: Sequence[Raw | None]
     if raw is None:
         raws = [None] * len(tweets)
     else:
@@ -315,14 +317,10 @@ def _row(t: _Tweet, raw: Raw | None, users: dict[str, str]) -> tuple:
     if author_id is None or not (
             author_id.isdigit() and author_id.isascii() and len(author_id) <= 30):
         author_id = native_id(author_id)
-    reply_user_id = t.in_reply_to_user_id
-    if reply_user_id is not None:
-        reply_user_id = _id(reply_user_id)
-        reply_author = users.get(reply_user_id, reply_user_id) if reply_user_id else None
-    else:
-        reply_author = None
-    return _mapped(t, post_id, author_id, users.get(author_id, author_id), reply_author,
-                   t.created_at, t.text, raw)
+    reply_user_id = _id(t.in_reply_to_user_id)
+    reply_author = users.get(reply_user_id, reply_user_id) if reply_user_id else None
+    author = users.get(author_id, author_id) if author_id is not None else None
+    return _mapped(t, post_id, author_id, author, reply_author, t.created_at, t.text, raw)
 
 
 def _mapped(t: _Tweet | _FlatTweet, post_id: str | None, author_id: str | None,
@@ -333,9 +331,10 @@ def _mapped(t: _Tweet | _FlatTweet, post_id: str | None, author_id: str | None,
     created = (fromisoformat(when) if when is not None and when[-1:] == "Z"
                else parse_iso_time(when))
     note = t.note_tweet
-    text = post_text(note.text if note is not None else None, text)
-    if post_id is None or author is None or created is None or text is None:
+    shown = post_text(note.text if note is not None else None, text)
+    if post_id is None or author is None or created is None or not isinstance(shown, str):
         raise _Skip
+    text = shown
     if len(text) > TEXT_CAP:
         raise _Skip
     m = t.public_metrics

@@ -137,7 +137,8 @@ class JSArray:
     def _peek(self) -> str:
         """Skip whitespace; the next character, or '' at the end of the file."""
         while True:
-            self._advance(_WS_RE.match(self._buf, self._pos).end())
+            ws = _WS_RE.match(self._buf, self._pos)  # \s* matches, if only ''
+            self._advance(ws.end() if ws else self._pos)
             if self._pos < len(self._buf):
                 return self._buf[self._pos]
             if not self._fill():
@@ -566,7 +567,7 @@ class XArchiveReader(Reader):
                 post = legacy_post(tweet, f"{label}: {where}" if label else where,
                                    owner.handle, owner.account_id, options.keep_raw)
                 out.add(post)
-                if isinstance(post, Post):
+                if isinstance(post, Post) and isinstance(tweet, dict):  # a Post: a dict
                     seen.add(post.post_id)
                     if post.in_reply_to_post_id:
                         parents.setdefault(post.in_reply_to_post_id, (

@@ -51,26 +51,24 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from govwatch.errors import InputError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions, open_text
-from .jsonio import iter_json_lines, jpath, load_json_text, read_text_strict
+from .jsonio import as_object, iter_json_lines, jpath, load_json_text, read_text_strict
 from .registry import register
 from .tabular import MENTION_RE
+
+if TYPE_CHECKING:
+    pass
 
 PLATFORM = "youtube"
 _HEAD = re.compile(rb'"kind"\s*:\s*"youtube#commentThread(?:ListResponse)?"')
 _LEADING_HANDLE = re.compile(r"^\s*@([\w.\-]+)")
 _TAG = re.compile(r"<[^>]+>")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
-
-
-def _obj(value: object) -> dict:
-    return value if isinstance(value, dict) else {}
 
 
 def _text_of(snippet: dict) -> str | None:
@@ -126,9 +124,9 @@ class _Thread:
             return self
         top = snippet["topLevelComment"]
         thread_id = t.get("id") if isinstance(t.get("id"), str) else top.get("id")
-        owner = snippet.get("channelId") or _obj(top.get("snippet")).get("channelId")
-        video = snippet.get("videoId") or _obj(top.get("snippet")).get("videoId")
-        replies = _obj(t.get("replies")).get("comments") or []
+        owner = snippet.get("channelId") or as_object(top.get("snippet")).get("channelId")
+        video = snippet.get("videoId") or as_object(top.get("snippet")).get("videoId")
+        replies = as_object(t.get("replies")).get("comments") or []
         if not isinstance(replies, list):
             replies = []
         self.rows = 1 + len(replies)
@@ -143,15 +141,15 @@ class _Thread:
         for c in replies:
             s = c.get("snippet") if isinstance(c, dict) else None
             if isinstance(s, dict):
-                who = _author(s)
-                if who and _handle(s.get("authorDisplayName")):
-                    by_handle.setdefault(_handle(s.get("authorDisplayName")), who)
+                who, handle = _author(s), _handle(s.get("authorDisplayName"))
+                if who and handle:
+                    by_handle.setdefault(handle, who)
         for j, c in enumerate(replies):
             where = loc("replies", "comments", j)
             if not isinstance(c, dict):
                 self.rejects.append(Reject(where, "not a JSON object", excerpt(json.dumps(c))))
                 continue
-            parent = _obj(c.get("snippet")).get("parentId") or top.get("id")
+            parent = as_object(c.get("snippet")).get("parentId") or top.get("id")
             self._comment(c, where, c, kind="reply", to_post=parent, to_author=top_author,
                           thread_id=thread_id, video=video, addressed=by_handle)
         return self
@@ -293,6 +291,8 @@ class YouTubeCommentsReader(Reader):
         yield self._batch(path, doc, "")
 
     def _batch(self, path: Path, value: object, prefix: str) -> Batch:
+        import pandas as pd
+
         posts: list[Post] = []
         accounts: dict[str, str] = {}
         rejects: list[Reject] = []

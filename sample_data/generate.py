@@ -42,6 +42,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -1157,7 +1158,7 @@ class _Builder:
         c = COUNTRIES[acct.country]
         author = self.citizen(acct.country, acct.platform)
         parent = self._parent_for(acct, ts, event)
-        info = dict(klass=klass, kind=kind, target=acct.author, slots=slots,
+        info: dict[str, Any] = dict(klass=klass, kind=kind, target=acct.author, slots=slots,
                     event=event.event_id if event else "",
                     boost=3.0 if klass == "critical" else 1.0)
         if parent is not None:

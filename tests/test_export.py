@@ -381,3 +381,34 @@ def test_stata_keeps_long_texts_whole(tmp_path):
     frame = pd.read_stata(result.path)
     assert frame.loc[0, "text"] == text
     assert frame.loc[0, "author"].startswith("p_")
+
+
+def test_accounts_export_column_order_is_fixed_and_documented(dashboard_store, tmp_path,
+                                                               monkeypatch):
+    """The accounts export's columns (and its codebook's rows) come in the documented
+    order, whatever order the metrics register in."""
+    from govwatch.analysis import registry
+    from govwatch.analysis.registry import declared_tables
+
+    first = export(dashboard_store, "accounts", "csv", tmp_path / "a.csv")
+    columns = list(read_back(first).columns)
+    assert list(codebook(first)["column"]) == columns
+    registry.metrics()
+    shipped = dict(registry._METRICS)
+    orders = set()
+    for i, permuted in enumerate([shipped, dict(reversed(shipped.items()))]):
+        monkeypatch.setattr(registry, "_METRICS", permuted)
+        orders.add(tuple(registry.account_tables()))
+        again = export(dashboard_store, "accounts", "csv", tmp_path / f"b{i}.csv")
+        assert list(read_back(again).columns) == columns
+    assert len(orders) == 2  # two registry orders, one set of columns
+    # the documented order: attributes, then each table's columns in declared order
+    declared = declared_tables()
+    assert columns[:9] == ["platform", "official_author", "display_name", "institution",
+                           "country", "level", "timezone", "office_hours", "population"]
+    firsts = [columns.index(c) for c in ("messages", "posts_per_week", "selectivity_gap",
+                                         "deflection_share", "composite_index",
+                                         "clock_status", "events_in_scope")]
+    assert firsts == sorted(firsts)
+    shown = [c for c in columns if c in declared["selectivity"]]
+    assert shown == [c for c in declared["selectivity"] if c in shown]

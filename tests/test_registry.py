@@ -92,10 +92,60 @@ def test_auto_format_picks_the_same_reader(tmp_path):
         registry.sniff(empty)
 
 
-def test_each_shipped_format_is_found_in_the_module_that_registers_it():
+def test_each_shipped_format_is_listed_as_its_reader_class_describes_it():
+    """The registry's table (what `govwatch formats` shows without importing a reader)
+    names each shipped reader's module, platform, kind and description as the class does."""
     shipped = {name: r for name, r in registry.readers().items()
                if type(r).__module__.startswith("govwatch.ingest.")}
-    assert {name: type(r).__module__ for name, r in shipped.items()} == registry.BUILTIN_READERS
+    assert {name: registry.ReaderInfo(type(r).__module__, r.platform, r.kind, r.description,
+                                      name not in NEVER_SNIFFED)
+            for name, r in shipped.items()} == registry.BUILTIN_READERS
+
+
+def test_sniffing_does_not_import_a_reader_that_never_sniffs(tmp_path):
+    """`--format auto` skips (without importing) the readers that must be named."""
+    code = ("import sys; from pathlib import Path; from govwatch.ingest import registry; "
+            f"print(registry.sniff(Path({str(REPO / SAMPLES['telegram'][1])!r})).name, "
+            "'govwatch.ingest.mapped' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, check=True).stdout.split()
+    assert out == ["telegram", "False"]
+
+
+def test_listing_the_formats_imports_no_reader():
+    """`govwatch formats` lists every format from the registry's table: no reader module,
+    pandas or pyarrow is imported."""
+    code = ("import sys; from govwatch.ingest import registry; from govwatch.cli import main; "
+            "sys.argv = ['govwatch', 'formats']\n"
+            "try:\n main()\nexcept SystemExit:\n pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('govwatch.ingest.', 'pandas', "
+            "'pyarrow', 'rich.progress'))), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=REPO, check=True)
+    assert done.stderr.strip() == "['govwatch.ingest.registry']"
+    listed = {line.split()[0] for line in done.stdout.splitlines()}
+    assert listed == set(registry.BUILTIN_READERS)
+    assert "tickets-csv            (per row)  complaint tickets CSV" in done.stdout
+
+
+def test_a_registered_third_party_reader_is_in_the_catalogue():
+    class Extra(Reader):
+        name, platform, description = "extra-test-format", "extra", "a test reader"
+
+        def sniff(self, path, head):
+            return False
+
+        def read(self, path, options, progress=None):
+            return iter(())
+
+    registry.register(Extra)
+    try:
+        info = registry.catalogue()["extra-test-format"]
+        assert (info.module, info.platform, info.kind, info.description) == (
+            __name__, "extra", "posts", "a test reader")
+        assert registry.catalogue()["csv"] == registry.BUILTIN_READERS["csv"]
+    finally:
+        registry._READERS.pop("extra-test-format")
 
 
 def test_naming_a_format_imports_only_its_reader():

@@ -253,6 +253,30 @@ def test_trained_model_is_activated_kept_and_reverted(tmp_path):
         assert store.meta(META_MODEL) is None
 
 
+def test_default_model_is_recorded_without_bytes_and_a_saved_copy_keeps_its_own(tmp_path):
+    """The default (rules) model is rebuilt from the taxonomy, so its row holds no skops
+    bytes; the same model activated from a file gets them, and later runs load it."""
+    from govwatch.analysis.classifiers import save_model
+
+    texts, _ = corpus(2)
+    with Store(tmp_path / "s.duckdb") as store:
+        _ingest(store, tmp_path, _rows(texts[:10]), "a.csv")
+        with store.transaction() as con:
+            assert tag_new_posts(con) == 10
+        rows = store.conn.execute(
+            "SELECT model_version, source, skops IS NULL FROM tagging_models").fetchall()
+        assert len(rows) == 1 and rows[0][1:] == ("rules", True)
+        default_version = rows[0][0]
+        path = save_model(PostTagger().fit([]), tmp_path / "rules.skops")
+        with store.transaction() as con:
+            assert tag_new_posts(con, settings=TaggingSettings(model=str(path))) == 0
+        assert store.meta(META_MODEL) == default_version  # the same model, now from a file
+        assert store.conn.execute("SELECT skops IS NOT NULL FROM tagging_models").fetchall() == [
+            (True,)]
+        with store.transaction() as con:
+            assert tag_new_posts(con) == 0  # loaded from the stored bytes
+
+
 # -- topic discovery -------------------------------------------------------------------
 
 

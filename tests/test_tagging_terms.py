@@ -154,8 +154,16 @@ def test_deflection_is_a_redirect_without_action(rules):
         "Your complaint has been registered, complaint no. 123 sent by SMS; for faster help DM us",
         "Matter forwarded to the concerned division, staff deployed.",
         "The train is running 40 minutes late due to fog.",
+        # an e-mail address, the police or a new request is a redirect too; thanks for
+        # praise with a "contact us" line is a closing, not a deflection
+        "Hi Ravi, we apologise. Kindly share your concerns and your consumer details on help@gas.example.in",
+        "This should be reported directly to the police. Thank you.",
+        "Case closed. Insufficient information, please resubmit with the address.",
+        "Thank you for your positive review! If you have feedback, contact us at the help page.",
+        "Terima kasih atas ulasan positifnya! Jika ada saran, silakan hubungi kami.",
+        "Case noted. We called the police about this hydrant.",
     ])["deflection"].tolist()
-    assert out == [True, True, False, False, False]
+    assert out == [True, True, False, False, False, True, True, True, False, False, False]
 
 
 # -- language of short, mixed and capitalised text -----------------------------------

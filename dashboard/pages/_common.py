@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import parse_qs
 
 import pandas as pd
 from dash import ALL, MATCH, Input, Output, State, callback, ctx, dcc, html
+from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
 from flask import current_app
 
@@ -29,6 +31,12 @@ IMAGE_FORMATS = ("png", "svg")
 def data() -> DashboardData:
     """The DashboardData of the app serving the current request."""
     return current_app.extensions[DATA_KEY]
+
+
+def dashed(**attrs: Any) -> dict[str, Any]:
+    """HTML attributes whose names have hyphens (aria-*, data-*), written with underscores:
+    ``dashed(aria_labelledby="x")`` is ``{"aria-labelledby": "x"}``."""
+    return {name.replace("_", "-"): value for name, value in attrs.items()}
 
 
 def parse_search(search: str | None) -> dict[str, list[str] | str]:
@@ -76,9 +84,9 @@ def download_buttons(page: str, key: str, images: bool, graph_id: str | None = N
     if images:
         buttons += [html.Button(
             f"Download {fmt.upper()}", className="download", type="button",
-            **{"data-image": fmt, "data-graph": graph_id or f"{page}-graph-{key}",
-               "data-title": title_id or f"{page}-title-{key}",
-               "data-filename": f"govwatch-{page}-{key}"})
+            **dashed(data_image=fmt, data_graph=graph_id or f"{page}-graph-{key}",
+                     data_title=title_id or f"{page}-title-{key}",
+                     data_filename=f"govwatch-{page}-{key}"))
             for fmt in IMAGE_FORMATS]
     return html.Div(buttons + [
         dcc.Download(id={"type": f"{page}-file", "item": key}),
@@ -122,7 +130,7 @@ def make_download(obj: Chart | pd.DataFrame | None, fmt: str, stem: str) -> dict
 
 
 # ------------------------------------------------------------------ cards
-GRAPH_CONFIG = {
+GRAPH_CONFIG: dcc.Graph.Config = {
     "displaylogo": False,
     "responsive": True,
     "modeBarButtonsToRemove": ["select2d", "lasso2d"],
@@ -139,7 +147,7 @@ def chart_card(page: str, chart: Chart, level: int = 2, slot: str | None = None)
     summary_id = f"{page}-summary-{key}"
     return html.Section([
         heading(chart.title, level, id=head_id),
-        html.Figure(**{"aria-describedby": summary_id}, children=[
+        html.Figure(**dashed(aria_describedby=summary_id), children=[
             dcc.Graph(id=f"{page}-graph-{key}", figure=chart.figure,
                       config={**GRAPH_CONFIG, "toImageButtonOptions": {
                           **GRAPH_CONFIG["toImageButtonOptions"],
@@ -152,15 +160,15 @@ def chart_card(page: str, chart: Chart, level: int = 2, slot: str | None = None)
             download_buttons(page, key, images=True, graph_id=f"{page}-graph-{key}",
                              title_id=head_id),
         ], className="card-foot"),
-    ], className="card", **{"aria-labelledby": head_id})
+    ], className="card", **dashed(aria_labelledby=head_id))
 
 
 def scroll_region(table, label_id: str) -> html.Div:
     """The wrapper of a table that may be wider than a phone's screen: it scrolls
     sideways on its own (the page never does), and takes keyboard focus so that it can
     be scrolled without a mouse; named by the heading ``label_id``."""
-    return html.Div(table, className="table-wrap", tabIndex="0", role="region",
-                    **{"aria-labelledby": label_id})
+    named: dict[str, Any] = {"aria-labelledby": label_id}
+    return html.Div(table, className="table-wrap", tabIndex="0", role="region", **named)
 
 
 def table_card(page: str, key: str, title: str, frame: pd.DataFrame,
@@ -169,22 +177,23 @@ def table_card(page: str, key: str, title: str, frame: pd.DataFrame,
     """A plain, accessible HTML table (caption, scoped headers) with a CSV download."""
     head_id = f"{page}-title-{key}"
     columns = list(columns or [(c, c) for c in frame.columns])
-    body = [html.Tr([html.Td(_cell(r.get(c)), **{"data-label": label})
-                     for c, label in columns])
+    labels: list[dict[str, Any]] = [{"data-label": label} for _, label in columns]
+    body = [html.Tr([html.Td(_cell(r.get(c)), **lab)
+                     for (c, _), lab in zip(columns, labels, strict=True)])
             for r in frame.to_dict("records")]
     table = html.Table([
         html.Caption(note or title, className="visually-hidden" if not note else "caption"),
         html.Thead(html.Tr([html.Th(label, scope="col") for _, label in columns])),
         html.Tbody(body),
     ], id=f"{page}-table-{key}", className="data-table")
-    foot = [download_buttons(page, key, images=False)]
+    foot: list[Component] = [download_buttons(page, key, images=False)]
     if anchor:
         foot.insert(0, dcc.Link("How this is measured", href=method_href(anchor),
                                 className="method-link"))
     return html.Section([heading(title, level, id=head_id),
                          scroll_region(table, head_id),
                          html.Div(foot, className="card-foot")],
-                        className="card", **{"aria-labelledby": head_id})
+                        className="card", **dashed(aria_labelledby=head_id))
 
 
 def _cell(v):
@@ -210,15 +219,15 @@ def sortable_table(page: str, key: str, columns: Sequence[tuple[str, str]],
     head = html.Thead(html.Tr([
         html.Th(html.Button(label, type="button", n_clicks=0, className="sort-button",
                             id={"type": f"{page}-sort", "value": cid}),
-                scope="col", **{"aria-sort": SORT_LABEL[order] if cid == sort else "none",
-                                "data-sort-col": cid})
+                scope="col", **dashed(aria_sort=SORT_LABEL[order] if cid == sort else "none",
+                                      data_sort_col=cid))
         for cid, label in columns]))
     return html.Table([
         html.Caption(caption, className="visually-hidden"),
         head,
         Rows(id=f"{page}-{key}-body", rows=rows or []),
     ], id=f"{page}-{key}", className="data-table leaderboard",
-        **{"data-default-sort": default[0], "data-default-order": default[1]})
+        **dashed(data_default_sort=default[0], data_default_order=default[1]))
 
 
 # ------------------------------------------------------------------ filters
@@ -253,9 +262,9 @@ def toggle_group(page: str, name: str, legend: str, options: Sequence[tuple[str,
     buttons = [html.Button(
         label, n_clicks=0, className="toggle", type="button",
         id={"type": f"{page}-{kind}", "name": name, "value": value},
-        **{"aria-pressed": _pressed(value, picked, multi), "data-toggle": name,
-           "data-value": value, "data-multi": "1" if multi else "0",
-           "data-default": "1" if value == default else "0"})
+        **dashed(aria_pressed=_pressed(value, picked, multi), data_toggle=name,
+                 data_value=value, data_multi="1" if multi else "0",
+                 data_default="1" if value == default else "0"))
         for value, label in opts]
     return _group(page, name, legend, html.Div(buttons, className="toggles"), len(options),
                   picked, multi, collapse_over)

@@ -13,6 +13,7 @@ the URL the page lists every official account instead.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import dash
 import pandas as pd
@@ -150,14 +151,15 @@ def trend_chart(acc: dict, period_kind: str) -> Chart | Missing:
 def trend_switch(acc: dict, period_kind: str) -> html.Nav:
     """Links between the weekly and the monthly series (the choice is in the URL)."""
     links = []
+    current: dict[str, Any] = {"aria-current": "true"}
+    label: dict[str, Any] = {"aria-label": "Period of the series"}
     for kind, word in PERIOD_KINDS.items():
         href = "/account" + to_search({"platform": acc["platform"], "author": acc["author"],
                                        "trend": kind})
         links.append(html.Li(
-            html.Span(f"{word} (shown)", className="trend-current", **{"aria-current": "true"})
+            html.Span(f"{word} (shown)", className="trend-current", **current)
             if kind == period_kind else dcc.Link(word, href=href, className="trend-link")))
-    return html.Nav(html.Ul(links, className="toggles"), id="account-trend-switch",
-                    **{"aria-label": "Period of the series"})
+    return html.Nav(html.Ul(links, className="toggles"), id="account-trend-switch", **label)
 
 
 def before_after_card(acc: dict):

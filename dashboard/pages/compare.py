@@ -87,7 +87,26 @@ def table_for(chosen: list[dict], population: str):
         clock = d.clock(acc["platform"], acc["author"])
         row["clock_status"] = clock.get("clock_status") if isinstance(clock, dict) else None
         rows.append(row)
-    return compare_table(pd.DataFrame(rows, columns=cols), [label(a) for a in chosen])
+    table = compare_table(pd.DataFrame(rows, columns=cols), [label(a) for a in chosen])
+    return pd.concat([table, other_measures(chosen, population, list(table.columns))],
+                     ignore_index=True)
+
+
+def other_measures(chosen: list[dict], population: str, columns: list[str]) -> pd.DataFrame:
+    """Rows "column (table)" for each per-account table of another metric (found through
+    the metric registry, as on the Account page): its value for each account, for the
+    chosen population where the table has one."""
+    values: dict[str, list] = {}
+    for i, acc in enumerate(chosen):
+        for table, _what, rows in data().other_account_tables(acc["platform"], acc["author"]):
+            if "population" in rows.columns:
+                rows = rows[rows["population"] == population].drop(columns="population")
+            if len(rows) != 1:
+                continue
+            for col, value in rows.iloc[0].items():
+                values.setdefault(f"{col} ({table})", [None] * len(chosen))[i] = value
+    return pd.DataFrame([[measure, *vals] for measure, vals in values.items()],
+                        columns=columns)
 
 
 def chart_for(chosen: list[dict], population: str):

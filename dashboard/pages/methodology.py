@@ -90,10 +90,14 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def sections(markdown: str) -> tuple[str | None, list[tuple[int, str, str]]]:
-    """(title, [(level, heading, body)]) from Markdown; fenced code is left alone."""
-    title, out = None, []
-    level, head, body, fenced = 0, None, [], False
+def sections(markdown: str) -> tuple[str | None, list[tuple[int, str | None, str]]]:
+    """(title, [(level, heading, body)]) from Markdown (heading None for the text before the
+    first heading); fenced code is left alone."""
+    title: str | None = None
+    out: list[tuple[int, str | None, str]] = []
+    head: str | None = None
+    body: list[str] = []
+    level, fenced = 0, False
     for line in markdown.splitlines():
         if line.lstrip().startswith("```"):
             fenced = not fenced
@@ -107,7 +111,7 @@ def sections(markdown: str) -> tuple[str | None, list[tuple[int, str, str]]]:
         else:
             body.append(line)
     out.append((level, head, "\n".join(body)))
-    return title, [s for s in out if s[1] is not None or s[2].strip()]
+    return title, [(lv, h, b) for lv, h, b in out if h is not None or b.strip()]
 
 
 def anchor_for(heading: str, taken: set[str]) -> str | None:

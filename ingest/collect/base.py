@@ -125,6 +125,14 @@ def iso(ts: datetime) -> str:
     return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def run_start(run_started: str) -> datetime:
+    """The run's start time, as the run's state records it (ISO 8601, written by run.py)."""
+    started = parse_iso(run_started)
+    if started is None:
+        raise ValueError(f"not a run start time: {run_started!r}")
+    return started
+
+
 def parse_iso(value: object) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from govwatch.errors import CollectError
 
+from ..jsonio import as_object
 from .base import (
     AccountResult,
     Progress,
@@ -41,8 +42,7 @@ SEARCH_FILE = "bluesky/searchPosts.jsonl"
 
 
 def _sort_key(item: dict) -> str:
-    reason = item.get("reason") if isinstance(item.get("reason"), dict) else {}
-    post = item.get("post") if isinstance(item.get("post"), dict) else {}
+    reason, post = as_object(item.get("reason")), as_object(item.get("post"))
     return str(reason.get("indexedAt") or post.get("indexedAt") or "")
 
 
@@ -101,13 +101,13 @@ class BlueskyCollector:
                 post = item.get("post") if isinstance(item, dict) else None
                 if not isinstance(post, dict) or "reason" in item and item["reason"]:
                     continue  # a repost of someone else's post: its thread is not ours
-                author = post.get("author") if isinstance(post.get("author"), dict) else {}
+                author = as_object(post.get("author"))
                 if target.handle not in (author.get("handle"), author.get("did")):
                     continue
                 uri = post.get("uri")
                 if not isinstance(uri, str):
                     continue
-                record = post.get("record") if isinstance(post.get("record"), dict) else {}
+                record = as_object(post.get("record"))
                 created = parse_iso(record.get("createdAt")) or parse_iso(post.get("indexedAt"))
                 t = threads.setdefault(uri, {"created": iso(created) if created else None,
                                              "fetched": None})

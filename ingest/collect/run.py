@@ -49,7 +49,7 @@ def collect(
     settings = settings or Settings()
     client = client or HttpClient()
     progress = progress or NoProgress()
-    collectors = {
+    collectors: dict[str, BlueskyCollector | MastodonCollector | YouTubeCollector] = {
         "bluesky": BlueskyCollector(client, bluesky_api),
         "mastodon": MastodonCollector(client, mastodon_api),
         "youtube": YouTubeCollector(client, youtube_api, youtube_key),

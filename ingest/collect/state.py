@@ -28,6 +28,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 from govwatch.errors import UsageError
 
@@ -52,7 +53,7 @@ class Collection:
             if self.state.get("version") != STATE_VERSION:
                 raise UsageError(f"{self.state_path}: state version "
                                  f"{self.state.get('version')!r}, expected {STATE_VERSION}")
-        self._handles: dict[str, object] = {}
+        self._handles: dict[str, BinaryIO] = {}
         self._synced = time.monotonic()
         self._recover()
 
@@ -117,11 +118,11 @@ class Collection:
         tmp = self.state_path.with_suffix(".json.tmp")
         # Compact: the C encoder (an indent would select the pure-Python one, 10x slower).
         data = json.dumps(self.state, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(data)
-            fh.flush()
+        with open(tmp, "w", encoding="utf-8") as out:
+            out.write(data)
+            out.flush()
             if durable:
-                os.fsync(fh.fileno())
+                os.fsync(out.fileno())
         os.replace(tmp, self.state_path)
         if durable:
             self._synced = time.monotonic()

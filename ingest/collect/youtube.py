@@ -18,7 +18,15 @@ from __future__ import annotations
 
 from govwatch.errors import CollectError
 
-from .base import AccountResult, Progress, Settings, Target, iso, parse_iso
+from ..jsonio import as_object
+from .base import (
+    AccountResult,
+    Progress,
+    Settings,
+    Target,
+    iso,
+    run_start,
+)
 from .http import HttpClient, server_message
 from .state import Collection
 
@@ -28,7 +36,8 @@ REQUEST = "commentThreads.list"
 
 
 def _published(thread: dict) -> str:
-    top = ((thread.get("snippet") or {}).get("topLevelComment") or {}).get("snippet") or {}
+    top = as_object(as_object(as_object(thread.get("snippet")).get("topLevelComment"))
+                    .get("snippet"))
     return str(top.get("publishedAt") or "")
 
 
@@ -48,7 +57,7 @@ class YouTubeCollector:
                                "(--youtube-key or GOVWATCH_YOUTUBE_KEY)")
         acc = coll.account(target.key)
         first_run = "head" not in acc
-        window = iso(settings.window_start(parse_iso(run_started)))
+        window = iso(settings.window_start(run_start(run_started)))
         p = acc.get("pass") or {"token": None, "top": None, "stop": acc.get("head"), "seen": 0}
         since = iso(settings.since) if settings.since and first_run else None
         while True:
@@ -60,7 +69,8 @@ class YouTubeCollector:
             if resp.status == 403:  # quota or a disabled API: stop; the next run resumes here
                 raise CollectError(target.handle, REQUEST,
                                    f"HTTP 403: {server_message(resp.body, resp.text)}")
-            items = resp.body.get("items") if isinstance(resp.body, dict) else None
+            body = as_object(resp.body)
+            items = body.get("items")
             if not isinstance(items, list):
                 raise CollectError(target.handle, REQUEST, "the response has no items list")
             # Threads at or below the stop are known, unless recent enough for new replies.
@@ -74,13 +84,14 @@ class YouTubeCollector:
                 key = _published(t)
                 if key and (p["top"] is None or key > p["top"]):
                     p["top"] = key
-                total = (t.get("snippet") or {}).get("totalReplyCount")
-                shown = len((t.get("replies") or {}).get("comments") or [])
+                total = as_object(t.get("snippet")).get("totalReplyCount")
+                comments = as_object(t.get("replies")).get("comments")
+                shown = len(comments) if isinstance(comments, list) else 0
                 if isinstance(total, int) and total > shown:
                     result.incomplete += 1
             p["seen"] += len(keep)
             result.threads += len(keep)
-            token = resp.body.get("nextPageToken")
+            token = body.get("nextPageToken")
             if len(keep) < len(items) or not token:
                 acc["head"] = max(filter(None, [p["top"], p["stop"]]), default=None)
                 acc.pop("pass", None)

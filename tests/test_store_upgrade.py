@@ -1,0 +1,148 @@
+"""Stores built before migration 9 (derived tables made by migrations) opened by this
+govwatch: a store already analysed keeps its figures readable until the next analysis,
+which makes every derived table anew from its declaration, with the same rows; a store
+never analysed keeps only the canonical tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from govwatch.analysis.registry import declared_tables
+
+from govwatch.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
+from govwatch.store import Store
+
+LEGACY_VERSION = 8  # the last schema whose migrations created the metrics' tables
+
+
+def _columns(con) -> dict[str, list[str]]:
+    """The tables of the connection's own database (not of attached ones), with columns."""
+    out: dict[str, list[str]] = {}
+    for table, col in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_catalog = current_database() "
+            "ORDER BY table_name, ordinal_position").fetchall():
+        out.setdefault(table, []).append(col)
+    return out
+
+
+def legacy_store(path: Path, copy_from: Path | None = None) -> None:
+    """A store at schema 8, built by its own migrations' SQL; with ``copy_from``, holding
+    every row of that (current) store: canonical and derived tables alike."""
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, "
+                "applied_at TIMESTAMP WITH TIME ZONE)")
+    for m in MIGRATIONS[:LEGACY_VERSION]:
+        assert m.step is None  # SQL only, as shipped
+        for stmt in m.statements():
+            con.execute(stmt)
+        con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [m.version, m.name])
+    if copy_from is None:
+        con.execute("INSERT INTO meta VALUES ('pseudonym_key', 'k')")
+    else:
+        con.execute(f"ATTACH '{copy_from}' AS src (READ_ONLY)")
+        legacy = _columns(con)
+        for table, cols in legacy.items():
+            if table == "schema_migrations":
+                continue
+            names = ", ".join(f'"{c}"' for c in cols)
+            con.execute(f'INSERT INTO main."{table}" ({names}) '
+                        f'SELECT {names} FROM src.main."{table}"')
+        con.execute("DETACH src")
+    con.close()
+
+
+def rows(path: Path, table: str, columns: list[str]) -> pd.DataFrame:
+    names = ", ".join(f'"{c}"' for c in columns)
+    with duckdb.connect(str(path), read_only=True) as con:
+        frame = con.execute(f'SELECT {names} FROM "{table}"').df()
+    return frame.sort_values(columns, ignore_index=True, na_position="first")
+
+
+def test_an_analysed_legacy_store_keeps_its_figures_until_the_next_analysis(
+        dashboard_store, tmp_path):
+    from govwatch.analysis.pipeline import run_analysis
+    from govwatch.analysis.settings import from_dict
+    from govwatch.dashboard.data import DashboardData, Filters
+    from govwatch.export import export
+
+    old = tmp_path / "old.duckdb"
+    legacy_store(old, copy_from=dashboard_store)
+    declared = declared_tables()
+    with duckdb.connect(str(old), read_only=True) as con:
+        legacy = _columns(con)
+    # the schema-8 store holds the metrics' tables, made by migrations, with the figures
+    assert set(declared) <= set(legacy)
+    assert [legacy[t] for t in ("benchmarks",)] != [list(declared["benchmarks"])]
+    assert rows(old, "account_metrics", ["official_author"]).shape[0] > 10
+
+    with Store(old) as store:  # migrates to the current schema
+        assert store.schema_version() == SCHEMA_VERSION > LEGACY_VERSION
+    for table, columns in declared.items():
+        pd.testing.assert_frame_equal(rows(old, table, list(columns)),
+                                      rows(dashboard_store, table, list(columns)),
+                                      obj=table)
+    nonempty = [t for t, c in declared.items() if len(rows(old, t, list(c)))]
+    assert len(nonempty) >= 15, nonempty
+
+    # readable as before: the dashboard's reader and the exports give the same figures
+    readers = [DashboardData(old).open(), DashboardData(dashboard_store).open()]
+    pd.testing.assert_frame_equal(*[r.leaderboard(Filters()) for r in readers])
+    for reader in readers:
+        reader.close()
+    for what in ("accounts", "events"):
+        export(old, what, "csv", tmp_path / f"old-{what}.csv")
+        export(dashboard_store, what, "csv", tmp_path / f"new-{what}.csv")
+        assert (tmp_path / f"old-{what}.csv").read_text() == \
+            (tmp_path / f"new-{what}.csv").read_text()
+
+    # the next analysis (the run's own settings) makes each table from its declaration
+    with duckdb.connect(str(dashboard_store), read_only=True) as con:
+        recorded = con.execute("SELECT settings FROM analysis_runs ORDER BY run_id DESC "
+                               "LIMIT 1").fetchone()[0]
+    with Store(old) as store:
+        run_analysis(store, from_dict(json.loads(recorded)))
+    with duckdb.connect(str(old), read_only=True) as con:
+        after = _columns(con)
+    for table, columns in declared.items():
+        assert after[table] == list(columns), table  # the declared order, not migration 8's
+        pd.testing.assert_frame_equal(rows(old, table, list(columns)),
+                                      rows(dashboard_store, table, list(columns)),
+                                      obj=table)
+
+
+def test_a_legacy_store_never_analysed_keeps_only_the_canonical_tables(tmp_path):
+    from govwatch.dashboard.data import DashboardData, Filters
+
+    old = tmp_path / "old.duckdb"
+    legacy_store(old)
+    with Store(old) as store:
+        assert {t: list(c) for t, c in _columns(store.conn).items()} == {
+            t: list(c) for t, c in TABLES.items()}
+        assert store.meta("pseudonym_key") == "k"
+    # the dashboard reads it as an analysis of nothing (empty, declared columns)
+    data = DashboardData(old).open()
+    assert data.leaderboard(Filters()).empty
+    assert data.has("account_metrics", "km_median_hours")
+    data.close()
+    with duckdb.connect(str(old), read_only=True) as con:  # nothing written to the store
+        assert "account_metrics" not in _columns(con)
+
+
+def test_a_new_store_gets_derived_tables_from_its_analysis(tmp_path):
+    from builders import account, build_store, post
+
+    store = build_store(tmp_path, [post("1", "ana", "2026-01-01T10:00:00Z", "@MinA why?"),
+                                   post("2", "MinA", "2026-01-01T11:00:00Z", "@ana soon",
+                                        "1", "ana")],
+                        [account("MinA")])
+    try:
+        have = _columns(store.conn)
+        assert {t: have[t] for t in declared_tables()} == {
+            t: list(c) for t, c in declared_tables().items()}
+        assert set(have) == set(TABLES) | set(declared_tables())
+    finally:
+        store.close()
