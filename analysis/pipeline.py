@@ -84,7 +84,7 @@ def _derive(store: Store, con, engine, settings: AnalysisSettings, started: date
             tagged: int, say) -> AnalysisResult:
     obs_end = observation_end(con, settings.observed_until)
     say("linking messages and responses")
-    n = build_responses(con, obs_end)
+    n = build_responses(con, obs_end, settings.include_unaddressed)
     ctx = MetricContext(con, obs_end, settings)
     if engine is not None:
         ctx.cache[CHUNK_EXECUTOR] = engine.chunk_executor()

@@ -40,6 +40,8 @@ BUILTIN_MODULES = (
     "govwatch.analysis.benchmarks",
     "govwatch.analysis.events",
     "govwatch.analysis.bursts",
+    "govwatch.analysis.change",
+    "govwatch.analysis.unaddressed",
     "govwatch.analysis.activity",
     "govwatch.analysis.topics",
     "govwatch.analysis.channels",

@@ -18,6 +18,12 @@
   public channels only, and :func:`dm_responses` links direct messages among themselves
   by the same definitions (for their aggregate in ``channel_metrics`` and, on request,
   an export).
+- Answered though not addressed: a public post that addresses no official account
+  (no reply to one, no @mention of one) but that an official account replied to
+  (a reply link to the post). Its unanswered twins cannot be seen, so such posts
+  stay out of ``responses`` (and every rate) unless ``include_unaddressed``, where
+  they are inbound messages with ``via = answered_unaddressed``; the
+  ``answered_unaddressed`` table (analysis/unaddressed.py) counts them either way.
 
 All of it is DuckDB SQL over the store, so it runs in bounded memory.
 """
@@ -85,6 +91,32 @@ SELECT platform, post_id AS message_id, author AS message_author, official_autho
 FROM candidates
 GROUP BY ALL
 """
+
+
+
+def unaddressed_sql(addressed: str) -> str:
+    """Public posts an official account replied to (a reply link, after the post and by
+    the observation end ``$obs_end``) although they address no official: none of them is
+    in ``addressed`` (a relation of platform, message_id). One row per (post, replying
+    official) with its first such reply; columns as ``_messages`` plus the reply."""
+    return f"""
+    SELECT m.platform, m.post_id AS message_id, m.author AS message_author,
+           o.author AS official_author, m.created_at AS message_created_at,
+           m.conversation_id, m.lang, 'answered_unaddressed' AS via,
+           r.post_id AS response_id, r.created_at AS response_created_at
+    FROM posts r
+    JOIN _officials o ON o.platform = r.platform AND o.la = lower(r.author)
+    JOIN posts m ON m.platform = r.platform AND m.post_id = r.in_reply_to_post_id
+    WHERE r.created_at > m.created_at AND r.created_at <= $obs_end
+      AND m.created_at >= $plausible_from AND NOT {is_private_sql('m')}
+      AND NOT EXISTS (SELECT 1 FROM _officials x WHERE x.platform = m.platform
+                      AND x.la = lower(m.author))
+      AND NOT EXISTS (SELECT 1 FROM {addressed} a WHERE a.platform = m.platform
+                      AND a.message_id = m.post_id)
+    QUALIFY row_number() OVER (PARTITION BY m.platform, m.post_id, o.author
+                               ORDER BY r.created_at, r.post_id) = 1
+    """
+
 
 # Candidate responses, two ways; each is an equi-join so it scales.
 _RESPONSES = """
@@ -163,13 +195,21 @@ def _drop(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
-def build_responses(con: duckdb.DuckDBPyConnection, obs_end: datetime) -> int:
+def build_responses(con: duckdb.DuckDBPyConnection, obs_end: datetime,
+                    include_unaddressed: bool = False) -> int:
     """Fill the ``responses`` table (replacing its rows) with the public channels' messages;
     returns the row count. Direct messages are not there (see :func:`dm_responses`).
+    With ``include_unaddressed``, posts answered though not addressed are inbound
+    messages too (``via = answered_unaddressed``).
 
     The caller owns the transaction.
     """
     _link(con, obs_end, private=False)
+    if include_unaddressed:
+        params = {"obs_end": obs_end, "plausible_from": PLAUSIBLE_FROM}
+        con.execute("INSERT INTO _messages BY NAME SELECT * EXCLUDE (response_id, "
+                    f"response_created_at) FROM ({unaddressed_sql('_messages')})", params)
+        con.execute(_RESPONSES.format(scope_r=f"NOT {is_private_sql('r')}"), params)
     con.execute("DELETE FROM responses")
     con.execute(f"INSERT INTO responses BY NAME ({_RESULT})", {"obs_end": obs_end})
     _drop(con)

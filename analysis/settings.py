@@ -19,7 +19,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,37 @@ class BurstSettings:
     baseline_days: int = 28  # trailing days the baseline is taken from
     min_baseline_days: int = 7  # fewer days of baseline and no burst is called
     min_messages: int = 10  # fewer critical messages that day and no burst is called
+
+
+def parse_change_date(value: str) -> datetime:
+    """A date (midnight UTC) or an ISO 8601 time with an offset; ValueError otherwise."""
+    text = str(value).strip()
+    try:
+        ts = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"change date {value!r} is not an ISO 8601 date or time") from None
+    if ts.tzinfo is None:
+        if len(text) != 10:
+            raise ValueError(f"change date {value!r} has no UTC offset (add Z or +HH:MM, "
+                             "or give a date alone)")
+        ts = ts.replace(tzinfo=UTC)
+    return ts.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class ChangeSettings:
+    """Before/after comparisons around dates the user names (analysis/change.py)."""
+
+    dates: tuple[str, ...] = ()  # ISO 8601 dates (midnight UTC) or times with an offset
+    window_days: int = 28  # days compared on each side; 0: everything before and after
+    median_samples: int = 500  # bootstrap replicates for the interval of the median difference
+    median_seed: int = 1234  # seed of that bootstrap
+
+    def __post_init__(self) -> None:
+        for value in self.dates:
+            parse_change_date(value)  # a ValueError names the bad date
+        if self.window_days < 0 or self.median_samples < 1:
+            raise ValueError("window_days must be 0 or more and median_samples at least 1")
 
 
 @dataclass(frozen=True)
@@ -131,9 +162,12 @@ class AnalysisSettings:
     observed_until: datetime | None = None  # observation end; None: the latest post
     window_hours: float = float(DEFAULT_WINDOW_HOURS)  # response-rate window
     min_n: int = DEFAULT_MIN_N  # below this many messages a figure reads "too few"
+    # posts answered though they addressed no official count as inbound messages
+    include_unaddressed: bool = False
     selectivity: SelectivitySettings = field(default_factory=SelectivitySettings)
     benchmarks: BenchmarkSettings = field(default_factory=BenchmarkSettings)
     bursts: BurstSettings = field(default_factory=BurstSettings)
+    change: ChangeSettings = field(default_factory=ChangeSettings)
     silences: SilenceSettings = field(default_factory=SilenceSettings)
     business_clock: BusinessClockSettings = field(default_factory=BusinessClockSettings)
     tagging: TaggingSettings = field(default_factory=TaggingSettings)

@@ -569,6 +569,26 @@ class DashboardData:
             "AND period_kind = 'all' ORDER BY slice_value NULLS LAST",
             [platform, author, kind, population])
 
+    def series(self, platform: str, author: str, population: str,
+               period_kind: str) -> pd.DataFrame | Missing:
+        """Weekly or monthly (slice 'all') ``slice_metrics`` rows of one account, oldest
+        first, with the Wilson 95% interval of each rate (``export --what series``)."""
+        if not self.has("slice_metrics", "period_kind", "period_start", "observed_window"):
+            return self.missing("slice_metrics")
+        from govwatch.analysis.change import series_sql
+
+        return self.df(f"SELECT * FROM ({series_sql()}) WHERE platform = ? AND "
+                       "official_author = ? AND population = ? AND period_kind = ? AND "
+                       "slice_kind = 'all' ORDER BY period_start",
+                       [platform, author, population, period_kind])
+
+    def before_after(self, platform: str, author: str, population: str) -> pd.DataFrame:
+        """The account's ``before_after`` rows (empty when no change date was analysed)."""
+        if not self.has("before_after", "change_at"):
+            return pd.DataFrame()
+        return self.df("SELECT * FROM before_after WHERE platform = ? AND official_author = ? "
+                       "AND population = ? ORDER BY change_at", [platform, author, population])
+
     def critical_rates(self, population: str,
                        period: str = ALL_PERIODS) -> pd.DataFrame | None:
         """Rate on critical messages per account (platform, author, rate, n, status)

@@ -38,7 +38,8 @@ from govwatch.pseudonym import register_pseudonyms, store_key
 from govwatch.schema import is_private_sql
 from govwatch.store import Store
 
-WHATS = ("responses", "events", "accounts", "posts", "activity", "silences")
+WHATS = ("responses", "events", "accounts", "posts", "activity", "silences", "worklist",
+         "series", "before_after", "candidates")
 FORMATS = ("csv", "parquet", "dta")
 POPULATIONS = ("needs_response", "all")
 # Per-account tables written by other metrics, joined into the accounts export
@@ -70,7 +71,9 @@ MEANINGS: dict[str, dict[str, str]] = {
         "message_id": "Platform-native id of the inbound message (text)",
         "message_author": "Author of the message: keyed pseudonym (p_...) unless exported in clear",
         "official_author": "Official account addressed (in clear)",
-        "via": "How the message addresses the account: reply, comment or mention",
+        "via": "How the message addresses the account: reply, comment or mention; "
+        "answered_unaddressed (a post naming no official that the account answered) only "
+        "after analyze --include-unaddressed",
         "message_created_at": "Time of the message (UTC)",
         "response_id": "Id of the account's first reply to the message; empty if none",
         "response_created_at": "Time of that response (UTC)",
@@ -193,6 +196,7 @@ def export(
     population: str = "needs_response",
     raw_csv: bool = False,
     include_dms: bool = False,
+    account: tuple[str, str] | None = None,
 ) -> ExportResult:
     """Export ``what`` from the store at ``store_path`` as ``fmt`` to ``out`` (``fmt``
     None: the format ``out``'s suffix names; a suffix naming another format is refused).
@@ -200,6 +204,8 @@ def export(
     CSV cells that a spreadsheet would run as formulas get a leading apostrophe
     (``govwatch.spreadsheet``) unless ``raw_csv``. Direct messages (private to the
     account) are left out of responses and posts unless ``include_dms``.
+    ``account`` (platform, author) limits the ``worklist`` export to one official
+    account.
     """
     fmt = infer_format(out, fmt)
     _check_args(what, fmt, population)
@@ -218,7 +224,8 @@ def export(
                              f"exporting {what}")
         if include_dms and what == "responses" and run is not None:
             include_dms = _register_dms(con, run)
-        query = _build(con, what, pseudonymise, include_text, population, include_dms)
+        query = _build(con, what, pseudonymise, include_text, population, include_dms,
+                       account)
         if pseudonymise and query.pairs_sql:
             register_pseudonyms(con, store_key(con), query.pairs_sql)
         types = _describe(con, query.sql)
@@ -286,9 +293,11 @@ def _is_folder(out: Path, text: str) -> bool:
 
 def _notes(what: str, pseudonymise: bool, include_text: bool) -> list[str]:
     notes = []
+    if what == "before_after":
+        notes.append("rows exist for the dates given to 'govwatch analyze --change-date'")
     if not pseudonymise:
         notes.append("citizens' handles are in clear: the export holds personal data")
-    if include_text and what == "posts":
+    if include_text and what in ("posts", "worklist"):
         notes.append("post texts are included: personal data of the public; @handles "
                      "inside texts are not pseudonymised")
     return notes
@@ -347,7 +356,14 @@ def _metric_meanings(table: str) -> dict[str, str]:
 
 
 def _build(con, what: str, pseudonymise: bool, include_text: bool, population: str,
-           include_dms: bool = False) -> _Query:
+           include_dms: bool = False,
+           account: tuple[str, str] | None = None) -> _Query:
+    if what == "worklist":
+        from .worklist import worklist_query
+
+        return worklist_query(con, pseudonymise, include_text, account)
+    if what in ("series", "before_after", "candidates"):
+        return _change_query(con, what)
     if what == "responses":
         return _responses_query(con, pseudonymise, include_dms)
     if what == "events":
@@ -360,6 +376,23 @@ def _build(con, what: str, pseudonymise: bool, include_text: bool, population: s
         return _activity_query()
     return _Query("SELECT * FROM platform_silences ORDER BY platform, country NULLS FIRST, "
                   "start_at", _meanings_for("silences", "platform_silences"))
+
+
+def _change_query(con, what: str) -> _Query:
+    from . import series as S
+
+    table = {"series": "slice_metrics", "before_after": "before_after",
+             "candidates": "candidate_events"}[what]
+    if table not in _tables(con):
+        raise UsageError(f"the store has no {table} table: run 'govwatch analyze' with this "
+                         f"version first")
+    if what == "series":
+        return _Query(S.series_sql(), S.SERIES_MEANINGS)
+    if what == "before_after":
+        return _Query(S.BEFORE_AFTER_SQL, {**MEANINGS["events"], **MEANINGS["activity"],
+                                           **_meanings_for("before_after", "before_after")})
+    return _Query(S.CANDIDATES_SQL, {**S.CANDIDATE_MEANINGS,
+                                     **_meanings_for("candidates", "candidate_events")})
 
 
 _RESPONSE_TEXT_COLUMNS = ("platform", "message_id", "official_author", "via", "response_id",

@@ -14,10 +14,12 @@ import click
 
 from . import __version__
 from .cli_analyze import analyze
+from .cli_check import check
 from .cli_collect import collect
 from .cli_common import (
     EXIT_REJECTS,
     ReaderFormat,
+    account_arg,
     db_option,
     err,
     handle_errors,
@@ -404,9 +406,13 @@ def train(labels, out_dir, folds, seed, quiet):
 @cli.command(epilog="Example: govwatch export --what accounts --out accounts.dta --db govwatch.duckdb")
 @click.option(
     "--what",
-    type=click.Choice(["responses", "events", "accounts", "posts", "activity", "silences"]),
+    type=click.Choice(["responses", "events", "accounts", "posts", "activity", "silences",
+                       "worklist", "series", "before_after", "candidates"]),
     required=True,
-    help="Which table to export.",
+    help="Which table to export. worklist: an account's open messages (needing a response "
+    "or critical, unanswered), oldest first. series: weekly and monthly response rates and "
+    "medians with intervals. before_after: the comparisons around 'analyze --change-date'. "
+    "candidates: candidate events found in the data.",
 )
 @click.option(
     "--format",
@@ -457,11 +463,16 @@ def train(labels, out_dir, folds, seed, quiet):
     help="Include direct messages (x-dms, facebook-messages imports) in responses and posts. "
     "They are private to the account and left out by default.",
 )
+@click.option(
+    "--account",
+    metavar="PLATFORM:AUTHOR",
+    help="With --what worklist: only this official account's messages, e.g. x:MinRail.",
+)
 @quiet_option("No summary line; warnings about personal data and errors only.")
 @db_option
 @handle_errors
 def export(what, fmt, out_path, population, include_text, identify_public, raw_csv, include_dms,
-           quiet, db):
+           account, quiet, db):
     """Export a table with its codebook and manifest beside it.
 
     Platform-native post ids stay text. Citizens' handles are replaced by keyed
@@ -469,6 +480,10 @@ def export(what, fmt, out_path, population, include_text, identify_public, raw_c
     """
     from .export import export as run_export
 
+    if account is not None:
+        if what != "worklist":
+            raise click.UsageError("--account goes with --what worklist")
+        account = account_arg(account)
     result = run_export(
         db_path(db),
         what,
@@ -479,6 +494,7 @@ def export(what, fmt, out_path, population, include_text, identify_public, raw_c
         population=population,
         raw_csv=raw_csv,
         include_dms=include_dms,
+        account=account,
     )
     for note in result.notes:
         err.print(f"note: {note}")
@@ -537,10 +553,7 @@ def report(account, out_path, quiet, db):
     """Write a self-contained HTML benchmark report for one official account."""
     from govwatch.dashboard.report import write_report
 
-    platform, sep, author = account.partition(":")
-    if not sep or not platform or not author:
-        raise click.BadParameter("write it as PLATFORM:AUTHOR, e.g. x:MinRail",
-                                 param_hint="--account")
+    platform, author = account_arg(account)
     path = write_report(db_path(db), platform, author, Path(out_path))
     if not quiet:
         out.print(f"Wrote {path}.")
@@ -580,6 +593,7 @@ def demo(db, host, port, no_serve, quiet):
 cli.add_command(analyze)
 cli.add_command(collect)
 cli.add_command(publish)
+cli.add_command(check)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,6 +28,7 @@ _D = S.AnalysisSettings()
 # option name -> dotted setting it sets (the settings file's shape)
 _SETTING_OPTIONS = {
     "min_n": "min_n",
+    "include_unaddressed": "include_unaddressed",
     "bootstrap_samples": "selectivity.bootstrap_samples",
     "seed": "selectivity.seed",
     "min_peers": "benchmarks.min_peers",
@@ -39,6 +40,8 @@ _SETTING_OPTIONS = {
     "burst_baseline_days": "bursts.baseline_days",
     "burst_min_baseline_days": "bursts.min_baseline_days",
     "burst_min_messages": "bursts.min_messages",
+    "change_dates": "change.dates",
+    "change_window_days": "change.window_days",
     "silence_share": "silences.share",
     "silence_usual_share": "silences.usual_share",
     "silence_min_accounts": "silences.min_accounts",
@@ -56,6 +59,15 @@ _SETTING_OPTIONS = {
 }
 _SHARE = click.FloatRange(0, 1)
 _POS = click.IntRange(min=1)
+
+
+def _change_dates(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    for value in values:
+        try:
+            S.parse_change_date(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--change-date") from None
+    return tuple(values) or None
 
 
 def _weights(ctx, param, values) -> dict[str, float] | None:
@@ -144,6 +156,21 @@ def _weights(ctx, param, values) -> dict[str, float] | None:
               help="Candidate events: days of baseline needed before a burst is called.")
 @click.option("--burst-min-messages", type=_POS, show_default=str(_D.bursts.min_messages),
               help="Candidate events: fewest critical messages on a burst day.")
+@click.option("--include-unaddressed", is_flag=True, default=None,
+              help="Count public posts an official answered although they addressed no "
+              "official (via answered_unaddressed) as inbound messages in every metric. Off "
+              "by default: their unanswered twins are invisible, so they would inflate "
+              "rates; the unaddressed_summary table counts them either way.")
+@click.option("--change-date", "change_dates", multiple=True, metavar="DATE",
+              callback=lambda ctx, param, values: _change_dates(values),
+              help="Compare each account's response rate and median latency before and after "
+              "this date (a new grievance policy, a minister's change), with the differences "
+              "and their 95% intervals (the before_after table). Repeatable; a date alone is "
+              "midnight UTC, or give a time with an offset.")
+@click.option("--change-window-days", type=click.IntRange(min=0),
+              show_default=str(_D.change.window_days),
+              help="Days compared on each side of a --change-date; 0 compares everything "
+              "before with everything after.")
 @click.option("--silence-share", type=_SHARE, show_default=f"{_D.silences.share:g}",
               help="Platform silences: share of usually-active accounts silent in an hour.")
 @click.option("--silence-usual-share", type=_SHARE,

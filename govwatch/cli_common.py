@@ -90,6 +90,14 @@ def parse_ts(value: str | None, name: str) -> datetime | None:
     return ts
 
 
+def account_arg(value: str, hint: str = "--account") -> tuple[str, str]:
+    """(platform, author) from PLATFORM:AUTHOR, or a usage error naming ``hint``."""
+    platform, sep, author = value.partition(":")
+    if not sep or not platform or not author:
+        raise click.BadParameter("write it as PLATFORM:AUTHOR, e.g. x:MinRail", param_hint=hint)
+    return platform, author
+
+
 def status_printer(quiet: bool):
     last: dict[str, str | None] = {"stage": None}
 

@@ -48,8 +48,9 @@ def store(tmp_path_factory):
 
     # the sample's peer groups are small: rank among two or more peers, so that
     # the composite index exists and its weights can be tried
+    # a change date, so that the account page has a before/after comparison to show
     return build_store(tmp_path_factory.mktemp("dash-browser") / "store.duckdb", scale=0.15,
-                       settings=build(min_peers=2))
+                       settings=build(min_peers=2, change__dates=("2026-02-15",)))
 
 
 @pytest.fixture(scope="module")
@@ -386,5 +387,75 @@ def test_business_clock_on_account_and_compare(page):
     business = rows["Business hours: answered within the business window"]
     assert business[0] == "not available (no office hours)" and "office h" in business[1]
     screenshot(page, "compare-business-hours")
+    violations = axe_violations(page)
+    assert not violations, violations
+
+
+# ------------------------------------------------------------------ phone
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_phone_page_fits_the_screen_and_passes_axe(page, name):
+    """At 390 x 844 (a phone) no page scrolls sideways: wide tables scroll inside their
+    own focusable box or reflow into labelled rows; axe stays clean at that size."""
+    page.set_viewport_size(PHONE)
+    path, heading = PAGES[name]
+    open_page(page, path)
+    assert heading in page.inner_text("main h1")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{name}: the page is {width} px wide"
+    screenshot(page, f"phone-{name}")
+    violations = axe_violations(page)
+    assert not violations, violations
+
+
+def test_phone_overview_shows_headlines_above_the_filters(page):
+    page.set_viewport_size(PHONE)
+    open_page(page, "/")
+    page.wait_for_function("document.querySelectorAll('#overview-headlines li').length > 0")
+    top = {sel: page.locator(sel).bounding_box()["y"] for sel in
+           ("#overview-headlines", ".filter-panel", "#overview-board")}
+    assert top["#overview-headlines"] < top[".filter-panel"] < top["#overview-board"], top
+    page.set_viewport_size({"width": 1280, "height": 900})  # the desktop keeps its order
+    box = page.locator(".filter-panel").bounding_box()["y"]
+    assert box < page.locator("#overview-headlines").bounding_box()["y"]
+
+
+def test_phone_tables_reflow_into_labelled_rows(page):
+    page.set_viewport_size(PHONE)
+    open_page(page, "/account?platform=x&author=avalor_railways")
+    cell = page.locator("#account-table-metrics tbody td").first
+    assert page.evaluate("(td) => getComputedStyle(td).display", cell.element_handle()) == "block"
+    label = page.evaluate("(td) => getComputedStyle(td, '::before').content",
+                          cell.element_handle())
+    assert label.strip('"').endswith(": ") and len(label) > 4
+    # the leaderboard keeps its columns and scrolls inside its own box, by keyboard too
+    open_page(page, "/")
+    box = page.locator(".table-wrap:has(#overview-board)")
+    assert box.get_attribute("tabindex") == "0"
+    assert page.evaluate("(b) => b.scrollWidth > b.clientWidth", box.element_handle())
+    box.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("(b) => b.scrollLeft > 0", arg=box.element_handle())
+
+
+# ------------------------------------------------------------------ change over time
+def test_account_series_switches_period_and_shows_before_after(page):
+    open_page(page, "/account?platform=x&author=avalor_railways")
+    assert page.inner_text("#account-title-trend").startswith("Weekly")
+    assert page.locator("#account-graph-trend .main-svg").count() >= 1
+    table = page.inner_text("#account-table-before-after")
+    assert "2026-02-15 00:00 UTC (28 days each side)" in table
+    assert "Rate difference (95% CI)" in table
+    weekly = page.locator("#account-change figcaption").first.inner_text()
+    page.get_by_role("link", name="Monthly", exact=True).click()
+    page.wait_for_url(re.compile(r"trend=month"))
+    page.wait_for_function("document.querySelector('#account-title-trend').textContent"
+                           ".startsWith('Monthly')")
+    wait_rendered(page)
+    monthly = page.locator("#account-change figcaption").first.inner_text()
+    assert monthly != weekly and "2026-0" in monthly
+    assert "Monthly (shown)" in page.inner_text("#account-trend-switch")
     violations = axe_violations(page)
     assert not violations, violations

@@ -52,7 +52,9 @@ INSPECT = """async () => {
             const first = trace.x.findIndex(v => v !== null);
             if (first < 0) { continue; }
             await new Promise(r => setTimeout(r, 80));
-            Plotly.Fx.hover(gd, [{curveNumber: i, pointNumber: first}]);
+            // the trace's own subplot (a chart of two panels has x2y2 beside xy)
+            Plotly.Fx.hover(gd, [{curveNumber: i, pointNumber: first}],
+                            (trace.xaxis || 'x') + (trace.yaxis || 'y'));
             seen();
         }
         Plotly.Fx.unhover(gd);

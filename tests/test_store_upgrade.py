@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from importlib import import_module
 from pathlib import Path
 
 import duckdb
@@ -75,7 +76,11 @@ def test_an_analysed_legacy_store_keeps_its_figures_until_the_next_analysis(
     shutil.copy(dashboard_store, reference)
     old = tmp_path / "old.duckdb"
     legacy_store(old, copy_from=reference)
-    declared = declared_tables()
+    # the metrics' tables a schema-8 store can hold (metrics added since make theirs at
+    # the store's next analysis)
+    shipped = import_module("govwatch.migrations.0009_derived_tables_from_declarations")
+    declared = {t: c for t, c in declared_tables().items()
+                if t in shipped.LEGACY_DERIVED_TABLES}
     with duckdb.connect(str(old), read_only=True) as con:
         legacy = _columns(con)
     # the schema-8 store holds the metrics' tables, made by migrations, with the figures
@@ -100,8 +105,11 @@ def test_an_analysed_legacy_store_keeps_its_figures_until_the_next_analysis(
     for what in ("accounts", "events"):
         export(old, what, "csv", tmp_path / f"old-{what}.csv")
         export(reference, what, "csv", tmp_path / f"new-{what}.csv")
-        assert (tmp_path / f"old-{what}.csv").read_text() == \
-            (tmp_path / f"new-{what}.csv").read_text()
+        before = pd.read_csv(tmp_path / f"old-{what}.csv", dtype=str)
+        now = pd.read_csv(tmp_path / f"new-{what}.csv", dtype=str)
+        # the same figures; columns of metrics added since come with the next analysis
+        assert set(before.columns) <= set(now.columns)
+        pd.testing.assert_frame_equal(before, now[list(before.columns)])
 
     # the next analysis (the run's own settings) makes each table from its declaration
     with duckdb.connect(str(reference), read_only=True) as con:

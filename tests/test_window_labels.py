@@ -65,3 +65,9 @@ def test_report_and_dashboard_labels_name_the_window(one_day, tmp_path):
         account = _sys.modules["govwatch.dashboard.pages.account"]
         acc = str(account.layout(platform="x", author="avalor_health"))
         assert "Answered within 1 day" in acc and "Answered within 7 days" not in acc
+        methodology = _sys.modules["govwatch.dashboard.pages.methodology"]
+        text = str(methodology.layout())
+        assert "the response window W is 1 day, not the default 7 days" in text
+        builtin = str(methodology.render(None, 24.0))
+        assert "answered within 1 day divided by the messages observed for at least 1 day" in \
+            builtin and "7 days" not in builtin.replace("default 7 days", "")

@@ -11,7 +11,7 @@ import pandas as pd
 from dash import dcc, html
 from govwatch.dashboard.data import Missing, to_search
 from govwatch.dashboard.figures import event_chart
-from govwatch.dashboard.pages._common import chart_card, data, missing_panel
+from govwatch.dashboard.pages._common import chart_card, data, missing_panel, scroll_region
 
 PAGE = "events"
 
@@ -73,11 +73,11 @@ def candidates_section(selected: str | None) -> html.Section:
                              className="candidate-link",
                              title=f"Treat {r['candidate_id']} as an event")),
         ]))
-    table = html.Div(html.Table([
+    table = scroll_region(html.Table([
         html.Caption("Candidate events", className="visually-hidden"),
         html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
         html.Tbody(rows)], id="events-table-candidates", className="data-table"),
-        className="table-wrap")
+        _LABELLED["aria-labelledby"])
     body = [title, intro, table]
     if selected is not None:
         body.append(treated(c, selected))

@@ -163,13 +163,23 @@ def chart_card(page: str, chart: Chart, level: int = 2, slot: str | None = None)
     ], className="card", **dashed(aria_labelledby=head_id))
 
 
+def scroll_region(table, label_id: str) -> html.Div:
+    """The wrapper of a table that may be wider than a phone's screen: it scrolls
+    sideways on its own (the page never does), and takes keyboard focus so that it can
+    be scrolled without a mouse; named by the heading ``label_id``."""
+    named: dict[str, Any] = {"aria-labelledby": label_id}
+    return html.Div(table, className="table-wrap", tabIndex="0", role="region", **named)
+
+
 def table_card(page: str, key: str, title: str, frame: pd.DataFrame,
                columns: Sequence[tuple[str, str]] | None = None, note: str | None = None,
                anchor: str | None = None, level: int = 2) -> html.Section:
     """A plain, accessible HTML table (caption, scoped headers) with a CSV download."""
     head_id = f"{page}-title-{key}"
     columns = list(columns or [(c, c) for c in frame.columns])
-    body = [html.Tr([html.Td(_cell(r.get(c))) for c, _ in columns])
+    labels: list[dict[str, Any]] = [{"data-label": label} for _, label in columns]
+    body = [html.Tr([html.Td(_cell(r.get(c)), **lab)
+                     for (c, _), lab in zip(columns, labels, strict=True)])
             for r in frame.to_dict("records")]
     table = html.Table([
         html.Caption(note or title, className="visually-hidden" if not note else "caption"),
@@ -181,7 +191,7 @@ def table_card(page: str, key: str, title: str, frame: pd.DataFrame,
         foot.insert(0, dcc.Link("How this is measured", href=method_href(anchor),
                                 className="method-link"))
     return html.Section([heading(title, level, id=head_id),
-                         html.Div(table, className="table-wrap"),
+                         scroll_region(table, head_id),
                          html.Div(foot, className="card-foot")],
                         className="card", **dashed(aria_labelledby=head_id))
 

@@ -1,7 +1,9 @@
 """Account (/account?platform=x&author=...): one official account in depth.
 
 Time-to-response curves (critical vs routine where the analysis split them,
-otherwise messages needing a response vs all), response rate by topic and by
+otherwise messages needing a response vs all), the weekly or monthly series of the
+rate and median with their intervals (``trend=week|month`` in the URL) and the
+before/after comparisons of ``analyze --change-date``, response rate by topic and by
 sentiment, the posting timeline with silences and event onsets, example
 messages (citizens pseudonymised, personal data redacted), the peers'
 percentile ranks, and a downloadable HTML report. Without a valid account in
@@ -11,13 +13,20 @@ the URL the page lists every official account instead.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 from govwatch.dashboard.channel_table import channel_rows, filter_figures
-from govwatch.dashboard.data import POPULATION_LABELS, Missing, query_values, to_search
+from govwatch.dashboard.data import (
+    POPULATION_LABELS,
+    Missing,
+    query_choice,
+    query_values,
+    to_search,
+)
 from govwatch.dashboard.figures import (
     ANCHORS,
     Chart,
@@ -45,6 +54,7 @@ from govwatch.dashboard.pages._common import (
     url_state,
 )
 from govwatch.dashboard.report import account_latency_chart
+from govwatch.dashboard.trends import PERIOD_KINDS, before_after_frame, series_chart
 
 from govwatch.config import window_label
 
@@ -127,6 +137,44 @@ def business_table_for(acc: dict) -> pd.DataFrame:
 
 def latency_chart(acc: dict) -> Chart:
     return account_latency_chart(data(), acc)
+
+
+def trend_chart(acc: dict, period_kind: str) -> Chart | Missing:
+    d = data()
+    population = d.options().default_population
+    series = d.series(acc["platform"], acc["author"], population, period_kind)
+    if isinstance(series, Missing):
+        return series
+    changes = d.before_after(acc["platform"], acc["author"], population)
+    return series_chart(series, period_kind, changes, d.window_hours())
+
+
+def trend_switch(acc: dict, period_kind: str) -> html.Nav:
+    """Links between the weekly and the monthly series (the choice is in the URL)."""
+    links = []
+    current: dict[str, Any] = {"aria-current": "true"}
+    label: dict[str, Any] = {"aria-label": "Period of the series"}
+    for kind, word in PERIOD_KINDS.items():
+        href = "/account" + to_search({"platform": acc["platform"], "author": acc["author"],
+                                       "trend": kind})
+        links.append(html.Li(
+            html.Span(f"{word} (shown)", className="trend-current", **current)
+            if kind == period_kind else dcc.Link(word, href=href, className="trend-link")))
+    return html.Nav(html.Ul(links, className="toggles"), id="account-trend-switch", **label)
+
+
+def before_after_card(acc: dict):
+    d = data()
+    rows = d.before_after(acc["platform"], acc["author"], d.options().default_population)
+    if rows.empty:
+        return html.P("No before/after comparison: give a date to 'govwatch analyze "
+                      "--change-date DATE' (a new policy, a minister's change) to compare "
+                      "this account's rate and median before and after it.",
+                      id="account-before-after-none", className="status")
+    return table_card(PAGE, "before-after", "Before and after", before_after_frame(rows),
+                      note="Response rate and median time to response before and after each "
+                           "date given to the analysis, with the differences (after minus "
+                           "before) and their 95% intervals.", anchor=ANCHORS["slices"])
 
 
 def slice_chart(acc: dict, kind: str, title: str) -> Chart | Missing:
@@ -290,7 +338,10 @@ def layout(**query):
     acc, msgs = resolve(query)
     if acc is None:
         return chooser(msgs)
-    search = to_search({"platform": acc["platform"], "author": acc["author"]})
+    period_kind, more = query_choice(query, "trend", tuple(PERIOD_KINDS), "week")
+    msgs += more
+    search = to_search({"platform": acc["platform"], "author": acc["author"],
+                        **({"trend": period_kind} if period_kind != "week" else {})})
     sel = selectivity_text(acc)
     return html.Div([
         html.H1(f"{acc['institution'] or acc['display_name']}", id="account-name"),
@@ -309,6 +360,9 @@ def layout(**query):
          else html.Div([html.P(sel), html.P(critic_text(acc))], id="account-selectivity",
                        className="status")),
         card(latency_chart(acc), "km"),
+        html.Section([html.H2("Change over time"), trend_switch(acc, period_kind),
+                      card(trend_chart(acc, period_kind), "trend"), before_after_card(acc)],
+                     id="account-change"),
         html.Div([card(slice_chart(acc, k, t), k) for k, t in SLICE_CHARTS], className="grid-2"),
         card(timeline_chart(acc), "activity"),
         activity_facts(acc),
@@ -360,6 +414,10 @@ def download_item(item: str, query: dict):
         "business": lambda: business_table_for(acc),
         "channels": lambda: channels_frame(acc),
         "km": lambda: latency_chart(acc),
+        "trend": lambda: trend_chart(acc, query_choice(query, "trend", tuple(PERIOD_KINDS),
+                                                       "week")[0]),
+        "before-after": lambda: data().before_after(acc["platform"], acc["author"],
+                                                    data().options().default_population),
         "topic": lambda: slice_chart(acc, "topic", dict(SLICE_CHARTS)["topic"]),
         "sentiment": lambda: slice_chart(acc, "sentiment", dict(SLICE_CHARTS)["sentiment"]),
         "activity": lambda: timeline_chart(acc),

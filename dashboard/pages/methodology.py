@@ -13,6 +13,9 @@ from pathlib import Path
 import dash
 from dash import dcc, html
 from govwatch.dashboard.figures import ANCHORS
+from govwatch.dashboard.pages._common import data
+
+from govwatch.config import DEFAULT_WINDOW_HOURS, window_label
 
 PAGE = "methodology"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "methodology.md"
@@ -29,13 +32,13 @@ BUILTIN = {
         "with a 95% confidence interval. When fewer than half of the messages are answered "
         "the median is 'not reached' and shown as '> N h', N being the longest follow-up."),
     ANCHORS["rate"]: ("Response rate",
-        "The response rate within 7 days is the number of messages answered within 7 days "
-        "divided by the messages observed for at least 7 days. Below the minimum number of "
+        "The response rate within {w} is the number of messages answered within {w} "
+        "divided by the messages observed for at least {w}. Below the minimum number of "
         "messages a rate or median reads 'too few'."),
     ANCHORS["business"]: ("Business clock",
         "Where an account lists office hours and a time zone, latency is also measured on "
         "its business clock: only time while the office is open counts. The response "
-        "window becomes 7 days x weekly office hours / 168 of office time. Accounts without "
+        "window becomes {w} x weekly office hours / 168 of office time. Accounts without "
         "office hours have no business-clock figures ('not available')."),
     ANCHORS["selectivity"]: ("Selectivity gap",
         "The response rate on routine messages minus the rate on critical ones, with a "
@@ -120,12 +123,16 @@ def anchor_for(heading: str, taken: set[str]) -> str | None:
     return None
 
 
-def render(markdown: str | None) -> list:
+def render(markdown: str | None, window_hours: float | None = None) -> list:
+    """The page: the document (or the built-in definitions), with the response window W
+    of this store's analysis said first and written into the definitions."""
+    w = window_label(window_hours)
     children: list = []
     seen: set[str] = set()
     if markdown:
         title, parts = sections(markdown)
         children.append(html.H1(title or "Methodology"))
+        children.append(window_note(window_hours))
         for level, head, body in parts:
             if head is not None:
                 sid = base = slug(head) or "section"
@@ -145,6 +152,7 @@ def render(markdown: str | None) -> list:
                 children.append(dcc.Markdown(body, link_target="_self"))
     else:
         children.append(html.H1("Methodology"))
+        children.append(window_note(window_hours))
         children.append(html.P("The full methodology document (docs/methodology.md) is not "
                                "installed here; these are the definitions the charts use.",
                                className="notes"))
@@ -154,10 +162,21 @@ def render(markdown: str | None) -> list:
                                 id="dashboard-definitions"))
     tag = html.H3 if markdown else html.H2
     for anchor, (head, body) in rest:
-        children += [tag(head, id=anchor), html.P(body)]
+        children += [tag(head, id=anchor), html.P(body.format(w=w))]
     return children
+
+
+def window_note(window_hours: float | None) -> html.P:
+    w = window_label(window_hours)
+    default = window_label(DEFAULT_WINDOW_HOURS)
+    said = (f"the default, {default}" if w == default else
+            f"{w}, not the default {default}: read W as {w} wherever the text below says W")
+    return html.P(f"In the figures of this dashboard the response window W is {said} "
+                  "(set by 'govwatch analyze --window-days').",
+                  className="status")
 
 
 def layout(**_query):
     text = DOC.read_text(encoding="utf-8") if DOC.is_file() else None
-    return html.Div(render(text), className="page page-methodology methodology")
+    return html.Div(render(text, data().window_hours()),
+                    className="page page-methodology methodology")

@@ -1,0 +1,150 @@
+"""Change over time, as pure functions of frames the data module reads: the weekly or
+monthly series of one account's response rate (with Wilson 95% intervals) and Kaplan-
+Meier median (with its 95% CI), the dates compared before and after marked on it, and
+the before/after table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .figures import (
+    ANCHORS,
+    HOUR_TICKS,
+    OKABE_ITO,
+    Chart,
+    _num,
+    empty_figure,
+    fmt_gap,
+    fmt_hours,
+    fmt_median,
+    fmt_rate,
+    new_figure,
+    rate_label,
+)
+
+PERIOD_KINDS = {"week": "Weekly", "month": "Monthly"}
+
+
+def series_chart(df: pd.DataFrame, period_kind: str, changes: pd.DataFrame | None = None,
+                 window_hours: float | None = None) -> Chart:
+    """Two panels sharing the time axis: the rate within W per period (drawn where the
+    analysis gives a rate, i.e. not "too few") and the KM median (a triangle at the
+    follow-up when not reached)."""
+    word = PERIOD_KINDS.get(period_kind, period_kind)
+    title = f"{word} response rate and median time to response, with 95% intervals"
+    key = "trend"
+    if df is None or df.empty:
+        return Chart(key, title, empty_figure("No messages in any period"),
+                     "There are no messages to draw a series from.", pd.DataFrame(),
+                     ANCHORS["slices"])
+    d = df.copy()
+    d["x"] = pd.to_datetime(d["period_start"])
+    rated = d[(d["rate_status"] == "ok") & d["answered_rate_window"].notna()]
+    medians = d[d["median_status"] == "ok"]
+    reached = medians[medians["km_median_hours"].notna()]
+    beyond = medians[medians["km_median_hours"].isna() & medians["max_followup_hours"].notna()]
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12)
+    fig.update_layout(template=new_figure().layout.template)
+    fig.add_trace(go.Scatter(
+        x=rated["x"], y=rated["answered_rate_window"], mode="lines+markers",
+        name=rate_label(window_hours), marker={"color": OKABE_ITO[0], "size": 8},
+        line={"color": OKABE_ITO[0]},
+        error_y={"type": "data", "symmetric": False,
+                 "array": (rated["rate_ci_high"] - rated["answered_rate_window"]).clip(lower=0),
+                 "arrayminus": (rated["answered_rate_window"] - rated["rate_ci_low"]).clip(lower=0),
+                 "color": OKABE_ITO[0]},
+        text=[f"{p}: {fmt_rate(r)} of {int(n):,} ({fmt_rate(lo)}–{fmt_rate(hi)})"
+              for p, r, n, lo, hi in zip(rated["period"], rated["answered_rate_window"],
+                                         rated["observed_window"], rated["rate_ci_low"],
+                                         rated["rate_ci_high"], strict=True)],
+        hovertemplate="%{text}<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Scatter(
+        x=reached["x"], y=reached["km_median_hours"], mode="markers", name="Median (95% CI)",
+        marker={"color": OKABE_ITO[1], "size": 8, "symbol": "square"},
+        error_y={"type": "data", "symmetric": False,
+                 "array": (reached["km_median_ci_high"].fillna(reached["max_followup_hours"])
+                           - reached["km_median_hours"]).clip(lower=0),
+                 "arrayminus": (reached["km_median_hours"]
+                                - reached["km_median_ci_low"].fillna(reached["km_median_hours"])
+                                ).clip(lower=0),
+                 "color": OKABE_ITO[1]},
+        text=[f"{p}: {fmt_median(m, lo, hi)}" for p, m, lo, hi in zip(
+            reached["period"], reached["km_median_hours"], reached["km_median_ci_low"],
+            reached["km_median_ci_high"], strict=True)],
+        hovertemplate="%{text}<extra></extra>"), row=2, col=1)
+    fig.add_trace(go.Scatter(
+        x=beyond["x"], y=beyond["max_followup_hours"], mode="markers",
+        name="Not reached: > follow-up",
+        marker={"color": OKABE_ITO[2], "size": 10, "symbol": "triangle-up"},
+        text=[f"{p}: fewer than half answered; median > {fmt_hours(f)}"
+              for p, f in zip(beyond["period"], beyond["max_followup_hours"], strict=True)],
+        hovertemplate="%{text}<extra></extra>"), row=2, col=1)
+    for at in ([] if changes is None or changes.empty else
+               sorted(set(pd.to_datetime(changes["change_at"], utc=True)))):
+        fig.add_vline(x=at.tz_localize(None).to_pydatetime(), line_dash="dash",
+                      line_color=OKABE_ITO[6])
+    fig.update_xaxes(type="date")  # also on a panel without points (dates, not NaN)
+    fig.update_yaxes(title_text="Answered", tickformat=".0%", range=[0, 1.05], row=1, col=1)
+    fig.update_yaxes(title_text="Median", type="log", tickvals=HOUR_TICKS[0],
+                     ticktext=HOUR_TICKS[1], row=2, col=1)
+    fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 60, "b": 40})
+    few = len(d) - len(rated)
+    if rated.empty:
+        summary = f"No {period_kind} has enough messages observed for a rate."
+    else:
+        first, last = rated.iloc[0], rated.iloc[-1]
+        low = rated.loc[rated["answered_rate_window"].idxmin()]
+        summary = (f"{word} rate: {fmt_rate(first['answered_rate_window'])} in "
+                   f"{first['period']}, the only {period_kind} with enough messages."
+                   ) if len(rated) == 1 else (f"{word} rate: {fmt_rate(first['answered_rate_window'])} in "
+                   f"{first['period']}, {fmt_rate(last['answered_rate_window'])} in "
+                   f"{last['period']}; lowest {fmt_rate(low['answered_rate_window'])} in "
+                   f"{low['period']}.")
+    if few:
+        summary += (f" {few} {period_kind}{'s' if few != 1 else ''} with too few messages "
+                    "observed are not drawn (the latest ones are still being observed).")
+    if changes is not None and not changes.empty:
+        summary += " Dashed lines mark the dates compared before and after."
+    data = d.drop(columns=["x"])
+    return Chart(key, title, fig, summary, data, ANCHORS["slices"])
+
+
+def before_after_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per change date: each side's rate and median, and the differences with
+    their 95% intervals (or why there is none)."""
+    rows = []
+    for r in df.to_dict("records"):
+        span = f"{int(r['window_days'])} days each side" if r["window_days"] else "all data"
+        rate_diff = (fmt_gap(r["rate_difference"], r["rate_difference_ci_low"],
+                             r["rate_difference_ci_high"])
+                     if r["rate_status"] == "ok" else "too few")
+        if r["median_status"] == "ok":
+            lo, hi = _num(r["median_difference_ci_low"]), _num(r["median_difference_ci_high"])
+            median_diff = (f"{r['median_difference_hours']:+.1f} h ("
+                           f"{'unbounded' if lo is None else f'{lo:+.1f}'} to "
+                           f"{'unbounded' if hi is None else f'{hi:+.1f}'})")
+        else:
+            median_diff = str(r["median_status"])
+        rows.append({
+            "Date": f"{pd.Timestamp(r['change_at']):%Y-%m-%d %H:%M} UTC ({span})",
+            "Rate before": _rate(r, "before"),
+            "Rate after": _rate(r, "after"),
+            "Rate difference (95% CI)": rate_diff,
+            "Median before": fmt_median(r["before_median_hours"], r["before_median_ci_low"],
+                                        r["before_median_ci_high"],
+                                        r["before_max_followup_hours"]),
+            "Median after": fmt_median(r["after_median_hours"], r["after_median_ci_low"],
+                                       r["after_median_ci_high"], r["after_max_followup_hours"]),
+            "Median difference (95% CI)": median_diff,
+        })
+    return pd.DataFrame(rows)
+
+
+def _rate(r: dict, side: str) -> str:
+    n = int(r[f"{side}_observed_window"] or 0)
+    if _num(r[f"{side}_rate"]) is None:
+        return f"– (n={n})"
+    return (f"{fmt_rate(r[f'{side}_rate'])} of {n:,} ({fmt_rate(r[f'{side}_rate_ci_low'])}–"
+            f"{fmt_rate(r[f'{side}_rate_ci_high'])})")
