@@ -121,3 +121,23 @@ def test_customer_support_data(tmp_path, shared_data):
                                   ).fetchone()[0]
     print(f"twcs sample: {len(got)} answered unaddressed beside {answered} answered messages")
     store.close()
+
+
+@pytest.mark.parametrize("include", [False, True])
+def test_direct_messages_are_never_answered_unaddressed(tmp_path, include):
+    """A private message with a reply link is the account's own business: it is neither
+    counted on the not-addressed route nor, with the switch on, added to the rates."""
+    pcsv = write_csv(tmp_path / "posts.csv", POST_HEADER, POSTS)
+    acsv = write_csv(tmp_path / "accounts.csv", ACCOUNT_HEADER, [account("MinRail")])
+    store = Store(tmp_path / "s.duckdb")
+    assert import_paths(store, [acsv], kind="accounts").rejected == 0
+    assert import_paths(store, [pcsv]).rejected == 0
+    con = store.conn
+    con.execute("INSERT INTO message_attributes (platform, post_id, channel) "
+                "SELECT platform, post_id, 'direct_message' FROM posts "
+                "WHERE post_id IN ('u1', 'r2')")
+    run_analysis(store, build(observed_until=OBSERVED_UNTIL, min_n=1,
+                              include_unaddressed=include))
+    assert con.execute("SELECT count(*) FROM answered_unaddressed").fetchone()[0] == 0
+    assert [r[0] for r in con.execute("SELECT message_id FROM responses").fetchall()] == ["m1"]
+    store.close()
