@@ -180,13 +180,19 @@ def observation_end(con: duckdb.DuckDBPyConnection, observed_until: datetime | N
     return latest
 
 
-def _link(con: duckdb.DuckDBPyConnection, obs_end: datetime, private: bool) -> None:
+def _link(con: duckdb.DuckDBPyConnection, obs_end: datetime, private: bool,
+          include_unaddressed: bool = False) -> None:
     """The temp tables of messages and candidate responses: among public posts, or (with
-    ``private``) among direct messages only, so that neither answers the other."""
+    ``private``) among direct messages only, so that neither answers the other. With
+    ``include_unaddressed``, public posts answered though not addressed join the messages
+    before the candidate responses are found."""
     params = {"obs_end": obs_end, "plausible_from": PLAUSIBLE_FROM}
     scope = {a: is_private_sql(a) if private else f"NOT {is_private_sql(a)}" for a in "pr"}
     con.execute(_OFFICIALS)
     con.execute(_MESSAGES.format(scope_p=scope["p"]), params)
+    if include_unaddressed:
+        con.execute("INSERT INTO _messages BY NAME SELECT * EXCLUDE (response_id, "
+                    f"response_created_at) FROM ({unaddressed_sql('_messages')})", params)
     con.execute(_RESPONSES.format(scope_r=scope["r"]), params)
 
 
@@ -204,12 +210,7 @@ def build_responses(con: duckdb.DuckDBPyConnection, obs_end: datetime,
 
     The caller owns the transaction.
     """
-    _link(con, obs_end, private=False)
-    if include_unaddressed:
-        params = {"obs_end": obs_end, "plausible_from": PLAUSIBLE_FROM}
-        con.execute("INSERT INTO _messages BY NAME SELECT * EXCLUDE (response_id, "
-                    f"response_created_at) FROM ({unaddressed_sql('_messages')})", params)
-        con.execute(_RESPONSES.format(scope_r=f"NOT {is_private_sql('r')}"), params)
+    _link(con, obs_end, private=False, include_unaddressed=include_unaddressed)
     con.execute("DELETE FROM responses")
     con.execute(f"INSERT INTO responses BY NAME ({_RESULT})", {"obs_end": obs_end})
     _drop(con)
