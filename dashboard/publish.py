@@ -404,6 +404,7 @@ def publish(db_path: str | os.PathLike, out_dir: str | os.PathLike,
         # leaves the earlier one as it was (govwatch/outputs.py); a request naming an
         # unknown peer group is refused before anything is written
         if groups:
+            # a site without groups: one with them sees only their accounts' groups
             probe = Site(d, out, tuple(v for v in VIEWS if v in views))
             known = probe.peer_groups(probe.board(Filters(
                 population=d.options().default_population)))
