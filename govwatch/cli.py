@@ -321,7 +321,8 @@ def _report_import(results, path: Path) -> None:
     changed = summary.total("posts_changed")
     if changed:
         line += (f"; {changed:,} stored post{'s' if changed != 1 else ''} had another text "
-                 "(edited): the later import's text kept, the earlier in post_versions")
+                 "(edited): the newer text kept (by the export's own time, else this "
+                 "import's), the other in post_versions")
     deleted = summary.total("marked_deleted")
     if deleted:
         line += f"; {deleted:,} stored posts are missing from a newer full archive: marked deleted"

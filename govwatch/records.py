@@ -21,8 +21,11 @@ from .schema import ACCOUNT_COLUMNS, POST_COLUMNS
 if TYPE_CHECKING:
     import pandas as pd
 
-# Columns a reader fills; the pipeline adds source_file and import_id.
-READER_POST_COLUMNS = tuple(c for c in POST_COLUMNS if c not in ("source_file", "import_id"))
+# Columns a reader fills; the pipeline adds source_file and import_id. A reader may also
+# give each post's version_at (VERSION_AT_FIELD, optional: see Post.version_at).
+VERSION_AT_FIELD = pa.field("version_at", pa.timestamp("us", tz="UTC"))
+READER_POST_COLUMNS = tuple(c for c in POST_COLUMNS
+                            if c not in ("source_file", "import_id", VERSION_AT_FIELD.name))
 READER_ACCOUNT_COLUMNS = tuple(
     c for c in ACCOUNT_COLUMNS if c not in ("source_file", "import_id")
 )
@@ -60,6 +63,10 @@ class Post:
     reply_count: int | None = None
     deleted_at: datetime | None = None
     raw: str | None = None  # the original record as JSON text
+    # When this text is known to have been the post's text: the export or collection time
+    # the format carries, else the post's edit time (or created_at where the format would
+    # name an edit); None when the export tells nothing. The newest by this time is kept.
+    version_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +177,10 @@ def posts_frame(records: list[Post]) -> pd.DataFrame:
     for c in ("like_count", "share_count", "reply_count"):
         df[c] = df[c].astype("Int64")
     df["created_at_derived"] = df["created_at_derived"].astype(bool)
+    versions = [r.version_at for r in records]
+    if any(v is not None for v in versions):
+        df[VERSION_AT_FIELD.name] = pa.array(versions, _UTC_US).to_pandas(
+            coerce_temporal_nanoseconds=False).astype("datetime64[us, UTC]")
     return df
 
 

@@ -66,6 +66,7 @@ TABLES: dict[str, dict[str, str]] = {
         "text": "VARCHAR",
         "replaced_by_import": "BIGINT",
         "replaced_at": "TIMESTAMP WITH TIME ZONE",
+        "version_at": "TIMESTAMP WITH TIME ZONE",
     },
     "rejects": {
         "import_id": "BIGINT",
@@ -109,6 +110,7 @@ TABLES: dict[str, dict[str, str]] = {
         "import_id": "BIGINT",
         "deleted_at": "TIMESTAMP WITH TIME ZONE",
         "raw": "VARCHAR",
+        "version_at": "TIMESTAMP WITH TIME ZONE",
     },
     "events": {
         "event_id": "VARCHAR",

@@ -68,6 +68,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,17 @@ _ACTIVITY_TYPE = re.compile(rb'"type"\s*:\s*"(?:Create|Announce)"')
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _edited(when: object, options: ReadOptions) -> datetime | None:
+    """A status's edit time (API ``edited_at``, ActivityPub ``updated``): Mastodon names
+    every edit, so an unedited text is current since it was published."""
+    if not isinstance(when, str) or not when:
+        return None
+    try:
+        return parse_utc(when, options.assume_tz, options.ambiguous_time)
+    except ValueError:
+        return None
 
 
 class _Bad(Exception):
@@ -365,6 +377,7 @@ class MastodonArchiveReader(Reader):
             mentions=tuple(dict.fromkeys(h for _, h in mentions)),
             url=_first_url(obj.get("url")),
             raw=_raw(item),
+            version_at=_edited(obj.get("updated"), options) or created,
         )
 
     def _announce(self, item: dict, loc: str, owner: _Owner, options: ReadOptions) -> Post:
@@ -585,6 +598,7 @@ class MastodonAPIReader(Reader):
             share_count=_count(s.get("reblogs_count")),
             reply_count=_count(s.get("replies_count")),
             raw=_raw(s),
+            version_at=_edited(s.get("edited_at"), options) or created,
         )
         if repost_of is not None:
             return Post(**common, kind="repost", url=repost_of.url or repost_of.post_id)

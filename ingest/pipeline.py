@@ -65,7 +65,7 @@ class FileResult:
     outages_added: int = 0  # outage records of an outage list (new or replaced)
     rejects: list[Reject] = field(default_factory=list)
     marked_deleted: int = 0  # posts missing from a newer full archive of their account
-    posts_changed: int = 0  # stored posts whose text this file changed (earlier text kept)
+    posts_changed: int = 0  # stored posts this file gives with another text (both kept)
     skipped_as: int | None = None  # import_id of the identical earlier import
     failed: str | None = None  # why the whole file could not be read
 

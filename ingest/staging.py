@@ -31,6 +31,7 @@ from govwatch.records import (
     POST_ARROW_SCHEMA,
     READER_ACCOUNT_COLUMNS,
     READER_POST_COLUMNS,
+    VERSION_AT_FIELD,
     Batch,
     Reject,
     attributes_table,
@@ -45,10 +46,12 @@ from .times import EARLIEST_US, LATEST_US, implausible
 PUBLISH_SETTINGS = {"memory_limit": "256MB", "disabled_compression_methods": "fsst,dict_fsst"}
 
 POST_SCHEMA = POST_ARROW_SCHEMA
+# A reader's posts with the time each text was current (null where the reader gives none).
+VERSIONED_POST_SCHEMA = POST_SCHEMA.append(VERSION_AT_FIELD)
 ACCOUNT_SCHEMA = ACCOUNT_ARROW_SCHEMA
 # Staged posts also carry their position in the file (the first of two equal keys
 # wins a tie) and whether they came from a full archive (they prove what it holds).
-_STAGE_POSTS = POST_SCHEMA.append(pa.field("_seq", pa.int64())).append(
+_STAGE_POSTS = VERSIONED_POST_SCHEMA.append(pa.field("_seq", pa.int64())).append(
     pa.field("_archived", pa.bool_())
 )
 _STAGE_ACCOUNTS = ACCOUNT_SCHEMA.append(pa.field("_seq", pa.int64()))
@@ -75,6 +78,17 @@ def to_arrow(frame, schema: pa.Schema) -> pa.Table:
         return table if table.schema == schema else table.cast(schema)
     frame = frame[list(schema.names)]
     return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+
+
+def versioned_posts(frame) -> pa.Table:
+    """A batch's posts in VERSIONED_POST_SCHEMA: with the reader's ``version_at`` column,
+    or a null one when the reader gives none."""
+    name = VERSION_AT_FIELD.name
+    columns = frame.column_names if isinstance(frame, pa.Table | pa.RecordBatch) else frame.columns
+    if name in columns:
+        return to_arrow(frame, VERSIONED_POST_SCHEMA)
+    posts = to_arrow(frame, POST_SCHEMA)
+    return posts.append_column(VERSION_AT_FIELD, pa.nulls(posts.num_rows, VERSION_AT_FIELD.type))
 
 
 @dataclass
@@ -113,7 +127,7 @@ def refuse_implausible(batch: Batch) -> None:
     with their line."""
     if batch.posts is None or not len(batch.posts):
         return
-    posts = to_arrow(batch.posts, POST_SCHEMA)
+    posts = versioned_posts(batch.posts)
     micros = pc.cast(posts.column("created_at"), pa.int64())
     bad = pc.fill_null(pc.or_(pc.less(micros, scalar(EARLIEST_US, pa.int64())),
                               pc.greater_equal(micros, scalar(LATEST_US, pa.int64()))),
@@ -188,7 +202,7 @@ class Staged:
         """Stage a reader's batch: its posts (their raw records only with ``keep_raw``)
         and accounts."""
         if batch.posts is not None and len(batch.posts):
-            posts = to_arrow(batch.posts, POST_SCHEMA)
+            posts = versioned_posts(batch.posts)
             if not keep_raw:  # whatever the reader gave (a third-party one too)
                 i = posts.schema.get_field_index("raw")
                 posts = posts.set_column(i, "raw", pa.nulls(posts.num_rows, pa.string()))
@@ -208,6 +222,7 @@ class Staged:
         n = table.num_rows
         if not n:
             return
+        table = versioned_posts(table)
         first = self._seq_base + self.posts
         seq = array(range(first, first + n), pa.int64())
         table = table.append_column("_seq", seq).append_column(
@@ -273,14 +288,16 @@ class Staged:
         if not self.posts:
             return 0, 0
         src = self._source(self._post_files)
-        cols = ", ".join(f'"{c}"' for c in READER_POST_COLUMNS)
+        cols = ", ".join(f'"{c}"' for c in (*READER_POST_COLUMNS, VERSION_AT_FIELD.name))
         target = f"{cols}, source_file, import_id"
         values = f"{cols}, $file AS source_file, $import_id AS import_id"
         params = {"file": file, "import_id": import_id}
         # Keys staged more than once, each with the row that wins: a time read from the
-        # export beats one derived from an id, then the first in the file.
-        repeated = (f"(SELECT platform, post_id, arg_min(_seq, (created_at_derived, _seq)) "
-                    f"AS keep FROM {src} GROUP BY platform, post_id HAVING count(*) > 1)")
+        # export beats one derived from an id, then the newest text (by version_at),
+        # then the first in the file.
+        repeated = (f"(SELECT platform, post_id, arg_min(_seq, (created_at_derived, "
+                    f"{_NEWEST_FIRST}, _seq)) AS keep FROM {src} "
+                    "GROUP BY platform, post_id HAVING count(*) > 1)")
         dupes = con.execute(f"SELECT count(*) FROM {repeated}").fetchall()[0][0]
         stored = con.execute("SELECT count(*) FROM posts").fetchall()[0][0]
         existing = stored and con.execute(
@@ -302,8 +319,8 @@ class Staged:
             ).fetchall()[0][0]
             return added, 0
         # One row per key, as above.
-        one = (f"(SELECT * FROM {src} QUALIFY row_number() OVER "
-               "(PARTITION BY platform, post_id ORDER BY created_at_derived, _seq) = 1)")
+        one = (f"(SELECT * FROM {src} QUALIFY row_number() OVER (PARTITION BY platform, "
+               f"post_id ORDER BY created_at_derived, {_NEWEST_FIRST}, _seq) = 1)")
         before = stored
         if existing:
             self.changed = self._keep_versions(con, one, import_id)
@@ -315,6 +332,14 @@ class Staged:
                   created_at_derived = posts.created_at_derived AND s.created_at_derived,
                   mentions = CASE WHEN len(coalesce(posts.mentions, [])) = 0 OR ({_STUB_REPLACED})
                                   THEN s.mentions ELSE posts.mentions END,
+                  text = CASE WHEN {_STUB_REPLACED} THEN coalesce(s.text, posts.text)
+                              WHEN {_BOTH_VERSIONED.format(p="posts")} THEN posts.text
+                              ELSE coalesce(posts.text, s.text) END,
+                  version_at = CASE WHEN posts.text IS NOT DISTINCT FROM s.text
+                                      OR (posts.text IS NULL
+                                          AND NOT {_BOTH_VERSIONED.format(p="posts")})
+                                    THEN greatest(posts.version_at, s.version_at)
+                                    ELSE posts.version_at END,
                   {_POST_MERGE}
                 FROM {one} s
                 WHERE posts.platform = s.platform AND posts.post_id = s.post_id
@@ -333,24 +358,72 @@ class Staged:
 
     @staticmethod
     def _keep_versions(con, one: str, import_id: int) -> int:
-        """Stored posts that the file gives with another text: the file's text wins (a
-        later import is a later export), the stored one goes to ``post_versions``, and
-        the post's tags go (the next analysis tags the new text). Returns how many."""
-        changed = (f"SELECT p.platform, p.post_id, p.text FROM posts p JOIN {one} s "
-                   "ON p.platform = s.platform AND p.post_id = s.post_id "
-                   "WHERE p.text IS NOT NULL AND s.text IS NOT NULL AND p.text <> s.text")
-        n = con.execute(
-            f"INSERT INTO post_versions SELECT platform, post_id, text, $import_id, "
-            f"current_timestamp FROM ({changed})", {"import_id": import_id}).fetchall()[0][0]
-        if n:
-            con.execute(f"UPDATE posts SET text = s.text FROM {one} s "
-                        "WHERE posts.platform = s.platform AND posts.post_id = s.post_id "
-                        "AND posts.text IS NOT NULL AND s.text IS NOT NULL "
-                        "AND posts.text <> s.text").fetchall()
-            con.execute("DELETE FROM tags WHERE (platform, post_id) IN (SELECT platform, "
-                        "post_id FROM post_versions WHERE replaced_by_import = $import_id)",
-                        {"import_id": import_id}).fetchall()
-        return n
+        """Stored posts that the file gives with another text (edited between exports).
+
+        The newer text is the post's text: the one with the later ``version_at`` (the
+        export's own time), or the file's when either time is unknown or both are equal
+        (the later import; docs/data-model.md). The other text goes to ``post_versions``,
+        which holds each other text a post has had once, with the latest time it was
+        seen current; a text that becomes the post's text again leaves it. An edited post
+        loses its tags (the next analysis tags the new text). Returns how many posts the
+        file gave with another text."""
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _edits AS
+            SELECT p.platform, p.post_id, p.text AS stored_text, p.version_at AS stored_at,
+                   s.text AS file_text, s.version_at AS file_at,
+                   (p.version_at IS NULL OR s.version_at IS NULL
+                    OR s.version_at >= p.version_at) AS file_newer
+            FROM posts p JOIN {one} s ON p.platform = s.platform AND p.post_id = s.post_id
+            WHERE p.text <> s.text OR ({_BOTH_VERSIONED.format(p="p")}
+                                       AND p.text IS DISTINCT FROM s.text)
+            """).fetchall()
+        try:
+            n = con.execute("SELECT count(*) FROM _edits").fetchall()[0][0]
+            if not n:
+                return 0
+            older = ("(SELECT platform, post_id, CASE WHEN file_newer THEN stored_text ELSE "
+                     "file_text END AS text, CASE WHEN file_newer THEN stored_at ELSE file_at "
+                     "END AS version_at FROM _edits)")
+            params = {"import_id": import_id}
+            con.execute(
+                f"""
+                UPDATE post_versions v SET version_at = greatest(v.version_at, o.version_at),
+                  replaced_by_import = $import_id, replaced_at = current_timestamp
+                FROM {older} o
+                WHERE v.platform = o.platform AND v.post_id = o.post_id
+                  AND v.text IS NOT DISTINCT FROM o.text
+                """, params).fetchall()
+            con.execute(
+                f"""
+                INSERT INTO post_versions (platform, post_id, text, replaced_by_import,
+                                           replaced_at, version_at)
+                SELECT o.platform, o.post_id, o.text, $import_id, current_timestamp,
+                       o.version_at FROM {older} o
+                WHERE NOT EXISTS (SELECT 1 FROM post_versions v WHERE v.platform = o.platform
+                                  AND v.post_id = o.post_id
+                                  AND v.text IS NOT DISTINCT FROM o.text)
+                """, params).fetchall()
+            newer = "(SELECT * FROM _edits WHERE file_newer)"
+            con.execute(
+                f"""
+                UPDATE posts SET text = e.file_text, version_at = greatest(e.file_at, (
+                    SELECT max(v.version_at) FROM post_versions v WHERE v.platform = e.platform
+                    AND v.post_id = e.post_id AND v.text IS NOT DISTINCT FROM e.file_text))
+                FROM {newer} e
+                WHERE posts.platform = e.platform AND posts.post_id = e.post_id
+                """).fetchall()
+            con.execute(
+                f"""
+                DELETE FROM post_versions v USING {newer} e
+                WHERE v.platform = e.platform AND v.post_id = e.post_id
+                  AND v.text IS NOT DISTINCT FROM e.file_text
+                """).fetchall()
+            con.execute(f"DELETE FROM tags WHERE (platform, post_id) IN "
+                        f"(SELECT platform, post_id FROM {newer})").fetchall()
+            return n
+        finally:
+            con.execute("DROP TABLE IF EXISTS _edits").fetchall()
 
     def publish_accounts(self, con, file: str, import_id: int) -> int:
         """Merge the staged accounts into ``accounts``. Returns the number added."""
@@ -486,6 +559,9 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
+# Rows ordered newest text first (by version_at; a row without one after those with one).
+_NEWEST_FIRST = "version_at IS NULL, coalesce(-epoch_us(version_at), 0)"
+
 # Merge rule for a post already stored: keep what the store has, fill what it lacks;
 # but a stub (a parent known only from a reply, its time derived from its id) gives
 # way to the post itself when an export brings it.
@@ -494,5 +570,9 @@ _POST_MERGE = ",\n  ".join(
     f'"{c}" = CASE WHEN {_STUB_REPLACED} THEN coalesce(s."{c}", posts."{c}") '
     f'ELSE coalesce(posts."{c}", s."{c}") END'
     for c in READER_POST_COLUMNS
-    if c not in ("platform", "post_id", "created_at", "created_at_derived", "mentions")
+    if c not in ("platform", "post_id", "created_at", "created_at_derived", "mentions", "text")
 )
+# Both the stored post and the file's row say when their text was current: the text,
+# even none (a caption removed by an edit), is then chosen by that time alone
+# (Staged._keep_versions), never filled in from the other.
+_BOTH_VERSIONED = "({p}.version_at IS NOT NULL AND s.version_at IS NOT NULL)"

@@ -84,6 +84,8 @@ class _Msg:
     forwarded: bool
     raw: str
     likes: int | None
+    edited: datetime | None = None  # edited_unixtime: when the text was last edited
+
 
 
 @dataclass
@@ -191,6 +193,14 @@ def _created(msg: dict, zone: ZoneInfo | None) -> datetime | str:
     return from_epoch(local.replace(tzinfo=zone).timestamp())
 
 
+def _edited(msg: dict) -> datetime | None:
+    """When the message was last edited (``edited_unixtime``), if the export says."""
+    unix = msg.get("edited_unixtime")
+    if isinstance(unix, int | str) and not isinstance(unix, bool) and str(unix).isdigit():
+        return from_epoch(int(unix))
+    return None
+
+
 def _likes(msg: dict) -> int | None:
     reactions = msg.get("reactions")
     if not isinstance(reactions, list):
@@ -275,7 +285,7 @@ def _message(chat: _Chat, loc: _Locator, msg: object, zone: ZoneInfo | None
     if author == channel_author and name is None:
         name = chat.name
     return _Msg(loc.base[-1], mid, author, name, created, text, reply_to, reply_peer, is_copy,
-                forwarded, raw, _likes(msg))
+                forwarded, raw, _likes(msg), _edited(msg))
 
 
 class _ChannelPosts:
@@ -360,6 +370,8 @@ def _posts(chat: _Chat, msgs: dict[int, _Msg], originals: _ChannelPosts,
             mentions=tuple(re.findall(MENTION_RE, m.text)),
             like_count=m.likes,
             raw=m.raw,
+            # The export names every edit: an unedited text is current since it was sent.
+            version_at=m.edited or m.created,
         ))
     return out
 

@@ -45,5 +45,5 @@ def test_the_summary_line_says_how_many_posts_changed(tmp_path):
         out = subprocess.run([sys.executable, "-m", "govwatch", "ingest", str(path), "--db",
                               str(db), "-q"], capture_output=True, text=True)
         assert out.returncode == 0, out.stderr
-    assert ("1 stored post had another text (edited): the later import's text kept, the "
-            "earlier in post_versions") in out.stdout
+    assert ("1 stored post had another text (edited): the newer text kept (by the export's "
+            "own time, else this import's), the other in post_versions") in out.stdout
