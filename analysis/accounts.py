@@ -50,6 +50,7 @@ ACCOUNT_METRICS_COLUMNS = {
     "unanswered_24h": "DOUBLE",
     "unanswered_72h": "DOUBLE",
     "unanswered_7d": "DOUBLE",
+    "day_precision_messages": "BIGINT",
     # added by migration 0003
     "window_hours": "DOUBLE",
     "rate_status": "VARCHAR",

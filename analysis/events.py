@@ -60,6 +60,7 @@ EVENT_ACKNOWLEDGEMENTS_COLUMNS = {
     "first_public_post_at": "TIMESTAMP WITH TIME ZONE",
     "public_latency_hours": "DOUBLE",
     "public_lead_hours": "DOUBLE",
+    "day_precision": "BOOLEAN",
 }
 EVENT_SUMMARY_COLUMNS = {
     "event_id": "VARCHAR",
@@ -80,6 +81,7 @@ EVENT_SUMMARY_COLUMNS = {
     "public_lead_hours": "DOUBLE",
     "official_matching_posts": "BIGINT",
     "public_matching_posts": "BIGINT",
+    "day_precision_accounts": "BIGINT",
 }
 ACK_MEANINGS = {
     "event_id": "Event identifier from the events file",
@@ -96,6 +98,9 @@ ACK_MEANINGS = {
     "first_public_post_at": "Time of that public post (UTC)",
     "public_latency_hours": "first_public_post_at - onset in hours",
     "public_lead_hours": "latency_hours - public_latency_hours; positive means the public was first",
+    "day_precision": "The first matching post's time, or the first public one's, was written as "
+                     "a date alone and taken as midnight (ingest --day-precision): the latency "
+                     "and lead are known to the day only",
 }
 SUMMARY_MEANINGS = {
     "event_id": "Event identifier from the events file",
@@ -116,6 +121,8 @@ SUMMARY_MEANINGS = {
     "public_lead_hours": "first_official_latency_hours - public_latency_hours; positive means the public was first",
     "official_matching_posts": "Matching posts by accounts in scope between onset and observation end",
     "public_matching_posts": "Matching public posts between onset and observation end",
+    "day_precision_accounts": "Accounts in scope whose row (latency or public lead) rests on a "
+                              "time written as a date alone (ingest --day-precision)",
 }
 def _escape(text: str) -> str:
     """Escape ASCII punctuation for RE2 (DuckDB's regex engine)."""
@@ -155,12 +162,13 @@ FROM accounts WHERE official
 _MATCHES_TABLE = """
 CREATE OR REPLACE TEMP TABLE _ev_matches (
   event_id VARCHAR, platform VARCHAR, post_id VARCHAR, la VARCHAR,
-  created_at TIMESTAMP WITH TIME ZONE, official BOOLEAN)
+  created_at TIMESTAMP WITH TIME ZONE, official BOOLEAN, day BOOLEAN)
 """
 
 _MATCH_ONE = """
 INSERT INTO _ev_matches
-SELECT $event_id, p.platform, p.post_id, lower(p.author), p.created_at, o.la IS NOT NULL
+SELECT $event_id, p.platform, p.post_id, lower(p.author), p.created_at, o.la IS NOT NULL,
+       coalesce(p.day_precision, false)
 FROM posts p
 LEFT JOIN _ev_officials o ON o.platform = p.platform AND o.la = lower(p.author)
 WHERE p.created_at >= $onset AND p.created_at <= $obs_end
@@ -177,12 +185,14 @@ scope AS (
 off AS (
     SELECT event_id, platform, la,
            first(post_id ORDER BY created_at, post_id) AS first_post_id,
+           first(day ORDER BY created_at, post_id) AS first_day,
            min(created_at) AS first_at, count(*) AS n
     FROM _ev_matches WHERE official GROUP BY ALL
 ),
 pub AS (
     SELECT event_id, platform,
            first(post_id ORDER BY created_at, post_id) AS first_post_id,
+           first(day ORDER BY created_at, post_id) AS first_day,
            min(created_at) AS first_at
     FROM _ev_matches WHERE NOT official GROUP BY ALL
 )
@@ -195,7 +205,8 @@ SELECT s.event_id, s.platform, s.author AS official_author, s.onset,
        pub.first_post_id AS first_public_post_id, pub.first_at AS first_public_post_at,
        epoch(pub.first_at - s.onset) / 3600.0 AS public_latency_hours,
        epoch(off.first_at - s.onset) / 3600.0 - epoch(pub.first_at - s.onset) / 3600.0
-           AS public_lead_hours
+           AS public_lead_hours,
+       coalesce(off.first_day, false) OR coalesce(pub.first_day, false) AS day_precision
 FROM scope s
 LEFT JOIN off ON off.event_id = s.event_id AND off.platform = s.platform AND off.la = s.la
 LEFT JOIN pub ON pub.event_id = s.event_id AND pub.platform = s.platform
@@ -212,7 +223,8 @@ WITH acks AS (
            first(official_author ORDER BY first_post_at, platform, official_author)
                FILTER (WHERE NOT censored) AS first_author,
            min(first_post_at) AS first_at,
-           sum(matching_posts) AS official_posts
+           sum(matching_posts) AS official_posts,
+           count(*) FILTER (WHERE day_precision) AS day_n
     FROM _ev_acks GROUP BY event_id
 ),
 pub AS (
@@ -237,7 +249,8 @@ SELECT e.event_id, e.name, e.onset, e.critical, upper(e.country) AS country,
        epoch(a.first_at - e.onset) / 3600.0 - epoch(pub.first_at - e.onset) / 3600.0
            AS public_lead_hours,
        coalesce(a.official_posts, 0) AS official_matching_posts,
-       coalesce(pub.n, 0) AS public_matching_posts
+       coalesce(pub.n, 0) AS public_matching_posts,
+       coalesce(a.day_n, 0) AS day_precision_accounts
 FROM {source} e
 LEFT JOIN acks a USING (event_id)
 LEFT JOIN pub USING (event_id)

@@ -12,6 +12,9 @@
   not a response to this one.
 - Latency in hours; a message with no response is right-censored at
   observation end - message time.
+- Day precision: a message whose time, or its response's, was written as a date alone
+  (``ingest --day-precision``, taken as midnight) has ``day_precision`` set; every
+  figure computed from it counts such messages (docs/methodology.md).
 - Channel: the one its reader recorded (message_attributes: complaint_ticket,
   review, ...), else ``comment`` for comments and ``public_reply`` for the rest.
 - Direct messages (channel ``direct_message``) are private: ``responses`` holds the
@@ -52,7 +55,8 @@ _MESSAGES = """
 CREATE OR REPLACE TEMP TABLE _messages AS
 WITH public_posts AS (
     SELECT p.platform, p.post_id, p.author, p.created_at, p.kind, p.conversation_id,
-           p.in_reply_to_post_id, p.in_reply_to_author, p.mentions, p.lang
+           p.in_reply_to_post_id, p.in_reply_to_author, p.mentions, p.lang,
+           coalesce(p.day_precision, false) AS day_precision
     FROM posts p
     WHERE p.created_at <= $obs_end AND p.created_at >= $plausible_from AND {scope_p}
       AND NOT EXISTS (SELECT 1 FROM _officials o
@@ -87,7 +91,7 @@ candidates AS (
 )
 SELECT platform, post_id AS message_id, author AS message_author, official_author,
        created_at AS message_created_at, conversation_id, lang,
-       arg_min(via, prio) AS via
+       day_precision AS message_day_precision, arg_min(via, prio) AS via
 FROM candidates
 GROUP BY ALL
 """
@@ -102,7 +106,8 @@ def unaddressed_sql(addressed: str) -> str:
     return f"""
     SELECT m.platform, m.post_id AS message_id, m.author AS message_author,
            o.author AS official_author, m.created_at AS message_created_at,
-           m.conversation_id, m.lang, 'answered_unaddressed' AS via,
+           m.conversation_id, m.lang, coalesce(m.day_precision, false)
+           AS message_day_precision, 'answered_unaddressed' AS via,
            r.post_id AS response_id, r.created_at AS response_created_at
     FROM posts r
     JOIN _officials o ON o.platform = r.platform AND o.la = lower(r.author)
@@ -123,20 +128,23 @@ _RESPONSES = """
 CREATE OR REPLACE TEMP TABLE _responses AS
 WITH official_posts AS (
     SELECT r.platform, r.post_id, lower(r.author) AS la, r.created_at,
-           r.in_reply_to_post_id, lower(r.in_reply_to_author) AS to_author, r.conversation_id
+           r.in_reply_to_post_id, lower(r.in_reply_to_author) AS to_author, r.conversation_id,
+           coalesce(r.day_precision, false) AS day_precision
     FROM posts r
     JOIN _officials o ON o.platform = r.platform AND o.la = lower(r.author)
     WHERE r.created_at <= $obs_end AND r.created_at >= $plausible_from AND {scope_r}
 ),
 linked AS (
-    SELECT m.platform, m.message_id, m.official_author, r.post_id, r.created_at
+    SELECT m.platform, m.message_id, m.official_author, r.post_id, r.created_at,
+           r.day_precision
     FROM _messages m
     JOIN official_posts r ON r.platform = m.platform AND r.in_reply_to_post_id = m.message_id
          AND r.la = lower(m.official_author)
     WHERE r.created_at > m.message_created_at
 ),
 threaded AS (
-    SELECT m.platform, m.message_id, m.official_author, r.post_id, r.created_at
+    SELECT m.platform, m.message_id, m.official_author, r.post_id, r.created_at,
+           r.day_precision
     FROM _messages m
     JOIN official_posts r ON r.platform = m.platform AND r.conversation_id = m.conversation_id
          AND r.to_author = lower(m.message_author) AND r.la = lower(m.official_author)
@@ -144,7 +152,7 @@ threaded AS (
 ),
 found AS (SELECT * FROM linked UNION ALL SELECT * FROM threaded)
 SELECT platform, message_id, official_author, post_id AS response_id,
-       created_at AS response_created_at
+       created_at AS response_created_at, day_precision AS response_day_precision
 FROM found
 QUALIFY row_number() OVER (PARTITION BY platform, message_id, official_author
                            ORDER BY created_at, post_id) = 1
@@ -159,7 +167,9 @@ SELECT m.platform, m.message_id, m.message_author, m.official_author, m.via,
        t.needs_response, t.critical, t.topic, t.sentiment, coalesce(t.lang, m.lang) AS lang,
        coalesce(a.channel, CASE m.via WHEN 'comment' THEN 'comment' ELSE 'public_reply' END)
            AS channel,
-       a.rating
+       a.rating,
+       -- a time written as a date alone (midnight) enters the latency or the follow-up
+       m.message_day_precision OR coalesce(r.response_day_precision, false) AS day_precision
 FROM _messages m
 LEFT JOIN _responses r USING (platform, message_id, official_author)
 LEFT JOIN tags t ON t.platform = m.platform AND t.post_id = m.message_id

@@ -113,6 +113,7 @@ SLICE_METRICS_COLUMNS = {
     "unanswered_24h": "DOUBLE",
     "unanswered_72h": "DOUBLE",
     "unanswered_7d": "DOUBLE",
+    "day_precision_messages": "BIGINT",
     **BUSINESS_COLUMNS,
 }
 
@@ -143,6 +144,10 @@ RATE_MEANINGS = {
     "unanswered_24h": _UNANSWERED.format("24 hours"),
     "unanswered_72h": _UNANSWERED.format("72 hours"),
     "unanswered_7d": _UNANSWERED.format("7 days"),
+    "day_precision_messages": "Messages whose time, or their response's, was written as a date "
+                              "alone and taken as midnight (ingest --day-precision): their "
+                              "latency or follow-up is known to the day only. 0: every time "
+                              "has its time of day",
     "business_messages": "Messages counted on the business clock (accounts with office hours)",
     "business_window_hours": "W in office hours: W x weekly office hours / 168",
     "business_observed_window": "Messages observed for at least the business window "
@@ -204,6 +209,7 @@ _PREPARE = [
            NOT censored AS answered,
            CASE WHEN censored THEN observed_hours ELSE latency_hours END AS dur,
            observed_hours AS observed,
+           coalesce(day_precision, false) AS day,
            coalesce(needs_response, false) AS nr,
            (CASE WHEN critical THEN 0 WHEN NOT critical THEN 1 ELSE 2 END)::INTEGER AS critical,
            (CASE WHEN sentiment <= {NEGATIVE_AT} THEN 0 WHEN sentiment >= {POSITIVE_AT} THEN 2
@@ -220,7 +226,8 @@ _PREPARE = [
     """,
 ]
 
-MESSAGE_COLUMNS = ("acct", "t_msg", "t_resp", "answered", "dur", "observed", "nr", "critical",
+MESSAGE_COLUMNS = ("acct", "t_msg", "t_resp", "answered", "dur", "observed", "day", "nr",
+                   "critical",
                    "sentiment", "topic", "lang", "week", "month", "quarter")
 
 
@@ -313,13 +320,14 @@ def account_bounds(acct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def group_stats(acct: np.ndarray, code: np.ndarray | None, d: np.ndarray, answered: np.ndarray,
                 observed: np.ndarray, window, with_curve: bool = False,
-                rows: np.ndarray | None = None) -> dict:
+                rows: np.ndarray | None = None, day: np.ndarray | None = None) -> dict:
     """Every figure of every (account, code) group.
 
     The arrays are sorted by (account, d); ``rows`` (optional, ascending)
     picks a subset of them and ``code`` then has one value per picked row.
     ``window`` is W in hours, a number or one value per row of the arrays
-    (business clock). Groups come out ordered by (code, account).
+    (business clock). Groups come out ordered by (code, account). ``day`` (optional,
+    like ``d``) marks the rows timed to the day only; each group counts them.
     """
     idx = rows
     if code is not None and len(code):
@@ -328,6 +336,8 @@ def group_stats(acct: np.ndarray, code: np.ndarray | None, d: np.ndarray, answer
         code = code[order]
     if idx is not None:
         acct, d, answered, observed = acct[idx], d[idx], answered[idx], observed[idx]
+        if day is not None:
+            day = day[idx]
         if not np.isscalar(window):
             window = window[idx]
     n = len(d)
@@ -335,7 +345,8 @@ def group_stats(acct: np.ndarray, code: np.ndarray | None, d: np.ndarray, answer
         km = grouped_km(np.zeros(1, np.int64), d, answered, UNANSWERED_AT_HOURS, with_curve)
         empty = np.zeros(0, np.int64)
         return {"acct": empty, "code": empty, "window": np.zeros(0), "km": km,
-                "observed_window": empty, "answered_window": empty, "rate": np.zeros(0)}
+                "observed_window": empty, "answered_window": empty, "rate": np.zeros(0),
+                "day": empty}
     change = acct[1:] != acct[:-1]
     if code is not None:
         change |= code[1:] != code[:-1]
@@ -356,6 +367,8 @@ def group_stats(acct: np.ndarray, code: np.ndarray | None, d: np.ndarray, answer
         "observed_window": obs_w,
         "answered_window": ans_w,
         "rate": rate,
+        "day": (None if day is None else
+                np.add.reduceat(day.astype(np.uint8), heads, dtype=np.int64)),
     }
 
 
@@ -385,6 +398,7 @@ def calendar_columns(s: dict, min_n: int) -> dict:
         "unanswered_24h": km.unanswered[24],
         "unanswered_72h": km.unanswered[72],
         "unanswered_7d": km.unanswered[168],
+        "day_precision_messages": s["day"],
     }
 
 
@@ -580,7 +594,7 @@ def chunk_groups(view: ChunkView, msgs: Messages, population: str, period: str, 
     pick = {k: (cols[k] if rows is None else cols[k][rows]) for k in (period, kind) if k in cols}
     code, p0, values = set_codes(pick, msgs, period, kind)
     cal = group_stats(cols["acct"], _small(code), cols["dur"], cols["answered"],
-                      cols["observed"], window, with_curve, rows)
+                      cols["observed"], window, with_curve, rows, day=cols["day"])
     biz = None
     if business and len(view.biz["acct"]):
         b = view.biz

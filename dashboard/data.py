@@ -432,6 +432,8 @@ class DashboardData:
                 "answered_rate_7d"
         status = [f"m.{c}" if c in cols else f"NULL::VARCHAR AS {c}"
                   for c in ("rate_status", "median_status")]
+        status.append("m.day_precision_messages" if "day_precision_messages" in cols
+                      else "NULL::BIGINT AS day_precision_messages")
         board = self.df(f"""
             SELECT a.platform, a.author, coalesce(a.display_name, a.author) AS display_name,
                    a.institution, a.country, a.level,

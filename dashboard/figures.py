@@ -311,7 +311,7 @@ def leaderboard_rows(board: pd.DataFrame, link) -> list[dict]:
             "country": r.get("country") or "–",
             "level": r.get("level") or "–",
             "platform": r["platform"],
-            "messages": f"{n:,}",
+            "messages": f"{n:,}" + day_precision_note(r.get("day_precision_messages")),
             "rate_7d": f"too few (n={n})" if few else fmt_rate(r.get("answered_rate_7d")),
             "median": f"too few (n={n})" if median_few else fmt_median(
                 r.get("km_median_hours"), r.get("km_median_ci_low"),
@@ -323,6 +323,13 @@ def leaderboard_rows(board: pd.DataFrame, link) -> list[dict]:
                                    r.get("composite_ci_high")),
         })
     return rows
+
+
+def day_precision_note(count) -> str:
+    """' (3 dated to the day only)' when some of a group's messages, or their responses,
+    carry a date without a time of day (their latencies are known to the day only)."""
+    k = _num(count)
+    return f" ({int(k):,} dated to the day only)" if k else ""
 
 
 def fmt_index(value, low=None, high=None) -> str:

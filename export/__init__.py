@@ -88,6 +88,9 @@ MEANINGS: dict[str, dict[str, str]] = {
         "channel": "Channel of the message: public_reply, comment, review (app store), "
         "complaint_ticket (Open311 or another ticket system) or direct_message",
         "rating": "Star rating of an app-store review (1-5); empty for other channels",
+        "day_precision": "The message's time, or its response's, was written as a date alone "
+        "and taken as midnight (ingest --day-precision): latency_hours and observed_hours "
+        "are known to the day only",
     },
     "accounts": {
         "platform": "Platform of the account",
@@ -367,7 +370,7 @@ def _build(con, what: str, pseudonymise: bool, include_text: bool, population: s
     if what == "responses":
         return _responses_query(con, pseudonymise, include_dms)
     if what == "events":
-        return _events_query()
+        return _events_query(con)
     if what == "accounts":
         return _accounts_query(con, population)
     if what == "posts":
@@ -432,14 +435,17 @@ def _register_dms(con, run: dict) -> bool:
     return True
 
 
-def _events_query() -> _Query:
-    sql = """
+def _events_query(con) -> _Query:
+    # day_precision: in stores analysed since migration 10
+    day = (", k.day_precision" if "day_precision" in _columns(con, "event_acknowledgements")
+           else "")
+    sql = f"""
     SELECT k.event_id, e.name AS event_name, e.critical AS event_critical,
            e.country AS event_country, k.platform, k.official_author,
            a.institution, a.country, a.level,
            k.onset, k.first_post_id, k.first_post_at, k.latency_hours, k.censored,
            k.observed_hours, k.matching_posts, k.first_public_post_id, k.first_public_post_at,
-           k.public_latency_hours, k.public_lead_hours
+           k.public_latency_hours, k.public_lead_hours{day}
     FROM event_acknowledgements k
     JOIN events e USING (event_id)
     LEFT JOIN accounts a ON a.platform = k.platform AND a.author = k.official_author

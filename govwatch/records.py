@@ -22,10 +22,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # Columns a reader fills; the pipeline adds source_file and import_id. A reader may also
-# give each post's version_at (VERSION_AT_FIELD, optional: see Post.version_at).
+# give the OPTIONAL_POST_FIELDS (see Post.version_at and Post.day_precision).
 VERSION_AT_FIELD = pa.field("version_at", pa.timestamp("us", tz="UTC"))
-READER_POST_COLUMNS = tuple(c for c in POST_COLUMNS
-                            if c not in ("source_file", "import_id", VERSION_AT_FIELD.name))
+DAY_PRECISION_FIELD = pa.field("day_precision", pa.bool_())
+OPTIONAL_POST_FIELDS = (VERSION_AT_FIELD, DAY_PRECISION_FIELD)
+READER_POST_COLUMNS = tuple(c for c in POST_COLUMNS if c not in (
+    "source_file", "import_id", *(f.name for f in OPTIONAL_POST_FIELDS)))
 READER_ACCOUNT_COLUMNS = tuple(
     c for c in ACCOUNT_COLUMNS if c not in ("source_file", "import_id")
 )
@@ -67,6 +69,8 @@ class Post:
     # the format carries, else the post's edit time (or created_at where the format would
     # name an edit); None when the export tells nothing. The newest by this time is kept.
     version_at: datetime | None = None
+    # created_at was written as a date alone and taken as midnight (--day-precision).
+    day_precision: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +185,8 @@ def posts_frame(records: list[Post]) -> pd.DataFrame:
     if any(v is not None for v in versions):
         df[VERSION_AT_FIELD.name] = pa.array(versions, _UTC_US).to_pandas(
             coerce_temporal_nanoseconds=False).astype("datetime64[us, UTC]")
+    if any(r.day_precision for r in records):
+        df[DAY_PRECISION_FIELD.name] = [r.day_precision for r in records]
     return df
 
 

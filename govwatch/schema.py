@@ -111,6 +111,7 @@ TABLES: dict[str, dict[str, str]] = {
         "deleted_at": "TIMESTAMP WITH TIME ZONE",
         "raw": "VARCHAR",
         "version_at": "TIMESTAMP WITH TIME ZONE",
+        "day_precision": "BOOLEAN",
     },
     "events": {
         "event_id": "VARCHAR",
@@ -189,6 +190,7 @@ TABLES: dict[str, dict[str, str]] = {
         "lang": "VARCHAR",
         "channel": "VARCHAR",
         "rating": "BIGINT",
+        "day_precision": "BOOLEAN",
     },
     # What a post is beyond the posts columns (tickets, reviews): written by their readers.
     "message_attributes": {

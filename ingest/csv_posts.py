@@ -38,6 +38,7 @@ from .tabular import (
     read_header,
     sniff_header,
 )
+from .times import DATE_ONLY
 
 
 @register
@@ -127,8 +128,12 @@ class PostsCSVReader(Reader):
             out[col] = counts[col][ok]
         out["deleted_at"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us, UTC]")
         out["raw"] = pd.Series(pd.NA, index=out.index, dtype="string")
+        columns = list(READER_POST_COLUMNS)
+        if options.day_precision:  # which times are dates alone, taken as midnight
+            out["day_precision"] = df["created_at"][ok].str.match(DATE_ONLY, na=False)
+            columns.append("day_precision")
         return Batch(
-            posts=out[list(READER_POST_COLUMNS)].reset_index(drop=True),
+            posts=out[columns].reset_index(drop=True),
             rejects=check.all_rejects("post_id"),
             rows_read=chunk.rows_read,
         )

@@ -27,11 +27,11 @@ from govwatch.arrays import array, scalar
 from govwatch.records import (
     ACCOUNT_ARROW_SCHEMA,
     ATTRIBUTE_COLUMNS,
+    OPTIONAL_POST_FIELDS,
     OUTAGE_COLUMNS,
     POST_ARROW_SCHEMA,
     READER_ACCOUNT_COLUMNS,
     READER_POST_COLUMNS,
-    VERSION_AT_FIELD,
     Batch,
     Reject,
     attributes_table,
@@ -46,8 +46,9 @@ from .times import EARLIEST_US, LATEST_US, implausible
 PUBLISH_SETTINGS = {"memory_limit": "256MB", "disabled_compression_methods": "fsst,dict_fsst"}
 
 POST_SCHEMA = POST_ARROW_SCHEMA
-# A reader's posts with the time each text was current (null where the reader gives none).
-VERSIONED_POST_SCHEMA = POST_SCHEMA.append(VERSION_AT_FIELD)
+# A reader's posts with the optional fields (null where the reader gives none): the time
+# each text was current, and whether created_at is a date alone.
+VERSIONED_POST_SCHEMA = pa.schema([*POST_SCHEMA, *OPTIONAL_POST_FIELDS])
 ACCOUNT_SCHEMA = ACCOUNT_ARROW_SCHEMA
 # Staged posts also carry their position in the file (the first of two equal keys
 # wins a tie) and whether they came from a full archive (they prove what it holds).
@@ -81,14 +82,17 @@ def to_arrow(frame, schema: pa.Schema) -> pa.Table:
 
 
 def versioned_posts(frame) -> pa.Table:
-    """A batch's posts in VERSIONED_POST_SCHEMA: with the reader's ``version_at`` column,
-    or a null one when the reader gives none."""
-    name = VERSION_AT_FIELD.name
+    """A batch's posts in VERSIONED_POST_SCHEMA: with the optional columns the reader
+    gives, and null ones for those it does not."""
     columns = frame.column_names if isinstance(frame, pa.Table | pa.RecordBatch) else frame.columns
-    if name in columns:
-        return to_arrow(frame, VERSIONED_POST_SCHEMA)
-    posts = to_arrow(frame, POST_SCHEMA)
-    return posts.append_column(VERSION_AT_FIELD, pa.nulls(posts.num_rows, VERSION_AT_FIELD.type))
+    given = [f for f in OPTIONAL_POST_FIELDS if f.name in columns]
+    posts = to_arrow(frame, pa.schema([*POST_SCHEMA, *given]))
+    if len(given) == len(OPTIONAL_POST_FIELDS):
+        return posts
+    return pa.Table.from_arrays(
+        [posts.column(f.name) if f.name in posts.column_names
+         else pa.nulls(posts.num_rows, f.type)
+         for f in VERSIONED_POST_SCHEMA], schema=VERSIONED_POST_SCHEMA)
 
 
 @dataclass
@@ -288,7 +292,7 @@ class Staged:
         if not self.posts:
             return 0, 0
         src = self._source(self._post_files)
-        cols = ", ".join(f'"{c}"' for c in (*READER_POST_COLUMNS, VERSION_AT_FIELD.name))
+        cols = ", ".join(f'"{c}"' for c in VERSIONED_POST_SCHEMA.names)
         target = f"{cols}, source_file, import_id"
         values = f"{cols}, $file AS source_file, $import_id AS import_id"
         params = {"file": file, "import_id": import_id}
@@ -327,8 +331,10 @@ class Staged:
             con.execute(
                 f"""
                 UPDATE posts SET
-                  created_at = CASE WHEN posts.created_at_derived AND NOT s.created_at_derived
-                                    THEN s.created_at ELSE posts.created_at END,
+                  created_at = CASE WHEN {_TIME_REPLACED} THEN s.created_at
+                                    ELSE posts.created_at END,
+                  day_precision = CASE WHEN {_TIME_REPLACED} THEN s.day_precision
+                                       ELSE posts.day_precision END,
                   created_at_derived = posts.created_at_derived AND s.created_at_derived,
                   mentions = CASE WHEN len(coalesce(posts.mentions, [])) = 0 OR ({_STUB_REPLACED})
                                   THEN s.mentions ELSE posts.mentions END,
@@ -566,6 +572,9 @@ _NEWEST_FIRST = "version_at IS NULL, coalesce(-epoch_us(version_at), 0)"
 # but a stub (a parent known only from a reply, its time derived from its id) gives
 # way to the post itself when an export brings it.
 _STUB_REPLACED = "posts.created_at_derived AND NOT s.created_at_derived"
+# ... and a date alone (--day-precision) gives way to the time of day another export gives.
+_TIME_REPLACED = (f"({_STUB_REPLACED}) OR (coalesce(posts.day_precision, false) AND NOT "
+                  "coalesce(s.day_precision, false) AND NOT s.created_at_derived)")
 _POST_MERGE = ",\n  ".join(
     f'"{c}" = CASE WHEN {_STUB_REPLACED} THEN coalesce(s."{c}", posts."{c}") '
     f'ELSE coalesce(posts."{c}", s."{c}") END'

@@ -90,16 +90,21 @@ def test_an_analysed_legacy_store_keeps_its_figures_until_the_next_analysis(
 
     with Store(old) as store:  # migrates to the current schema
         assert store.schema_version() == SCHEMA_VERSION > LEGACY_VERSION
-    for table, columns in declared.items():
+    # (the columns a schema-8 table had: a column declared since comes with the next analysis)
+    kept = {t: [c for c in columns if c in legacy[t]] for t, columns in declared.items()}
+    for table, columns in kept.items():
         pd.testing.assert_frame_equal(rows(old, table, list(columns)),
                                       rows(reference, table, list(columns)),
                                       obj=table)
-    nonempty = [t for t, c in declared.items() if len(rows(old, t, list(c)))]
+    nonempty = [t for t, c in kept.items() if len(rows(old, t, list(c)))]
     assert len(nonempty) >= 15, nonempty
 
     # readable as before: the dashboard's reader and the exports give the same figures
     readers = [DashboardData(old).open(), DashboardData(reference).open()]
-    pd.testing.assert_frame_equal(*[r.leaderboard(Filters()) for r in readers])
+    old_board, board = [r.leaderboard(Filters()) for r in readers]
+    # a count the old analysis did not make is unknown (not 0) until the next analysis
+    assert old_board.pop("day_precision_messages").isna().all()
+    pd.testing.assert_frame_equal(old_board, board.drop(columns="day_precision_messages"))
     for reader in readers:
         reader.close()
     for what in ("accounts", "events"):

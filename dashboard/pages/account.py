@@ -93,6 +93,9 @@ def metrics_table(acc: dict) -> pd.DataFrame:
             "Unanswered after 24 h": fmt_rate(r["unanswered_24h"]),
             "Unanswered after 7 days": fmt_rate(r["unanswered_7d"]),
         })
+        day = r.get("day_precision_messages")
+        if pd.notna(day) and day:  # latencies known to the day only: say so
+            rows[-1]["Messages dated to the day only"] = f"{int(day):,}"
     return pd.DataFrame(rows)
 
 
