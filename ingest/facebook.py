@@ -50,7 +50,8 @@ from govwatch.errors import InputError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
-from .jsonio import from_epoch, jpath, load_json_text, read_text_strict
+from .json_recovery import load_json_document
+from .jsonio import from_epoch, jpath
 from .registry import register
 from .tabular import MENTION_RE
 
@@ -157,7 +158,11 @@ class _Layout:
         )
 
     def loc(self, i: int, *parts: str | int) -> str:
-        return jpath(i, *parts) if self.key is None else jpath(self.key, i, *parts)
+        return jpath(*self.parts(i), *parts)
+
+    def parts(self, i: int) -> tuple:
+        """JSON path parts of record ``i``."""
+        return (i,) if self.key is None else (self.key, i)
 
 
 @register
@@ -178,19 +183,24 @@ class FacebookDYIReader(Reader):
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
     ) -> Iterator[Batch]:
-        doc = load_json_text(path, read_text_strict(path))
+        doc, bad = load_json_document(path)
         if progress:
             progress(Path(path).stat().st_size)
         layout = _Layout(path, doc)
+        # records holding bytes that are not UTF-8: rejected, the others imported
+        spoilt = {} if bad is None else bad.rejects(
+            layout.parts(i) for i in range(len(layout.items)))
         repaired = [repair_tree(item) for item in layout.items]
-        owner = self._owner(path, layout, repaired)
+        owner = self._owner(path, layout, [r for i, r in enumerate(repaired)
+                                           if layout.parts(i) not in spoilt])
         step = max(1, options.chunk_rows)
         for start in range(0, len(repaired), step):
             posts: list[Post] = []
             rejects: list[Reject] = []
             authors: dict[str, None] = {}
             for i in range(start, min(start + step, len(repaired))):
-                made = _record(layout, i, layout.items[i], repaired[i], owner)
+                made = (spoilt.get(layout.parts(i))
+                        or _record(layout, i, layout.items[i], repaired[i], owner))
                 if isinstance(made, Reject):
                     rejects.append(made)
                 else:

@@ -51,7 +51,8 @@ from govwatch.errors import InputError, UsageError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
-from .jsonio import from_epoch, jpath, load_json_text, read_text_strict
+from .json_recovery import load_json_document
+from .jsonio import from_epoch, jpath
 from .registry import register
 from .tabular import MENTION_RE
 
@@ -220,13 +221,15 @@ class _Locator:
         return jpath(*self.base, *parts)
 
 
-def _first_pass(chat: _Chat, zone: ZoneInfo | None) -> tuple[dict[int, _Msg], list[Reject]]:
-    """Parse the messages of one chat (service messages are left out)."""
+def _first_pass(chat: _Chat, zone: ZoneInfo | None, spoilt: dict[tuple, Reject]
+                ) -> tuple[dict[int, _Msg], list[Reject]]:
+    """Parse the messages of one chat (service messages are left out); those in
+    ``spoilt`` (by JSON path) are rejected as they are."""
     msgs: dict[int, _Msg] = {}
     rejects: list[Reject] = []
     for i, msg in enumerate(chat.messages):
         loc = _Locator(chat.prefix, i)
-        made = _message(chat, loc, msg, zone)
+        made = spoilt.get(loc.base) or _message(chat, loc, msg, zone)
         if isinstance(made, _Msg) and made.mid in msgs:
             made = Reject(loc("id"), f"message id {made.mid} appears twice", excerpt(made.raw))
         if isinstance(made, Reject):
@@ -394,11 +397,15 @@ class TelegramReader(Reader):
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
     ) -> Iterator[Batch]:
-        doc = load_json_text(path, read_text_strict(path))
+        doc, bad = load_json_document(path)
         if progress:
             progress(Path(path).stat().st_size)
         zone = _zone(options)
-        parsed = [(chat, *_first_pass(chat, zone)) for chat in _chats(path, doc)]
+        chats = _chats(path, doc)
+        # messages holding bytes that are not UTF-8: rejected, the others imported
+        spoilt = {} if bad is None else bad.rejects(
+            _Locator(chat.prefix, i).base for chat in chats for i in range(len(chat.messages)))
+        parsed = [(chat, *_first_pass(chat, zone, spoilt)) for chat in chats]
         originals = _ChannelPosts([(c, m) for c, m, _ in parsed])
         authors_elsewhere = {f"{c.chat_id}/{mid}": msg.author
                              for c, m, _ in parsed for mid, msg in m.items()}

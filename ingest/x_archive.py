@@ -212,9 +212,12 @@ class JSArray:
                     continue
                 return self._undecodable(index, start, exc)
             text = self._buf[start:end]
+            bad = _BAD_UTF8_RE.search(text)
+            where = (self.where(start + bad.start()).removeprefix(f"{self._label}: ")
+                     if bad else "")
             self._advance(end)
-            if _BAD_UTF8_RE.search(text):
-                return Reject(self._at(jpath(index)), "invalid UTF-8",
+            if bad:  # the entry is left out, the entries around it are read
+                return Reject(self._at(jpath(index)), f"invalid UTF-8 at {where}",
                               excerpt(text.encode("utf-8", "surrogateescape").decode(
                                   "utf-8", "replace")))
             if isinstance(value, dict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -210,28 +211,70 @@ def test_a_short_row_with_invalid_utf8_is_rejected_without_an_ignored_exception(
 
 
 @pytest.mark.parametrize("fmt", ["telegram", "facebook"])
-def test_one_bad_byte_in_a_json_document_is_named_by_byte_and_json_path(tmp_path, fmt):
-    """A single JSON document is parsed whole, so a byte that is not UTF-8 refuses the
-    file; the message names the byte's offset and the JSON path of the string holding it,
-    and what the store held is kept."""
+def test_one_bad_byte_in_a_json_document_rejects_only_its_element(tmp_path, fmt):
+    """A single JSON document with a byte that is not UTF-8 inside one record: that record
+    is rejected, naming its JSON path, the byte's offset and the string holding it; every
+    other record is imported and what the store held is kept."""
     sample = DOC_SAMPLES[fmt].read_bytes()
     doc = json.loads(sample)
     if fmt == "telegram":
-        word, want = b"supply", "$.messages[1].text"
+        word, record, want = b"supply", "$.messages[1]", "$.messages[1].text"
     else:
         word = doc[0]["data"][0]["post"].split()[0].encode()
-        want = "$[0].data[0].post"
+        record, want = "$[0]", "$[0].data[0].post"
     at = sample.index(word)
     bad = tmp_path / "bad.json"
     bad.write_bytes(sample[:at] + b"\xff" + sample[at + 1:])
     good = tmp_path / "after.csv"
     good.write_text(POSTS_CSV, encoding="utf-8")
+    with Store(tmp_path / "clean.duckdb") as store:
+        whole = import_paths(store, [DOC_SAMPLES[fmt]], fmt).files[0].posts_added
     with Store(tmp_path / "s.duckdb") as store:
         import_paths(store, [good], "csv")
         before = _snapshot(store)
         f = import_paths(store, [bad], fmt).files[0]
-        assert f.failed.startswith(f"invalid UTF-8 at byte {at} (in the string at {want})")
-        assert _snapshot(store) == before
+        assert f.failed is None
+        assert [(r.locator, r.reason) for r in f.rejects] == [(record, (
+            f"invalid UTF-8 at byte {at} (in the string at {want}); this element is left "
+            "out, the rest of the file is imported"))]
+        assert "\ufffd" in f.rejects[0].excerpt
+        assert f.posts_added == whole - 1
+        after = _snapshot(store)
+        assert all(row in after[0] for row in before[0])  # nothing stored before is lost
+        texts = store.conn.execute("SELECT text FROM posts WHERE text IS NOT NULL").fetchall()
+        assert not any("\ufffd" in t or "\udcff" in t for (t,) in texts)
+
+
+def test_a_bad_byte_outside_every_record_still_refuses_the_file(tmp_path):
+    """A bad byte in the channel's name belongs to no message: the file is refused
+    whole, as before, and nothing of it is stored."""
+    sample = DOC_SAMPLES["telegram"].read_bytes()
+    at = sample.index(b"Ministry")
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(sample[:at] + b"\xff" + sample[at + 1:])
+    with Store(tmp_path / "s.duckdb") as store:
+        f = import_paths(store, [bad], "telegram").files[0]
+        assert f.failed.startswith(f"invalid UTF-8 at byte {at} (in the string at $.name)")
+        assert _posts(store) == 0
+
+
+def test_a_bad_byte_in_an_x_archive_entry_rejects_that_entry_with_its_place(tmp_path):
+    src = FIX / "twitter" / "x_archive"
+    folder = tmp_path / "archive"
+    shutil.copytree(src, folder)
+    tweets = next(folder.rglob("tweets.js"))
+    data = tweets.read_bytes()
+    at = data.index(b'"', data.index(b'"full_text"', data.index(b'"full_text"') + 1) + 12) + 1
+    tweets.write_bytes(data[:at] + b"\xff" + data[at + 1:])
+    line = data[:at].count(b"\n") + 1
+    column = at - data.rfind(b"\n", 0, at)
+    with Store(tmp_path / "clean.duckdb") as store:
+        whole = import_paths(store, [src]).files[0].posts_added
+    with Store(tmp_path / "s.duckdb") as store:
+        f = import_paths(store, [folder]).files[0]
+        assert [r.reason for r in f.rejects] == [f"invalid UTF-8 at line {line}, column {column}"]
+        assert f.rejects[0].locator.endswith("tweets.js: $[1]")
+        assert 0 < f.posts_added < whole
 
 
 def _rows_around(big_row: str) -> str:
