@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     result: dict = {"load_1min_start": os.getloadavg()[0]}
     with serving(db, "dashboard-load-server.log") as (base, port, server, log):
         one(port, "GET", "/", None)
-        idle = _measure._tree_rss(server.pid)
+        idle = _measure.tree_memory(server.pid)
         script = first_script(port)
         sampler = _measure.TreeSampler(server.pid, interval=0.05)
         sampler.start()
@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(1)
         result["images_in_browser"] = shots
         result["server_mib"] = {"idle": round(idle / 2**20), "peak": round(peak / 2**20),
-                                "after": round(_measure._tree_rss(server.pid) / 2**20)}
+                                "after": round(_measure.tree_memory(server.pid) / 2**20)}
     result["tracebacks_in_server_log"] = log.read_text(errors="replace").count("Traceback")
     if not args.no_baseline:
         # the same requests against the server govwatch used to start by default
