@@ -125,7 +125,7 @@ class Store:
                            or default_memory_limit() or "")
         if read_only:
             version = self.schema_version()
-            if version != SCHEMA_VERSION:
+            if version != SCHEMA_VERSION or self._pending():
                 raise StoreError(
                     f"store {self.path} is at schema version {version}, this govwatch needs "
                     f"{SCHEMA_VERSION}: open it once for writing (e.g. 'govwatch analyze') to migrate"
@@ -195,16 +195,29 @@ class Store:
             "SELECT coalesce(max(version), 0) FROM schema_migrations"
         ).fetchall()[0][0]
 
+    def _applied(self) -> set[int]:
+        """The migration versions this store records as applied."""
+        if not self.schema_version():
+            return set()
+        return {v for (v,) in self.conn.execute("SELECT version FROM schema_migrations")
+                .fetchall()}
+
+    def _pending(self) -> list[int]:
+        """Shipped migrations the store has not applied (a lower number may land after a
+        higher one: each number is reserved ahead of time)."""
+        done = self._applied()
+        return [m.version for m in MIGRATIONS if m.version not in done]
+
     def migrate(self) -> list[int]:
         """Apply pending migrations, each in its own transaction. Returns the versions applied."""
         self.conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             "version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP WITH TIME ZONE)"
         )
-        current = self.schema_version()
+        done = self._applied()
         applied = []
         for m in MIGRATIONS:
-            if m.version <= current:
+            if m.version in done:
                 continue
             with self.transaction() as con:
                 m.run(con)

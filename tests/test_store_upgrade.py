@@ -98,8 +98,10 @@ def test_an_analysed_legacy_store_keeps_its_figures_until_the_next_analysis(
     assert len(nonempty) >= 15, nonempty
 
     # readable as before: the dashboard's reader and the exports give the same figures
+    # (a schema-8 store knows no institution types: the column came later, empty)
     readers = [DashboardData(old).open(), DashboardData(reference).open()]
-    pd.testing.assert_frame_equal(*[r.leaderboard(Filters()) for r in readers])
+    pd.testing.assert_frame_equal(*[r.leaderboard(Filters()).drop(columns="institution_type")
+                                    for r in readers])
     for reader in readers:
         reader.close()
     for what in ("accounts", "events"):
@@ -109,6 +111,7 @@ def test_an_analysed_legacy_store_keeps_its_figures_until_the_next_analysis(
         now = pd.read_csv(tmp_path / f"new-{what}.csv", dtype=str)
         # the same figures; columns of metrics added since come with the next analysis
         assert set(before.columns) <= set(now.columns)
+        before = before.drop(columns="institution_type", errors="ignore")
         pd.testing.assert_frame_equal(before, now[list(before.columns)])
 
     # the next analysis (the run's own settings) makes each table from its declaration

@@ -1,13 +1,13 @@
 // Overview in the browser: the server sends every account's row of the current
 // population and period once (the 'overview-data' store, built by
-// dashboard/pages/overview.py); country, level, platform and institution
-// filters, sorting, the rows shown and the composite-index weights are applied
+// dashboard/pages/overview.py); country, level, platform, institution and
+// institution-type filters, sorting, the rows shown and the composite-index weights are applied
 // here, so those changes need no round trip. Wording, formats and the chart's
 // look come from the server; this file only selects, orders and counts.
 (function () {
   "use strict";
   var NS = (window.govwatch_dashboard = window.govwatch_dashboard || {});
-  var MULTI = ["country", "level", "institution", "platform"];
+  var MULTI = ["country", "level", "institution", "platform", "institution_type"];
 
   // ---------------------------------------------------------------- table body
   // One component for the whole <tbody>: rows are plain React elements, not one
@@ -255,7 +255,7 @@
 
   function describe(q, P) {
     var parts = MULTI.filter(function (n) { return q[n].length; })
-      .map(function (n) { return n + " " + q[n].join(", "); });
+      .map(function (n) { return n.replace("_", " ") + " " + q[n].join(", "); });
     if (P.period_t) { parts.push(P.period_t); }
     return parts.length ? parts.join("; ") : "no filter";
   }

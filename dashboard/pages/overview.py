@@ -90,7 +90,7 @@ MAX_CHART_ROWS = 30
 ROWS = (("25", "First 25"), ("all", "All"))
 DEFAULT_SORT = ("rate_7d", "asc")
 # Toggle groups the browser handles (population, period and chart need a new payload).
-CLIENT_GROUPS = ("country", "level", "platform", "institution", "rows")
+CLIENT_GROUPS = ("country", "level", "platform", "institution", "institution_type", "rows")
 
 dash.register_page(__name__, path="/", name="Overview", order=0,
                    title="govwatch: who answers the public, and how fast",
@@ -115,6 +115,7 @@ class State(NamedTuple):
         f = self.filters
         q = {"country": list(f.country), "level": list(f.level),
              "institution": list(f.institution), "platform": list(f.platform),
+             "institution_type": list(f.institution_type),
              "population": f.population, "period": f.period, "sort": self.sort,
              "order": self.order, "chart": self.chart, "rows": self.rows}
         q.update({f"{PARAM_PREFIX}{m}": str(w) for m, w in self.weights})
@@ -358,6 +359,9 @@ def controls(st: State) -> list:
                      f.period, collapse_over=8, default=ALL_PERIODS, kind="sopt"),
         toggle_group(PAGE, "institution", "Institution", [(v, v) for v in opts.institutions],
                      f.institution, multi=True, collapse_over=6, kind="client"),
+        toggle_group(PAGE, "institution_type", "Institution type",
+                     [(v, v) for v in opts.institution_types], f.institution_type, multi=True,
+                     collapse_over=8, kind="client"),
     ]
 
 
@@ -459,8 +463,8 @@ def _placeholder(title: str):
 
 # ------------------------------------------------------------------ callbacks
 clientside_callback(
-    """function(country, level, platform, institution, rows, sorts, weights, reset, payload,
-                search) {
+    """function(country, level, platform, institution, institutionType, rows, sorts, weights,
+                reset, payload, search) {
         return window.govwatch_dashboard.renderOverview(sorts, weights, payload, search);
     }""",
     Output("overview-headlines", "children"),
