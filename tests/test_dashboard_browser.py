@@ -459,3 +459,32 @@ def test_account_series_switches_period_and_shows_before_after(page):
     assert "Monthly (shown)" in page.inner_text("#account-trend-switch")
     violations = axe_violations(page)
     assert not violations, violations
+
+
+def test_overview_series_follows_the_filters_and_the_period(page):
+    """The overview's series pools the rate of the accounts the filters keep: a
+    country filter (applied in the browser) redraws it from that country's accounts,
+    and a month chosen in the Period filter turns it monthly with that month shaded,
+    as the headlines say that month's figures."""
+    open_page(page, "/")
+    title = page.locator("#overview-title-series")
+    caption = page.locator("#overview-summary-series")
+    assert title.inner_text().startswith("Weekly response rate of all official accounts")
+    assert page.locator("#overview-graph-series .main-svg").count() >= 1
+    weekly = caption.inner_text()
+    assert "Weekly rate:" in weekly and "shaded" not in weekly
+    toggle(page, "Country", "XB").click()
+    page.wait_for_function("document.querySelector('#overview-title-series').textContent"
+                           ".includes('the accounts the filters keep')")
+    page.wait_for_function("(old) => document.querySelector('#overview-summary-series')"
+                           ".textContent !== old", arg=weekly)
+    assert caption.inner_text() != weekly
+    toggle(page, "Period", "2026-02").click()
+    page.wait_for_function("document.querySelector('#overview-title-series').textContent"
+                           ".startsWith('Monthly')")
+    page.wait_for_function("document.querySelector('#overview-summary-series').textContent"
+                           ".includes('The shaded band is the chosen period, 2026-02.')")
+    assert page.locator("#overview-graph-series .shapelayer path").count() >= 1
+    page.wait_for_url(re.compile(r"country=XB.*period=2026-02"))
+    violations = axe_violations(page)
+    assert not violations, violations
