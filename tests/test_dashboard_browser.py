@@ -331,8 +331,9 @@ def test_filters_headlines_and_chart_follow_the_browser_filter(page):
     page.wait_for_function(
         "(s) => document.querySelector('#overview-summary-chart').textContent !== s",
         arg=summary)
-    labels = page.eval_on_selector_all("#overview-graph-chart .ytick text",
-                                       "els => els.map(e => e.textContent)")
+    # the full names (the axis cuts long ones short)
+    labels = page.evaluate("document.querySelector('#overview-graph-chart .js-plotly-plot')"
+                           ".data.flatMap(t => t.hovertext)")
     rows = board_rows(page)
     institutions = {r[0].split(" · ")[0] for r in rows}
     assert labels and {lab.rsplit(" (", 1)[0] for lab in labels} <= institutions
@@ -488,3 +489,38 @@ def test_overview_series_follows_the_filters_and_the_period(page):
     page.wait_for_url(re.compile(r"country=XB.*period=2026-02"))
     violations = axe_violations(page)
     assert not violations, violations
+
+
+def test_phone_median_chart_gives_the_points_the_width(page):
+    """At 390 px the account names go above their rows, cut short, inside the plot, so
+    the points get nearly the whole width and the time axis keeps its ticks; the full
+    name stays in the hover; at a desktop width the names stay on the left."""
+    page.set_viewport_size(PHONE)
+    open_page(page, "/")
+    graph = "#overview-graph-chart"
+    page.wait_for_function(f"document.querySelectorAll('{graph} .annotation-text')"
+                           ".length > 3")
+    plot = page.locator(f"{graph} .nsewdrag").first.bounding_box()
+    assert plot["width"] >= 0.8 * PHONE["width"], plot
+    names = page.evaluate(f"[...document.querySelectorAll('{graph} .annotation-text')]"
+                          ".map(t => t.textContent)")
+    assert max(len(t) for t in names) <= 28, names
+    assert any(t.endswith("… (x)") for t in names), names  # long names are cut
+    assert page.locator(f"{graph} .ytick text").count() == 0
+    shown_ticks = page.evaluate(f"[...document.querySelectorAll('{graph} .xtick text')]"
+                                ".filter(t => t.getBoundingClientRect().width > 0).length")
+    assert shown_ticks >= 5
+    full = page.evaluate(f"document.querySelector('{graph} .js-plotly-plot').data"
+                         ".flatMap(t => t.hovertext)")
+    assert any(len(t) > 28 for t in full) and all("…" not in t for t in full)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "phone-overview-medians")
+    violations = axe_violations(page)
+    assert not violations, violations
+    page.set_viewport_size({"width": 1280, "height": 900})
+    open_page(page, "/")
+    page.wait_for_function(f"document.querySelectorAll('{graph} .ytick text').length > 3")
+    assert page.locator(f"{graph} .annotation-text").count() == 0
+    box = page.locator(f"{graph} .nsewdrag").first.bounding_box()
+    first = page.locator(f"{graph} .ytick text").first.bounding_box()
+    assert first["x"] + first["width"] <= box["x"] + 1  # names left of the plot
