@@ -524,3 +524,23 @@ def test_phone_median_chart_gives_the_points_the_width(page):
     box = page.locator(f"{graph} .nsewdrag").first.bounding_box()
     first = page.locator(f"{graph} .ytick text").first.bounding_box()
     assert first["x"] + first["width"] <= box["x"] + 1  # names left of the plot
+
+
+def test_institution_type_filter_keeps_the_accounts_of_a_type(page):
+    """The accounts CSV's institution types filter the overview (in the browser, and in
+    a shared link): the twelve city halls of three countries."""
+    open_page(page, "/")
+    every = len(board_rows(page))
+    toggle(page, "Institution type", "city hall").click()
+    page.wait_for_function(
+        "document.querySelector('#overview-status').textContent"
+        ".includes('institution type city hall')")
+    page.wait_for_url(re.compile(r"institution_type=city\+hall"))
+    rows = board_rows(page)
+    assert len(rows) == 12 < every
+    assert {r[2] for r in rows} == {"local"}
+    assert {r[1] for r in rows} == {"XA", "XB", "XC"}
+    open_page(page, "/?institution_type=transport+ministry")
+    page.wait_for_function("document.querySelectorAll('#overview-board-body tr').length == 4")
+    violations = axe_violations(page)
+    assert not violations, violations
