@@ -90,11 +90,15 @@ def test_an_analysed_legacy_store_keeps_its_figures_until_the_next_analysis(
 
     with Store(old) as store:  # migrates to the current schema
         assert store.schema_version() == SCHEMA_VERSION > LEGACY_VERSION
-    for table, columns in declared.items():
-        pd.testing.assert_frame_equal(rows(old, table, list(columns)),
-                                      rows(reference, table, list(columns)),
+    # the columns the schema-8 tables have (columns declared since, such as
+    # event_summary.scope, come with the next analysis)
+    kept = {t: [c for c in columns if c in legacy[t]] for t, columns in declared.items()}
+    assert "scope" not in kept["event_summary"]
+    for table, columns in kept.items():
+        pd.testing.assert_frame_equal(rows(old, table, columns),
+                                      rows(reference, table, columns),
                                       obj=table)
-    nonempty = [t for t, c in declared.items() if len(rows(old, t, list(c)))]
+    nonempty = [t for t, c in kept.items() if len(rows(old, t, c))]
     assert len(nonempty) >= 15, nonempty
 
     # readable as before: the dashboard's reader and the exports give the same figures
@@ -119,6 +123,16 @@ def test_an_analysed_legacy_store_keeps_its_figures_until_the_next_analysis(
         recorded = con.execute("SELECT settings FROM analysis_runs ORDER BY run_id DESC "
                                "LIMIT 1").fetchone()[0]
     with Store(old) as store:
+        # what schema 8 could not hold is stated again, as the user loads the events
+        # and accounts files again: the events' scopes, the accounts' types
+        store.conn.execute(f"ATTACH '{reference}' AS ref (READ_ONLY)")
+        store.conn.execute("UPDATE events SET levels = r.levels, accounts = r.accounts, "
+                           "institution_types = r.institution_types FROM ref.events r "
+                           "WHERE events.event_id = r.event_id")
+        store.conn.execute("UPDATE accounts SET institution_type = r.institution_type "
+                           "FROM ref.accounts r WHERE accounts.platform = r.platform "
+                           "AND accounts.author = r.author")
+        store.conn.execute("DETACH ref")
         run_analysis(store, from_dict(json.loads(recorded)))
     with duckdb.connect(str(old), read_only=True) as con:
         after = _columns(con)
