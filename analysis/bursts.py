@@ -278,7 +278,8 @@ def candidate_acknowledgements(con, cands: pd.DataFrame, obs_end):
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE _cand_events AS SELECT event_id, name, "
                     "onset::TIMESTAMPTZ AS onset, keywords::VARCHAR[] AS keywords, critical, "
-                    "country FROM _cand_frame")
+                    "country, NULL::VARCHAR[] AS levels, NULL::VARCHAR[] AS institution_types, "
+                    "NULL::VARCHAR[] AS accounts FROM _cand_frame")
     finally:
         con.unregister("_cand_frame")
     try:

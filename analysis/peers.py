@@ -4,6 +4,9 @@ Peer groups (settings ``benchmarks.peer_groups``):
 
 - ``country-level`` (default): official accounts of the same country and level;
 - ``level``: accounts of the same level, across countries;
+- ``type``: accounts of the same institution type (the accounts CSV's optional
+  ``institution_type``, normalised: "ministry of health", "city hall", "police"),
+  across countries and levels; accounts without a type have no peer group;
 - a peer-set file (settings ``benchmarks.peer_sets_file``): a CSV with the columns
   ``platform,author,peer_set`` naming any accounts the user chooses ("all health
   ministries of ASEAN"). Accounts the file does not list have no peer group.
@@ -40,7 +43,7 @@ from govwatch.errors import InputError, UsageError
 
 from .survival import grouped_km
 
-PEER_MODES = ("country-level", "level")
+PEER_MODES = ("country-level", "level", "type")
 
 
 def peer_sets(path: str | Path) -> dict[tuple[str, str], str]:
@@ -84,6 +87,9 @@ def peer_group_of(values: pd.DataFrame, settings) -> np.ndarray:
     level = values["level"].astype(object).where(values["level"].notna(), None)
     if mode == "level":
         return np.array([lv for lv in level], dtype=object)
+    if mode == "type":
+        kind = values["institution_type"].astype(object)
+        return np.array([k if isinstance(k, str) and k else None for k in kind], dtype=object)
     return np.array([f"{c}/{lv}" if c and lv else None for c, lv in
                      zip(country, level, strict=True)], dtype=object)
 
@@ -251,8 +257,8 @@ def _places(index: pd.DataFrame, min_peers: int) -> pd.DataFrame:
     few = has & ~no_group & index["rank_best"].isna()
     index.loc[few, "status"] = "too few peers"
     index.loc[no_group & has, "status"] = "no peer group"
-    index.loc[no_group, "reason"] = "no peer group (country or level unknown, or not in " \
-                                    "the peer-set file)"
+    index.loc[no_group, "reason"] = "no peer group (country, level or institution type " \
+                                    "unknown, or not in the peer-set file)"
     index.loc[few, "reason"] = [
         f"too few peers: {int(p)} with a composite index in {g}, at least {min_peers} needed"
         for p, g in zip(index.loc[few, "peers"], index.loc[few, "peer_group"], strict=True)]
