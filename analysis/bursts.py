@@ -131,18 +131,31 @@ GROUP BY ALL
 """
 
 
+def _window_stats(past: np.ndarray) -> np.ndarray:
+    """(median, MAD, mean, sd) of each row of ``past`` (days x window)."""
+    m = np.median(past, axis=1)
+    sd = past.std(axis=1, ddof=1) if past.shape[1] > 1 else np.zeros(len(past))
+    return np.vstack([m, np.median(np.abs(past - m[:, None]), axis=1), past.mean(axis=1), sd])
+
+
 def _rolling_median_mad(history: np.ndarray, window: int, min_days: int):
-    """Per day: (days, median, MAD, mean, sd) of the ``window`` days before it."""
+    """Per day: (days, median, MAD, mean, sd) of the ``window`` days before it.
+
+    Days with a full window are computed together, as the rows of one contiguous
+    matrix (each row reduced as the day's own slice would be); the first days,
+    with fewer days before them, one by one."""
+    history = np.asarray(history, dtype=float)
     n = len(history)
     out = np.full((5, n), np.nan)
-    for i in range(n):
-        past = history[max(0, i - window):i]
-        if len(past) < min_days:
-            out[0, i] = len(past)
-            continue
-        m = np.median(past)
-        out[:, i] = (len(past), m, np.median(np.abs(past - m)), past.mean(),
-                     past.std(ddof=1) if len(past) > 1 else 0.0)
+    out[0] = np.minimum(np.arange(n), window)
+    if min_days <= 0:
+        out[4, out[0] == 0] = 0.0  # no day before it: no median, a spread of 0
+    for i in range(max(min_days, 1), min(window, n)):
+        out[1:, i] = _window_stats(history[None, :i])[:, 0]
+    if window >= max(min_days, 1) and n > window:
+        past = np.ascontiguousarray(
+            np.lib.stride_tricks.sliding_window_view(history, window)[:n - window])
+        out[1:, window:] = _window_stats(past)
     return out
 
 
