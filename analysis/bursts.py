@@ -141,22 +141,24 @@ def _window_stats(past: np.ndarray) -> np.ndarray:
 def _rolling_median_mad(history: np.ndarray, window: int, min_days: int):
     """Per day: (days, median, MAD, mean, sd) of the ``window`` days before it.
 
-    Days with a full window are computed together, as the rows of one contiguous
-    matrix (each row reduced as the day's own slice would be); the first days,
-    with fewer days before them, one by one."""
+    ``history`` is one series (days) or several (series x days); the result is
+    (5, days) or (5, series, days). Every row of days with a full window, of all
+    series, is reduced in one contiguous matrix (each row as the day's own slice
+    would be); the days with fewer days before them once per number of days."""
     history = np.asarray(history, dtype=float)
-    n = len(history)
-    out = np.full((5, n), np.nan)
+    h = history.reshape(1, -1) if history.ndim == 1 else history
+    s, n = h.shape
+    out = np.full((5, s, n), np.nan)
     out[0] = np.minimum(np.arange(n), window)
     if min_days <= 0:
-        out[4, out[0] == 0] = 0.0  # no day before it: no median, a spread of 0
+        out[4][out[0] == 0] = 0.0  # no day before it: no median, a spread of 0
     for i in range(max(min_days, 1), min(window, n)):
-        out[1:, i] = _window_stats(history[None, :i])[:, 0]
-    if window >= max(min_days, 1) and n > window:
-        past = np.ascontiguousarray(
-            np.lib.stride_tricks.sliding_window_view(history, window)[:n - window])
-        out[1:, window:] = _window_stats(past)
-    return out
+        out[1:, :, i] = _window_stats(np.ascontiguousarray(h[:, :i]))
+    if window >= max(min_days, 1) and n > window and s:
+        past = np.lib.stride_tricks.sliding_window_view(h, window, axis=1)[:, :n - window]
+        out[1:, :, window:] = _window_stats(
+            np.ascontiguousarray(past).reshape(-1, window)).reshape(4, s, n - window)
+    return out[:, 0] if history.ndim == 1 else out
 
 
 def daily_bursts(daily: pd.DataFrame, first_day, last_day,
@@ -172,23 +174,30 @@ def daily_bursts(daily: pd.DataFrame, first_day, last_day,
     if "topic" not in daily:
         daily = daily.assign(topic=None)
     daily = daily.assign(topic=daily["topic"].astype(object).where(daily["topic"].notna(), ""))
-    out = []
+    keys, series = [], []
     for (country, topic), group in daily.groupby(["country", "topic"], sort=True):
-        counts = (group.assign(day=pd.to_datetime(group["day"])).groupby("day")["n"].sum()
-                  .astype(float).reindex(days, fill_value=0.0).to_numpy())
-        stats = _rolling_median_mad(counts, baseline_days, min_baseline_days)
-        scale = np.maximum(MAD_TO_SD * stats[2], np.sqrt(np.maximum(stats[1], 1.0)))
-        threshold = stats[1] + k * scale
-        with np.errstate(invalid="ignore"):
-            flagged = ~np.isnan(stats[1]) & (counts >= min_messages) & (counts > threshold)
-        frame = pd.DataFrame({
-            "country": country, "topic": topic or None, "day": days,
-            "critical_messages": counts, "baseline_days": stats[0],
-            "baseline_median": stats[1], "baseline_mad": stats[2],
-            "baseline_mean": stats[3], "baseline_sd": stats[4], "threshold": threshold,
-        })
-        out.append(frame[flagged])
-    result = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+        keys.append((country, topic or None))
+        series.append(group.assign(day=pd.to_datetime(group["day"])).groupby("day")["n"].sum()
+                      .astype(float).reindex(days, fill_value=0.0).to_numpy())
+    if not keys:
+        return pd.DataFrame()
+    counts = np.vstack(series)
+    stats = _rolling_median_mad(counts, baseline_days, min_baseline_days)
+    scale = np.maximum(MAD_TO_SD * stats[2], np.sqrt(np.maximum(stats[1], 1.0)))
+    threshold = stats[1] + k * scale
+    with np.errstate(invalid="ignore"):
+        flagged = (~np.isnan(stats[1]) & (counts >= min_messages) & (counts > threshold)).ravel()
+    result = pd.DataFrame({
+        "country": np.repeat(np.array([c for c, _ in keys], dtype=object), len(days)),
+        # object, so the all-topics series keeps None (not a string dtype's NaN)
+        "topic": pd.Series(np.repeat(np.array([t for _, t in keys], dtype=object), len(days)),
+                           dtype=object),
+        "day": np.tile(days, len(keys)),
+        "critical_messages": counts.ravel(), "baseline_days": stats[0].ravel(),
+        "baseline_median": stats[1].ravel(), "baseline_mad": stats[2].ravel(),
+        "baseline_mean": stats[3].ravel(), "baseline_sd": stats[4].ravel(),
+        "threshold": threshold.ravel(),
+    })[flagged].reset_index(drop=True)
     if result.empty:
         return result
     result["day"] = result["day"].dt.date

@@ -272,6 +272,7 @@ def test_daily_bursts_against_own_baseline():
     out = daily_bursts(pd.concat([daily, quiet]), days[0], days[-1])
     assert list(out["country"]) == ["IN"]
     row = out.iloc[0]
+    assert row["topic"] is None  # the all-topics series, which candidate names read
     assert str(row["day"]) == "2026-01-11" and row["critical_messages"] == 12
     assert row["baseline_days"] == 10
     assert row["baseline_median"] == 1 and row["baseline_mad"] == 0.5
@@ -409,7 +410,7 @@ def test_event_median_follows_the_midpoint_rule(tmp_path):
 
 
 def test_rolling_baseline_equals_the_per_day_computation():
-    """The baseline taken for all full-window days at once gives, bit for bit, what
+    """The baseline taken for all days and series at once gives, bit for bit, what
     each day's own trailing slice gives (median, MAD, mean, sd), edges included."""
     from govwatch.analysis.bursts import _rolling_median_mad
 
@@ -431,3 +432,7 @@ def test_rolling_baseline_equals_the_per_day_computation():
         history = rng.poisson(rng.uniform(0, 40), n) * rng.choice([1.0, 0.37, 2.9])
         assert np.array_equal(_rolling_median_mad(history, window, min_days),
                               per_day(history, window, min_days), equal_nan=True)
+        several = rng.poisson(rng.uniform(0, 40), (3, n)) * 1.0
+        assert np.array_equal(_rolling_median_mad(several, window, min_days),
+                              np.stack([per_day(h, window, min_days) for h in several], axis=1),
+                              equal_nan=True)
