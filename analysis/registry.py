@@ -23,10 +23,11 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import import_module
-from importlib.metadata import entry_points
 
 import duckdb
 import pandas as pd
+
+from govwatch.entrypoints import entry_points
 
 from .settings import AnalysisSettings
 
@@ -97,7 +98,7 @@ def metrics() -> list[Metric]:
         _loaded = True
         for mod in BUILTIN_MODULES:
             import_module(mod)
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
+        for ep in entry_points(ENTRY_POINT_GROUP):
             register_metric(ep.load())
     ordered: list[Metric] = []
     seen: set[str] = set()
