@@ -41,7 +41,7 @@ import pandas as pd
 
 from govwatch.errors import InputError, UsageError
 
-from .survival import grouped_km
+from .survival import bootstrap_km_medians
 
 PEER_MODES = ("country-level", "level", "type")
 
@@ -111,16 +111,8 @@ def _km_medians(rng, durations: list[np.ndarray], answered: list[np.ndarray],
     """Bootstrap KM medians: rows x samples; +inf where not reached, NaN where no data."""
     out = np.full((len(durations), samples), np.nan)
     for i, (d, e) in enumerate(zip(durations, answered, strict=True)):
-        n = len(d)
-        if n == 0:
-            continue
-        idx = rng.integers(0, n, size=(samples, n))
-        dd, ee = d[idx], e[idx]
-        order = np.argsort(dd, axis=1, kind="stable")
-        dd = np.take_along_axis(dd, order, axis=1).ravel()
-        ee = np.take_along_axis(ee, order, axis=1).ravel()
-        km = grouped_km(np.arange(samples + 1) * n, dd, ee, at=(), check=False)
-        out[i] = np.where(np.isnan(km.median), np.inf, km.median)
+        if len(d):
+            out[i] = bootstrap_km_medians(d, e, samples, rng)
     return out
 
 
