@@ -166,6 +166,22 @@ def test_deflection_is_a_redirect_without_action(rules):
     assert out == [True, True, False, False, False, True, True, True, False, False, False]
 
 
+def test_deflection_to_a_self_service_channel_or_a_feedback_pass_along():
+    """Sending the person to a help page, a form or a chat, or "passing the feedback
+    along" with no case reference, is a deflection (docs/codebook.md, section 5);
+    a reply that reports an action stays none."""
+    tagger = PostTagger().fit([])
+    out = tagger.predict([
+        "Sorry about that! You can find the steps in our Help Center: https://t.co/x",
+        "Please fill out this form and our team will get back to you.",
+        "We hear you, and we've passed your feedback along to the team.",
+        "Start a live chat with us for the fastest help.",
+        "Your complaint has been registered, complaint no. 881; the form is no longer needed.",
+        "The outage in your area was fixed at 4 pm; the help page has the details.",
+    ])["deflection"].tolist()
+    assert out == [True, True, True, True, False, False]
+
+
 # -- language of short, mixed and capitalised text -----------------------------------
 
 
