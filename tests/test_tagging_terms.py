@@ -146,6 +146,27 @@ def test_same_text_same_tags_in_stores_of_very_different_composition(tmp_path):
     assert a["Zorblax reported near the bridge again"][0] is False
 
 
+def test_hindi_typed_without_spaces(rules):
+    """Hindi written with no spaces (common on a real timeline) is searched inside the
+    run: a crisis word is found, a greeting still cancels, and a word that only starts
+    like a term ("देशद्रोही" is not "देशद्रोह") or sits inside a longer term does not count."""
+    assert rules([
+        "दिल्लीमेंबलात्कारऔरहत्या।परLG 24घंटेकाममेंरोड़ाअटकानेमेंbusy",
+        "कुछगुंडोंनेमेरीकारपरहमलाकियाड्राइवरसेमारपीटकी",
+        "आजमुख्यमंत्रीजीकेजन्मदिनपरहार्दिकशुभकामनाएंऔरबधाई",
+        "मोदीजीकश्मीरमेंसरकारबनानेकेलिएदेशद्रोहीतत्वोंकोबचारहेहैं",
+        "दिल्ली में बलात्कार और हत्या",
+    ]) == [True, True, False, False, True]
+
+
+def test_beating_people_is_violence(rules):
+    assert rules([
+        "ड्राइवर को पीटा जा रहा, यात्रियों को बाहर निकाल रहे",
+        "जनता को दौड़ा-दौड़ा कर पीट रही है पुलिस",
+        "Rally mein logon ko peeta, kai ghayal",
+    ]) == [True, True, True]
+
+
 def test_deflection_is_a_redirect_without_action(rules):
     tagger = PostTagger().fit([])
     out = tagger.predict([
