@@ -239,6 +239,12 @@ def eval_handcoded_critical(coded: pd.DataFrame) -> dict:
     coded["pred"] = rules.predict(coded["text"].tolist())["critical"].to_numpy()
     coded["truth"] = coded["critical"]
     coded["lang"] = _detect(coded["text"].tolist())
+    # An official's own words vs a retweet of another account ("RT @x: ...", the
+    # form both official timelines here use); Hindi by script (Devanagari or Latin).
+    coded["voice"] = np.where(coded["text"].str.startswith("RT @"), "retweet", "own post")
+    devanagari = coded["text"].str.contains("[\u0900-\u097f]", regex=True)
+    coded["script"] = np.where(coded["lang"] != "hi", None,
+                               np.where(devanagari, "hi (Devanagari)", "hi (Latin script)"))
     for part in ("test", "dev"):
         frame = coded[coded["half"] == part]
         pol = frame[frame["source"] == "india_politician_tweets"]
@@ -251,6 +257,8 @@ def eval_handcoded_critical(coded: pd.DataFrame) -> dict:
             "politician": scores(pol["truth"], pol["pred"]),
             "politician_per_stratum": grouped(pol, "stratum"),
             "officials": scores(officials["truth"], officials["pred"]),
+            "officials_per_voice": grouped(officials, "voice"),
+            "hindi_per_script": grouped(frame[frame["script"].notna()], "script"),
             "trap_words_tagged_critical": round(float(trap["pred"].mean()), 4) if len(trap) else 0.0,
             "trap_words_not_critical": int(len(trap)),
         }
@@ -403,8 +411,10 @@ def report(results: dict) -> str:
     t = h["test"]
     lines += _table("Critical, hand-coded real posts, test half (rules):",
                     {"pooled": t, "officials (politician + Congress)": t["officials"],
+                     **{f"officials, {k}s": x for k, x in t["officials_per_voice"].items()},
                      **{f"source {k}": x for k, x in t["per_source"].items()},
                      **{f"language {k}": x for k, x in t["per_language"].items()},
+                     **{f"language {k}": x for k, x in t["hindi_per_script"].items()},
                      **{f"politician stratum {k}": x for k, x in t["politician_per_stratum"].items()}})
     lines += [f"Politician trap-word posts coded not critical and tagged critical: "
               f"{t['trap_words_tagged_critical']:.1%} of {t['trap_words_not_critical']}",
