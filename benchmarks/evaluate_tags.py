@@ -17,6 +17,10 @@ when one drops below.
    shipped default (no training); ``trained`` is a model trained on the labels
    of the other events only (and the hand-coded posts' dev half, none from the
    held-out event).
+3b. Critical on the Hindi supplement (analysis/data/handcoded_critical_hindi.csv:
+   110 Devanagari posts of the politician timeline, 60 with a crisis word and 50
+   at random, coded by one coder after the Hindi seed terms were last changed;
+   all held out).
 3. Critical issue on the hand-coded real posts (docs/codebook.md; 1,755 posts:
    an Indian head of government's timeline, US Congress, Indian Railways,
    crisis samples, Telegram, Bluesky): figures on the ``test`` half, which no
@@ -70,6 +74,8 @@ FLOORS = {
     "handcoded.rules.macro_f1": 0.76,
     "handcoded.rules.politician_balanced_accuracy": 0.76,
     "handcoded.rules.trap_words_not_tagged": 0.93,
+    "hindi.recall": 0.40,
+    "hindi.specificity": 0.88,
     "deflection.balanced_accuracy": 0.92,
     "deflection.test.precision": 0.90,
     "deflection.test.recall": 0.88,
@@ -265,6 +271,16 @@ def eval_handcoded_critical(coded: pd.DataFrame) -> dict:
     return out
 
 
+def eval_hindi_supplement(shared: Path) -> dict:
+    """Critical on the Hindi supplement: real Devanagari posts, all held out."""
+    from govwatch.analysis.classifiers import PostTagger
+
+    coded = load_critical(shared, "handcoded_critical_hindi.csv")
+    coded["pred"] = PostTagger().fit([]).predict(coded["text"].tolist())["critical"].to_numpy()
+    coded["truth"] = coded["critical"]
+    return {**scores(coded["truth"], coded["pred"]), "per_stratum": grouped(coded, "stratum")}
+
+
 # -- 4. Deflection -------------------------------------------------------------------
 
 
@@ -374,6 +390,8 @@ def figures(results: dict) -> dict[str, float]:
         "handcoded.rules.macro_f1": h["macro_f1"],
         "handcoded.rules.politician_balanced_accuracy": h["politician"]["balanced_accuracy"],
         "handcoded.rules.trap_words_not_tagged": round(1 - h["trap_words_tagged_critical"], 4),
+        "hindi.recall": results["hindi"]["recall"],
+        "hindi.specificity": results["hindi"]["specificity"],
         "deflection.balanced_accuracy": results["deflection"]["balanced_accuracy"],
         "deflection.test.precision": results["deflection"]["test"]["precision"],
         "deflection.test.recall": results["deflection"]["test"]["recall"],
@@ -421,6 +439,9 @@ def report(results: dict) -> str:
               f"(dev half, which the seed terms were tuned on: balanced accuracy "
               f"{h['dev']['balanced_accuracy']:.3f}, politician precision "
               f"{h['dev']['politician']['precision']:.3f})"]
+    lines += _table("Critical, Hindi supplement (real Devanagari posts, one coder, all held out; "
+                    "rules):", {"all": results["hindi"], **{
+                        f"stratum {k}": x for k, x in results["hindi"]["per_stratum"].items()}})
     lines += _table("Deflection, hand-coded official and company replies:",
                     {"all": d, "test half": d["test"],
                      "test half, two-coder items": d["test_two_coder_items"],
@@ -463,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     results["critical"] = eval_critical(read_crisis(args.shared), coded, say)
     say("hand-coded real posts")
     results["handcoded"] = eval_handcoded_critical(coded)
+    results["hindi"] = eval_hindi_supplement(args.shared)
     results["deflection"] = eval_deflection(load_deflection(args.shared))
     say("customer support threads")
     results["twcs"] = eval_twcs(args.shared)
