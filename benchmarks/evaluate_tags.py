@@ -19,8 +19,8 @@ when one drops below.
    held-out event).
 3b. Critical on the Hindi supplement (analysis/data/handcoded_critical_hindi.csv:
    110 Devanagari posts of the politician timeline, 60 with a crisis word and 50
-   at random, coded by one coder after the Hindi seed terms were last changed;
-   all held out).
+   at random, coded by one coder in two passes after the Hindi seed terms were
+   last changed; all held out).
 3. Critical issue on the hand-coded real posts (docs/codebook.md; 1,755 posts:
    an Indian head of government's timeline, US Congress, Indian Railways,
    crisis samples, Telegram, Bluesky): figures on the ``test`` half, which no
@@ -439,7 +439,7 @@ def report(results: dict) -> str:
               f"(dev half, which the seed terms were tuned on: balanced accuracy "
               f"{h['dev']['balanced_accuracy']:.3f}, politician precision "
               f"{h['dev']['politician']['precision']:.3f})"]
-    lines += _table("Critical, Hindi supplement (real Devanagari posts, one coder, all held out; "
+    lines += _table("Critical, Hindi supplement (real Devanagari posts, one coder, held out; "
                     "rules):", {"all": results["hindi"], **{
                         f"stratum {k}": x for k, x in results["hindi"]["per_stratum"].items()}})
     lines += _table("Deflection, hand-coded official and company replies:",

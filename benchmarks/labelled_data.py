@@ -14,7 +14,7 @@ text coded, to pick the right row where a source file repeats an id) and ``analy
 folder, file and native id of each post and its label, never its text: the
 texts are read here from the public samples in ``../shared/real_data``.
 ``analysis/data/handcoded_critical_hindi.csv`` (110 Devanagari posts of the
-politician timeline not in the main set, coded by one coder after the Hindi seed
+politician timeline not in the main set, coded by one coder in two passes after the Hindi seed
 terms were last changed) is held out whole: nothing was tuned on it.
 
 Every item has a fixed half, ``dev`` or ``test``, by a hash of its item id:
