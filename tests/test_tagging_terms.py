@@ -146,6 +146,23 @@ def test_same_text_same_tags_in_stores_of_very_different_composition(tmp_path):
     assert a["Zorblax reported near the bridge again"][0] is False
 
 
+def test_governance_senses_of_crisis_words(rules):
+    """Relief as good news, power as a tariff, bodies as institutions, donations as
+    party funding and prayers for a leader's health are no incident; the crisis
+    senses of the same words still are."""
+    assert rules([
+        "Congratulations Delhiites. A big relief to u. No power tariff hike.",
+        "We are writing to all RWAs, industry associations, experts bodies etc",
+        "AAP receives less than 8% of its donations in cash",
+        "Very worried about him. Hope he gets well soon. All of us praying for him",
+        "Prayers for his well being",
+        "Thousands left with no power after the storm",
+        "Bodies recovered from the rubble",
+        "Relief camps opened for flood victims",
+        "Donate to the Red Cross for the flood victims",
+    ]) == [False] * 5 + [True] * 4
+
+
 def test_hindi_typed_without_spaces(rules):
     """Hindi written with no spaces (common on a real timeline) is searched inside the
     run: a crisis word is found, a greeting still cancels, and a word that only starts
