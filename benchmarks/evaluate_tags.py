@@ -21,6 +21,11 @@ when one drops below.
    110 Devanagari posts of the politician timeline, 60 with a crisis word and 50
    at random, coded by one coder in two passes after the Hindi seed terms were
    last changed; all held out).
+3c. Critical on the politician's own posts (analysis/data/handcoded_critical_own_posts.csv:
+   all 95 own posts outside the other sets that revision e203f23's rules tagged,
+   and 95 of the 1,953 it did not, coded blind to the tags by one coder; a second
+   blind pass over 60 of them: kappa 0.911), weighted
+   back to the 2,048: precision and recall of the whole own-post timeline.
 3. Critical issue on the hand-coded real posts (docs/codebook.md; 1,755 posts:
    an Indian head of government's timeline, US Congress, Indian Railways,
    crisis samples, Telegram, Bluesky): figures on the ``test`` half, which no
@@ -76,6 +81,8 @@ FLOORS = {
     "handcoded.rules.trap_words_not_tagged": 0.93,
     "hindi.recall": 0.40,
     "hindi.specificity": 0.88,
+    "own_posts.precision": 0.55,
+    "own_posts.specificity": 0.97,
     "deflection.balanced_accuracy": 0.92,
     "deflection.test.precision": 0.90,
     "deflection.test.recall": 0.88,
@@ -281,6 +288,30 @@ def eval_hindi_supplement(shared: Path) -> dict:
     return {**scores(coded["truth"], coded["pred"]), "per_stratum": grouped(coded, "stratum")}
 
 
+# The own-post audit's strata: the politician's 2,048 distinct own posts ("Self") outside
+# the other hand-coded sets, split by what the rules of revision e203f23 tagged: all 95
+# tagged ones coded (a census) and 95 of the 1,953 untagged ones at random.
+OWN_POST_STRATA = {"own-tagged": (95, 95), "own-untagged": (95, 1953)}
+
+
+def eval_own_posts(shared: Path) -> dict:
+    """Critical on the politician's own posts, weighted back to the whole timeline."""
+    from govwatch.analysis.classifiers import PostTagger
+
+    coded = load_critical(shared, "handcoded_critical_own_posts.csv")
+    pred = PostTagger().fit([]).predict(coded["text"].tolist())["critical"].to_numpy(bool)
+    truth = coded["critical"].to_numpy(bool)
+    w = coded["stratum"].map({k: pop / n for k, (n, pop) in OWN_POST_STRATA.items()}).to_numpy()
+    tp, fp = float(w[truth & pred].sum()), float(w[~truth & pred].sum())
+    fn, tn = float(w[truth & ~pred].sum()), float(w[~truth & ~pred].sum())
+    return {"n": len(coded), "positives": int(truth.sum()),
+            "population": sum(pop for _, pop in OWN_POST_STRATA.values()),
+            "precision": round(tp / (tp + fp), 4), "recall": round(tp / (tp + fn), 4),
+            "specificity": round(tn / (tn + fp), 4),
+            "untagged_coded_critical": int((truth & ~pred)[coded["stratum"].eq("own-untagged")].sum()),
+            "per_stratum": grouped(coded.assign(truth=truth, pred=pred), "stratum")}
+
+
 # -- 4. Deflection -------------------------------------------------------------------
 
 
@@ -392,6 +423,8 @@ def figures(results: dict) -> dict[str, float]:
         "handcoded.rules.trap_words_not_tagged": round(1 - h["trap_words_tagged_critical"], 4),
         "hindi.recall": results["hindi"]["recall"],
         "hindi.specificity": results["hindi"]["specificity"],
+        "own_posts.precision": results["own_posts"]["precision"],
+        "own_posts.specificity": results["own_posts"]["specificity"],
         "deflection.balanced_accuracy": results["deflection"]["balanced_accuracy"],
         "deflection.test.precision": results["deflection"]["test"]["precision"],
         "deflection.test.recall": results["deflection"]["test"]["recall"],
@@ -442,6 +475,11 @@ def report(results: dict) -> str:
     lines += _table("Critical, Hindi supplement (real Devanagari posts, one coder, held out; "
                     "rules):", {"all": results["hindi"], **{
                         f"stratum {k}": x for k, x in results["hindi"]["per_stratum"].items()}})
+    o = results["own_posts"]
+    lines += ["", f"Critical on the politician's own posts ({o['n']} coded of {o['population']:,}, "
+              f"weighted to all): precision {o['precision']:.3f}, recall {o['recall']:.3f}, "
+              f"specificity {o['specificity']:.3f} (recall rests on "
+              f"{o['untagged_coded_critical']} critical posts found among the untagged)"]
     lines += _table("Deflection, hand-coded official and company replies:",
                     {"all": d, "test half": d["test"],
                      "test half, two-coder items": d["test_two_coder_items"],
@@ -485,6 +523,7 @@ def main(argv: list[str] | None = None) -> int:
     say("hand-coded real posts")
     results["handcoded"] = eval_handcoded_critical(coded)
     results["hindi"] = eval_hindi_supplement(args.shared)
+    results["own_posts"] = eval_own_posts(args.shared)
     results["deflection"] = eval_deflection(load_deflection(args.shared))
     say("customer support threads")
     results["twcs"] = eval_twcs(args.shared)
