@@ -20,7 +20,10 @@ are words of their own; a term starting with ``~`` in a critical category is a
 *support* term (see :class:`Category`). Hashtags are split into words (at
 capitals, ``#PrayForBoston``, and, for lower-case Latin hashtags, into known
 English words, ``#yycflood`` -> yyc flood) and terms match those words, never
-a substring (``#Triotree`` holds no "riot"). Matching ignores case, compares
+a substring (``#Triotree`` holds no "riot"). Hindi typed without spaces (a run of
+20 or more Devanagari letters) is searched for the one-word Devanagari terms
+inside it (a whole-word term not followed by a vowel sign), a term inside a
+longer term not counting. Matching ignores case, compares
 text in Unicode NFC with Russian "ё" read as "е", and skips URLs and @handles.
 """
 
@@ -273,6 +276,17 @@ _QUESTION = {"？": "?", "¿": "?", "؟": "?"}
 _MEMO_LIMIT = 500_000
 # Lower-case Latin runs at least this long are split into known English words.
 _SPLIT_MIN = 6
+# Hindi typed without spaces ("दिल्लीमेंबलात्कारऔरहत्या", about 14% of a real
+# politician timeline's Devanagari tweets): a run this long of Devanagari with no space
+# is searched for the one-word Devanagari terms of at least _JOINED_TERM_MIN letters.
+_JOINED_MIN = 20
+_JOINED_TERM_MIN = 3
+_JOINED_RUN = re.compile(rf"[\u0900-\u097f]{{{_JOINED_MIN},}}")
+_DEVANAGARI_TERM = re.compile(r"^[\u0900-\u097f]+$")
+# Vowel signs, virama, nukta and nasal marks: a whole-word term followed by one has
+# been found inside a longer word ("देशद्रोह" in "देशद्रोही").
+_DEVANAGARI_SIGNS = frozenset("\u0900\u0901\u0902\u0903\u093a\u093b\u093c\u093e\u093f"
+                              + "".join(chr(c) for c in range(0x0940, 0x0950)) + "\u0962\u0963")
 
 
 def normalize(text: str) -> str:
@@ -404,6 +418,10 @@ class TermMatcher:
             table.setdefault(first, []).append(tid)
         self._prefix_lengths = sorted({len(p) for p in self._first_prefix})
         self._candidates: dict[str, tuple[int, ...]] = {}
+        self._joined_terms = [(words[0][0], words[0][1], tid)
+                              for tid, words in enumerate(self._terms)
+                              if len(words) == 1 and len(words[0][0]) >= _JOINED_TERM_MIN
+                              and _DEVANAGARI_TERM.match(words[0][0])]
 
     def _drop_subsumed(self) -> None:
         """A one-word term that a prefix of the same group always matches too
@@ -467,11 +485,30 @@ class TermMatcher:
             if tid in self._masks or not masked or masked.isdisjoint(range(i, i + k)):
                 found.add(tid)
 
+    def _scan_joined(self, run: str, found: set[int]) -> None:
+        """One-word Devanagari terms inside a run of Hindi typed without spaces; an
+        occurrence inside a longer term's ("हत्या" in "आत्महत्या") does not count."""
+        spans = []
+        for word, is_prefix, tid in self._joined_terms:
+            start = run.find(word)
+            while start >= 0:
+                end = start + len(word)
+                if is_prefix or end == len(run) or run[end] not in _DEVANAGARI_SIGNS:
+                    spans.append((start, end, tid))
+                start = run.find(word, start + 1)
+        for a, b, tid in spans:
+            if not any(c <= a and b <= d and d - c > b - a for c, d, _ in spans):
+                found.add(tid)
+
     def match_terms(self, text: str) -> set[int]:
         """Ids of the distinct terms found in one text (masks themselves included)."""
         words, tags = tokenize(text)
         found: set[int] = set()
         self._scan(words, found)
+        for word in words:
+            if len(word) >= _JOINED_MIN and self._joined_terms:
+                for run in _JOINED_RUN.findall(word):
+                    self._scan_joined(run, found)
         if tags:
             for split in hashtag_words(text):
                 self._scan(split, found)

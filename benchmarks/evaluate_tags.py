@@ -23,6 +23,15 @@ when one drops below.
    seed term was tuned on; per source, per language, and the share of the
    politician timeline's trap-word posts (birthday, pray, hospital, bomb, rally,
    inaugurate, condolence ... without an incident) tagged critical.
+3b. Critical on the Hindi supplement (analysis/data/handcoded_critical_hindi.csv:
+   110 Devanagari posts of the politician timeline, 60 with a crisis word and 50
+   at random, coded by one coder in two passes after the Hindi seed terms were
+   last changed; all held out).
+3c. Critical on the politician's own posts (analysis/data/handcoded_critical_own_posts.csv:
+   all 95 own posts outside the other sets that revision e203f23's rules tagged,
+   and 95 of the 1,953 it did not, coded blind to the tags by one coder; a second
+   blind pass over 60 of them: kappa 0.911), weighted back to the 2,048:
+   precision and recall of the whole own-post timeline.
 4. Deflection on the hand-coded official and company replies (Indian Railways,
    TWCS, two coders; BPCL and SATUSEHAT/Mobile JKN Play Store developer replies and
    Boston 311 status notes, one coder in two passes): precision and recall,
@@ -70,6 +79,10 @@ FLOORS = {
     "handcoded.rules.macro_f1": 0.76,
     "handcoded.rules.politician_balanced_accuracy": 0.76,
     "handcoded.rules.trap_words_not_tagged": 0.93,
+    "hindi.recall": 0.40,
+    "hindi.specificity": 0.88,
+    "own_posts.precision": 0.55,
+    "own_posts.specificity": 0.97,
     "deflection.balanced_accuracy": 0.92,
     "deflection.test.precision": 0.90,
     "deflection.test.recall": 0.88,
@@ -239,6 +252,12 @@ def eval_handcoded_critical(coded: pd.DataFrame) -> dict:
     coded["pred"] = rules.predict(coded["text"].tolist())["critical"].to_numpy()
     coded["truth"] = coded["critical"]
     coded["lang"] = _detect(coded["text"].tolist())
+    # An official's own words vs a retweet of another account ("RT @x: ...", the
+    # form both official timelines here use); Hindi by script (Devanagari or Latin).
+    coded["voice"] = np.where(coded["text"].str.startswith("RT @"), "retweet", "own post")
+    devanagari = coded["text"].str.contains("[\u0900-\u097f]", regex=True)
+    coded["script"] = np.where(coded["lang"] != "hi", None,
+                               np.where(devanagari, "hi (Devanagari)", "hi (Latin script)"))
     for part in ("test", "dev"):
         frame = coded[coded["half"] == part]
         pol = frame[frame["source"] == "india_politician_tweets"]
@@ -251,10 +270,46 @@ def eval_handcoded_critical(coded: pd.DataFrame) -> dict:
             "politician": scores(pol["truth"], pol["pred"]),
             "politician_per_stratum": grouped(pol, "stratum"),
             "officials": scores(officials["truth"], officials["pred"]),
+            "officials_per_voice": grouped(officials, "voice"),
+            "hindi_per_script": grouped(frame[frame["script"].notna()], "script"),
             "trap_words_tagged_critical": round(float(trap["pred"].mean()), 4) if len(trap) else 0.0,
             "trap_words_not_critical": int(len(trap)),
         }
     return out
+
+
+def eval_hindi_supplement(shared: Path) -> dict:
+    """Critical on the Hindi supplement: real Devanagari posts, all held out."""
+    from govwatch.analysis.classifiers import PostTagger
+
+    coded = load_critical(shared, "handcoded_critical_hindi.csv")
+    coded["pred"] = PostTagger().fit([]).predict(coded["text"].tolist())["critical"].to_numpy()
+    coded["truth"] = coded["critical"]
+    return {**scores(coded["truth"], coded["pred"]), "per_stratum": grouped(coded, "stratum")}
+
+
+# The own-post audit's strata: the politician's 2,048 distinct own posts ("Self") outside
+# the other hand-coded sets, split by what the rules of revision e203f23 tagged: all 95
+# tagged ones coded (a census) and 95 of the 1,953 untagged ones at random.
+OWN_POST_STRATA = {"own-tagged": (95, 95), "own-untagged": (95, 1953)}
+
+
+def eval_own_posts(shared: Path) -> dict:
+    """Critical on the politician's own posts, weighted back to the whole timeline."""
+    from govwatch.analysis.classifiers import PostTagger
+
+    coded = load_critical(shared, "handcoded_critical_own_posts.csv")
+    pred = PostTagger().fit([]).predict(coded["text"].tolist())["critical"].to_numpy(bool)
+    truth = coded["critical"].to_numpy(bool)
+    w = coded["stratum"].map({k: pop / n for k, (n, pop) in OWN_POST_STRATA.items()}).to_numpy()
+    tp, fp = float(w[truth & pred].sum()), float(w[~truth & pred].sum())
+    fn, tn = float(w[truth & ~pred].sum()), float(w[~truth & ~pred].sum())
+    return {"n": len(coded), "positives": int(truth.sum()),
+            "population": sum(pop for _, pop in OWN_POST_STRATA.values()),
+            "precision": round(tp / (tp + fp), 4), "recall": round(tp / (tp + fn), 4),
+            "specificity": round(tn / (tn + fp), 4),
+            "untagged_coded_critical": int((truth & ~pred)[coded["stratum"].eq("own-untagged")].sum()),
+            "per_stratum": grouped(coded.assign(truth=truth, pred=pred), "stratum")}
 
 
 # -- 4. Deflection -------------------------------------------------------------------
@@ -366,6 +421,10 @@ def figures(results: dict) -> dict[str, float]:
         "handcoded.rules.macro_f1": h["macro_f1"],
         "handcoded.rules.politician_balanced_accuracy": h["politician"]["balanced_accuracy"],
         "handcoded.rules.trap_words_not_tagged": round(1 - h["trap_words_tagged_critical"], 4),
+        "hindi.recall": results["hindi"]["recall"],
+        "hindi.specificity": results["hindi"]["specificity"],
+        "own_posts.precision": results["own_posts"]["precision"],
+        "own_posts.specificity": results["own_posts"]["specificity"],
         "deflection.balanced_accuracy": results["deflection"]["balanced_accuracy"],
         "deflection.test.precision": results["deflection"]["test"]["precision"],
         "deflection.test.recall": results["deflection"]["test"]["recall"],
@@ -403,14 +462,24 @@ def report(results: dict) -> str:
     t = h["test"]
     lines += _table("Critical, hand-coded real posts, test half (rules):",
                     {"pooled": t, "officials (politician + Congress)": t["officials"],
+                     **{f"officials, {k}s": x for k, x in t["officials_per_voice"].items()},
                      **{f"source {k}": x for k, x in t["per_source"].items()},
                      **{f"language {k}": x for k, x in t["per_language"].items()},
+                     **{f"language {k}": x for k, x in t["hindi_per_script"].items()},
                      **{f"politician stratum {k}": x for k, x in t["politician_per_stratum"].items()}})
     lines += [f"Politician trap-word posts coded not critical and tagged critical: "
               f"{t['trap_words_tagged_critical']:.1%} of {t['trap_words_not_critical']}",
               f"(dev half, which the seed terms were tuned on: balanced accuracy "
               f"{h['dev']['balanced_accuracy']:.3f}, politician precision "
               f"{h['dev']['politician']['precision']:.3f})"]
+    lines += _table("Critical, Hindi supplement (real Devanagari posts, one coder, held out; "
+                    "rules):", {"all": results["hindi"], **{
+                        f"stratum {k}": x for k, x in results["hindi"]["per_stratum"].items()}})
+    o = results["own_posts"]
+    lines += ["", f"Critical on the politician's own posts ({o['n']} coded of {o['population']:,}, "
+              f"weighted to all): precision {o['precision']:.3f}, recall {o['recall']:.3f}, "
+              f"specificity {o['specificity']:.3f} (recall rests on "
+              f"{o['untagged_coded_critical']} critical posts found among the untagged)"]
     lines += _table("Deflection, hand-coded official and company replies:",
                     {"all": d, "test half": d["test"],
                      "test half, two-coder items": d["test_two_coder_items"],
@@ -453,6 +522,8 @@ def main(argv: list[str] | None = None) -> int:
     results["critical"] = eval_critical(read_crisis(args.shared), coded, say)
     say("hand-coded real posts")
     results["handcoded"] = eval_handcoded_critical(coded)
+    results["hindi"] = eval_hindi_supplement(args.shared)
+    results["own_posts"] = eval_own_posts(args.shared)
     results["deflection"] = eval_deflection(load_deflection(args.shared))
     say("customer support threads")
     results["twcs"] = eval_twcs(args.shared)

@@ -122,6 +122,36 @@ def test_handcoded_posts_resolve_to_their_texts_and_replies_deflect(shared_data,
 
 
 @pytest.mark.shared
+def test_hindi_supplement_resolves_and_is_measured(shared_data, repo):
+    """The Hindi supplement: real Devanagari posts not in the main set, held out whole."""
+    ev = _evaluate_module(repo)
+    coded = ev.load_critical(shared_data, "handcoded_critical_hindi.csv")
+    main = ev.load_critical(shared_data)
+    assert len(coded) == 110 and int(coded["critical"].sum()) == 20
+    assert coded["text"].str.contains("[\u0900-\u097f]").all()
+    assert not set(coded["native_id"]) & set(main["native_id"])
+    got = ev.eval_hindi_supplement(shared_data)
+    assert got["recall"] >= ev.FLOORS["hindi.recall"], got
+    assert got["specificity"] >= ev.FLOORS["hindi.specificity"], got
+
+
+@pytest.mark.shared
+def test_own_post_audit_weights_back_to_the_timeline(shared_data, repo):
+    """The own-post audit: a census of what the rules tagged and a sample of the rest,
+    weighted back to every own post of the timeline."""
+    ev = _evaluate_module(repo)
+    coded = ev.load_critical(shared_data, "handcoded_critical_own_posts.csv")
+    assert len(coded) == 190 and set(coded["stratum"]) == set(ev.OWN_POST_STRATA)
+    assert not coded["text"].str.startswith("RT @").any()
+    got = ev.eval_own_posts(shared_data)
+    assert got["population"] == 2048 and got["positives"] == 56
+    # precision is read on the census; recall counts each untagged critical post found
+    # in the sample 1,953 / 95 times over
+    assert 0.5 <= got["precision"] <= 1.0 and 0.3 <= got["recall"] <= 0.7, got
+    assert got["specificity"] >= ev.FLOORS["own_posts.specificity"], got
+
+
+@pytest.mark.shared
 def test_customer_support_needs_response(shared_data, repo):
     ev = _evaluate_module(repo)
     out = ev.eval_twcs(shared_data)

@@ -146,6 +146,44 @@ def test_same_text_same_tags_in_stores_of_very_different_composition(tmp_path):
     assert a["Zorblax reported near the bridge again"][0] is False
 
 
+def test_governance_senses_of_crisis_words(rules):
+    """Relief as good news, power as a tariff, bodies as institutions, donations as
+    party funding and prayers for a leader's health are no incident; the crisis
+    senses of the same words still are."""
+    assert rules([
+        "Congratulations Delhiites. A big relief to u. No power tariff hike.",
+        "We are writing to all RWAs, industry associations, experts bodies etc",
+        "AAP receives less than 8% of its donations in cash",
+        "Very worried about him. Hope he gets well soon. All of us praying for him",
+        "Prayers for his well being",
+        "Thousands left with no power after the storm",
+        "Bodies recovered from the rubble",
+        "Relief camps opened for flood victims",
+        "Donate to the Red Cross for the flood victims",
+    ]) == [False] * 5 + [True] * 4
+
+
+def test_hindi_typed_without_spaces(rules):
+    """Hindi written with no spaces (common on a real timeline) is searched inside the
+    run: a crisis word is found, a greeting still cancels, and a word that only starts
+    like a term ("देशद्रोही" is not "देशद्रोह") or sits inside a longer term does not count."""
+    assert rules([
+        "दिल्लीमेंबलात्कारऔरहत्या।परLG 24घंटेकाममेंरोड़ाअटकानेमेंbusy",
+        "कुछगुंडोंनेमेरीकारपरहमलाकियाड्राइवरसेमारपीटकी",
+        "आजमुख्यमंत्रीजीकेजन्मदिनपरहार्दिकशुभकामनाएंऔरबधाई",
+        "मोदीजीकश्मीरमेंसरकारबनानेकेलिएदेशद्रोहीतत्वोंकोबचारहेहैं",
+        "दिल्ली में बलात्कार और हत्या",
+    ]) == [True, True, False, False, True]
+
+
+def test_beating_people_is_violence(rules):
+    assert rules([
+        "ड्राइवर को पीटा जा रहा, यात्रियों को बाहर निकाल रहे",
+        "जनता को दौड़ा-दौड़ा कर पीट रही है पुलिस",
+        "Rally mein logon ko peeta, kai ghayal",
+    ]) == [True, True, True]
+
+
 def test_deflection_is_a_redirect_without_action(rules):
     tagger = PostTagger().fit([])
     out = tagger.predict([
@@ -164,6 +202,22 @@ def test_deflection_is_a_redirect_without_action(rules):
         "Case noted. We called the police about this hydrant.",
     ])["deflection"].tolist()
     assert out == [True, True, False, False, False, True, True, True, False, False, False]
+
+
+def test_deflection_to_a_self_service_channel_or_a_feedback_pass_along():
+    """Sending the person to a help page, a form or a chat, or "passing the feedback
+    along" with no case reference, is a deflection (docs/codebook.md, section 5);
+    a reply that reports an action stays none."""
+    tagger = PostTagger().fit([])
+    out = tagger.predict([
+        "Sorry about that! You can find the steps in our Help Center: https://t.co/x",
+        "Please fill out this form and our team will get back to you.",
+        "We hear you, and we've passed your feedback along to the team.",
+        "Start a live chat with us for the fastest help.",
+        "Your complaint has been registered, complaint no. 881; the form is no longer needed.",
+        "The outage in your area was fixed at 4 pm; the help page has the details.",
+    ])["deflection"].tolist()
+    assert out == [True, True, True, True, False, False]
 
 
 # -- language of short, mixed and capitalised text -----------------------------------
