@@ -27,6 +27,14 @@ def _cli(db: Path, *args: str, ok=(0,)) -> subprocess.CompletedProcess:
     return r
 
 
+def _two_cities(folder: Path) -> Path:
+    accounts = folder / "accounts.csv"
+    accounts.write_text("platform,author,institution,country,level,timezone\n"
+                        "x,city_a,City A,FR,local,Europe/Paris\n"
+                        "x,city_b,City B,FR,local,Europe/Paris\n", encoding="utf-8")
+    return accounts
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> tuple[Path, set[str]]:
     """The sample, with DATED messages to ACCOUNT dated to the day only, ingested and
@@ -132,10 +140,7 @@ def test_an_event_acknowledged_by_a_post_dated_to_the_day_is_flagged(tmp_path):
         "x,1,city_a,2026-02-02,Flood relief centres are open\n"
         "x,2,city_b,2026-02-01T15:00:00Z,Flood warning: stay away from the river\n"
         "x,3,someone,2026-02-01T11:00:00Z,the flood is in our street\n", encoding="utf-8")
-    accounts = tmp_path / "accounts.csv"
-    accounts.write_text("platform,author,institution,country,level,timezone\n"
-                        "x,city_a,City A,FR,local,Europe/Paris\n"
-                        "x,city_b,City B,FR,local,Europe/Paris\n", encoding="utf-8")
+    accounts = _two_cities(tmp_path)
     events = tmp_path / "events.csv"
     events.write_text("event_id,name,onset,keywords,critical\n"
                       "e1,Flood,2026-02-01T10:00:00Z,flood,true\n", encoding="utf-8")
@@ -190,10 +195,7 @@ def test_activity_counts_the_official_posts_dated_to_the_day(tmp_path):
         "x,2,city_a,2026-02-03T09:00:00Z,Roads are clear\n"
         "x,3,city_b,2026-02-01T15:00:00Z,Warning: stay away from the river\n"
         "x,4,someone,2026-02-01,is anyone there\n", encoding="utf-8")
-    accounts = tmp_path / "accounts.csv"
-    accounts.write_text("platform,author,institution,country,level,timezone\n"
-                        "x,city_a,City A,FR,local,Europe/Paris\n"
-                        "x,city_b,City B,FR,local,Europe/Paris\n", encoding="utf-8")
+    accounts = _two_cities(tmp_path)
     db = tmp_path / "s.duckdb"
     _cli(db, "ingest", str(posts), "--accounts", str(accounts), "--day-precision", "-q")
     _cli(db, "analyze", "--observed-until", "2026-02-10T00:00:00Z", "-q")

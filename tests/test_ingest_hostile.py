@@ -210,6 +210,21 @@ def test_a_short_row_with_invalid_utf8_is_rejected_without_an_ignored_exception(
         assert [r.locator for r in f.rejects] == ["line 4"] and f.posts_added == 5
 
 
+def _one_bad_byte_rejects(store: Store, bad: Path, fmt: str, at: int, record: str,
+                          string: str):
+    """Import ``bad`` (one byte at ``at`` not UTF-8, inside ``string`` of ``record``):
+    only that record is rejected, with its path, the offset and the string's path."""
+    f = import_paths(store, [bad], fmt).files[0]
+    assert f.failed is None
+    assert [(r.locator, r.reason) for r in f.rejects] == [(record, (
+        f"invalid UTF-8 at byte {at} (in the string at {string}); this element is left "
+        "out, the rest of the file is imported"))]
+    assert "\ufffd" in f.rejects[0].excerpt
+    texts = store.conn.execute("SELECT text FROM posts WHERE text IS NOT NULL").fetchall()
+    assert texts and not any("\ufffd" in t or "\udcff" in t for (t,) in texts)
+    return f
+
+
 @pytest.mark.parametrize("fmt", ["telegram", "facebook"])
 def test_one_bad_byte_in_a_json_document_rejects_only_its_element(tmp_path, fmt):
     """A single JSON document with a byte that is not UTF-8 inside one record: that record
@@ -232,17 +247,10 @@ def test_one_bad_byte_in_a_json_document_rejects_only_its_element(tmp_path, fmt)
     with Store(tmp_path / "s.duckdb") as store:
         import_paths(store, [good], "csv")
         before = _snapshot(store)
-        f = import_paths(store, [bad], fmt).files[0]
-        assert f.failed is None
-        assert [(r.locator, r.reason) for r in f.rejects] == [(record, (
-            f"invalid UTF-8 at byte {at} (in the string at {want}); this element is left "
-            "out, the rest of the file is imported"))]
-        assert "\ufffd" in f.rejects[0].excerpt
+        f = _one_bad_byte_rejects(store, bad, fmt, at, record, want)
         assert f.posts_added == whole - 1
         after = _snapshot(store)
         assert all(row in after[0] for row in before[0])  # nothing stored before is lost
-        texts = store.conn.execute("SELECT text FROM posts WHERE text IS NOT NULL").fetchall()
-        assert not any("\ufffd" in t or "\udcff" in t for (t,) in texts)
 
 
 def test_a_bad_byte_outside_every_record_still_refuses_the_file(tmp_path):
@@ -275,21 +283,6 @@ def test_a_bad_byte_in_an_x_archive_entry_rejects_that_entry_with_its_place(tmp_
         assert [r.reason for r in f.rejects] == [f"invalid UTF-8 at line {line}, column {column}"]
         assert f.rejects[0].locator.endswith("tweets.js: $[1]")
         assert 0 < f.posts_added < whole
-
-
-def _one_bad_byte_rejects(store: Store, bad: Path, fmt: str, at: int, record: str,
-                          string: str):
-    """Import ``bad`` (one byte at ``at`` not UTF-8, inside ``string`` of ``record``):
-    only that record is rejected, with its path, the offset and the string's path."""
-    f = import_paths(store, [bad], fmt).files[0]
-    assert f.failed is None
-    assert [(r.locator, r.reason) for r in f.rejects] == [(record, (
-        f"invalid UTF-8 at byte {at} (in the string at {string}); this element is left "
-        "out, the rest of the file is imported"))]
-    assert "\ufffd" in f.rejects[0].excerpt
-    texts = store.conn.execute("SELECT text FROM posts WHERE text IS NOT NULL").fetchall()
-    assert texts and not any("\ufffd" in t or "\udcff" in t for (t,) in texts)
-    return f
 
 
 @pytest.mark.shared
