@@ -108,6 +108,7 @@ _DAY_MEANING = ("The account's messages of the population whose time, or their r
 _VALUES = """
 SELECT a.platform, a.official_author, a.population, acc.country, acc.level,
        coalesce(a.day_precision_messages, 0) AS day_precision_messages,
+       acc.institution_type,
        a.answered_rate_7d AS answered_rate,
        a.rate_status AS answered_rate_status,
        a.km_median_hours,
@@ -263,7 +264,8 @@ class Benchmarks(Metric):
                       "no peer group; too few peers",
             "peers": "Accounts of the peer group with a valid figure (itself included)",
             "peer_group": "The group the account is ranked in: country/level (default), "
-                          "level, or a set from the peer-set file; empty: none",
+                          "level, institution type, or a set from the peer-set file; "
+                          "empty: none",
             "percentile_rank": "100 x (peers worse + half the peers equal) / peers; higher is "
                                "better",
             "rank_ci_low": "Lower limit of the percentile-bootstrap 95% interval of the rank",
@@ -276,7 +278,8 @@ class Benchmarks(Metric):
             "country": "Peer group: country of the account",
             "level": "Peer group: level of the account",
             "peer_group": "The group the account is ranked in: country/level (default), "
-                          "level, or a set from the peer-set file; empty: none",
+                          "level, institution type, or a set from the peer-set file; "
+                          "empty: none",
             "composite_index": "Weighted mean of the available percentile ranks (0-100), "
                                "weights renormalised; empty when too few",
             "composite_ci_low": "Lower limit of the percentile-bootstrap 95% interval of the "

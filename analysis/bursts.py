@@ -131,19 +131,34 @@ GROUP BY ALL
 """
 
 
+def _window_stats(past: np.ndarray) -> np.ndarray:
+    """(median, MAD, mean, sd) of each row of ``past`` (days x window)."""
+    m = np.median(past, axis=1)
+    sd = past.std(axis=1, ddof=1) if past.shape[1] > 1 else np.zeros(len(past))
+    return np.vstack([m, np.median(np.abs(past - m[:, None]), axis=1), past.mean(axis=1), sd])
+
+
 def _rolling_median_mad(history: np.ndarray, window: int, min_days: int):
-    """Per day: (days, median, MAD, mean, sd) of the ``window`` days before it."""
-    n = len(history)
-    out = np.full((5, n), np.nan)
-    for i in range(n):
-        past = history[max(0, i - window):i]
-        if len(past) < min_days:
-            out[0, i] = len(past)
-            continue
-        m = np.median(past)
-        out[:, i] = (len(past), m, np.median(np.abs(past - m)), past.mean(),
-                     past.std(ddof=1) if len(past) > 1 else 0.0)
-    return out
+    """Per day: (days, median, MAD, mean, sd) of the ``window`` days before it.
+
+    ``history`` is one series (days) or several (series x days); the result is
+    (5, days) or (5, series, days). Every row of days with a full window, of all
+    series, is reduced in one contiguous matrix (each row as the day's own slice
+    would be); the days with fewer days before them once per number of days."""
+    history = np.asarray(history, dtype=float)
+    h = history.reshape(1, -1) if history.ndim == 1 else history
+    s, n = h.shape
+    out = np.full((5, s, n), np.nan)
+    out[0] = np.minimum(np.arange(n), window)
+    if min_days <= 0:
+        out[4][out[0] == 0] = 0.0  # no day before it: no median, a spread of 0
+    for i in range(max(min_days, 1), min(window, n)):
+        out[1:, :, i] = _window_stats(np.ascontiguousarray(h[:, :i]))
+    if window >= max(min_days, 1) and n > window and s:
+        past = np.lib.stride_tricks.sliding_window_view(h, window, axis=1)[:, :n - window]
+        out[1:, :, window:] = _window_stats(
+            np.ascontiguousarray(past).reshape(-1, window)).reshape(4, s, n - window)
+    return out[:, 0] if history.ndim == 1 else out
 
 
 def daily_bursts(daily: pd.DataFrame, first_day, last_day,
@@ -159,23 +174,30 @@ def daily_bursts(daily: pd.DataFrame, first_day, last_day,
     if "topic" not in daily:
         daily = daily.assign(topic=None)
     daily = daily.assign(topic=daily["topic"].astype(object).where(daily["topic"].notna(), ""))
-    out = []
+    keys, series = [], []
     for (country, topic), group in daily.groupby(["country", "topic"], sort=True):
-        counts = (group.assign(day=pd.to_datetime(group["day"])).groupby("day")["n"].sum()
-                  .astype(float).reindex(days, fill_value=0.0).to_numpy())
-        stats = _rolling_median_mad(counts, baseline_days, min_baseline_days)
-        scale = np.maximum(MAD_TO_SD * stats[2], np.sqrt(np.maximum(stats[1], 1.0)))
-        threshold = stats[1] + k * scale
-        with np.errstate(invalid="ignore"):
-            flagged = ~np.isnan(stats[1]) & (counts >= min_messages) & (counts > threshold)
-        frame = pd.DataFrame({
-            "country": country, "topic": topic or None, "day": days,
-            "critical_messages": counts, "baseline_days": stats[0],
-            "baseline_median": stats[1], "baseline_mad": stats[2],
-            "baseline_mean": stats[3], "baseline_sd": stats[4], "threshold": threshold,
-        })
-        out.append(frame[flagged])
-    result = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+        keys.append((country, topic or None))
+        series.append(group.assign(day=pd.to_datetime(group["day"])).groupby("day")["n"].sum()
+                      .astype(float).reindex(days, fill_value=0.0).to_numpy())
+    if not keys:
+        return pd.DataFrame()
+    counts = np.vstack(series)
+    stats = _rolling_median_mad(counts, baseline_days, min_baseline_days)
+    scale = np.maximum(MAD_TO_SD * stats[2], np.sqrt(np.maximum(stats[1], 1.0)))
+    threshold = stats[1] + k * scale
+    with np.errstate(invalid="ignore"):
+        flagged = (~np.isnan(stats[1]) & (counts >= min_messages) & (counts > threshold)).ravel()
+    result = pd.DataFrame({
+        "country": np.repeat(np.array([c for c, _ in keys], dtype=object), len(days)),
+        # object, so the all-topics series keeps None (not a string dtype's NaN)
+        "topic": pd.Series(np.repeat(np.array([t for _, t in keys], dtype=object), len(days)),
+                           dtype=object),
+        "day": np.tile(days, len(keys)),
+        "critical_messages": counts.ravel(), "baseline_days": stats[0].ravel(),
+        "baseline_median": stats[1].ravel(), "baseline_mad": stats[2].ravel(),
+        "baseline_mean": stats[3].ravel(), "baseline_sd": stats[4].ravel(),
+        "threshold": threshold.ravel(),
+    })[flagged].reset_index(drop=True)
     if result.empty:
         return result
     result["day"] = result["day"].dt.date
@@ -278,7 +300,8 @@ def candidate_acknowledgements(con, cands: pd.DataFrame, obs_end):
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE _cand_events AS SELECT event_id, name, "
                     "onset::TIMESTAMPTZ AS onset, keywords::VARCHAR[] AS keywords, critical, "
-                    "country FROM _cand_frame")
+                    "country, NULL::VARCHAR[] AS levels, NULL::VARCHAR[] AS institution_types, "
+                    "NULL::VARCHAR[] AS accounts FROM _cand_frame")
     finally:
         con.unregister("_cand_frame")
     try:

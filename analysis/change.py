@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike
 from .registry import Metric, MetricContext, register_metric
 from .settings import parse_change_date
 from .slices import POPULATIONS, empty_frame
-from .survival import Z95, grouped_km
+from .survival import Z95, bootstrap_km_medians, grouped_km
 
 SIDES = ("before", "after")
 _SIDE_COLUMNS = {
@@ -121,24 +121,11 @@ def _side_km(d: np.ndarray, answered: np.ndarray):
     return grouped_km(np.array([0, len(d)]), d[order], answered[order], (), check=False)
 
 
-def _bootstrap_medians(d: np.ndarray, answered: np.ndarray, reps: int,
-                       rng: np.random.Generator) -> np.ndarray:
-    """KM medians of ``reps`` resamples (inf: not reached), all groups in one pass."""
-    n = len(d)
-    idx = rng.integers(0, n, size=(reps, n))
-    dd = d[idx]
-    order = np.argsort(dd, axis=1, kind="stable")
-    dd = np.take_along_axis(dd, order, axis=1).ravel()
-    ee = np.take_along_axis(answered[idx], order, axis=1).ravel()
-    km = grouped_km(np.arange(reps + 1) * n, dd, ee, (), check=False)
-    return np.where(np.isnan(km.median), np.inf, km.median)
-
-
 def _median_difference(before, after, reps: int, key: list[int]) -> tuple[float, float]:
     """Percentile bootstrap 95% interval of after - before; NaN for an unbounded side."""
     rng = np.random.default_rng(key)
-    mb = _bootstrap_medians(before[0], before[1], reps, rng)
-    ma = _bootstrap_medians(after[0], after[1], reps, rng)
+    mb = bootstrap_km_medians(before[0], before[1], reps, rng)
+    ma = bootstrap_km_medians(after[0], after[1], reps, rng)
     with np.errstate(invalid="ignore"):
         diff = ma - mb  # inf - inf (both not reached) is NaN: no bound can be told
     if np.isnan(diff).any():

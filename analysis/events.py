@@ -2,8 +2,13 @@
 
 For each event E with onset t0 (``events`` table, loaded by ``govwatch.ingest.events``):
 
-- Accounts in scope: every official account whose ``accounts.country`` equals
-  the event's country; every official account when the event names no country.
+- Accounts in scope (the accounts expected to acknowledge the event): when the
+  events file lists ``accounts``, exactly those official accounts (an entry
+  ``platform:author`` names one account, ``author`` that handle on any platform;
+  any letter case). Otherwise every official account that passes each filter the
+  event gives: its ``country``, its ``level`` (one or more) and its
+  ``institution_type`` (one or more, normalised); every official account when it
+  gives none. ``event_summary.scope`` says which rule applied.
 - A post matches E when its text contains one of E's keywords as a whole word
   or phrase, case-insensitively (``keyword_regex``). A keyword also matches a
   hashtag body: 'chennaifloods' matches '#ChennaiFloods', and a phrase matches
@@ -68,6 +73,7 @@ EVENT_SUMMARY_COLUMNS = {
     "onset": "TIMESTAMP WITH TIME ZONE",
     "critical": "BOOLEAN",
     "country": "VARCHAR",
+    "scope": "VARCHAR",
     "observed_hours": "DOUBLE",
     "accounts_in_scope": "BIGINT",
     "accounts_acknowledged": "BIGINT",
@@ -107,7 +113,10 @@ SUMMARY_MEANINGS = {
     "name": "Event name",
     "onset": "Event onset t0 (UTC)",
     "critical": "The events file marks the event as critical",
-    "country": "Country scope (ISO 3166 alpha-2); empty means all official accounts",
+    "country": "Country of the event (ISO 3166 alpha-2), a filter of its scope",
+    "scope": "Which official accounts are expected to acknowledge it: the accounts the "
+             "events file lists, else those passing its country, level and institution-type "
+             "filters ('all official accounts' when it gives none)",
     "observed_hours": "Observation end - onset in hours",
     "accounts_in_scope": "Official accounts expected to acknowledge the event",
     "accounts_acknowledged": "Accounts in scope that posted about it by observation end",
@@ -155,8 +164,33 @@ def keyword_regex(keywords: list[str] | tuple[str, ...]) -> str | None:
 
 _OFFICIALS = """
 CREATE OR REPLACE TEMP TABLE _ev_officials AS
-SELECT platform, author, lower(author) AS la, upper(country) AS country
+SELECT platform, author, lower(author) AS la, upper(country) AS country, level,
+       institution_type
 FROM accounts WHERE official
+"""
+
+# An event's scope: its listed accounts, else the officials passing each filter it gives.
+_IN_SCOPE = """
+CASE WHEN len(coalesce(ev.accounts, [])) > 0
+     THEN list_contains(ev.accounts, o.platform || ':' || o.la) OR list_contains(ev.accounts, o.la)
+     ELSE (ev.country IS NULL OR o.country = ev.country)
+          AND (len(coalesce(ev.levels, [])) = 0 OR list_contains(ev.levels, o.level))
+          AND (len(coalesce(ev.institution_types, [])) = 0
+               OR list_contains(ev.institution_types, o.institution_type)) END
+"""
+
+# How the scope was chosen, in words (event_summary.scope).
+_SCOPE_TEXT = """
+CASE WHEN len(coalesce(e.accounts, [])) > 0
+     THEN 'accounts listed: ' || array_to_string(e.accounts, ', ')
+     WHEN e.country IS NULL AND len(coalesce(e.levels, [])) = 0
+          AND len(coalesce(e.institution_types, [])) = 0 THEN 'all official accounts'
+     ELSE concat_ws('; ', 'country ' || upper(e.country),
+                    CASE WHEN len(coalesce(e.levels, [])) > 0
+                         THEN 'level ' || array_to_string(e.levels, ', ') END,
+                    CASE WHEN len(coalesce(e.institution_types, [])) > 0
+                         THEN 'institution type ' || array_to_string(e.institution_types, ', ')
+                    END) END
 """
 
 _MATCHES_TABLE = """
@@ -176,11 +210,11 @@ WHERE p.created_at >= $onset AND p.created_at <= $obs_end
 
 _ACKS = """
 CREATE OR REPLACE TEMP TABLE _ev_acks AS
-WITH ev AS (SELECT event_id, onset, upper(country) AS country FROM {source}
-            WHERE onset <= $obs_end),
+WITH ev AS (SELECT event_id, onset, upper(country) AS country, levels, institution_types,
+                   accounts FROM {source} WHERE onset <= $obs_end),
 scope AS (
     SELECT ev.event_id, ev.onset, o.platform, o.author, o.la
-    FROM ev JOIN _ev_officials o ON ev.country IS NULL OR o.country = ev.country
+    FROM ev JOIN _ev_officials o ON """ + _IN_SCOPE + """
 ),
 off AS (
     SELECT event_id, platform, la,
@@ -232,6 +266,7 @@ pub AS (
     FROM _ev_matches WHERE NOT official GROUP BY event_id
 )
 SELECT e.event_id, e.name, e.onset, e.critical, upper(e.country) AS country,
+       """ + _SCOPE_TEXT + """ AS scope,
        epoch($obs_end - e.onset) / 3600.0 AS observed_hours,
        coalesce(a.n, 0) AS accounts_in_scope,
        coalesce(a.k, 0) AS accounts_acknowledged,

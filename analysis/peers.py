@@ -4,6 +4,9 @@ Peer groups (settings ``benchmarks.peer_groups``):
 
 - ``country-level`` (default): official accounts of the same country and level;
 - ``level``: accounts of the same level, across countries;
+- ``type``: accounts of the same institution type (the accounts CSV's optional
+  ``institution_type``, normalised: "ministry of health", "city hall", "police"),
+  across countries and levels; accounts without a type have no peer group;
 - a peer-set file (settings ``benchmarks.peer_sets_file``): a CSV with the columns
   ``platform,author,peer_set`` naming any accounts the user chooses ("all health
   ministries of ASEAN"). Accounts the file does not list have no peer group.
@@ -38,9 +41,9 @@ import pandas as pd
 
 from govwatch.errors import InputError, UsageError
 
-from .survival import grouped_km
+from .survival import bootstrap_km_medians
 
-PEER_MODES = ("country-level", "level")
+PEER_MODES = ("country-level", "level", "type")
 
 
 def peer_sets(path: str | Path) -> dict[tuple[str, str], str]:
@@ -84,6 +87,9 @@ def peer_group_of(values: pd.DataFrame, settings) -> np.ndarray:
     level = values["level"].astype(object).where(values["level"].notna(), None)
     if mode == "level":
         return np.array([lv for lv in level], dtype=object)
+    if mode == "type":
+        kind = values["institution_type"].astype(object)
+        return np.array([k if isinstance(k, str) and k else None for k in kind], dtype=object)
     return np.array([f"{c}/{lv}" if c and lv else None for c, lv in
                      zip(country, level, strict=True)], dtype=object)
 
@@ -105,16 +111,8 @@ def _km_medians(rng, durations: list[np.ndarray], answered: list[np.ndarray],
     """Bootstrap KM medians: rows x samples; +inf where not reached, NaN where no data."""
     out = np.full((len(durations), samples), np.nan)
     for i, (d, e) in enumerate(zip(durations, answered, strict=True)):
-        n = len(d)
-        if n == 0:
-            continue
-        idx = rng.integers(0, n, size=(samples, n))
-        dd, ee = d[idx], e[idx]
-        order = np.argsort(dd, axis=1, kind="stable")
-        dd = np.take_along_axis(dd, order, axis=1).ravel()
-        ee = np.take_along_axis(ee, order, axis=1).ravel()
-        km = grouped_km(np.arange(samples + 1) * n, dd, ee, at=(), check=False)
-        out[i] = np.where(np.isnan(km.median), np.inf, km.median)
+        if len(d):
+            out[i] = bootstrap_km_medians(d, e, samples, rng)
     return out
 
 
@@ -251,8 +249,8 @@ def _places(index: pd.DataFrame, min_peers: int) -> pd.DataFrame:
     few = has & ~no_group & index["rank_best"].isna()
     index.loc[few, "status"] = "too few peers"
     index.loc[no_group & has, "status"] = "no peer group"
-    index.loc[no_group, "reason"] = "no peer group (country or level unknown, or not in " \
-                                    "the peer-set file)"
+    index.loc[no_group, "reason"] = "no peer group (country, level or institution type " \
+                                    "unknown, or not in the peer-set file)"
     index.loc[few, "reason"] = [
         f"too few peers: {int(p)} with a composite index in {g}, at least {min_peers} needed"
         for p, g in zip(index.loc[few, "peers"], index.loc[few, "peer_group"], strict=True)]

@@ -88,8 +88,7 @@ def _derive(store: Store, con, engine, settings: AnalysisSettings, started: date
     ctx = MetricContext(con, obs_end, settings)
     if engine is not None:
         ctx.cache[CHUNK_EXECUTOR] = engine.chunk_executor()
-    for metric in metrics():
-        ensure_tables(con, metric.tables)
+    ensure_tables(con, {t: c for metric in metrics() for t, c in metric.tables.items()})
     for metric in metrics():
         say(f"computing {metric.name}")
         frames = metric.compute(ctx)

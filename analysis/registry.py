@@ -23,10 +23,11 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import import_module
-from importlib.metadata import entry_points
 
 import duckdb
 import pandas as pd
+
+from govwatch.entrypoints import entry_points
 
 from .settings import AnalysisSettings
 
@@ -97,7 +98,7 @@ def metrics() -> list[Metric]:
         _loaded = True
         for mod in BUILTIN_MODULES:
             import_module(mod)
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
+        for ep in entry_points(ENTRY_POINT_GROUP):
             register_metric(ep.load())
     ordered: list[Metric] = []
     seen: set[str] = set()
@@ -148,12 +149,16 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, dict[str, st
     """Create each declared table the store lacks; rebuild one whose columns or types
     differ from its declaration, so metrics that read another's table during a run
     find it."""
+    if not tables:
+        return
+    have: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name IN (SELECT unnest(?)) "
+            "ORDER BY table_name, ordinal_position", [list(tables)]).fetchall():
+        have.setdefault(table, []).append((column, data_type))
     for table, columns in tables.items():
-        have = con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
-            [table]).fetchall()
-        if have != [(c, t) for c, t in columns.items()]:
+        if have.get(table) != [(c, t) for c, t in columns.items()]:
             create_table(con, table, columns)
 
 

@@ -53,7 +53,7 @@ class BenchmarkSettings:
     index_weights: Mapping[str, float] = field(
         default_factory=lambda: dict(DEFAULT_INDEX_WEIGHTS))
     index_min_weight_share: float = 0.5  # share of the weight an index needs, else "too few"
-    peer_groups: str = "country-level"  # or "level" (across countries); analysis/peers.py
+    peer_groups: str = "country-level"  # "level" (across countries), "type"; analysis/peers.py
     peer_sets_file: str | None = None  # CSV platform,author,peer_set: replaces peer_groups
     interval_samples: int = 200  # bootstrap replicates for the intervals of ranks and the index
 

@@ -283,6 +283,31 @@ def grouped_km(
     return out
 
 
+def bootstrap_km_medians(d: np.ndarray, answered: np.ndarray, reps: int,
+                         rng: np.random.Generator) -> np.ndarray:
+    """Kaplan-Meier medians of ``reps`` resamples of (``d``, ``answered``) drawn with
+    ``rng.integers(0, n, (reps, n))``; inf where a median is not reached.
+
+    A resample is its draws sorted by duration, as :func:`grouped_km` reads them.
+    The durations are sorted once; each resample is then every sorted message repeated
+    as often as it was drawn (a count, not a sort of every resample). Draws of equal
+    duration may come in another order than a sort of the draws gives; the estimate
+    counts the events at each time, whatever their order, so the medians are the same."""
+    d = np.asarray(d, dtype=float)
+    answered = np.asarray(answered, dtype=bool)
+    n = len(d)
+    idx = rng.integers(0, n, size=(reps, n))
+    order = np.argsort(d, kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    drawn = np.bincount((rank[idx] + (np.arange(reps, dtype=np.int64) * n)[:, None]).ravel(),
+                        minlength=reps * n)
+    dd = np.repeat(np.tile(d[order], reps), drawn)
+    ee = np.repeat(np.tile(answered[order], reps), drawn)
+    km = grouped_km(np.arange(reps + 1) * n, dd, ee, (), check=False)
+    return np.where(np.isnan(km.median), np.inf, km.median)
+
+
 def _naive_median(bounds, d, e, events) -> np.ndarray:
     """Ordinary median duration of the answered rows of each group."""
     n_groups = len(bounds) - 1

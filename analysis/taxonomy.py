@@ -32,6 +32,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -148,7 +149,8 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     path = Path(path) if path is not None else default_taxonomy_path()
     text = read_text(path, "taxonomy", error=TaxonomyError)
     try:
-        data = yaml.safe_load(text)
+        # libyaml's loader when PyYAML has it: the same data, a tenth of the time
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
@@ -355,6 +357,13 @@ def term_words(term: str) -> list[tuple[str, bool]]:
     return out
 
 
+@lru_cache(maxsize=65536)
+def term_key(term: str) -> tuple[tuple[str, bool], ...]:
+    """:func:`term_words` as a tuple, memoised (a taxonomy names many terms in several
+    groups and tiers)."""
+    return tuple(term_words(term))
+
+
 class TermMatcher:
     """Counts, per group, how many distinct terms of that group occur in each text.
 
@@ -373,7 +382,7 @@ class TermMatcher:
         index: dict[tuple[tuple[str, bool], ...], int] = {}
 
         def add(term: str) -> int:
-            words = tuple(term_words(term))
+            words = term_key(term)
             if words not in index:
                 index[words] = len(self._terms)
                 self._terms.append(words)
@@ -400,19 +409,23 @@ class TermMatcher:
         """A one-word term that a prefix of the same group always matches too
         ("violence" beside "violence*", "asesinat*" beside "asesin*", from two
         languages' lists) does not count twice in that group."""
-        prefixes: dict[int, list[str]] = {}
+        prefixes: dict[int, set[str]] = {}
         for tid, words in enumerate(self._terms):
             if len(words) == 1 and words[0][1]:
                 for g in self._term_groups[tid]:
-                    prefixes.setdefault(g, []).append(words[0][0])
+                    prefixes.setdefault(g, set()).add(words[0][0])
         for tid, words in enumerate(self._terms):
             if len(words) != 1:
                 continue
             word, is_prefix = words[0]
+            # the group's prefixes that are a shorter start of the word, or the word
+            # itself when this term is not a prefix
+            starts = [word[:k] for k in range(len(word))]
+            if not is_prefix:
+                starts.append(word)
             self._term_groups[tid] = [
                 g for g in self._term_groups[tid]
-                if not any(word.startswith(p) and (len(word) > len(p) or not is_prefix)
-                           for p in prefixes.get(g, ()))]
+                if g not in prefixes or prefixes[g].isdisjoint(starts)]
 
     def _word_matches(self, word: str, pattern: tuple[str, bool]) -> bool:
         text, is_prefix = pattern
@@ -506,11 +519,11 @@ def _critical_terms(tax: Taxonomy, tier: int) -> list[str]:
     terms = [t for c in tax.categories if c.critical for t in all_terms_marked(c.terms)]
     weakest: dict[tuple, int] = {}
     for t in terms:
-        key = tuple(term_words(t.lstrip(SUPPORT_MARK)))
+        key = term_key(t.lstrip(SUPPORT_MARK))
         weakest[key] = max(weakest.get(key, 0), _tier(t))
     return list(dict.fromkeys(
         t.lstrip(SUPPORT_MARK) for t in terms
-        if weakest[tuple(term_words(t.lstrip(SUPPORT_MARK)))] == tier))
+        if weakest[term_key(t.lstrip(SUPPORT_MARK))] == tier))
 
 
 def all_terms_marked(terms: Mapping[str, tuple[str, ...]]) -> list[str]:

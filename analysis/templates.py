@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from .registry import Metric, MetricContext, register_metric
@@ -118,32 +119,39 @@ def template_tables(con, obs_end) -> tuple[pd.DataFrame, pd.DataFrame]:
     df = con.execute(_RESPONSES, {"obs_end": obs_end}).df()
     if df.empty:
         return empty
-    parts = []
-    for _, g in df.groupby(["platform", "official_author"], sort=True):
-        g = g.copy()
-        group = pd.Series(group_texts(g["text"].fillna("").tolist()), index=g.index)
-        size = group.map(group.value_counts())
-        templated = size >= MIN_TEMPLATE
-        number = group.where(templated).rank(method="dense")
-        g["template"] = number.astype("Int64")
-        g["template_size"] = size.where(templated).astype("Int64")
-        text = g["text"].fillna("")
-        low = pd.to_numeric(g["rating"], errors="coerce") <= 2
-        mismatch = pd.Series(pd.NA, index=g.index, dtype="object")
-        mismatch[text.str.contains(REGISTERED) & ~g["followed_up"].astype(bool)] = (
-            "registered_without_follow_up")
-        mismatch[low & text.str.contains(POSITIVE_THANKS)] = "positive_thanks_to_low_rating"
-        g["mismatch"] = mismatch
-        parts.append(g)
-    rows = pd.concat(parts, ignore_index=True)
-    use = rows.groupby(["platform", "official_author"], sort=True).agg(
+    # Texts are grouped per account (a Python loop over each account's replies); the
+    # rest is done on all accounts' rows at once, in the accounts' sorted order.
+    key = ["platform", "official_author"]
+    positions, numbers = [], []
+    for pos in df.groupby(key, sort=True).indices.values():
+        positions.append(pos)
+        numbers.append(group_texts(df["text"].iloc[pos].fillna("").tolist()))
+    rows = df.iloc[np.concatenate(positions)].reset_index(drop=True)
+    group = pd.Series(np.concatenate(numbers), index=rows.index)
+    size = group.groupby([rows[k] for k in key] + [group]).transform("size")
+    templated = size >= MIN_TEMPLATE
+    rows["template"] = (group.where(templated).groupby([rows[k] for k in key])
+                        .rank(method="dense").astype("Int64"))
+    rows["template_size"] = size.where(templated).astype("Int64")
+    text = rows["text"].fillna("")
+    low = pd.to_numeric(rows["rating"], errors="coerce") <= 2
+    mismatch = pd.Series(pd.NA, index=rows.index, dtype="object")
+    mismatch[text.str.contains(REGISTERED) & ~rows["followed_up"].astype(bool)] = (
+        "registered_without_follow_up")
+    mismatch[low & text.str.contains(POSITIVE_THANKS)] = "positive_thanks_to_low_rating"
+    rows["mismatch"] = mismatch
+    by = rows.assign(
+        positive_thanks_to_low_rating=(mismatch == "positive_thanks_to_low_rating")
+        .fillna(False).astype("int64"),
+        registered_without_follow_up=(mismatch == "registered_without_follow_up")
+        .fillna(False).astype("int64"),
+    ).groupby(key, sort=True)
+    use = by.agg(
         responses=("response_id", "size"),
         template_responses=("template", "count"),
         templates=("template", "nunique"),
-        positive_thanks_to_low_rating=(
-            "mismatch", lambda m: int((m == "positive_thanks_to_low_rating").sum())),
-        registered_without_follow_up=(
-            "mismatch", lambda m: int((m == "registered_without_follow_up").sum())),
+        positive_thanks_to_low_rating=("positive_thanks_to_low_rating", "sum"),
+        registered_without_follow_up=("registered_without_follow_up", "sum"),
     ).reset_index()
     use["template_share"] = use["template_responses"] / use["responses"]
     return rows[list(TEMPLATE_COLUMNS)], use[list(USE_COLUMNS)]

@@ -167,7 +167,7 @@ def generate(db: Path, n: int) -> None:
 def run_govwatch(db: Path, out: Path, memory_limit: str | None = None) -> dict:
     from govwatch.analysis import accounts, benchmarks, business_clock, quality, selectivity, slices  # noqa: F401
     from govwatch.analysis.pipeline import AnalysisSettings
-    from govwatch.analysis.registry import MetricContext, conform, metrics
+    from govwatch.analysis.registry import MetricContext, conform, ensure_tables, metrics
     from govwatch.analysis.replies import build_responses, observation_end
 
     from govwatch.store import Store
@@ -182,6 +182,8 @@ def run_govwatch(db: Path, out: Path, memory_limit: str | None = None) -> dict:
         obs_end = observation_end(con, None)
         build_responses(con, obs_end)
         timings["link (replies.py)"] = time.perf_counter() - t0
+        # the derived tables exist only once an analyze has made them
+        ensure_tables(con, {t: c for m in metrics() for t, c in m.tables.items()})
         ctx = MetricContext(con, obs_end, settings)
         frames = {}
         for metric in [m for m in metrics() if m.name in OURS]:

@@ -13,6 +13,8 @@ targets are upper bounds on it) as the median and min-max over the pairs:
 - ``first analyze``: ``govwatch analyze`` of a fresh store holding the shipped sample
   (``sample_data/small``: accounts and posts ingested before each run, not timed; the
   events file given to ``analyze``) against ``python -c "import pandas, sklearn, duckdb"``; target 2x.
+- ``analyze 500``: the same for a store of 500 synthetic posts over 20 accounts
+  (``benchmarks/synth.py --posts 500 --accounts 20``, made once); target 2x.
 
 Commands run as users run them: the installed ``govwatch`` entry point, unpinned, with
 govwatch's modules compiled to bytecode first, as installing a wheel does (this machine
@@ -42,20 +44,31 @@ import _measure  # noqa: E402
 
 SAMPLE = REPO / "sample_data" / "small"
 GOVWATCH = [sys.executable, "-m", "govwatch.cli"]
-TARGETS = {"--help": 1.5, "formats": 1.5, "first analyze": 2.0}
+TARGETS = {"--help": 1.5, "formats": 1.5, "first analyze": 2.0, "analyze 500": 2.0}
 
 
-def fresh_sample_store(db: Path) -> None:
-    """A new store holding the shipped sample, ingested (not timed)."""
+def fresh_sample_store(db: Path, sample: Path = SAMPLE) -> None:
+    """A new store holding ``sample``'s posts and accounts, ingested (not timed)."""
     for p in (db, db.with_name(db.name + ".wal")):
         if p.exists():
             p.unlink()
-    subprocess.run([*GOVWATCH, "ingest", str(SAMPLE / "posts.csv"), "--accounts",
-                    str(SAMPLE / "accounts.csv"), "-q", "--db", str(db)], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    subprocess.run([*GOVWATCH, "ingest", str(sample / "posts.csv"), "--accounts",
+                    str(sample / "accounts.csv"), "-q", "--db", str(db)], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+
+
+def small_synthetic(workdir: Path, posts: int = 500, accounts: int = 20) -> Path:
+    """A folder of ``posts`` synthetic posts (benchmarks/synth.py), made once."""
+    out = workdir / f"startup-synth-{posts}"
+    if not (out / "posts.csv").exists():
+        subprocess.run([sys.executable, str(HERE / "synth.py"), "--posts", str(posts),
+                        "--accounts", str(accounts), "--out", str(out)], check=True,
+                       stdout=subprocess.DEVNULL)
+    return out
 
 
 def cases(workdir: Path) -> dict[str, tuple]:
     db = workdir / "startup-sample.duckdb"
+    db500 = workdir / "startup-500.duckdb"
     env = dict(os.environ)
     bare_click = [sys.executable, "-c", "import click"]
     bare_stack = [sys.executable, "-c", "import pandas, sklearn, duckdb"]
@@ -76,6 +89,9 @@ def cases(workdir: Path) -> dict[str, tuple]:
                                "-q", "--db", str(db)], "analyze",
                               before=lambda: fresh_sample_store(db)),
                           cmd(bare_stack, "stack"), "python -c 'import pandas, sklearn, duckdb'"),
+        "analyze 500": (cmd([*GOVWATCH, "analyze", "-q", "--db", str(db500)], "analyze-500",
+                            before=lambda: fresh_sample_store(db500, small_synthetic(workdir))),
+                        cmd(bare_stack, "stack"), "python -c 'import pandas, sklearn, duckdb'"),
     }
 
 

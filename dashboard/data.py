@@ -87,6 +87,7 @@ class Options:
     platforms: tuple[str, ...] = ()
     populations: tuple[str, ...] = ()
     periods: tuple[str, ...] = (ALL_PERIODS,)
+    institution_types: tuple[str, ...] = ()
 
     @property
     def default_population(self) -> str:
@@ -106,8 +107,9 @@ class Filters:
     platform: tuple[str, ...] = ()
     period: str = ALL_PERIODS
     population: str = "needs_response"
+    institution_type: tuple[str, ...] = ()
 
-    MULTI = ("country", "level", "institution", "platform")
+    MULTI = ("country", "level", "institution", "platform", "institution_type")
 
     def query(self, defaults: Filters | None = None) -> dict[str, list[str] | str]:
         """Query parameters for this state, leaving out what equals ``defaults``."""
@@ -169,6 +171,7 @@ def validate_filters(query: Mapping[str, object], options: Options) -> tuple[Fil
         "level": options.levels,
         "institution": options.institutions,
         "platform": options.platforms,
+        "institution_type": options.institution_types,
     }
     chosen: dict[str, tuple[str, ...]] = {}
     for name, values_ok in allowed.items():
@@ -361,7 +364,8 @@ class DashboardData:
 
     def _options(self) -> Options:
         acc = self.df(
-            "SELECT DISTINCT country, level, institution, platform FROM accounts WHERE official")
+            "SELECT DISTINCT country, level, institution, platform, institution_type "
+            "FROM accounts WHERE official")
 
         def values(col: str) -> tuple[str, ...]:
             return tuple(sorted(v for v in acc[col].dropna().unique() if str(v)))
@@ -378,13 +382,13 @@ class DashboardData:
                 "ORDER BY period_kind DESC, period_start", [list(PERIOD_KINDS)])
             periods += tuple(str(p) for p in found["period"])
         return Options(values("country"), values("level"), values("institution"),
-                       values("platform"), pops, periods)
+                       values("platform"), pops, periods, values("institution_type"))
 
     def officials(self) -> pd.DataFrame:
         """Every official account (platform, author, display_name, institution, ...)."""
         return self._cached(("officials",), lambda: self.df(
             "SELECT platform, author, coalesce(display_name, author) AS display_name, "
-            "institution, country, level, timezone FROM accounts WHERE official "
+            "institution, country, level, timezone, institution_type FROM accounts WHERE official "
             "ORDER BY institution, platform, author"))
 
     def official_handles(self, platform: str) -> frozenset[str]:
@@ -436,7 +440,7 @@ class DashboardData:
                       else "NULL::BIGINT AS day_precision_messages")
         board = self.df(f"""
             SELECT a.platform, a.author, coalesce(a.display_name, a.author) AS display_name,
-                   a.institution, a.country, a.level,
+                   a.institution, a.country, a.level, a.institution_type,
                    m.messages, m.answered, m.{rate} AS answered_rate_7d, m.km_median_hours,
                    m.km_median_ci_low, m.km_median_ci_high, m.km_median_reached,
                    m.max_followup_hours, m.naive_median_hours, {', '.join(status)}

@@ -377,6 +377,27 @@ def median_chart_empty() -> Chart:
                  pd.DataFrame())
 
 
+AXIS_LABEL_CHARS = 28
+
+
+def short_labels(b: pd.DataFrame, limit: int = AXIS_LABEL_CHARS) -> list[str]:
+    """Axis labels of at most ``limit`` characters: the institution cut short ("…")
+    and the platform; the full name stays in the hover. Two accounts whose short
+    labels would meet get their handles instead, so no two share a row."""
+    def cut(text: str, room: int) -> str:
+        return text if len(text) <= room else text[:room - 1].rstrip() + "…"
+
+    out = []
+    for r in b.to_dict("records"):
+        suffix = f" ({r['platform']})"
+        out.append(cut(str(r["institution"] or r["author"]), limit - len(suffix)) + suffix)
+    seen: dict[str, int] = {}
+    for v in out:
+        seen[v] = seen.get(v, 0) + 1
+    return [cut(f"@{r['author']}", limit - len(f" ({r['platform']})")) + f" ({r['platform']})"
+            if seen[v] > 1 else v for v, r in zip(out, b.to_dict("records"), strict=True)]
+
+
 def median_chart(board: pd.DataFrame, min_n: int, max_rows: int = 30) -> Chart:
     """Dot-and-whisker chart of KM medians with 95% CI; 'not reached' as an arrow
     at the longest follow-up. Beyond ``max_rows`` accounts it shows those with the
@@ -388,6 +409,7 @@ def median_chart(board: pd.DataFrame, min_n: int, max_rows: int = 30) -> Chart:
         return median_chart_empty()
     b["label"] = [f"{r['institution'] or r['author']} ({r['platform']})"
                   for r in b.to_dict("records")]
+    b["axis"] = short_labels(b)
     b["reached"] = b["km_median_hours"].notna()
     b["x"] = b["km_median_hours"].where(b["reached"], b["max_followup_hours"])
     b = b.dropna(subset=["x"])
@@ -403,29 +425,31 @@ def median_chart(board: pd.DataFrame, min_n: int, max_rows: int = 30) -> Chart:
     r = b[b["reached"]]
     if not r.empty:
         fig.add_trace(go.Scatter(
-            x=r["x"], y=r["label"], mode="markers", name="Median (95% CI)",
+            x=r["x"], y=r["axis"], hovertext=r["label"], mode="markers", name="Median (95% CI)",
             customdata=[board_key(p, a) for p, a in zip(r["platform"], r["author"], strict=True)],
             marker={"color": OKABE_ITO[0], "size": 10, "symbol": "circle"},
             error_x={"type": "data", "symmetric": False,
                      "array": (r["km_median_ci_high"].fillna(r["max_followup_hours"]) - r["x"]).clip(lower=0),
                      "arrayminus": (r["x"] - r["km_median_ci_low"].fillna(r["x"])).clip(lower=0),
                      "color": OKABE_ITO[0], "thickness": 2},
-            hovertemplate="%{y}: median %{x:.1f} h<extra></extra>"))
+            hovertemplate="%{hovertext}: median %{x:.1f} h<extra></extra>"))
     n = b[~b["reached"]]
     if not n.empty:
         fig.add_trace(go.Scatter(
-            x=n["x"], y=n["label"], mode="markers", name="Not reached: > follow-up",
+            x=n["x"], y=n["axis"], hovertext=n["label"], mode="markers",
+            name="Not reached: > follow-up",
             customdata=[board_key(p, a) for p, a in zip(n["platform"], n["author"], strict=True)],
             marker={"color": OKABE_ITO[1], "size": 12, "symbol": "triangle-right"},
             text=[f"> {_bare(v)} h" for v in n["x"]],
-            hovertemplate="%{y}: fewer than half answered; median %{text}<extra></extra>"))
+            hovertemplate="%{hovertext}: fewer than half answered; median %{text}"
+                          "<extra></extra>"))
     _hours_log_axis(fig, "Time from message to first response (log scale)")
     # Margins from the labels' length rather than Plotly's automargin, which
     # measures every label and draws the chart twice: a chart redrawn on every
     # filter change then takes about half the time. "> N h" stays in the hover.
     fig.update_yaxes(autorange="reversed", title_text=None, automargin=False)
     fig.update_xaxes(automargin=False)
-    longest = max((len(v) for v in b["label"]), default=10)
+    longest = max((len(v) for v in b["axis"]), default=10)
     fig.update_layout(margin={"l": min(480, int(7.6 * longest) + 24), "b": 64})
     _base_layout(fig, height=max(260, 28 * len(b) + 120))
     if r.empty:

@@ -47,19 +47,7 @@ def series_chart(df: pd.DataFrame, period_kind: str, changes: pd.DataFrame | Non
     beyond = medians[medians["km_median_hours"].isna() & medians["max_followup_hours"].notna()]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12)
     fig.update_layout(template=new_figure().layout.template)
-    fig.add_trace(go.Scatter(
-        x=rated["x"], y=rated["answered_rate_window"], mode="lines+markers",
-        name=rate_label(window_hours), marker={"color": OKABE_ITO[0], "size": 8},
-        line={"color": OKABE_ITO[0]},
-        error_y={"type": "data", "symmetric": False,
-                 "array": (rated["rate_ci_high"] - rated["answered_rate_window"]).clip(lower=0),
-                 "arrayminus": (rated["answered_rate_window"] - rated["rate_ci_low"]).clip(lower=0),
-                 "color": OKABE_ITO[0]},
-        text=[f"{p}: {fmt_rate(r)} of {int(n):,} ({fmt_rate(lo)}–{fmt_rate(hi)})"
-              for p, r, n, lo, hi in zip(rated["period"], rated["answered_rate_window"],
-                                         rated["observed_window"], rated["rate_ci_low"],
-                                         rated["rate_ci_high"], strict=True)],
-        hovertemplate="%{text}<extra></extra>"), row=1, col=1)
+    fig.add_trace(_rate_trace(rated, window_hours), row=1, col=1)
     fig.add_trace(go.Scatter(
         x=reached["x"], y=reached["km_median_hours"], mode="markers", name="Median (95% CI)",
         marker={"color": OKABE_ITO[1], "size": 8, "symbol": "square"},
@@ -90,6 +78,65 @@ def series_chart(df: pd.DataFrame, period_kind: str, changes: pd.DataFrame | Non
     fig.update_yaxes(title_text="Median", type="log", tickvals=HOUR_TICKS[0],
                      ticktext=HOUR_TICKS[1], row=2, col=1)
     fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 60, "b": 40})
+    summary = _rate_summary(d, rated, period_kind)
+    if changes is not None and not changes.empty:
+        summary += " Dashed lines mark the dates compared before and after."
+    data = d.drop(columns=["x"])
+    return Chart(key, title, fig, summary, data, ANCHORS["slices"])
+
+
+def pooled_chart(df: pd.DataFrame, period_kind: str, window_hours: float | None = None,
+                 shade: tuple | None = None, what: str = "every account shown") -> Chart:
+    """The pooled rate within W per period of the accounts the filters keep
+    (dashboard/pooled.py), with Wilson 95% intervals; ``shade`` = (period, start,
+    end) marks the period the Period filter chose, so the series and the headlines
+    tell the same story."""
+    word = PERIOD_KINDS.get(period_kind, period_kind)
+    title = f"{word} response rate of {what}, with 95% intervals"
+    if df is None or df.empty:
+        return Chart("series", title, empty_figure("No messages in any period"),
+                     "There are no messages to draw a series from.", pd.DataFrame(),
+                     ANCHORS["slices"])
+    d = df.copy()
+    d["x"] = pd.to_datetime(d["period_start"])
+    rated = d[(d["rate_status"] == "ok") & d["answered_rate_window"].notna()]
+    fig = new_figure()
+    fig.add_trace(_rate_trace(rated, window_hours))
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(title_text="Answered", tickformat=".0%", range=[0, 1.05])
+    fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 40, "b": 40},
+                      showlegend=False)
+    summary = _rate_summary(d, rated, period_kind) + (
+        " Rates pool the messages of all those accounts; a median over a group needs "
+        "every message's latency, so medians are drawn per account (Account page).")
+    if shade is not None:
+        period, start, end = shade
+        fig.add_vrect(x0=pd.Timestamp(start).to_pydatetime(),
+                      x1=pd.Timestamp(end).to_pydatetime(), fillcolor=OKABE_ITO[6],
+                      opacity=0.15, line_width=0)
+        summary += f" The shaded band is the chosen period, {period}."
+    return Chart("series", title, fig, summary, d.drop(columns=["x"]), ANCHORS["slices"])
+
+
+def _rate_trace(rated: pd.DataFrame, window_hours: float | None) -> go.Scatter:
+    """The rate within W per period with its 95% interval (rows with a rate)."""
+    return go.Scatter(
+        x=rated["x"], y=rated["answered_rate_window"], mode="lines+markers",
+        name=rate_label(window_hours), marker={"color": OKABE_ITO[0], "size": 8},
+        line={"color": OKABE_ITO[0]},
+        error_y={"type": "data", "symmetric": False,
+                 "array": (rated["rate_ci_high"] - rated["answered_rate_window"]).clip(lower=0),
+                 "arrayminus": (rated["answered_rate_window"] - rated["rate_ci_low"]).clip(lower=0),
+                 "color": OKABE_ITO[0]},
+        text=[f"{p}: {fmt_rate(r)} of {int(n):,} ({fmt_rate(lo)}–{fmt_rate(hi)})"
+              for p, r, n, lo, hi in zip(rated["period"], rated["answered_rate_window"],
+                                         rated["observed_window"], rated["rate_ci_low"],
+                                         rated["rate_ci_high"], strict=True)],
+        hovertemplate="%{text}<extra></extra>")
+
+
+def _rate_summary(d: pd.DataFrame, rated: pd.DataFrame, period_kind: str) -> str:
+    word = PERIOD_KINDS.get(period_kind, period_kind)
     few = len(d) - len(rated)
     if rated.empty:
         summary = f"No {period_kind} has enough messages observed for a rate."
@@ -104,11 +151,9 @@ def series_chart(df: pd.DataFrame, period_kind: str, changes: pd.DataFrame | Non
                    f"{low['period']}.")
     if few:
         summary += (f" {few} {period_kind}{'s' if few != 1 else ''} with too few messages "
-                    "observed are not drawn (the latest ones are still being observed).")
-    if changes is not None and not changes.empty:
-        summary += " Dashed lines mark the dates compared before and after."
-    data = d.drop(columns=["x"])
-    return Chart(key, title, fig, summary, data, ANCHORS["slices"])
+                    f"observed {'is' if few == 1 else 'are'} not drawn (the latest ones are "
+                    "still being observed).")
+    return summary
 
 
 def before_after_frame(df: pd.DataFrame) -> pd.DataFrame:

@@ -45,7 +45,8 @@ POPULATIONS = ("needs_response", "all")
 # Per-account tables written by other metrics, joined into the accounts export
 # when the store has them (one row per account, after the population filter).
 # Account attributes already in the accounts export; not repeated from joined tables.
-_ACCOUNT_ATTRIBUTES = {"country", "level", "institution", "timezone", "office_hours"}
+_ACCOUNT_ATTRIBUTES = {"country", "level", "institution", "timezone", "office_hours",
+                       "institution_type"}
 CSV_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%gZ"  # ISO 8601, UTC, milliseconds
 STATA_VERSION = 118
 STATA_LABEL_CHARS = 80
@@ -101,6 +102,8 @@ MEANINGS: dict[str, dict[str, str]] = {
         "level": "Level of government: national, state or local",
         "timezone": "IANA time zone of the account",
         "office_hours": "Office hours from the accounts file",
+        "institution_type": "Institution type from the accounts file (normalised: lower case, "
+        "single spaces); the peer group under analyze --peers type",
         "population": "Message population of the response columns: needs_response or all",
         "messages": "Inbound messages in the population",
         "answered": "Messages answered by observation end",
@@ -150,7 +153,8 @@ MEANINGS: dict[str, dict[str, str]] = {
     "events": {
         "event_name": "Event name from the events file",
         "event_critical": "The events file marks the event as critical",
-        "event_country": "Country scope of the event; empty means all official accounts",
+        "event_country": "Country of the event; its officials are in scope unless the events "
+        "file lists the accounts expected to acknowledge it",
         "institution": "Institution running the official account",
         "country": "Country of the official account",
         "level": "Level of government of the official account",
@@ -497,11 +501,11 @@ def _accounts_query(con, population: str) -> _Query:
     in a fixed column order (:func:`account_table_order`, declared column order)."""
     tables = _tables(con)
     select = ["a.platform", "a.author AS official_author", "a.display_name", "a.institution",
-              "a.country", "a.level", "a.timezone", "a.office_hours",
+              "a.country", "a.level", "a.timezone", "a.office_hours", "a.institution_type",
               f"'{population}' AS population"]
     joins = []
     taken = {"platform", "official_author", "display_name", "institution", "country", "level",
-             "timezone", "office_hours", "population"}
+             "timezone", "office_hours", "institution_type", "population"}
     meanings = _meanings_for("accounts", "account_metrics")
     for i, table in enumerate(account_table_order()):
         alias = f"t{i}"

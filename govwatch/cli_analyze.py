@@ -126,10 +126,11 @@ def _weights(ctx, param, values) -> dict[str, float] | None:
               help="Seed of the bootstrap (each account's row derives its own stream).")
 @click.option("--min-peers", type=_POS, show_default=str(_D.benchmarks.min_peers),
               help="Fewer peers with a value and a rank reads 'too few peers'.")
-@click.option("--peers", "peer_groups", type=click.Choice(["country-level", "level"]),
+@click.option("--peers", "peer_groups", type=click.Choice(["country-level", "level", "type"]),
               show_default=_D.benchmarks.peer_groups,
-              help="Peer groups of the benchmarks: same country and level, or same level "
-              "across countries.")
+              help="Peer groups of the benchmarks: same country and level, same level "
+              "across countries, or same institution type (the accounts CSV's "
+              "institution_type) across countries and levels.")
 @click.option("--peer-sets", "peer_sets_file", type=click.Path(exists=True, dir_okay=False),
               help="CSV platform,author,peer_set naming each account's peer group (replaces "
               "--peers; accounts it does not list get no rank).")

@@ -84,6 +84,16 @@ class Account:
     level: str | None = None
     timezone: str | None = None
     office_hours: str | None = None
+    institution_type: str | None = None  # normalised: see institution_types()
+
+
+def institution_types(values: pd.Series) -> pd.Series:
+    """Institution types as stored: free text ("Ministry of  Health", "city_hall")
+    normalised to lower case with single spaces ("ministry of health", "city hall"), so
+    that peers of one type group together; empty text becomes missing."""
+    out = values.astype("string").str.replace(r"[\s_]+", " ", regex=True).str.strip() \
+        .str.lower()
+    return out.mask(out == "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,6 +87,7 @@ TABLES: dict[str, dict[str, str]] = {
         "office_hours": "VARCHAR",
         "source_file": "VARCHAR",
         "import_id": "BIGINT",
+        "institution_type": "VARCHAR",
     },
     "posts": {
         "platform": "VARCHAR",
@@ -121,6 +122,9 @@ TABLES: dict[str, dict[str, str]] = {
         "critical": "BOOLEAN",
         "country": "VARCHAR",
         "source_file": "VARCHAR",
+        "levels": "VARCHAR[]",
+        "institution_types": "VARCHAR[]",
+        "accounts": "VARCHAR[]",
     },
     # One row per post: what analysis concluded about it.
     "tags": {

@@ -1,7 +1,7 @@
 """Reader for the accounts CSV (DESIGN: "accounts CSV").
 
 Columns: platform, author, institution, country, level, timezone
-[, office_hours, display_name]. Every listed account is official; everyone
+[, office_hours, display_name, institution_type]. Every listed account is official; everyone
 else in the data is the public.
 """
 
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import available_timezones
 
 from govwatch.officehours import OfficeHoursError, parse_office_hours
-from govwatch.records import READER_ACCOUNT_COLUMNS, Batch, Reject, excerpt
+from govwatch.records import READER_ACCOUNT_COLUMNS, Batch, Reject, excerpt, institution_types
 from govwatch.schema import LEVELS
 
 from .base import Reader, ReadOptions
@@ -62,7 +62,7 @@ class AccountsCSVReader(Reader):
         seen: dict[tuple[str, str], tuple[int, tuple]] = {}  # (platform, handle) -> first
         for chunk in iter_chunks(path, REQUIRED, options.mapping, options.chunk_rows, progress):
             df = chunk.frame
-            for col in ("office_hours", "display_name"):
+            for col in ("office_hours", "display_name", "institution_type"):
                 if col not in df:
                     df[col] = pd.Series(pd.NA, index=df.index, dtype="string")
             check = RowChecker(chunk)
@@ -93,6 +93,7 @@ class AccountsCSVReader(Reader):
                     "level": level[ok],
                     "timezone": df["timezone"][ok],
                     "office_hours": df["office_hours"][ok],
+                    "institution_type": institution_types(df["institution_type"][ok]),
                 }
             )
             again, conflicts = _repeated(out, chunk.lines[ok], seen)
@@ -104,7 +105,8 @@ class AccountsCSVReader(Reader):
             )
 
 
-_COMPARED = ("institution", "country", "level", "timezone", "office_hours", "display_name")
+_COMPARED = ("institution", "country", "level", "timezone", "office_hours", "display_name",
+             "institution_type")
 
 
 def _repeated(out: pd.DataFrame, lines: pd.Series,

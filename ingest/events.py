@@ -3,8 +3,15 @@
 An event is something that happened at a known time and that official accounts
 could be expected to acknowledge: a derailment, a flood, a riot, a festival.
 Fields: ``event_id``, ``name``, ``onset`` (ISO 8601 with a UTC offset or Z),
-``keywords``, ``critical`` (true/false) and, optionally, ``country`` (ISO 3166
-alpha-2; only officials of that country are then expected to acknowledge it).
+``keywords``, ``critical`` (true/false) and, optionally, the accounts expected to
+acknowledge it (its scope, analysis/events.py):
+
+- ``country`` (ISO 3166 alpha-2): officials of that country only;
+- ``level`` (``;``-separated national, state, local): officials of those levels only;
+- ``institution_type`` (``;``-separated, normalised like the accounts CSV's):
+  officials of those types only;
+- ``accounts`` (``;``-separated ``platform:author`` or ``author``, any letter case,
+  ``@`` optional): exactly these officials; the three filters above then do not apply.
 
 - CSV: a header row; ``keywords`` is one cell with ``;`` between keywords.
 - YAML: a list of mappings, or a mapping whose ``events`` key holds that list;
@@ -37,7 +44,8 @@ import yaml
 
 from govwatch import __version__
 from govwatch.errors import InputError
-from govwatch.records import Reject, excerpt
+from govwatch.records import Reject, excerpt, institution_types
+from govwatch.schema import LEVELS
 from govwatch.store import Store
 
 from .base import has_bad_utf8, open_text
@@ -45,7 +53,7 @@ from .pipeline import sha256_file
 from .tabular import iter_chunks, parse_times, sniff_header
 
 REQUIRED = ("event_id", "name", "onset", "keywords", "critical")
-FIELDS = (*REQUIRED, "country")
+FIELDS = (*REQUIRED, "country", "level", "institution_type", "accounts")
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "f", "no", "n", "0"})
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -62,6 +70,9 @@ class EventRecord:
     keywords: tuple[str, ...]
     critical: bool
     country: str | None = None
+    levels: tuple[str, ...] = ()
+    institution_types: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()  # "platform:author" or "author", lower case
 
 
 @dataclass
@@ -244,8 +255,33 @@ def _check(row: _RawRow, onset, onset_reason: str):
         country = country.upper()
         if not re.fullmatch(r"[A-Z]{2}", country):
             return "country must be an ISO 3166 alpha-2 code such as IN or ID", "country", None
+    levels = _list(v.get("level"))
+    bad = [lv for lv in levels if lv.lower() not in LEVELS]
+    if bad:
+        return (f"level '{excerpt(bad[0], 20)}' is not one of {', '.join(LEVELS)}", "level",
+                None)
+    types = tuple(dict.fromkeys(
+        t for t in institution_types(pd.Series(_list(v.get("institution_type")),
+                                               dtype="object")).dropna()))
+    accounts = tuple(dict.fromkeys(a.lower().replace(":@", ":").lstrip("@")
+                                   for a in _list(v.get("accounts"))))
+    bad = [a for a in accounts if a.count(":") > 1 or not a.split(":")[-1]
+           or a.startswith(":")]
+    if bad:
+        return (f"account '{excerpt(bad[0], 40)}' is not platform:author or author",
+                "accounts", None)
     onset_dt = pd.Timestamp(onset).tz_convert(UTC).to_pydatetime()
-    return "", "", EventRecord(event_id, name, onset_dt, keywords, critical, country)
+    return "", "", EventRecord(event_id, name, onset_dt, keywords, critical, country,
+                               tuple(dict.fromkeys(lv.lower() for lv in levels)), types,
+                               accounts)
+
+
+def _list(value) -> list[str]:
+    """A ';'-separated cell or a YAML list, as stripped non-empty texts."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else str(value).split(";")
+    return [t for t in (str(i).strip() for i in items if i is not None) if t]
 
 
 def _text(value) -> str | None:
@@ -316,6 +352,10 @@ def events_frame(events: list[EventRecord], source_file: str) -> pd.DataFrame:
             "critical": pd.Series([e.critical for e in events], dtype="bool"),
             "country": pd.Series([e.country for e in events], dtype="object"),
             "source_file": source_file,
+            "levels": pd.Series([list(e.levels) for e in events], dtype="object"),
+            "institution_types": pd.Series([list(e.institution_types) for e in events],
+                                           dtype="object"),
+            "accounts": pd.Series([list(e.accounts) for e in events], dtype="object"),
         }
     )
 
@@ -355,7 +395,9 @@ def _store(con: duckdb.DuckDBPyConnection, path: Path, found: EventsRead, assume
                 ON CONFLICT (event_id) DO UPDATE SET
                   name = excluded.name, onset = excluded.onset, keywords = excluded.keywords,
                   critical = excluded.critical, country = excluded.country,
-                  source_file = excluded.source_file
+                  source_file = excluded.source_file, levels = excluded.levels,
+                  institution_types = excluded.institution_types,
+                  accounts = excluded.accounts
                 """
             )
         finally:

@@ -32,7 +32,14 @@ import pandas as pd
 
 from govwatch.errors import InputError, UsageError
 from govwatch.officehours import OfficeHoursError, parse_office_hours
-from govwatch.records import READER_ACCOUNT_COLUMNS, READER_POST_COLUMNS, Batch, Reject, excerpt
+from govwatch.records import (
+    READER_ACCOUNT_COLUMNS,
+    READER_POST_COLUMNS,
+    Batch,
+    Reject,
+    excerpt,
+    institution_types,
+)
 from govwatch.schema import LEVELS, POST_KINDS
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions, open_text
@@ -464,10 +471,12 @@ class MappedReader(Reader):
         if not hit.any():
             return None
         acc = pd.DataFrame({"platform": out["platform"][hit], "author": out["author"][hit]})
-        for key in ("country", "level", "timezone", "institution", "office_hours"):
+        for key in ("country", "level", "timezone", "institution", "office_hours",
+                    "institution_type"):
             spec = m.official_account.get(key)
             acc[key] = _apply(spec, df)[ok][hit] if spec is not None else pd.NA
         acc["institution"] = acc["institution"].fillna(acc["author"])
+        acc["institution_type"] = institution_types(acc["institution_type"])
         acc["country"] = acc["country"].str.upper()
         acc["level"] = acc["level"].str.lower()
         acc["official"] = True
@@ -507,6 +516,7 @@ class MappedReader(Reader):
             "level": level[ok],
             "timezone": get["timezone"][ok],
             "office_hours": get["office_hours"][ok],
+            "institution_type": institution_types(get["institution_type"][ok]),
         })
         show = get["author"].fillna(df.iloc[:, 0] if len(df.columns) else none)
         return Batch(
@@ -545,5 +555,8 @@ def _static_accounts(m: Mapping) -> pd.DataFrame:
             "level": acc["level"].lower(),
             "timezone": acc["timezone"],
             "office_hours": acc.get("office_hours"),
+            "institution_type": acc.get("institution_type"),
         })
-    return pd.DataFrame(rows, columns=list(READER_ACCOUNT_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(READER_ACCOUNT_COLUMNS))
+    frame["institution_type"] = institution_types(frame["institution_type"])
+    return frame

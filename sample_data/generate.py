@@ -51,14 +51,14 @@ DEFAULT_SEED = 20260105
 
 ACCOUNT_COLUMNS = [
     "platform", "author", "institution", "country", "level",
-    "timezone", "office_hours", "display_name",
+    "timezone", "office_hours", "display_name", "institution_type",
 ]
 POST_COLUMNS = [
     "platform", "post_id", "author", "created_at", "text",
     "in_reply_to_post_id", "in_reply_to_author", "conversation_id",
     "lang", "url", "like_count", "share_count", "reply_count",
 ]
-EVENT_COLUMNS = ["event_id", "name", "onset", "keywords", "critical", "country"]
+EVENT_COLUMNS = ["event_id", "name", "onset", "keywords", "critical", "country", "accounts"]
 
 FILES = {"accounts": "accounts.csv", "posts": "posts.csv", "events": "events.csv"}
 
@@ -360,6 +360,22 @@ ACCOUNTS: tuple[Account, ...] = (
             posts_per_day=.6, weight=.4, reach=25, local_share=.4, page_id="100071234500242"),
 )
 ACCOUNT_BY_HANDLE = {a.author: a for a in ACCOUNTS}
+
+# The institution type of each account (the accounts CSV's optional institution_type,
+# for peer groups by type: analyze --peers type). Written as people write it; govwatch
+# normalises it. The twelve city halls of the three countries make one group of peers.
+INSTITUTION_TYPES = {
+    "avalor_pmo": "Head of Government", "cordania_gov": "Head of Government",
+    "northvale_state": "State Government", "sundara_prov": "State Government",
+    "avalor_railways": "Transport Ministry", "avalor_roads": "Transport Ministry",
+    "avalor_aviation": "Transport Ministry", "belmora_transport": "Transport Ministry",
+    "avalor_health": "Health Ministry", "avalor_family": "Health Ministry",
+    "avalor_water": "Water Ministry", "belmora_water": "Water Ministry",
+    "avalor_ndma": "Emergency Agency", "cordania_emergency": "Emergency Agency",
+    "avalor_interior": "Ministry", "avalor_external": "Ministry", "avalor_urban": "Ministry",
+    "avalor_rural": "Ministry",
+    **{a.author: "City Hall" for a in ACCOUNTS if a.level == "local"},
+}
 
 
 # ---------------------------------------------------------------------------
@@ -1337,13 +1353,18 @@ def _url(platform: str, author: str, post_id: str) -> str:
 
 def accounts_frame() -> pd.DataFrame:
     rows = [[a.platform, a.author, a.institution, a.country, a.level,
-             COUNTRIES[a.country].timezone, a.office_hours, a.display_name] for a in ACCOUNTS]
+             COUNTRIES[a.country].timezone, a.office_hours, a.display_name,
+             INSTITUTION_TYPES[a.author]] for a in ACCOUNTS]
     return pd.DataFrame(rows, columns=ACCOUNT_COLUMNS)
 
 
 def events_frame() -> pd.DataFrame:
+    # accounts: the officials expected to acknowledge the event (those its story has
+    # react, or stay silent), not every official account of the country
     rows = [[e.event_id, e.name, e.onset, ";".join(e.keywords),
-             "true" if e.critical else "false", e.country] for e in EVENTS]
+             "true" if e.critical else "false", e.country,
+             ";".join(f"{ACCOUNT_BY_HANDLE[a].platform}:{a}" for a in e.official_delays)]
+            for e in EVENTS]
     return pd.DataFrame(rows, columns=EVENT_COLUMNS)
 
 

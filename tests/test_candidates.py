@@ -38,11 +38,15 @@ def test_candidates_are_treated_as_events(cands, sample_cli_store):
     with duckdb.connect(str(sample_cli_store), read_only=True) as con:
         acks = con.execute("SELECT * FROM candidate_acknowledgements").df()
         summary = con.execute("SELECT * FROM candidate_summary").df().set_index("event_id")
-        real = con.execute("SELECT * FROM event_summary").df().set_index("event_id")
+        officials = con.execute("SELECT country, count(*) AS n FROM accounts WHERE official "
+                                "GROUP BY country").df().set_index("country")["n"]
     assert set(acks["event_id"]) == set(cands["candidate_id"])
-    clash = cands[cands["known_event_ids"] == "ev03"].iloc[0]["candidate_id"]
-    # the clash's own hashtag finds the officials who spoke about it, as ev03 does
-    assert summary.loc[clash, "accounts_in_scope"] == real.loc["ev03", "accounts_in_scope"]
+    row = cands[cands["known_event_ids"] == "ev03"].iloc[0]
+    clash = row["candidate_id"]
+    # a candidate's scope is its country (nobody has named its acknowledgers yet)
+    assert summary.loc[clash, "scope"] == f"country {row['country']}"
+    assert summary.loc[clash, "accounts_in_scope"] == officials[row["country"]] == 19
+    # the clash's own hashtag finds officials who spoke about it
     assert summary.loc[clash, "accounts_acknowledged"] >= 1
     assert summary.loc[clash, "public_matching_posts"] > 0
 

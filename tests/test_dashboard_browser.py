@@ -331,8 +331,9 @@ def test_filters_headlines_and_chart_follow_the_browser_filter(page):
     page.wait_for_function(
         "(s) => document.querySelector('#overview-summary-chart').textContent !== s",
         arg=summary)
-    labels = page.eval_on_selector_all("#overview-graph-chart .ytick text",
-                                       "els => els.map(e => e.textContent)")
+    # the full names (the axis cuts long ones short)
+    labels = page.evaluate("document.querySelector('#overview-graph-chart .js-plotly-plot')"
+                           ".data.flatMap(t => t.hovertext)")
     rows = board_rows(page)
     institutions = {r[0].split(" · ")[0] for r in rows}
     assert labels and {lab.rsplit(" (", 1)[0] for lab in labels} <= institutions
@@ -457,5 +458,89 @@ def test_account_series_switches_period_and_shows_before_after(page):
     monthly = page.locator("#account-change figcaption").first.inner_text()
     assert monthly != weekly and "2026-0" in monthly
     assert "Monthly (shown)" in page.inner_text("#account-trend-switch")
+    violations = axe_violations(page)
+    assert not violations, violations
+
+
+def test_overview_series_follows_the_filters_and_the_period(page):
+    """The overview's series pools the rate of the accounts the filters keep: a
+    country filter (applied in the browser) redraws it from that country's accounts,
+    and a month chosen in the Period filter turns it monthly with that month shaded,
+    as the headlines say that month's figures."""
+    open_page(page, "/")
+    title = page.locator("#overview-title-series")
+    caption = page.locator("#overview-summary-series")
+    assert title.inner_text().startswith("Weekly response rate of all official accounts")
+    assert page.locator("#overview-graph-series .main-svg").count() >= 1
+    weekly = caption.inner_text()
+    assert "Weekly rate:" in weekly and "shaded" not in weekly
+    toggle(page, "Country", "XB").click()
+    page.wait_for_function("document.querySelector('#overview-title-series').textContent"
+                           ".includes('the accounts the filters keep')")
+    page.wait_for_function("(old) => document.querySelector('#overview-summary-series')"
+                           ".textContent !== old", arg=weekly)
+    assert caption.inner_text() != weekly
+    toggle(page, "Period", "2026-02").click()
+    page.wait_for_function("document.querySelector('#overview-title-series').textContent"
+                           ".startsWith('Monthly')")
+    page.wait_for_function("document.querySelector('#overview-summary-series').textContent"
+                           ".includes('The shaded band is the chosen period, 2026-02.')")
+    assert page.locator("#overview-graph-series .shapelayer path").count() >= 1
+    page.wait_for_url(re.compile(r"country=XB.*period=2026-02"))
+    violations = axe_violations(page)
+    assert not violations, violations
+
+
+def test_phone_median_chart_gives_the_points_the_width(page):
+    """At 390 px the account names go above their rows, cut short, inside the plot, so
+    the points get nearly the whole width and the time axis keeps its ticks; the full
+    name stays in the hover; at a desktop width the names stay on the left."""
+    page.set_viewport_size(PHONE)
+    open_page(page, "/")
+    graph = "#overview-graph-chart"
+    page.wait_for_function(f"document.querySelectorAll('{graph} .annotation-text')"
+                           ".length > 3")
+    plot = page.locator(f"{graph} .nsewdrag").first.bounding_box()
+    assert plot["width"] >= 0.8 * PHONE["width"], plot
+    names = page.evaluate(f"[...document.querySelectorAll('{graph} .annotation-text')]"
+                          ".map(t => t.textContent)")
+    assert max(len(t) for t in names) <= 28, names
+    assert any(t.endswith("… (x)") for t in names), names  # long names are cut
+    assert page.locator(f"{graph} .ytick text").count() == 0
+    shown_ticks = page.evaluate(f"[...document.querySelectorAll('{graph} .xtick text')]"
+                                ".filter(t => t.getBoundingClientRect().width > 0).length")
+    assert shown_ticks >= 5
+    full = page.evaluate(f"document.querySelector('{graph} .js-plotly-plot').data"
+                         ".flatMap(t => t.hovertext)")
+    assert any(len(t) > 28 for t in full) and all("…" not in t for t in full)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "phone-overview-medians")
+    violations = axe_violations(page)
+    assert not violations, violations
+    page.set_viewport_size({"width": 1280, "height": 900})
+    open_page(page, "/")
+    page.wait_for_function(f"document.querySelectorAll('{graph} .ytick text').length > 3")
+    assert page.locator(f"{graph} .annotation-text").count() == 0
+    box = page.locator(f"{graph} .nsewdrag").first.bounding_box()
+    first = page.locator(f"{graph} .ytick text").first.bounding_box()
+    assert first["x"] + first["width"] <= box["x"] + 1  # names left of the plot
+
+
+def test_institution_type_filter_keeps_the_accounts_of_a_type(page):
+    """The accounts CSV's institution types filter the overview (in the browser, and in
+    a shared link): the twelve city halls of three countries."""
+    open_page(page, "/")
+    every = len(board_rows(page))
+    toggle(page, "Institution type", "city hall").click()
+    page.wait_for_function(
+        "document.querySelector('#overview-status').textContent"
+        ".includes('institution type city hall')")
+    page.wait_for_url(re.compile(r"institution_type=city\+hall"))
+    rows = board_rows(page)
+    assert len(rows) == 12 < every
+    assert {r[2] for r in rows} == {"local"}
+    assert {r[1] for r in rows} == {"XA", "XB", "XC"}
+    open_page(page, "/?institution_type=transport+ministry")
+    page.wait_for_function("document.querySelectorAll('#overview-board-body tr').length == 4")
     violations = axe_violations(page)
     assert not violations, violations

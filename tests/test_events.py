@@ -12,6 +12,7 @@ from pathlib import Path
 
 import govwatch.analysis.activity  # noqa: F401  (registers the metric)
 import govwatch.analysis.events  # noqa: F401  (registers the metric)
+import numpy as np
 import pandas as pd
 import pytest
 from govwatch.analysis.bursts import daily_bursts, episodes
@@ -271,6 +272,7 @@ def test_daily_bursts_against_own_baseline():
     out = daily_bursts(pd.concat([daily, quiet]), days[0], days[-1])
     assert list(out["country"]) == ["IN"]
     row = out.iloc[0]
+    assert row["topic"] is None  # the all-topics series, which candidate names read
     assert str(row["day"]) == "2026-01-11" and row["critical_messages"] == 12
     assert row["baseline_days"] == 10
     assert row["baseline_median"] == 1 and row["baseline_mad"] == 0.5
@@ -405,3 +407,32 @@ def test_event_median_follows_the_midpoint_rule(tmp_path):
     assert s.loc["power", "median_latency_hours"] == pytest.approx((4 + 10) / 2)
     # water: only city_hall (1 h) of four: not reached
     assert math.isnan(s.loc["water", "median_latency_hours"])
+
+
+def test_rolling_baseline_equals_the_per_day_computation():
+    """The baseline taken for all days and series at once gives, bit for bit, what
+    each day's own trailing slice gives (median, MAD, mean, sd), edges included."""
+    from govwatch.analysis.bursts import _rolling_median_mad
+
+    def per_day(history, window, min_days):
+        out = np.full((5, len(history)), np.nan)
+        for i in range(len(history)):
+            past = history[max(0, i - window):i]
+            out[0, i] = len(past)
+            if len(past) >= min_days and len(past):
+                m = np.median(past)
+                out[1:, i] = (m, np.median(np.abs(past - m)), past.mean(),
+                              past.std(ddof=1) if len(past) > 1 else 0.0)
+        return out
+
+    rng = np.random.default_rng(7)
+    for _ in range(400):
+        n, window, min_days = (int(rng.integers(0, 120)), int(rng.integers(1, 35)),
+                               int(rng.integers(1, 10)))
+        history = rng.poisson(rng.uniform(0, 40), n) * rng.choice([1.0, 0.37, 2.9])
+        assert np.array_equal(_rolling_median_mad(history, window, min_days),
+                              per_day(history, window, min_days), equal_nan=True)
+        several = rng.poisson(rng.uniform(0, 40), (3, n)) * 1.0
+        assert np.array_equal(_rolling_median_mad(several, window, min_days),
+                              np.stack([per_day(h, window, min_days) for h in several], axis=1),
+                              equal_nan=True)

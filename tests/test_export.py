@@ -404,8 +404,9 @@ def test_accounts_export_column_order_is_fixed_and_documented(dashboard_store, t
     assert len(orders) == 2  # two registry orders, one set of columns
     # the documented order: attributes, then each table's columns in declared order
     declared = declared_tables()
-    assert columns[:9] == ["platform", "official_author", "display_name", "institution",
-                           "country", "level", "timezone", "office_hours", "population"]
+    assert columns[:10] == ["platform", "official_author", "display_name", "institution",
+                            "country", "level", "timezone", "office_hours", "institution_type",
+                            "population"]
     firsts = [columns.index(c) for c in ("messages", "posts_per_week", "selectivity_gap",
                                          "deflection_share", "composite_index",
                                          "clock_status", "events_in_scope")]

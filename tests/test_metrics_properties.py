@@ -1,6 +1,7 @@
 """Properties of the reply metrics on random data (hypothesis), on the pure functions.
 
 - the vectorised many-group Kaplan-Meier equals statsmodels' one-group estimate;
+- bootstrap medians from counted draws equal those from sorting every resample;
 - with nothing censored the KM median is the plain median;
 - a censored message is never counted as answered; rates stay in [0, 1];
 - adding an unanswered message never raises a rate nor lowers the share unanswered;
@@ -153,3 +154,27 @@ def test_bootstrap_gap_is_seeded_and_bounded(n_a, n_b, data):
         assert (est, lo, hi, state) == (None, None, None, "too few")
     else:
         assert state == "ok" and est == k_b / n_b - k_a / n_a
+
+
+def test_bootstrap_km_medians_equal_sorting_every_resample():
+    """Counting each message's draws gives the medians that sorting every resample
+    gives, ties in duration and in answered included, from the same random draws."""
+    from govwatch.analysis.survival import bootstrap_km_medians
+
+    def sorted_resamples(d, e, reps, rng):
+        n = len(d)
+        idx = rng.integers(0, n, size=(reps, n))
+        order = np.argsort(d[idx], axis=1, kind="stable")
+        dd = np.take_along_axis(d[idx], order, axis=1).ravel()
+        ee = np.take_along_axis(e[idx], order, axis=1).ravel()
+        km = grouped_km(np.arange(reps + 1) * n, dd, ee, (), check=False)
+        return np.where(np.isnan(km.median), np.inf, km.median)
+
+    rng = np.random.default_rng(11)
+    for seed in range(150):
+        n = int(rng.integers(1, 120))
+        d = np.round(rng.exponential(30, n), int(rng.integers(0, 3)))
+        e = rng.random(n) < rng.random()
+        got = bootstrap_km_medians(d, e, 40, np.random.default_rng(seed))
+        want = sorted_resamples(d, e, 40, np.random.default_rng(seed))
+        assert np.array_equal(got, want)

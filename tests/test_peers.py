@@ -179,3 +179,28 @@ def test_report_peer_section_is_filled(sample_db, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "too few peers: 2 accounts in XB/national, at least 5 needed" in \
         out2.read_text("utf-8")
+
+
+def test_peers_by_institution_type(sample_db, tmp_path):
+    """--peers type ranks the accounts of one institution type (the accounts CSV's
+    institution_type) across countries and levels: the sample's twelve city halls of
+    three countries; the run and every export's manifest record the grouping."""
+    db = tmp_path / "copy.duckdb"
+    db.write_bytes(sample_db.read_bytes())
+    r = _govwatch("analyze", "--db", str(db), "-q", "--peers", "type", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    idx = _index(db, "WHERE population = 'needs_response'").set_index("official_author")
+    halls = idx[idx["peer_group"] == "city hall"]
+    assert len(halls) == 12 and set(halls["country"]) == {"XA", "XB", "XC"}
+    assert halls["rank_best"].notna().all() and (halls["peers"] == 12).all()
+    assert idx.loc["avalor_railways", "peer_group"] == "transport ministry"
+    assert idx.loc["avalor_railways", "reason"] == \
+        "too few peers: 4 accounts in transport ministry, at least 5 needed"
+    out = tmp_path / "accounts.csv"
+    r = _govwatch("export", "--what", "accounts", "--format", "csv", "--out", str(out),
+                  "--db", str(db), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    manifest = json.loads(Path(f"{out}.manifest.json").read_text("utf-8"))
+    assert manifest["analysis"]["settings"]["benchmarks"]["peer_groups"] == "type"
+    exported = pd.read_csv(out).set_index("official_author")
+    assert exported.loc["KestrelCityCorp", "institution_type"] == "city hall"

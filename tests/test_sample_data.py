@@ -13,11 +13,11 @@ from govwatch.sample_data import generate as gen
 SMALL = Path(__file__).resolve().parents[1] / "sample_data" / "small"
 
 ACCOUNT_COLUMNS = ["platform", "author", "institution", "country", "level", "timezone",
-                   "office_hours", "display_name"]
+                   "office_hours", "display_name", "institution_type"]
 POST_COLUMNS = ["platform", "post_id", "author", "created_at", "text", "in_reply_to_post_id",
                 "in_reply_to_author", "conversation_id", "lang", "url", "like_count",
                 "share_count", "reply_count"]
-EVENT_COLUMNS = ["event_id", "name", "onset", "keywords", "critical", "country"]
+EVENT_COLUMNS = ["event_id", "name", "onset", "keywords", "critical", "country", "accounts"]
 ISO_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 # A deliberately simple critical-issue detector for English text, independent of the generator.

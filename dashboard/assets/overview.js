@@ -1,13 +1,14 @@
 // Overview in the browser: the server sends every account's row of the current
 // population and period once (the 'overview-data' store, built by
-// dashboard/pages/overview.py); country, level, platform and institution
-// filters, sorting, the rows shown and the composite-index weights are applied
+// dashboard/pages/overview.py); country, level, platform, institution and
+// institution-type filters, sorting, the rows shown and the composite-index weights are applied
 // here, so those changes need no round trip. Wording, formats and the chart's
 // look come from the server; this file only selects, orders and counts.
 (function () {
   "use strict";
   var NS = (window.govwatch_dashboard = window.govwatch_dashboard || {});
-  var MULTI = ["country", "level", "institution", "platform"];
+  var MULTI = ["country", "level", "institution", "platform", "institution_type"];
+  var NARROW_PX = 600;  // below this width the median chart puts names above the points
 
   // ---------------------------------------------------------------- table body
   // One component for the whole <tbody>: rows are plain React elements, not one
@@ -220,7 +221,7 @@
       var idx = [];
       (t.customdata || []).forEach(function (k, i) { if (keep[k]) { idx.push(i); } });
       var out = Object.assign({}, t);
-      ["x", "y", "text", "customdata"].forEach(function (f) {
+      ["x", "y", "text", "hovertext", "customdata"].forEach(function (f) {
         if (Array.isArray(t[f])) { out[f] = idx.map(function (i) { return t[f][i]; }); }
       });
       if (t.error_x) {
@@ -232,6 +233,26 @@
     }).filter(function (t) { return t.x.length; });
     var layout = Object.assign({}, C.figure.layout,
                                { height: Math.max(260, 28 * pts.length + 120) });
+    // On a phone the names would take the width: each name goes above its row,
+    // inside the plot (an annotation: names drawn as inside tick labels would hide
+    // the time axis's ticks), and the points get the whole width. The names are the
+    // server's, already escaped for Plotly.
+    if (document.documentElement.clientWidth < NARROW_PX) {
+      var cats = [];
+      data.forEach(function (t) {
+        t.y.forEach(function (y) { if (cats.indexOf(y) < 0) { cats.push(y); } });
+      });
+      layout.yaxis = Object.assign({}, layout.yaxis, { showticklabels: false });
+      layout.xaxis = Object.assign({}, layout.xaxis, {
+        title: Object.assign({}, (layout.xaxis || {}).title,
+                             { text: "Time to first response (log scale)" }) });
+      layout.annotations = cats.map(function (y) {
+        return { x: 0, xref: "paper", xanchor: "left", y: y, yref: "y", yshift: 14,
+                 text: y, showarrow: false, font: { size: 12 } };
+      });
+      layout.margin = Object.assign({}, layout.margin, { l: 8, r: 8 });
+      layout.height = Math.max(260, 44 * pts.length + 120);
+    }
     var reached = pts.filter(function (r) { return r.point.reached; })
       .sort(function (a, b) { return a.point.x - b.point.x; });
     var notReached = pts.length - reached.length;
@@ -255,7 +276,7 @@
 
   function describe(q, P) {
     var parts = MULTI.filter(function (n) { return q[n].length; })
-      .map(function (n) { return n + " " + q[n].join(", "); });
+      .map(function (n) { return n.replace("_", " ") + " " + q[n].join(", "); });
     if (P.period_t) { parts.push(P.period_t); }
     return parts.length ? parts.join("; ") : "no filter";
   }

@@ -69,6 +69,7 @@ from govwatch.dashboard.pages._common import (
     data,
     download_buttons,
     method_href,
+    missing_panel,
     notes,
     parse_search,
     register_downloads,
@@ -90,7 +91,7 @@ MAX_CHART_ROWS = 30
 ROWS = (("25", "First 25"), ("all", "All"))
 DEFAULT_SORT = ("rate_7d", "asc")
 # Toggle groups the browser handles (population, period and chart need a new payload).
-CLIENT_GROUPS = ("country", "level", "platform", "institution", "rows")
+CLIENT_GROUPS = ("country", "level", "platform", "institution", "institution_type", "rows")
 
 dash.register_page(__name__, path="/", name="Overview", order=0,
                    title="govwatch: who answers the public, and how fast",
@@ -115,6 +116,7 @@ class State(NamedTuple):
         f = self.filters
         q = {"country": list(f.country), "level": list(f.level),
              "institution": list(f.institution), "platform": list(f.platform),
+             "institution_type": list(f.institution_type),
              "population": f.population, "period": f.period, "sort": self.sort,
              "order": self.order, "chart": self.chart, "rows": self.rows}
         q.update({f"{PARAM_PREFIX}{m}": str(w) for m, w in self.weights})
@@ -358,6 +360,9 @@ def controls(st: State) -> list:
                      f.period, collapse_over=8, default=ALL_PERIODS, kind="sopt"),
         toggle_group(PAGE, "institution", "Institution", [(v, v) for v in opts.institutions],
                      f.institution, multi=True, collapse_over=6, kind="client"),
+        toggle_group(PAGE, "institution_type", "Institution type",
+                     [(v, v) for v in opts.institution_types], f.institution_type, multi=True,
+                     collapse_over=8, kind="client"),
     ]
 
 
@@ -443,11 +448,22 @@ def layout(**query):
                      chart_card(PAGE, _placeholder(MEDIAN_TITLE), level=3, slot="chart"),
                      id="overview-latency"),
         ], **{"aria-labelledby": "overview-latency-title"}),
+        html.Section([
+            html.H2("Change over time", id="overview-series-title"),
+            series_card(st),
+        ], **{"aria-labelledby": "overview-series-title"}),
         dcc.Store(id=f"{PAGE}-data", data=payload(st)),
         dcc.Store(id=f"{PAGE}-curves-query", data=st.search() if st.chart == "curves" else None),
         dcc.Store(id=f"{PAGE}-curves", data=chart_json(first) if first else None),
         url_state(PAGE, st.search()),
     ], className="page page-overview")
+
+
+def series_card(st: State):
+    c = series_for(st)
+    if isinstance(c, Missing):
+        return missing_panel(c, PAGE, "series")
+    return chart_card(PAGE, c, level=3)
 
 
 def _placeholder(title: str):
@@ -459,8 +475,8 @@ def _placeholder(title: str):
 
 # ------------------------------------------------------------------ callbacks
 clientside_callback(
-    """function(country, level, platform, institution, rows, sorts, weights, reset, payload,
-                search) {
+    """function(country, level, platform, institution, institutionType, rows, sorts, weights,
+                reset, payload, search) {
         return window.govwatch_dashboard.renderOverview(sorts, weights, payload, search);
     }""",
     Output("overview-headlines", "children"),
@@ -551,7 +567,45 @@ def download_item(item: str, query: dict):
         return export_board(board_for(st))
     if item == "chart":
         return chart_for(st)
+    if item == "series":
+        return series_for(st)
     return None
+
+
+def series_for(st: State):
+    """The pooled rate per period of the accounts the filters keep (dashboard/pooled.py):
+    monthly when the Period filter chose a month or a quarter, with that period shaded;
+    weekly otherwise (a chosen week shaded)."""
+    from govwatch.dashboard.pooled import period_span, pooled_series
+    from govwatch.dashboard.trends import pooled_chart
+
+    d = data()
+    span = None if whole(st) else period_span(d, st.filters.period)
+    kind = "month" if span and span[0] in ("month", "quarter") else "week"
+    series = pooled_series(d, st.filters, kind)
+    if isinstance(series, Missing):
+        return series
+    f = st.filters
+    filtered = any(getattr(f, n) for n in Filters.MULTI)
+    return pooled_chart(series, kind, d.window_hours(),
+                        shade=(f.period, span[1], span[2]) if span else None,
+                        what="the accounts the filters keep" if filtered else
+                        "all official accounts")
+
+
+@callback(
+    Output(f"{PAGE}-graph-series", "figure"),
+    Output(f"{PAGE}-title-series", "children"),
+    Output(f"{PAGE}-summary-series", "children"),
+    Input({"type": "url-state", "page": PAGE}, "data"),
+    prevent_initial_call=True,
+)
+def series_update(search):
+    """The series follows every filter, the Period filter included."""
+    c = series_for(state(parse_search(search)))
+    if isinstance(c, Missing):
+        raise PreventUpdate
+    return c.figure, c.title, c.summary
 
 
 register_downloads(PAGE, download_item)

@@ -77,6 +77,7 @@ POST_FIELDS = (
 )
 ACCOUNT_FIELDS = (
     "author", "display_name", "institution", "country", "level", "timezone", "office_hours",
+    "institution_type",
 )
 _TOP_KEYS = {
     "format", "kind", "platform", "records", "header", "columns", "fields", "time_format",
@@ -293,11 +294,13 @@ def _officials(data: dict, path: Path, lower: bool) -> tuple[dict | None, dict[s
     raw_acc = data.get("official_account")
     if not isinstance(raw_acc, dict):
         raise bad_mapping(path, "official_account", "official_when needs country, level, "
-                          "timezone (and optionally institution, office_hours)")
+                          "timezone (and optionally institution, office_hours, "
+                          "institution_type)")
     account = {}
     for key, value in raw_acc.items():
         where = f"official_account.{key}"
-        if key not in ("country", "level", "timezone", "institution", "office_hours"):
+        if key not in ("country", "level", "timezone", "institution", "office_hours",
+                       "institution_type"):
             raise bad_mapping(path, where, "unknown key")
         if key in ("country", "level", "timezone") and isinstance(value, dict):
             raise bad_mapping(path, where, "give one value for all official accounts")
