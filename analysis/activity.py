@@ -60,6 +60,7 @@ ACCOUNT_ACTIVITY_COLUMNS = {
     "longest_silence_end": "TIMESTAMP WITH TIME ZONE",
     "longest_silence_ongoing": "BOOLEAN",
     "days_since_last_post": "DOUBLE",
+    "day_precision_posts": "BIGINT",
 }
 PLATFORM_SILENCES_COLUMNS = {
     "platform": "VARCHAR",
@@ -86,6 +87,10 @@ ACTIVITY_MEANINGS = {
     "longest_silence_end": "End of the longest silence (the post after it, or observation end, UTC)",
     "longest_silence_ongoing": "The longest silence lasts until observation end",
     "days_since_last_post": "Observation end - last_post_at in days",
+    "day_precision_posts": "Posts of the account whose time was written as a date alone and "
+                           "taken as midnight (ingest --day-precision): silences, posts per "
+                           "week and days since the last post are known to the day only. 0: "
+                           "every post has its time of day",
 }
 SILENCE_MEANINGS = {
     "platform": "Platform",
@@ -101,7 +106,8 @@ SILENCE_MEANINGS = {
 _OFFICIAL_POSTS = """
 CREATE OR REPLACE TEMP TABLE _act_posts AS
 SELECT p.platform, o.author, upper(o.country) AS country, p.post_id, p.created_at,
-       coalesce(parent.author, p.in_reply_to_author) AS replied_to
+       coalesce(parent.author, p.in_reply_to_author) AS replied_to,
+       coalesce(p.day_precision, false) AS day_precision
 FROM posts p
 JOIN accounts o ON o.official AND o.platform = p.platform AND lower(o.author) = lower(p.author)
 LEFT JOIN posts parent ON parent.platform = p.platform
@@ -121,7 +127,8 @@ public_reply AS (
 ),
 stats AS (
     SELECT platform, author, count(*) AS posts, min(created_at) AS first_at,
-           max(created_at) AS last_at, count(*) FILTER (WHERE to_public) AS replies_to_public
+           max(created_at) AS last_at, count(*) FILTER (WHERE to_public) AS replies_to_public,
+           count(*) FILTER (WHERE day_precision) AS day_posts
     FROM public_reply GROUP BY ALL
 ),
 gaps AS (
@@ -152,7 +159,8 @@ SELECT a.platform, a.author AS official_author,
        l.hours AS longest_silence_hours,
        l.gap_start AS longest_silence_start, l.gap_end AS longest_silence_end,
        l.ongoing AS longest_silence_ongoing,
-       epoch($obs_end - s.last_at) / 86400.0 AS days_since_last_post
+       epoch($obs_end - s.last_at) / 86400.0 AS days_since_last_post,
+       coalesce(s.day_posts, 0) AS day_precision_posts
 FROM accounts a
 LEFT JOIN stats s ON s.platform = a.platform AND s.author = a.author
 LEFT JOIN longest l ON l.platform = a.platform AND l.author = a.author

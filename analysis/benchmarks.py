@@ -74,6 +74,7 @@ BENCHMARKS_COLUMNS = {
     "rank_ci_low": "DOUBLE",
     "rank_ci_high": "DOUBLE",
     "weight": "DOUBLE",
+    "day_precision_messages": "BIGINT",
 }
 BENCHMARK_INDEX_COLUMNS = {
     "platform": "VARCHAR",
@@ -93,11 +94,20 @@ BENCHMARK_INDEX_COLUMNS = {
     "status": "VARCHAR",
     "reason": "VARCHAR",
     "weights": "VARCHAR",
+    "day_precision_messages": "BIGINT",
 }
+# Both tables count the account's own messages timed to the day only (ingest
+# --day-precision), from account_metrics; a peer's count is in the peer's rows.
+_DAY = "day_precision_messages"
+_DAY_MEANING = ("The account's messages of the population whose time, or their response's, "
+                "was written as a date alone and taken as midnight (ingest --day-precision): "
+                "its figures rest on latencies known to the day only (peers' counts are in "
+                "their own rows). 0: every time has its time of day")
 
 # Each metric's value and status from the tables of the metrics this one requires.
 _VALUES = """
 SELECT a.platform, a.official_author, a.population, acc.country, acc.level,
+       coalesce(a.day_precision_messages, 0) AS day_precision_messages,
        acc.institution_type,
        a.answered_rate_7d AS answered_rate,
        a.rate_status AS answered_rate_status,
@@ -133,6 +143,12 @@ def index_weights(settings: BenchmarkSettings) -> dict[str, float]:
     if sum(weights.values()) <= 0:
         raise UsageError("index_weights: at least one weight must be positive")
     return weights
+
+
+def _day_counts(values: pd.DataFrame) -> np.ndarray:
+    if _DAY not in values:
+        return np.zeros(len(values), dtype=np.int64)
+    return values[_DAY].fillna(0).to_numpy(dtype=np.int64)
 
 
 def rank_table(values: pd.DataFrame, weights: dict[str, float], min_peers: int) -> pd.DataFrame:
@@ -174,6 +190,7 @@ def rank_table(values: pd.DataFrame, weights: dict[str, float], min_peers: int) 
     out["rank_ci_low"] = np.nan
     out["rank_ci_high"] = np.nan
     out["weight"] = np.repeat([weights[m] for m in metrics], n)
+    out[_DAY] = np.tile(_day_counts(values), len(metrics))
     return out[list(BENCHMARKS_COLUMNS)].sort_values(
         ["platform", "official_author", "population", "metric"], kind="stable"
     ).reset_index(drop=True)
@@ -208,6 +225,11 @@ def composite(ranks: pd.DataFrame, weights: dict[str, float], min_share: float) 
     g = weighted_index(r, key, sum(weights.values()), min_share)
     g["status"] = np.where(g["composite_index"].notna(), "ok", "too few")
     g["weights"] = json.dumps(weights, sort_keys=True)
+    who = ["platform", "official_author", "population"]
+    if _DAY in ranks:
+        g = g.merge(ranks.drop_duplicates(who)[[*who, _DAY]], on=who, how="left")
+    else:
+        g[_DAY] = 0
     for col in ("composite_ci_low", "composite_ci_high", "peers", "rank_best", "rank_worst",
                 "reason"):
         g[col] = None
@@ -249,6 +271,7 @@ class Benchmarks(Metric):
             "rank_ci_low": "Lower limit of the percentile-bootstrap 95% interval of the rank",
             "rank_ci_high": "Upper limit of the percentile-bootstrap 95% interval of the rank",
             "weight": "Weight of the metric in the composite index",
+            _DAY: _DAY_MEANING,
         },
         "benchmark_index": {
             "population": "needs_response or all inbound messages",
@@ -274,6 +297,7 @@ class Benchmarks(Metric):
             "status": "ok; 'too few' when weight_share < index_min_weight_share; 'too few "
                       "peers'; 'no peer group'",
             "weights": "The weights applied (JSON)",
+            _DAY: _DAY_MEANING,
         },
     }
 

@@ -70,6 +70,7 @@ SELECTIVITY_COLUMNS = {
     "critic_ci_low": "DOUBLE",
     "critic_ci_high": "DOUBLE",
     "critic_status": "VARCHAR",
+    "day_precision_messages": "BIGINT",
     "min_n": "BIGINT",
     "bootstrap_samples": "BIGINT",
     "seed": "BIGINT",
@@ -151,7 +152,8 @@ def selectivity(ctx: MetricContext) -> pd.DataFrame:
                                   cols["dur"], cols["observed"], window)
                 counts.setdefault((population, name), []).append(c)
             total = np.bincount(cols["acct"][keep], minlength=n_accts)
-            counts.setdefault((population, "total"), []).append((total,))
+            day = np.bincount(cols["acct"][keep & cols["day"]], minlength=n_accts)
+            counts.setdefault((population, "total"), []).append((total, day))
     if accounts is None:
         return empty_frame(SELECTIVITY_COLUMNS)
     rows = []
@@ -184,6 +186,7 @@ def _row(account, population, summed, acct, window, min_n, samples, seed) -> dic
         row[f"{prefix}_ci_low"] = low
         row[f"{prefix}_ci_high"] = high
         row[f"{prefix}_status"] = state
+    row["day_precision_messages"] = int(summed["total"][1][acct])
     row.update({"min_n": min_n, "bootstrap_samples": samples, "seed": seed})
     return row
 
@@ -223,6 +226,11 @@ class Selectivity(Metric):
         "critic_ci_low": "Lower limit of the percentile-bootstrap 95% CI of the critic gap",
         "critic_ci_high": "Upper limit of the percentile-bootstrap 95% CI of the critic gap",
         "critic_status": "'too few' when negative_observed or rest_observed < min_n, else ok",
+        "day_precision_messages": "Messages of the population whose time, or their "
+                                  "response's, was written as a date alone and taken as "
+                                  "midnight (ingest --day-precision): the rates and gaps rest "
+                                  "on latencies known to the day only. 0: every time has its "
+                                  "time of day",
         "min_n": "Minimum messages observed for W per group",
         "bootstrap_samples": "Bootstrap replicates",
         "seed": "Seed of the bootstrap (each row derives its own stream from it)",

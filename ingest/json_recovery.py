@@ -1,7 +1,7 @@
 """A single JSON document holding bytes that are not UTF-8: keep what does not hold them.
 
-A Telegram ``result.json``, an X archive's ``.js`` part or a Facebook JSON file is one
-document, so one byte that is not UTF-8 used to refuse the whole file. Such a byte
+A Telegram ``result.json``, an X archive's ``.js`` part, a Facebook JSON file, a Mastodon
+archive's ``outbox.json`` or a YouTube response saved whole is one document, so one byte that is not UTF-8 used to refuse the whole file. Such a byte
 almost always sits inside a string (a message text cut or mis-encoded by another tool);
 the document around it still parses. :func:`load_json_document` reads the document with
 each bad byte kept as a surrogate escape and lists the strings that hold one, with their

@@ -78,6 +78,7 @@ from govwatch.errors import InputError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
+from .json_recovery import load_json_document
 from .jsonio import (
     NESTED_REASON,
     as_object,
@@ -306,18 +307,25 @@ class MastodonArchiveReader(Reader):
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
     ) -> Iterator[Batch]:
-        doc = load_json_text(path, read_text_strict(path))
+        doc, bad = load_json_document(path)
         if progress:
             progress(path.stat().st_size)
         items = doc.get("orderedItems") if isinstance(doc, dict) else None
         if not isinstance(items, list):
+            if bad is not None:
+                bad.rejects(())  # refuses the file, naming its first bad byte
             raise InputError(path, "not an ActivityPub outbox: no orderedItems list", "$")
+        # activities holding bytes that are not UTF-8: rejected, the others imported
+        spoilt = {} if bad is None else bad.rejects(
+            ("orderedItems", i) for i in range(len(items)))
         owner, problem = _owner_from_actor(path)
         out = _Batcher(options.chunk_rows)
         if problem:
             out.rejects.append(problem)
         if owner is None:
-            first_actor = next((i.get("actor") for i in items if isinstance(i, dict)), None)
+            first_actor = next((item.get("actor") for i, item in enumerate(items)
+                                if isinstance(item, dict) and ("orderedItems", i) not in spoilt),
+                               None)
             owner = _Owner(handle_from_uri(first_actor), _object_id(first_actor))
         if owner.handle:
             out.accounts.append(
@@ -326,9 +334,13 @@ class MastodonArchiveReader(Reader):
         for i, item in enumerate(items):
             out.rows += 1
             try:
-                out.posts.append(self._activity(item, jpath("orderedItems", i), owner, options))
-            except _Bad as bad:
-                out.rejects.append(Reject(bad.locator, bad.reason, excerpt(_raw(item))))
+                if ("orderedItems", i) in spoilt:
+                    out.rejects.append(spoilt[("orderedItems", i)])
+                else:
+                    out.posts.append(self._activity(item, jpath("orderedItems", i), owner,
+                                                    options))
+            except _Bad as err:
+                out.rejects.append(Reject(err.locator, err.reason, excerpt(_raw(item))))
             if out.full():
                 yield out.take()
         if out.pending():

@@ -71,7 +71,8 @@ from govwatch.errors import InputError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions, open_text
-from .jsonio import as_object, iter_json_lines, jpath, load_json_text, read_text_strict
+from .json_recovery import load_json_document
+from .jsonio import as_object, iter_json_lines, jpath
 from .registry import register
 from .tabular import MENTION_RE
 
@@ -131,9 +132,11 @@ class _Thread:
     """The comments of one commentThread resource (or of one thread's comments.list
     pages), as Posts, Accounts and Rejects."""
 
-    def __init__(self, thread: dict | None, loc: Callable[..., str] | None = None):
+    def __init__(self, thread: dict | None, loc: Callable[..., str] | None = None,
+                 spoilt: dict[str, Reject] | None = None):
         self.thread = thread
         self.loc = loc
+        self.spoilt = spoilt or {}  # comments holding bytes that are not UTF-8, by locator
         self.posts: list[Post] = []
         self.accounts: dict[str, str] = {}
         self.rejects: list[Reject] = []
@@ -182,8 +185,8 @@ class _Thread:
         self.rows += len(replies)
         # Handles of the reply authors, to tell whom a "@handle ..." reply addresses.
         by_handle: dict[str, str] = {}
-        for c, _ in replies:
-            s = c.get("snippet") if isinstance(c, dict) else None
+        for c, where in replies:
+            s = c.get("snippet") if isinstance(c, dict) and where not in self.spoilt else None
             if isinstance(s, dict):
                 who, handle = _author(s), _handle(s.get("authorDisplayName"))
                 if who and handle:
@@ -205,6 +208,9 @@ class _Thread:
         def at(*parts: str) -> str:
             return ".".join((where, *parts))
 
+        if where in self.spoilt:
+            self.rejects.append(self.spoilt[where])
+            return self.spoilt[where]
         raw = json.dumps(raw_obj, ensure_ascii=False)
         s = c.get("snippet")
         if not isinstance(c.get("id"), str) or not c["id"]:
@@ -311,7 +317,8 @@ class _Assembler:
     """Reads responses in file order, joining each thread's comments.list pages (on the
     lines after its commentThreads response) to the thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, spoilt: dict[str, Reject] | None = None) -> None:
+        self.spoilt = spoilt or {}  # records holding bytes that are not UTF-8, by locator
         self.waiting: dict[str, _Context] = {}  # threads of the last page, by top-level id
         self.parent: str | None = None  # the thread whose comments.list pages come now
         self.pages: list[tuple[object, str]] = []  # their replies, with locators
@@ -334,14 +341,18 @@ class _Assembler:
             return done
         done = self.finish()
         for thread, loc in _threads(value, base, prefix):
-            if not isinstance(thread, dict):
+            if loc() in self.spoilt:
+                t = _Thread(None)
+                t.rows = 1
+                t.rejects.append(self.spoilt[loc()])
+            elif not isinstance(thread, dict):
                 t = _Thread(None)
                 t.rows = 1
                 t.rejects.append(Reject(loc(), "not a commentThread or a commentThreads "
                                         "response", excerpt(json.dumps(thread,
                                                                        ensure_ascii=False))))
             else:
-                t = _Thread(thread, loc).read(defer=True)
+                t = _Thread(thread, loc, self.spoilt).read(defer=True)
                 if t.waiting is not None and t.waiting.top_id:
                     self.waiting[t.waiting.top_id] = t.waiting
             done.append(t)
@@ -358,14 +369,14 @@ class _Assembler:
         have = {c.get("id") for c, _ in pages if isinstance(c, dict)}
         # A shown reply missing from the pages (removed in between) is still kept.
         extra = [(c, w) for c, w in ctx.shown if not (isinstance(c, dict) and c.get("id") in have)]
-        return [_Thread(None).read_replies(ctx, pages + extra)]
+        return [_Thread(None, spoilt=self.spoilt).read_replies(ctx, pages + extra)]
 
     def finish(self) -> list[_Thread]:
         """Everything still held: the current pages, then the shown replies of threads
         whose pages never came."""
         done = self._finish_group()
         for ctx in self.waiting.values():
-            done.append(_Thread(None).read_replies(ctx, ctx.shown))
+            done.append(_Thread(None, spoilt=self.spoilt).read_replies(ctx, ctx.shown))
         self.waiting.clear()
         return done
 
@@ -418,7 +429,7 @@ class YouTubeCommentsReader(Reader):
                     yield _to_batch(asm.feed(value, (), f"line {lineno} "))
             yield _to_batch(asm.finish())
             return
-        doc = load_json_text(path, read_text_strict(path))
+        doc, bad = load_json_document(path)
         if progress:
             progress(Path(path).stat().st_size)
         if not isinstance(doc, dict | list):
@@ -426,11 +437,35 @@ class YouTubeCommentsReader(Reader):
         if isinstance(doc, dict) and not (_is_thread(doc) or _is_comment_list(doc)
                                           or isinstance(doc.get("items"), list)):
             raise InputError(path, "not a commentThreads response: no 'items' list", "$")
+        if bad is not None:  # records holding bytes that are not UTF-8: rejected alone
+            asm.spoilt = {jpath(*at): r for at, r in bad.rejects(_records(doc)).items()}
         parts: list[_Thread] = []
         for base, value in ([((i,), v) for i, v in enumerate(doc)] if isinstance(doc, list)
                             else [((), doc)]):
             parts += asm.feed(value, base, "")
         yield _to_batch(parts + asm.finish())
+
+
+def _records(doc: object) -> Iterator[tuple]:
+    """JSON path parts of each record of a single-document export: every thread, its
+    top-level comment and each reply it shows, and every comments.list item."""
+    for base, value in ([((i,), v) for i, v in enumerate(doc)] if isinstance(doc, list)
+                        else [((), doc)]):
+        if isinstance(value, dict) and _is_comment_list(value):
+            items = value.get("items")
+            if isinstance(items, list):
+                yield from ((*base, "items", i) for i in range(len(items)))
+            continue
+        threads = ([(base, value)] if _is_thread(value) else
+                   [((*base, "items", i), t) for i, t in enumerate(value["items"])]
+                   if isinstance(value, dict) and isinstance(value.get("items"), list) else [])
+        for at, t in threads:
+            yield at
+            if isinstance(t, dict):
+                yield (*at, "snippet", "topLevelComment")
+                replies = as_object(t.get("replies")).get("comments")
+                if isinstance(replies, list):
+                    yield from ((*at, "replies", "comments", j) for j in range(len(replies)))
 
 
 def _is_json_lines(path: Path) -> bool:

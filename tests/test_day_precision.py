@@ -27,6 +27,14 @@ def _cli(db: Path, *args: str, ok=(0,)) -> subprocess.CompletedProcess:
     return r
 
 
+def _two_cities(folder: Path) -> Path:
+    accounts = folder / "accounts.csv"
+    accounts.write_text("platform,author,institution,country,level,timezone\n"
+                        "x,city_a,City A,FR,local,Europe/Paris\n"
+                        "x,city_b,City B,FR,local,Europe/Paris\n", encoding="utf-8")
+    return accounts
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> tuple[Path, set[str]]:
     """The sample, with DATED messages to ACCOUNT dated to the day only, ingested and
@@ -132,10 +140,7 @@ def test_an_event_acknowledged_by_a_post_dated_to_the_day_is_flagged(tmp_path):
         "x,1,city_a,2026-02-02,Flood relief centres are open\n"
         "x,2,city_b,2026-02-01T15:00:00Z,Flood warning: stay away from the river\n"
         "x,3,someone,2026-02-01T11:00:00Z,the flood is in our street\n", encoding="utf-8")
-    accounts = tmp_path / "accounts.csv"
-    accounts.write_text("platform,author,institution,country,level,timezone\n"
-                        "x,city_a,City A,FR,local,Europe/Paris\n"
-                        "x,city_b,City B,FR,local,Europe/Paris\n", encoding="utf-8")
+    accounts = _two_cities(tmp_path)
     events = tmp_path / "events.csv"
     events.write_text("event_id,name,onset,keywords,critical\n"
                       "e1,Flood,2026-02-01T10:00:00Z,flood,true\n", encoding="utf-8")
@@ -153,3 +158,54 @@ def test_an_event_acknowledged_by_a_post_dated_to_the_day_is_flagged(tmp_path):
     _cli(db, "export", "--what", "events", "--out", str(out))
     exported = pd.read_csv(out).set_index("official_author")
     assert exported["day_precision"].to_dict() == {"city_a": True, "city_b": False}
+
+
+def test_the_gaps_and_benchmarks_count_them_and_so_do_the_exports(store, tmp_path):
+    db, _ = store
+    with Store(db, read_only=True) as s:
+        q = s.conn.execute
+        own = q("SELECT platform, official_author, population, day_precision_messages AS own "
+                "FROM account_metrics").df()
+        counts = {t: q(f"SELECT platform, official_author, population, day_precision_messages "
+                       f"FROM {t}").df() for t in ("selectivity", "benchmarks",
+                                                   "benchmark_index")}
+    for table, got in counts.items():
+        assert not got.empty, table
+        m = got.merge(own, on=["platform", "official_author", "population"], how="left")
+        assert (m["day_precision_messages"] == m["own"].fillna(0)).all(), table
+        by = m[m["population"] == "all"].groupby("official_author")["day_precision_messages"]
+        assert by.max().get(ACCOUNT) == DATED, table
+        assert (by.max().drop(index=ACCOUNT) == 0).all(), table
+    assert (counts["benchmarks"].groupby(["official_author", "population"]).size() > 1).any()
+    out = tmp_path / "accounts.csv"
+    _cli(db, "export", "--what", "accounts", "--population", "all", "--out", str(out))
+    accounts = pd.read_csv(out).set_index("official_author")
+    book = pd.read_csv(tmp_path / "accounts.csv.codebook.csv").set_index("column")
+    for col in ("selectivity_day_precision_messages", "benchmark_index_day_precision_messages"):
+        assert accounts.loc[ACCOUNT, col] == DATED
+        assert accounts[col].sum() == DATED
+        assert "date alone" in book.loc[col, "meaning"]
+
+
+def test_activity_counts_the_official_posts_dated_to_the_day(tmp_path):
+    posts = tmp_path / "posts.csv"
+    posts.write_text(
+        "platform,post_id,author,created_at,text\n"
+        "x,1,city_a,2026-02-02,Relief centres are open\n"
+        "x,2,city_a,2026-02-03T09:00:00Z,Roads are clear\n"
+        "x,3,city_b,2026-02-01T15:00:00Z,Warning: stay away from the river\n"
+        "x,4,someone,2026-02-01,is anyone there\n", encoding="utf-8")
+    accounts = _two_cities(tmp_path)
+    db = tmp_path / "s.duckdb"
+    _cli(db, "ingest", str(posts), "--accounts", str(accounts), "--day-precision", "-q")
+    _cli(db, "analyze", "--observed-until", "2026-02-10T00:00:00Z", "-q")
+    with Store(db, read_only=True) as s:
+        got = dict(s.conn.execute("SELECT official_author, day_precision_posts "
+                                  "FROM account_activity").fetchall())
+    assert got == {"city_a": 1, "city_b": 0}
+    out = tmp_path / "activity.csv"
+    _cli(db, "export", "--what", "activity", "--out", str(out))
+    exported = pd.read_csv(out).set_index("official_author")
+    assert exported["day_precision_posts"].to_dict() == {"city_a": 1, "city_b": 0}
+    book = pd.read_csv(tmp_path / "activity.csv.codebook.csv").set_index("column")
+    assert "date alone" in book.loc["day_precision_posts", "meaning"]

@@ -411,5 +411,10 @@ def test_accounts_export_column_order_is_fixed_and_documented(dashboard_store, t
                                          "deflection_share", "composite_index",
                                          "clock_status", "events_in_scope")]
     assert firsts == sorted(firsts)
-    shown = [c for c in columns if c in declared["selectivity"]]
+    # a selectivity column named like an earlier table's comes as selectivity_<name>
+    earlier = set(declared["account_metrics"]) | set(declared["account_activity"])
+    ours = {**{c: c for c in declared["selectivity"] if c not in earlier},
+            **{f"selectivity_{c}": c for c in declared["selectivity"] if c in earlier}}
+    shown = [ours[c] for c in columns if c in ours]
+    assert "day_precision_messages" in shown and len(shown) > 20
     assert shown == [c for c in declared["selectivity"] if c in shown]

@@ -210,6 +210,21 @@ def test_a_short_row_with_invalid_utf8_is_rejected_without_an_ignored_exception(
         assert [r.locator for r in f.rejects] == ["line 4"] and f.posts_added == 5
 
 
+def _one_bad_byte_rejects(store: Store, bad: Path, fmt: str, at: int, record: str,
+                          string: str):
+    """Import ``bad`` (one byte at ``at`` not UTF-8, inside ``string`` of ``record``):
+    only that record is rejected, with its path, the offset and the string's path."""
+    f = import_paths(store, [bad], fmt).files[0]
+    assert f.failed is None
+    assert [(r.locator, r.reason) for r in f.rejects] == [(record, (
+        f"invalid UTF-8 at byte {at} (in the string at {string}); this element is left "
+        "out, the rest of the file is imported"))]
+    assert "\ufffd" in f.rejects[0].excerpt
+    texts = store.conn.execute("SELECT text FROM posts WHERE text IS NOT NULL").fetchall()
+    assert texts and not any("\ufffd" in t or "\udcff" in t for (t,) in texts)
+    return f
+
+
 @pytest.mark.parametrize("fmt", ["telegram", "facebook"])
 def test_one_bad_byte_in_a_json_document_rejects_only_its_element(tmp_path, fmt):
     """A single JSON document with a byte that is not UTF-8 inside one record: that record
@@ -232,17 +247,10 @@ def test_one_bad_byte_in_a_json_document_rejects_only_its_element(tmp_path, fmt)
     with Store(tmp_path / "s.duckdb") as store:
         import_paths(store, [good], "csv")
         before = _snapshot(store)
-        f = import_paths(store, [bad], fmt).files[0]
-        assert f.failed is None
-        assert [(r.locator, r.reason) for r in f.rejects] == [(record, (
-            f"invalid UTF-8 at byte {at} (in the string at {want}); this element is left "
-            "out, the rest of the file is imported"))]
-        assert "\ufffd" in f.rejects[0].excerpt
+        f = _one_bad_byte_rejects(store, bad, fmt, at, record, want)
         assert f.posts_added == whole - 1
         after = _snapshot(store)
         assert all(row in after[0] for row in before[0])  # nothing stored before is lost
-        texts = store.conn.execute("SELECT text FROM posts WHERE text IS NOT NULL").fetchall()
-        assert not any("\ufffd" in t or "\udcff" in t for (t,) in texts)
 
 
 def test_a_bad_byte_outside_every_record_still_refuses_the_file(tmp_path):
@@ -275,6 +283,88 @@ def test_a_bad_byte_in_an_x_archive_entry_rejects_that_entry_with_its_place(tmp_
         assert [r.reason for r in f.rejects] == [f"invalid UTF-8 at line {line}, column {column}"]
         assert f.rejects[0].locator.endswith("tweets.js: $[1]")
         assert 0 < f.posts_added < whole
+
+
+@pytest.mark.shared
+def test_one_bad_byte_in_a_mastodon_outbox_rejects_only_its_activity(shared_data, tmp_path):
+    doc = json.loads((shared_data / "mastodon_outbox" / "outbox.json")
+                     .read_text(encoding="utf-8"))
+    items = doc["orderedItems"] = doc["orderedItems"][:60]  # assembled from the real one
+    spoilt = next(i for i, item in enumerate(items) if i > 5 and item["type"] == "Create")
+    items[spoilt]["object"]["content"] += "<p>QZXW</p>"
+    data = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    at = data.index(b"QZXW")
+    bad = tmp_path / "archive" / "outbox.json"
+    bad.parent.mkdir()
+    bad.write_bytes(data[:at] + b"\xff" + data[at + 1:])
+    good = tmp_path / "after.csv"
+    good.write_text(POSTS_CSV, encoding="utf-8")
+    with Store(tmp_path / "s.duckdb") as store:
+        import_paths(store, [good], "csv")
+        before = _snapshot(store)
+        f = _one_bad_byte_rejects(store, bad, "mastodon-archive", at,
+                                  f"$.orderedItems[{spoilt}]",
+                                  f"$.orderedItems[{spoilt}].object.content")
+        assert f.rows_read == len(items) and f.posts_added == len(items) - 1
+        ids = {r[0] for r in store.conn.execute("SELECT post_id FROM posts").fetchall()}
+        assert items[spoilt]["object"]["id"] not in ids
+        assert all(item["object"]["id"] in ids for item in items[:spoilt]
+                   if item["type"] == "Create")
+        after = _snapshot(store)
+        assert all(row in after[0] for row in before[0])  # nothing stored before is lost
+    # a bad byte in the outbox's own fields belongs to no activity: the file is refused
+    at = data.index(b"\"OrderedCollection\"") + 1
+    outside = tmp_path / "outside" / "outbox.json"
+    outside.parent.mkdir()
+    outside.write_bytes(data[:at] + b"\xff" + data[at + 1:])
+    with Store(tmp_path / "o.duckdb") as store:
+        f = import_paths(store, [outside], "mastodon-archive").files[0]
+        assert f.failed.startswith(f"invalid UTF-8 at byte {at}")
+        assert _posts(store) == 0
+
+
+@pytest.mark.parametrize(("nth", "record"), [
+    (0, "$.items[0].snippet.topLevelComment"),
+    (1, "$.items[0].replies.comments[0]"),
+])
+def test_one_bad_byte_in_a_youtube_document_rejects_only_its_comment(tmp_path, nth, record):
+    """The nth comment text of the response holds the bad byte: that comment alone is
+    rejected (a top-level comment's replies are still imported, linked to it)."""
+    sample = DOC_SAMPLES["youtube"].read_bytes()
+    key = 0
+    for _ in range(nth + 1):
+        key = sample.index(b'"textOriginal"', key + 1)
+    at = sample.index(b'"', key + len(b'"textOriginal"')) + 2
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(sample[:at] + b"\xff" + sample[at + 1:])
+    with Store(tmp_path / "clean.duckdb") as store:
+        import_paths(store, [DOC_SAMPLES["youtube"]], "youtube")
+        whole = dict(store.conn.execute(
+            "SELECT post_id, in_reply_to_post_id FROM posts").fetchall())
+    comment = json.loads(sample)["items"][0]
+    gone = (comment["snippet"]["topLevelComment"]["id"] if nth == 0
+            else comment["replies"]["comments"][0]["id"])
+    with Store(tmp_path / "s.duckdb") as store:
+        f = _one_bad_byte_rejects(store, bad, "youtube", at, record,
+                                  f"{record}.snippet.textOriginal")
+        kept = dict(store.conn.execute(
+            "SELECT post_id, in_reply_to_post_id FROM posts").fetchall())
+    assert f.posts_added == len(whole) - 1
+    assert kept == {k: v for k, v in whole.items() if k != gone}
+
+
+def test_a_bad_byte_in_a_youtube_thread_s_own_fields_rejects_that_thread(tmp_path):
+    sample = DOC_SAMPLES["youtube"].read_bytes()
+    threads = json.loads(sample)["items"]
+    at = sample.index(threads[0]["etag"].encode()) + 1
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(sample[:at] + b"\xff" + sample[at + 1:])
+    with Store(tmp_path / "s.duckdb") as store:
+        f = _one_bad_byte_rejects(store, bad, "youtube", at, "$.items[0]", "$.items[0].etag")
+        ids = {r[0] for r in store.conn.execute("SELECT post_id FROM posts").fetchall()}
+    assert ids == {threads[1]["snippet"]["topLevelComment"]["id"],
+                   *(c["id"] for c in threads[1].get("replies", {}).get("comments", []))}
+    assert f.posts_added == len(ids)
 
 
 def _rows_around(big_row: str) -> str:
