@@ -19,6 +19,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
+from govwatch.dashboard import outage_marks
 from govwatch.dashboard.channel_table import channel_rows, filter_figures
 from govwatch.dashboard.data import (
     POPULATION_LABELS,
@@ -193,8 +194,10 @@ def timeline_chart(acc: dict) -> Chart:
     events = d.events()
     if acc.get("country") and "country" in events:
         events = events[events["country"].isna() | (events["country"] == acc["country"])]
+    outages = d.outages(acc["country"], acc["platform"]) if acc.get("country") else None
     return activity_chart(weekly, None if isinstance(silences, Missing) else silences,
-                          events, title="Posting activity, silences and event onsets")
+                          events, title="Posting activity, silences, outages and event onsets",
+                          outages=None if isinstance(outages, Missing) else outages)
 
 
 def activity_facts(acc: dict):
@@ -285,8 +288,10 @@ def examples(acc: dict) -> pd.DataFrame:
                      for c in df["critical"]],
         "Topic": df["topic"].fillna("–"),
         "Response": [(f"none in {fmt_hours(o)} observed" if c else f"after {fmt_hours(h)}")
-                     for c, h, o in zip(df["censored"], df["latency_hours"],
-                                        df["observed_hours"], strict=True)],
+                     + outage_marks.spans_note(x)
+                     for c, h, o, x in zip(df["censored"], df["latency_hours"],
+                                           df["observed_hours"], df["outage_hours"],
+                                           strict=True)],
     })
 
 
