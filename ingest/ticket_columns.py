@@ -17,7 +17,6 @@ the columnar conversion follows (tests/test_ticket_columns.py checks they agree)
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Callable, Iterator
 from itertools import islice
@@ -31,9 +30,9 @@ import pyarrow.parquet as pq
 
 from govwatch.records import ATTRIBUTE_ARROW_SCHEMA, Batch, Reject, excerpt, posts_frame
 
+from .arrow_cells import clean, plain_times, series, strings
 from .base import MAX_TEXT_CHARS, ReadOptions
 from .csv_records import read_records
-from .fast_posts import PY_WHITESPACE
 from .tickets import (
     BULK_MIN_SHARE,
     BULK_MIN_SPREAD,
@@ -44,10 +43,8 @@ from .tickets import (
     Ticket,
     TicketRowError,
 )
-from .times import EARLIEST_US, LATEST_US, PLAIN_TIME
 
 BATCH_TICKETS = 20_000
-_PLAIN = re.compile(PLAIN_TIME)
 _TIMES = ("submitted_at", "acknowledged_at", "closed_at", "updated_at")
 FRAME_COLUMNS = ("platform", "ticket_id", "agency", "submitted", "text", "category", "status",
                  "ack", "ack_text", "closed", "closed_text", "updated")
@@ -61,84 +58,44 @@ def _chunks(path: Path, options: ReadOptions, aliases: dict[str, str],
         yield chunk
 
 
-def _strings(values: list) -> pa.Array:
-    return pa.array(values, pa.string())
-
-
-def _clean(values: list) -> pa.Array:
-    """tickets.clean_text on a column: text stripped as str.strip() does, null when empty."""
-    text = pc.utf8_trim(_strings(values), PY_WHITESPACE)
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-
-
-def _all(mask: pa.Array) -> bool:
-    return mask.null_count == 0 and pc.all(mask).as_py() is not False
-
-
-def _plain_times(values: list) -> pa.Array | None:
-    """UTC times of cells that are blank or plain ISO times with an offset; None if any is
-    not (the row path then explains it)."""
-    raw = _strings(values)
-    blank = pc.equal(pc.utf8_trim(pc.fill_null(raw, ""), PY_WHITESPACE), "")
-    given = pc.if_else(blank, pa.scalar(None, pa.string()), raw)
-    if given.null_count == len(given):
-        return pa.nulls(len(given), pa.timestamp("us", tz="UTC"))
-    if not _all(pc.or_kleene(pc.is_null(given), pc.match_substring_regex(given, PLAIN_TIME))):
-        return None
-    try:
-        times = pc.cast(given, pa.timestamp("us", tz="UTC"))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    micros = times.cast(pa.int64())
-    if pc.min(micros).as_py() < EARLIEST_US or pc.max(micros).as_py() >= LATEST_US:
-        return None
-    return times
-
-
-def _series(a: pa.Array) -> pd.Series:
-    if pa.types.is_timestamp(a.type):
-        return pd.Series(a.to_pandas(coerce_temporal_nanoseconds=False),
-                         dtype="datetime64[us, UTC]")
-    return pd.Series(a.to_numpy(zero_copy_only=False), dtype=object)
-
-
-def fast_frame(rows: list[dict], default_system: str, open311: bool) -> pd.DataFrame | None:
+def fast_frame(rows: list[dict], default_system: str, open311: bool,
+               assume_tz: str | None = None) -> pd.DataFrame | None:
     """The tickets of ``rows`` (dicts keyed by canonical names, all valid) as columns
     (FRAME_COLUMNS), or None when a cell needs the row-by-row checks."""
     def col(name: str) -> list:
         return [r.get(name) for r in rows]
 
-    tid, agency, category = _clean(col("ticket_id")), _clean(col("agency")), _clean(col("category"))
+    tid, agency, category = clean(col("ticket_id")), clean(col("agency")), clean(col("category"))
     if open311:
         agency = pc.coalesce(agency, category)
     if tid.null_count or agency.null_count:
         return None
-    text = pc.fill_null(_strings(col("text")), "")
+    text = pc.fill_null(strings(col("text")), "")
     if len(text) and pc.max(pc.utf8_length(text)).as_py() > MAX_TEXT_CHARS:
         return None
     times = {}
     for name in _TIMES:
         if name == "updated_at" and not open311:
             continue
-        t = _plain_times(col(name))
+        t = plain_times(col(name), assume_tz)
         if t is None:
             return None
         times[name] = t
     if times["submitted_at"].null_count:
         return None
-    status = pc.utf8_lower(_clean(col("status")))
+    status = pc.utf8_lower(clean(col("status")))
     closed = times["closed_at"]
     updated = pa.nulls(len(rows), pa.timestamp("us", tz="UTC"))
     if open311:  # a closed request's last update stands for its closure (open311._csv_ticket)
         use = pc.and_(pc.fill_null(pc.equal(status, "closed"), False), pc.is_null(closed))
         updated = pc.if_else(use, times["updated_at"], updated)
-    platform = pc.utf8_lower(pc.fill_null(_clean(col("system")), default_system))
+    platform = pc.utf8_lower(pc.fill_null(clean(col("system")), default_system))
     cols = {"platform": platform, "ticket_id": tid, "agency": agency,
             "submitted": times["submitted_at"], "text": text, "category": category,
             "status": status, "ack": times["acknowledged_at"],
-            "ack_text": _clean(col("acknowledgement_text")), "closed": closed,
-            "closed_text": _clean(col("closure_text")), "updated": updated}
-    return pd.DataFrame({c: _series(cols[c]) for c in FRAME_COLUMNS})
+            "ack_text": clean(col("acknowledgement_text")), "closed": closed,
+            "closed_text": clean(col("closure_text")), "updated": updated}
+    return pd.DataFrame({c: series(cols[c]) for c in FRAME_COLUMNS})
 
 
 def tickets_frame(tickets: list[Ticket]) -> pd.DataFrame:
@@ -166,7 +123,8 @@ def _convert(chunk: list, options: ReadOptions, row_ticket: Callable[[dict, Read
     """(tickets as columns, rejects, rows read) of one chunk of read_records output."""
     rejects = [row for _, row, _ in chunk if isinstance(row, Reject)]
     good = [(line, row, fields) for line, row, fields in chunk if not isinstance(row, Reject)]
-    frame = fast_frame([row for _, row, _ in good], default_system, open311) if good else None
+    frame = (fast_frame([row for _, row, _ in good], default_system, open311,
+                        options.assume_tz) if good else None)
     if frame is None:
         tickets = []
         for line, row, fields in good:
@@ -274,7 +232,7 @@ SPILL_SCHEMA = pa.schema([(c, _TS if c in ("submitted", "ack", "closed", "update
 
 
 def _from_spill(table: pa.Table) -> pd.DataFrame:
-    return pd.DataFrame({c: _series(table.column(c).combine_chunks()) for c in FRAME_COLUMNS})
+    return pd.DataFrame({c: series(table.column(c).combine_chunks()) for c in FRAME_COLUMNS})
 
 
 def read_ticket_columns(path: Path, options: ReadOptions, aliases: dict[str, str],
