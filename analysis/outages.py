@@ -85,34 +85,30 @@ LATENCY_COLUMNS = {
     "outage_ids": "VARCHAR",
 }
 
-_SPANNING = """
-SELECT r.platform, r.message_id, r.official_author, r.message_created_at, r.censored,
-       r.latency_hours, r.observed_hours,
-       coalesce(r.response_created_at, $obs_end) AS clock_end,
-       o.outage_id, o.start_at, o.end_at
-FROM responses r
-JOIN accounts a ON a.official AND a.platform = r.platform
-     AND lower(a.author) = lower(r.official_author)
+def _spanning_sql(table: str, keys: str, start: str, end: str) -> str:
+    """Rows of ``table`` (with platform, official_author, censored, latency_hours,
+    observed_hours) whose clock, ``start`` to ``end`` (or the observation end), overlaps
+    an outage with an end of the official's country covering its platform: one row per
+    such outage."""
+    return f"""
+SELECT {keys}, s.censored, s.latency_hours, s.observed_hours, s.{start} AS clock_start,
+       coalesce(s.{end}, $obs_end) AS clock_end, o.outage_id, o.start_at, o.end_at
+FROM {table} s
+JOIN accounts a ON a.official AND a.platform = s.platform
+     AND lower(a.author) = lower(s.official_author)
 JOIN outages o ON o.country = a.country
-     AND (list_contains(o.scope, 'internet') OR list_contains(o.scope, r.platform))
-WHERE o.end_at IS NOT NULL AND o.start_at < coalesce(r.response_created_at, $obs_end)
-  AND o.end_at > r.message_created_at
-ORDER BY r.platform, r.official_author, r.message_id, o.start_at
+     AND (list_contains(o.scope, 'internet') OR list_contains(o.scope, s.platform))
+WHERE o.end_at IS NOT NULL AND o.start_at < coalesce(s.{end}, $obs_end)
+  AND o.end_at > s.{start}
+ORDER BY {keys}, o.start_at
 """
 
-_ACK_SPANNING = """
-SELECT k.event_id, k.platform, k.official_author, k.censored, k.latency_hours,
-       k.observed_hours, k.onset AS clock_start, coalesce(k.first_post_at, $obs_end) AS clock_end,
-       o.outage_id, o.start_at, o.end_at
-FROM event_acknowledgements k
-JOIN accounts a ON a.official AND a.platform = k.platform
-     AND lower(a.author) = lower(k.official_author)
-JOIN outages o ON o.country = a.country
-     AND (list_contains(o.scope, 'internet') OR list_contains(o.scope, k.platform))
-WHERE o.end_at IS NOT NULL AND o.start_at < coalesce(k.first_post_at, $obs_end)
-  AND o.end_at > k.onset
-ORDER BY k.event_id, k.platform, k.official_author, o.start_at
-"""
+
+_SPANNING = _spanning_sql("responses", "s.platform, s.official_author, s.message_id",
+                          "message_created_at", "response_created_at")
+_ACK_SPANNING = _spanning_sql("event_acknowledgements",
+                              "s.event_id, s.platform, s.official_author", "onset",
+                              "first_post_at")
 
 _OFFICIAL_POSTS = """
 SELECT a.platform, a.author, coalesce(a.country, '') AS country,
@@ -254,50 +250,46 @@ def _overlap_hours(g: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp) -> float
     return total.total_seconds() / 3600.0
 
 
-def outage_acknowledgements(con, obs_end) -> pd.DataFrame:
-    """Rows of ``outage_acknowledgements``: event acknowledgements (onset to the first
-    matching post, or to the observation end) that overlap an outage covering the
-    official's platform in its country, as ``outage_latencies`` does for messages."""
+def _spans(con, obs_end, sql: str, keys: list[str], columns: dict[str, str],
+           start_name: str | None = None) -> pd.DataFrame:
+    """One row per clock of ``sql`` (see :func:`_spanning_sql`) with the hours of it
+    inside outages (overlapping outages counted once) and the latency and observed time
+    without them; ``start_name`` names the clock's start column when it is kept."""
     if obs_end is None:
-        return pd.DataFrame({c: [] for c in ACK_COLUMNS})
-    df = con.execute(_ACK_SPANNING, {"obs_end": obs_end}).df()
+        return pd.DataFrame({c: [] for c in columns})
+    df = con.execute(sql, {"obs_end": obs_end}).df()
     rows = []
-    for key, g in df.groupby(["event_id", "platform", "official_author"], sort=True):
+    for key, g in df.groupby(keys, sort=True):
         first = g.iloc[0]
-        hours = _overlap_hours(g, pd.Timestamp(first.clock_start), pd.Timestamp(first.clock_end))
-        censored = bool(first.censored)
-        rows.append({
-            "event_id": key[0], "platform": key[1], "official_author": key[2],
-            "censored": censored, "latency_hours": None if censored else first.latency_hours,
-            "observed_hours": first.observed_hours, "outage_hours": hours,
-            "latency_hours_outside_outages": None if censored else first.latency_hours - hours,
-            "observed_hours_outside_outages": first.observed_hours - hours,
-            "outage_ids": ";".join(dict.fromkeys(g.outage_id))})
-    return pd.DataFrame(rows, columns=list(ACK_COLUMNS)) if rows else pd.DataFrame(
-        {c: [] for c in ACK_COLUMNS})
-
-
-def outage_latencies(con, obs_end) -> pd.DataFrame:
-    """Rows of ``outage_latencies``."""
-    if obs_end is None:
-        return pd.DataFrame({c: [] for c in LATENCY_COLUMNS})
-    df = con.execute(_SPANNING, {"obs_end": obs_end}).df()
-    rows = []
-    for key, g in df.groupby(["platform", "official_author", "message_id"], sort=True):
-        first = g.iloc[0]
-        lo = pd.Timestamp(first.message_created_at)
+        lo = pd.Timestamp(first.clock_start)
         hours = _overlap_hours(g, lo, pd.Timestamp(first.clock_end))
         censored = bool(first.censored)
+        row = dict(zip(keys, key, strict=True))
+        if start_name:
+            row[start_name] = lo
         rows.append({
-            "platform": key[0], "message_id": key[2], "official_author": key[1],
-            "message_created_at": lo, "censored": censored,
+            **row, "censored": censored,
             "latency_hours": None if censored else first.latency_hours,
             "observed_hours": first.observed_hours, "outage_hours": hours,
             "latency_hours_outside_outages": None if censored else first.latency_hours - hours,
             "observed_hours_outside_outages": first.observed_hours - hours,
             "outage_ids": ";".join(dict.fromkeys(g.outage_id))})
-    return pd.DataFrame(rows, columns=list(LATENCY_COLUMNS)) if rows else pd.DataFrame(
-        {c: [] for c in LATENCY_COLUMNS})
+    return pd.DataFrame(rows, columns=list(columns)) if rows else pd.DataFrame(
+        {c: [] for c in columns})
+
+
+def outage_acknowledgements(con, obs_end) -> pd.DataFrame:
+    """Rows of ``outage_acknowledgements``: event acknowledgements (onset to the first
+    matching post, or to the observation end) that overlap an outage covering the
+    official's platform in its country, as ``outage_latencies`` does for messages."""
+    return _spans(con, obs_end, _ACK_SPANNING, ["event_id", "platform", "official_author"],
+                  ACK_COLUMNS)
+
+
+def outage_latencies(con, obs_end) -> pd.DataFrame:
+    """Rows of ``outage_latencies``."""
+    return _spans(con, obs_end, _SPANNING, ["platform", "official_author", "message_id"],
+                  LATENCY_COLUMNS, "message_created_at")
 
 
 @register_metric
