@@ -129,9 +129,18 @@ def test_outage_windows_are_shaded_and_spanning_clocks_flagged(demo_store):
         assert "Source: SYNTHETIC sample" in hover
         assert "outage window (platform unreachable in the account's country) shaded" in \
             page.inner_text("main")
+        facts = page.inner_text("#account-activity-facts")  # the block, not a quiet account
+        assert "144 h of it while the platform was unreachable in its country; longest " \
+            "silence outside outages 31 h" in facts
         rows = page.locator("#account-table-examples tbody tr").all_inner_texts()
         assert any("of it during an outage" in r for r in rows)
         screenshot(page, "page-account-outage")
+
+        # the channel that went quiet on its own: a silence of its own, no outage in it
+        page.goto(base + "/account?platform=telegram&author=verenask_city_tg")
+        wait_rendered(page)
+        facts = page.inner_text("#account-activity-facts")
+        assert "Longest silence 186 h" in facts and "unreachable" not in facts
 
         # an X account of the same country: Telegram's outage is not its own
         page.goto(base + "/account?platform=x&author=cordania_gov")

@@ -209,6 +209,12 @@ def activity_facts(acc: dict):
     silence = fmt_hours(a.get("longest_silence_hours"))
     if a.get("longest_silence_ongoing"):
         silence += " (ongoing)"
+    in_outage = a.get("longest_silence_outage_hours")
+    if in_outage is not None and not pd.isna(in_outage) and in_outage > 0:
+        # the platform was unreachable for part of it: say so, and give the account's own
+        silence += (f", {fmt_hours(in_outage)} of it while the platform was unreachable in "
+                    "its country; longest silence outside outages "
+                    f"{fmt_hours(a.get('longest_silence_outside_outages_hours'))}")
     return html.Ul([
         html.Li(f"{a['posts_per_week']:.1f} posts per week"),
         html.Li(f"{fmt_rate(a.get('dialogue_share'))} of its posts reply to the public"),
