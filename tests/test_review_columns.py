@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from builders import assert_same_columns
 from govwatch.ingest.app_reviews import (
     PLAY_ALIASES,
     GooglePlayCSVReader,
@@ -59,14 +60,6 @@ def _reference(path: Path, options: ReadOptions) -> tuple[pd.DataFrame, pd.DataF
     return batch.posts, attributes_table(batch.attributes).to_pandas()
 
 
-def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    assert sorted(a.columns) == sorted(b.columns)
-    for c in a.columns:
-        left = a[c].astype(object).where(a[c].notna(), None).tolist()
-        right = b[c].astype(object).where(b[c].notna(), None).tolist()
-        assert left == right, c
-
-
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "Europe/Berlin"])
 def test_play_columns_equal_the_row_definition(tmp_path, zone):
     path = tmp_path / "play.csv"
@@ -75,8 +68,8 @@ def test_play_columns_equal_the_row_definition(tmp_path, zone):
     fast = play_columns([row for _, row, _ in _rows(path)], "google-play", options)
     assert fast is not None
     ref_posts, ref_attrs = _reference(path, options)
-    _same(fast[0], ref_posts)
-    _same(fast[1].to_pandas(), ref_attrs)
+    assert_same_columns(fast[0], ref_posts)
+    assert_same_columns(fast[1].to_pandas(), ref_attrs)
     assert (fast[1].to_pandas()["flag"] == "reply_predates_message").sum() > 0
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from builders import assert_same_columns
 from govwatch.ingest import ticket_columns as tc
 from govwatch.ingest.base import ReadOptions
 from govwatch.ingest.csv_records import read_records
@@ -49,14 +50,6 @@ def _columnar(path: Path, aliases: dict, row_ticket, system: str, open311: bool)
     return posts, attrs, batches
 
 
-def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    assert sorted(a.columns) == sorted(b.columns)
-    for c in a.columns:
-        left = a[c].astype(object).where(a[c].notna(), None).tolist()
-        right = b[c].astype(object).where(b[c].notna(), None).tolist()
-        assert left == right, c
-
-
 def _open311_csv(path: Path, n: int, bulk: bool) -> None:
     """Requests over a year; with ``bulk``, half of them 'closed' by one update in March."""
     rng = random.Random(3)
@@ -84,8 +77,8 @@ def test_open311_csv_columns_equal_the_ticket_records(tmp_path, bulk, monkeypatc
     assert tc.fast_frame(rows, PLATFORM, True) is not None  # the columnar path is the one tested
     posts, attrs, batches = _columnar(path, CSV_ALIASES, _csv_ticket, PLATFORM, True)
     ref_posts, ref_attrs = _reference(path, CSV_ALIASES, _csv_ticket)
-    _same(posts, ref_posts)
-    _same(attrs, ref_attrs)
+    assert_same_columns(posts, ref_posts)
+    assert_same_columns(attrs, ref_attrs)
     assert len(batches) == 7 and sum(b.rows_read for b in batches) == 600
     flagged = (attrs["flag"] == "bulk_update").sum()
     assert (flagged == 300) if bulk else (flagged == 0)
@@ -98,8 +91,8 @@ def test_the_sample_queue_columns_equal_the_ticket_records(monkeypatch):
     posts, attrs, _ = _columnar(SAMPLE, {}, lambda r, o: ticket_from_row(r, o, "tickets"),
                                 "tickets", False)
     ref_posts, ref_attrs = _reference(SAMPLE, {}, lambda r, o: ticket_from_row(r, o, "tickets"))
-    _same(posts, ref_posts)
-    _same(attrs, ref_attrs)
+    assert_same_columns(posts, ref_posts)
+    assert_same_columns(attrs, ref_attrs)
 
 
 def test_a_chunk_with_a_bad_row_goes_row_by_row_and_keeps_the_rest(tmp_path):
