@@ -61,6 +61,9 @@ ACCOUNT_ACTIVITY_COLUMNS = {
     "longest_silence_ongoing": "BOOLEAN",
     "days_since_last_post": "DOUBLE",
     "day_precision_posts": "BIGINT",
+    "longest_silence_outage_hours": "DOUBLE",
+    "longest_silence_outage_ids": "VARCHAR",
+    "longest_silence_outside_outages_hours": "DOUBLE",
 }
 PLATFORM_SILENCES_COLUMNS = {
     "platform": "VARCHAR",
@@ -91,6 +94,9 @@ ACTIVITY_MEANINGS = {
                            "taken as midnight (ingest --day-precision): silences, posts per "
                            "week and days since the last post are known to the day only. 0: "
                            "every post has its time of day",
+    "longest_silence_outage_hours": "Hours of the longest silence inside outage windows that cover the platform in the account's country (0 when none)",
+    "longest_silence_outage_ids": "Outage records (outages.outage_id, ';'-separated) overlapping the longest silence",
+    "longest_silence_outside_outages_hours": "Longest gap between posts (or to observation end) with outage hours left out: the account's own silence",
 }
 SILENCE_MEANINGS = {
     "platform": "Platform",
@@ -224,6 +230,93 @@ ORDER BY platform, country NULLS FIRST, start_at
 """
 
 
+_GAPS = """
+WITH gaps AS (
+    SELECT platform, author, country,
+           lag(created_at) OVER (PARTITION BY platform, author ORDER BY created_at, post_id)
+               AS gap_start,
+           created_at AS gap_end
+    FROM _act_posts
+    UNION ALL
+    SELECT platform, author, any_value(country), max(created_at), $obs_end
+    FROM _act_posts GROUP BY platform, author
+),
+overlap AS (
+    SELECT g.platform, g.author, g.gap_start, g.gap_end,
+           sum(epoch(least(g.gap_end, w.end_at) - greatest(g.gap_start, w.start_at)))
+               / 3600.0 AS outage_hours,
+           string_agg(w.outage_ids, ';' ORDER BY w.start_at) AS outage_ids
+    FROM gaps g JOIN _act_outages w ON w.platform = g.platform AND w.country = g.country
+         AND w.start_at < g.gap_end AND w.end_at > g.gap_start
+    WHERE g.gap_start IS NOT NULL
+    GROUP BY ALL
+)
+SELECT g.platform, g.author AS official_author, g.gap_start, g.gap_end,
+       coalesce(o.outage_hours, 0.0) AS outage_hours, o.outage_ids,
+       epoch(g.gap_end - g.gap_start) / 3600.0 - coalesce(o.outage_hours, 0.0) AS own_hours
+FROM gaps g LEFT JOIN overlap o USING (platform, author, gap_start, gap_end)
+WHERE g.gap_start IS NOT NULL
+"""
+
+
+def _outage_windows(con, obs_end) -> pd.DataFrame:
+    """Outage records with an end, per platform of the official accounts they cover in
+    their country, overlapping records merged: platform, country, start_at, end_at,
+    outage_ids. (Records without an end are left out, as for outage latencies.)"""
+    rows = con.execute("""
+        SELECT DISTINCT a.platform, upper(o.country) AS country, o.start_at, o.end_at,
+               o.outage_id
+        FROM outages o JOIN accounts a ON a.official AND upper(a.country) = upper(o.country)
+             AND (list_contains(o.scope, 'internet') OR list_contains(o.scope, a.platform))
+        WHERE o.end_at IS NOT NULL AND o.start_at <= $obs_end
+        ORDER BY 1, 2, 3, 5""", {"obs_end": obs_end}).fetchall()
+    merged: list[list] = []
+    for platform, country, start, end, outage_id in rows:
+        last = merged[-1] if merged else None
+        if last and last[0] == platform and last[1] == country and start <= last[3]:
+            last[3] = max(last[3], end)
+            last[4] += f";{outage_id}"
+        else:
+            merged.append([platform, country, start, end, outage_id])
+    return pd.DataFrame(merged, columns=["platform", "country", "start_at", "end_at",
+                                         "outage_ids"])
+
+
+def _silences_outside_outages(con, obs_end, activity: pd.DataFrame) -> pd.DataFrame:
+    """``activity`` with the longest silence's outage hours and ids, and the longest
+    silence once outage hours are left out of every gap."""
+    windows = _outage_windows(con, obs_end)
+    out = activity.assign(
+        longest_silence_outage_hours=activity["longest_silence_hours"].where(
+            activity["longest_silence_hours"].isna(), 0.0),
+        longest_silence_outage_ids=None,
+        longest_silence_outside_outages_hours=activity["longest_silence_hours"])
+    if windows.empty:
+        return out
+    windows["start_at"] = pd.to_datetime(windows["start_at"], utc=True)
+    windows["end_at"] = pd.to_datetime(windows["end_at"], utc=True)
+    con.register("_act_outages", windows)
+    try:
+        gaps = con.execute(_GAPS, {"obs_end": obs_end}).df()
+    finally:
+        con.unregister("_act_outages")
+    key = ["platform", "official_author"]
+    own = gaps.groupby(key, as_index=False)["own_hours"].max()
+    longest = out[key + ["longest_silence_start", "longest_silence_end"]].merge(
+        gaps.rename(columns={"gap_start": "longest_silence_start",
+                             "gap_end": "longest_silence_end"}),
+        on=key + ["longest_silence_start", "longest_silence_end"], how="left")
+    out = out.drop(columns=["longest_silence_outage_hours", "longest_silence_outage_ids",
+                            "longest_silence_outside_outages_hours"])
+    out = out.merge(longest[key + ["outage_hours", "outage_ids"]].drop_duplicates(key),
+                    on=key, how="left").merge(own, on=key, how="left")
+    return out.rename(columns={"outage_hours": "longest_silence_outage_hours",
+                               "outage_ids": "longest_silence_outage_ids",
+                               "own_hours": "longest_silence_outside_outages_hours"}).assign(
+        longest_silence_outage_hours=lambda d: d["longest_silence_outage_hours"].where(
+            d["longest_silence_hours"].isna(), d["longest_silence_outage_hours"].fillna(0.0)))
+
+
 def _empty(columns: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
 
@@ -234,7 +327,8 @@ def activity_tables(con, obs_end, rules: SilenceSettings | None = None
     rules = rules or SilenceSettings()
     con.execute(_OFFICIAL_POSTS, {"obs_end": obs_end})
     try:
-        activity = con.execute(_ACTIVITY, {"obs_end": obs_end}).df()
+        activity = _silences_outside_outages(
+            con, obs_end, con.execute(_ACTIVITY, {"obs_end": obs_end}).df())
         params = {
             "obs_end": obs_end,
             "share": float(rules.share),

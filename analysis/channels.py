@@ -13,9 +13,9 @@
   window W, the Kaplan-Meier median latency; for tickets the resolved count and the KM
   median time to resolution; reviews whose reply predates them (the review was edited
   after the reply) and tickets flagged ``bulk_update``, counted apart. Direct messages
-  are private: ``responses`` never holds them; they are linked here by the same
-  definitions (analysis/replies.py, ``dm_responses``) and appear only as these
-  aggregate rows.
+  are private: ``responses`` never holds them; they are linked by the same definitions
+  (analysis/replies.py) into ``dm_responses`` (analysis/direct_messages.py) and appear
+  only as these aggregate rows.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import pandas as pd
 from govwatch.config import DEFAULT_WINDOW_HOURS
 
 from .registry import Metric, MetricContext, register_metric
-from .replies import dm_responses
 from .survival import kaplan_meier
 
 _RESOLUTIONS = """
@@ -98,6 +97,7 @@ class ChannelMetrics(Metric):
     name = "channels"
     description = "Response and resolution of complaint tickets; figures per account and channel"
     tables = {"ticket_resolutions": RESOLUTION_COLUMNS, "channel_metrics": CHANNEL_COLUMNS}
+    requires = ("direct_messages",)
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         con = ctx.con
@@ -109,7 +109,8 @@ class ChannelMetrics(Metric):
         cols = ["platform", "official_author", "channel", "latency_hours", "censored",
                 "observed_hours"]
         resp = con.execute(f"SELECT {', '.join(cols)} FROM responses").df()
-        dms = dm_responses(con, ctx.obs_end)[cols]  # private: counted here in aggregate only
+        dms = con.execute(  # private: counted here in aggregate only
+            f"SELECT {', '.join(cols)} FROM dm_responses").df()
         resp = pd.concat([resp, dms], ignore_index=True) if len(dms) else resp
         apart = con.execute(_APART).df()
         key = ["platform", "official_author", "channel"]

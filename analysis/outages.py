@@ -26,6 +26,9 @@
   those hours left out of the clock. The figures in ``responses`` are not changed.
   Records without an end (an "ongoing" throttling listed years ago) are left out here:
   they would put the whole clock inside an outage.
+- ``outage_acknowledgements``: the same for event acknowledgements (onset to the first
+  matching post, or to the observation end), per event and official account.
+- ``outage_windows`` carries the record's ``kind`` and ``source`` (what the dashboard shows).
 
 One account that went quiet (it stopped posting; its peers go on) never makes a blackout:
 the other accounts' posts break the run; its own silence is ``account_activity``'s longest
@@ -58,13 +61,20 @@ WINDOW_COLUMNS = {
     "outage_id": "VARCHAR", "country": "VARCHAR", "region": "VARCHAR", "scope": "VARCHAR",
     "start_at": "TIMESTAMP WITH TIME ZONE", "end_at": "TIMESTAMP WITH TIME ZONE",
     "platform": "VARCHAR", "official_accounts": "BIGINT", "posts_during": "BIGINT",
-    "expected_posts": "DOUBLE",
+    "expected_posts": "DOUBLE", "kind": "VARCHAR", "source": "VARCHAR",
 }
 BLACKOUT_COLUMNS = {
     "platform": "VARCHAR", "country": "VARCHAR", "start_at": "TIMESTAMP WITH TIME ZONE",
     "end_at": "TIMESTAMP WITH TIME ZONE", "hours": "BIGINT", "accounts": "BIGINT",
     "expected_posts": "DOUBLE", "other_platforms_expected": "DOUBLE",
     "other_platforms_posts": "BIGINT", "kind": "VARCHAR", "outage_id": "VARCHAR",
+}
+
+ACK_COLUMNS = {
+    "event_id": "VARCHAR", "platform": "VARCHAR", "official_author": "VARCHAR",
+    "censored": "BOOLEAN", "latency_hours": "DOUBLE", "observed_hours": "DOUBLE",
+    "outage_hours": "DOUBLE", "latency_hours_outside_outages": "DOUBLE",
+    "observed_hours_outside_outages": "DOUBLE", "outage_ids": "VARCHAR",
 }
 
 LATENCY_COLUMNS = {
@@ -75,20 +85,30 @@ LATENCY_COLUMNS = {
     "outage_ids": "VARCHAR",
 }
 
-_SPANNING = """
-SELECT r.platform, r.message_id, r.official_author, r.message_created_at, r.censored,
-       r.latency_hours, r.observed_hours,
-       coalesce(r.response_created_at, $obs_end) AS clock_end,
-       o.outage_id, o.start_at, o.end_at
-FROM responses r
-JOIN accounts a ON a.official AND a.platform = r.platform
-     AND lower(a.author) = lower(r.official_author)
+def _spanning_sql(table: str, keys: str, start: str, end: str) -> str:
+    """Rows of ``table`` (with platform, official_author, censored, latency_hours,
+    observed_hours) whose clock, ``start`` to ``end`` (or the observation end), overlaps
+    an outage with an end of the official's country covering its platform: one row per
+    such outage."""
+    return f"""
+SELECT {keys}, s.censored, s.latency_hours, s.observed_hours, s.{start} AS clock_start,
+       coalesce(s.{end}, $obs_end) AS clock_end, o.outage_id, o.start_at, o.end_at
+FROM {table} s
+JOIN accounts a ON a.official AND a.platform = s.platform
+     AND lower(a.author) = lower(s.official_author)
 JOIN outages o ON o.country = a.country
-     AND (list_contains(o.scope, 'internet') OR list_contains(o.scope, r.platform))
-WHERE o.end_at IS NOT NULL AND o.start_at < coalesce(r.response_created_at, $obs_end)
-  AND o.end_at > r.message_created_at
-ORDER BY r.platform, r.official_author, r.message_id, o.start_at
+     AND (list_contains(o.scope, 'internet') OR list_contains(o.scope, s.platform))
+WHERE o.end_at IS NOT NULL AND o.start_at < coalesce(s.{end}, $obs_end)
+  AND o.end_at > s.{start}
+ORDER BY {keys}, o.start_at
 """
+
+
+_SPANNING = _spanning_sql("responses", "s.platform, s.official_author, s.message_id",
+                          "message_created_at", "response_created_at")
+_ACK_SPANNING = _spanning_sql("event_acknowledgements",
+                              "s.event_id, s.platform, s.official_author", "onset",
+                              "first_post_at")
 
 _OFFICIAL_POSTS = """
 SELECT a.platform, a.author, coalesce(a.country, '') AS country,
@@ -159,7 +179,8 @@ def outage_tables(con, obs_end, settings=None) -> tuple[pd.DataFrame, pd.DataFra
         return empty
     posts["hour"] = pd.to_datetime(posts["hour"], utc=True)
     outages = con.execute(
-        "SELECT outage_id, country, region, scope, start_at, coalesce(end_at, $e) AS end_at, "
+        "SELECT outage_id, country, region, scope, kind, source, "
+        "start_at, coalesce(end_at, $e) AS end_at, "
         "end_at IS NULL AS ongoing FROM outages WHERE start_at <= $e ORDER BY start_at, outage_id",
         {"e": obs_end}).df()
     grids = {key: _Grid(g, end) for key, g in posts.groupby(["platform", "country"])}
@@ -178,7 +199,7 @@ def outage_tables(con, obs_end, settings=None) -> tuple[pd.DataFrame, pd.DataFra
                 "scope": ";".join(o.scope), "start_at": s,
                 "end_at": pd.NaT if o.ongoing else e, "platform": platform,
                 "official_accounts": int(accounts[(platform, country)]), "posts_during": seen,
-                "expected_posts": expected})
+                "expected_posts": expected, "kind": o.kind, "source": o.source})
     blackouts = []
     for (platform, country), grid in sorted(grids.items()):
         for lo, hi in _zero_runs(grid.observed):
@@ -212,38 +233,63 @@ def outage_tables(con, obs_end, settings=None) -> tuple[pd.DataFrame, pd.DataFra
             pd.DataFrame(blackouts, columns=list(BLACKOUT_COLUMNS)) if blackouts else empty[1])
 
 
-def outage_latencies(con, obs_end) -> pd.DataFrame:
-    """Rows of ``outage_latencies``."""
+def _overlap_hours(g: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp) -> float:
+    """Hours of [lo, hi) inside the union of the windows ``g.start_at``-``g.end_at``
+    (at least one row)."""
+    spans = sorted((max(lo, pd.Timestamp(s)), min(hi, pd.Timestamp(e)))
+                   for s, e in zip(g.start_at, g.end_at, strict=True))
+    total = pd.Timedelta(0)
+    cur_s, cur_e = spans[0]
+    for s, e in spans[1:]:  # union of the overlaps
+        if s > cur_e:
+            total += cur_e - cur_s
+            cur_s, cur_e = s, e
+        else:
+            cur_e = max(cur_e, e)
+    total += cur_e - cur_s
+    return total.total_seconds() / 3600.0
+
+
+def _spans(con, obs_end, sql: str, keys: list[str], columns: dict[str, str],
+           start_name: str | None = None) -> pd.DataFrame:
+    """One row per clock of ``sql`` (see :func:`_spanning_sql`) with the hours of it
+    inside outages (overlapping outages counted once) and the latency and observed time
+    without them; ``start_name`` names the clock's start column when it is kept."""
     if obs_end is None:
-        return pd.DataFrame({c: [] for c in LATENCY_COLUMNS})
-    df = con.execute(_SPANNING, {"obs_end": obs_end}).df()
+        return pd.DataFrame({c: [] for c in columns})
+    df = con.execute(sql, {"obs_end": obs_end}).df()
     rows = []
-    for key, g in df.groupby(["platform", "official_author", "message_id"], sort=True):
+    for key, g in df.groupby(keys, sort=True):
         first = g.iloc[0]
-        lo, hi = pd.Timestamp(first.message_created_at), pd.Timestamp(first.clock_end)
-        spans = sorted((max(lo, pd.Timestamp(s)), min(hi, pd.Timestamp(e)))
-                       for s, e in zip(g.start_at, g.end_at, strict=True))
-        total = pd.Timedelta(0)
-        cur_s, cur_e = spans[0]  # a group has at least one row
-        for s, e in spans[1:]:  # union of the overlaps
-            if s > cur_e:
-                total += cur_e - cur_s
-                cur_s, cur_e = s, e
-            else:
-                cur_e = max(cur_e, e)
-        total += cur_e - cur_s
-        hours = total.total_seconds() / 3600.0
+        lo = pd.Timestamp(first.clock_start)
+        hours = _overlap_hours(g, lo, pd.Timestamp(first.clock_end))
         censored = bool(first.censored)
+        row = dict(zip(keys, key, strict=True))
+        if start_name:
+            row[start_name] = lo
         rows.append({
-            "platform": key[0], "message_id": key[2], "official_author": key[1],
-            "message_created_at": lo, "censored": censored,
+            **row, "censored": censored,
             "latency_hours": None if censored else first.latency_hours,
             "observed_hours": first.observed_hours, "outage_hours": hours,
             "latency_hours_outside_outages": None if censored else first.latency_hours - hours,
             "observed_hours_outside_outages": first.observed_hours - hours,
             "outage_ids": ";".join(dict.fromkeys(g.outage_id))})
-    return pd.DataFrame(rows, columns=list(LATENCY_COLUMNS)) if rows else pd.DataFrame(
-        {c: [] for c in LATENCY_COLUMNS})
+    return pd.DataFrame(rows, columns=list(columns)) if rows else pd.DataFrame(
+        {c: [] for c in columns})
+
+
+def outage_acknowledgements(con, obs_end) -> pd.DataFrame:
+    """Rows of ``outage_acknowledgements``: event acknowledgements (onset to the first
+    matching post, or to the observation end) that overlap an outage covering the
+    official's platform in its country, as ``outage_latencies`` does for messages."""
+    return _spans(con, obs_end, _ACK_SPANNING, ["event_id", "platform", "official_author"],
+                  ACK_COLUMNS)
+
+
+def outage_latencies(con, obs_end) -> pd.DataFrame:
+    """Rows of ``outage_latencies``."""
+    return _spans(con, obs_end, _SPANNING, ["platform", "official_author", "message_id"],
+                  LATENCY_COLUMNS, "message_created_at")
 
 
 @register_metric
@@ -251,9 +297,11 @@ class OutageMetrics(Metric):
     name = "outages"
     description = "Outage windows of the officials' countries; platform blackouts found in the data"
     tables = {"outage_windows": WINDOW_COLUMNS, "platform_blackouts": BLACKOUT_COLUMNS,
-              "outage_latencies": LATENCY_COLUMNS}
+              "outage_latencies": LATENCY_COLUMNS, "outage_acknowledgements": ACK_COLUMNS}
+    requires = ("event_acknowledgement",)
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         windows, blackouts = outage_tables(ctx.con, ctx.obs_end, ctx.settings)
         return {"outage_windows": windows, "platform_blackouts": blackouts,
-                "outage_latencies": outage_latencies(ctx.con, ctx.obs_end)}
+                "outage_latencies": outage_latencies(ctx.con, ctx.obs_end),
+                "outage_acknowledgements": outage_acknowledgements(ctx.con, ctx.obs_end)}

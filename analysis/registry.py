@@ -45,6 +45,7 @@ BUILTIN_MODULES = (
     "govwatch.analysis.unaddressed",
     "govwatch.analysis.activity",
     "govwatch.analysis.topics",
+    "govwatch.analysis.direct_messages",
     "govwatch.analysis.channels",
     "govwatch.analysis.outages",
     "govwatch.analysis.templates",

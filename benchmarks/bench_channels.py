@@ -12,14 +12,17 @@ fresh process pinned to one CPU (``_measure.py``), on a file of ``--rows`` rows:
 - ``tickets-csv``: tickets with submitted, acknowledged (two thirds) and closed (half) times;
 - ``open311``: the same tickets as an Open311 GeoReport v2 JSON array (closed requests with
   ``updated_datetime`` and ``status_notes``);
+- ``open311-csv``: the same requests as a CSV with the GeoReport field names;
 - ``google-play``: google-play-scraper CSV rows, 80% with a developer reply
   (``--app-id``, ``--assume-tz UTC``).
 
-The runs alternate (csv, then each new reader, ``--repeat`` rounds) so that a change in the
-machine's load touches both sides alike. The table gives per reader the best wall and CPU
-time, input rows per second, rows stored, and the ratios posts-CSV time / reader time, wall
-and CPU (above 1: the reader is faster than the posts-CSV reader on as many rows; on a
-shared machine the CPU ratio is the steadier one). A ticket or a replied
+Each reader is paired with the posts-CSV reader (reader, posts CSV, reader, posts CSV,
+``--repeat`` pairs) so that a change in the machine's load touches both sides alike. The
+table gives per reader the median CPU time beside the posts-CSV reader's, input rows per
+CPU second, rows stored, the peak memory of each side, and the ratios posts-CSV time /
+reader time per pair, CPU and wall (median, min-max; above 1: the reader is faster than
+the posts-CSV reader on as many rows; on a shared machine the CPU ratio is the steadier
+one). A ticket or a replied
 review stores two or three posts; the ratio is per input row. Not a test: nothing here
 asserts a speed. Files go to ``benchmarks/work/channels/``.
 """
@@ -35,7 +38,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _measure import best, default_cpu, machine_load, mib, run, warm  # noqa: E402
+from _measure import (  # noqa: E402
+    default_cpu,
+    fmt_spread,
+    machine_load,
+    mib,
+    paired,
+    run,
+    warm,
+)
 
 WORK = Path(__file__).parent / "work" / "channels"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -99,6 +110,16 @@ def write_inputs(rows: int, seed: int = 1) -> dict[str, tuple[Path, list[str]]]:
                 f.write(json.dumps(req) + (",\n" if n < rows - 1 else "\n"))
             f.write("]\n")
     files["open311"] = (path, [])
+    path = WORK / f"open311-{rows}.csv"
+    if not path.exists():
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["service_request_id", "status", "service_name", "agency_responsible",
+                        "description", "requested_datetime", "updated_datetime", "status_notes"])
+            for tid, agency, t, _, closed, text in tickets:
+                w.writerow([tid, "closed" if closed else "open", "Pothole", agency, text,
+                            _iso(t), _iso(closed or t), "Case resolved." if closed else ""])
+    files["open311-csv"] = (path, [])
     path = WORK / f"play-{rows}.csv"
     if not path.exists():
         with open(path, "w", newline="", encoding="utf-8") as f:
@@ -131,37 +152,48 @@ def stored(db: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=100_000)
-    ap.add_argument("--repeat", type=int, default=2, help="rounds of alternating runs")
+    ap.add_argument("--repeat", type=int, default=3, help="pairs of alternating runs")
     ap.add_argument("--cpu", type=int, default=None, help="CPU to pin to (-1: none)")
+    ap.add_argument("--only", nargs="*", default=None, help="readers to measure")
     args = ap.parse_args(argv)
     cpu = None if args.cpu == -1 else (default_cpu() if args.cpu is None else args.cpu)
     files = write_inputs(args.rows)
     for path, _ in files.values():
         warm(path)
-    runs: dict[str, list] = {name: [] for name in files}
-    counts = {}
-    load_before = machine_load()
-    for r in range(args.repeat):
-        for name, (path, extra) in files.items():
-            db = WORK / f"{name}-{r}.duckdb"
+    counts: dict[str, int] = {}
+
+    def side(name: str, tag: str):
+        path, extra = files[name]
+
+        def go():
+            db = WORK / f"{name}-{tag}.duckdb"
             db.unlink(missing_ok=True)
             cmd = [sys.executable, "-m", "govwatch.cli", "ingest", str(path), "--format", name,
                    "-q", "--db", str(db), *extra]
-            runs[name].append(run(cmd, cpu=cpu, log=WORK / f"{name}.log"))
+            m = run(cmd, cpu=cpu, log=WORK / f"{name}.log")
             counts[name] = stored(db)
             db.unlink(missing_ok=True)
-    ref = best(runs["csv"])
+            return m
+        return go
+
+    load_before = machine_load()
+    results = {name: paired(side(name, "ours"), side("csv", "base"), pairs=args.repeat)
+               for name in files if name != "csv" and (not args.only or name in args.only)}
     print(f"# Channel readers, {args.rows:,} input rows each ({machine_load()}; "
-          f"before: {load_before}; pinned to CPU {cpu})\n")
-    print("| reader | input MiB | best wall s | best CPU s | rows/s (wall) | posts stored "
-          "| peak RSS | posts-CSV wall / this | posts-CSV CPU / this |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name, ms in runs.items():
-        m = best(ms)
+          f"before: {load_before}; pinned to CPU {cpu}; {args.repeat} pairs, reader then "
+          "posts CSV)\n")
+    print("| reader | input MiB | CPU s (median) | posts-CSV CPU s | rows/CPU s | posts stored "
+          "| peak memory | posts-CSV peak | posts-CSV CPU / this (min-max) "
+          "| posts-CSV wall / this |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, pair in results.items():
+        s = pair.summary()
         size = files[name][0].stat().st_size
-        print(f"| {name} | {size / 2**20:,.0f} | {m.wall_s:.1f} | {m.cpu_s:.1f} | "
-              f"{args.rows / m.wall_s:,.0f} | {counts[name]:,} | {mib(m.peak_rss_bytes)} | "
-              f"{ref.wall_s / m.wall_s:.2f} | {ref.cpu_s / m.cpu_s:.2f} |")
+        print(f"| {name} | {size / 2**20:,.0f} | {s['ours']['cpu_s']:.1f} | "
+              f"{s['base']['cpu_s']:.1f} | {args.rows / s['ours']['cpu_s']:,.0f} | "
+              f"{counts[name]:,} | {mib(s['ours']['peak_rss_bytes'])} | "
+              f"{mib(s['base']['peak_rss_bytes'])} | {fmt_spread(s['ratio_cpu'])} | "
+              f"{fmt_spread(s['ratio_wall'])} |")
     return 0
 
 

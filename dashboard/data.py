@@ -61,6 +61,11 @@ SHOWN_ACCOUNT_TABLES = {"selectivity", "response_quality", "benchmark_index", "a
 INCLUDE_DMS_ENV = "GOVWATCH_DASH_INCLUDE_DMS"
 
 
+# the hours of a message's clock inside outage windows (analysis/outages.py)
+_OUTAGE_JOIN = ("LEFT JOIN outage_latencies o ON o.platform = r.platform "
+                "AND o.message_id = r.message_id AND o.official_author = r.official_author")
+
+
 @dataclass(frozen=True)
 class Missing:
     """A derived table (or column) this store does not have."""
@@ -702,19 +707,23 @@ class DashboardData:
         """Recent messages to one official (critical, needing a response, observed for a
         week and unanswered first), with the citizen pseudonymised and personal data
         redacted from the text."""
+        spans = self.has("outage_latencies", "message_id", "outage_hours")
+        outage, join = ("o.outage_hours", _OUTAGE_JOIN) if spans else ("NULL", "")
         df = self.df(
             """
             SELECT r.message_id, r.message_author, r.message_created_at, r.critical,
                    r.needs_response, r.topic, r.sentiment, r.censored, r.latency_hours,
-                   r.observed_hours, p.text
+                   r.observed_hours, p.text, CAST({outage} AS DOUBLE) AS outage_hours
             FROM responses r
             JOIN posts p ON p.platform = r.platform AND p.post_id = r.message_id
+            {join}
             WHERE r.platform = ? AND r.official_author = ?
             ORDER BY coalesce(r.critical, false) DESC, coalesce(r.needs_response, false) DESC,
                      r.observed_hours >= 168 DESC, r.censored DESC,
                      r.message_created_at DESC, r.message_id
             LIMIT ?
-            """, [platform, author, int(limit)])
+            """.replace("{outage}", outage).replace("{join}", join),
+            [platform, author, int(limit)])
         officials = self.official_handles(platform)
 
         def pseud(name: str) -> str:
@@ -772,6 +781,40 @@ class DashboardData:
             'SELECT DISTINCT start_at AS start, end_at AS "end" FROM platform_silences '
             "WHERE platform = ? AND (country IS NULL OR country = ?) ORDER BY 1",
             [platform, country or ""])
+
+    def outages(self, country: str | None = None, platform: str | None = None
+                ) -> pd.DataFrame | Missing:
+        """Outage windows (``outage_windows``) of ``country`` (all countries when None)
+        covering ``platform`` (any when None), one row per outage record: outage_id,
+        country, region, scope, kind, source, start, end (the observation end for an
+        ongoing record), ongoing, platforms."""
+        if not self.has("outage_windows", "start_at", "end_at", "kind", "source"):
+            return self.missing("outage_windows")
+        end = self.run_info().get("observed_until")
+        return self.df(
+            """
+            SELECT outage_id, any_value(country) AS country, any_value(region) AS region,
+                   any_value(scope) AS scope, any_value(kind) AS kind,
+                   any_value(source) AS source, min(start_at) AS start,
+                   CASE WHEN bool_or(end_at IS NULL)
+                        THEN CAST(? AS TIMESTAMP WITH TIME ZONE) ELSE max(end_at) END AS "end",
+                   bool_or(end_at IS NULL) AS ongoing,
+                   string_agg(DISTINCT platform, ', ' ORDER BY platform) AS platforms
+            FROM outage_windows
+            WHERE (CAST(? AS VARCHAR) IS NULL OR country = ?)
+              AND (CAST(? AS VARCHAR) IS NULL OR platform = ?)
+            GROUP BY outage_id ORDER BY start, outage_id
+            """, [end, country, country, platform, platform])
+
+    def outage_acknowledgements(self, event_id: str) -> pd.DataFrame | None:
+        """Per official account, the hours of its acknowledgement clock for ``event_id``
+        inside outage windows (``outage_acknowledgements``); None when not computed."""
+        if not self.has("outage_acknowledgements", "event_id", "outage_hours"):
+            return None
+        return self.df(
+            "SELECT platform, official_author, outage_hours, latency_hours_outside_outages, "
+            "observed_hours_outside_outages FROM outage_acknowledgements WHERE event_id = ?",
+            [event_id])
 
     # -- channels --------------------------------------------------------------
     def channel_figures(self) -> pd.DataFrame | Missing:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from govwatch.dashboard import outage_marks
 
 from govwatch.config import window_label
 
@@ -607,10 +608,13 @@ def unanswered_chart(rows: pd.DataFrame, group: str, labels: dict | None = None,
 
 
 def activity_chart(weekly: pd.DataFrame, silences: pd.DataFrame | None,
-                   events: pd.DataFrame | None, title: str = "Posting activity") -> Chart:
-    """Posts per week with platform-wide silences shaded and event onsets marked.
+                   events: pd.DataFrame | None, title: str = "Posting activity",
+                   outages: pd.DataFrame | None = None) -> Chart:
+    """Posts per week with platform-wide silences and outage windows shaded and event
+    onsets marked.
 
     ``weekly``: week (datetime), posts. ``silences``: start, end. ``events``: onset, name.
+    ``outages``: rows of data.outages (start, end, scope, source, ...).
     """
     if weekly.empty:
         return Chart("activity", title, empty_figure("No posts by this account"),
@@ -626,6 +630,7 @@ def activity_chart(weekly: pd.DataFrame, silences: pd.DataFrame | None,
                                  marker={"color": _alpha(OKABE_ITO[4], 0.5), "symbol": "square",
                                          "size": 14}))
     ev = events if events is not None else pd.DataFrame(columns=["onset", "name"])
+    shaded = outage_marks.shade(fig, outages, float(weekly["posts"].max() or 1) * 1.18)
     if not ev.empty:
         top = float(weekly["posts"].max() or 1)
         fig.add_trace(go.Scatter(
@@ -646,12 +651,18 @@ def activity_chart(weekly: pd.DataFrame, silences: pd.DataFrame | None,
         summary += f"; {len(ev)} event onsets marked"
     if silences is not None and not silences.empty:
         summary += f"; {len(silences)} platform-wide silences shaded"
+    if shaded:
+        summary += (f"; {shaded} outage window{'s' if shaded > 1 else ''} (platform "
+                    "unreachable in the account's country) shaded")
     return Chart("activity", title, fig, summary + ".", weekly, ANCHORS["activity"])
 
 
-def event_chart(ack: pd.DataFrame, event_name: str) -> Chart:
+def event_chart(ack: pd.DataFrame, event_name: str, outages: pd.DataFrame | None = None,
+                onset=None) -> Chart:
     """Hours from event onset to each official's first matching post (censored as
-    '> follow-up'), beside the public's first post."""
+    '> follow-up'), beside the public's first post. With ``outages`` (data.outages rows)
+    and the event's ``onset``, outage windows are shaded, and first posts whose clock spans
+    one (``ack.outage_hours`` > 0) are drawn apart and flagged."""
     title = f"Time to acknowledge: {event_name}"
     if ack.empty:
         return Chart("event", title, empty_figure("No acknowledgement data for this event"),
@@ -660,11 +671,26 @@ def event_chart(ack: pd.DataFrame, event_name: str) -> Chart:
     fig = new_figure()
     said = d[~d["censored"].astype(bool)]
     silent = d[d["censored"].astype(bool)]
-    if not said.empty:
-        fig.add_trace(go.Scatter(x=said["latency_hours"], y=said["label"], mode="markers",
+    spanning = (said["outage_hours"].fillna(0) > 0 if "outage_hours" in said
+                else pd.Series(False, index=said.index))
+    if not said[~spanning].empty:
+        clear = said[~spanning]
+        fig.add_trace(go.Scatter(x=clear["latency_hours"], y=clear["label"], mode="markers",
                                  name="Official's first post", marker={
                                      "color": OKABE_ITO[0], "size": 11, "symbol": "circle"},
                                  hovertemplate="%{y}: %{x:.1f} h after onset<extra></extra>"))
+    if spanning.any():
+        late = said[spanning]
+        fig.add_trace(go.Scatter(
+            x=late["latency_hours"], y=late["label"], mode="markers",
+            name="First post, clock spans an outage", marker={
+                "color": OKABE_ITO[0], "size": 12, "symbol": "diamond-open",
+                "line": {"width": 2.5}},
+            text=[f"{fmt_hours(o)} of it while the platform was unreachable; "
+                  f"{fmt_hours(w)} without the outage"
+                  for o, w in zip(late["outage_hours"], late["latency_hours_outside_outages"],
+                                  strict=True)],
+            hovertemplate="%{y}: %{x:.1f} h after onset (%{text})<extra></extra>"))
     if not silent.empty:
         fig.add_trace(go.Scatter(x=silent["observed_hours"], y=silent["label"],
                                  mode="markers+text", name="No post yet (censored)",
@@ -678,10 +704,23 @@ def event_chart(ack: pd.DataFrame, event_name: str) -> Chart:
         fig.add_vline(x=max(pub, 0.01), line={"color": OKABE_ITO[2], "dash": "dash", "width": 2})
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="Public's first post",
                                  line={"color": OKABE_ITO[2], "dash": "dash"}))
+    shaded = 0
+    if onset is not None and not d.empty:
+        t0 = pd.Timestamp(onset)
+
+        def since(t: pd.Timestamp) -> float:  # hours after onset, on the log axis
+            return max((t - t0).total_seconds() / 3600, 0.01)
+
+        shaded = outage_marks.shade(fig, outages, d["label"].iloc[0], since)
     _hours_log_axis(fig, "Time after onset (log scale)")
     fig.update_yaxes(autorange="reversed", automargin=True)
     _base_layout(fig, height=max(260, 34 * len(d) + 120))
     parts = [f"{len(said)} of {len(d)} official accounts posted about it"]
+    if spanning.any():
+        parts.append(f"{int(spanning.sum())} of them only after an outage that kept their "
+                     "platform unreachable (flagged)")
+    if shaded:
+        parts.append(f"{shaded} outage window{'s' if shaded > 1 else ''} shaded")
     if not said.empty:
         first = said.iloc[0]
         parts.append(f"the first was {first['label']} after {fmt_hours(first['latency_hours'])}")

@@ -230,7 +230,7 @@ def export(
             raise UsageError(f"the store has no analysis yet: run 'govwatch analyze' before "
                              f"exporting {what}")
         if include_dms and what == "responses" and run is not None:
-            include_dms = _register_dms(con, run)
+            include_dms = _dms_stored(con)
         query = _build(con, what, pseudonymise, include_text, population, include_dms,
                        account)
         if pseudonymise and query.pairs_sql:
@@ -408,7 +408,7 @@ _RESPONSE_TEXT_COLUMNS = ("platform", "message_id", "official_author", "via", "r
 
 def _responses_query(con, pseudonymise: bool, include_dms: bool = False) -> _Query:
     """Every column of ``responses`` (with ``include_dms``, and the direct messages'
-    rows, see :func:`_register_dms`); extra text columns added later are left out (they
+    rows, see :func:`_dms_stored`); extra text columns added later are left out (they
     could hold personal data), extra numbers, flags and times are kept."""
     cols = []
     for name, dtype in _columns(con, "responses").items():
@@ -417,7 +417,7 @@ def _responses_query(con, pseudonymise: bool, include_dms: bool = False) -> _Que
                         "AS message_author")
         elif dtype != "VARCHAR" or name in _RESPONSE_TEXT_COLUMNS:
             cols.append(f"r.{name}")
-    source = ("(SELECT * FROM responses UNION ALL BY NAME SELECT * FROM _gw_dm_responses)"
+    source = ("(SELECT * FROM responses UNION ALL BY NAME SELECT * FROM dm_responses)"
               if include_dms else "responses")
     sql = (f"SELECT {', '.join(cols)} FROM {source} r "
            "ORDER BY r.platform, r.official_author, r.message_created_at, r.message_id")
@@ -425,18 +425,13 @@ def _responses_query(con, pseudonymise: bool, include_dms: bool = False) -> _Que
                   pairs_sql=f"SELECT platform, message_author AS author FROM {source}")
 
 
-def _register_dms(con, run: dict) -> bool:
-    """Make the direct messages' response rows a view ``_gw_dm_responses`` (False when
-    there are none). They are private, so no table keeps them: they are linked here by
-    the analysis's own definitions (govwatch.analysis.replies) at the last run's
-    observation end, from the stored posts and tags."""
-    from govwatch.analysis.replies import dm_responses
-
-    frame = dm_responses(con, run["observation_end"])
-    if frame.empty:
-        return False
-    con.register("_gw_dm_responses", frame)
-    return True
+def _dms_stored(con) -> bool:
+    """Whether the store holds direct messages' response rows (``dm_responses``, written
+    by the last analysis: analysis/direct_messages.py) to add to the export."""
+    if "dm_responses" not in _tables(con):
+        raise UsageError("the store has no dm_responses table: run 'govwatch analyze' with "
+                         "this version of govwatch before exporting with --include-dms")
+    return con.execute("SELECT count(*) FROM dm_responses").fetchone()[0] > 0
 
 
 def _events_query(con) -> _Query:

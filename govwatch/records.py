@@ -165,8 +165,9 @@ class Batch:
     # A post of that author stored earlier, older than the newest post of the
     # archive and missing from it, was deleted: the import sets its deleted_at.
     full_archive_of: list[tuple[str, str]] = field(default_factory=list)
-    # Channel, rating, status of posts that come through other channels (tickets, reviews).
-    attributes: list[MessageAttributes] = field(default_factory=list)
+    # Channel, rating, status of posts that come through other channels (tickets, reviews):
+    # records, or an Arrow table in ATTRIBUTE_ARROW_SCHEMA.
+    attributes: list[MessageAttributes] | pa.Table = field(default_factory=list)
     # Outage records (outage lists are read by their own readers).
     outages: list[Outage] = field(default_factory=list)
 

@@ -33,6 +33,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -172,24 +173,36 @@ class GooglePlayCSVReader(Reader):
 
     def read(self, path: Path, options: ReadOptions,
              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:
-        out = _Reviews(self.platform)
-        rejects: list[Reject] = []
-        rows = 0
-        for line, row, fields in read_records(path, options, PLAY_ALIASES, ("reviewid", "at", "text"),
-                                              progress):
-            rows += 1
-            if isinstance(row, Reject):
-                rejects.append(row)
+        """A chunk of plainly valid rows is converted column by column
+        (ingest/review_columns.py); any other goes row by row through ``play_review``."""
+        from .review_columns import play_columns
+
+        records = read_records(path, options, PLAY_ALIASES, ("reviewid", "at", "text"),
+                               progress)
+        handed = False
+        while chunk := list(islice(records, BATCH_REVIEWS)):
+            handed = True
+            rejects = [row for _, row, _ in chunk if isinstance(row, Reject)]
+            good = [(line, row, fields) for line, row, fields in chunk
+                    if not isinstance(row, Reject)]
+            fast = play_columns([row for _, row, _ in good], self.platform,
+                                options) if good else None
+            if fast is not None:
+                posts, attrs = fast
+                yield Batch(posts=posts, attributes=attrs, rejects=rejects,
+                            rows_read=len(chunk))
                 continue
-            try:
-                play_review(out, row, options)
-            except ReviewError as exc:
-                rejects.append(Reject(f"line {line}, column {exc.where}", str(exc),
-                                      excerpt(",".join(fields))))
-            if len(out.posts) >= BATCH_REVIEWS:
-                yield out.batch(rejects, rows)
-                rejects, rows = [], 0
-        yield out.batch(rejects, rows)
+            out = _Reviews(self.platform)
+            for line, row, fields in good:
+                try:
+                    play_review(out, row, options)
+                except ReviewError as exc:
+                    rejects.append(Reject(f"line {line}, column {exc.where}", str(exc),
+                                          excerpt(",".join(fields))))
+            rejects.sort(key=lambda r: int(r.locator.split()[1].rstrip(",")))
+            yield out.batch(rejects, len(chunk))
+        if not handed:  # a header and nothing else
+            yield Batch()
 
 
 @register

@@ -39,7 +39,6 @@ from .tickets import (
     Ticket,
     TicketRowError,
     clean_text,
-    read_ticket_csv,
     ticket_batches,
     ticket_from_row,
 )
@@ -211,4 +210,7 @@ class Open311CSVReader(Reader):
 
     def read(self, path: Path, options: ReadOptions,
              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:
-        return read_ticket_csv(path, options, CSV_ALIASES, _csv_ticket, progress)
+        from .ticket_columns import read_ticket_columns
+
+        return read_ticket_columns(path, options, CSV_ALIASES, _csv_ticket, PLATFORM, True,
+                                   progress)

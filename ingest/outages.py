@@ -21,7 +21,8 @@ ongoing is taken to last its start day, with ``end_known`` false.
   ``{"state:name", "districts", "date", "description", "nature", ...}``), all in India;
   only the start day is given.
 - ``outages-csv``: the simple CSV anyone can write: ``country, region, start, end, scope``
-  (scope ``;``-separated; ``internet`` when empty), optional ``kind, source``. Times are ISO
+  (country a name or an ISO 3166 alpha-2 code, user-assigned ones such as ``XC`` included;
+  scope ``;``-separated; ``internet`` when empty), optional ``kind, source``. Times are ISO
   8601 (a date, or a time with an offset; ``--assume-tz`` for times without one).
 """
 
@@ -70,6 +71,8 @@ def country_code(name: object) -> str:
     if not text:
         raise OutageError("country", "country is empty")
     base = text.split("(")[0].strip()
+    if _user_assigned(base):  # AA, QM-QZ, XA-XZ, ZZ: codes ISO leaves to its users
+        return base.upper()
     if base.lower() in COUNTRY_ALIASES:
         return COUNTRY_ALIASES[base.lower()]
     if base != text:
@@ -85,6 +88,12 @@ def country_code(name: object) -> str:
     if len(found) >= 1 and found[0].name.lower().startswith(text.lower()[:4]):
         return found[0].alpha_2
     raise OutageError("country", f"country {text!r} is not a country name or ISO code")
+
+
+def _user_assigned(code: str) -> bool:
+    c = code.upper()
+    return len(c) == 2 and c.isascii() and c.isalpha() and (
+        c in ("AA", "ZZ") or c[0] == "X" or (c[0] == "Q" and c[1] >= "M"))
 
 
 def day_start(value: object, column: str, assume_tz: str | None = None) -> tuple[datetime, bool]:

@@ -213,7 +213,10 @@ class Staged:
             self.add_posts(posts, archived=bool(batch.full_archive_of))
         if batch.accounts is not None and len(batch.accounts):
             self.add_accounts(to_arrow(batch.accounts, ACCOUNT_SCHEMA))
-        if batch.attributes:
+        if isinstance(batch.attributes, pa.Table):  # a reader that builds them as columns
+            if batch.attributes.num_rows:
+                self._attributes.append(batch.attributes)
+        elif batch.attributes:
             self._attributes.append(attributes_table(batch.attributes))
         self._outages.extend(batch.outages)
 

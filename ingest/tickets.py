@@ -20,7 +20,8 @@ after the submission is never a response (no negative latency): the ticket is ke
 flagged ``acknowledged_before_request`` or ``closed_before_request``.
 
 This module also reads the hand-writable tickets CSV (``--format tickets-csv``; see
-docs/formats.md), whose headers a ``--mapping`` file renames from any ticket system's.
+docs/formats.md), whose headers a ``--mapping`` file renames from any ticket system's,
+in bounded memory (ingest/ticket_columns.py).
 """
 
 from __future__ import annotations
@@ -30,10 +31,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from govwatch.records import Batch, MessageAttributes, Post, Reject, excerpt, posts_frame
+from govwatch.records import Batch, MessageAttributes, Post, Reject, posts_frame
 
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
-from .csv_records import read_records
 from .jsonio import parse_utc
 from .registry import register
 from .tabular import sniff_header
@@ -225,27 +225,6 @@ def ticket_from_row(row: dict, options: ReadOptions, default_system: str) -> Tic
     )
 
 
-def read_ticket_csv(path: Path, options: ReadOptions, aliases: dict[str, str],
-                    row_ticket: Callable[[dict, ReadOptions], Ticket],
-                    progress: Callable[[int], None] | None) -> Iterator[Batch]:
-    """Read a CSV of tickets: headers renamed by ``options.mapping``, then ``aliases``."""
-    tickets: list[Ticket] = []
-    rejects: list[Reject] = []
-    rows = 0
-    for line, row, fields in read_records(path, options, aliases, TICKET_REQUIRED, progress,
-                                          " (rename yours with --mapping)"):
-        rows += 1
-        if isinstance(row, Reject):
-            rejects.append(row)
-            continue
-        try:
-            tickets.append(row_ticket(row, options))
-        except TicketRowError as exc:
-            rejects.append(Reject(f"line {line}, column {exc.column}", str(exc),
-                                  excerpt(",".join(fields))))
-    yield from ticket_batches(tickets, rejects, rows)
-
-
 @register
 class TicketsCSVReader(Reader):
     name = "tickets-csv"
@@ -259,5 +238,8 @@ class TicketsCSVReader(Reader):
 
     def read(self, path: Path, options: ReadOptions,
              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:
-        return read_ticket_csv(path, options, {},
-                               lambda row, o: ticket_from_row(row, o, "tickets"), progress)
+        from .ticket_columns import read_ticket_columns
+
+        return read_ticket_columns(path, options, {},
+                                   lambda row, o: ticket_from_row(row, o, "tickets"), "tickets",
+                                   False, progress)

@@ -90,3 +90,13 @@ def assert_same_tables(a: Path, b: Path, tables: list[str] | None = None) -> dic
         return counts
     finally:
         con.close()
+
+
+def assert_same_columns(a, b) -> None:
+    """Two frames hold the same columns (in any order) with equal values row by row,
+    missing values (None, NaN, NaT, NA) all alike."""
+    assert sorted(a.columns) == sorted(b.columns)
+    for c in a.columns:
+        left = a[c].astype(object).where(a[c].notna(), None).tolist()
+        right = b[c].astype(object).where(b[c].notna(), None).tolist()
+        assert left == right, c

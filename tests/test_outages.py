@@ -194,3 +194,12 @@ def test_blackout_thresholds_are_set_from_the_command_line(tmp_path):
         con.close()
         assert json.loads(settings)["silences"]["blackout_min_expected"] == float(expected)
     assert found == {"1000": 0, "10": 3}
+
+
+def test_user_assigned_country_codes_are_kept():
+    from govwatch.ingest.outages import OutageError, country_code
+
+    assert [country_code(c) for c in ("XC", "xk", "QM", "ZZ", "QA", "Kazakhstan")] == [
+        "XC", "XK", "QM", "ZZ", "QA", "KZ"]  # QA is Qatar, not a user-assigned code
+    with pytest.raises(OutageError):
+        country_code("Avalor")

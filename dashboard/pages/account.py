@@ -19,6 +19,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
+from govwatch.dashboard import outage_marks
 from govwatch.dashboard.channel_table import channel_rows, filter_figures
 from govwatch.dashboard.data import (
     POPULATION_LABELS,
@@ -196,8 +197,10 @@ def timeline_chart(acc: dict) -> Chart:
     events = d.events()
     if acc.get("country") and "country" in events:
         events = events[events["country"].isna() | (events["country"] == acc["country"])]
+    outages = d.outages(acc["country"], acc["platform"]) if acc.get("country") else None
     return activity_chart(weekly, None if isinstance(silences, Missing) else silences,
-                          events, title="Posting activity, silences and event onsets")
+                          events, title="Posting activity, silences, outages and event onsets",
+                          outages=None if isinstance(outages, Missing) else outages)
 
 
 def activity_facts(acc: dict):
@@ -209,6 +212,12 @@ def activity_facts(acc: dict):
     silence = fmt_hours(a.get("longest_silence_hours"))
     if a.get("longest_silence_ongoing"):
         silence += " (ongoing)"
+    in_outage = a.get("longest_silence_outage_hours")
+    if in_outage is not None and not pd.isna(in_outage) and in_outage > 0:
+        # the platform was unreachable for part of it: say so, and give the account's own
+        silence += (f", {fmt_hours(in_outage)} of it while the platform was unreachable in "
+                    "its country; longest silence outside outages "
+                    f"{fmt_hours(a.get('longest_silence_outside_outages_hours'))}")
     return html.Ul([
         html.Li(f"{a['posts_per_week']:.1f} posts per week"),
         html.Li(f"{fmt_rate(a.get('dialogue_share'))} of its posts reply to the public"),
@@ -288,8 +297,10 @@ def examples(acc: dict) -> pd.DataFrame:
                      for c in df["critical"]],
         "Topic": df["topic"].fillna("–"),
         "Response": [(f"none in {fmt_hours(o)} observed" if c else f"after {fmt_hours(h)}")
-                     for c, h, o in zip(df["censored"], df["latency_hours"],
-                                        df["observed_hours"], strict=True)],
+                     + outage_marks.spans_note(x)
+                     for c, h, o, x in zip(df["censored"], df["latency_hours"],
+                                           df["observed_hours"], df["outage_hours"],
+                                           strict=True)],
     })
 
 

@@ -90,6 +90,9 @@ def acknowledgements(event_id: str) -> pd.DataFrame | Missing:
     if "public_latency_hours" not in ack.columns:
         ack["public_latency_hours"] = pd.NA
     ack["censored"] = ack["censored"].fillna(True).astype(bool)
+    spans = d.outage_acknowledgements(event_id)
+    if spans is not None and "platform" in ack.columns:
+        ack = ack.merge(spans, on=["platform", "official_author"], how="left")
     return ack
 
 
@@ -99,8 +102,11 @@ def chart_for(event_id: str | None):
     ack = acknowledgements(event_id)
     if isinstance(ack, Missing):
         return ack
-    name = data().events().set_index("event_id").loc[event_id, "name"]
-    return event_chart(ack, name)
+    event = data().events().set_index("event_id").loc[event_id]
+    country = event["country"] if isinstance(event["country"], str) else None
+    outages = data().outages(country)
+    return event_chart(ack, event["name"], None if isinstance(outages, Missing) else outages,
+                       onset=event["onset"])
 
 
 def chart_block(event_id: str | None):

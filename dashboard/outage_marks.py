@@ -1,0 +1,68 @@
+"""Outage windows on the dashboard's charts: shaded periods in which a platform (or the
+internet) was unreachable in the account's country, from the derived ``outage_windows``
+(analysis/outages.py), and the words that flag a clock spanning one.
+
+Pure functions on figures and frames; the strings they place come from outage lists a
+user imported, so they go only where ``figures.escape_figure`` escapes them (trace
+``text`` and ``hovertext``), never into a hover template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+
+SHADE = "rgba(102,102,102,0.22)"  # grey: not one of the metric colours
+EDGE = "#444444"
+NAME = "Outage (platform unreachable)"
+
+
+def describe(row: dict) -> str:
+    """'telegram unreachable in XC (region), 9 Feb 2026 18:00 - 15 Feb 2026 18:00 UTC;
+    service-based' for one outage row (data.outages)."""
+    scope = row.get("scope")
+    scope = ", ".join(scope) if isinstance(scope, list | tuple) else str(scope or "internet")
+    where = str(row.get("country") or "")
+    if row.get("region"):
+        where += f" ({row['region']})"
+    end = "ongoing" if row.get("ongoing") else f"{pd.Timestamp(row['end']):%d %b %Y %H:%M}"
+    text = (f"{scope} unreachable in {where}, {pd.Timestamp(row['start']):%d %b %Y %H:%M} - "
+            f"{end} UTC")
+    return text + (f"; {row['kind']}" if row.get("kind") else "")
+
+
+def shade(fig: go.Figure, outages: pd.DataFrame | None, y: float | str,
+          to_x: Callable[[pd.Timestamp], object] = lambda t: t) -> int:
+    """Shade each outage window of ``outages`` (data.outages rows) on ``fig`` and add one
+    hover line per window at height ``y`` (a value or a category) whose hover names the
+    scope, the period and the source. ``to_x`` maps a time to the x axis (None: off the
+    chart); a window that maps to no width is left out. Returns the windows drawn."""
+    if outages is None or outages.empty:
+        return 0
+    drawn = 0
+    for row in outages.to_dict("records"):
+        x0, x1 = to_x(pd.Timestamp(row["start"])), to_x(pd.Timestamp(row["end"]))
+        if x0 is None or x1 is None or not x1 > x0:  # off the chart, or before its start
+            continue
+        fig.add_vrect(x0=x0, x1=x1, fillcolor=SHADE, line_width=0, layer="below")
+        label = describe(row)
+        source = f"Source: {row['source']}" if row.get("source") else "Source: not given"
+        fig.add_trace(go.Scatter(
+            x=[x0, x1], y=[y, y], mode="lines+markers", name=NAME, legendgroup="outage",
+            showlegend=drawn == 0, line={"color": EDGE, "width": 3},
+            marker={"color": EDGE, "size": 7, "symbol": "line-ns-open"},
+            text=[label, label], hovertext=[source, source],
+            hovertemplate="Outage: %{text}<br>%{hovertext}<extra></extra>"))
+        drawn += 1
+    return drawn
+
+
+def spans_note(outage_hours) -> str:
+    """' (N h of it during an outage)' for a clock with outage hours, else ''."""
+    if outage_hours is None or pd.isna(outage_hours) or float(outage_hours) <= 0:
+        return ""
+    h = float(outage_hours)
+    return f" ({h:.1f} h of it during an outage)" if h < 10 else \
+        f" ({h:,.0f} h of it during an outage)"
