@@ -9,7 +9,8 @@ import pandas as pd
 from govwatch.errors import UsageError
 from govwatch.pseudonym import register_pseudonyms, store_key
 
-from . import FORMATS, _build, _check_args, _columns, _who
+from . import FORMATS, _check_args
+from .queries import _build, _columns, _who
 
 
 def read_frame(con: duckdb.DuckDBPyConnection, what: str, pseudonymise: bool = True,
