@@ -167,7 +167,7 @@ def generate(db: Path, n: int) -> None:
 def run_govwatch(db: Path, out: Path, memory_limit: str | None = None) -> dict:
     from govwatch.analysis import accounts, benchmarks, business_clock, quality, selectivity, slices  # noqa: F401
     from govwatch.analysis.pipeline import AnalysisSettings
-    from govwatch.analysis.registry import MetricContext, conform, metrics
+    from govwatch.analysis.registry import MetricContext, conform, ensure_tables, metrics
     from govwatch.analysis.replies import build_responses, observation_end
 
     from govwatch.store import Store
@@ -187,6 +187,7 @@ def run_govwatch(db: Path, out: Path, memory_limit: str | None = None) -> dict:
         for metric in [m for m in metrics() if m.name in OURS]:
             t1 = time.perf_counter()
             result = metric.compute(ctx)
+            ensure_tables(con, metric.tables)  # a table added since the store was made
             for table, columns in metric.tables.items():
                 frames[table] = conform(result[table], columns, metric.name)
                 con.execute(f'DELETE FROM "{table}"')

@@ -33,7 +33,7 @@ from govwatch.pseudonym import register_pseudonyms, store_key
 from govwatch.store import Store
 
 from .manifest import _last_run, _write_manifest
-from .queries import POST_ACCOUNT_CTES, _build, _register_dms  # noqa: F401 (re-exported)
+from .queries import POST_ACCOUNT_CTES, _build, _register_dms, prepare  # noqa: F401 (re-exported)
 from .writers import (  # noqa: F401 (stata_* re-exported)
     _describe,
     _write_codebook,
@@ -111,6 +111,7 @@ def export(
                        account)
         if pseudonymise and query.pairs_sql:
             register_pseudonyms(con, store_key(con), query.pairs_sql)
+        prepare(con, query)
         types = _describe(con, query.sql)
         base = Path(out_text.rstrip("/\\")) if folder else out
         codebook = Path(f"{base}.codebook.csv")

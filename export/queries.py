@@ -123,6 +123,15 @@ class _Query:
     meanings: dict[str, str]
     pairs_sql: str | None = None  # (platform, author) pairs needing pseudonyms
     partition_by: tuple[str, ...] = ()
+    # statements run first, in order, after the pseudonyms are registered (temporary
+    # tables ``sql`` reads): see prepare()
+    setup: tuple[str, ...] = ()
+
+
+def prepare(con, query: _Query) -> None:
+    """Run ``query``'s setup statements (its temporary tables) on ``con``."""
+    for statement in query.setup:
+        con.execute(statement)
 
 
 
@@ -388,11 +397,12 @@ def _one_row_per_account(con, table: str, population: str) -> bool:
 # else the first (alphabetically) official among the thread's authors, else among
 # the authors its posts reply to, else among those they @mention; else _unaddressed.
 # Used with ``WITH RECURSIVE``; defines ``off`` and ``post_account``.
-POST_ACCOUNT_CTES = f"""
+OFF_CTE = """
     off AS (
         SELECT platform, lower(author) AS la, min(author) AS author
         FROM accounts WHERE official GROUP BY ALL
-    ),
+    )"""
+POST_ACCOUNT_CTES = OFF_CTE + f""",
     _chain(platform, post_id, cur, up, conv, depth) AS (
         SELECT platform, post_id, post_id, in_reply_to_post_id, conversation_id, 0 FROM posts
         UNION ALL
@@ -434,6 +444,10 @@ def _posts_query(con, pseudonymise: bool, include_text: bool, include_dms: bool 
     # Handles are shown through joins with one table of every handle the posts name
     # (``shown``: official in clear, else its pseudonym), not per-row subqueries: the
     # subqueries' decorrelation grouped the whole posts table once per column.
+    # Each post's thread account and its shown @mentions are built first, one after the
+    # other, as temporary tables (setup): in one query every grouping and join of the
+    # whole posts table held its memory at once (1.7 GB of DuckDB's buffers at 1M
+    # posts), so a larger store spilled and cost more per post.
     if pseudonymise:
         def who(col: str, alias: str) -> str:
             return (f"CASE WHEN {col} IS NULL THEN NULL WHEN {alias}.official THEN {col} "
@@ -471,24 +485,29 @@ def _posts_query(con, pseudonymise: bool, include_text: bool, include_dms: bool 
     ]
     if include_text:
         cols.append("p.text")
-    sql = f"""
-    WITH RECURSIVE {POST_ACCOUNT_CTES}{shown},
-    mt AS (
+    setup = (
+        f"""CREATE OR REPLACE TEMP TABLE _gw_post_account AS
+        WITH RECURSIVE {POST_ACCOUNT_CTES}
+        SELECT platform, post_id, official_account FROM post_account""",
+        f"""CREATE OR REPLACE TEMP TABLE _gw_mentions AS
+        WITH {OFF_CTE}{shown}
         SELECT m.platform, m.post_id,
                string_agg({who('m.handle', 'sm')}, ';' ORDER BY m.i) AS mentions
         FROM (SELECT p.platform, p.post_id, unnest(p.mentions) AS handle,
                      generate_subscripts(p.mentions, 1) AS i
               FROM posts p WHERE len(coalesce(p.mentions, [])) > 0) m
         {join('m.handle', 'sm', 'm.platform')}
-        GROUP BY m.platform, m.post_id
+        GROUP BY m.platform, m.post_id""",
     )
+    sql = f"""
+    WITH {OFF_CTE}{shown}
     SELECT {', '.join(cols)}
     FROM posts p
     LEFT JOIN off o ON o.platform = p.platform AND o.la = lower(p.author)
     {join('p.author', 'sa')}
     {join('p.in_reply_to_author', 'sr')}
-    LEFT JOIN mt ON mt.platform = p.platform AND mt.post_id = p.post_id
-    JOIN post_account pa ON pa.platform = p.platform AND pa.post_id = p.post_id
+    LEFT JOIN _gw_mentions mt ON mt.platform = p.platform AND mt.post_id = p.post_id
+    JOIN _gw_post_account pa ON pa.platform = p.platform AND pa.post_id = p.post_id
     LEFT JOIN tags t ON t.platform = p.platform AND t.post_id = p.post_id
     {"" if include_dms else "WHERE NOT " + is_private_sql("p")}
     ORDER BY p.platform, p.created_at, p.post_id
@@ -499,4 +518,4 @@ def _posts_query(con, pseudonymise: bool, include_text: bool, include_dms: bool 
         UNION ALL SELECT platform, unnest(mentions) FROM posts
     """
     return _Query(sql, _meanings_for("posts"), pairs_sql=pairs,
-                  partition_by=("platform", "official_account"))
+                  partition_by=("platform", "official_account"), setup=setup)
