@@ -44,11 +44,8 @@ def _iso(value) -> str | None:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _inputs(con: duckdb.DuckDBPyConnection) -> list[dict]:
