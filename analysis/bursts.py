@@ -10,11 +10,11 @@ days without such messages count as 0; at least ``bursts.min_baseline_days`` = 7
 history). Scale = max(1.4826 x MAD, sqrt(max(m, 1))): the MAD of a normal sample's
 standard deviation, never below the Poisson spread of a count with that median (a
 quiet series has MAD 0). A day is flagged when its count is at least
-``bursts.min_messages`` (10) and above m + ``bursts.k`` (4) x scale. A derailment's 145
-messages in the baseline move the median by at most one day's count, where they moved
-the old mean-and-SD threshold from 14 to about 95.
+``bursts.min_messages`` (10) and above m + ``bursts.k`` (4) x scale. On the sample, the
+derailment's burst of well over a hundred messages in the baseline moves the median by
+at most one day's count, where it moved the old mean-and-SD threshold from 14 to about 95.
 
-Consecutive flagged days (a gap of at most one day) of one series are one candidate:
+Flagged days of one series with at most one unflagged day between them are one candidate:
 ``day`` is its first day, ``last_day`` and ``burst_days`` its extent, ``critical_messages``
 the first day's count and ``episode_messages`` the whole burst's. A topic's burst is
 listed only when no all-topics burst of its country overlaps it (it is then news the

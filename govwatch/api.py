@@ -99,7 +99,7 @@ class GovwatchStore:
 
         ``settings``: an AnalysisSettings, a settings file (TOML, JSON or an export's
         manifest: replays that run) or None (the defaults). ``changes`` adjust it by
-        name: ``analyze(seed=7, min_peers=2, bursts__sd=2.5)`` (a name found in one
+        name: ``analyze(seed=7, min_peers=2, bursts__k=2.5)`` (a name found in one
         section only, or section__name; see docs/methodology.md section 15).
         Returns the run's summary (run_id, observation_end, messages, answered, ...).
         """

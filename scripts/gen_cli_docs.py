@@ -33,7 +33,8 @@ def render() -> str:
         "# Command-line reference\n",
         "Generated from `govwatch --help` and each command's `--help` by "
         "`scripts/gen_cli_docs.py`; do not edit by hand (a test fails when it is stale).\n",
-        "Exit status: 0 all good; 1 failure; 2 usage error; 3 finished with rejected rows.\n",
+        "Exit status: 0 all good; 1 failure; 2 usage error; 3 finished with rejected rows;\n"
+        "4 an alert fired (`govwatch check`).\n",
         "Shell completion (commands, options, and the `--format` values from the reader "
         "registry): `eval \"$(_GOVWATCH_COMPLETE=bash_source govwatch)\"` in `~/.bashrc` "
         "(`zsh_source` in `~/.zshrc`, `fish_source` for fish).\n",

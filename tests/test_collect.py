@@ -175,15 +175,12 @@ def test_storm_and_burst_survived_with_summary(server, tmp_path):
     accounts.write_text("platform,author,institution,country,level,timezone\n"
                         "bluesky,health.gov.example,Health,XA,national,UTC\n"
                         "mastodon,health@social.gov.example,Health,XA,national,UTC\n", "utf-8")
-    started = time.monotonic()
     proc = govwatch(*collect_args(srv, out, db, "--accounts", accounts, "--max-wait", "1.5",
                                   "--retries", "8"))
-    elapsed = time.monotonic() - started
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "(9 retried; 5 x 429, 4 x 500); waited " in proc.stdout, proc.stdout
     waited = float(proc.stdout.split("; waited ")[1].split(" s ")[0].replace(",", ""))
     assert 5 * 1 <= waited <= 9 * 1.5 + 1  # Retry-After honoured; no wait above --max-wait
-    assert elapsed < waited + 120
     live = srv.get("/_control/posts")
     for platform in ("bluesky", "mastodon"):
         assert stored(db, platform) == set(live[platform])

@@ -11,7 +11,8 @@ from govwatch.cli import cli
 
 def _docs_text(repo) -> str:
     parts = [(repo / "README.md").read_text("utf-8")]
-    parts += [p.read_text("utf-8") for p in sorted((repo / "docs").glob("*.md"))]
+    # docs/cli.md is generated from the help itself, so it cannot show that a command is documented
+    parts += [p.read_text("utf-8") for p in sorted((repo / "docs").glob("*.md")) if p.name != "cli.md"]
     return "\n".join(parts)
 
 

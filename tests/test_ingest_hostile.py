@@ -39,7 +39,7 @@ HOSTILE_LINES = {
     "garbage": (b"\x8f\x00garbage }{ ][", "invalid"),
     "NUL": (b"\x00" * 40, "invalid"),
     "truncated": (b'{"data": [{"id": "9", "text": "cut', "invalid JSON"),
-    "huge field": (b'{"x": "' + b"y" * 2_000_000 + b'"}', ""),
+    "huge field": (b'{"x": "' + b"y" * 2_000_000 + b'"}', None),  # each reader's own reason
     "bad UTF-8": (b'{"text": "caf\xe9"}', "invalid UTF-8"),
 }
 
@@ -98,7 +98,7 @@ def test_a_hostile_line_is_rejected_and_every_other_line_kept(tmp_path, fmt, hos
         assert _snapshot(store) == want  # every valid row, nothing else
         assert len(f.rejects) == 1 and f.rejects[0].locator.split(":")[0].split()[:2] == [
             "line", "2"]
-        assert reason in f.rejects[0].reason
+        assert f.rejects[0].reason.strip() and (reason is None or reason in f.rejects[0].reason)
 
 
 @pytest.mark.parametrize("hostile", sorted(_hostile_documents(b"x")))
@@ -271,32 +271,3 @@ def test_a_huge_json_lines_line_is_rejected_and_the_others_kept(tmp_path):
         assert _posts(store) == 3
     assert [(r.locator.split(":")[0], r.reason) for r in f.rejects] == [
         ("line 2", OVERLONG_REASON)]
-
-
-_PEAK = """
-import resource, sys
-from govwatch.cli import main
-try:
-    main(sys.argv[1:])
-except SystemExit:
-    pass
-print("peak", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-"""
-
-
-def test_memory_for_a_huge_csv_field_does_not_grow_with_it(tmp_path):
-    """Importing a posts CSV with one 40 MB field takes about the memory of the same file
-    without it (peak RSS of the import process): the field is never held whole. Before,
-    the import took 0.18 GB more."""
-    def peak(path: Path) -> int:
-        out = subprocess.run([sys.executable, "-c", _PEAK, "ingest", str(path), "--format",
-                              "csv", "--db", str(tmp_path / f"{path.stem}.duckdb"), "-q"],
-                             capture_output=True, text=True)
-        assert "Traceback" not in out.stderr, out.stderr
-        return int(out.stdout.split("peak")[-1]) * 1024
-
-    (tmp_path / "small.csv").write_text(POSTS_CSV, encoding="utf-8")
-    (tmp_path / "huge.csv").write_text(
-        _rows_around(f"x,99,a,2026-01-09T00:00:00Z,{'y' * 40_000_000}\n"), encoding="utf-8")
-    grew = peak(tmp_path / "huge.csv") - peak(tmp_path / "small.csv")
-    assert grew < 60_000_000, f"{grew / 1e6:.0f} MB more for a 40 MB field"

@@ -252,6 +252,7 @@ def test_twitter_v1_lines_are_read_in_parts(tmp_path):
     assert many == one and one["posts"]
 
 
+@pytest.mark.shared
 def test_real_pages_read_in_parts_are_stored_as_read_whole(tmp_path, shared_data):
     pages = sorted((shared_data / "twarc2_api_v2_jsonl").glob("*.jsonl"))
     path = tmp_path / "real.jsonl"

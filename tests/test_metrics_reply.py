@@ -608,8 +608,6 @@ def _twcs_expected(raw: list[dict]) -> dict:
 def _twcs_store(tmp_path: Path, folder: Path, route: str) -> Store:
     store = Store(tmp_path / "twcs.duckdb")
     if route == "mapped":
-        if "mapping_file" not in ReadOptions.__dataclass_fields__:
-            pytest.skip("ReadOptions has no mapping_file yet (mapped reader not wired in)")
         summary = import_paths(store, [folder / "twcs_sample_first105.csv"], fmt="mapped",
                                options=ReadOptions(mapping_file="twcs"))
     else:

@@ -123,10 +123,15 @@ def test_kazakhstan_january_2022_is_an_outage_window_and_explains_the_blackout(t
         "SELECT message_id, censored, latency_hours, outage_hours, "
         "latency_hours_outside_outages, observed_hours, observed_hours_outside_outages, "
         "outage_ids FROM outage_latencies").fetchall()}
-    q1 = spans["q1"]
-    assert q1 == (False, 210.0, 192.0, 18.0, q1[4], q1[4] - 192.0, rid)
+    # observation end: the latest post in the data (DESIGN: definitions)
+    obs_end = con.execute("SELECT max(created_at) FROM posts").fetchone()[0]
+    q1_observed = (obs_end - datetime(2022, 1, 3, 12, tzinfo=UTC)).total_seconds() / 3600
+    q2_observed = (obs_end - datetime(2022, 1, 2, tzinfo=UTC)).total_seconds() / 3600
+    assert spans["q1"] == pytest.approx(
+        (False, 210.0, 192.0, 18.0, q1_observed, q1_observed - 192.0, rid))
     censored, latency, hours, _, observed, outside, ids = spans["q2"]
-    assert censored and latency is None and hours == 192.0 and outside == observed - 192.0
+    assert censored and latency is None and hours == 192.0
+    assert observed == pytest.approx(q2_observed) and outside == pytest.approx(q2_observed - 192.0)
 
 
 def test_outages_csv_and_sflc_json(tmp_path):

@@ -86,4 +86,4 @@ def test_a_mangled_line_costs_at_most_that_line(name, op, where):
     baseline = _baseline(name)
     assert stored >= baseline - 2  # the record itself, and a stub or account it brought
     if op == "garbage":
-        assert len(rejects) >= 1 and all(r for r in rejects)
+        assert len(rejects) >= 1 and all(loc and reason for loc, reason in rejects)

@@ -136,6 +136,7 @@ def test_a_documented_page_is_taken_and_mapped_as_the_general_path_maps_it():
     assert raws[0] == page()["data"][0]  # the file's own JSON for each tweet
 
 
+@pytest.mark.shared
 def test_real_pages_are_taken_and_mapped_identically(shared_data):
     folder = shared_data / "twarc2_api_v2_jsonl"
     taken_lines = 0
@@ -279,6 +280,7 @@ def test_a_documented_flattened_tweet_is_taken_and_mapped_as_the_general_path_ma
     assert accounts == {"ministry": "Ministry", "city": "City Hall", "citizen": "A Citizen"}
 
 
+@pytest.mark.shared
 def test_real_flattened_lines_are_taken_and_mapped_identically(shared_data):
     lines = [line for line in (shared_data / "twarc2_api_v2_jsonl" / "flat.jsonl")
              .read_bytes().splitlines() if line.strip()]
