@@ -28,8 +28,7 @@ checked, not only sampled.
   interpreter importing click; the first ``analyze`` of the shipped sample vs importing
   pandas, scikit-learn and DuckDB).
 - ingest: ``bench_ingest.py`` (posts CSV vs pandas.read_csv + DuckDB; synthetic twarc2
-  pages vs twarc-csv); read from ``WORKDIR/ingest-results.json`` (or, when the script
-  wrote only its markdown table, from ``ingest-results.md``).
+  pages vs twarc-csv); read from ``WORKDIR/ingest-results.json``.
 - tagging: ``bench_tagging.py --json`` (govwatch's tagger vs language + vaderSentiment per
   post and ``model.predict`` on chunks of 10,000, at ``--tagging-distinct`` shares of
   distinct texts; the baseline runs on a sample and is extrapolated linearly).
@@ -39,17 +38,15 @@ checked, not only sampled.
   parquet and csv vs pandas reading from DuckDB + ``to_parquet``/``to_csv``).
 - dashboard: ``bench_dashboard.py`` in headless Chromium (pre-aggregated tables vs a
   data layer recomputing from raw posts), when ``chromium`` and Playwright are present;
-  otherwise skipped with the reason printed. Read from ``benchmarks/work/dashboard-results.json``
-  (or the figures it prints).
+  otherwise skipped with the reason printed. Read from ``benchmarks/work/dashboard-results.json``.
 - scaling: ``bench_scaling.py`` (ingest, analyze with its steps, every export, end to end
   through the CLI at ``--scaling-sizes``, every process under ``--scaling-cap``): each
   stage's cost at the larger size beside the smaller size's cost scaled linearly, so the
   ratio is linear / actual and the note gives the cost per post as a multiple (target at
   most 1.3x). analyze's steps include the derived tables the dashboard reads
   (pre-aggregation); steps under 2% of analyze's CPU are left to the JSON.
-- dask: ``bench_dask.py`` (tagging on a LocalCluster, 1 vs 2 workers) when that script
-  exists; it writes its JSON to ``WORKDIR/run-all-dask-N.json`` when it takes ``--out``,
-  else to ``WORKDIR/dask-results.json``.
+- dask: ``bench_dask.py`` (tagging on a LocalCluster, 1 vs 2 workers); its JSON goes to
+  ``WORKDIR/run-all-dask-N.json``.
 
 A benchmark that fails or writes no results gives a row saying so (and where its log
 is); the others still run. The table and every figure also go to
@@ -65,9 +62,7 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -235,32 +230,6 @@ def bench_startup(args, workdir: Path) -> list[Row]:
 
 # -- ingest -------------------------------------------------------------------------------------
 
-_MIB = re.compile(r"([\d,.]+)\s*MiB")
-
-
-def _num(text: str) -> float | None:
-    text = text.strip().replace(",", "")
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _mib(text: str) -> int | None:
-    m = _MIB.search(text or "")
-    return int(float(m.group(1).replace(",", "")) * 2**20) if m else None
-
-
-def ingest_rows_from_md(path: Path) -> list[dict]:
-    """The table of ``ingest-results.md`` as dicts keyed by its header."""
-    lines = [ln for ln in path.read_text("utf-8").splitlines() if ln.startswith("|")]
-    if len(lines) < 3:
-        return []
-    head = [c.strip() for c in lines[0].strip("|").split("|")]
-    return [dict(zip(head, [c.strip() for c in ln.strip("|").split("|")], strict=False))
-            for ln in lines[2:]]
-
-
 def _pick(d: dict, *keys: str):
     for k in keys:
         if k in d and d[k] is not None:
@@ -301,22 +270,7 @@ def bench_ingest(args, workdir: Path) -> list[Row]:
     items = data.get("rows") if isinstance(data, dict) else data
     if isinstance(items, list) and items:
         return [ingest_row_from_json(r, run["load"]) for r in items]
-    md = workdir / "ingest-results.md"
-    if md.is_file() and md.stat().st_mtime >= started:
-        rows = []
-        for d in ingest_rows_from_md(md):
-            rows.append(Row(
-                "ingest", d.get("stage", "?"), int(_num(d.get("posts", "")) or 0) or None,
-                "posts", ours_wall_s=_num(d.get("govwatch wall s", "")),
-                ours_cpu_s=_num(d.get("govwatch CPU s", "")),
-                ours_peak_bytes=_mib(d.get("govwatch peak RSS", "")),
-                baseline=d.get("baseline", ""), base_wall_s=_num(d.get("baseline wall s", "")),
-                base_cpu_s=_num(d.get("baseline CPU s", "")),
-                base_peak_bytes=_mib(d.get("baseline peak RSS", "")),
-                note="one CPU per side", load=run["load"]))
-        if rows:
-            return rows
-    return [failed("ingest", run, "no ingest-results.json or .md written")]
+    return [failed("ingest", run, "no ingest-results.json written")]
 
 
 # -- tagging ------------------------------------------------------------------------------------
@@ -417,11 +371,6 @@ def bench_export(args, workdir: Path) -> list[Row]:
 
 # -- dashboard ----------------------------------------------------------------------------------
 
-_REPORT = re.compile(r"^(?P<name>.+?)\s+first render\s+(?P<first>[\d.]+) s.*?warm p50\s+"
-                     r"(?P<warm>[\d.]+) s.*?filter change p50\s+(?P<p50>[\d.]+) ms\s+p95\s+"
-                     r"(?P<p95>[\d.]+) ms")
-
-
 def dashboard_missing() -> str | None:
     """Why the browser benchmark cannot run here (None: it can)."""
     if not shutil.which("chromium") and not Path("/usr/bin/chromium").exists():
@@ -466,14 +415,6 @@ def bench_dashboard(args, workdir: Path) -> list[Row]:
             sides["ours"] = _dash_side(data)
             if isinstance(data.get("baseline"), dict):
                 sides["baseline"] = _dash_side(data["baseline"])
-        if not sides:  # the figures it printed
-            for line in Path(run["log"]).read_text("utf-8", "replace").splitlines():
-                m = _REPORT.match(line.strip())
-                if m:
-                    key = "baseline" if "baseline" in m["name"].lower() else "ours"
-                    sides[key] = {"first": float(m["first"]), "warm": float(m["warm"]),
-                                  "p50": float(m["p50"]) / 1000,
-                                  "p95": float(m["p95"]) / 1000, "peak": None}
         if "ours" not in sides:
             rows.append(failed("dashboard", run, "no figures found"))
             continue
@@ -494,21 +435,10 @@ def bench_dashboard(args, workdir: Path) -> list[Row]:
 # -- dask ---------------------------------------------------------------------------------------
 
 def bench_dask(args, workdir: Path) -> list[Row]:
-    script = HERE / "bench_dask.py"
-    if not script.is_file():
-        print("- dask: skipped (benchmarks/bench_dask.py does not exist)", flush=True)
-        return [Row("dask", "(skipped)", None, "", note="skipped: bench_dask.py not present")]
-    helptext = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
-                              text=True, cwd=REPO).stdout
     rows = []
     for n in args.sizes:
-        out = workdir / "dask-results.json"
-        cmd = [sys.executable, str(script)]
-        if "--posts" in helptext:
-            cmd += ["--posts", str(n)]
-        if "--out" in helptext:
-            out = workdir / f"run-all-dask-{n}.json"
-            cmd += ["--out", str(out)]
+        out = workdir / f"run-all-dask-{n}.json"
+        cmd = [sys.executable, str(HERE / "bench_dask.py"), "--posts", str(n), "--out", str(out)]
         started = time.time()
         run = run_child(f"dask {n:,}", cmd, workdir, f"dask-{n}")
         data = _fresh_json(out, started)
