@@ -189,6 +189,7 @@ def run_govwatch(db: Path, out: Path, memory_limit: str | None = None) -> dict:
         for metric in [m for m in metrics() if m.name in OURS]:
             t1 = time.perf_counter()
             result = metric.compute(ctx)
+            ensure_tables(con, metric.tables)  # a table added since the store was made
             for table, columns in metric.tables.items():
                 frames[table] = conform(result[table], columns, metric.name)
                 con.execute(f'DELETE FROM "{table}"')

@@ -17,18 +17,25 @@ For each size N, on the posts CSV of ``synth.py`` (generated once per size into
    tagging line to the linking line) and ``analyze: metrics`` (the
    linking line to the end); the per-metric split is kept in the JSON;
 3. ``export``: ``govwatch export --what posts --format parquet`` and ``--what responses
-   --format csv``.
+   --format csv`` (these two count in "end to end"), then posts to csv and responses to
+   parquet (measured for their cost per post, not added to the total).
 
 Each stage is a fresh child process measured as ``_measure.py`` does: wall time around it,
 CPU time (user + system, including the worker processes it waited for) and peak RSS from
 ``os.wait4``. ``ru_maxrss`` is the peak of the largest single process (the command or one
 of its workers), not of all of them at once, and on Linux it starts from the size of the
 process that forked it (the high-water mark survives exec), so it overstates small commands
-run from a large parent. A sampler therefore also adds up the memory of the
-command and all its descendants from ``/proc`` every 0.2 s (proportional set size, so
-pages a forked worker shares with its parent count once): "tree peak" is the machine's
+run from a large parent. A sampler on psutil (``_measure.TreeSampler``) therefore also
+adds up the memory of the command and all its descendants every 0.2 s (proportional set
+size, so pages a forked worker shares with its parent count once): "tree peak" is the machine's
 view, and the memory target is judged on it. Nothing is pinned: this is the whole
 machine's throughput. The load average is recorded with every stage.
+
+Memory is also checked under an enforced cap: ``--cap`` (default 8GiB) sets ``RLIMIT_AS``
+in each command before it starts, as ``prlimit --as`` does, so a stage whose process
+needs more address space than the cap fails (and the table says so) instead of only
+showing a large sampled peak. The cap is per process (each worker gets its own), and
+counts address space, which is at least the resident memory.
 
 Results are merged by size into ``WORKDIR/scaling-results.json`` (so a 10M run can be added
 later to a table of smaller ones) and the table is printed, with "x per 10x": how much
@@ -121,12 +128,14 @@ _PROGRESS = re.compile(r"^\s*(?P<step>[^:•]+): (?P<done>[\d,]+)/(?P<total>[\d,
 
 
 def run_traced(cmd: list[str], log: Path, env: dict[str, str] | None = None,
-               ok: tuple[int, ...] = (0,), stop_at: float | None = None) -> Traced:
+               ok: tuple[int, ...] = (0,), stop_at: float | None = None,
+               limit_bytes: int | None = None) -> Traced:
     """Run ``cmd`` as ``_measure.run`` does (wall, ``os.wait4`` CPU and ru_maxrss), also
     sampling the process tree's memory and time-stamping each stderr line that starts
     with '•' (a stage of ``govwatch analyze``) or counts progress ('step: k/n'). stdout
     and stderr go to ``log``. At ``stop_at`` (a ``time.time()``) the command and its
-    workers are stopped (SIGTERM to its process group) and the result says so."""
+    workers are stopped (SIGTERM to its process group) and the result says so.
+    ``limit_bytes`` caps each process's address space (``RLIMIT_AS``)."""
     load = os.getloadavg()[0]
     marks: list[tuple[float, str, float | None]] = []
     progress: list[tuple[float, str, int, int]] = []
@@ -134,7 +143,8 @@ def run_traced(cmd: list[str], log: Path, env: dict[str, str] | None = None,
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE,
                                 stdin=subprocess.DEVNULL, env=env, cwd=REPO,
-                                start_new_session=True)
+                                start_new_session=True,
+                                preexec_fn=_measure._preexec(None, limit_bytes))
         sampler = _measure.TreeSampler(proc.pid)
         sampler.start()
         stopped = threading.Event()
@@ -173,7 +183,8 @@ def run_traced(cmd: list[str], log: Path, env: dict[str, str] | None = None,
     code = os.waitstatus_to_exitcode(status)
     proc.returncode = code
     if code not in ok and not stopped.is_set():
-        raise _measure.CommandFailed(f"{' '.join(cmd)} exited with {code}; output in {log}")
+        cap = f" under an address-space cap of {_measure.mib(limit_bytes)}" if limit_bytes else ""
+        raise _measure.CommandFailed(f"{' '.join(cmd)} exited with {code}{cap}; output in {log}")
     # The sampled tree, not max(tree, ru_maxrss): ru_maxrss starts from the size of the
     # process that forked the command (Linux keeps the high-water mark across exec).
     return Traced(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024,
@@ -195,6 +206,13 @@ class Stage:
     note: str = ""
     stopped: bool = False
 
+
+
+# Every export whose size grows with the posts (the per-account ones do not).
+EXPORTS = (("export posts parquet", "posts", "parquet"),
+           ("export responses csv", "responses", "csv"),
+           ("export posts csv", "posts", "csv"),
+           ("export responses parquet", "responses", "parquet"))
 
 
 def cli(*args: str) -> list[str]:
@@ -245,12 +263,17 @@ def run_size(posts: int, args, workdir: Path) -> dict:
     env = dict(os.environ)
     rows: list[Stage] = []
     result: dict = {"posts": posts, "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-                    "synth": generated}
+                    "synth": generated, "cap_bytes": args.cap}
 
-    def stage(name: str, cmd: list[str], ok=(0,)) -> Traced:
+    def stage(name: str, cmd: list[str], ok=(0,)) -> Traced | None:
         print(f"  {posts:>11,}  {name:<24}", end="", flush=True)
-        t = run_traced(cmd, workdir / f"scaling-{posts}-{name.split()[0]}.log", env, ok,
-                       stop_at=args.stop_at)
+        try:
+            t = run_traced(cmd, workdir / f"scaling-{posts}-{'-'.join(name.split())}.log",
+                           env, ok, stop_at=args.stop_at, limit_bytes=args.cap)
+        except _measure.CommandFailed as e:  # recorded; the later stages are not run
+            print(f"FAILED: {e}", flush=True)
+            result["failed_in"], result["error"] = name, str(e)
+            return None
         rows.append(Stage(name, posts, t.wall_s, t.cpu_s, t.peak_rss_bytes, t.tree_peak_bytes,
                           t.load_1min, "STOPPED before it finished (--stop-at)" if t.stopped
                           else "", t.stopped))
@@ -272,10 +295,12 @@ def run_size(posts: int, args, workdir: Path) -> dict:
 
     t = stage("ingest", cli("ingest", str(posts_csv), "--format", "csv", "--accounts",
                             str(accounts_csv), "-q", "--db", str(db)))
-    if t.stopped:
+    if t is None or t.stopped:
         return done()
     result["store_bytes_after_ingest"] = db.stat().st_size
     t = stage("analyze", cli("analyze", "--db", str(db)))
+    if t is None:
+        return done()
     parts, steps = split_analyze(t, posts)
     rows += parts
     for p in parts:
@@ -285,11 +310,10 @@ def run_size(posts: int, args, workdir: Path) -> dict:
     if t.stopped:
         return done()
     result["store_bytes_after_analyze"] = db.stat().st_size
-    for name, what, fmt in (("export posts parquet", "posts", "parquet"),
-                            ("export responses csv", "responses", "csv")):
+    for name, what, fmt in EXPORTS:
         t = stage(name, cli("export", "--what", what, "--format", fmt, "--out",
                             str(outdir / f"{what}.{fmt}"), "--db", str(db)))
-        if t.stopped:
+        if t is None or t.stopped:
             return done()
     result["export_bytes"] = sum(p.stat().st_size for p in outdir.rglob("*") if p.is_file())
     return done()
@@ -297,6 +321,8 @@ def run_size(posts: int, args, workdir: Path) -> dict:
 
 # -- report ---------------------------------------------------------------------------------------
 
+# End to end: ingest, analyze and the two exports a study takes; the other exports are
+# measured for their per-post cost, not added to it.
 WHOLE = ("ingest", "analyze", "export posts parquet", "export responses csv")
 
 
@@ -360,6 +386,11 @@ def verdict(results: dict[str, dict]) -> list[str]:
                    + (f"; target (10M posts under 8 GiB): "
                       f"{'met' if tree < MEMORY_TARGET_BYTES else 'NOT met'}"
                       if int(k) >= TARGET_POSTS else "") + ".")
+        if r.get("cap_bytes"):
+            out.append(f"  every stage ran under an address-space cap of "
+                       f"{_measure.mib(r['cap_bytes'])} per process.")
+        if r.get("failed_in"):
+            out.append(f"  FAILED during {r['failed_in']}: {r['error']}")
         if r.get("stopped_in"):
             out.append(f"  stopped by --stop-at during {r['stopped_in']}; stages after it "
                        "did not run.")
@@ -410,9 +441,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stop-at", default=None, metavar="HH:MM",
                     help="stop the running stage at this UTC time of day and record how far "
                          "it got (its progress lines); later stages are not run")
+    ap.add_argument("--cap", default="8GiB",
+                    help="address-space cap (RLIMIT_AS) of each process of each stage: a "
+                         "stage needing more fails (default 8GiB; '' for none)")
     ap.add_argument("--report", action="store_true",
                     help="print the table of the results file and run nothing")
     args = ap.parse_args(argv)
+    args.cap = _measure.parse_size(args.cap) if args.cap else None
     args.stop_at = stop_time(args.stop_at) if args.stop_at else None
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     workdir = args.workdir.resolve()

@@ -2,7 +2,12 @@
 
     python benchmarks/run_all.py --quick            # smoke run of the plumbing: 20,000 posts
     python benchmarks/run_all.py                    # the table: 200,000 posts, 50,000 tweets
-    python benchmarks/run_all.py --sizes 1000000,10000000 --only ingest,export   # on request
+    python benchmarks/run_all.py --full             # at scale: 1M posts, scaling to 10M (hours)
+    python benchmarks/run_all.py --sizes 1000000 --only ingest,export   # any part on request
+
+The default run is sized to fit 15 minutes (``--budget``, default 15): a benchmark not
+started within the budget is not run and its row says so, and the run's minutes per
+benchmark are printed and kept with the table.
 
 Runs each benchmark script as a child process (its output goes to
 ``WORKDIR/run-all-<name>.log``), reads the machine-readable results it writes, and
@@ -23,8 +28,7 @@ checked, not only sampled.
   interpreter importing click; the first ``analyze`` of the shipped sample vs importing
   pandas, scikit-learn and DuckDB).
 - ingest: ``bench_ingest.py`` (posts CSV vs pandas.read_csv + DuckDB; synthetic twarc2
-  pages vs twarc-csv); read from ``WORKDIR/ingest-results.json`` (or, when the script
-  wrote only its markdown table, from ``ingest-results.md``).
+  pages vs twarc-csv); read from ``WORKDIR/ingest-results.json``.
 - tagging: ``bench_tagging.py --json`` (govwatch's tagger vs language + vaderSentiment per
   post and ``model.predict`` on chunks of 10,000, at ``--tagging-distinct`` shares of
   distinct texts; the baseline runs on a sample and is extrapolated linearly).
@@ -34,11 +38,15 @@ checked, not only sampled.
   parquet and csv vs pandas reading from DuckDB + ``to_parquet``/``to_csv``).
 - dashboard: ``bench_dashboard.py`` in headless Chromium (pre-aggregated tables vs a
   data layer recomputing from raw posts), when ``chromium`` and Playwright are present;
-  otherwise skipped with the reason printed. Read from ``benchmarks/work/dashboard-results.json``
-  (or the figures it prints).
-- dask: ``bench_dask.py`` (tagging on a LocalCluster, 1 vs 2 workers) when that script
-  exists; it writes its JSON to ``WORKDIR/run-all-dask-N.json`` when it takes ``--out``,
-  else to ``WORKDIR/dask-results.json``.
+  otherwise skipped with the reason printed. Read from ``benchmarks/work/dashboard-results.json``.
+- scaling: ``bench_scaling.py`` (ingest, analyze with its steps, every export, end to end
+  through the CLI at ``--scaling-sizes``, every process under ``--scaling-cap``): each
+  stage's cost at the larger size beside the smaller size's cost scaled linearly, so the
+  ratio is linear / actual and the note gives the cost per post as a multiple (target at
+  most 1.3x). analyze's steps include the derived tables the dashboard reads
+  (pre-aggregation); steps under 2% of analyze's CPU are left to the JSON.
+- dask: ``bench_dask.py`` (tagging on a LocalCluster, 1 vs 2 workers); its JSON goes to
+  ``WORKDIR/run-all-dask-N.json``.
 
 A benchmark that fails or writes no results gives a row saying so (and where its log
 is); the others still run. The table and every figure also go to
@@ -54,9 +62,7 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -69,7 +75,8 @@ sys.path.insert(0, str(HERE))
 
 import _measure  # noqa: E402
 
-BENCHMARKS = ("startup", "ingest", "tagging", "metrics", "export", "dashboard", "dask")
+BENCHMARKS = ("startup", "ingest", "tagging", "metrics", "export", "dashboard", "dask",
+              "scaling")
 PACKAGES = ("duckdb", "pandas", "pyarrow", "numpy", "scikit-learn", "vaderSentiment",
             "py3langid", "dash", "plotly", "dask", "distributed", "playwright")
 
@@ -223,32 +230,6 @@ def bench_startup(args, workdir: Path) -> list[Row]:
 
 # -- ingest -------------------------------------------------------------------------------------
 
-_MIB = re.compile(r"([\d,.]+)\s*MiB")
-
-
-def _num(text: str) -> float | None:
-    text = text.strip().replace(",", "")
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _mib(text: str) -> int | None:
-    m = _MIB.search(text or "")
-    return int(float(m.group(1).replace(",", "")) * 2**20) if m else None
-
-
-def ingest_rows_from_md(path: Path) -> list[dict]:
-    """The table of ``ingest-results.md`` as dicts keyed by its header."""
-    lines = [ln for ln in path.read_text("utf-8").splitlines() if ln.startswith("|")]
-    if len(lines) < 3:
-        return []
-    head = [c.strip() for c in lines[0].strip("|").split("|")]
-    return [dict(zip(head, [c.strip() for c in ln.strip("|").split("|")], strict=False))
-            for ln in lines[2:]]
-
-
 def _pick(d: dict, *keys: str):
     for k in keys:
         if k in d and d[k] is not None:
@@ -289,22 +270,7 @@ def bench_ingest(args, workdir: Path) -> list[Row]:
     items = data.get("rows") if isinstance(data, dict) else data
     if isinstance(items, list) and items:
         return [ingest_row_from_json(r, run["load"]) for r in items]
-    md = workdir / "ingest-results.md"
-    if md.is_file() and md.stat().st_mtime >= started:
-        rows = []
-        for d in ingest_rows_from_md(md):
-            rows.append(Row(
-                "ingest", d.get("stage", "?"), int(_num(d.get("posts", "")) or 0) or None,
-                "posts", ours_wall_s=_num(d.get("govwatch wall s", "")),
-                ours_cpu_s=_num(d.get("govwatch CPU s", "")),
-                ours_peak_bytes=_mib(d.get("govwatch peak RSS", "")),
-                baseline=d.get("baseline", ""), base_wall_s=_num(d.get("baseline wall s", "")),
-                base_cpu_s=_num(d.get("baseline CPU s", "")),
-                base_peak_bytes=_mib(d.get("baseline peak RSS", "")),
-                note="one CPU per side", load=run["load"]))
-        if rows:
-            return rows
-    return [failed("ingest", run, "no ingest-results.json or .md written")]
+    return [failed("ingest", run, "no ingest-results.json written")]
 
 
 # -- tagging ------------------------------------------------------------------------------------
@@ -405,11 +371,6 @@ def bench_export(args, workdir: Path) -> list[Row]:
 
 # -- dashboard ----------------------------------------------------------------------------------
 
-_REPORT = re.compile(r"^(?P<name>.+?)\s+first render\s+(?P<first>[\d.]+) s.*?warm p50\s+"
-                     r"(?P<warm>[\d.]+) s.*?filter change p50\s+(?P<p50>[\d.]+) ms\s+p95\s+"
-                     r"(?P<p95>[\d.]+) ms")
-
-
 def dashboard_missing() -> str | None:
     """Why the browser benchmark cannot run here (None: it can)."""
     if not shutil.which("chromium") and not Path("/usr/bin/chromium").exists():
@@ -454,14 +415,6 @@ def bench_dashboard(args, workdir: Path) -> list[Row]:
             sides["ours"] = _dash_side(data)
             if isinstance(data.get("baseline"), dict):
                 sides["baseline"] = _dash_side(data["baseline"])
-        if not sides:  # the figures it printed
-            for line in Path(run["log"]).read_text("utf-8", "replace").splitlines():
-                m = _REPORT.match(line.strip())
-                if m:
-                    key = "baseline" if "baseline" in m["name"].lower() else "ours"
-                    sides[key] = {"first": float(m["first"]), "warm": float(m["warm"]),
-                                  "p50": float(m["p50"]) / 1000,
-                                  "p95": float(m["p95"]) / 1000, "peak": None}
         if "ours" not in sides:
             rows.append(failed("dashboard", run, "no figures found"))
             continue
@@ -482,21 +435,10 @@ def bench_dashboard(args, workdir: Path) -> list[Row]:
 # -- dask ---------------------------------------------------------------------------------------
 
 def bench_dask(args, workdir: Path) -> list[Row]:
-    script = HERE / "bench_dask.py"
-    if not script.is_file():
-        print("- dask: skipped (benchmarks/bench_dask.py does not exist)", flush=True)
-        return [Row("dask", "(skipped)", None, "", note="skipped: bench_dask.py not present")]
-    helptext = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
-                              text=True, cwd=REPO).stdout
     rows = []
     for n in args.sizes:
-        out = workdir / "dask-results.json"
-        cmd = [sys.executable, str(script)]
-        if "--posts" in helptext:
-            cmd += ["--posts", str(n)]
-        if "--out" in helptext:
-            out = workdir / f"run-all-dask-{n}.json"
-            cmd += ["--out", str(out)]
+        out = workdir / f"run-all-dask-{n}.json"
+        cmd = [sys.executable, str(HERE / "bench_dask.py"), "--posts", str(n), "--out", str(out)]
         started = time.time()
         run = run_child(f"dask {n:,}", cmd, workdir, f"dask-{n}")
         data = _fresh_json(out, started)
@@ -539,6 +481,84 @@ def dask_rows(data: dict, load: str) -> list[Row]:
                 load=load)]
 
 
+# -- scaling ------------------------------------------------------------------------------------
+
+# Steps of ``analyze`` shown on their own in the scaling rows when they take at least this
+# share of its CPU at the larger size (the others are in analyze's total and the JSON).
+STEP_SHARE = 0.02
+
+
+def bench_scaling(args, workdir: Path) -> list[Row]:
+    """Each stage's cost per post at the larger size beside the smaller one, end to end
+    through the CLI (``bench_scaling.py``), every command under ``--scaling-cap``."""
+    out = workdir / "run-all-scaling.json"
+    sizes = args.scaling_sizes
+    started = time.time()
+    cmd = [sys.executable, str(HERE / "bench_scaling.py"), "--sizes",
+           ",".join(str(s) for s in sizes), "--workdir", str(workdir), "--results", str(out),
+           "--fresh", "--cap", args.scaling_cap]
+    run = run_child(f"scaling {' vs '.join(f'{s:,}' for s in sizes)}", cmd, workdir,
+                    "scaling")
+    data = _fresh_json(out, started)
+    if data is None:
+        return [failed("scaling", run, "no JSON written")]
+    return scaling_rows(data["results"], run["load"])
+
+
+def _stage_costs(result: dict) -> dict[str, dict]:
+    """stage -> {wall_s, cpu_s, peak} of one size, with analyze's steps as 'analyze: STEP'."""
+    costs = {s["stage"]: {"wall_s": s["wall_s"], "cpu_s": s["cpu_s"],
+                          "peak": s["tree_peak_bytes"], "stopped": s.get("stopped")}
+             for s in result["stages"]}
+    steps = result.get("analyze_steps_wall_s") or {}
+    for name, wall in steps.items():
+        if not name.startswith("cpu: "):
+            costs[f"analyze: {name}"] = {"wall_s": wall, "cpu_s": steps.get(f"cpu: {name}"),
+                                         "peak": None, "stopped": False}
+    return costs
+
+
+def scaling_rows(results: dict, load: str) -> list[Row]:
+    """One row per stage for each size beside the next smaller one: govwatch's side is the
+    larger run, the baseline the smaller run's cost scaled linearly to the larger size, so
+    the ratio is linear cost / actual cost (1: linear; below 1: dearer per post)."""
+    sizes = sorted(int(k) for k in results)
+    rows = []
+    for small, big in zip(sizes, sizes[1:], strict=False):
+        f = big / small
+        a, b = _stage_costs(results[str(small)]), _stage_costs(results[str(big)])
+        analyze_cpu = (b.get("analyze") or {}).get("cpu_s") or 0
+        for stage, o in b.items():
+            s = a.get(stage)
+            if s is None or not o["cpu_s"] or not s["cpu_s"]:
+                continue
+            if (stage.startswith("analyze: ") and stage not in SPLIT_STAGES
+                    and o["cpu_s"] < STEP_SHARE * analyze_cpu):
+                continue
+            growth = (o["cpu_s"] / big) / (s["cpu_s"] / small)
+            note = (f"cost per post (CPU) {growth:.2f}x that at {small:,} posts "
+                    f"(target at most 1.3x); wall {(o['wall_s'] / big) / (s['wall_s'] / small):.2f}x")
+            cap = results[str(big)].get("cap_bytes")
+            if cap and o["peak"] is not None:
+                note += f"; ran under an address-space cap of {_measure.mib(cap)} per process"
+            if o.get("stopped"):
+                note += "; STOPPED before it finished"
+            rows.append(Row("scaling", stage, big, "posts", o["wall_s"], o["cpu_s"], o["peak"],
+                            f"the same at {small:,} posts, x{f:g}", s["wall_s"] * f,
+                            s["cpu_s"] * f, s["peak"], note=note, load=load,
+                            cpus="unpinned"))
+        for n in (small, big):
+            r = results[str(n)]
+            if r.get("failed_in") and not any(x.note.startswith(f"{n:,}: FAILED")
+                                              for x in rows):
+                rows.append(Row("scaling", r["failed_in"], n, "posts",
+                                note=f"{n:,}: FAILED: {r.get('error', '')}", load=load))
+    return rows
+
+
+SPLIT_STAGES = ("analyze: start-up", "analyze: tagging", "analyze: metrics")
+
+
 # -- report -------------------------------------------------------------------------------------
 
 def _s(x: float | None, spec: str = ".2f") -> str:
@@ -579,6 +599,20 @@ def parse_args(argv: list[str] | None):
     ap.add_argument("--quick", action="store_true",
                     help="small sizes (20,000 posts, 5,000 tweets): a smoke run of the "
                          "plumbing, a few minutes")
+    ap.add_argument("--full", action="store_true",
+                    help="the figures at scale, hours not minutes: every benchmark at "
+                         "1,000,000 posts (200,000 tweets) and the scaling run at 1,000,000 "
+                         "and 10,000,000 posts; no time budget")
+    ap.add_argument("--budget", type=float, default=None,
+                    help="minutes: a benchmark not started by then is not run (its row says "
+                         "so) (default 15; --full: none; 0: none)")
+    ap.add_argument("--scaling-sizes", default=None,
+                    help="post counts of the scaling run, comma-separated: each stage's cost "
+                         "per post at each size beside the next smaller one (default "
+                         "40000,200000; --quick: 4000,20000; --full: 1000000,10000000)")
+    ap.add_argument("--scaling-cap", default="8GiB",
+                    help="address-space cap (RLIMIT_AS) of every process of the scaling run "
+                         "(default 8GiB; '' for none)")
     ap.add_argument("--sizes", default=None,
                     help="post counts (messages for metrics), comma-separated (default "
                          "200000, sized to fit about 15 minutes on 2 idle cores; "
@@ -618,10 +652,19 @@ def parse_args(argv: list[str] | None):
                     help="keep the rows of the benchmarks not run now from the last "
                          "run-all-results.json (rerun one benchmark, keep one table)")
     args = ap.parse_args(argv)
-    q = args.quick
+    q, full = args.quick, args.full
+    if q and full:
+        ap.error("--quick and --full exclude each other")
     args.sizes = ([int(s) for s in args.sizes.split(",") if s.strip()] if args.sizes
-                  else [20_000] if q else [200_000])
-    args.twarc_size = args.twarc_size or (5_000 if q else 50_000)
+                  else [20_000] if q else [1_000_000] if full else [200_000])
+    args.scaling_sizes = ([int(s) for s in args.scaling_sizes.split(",") if s.strip()]
+                          if args.scaling_sizes else [4_000, 20_000] if q
+                          else [1_000_000, 10_000_000] if full else [40_000, 200_000])
+    if len(args.scaling_sizes) < 2:
+        ap.error("--scaling-sizes needs at least two sizes")
+    if args.budget is None:
+        args.budget = 0 if full else 15
+    args.twarc_size = args.twarc_size or (5_000 if q else 200_000 if full else 50_000)
     args.tagging_sample = args.tagging_sample or (1_000 if q else 20_000)
     args.tagging_distinct = [float(v) for v in args.tagging_distinct.split(",") if v.strip()]
     args.dashboard_changes = args.dashboard_changes or (5 if q else 30)
@@ -634,8 +677,9 @@ def parse_args(argv: list[str] | None):
     return args
 
 
-RUNNERS = {"startup": bench_startup, "ingest": bench_ingest, "tagging": bench_tagging, "metrics": bench_metrics,
-           "export": bench_export, "dashboard": bench_dashboard, "dask": bench_dask}
+RUNNERS = {"startup": bench_startup, "ingest": bench_ingest, "tagging": bench_tagging,
+           "metrics": bench_metrics, "export": bench_export, "dashboard": bench_dashboard,
+           "dask": bench_dask, "scaling": bench_scaling}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -663,30 +707,49 @@ def main(argv: list[str] | None = None) -> int:
         kept = [Row(**{k: v for k, v in r.items() if k in fields}) for r in old["rows"]
                 if r["benchmark"] not in args.only]
     rows: list[Row] = []
+    t0 = time.perf_counter()
+    took: dict[str, float] = {}
     for name in BENCHMARKS:
-        if name in args.only:
-            rows += RUNNERS[name](args, workdir)
-        else:
+        if name not in args.only:
             rows += [r for r in kept if r.benchmark == name]
+            continue
+        elapsed = (time.perf_counter() - t0) / 60
+        if args.budget and elapsed >= args.budget:
+            print(f"- {name}: not run (the run passed its {args.budget:g}-minute budget)",
+                  flush=True)
+            rows.append(Row(name, "(not run)", None, "", note=f"not run: the run had taken "
+                            f"{elapsed:.1f} of its {args.budget:g}-minute budget (--budget)"))
+            continue
+        began = time.perf_counter()
+        rows += RUNNERS[name](args, workdir)
+        took[name] = time.perf_counter() - began
+    total = time.perf_counter() - t0
+    spent = (f"The run took {total / 60:.1f} min"
+             + (f" (budget {args.budget:g} min)" if args.budget else "") + ": "
+             + ", ".join(f"{k} {v / 60:.1f}" for k, v in took.items()) + ".")
     load_end = _measure.machine_load()
     text = table(rows)
     print()
     print(text)
     print(f"\nratio = baseline time / govwatch time (above 1: govwatch is faster). "
-          f"Load at start: {load_start}; at end: {load_end}.")
+          f"Load at start: {load_start}; at end: {load_end}. {spent}")
+    mode = "quick" if args.quick else "full" if args.full else "default"
     md = workdir / "run-all-results.md"
     md.write_text("\n".join([
         "# govwatch benchmarks (run_all.py)", "",
-        f"Run {', '.join(r for r in runs if r)} ({'quick' if args.quick else 'full'}; sizes "
-        f"{', '.join(f'{s:,}' for s in args.sizes)}). {load_start} at the start, "
-        f"{load_end} at the end.", "", *machine_lines(mach), "", text, ""]), encoding="utf-8")
+        f"Run {', '.join(r for r in runs if r)} ({mode}; sizes "
+        f"{', '.join(f'{s:,}' for s in args.sizes)}; scaling "
+        f"{', '.join(f'{s:,}' for s in args.scaling_sizes)}). {load_start} at the start, "
+        f"{load_end} at the end. {spent}", "", *machine_lines(mach), "", text, ""]),
+        encoding="utf-8")
     (workdir / "run-all-results.json").write_text(json.dumps({
-        "started": started, "runs": runs, "quick": args.quick, "sizes": args.sizes, "machine": mach,
-        "load_start": load_start, "load_end": load_end,
+        "started": started, "runs": runs, "mode": mode, "sizes": args.sizes,
+        "scaling_sizes": args.scaling_sizes, "machine": mach, "load_start": load_start,
+        "load_end": load_end, "minutes": {k: round(v / 60, 2) for k, v in took.items()},
         "rows": [{**asdict(r), "ratio_wall": r.ratio_wall, "ratio_cpu": r.ratio_cpu,
                   "throughput": r.throughput} for r in rows]}, indent=2))
     print(f"written to {md} and run-all-results.json")
-    return 0 if not any(r.case == "(no result)" for r in rows) else 1
+    return 0 if not any(r.case in ("(no result)", "(not run)") for r in rows) else 1
 
 
 if __name__ == "__main__":

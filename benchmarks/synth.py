@@ -36,23 +36,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+# What this generator and the shipped sample's (govwatch.sample_data.generate) have in
+# common is defined there once: the columns of the files, the X snowflake epoch and the
+# hourly activity profiles.
+from govwatch.sample_data import generate as sample
+from govwatch.sample_data.generate import ACCOUNT_COLUMNS, POST_COLUMNS, X_EPOCH_MS  # noqa: F401
+
 DEFAULT_SEED = 20250101
 DEFAULT_CHUNK_ROWS = 250_000
 WINDOW_START = 1735689600  # 2025-01-01T00:00:00Z
 WINDOW_DAYS = 365
-X_EPOCH_MS = 1288834974657
 LOW_BITS = 22
 PLATFORM = "x"
 
-POST_COLUMNS = [
-    "platform", "post_id", "author", "created_at", "text", "in_reply_to_post_id",
-    "in_reply_to_author", "conversation_id", "lang", "url", "like_count", "share_count",
-    "reply_count",
-]
-ACCOUNT_COLUMNS = [
-    "platform", "author", "institution", "country", "level", "timezone", "office_hours",
-    "display_name",
-]
 FILES = {"accounts": "accounts.csv", "csv": "posts.csv", "twarc2": "tweets.jsonl",
          "manifest": "SYNTHETIC.json"}
 
@@ -112,11 +108,9 @@ CITIZEN_MIX = (0.55, 0.06, 0.19, 0.20)  # complaint, critical, praise, chatter
 # How much likelier an official answers each citizen class (times its own rate).
 ANSWER_FACTOR = np.array([1.0, 0.7, 0.35, 0.2])
 
-# Relative activity per local hour (0..23).
-OFFICIAL_HOURS = np.array([.1, .05, .05, .05, .05, .1, .3, .8, 2, 4, 5, 5, 4, 3.5, 4, 4,
-                           3.5, 3, 2.5, 2, 1.5, 1, .5, .2])
-CITIZEN_HOURS = np.array([1, .6, .4, .3, .3, .5, 1, 2, 3.5, 4.5, 5, 5, 4.5, 4.5, 4.5, 4.5,
-                          4.5, 5, 5.5, 6, 6, 5.5, 4, 2])
+# Relative activity per local hour (0..23): the shipped sample's profiles.
+OFFICIAL_HOURS = np.array(sample.OFFICIAL_HOURS)
+CITIZEN_HOURS = np.array(sample.CITIZEN_HOURS)
 
 # Country profiles: (IANA zone, fixed UTC offset used for daily rhythms, other language).
 # Almaty's offset is +5 since March 2024; every other zone has had one offset for years.

@@ -9,7 +9,8 @@ import pandas as pd
 from govwatch.errors import UsageError
 from govwatch.pseudonym import register_pseudonyms, store_key
 
-from . import FORMATS, _build, _check_args, _columns, _who
+from . import FORMATS, _check_args
+from .queries import _build, _columns, _who, prepare
 
 
 def read_frame(con: duckdb.DuckDBPyConnection, what: str, pseudonymise: bool = True,
@@ -20,6 +21,7 @@ def read_frame(con: duckdb.DuckDBPyConnection, what: str, pseudonymise: bool = T
     query = _build(con, what, pseudonymise, include_text, population)
     if pseudonymise and query.pairs_sql:
         register_pseudonyms(con, store_key(con), query.pairs_sql)
+    prepare(con, query)
     return con.execute(query.sql).df()
 
 

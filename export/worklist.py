@@ -32,7 +32,7 @@ def worklist_query(con, pseudonymise: bool, include_text: bool,
     """The export query (``_Query``) of the work-list, for one account or all."""
     from govwatch.errors import UsageError
 
-    from . import _columns, _Query, _who
+    from .queries import _columns, _Query, _who
 
     if account is not None and not con.execute(
             "SELECT count(*) FROM accounts WHERE official AND platform = ? "

@@ -30,14 +30,21 @@ scaling = _load("bench_scaling")
 
 
 def test_run_all_ingest_row_beside_its_baseline(tmp_path, capsys):
-    code = run_all.main(["--only", "ingest", "--ingest-stages", "csv", "--sizes", "300",
-                         "--pairs", "2", "--pinning", "pinned", "--workdir", str(tmp_path)])
-    assert code == 0
+    # a budget of 0.001 minutes: ingest starts (nothing has run yet), scaling does not
+    code = run_all.main(["--only", "ingest,scaling", "--ingest-stages", "csv", "--sizes",
+                         "300", "--pairs", "2", "--pinning", "pinned", "--budget", "0.001",
+                         "--workdir", str(tmp_path)])
+    assert code == 1  # a benchmark was not run
     printed = capsys.readouterr().out
     saved = json.loads((tmp_path / "run-all-results.json").read_text())
     assert saved["sizes"] == [300] and saved["machine"]["cpus"] >= 1
     assert saved["machine"]["cpu_model"] and saved["machine"]["packages"]["duckdb"]
-    rows = {(r["case"], r["baseline"]): r for r in saved["rows"]}
+    assert set(saved["minutes"]) == {"ingest"}
+    skipped = [r for r in saved["rows"] if r["benchmark"] == "scaling"]
+    assert [r["case"] for r in skipped] == ["(not run)"]
+    assert "0.001-minute budget" in skipped[0]["note"]
+    assert "The run took" in (tmp_path / "run-all-results.md").read_text()
+    rows = {(r["case"], r["baseline"]): r for r in saved["rows"] if r["benchmark"] == "ingest"}
     assert set(rows) == {("startup", "pandas+DuckDB"), ("csv", "pandas+DuckDB"),
                          ("csv", "DuckDB read_csv")}
     csv_row = rows["csv", "pandas+DuckDB"]
@@ -104,3 +111,35 @@ def test_traced_command_is_stopped_at_the_stop_time(tmp_path):
                            stop_at=time.time() + 2)
     assert t.stopped and t.returncode != 0  # the child sleeps 60 s and would exit 0
     assert t.progress and t.progress[-1][1:] == ("tagging posts", 100, 1000)
+
+
+def test_traced_command_under_a_cap_fails_beyond_it(tmp_path):
+    grab = [sys.executable, "-c", "b = bytearray(700 * 2**20); print(len(b))"]
+    with pytest.raises(run_all._measure.CommandFailed, match="address-space cap of 512 MiB"):
+        scaling.run_traced(grab, tmp_path / "over.txt", limit_bytes=512 * 2**20)
+    small = [sys.executable, "-c",
+             "import time; b = b'x' * (50 * 2**20); time.sleep(1); print(len(b))"]
+    t = scaling.run_traced(small, tmp_path / "under.txt", limit_bytes=512 * 2**20)
+    assert t.returncode == 0 and t.tree_peak_bytes > 40 * 2**20
+
+
+def test_scaling_rows_give_each_stage_per_post_cost_beside_the_smaller_size(tmp_path):
+    # the real pipeline (ingest, analyze, every export) at two tiny sizes, capped
+    code = run_all.main(["--only", "scaling", "--scaling-sizes", "300,900",
+                         "--scaling-cap", "6GiB", "--workdir", str(tmp_path)])
+    assert code == 0
+    saved = json.loads((tmp_path / "run-all-results.json").read_text())
+    assert saved["scaling_sizes"] == [300, 900]
+    rows = {r["case"]: r for r in saved["rows"] if r["benchmark"] == "scaling"}
+    for stage in ("ingest", "analyze", "analyze: tagging", "analyze: metrics",
+                  "export posts parquet", "export posts csv", "export responses csv",
+                  "export responses parquet"):
+        r = rows[stage]
+        assert r["size"] == 900 and r["baseline"] == "the same at 300 posts, x3"
+        assert r["ours_cpu_s"] > 0 and r["base_cpu_s"] > 0
+        # the ratio is the linear cost over the actual one: the note's figure inverted
+        growth = float(r["note"].split("cost per post (CPU) ")[1].split("x")[0])
+        assert r["ratio_cpu"] == pytest.approx(1 / growth, rel=0.02)
+    assert "cap of 6,144 MiB" in rows["export posts parquet"]["note"]
+    results = json.loads((tmp_path / "run-all-scaling.json").read_text())["results"]
+    assert results["900"]["cap_bytes"] == 6 * 2**30

@@ -1,0 +1,154 @@
+"""The export's writers: the data as CSV, Parquet or Stata, and its codebook.
+
+Each data writer runs its query once (a DuckDB ``COPY`` where it can) and returns the
+column names and the number of rows written.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from govwatch import DEFINITION_VERSION, spreadsheet
+
+from .queries import _Query
+
+CSV_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%gZ"  # ISO 8601, UTC, milliseconds
+STATA_VERSION = 118
+STATA_LABEL_CHARS = 80
+STATA_STR_BYTES = 2045  # longer strings become strL
+
+_TYPES = {
+    "VARCHAR": "string",
+    "BOOLEAN": "boolean",
+    "DOUBLE": "float",
+    "FLOAT": "float",
+    "BIGINT": "integer",
+    "INTEGER": "integer",
+    "HUGEINT": "integer",
+    "TIMESTAMP WITH TIME ZONE": "datetime (UTC)",
+    "DATE": "date",
+}
+
+
+def _describe(con, sql: str) -> dict[str, str]:
+    return {r[0]: r[1] for r in con.execute(f"DESCRIBE {sql}").fetchall()}
+
+
+def _logical(dtype: str) -> str:
+    if dtype.endswith("[]"):
+        return "list of " + _logical(dtype[:-2])
+    return _TYPES.get(dtype, dtype.lower())
+
+
+def _sql_str(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _write_csv(con, sql: str, types: dict[str, str], out: Path, raw: bool = False):
+    cols = []
+    for name, dtype in types.items():
+        if dtype == "TIMESTAMP WITH TIME ZONE":
+            cols.append(f"strftime(q.{name}, '{CSV_TIME_FORMAT}') AS {name}")
+        elif dtype == "VARCHAR" and not raw:
+            cols.append(f"{spreadsheet.sql(f'q.{name}')} AS {name}")
+        else:
+            cols.append(f"q.{name}")
+    rows = con.execute(f"COPY (SELECT {', '.join(cols)} FROM ({sql}) q) TO {_sql_str(out)} "
+                       "(FORMAT csv, HEADER)").fetchall()[0][0]
+    return list(types), rows
+
+
+def _write_parquet(con, query: _Query, out: Path, folder: bool):
+    if folder:
+        keys = ", ".join(query.partition_by)
+        rows = con.execute(f"COPY ({query.sql}) TO {_sql_str(out)} "
+                           f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({keys}))"
+                           ).fetchall()[0][0]
+    else:
+        rows = con.execute(f"COPY ({query.sql}) TO {_sql_str(out)} "
+                           "(FORMAT parquet, COMPRESSION zstd)").fetchall()[0][0]
+    return list(_describe(con, query.sql)), rows
+
+
+_STATA_RESERVED = frozenset(
+    "aggregate array boolean break byte case catch class colvector complex const continue "
+    "default delegate delete do double else eltypedef end enum explicit export external "
+    "float for friend function global goto if inline int local long NULL pragma protected "
+    "quad rowvector short typedef typename virtual _all _N _skip _b _pi str in _pred strL "
+    "_coef _rc using _cons _se with _n".split()
+)
+
+
+def stata_names(columns: list[str]) -> dict[str, str]:
+    """Valid, distinct Stata variable names: [A-Za-z_][A-Za-z0-9_]*, <= 32 chars, not reserved."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for col in columns:
+        name = re.sub(r"[^A-Za-z0-9_]", "_", col)
+        if not name or not re.match(r"[A-Za-z_]", name[0]):
+            name = "_" + name
+        if name in _STATA_RESERVED or re.fullmatch(r"str\d+", name):
+            name = "_" + name
+        name = name[:32]
+        base, i = name, 1
+        while name.lower() in used:
+            suffix = f"_{i}"
+            name, i = base[: 32 - len(suffix)] + suffix, i + 1
+        used.add(name.lower())
+        out[col] = name
+    return out
+
+
+def stata_label(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= STATA_LABEL_CHARS else text[: STATA_LABEL_CHARS - 3] + "..."
+
+
+def _write_dta(con, query: _Query, types: dict[str, str], out: Path, what: str):
+    frame = con.execute(query.sql).df()
+    names = stata_names(list(frame.columns))
+    dates: dict[str, str] = {}
+    strl: list[str] = []
+    for col, dtype in types.items():
+        series = frame[col]
+        if dtype == "TIMESTAMP WITH TIME ZONE":
+            frame[col] = pd.to_datetime(series, utc=True).dt.tz_localize(None)
+            dates[names[col]] = "tc"
+        elif dtype == "DATE":
+            frame[col] = pd.to_datetime(series)
+            dates[names[col]] = "td"
+        elif dtype == "BOOLEAN":
+            frame[col] = series.astype("boolean").astype("Int8")
+        elif dtype == "VARCHAR" or dtype.endswith("[]"):
+            text = series.astype("object").where(series.notna(), "").astype(str)
+            frame[col] = text
+            longest = max((len(v.encode("utf-8")) for v in text), default=0)
+            if longest > STATA_STR_BYTES:
+                strl.append(names[col])
+    frame = frame.rename(columns=names)
+    labels = {names[c]: stata_label(query.meanings.get(c, c)) for c in types}
+    frame.to_stata(
+        out, version=STATA_VERSION, write_index=False, convert_dates=dates,
+        convert_strl=strl, variable_labels=labels,
+        data_label=stata_label(f"govwatch {what} export, definitions v{DEFINITION_VERSION}"),
+    )
+    return list(frame.columns), len(frame)
+
+
+def _write_codebook(path: Path, names: list[str], types: dict[str, str],
+                    meanings: dict[str, str], raw: bool = False) -> None:
+    originals = list(types)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["column", "type", "meaning", "definition_version"])
+        for name, original in zip(names, originals, strict=True):
+            dtype = types[original]
+            meaning = meanings.get(original, "")
+            if name != original:
+                meaning = f"{meaning} (column {original} in govwatch)".strip()
+            row = [name, _logical(dtype), meaning, DEFINITION_VERSION]
+            w.writerow(row if raw else [spreadsheet.cell(v) for v in row])
