@@ -240,7 +240,7 @@ def start_local_cluster(workers: int):
 def write_posts_dataset(con, url: str, pending_table: str) -> None:
     """The posts listed in ``pending_table``, in the export's layout, with only
     the columns tagging reads (no author or other handle)."""
-    from govwatch.export import POST_ACCOUNT_CTES
+    from govwatch.threads import POST_ACCOUNT_CTES
 
     path = "'" + url.replace("'", "''") + "'"
     con.execute(f"""

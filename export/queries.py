@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from govwatch.config import window_label, window_tag
 from govwatch.errors import UsageError
 from govwatch.schema import is_private_sql
+from govwatch.threads import OFF_CTE, POST_ACCOUNT_CTES  # noqa: F401 (POST_ACCOUNT_CTES re-exported)
 
 # Per-account tables written by other metrics, joined into the accounts export
 # when the store has them (one row per account, after the population filter).
 # Account attributes already in the accounts export; not repeated from joined tables.
 _ACCOUNT_ATTRIBUTES = {"country", "level", "institution", "timezone", "office_hours",
                        "institution_type"}
-UNADDRESSED = "_unaddressed"
-THREAD_DEPTH = 10_000  # reply chains are followed up to this many posts
 
 MEANINGS: dict[str, dict[str, str]] = {
     "responses": {
@@ -391,58 +390,6 @@ def _one_row_per_account(con, table: str, population: str) -> bool:
         f"SELECT count(*), count(DISTINCT (platform, official_author)) FROM {table} {where}"
     ).fetchall()[0]
     return total == distinct
-
-
-# The official account whose thread a post is in: the partition of the posts
-# dataset, so that a whole thread (and so every message to an account with the
-# account's answers) lands in one partition. Computed from the posts alone, so it
-# needs no analysis run. A thread is the post's conversation_id, else that of its
-# nearest ancestor (following in_reply_to_post_id) that has one, else the root of
-# its reply chain. The thread's account is the official author of its root post,
-# else the first (alphabetically) official among the thread's authors, else among
-# the authors its posts reply to, else among those they @mention; else _unaddressed.
-# Used with ``WITH RECURSIVE``; defines ``off`` and ``post_account``.
-OFF_CTE = """
-    off AS (
-        SELECT platform, lower(author) AS la, min(author) AS author
-        FROM accounts WHERE official GROUP BY ALL
-    )"""
-POST_ACCOUNT_CTES = OFF_CTE + f""",
-    _chain(platform, post_id, cur, up, conv, depth) AS (
-        SELECT platform, post_id, post_id, in_reply_to_post_id, conversation_id, 0 FROM posts
-        UNION ALL
-        SELECT c.platform, c.post_id, p.post_id, p.in_reply_to_post_id, p.conversation_id,
-               c.depth + 1
-        FROM _chain c JOIN posts p ON p.platform = c.platform AND p.post_id = c.up
-        WHERE c.conv IS NULL AND c.depth < {THREAD_DEPTH}
-    ),
-    _thread AS (
-        SELECT platform, post_id, arg_max(coalesce(conv, cur), depth) AS thread
-        FROM _chain GROUP BY ALL
-    ),
-    _named AS (
-        SELECT t.platform, t.thread, t.post_id = t.thread AS is_root, n.who, n.how
-        FROM _thread t
-        JOIN (SELECT platform, post_id, author AS who, 1 AS how FROM posts
-              UNION ALL SELECT platform, post_id, in_reply_to_author, 2 FROM posts
-                        WHERE in_reply_to_author IS NOT NULL
-              UNION ALL SELECT platform, post_id, unnest(mentions), 3 FROM posts
-                        WHERE len(coalesce(mentions, [])) > 0) n
-          ON n.platform = t.platform AND n.post_id = t.post_id
-    ),
-    _thread_account AS (
-        SELECT n.platform, n.thread,
-               coalesce(min(o.author) FILTER (WHERE n.is_root AND n.how = 1),
-                        min(o.author) FILTER (WHERE n.how = 1),
-                        min(o.author) FILTER (WHERE n.how = 2),
-                        min(o.author) FILTER (WHERE n.how = 3)) AS account
-        FROM _named n JOIN off o ON o.platform = n.platform AND o.la = lower(n.who)
-        GROUP BY ALL
-    ),
-    post_account AS (
-        SELECT t.platform, t.post_id, coalesce(a.account, '{UNADDRESSED}') AS official_account
-        FROM _thread t LEFT JOIN _thread_account a USING (platform, thread)
-    )"""
 
 
 def _posts_query(con, pseudonymise: bool, include_text: bool, include_dms: bool = False) -> _Query:
