@@ -65,6 +65,19 @@ ACCOUNT_ACTIVITY_COLUMNS = {
     "longest_silence_outage_ids": "VARCHAR",
     "longest_silence_outside_outages_hours": "DOUBLE",
 }
+WEEKLY_POSTS_COLUMNS = {
+    "platform": "VARCHAR",
+    "official_author": "VARCHAR",
+    "week": "TIMESTAMP WITH TIME ZONE",
+    "posts": "BIGINT",
+}
+WEEKLY_POSTS_MEANINGS = {
+    "platform": "Platform",
+    "official_author": "Official account",
+    "week": "Start of the week (Monday 00:00 UTC); every week from the platform's first post "
+    "in the data to observation end, weeks without posts included",
+    "posts": "Posts of the account that week (public posts only, up to observation end)",
+}
 PLATFORM_SILENCES_COLUMNS = {
     "platform": "VARCHAR",
     "country": "VARCHAR",
@@ -119,6 +132,28 @@ JOIN accounts o ON o.official AND o.platform = p.platform AND lower(o.author) = 
 LEFT JOIN posts parent ON parent.platform = p.platform
                       AND parent.post_id = p.in_reply_to_post_id
 WHERE p.created_at <= $obs_end AND NOT """ + is_private_sql("p")
+
+_WEEKLY = """
+WITH starts AS (
+    SELECT platform, date_trunc('week', min(created_at)) AS w0 FROM posts
+    WHERE created_at <= $obs_end GROUP BY platform
+),
+weeks AS (
+    SELECT platform, unnest(generate_series(w0, date_trunc('week', $obs_end::TIMESTAMPTZ),
+                                            INTERVAL 7 DAY)) AS week
+    FROM starts
+),
+counts AS (
+    SELECT platform, author, date_trunc('week', created_at) AS week, count(*) AS posts
+    FROM _act_posts GROUP BY ALL
+)
+SELECT a.platform, a.official_author, w.week, coalesce(c.posts, 0) AS posts
+FROM _act_accounts a
+JOIN weeks w ON w.platform = a.platform
+LEFT JOIN counts c ON c.platform = a.platform AND c.author = a.official_author
+                  AND c.week = w.week
+ORDER BY a.platform, a.official_author, w.week
+"""
 
 _ACTIVITY = """
 WITH starts AS (
@@ -322,8 +357,9 @@ def _empty(columns: dict[str, str]) -> pd.DataFrame:
 
 
 def activity_tables(con, obs_end, rules: SilenceSettings | None = None
-                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows of ``account_activity`` and ``platform_silences`` (silences by ``rules``)."""
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Rows of ``account_activity``, ``platform_silences`` (silences by ``rules``) and
+    ``weekly_posts`` (each account's posts per UTC week, the dashboard's activity chart)."""
     rules = rules or SilenceSettings()
     con.execute(_OFFICIAL_POSTS, {"obs_end": obs_end})
     try:
@@ -338,11 +374,15 @@ def activity_tables(con, obs_end, rules: SilenceSettings | None = None
             "min_weeks": int(rules.min_weeks),
         }
         silences = con.execute(_SILENCES, params).df()
+        con.register("_act_accounts", activity[["platform", "official_author"]])
+        weekly = con.execute(_WEEKLY, {"obs_end": obs_end}).df()
     finally:
         con.execute("DROP TABLE IF EXISTS _act_posts")
+        con.unregister("_act_accounts")
     return (
         activity[list(ACCOUNT_ACTIVITY_COLUMNS)],
         silences[list(PLATFORM_SILENCES_COLUMNS)],
+        weekly[list(WEEKLY_POSTS_COLUMNS)],
     )
 
 
@@ -356,18 +396,23 @@ class Activity(Metric):
     tables = {
         "account_activity": ACCOUNT_ACTIVITY_COLUMNS,
         "platform_silences": PLATFORM_SILENCES_COLUMNS,
+        "weekly_posts": WEEKLY_POSTS_COLUMNS,
     }
     column_meanings = {
         "account_activity": ACTIVITY_MEANINGS,
         "platform_silences": SILENCE_MEANINGS,
+        "weekly_posts": WEEKLY_POSTS_MEANINGS,
     }
     table_descriptions = {
         "account_activity": "posting activity over time",
         "platform_silences": "platform-wide silences",
+        "weekly_posts": "posts per week",
     }
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         if ctx.obs_end is None:
             return {t: _empty(c) for t, c in self.tables.items()}
-        activity, silences = activity_tables(ctx.con, ctx.obs_end, ctx.settings.silences)
-        return {"account_activity": activity, "platform_silences": silences}
+        activity, silences, weekly = activity_tables(ctx.con, ctx.obs_end,
+                                                     ctx.settings.silences)
+        return {"account_activity": activity, "platform_silences": silences,
+                "weekly_posts": weekly}

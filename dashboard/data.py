@@ -757,19 +757,14 @@ class DashboardData:
 
     # -- activity ------------------------------------------------------------
     def weekly_activity(self, platform: str, author: str) -> pd.DataFrame:
-        """Posts per week by one account (weeks without posts included, as 0)."""
-        df = self.df(
-            """
-            WITH weeks AS (
-                SELECT unnest(generate_series(date_trunc('week', min(created_at)),
-                                              date_trunc('week', max(created_at)),
-                                              INTERVAL 7 DAY)) AS week FROM posts),
-            mine AS (
-                SELECT date_trunc('week', created_at) AS week, count(*) AS posts
-                FROM posts p WHERE platform = ? AND author = ? AND NOT {private} GROUP BY 1)
-            SELECT weeks.week, coalesce(mine.posts, 0) AS posts
-            FROM weeks LEFT JOIN mine USING (week) ORDER BY 1
-            """.replace("{private}", is_private_sql("p")), [platform, author])
+        """Posts per week by one account (weeks without posts included, as 0), from the
+        analysis's ``weekly_posts``; empty where the store has none (analysed before it
+        was declared) or the account never posted."""
+        if not self.has("weekly_posts", "week", "posts"):
+            return pd.DataFrame({"week": pd.Series(dtype="datetime64[ns, UTC]"),
+                                 "posts": pd.Series(dtype="int64")})
+        df = self.df("SELECT week, posts FROM weekly_posts WHERE platform = ? "
+                     "AND official_author = ? ORDER BY week", [platform, author])
         return df if df["posts"].sum() > 0 else df.iloc[0:0]
 
     def silences(self, platform: str, country: str | None) -> pd.DataFrame | Missing:

@@ -112,6 +112,21 @@ def test_posts_per_week(store):
     assert rows["quiet"]["posts"] == 0 and rows["quiet"]["posts_per_week"] == 0
 
 
+
+def test_weekly_posts_counted_by_hand(store):
+    """Posts per UTC week (Monday 00:00), every week from the platform's first post to
+    observation end (26 Jan 00:00, a week of its own), weeks without posts as 0."""
+    frame = store.conn.execute("SELECT official_author, week, posts FROM weekly_posts "
+                               "ORDER BY official_author, week").df()
+    weeks = [START + timedelta(days=7 * i) for i in range(4)]
+    by = {a: (list(g["week"]), list(g["posts"])) for a, g in frame.groupby("official_author")}
+    assert by["a2"] == (weeks, [28, 28 - 1, 28 - 4, 0])  # 18 Jan 10:00 and 21 Jan missing
+    # a1: its three replies on 6 Jan; silent on 12-13 Jan
+    assert by["a1"] == (weeks, [28 + 3, 28 - 8 - 1, 28 - 4, 0])
+    assert by["quiet"] == (weeks, [0, 0, 0, 0])
+    assert "citizen_one" not in by
+
+
 def test_dialogue_share(store):
     rows = activity(store)
     # r1 replies to a citizen's post, r3 names a citizen whose post is not in the data;
@@ -155,20 +170,20 @@ def test_silence_rule_settings(store):
     con = store.conn
     end = datetime(2026, 1, 26, tzinfo=UTC)
     # One silent hour counts once silences of 1 hour are kept.
-    _, short = activity_tables(con, end, SilenceSettings(min_hours=1))
+    _, short, _ = activity_tables(con, end, SilenceSettings(min_hours=1))
     assert sorted(str(t) for t in short["start_at"]) == [
         "2026-01-18 10:00:00+00:00", "2026-01-21 08:00:00+00:00"]
     # Requiring all accounts silent splits the outage around a6's post at 09:10.
-    _, strict = activity_tables(con, end, SilenceSettings(share=1.0, min_hours=1))
+    _, strict, _ = activity_tables(con, end, SilenceSettings(share=1.0, min_hours=1))
     assert list(strict["hours"]) == [1, 1, 2]
     # More usual posters required than there are accounts: nothing is assessable.
-    _, none = activity_tables(con, end, SilenceSettings(min_accounts=7))
+    _, none, _ = activity_tables(con, end, SilenceSettings(min_accounts=7))
     assert none.empty
 
 
 def test_empty_store_gives_empty_tables(tmp_path):
     s = Store(tmp_path / "empty.duckdb")
-    activity_frame, silences = activity_tables(s.conn, datetime(2026, 1, 1, tzinfo=UTC))
-    assert activity_frame.empty and silences.empty
+    activity_frame, silences, weekly = activity_tables(s.conn, datetime(2026, 1, 1, tzinfo=UTC))
+    assert activity_frame.empty and silences.empty and weekly.empty
     assert list(activity_frame.columns)[:3] == ["platform", "official_author", "posts"]
     s.close()
