@@ -290,7 +290,9 @@ def make_accounts(n: int, seed: int) -> Accounts:
         handle = f"{code.lower()}_{abbr}{k}"
         hours = "Mon-Fri 09:00-17:00" if k % 2 == 0 else ("Mon-Sat 10:00-18:00" if k % 5 == 1
                                                            else None)
-        rows.append(("x", handle, inst, code, level, zone, hours, f"{inst} (synthetic)"))
+        # institution type: the body's kind at its level (peers under analyze --peers type)
+        rows.append(("x", handle, inst, code, level, zone, hours, f"{inst} (synthetic)",
+                     f"{level} {abbr}"))
         lang2.append(LANGS.index(other) if other else 0)
         offsets.append(offset)
     frame = pd.DataFrame(rows, columns=ACCOUNT_COLUMNS)
