@@ -10,6 +10,7 @@ user imported, so they go only where ``figures.escape_figure`` escapes them (tra
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -34,7 +35,7 @@ def describe(row: dict) -> str:
 
 
 def shade(fig: go.Figure, outages: pd.DataFrame | None, y: float | str,
-          to_x: Callable[[pd.Timestamp], object] = lambda t: t) -> int:
+          to_x: Callable[[pd.Timestamp], Any] = lambda t: t) -> int:
     """Shade each outage window of ``outages`` (data.outages rows) on ``fig`` and add one
     hover line per window at height ``y`` (a value or a category) whose hover names the
     scope, the period and the source. ``to_x`` maps a time to the x axis (None: off the
