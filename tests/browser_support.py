@@ -176,6 +176,14 @@ def chromium(downloads: Path | None = None, bypass_csp: bool = True) -> Iterator
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def page_with_errors(context) -> tuple:
+    """A new page of ``context`` and the list its uncaught JavaScript errors go to."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, errors
+
+
 def wait_rendered(page, selector: str = "main h1", timeout: float = 20_000) -> None:
     """Wait until Dash has rendered the page and no callback is pending."""
     page.wait_for_selector(selector, timeout=timeout)

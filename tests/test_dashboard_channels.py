@@ -15,6 +15,7 @@ from browser_support import (
     axe_violations,
     build_store,
     chromium,
+    page_with_errors,
     require_browser,
     running_server,
     screenshot,
@@ -104,9 +105,7 @@ def toggle(page, group: str, name: str):
 @pytest.mark.browser
 def test_channel_filter_changes_the_view_and_a_link_restores_it(store):
     with running_server(store) as base, chromium() as context:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page, errors = page_with_errors(context)
         page.goto(base + "/channels")
         wait_rendered(page)
         assert "Channels" in page.inner_text("main h1")

@@ -9,7 +9,13 @@ from __future__ import annotations
 import csv
 
 import pytest
-from browser_support import chromium, require_browser, running_server, wait_rendered
+from browser_support import (
+    chromium,
+    page_with_errors,
+    require_browser,
+    running_server,
+    wait_rendered,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -106,9 +112,7 @@ def site(tmp_path_factory):
 
 def test_names_with_html_render_as_text_in_every_chart(site):
     base, context = site
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page, errors = page_with_errors(context)
     texts, charts = [], 0
     for path in PAGES:
         page.goto(base + path)

@@ -12,6 +12,7 @@ import pytest
 from browser_support import (
     axe_violations,
     chromium,
+    page_with_errors,
     require_browser,
     running_server,
     screenshot,
@@ -114,9 +115,7 @@ def _hover_text(page, graph_id: str, trace_name: str) -> str:
 def test_outage_windows_are_shaded_and_spanning_clocks_flagged(demo_store):
     block = stories.BLOCK
     with running_server(demo_store) as base, chromium() as context:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page, errors = page_with_errors(context)
         page.goto(base + "/account?platform=telegram&author=cordania_health_tg")
         wait_rendered(page)
         fig = _figure(page, "account-graph-activity")

@@ -14,7 +14,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from browser_support import axe_violations, build_store, chromium, require_browser
+from browser_support import (
+    axe_violations,
+    build_store,
+    chromium,
+    page_with_errors,
+    require_browser,
+)
 from govwatch.dashboard.publish import csv_text, publish
 
 from govwatch import spreadsheet
@@ -162,9 +168,7 @@ def _offline_and_axe_clean(site: Path, pages: list[str]) -> None:
                     r.abort()
 
             context.route("**/*", route)
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
+            page, errors = page_with_errors(context)
             for rel in pages:
                 page.goto(base + rel)
                 page.wait_for_load_state("networkidle")
