@@ -756,13 +756,12 @@ class DashboardData:
         return df.drop(columns=["message_author"])
 
     # -- activity ------------------------------------------------------------
-    def weekly_activity(self, platform: str, author: str) -> pd.DataFrame:
+    def weekly_activity(self, platform: str, author: str) -> pd.DataFrame | Missing:
         """Posts per week by one account (weeks without posts included, as 0), from the
-        analysis's ``weekly_posts``; empty where the store has none (analysed before it
-        was declared) or the account never posted."""
+        analysis's ``weekly_posts`` (Missing in a store analysed before it was declared);
+        empty when the account never posted."""
         if not self.has("weekly_posts", "week", "posts"):
-            return pd.DataFrame({"week": pd.Series(dtype="datetime64[ns, UTC]"),
-                                 "posts": pd.Series(dtype="int64")})
+            return self.missing("weekly_posts")
         df = self.df("SELECT week, posts FROM weekly_posts WHERE platform = ? "
                      "AND official_author = ? ORDER BY week", [platform, author])
         return df if df["posts"].sum() > 0 else df.iloc[0:0]

@@ -68,7 +68,7 @@ def test_an_analysed_legacy_store_keeps_its_figures_until_the_next_analysis(
         dashboard_store, tmp_path):
     from govwatch.analysis.pipeline import run_analysis
     from govwatch.analysis.settings import from_dict
-    from govwatch.dashboard.data import DashboardData, Filters
+    from govwatch.dashboard.data import DashboardData, Filters, Missing
     from govwatch.export import export
 
     # the session's store may be open in this process (the dashboard fixtures): read a copy
@@ -109,6 +109,12 @@ def test_an_analysed_legacy_store_keeps_its_figures_until_the_next_analysis(
     # a count the old analysis did not make is unknown (not 0) until the next analysis
     assert old_board.pop("day_precision_messages").isna().all()
     pd.testing.assert_frame_equal(old_board, board.drop(columns="day_precision_messages"))
+    # a table declared since (posts per week) is "not available" until the next analysis
+    first = board.iloc[0]
+    old_weeks, weeks = [r.weekly_activity(first["platform"], first["author"])
+                        for r in readers]
+    assert isinstance(old_weeks, Missing) and old_weeks.table == "weekly_posts"
+    assert not isinstance(weeks, Missing) and weeks["posts"].sum() > 0
     for reader in readers:
         reader.close()
     for what in ("accounts", "events"):
@@ -147,7 +153,7 @@ def test_an_analysed_legacy_store_keeps_its_figures_until_the_next_analysis(
 
 
 def test_a_legacy_store_never_analysed_keeps_only_the_canonical_tables(tmp_path):
-    from govwatch.dashboard.data import DashboardData, Filters
+    from govwatch.dashboard.data import DashboardData, Filters, Missing
 
     old = tmp_path / "old.duckdb"
     legacy_store(old)

@@ -190,9 +190,11 @@ def slice_chart(acc: dict, kind: str, title: str) -> Chart | Missing:
                       rate="answered_rate_window", n="observed_window", status="rate_status")
 
 
-def timeline_chart(acc: dict) -> Chart:
+def timeline_chart(acc: dict) -> Chart | Missing:
     d = data()
     weekly = d.weekly_activity(acc["platform"], acc["author"])
+    if isinstance(weekly, Missing):
+        return weekly
     silences = d.silences(acc["platform"], acc.get("country"))
     events = d.events()
     if acc.get("country") and "country" in events:
