@@ -153,7 +153,7 @@ def test_an_analysed_legacy_store_keeps_its_figures_until_the_next_analysis(
 
 
 def test_a_legacy_store_never_analysed_keeps_only_the_canonical_tables(tmp_path):
-    from govwatch.dashboard.data import DashboardData, Filters, Missing
+    from govwatch.dashboard.data import DashboardData, Filters
 
     old = tmp_path / "old.duckdb"
     legacy_store(old)
