@@ -288,24 +288,56 @@ def bootstrap_km_medians(d: np.ndarray, answered: np.ndarray, reps: int,
     """Kaplan-Meier medians of ``reps`` resamples of (``d``, ``answered``) drawn with
     ``rng.integers(0, n, (reps, n))``; inf where a median is not reached.
 
-    A resample is its draws sorted by duration, as :func:`grouped_km` reads them.
-    The durations are sorted once; each resample is then every sorted message repeated
-    as often as it was drawn (a count, not a sort of every resample). Draws of equal
-    duration may come in another order than a sort of the draws gives; the estimate
-    counts the events at each time, whatever their order, so the medians are the same."""
+    No resample is built or sorted. The durations are sorted once and cut into their
+    distinct times; a table (resample x time) then counts each resample's draws at
+    each time, and its answered draws. The estimate runs on that table, every
+    resample at once: the deaths and the number at risk at each time are the
+    integers :func:`grouped_km` counts on a sorted resample, and the log survival
+    is summed left to right over the same event times (a time without an event adds
+    an exact zero), so the medians are :func:`grouped_km`'s, to the bit."""
     d = np.asarray(d, dtype=float)
     answered = np.asarray(answered, dtype=bool)
     n = len(d)
     idx = rng.integers(0, n, size=(reps, n))
     order = np.argsort(d, kind="stable")
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n)
-    drawn = np.bincount((rank[idx] + (np.arange(reps, dtype=np.int64) * n)[:, None]).ravel(),
-                        minlength=reps * n)
-    dd = np.repeat(np.tile(d[order], reps), drawn)
-    ee = np.repeat(np.tile(answered[order], reps), drawn)
-    km = grouped_km(np.arange(reps + 1) * n, dd, ee, (), check=False)
-    return np.where(np.isnan(km.median), np.inf, km.median)
+    ds = d[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = ds[1:] != ds[:-1]
+    times = ds[new]
+    m = len(times)
+    time_of = np.empty(n, dtype=np.int64)  # each message's distinct time
+    time_of[order] = np.cumsum(new) - 1
+    slot = time_of[idx]
+    slot += (np.arange(reps, dtype=np.int64) * m)[:, None]
+    removed = np.bincount(slot.ravel(), minlength=reps * m).reshape(reps, m)
+    deaths = np.bincount(slot[answered[idx]], minlength=reps * m).reshape(reps, m)
+    del slot
+    cum = np.cumsum(removed, axis=1)
+    at_risk = n - (cum - removed)
+    event = deaths > 0
+    wiped = event & (deaths == at_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_f = np.log1p(-np.where(event & ~wiped, deaths, 0) / at_risk)
+    log_f[~event] = 0.0
+    surv = np.exp(np.cumsum(log_f, axis=1))
+    surv[wiped] = 0.0
+    cand_mask = event & (surv < 0.5 + MEDIAN_TOL)
+    out = np.full(reps, np.inf)
+    has = cand_mask.any(axis=1)
+    if not has.any():
+        return out
+    rows = np.flatnonzero(has)
+    c = cand_mask[rows].argmax(axis=1)
+    t = times[c]
+    flat = surv[rows, c] > 0.5 - MEDIAN_TOL
+    # the curve sits at one half from t until it drops below, else to the last draw
+    last = m - 1 - (removed[rows, ::-1] > 0).argmax(axis=1)
+    below = (event & (surv < 0.5 - MEDIAN_TOL))[rows]
+    below &= np.arange(m)[None, :] > c[:, None]
+    later = below.any(axis=1)
+    upper = np.where(later, times[below.argmax(axis=1)], times[last])
+    out[rows] = np.where(flat, (t + upper) / 2, t)
+    return out
 
 
 def _naive_median(bounds, d, e, events) -> np.ndarray:
