@@ -178,3 +178,13 @@ def test_bootstrap_km_medians_equal_sorting_every_resample():
         got = bootstrap_km_medians(d, e, 40, np.random.default_rng(seed))
         want = sorted_resamples(d, e, 40, np.random.default_rng(seed))
         assert np.array_equal(got, want)
+    # edges: one message, every message answered (the curve drops to 0), none
+    # answered (never reached), one duration for all, a curve sitting at one half
+    edges = [(np.array([5.0]), np.array([True])), (np.array([5.0]), np.array([False])),
+             (np.array([1.0, 2.0, 3.0]), np.ones(3, bool)), (np.arange(9.0), np.zeros(9, bool)),
+             (np.full(7, 4.0), np.array([1, 0, 1, 1, 0, 1, 0], bool)),
+             (np.array([1.0, 2.0, 3.0, 4.0]), np.array([1, 1, 0, 0], bool))]
+    for seed, (d, e) in enumerate(edges):
+        got = bootstrap_km_medians(d, e, 60, np.random.default_rng(seed))
+        want = sorted_resamples(d, e, 60, np.random.default_rng(seed))
+        assert np.array_equal(got, want)
