@@ -21,7 +21,10 @@ export's own ``lang``; the rest are detected.
   linear in posts; it does not skip repeated texts). Its outputs are compared with
   govwatch's for those posts, every column, exactly.
 
-Both sides run in this one process, one after the other. CPU time of each side is
+Both sides run in this one process, in ``--pairs`` interleaved pairs (3 by default):
+govwatch on a fresh store, then the baseline, again and again; the ratios are the median
+and min-max over the pairs, and each pair also gives the cores each side used (its CPU
+time / its wall time: the pool's share of the machine). CPU time of each side is
 user + system time of this process and of the worker processes it waited for (the
 VADER pool), taken around that side; peak RSS is this process's high-water mark
 after govwatch's tagging (corpus and store included) and at the end (the baseline
@@ -162,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None, help="VADER processes (default: cores)")
     parser.add_argument("--vader-texts", type=int, default=100_000,
                         help="also time VADER alone on this many texts, 1 process vs the pool (0: skip)")
+    parser.add_argument("--pairs", type=int, default=3,
+                        help="interleaved pairs: govwatch on a fresh store, then the baseline")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
 
@@ -180,44 +185,61 @@ def main(argv: list[str] | None = None) -> int:
     distinct = posts["text"].nunique()
     print(f"{len(posts):,} posts, {distinct:,} distinct texts ({distinct / len(posts):.0%}), "
           f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "bench.duckdb")
-        store.conn.register("_posts", posts)
-        store.conn.execute("INSERT INTO posts BY NAME SELECT * FROM _posts")
-        store.conn.unregister("_posts")
-        settings = TaggingSettings(workers=args.workers)
-        t0 = time.perf_counter()
-        with store.transaction() as con:
-            model = active_model(con, resolve_settings(con, settings))
-        fit_s = time.perf_counter() - t0
-        print(f"model ready in {fit_s:.1f} s ({model.version_})", flush=True)
-        t0, c0 = time.perf_counter(), cpu_now()
-        tagged = tag_new_posts(store.conn, settings=settings, commit_batches=True)  # as analyze
-        ours_s, ours_cpu = time.perf_counter() - t0, cpu_now() - c0
-        ours_peak = peak_rss_bytes()
-        print(f"govwatch: tagged {tagged:,} posts in {ours_s:.1f} s = {tagged / ours_s:,.0f} posts/s",
-              flush=True)
-        sample = posts.head(args.baseline_sample)
-        got = store.conn.execute(
-            f"SELECT {', '.join(COMPARED)} FROM tags WHERE post_id <= ? ORDER BY post_id",
-            [sample["post_id"].iloc[-1]]).df()
-        store.close()
+    settings = TaggingSettings(workers=args.workers)
+    sample = posts.head(args.baseline_sample)
     detector = LanguageDetector()
-    t0, c0 = time.perf_counter(), cpu_now()
-    base = baseline(sample, model, detector, SentimentRoutes({}))
-    base_s, base_cpu = time.perf_counter() - t0, cpu_now() - c0
-    base_rate = len(sample) / base_s
-    identical = all(_same(got[c], base[c]) for c in COMPARED)
-    projected = args.posts / base_rate
-    print(f"baseline: {len(sample):,} posts in {base_s:.1f} s = {base_rate:,.0f} posts/s; "
-          f"{args.posts:,} posts would take {projected:,.0f} s")
+    scale = args.posts / len(sample)
+    runs = []
+    identical = True
+    for pair in range(args.pairs):  # interleaved: govwatch on a fresh store, then the baseline
+        with tempfile.TemporaryDirectory() as tmp:
+            store = Store(Path(tmp) / "bench.duckdb")
+            store.conn.register("_posts", posts)
+            store.conn.execute("INSERT INTO posts BY NAME SELECT * FROM _posts")
+            store.conn.unregister("_posts")
+            t0 = time.perf_counter()
+            with store.transaction() as con:
+                model = active_model(con, resolve_settings(con, settings))
+            fit_s = time.perf_counter() - t0
+            t0, c0 = time.perf_counter(), cpu_now()
+            tagged = tag_new_posts(store.conn, settings=settings, commit_batches=True)  # as analyze
+            ours_s, ours_cpu = time.perf_counter() - t0, cpu_now() - c0
+            ours_peak = peak_rss_bytes()
+            got = store.conn.execute(
+                f"SELECT {', '.join(COMPARED)} FROM tags WHERE post_id <= ? ORDER BY post_id",
+                [sample["post_id"].iloc[-1]]).df()
+            store.close()
+        t0, c0 = time.perf_counter(), cpu_now()
+        base = baseline(sample, model, detector, SentimentRoutes({}))
+        base_s, base_cpu = time.perf_counter() - t0, cpu_now() - c0
+        identical = identical and all(_same(got[c], base[c]) for c in COMPARED)
+        run = {"ours_wall_s": ours_s, "ours_cpu_s": ours_cpu, "base_wall_s": base_s * scale,
+               "base_cpu_s": base_cpu * scale, "base_wall_s_measured": base_s,
+               "base_cpu_s_measured": base_cpu, "ours_cores": ours_cpu / ours_s,
+               "base_cores": base_cpu / base_s, "ratio_wall": base_s * scale / ours_s,
+               "ratio_cpu": base_cpu * scale / ours_cpu, "load_1min": os.getloadavg()[0]}
+        runs.append(run)
+        print(f"pair {pair + 1}: model ready in {fit_s:.1f} s; govwatch tagged {tagged:,} posts "
+              f"in {ours_s:.1f} s (CPU {ours_cpu:.1f} s, {run['ours_cores']:.2f} cores); baseline "
+              f"{len(sample):,} posts in {base_s:.1f} s (CPU {base_cpu:.1f} s, "
+              f"{run['base_cores']:.2f} cores), x{scale:g} = {base_s * scale:,.0f} s; ratio "
+              f"wall {run['ratio_wall']:.2f}x, CPU {run['ratio_cpu']:.2f}x; load "
+              f"{run['load_1min']:.1f}", flush=True)
     print(f"identical outputs on the {len(sample):,} compared posts: {identical}")
-    print(f"ratio (baseline time / govwatch time): {projected / ours_s:.1f}x")
+    spread = {k: {"min": min(r[k] for r in runs), "median": float(np.median([r[k] for r in runs])),
+                  "max": max(r[k] for r in runs)} for k in ("ratio_wall", "ratio_cpu")}
+    print(f"ratio (baseline / govwatch), median (min-max) of {len(runs)} interleaved pairs: wall "
+          f"{spread['ratio_wall']['median']:.2f}x ({spread['ratio_wall']['min']:.2f}-"
+          f"{spread['ratio_wall']['max']:.2f}), CPU {spread['ratio_cpu']['median']:.2f}x "
+          f"({spread['ratio_cpu']['min']:.2f}-{spread['ratio_cpu']['max']:.2f}); govwatch's "
+          "cores: its CPU (this process and the pool's) / its wall time")
+    mid = sorted(range(len(runs)), key=lambda i: runs[i]["ratio_wall"])[len(runs) // 2]
+    ours_s, ours_cpu = runs[mid]["ours_wall_s"], runs[mid]["ours_cpu_s"]
+    base_s, base_cpu = runs[mid]["base_wall_s_measured"], runs[mid]["base_cpu_s_measured"]
     vader = None
     if args.vader_texts:
         vader = vader_pool(posts["text"].drop_duplicates().head(args.vader_texts).tolist())
     if args.json:
-        scale = args.posts / len(sample)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({
             "benchmark": "tagging", "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
@@ -231,8 +253,9 @@ def main(argv: list[str] | None = None) -> int:
                          "cpu_s_measured": base_cpu, "wall_s": base_s * scale,
                          "cpu_s": base_cpu * scale, "extrapolated": scale != 1,
                          "peak_rss_bytes_at_most": peak_rss_bytes()},
-            "ratio_wall": base_s * scale / ours_s,
-            "ratio_cpu": base_cpu * scale / ours_cpu if ours_cpu else None,
+            "pairs": runs, "ratio_spread": spread,
+            "ratio_wall": spread["ratio_wall"]["median"],
+            "ratio_cpu": spread["ratio_cpu"]["median"],
             "identical_outputs": bool(identical), "vader_alone": vader,
         }, indent=2))
         print(f"written to {args.json}")
