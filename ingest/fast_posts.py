@@ -46,7 +46,12 @@ def _text(col: pa.Array) -> pa.Array:
     valid UTF-8 (``arrow_csv`` reads only the bytes that are, and cuts them at ASCII
     separators), so the bytes are taken as text without checking them again."""
     text = pc.utf8_trim(col.view(pa.string()), PY_WHITESPACE)
-    return pc.if_else(pc.equal(text, _EMPTY), _NULL, text)
+    filled = pc.not_equal(text, _EMPTY)
+    if text.offset or filled.offset or text.null_count or filled.null_count:
+        return pc.if_else(filled, text, _NULL)
+    # The empty cells made null by a validity bitmap over the same buffers: no copy.
+    return pa.StringArray.from_buffers(len(text), text.buffers()[1], text.buffers()[2],
+                                       null_bitmap=filled.buffers()[1])
 
 
 def text_columns(batch: pa.RecordBatch, names: list[str]) -> dict[str, pa.Array]:
