@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -40,6 +42,8 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int | None = 
     if workers <= 1:
         yield from map(fn, items)
         return
+    from concurrent.futures import ThreadPoolExecutor  # not loaded when sniffing a format
+
     pending: deque[Future[R]] = deque()
     source = iter(items)
     with ThreadPoolExecutor(workers, thread_name_prefix="govwatch-convert") as pool:
