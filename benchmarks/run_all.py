@@ -531,9 +531,10 @@ def bench_scaling(args, workdir: Path) -> list[Row]:
     run = run_child(f"scaling {' vs '.join(f'{s:,}' for s in sizes)}", cmd, workdir,
                     "scaling", args.deadline)
     data = _fresh_json(out, started)
-    if data is None:
-        return [failed("scaling", run, "no JSON written")]
-    return scaling_rows(data["results"], run["load"])
+    rows = scaling_rows(data["results"], run["load"]) if data is not None else []
+    # stopped between sizes, it has written the smaller size only: no row to give
+    return rows or [failed("scaling", run, "no JSON written" if data is None
+                           else "results for fewer than two sizes")]
 
 
 def _stage_costs(result: dict) -> dict[str, dict]:
