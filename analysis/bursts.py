@@ -34,9 +34,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from govwatch.schema import is_private_sql
-
 from .events import (
+    _MATCH_ONE,
     _MATCHES_TABLE,
     _OFFICIALS,
     EVENT_ACKNOWLEDGEMENTS_COLUMNS,
@@ -286,14 +285,11 @@ def candidate_events(con, rules: BurstSettings | None = None) -> pd.DataFrame:
         list(CANDIDATE_EVENTS_COLUMNS)].reset_index(drop=True)
 
 
-_KEYWORD_POSTS = """
-INSERT INTO _cand_kw_posts
-SELECT $kw, p.platform, p.post_id, lower(p.author), p.created_at, o.la IS NOT NULL,
-       coalesce(p.day_precision, false)
-FROM posts p
-LEFT JOIN _ev_officials o ON o.platform = p.platform AND o.la = lower(p.author)
-WHERE p.created_at >= $since AND p.created_at <= $obs_end
-  AND regexp_matches(p.text, $pattern, 'i') AND NOT """ + is_private_sql("p")
+# Posts matching one keyword's pattern: events' own matching query, into a table of
+# (keyword number, post) instead of (event, post); $event_id is the keyword's number and
+# $onset the earliest onset.
+_KEYWORD_POSTS = _MATCH_ONE.replace("INSERT INTO _ev_matches", "INSERT INTO _cand_kw_posts")
+assert _KEYWORD_POSTS != _MATCH_ONE
 
 
 def match_by_keyword(con, obs_end, source: str) -> int:
@@ -326,8 +322,8 @@ def match_by_keyword(con, obs_end, source: str) -> int:
     since = min(onset for _, onset, _ in wanted)
     try:
         for pattern, kw in patterns.items():
-            con.execute(_KEYWORD_POSTS, {"kw": kw, "since": since, "obs_end": obs_end,
-                                         "pattern": pattern})
+            con.execute(_KEYWORD_POSTS, {"event_id": kw, "onset": since,
+                                         "obs_end": obs_end, "pattern": pattern})
         con.register("_cand_kw_wanted", pd.DataFrame(wanted, columns=["event_id", "onset",
                                                                       "kw"]))
         try:
