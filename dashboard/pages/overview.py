@@ -262,10 +262,8 @@ def payload(st: State) -> dict:
 
 
 def warm() -> None:
-    """The default view's payload and series, built before the first request
-    (govwatch.dashboard.app)."""
+    """The default view's payload, built before the first request (govwatch.dashboard.app)."""
     payload(state({}))
-    series_for(state({}))
 
 
 def _payload(st: State) -> dict:
@@ -577,12 +575,7 @@ def download_item(item: str, query: dict):
 def series_for(st: State):
     """The pooled rate per period of the accounts the filters keep (dashboard/pooled.py):
     monthly when the Period filter chose a month or a quarter, with that period shaded;
-    weekly otherwise (a chosen week shaded). Built once per set of filters: it was
-    most of the server's time for a page view."""
-    return data().memo(("overview-series", st.filters), lambda: _series_for(st))
-
-
-def _series_for(st: State):
+    weekly otherwise (a chosen week shaded)."""
     from govwatch.dashboard.pooled import period_span, pooled_series
     from govwatch.dashboard.trends import pooled_chart
 
