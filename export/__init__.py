@@ -112,7 +112,7 @@ def export(
                        account)
         if pseudonymise and query.pairs_sql:
             register_pseudonyms(con, store_key(con), query.pairs_sql)
-        # the posts export goes slice by slice (its memory bounded at any size)
+        # the posts export goes slice by slice (its sort bounded at any size)
         cuts = slices.conditions(con) if query.slice_template else []
         prepare(con, query, slices.number(cuts))
         types = _describe(con, query.sql)

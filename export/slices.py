@@ -1,9 +1,9 @@
-"""The posts export written in slices of time, so its memory does not grow with the store.
+"""The posts export written in slices of time, so its sort does not grow with the store.
 
 The posts export orders every post by (platform, created_at, post_id) and joins each
 with its thread account, mentions, tags and pseudonyms. As one query, DuckDB held the
 sort of every row (texts included) and every join at once: about 0.8 GB of buffers per
-million posts, so a store of ten million passed the memory cap and spilled. Written in
+million posts, so a store of ten million would pass the memory cap and spill. Written in
 slices of at most ``SLICE_ROWS`` posts (per platform, consecutive ranges of
 ``created_at`` cut at its quantiles, then the posts without a time), each slice is
 sorted on its own and the slices follow each other in the export's order: the rows and
@@ -14,6 +14,10 @@ numbered by :func:`number`), so each slice joins its posts with its own part of 
 not with every post: the work stays linear in the posts. The query of each slice is
 the export's own query with the slice's condition (:data:`SLICE_MARK` in its
 template).
+
+The table of joined columns is itself built by one join over every post: its memory
+grows with the store up to DuckDB's cap (beyond it, DuckDB spills to disk). Measured at
+4M posts, the export's peak is that of the single query (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
