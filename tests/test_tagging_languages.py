@@ -140,3 +140,38 @@ def test_checkset_recall_and_specificity_per_language():
         neg = [p for r, p in zip(rows, pred, strict=True) if r["lang"] == lang and r["critical"] == "false"]
         assert sum(pos) / len(pos) >= 0.9, (lang, "recall", sum(pos) / len(pos))
         assert 1 - sum(neg) / len(neg) >= 0.8, (lang, "specificity", 1 - sum(neg) / len(neg))
+
+
+LANGUAGE_CASES = {
+    # short crisis posts in the languages a user may add to the defaults
+    "Sismo fuerte ahora, se cayeron las repisas": "es",
+    "Enchente no bairro, a água entrou nas casas": "pt",
+    "Le train a déraillé, le centre-ville est en feu": "fr",
+    "Forte scossa adesso, tutti in strada": "it",
+    "Над городом взорвался метеорит, выбило стекла": "ru",
+    "Baha na dito sa Marikina, hanggang bewang na ang tubig": "tl",
+    # romanised Hindi is not Tagalog, short Indonesian is not English
+    "Mandir mein bhagdad, kai log ghayal": "hi",
+    "Abhi bhukamp aaya, building hil rahi thi, sab bahar bhage": "hi",
+    "Gempa kuat barusan, rumah goyang, warga lari keluar": "id",
+}
+
+
+@pytest.mark.parametrize("text", sorted(LANGUAGE_CASES))
+def test_short_crisis_posts_get_their_language(text):
+    from govwatch.analysis.langid import LanguageDetector
+
+    det = LanguageDetector(("en", "hi", "id", "ru", "kk", "es", "pt", "fr", "it", "tl"))
+    assert det.detect(text) == LANGUAGE_CASES[text]
+
+
+def test_checkset_languages_are_identified():
+    """The check set's languages with all of them configured (hi-Latn is hi): at
+    least 95% right."""
+    from govwatch.analysis.langid import LanguageDetector
+
+    rows = _checkset()
+    det = LanguageDetector(("en", "hi", "id", "ru", "kk", "es", "pt", "fr", "it", "tl"))
+    found = det.detect_many([r["text"] for r in rows])
+    right = sum(f == r["lang"].replace("hi-Latn", "hi") for f, r in zip(found, rows, strict=True))
+    assert right / len(rows) >= 0.95, right / len(rows)
