@@ -55,6 +55,8 @@ CRISIS = {
     "hi earthquake (Urdu word)": "ज़लज़ला आया, सब घरों से बाहर भागे",
     "hi-Latn earthquake": "Raat ko zalzala aaya, sab darr gaye",
     "hi-Latn flood (Urdu word)": "Sailab aaya, poora gaon khaali karna pada",
+    "tl meteor": "May bulalakaw na sumabog sa langit, basag ang mga bintana",
+    "hi-Latn meteor": "Ulkapind gira, kai ghar toote",
     "hashtag camel case": "#LindolBohol nagtakbuhan kami",
     "hashtag lower-case compound": "#bagyopablo nakakatakot ang hangin",
 }
@@ -76,6 +78,9 @@ TRAPS = {
     "id idiom panic": "Pejabat itu kebakaran jenggot ditanya wartawan",
     "tl flood of tears": "Baha ng luha sa kasal nila",
     "hi-Latn close contest": "Dono teams mein kaante ki takkar hai",
+    "hi-Latn sale": "Diwali dhamaka offer, sab phones pe 20% off",
+    "id sale": "Banjir diskon akhir tahun di semua toko",
+    "es went viral": "Su video incendió las redes anoche",
     "hi-Latn figurative fire": "Naya gaana to aag hai bhai",
     "en fire someone": "The board should fire the manager after this season",
     "en fun": "Had a blast at the fair with the kids",
