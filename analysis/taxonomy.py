@@ -464,6 +464,8 @@ class TermMatcher:
         # One-word terms that may open or close a lower-case hashtag ("#lindolbohol")
         self._compounds = {w: index[k] for w in compounds
                            if len(w) >= _COMPOUND_MIN and (k := ((normalize(w), False),)) in index}
+        self._compound_lengths = sorted({len(w) for w in self._compounds})
+        self._compound_hits: dict[str, tuple[int, ...]] = {}
 
     def _drop_subsumed(self) -> None:
         """A one-word term that a prefix of the same group always matches too
@@ -547,18 +549,33 @@ class TermMatcher:
         ("lindol" in "#lindolbohol", "baha" in "#manilabaha"), the rest two letters or
         more, where the English word split of a Latin hashtag also puts a word boundary
         ("#bahamas" and "#bombastic" are English words: no "baha", no "bomba")."""
+        cached = self._compound_hits.get(tag)
+        if cached is None:
+            cached = self._compound_hits_of(tag)
+            if len(self._compound_hits) > _MEMO_LIMIT:
+                self._compound_hits.clear()
+            self._compound_hits[tag] = cached
+        found.update(cached)
+
+    def _compound_hits_of(self, tag: str) -> tuple[int, ...]:
         n = len(tag)
-        cuts = None
-        if tag.isascii():
+        if n < _COMPOUND_MIN + 2 or not (tag[0].isalpha() or tag[-1].isalpha()):
+            return ()
+        hits = []
+        for k in self._compound_lengths:
+            if k > n - 2:
+                break
+            for part, cut in ((tag[:k], k), (tag[n - k:], n - k)):
+                tid = self._compounds.get(part)
+                if tid is not None:
+                    hits.append((cut, tid))
+        if hits and tag.isascii():
             cuts, at = set(), 0
             for w in split_hashtag(tag):
                 at += len(w)
                 cuts.add(at)
-        for k in range(_COMPOUND_MIN, n - 1):
-            for part, cut in ((tag[:k], k), (tag[n - k:], n - k)):
-                tid = self._compounds.get(part)
-                if tid is not None and (cuts is None or cut in cuts):
-                    found.add(tid)
+            hits = [(cut, tid) for cut, tid in hits if cut in cuts]
+        return tuple(tid for _, tid in hits)
 
     def match_terms(self, text: str) -> set[int]:
         """Ids of the distinct terms found in one text (masks themselves included)."""
