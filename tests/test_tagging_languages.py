@@ -13,23 +13,13 @@ language) read here only to hold its per-language floors.
 from __future__ import annotations
 
 import csv
-from functools import cache
 from pathlib import Path
 
 import pytest
-from govwatch.analysis.classifiers import PostTagger
 from govwatch.analysis.taxonomy import TermMatcher, load_taxonomy, taxonomy_matcher
+from test_tagging_frames import rules as critical  # the shipped default's critical tag
 
 CHECKSET = Path(__file__).parent / "fixtures" / "crisis_checkset_synthetic.csv"
-
-
-@cache
-def _default_tagger() -> PostTagger:
-    return PostTagger().fit([])  # the packaged taxonomy's rules, no model
-
-
-def critical(texts: list[str]) -> list[bool]:
-    return _default_tagger().predict(texts)["critical"].tolist()
 
 
 CRISIS = {
