@@ -385,9 +385,10 @@ def hashtag_words(text: str) -> list[tuple[str, ...]]:
         words = split_hashtag(body)
         if len(words) > 1:
             out.append(words)
-        parts = camel_parts(body)
-        if len(parts) > 1 and parts != words:
-            out.append(parts)
+        if not body[1:].islower() and not body.isdigit():  # capitals inside: camel case
+            parts = camel_parts(body)
+            if len(parts) > 1 and parts != words:
+                out.append(parts)
     return out
 
 
@@ -549,6 +550,8 @@ class TermMatcher:
         ("lindol" in "#lindolbohol", "baha" in "#manilabaha"), the rest two letters or
         more, where the English word split of a Latin hashtag also puts a word boundary
         ("#bahamas" and "#bombastic" are English words: no "baha", no "bomba")."""
+        if len(tag) < _COMPOUND_MIN + 2 or tag.isdigit():
+            return
         cached = self._compound_hits.get(tag)
         if cached is None:
             cached = self._compound_hits_of(tag)
@@ -591,7 +594,8 @@ class TermMatcher:
                 self._scan(split, found)
             if self._compounds:
                 for tag in tags:
-                    self._scan_compound(tag, found)
+                    if len(tag) >= _COMPOUND_MIN + 2:
+                        self._scan_compound(tag, found)
         return found
 
     def counts(self, texts: Iterable[str | None]) -> np.ndarray:
