@@ -27,6 +27,11 @@ when one drops below.
    110 Devanagari posts of the politician timeline, 60 with a crisis word and 50
    at random, coded by one coder in two passes after the Hindi seed terms were
    last changed; all held out).
+3d. Critical on replies of public bodies nobody tuned on
+   (analysis/data/handcoded_critical_official_replies.csv: every distinct Boston 311
+   closing note, 150 BPCL and all 7 SATUSEHAT / Mobile JKN Play Store replies; one
+   coder, two passes; held out whole): how often routine official replies are
+   tagged critical, per source.
 3c. Critical on the politician's own posts (analysis/data/handcoded_critical_own_posts.csv:
    all 95 own posts outside the other sets that revision e203f23's rules tagged,
    and 95 of the 1,953 it did not, coded blind to the tags by one coder; a second
@@ -87,11 +92,12 @@ FLOORS = {
     "handcoded.rules.trap_words_not_tagged": 0.93,
     "hindi.recall": 0.40,
     "hindi.specificity": 0.88,
+    "official_replies.specificity": 0.98,
     "own_posts.precision": 0.55,
     "own_posts.specificity": 0.97,
-    "deflection.balanced_accuracy": 0.92,
-    "deflection.test.precision": 0.90,
-    "deflection.test.recall": 0.88,
+    "deflection.balanced_accuracy": 0.97,
+    "deflection.test.precision": 0.95,
+    "deflection.test.recall": 0.95,
     "twcs.needs_response.balanced_accuracy": 0.64,
     "multilingual.test.min_language_recall": 0.85,
     "multilingual.test.specificity": 0.85,
@@ -298,6 +304,17 @@ def eval_hindi_supplement(shared: Path) -> dict:
     return {**scores(coded["truth"], coded["pred"]), "per_stratum": grouped(coded, "stratum")}
 
 
+def eval_official_replies(shared: Path) -> dict:
+    """Critical on the replies of public bodies (held out whole)."""
+    from govwatch.analysis.classifiers import PostTagger
+
+    coded = load_critical(shared, "handcoded_critical_official_replies.csv")
+    coded["pred"] = PostTagger().fit([]).predict(coded["text"].tolist())["critical"].to_numpy()
+    coded["truth"] = coded["critical"]
+    return {**scores(coded["truth"], coded["pred"]), "tagged": int(coded["pred"].sum()),
+            "per_source": grouped(coded, "source")}
+
+
 # The own-post audit's strata: the politician's 2,048 distinct own posts ("Self") outside
 # the other hand-coded sets, split by what the rules of revision e203f23 tagged: all 95
 # tagged ones coded (a census) and 95 of the 1,953 untagged ones at random.
@@ -454,6 +471,7 @@ def figures(results: dict) -> dict[str, float]:
         "handcoded.rules.trap_words_not_tagged": round(1 - h["trap_words_tagged_critical"], 4),
         "hindi.recall": results["hindi"]["recall"],
         "hindi.specificity": results["hindi"]["specificity"],
+        "official_replies.specificity": results["official_replies"]["specificity"],
         "own_posts.precision": results["own_posts"]["precision"],
         "own_posts.specificity": results["own_posts"]["specificity"],
         "deflection.balanced_accuracy": results["deflection"]["balanced_accuracy"],
@@ -509,6 +527,9 @@ def report(results: dict) -> str:
     lines += _table("Critical, Hindi supplement (real Devanagari posts, one coder, held out; "
                     "rules):", {"all": results["hindi"], **{
                         f"stratum {k}": x for k, x in results["hindi"]["per_stratum"].items()}})
+    r = results["official_replies"]
+    lines += _table(f"Critical, replies of public bodies (held out; {r['tagged']} tagged critical):",
+                    {"all": r, **{f"source {k}": x for k, x in r["per_source"].items()}})
     o = results["own_posts"]
     lines += ["", f"Critical on the politician's own posts ({o['n']} coded of {o['population']:,}, "
               f"weighted to all): precision {o['precision']:.3f}, recall {o['recall']:.3f}, "
@@ -565,6 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     results["handcoded"] = eval_handcoded_critical(coded)
     results["hindi"] = eval_hindi_supplement(args.shared)
     results["own_posts"] = eval_own_posts(args.shared)
+    results["official_replies"] = eval_official_replies(args.shared)
     results["deflection"] = eval_deflection(load_deflection(args.shared))
     say("customer support threads")
     results["twcs"] = eval_twcs(args.shared)
