@@ -50,6 +50,12 @@ when one drops below.
    ``test`` half (seed terms were tuned on ``dev`` only). ../shared has no
    labelled non-English crisis posts; this set stands in for them and is not
    real data.
+8. The SYNTHETIC check set (tests/fixtures/crisis_checkset_synthetic.csv: 10
+   crisis and 10 non-crisis lines per language in en, es, pt, fr, it, ru, id,
+   tl, hi, romanised Hindi and kk, unrelated senses of crisis words among the
+   non-crisis ones; never used to choose terms): critical recall and
+   specificity per language, and language identification with all ten
+   languages configured (confusion table; romanised Hindi counts as ``hi``).
 """
 
 from __future__ import annotations
@@ -95,7 +101,11 @@ FLOORS = {
     "twcs.needs_response.balanced_accuracy": 0.64,
     "multilingual.test.min_language_recall": 0.85,
     "multilingual.test.specificity": 0.85,
+    "checkset.min_language_recall": 0.90,
+    "checkset.min_language_specificity": 0.70,
+    "checkset.langid_accuracy": 0.95,
 }
+CHECKSET_LANGUAGES = ("en", "hi", "id", "ru", "kk", "es", "pt", "fr", "it", "tl")
 ML_LANGUAGES = ("en", "es", "pt", "fr", "it", "ru", "id", "tl", "hi", "hi-Latn")
 LANGUAGES = ("en", "hi", "id", "ru", "kk", "es", "pt", "fr", "it", "de", "zh")
 
@@ -419,6 +429,27 @@ def eval_multilingual(repo: Path) -> dict:
     return out
 
 
+def eval_checkset(repo: Path) -> dict:
+    from govwatch.analysis.classifiers import PostTagger
+    from govwatch.analysis.langid import LanguageDetector
+
+    frame = pd.read_csv(repo / "tests" / "fixtures" / "crisis_checkset_synthetic.csv",
+                        comment="#", dtype=str)
+    frame["truth"] = frame["critical"] == "true"
+    frame["pred"] = PostTagger().fit([]).predict(frame["text"].tolist())["critical"].to_numpy()
+    per = grouped(frame, "lang")
+    found = LanguageDetector(CHECKSET_LANGUAGES).detect_many(frame["text"].tolist())
+    frame["detected"] = [f or "none" for f in found]
+    expected = frame["lang"].replace({"hi-Latn": "hi"})
+    confusion = pd.crosstab(frame["lang"], frame["detected"])
+    return {**scores(frame["truth"], frame["pred"]), "per_language": per,
+            "min_language_recall": min(x["recall"] for x in per.values()),
+            "min_language_specificity": min(x["specificity"] for x in per.values()),
+            "langid_accuracy": round(float((expected == frame["detected"]).mean()), 4),
+            "langid_confusion": {k: {c: int(n) for c, n in row.items() if n}
+                                 for k, row in confusion.iterrows()}}
+
+
 # -- driver ------------------------------------------------------------------------------
 
 
@@ -449,6 +480,9 @@ def figures(results: dict) -> dict[str, float]:
         "twcs.needs_response.balanced_accuracy": t["needs_response"]["balanced_accuracy"],
         "multilingual.test.min_language_recall": results["multilingual"]["test"]["min_language_recall"],
         "multilingual.test.specificity": results["multilingual"]["test"]["specificity"],
+        "checkset.min_language_recall": results["checkset"]["min_language_recall"],
+        "checkset.min_language_specificity": results["checkset"]["min_language_specificity"],
+        "checkset.langid_accuracy": results["checkset"]["langid_accuracy"],
     }
 
 
@@ -517,6 +551,13 @@ def report(results: dict) -> str:
         lines += _table(f"Critical per language, SYNTHETIC translated set, {part} half (rules):",
                         {"pooled": m[part], **{f"language {k}": x
                                                for k, x in m[part]["per_language"].items()}})
+    k = results["checkset"]
+    lines += _table("Critical per language, SYNTHETIC check set (a test only; rules):",
+                    {"pooled": k, **{f"language {x}": v for x, v in k["per_language"].items()}})
+    lines += ["", f"Language identification on the check set, {', '.join(CHECKSET_LANGUAGES)} "
+              f"configured: {k['langid_accuracy']:.3f} right; written -> detected:",
+              *(f"  {lang}: " + ", ".join(f"{d} {n}" for d, n in row.items())
+                for lang, row in k["langid_confusion"].items())]
     return "\n".join(lines)
 
 
@@ -551,6 +592,7 @@ def main(argv: list[str] | None = None) -> int:
     results["twcs"] = eval_twcs(args.shared)
     results["synthetic"] = eval_handcoded(REPO)
     results["multilingual"] = eval_multilingual(REPO)
+    results["checkset"] = eval_checkset(REPO)
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["figures"] = figures(results)
     print(report(results))

@@ -189,3 +189,16 @@ def test_multilingual_synthetic_set_recall_per_language(repo):
     assert got["test"]["min_language_recall"] >= ev.FLOORS["multilingual.test.min_language_recall"]
     assert got["test"]["specificity"] >= ev.FLOORS["multilingual.test.specificity"]
     assert got["all"]["balanced_accuracy"] >= 0.9, got["all"]
+
+
+def test_checkset_section_reports_languages_and_identification(repo):
+    """The hand-written check set's section of evaluate_tags.py (no ../shared needed):
+    eleven languages, its floors held, and a confusion table that adds up."""
+    ev = _evaluate_module(repo)
+    got = ev.eval_checkset(repo)
+    assert len(got["per_language"]) == 11 and got["n"] == 220
+    assert got["min_language_recall"] >= ev.FLOORS["checkset.min_language_recall"], got
+    assert got["min_language_specificity"] >= ev.FLOORS["checkset.min_language_specificity"], got
+    assert got["langid_accuracy"] >= ev.FLOORS["checkset.langid_accuracy"], got
+    assert sum(n for row in got["langid_confusion"].values() for n in row.values()) == 220
+    assert got["langid_confusion"]["tl"] == {"tl": 20}
