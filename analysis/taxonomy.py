@@ -19,12 +19,15 @@ any one word; ``?`` matches a question mark; emoji
 are words of their own; a term starting with ``~`` in a critical category is a
 *support* term (see :class:`Category`). Hashtags are split into words (at
 capitals, ``#PrayForBoston``, and, for lower-case Latin hashtags, into known
-English words, ``#yycflood`` -> yyc flood) and terms match those words, never
-a substring (``#Triotree`` holds no "riot"). Hindi typed without spaces (a run of
+English words, ``#yycflood`` -> yyc flood; camel-case parts are also kept whole,
+``#LindolBohol`` -> lindol bohol) and terms match those words, never a substring
+(``#Triotree`` holds no "riot"); a strong one-word crisis term of a language
+other than English may open or close a lower-case hashtag (``#lindolbohol``). Hindi typed without spaces (a run of
 20 or more Devanagari letters) is searched for the one-word Devanagari terms
 inside it (a whole-word term not followed by a vowel sign), a term inside a
-longer term not counting. Matching ignores case, compares
-text in Unicode NFC with Russian "ё" read as "е", and skips URLs and @handles.
+longer term not counting. Matching ignores case and the accents of Latin letters ("refineria" matches
+"refinería"), compares text in Unicode NFC with Russian "ё" read as "е", and
+skips URLs and @handles.
 """
 
 from __future__ import annotations
@@ -53,6 +56,9 @@ _TOP_FIELDS = {"version", "fallback", "categories", "needs_response", "deflectio
 _CUE_GROUPS = ("request", "no_response")
 _NOT_CRITICAL_GROUPS = ("contexts", "past", "phrases")
 SUPPORT_MARK = "~"
+# Raised whenever the matcher finds other terms in the same text (accents folded: 2),
+# so that a taxonomy's digest, and the tagging version, change with it.
+MATCHING_RULES = 2
 WEAK_MARK = "~~"
 
 
@@ -136,7 +142,9 @@ class Taxonomy:
 
     @property
     def digest(self) -> str:
+        """Changes with the content and with ``MATCHING_RULES`` (how terms are matched)."""
         blob = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        blob += f"|matching-{MATCHING_RULES}"
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
 
 
@@ -276,6 +284,8 @@ _QUESTION = {"？": "?", "¿": "?", "؟": "?"}
 _MEMO_LIMIT = 500_000
 # Lower-case Latin runs at least this long are split into known English words.
 _SPLIT_MIN = 6
+# A crisis word of another language this long may open or close a hashtag ("#lindolbohol").
+_COMPOUND_MIN = 4
 # Hindi typed without spaces ("दिल्लीमेंबलात्कारऔरहत्या", about 14% of a real
 # politician timeline's Devanagari tweets): a run this long of Devanagari with no space
 # is searched for the one-word Devanagari terms of at least _JOINED_TERM_MIN letters.
@@ -289,11 +299,28 @@ _DEVANAGARI_SIGNS = frozenset("\u0900\u0901\u0902\u0903\u093a\u093b\u093c\u093e\
                               + "".join(chr(c) for c in range(0x0940, 0x0950)) + "\u0962\u0963")
 
 
+def _latin_folds() -> dict[int, str]:
+    """Latin letters with accents -> the letters without ("é" -> "e", "ñ" -> "n",
+    "ç" -> "c"): people type crisis words without accents ("refineria",
+    "evacues"). Only Latin letters: Cyrillic "й" and the Devanagari signs keep theirs."""
+    out = {}
+    for cp in range(0xC0, 0x250):
+        base = unicodedata.normalize("NFD", chr(cp))
+        if len(base) > 1 and base[0].isascii() and base[0].isalpha() and all(
+                unicodedata.combining(c) for c in base[1:]):
+            out[cp] = base[0].lower()
+    return out
+
+
+_FOLD = _latin_folds()
+
+
 def normalize(text: str) -> str:
-    """Lower-case NFC text for matching only (sentiment never sees this)."""
+    """Lower-case NFC text for matching only (sentiment never sees this); accents
+    on Latin letters are dropped, so a term matches with or without them."""
     if text.isascii():
         return text.lower()
-    text = unicodedata.normalize("NFC", text).casefold()
+    text = unicodedata.normalize("NFC", text).casefold().translate(_FOLD)
     return text.replace("ё", "е").replace("\ufe0f", "").replace("’", "'")
 
 
@@ -341,8 +368,16 @@ def _wordninja():
     return wordninja
 
 
+def camel_parts(body: str) -> tuple[str, ...]:
+    """A hashtag body split at capitals and digits only, as the writer marked its
+    words (``LindolBohol`` -> lindol bohol, which the English word split would cut
+    into "lind ol bohol")."""
+    return tuple(normalize(p) for p in _CAMEL.findall(body))
+
+
 def hashtag_words(text: str) -> list[tuple[str, ...]]:
-    """The words of each hashtag of a text that splits into more than one word."""
+    """The words of each hashtag of a text that splits into more than one word: the
+    split of :func:`split_hashtag` and, where it differs, the camel-case parts."""
     if "#" not in text:
         return []
     out = []
@@ -350,6 +385,10 @@ def hashtag_words(text: str) -> list[tuple[str, ...]]:
         words = split_hashtag(body)
         if len(words) > 1:
             out.append(words)
+        if not body[1:].islower() and not body.isdigit():  # capitals inside: camel case
+            parts = camel_parts(body)
+            if len(parts) > 1 and parts != words:
+                out.append(parts)
     return out
 
 
@@ -389,7 +428,8 @@ class TermMatcher:
     :func:`split_hashtag`). Built once; ``counts`` is a pure function of text.
     """
 
-    def __init__(self, groups: Mapping[str, Iterable[str]], masks: Iterable[str] = ()):
+    def __init__(self, groups: Mapping[str, Iterable[str]], masks: Iterable[str] = (),
+                 compounds: Iterable[str] = ()):
         self.groups = tuple(groups)
         self._terms: list[tuple[tuple[str, bool], ...]] = []
         self._term_groups: list[list[int]] = []
@@ -422,6 +462,11 @@ class TermMatcher:
                               for tid, words in enumerate(self._terms)
                               if len(words) == 1 and len(words[0][0]) >= _JOINED_TERM_MIN
                               and _DEVANAGARI_TERM.match(words[0][0])]
+        # One-word terms that may open or close a lower-case hashtag ("#lindolbohol")
+        self._compounds = {w: index[k] for w in compounds
+                           if len(w) >= _COMPOUND_MIN and (k := ((normalize(w), False),)) in index}
+        self._compound_lengths = sorted({len(w) for w in self._compounds})
+        self._compound_hits: dict[str, tuple[int, ...]] = {}
 
     def _drop_subsumed(self) -> None:
         """A one-word term that a prefix of the same group always matches too
@@ -500,6 +545,41 @@ class TermMatcher:
             if not any(c <= a and b <= d and d - c > b - a for c, d, _ in spans):
                 found.add(tid)
 
+    def _scan_compound(self, tag: str, found: set[int]) -> None:
+        """A compound word term at the start or the end of a one-word hashtag
+        ("lindol" in "#lindolbohol", "baha" in "#manilabaha"), the rest two letters or
+        more, where the English word split of a Latin hashtag also puts a word boundary
+        ("#bahamas" and "#bombastic" are English words: no "baha", no "bomba")."""
+        if len(tag) < _COMPOUND_MIN + 2 or tag.isdigit():
+            return
+        cached = self._compound_hits.get(tag)
+        if cached is None:
+            cached = self._compound_hits_of(tag)
+            if len(self._compound_hits) > _MEMO_LIMIT:
+                self._compound_hits.clear()
+            self._compound_hits[tag] = cached
+        found.update(cached)
+
+    def _compound_hits_of(self, tag: str) -> tuple[int, ...]:
+        n = len(tag)
+        if n < _COMPOUND_MIN + 2 or not (tag[0].isalpha() or tag[-1].isalpha()):
+            return ()
+        hits = []
+        for k in self._compound_lengths:
+            if k > n - 2:
+                break
+            for part, cut in ((tag[:k], k), (tag[n - k:], n - k)):
+                tid = self._compounds.get(part)
+                if tid is not None:
+                    hits.append((cut, tid))
+        if hits and tag.isascii():
+            cuts, at = set(), 0
+            for w in split_hashtag(tag):
+                at += len(w)
+                cuts.add(at)
+            hits = [(cut, tid) for cut, tid in hits if cut in cuts]
+        return tuple(tid for _, tid in hits)
+
     def match_terms(self, text: str) -> set[int]:
         """Ids of the distinct terms found in one text (masks themselves included)."""
         words, tags = tokenize(text)
@@ -512,6 +592,10 @@ class TermMatcher:
         if tags:
             for split in hashtag_words(text):
                 self._scan(split, found)
+            if self._compounds:
+                for tag in tags:
+                    if len(tag) >= _COMPOUND_MIN + 2:
+                        self._scan_compound(tag, found)
         return found
 
     def counts(self, texts: Iterable[str | None]) -> np.ndarray:
@@ -593,6 +677,29 @@ def taxonomy_groups(tax: Taxonomy) -> dict[str, list[str]]:
     return groups
 
 
+def compound_words(tax: Taxonomy) -> list[str]:
+    """One-word critical terms of the languages other than English that may open or
+    close a hashtag written in lower case ("#lindolbohol", "#bahamanila"). English words
+    are left out: the English word split already finds them, and "bomb" would open
+    "#bombaybeauty"."""
+    english = {w for c in tax.categories for t in c.terms.get("en", ())
+               for w in term_key(t.lstrip(SUPPORT_MARK))}
+    out = []
+    for c in tax.categories:
+        if not c.critical:
+            continue
+        for lang, terms in c.terms.items():
+            if lang == "en":
+                continue
+            for t in terms:
+                words = term_key(t.lstrip(SUPPORT_MARK))
+                if (t[0] != SUPPORT_MARK and len(words) == 1 and not words[0][1]
+                        and words[0] not in english and words[0][0].isalpha()):
+                    out.append(words[0][0])
+    return sorted(set(out))
+
+
 def taxonomy_matcher(tax: Taxonomy) -> TermMatcher:
     """The matcher of a taxonomy's groups, its not-critical phrases as masks."""
-    return TermMatcher(taxonomy_groups(tax), masks=all_terms(tax.not_critical_phrases))
+    return TermMatcher(taxonomy_groups(tax), masks=all_terms(tax.not_critical_phrases),
+                       compounds=compound_words(tax))

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import statistics
 import subprocess
 import threading
@@ -58,6 +59,7 @@ class Measurement:
     load_1min: float  # the machine's 1-minute load average when the run started
     log: Path | None = None
     limit_bytes: int | None = None  # the address-space cap it ran under, if any
+    stopped: bool = False  # stopped at its timeout before it finished
 
     def rate(self, rows: int) -> float:
         """Rows per second of wall time."""
@@ -103,12 +105,15 @@ def run(
     log: Path | None = None,
     ok: Sequence[int] = (0,),
     limit_bytes: int | None = None,
+    timeout: float | None = None,
 ) -> Measurement:
     """Run ``cmd`` to completion and measure it.
 
     Output (stdout and stderr) goes to ``log`` (or is discarded). ``limit_bytes`` caps
-    each process's address space (``RLIMIT_AS``). Raises :class:`CommandFailed` naming
-    the log when the exit status is not in ``ok``.
+    each process's address space (``RLIMIT_AS``). ``timeout`` (seconds): the command
+    runs in its own session and, still running by then, its whole process group is
+    stopped (SIGTERM, SIGKILL 10 s later); the measurement says so (``stopped``).
+    Raises :class:`CommandFailed` naming the log when the exit status is not in ``ok``.
     """
     out = open(log, "wb") if log else subprocess.DEVNULL
     load = os.getloadavg()[0]
@@ -117,13 +122,16 @@ def run(
         proc = subprocess.Popen(
             [str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=dict(env) if env is not None else None, cwd=cwd,
-            preexec_fn=_preexec(cpu, limit_bytes),
+            preexec_fn=_preexec(cpu, limit_bytes), start_new_session=timeout is not None,
         )
         tree = TreeSampler(proc.pid, interval=0.05)
         tree.start()
+        stopper = _Stopper(proc.pid, timeout) if timeout is not None else None
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
         tree.stop()
+        if stopper:
+            stopper.cancel()
     finally:
         if log:
             out.close()
@@ -143,7 +151,34 @@ def run(
         load_1min=load,
         log=log,
         limit_bytes=limit_bytes,
+        stopped=bool(stopper and stopper.fired),
     )
+
+
+class _Stopper:
+    """Stops the process group ``pgid`` after ``seconds`` unless cancelled first."""
+
+    def __init__(self, pgid: int, seconds: float):
+        self.pgid, self.fired = pgid, False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(max(seconds, 0.0),),
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, seconds: float) -> None:
+        if self._done.wait(seconds):
+            return
+        self.fired = True
+        for sig, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 0.0)):
+            try:
+                os.killpg(self.pgid, sig)
+            except ProcessLookupError:
+                return
+            if self._done.wait(grace):
+                return
+
+    def cancel(self) -> None:
+        self._done.set()
 
 
 def tree_memory(root: int) -> int:

@@ -15,7 +15,9 @@ folder, file and native id of each post and its label, never its text: the
 texts are read here from the public samples in ``../shared/real_data``.
 ``analysis/data/handcoded_critical_hindi.csv`` (110 Devanagari posts of the
 politician timeline not in the main set, coded by one coder in two passes after the Hindi seed
-terms were last changed) is held out whole: nothing was tuned on it.
+terms were last changed) is held out whole: nothing was tuned on it, and neither was
+``analysis/data/handcoded_critical_official_replies.csv`` (808 replies of public bodies: every
+distinct Boston 311 closing note, 150 BPCL and all 7 SATUSEHAT / Mobile JKN Play Store replies).
 
 Every item has a fixed half, ``dev`` or ``test``, by a hash of its item id:
 the seed terms may be tuned on ``dev``; the figures reported for the hand-coded
@@ -110,6 +112,12 @@ def source_texts(shared: Path, source: str, file: str) -> dict[str, str | list[s
                 for m in data["messages"] if m.get("type") == "message"}
     if source == "bluesky_twitwi_fixtures":
         return _bluesky(json.loads((folder / file).read_text("utf-8")))
+    if source == "boston_open311":  # the city's closing note on a request
+        return {r["service_request_id"]: r["status_notes"]
+                for r in json.loads((folder / file).read_text("utf-8"))
+                if r.get("service_request_id") and r.get("status_notes")}
+    if source in ("bpcl_hellobpcl_playstore", "satusehat_mobilejkn_playstore"):
+        return {r["reviewId"]: r["replyContent"] for r in _csv(folder / file) if r["replyContent"]}
     raise ValueError(f"no reader for {source}/{file}")
 
 

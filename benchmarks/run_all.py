@@ -5,9 +5,13 @@
     python benchmarks/run_all.py --full             # at scale: 1M posts, scaling to 10M (hours)
     python benchmarks/run_all.py --sizes 1000000 --only ingest,export   # any part on request
 
-The default run is sized to fit 15 minutes (``--budget``, default 15): a benchmark not
-started within the budget is not run and its row says so, and the run's minutes per
-benchmark are printed and kept with the table.
+The default run is sized to fit 15 minutes (``--budget``, default 15). Every benchmark gets
+its turn: each one may run until only the minutes kept back for the benchmarks after it
+are left (``RESERVE_MIN``: what each takes on two idle cores), and one still running then
+is stopped, its row saying so; ingest runs the posts CSV and the twarc2 pages as two
+children with their own shares. A benchmark not started within the budget is not run
+and its row says so. The run's minutes per benchmark are printed and kept with the
+table.
 
 Runs each benchmark script as a child process (its output goes to
 ``WORKDIR/run-all-<name>.log``), reads the machine-readable results it writes, and
@@ -77,6 +81,15 @@ import _measure  # noqa: E402
 
 BENCHMARKS = ("startup", "ingest", "tagging", "metrics", "export", "dashboard", "dask",
               "scaling")
+# Minutes the budget keeps back for each benchmark still to run: an estimate of what each
+# takes at the default sizes on two idle cores, from the CPU time of its commands measured
+# on their own (2026-12-05; 13 minutes in all). A benchmark still running when only the
+# later ones' reserve is left is stopped (its row says so), so every benchmark gets its
+# turn and the run ends near its budget whatever the load.
+RESERVE_MIN = {"startup": 1.5, "ingest csv": 1.0, "ingest twarc2": 1.5, "tagging": 1.0,
+               "metrics": 1.2, "export": 2.0, "dashboard": 2.0, "dask": 1.5, "scaling": 1.5}
+MIN_CHILD_S = 30.0  # a started benchmark always gets at least this long
+
 PACKAGES = ("duckdb", "pandas", "pyarrow", "numpy", "scikit-learn", "vaderSentiment",
             "py3langid", "dash", "plotly", "dask", "distributed", "playwright")
 
@@ -174,19 +187,26 @@ def _load1() -> str:
     return f"{os.getloadavg()[0]:.1f}"
 
 
-def run_child(name: str, cmd: list[str], workdir: Path, log_name: str | None = None) -> dict:
-    """Run one benchmark script; returns its cost and exit status (never raises)."""
+def run_child(name: str, cmd: list[str], workdir: Path, log_name: str | None = None,
+              deadline: float | None = None) -> dict:
+    """Run one benchmark script; returns its cost and exit status (never raises).
+
+    ``deadline`` (``time.time()``): the script is stopped then if still running (its
+    share of the budget, see :func:`shares`), and the result says so."""
     log = workdir / f"run-all-{log_name or name}.log"
     env = dict(os.environ)
     load0 = _load1()
-    print(f"- {name}: {' '.join(Path(c).name if i < 2 else c for i, c in enumerate(cmd))}",
-          flush=True)
-    m = _measure.run(cmd, env=env, cwd=REPO, log=log, ok=range(256))
+    timeout = None if deadline is None else max(deadline - time.time(), MIN_CHILD_S)
+    print(f"- {name}: {' '.join(Path(c).name if i < 2 else c for i, c in enumerate(cmd))}"
+          + (f" (at most {timeout / 60:.1f} min)" if timeout is not None else ""), flush=True)
+    m = _measure.run(cmd, env=env, cwd=REPO, log=log, ok=range(-64, 256), timeout=timeout)
     load = f"{load0} / {_load1()}"
-    status = "ok" if m.returncode == 0 else f"exit status {m.returncode}"
+    status = ("stopped at its share of the budget" if m.stopped
+              else "ok" if m.returncode == 0 else f"exit status {m.returncode}")
     print(f"  done in {m.wall_s:.0f} s ({status}; log {log}) [{_measure.machine_load()}]",
           flush=True)
-    return {"wall_s": m.wall_s, "returncode": m.returncode, "log": str(log), "load": load}
+    return {"wall_s": m.wall_s, "returncode": m.returncode, "log": str(log), "load": load,
+            "stopped": m.stopped}
 
 
 def _fresh_json(path: Path, since: float) -> dict | None:
@@ -200,6 +220,9 @@ def _fresh_json(path: Path, since: float) -> dict | None:
 
 
 def failed(benchmark: str, run: dict, why: str) -> Row:
+    if run.get("stopped"):
+        why = (f"stopped after {run['wall_s'] / 60:.1f} min, its share of the budget "
+               "(--budget), before it wrote its results")
     return Row(benchmark, "(no result)", None, "", note=f"{why}; see {run['log']}",
                load=run["load"])
 
@@ -211,7 +234,7 @@ def bench_startup(args, workdir: Path) -> list[Row]:
     started = time.time()
     cmd = [sys.executable, str(HERE / "bench_startup.py"), "--pairs", str(args.pairs),
            "--workdir", str(workdir), "--json", str(out)]
-    run = run_child("startup", cmd, workdir)
+    run = run_child("startup", cmd, workdir, deadline=args.deadline)
     d = _fresh_json(out, started)
     if d is None:
         return [failed("startup", run, "no JSON written")]
@@ -260,17 +283,26 @@ def ingest_row_from_json(r: dict, load: str) -> Row:
 
 
 def bench_ingest(args, workdir: Path) -> list[Row]:
-    started = time.time()
-    cmd = [sys.executable, str(HERE / "bench_ingest.py"), "--sizes",
-           ",".join(str(s) for s in args.sizes), "--twarc-size", str(args.twarc_size),
-           "--stages", args.ingest_stages, "--workdir", str(workdir), "--pairs",
-           str(args.pairs), "--pinning", args.pinning, "--anchors"]
-    run = run_child("ingest", cmd, workdir)
-    data = _fresh_json(workdir / "ingest-results.json", started)
-    items = data.get("rows") if isinstance(data, dict) else data
-    if isinstance(items, list) and items:
-        return [ingest_row_from_json(r, run["load"]) for r in items]
-    return [failed("ingest", run, "no ingest-results.json written")]
+    """One child per stage (the posts CSV, then the twarc2 pages), each with its own
+    share of the budget: a slow twarc-csv cannot take the CSV rows with it."""
+    stages = [s.strip() for s in args.ingest_stages.split(",") if s.strip()]
+    rows: list[Row] = []
+    for i, stage in enumerate(stages):
+        later = sum(RESERVE_MIN.get(f"ingest {s}", 1.0) for s in stages[i + 1:])
+        deadline = None if args.deadline is None else args.deadline - 60 * later
+        started = time.time()
+        cmd = [sys.executable, str(HERE / "bench_ingest.py"), "--sizes",
+               ",".join(str(s) for s in args.sizes), "--twarc-size", str(args.twarc_size),
+               "--stages", stage, "--workdir", str(workdir), "--pairs",
+               str(args.pairs), "--pinning", args.pinning, "--anchors"]
+        run = run_child(f"ingest {stage}", cmd, workdir, f"ingest-{stage}", deadline)
+        data = _fresh_json(workdir / "ingest-results.json", started)
+        items = data.get("rows") if isinstance(data, dict) else data
+        if isinstance(items, list) and items:
+            rows += [ingest_row_from_json(r, run["load"]) for r in items]
+        else:
+            rows.append(failed("ingest", run, f"{stage}: no ingest-results.json written"))
+    return rows
 
 
 # -- tagging ------------------------------------------------------------------------------------
@@ -284,7 +316,7 @@ def bench_tagging(args, workdir: Path) -> list[Row]:
                "--baseline-sample", str(min(n, args.tagging_sample)), "--vader-texts", "0",
                "--distinct", str(distinct), "--json", str(out)]
         run = run_child(f"tagging {n:,} ({distinct:.0%} distinct)", cmd, workdir,
-                        f"tagging-{n}-{distinct:g}")
+                        f"tagging-{n}-{distinct:g}", args.deadline)
         d = _fresh_json(out, started)
         if d is None:
             rows.append(failed("tagging", run, "no JSON written"))
@@ -315,7 +347,7 @@ def bench_metrics(args, workdir: Path) -> list[Row]:
         started = time.time()
         cmd = [sys.executable, str(HERE / "bench_metrics.py"), "--n", str(n), "--workdir",
                str(workdir / f"metrics-{n}"), "--json", str(out)]
-        run = run_child(f"metrics {n:,}", cmd, workdir, f"metrics-{n}")
+        run = run_child(f"metrics {n:,}", cmd, workdir, f"metrics-{n}", args.deadline)
         d = _fresh_json(out, started)
         if d is None or "baseline" not in d.get("sides", {}):
             rows.append(failed("metrics", run, "no JSON written"))
@@ -344,7 +376,7 @@ def bench_export(args, workdir: Path) -> list[Row]:
         cmd = [sys.executable, str(HERE / "bench_export.py"), "--posts", str(n), "--workdir",
                str(workdir), "--json", str(out), "--pairs", str(args.pairs),
                *(["--limit", args.export_cap] if args.export_cap else [])]
-        run = run_child(f"export {n:,}", cmd, workdir, f"export-{n}")
+        run = run_child(f"export {n:,}", cmd, workdir, f"export-{n}", args.deadline)
         d = _fresh_json(out, started)
         if d is None:
             rows.append(failed("export", run, "no JSON written"))
@@ -407,7 +439,7 @@ def bench_dashboard(args, workdir: Path) -> list[Row]:
         cmd = [sys.executable, str(HERE / "bench_dashboard.py"), "--posts", str(n),
                "--changes", str(args.dashboard_changes), "--renders",
                str(args.dashboard_renders)]
-        run = run_child(f"dashboard {n:,}", cmd, workdir, f"dashboard-{n}")
+        run = run_child(f"dashboard {n:,}", cmd, workdir, f"dashboard-{n}", args.deadline)
         sides: dict[str, dict] = {}
         # bench_dashboard.py writes its results beside itself, whatever --workdir says
         data = _fresh_json(HERE / "work" / "dashboard-results.json", started)
@@ -440,7 +472,7 @@ def bench_dask(args, workdir: Path) -> list[Row]:
         out = workdir / f"run-all-dask-{n}.json"
         cmd = [sys.executable, str(HERE / "bench_dask.py"), "--posts", str(n), "--out", str(out)]
         started = time.time()
-        run = run_child(f"dask {n:,}", cmd, workdir, f"dask-{n}")
+        run = run_child(f"dask {n:,}", cmd, workdir, f"dask-{n}", args.deadline)
         data = _fresh_json(out, started)
         rows += ([failed("dask", run, f"no {out.name} written")] if data is None
                  else dask_rows(data, run["load"]))
@@ -498,11 +530,12 @@ def bench_scaling(args, workdir: Path) -> list[Row]:
            ",".join(str(s) for s in sizes), "--workdir", str(workdir), "--results", str(out),
            "--fresh", "--cap", args.scaling_cap]
     run = run_child(f"scaling {' vs '.join(f'{s:,}' for s in sizes)}", cmd, workdir,
-                    "scaling")
+                    "scaling", args.deadline)
     data = _fresh_json(out, started)
-    if data is None:
-        return [failed("scaling", run, "no JSON written")]
-    return scaling_rows(data["results"], run["load"])
+    rows = scaling_rows(data["results"], run["load"]) if data is not None else []
+    # stopped between sizes, it has written the smaller size only: no row to give
+    return rows or [failed("scaling", run, "no JSON written" if data is None
+                           else "results for fewer than two sizes")]
 
 
 def _stage_costs(result: dict) -> dict[str, dict]:
@@ -604,8 +637,10 @@ def parse_args(argv: list[str] | None):
                          "1,000,000 posts (200,000 tweets) and the scaling run at 1,000,000 "
                          "and 10,000,000 posts; no time budget")
     ap.add_argument("--budget", type=float, default=None,
-                    help="minutes: a benchmark not started by then is not run (its row says "
-                         "so) (default 15; --full: none; 0: none)")
+                    help="minutes (default 15; --full: none; 0: none): each benchmark may run "
+                         "until only the minutes kept back for the later ones are left, "
+                         "then it is stopped; one not started by then is not run (its row "
+                         "says so either way)")
     ap.add_argument("--scaling-sizes", default=None,
                     help="post counts of the scaling run, comma-separated: each stage's cost "
                          "per post at each size beside the next smaller one (default "
@@ -652,6 +687,7 @@ def parse_args(argv: list[str] | None):
                     help="keep the rows of the benchmarks not run now from the last "
                          "run-all-results.json (rerun one benchmark, keep one table)")
     args = ap.parse_args(argv)
+    args.deadline = None  # set per benchmark by main() from --budget
     q, full = args.quick, args.full
     if q and full:
         ap.error("--quick and --full exclude each other")
@@ -675,6 +711,14 @@ def parse_args(argv: list[str] | None):
         ap.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}; "
                  f"choose from {', '.join(BENCHMARKS)}")
     return args
+
+
+def _reserve(name: str, args) -> float:
+    """Minutes kept back for benchmark ``name`` (its stages, for ingest)."""
+    if name == "ingest":
+        return sum(RESERVE_MIN.get(f"ingest {s.strip()}", 1.0)
+                   for s in args.ingest_stages.split(",") if s.strip())
+    return RESERVE_MIN.get(name, 1.0)
 
 
 RUNNERS = {"startup": bench_startup, "ingest": bench_ingest, "tagging": bench_tagging,
@@ -707,7 +751,7 @@ def main(argv: list[str] | None = None) -> int:
         kept = [Row(**{k: v for k, v in r.items() if k in fields}) for r in old["rows"]
                 if r["benchmark"] not in args.only]
     rows: list[Row] = []
-    t0 = time.perf_counter()
+    t0, wall0 = time.perf_counter(), time.time()
     took: dict[str, float] = {}
     for name in BENCHMARKS:
         if name not in args.only:
@@ -720,6 +764,11 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(Row(name, "(not run)", None, "", note=f"not run: the run had taken "
                             f"{elapsed:.1f} of its {args.budget:g}-minute budget (--budget)"))
             continue
+        args.deadline = None
+        if args.budget:
+            later = [b for b in BENCHMARKS[BENCHMARKS.index(name) + 1:] if b in args.only]
+            args.deadline = (wall0 + 60 * args.budget
+                             - 60 * sum(_reserve(b, args) for b in later))
         began = time.perf_counter()
         rows += RUNNERS[name](args, workdir)
         took[name] = time.perf_counter() - began

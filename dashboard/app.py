@@ -117,6 +117,13 @@ def create_app(db_path: str | os.PathLike, data: DashboardData | None = None,
         # chooser), so not every callback id exists on every page.
         suppress_callback_exceptions=True,
     )
+    # The chart component's code is fetched only once the first page's layout has
+    # arrived (one more round trip before any chart is drawn): ask for it with the
+    # other scripts.
+    app.index_string = INDEX.replace("{%css%}", (
+        '<link rel="preload" as="script" href="'
+        f'{app.config.requests_pathname_prefix}_dash-component-suites/dash/dcc/'
+        'async-graph.js">\n        {%css%}'))
     app.server.extensions[DATA_KEY] = data
     harden(app)
     app.layout = _shell(footer)

@@ -32,6 +32,7 @@ from govwatch.outputs import naming, written, written_folder
 from govwatch.pseudonym import register_pseudonyms, store_key
 from govwatch.store import Store
 
+from . import slices
 from .manifest import _last_run, _write_manifest
 from .queries import POST_ACCOUNT_CTES, _build, _dms_stored, prepare  # noqa: F401 (re-exported)
 from .writers import (  # noqa: F401 (stata_* re-exported)
@@ -111,7 +112,9 @@ def export(
                        account)
         if pseudonymise and query.pairs_sql:
             register_pseudonyms(con, store_key(con), query.pairs_sql)
-        prepare(con, query)
+        # the posts export goes slice by slice (its sort bounded at any size)
+        cuts = slices.conditions(con) if query.slice_template else []
+        prepare(con, query, slices.number(cuts))
         types = _describe(con, query.sql)
         base = Path(out_text.rstrip("/\\")) if folder else out
         codebook = Path(f"{base}.codebook.csv")
@@ -121,11 +124,14 @@ def export(
         with (written_folder(base) if folder else written(out) as data_temp,
               written(codebook) as codebook_temp, written(manifest) as manifest_temp):
             # each writer returns the rows it wrote (COPY counts them): the query runs once
+            parts = (list(slices.queries(query.slice_template, cuts))
+                     if query.slice_template and fmt in ("csv", "parquet") and not folder
+                     else None)
             with naming(out):
                 if fmt == "csv":
-                    names, rows = _write_csv(con, query.sql, types, data_temp, raw_csv)
+                    names, rows = _write_csv(con, query.sql, types, data_temp, raw_csv, parts)
                 elif fmt == "parquet":
-                    names, rows = _write_parquet(con, query, data_temp, folder)
+                    names, rows = _write_parquet(con, query, data_temp, folder, parts)
                 else:
                     names, rows = _write_dta(con, query, types, data_temp, what)
             staged = ({out / p.relative_to(data_temp): p

@@ -16,6 +16,8 @@ from govwatch.errors import UsageError
 from govwatch.schema import is_private_sql
 from govwatch.threads import OFF_CTE, POST_ACCOUNT_CTES  # noqa: F401 (POST_ACCOUNT_CTES re-exported)
 
+from .slices import SLICE_MARK, SLICE_NUMBER
+
 # Per-account tables written by other metrics, joined into the accounts export
 # when the store has them (one row per account, after the population filter).
 # Account attributes already in the accounts export; not repeated from joined tables.
@@ -132,12 +134,16 @@ class _Query:
     # statements run first, in order, after the pseudonyms are registered (temporary
     # tables ``sql`` reads): see prepare()
     setup: tuple[str, ...] = ()
+    # ``sql`` with SLICE_MARK where a slice's condition goes: the rows are then written
+    # slice by slice (govwatch.export.slices), ``sql`` being the template with TRUE
+    slice_template: str | None = None
 
 
-def prepare(con, query: _Query) -> None:
-    """Run ``query``'s setup statements (its temporary tables) on ``con``."""
+def prepare(con, query: _Query, slice_number: str = "0") -> None:
+    """Run ``query``'s setup statements (its temporary tables) on ``con``;
+    ``slice_number``: SQL giving each post's slice (govwatch.export.slices.number)."""
     for statement in query.setup:
-        con.execute(statement)
+        con.execute(statement.replace(SLICE_NUMBER, slice_number))
 
 
 
@@ -420,20 +426,27 @@ def _posts_query(con, pseudonymise: bool, include_text: bool, include_dms: bool 
         def join(col: str, alias: str, platform: str = "p.platform") -> str:
             return ""
         shown = ""
-    cols = [
-        "p.platform", "p.post_id",
+    # Every joined column goes first into one table of the exported posts
+    # (_gw_post_extra), numbered by slice and stored slice after slice, so that the
+    # rows can be written slice by slice (govwatch.export.slices), each slice reading
+    # only its own part of it.
+    extra = [
         "pa.official_account",
         f"{who('p.author', 'sa')} AS author",
         "o.author IS NOT NULL AS author_is_official",
-        ("CASE WHEN o.author IS NOT NULL THEN p.author_id END AS author_id" if pseudonymise
+        f"{who('p.in_reply_to_author', 'sr')} AS in_reply_to_author",
+        "mt.mentions",
+        "t.sentiment", "t.topic", "t.critical", "t.needs_response",
+    ]
+    cols = [
+        "p.platform", "p.post_id", "x.official_account", "x.author", "x.author_is_official",
+        ("CASE WHEN x.author_is_official THEN p.author_id END AS author_id" if pseudonymise
          else "p.author_id"),
         "p.created_at", "p.created_at_derived", "p.lang", "p.kind", "p.in_reply_to_post_id",
-        f"{who('p.in_reply_to_author', 'sr')} AS in_reply_to_author",
-        "p.conversation_id",
-        "mt.mentions",
-        ("CASE WHEN o.author IS NOT NULL THEN p.url END AS url" if pseudonymise else "p.url"),
+        "x.in_reply_to_author", "p.conversation_id", "x.mentions",
+        ("CASE WHEN x.author_is_official THEN p.url END AS url" if pseudonymise else "p.url"),
         "p.like_count", "p.share_count", "p.reply_count", "p.deleted_at", "p.import_id",
-        "t.sentiment", "t.topic", "t.critical", "t.needs_response",
+        "x.sentiment", "x.topic", "x.critical", "x.needs_response",
     ]
     if include_text:
         cols.append("p.text")
@@ -450,18 +463,24 @@ def _posts_query(con, pseudonymise: bool, include_text: bool, include_dms: bool 
               FROM posts p WHERE len(coalesce(p.mentions, [])) > 0) m
         {join('m.handle', 'sm', 'm.platform')}
         GROUP BY m.platform, m.post_id""",
+        f"""CREATE OR REPLACE TEMP TABLE _gw_post_extra AS
+        WITH {OFF_CTE}{shown}
+        SELECT p.platform, p.post_id, {SLICE_NUMBER} AS slice, {', '.join(extra)}
+        FROM posts p
+        LEFT JOIN off o ON o.platform = p.platform AND o.la = lower(p.author)
+        {join('p.author', 'sa')}
+        {join('p.in_reply_to_author', 'sr')}
+        LEFT JOIN _gw_mentions mt ON mt.platform = p.platform AND mt.post_id = p.post_id
+        JOIN _gw_post_account pa ON pa.platform = p.platform AND pa.post_id = p.post_id
+        LEFT JOIN tags t ON t.platform = p.platform AND t.post_id = p.post_id
+        {"" if include_dms else "WHERE NOT " + is_private_sql("p")}
+        ORDER BY slice""",
     )
-    sql = f"""
-    WITH {OFF_CTE}{shown}
+    template = f"""
     SELECT {', '.join(cols)}
     FROM posts p
-    LEFT JOIN off o ON o.platform = p.platform AND o.la = lower(p.author)
-    {join('p.author', 'sa')}
-    {join('p.in_reply_to_author', 'sr')}
-    LEFT JOIN _gw_mentions mt ON mt.platform = p.platform AND mt.post_id = p.post_id
-    JOIN _gw_post_account pa ON pa.platform = p.platform AND pa.post_id = p.post_id
-    LEFT JOIN tags t ON t.platform = p.platform AND t.post_id = p.post_id
-    {"" if include_dms else "WHERE NOT " + is_private_sql("p")}
+    JOIN _gw_post_extra x ON x.platform = p.platform AND x.post_id = p.post_id
+    WHERE {SLICE_MARK}
     ORDER BY p.platform, p.created_at, p.post_id
     """
     pairs = """
@@ -469,5 +488,6 @@ def _posts_query(con, pseudonymise: bool, include_text: bool, include_dms: bool 
         UNION ALL SELECT platform, in_reply_to_author FROM posts
         UNION ALL SELECT platform, unnest(mentions) FROM posts
     """
-    return _Query(sql, _meanings_for("posts"), pairs_sql=pairs,
-                  partition_by=("platform", "official_account"), setup=setup)
+    return _Query(template.replace(SLICE_MARK, "TRUE"), _meanings_for("posts"),
+                  pairs_sql=pairs, partition_by=("platform", "official_account"),
+                  setup=setup, slice_template=template)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,7 @@ from govwatch import DEFINITION_VERSION, spreadsheet
 from .queries import _Query
 
 CSV_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%gZ"  # ISO 8601, UTC, milliseconds
+PARQUET_ROW_GROUP = 122_880  # rows per row group of a sliced Parquet export (DuckDB's own)
 STATA_VERSION = 118
 STATA_LABEL_CHARS = 80
 STATA_STR_BYTES = 2045  # longer strings become strL
@@ -48,7 +50,10 @@ def _sql_str(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _write_csv(con, sql: str, types: dict[str, str], out: Path, raw: bool = False):
+def _write_csv(con, sql: str, types: dict[str, str], out: Path, raw: bool = False,
+               parts: list[str] | None = None):
+    """``parts``: the query of each slice (govwatch.export.slices), written one after
+    the other under one header; else ``sql`` at once."""
     cols = []
     for name, dtype in types.items():
         if dtype == "TIMESTAMP WITH TIME ZONE":
@@ -57,12 +62,48 @@ def _write_csv(con, sql: str, types: dict[str, str], out: Path, raw: bool = Fals
             cols.append(f"{spreadsheet.sql(f'q.{name}')} AS {name}")
         else:
             cols.append(f"q.{name}")
-    rows = con.execute(f"COPY (SELECT {', '.join(cols)} FROM ({sql}) q) TO {_sql_str(out)} "
-                       "(FORMAT csv, HEADER)").fetchall()[0][0]
+    if not parts or len(parts) == 1:
+        rows = con.execute(f"COPY (SELECT {', '.join(cols)} FROM ({parts[0] if parts else sql}) q) "
+                           f"TO {_sql_str(out)} (FORMAT csv, HEADER)").fetchall()[0][0]
+        return list(types), rows
+    rows = 0
+    piece = out.with_name(out.name + ".slice")
+    try:
+        with open(out, "wb") as whole:
+            for i, part in enumerate(parts):
+                rows += con.execute(
+                    f"COPY (SELECT {', '.join(cols)} FROM ({part}) q) TO {_sql_str(piece)} "
+                    f"(FORMAT csv, HEADER {'true' if i == 0 else 'false'})").fetchall()[0][0]
+                with open(piece, "rb") as f:
+                    shutil.copyfileobj(f, whole, 1 << 20)
+    finally:
+        piece.unlink(missing_ok=True)
     return list(types), rows
 
 
-def _write_parquet(con, query: _Query, out: Path, folder: bool):
+def _write_parquet(con, query: _Query, out: Path, folder: bool,
+                   parts: list[str] | None = None):
+    """``parts`` (one file, not a folder): the query of each slice
+    (govwatch.export.slices), streamed into one file as DuckDB hands over its rows."""
+    if parts and len(parts) > 1 and not folder:
+        import pyarrow.parquet as pq
+
+        rows, writer = 0, None
+        try:
+            for part in parts:
+                rel = con.sql(part)
+                # DuckDB 2.x: to_arrow_reader; 1.x: fetch_arrow_reader
+                fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
+                reader = fetch(PARQUET_ROW_GROUP)
+                if writer is None:
+                    writer = pq.ParquetWriter(out, reader.schema, compression="zstd")
+                for batch in reader:
+                    writer.write_batch(batch, row_group_size=PARQUET_ROW_GROUP)
+                    rows += batch.num_rows
+        finally:
+            if writer is not None:
+                writer.close()
+        return list(_describe(con, query.sql)), rows
     if folder:
         keys = ", ".join(query.partition_by)
         rows = con.execute(f"COPY ({query.sql}) TO {_sql_str(out)} "

@@ -15,9 +15,9 @@ on from there with the ``csv`` module (see ``ingest/csv_posts.py``).
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,16 +181,42 @@ class _Utf8Only(io.RawIOBase):
         if data.isascii():
             self._carry = b""
             return n
-        try:
-            _, used = codecs.utf_8_decode(data, "strict", False)
-        except UnicodeDecodeError:
-            raise OSError("invalid UTF-8") from None
-        self._carry = data[used:]
+        cut = _complete_prefix(data)
+        if not _is_utf8(data[:cut]):
+            raise OSError("invalid UTF-8")
+        self._carry = data[cut:]
         return n
 
     def close(self) -> None:
         self._raw.close()
         super().close()
+
+
+def _complete_prefix(data: bytes) -> int:
+    """The length of ``data`` without the bytes of a last character whose other bytes are
+    still to come (a lead byte followed by fewer continuation bytes than it announces)."""
+    end = len(data)
+    i = end - 1
+    while i >= max(0, end - 4) and data[i] & 0xC0 == 0x80:  # continuation bytes
+        i -= 1
+    if i < 0 or data[i] < 0xC0:
+        return end
+    need = 2 if data[i] < 0xE0 else 3 if data[i] < 0xF0 else 4
+    return i if end - i < need else end
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8, as Python's strict decoder judges it (surrogates
+    and overlong forms refused), checked by Arrow without making a str of it."""
+    if not data:
+        return True
+    offsets = np.array([0, len(data)], np.int32)
+    text = pa.StringArray.from_buffers(1, pa.py_buffer(offsets), pa.py_buffer(data))
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _reject_cut_row(part: RawBatch) -> RawBatch:
@@ -248,6 +274,7 @@ class LineFinder:
 
     def __init__(self, path: Path):
         self._f: io.TextIOBase | None = None
+        self._lock = threading.Lock()
         self._path = path
         self.record = 0
         self._last = 0
@@ -276,7 +303,12 @@ class LineFinder:
         return self._start
 
     def relocate(self, rejects: list[Reject]) -> list[Reject]:
-        """Rejects located as 'line <record>' -> their first physical line, in line order."""
+        """Rejects located as 'line <record>' -> their first physical line, in line order.
+        Threads may call it at once (see ``ingest/ordered.py``): one at a time reads."""
+        with self._lock:
+            return self._relocate(rejects)
+
+    def _relocate(self, rejects: list[Reject]) -> list[Reject]:
         records = sorted({int(r.locator.split()[-1]) for r in rejects})
         lines = {rec: self.line(rec) for rec in records}
         out = [Reject(f"line {lines[int(r.locator.split()[-1])]}", r.reason, r.excerpt)

@@ -16,6 +16,7 @@ from govwatch.records import READER_POST_COLUMNS, Batch
 from .arrow_csv import LineFinder, RawBatch, Unparsed, iter_record_batches
 from .base import Reader, ReadOptions
 from .fast_posts import fast_posts, reference_chunk, text_columns
+from .ordered import ordered_map
 from .posts_rules import (
     COUNTS,
     FILLED,
@@ -57,12 +58,12 @@ class PostsCSVReader(Reader):
         names = read_header(path, options.mapping)
         header_names(path, names, REQUIRED, {})
         record = is_record(names)
-        finder = LineFinder(path)
+        finder = LineFinder(path)  # shared by the converting threads: it locks itself
         try:
             try:
-                for raw in iter_record_batches(path, len(names), progress,
-                                               options.chunk_rows, record):
-                    yield self._fast_or_reference(raw, names, finder, options)
+                yield from ordered_map(
+                    lambda raw: self._fast_or_reference(raw, names, finder, options),
+                    iter_record_batches(path, len(names), progress, options.chunk_rows, record))
             except Unparsed as stop:  # carry on with the csv module where Arrow stopped
                 for chunk in iter_chunks(path, REQUIRED, options.mapping, options.chunk_rows,
                                          progress, skip_records=stop.record - 1,
@@ -74,8 +75,7 @@ class PostsCSVReader(Reader):
     def _fast_or_reference(self, raw: RawBatch, names: list[str], finder: LineFinder,
                            options: ReadOptions) -> Batch:
         """The vectorised path for a clean batch; the row-checking path for any other."""
-        cols = text_columns(raw.batch, names)
-        posts = None if cols is None else fast_posts(cols)
+        posts = fast_posts(text_columns(raw.batch, names))
         if posts is not None:
             return Batch(posts=posts, rejects=finder.relocate(raw.rejects) if raw.rejects else [],
                          rows_read=raw.rows_read)

@@ -33,8 +33,6 @@ PY_WHITESPACE = (
 )
 # The parts of tabular.MENTION_RE, for mentions() below.
 _HANDLE = r"^(?P<handle>[A-Za-z0-9_]{1,50})"
-_ENDS_ASCII_WORD = r"[A-Za-z0-9_]$"
-_ENDS_NON_ASCII = r"[^\x00-\x7f]$"
 _WORD = re.compile(r"\w")
 # Literals as Arrow values: pyarrow.compute would make each with pa.scalar, which loads
 # pandas (see govwatch.arrays).
@@ -44,22 +42,21 @@ _POST_KINDS = array(list(KINDS), pa.string())
 
 
 def _text(col: pa.Array) -> pa.Array:
-    """Binary cells -> text stripped as str.strip() does, empty as null.
-    Raises pa.ArrowInvalid on invalid UTF-8."""
-    text = pc.utf8_trim(col.cast(pa.string()), PY_WHITESPACE)
-    return pc.if_else(pc.equal(text, _EMPTY), _NULL, text)
+    """Binary cells -> text stripped as str.strip() does, empty as null. The cells are
+    valid UTF-8 (``arrow_csv`` reads only the bytes that are, and cuts them at ASCII
+    separators), so the bytes are taken as text without checking them again."""
+    text = pc.utf8_trim(col.view(pa.string()), PY_WHITESPACE)
+    filled = pc.not_equal(text, _EMPTY)
+    if text.offset or filled.offset or text.null_count or filled.null_count:
+        return pc.if_else(filled, text, _NULL)
+    # The empty cells made null by a validity bitmap over the same buffers: no copy.
+    return pa.StringArray.from_buffers(len(text), text.buffers()[1], text.buffers()[2],
+                                       null_bitmap=filled.buffers()[1])
 
 
-def text_columns(batch: pa.RecordBatch, names: list[str]) -> dict[str, pa.Array] | None:
-    """Canonical name -> text column, or None when a cell is not valid UTF-8."""
-    out = {}
-    try:
-        for i, name in enumerate(names):
-            if name:
-                out[name] = _text(batch.column(i))
-    except pa.ArrowInvalid:
-        return None
-    return out
+def text_columns(batch: pa.RecordBatch, names: list[str]) -> dict[str, pa.Array]:
+    """Canonical name -> text column of a batch of :func:`arrow_csv.iter_record_batches`."""
+    return {name: _text(batch.column(i)) for i, name in enumerate(names) if name}
 
 
 def _all(mask) -> bool:
@@ -70,6 +67,19 @@ def _ascii(col: pa.Array) -> bool:
     return col.null_count == len(col) or _all(pc.string_is_ascii(col))
 
 
+# ASCII bytes that are word characters to Python's re ([A-Za-z0-9_]).
+_ASCII_WORD = np.zeros(256, bool)
+for _c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_":
+    _ASCII_WORD[_c] = True
+
+
+def _string_offsets(col: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(value offsets, data bytes) of a string array without nulls, for NumPy."""
+    offsets = np.frombuffer(col.buffers()[1], np.int32, count=len(col) + 1, offset=col.offset * 4)
+    data = col.buffers()[2]
+    return offsets, (np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8))
+
+
 def mentions(text: pa.Array) -> pa.Array:
     """``re.findall(MENTION_RE, t)`` of every text ``t`` (no nulls), as a list<string> array.
 
@@ -78,8 +88,9 @@ def mentions(text: pa.Array) -> pa.Array:
     contain an ``@``, so every ``@`` is judged on its own: the texts are split at each
     ``@``, and piece k (k >= 1) holds a handle when it starts with a handle character
     and piece k-1 does not end in a word character (piece k-1 is empty: the ``@``
-    starts the text, or follows another ``@``). Python's word characters are Unicode:
-    a piece ending in a non-ASCII character is judged by ``re`` itself.
+    starts the text, or follows another ``@``). The last byte of piece k-1 decides, read
+    from the buffers; a piece ending in a non-ASCII character is judged by ``re`` itself
+    (Python's word characters are Unicode).
     """
     n = len(text)
     parts = pc.split_pattern(text, "@")
@@ -87,20 +98,21 @@ def mentions(text: pa.Array) -> pa.Array:
     row = to_numpy(pc.list_parent_indices(parts))
     starts = to_numpy(parts.offsets)[:-1]
     k = np.arange(len(flat)) - starts[row]  # the piece's place in its text
-    handle = pc.struct_field(pc.extract_regex(flat, _HANDLE), [0])
-    cand = np.flatnonzero((k >= 1) & to_numpy(handle.is_valid()))
-    prev = flat.take(from_numpy(cand - 1))
-    prev_len = to_numpy(pc.utf8_length(prev))
-    ok = np.where(prev_len == 0, k[cand] == 1,
-                  ~to_numpy(pc.match_substring_regex(prev, _ENDS_ASCII_WORD)))
-    other = np.flatnonzero(to_numpy(pc.match_substring_regex(prev, _ENDS_NON_ASCII)))
-    for i, last in zip(other, pc.utf8_slice_codeunits(prev.take(from_numpy(other)), -1)
-                       .to_pylist(), strict=True):
-        ok[i] = _WORD.match(last) is None
-    keep = cand[ok]
-    per_row = np.bincount(row[keep], minlength=n)
-    offsets = np.concatenate([[0], np.cumsum(per_row)]).astype(np.int32)
-    return pa.ListArray.from_arrays(from_numpy(offsets), handle.take(from_numpy(keep)))
+    later = np.flatnonzero(k >= 1)  # pieces that follow an '@'
+    handle = pc.struct_field(pc.extract_regex(flat.take(from_numpy(later)), _HANDLE), [0])
+    valid = to_numpy(handle.is_valid())
+    cand = later[valid]
+    handle = handle.filter(from_numpy(valid))
+    offsets, data = _string_offsets(flat)
+    begin, end = offsets[cand - 1], offsets[cand]  # piece k-1, in bytes
+    last = data[np.maximum(end - 1, 0)]
+    ok = np.where(end == begin, k[cand] == 1, ~_ASCII_WORD[last])
+    for i in np.flatnonzero((end > begin) & (last >= 0x80)):
+        tail = data[max(begin[i], end[i] - 4):end[i]].tobytes().decode("utf-8", "ignore")
+        ok[i] = _WORD.match(tail[-1]) is None
+    per_row = np.bincount(row[cand[ok]], minlength=n)
+    offsets_out = np.concatenate([[0], np.cumsum(per_row)]).astype(np.int32)
+    return pa.ListArray.from_arrays(from_numpy(offsets_out), handle.filter(from_numpy(ok)))
 
 
 def fast_posts(cols: dict[str, pa.Array]) -> pa.Table | None:

@@ -44,6 +44,7 @@ from govwatch.errors import InputError
 from govwatch.records import Reject
 
 from .base import Part, Reader, ReadOptions
+from .ordered import usable_cpus
 from .staging import Staged, StagedRead, stage_batches
 
 MIN_PART_BYTES = 64 << 20
@@ -58,11 +59,7 @@ DEFAULT_MAX_JOBS = 8
 def default_jobs() -> int:
     """The CPUs this process may run on (its affinity where the system says it), at most
     :data:`DEFAULT_MAX_JOBS`."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, DEFAULT_MAX_JOBS))
+    return max(1, min(usable_cpus(), DEFAULT_MAX_JOBS))
 
 
 def plan(path: Path, jobs: int, min_part_bytes: int = MIN_PART_BYTES) -> list[tuple[int, int]]:

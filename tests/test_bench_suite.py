@@ -143,3 +143,59 @@ def test_scaling_rows_give_each_stage_per_post_cost_beside_the_smaller_size(tmp_
     assert "cap of 6,144 MiB" in rows["export posts parquet"]["note"]
     results = json.loads((tmp_path / "run-all-scaling.json").read_text())["results"]
     assert results["900"]["cap_bytes"] == 6 * 2**30
+
+
+def test_a_benchmark_past_its_share_of_the_budget_is_stopped_with_its_workers(
+        tmp_path, monkeypatch):
+    # the script starts a worker, then both sleep; the deadline stops the whole group
+    script = textwrap.dedent(f"""
+        import subprocess, sys, time
+        w = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+        open({str(tmp_path / 'worker.pid')!r}, "w").write(str(w.pid))
+        time.sleep(120)
+    """)
+    monkeypatch.setattr(run_all, "MIN_CHILD_S", 0.5)
+    began = time.time()
+    run = run_all.run_child("slow", [sys.executable, "-c", script], tmp_path,
+                            deadline=time.time() + 3)
+    assert run["stopped"] and run["returncode"] != 0
+    assert time.time() - began < 30
+    worker = int((tmp_path / "worker.pid").read_text())
+    deadline = time.time() + 5
+    while run_all._measure.psutil.pid_exists(worker) and time.time() < deadline:
+        time.sleep(0.1)
+    gone = not run_all._measure.psutil.pid_exists(worker) or (
+        run_all._measure.psutil.Process(worker).status() == "zombie")
+    assert gone
+    row = run_all.failed("slow", run, "no JSON written")
+    assert row.case == "(no result)" and "its share of the budget" in row.note
+    # a command that finishes in time is not marked
+    quick = run_all.run_child("quick", [sys.executable, "-c", "pass"], tmp_path,
+                              deadline=time.time() + 60)
+    assert not quick["stopped"] and quick["returncode"] == 0
+
+
+def test_each_benchmark_may_run_until_the_later_ones_reserve(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake(name):
+        def runner(args, workdir):
+            seen[name] = args.deadline
+            return [run_all.Row(name, "case", 1, "posts", note="ran")]
+        return runner
+
+    monkeypatch.setattr(run_all, "RUNNERS", {b: fake(b) for b in run_all.BENCHMARKS})
+    began = time.time()
+    code = run_all.main(["--only", "startup,export,scaling", "--budget", "15",
+                         "--workdir", str(tmp_path)])
+    assert code == 0 and set(seen) == {"startup", "export", "scaling"}
+    reserve = run_all.RESERVE_MIN
+    end = began + 15 * 60
+    assert seen["scaling"] == pytest.approx(end, abs=5)
+    assert seen["export"] == pytest.approx(end - 60 * reserve["scaling"], abs=5)
+    assert seen["startup"] == pytest.approx(
+        end - 60 * (reserve["scaling"] + reserve["export"]), abs=5)
+    # --full: no budget, no deadline
+    seen.clear()
+    run_all.main(["--only", "export", "--full", "--workdir", str(tmp_path)])
+    assert seen == {"export": None}

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import termios
 import time
+from collections.abc import Callable
 
 from test_collect import server  # noqa: F401
 
@@ -32,9 +33,12 @@ def _env() -> dict:
     return env
 
 
-def run_on_pty(args: list, interrupt_after: float | None = None) -> tuple[int, bytes]:
+def run_on_pty(args: list, interrupt_when: Callable[[], bool] | None = None
+               ) -> tuple[int, bytes]:
     """Run the command line with stdin, stdout and stderr on a new pseudo-terminal of
-    120 x 40; what it wrote there, and its exit status."""
+    120 x 40; what it wrote there, and its exit status. With ``interrupt_when``, Ctrl-C
+    (SIGINT) is sent once it returns true: a condition on what the run has done, not a
+    time, so a slow start on a busy machine cannot turn it into an interrupted import."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     proc = subprocess.Popen([sys.executable, "-m", "govwatch.cli", *map(str, args)],
@@ -42,13 +46,11 @@ def run_on_pty(args: list, interrupt_after: float | None = None) -> tuple[int, b
                             close_fds=True)
     os.close(slave)
     chunks: list[bytes] = []
-    started = time.monotonic()
-    deadline = started + 300
+    deadline = time.monotonic() + 300
     interrupted = False
     try:
         while time.monotonic() < deadline:
-            if (interrupt_after is not None and not interrupted
-                    and time.monotonic() - started > interrupt_after):
+            if interrupt_when is not None and not interrupted and interrupt_when():
                 proc.send_signal(signal.SIGINT)
                 interrupted = True
             ready, _, _ = select.select([master], [], [], 0.2)
@@ -66,6 +68,11 @@ def run_on_pty(args: list, interrupt_after: float | None = None) -> tuple[int, b
     finally:
         os.close(master)
     return proc.wait(timeout=60), b"".join(chunks)
+
+
+def _served(srv) -> int:
+    """API requests the test server has answered (its control calls not counted)."""
+    return sum(v for k, v in srv.stats().items() if not k.startswith(("user-agent", "fault")))
 
 
 def args_for(srv, tmp_path, *extra) -> list:
@@ -97,7 +104,8 @@ def test_bar_stopped_by_ctrl_c_restores_the_terminal(server, tmp_path):  # noqa:
     try:
         code, shown = run_on_pty(["collect", "--out", tmp_path / "coll", "--db",
                                   tmp_path / "s.duckdb", "--bluesky-api", srv.url,
-                                  "bluesky:health.gov.example"], interrupt_after=3)
+                                  "bluesky:health.gov.example"],
+                            interrupt_when=lambda: _served(srv) >= 3)
     finally:
         srv.get("/_control/release")
     assert code == 1, shown.decode("utf-8", "replace")

@@ -152,6 +152,24 @@ def test_own_post_audit_weights_back_to_the_timeline(shared_data, repo):
 
 
 @pytest.mark.shared
+def test_replies_of_public_bodies_resolve_and_are_rarely_tagged_critical(shared_data, repo):
+    """The held-out replies of public bodies: each coded text is the one in ../shared
+    (its hash), none is in another hand-coded set, and routine replies stay untagged."""
+    import hashlib
+
+    ev = _evaluate_module(repo)
+    coded = ev.load_critical(shared_data, "handcoded_critical_official_replies.csv")
+    assert len(coded) == 808 and int(coded["critical"].sum()) == 1
+    assert coded["text"].map(lambda t: hashlib.sha256(t.encode()).hexdigest()[:12]).eq(
+        coded["text_sha256"]).all()
+    assert coded["text"].is_unique
+    assert not set(coded["native_id"]) & set(ev.load_critical(shared_data)["native_id"])
+    got = ev.eval_official_replies(shared_data)
+    assert got["specificity"] >= ev.FLOORS["official_replies.specificity"], got
+    assert got["per_source"]["bpcl_hellobpcl_playstore"]["n"] == 150
+
+
+@pytest.mark.shared
 def test_customer_support_needs_response(shared_data, repo):
     ev = _evaluate_module(repo)
     out = ev.eval_twcs(shared_data)
@@ -171,3 +189,16 @@ def test_multilingual_synthetic_set_recall_per_language(repo):
     assert got["test"]["min_language_recall"] >= ev.FLOORS["multilingual.test.min_language_recall"]
     assert got["test"]["specificity"] >= ev.FLOORS["multilingual.test.specificity"]
     assert got["all"]["balanced_accuracy"] >= 0.9, got["all"]
+
+
+def test_checkset_section_reports_languages_and_identification(repo):
+    """The hand-written check set's section of evaluate_tags.py (no ../shared needed):
+    eleven languages, its floors held, and a confusion table that adds up."""
+    ev = _evaluate_module(repo)
+    got = ev.eval_checkset(repo)
+    assert len(got["per_language"]) == 11 and got["n"] == 220
+    assert got["min_language_recall"] >= ev.FLOORS["checkset.min_language_recall"], got
+    assert got["min_language_specificity"] >= ev.FLOORS["checkset.min_language_specificity"], got
+    assert got["langid_accuracy"] >= ev.FLOORS["checkset.langid_accuracy"], got
+    assert sum(n for row in got["langid_confusion"].values() for n in row.values()) == 220
+    assert got["langid_confusion"]["tl"] == {"tl": 20}

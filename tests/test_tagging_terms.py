@@ -220,6 +220,24 @@ def test_deflection_to_a_self_service_channel_or_a_feedback_pass_along():
     assert out == [True, True, True, True, False, False]
 
 
+def test_deflection_asking_for_more_or_offering_help_in_general():
+    """Asking for more details with nothing done yet, or a generic offer to put things
+    right, is a deflection (codebook section 5: "only asks for more"); a closing on a
+    problem already solved that invites further contact is not."""
+    tagger = PostTagger().fit([])
+    out = tagger.predict([
+        "That sounds worrying. Could you provide more details so we can investigate?",
+        "Sorry to hear that. What went wrong, and how can we make it up to you?",
+        "Write to help@example.org and let us know how we can turn this around.",
+        "Мы сожалеем. Уточните, пожалуйста, номер вашего дома.",
+        "Mohon informasikan nomor kartu Anda.",
+        "Glad to know the refund arrived. Feel free to contact us if anything else comes up.",
+        "Good to know the app works again; feel free to reach out if it stops.",
+        "Thanks for the details: the crew fixed the leak this morning.",
+    ])["deflection"].tolist()
+    assert out == [True, True, True, True, True, False, False, False]
+
+
 # -- language of short, mixed and capitalised text -----------------------------------
 
 
