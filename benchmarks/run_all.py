@@ -314,7 +314,7 @@ def bench_tagging(args, workdir: Path) -> list[Row]:
         started = time.time()
         cmd = [sys.executable, str(HERE / "bench_tagging.py"), "--posts", str(n),
                "--baseline-sample", str(min(n, args.tagging_sample)), "--vader-texts", "0",
-               "--distinct", str(distinct), "--json", str(out)]
+               "--distinct", str(distinct), "--pairs", str(args.pairs), "--json", str(out)]
         run = run_child(f"tagging {n:,} ({distinct:.0%} distinct)", cmd, workdir,
                         f"tagging-{n}-{distinct:g}", args.deadline)
         d = _fresh_json(out, started)
@@ -334,7 +334,10 @@ def bench_tagging(args, workdir: Path) -> list[Row]:
                         "language + VADER per post, predict on chunks", b["wall_s"],
                         b["cpu_s"], None,
                         note=note + "; both sides in one process (peak shown for govwatch's "
-                        "side, corpus and store included)", load=run["load"]))
+                        "side, corpus and store included)", load=run["load"],
+                        pairs=len(d.get("pairs") or [None]),
+                        wall_range=d.get("ratio_spread", {}).get("ratio_wall"),
+                        cpu_range=d.get("ratio_spread", {}).get("ratio_cpu")))
     return rows
 
 
