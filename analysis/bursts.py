@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .events import (
+    _IN_SCOPE,
     _MATCH_ONE,
     _MATCHES_TABLE,
     _OFFICIALS,
@@ -42,7 +43,7 @@ from .events import (
     EVENT_SUMMARY_COLUMNS,
     WORD_CHARS,
     _empty,
-    event_acknowledgements,
+    acknowledgements,
     keyword_regex,
 )
 from .registry import Metric, MetricContext, register_metric
@@ -292,18 +293,11 @@ _KEYWORD_POSTS = _MATCH_ONE.replace("INSERT INTO _ev_matches", "INSERT INTO _can
 assert _KEYWORD_POSTS != _MATCH_ONE
 
 
-def match_by_keyword(con, obs_end, source: str) -> int:
-    """Fill ``_ev_matches`` exactly as :func:`events.match_events` does, scanning the
-    posts once per distinct keyword instead of once per event.
-
-    Candidates are many (more in a larger store) and share a few hashtags, so a scan
-    per candidate made the cost per post grow with the store. An event's pattern is an
-    alternation of one sub-pattern per keyword (:func:`events.keyword_regex`), so a
-    post matches the event exactly when it matches one of its keywords' own patterns:
-    each keyword's matching posts (from the earliest onset) are found once, and each
-    event takes the distinct posts of its keywords from its own onset."""
+def _keyword_posts(con, obs_end, source: str) -> bool:
+    """Fill ``_ev_officials``, ``_cand_kw_posts`` (keyword number, matching post, from the
+    earliest onset) and ``_cand_kw_wanted`` (event_id, onset, keyword number); False
+    when no event has a keyword with a word in it (the last two are then not made)."""
     con.execute(_OFFICIALS)
-    con.execute(_MATCHES_TABLE)
     events = con.execute(
         f"SELECT event_id, keywords, onset FROM {source} WHERE onset <= ? ORDER BY event_id",
         [obs_end]).fetchall()
@@ -315,35 +309,164 @@ def match_by_keyword(con, obs_end, source: str) -> int:
             if pattern is not None:
                 wanted.append((event_id, onset, patterns.setdefault(pattern, len(patterns))))
     if not wanted:
-        return 0
+        return False
     con.execute("CREATE OR REPLACE TEMP TABLE _cand_kw_posts (kw INTEGER, platform VARCHAR, "
                 "post_id VARCHAR, la VARCHAR, created_at TIMESTAMP WITH TIME ZONE, "
                 "official BOOLEAN, day BOOLEAN)")
     since = min(onset for _, onset, _ in wanted)
+    for pattern, kw in patterns.items():
+        con.execute(_KEYWORD_POSTS, {"event_id": kw, "onset": since,
+                                     "obs_end": obs_end, "pattern": pattern})
+    con.register("_cand_kw_frame", pd.DataFrame(wanted, columns=["event_id", "onset", "kw"]))
     try:
-        for pattern, kw in patterns.items():
-            con.execute(_KEYWORD_POSTS, {"event_id": kw, "onset": since,
-                                         "obs_end": obs_end, "pattern": pattern})
-        con.register("_cand_kw_wanted", pd.DataFrame(wanted, columns=["event_id", "onset",
-                                                                      "kw"]))
-        try:
-            con.execute("""
-                INSERT INTO _ev_matches
-                SELECT DISTINCT w.event_id, k.platform, k.post_id, k.la, k.created_at,
-                       k.official, k.day
-                FROM _cand_kw_wanted w
-                JOIN _cand_kw_posts k ON k.kw = w.kw AND k.created_at >= w.onset""")
-        finally:
-            con.unregister("_cand_kw_wanted")
+        con.execute("CREATE OR REPLACE TEMP TABLE _cand_kw_wanted AS SELECT DISTINCT "
+                    "event_id::VARCHAR AS event_id, onset::TIMESTAMPTZ AS onset, "
+                    "kw::INTEGER AS kw FROM _cand_kw_frame")
     finally:
-        con.execute("DROP TABLE IF EXISTS _cand_kw_posts")
+        con.unregister("_cand_kw_frame")
+    return True
+
+
+def match_by_keyword(con, obs_end, source: str) -> int:
+    """Fill ``_ev_matches`` exactly as :func:`events.match_events` does, scanning the
+    posts once per distinct keyword instead of once per event.
+
+    An event's pattern is an alternation of one sub-pattern per keyword
+    (:func:`events.keyword_regex`), so a post matches the event exactly when it matches
+    one of its keywords' own patterns: each keyword's matching posts (from the earliest
+    onset) are found once, and each event takes the distinct posts of its keywords from
+    its own onset. The rows are one per (event, matching post): they grow with the
+    square of the store when events do, so the candidates use :func:`keyword_aggregates`;
+    this is the reference it is checked and measured against."""
+    con.execute(_MATCHES_TABLE)
+    try:
+        if not _keyword_posts(con, obs_end, source):
+            return 0
+        con.execute("""
+            INSERT INTO _ev_matches
+            SELECT DISTINCT w.event_id, k.platform, k.post_id, k.la, k.created_at,
+                   k.official, k.day
+            FROM _cand_kw_wanted w
+            JOIN _cand_kw_posts k ON k.kw = w.kw AND k.created_at >= w.onset""")
+    finally:
+        for t in ("_cand_kw_posts", "_cand_kw_wanted"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
     return con.execute("SELECT count(*) FROM _ev_matches").fetchall()[0][0]
 
 
-def candidate_acknowledgements(con, cands: pd.DataFrame, obs_end):
-    """Each candidate treated as an event (see the module doc)."""
-    if cands.empty:
-        return _empty(EVENT_ACKNOWLEDGEMENTS_COLUMNS), _empty(EVENT_SUMMARY_COLUMNS)
+# Each matching post once, with its signature: the set of keywords it matches, as a
+# number. Posts of one signature match an event exactly when the signature shares a
+# keyword with the event's, so a post matching two of an event's keywords counts once.
+_SIGNATURES = """
+CREATE OR REPLACE TEMP TABLE _cand_posts AS
+SELECT platform, post_id, any_value(la) AS la, any_value(created_at) AS created_at,
+       any_value(official) AS official, any_value(day) AS day,
+       list_sort(list(DISTINCT kw)) AS sig
+FROM _cand_kw_posts GROUP BY platform, post_id;
+CREATE OR REPLACE TEMP TABLE _cand_sigs AS
+SELECT sig, row_number() OVER (ORDER BY sig) AS sig_id FROM (SELECT DISTINCT sig FROM _cand_posts);
+CREATE OR REPLACE TEMP TABLE _cand_sig_events AS
+SELECT DISTINCT w.event_id, w.onset, s.sig_id
+FROM _cand_kw_wanted w JOIN (SELECT sig_id, unnest(sig) AS kw FROM _cand_sigs) s USING (kw)
+"""
+
+# Per signature (and platform, or official account) and distinct time: the first post at
+# that time (by id) and how many posts of the signature come at or after it. The first
+# of them at or after an onset (ASOF) gives the signature's first post and count since
+# then; an event's are the first and the sum over its signatures.
+_STEPS = """
+CREATE OR REPLACE TEMP TABLE {table} AS
+SELECT {keys}, sig_id, created_at,
+       first(post_id ORDER BY post_id) AS first_post_id,
+       first(day ORDER BY post_id) AS first_day,
+       sum(count(*)) OVER (PARTITION BY {keys}, sig_id ORDER BY created_at DESC) AS n_from
+FROM _cand_posts JOIN _cand_sigs USING (sig) WHERE {which} GROUP BY {keys}, sig_id, created_at
+"""
+
+_CAND_OFF = """
+CREATE OR REPLACE TEMP TABLE _cand_off AS
+WITH ev AS (SELECT event_id, onset, upper(country) AS country, levels, institution_types,
+                   accounts FROM {source} WHERE onset <= $obs_end),
+wanted AS (
+    SELECT DISTINCT se.event_id, se.onset, se.sig_id, o.platform, o.la
+    FROM _cand_sig_events se JOIN ev USING (event_id)
+    JOIN _ev_officials o ON """ + _IN_SCOPE + """
+    JOIN (SELECT DISTINCT platform, la, sig_id FROM _cand_off_steps) k
+      ON k.platform = o.platform AND k.la = o.la AND k.sig_id = se.sig_id
+),
+firsts AS (
+    SELECT w.event_id, w.platform, w.la, s.first_post_id, s.first_day, s.created_at, s.n_from
+    FROM wanted w ASOF JOIN _cand_off_steps s
+      ON s.platform = w.platform AND s.la = w.la AND s.sig_id = w.sig_id
+     AND w.onset <= s.created_at
+)
+SELECT event_id, platform, la,
+       first(first_post_id ORDER BY created_at, first_post_id) AS first_post_id,
+       first(first_day ORDER BY created_at, first_post_id) AS first_day,
+       min(created_at) AS first_at, sum(n_from)::BIGINT AS n
+FROM firsts GROUP BY ALL
+"""
+
+_CAND_PUB = """
+CREATE OR REPLACE TEMP TABLE _cand_pub AS
+WITH wanted AS (
+    SELECT se.event_id, se.onset, se.sig_id, k.platform
+    FROM _cand_sig_events se
+    JOIN (SELECT DISTINCT platform, sig_id FROM _cand_pub_steps) k USING (sig_id)
+),
+firsts AS (
+    SELECT w.event_id, w.platform, s.first_post_id, s.first_day, s.created_at, s.n_from
+    FROM wanted w ASOF JOIN _cand_pub_steps s
+      ON s.platform = w.platform AND s.sig_id = w.sig_id AND w.onset <= s.created_at
+)
+SELECT event_id, platform,
+       first(first_post_id ORDER BY created_at, first_post_id) AS first_post_id,
+       first(first_day ORDER BY created_at, first_post_id) AS first_day,
+       min(created_at) AS first_at, sum(n_from)::BIGINT AS n
+FROM firsts GROUP BY ALL
+"""
+
+_TEMP_TABLES = ("_cand_kw_posts", "_cand_kw_wanted", "_cand_posts", "_cand_sigs",
+                "_cand_sig_events",
+                "_cand_off_steps", "_cand_pub_steps")
+_AGGREGATES = ("_cand_off", "_cand_pub")
+
+
+def keyword_aggregates(con, obs_end, source: str) -> dict[str, int]:
+    """Fill ``_cand_off`` and ``_cand_pub`` (and ``_ev_officials``) with what
+    :func:`events.acknowledgements` needs of the matching posts, the same as
+    ``_ev_matches`` of :func:`match_by_keyword` gives, without its row per (event,
+    post): each keyword's matching posts once, each post once with its signature (the
+    keywords it matches), and per event only a row per signature it shares a keyword
+    with (and platform, or official account in its scope). Returns the row counts
+    of the tables it made (the largest are linear in the matching posts)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _cand_off (event_id VARCHAR, platform VARCHAR, "
+                "la VARCHAR, first_post_id VARCHAR, first_day BOOLEAN, "
+                "first_at TIMESTAMP WITH TIME ZONE, n BIGINT)")
+    con.execute("CREATE OR REPLACE TEMP TABLE _cand_pub (event_id VARCHAR, platform VARCHAR, "
+                "first_post_id VARCHAR, first_day BOOLEAN, "
+                "first_at TIMESTAMP WITH TIME ZONE, n BIGINT)")
+    rows: dict[str, int] = {}
+    try:
+        if not _keyword_posts(con, obs_end, source):
+            return rows
+        con.execute(_SIGNATURES)
+        con.execute(_STEPS.format(table="_cand_off_steps", keys="platform, la",
+                                  which="official"))
+        con.execute(_STEPS.format(table="_cand_pub_steps", keys="platform",
+                                  which="NOT official"))
+        con.execute(_CAND_OFF.format(source=source), {"obs_end": obs_end})
+        con.execute(_CAND_PUB)
+        for t in _TEMP_TABLES + _AGGREGATES:
+            rows[t] = con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+    finally:
+        for t in _TEMP_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+    return rows
+
+
+def candidates_as_events(con, cands: pd.DataFrame) -> None:
+    """The temp table ``_cand_events``: each candidate as an event (see the module doc)."""
     as_events = pd.DataFrame({
         "event_id": cands["candidate_id"],
         "name": [f"Candidate: {t or 'critical'} burst in {c} from {d}" for t, c, d in
@@ -362,11 +485,23 @@ def candidate_acknowledgements(con, cands: pd.DataFrame, obs_end):
                     "NULL::VARCHAR[] AS accounts FROM _cand_frame")
     finally:
         con.unregister("_cand_frame")
+
+
+def candidate_acknowledgements(con, cands: pd.DataFrame, obs_end):
+    """Each candidate treated as an event: the tables :func:`events.event_acknowledgements`
+    gives for ``_cand_events``, from :func:`keyword_aggregates`."""
+    if cands.empty:
+        return _empty(EVENT_ACKNOWLEDGEMENTS_COLUMNS), _empty(EVENT_SUMMARY_COLUMNS)
+    candidates_as_events(con, cands)
     try:
-        return event_acknowledgements(con, obs_end, source="_cand_events",
-                                      matcher=match_by_keyword)
+        keyword_aggregates(con, obs_end, "_cand_events")
+        return acknowledgements(
+            con, obs_end, "_cand_events", "SELECT * FROM _cand_off", "SELECT * FROM _cand_pub",
+            "SELECT event_id, min(first_at) AS first_at, sum(n)::BIGINT AS n "
+            "FROM _cand_pub GROUP BY event_id")
     finally:
-        con.execute("DROP TABLE IF EXISTS _cand_events")
+        for t in ("_cand_events",) + _AGGREGATES:
+            con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
 @register_metric

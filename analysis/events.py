@@ -208,6 +208,30 @@ LEFT JOIN _ev_officials o ON o.platform = p.platform AND o.la = lower(p.author)
 WHERE p.created_at >= $onset AND p.created_at <= $obs_end
   AND regexp_matches(p.text, $pattern, 'i') AND NOT """ + is_private_sql("p")
 
+# What the acknowledgements need of the matching posts, from ``_ev_matches`` (one row
+# per event and matching post): per event and official account, its first matching post
+# and how many; per event and platform, the first public one; per event, the first
+# public post and how many. ``_acknowledgements`` takes them as SQL, so a caller can
+# compute the same aggregates another way (analysis/bursts.py does).
+_OFF_FROM_MATCHES = """
+    SELECT event_id, platform, la,
+           first(post_id ORDER BY created_at, post_id) AS first_post_id,
+           first(day ORDER BY created_at, post_id) AS first_day,
+           min(created_at) AS first_at, count(*) AS n
+    FROM _ev_matches WHERE official GROUP BY ALL
+"""
+_PUB_FROM_MATCHES = """
+    SELECT event_id, platform,
+           first(post_id ORDER BY created_at, post_id) AS first_post_id,
+           first(day ORDER BY created_at, post_id) AS first_day,
+           min(created_at) AS first_at
+    FROM _ev_matches WHERE NOT official GROUP BY ALL
+"""
+_PUB_TOTALS_FROM_MATCHES = """
+    SELECT event_id, min(created_at) AS first_at, count(*) AS n
+    FROM _ev_matches WHERE NOT official GROUP BY event_id
+"""
+
 _ACKS = """
 CREATE OR REPLACE TEMP TABLE _ev_acks AS
 WITH ev AS (SELECT event_id, onset, upper(country) AS country, levels, institution_types,
@@ -216,20 +240,8 @@ scope AS (
     SELECT ev.event_id, ev.onset, o.platform, o.author, o.la
     FROM ev JOIN _ev_officials o ON """ + _IN_SCOPE + """
 ),
-off AS (
-    SELECT event_id, platform, la,
-           first(post_id ORDER BY created_at, post_id) AS first_post_id,
-           first(day ORDER BY created_at, post_id) AS first_day,
-           min(created_at) AS first_at, count(*) AS n
-    FROM _ev_matches WHERE official GROUP BY ALL
-),
-pub AS (
-    SELECT event_id, platform,
-           first(post_id ORDER BY created_at, post_id) AS first_post_id,
-           first(day ORDER BY created_at, post_id) AS first_day,
-           min(created_at) AS first_at
-    FROM _ev_matches WHERE NOT official GROUP BY ALL
-)
+off AS ({off}),
+pub AS ({pub})
 SELECT s.event_id, s.platform, s.author AS official_author, s.onset,
        off.first_post_id, off.first_at AS first_post_at,
        epoch(off.first_at - s.onset) / 3600.0 AS latency_hours,
@@ -261,10 +273,7 @@ WITH acks AS (
            count(*) FILTER (WHERE day_precision) AS day_n
     FROM _ev_acks GROUP BY event_id
 ),
-pub AS (
-    SELECT event_id, min(created_at) AS first_at, count(*) AS n
-    FROM _ev_matches WHERE NOT official GROUP BY event_id
-)
+pub AS ({pub_totals})
 SELECT e.event_id, e.name, e.onset, e.critical, upper(e.country) AS country,
        """ + _SCOPE_TEXT + """ AS scope,
        epoch($obs_end - e.onset) / 3600.0 AS observed_hours,
@@ -324,13 +333,27 @@ def event_acknowledgements(con, obs_end, source: str = "events", matcher=match_e
     ``matcher(con, obs_end, source)`` fills ``_ev_matches`` (default :func:`match_events`)."""
     matcher(con, obs_end, source)
     try:
-        con.execute(_ACKS.format(source=source), {"obs_end": obs_end})
+        return acknowledgements(con, obs_end, source, _OFF_FROM_MATCHES, _PUB_FROM_MATCHES,
+                                _PUB_TOTALS_FROM_MATCHES)
+    finally:
+        con.execute("DROP TABLE IF EXISTS _ev_matches")
+
+
+def acknowledgements(con, obs_end, source: str, off: str, pub: str, pub_totals: str
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two tables from the aggregates of the matching posts, given as SQL queries
+    with the columns of ``_OFF_FROM_MATCHES``, ``_PUB_FROM_MATCHES`` and
+    ``_PUB_TOTALS_FROM_MATCHES``; needs ``_ev_officials`` (:data:`_OFFICIALS`), which
+    it drops."""
+    try:
+        con.execute(_ACKS.format(source=source, off=off, pub=pub), {"obs_end": obs_end})
         acks = con.execute(
             "SELECT * FROM _ev_acks ORDER BY event_id, platform, official_author"
         ).df()
-        summary = con.execute(_SUMMARY.format(source=source), {"obs_end": obs_end}).df()
+        summary = con.execute(_SUMMARY.format(source=source, pub_totals=pub_totals),
+                              {"obs_end": obs_end}).df()
     finally:
-        for t in ("_ev_acks", "_ev_matches", "_ev_officials"):
+        for t in ("_ev_acks", "_ev_officials"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
     return (
         acks[list(EVENT_ACKNOWLEDGEMENTS_COLUMNS)],
