@@ -27,6 +27,13 @@ accounts in scope. Its acknowledgements and public lead (``candidate_acknowledge
 ``event_summary`` with ``event_id`` = ``candidate_id``) are what the dashboard shows
 behind "treat as event". They are suggestions, never events: confirm them in the events
 file.
+
+Candidates grow with the store and so do the posts of each hashtag, so those tables are
+not computed from a row per (candidate, matching post) as named events' are, but from
+aggregates that grow with the matching posts only (:func:`keyword_aggregates`): each
+post once with the set of keywords it matches, reduced per set to its distinct times
+with the first post and the count from then on; a candidate takes, per set sharing one
+of its keywords, the first time at or after its onset. The tables are the same.
 """
 
 from __future__ import annotations
@@ -487,14 +494,17 @@ def candidates_as_events(con, cands: pd.DataFrame) -> None:
         con.unregister("_cand_frame")
 
 
-def candidate_acknowledgements(con, cands: pd.DataFrame, obs_end):
+def candidate_acknowledgements(con, cands: pd.DataFrame, obs_end, rows: dict | None = None):
     """Each candidate treated as an event: the tables :func:`events.event_acknowledgements`
-    gives for ``_cand_events``, from :func:`keyword_aggregates`."""
+    gives for ``_cand_events``, from :func:`keyword_aggregates` (whose row counts go
+    into ``rows`` when given)."""
     if cands.empty:
         return _empty(EVENT_ACKNOWLEDGEMENTS_COLUMNS), _empty(EVENT_SUMMARY_COLUMNS)
     candidates_as_events(con, cands)
     try:
-        keyword_aggregates(con, obs_end, "_cand_events")
+        made = keyword_aggregates(con, obs_end, "_cand_events")
+        if rows is not None:
+            rows.update(made)
         return acknowledgements(
             con, obs_end, "_cand_events", "SELECT * FROM _cand_off", "SELECT * FROM _cand_pub",
             "SELECT event_id, min(first_at) AS first_at, sum(n)::BIGINT AS n "
