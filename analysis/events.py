@@ -211,7 +211,7 @@ WHERE p.created_at >= $onset AND p.created_at <= $obs_end
 # What the acknowledgements need of the matching posts, from ``_ev_matches`` (one row
 # per event and matching post): per event and official account, its first matching post
 # and how many; per event and platform, the first public one; per event, the first
-# public post and how many. ``_acknowledgements`` takes them as SQL, so a caller can
+# public post and how many. :func:`acknowledgements` takes them as SQL, so a caller can
 # compute the same aggregates another way (analysis/bursts.py does).
 _OFF_FROM_MATCHES = """
     SELECT event_id, platform, la,
