@@ -354,6 +354,15 @@ def stage_twarc(args, workdir: Path, cpu: int | None, path: Path, size: int,
     return rows
 
 
+def stage_auto(args, workdir: Path, cpu: int | None, path: Path, size: int) -> list[Row]:
+    """What `--format auto` costs: govwatch sniffing the format against govwatch told it
+    (`--format twitter-v2`), on the same file. A ratio of 1.0 means it costs nothing."""
+    out = workdir / f"named-twitter-v2-{size}.duckdb"
+    return [measure_pair("auto", size, path, "auto", "--format twitter-v2",
+                         govwatch_cmd(path, "twitter-v2", out), out, dict(os.environ), workdir,
+                         cpu, args.pairs)]
+
+
 # -- report ----------------------------------------------------------------------------------
 
 HEADER = ("| stage | posts | CPUs | govwatch wall s | govwatch CPU s | rows/s (wall) "
@@ -394,6 +403,13 @@ def verdicts(rows: list[Row]) -> list[str]:
                        f"{CSV_TARGET_ROWS_PER_S:,}/s: {'met' if ok else 'NOT met'}"
                        + (f"; {r.size / max(1e-9, r.ours.cpu_s - startup.ours.cpu_s):,.0f} per "
                           "CPU-second net of the one-post fixed cost" if startup else "") + ".")
+        if r.stage == "auto":
+            s = r.runs.summary()
+            out.append(f"- --format auto vs --format twitter-v2, {r.size:,} tweets ({r.pinned}): "
+                       f"auto takes {1 / r.ratio:.3f}x the wall time "
+                       f"(named/auto {_measure.fmt_spread(s['ratio_wall'], '.3f')}) and "
+                       f"{1 / r.cpu_ratio:.3f}x the CPU "
+                       f"(named/auto {_measure.fmt_spread(s['ratio_cpu'], '.3f')}).")
         if r.stage.split("+")[0] in ("twarc2", "real", "real-flat") and r.baseline == "twarc-csv":
             ok = r.ratio >= TWARC_TARGET_RATIO
             out.append(f"- {r.stage} {r.size:,} ({r.pinned}): govwatch "
@@ -489,8 +505,9 @@ def parse_args(argv: list[str] | None):
     ap.add_argument("--real-size", type=int, default=None,
                     help="tweets to replicate the real pages to (default: --twarc-size)")
     ap.add_argument("--stages", default="csv,twarc2",
-                    help="which stages to run: csv, twarc2, real-flat (real runs when --real "
-                         "is given; real-flat needs --real too)")
+                    help="which stages to run: csv, twarc2, auto (--format auto against "
+                         "--format twitter-v2 on the twarc2 file), real-flat (real runs when "
+                         "--real is given; real-flat needs --real too)")
     ap.add_argument("--quick", action="store_true",
                     help="small smoke run: 20,000-post CSV, 5,000 tweets")
     ap.add_argument("--pairs", type=int, default=3,
@@ -551,6 +568,9 @@ def main(argv: list[str] | None = None) -> int:
         if "twarc2" in args.stages:
             path = synthetic(workdir, args.twarc_size, "twarc2", args.seed, args.accounts)
             rows += stage_twarc(args, workdir, cpu, path, args.twarc_size, "twarc2")
+        if "auto" in args.stages:
+            path = synthetic(workdir, args.twarc_size, "twarc2", args.seed, args.accounts)
+            rows += stage_auto(args, workdir, cpu, path, args.twarc_size)
         if args.real is not None:
             if not (args.real / "twarc2_api_v2_jsonl").is_dir():
                 raise SystemExit(f"{args.real}/twarc2_api_v2_jsonl not found")

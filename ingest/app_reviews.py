@@ -40,11 +40,11 @@ from typing import Any
 from govwatch.errors import InputError
 from govwatch.records import Batch, MessageAttributes, Post, Reject, excerpt, posts_frame
 
+from . import sniffers
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
 from .csv_records import read_records
 from .jsonio import as_object, jpath, load_json_text, parse_utc, read_text_strict
 from .registry import register
-from .tabular import sniff_header
 
 CHANNEL = "review"
 FLAG = "reply_predates_message"
@@ -52,8 +52,6 @@ BATCH_REVIEWS = 50_000
 # google-play-scraper's names, and renamings seen in published datasets.
 PLAY_ALIASES = {"content": "text", "review": "text", "score": "rating", "at": "at",
                 "tanggal": "at", "appid": "app_id", "app_id": "app_id"}
-_PLAY_KEYS = {"reviewid", "repliedat"}
-_APPSTORE_HEAD = re.compile(rb'"customerReviews"')
 _APP_IN_LINK = re.compile(r"/apps/([^/]+)/customerReviews")
 
 
@@ -169,7 +167,7 @@ class GooglePlayCSVReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return _PLAY_KEYS <= sniff_header(head)
+        return sniffers.SNIFFERS["google-play"](path, head)
 
     def read(self, path: Path, options: ReadOptions,
              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:
@@ -213,7 +211,7 @@ class GooglePlayJSONReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"[" and b'"reviewId"' in head
+        return sniffers.google_play_json(path, head)
 
     def read(self, path: Path, options: ReadOptions,
              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:
@@ -246,8 +244,7 @@ class AppStoreReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{" and bool(
-            _APPSTORE_HEAD.search(head))
+        return sniffers.app_store(path, head)
 
     def read(self, path: Path, options: ReadOptions,
              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:

@@ -53,6 +53,7 @@ from typing import TypeGuard
 from govwatch.errors import InputError
 from govwatch.records import Batch, Post, Reject, excerpt, posts_frame
 
+from . import sniffers
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
 from .jsonio import (
     NESTED_REASON,
@@ -65,7 +66,6 @@ from .jsonio import (
 from .registry import register
 
 PLATFORM = "bluesky"
-_RESPONSE_KEY = re.compile(rb'"(?:feed|thread|posts)"\s*:')
 _MENTION = "app.bsky.richtext.facet#mention"
 _QUOTE_EMBEDS = ("app.bsky.embed.record", "app.bsky.embed.recordWithMedia")
 _HANDLE = re.compile(r"^@?([A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z0-9-]+)$")
@@ -138,7 +138,7 @@ class BlueskyReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return b'"at://' in head and _RESPONSE_KEY.search(head) is not None
+        return sniffers.bluesky(path, head)
 
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None

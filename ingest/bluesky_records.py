@@ -28,6 +28,7 @@ from pathlib import Path
 
 from govwatch.records import Batch, Reject, excerpt
 
+from . import sniffers
 from .base import ReadOptions
 from .bluesky import BlueskyReader, _is_post_view, _Rows
 from .jsonio import load_json_text, read_text_strict
@@ -61,8 +62,7 @@ class BlueskyRecordsReader(BlueskyReader):
                    "or Tap records")
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return (head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"["
-                and b'"app.bsky.feed.post"' in head and not super().sniff(path, head))
+        return sniffers.bluesky_records(path, head)
 
     def read(self, path: Path, options: ReadOptions,
              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:

@@ -54,8 +54,10 @@ import numpy as np
 
 from govwatch.records import READER_POST_COLUMNS, Account, Batch, accounts_frame
 
+from . import sniffers
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
 from .registry import register
+from .sniffers import CT_NAMES, CT_REQUIRED, MCL_REQUIRED
 from .tabular import (
     MENTION_RE,
     Chunk,
@@ -63,7 +65,6 @@ from .tabular import (
     iter_chunks,
     parse_counts,
     parse_times,
-    sniff_header,
 )
 
 if TYPE_CHECKING:
@@ -98,10 +99,7 @@ _URL_POST = (
     r"|(?:/(?P<p>pfbid\w+|\d+)/?(?:[?#].*)?$)"
 )
 
-CT_REQUIRED = ("facebook id", "post created", "url")
-CT_NAMES = ("page name", "group name")
 CT_OPTIONAL = ("user name", "message", "likes", "comments", "shares")
-MCL_REQUIRED = ("id", "creation_time")
 MCL_OPTIONAL = (
     "text", "lang", "post_owner.id", "post_owner.name", "post_owner.username",
     "statistics.like_count", "statistics.reaction_count", "statistics.comment_count",
@@ -258,8 +256,7 @@ class CrowdTangleReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        header = sniff_header(head)
-        return set(CT_REQUIRED) <= header and bool(header & set(CT_NAMES))
+        return sniffers.crowdtangle(path, head)
 
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
@@ -308,10 +305,7 @@ class MetaContentLibraryReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        header = sniff_header(head)
-        return set(MCL_REQUIRED) <= header and bool(
-            header & {"post_owner.id", "post_owner.name", "post_owner.username"}
-        )
+        return sniffers.meta_content_library(path, head)
 
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None

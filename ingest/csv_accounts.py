@@ -17,14 +17,15 @@ from govwatch.officehours import OfficeHoursError, parse_office_hours
 from govwatch.records import READER_ACCOUNT_COLUMNS, Batch, Reject, excerpt, institution_types
 from govwatch.schema import LEVELS
 
+from . import sniffers
 from .base import Reader, ReadOptions
 from .registry import register
-from .tabular import RowChecker, iter_chunks, sniff_header
+from .tabular import RowChecker, iter_chunks
 
 if TYPE_CHECKING:
     import pandas as pd
 
-REQUIRED = ("platform", "author", "institution", "country", "level", "timezone")
+REQUIRED = sniffers.ACCOUNTS_REQUIRED
 
 
 @cache
@@ -52,7 +53,7 @@ class AccountsCSVReader(Reader):
     kind = "accounts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return set(REQUIRED) <= sniff_header(head)
+        return sniffers.SNIFFERS["accounts-csv"](path, head)
 
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from govwatch.records import READER_POST_COLUMNS, Batch
 
+from . import sniffers
 from .arrow_csv import LineFinder, RawBatch, Unparsed, iter_record_batches
 from .base import Reader, ReadOptions
 from .fast_posts import fast_posts, reference_chunk, text_columns
@@ -37,7 +38,6 @@ from .tabular import (
     parse_counts,
     parse_times,
     read_header,
-    sniff_header,
 )
 from .times import DATE_ONLY
 
@@ -50,7 +50,7 @@ class PostsCSVReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return set(REQUIRED) <= sniff_header(head)
+        return sniffers.SNIFFERS["csv"](path, head)
 
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None

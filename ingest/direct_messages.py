@@ -56,7 +56,7 @@ from typing import TextIO
 from govwatch.errors import InputError
 from govwatch.records import Account, Batch, MessageAttributes, Post, Reject, excerpt, posts_frame
 
-from . import archive
+from . import archive, sniffers
 from .base import MAX_TEXT_CHARS, FieldError, Reader, ReadOptions, open_text
 from .facebook import MAX_EPOCH, MIN_EPOCH, repair_tree
 from .jsonio import jpath, load_json_text, parse_utc, read_text_strict
@@ -69,9 +69,7 @@ BATCH_POSTS = 50_000
 X_PLATFORM = "x"
 FB_PLATFORM = "facebook"
 XDM_FILE_RE = re.compile(r"^direct-messages(-group)?(?:-part\d+)?\.js$")
-_XDM_HEAD_RE = re.compile(rb"^(?:\xef\xbb\xbf)?\s*window\.YTD\.direct_messages(?:_group)?\.part\d+\s*=")
 FB_FILE_RE = re.compile(r"^message_\d+\.json$")
-_FB_HEAD_RE = re.compile(rb'^(?:\xef\xbb\xbf)?\s*\{\s*"participants"\s*:')
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +273,7 @@ class XDirectMessagesReader(Reader):
     def sniff(self, path: Path, head: bytes) -> bool:
         if Path(path).is_dir():  # a whole archive is x-archive's unless this format is named
             return _xdm_folder(Path(path)) is not None
-        return bool(_XDM_HEAD_RE.match(head))
+        return sniffers.x_dms(path, head)
 
     @staticmethod
     def input_files(path: Path) -> list[Path]:
@@ -430,7 +428,7 @@ class FacebookMessagesReader(Reader):
     def sniff(self, path: Path, head: bytes) -> bool:
         if Path(path).is_dir():
             return _messages_folder(Path(path))
-        return bool(_FB_HEAD_RE.match(head)) and b'"sender_name"' in head
+        return sniffers.facebook_messages(path, head)
 
     @staticmethod
     def input_files(path: Path) -> list[Path]:

@@ -49,6 +49,7 @@ from pathlib import Path
 from govwatch.errors import InputError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
 
+from . import sniffers
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
 from .json_recovery import load_json_document
 from .jsonio import from_epoch, jpath
@@ -73,8 +74,6 @@ _TITLE_VERB = re.compile(
 _REPLY_TO = re.compile(r"\b(?:commented on|replied to)\s+(?P<who>.+?)'s?\s+(?:own\s+)?\w+\.?$")
 _OWN = re.compile(r"\b(?:commented on|replied to)\s+(?:his|her|their|your|its)\s+own\b")
 _SPACES = re.compile(r"\s+")
-_HEAD_LIST = re.compile(rb'^\s*\[\s*\{\s*"(?:timestamp|data|attachments|title|tags)"\s*:')
-_HEAD_KEYS = re.compile(rb'^\s*\{\s*"(?:comments_v2|comments|group_posts_v2)"\s*:\s*\[')
 
 
 def repair_mojibake(s: str) -> str:
@@ -173,12 +172,7 @@ class FacebookDYIReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        head = head.lstrip(b"\xef\xbb\xbf")
-        if _HEAD_KEYS.match(head):
-            return True
-        return bool(_HEAD_LIST.match(head)) and re.search(
-            rb'"timestamp"\s*:\s*\d{9,10}\s*[,}\n]', head
-        ) is not None
+        return sniffers.facebook(path, head)
 
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None

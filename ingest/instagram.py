@@ -37,6 +37,7 @@ from pathlib import Path
 from govwatch.errors import InputError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
 
+from . import sniffers
 from .base import MAX_TEXT_CHARS, FieldError, Reader, ReadOptions
 from .jsonio import jpath, load_json_text, parse_utc, read_text_strict
 from .registry import register
@@ -162,10 +163,7 @@ class InstagramReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        h = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-        return h[:1] in (b"{", b"[") and b'"username"' in head and b'"timestamp"' in head and (
-            b'"replies"' in head or b'"comments"' in head or b'"permalink"' in head) and (
-            b'"data"' in head)
+        return sniffers.instagram(path, head)
 
     def read(self, path: Path, options: ReadOptions,
              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:

@@ -77,6 +77,7 @@ from urllib.parse import urlsplit
 from govwatch.errors import InputError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
 
+from . import sniffers
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
 from .json_recovery import load_json_document
 from .jsonio import (
@@ -94,7 +95,6 @@ from .registry import register
 PLATFORM = "mastodon"
 POST_OBJECT_TYPES = ("Note", "Question", "Article", "Page")
 _AP_USER_URI = re.compile(r"^https?://([^/]+)/(?:users/|@)([^/@?#]+)")
-_ACTIVITY_TYPE = re.compile(rb'"type"\s*:\s*"(?:Create|Announce)"')
 
 
 # --------------------------------------------------------------------------- helpers
@@ -302,7 +302,7 @@ class MastodonArchiveReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return b'"orderedItems"' in head and _ACTIVITY_TYPE.search(head) is not None
+        return sniffers.mastodon_archive(path, head)
 
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None
@@ -516,12 +516,7 @@ class MastodonAPIReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return (
-            b'"acct"' in head
-            and b'"uri"' in head
-            and any(k in head for k in (b'"favourites_count"', b'"reblogs_count"',
-                                        b'"in_reply_to_id"'))
-        )
+        return sniffers.mastodon_api(path, head)
 
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None

@@ -25,16 +25,15 @@ Request ids are unique within one city's system: keep two cities' dumps apart wi
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from govwatch.records import Batch, Reject, excerpt
 
+from . import sniffers
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
 from .jsonio import jpath, load_json_text, parse_utc, read_text_strict
 from .registry import register
-from .tabular import sniff_header
 from .tickets import (
     Ticket,
     TicketRowError,
@@ -44,7 +43,6 @@ from .tickets import (
 )
 
 PLATFORM = "open311"
-_HEAD = re.compile(rb'"service_request_id"|"requested_datetime"')
 _NOT_OFFICIAL_NOTES = ("opened", "submitted")
 # Open311 CSV header -> the tickets CSV's canonical names.
 CSV_ALIASES = {
@@ -163,8 +161,7 @@ class Open311Reader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-        return start in (b"[", b"{") and bool(_HEAD.search(head))
+        return sniffers.open311(path, head)
 
     def read(self, path: Path, options: ReadOptions,
              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:
@@ -206,7 +203,7 @@ class Open311CSVReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return {"service_request_id", "requested_datetime"} <= sniff_header(head)
+        return sniffers.SNIFFERS["open311-csv"](path, head)
 
     def read(self, path: Path, options: ReadOptions,
              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:

@@ -37,11 +37,11 @@ from pathlib import Path
 from govwatch.errors import InputError
 from govwatch.records import Batch, Outage, Reject, excerpt
 
+from . import sniffers
 from .base import Reader, ReadOptions
 from .csv_records import read_records
 from .jsonio import jpath, load_json_text, parse_utc, read_text_strict
 from .registry import register
-from .tabular import sniff_header
 
 PLATFORM_NAMES = {"facebook": "facebook", "twitter": "x", "x": "x", "whatsapp": "whatsapp",
                   "instagram": "instagram", "telegram": "telegram", "youtube": "youtube",
@@ -206,7 +206,7 @@ class KeepItOnReader(Reader):
     kind = "outages"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return path.suffix.lower() == ".xlsx" and head.startswith(b"PK")
+        return sniffers.keepiton_xlsx(path, head)
 
     def read(self, path: Path, options: ReadOptions,
              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:
@@ -263,7 +263,7 @@ class SFLCOutagesReader(Reader):
     kind = "outages"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"[" and b'"state:name"' in head
+        return sniffers.outages_json(path, head)
 
     def read(self, path: Path, options: ReadOptions,
              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:
@@ -308,7 +308,7 @@ class OutagesCSVReader(Reader):
     kind = "outages"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return {"country", "start", "end", "scope"} <= sniff_header(head)
+        return sniffers.SNIFFERS["outages-csv"](path, head)
 
     def read(self, path: Path, options: ReadOptions,
              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:

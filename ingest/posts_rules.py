@@ -14,9 +14,10 @@ from collections.abc import Callable
 from govwatch.schema import POST_KINDS
 
 from .base import MAX_TEXT_CHARS
+from .sniffers import POSTS_REQUIRED
 from .times import DATE
 
-REQUIRED = ("platform", "post_id", "author", "created_at", "text")
+REQUIRED = POSTS_REQUIRED
 OPTIONAL = (
     "in_reply_to_post_id",
     "in_reply_to_author",

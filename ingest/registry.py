@@ -7,6 +7,7 @@ group ``govwatch.readers`` (each entry point names a Reader subclass).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -22,7 +23,8 @@ ENTRY_POINT_GROUP = "govwatch.readers"
 # The shipped readers: format name -> the module that registers it at import, and
 # what `govwatch formats` shows of it, so that listing the formats imports no reader
 # (the readers pull in pandas and pyarrow: ten times the start-up of the command). A
-# command naming its format imports only that module; sniffing imports all. A test
+# command naming its format imports only that module, and so does --format auto: the
+# shipped readers are sniffed by ingest/sniffers.py, which imports none of them. A test
 # checks each row against its reader class.
 @dataclass(frozen=True)
 class ReaderInfo:
@@ -187,23 +189,19 @@ def folder_reader(path: Path, fmt: str = "auto") -> Reader | None:
     return None
 
 
-def _sniffers() -> list[Reader]:
-    """Every reader that may claim a file by sniffing; the shipped readers that never do
-    are not imported."""
-    for name, info in BUILTIN_READERS.items():
-        if info.sniffs:
-            get(name)
+def _installed() -> list[Reader]:
+    """The readers that are not shipped (entry points, or registered by hand): they are
+    sniffed through their own ``sniff``."""
     for ep in _entry_points():
         if ep.name not in _READERS:
             register(ep.load())
-    return [r for name, r in _READERS.items()
-            if name not in BUILTIN_READERS or BUILTIN_READERS[name].sniffs]
+    return [r for name, r in _READERS.items() if name not in BUILTIN_READERS]
 
 
-def _sniffs(reader: Reader, path: Path, head: bytes) -> bool:
-    """reader.sniff, False when the head is nested too deeply for it to look into."""
+def _sniffs(test: Callable[[Path, bytes], bool], path: Path, head: bytes) -> bool:
+    """test(path, head), False when the head is nested too deeply for it to look into."""
     try:
-        return reader.sniff(path, head)
+        return test(path, head)
     except RecursionError:
         return False
 
@@ -224,15 +222,21 @@ def sniff(path: Path, kind: str | None = None) -> Reader:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
     if not head.strip():
         raise InputError(path, "the file is empty")
-    matches = [
-        r for r in _sniffers() if (kind is None or r.kind == kind) and _sniffs(r, path, head)
-    ]
+    # The shipped readers' tests import no reader (ingest/sniffers.py): only the chosen
+    # one is imported, below.
+    from .sniffers import SNIFFERS
+
+    matches = [name for name, test in SNIFFERS.items()
+               if (kind is None or BUILTIN_READERS[name].kind == kind)
+               and _sniffs(test, path, head)]
+    matches += [r.name for r in _installed()
+                if (kind is None or r.kind == kind) and _sniffs(r.sniff, path, head)]
     if not matches:
         raise InputError(
             path,
             "format not recognised; name it with --format (see 'govwatch formats')",
         )
     if len(matches) > 1:
-        names = ", ".join(r.name for r in matches)
+        names = ", ".join(matches)
         raise InputError(path, f"format is ambiguous ({names}); name it with --format")
-    return matches[0]
+    return get(matches[0])

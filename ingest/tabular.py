@@ -15,6 +15,7 @@ from govwatch.errors import InputError
 from govwatch.records import Reject, excerpt
 
 from .base import has_bad_utf8, open_text
+from .sniffers import sniff_header  # noqa: F401 (the CSV readers' header test)
 from .times import (
     DATE_ONLY,
     EARLIEST,
@@ -60,17 +61,6 @@ def read_header(path: Path, mapping: dict[str, str], head: bytes | None = None) 
         except csv.Error as exc:
             raise InputError(path, f"unreadable header: {exc}", "line 1") from None
     return [mapping.get(h.strip(), h.strip()).lower() for h in header]
-
-
-def sniff_header(head: bytes) -> set[str]:
-    """Column names on the first line of ``head`` (lower-cased), or an empty set."""
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-    first = text.splitlines()[0] if text else ""
-    try:
-        row = next(csv.reader([first]))
-    except (StopIteration, csv.Error):
-        return set()
-    return {c.strip().lower() for c in row}
 
 
 def iter_chunks(

@@ -50,6 +50,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from govwatch.errors import InputError, UsageError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
 
+from . import sniffers
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
 from .json_recovery import load_json_document
 from .jsonio import from_epoch, jpath
@@ -60,12 +61,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 PLATFORM = "telegram"
-CHAT_TYPES = (
-    "personal_chat", "bot_chat", "saved_messages", "replies", "private_group",
-    "private_supergroup", "public_supergroup", "private_channel", "public_channel",
-)
+CHAT_TYPES = sniffers.TELEGRAM_CHAT_TYPES
 COPY_MATCH_SECONDS = 60
-_HEAD_CHAT = re.compile(rb'"type"\s*:\s*"(?:' + b"|".join(t.encode() for t in CHAT_TYPES) + rb')"')
 _PEER = re.compile(r"^(?:user|channel|chat)?(\d+)$")
 
 
@@ -387,12 +384,7 @@ class TelegramReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        head = head.lstrip(b"\xef\xbb\xbf").lstrip()
-        if not head.startswith(b"{"):
-            return False
-        if b'"messages"' in head and _HEAD_CHAT.search(head):
-            return True
-        return b'"personal_information"' in head and b'"about"' in head and b"Telegram" in head
+        return sniffers.telegram(path, head)
 
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None

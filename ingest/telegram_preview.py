@@ -55,6 +55,7 @@ from pathlib import Path
 from govwatch.errors import InputError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
 
+from . import sniffers
 from .base import Reader, ReadOptions
 from .jsonio import iter_json_lines, read_text_strict
 from .registry import register
@@ -62,8 +63,6 @@ from .tabular import MENTION_RE
 
 PLATFORM = "telegram"
 PAGE_KIND = "govwatch#telegramPreviewPage"
-_SNIFF_JSON = re.compile(rb'"kind"\s*:\s*"govwatch#telegramPreviewPage"')
-_SNIFF_HTML = re.compile(rb"tgme_widget_message|tgme_channel_info")
 _POST = re.compile(r"^([A-Za-z0-9_]{3,64})/(\d+)$")
 _LINK = re.compile(r"^https?://t\.me/(?:s/)?([A-Za-z0-9_]{3,64})/(\d+)")
 _BLOCK = ("p", "div", "pre", "blockquote")
@@ -267,10 +266,7 @@ class TelegramPreviewReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        start = head.lstrip(b"\xef\xbb\xbf").lstrip()[:1]
-        if start == b"{":
-            return bool(_SNIFF_JSON.search(head))
-        return start == b"<" and bool(_SNIFF_HTML.search(head))
+        return sniffers.telegram_preview(path, head)
 
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None

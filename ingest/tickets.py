@@ -33,10 +33,10 @@ from pathlib import Path
 
 from govwatch.records import Batch, MessageAttributes, Post, Reject, posts_frame
 
+from . import sniffers
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions
 from .jsonio import parse_utc
 from .registry import register
-from .tabular import sniff_header
 
 CHANNEL = "complaint_ticket"
 # Bulk-update trap: closure times of at least BULK_MIN_TICKETS tickets and BULK_MIN_SHARE of
@@ -178,7 +178,7 @@ def clean_text(value: object) -> str | None:
 
 
 # The hand-writable tickets CSV ----------------------------------------------------------
-TICKET_REQUIRED = ("ticket_id", "agency", "submitted_at")
+TICKET_REQUIRED = sniffers.TICKET_REQUIRED
 TICKET_OPTIONAL = ("text", "category", "status", "acknowledged_at", "acknowledgement_text",
                    "closed_at", "closure_text", "system")
 
@@ -234,7 +234,7 @@ class TicketsCSVReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return set(TICKET_REQUIRED) <= sniff_header(head)
+        return sniffers.SNIFFERS["tickets-csv"](path, head)
 
     def read(self, path: Path, options: ReadOptions,
              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:

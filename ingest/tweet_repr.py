@@ -26,6 +26,7 @@ from pathlib import Path
 
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
 
+from . import sniffers
 from .base import Reader, ReadOptions
 from .jsonio import read_text_strict
 from .registry import register
@@ -33,7 +34,6 @@ from .twitter_json import legacy_account, legacy_post
 
 MAX_RECORD_CHARS = 1 << 20
 _FIRST_KEY = re.compile(r"\s*\{'([^'\n]{1,80})':")
-_HEAD = re.compile(rb"^\s*\{'[a-z_]+': ")
 
 
 def repair_newlines(record: str) -> str:
@@ -80,7 +80,7 @@ class TweetReprReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return bool(_HEAD.match(head)) and b"'created_at'" in head and b"'id_str'" in head
+        return sniffers.tweet_repr(path, head)
 
     def read(self, path: Path, options: ReadOptions,
              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:

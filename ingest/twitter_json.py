@@ -40,10 +40,9 @@ uses, since the archive stores tweets in that shape.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
 from govwatch.records import (
     READER_ACCOUNT_COLUMNS,
@@ -62,6 +61,8 @@ from govwatch.records import (
 from .base import Part, Reader, ReadOptions, gc_paused
 from .jsonio import as_object, decode_line, is_utf8, iter_byte_lines, parse_json_line
 from .registry import register
+from .sniffers import STREAM_CONTROL, looks_v1, looks_v2
+from .sniffers import looks_v2_tweet as _looks_v2_tweet
 from .twitter_rules import (
     LEGACY_COUNTS,
     PLATFORM,
@@ -82,10 +83,7 @@ from .twitter_v2_fast import read_line
 
 BATCH_POSTS = 20_000
 
-_STREAM_CONTROL = {
-    "delete", "limit", "scrub_geo", "status_withheld", "user_withheld", "disconnect",
-    "warning", "friends", "event",
-}
+_STREAM_CONTROL = STREAM_CONTROL
 
 
 _RAW_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -487,65 +485,6 @@ def _stream(
             batch = None if out.empty else out.take()
         if batch is not None:
             yield batch
-
-
-# -- sniffing -------------------------------------------------------------------------------
-def _first_line(head: bytes) -> tuple[str, object | None]:
-    """The first line of ``head`` holding data and its JSON value (None if cut off or not JSON).
-
-    Blank lines and up to a few leading stream control messages (``{"limit": ...}``)
-    are passed over.
-    """
-    text = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
-    lines = [line for line in text.split("\n") if line.strip()]
-    for i, line in enumerate(lines[:_SNIFF_LINES]):
-        try:
-            value = json.loads(line)
-        except (ValueError, RecursionError):
-            return line, None
-        is_control = isinstance(value, dict) and len(value) == 1 and value.keys() <= _STREAM_CONTROL
-        if not is_control or i == len(lines) - 1:
-            return line, value
-    return "", None
-
-
-_SNIFF_LINES = 5
-_V2_PAGE_RE = re.compile(r'^\s*\{\s*"data"\s*:\s*[\[{]')
-_V2_ISO_RE = re.compile(r'"created_at"\s*:\s*"\d{4}-\d{2}-\d{2}T')
-_V1_TIME_RE = re.compile(r'"created_at"\s*:\s*"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} ')
-
-
-def _looks_v2_tweet(t: object) -> TypeGuard[dict]:
-    return (isinstance(t, dict) and "id" in t and "text" in t and "id_str" not in t
-            and "user" not in t)
-
-
-def looks_v2(head: bytes) -> bool:
-    line, obj = _first_line(head)
-    if isinstance(obj, dict):
-        data = obj.get("data")
-        if isinstance(data, list):
-            return bool(data) and _looks_v2_tweet(data[0])
-        if isinstance(data, dict):
-            return _looks_v2_tweet(data)
-        return _looks_v2_tweet(obj) and ("author_id" in obj or "edit_history_tweet_ids" in obj)
-    if obj is not None or not line.lstrip().startswith("{") or '"id_str"' in line:
-        return False
-    if _V2_PAGE_RE.match(line):
-        return '"text"' in line and '"id"' in line
-    return '"author_id"' in line and bool(_V2_ISO_RE.search(line))
-
-
-def looks_v1(head: bytes) -> bool:
-    line, obj = _first_line(head)
-    if isinstance(obj, dict):
-        user = obj.get("user")
-        return (("id_str" in obj or "id" in obj) and isinstance(user, dict)
-                and "screen_name" in user and parse_legacy_time(obj.get("created_at")) is not None)
-    if obj is not None or not line.lstrip().startswith("{"):
-        return False
-    return ('"id_str"' in line and '"screen_name"' in line
-            and bool(_V1_TIME_RE.search(line)))
 
 
 # -- the readers -----------------------------------------------------------------------------

@@ -70,15 +70,14 @@ from typing import TextIO
 from govwatch.errors import InputError
 from govwatch.records import Account, Batch, Post, Reject, excerpt
 
-from . import archive
+from . import archive, sniffers
 from .base import Reader, ReadOptions, open_text
 from .jsonio import NESTED_REASON, jpath, snowflake_time
 from .registry import register
+from .sniffers import TWEET_FILE_RE
 from .twitter_json import BATCH_POSTS, PLATFORM, BatchBuilder, legacy_post, native_id, status_url
 
-TWEET_FILE_RE = re.compile(r"^tweets?(?:-part(\d+))?\.js$")
 _HEADER_RE = re.compile(r"\s*window\.YTD\.([A-Za-z0-9_]+)\.part(\d+)\s*=\s*\[")
-_TWEETS_HEAD_RE = re.compile(rb"^(?:\xef\xbb\xbf)?\s*window\.YTD\.tweets?\.part\d+\s*=")
 _WS_RE = re.compile(r"[ \t\r\n]*")
 _BAD_UTF8_RE = re.compile("[\udc80-\udcff]")
 _UNWRAPPED_NEXT_RE = re.compile(r"\n[ \t]{0,2}\}[ \t]*(,)\s*\{")
@@ -507,13 +506,7 @@ class XArchiveReader(Reader):
     def sniff(self, path: Path, head: bytes) -> bool:
         if Path(path).is_dir():
             return archive_folder(Path(path)) is not None
-        if archive.is_zip(head):
-            return any(
-                TWEET_FILE_RE.match(n.rsplit("/", 1)[-1])
-                and archive.posix_parent(n).rsplit("/", 1)[-1] in ("data", "")
-                for n in archive.zip_names(path)
-            )
-        return bool(_TWEETS_HEAD_RE.match(head))
+        return sniffers.x_archive(path, head)
 
     @staticmethod
     def input_files(path: Path) -> list[Path]:

@@ -70,6 +70,7 @@ from typing import TYPE_CHECKING
 from govwatch.errors import InputError
 from govwatch.records import Account, Batch, Post, Reject, accounts_frame, excerpt, posts_frame
 
+from . import sniffers
 from .base import MAX_TEXT_CHARS, Reader, ReadOptions, open_text
 from .json_recovery import load_json_document
 from .jsonio import as_object, iter_json_lines, jpath
@@ -80,7 +81,6 @@ if TYPE_CHECKING:
     pass
 
 PLATFORM = "youtube"
-_HEAD = re.compile(rb'"kind"\s*:\s*"youtube#comment(?:Thread(?:ListResponse)?|ListResponse)"')
 _LEADING_HANDLE = re.compile(r"^\s*@([\w.\-]+)")
 _TAG = re.compile(r"<[^>]+>")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -413,9 +413,7 @@ class YouTubeCommentsReader(Reader):
     kind = "posts"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return bool(_HEAD.search(head)) and head.lstrip(b"\xef\xbb\xbf").lstrip()[:1] in (
-            b"{", b"["
-        )
+        return sniffers.youtube(path, head)
 
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None

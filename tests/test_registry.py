@@ -85,6 +85,7 @@ def test_sniff_is_true_on_own_sample_and_false_on_the_others(request):
         assert path.exists(), path
         claimed = sorted(n for n, r in readers.items() if r.sniff(path, _head(path)))
         assert claimed == [sample_name], f"{path}: claimed by {claimed}"
+        assert registry.sniff(path).name == sample_name, path
 
 
 def test_auto_format_picks_the_same_reader(tmp_path):
@@ -163,3 +164,71 @@ def test_naming_a_format_imports_only_its_reader():
     assert "govwatch.ingest.twitter_json" in loaded
     assert not any(f"'{m}'" in loaded for m in registry.BUILTIN_MODULES
                    if m != "govwatch.ingest.twitter_json")
+
+
+def test_every_sniffing_format_has_a_test_that_imports_no_reader():
+    """ingest/sniffers.py holds the test of each shipped format that claims files by
+    sniffing (and imports no reader module)."""
+    from govwatch.ingest.sniffers import SNIFFERS
+
+    assert set(SNIFFERS) == {n for n, info in registry.BUILTIN_READERS.items() if info.sniffs}
+    code = ("import sys; import govwatch.ingest.sniffers; "
+            "print(sorted(m for m in sys.modules if m.startswith('govwatch.ingest.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, check=True).stdout
+    assert not any(f"'{m}'" in out for m in registry.BUILTIN_MODULES), out
+
+
+_V2_LINE = ('{"data": [{"id": "1", "text": "hello", "author_id": "2", '
+            '"created_at": "2026-01-01T00:00:00.000Z"}], '
+            '"includes": {"users": [{"id": "2", "username": "someone", "name": "S"}]}}\n')
+
+
+@pytest.mark.parametrize(("name", "module"), [
+    ("twitter-v2", "govwatch.ingest.twitter_json"),
+    ("csv", "govwatch.ingest.csv_posts"),
+    ("telegram", "govwatch.ingest.telegram"),
+])
+def test_ingest_with_format_auto_imports_only_the_chosen_reader(tmp_path, name, module):
+    """`govwatch ingest --format auto` costs what naming the format costs: of the shipped
+    reader modules, only the one that reads the file is imported."""
+    if name == "twitter-v2":
+        path = tmp_path / "tweets.jsonl"
+        path.write_text(_V2_LINE, encoding="utf-8")
+    else:
+        path = REPO / SAMPLES[name][1]
+    code = ("import sys; from govwatch.cli import main\n"
+            f"sys.argv = ['govwatch', 'ingest', '--format', 'auto', {str(path)!r}, "
+            f"'--db', {str(tmp_path / 'g.duckdb')!r}]\n"
+            "try:\n main()\nexcept SystemExit as e:\n code = e.code\n"
+            "print(code, sorted(m for m in sys.modules if m.startswith('govwatch.ingest.')), "
+            "file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=REPO, check=True)
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(("0 ", "None ")), done.stderr
+    loaded = {m for m in registry.BUILTIN_MODULES if f"'{m}'" in last}
+    assert loaded == {module}, last
+
+
+def test_a_registered_reader_is_sniffed_beside_the_shipped_ones(tmp_path):
+    """A reader that is not shipped is still sniffed with its own sniff(): chosen when it
+    alone claims a file, named when it and a shipped reader both do."""
+    class Claims(Reader):
+        name, platform, description = "claims-test-format", "extra", "a test reader"
+
+        def sniff(self, path, head):
+            return path.suffix in (".claims", ".csv")
+
+        def read(self, path, options, progress=None):
+            return iter(())
+
+    mine = tmp_path / "posts.claims"
+    mine.write_text("anything\n", encoding="utf-8")
+    registry.register(Claims)
+    try:
+        assert registry.sniff(mine).name == "claims-test-format"
+        with pytest.raises(Exception, match=r"ambiguous \(csv, claims-test-format\)"):
+            registry.sniff(REPO / SAMPLES["csv"][1])
+    finally:
+        registry._READERS.pop("claims-test-format")
