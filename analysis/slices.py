@@ -579,28 +579,21 @@ def slice_columns(view: ChunkView, msgs: Messages, population: str, period: str,
 
 
 def columns_frame(parts: list[dict[str, np.ndarray]], columns: dict[str, str]) -> pd.DataFrame:
-    """One frame from many column dicts (one concatenation per column): text as
-    categoricals (few distinct values, no string per row), the rest Arrow-backed with
-    NaN as null, so that DuckDB reads it without converting Python objects row by row."""
+    """One frame from many column dicts (one concatenation per column), Arrow-backed
+    (NaN as null), so that neither pandas nor DuckDB converts Python objects row by row."""
     if not parts:
         return empty_frame(columns)
     table = pa.table({c: _arrow_column(np.concatenate([np.asarray(p[c]) for p in parts]), sql)
                       for c, sql in columns.items()})
-    # text as pandas categoricals (they sort and compare like strings), the rest Arrow
-    return table.to_pandas(types_mapper=lambda t: None if pa.types.is_dictionary(t)
-                           else pd.ArrowDtype(t))
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+_ARROW_TYPES = {"VARCHAR": pa.string(), "DATE": pa.date32(), "BOOLEAN": pa.bool_()}
 
 
 def _arrow_column(values: np.ndarray, sql: str) -> pa.Array:
-    if sql == "VARCHAR":
-        codes, uniq = pd.factorize(values, sort=True)  # categories sort like the text
-        return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0),
-                                              pa.array(uniq, type=pa.string()))
-    if sql == "DATE":
-        return pa.array(values, type=pa.date32())
-    if sql == "BOOLEAN":
-        return pa.array(values, type=pa.bool_(), from_pandas=True)
-    return pa.array(values, from_pandas=True)  # numbers: NaN is null, as DuckDB reads pandas
+    # numbers: NaN is null, as DuckDB reads a pandas float column
+    return pa.array(values, type=_ARROW_TYPES.get(sql), from_pandas=True)
 
 
 def chunk_groups(view: ChunkView, msgs: Messages, population: str, period: str, kind: str,
