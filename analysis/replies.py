@@ -62,38 +62,32 @@ WITH public_posts AS (
       AND NOT EXISTS (SELECT 1 FROM _officials o
                       WHERE o.platform = p.platform AND o.la = lower(p.author))
 ),
-by_parent AS (   -- replies and comments to a post of an official that is in the data
+replies AS (
+    -- a reply or comment to a post of an official that is in the data; where the parent
+    -- is not in the data, trust the author the reply link names. One row per post: the
+    -- import keeps (platform, post_id) unique.
     SELECT m.*, o.author AS official_author,
-           CASE WHEN m.kind = 'comment' THEN 'comment' ELSE 'reply' END AS via, 1 AS prio
+           CASE WHEN m.kind = 'comment' THEN 'comment' ELSE 'reply' END AS via
     FROM public_posts m
-    JOIN posts parent ON parent.platform = m.platform AND parent.post_id = m.in_reply_to_post_id
-    JOIN _officials o ON o.platform = parent.platform AND o.la = lower(parent.author)
-),
-by_reply_author AS (  -- reply links whose parent is not in the data: trust the named author
-    SELECT m.*, o.author AS official_author,
-           CASE WHEN m.kind = 'comment' THEN 'comment' ELSE 'reply' END AS via, 1 AS prio
-    FROM public_posts m
-    JOIN _officials o ON o.platform = m.platform AND o.la = lower(m.in_reply_to_author)
-    WHERE m.in_reply_to_post_id IS NULL
-       OR NOT EXISTS (SELECT 1 FROM posts parent WHERE parent.platform = m.platform
-                      AND parent.post_id = m.in_reply_to_post_id)
-),
-by_mention AS (
-    SELECT m.*, o.author AS official_author, 'mention' AS via, 2 AS prio
-    FROM (SELECT *, unnest(mentions) AS mentioned FROM public_posts
-          WHERE len(coalesce(mentions, [])) > 0) m
-    JOIN _officials o ON o.platform = m.platform AND o.la = lower(m.mentioned)
-),
-candidates AS (
-    SELECT * FROM by_parent
-    UNION ALL SELECT * FROM by_reply_author
-    UNION ALL SELECT * EXCLUDE (mentioned) FROM by_mention
+    LEFT JOIN posts parent ON parent.platform = m.platform
+         AND parent.post_id = m.in_reply_to_post_id
+    JOIN _officials o ON o.platform = m.platform
+         AND o.la = CASE WHEN parent.post_id IS NULL THEN lower(m.in_reply_to_author)
+                         ELSE lower(parent.author) END
 )
 SELECT platform, post_id AS message_id, author AS message_author, official_author,
        created_at AS message_created_at, conversation_id, lang,
-       day_precision AS message_day_precision, arg_min(via, prio) AS via
-FROM candidates
-GROUP BY ALL
+       day_precision AS message_day_precision, via
+FROM replies
+UNION ALL
+-- an @mention of an official, unless the post replies to that official already
+SELECT DISTINCT m.platform, m.post_id, m.author, o.author, m.created_at, m.conversation_id,
+       m.lang, m.day_precision, 'mention'
+FROM (SELECT *, unnest(mentions) AS mentioned FROM public_posts
+      WHERE len(coalesce(mentions, [])) > 0) m
+JOIN _officials o ON o.platform = m.platform AND o.la = lower(m.mentioned)
+WHERE NOT EXISTS (SELECT 1 FROM replies r WHERE r.platform = m.platform
+                  AND r.post_id = m.post_id AND r.official_author = o.author)
 """
 
 

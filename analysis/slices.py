@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from govwatch.config import (
     NEGATIVE_COMPOUND,
@@ -578,11 +579,21 @@ def slice_columns(view: ChunkView, msgs: Messages, population: str, period: str,
 
 
 def columns_frame(parts: list[dict[str, np.ndarray]], columns: dict[str, str]) -> pd.DataFrame:
-    """One frame from many column dicts (one concatenation per column)."""
+    """One frame from many column dicts (one concatenation per column), Arrow-backed
+    (NaN as null), so that neither pandas nor DuckDB converts Python objects row by row."""
     if not parts:
         return empty_frame(columns)
-    return pd.DataFrame({c: np.concatenate([np.asarray(p[c]) for p in parts])
-                         for c in columns})
+    table = pa.table({c: _arrow_column(np.concatenate([np.asarray(p[c]) for p in parts]), sql)
+                      for c, sql in columns.items()})
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+_ARROW_TYPES = {"VARCHAR": pa.string(), "DATE": pa.date32(), "BOOLEAN": pa.bool_()}
+
+
+def _arrow_column(values: np.ndarray, sql: str) -> pa.Array:
+    # numbers: NaN is null, as DuckDB reads a pandas float column
+    return pa.array(values, type=_ARROW_TYPES.get(sql), from_pandas=True)
 
 
 def chunk_groups(view: ChunkView, msgs: Messages, population: str, period: str, kind: str,
