@@ -304,7 +304,8 @@ class LineFinder:
 
     def relocate(self, rejects: list[Reject]) -> list[Reject]:
         """Rejects located as 'line <record>' -> their first physical line, in line order.
-        Threads may call it at once (see ``ingest/ordered.py``): one at a time reads."""
+        Call it in file order: the finder reads forward, and an earlier record makes it
+        read the file again from the start. It locks, so a thread may call it too."""
         with self._lock:
             return self._relocate(rejects)
 

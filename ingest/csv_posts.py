@@ -58,12 +58,19 @@ class PostsCSVReader(Reader):
         names = read_header(path, options.mapping)
         header_names(path, names, REQUIRED, {})
         record = is_record(names)
-        finder = LineFinder(path)  # shared by the converting threads: it locks itself
+        finder = LineFinder(path)
         try:
             try:
-                yield from ordered_map(
-                    lambda raw: self._fast_or_reference(raw, names, finder, options),
+                converted = ordered_map(
+                    lambda raw: self._fast_or_reference(raw, names, options),
                     iter_record_batches(path, len(names), progress, options.chunk_rows, record))
+                # Rejects are placed on their physical lines here, batch after batch in file
+                # order: the finder reads forward only, and a thread asking for an earlier
+                # record would make it read the file again from the start.
+                for batch in converted:
+                    if batch.rejects:
+                        batch.rejects = finder.relocate(batch.rejects)
+                    yield batch
             except Unparsed as stop:  # carry on with the csv module where Arrow stopped
                 for chunk in iter_chunks(path, REQUIRED, options.mapping, options.chunk_rows,
                                          progress, skip_records=stop.record - 1,
@@ -72,17 +79,15 @@ class PostsCSVReader(Reader):
         finally:
             finder.close()
 
-    def _fast_or_reference(self, raw: RawBatch, names: list[str], finder: LineFinder,
+    def _fast_or_reference(self, raw: RawBatch, names: list[str],
                            options: ReadOptions) -> Batch:
-        """The vectorised path for a clean batch; the row-checking path for any other."""
+        """The vectorised path for a clean batch; the row-checking path for any other.
+        Rejects are still located by record number ("line <record>")."""
         posts = fast_posts(text_columns(raw.batch, names))
         if posts is not None:
-            return Batch(posts=posts, rejects=finder.relocate(raw.rejects) if raw.rejects else [],
-                         rows_read=raw.rows_read)
+            return Batch(posts=posts, rejects=list(raw.rejects), rows_read=raw.rows_read)
         chunk = reference_chunk(raw, names)
-        batch = self._batch(chunk, options)
-        batch.rejects = finder.relocate(batch.rejects) if batch.rejects else []
-        return batch
+        return self._batch(chunk, options)
 
     def _batch(self, chunk, options: ReadOptions) -> Batch:
         import pandas as pd

@@ -333,3 +333,29 @@ def test_a_record_longer_than_a_parse_block_is_read_on_by_the_csv_module(tmp_pat
         ("line 6", oversized_reason(6, 7)),  # 3 MiB: skipped without being held
         ("line 11", "created_at 'bad' is not an ISO 8601 time"),
     ]
+
+
+def test_rejects_in_many_batches_keep_their_physical_lines(tmp_path):
+    """Rows of the wrong width spread over many batches, after cells holding line breaks:
+    each reject names the physical line its record starts on, whichever thread converted
+    its batch, and every valid row is kept."""
+    from govwatch.ingest.csv_posts import PostsCSVReader
+
+    lines, want, line_no, good = [HEADER.rstrip("\n")], [], 1, 0
+    for i in range(300):
+        line_no += 1
+        if i % 7 == 3:  # too few fields
+            lines.append(f"x,bad{i},a,2026-01-01T00:00:00Z,short")
+            want.append(f"line {line_no}")
+        elif i % 5 == 0:  # a quoted cell over two physical lines
+            lines.append(f'x,{i},a,2026-01-01T00:00:00Z,"two\nlines",,,')
+            line_no += 1
+            good += 1
+        else:
+            lines.append(f"x,{i},a,2026-01-01T00:00:00Z,text {i},,,")
+            good += 1
+    path = tmp_path / "spread.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    batches = list(PostsCSVReader().read(path, ReadOptions(chunk_rows=9)))
+    assert [r.locator for b in batches for r in b.rejects] == want
+    assert _tables(batches).num_rows == good
