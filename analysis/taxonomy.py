@@ -302,7 +302,9 @@ _DEVANAGARI_SIGNS = frozenset("\u0900\u0901\u0902\u0903\u093a\u093b\u093c\u093e\
 def _latin_folds() -> dict[int, str]:
     """Latin letters with accents -> the letters without ("é" -> "e", "ñ" -> "n",
     "ç" -> "c"): people type crisis words without accents ("refineria",
-    "evacues"). Only Latin letters: Cyrillic "й" and the Devanagari signs keep theirs."""
+    "evacues"). Only the Latin letters of Latin-1 and Latin Extended-A/B (U+00C0 to
+    U+024F; not Latin Extended Additional such as Vietnamese "ệ"): Cyrillic "й" and the
+    Devanagari signs keep theirs."""
     out = {}
     for cp in range(0xC0, 0x250):
         base = unicodedata.normalize("NFD", chr(cp))

@@ -7,8 +7,8 @@ million posts, so a store of ten million would pass the memory cap and spill. Wr
 slices of at most ``SLICE_ROWS`` posts (per platform, consecutive ranges of
 ``created_at`` cut at its quantiles, then the posts without a time), each slice is
 sorted on its own and the slices follow each other in the export's order: the rows and
-their order are those of the single query, and the sort never holds more than one
-slice. Every joined column (thread account, pseudonyms, mentions, tags) is first put in
+their order are those of the single query, and the sort of the rows never holds more
+than one slice. Every joined column (thread account, pseudonyms, mentions, tags) is first put in
 one table of the exported posts stored slice after slice (``_gw_post_extra``, its rows
 numbered by :func:`number`), so each slice joins its posts with its own part of it,
 not with every post: the work stays linear in the posts. The query of each slice is

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Threads converting at most (each holds one batch while it works).
+#: Threads converting at most. Batches held at once: up to MAX_WORKERS + 1 submitted
+#: (one may wait for a free thread), plus the one being parsed.
 MAX_WORKERS = 2
 
 
