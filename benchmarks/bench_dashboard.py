@@ -3,6 +3,7 @@ the overview, served from the pre-aggregated tables, beside a baseline that
 computes the same leaderboard from the raw posts on every request.
 
     python benchmarks/bench_dashboard.py --posts 1000000 [--changes 30] [--renders 5]
+    python benchmarks/bench_dashboard.py --db STORE [--before DIR] [--pairs 3] [--accounts 5]
 
 1. Builds (once; cached in benchmarks/work/) a synthetic store of N posts by
    100 official accounts and their public, in the DESIGN posts-CSV format,
@@ -18,6 +19,20 @@ computes the same leaderboard from the raw posts on every request.
    filter changes (clicking the country/level/platform toggles through distinct
    states), each timed in the page from the click until the new status line,
    leaderboard and chart are drawn.
+
+4. With ``--accounts N``: N account pages (the busiest accounts first), each
+   opened in a new tab of the same browser (scripts cached; the server sees the
+   account for the first time), timed until its name, every chart and no pending
+   callback are drawn.
+
+``--db STORE`` measures an existing analysed store instead of building one (for
+example a 10M-post store from bench_scaling.py ``--keep``); the dashboard opens
+it read-only and nothing is written to it. The filter toggles pressed are read
+from the page, so any store's countries, levels and platforms work.
+``--before DIR`` serves the same store a second time from another source tree
+(a checkout of the code to compare, e.g. ``git worktree add DIR main``) and
+measures both in ``--pairs`` interleaved pairs (A B A B ...), each side with a
+fresh browser profile (cold) and a fresh server process.
 
 Targets: first render < 2 s, filter change p95 < 300 ms. This is a benchmark,
 never a test: it prints figures, writes them to benchmarks/work/
@@ -290,15 +305,18 @@ CHANGE = """async (selector) => {
 }"""
 
 
-def toggle_states(changes: int, seed: int = 3) -> list[tuple[str, str]]:
+def toggle_states(changes: int, seed: int = 3,
+                  buttons: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
     """A walk over distinct filter states: (group, value) buttons to press."""
     rng = random.Random(seed)
-    buttons = [("country", c) for c in COUNTRIES] + [("level", v) for v in LEVELS] + \
-        [("platform", p) for p in PLATFORMS]
+    buttons = buttons or ([("country", c) for c in COUNTRIES] + [("level", v) for v in LEVELS]
+                          + [("platform", p) for p in PLATFORMS])
     state: set = set()
     seen = {frozenset()}
     out = []
-    while len(out) < changes:
+    for _ in range(changes * 1000):
+        if len(out) >= changes:
+            break
         b = rng.choice(buttons)
         nxt = frozenset(state ^ {b})
         groups = {g for g, _ in nxt}
@@ -309,11 +327,25 @@ def toggle_states(changes: int, seed: int = 3) -> list[tuple[str, str]]:
     return out
 
 
-def measure(base: str, renders: int, changes: int) -> dict:
+# The filter buttons of the page (value '*' is "all", not a state of its own).
+BUTTONS = """() => ['country', 'level', 'platform'].flatMap(g =>
+    [...document.querySelectorAll(`#overview-${g} button[data-value]`)]
+        .map(b => [g, b.dataset.value]).filter(([, v]) => v !== '*'))"""
+# An account page is drawn: its name, every chart's SVG (or no chart at all) and
+# no callback pending.
+ACCOUNT_READY = """() => document.querySelector('#account-name') &&
+    [...document.querySelectorAll('main .dash-graph')].every(g => g.querySelector('.main-svg'))
+    && !document.querySelector('[data-dash-is-loading="true"]')"""
+
+
+def measure(base: str, renders: int, changes: int, accounts: list[tuple[str, str]] = ()
+            ) -> dict:
     sys.path.insert(0, str(REPO / "tests"))
+    from urllib.parse import urlencode
+
     from browser_support import chromium
 
-    first, loads, lat = None, [], []
+    first, loads, lat, acc = None, [], [], []
     with chromium() as context:
         for i in range(renders):
             page = context.new_page()
@@ -326,103 +358,221 @@ def measure(base: str, renders: int, changes: int) -> dict:
                 loads.append(ms)
             if i < renders - 1:
                 page.close()
-        for group, value in toggle_states(changes):
+        buttons = [tuple(b) for b in page.evaluate(BUTTONS)]
+        for group, value in toggle_states(changes, buttons=buttons):
             sel = f"#overview-{group} button[data-value='{value}']"
             lat.append(page.evaluate(CHANGE, sel))
-    return {"first": first, "loads": loads, "changes": lat}
+        for platform, author in accounts:
+            tab = context.new_page()
+            tab.goto(base + "/account?" + urlencode({"platform": platform, "author": author}))
+            tab.wait_for_function(ACCOUNT_READY, timeout=120_000, polling="raf")
+            acc.append(tab.evaluate("performance.now()"))
+            tab.close()
+    return {"first": first, "loads": loads, "changes": lat, "accounts": acc}
+
+
+def busiest_accounts(db: Path, n: int) -> list[tuple[str, str]]:
+    """The ``n`` official accounts with the most messages (read-only)."""
+    if n <= 0:
+        return []
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return [tuple(r) for r in con.execute(
+            "SELECT platform, official_author FROM account_metrics "
+            "WHERE population = 'all' "
+            "ORDER BY messages DESC, platform, official_author LIMIT ?", [n]).fetchall()]
+
+
+def store_size(db: Path) -> tuple[int, int]:
+    """(posts, official accounts) of a store (read-only)."""
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        posts = con.execute("SELECT count(*) FROM posts").fetchone()[0]
+        accounts = con.execute("SELECT count(*) FROM accounts WHERE official").fetchone()[0]
+    return int(posts), int(accounts)
 
 
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def run_server(db: Path, baseline: bool):
+def run_server(db: Path, baseline: bool, code: Path | None = None, tag: str = ""):
+    """The dashboard over ``db`` in a new process: as shipped, the raw-posts
+    baseline, or (``code``) as another source tree of govwatch serves it."""
     import subprocess
 
     sys.path.insert(0, str(REPO / "tests"))
     from browser_support import free_port, wait_for_http
 
     port = free_port()
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--serve-baseline", "--db", str(db),
-           "--port", str(port)] if baseline else \
-        [sys.executable, "-m", "govwatch.dashboard.serve", "--db", str(db), "--port", str(port)]
-    log = WORK / f"bench-dashboard-{'baseline' if baseline else 'shipped'}.log"
+    if baseline:
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--serve-baseline", "--db",
+               str(db), "--port", str(port)]
+    elif code is not None:
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--serve-code", str(code),
+               "--db", str(db), "--port", str(port)]
+    else:
+        cmd = [sys.executable, "-m", "govwatch.dashboard.serve", "--db", str(db), "--port",
+               str(port)]
+    name = "baseline" if baseline else (tag or "shipped")
+    log = WORK / f"bench-dashboard-{name.split()[0]}.log"
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=open(log, "w"), stderr=subprocess.STDOUT)
-    wait_for_http(f"http://127.0.0.1:{port}", proc, 120, log)
+    wait_for_http(f"http://127.0.0.1:{port}", proc, 600, log)
     return proc, f"http://127.0.0.1:{port}"
 
 
+def serve_code(code: Path, db: Path, port: int) -> None:
+    """Serve ``db`` with the govwatch packages of the source tree ``code`` (the
+    editable install's package map pointed at that tree, before any import)."""
+    import importlib
+
+    finder = next((m for m in list(sys.modules.values())
+                   if getattr(m, "__name__", "").startswith("__editable___govwatch")), None)
+    if finder is None:  # not yet imported by name: find it on sys.path
+        for entry in sys.path:
+            for f in Path(entry).glob("__editable___govwatch*_finder.py") \
+                    if Path(entry).is_dir() else []:
+                finder = importlib.import_module(f.stem)
+    if finder is None:
+        raise SystemExit("--before needs govwatch installed in editable mode (make venv)")
+    for name, path in list(finder.MAPPING.items()):
+        finder.MAPPING[name] = str(code / Path(path).name)
+    for name in [m for m in sys.modules if m == "govwatch" or m.startswith("govwatch.")]:
+        del sys.modules[name]
+    serve = importlib.import_module("govwatch.dashboard.serve")
+    assert Path(serve.__file__).resolve().is_relative_to(code.resolve()), serve.__file__
+    serve.main(["--db", str(db), "--port", str(port)])
+
+
 def report(name: str, r: dict) -> str:
-    return (f"{name:<28} first render {r['first'] / 1000:6.2f} s (cold)  "
+    line = (f"{name:<28} first render {r['first'] / 1000:6.2f} s (cold)  "
             f"warm p50 {pct(r['loads'], 50) / 1000:5.2f} s  "
             f"filter change p50 {pct(r['changes'], 50):7.0f} ms  "
             f"p95 {pct(r['changes'], 95):7.0f} ms  (n={len(r['changes'])})")
+    if r.get("accounts"):
+        line += (f"  account page p50 {pct(r['accounts'], 50) / 1000:5.2f} s  "
+                 f"max {max(r['accounts']) / 1000:5.2f} s (n={len(r['accounts'])})")
+    return line
+
+
+def pooled(runs: list[dict]) -> dict:
+    """The runs of one side together: the median of the cold first renders, every
+    warm load, filter change and account page."""
+    return {"first": statistics.median(r["first"] for r in runs),
+            "firsts": [r["first"] for r in runs],
+            "loads": [x for r in runs for x in r["loads"]],
+            "changes": [x for r in runs for x in r["changes"]],
+            "accounts": [x for r in runs for x in r.get("accounts", [])]}
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--posts", type=int, default=1_000_000)
+    ap.add_argument("--db", type=Path, help="an existing analysed store to measure, "
+                    "read-only (instead of building one of --posts posts)")
+    ap.add_argument("--before", type=Path, help="a source tree of the code to compare "
+                    "(its dashboard serves the same store), measured in interleaved pairs")
+    ap.add_argument("--pairs", type=int, default=3, help="interleaved pairs with --before")
     ap.add_argument("--changes", type=int, default=30)
     ap.add_argument("--renders", type=int, default=5)
+    ap.add_argument("--accounts", type=int, default=0,
+                    help="account pages to open (the busiest accounts first)")
     ap.add_argument("--skip-baseline", action="store_true")
     ap.add_argument("--serve-baseline", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--db", help=argparse.SUPPRESS)
+    ap.add_argument("--serve-code", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.serve_baseline:
-        serve_baseline(Path(args.db), args.port)
+        serve_baseline(args.db, args.port)
         return 0
-    db = build(args.posts)
-    results = {}
+    if args.serve_code:
+        serve_code(args.serve_code, args.db, args.port)
+        return 0
+    WORK.mkdir(parents=True, exist_ok=True)
+    db = args.db.resolve() if args.db else build(args.posts)
+    posts, n_accounts = store_size(db)
+    accounts = busiest_accounts(db, args.accounts)
+    sides = [(SHIPPED, False, None)]
+    if args.before:
+        sides.append((BEFORE, False, args.before.resolve()))
+    rounds = args.pairs if args.before else 1
+    runs: dict[str, list[dict]] = {}
     load_start = os.getloadavg()
-    for name, baseline in ((SHIPPED, False), (BASELINE, True)):
-        if baseline and args.skip_baseline:
-            continue
-        proc, base = run_server(db, baseline)
+    for i in range(rounds):
+        for name, baseline, code in sides:
+            proc, base = run_server(db, baseline, code, tag=name)
+            try:
+                runs.setdefault(name, []).append(measure(base, args.renders, args.changes,
+                                                         accounts))
+            finally:
+                proc.terminate()
+                proc.wait(10)
+            print(f"round {i + 1}: {report(name, runs[name][-1])}", flush=True)
+    if not args.skip_baseline:
+        proc, base = run_server(db, True)
         try:
-            results[name] = measure(base, args.renders, args.changes)
+            runs[BASELINE] = [measure(base, args.renders, args.changes, accounts)]
         finally:
             proc.terminate()
             proc.wait(10)
     load_end = os.getloadavg()
-    print(f"\nOverview of {args.posts:,} posts, {ACCOUNTS} official accounts "
-          f"(targets: first render < 2 s, filter change p95 < 300 ms)")
+    results = {name: pooled(r) for name, r in runs.items()}
+    print(f"\nOverview of {posts:,} posts, {n_accounts:,} official accounts"
+          + (f" ({db})" if args.db else "")
+          + " (targets: first render < 2 s, filter change p95 < 300 ms)")
     for name, r in results.items():
-        print(report(name, r))
+        print(report(name, r) + (f"  cold renders {[round(x) for x in r['firsts']]} ms"
+                                 if len(r["firsts"]) > 1 else ""))
+    if BEFORE in runs:
+        print("pairs, this tree vs --before (first render cold, filter p50, filter p95):")
+        for a, b in zip(runs[SHIPPED], runs[BEFORE], strict=True):
+            print(f"  {a['first']:6.0f} vs {b['first']:6.0f} ms   "
+                  f"{pct(a['changes'], 50):5.0f} vs {pct(b['changes'], 50):5.0f} ms   "
+                  f"{pct(a['changes'], 95):5.0f} vs {pct(b['changes'], 95):5.0f} ms")
     if results:
         print("filter-change samples (ms):",
               {k: [round(x) for x in v["changes"]] for k, v in results.items()})
-        print("median of all:", {k: round(statistics.median(v["changes"]))
-                                 for k, v in results.items()})
     print("load average (1, 5, 15 min): start "
           f"{' '.join(f'{v:.2f}' for v in load_start)}, end "
           f"{' '.join(f'{v:.2f}' for v in load_end)} on {os.cpu_count()} CPUs")
-    out = write_results(args, results, load_start, load_end)
+    out = write_results(args, posts, n_accounts, results, load_start, load_end)
     print(f"wrote {out.relative_to(REPO)}")
     return 0
 
 
 SHIPPED = "pre-aggregated (shipped)"
+BEFORE = "before (--before)"
 BASELINE = "baseline: from raw posts"
 RESULTS = WORK / "dashboard-results.json"
 
 
 def figures(r: dict) -> dict:
     """The four headline figures of one measured server."""
-    return {
+    out = {
         "first_render_cold_s": round(r["first"] / 1000, 3),
         "first_render_warm_s": round(pct(r["loads"], 50) / 1000, 3) if r["loads"] else None,
         "filter_p50_ms": round(pct(r["changes"], 50), 1),
         "filter_p95_ms": round(pct(r["changes"], 95), 1),
     }
+    if len(r.get("firsts", [])) > 1:
+        out["first_render_cold_runs_s"] = [round(x / 1000, 3) for x in r["firsts"]]
+    if r.get("accounts"):
+        out["account_page_p50_s"] = round(pct(r["accounts"], 50) / 1000, 3)
+        out["account_page_max_s"] = round(max(r["accounts"]) / 1000, 3)
+    return out
 
 
-def write_results(args, results: dict, load_start, load_end) -> Path:
+def write_results(args, posts: int, accounts: int, results: dict, load_start,
+                  load_end) -> Path:
     """benchmarks/work/dashboard-results.json: the shipped figures at the top
-    level, the baseline's (when measured) under ``baseline``, and the machine's
-    load average at the start and end of the run."""
-    out: dict = {"posts": args.posts, "accounts": ACCOUNTS, "renders": args.renders,
-                 "changes": args.changes,
+    level, the baseline's (when measured) under ``baseline``, the other source
+    tree's under ``before``, and the machine's load average at the start and end
+    of the run."""
+    out: dict = {"posts": posts, "accounts": accounts, "renders": args.renders,
+                 "changes": args.changes, "store": str(args.db) if args.db else None,
+                 "pairs": args.pairs if args.before else None,
                  "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                  "targets": {"first_render_s": 2.0, "filter_p95_ms": 300.0}}
     if SHIPPED in results:
@@ -430,6 +580,8 @@ def write_results(args, results: dict, load_start, load_end) -> Path:
         out["filter_samples_ms"] = [round(x, 1) for x in results[SHIPPED]["changes"]]
     if BASELINE in results:
         out["baseline"] = {"name": BASELINE, **figures(results[BASELINE])}
+    if BEFORE in results:
+        out["before"] = {"name": BEFORE, "code": str(args.before), **figures(results[BEFORE])}
     out["load"] = {"start": [round(v, 2) for v in load_start],
                    "end": [round(v, 2) for v in load_end], "cpus": os.cpu_count()}
     WORK.mkdir(parents=True, exist_ok=True)
