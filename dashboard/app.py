@@ -8,9 +8,13 @@ link restores a view. Each page keeps its current query in a ``url-state`` store
 and one clientside callback mirrors it into the address bar.
 
 Charts use plotly.js's "basic" bundle (scatter, bar), vendored in
-``assets/plotly-basic.min.js`` at the version the plotly package ships:
-it defines ``window.Plotly`` at page load, so dcc.Graph never fetches the full
-4.8 MB bundle (a quarter of the JavaScript to compile before the first chart).
+``assets/plotly-basic.min.js`` at the version the plotly package ships, so
+dcc.Graph never fetches the full 4.8 MB bundle. It is not a blocking script of
+the page: a ``preload`` link fetches it with the others and ``assets/plotly_loader.js``
+runs it when the renderer sends its first callback (the ``request_pre`` hook),
+so its compile and start-up (a quarter of the page's JavaScript) overlap the
+server building the page; until then ``window.Plotly`` is a promise of it,
+which dcc.Graph waits on.
 
 The store is opened read-only; debug mode is off. Every response carries the
 security headers, the request-body cap and the 404s of ``dashboard/security.py``.
@@ -19,6 +23,7 @@ security headers, the request-body cap and the 404s of ``dashboard/security.py``
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,6 +38,7 @@ from .pages._common import DATA_KEY
 from .security import harden
 
 HERE = Path(__file__).resolve().parent
+PLOTLY_JS = "plotly-basic.min.js"
 
 INDEX = """<!DOCTYPE html>
 <html lang="en">
@@ -116,14 +122,19 @@ def create_app(db_path: str | os.PathLike, data: DashboardData | None = None,
         # Pages render conditional layouts (an account page without an account is a
         # chooser), so not every callback id exists on every page.
         suppress_callback_exceptions=True,
+        assets_ignore=re.escape(PLOTLY_JS),  # run by assets/plotly_loader.js, see above
+        hooks={"request_pre": "function () { window.govwatch_dashboard.loadPlotly(); }"},
     )
     # The chart component's code is fetched only once the first page's layout has
     # arrived (one more round trip before any chart is drawn): ask for it with the
-    # other scripts.
+    # other scripts, and plotly.js too (run later, see the module's doc).
+    plotly_version = int((HERE / "assets" / PLOTLY_JS).stat().st_mtime)
     app.index_string = INDEX.replace("{%css%}", (
         '<link rel="preload" as="script" href="'
         f'{app.config.requests_pathname_prefix}_dash-component-suites/dash/dcc/'
-        'async-graph.js">\n        {%css%}'))
+        'async-graph.js">\n        '
+        f'<link rel="preload" as="script" id="govwatch-plotly" '
+        f'href="{app.get_asset_url(PLOTLY_JS)}?m={plotly_version}">\n        {{%css%}}'))
     app.server.extensions[DATA_KEY] = data
     harden(app)
     app.layout = _shell(footer)

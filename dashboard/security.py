@@ -12,6 +12,10 @@
   larger requests get 413 before a byte of the body is read;
 - 400 for a callback request that names no callback of the app (malformed or
   forged), instead of a server error;
+- a year's ``Cache-Control`` (``immutable``) on the app's own assets when asked
+  for with their version (``?m=``, the file's modification time, as Dash and
+  dashboard/app.py write them), as Dash already does for its component suites:
+  a page load after the first asks the server for no script again;
 - 404 (with the app's own "page not found" view as the body) for any path that
   is not a page, and 404 instead of a server error and traceback for any
   ``/_dash-component-suites/`` path that Dash did not register (a traversal
@@ -86,6 +90,9 @@ def page_paths(app: Dash) -> set[str]:
     return paths
 
 
+VERSIONED_ASSET_CACHE = "public, max-age=31536000, immutable"
+
+
 def harden(app: Dash, max_body: int | None = None) -> None:
     """Install headers, the body cap and the 404s on ``app``'s Flask server."""
     server = app.server
@@ -109,6 +116,7 @@ def harden(app: Dash, max_body: int | None = None) -> None:
         return None
 
     update = prefix + "_dash-update-component"
+    assets = prefix + app.config.assets_url_path.strip("/") + "/"
 
     @server.before_request
     def _callback_shape():
@@ -135,6 +143,9 @@ def harden(app: Dash, max_body: int | None = None) -> None:
                 response.status_code = 404  # the body is the app's not-found view
         for name, value in STATIC_HEADERS.items():
             response.headers.setdefault(name, value)
+        if (request.path.startswith(assets) and request.args.get("m")
+                and response.status_code in (200, 304)):
+            response.headers["Cache-Control"] = VERSIONED_ASSET_CACHE
         response.headers["Content-Security-Policy"] = policy()
         return response
 

@@ -96,6 +96,31 @@ def test_security_headers_on_every_response(served):
         check_headers(headers, "POST")
 
 
+def test_versioned_assets_are_cached_and_plotly_is_preloaded_not_blocking(served):
+    base, _ = served
+    status, _, body = request(base, "GET", "/")
+    scripts = [s.decode() for s in re.findall(rb'<script src="([^"]+)"', body)]
+    assert not [s for s in scripts if "plotly-basic" in s]  # not a blocking script
+    preload = re.search(rb'<link rel="preload" as="script" id="govwatch-plotly" '
+                        rb'href="([^"]+)"', body)
+    assert preload and b"?m=" in preload.group(1), body[:2000]
+    status, headers, js = request(base, "GET", preload.group(1).decode())
+    assert status == 200 and b"plotly.js (basic - minified)" in js[:1000]
+    check_headers(headers, "plotly")
+    assert headers.get("cache-control") == "public, max-age=31536000, immutable"
+    assets = [s for s in scripts if s.startswith("/assets/")]
+    assert assets and all("?m=" in s for s in assets)
+    for path in assets:
+        status, headers, _ = request(base, "GET", path)
+        assert status == 200 and headers.get("cache-control") == \
+            "public, max-age=31536000, immutable", (path, headers)
+    # asked for without its version, an asset is asked for again next time
+    status, headers, _ = request(base, "GET", assets[0].split("?")[0])
+    assert status == 200 and "immutable" not in headers.get("cache-control", "")
+    status, headers, _ = request(base, "GET", "/assets/nothing.js?m=1")
+    assert status == 404 and "immutable" not in headers.get("cache-control", "")
+
+
 def test_unknown_pages_are_404(served):
     base, _ = served
     for path in ["/", "/account", "/account?platform=x&author=avalor_railways", "/events",
@@ -201,6 +226,8 @@ def test_pages_render_and_callbacks_fire_under_the_csp(served):
     with chromium(bypass_csp=False) as context:
         context.add_init_script(RECORD)
         page = context.new_page()
+        requested: list[str] = []
+        page.on("request", lambda r: requested.append(r.url))
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -208,6 +235,11 @@ def test_pages_render_and_callbacks_fire_under_the_csp(served):
             page.goto(base + path)
             _poll(page, RENDERED)
             assert page.evaluate("() => window.__csp") == [], path
+            # plotly.js's basic bundle ran (loaded by assets/plotly_loader.js), and
+            # dcc.Graph never asked for the full bundle
+            _poll(page, "() => !!window.Plotly && typeof window.Plotly.react === 'function'")
+        assert [u for u in requested if "plotly-basic.min.js" in u]
+        assert not [u for u in requested if "package_data/plotly" in u], requested
         # a clientside callback: a country filter on the overview
         page.goto(base + "/")
         _poll(page, RENDERED)
