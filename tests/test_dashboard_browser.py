@@ -470,6 +470,9 @@ def test_overview_series_follows_the_filters_and_the_period(page):
     open_page(page, "/")
     title = page.locator("#overview-title-series")
     caption = page.locator("#overview-summary-series")
+    # drawn once the page is up (below the leaderboard and the latency chart)
+    page.wait_for_function("document.querySelector('#overview-title-series').textContent"
+                           ".startsWith('Weekly response rate of all official accounts')")
     assert title.inner_text().startswith("Weekly response rate of all official accounts")
     assert page.locator("#overview-graph-series .main-svg").count() >= 1
     weekly = caption.inner_text()

@@ -455,15 +455,22 @@ def layout(**query):
         dcc.Store(id=f"{PAGE}-data", data=payload(st)),
         dcc.Store(id=f"{PAGE}-curves-query", data=st.search() if st.chart == "curves" else None),
         dcc.Store(id=f"{PAGE}-curves", data=chart_json(first) if first else None),
+        dcc.Store(id=f"{PAGE}-series-query", data=st.search()),
         url_state(PAGE, st.search()),
     ], className="page page-overview")
 
 
 def series_card(st: State):
-    c = series_for(st)
-    if isinstance(c, Missing):
-        return missing_panel(c, PAGE, "series")
-    return chart_card(PAGE, c, level=3)
+    """The series' card, empty: ``series_update`` draws it once the page is up (it
+    sits below the leaderboard and the latency chart, so the first view does not
+    wait for it; the server builds it while the browser draws the rest)."""
+    from govwatch.dashboard.figures import Chart, new_figure
+
+    d = data()
+    if not d.has("slice_metrics", "period_kind", "period_start", "observed_window"):
+        return missing_panel(d.missing("slice_metrics"), PAGE, "series")
+    return chart_card(PAGE, Chart("series", "Response rate over time", new_figure(), "",
+                                  anchor=ANCHORS["slices"]), level=3)
 
 
 def _placeholder(title: str):
@@ -598,10 +605,13 @@ def series_for(st: State):
     Output(f"{PAGE}-title-series", "children"),
     Output(f"{PAGE}-summary-series", "children"),
     Input({"type": "url-state", "page": PAGE}, "data"),
-    prevent_initial_call=True,
+    # the page's own query, so that the first call happens even when the browser's
+    # first render leaves url-state as it was (Dash then skips callbacks on it)
+    Input(f"{PAGE}-series-query", "data"),
 )
-def series_update(search):
-    """The series follows every filter, the Period filter included."""
+def series_update(search, _first):
+    """The series, drawn once the page is up, follows every filter, the Period
+    filter included."""
     c = series_for(state(parse_search(search)))
     if isinstance(c, Missing):
         raise PreventUpdate
