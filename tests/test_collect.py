@@ -363,6 +363,30 @@ def _run_until(srv: Server, args: list, requests: int, sig: int) -> subprocess.C
     return subprocess.CompletedProcess(args, proc.returncode, out, err)
 
 
+def test_ctrl_c_reaches_the_run_when_pytest_ignores_it(server, tmp_path):
+    """The runs these tests interrupt take Ctrl-C as in a terminal even when pytest itself
+    ignores SIGINT (started in the background by a non-interactive shell, whose children
+    inherit that): the run waiting on a held request stops, saying so."""
+    srv = server(bluesky=["health.gov.example"], posts=5, replies=10)
+    srv.get("/_control/hold?after=1")
+    args = collect_args(srv, tmp_path / "coll", tmp_path / "s.duckdb",
+                        "bluesky:health.gov.example")
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        proc = start_govwatch(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    try:
+        wait_until(lambda: srv.held() >= 1, 120, "held request", proc)
+        assert sigint_handling(proc.pid) == "caught"
+        proc.send_signal(signal.SIGINT)
+        out, err = stop_within(proc, 60, "SIGINT")
+    finally:
+        srv.get("/_control/release")
+    assert proc.returncode == 1, out + err
+    assert "Interrupted. Everything fetched so far is saved" in err
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("platform", ["bluesky", "mastodon"])
 def test_three_accounts_interrupted_twice_resumed_without_duplicates_or_gaps(
