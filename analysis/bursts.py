@@ -44,7 +44,6 @@ import pandas as pd
 from .events import (
     _IN_SCOPE,
     _MATCH_ONE,
-    _MATCHES_TABLE,
     _OFFICIALS,
     EVENT_ACKNOWLEDGEMENTS_COLUMNS,
     EVENT_SUMMARY_COLUMNS,
@@ -297,7 +296,6 @@ def candidate_events(con, rules: BurstSettings | None = None) -> pd.DataFrame:
 # (keyword number, post) instead of (event, post); $event_id is the keyword's number and
 # $onset the earliest onset.
 _KEYWORD_POSTS = _MATCH_ONE.replace("INSERT INTO _ev_matches", "INSERT INTO _cand_kw_posts")
-assert _KEYWORD_POSTS != _MATCH_ONE
 
 
 def _keyword_posts(con, obs_end, source: str) -> bool:
@@ -332,33 +330,6 @@ def _keyword_posts(con, obs_end, source: str) -> bool:
     finally:
         con.unregister("_cand_kw_frame")
     return True
-
-
-def match_by_keyword(con, obs_end, source: str) -> int:
-    """Fill ``_ev_matches`` exactly as :func:`events.match_events` does, scanning the
-    posts once per distinct keyword instead of once per event.
-
-    An event's pattern is an alternation of one sub-pattern per keyword
-    (:func:`events.keyword_regex`), so a post matches the event exactly when it matches
-    one of its keywords' own patterns: each keyword's matching posts (from the earliest
-    onset) are found once, and each event takes the distinct posts of its keywords from
-    its own onset. The rows are one per (event, matching post): they grow with the
-    square of the store when events do, so the candidates use :func:`keyword_aggregates`;
-    this is the reference it is checked and measured against."""
-    con.execute(_MATCHES_TABLE)
-    try:
-        if not _keyword_posts(con, obs_end, source):
-            return 0
-        con.execute("""
-            INSERT INTO _ev_matches
-            SELECT DISTINCT w.event_id, k.platform, k.post_id, k.la, k.created_at,
-                   k.official, k.day
-            FROM _cand_kw_wanted w
-            JOIN _cand_kw_posts k ON k.kw = w.kw AND k.created_at >= w.onset""")
-    finally:
-        for t in ("_cand_kw_posts", "_cand_kw_wanted"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
-    return con.execute("SELECT count(*) FROM _ev_matches").fetchall()[0][0]
 
 
 # Each matching post once, with its signature: the set of keywords it matches, as a
@@ -442,7 +413,7 @@ _AGGREGATES = ("_cand_off", "_cand_pub")
 def keyword_aggregates(con, obs_end, source: str) -> dict[str, int]:
     """Fill ``_cand_off`` and ``_cand_pub`` (and ``_ev_officials``) with what
     :func:`events.acknowledgements` needs of the matching posts, the same as
-    ``_ev_matches`` of :func:`match_by_keyword` gives, without its row per (event,
+    ``_ev_matches`` of :func:`events.match_events` gives, without its row per (event,
     post): each keyword's matching posts once, each post once with its signature (the
     keywords it matches), and per event only a row per signature it shares a keyword
     with (and platform, or official account in its scope). Returns the row counts

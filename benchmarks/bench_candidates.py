@@ -9,8 +9,9 @@ acknowledgement step of the metric ``critical_bursts`` runs in a fresh child pro
 side, measured as ``_measure.py`` does (CPU time, peak memory of the process tree),
 interleaved old, new, old, new, ...:
 
-- ``old``: ``event_acknowledgements`` on the candidates with ``match_by_keyword``, which
-  materialises ``_ev_matches``, one row per candidate and matching post (what main ran);
+- ``old``: ``event_acknowledgements`` on the candidates with :func:`match_by_keyword`
+  (kept here, no longer in the package), which materialises ``_ev_matches``, one row per
+  candidate and matching post (what ``analyze`` ran before the aggregates);
 - ``new``: ``candidate_acknowledgements`` (``keyword_aggregates``), what ``analyze`` runs.
 
 Both read the store only (their work is in temporary tables). Each child writes its two
@@ -34,6 +35,35 @@ sys.path.insert(0, str(HERE))
 import _measure  # noqa: E402
 
 
+def match_by_keyword(con, obs_end, source: str) -> int:
+    """Fill ``_ev_matches`` exactly as ``events.match_events`` does, scanning the posts
+    once per distinct keyword instead of once per event.
+
+    An event's pattern is an alternation of one sub-pattern per keyword
+    (``events.keyword_regex``), so a post matches the event exactly when it matches one
+    of its keywords' own patterns: each keyword's matching posts (from the earliest
+    onset) are found once (``bursts._keyword_posts``, which the aggregates also use), and
+    each event takes the distinct posts of its keywords from its own onset. The rows are
+    one per (event, matching post): they grow with the square of the store when events
+    do, which is why ``analyze`` uses ``bursts.keyword_aggregates`` instead."""
+    from govwatch.analysis import bursts, events
+
+    con.execute(events._MATCHES_TABLE)
+    try:
+        if not bursts._keyword_posts(con, obs_end, source):
+            return 0
+        con.execute("""
+            INSERT INTO _ev_matches
+            SELECT DISTINCT w.event_id, k.platform, k.post_id, k.la, k.created_at,
+                   k.official, k.day
+            FROM _cand_kw_wanted w
+            JOIN _cand_kw_posts k ON k.kw = w.kw AND k.created_at >= w.onset""")
+    finally:
+        for t in ("_cand_kw_posts", "_cand_kw_wanted"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+    return con.execute("SELECT count(*) FROM _ev_matches").fetchall()[0][0]
+
+
 def child(db: str, side: str, out: Path) -> None:
     import duckdb
     from govwatch.analysis import bursts, events
@@ -46,7 +76,7 @@ def child(db: str, side: str, out: Path) -> None:
     started = time.process_time()
     if side == "old":
         bursts.candidates_as_events(con, cands)
-        rows = {"_ev_matches": bursts.match_by_keyword(con, obs_end, "_cand_events")}
+        rows = {"_ev_matches": match_by_keyword(con, obs_end, "_cand_events")}
         acks, summary = events.event_acknowledgements(
             con, obs_end, "_cand_events", matcher=lambda *_: None)
     else:

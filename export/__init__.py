@@ -131,7 +131,7 @@ def export(
                 if fmt == "csv":
                     names, rows = _write_csv(con, query.sql, types, data_temp, raw_csv, parts)
                 elif fmt == "parquet":
-                    names, rows = _write_parquet(con, query, data_temp, folder, parts)
+                    names, rows = _write_parquet(con, query, data_temp, folder, parts, out)
                 else:
                     names, rows = _write_dta(con, query, types, data_temp, what)
             staged = ({out / p.relative_to(data_temp): p

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from govwatch import DEFINITION_VERSION, spreadsheet
+from govwatch.errors import OutputError
 
 from .queries import _Query
 
@@ -82,21 +83,29 @@ def _write_csv(con, sql: str, types: dict[str, str], out: Path, raw: bool = Fals
 
 
 def _write_parquet(con, query: _Query, out: Path, folder: bool,
-                   parts: list[str] | None = None):
+                   parts: list[str] | None = None, shown: Path | None = None):
     """``parts`` (one file, not a folder): the query of each slice
-    (govwatch.export.slices), streamed into one file as DuckDB hands over its rows."""
+    (govwatch.export.slices), streamed into one file as DuckDB hands over its rows. The
+    file takes the first slice's columns; a later slice whose columns differ (names,
+    order or types) raises an OutputError naming ``shown`` (default ``out``) and the
+    slice, before any of its rows is written."""
     if parts and len(parts) > 1 and not folder:
         import pyarrow.parquet as pq
 
         rows, writer = 0, None
         try:
-            for part in parts:
+            for i, part in enumerate(parts):
                 rel = con.sql(part)
                 # DuckDB 2.x: to_arrow_reader; 1.x: fetch_arrow_reader
                 fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
                 reader = fetch(PARQUET_ROW_GROUP)
                 if writer is None:
                     writer = pq.ParquetWriter(out, reader.schema, compression="zstd")
+                elif not reader.schema.equals(writer.schema, check_metadata=False):
+                    differ = _schema_difference(writer.schema, reader.schema)
+                    raise OutputError(shown or out, f"slice {i + 1} of {len(parts)} of the "
+                                      f"export has other columns than slice 1 ({differ}); "
+                                      "nothing was written there")
                 for batch in reader:
                     writer.write_batch(batch, row_group_size=PARQUET_ROW_GROUP)
                     rows += batch.num_rows
@@ -113,6 +122,17 @@ def _write_parquet(con, query: _Query, out: Path, folder: bool,
         rows = con.execute(f"COPY ({query.sql}) TO {_sql_str(out)} "
                            "(FORMAT parquet, COMPRESSION zstd)").fetchall()[0][0]
     return list(_describe(con, query.sql)), rows
+
+
+def _schema_difference(first, other) -> str:
+    """How the Arrow schema ``other`` differs from ``first``, column by column."""
+    if first.names != other.names:
+        return f"{', '.join(other.names)} instead of {', '.join(first.names)}"
+    def shown(field) -> str:
+        return f"{field.type}{'' if field.nullable else ' not null'}"
+
+    return "; ".join(f"{a.name}: {shown(b)} instead of {shown(a)}"
+                     for a, b in zip(first, other, strict=True) if not a.equals(b))
 
 
 _STATA_RESERVED = frozenset(

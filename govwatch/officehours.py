@@ -22,6 +22,18 @@ class OfficeHoursError(ValueError):
 Schedule = dict[int, list[tuple[int, int]]]
 
 
+def office_hours_problem(value: object) -> str:
+    """Why an accounts row's office_hours cannot be read ("office_hours: ..."), or ""
+    when it can or when there is none (a missing value is not a string)."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        parse_office_hours(value)
+    except OfficeHoursError as exc:
+        return f"office_hours: {exc}"
+    return ""
+
+
 def parse_office_hours(text: str) -> Schedule:
     """Parse ';'- or ','-separated parts such as "Mon-Fri 09:00-17:00"."""
     schedule: Schedule = {}

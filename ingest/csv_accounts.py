@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import available_timezones
 
-from govwatch.officehours import OfficeHoursError, parse_office_hours
+from govwatch.officehours import office_hours_problem
 from govwatch.records import READER_ACCOUNT_COLUMNS, Batch, Reject, excerpt, institution_types
 from govwatch.schema import LEVELS
 
@@ -31,18 +31,6 @@ REQUIRED = sniffers.ACCOUNTS_REQUIRED
 @cache
 def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
-
-
-def _office_hours_problem(value) -> str:
-    import pandas as pd
-
-    if value is None or pd.isna(value):
-        return ""
-    try:
-        parse_office_hours(value)
-    except OfficeHoursError as exc:
-        return f"office_hours: {exc}"
-    return ""
 
 
 @register
@@ -80,7 +68,7 @@ class AccountsCSVReader(Reader):
                 ~df["timezone"].isin(_zones()),
                 "timezone must be an IANA zone such as Asia/Kolkata",
             )
-            oh = df["office_hours"].map(_office_hours_problem).astype(str)
+            oh = df["office_hours"].map(office_hours_problem).astype(str)
             check.fail(oh != "", oh)
             ok = ~check.bad
             out = pd.DataFrame(

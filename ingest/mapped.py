@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from govwatch.errors import InputError, UsageError
-from govwatch.officehours import OfficeHoursError, parse_office_hours
+from govwatch.officehours import office_hours_problem
 from govwatch.records import (
     READER_ACCOUNT_COLUMNS,
     READER_POST_COLUMNS,
@@ -502,7 +502,7 @@ class MappedReader(Reader):
         level = get["level"].str.lower()
         check.fail(~level.isin(LEVELS), "level must be one of " + ", ".join(LEVELS))
         check.fail(~get["timezone"].isin(zones()), "timezone must be an IANA zone")
-        oh = pd.Series([_office_hours_problem(v) for v in get["office_hours"]], index=df.index,
+        oh = pd.Series([office_hours_problem(v) for v in get["office_hours"]], index=df.index,
                        dtype=object)
         check.fail(oh != "", oh)
         ok = ~check.bad
@@ -529,16 +529,6 @@ class MappedReader(Reader):
 def _empty(name: str, m: Mapping) -> str:
     source = m.fields[name].source
     return f"{name} is empty" + (f" (column {source})" if source else "")
-
-
-def _office_hours_problem(value: object) -> str:
-    if not isinstance(value, str):
-        return ""
-    try:
-        parse_office_hours(value)
-    except OfficeHoursError as exc:
-        return f"office_hours: {exc}"
-    return ""
 
 
 def _static_accounts(m: Mapping) -> pd.DataFrame:

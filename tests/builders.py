@@ -42,6 +42,26 @@ def account(author, platform="x", country="XA", level="national", timezone="UTC"
     }
 
 
+def analysed_store(folder: Path, accounts: list[dict], files: list[tuple]
+                   ) -> tuple[Path, list]:
+    """``folder``/s.duckdb with ``accounts`` (rows made by :func:`account`, written as an
+    accounts CSV) and each of ``files`` ((path, format) or (path, format, ReadOptions))
+    imported, then analysed, through the real pipeline and closed: the store's path and
+    each file's import result, in order (open it read-only to look)."""
+    from govwatch.analysis.pipeline import run_analysis
+    from govwatch.ingest.pipeline import import_file
+
+    from govwatch.store import Store
+
+    db = folder / "s.duckdb"
+    acsv = write_csv(folder / "accounts.csv", ACCOUNT_HEADER, accounts)
+    with Store(db) as store:
+        assert import_file(store, acsv, "accounts-csv").rejected == 0
+        results = [import_file(store, *f) for f in files]
+        run_analysis(store)
+    return db, results
+
+
 def build_store(tmp_path: Path, posts: list[dict], accounts: list[dict], observed_until=None,
                 name="store.duckdb"):
     """Ingest and analyse through the real pipeline; returns the open Store."""

@@ -29,7 +29,8 @@ each), ``/_control/late?replies=M`` (M new replies under each account's newest p
 ``/_control/delete?platform=P&n=K`` (delete the first K replies that have no replies),
 ``/_control/delete_root?platform=P`` (delete the oldest post of an official account),
 ``/_control/faults`` (POST a JSON list of fault rules), ``/_control/hold?after=N``
-(requests after the Nth wait until released; ``/_control/release``),
+(requests after the Nth wait until released; ``/_control/release``; ``/_control/held``
+says how many wait),
 ``mastodon_tokens`` (token -> account) for the routes that want a login
 (accounts/verify_credentials, notifications, v2 search), and ``mastodon_mention_posts``
 (mentions of each Mastodon account outside its threads, found only with a token),
@@ -545,6 +546,7 @@ class State:
         self.context_depth = cfg.get("context_depth", 20)
         self.telegram: dict[str, int] = dict(cfg.get("telegram_channels", {}))
         self.hold_after: int | None = None
+        self.held = 0  # requests waiting at the hold now
         self.release = threading.Event()
         self.lock = threading.Lock()
 
@@ -589,8 +591,11 @@ class Handler(BaseHTTPRequestHandler):
             st.served += 1
             number = st.served
             hold = st.hold_after is not None and number > st.hold_after
+            st.held += hold
         if hold:
             st.release.wait()
+            with st.lock:
+                st.held -= 1
         family = _family(url.path)
         fault = self._fault(number, family)
         if fault is not None:
@@ -637,6 +642,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_control/stats":
             with st.lock:
                 return self._send(200, dict(st.stats))
+        if path == "/_control/held":
+            with st.lock:
+                return self._send(200, {"held": st.held})
         if path == "/_control/release":
             st.hold_after = None
             st.release.set()

@@ -74,47 +74,6 @@ def test_events_page_lists_candidates_with_evidence_and_link(sample_cli_store):
         assert "Ignored unknown candidate" in unknown
 
 
-def test_matching_by_keyword_finds_the_same_posts_as_matching_per_event(
-        sample_cli_store, tmp_path):
-    """The candidates' matcher scans once per distinct keyword; every event still gets
-    exactly the posts its own pattern matches: shared keywords, phrases of several
-    words (also as a hashtag), a '#' keyword, onsets apart, and an event without words."""
-    import shutil
-
-    from govwatch.analysis import bursts, events
-
-    db = tmp_path / "store.duckdb"
-    shutil.copy(sample_cli_store, db)
-    with duckdb.connect(str(db)) as con:
-        obs_end = con.execute("SELECT max(created_at) FROM posts").fetchall()[0][0]
-        first = con.execute("SELECT min(created_at) FROM posts").fetchone()[0]
-        tags = [t for (t,) in con.execute(
-            "SELECT lower(unnest(regexp_extract_all(text, '#(\\w+)', 1))) AS t FROM posts "
-            "GROUP BY t ORDER BY count(*) DESC, t LIMIT 6").fetchall()]
-        assert len(tags) == 6
-        mid = first + (obs_end - first) / 2
-        frame = pd.DataFrame({
-            "event_id": ["a", "b", "c", "d", "e"],
-            "onset": [first, mid, first, mid, first],
-            "keywords": [tags[:3], tags[2:5], ["water supply", "#" + tags[5]], [" "],
-                         [tags[0], "power cut"]],
-        })
-        con.register("_frame", frame)
-        con.execute("CREATE TEMP TABLE _ev_test AS SELECT event_id, onset::TIMESTAMPTZ AS "
-                    "onset, keywords::VARCHAR[] AS keywords FROM _frame")
-        found = {}
-        for name, matcher in (("per event", events.match_events),
-                              ("per keyword", bursts.match_by_keyword)):
-            n = matcher(con, obs_end, "_ev_test")
-            found[name] = con.execute("SELECT * FROM _ev_matches ORDER BY ALL").df()
-            assert n == len(found[name])
-        pd.testing.assert_frame_equal(found["per event"], found["per keyword"],
-                                      check_exact=True)
-        per_event = found["per event"].groupby("event_id").size()
-        assert per_event.get("a", 0) > per_event.get("b", 0) > 0  # onsets apart
-        assert "d" not in per_event.index and per_event.get("c", 0) > 0
-
-
 def _acknowledgement_store(tmp_path):
     """Officials of two countries on two platforms, citizens, hashtags shared by several
     candidates, posts matching two keywords, posts before the onsets, ties in time."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -36,6 +37,9 @@ class Server:
         path.write_text(json.dumps(cfg), "utf-8")
         self.proc = subprocess.Popen([sys.executable, str(SERVER), str(path)],
                                      stdout=subprocess.PIPE, text=True)
+        if not select.select([self.proc.stdout], [], [], 120)[0]:
+            self.proc.kill()
+            pytest.fail("the test server did not say its port within 120 s")
         line = self.proc.stdout.readline()
         assert line.startswith("PORT "), line
         self.url = f"http://127.0.0.1:{line.split()[1]}"
@@ -51,6 +55,16 @@ class Server:
 
     def stats(self) -> Counter:
         return Counter(self.get("/_control/stats"))
+
+    def served(self) -> int:
+        """API requests answered so far (the control calls not counted)."""
+        return sum(v for k, v in self.stats().items()
+                   if not k.startswith(("user-agent", "fault")))
+
+    def held(self) -> int:
+        """Requests that arrived after ``/_control/hold?after=N`` and wait there: the
+        client has saved what it had before sending them."""
+        return self.get("/_control/held")["held"]
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -74,6 +88,68 @@ def server(tmp_path):
 def govwatch(*args, timeout=600):
     return subprocess.run([sys.executable, "-m", "govwatch.cli", *map(str, args)],
                           capture_output=True, text=True, timeout=timeout)
+
+
+def _sigint_as_in_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def start_govwatch(args: list, **popen) -> subprocess.Popen:
+    """``govwatch ARGS`` started, with SIGINT at its default action as in a terminal, so
+    Python turns it into KeyboardInterrupt. A non-interactive shell starts a command put
+    in the background (``pytest ... &``) with SIGINT ignored, its children inherit that,
+    and Python leaves an ignored SIGINT ignored: Ctrl-C would then never reach the
+    command under test."""
+    return subprocess.Popen([sys.executable, "-m", "govwatch.cli", *map(str, args)],
+                            preexec_fn=_sigint_as_in_a_terminal, **popen)
+
+
+def wait_until(condition, seconds: float, what: str, proc: subprocess.Popen | None = None
+               ) -> None:
+    """Poll ``condition`` until it holds; fail naming ``what`` after ``seconds``, or as soon
+    as ``proc`` ends without it."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if proc is not None and proc.poll() is not None:
+            out, err = proc.communicate()
+            pytest.fail(f"the command ended (exit {proc.returncode}) before {what}:\n"
+                        f"{_text(out)}{_text(err)}")
+        if time.monotonic() > deadline:
+            if proc is not None:
+                proc.kill()
+                proc.communicate()
+            pytest.fail(f"no {what} within {seconds:.0f} s")
+        time.sleep(0.05)
+
+
+def _text(data) -> str:
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else (data or "")
+
+
+def sigint_handling(pid: int) -> str:
+    """How the process ``pid`` treats SIGINT, from /proc (Linux), for a failure message."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return "unknown"
+    masks = {k: int(v, 16) for k, v in (line.split(":\t") for line in status.splitlines()
+                                         if line.startswith(("SigIgn", "SigCgt")))}
+    bit = 1 << (signal.SIGINT - 1)
+    return ("ignored" if masks.get("SigIgn", 0) & bit else
+            "caught" if masks.get("SigCgt", 0) & bit else "default (terminates)")
+
+
+def stop_within(proc: subprocess.Popen, seconds: float, after: str) -> tuple:
+    """The output of ``proc`` once it has ended; killed, and the test failed with what it
+    wrote, when it has not ended ``seconds`` after ``after``."""
+    try:
+        return proc.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        sigint = sigint_handling(proc.pid)
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"the command was still running {seconds:.0f} s after {after} (its SIGINT "
+                    f"handling: {sigint}); killed. It wrote:\n{_text(out)}{_text(err)}")
 
 
 def collect_args(srv: Server, out: Path, db: Path, *extra) -> list:
@@ -277,20 +353,38 @@ def test_pages_deep_threads_deleted_and_incremental(server, tmp_path, platform):
 
 def _run_until(srv: Server, args: list, requests: int, sig: int) -> subprocess.CompletedProcess:
     """Start a collection and interrupt it (Ctrl-C or a kill) once the server has answered
-    ``requests`` more requests."""
-    start = sum(v for k, v in srv.stats().items() if not k.startswith(("user-agent", "fault")))
-    proc = subprocess.Popen([sys.executable, "-m", "govwatch.cli", *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline and proc.poll() is None:
-        done = sum(v for k, v in srv.stats().items()
-                   if not k.startswith(("user-agent", "fault"))) - start
-        if done >= requests:
-            proc.send_signal(sig)
-            break
-        time.sleep(0.05)
-    out, err = proc.communicate(timeout=600)
+    ``requests`` more requests; every wait bounded, failing with what the run wrote."""
+    start = srv.served()
+    proc = start_govwatch(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: srv.served() - start >= requests, 600, f"{requests} requests served",
+               proc)
+    proc.send_signal(sig)
+    out, err = stop_within(proc, 120, signal.Signals(sig).name)
     return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def test_ctrl_c_reaches_the_run_when_pytest_ignores_it(server, tmp_path):
+    """The runs these tests interrupt take Ctrl-C as in a terminal even when pytest itself
+    ignores SIGINT (started in the background by a non-interactive shell, whose children
+    inherit that): the run waiting on a held request stops, saying so."""
+    srv = server(bluesky=["health.gov.example"], posts=5, replies=10)
+    srv.get("/_control/hold?after=1")
+    args = collect_args(srv, tmp_path / "coll", tmp_path / "s.duckdb",
+                        "bluesky:health.gov.example")
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        proc = start_govwatch(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    try:
+        wait_until(lambda: srv.held() >= 1, 120, "held request", proc)
+        assert sigint_handling(proc.pid) == "caught"
+        proc.send_signal(signal.SIGINT)
+        out, err = stop_within(proc, 60, "SIGINT")
+    finally:
+        srv.get("/_control/release")
+    assert proc.returncode == 1, out + err
+    assert "Interrupted. Everything fetched so far is saved" in err
 
 
 @pytest.mark.slow
@@ -464,14 +558,11 @@ def test_youtube_replies_resumed_inside_a_thread(server, tmp_path):
     args = ["collect", "--out", out, "--db", db, "--youtube-api", f"{srv.url}/youtube/v3",
             "--quiet", f"youtube:{channel}", "--youtube-key", "k"]
     srv.get("/_control/hold?after=3")  # the threads page and 2 reply pages, then a hold
-    first = subprocess.Popen([sys.executable, "-m", "govwatch.cli", *map(str, args)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while srv.stats()["comments.list"] < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)  # the second reply page is saved while the third request waits
+    first = start_govwatch(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # the second reply page is saved once the third is asked for (and held)
+    wait_until(lambda: srv.held() >= 1, 120, "held request for the third reply page", first)
     first.kill()
-    first.communicate(timeout=60)
+    stop_within(first, 60, "SIGKILL")
     srv.get("/_control/release")
     state = json.loads((out / "state.json").read_text("utf-8"))
     assert state["accounts"][f"youtube:{channel}"]["pass"]["todo"]  # stopped inside

@@ -20,7 +20,8 @@ import termios
 import time
 from collections.abc import Callable
 
-from test_collect import server  # noqa: F401
+import pytest
+from test_collect import server, sigint_handling, start_govwatch  # noqa: F401
 
 HIDE, SHOW = b"\x1b[?25l", b"\x1b[?25h"
 BAR = "━".encode()
@@ -33,26 +34,29 @@ def _env() -> dict:
     return env
 
 
-def run_on_pty(args: list, interrupt_when: Callable[[], bool] | None = None
-               ) -> tuple[int, bytes]:
+def run_on_pty(args: list, interrupt_when: Callable[[], bool] | None = None,
+               seconds: float = 300, stop_seconds: float = 120) -> tuple[int, bytes]:
     """Run the command line with stdin, stdout and stderr on a new pseudo-terminal of
     120 x 40; what it wrote there, and its exit status. With ``interrupt_when``, Ctrl-C
     (SIGINT) is sent once it returns true: a condition on what the run has done, not a
-    time, so a slow start on a busy machine cannot turn it into an interrupted import."""
+    time, so a slow start on a busy machine cannot turn it into an interrupted import.
+    The run is killed and the test failed, with what it wrote, when it has not ended
+    within ``seconds``, or ``stop_seconds`` after the Ctrl-C."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    proc = subprocess.Popen([sys.executable, "-m", "govwatch.cli", *map(str, args)],
-                            stdin=slave, stdout=slave, stderr=slave, env=_env(),
-                            close_fds=True)
+    proc = start_govwatch(args, stdin=slave, stdout=slave, stderr=slave, env=_env(),
+                          close_fds=True)
     os.close(slave)
     chunks: list[bytes] = []
-    deadline = time.monotonic() + 300
-    interrupted = False
+    deadline, why = time.monotonic() + seconds, f"{seconds:.0f} s"
     try:
         while time.monotonic() < deadline:
-            if interrupt_when is not None and not interrupted and interrupt_when():
+            if interrupt_when is not None and interrupt_when():
                 proc.send_signal(signal.SIGINT)
-                interrupted = True
+                interrupt_when = None
+                deadline = min(deadline, time.monotonic() + stop_seconds)
+                why = f"{stop_seconds:.0f} s after Ctrl-C (its SIGINT handling: " \
+                      f"{sigint_handling(proc.pid)})"
             ready, _, _ = select.select([master], [], [], 0.2)
             if not ready:
                 if proc.poll() is not None:
@@ -67,12 +71,13 @@ def run_on_pty(args: list, interrupt_when: Callable[[], bool] | None = None
             chunks.append(data)
     finally:
         os.close(master)
-    return proc.wait(timeout=60), b"".join(chunks)
-
-
-def _served(srv) -> int:
-    """API requests the test server has answered (its control calls not counted)."""
-    return sum(v for k, v in srv.stats().items() if not k.startswith(("user-agent", "fault")))
+    try:
+        return proc.wait(timeout=max(0.0, deadline - time.monotonic()) + 5), b"".join(chunks)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        pytest.fail(f"the command was still running {why}; killed. It wrote:\n"
+                    + b"".join(chunks).decode("utf-8", "replace"))
 
 
 def args_for(srv, tmp_path, *extra) -> list:
@@ -105,7 +110,7 @@ def test_bar_stopped_by_ctrl_c_restores_the_terminal(server, tmp_path):  # noqa:
         code, shown = run_on_pty(["collect", "--out", tmp_path / "coll", "--db",
                                   tmp_path / "s.duckdb", "--bluesky-api", srv.url,
                                   "bluesky:health.gov.example"],
-                            interrupt_when=lambda: _served(srv) >= 3)
+                            interrupt_when=lambda: srv.held() >= 1)
     finally:
         srv.get("/_control/release")
     assert code == 1, shown.decode("utf-8", "replace")

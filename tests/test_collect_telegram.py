@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -19,7 +17,15 @@ import pytest
 from govwatch.ingest.collect import parse_handle, read_targets
 from govwatch.ingest.collect.base import Target
 from govwatch.ingest.telegram_preview import parse_page
-from test_collect import govwatch, no_repeated_lines, posts_table, server  # noqa: F401
+from test_collect import (  # noqa: F401
+    govwatch,
+    no_repeated_lines,
+    posts_table,
+    server,
+    start_govwatch,
+    stop_within,
+    wait_until,
+)
 
 from govwatch.errors import InputError, UsageError
 
@@ -201,14 +207,11 @@ def test_many_pages_interrupted_and_resumed(server, tmp_path):  # noqa: F811
     out, db = tmp_path / "coll", tmp_path / "s.duckdb"
     args = collect_args(srv, out, db, "telegram:roadsdept", "--refetch-days", "0")
     srv.get("/_control/hold?after=7")
-    first = subprocess.Popen([sys.executable, "-m", "govwatch.cli", *map(str, args)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while srv.stats()["t.me/s"] < 7 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)
+    first = start_govwatch(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # the 7th page is saved once the 8th is asked for (and held)
+    wait_until(lambda: srv.held() >= 1, 120, "held request for the 8th page", first)
     first.kill()
-    first.communicate(timeout=60)
+    stop_within(first, 60, "SIGKILL")
     srv.get("/_control/release")
     state = json.loads((out / "state.json").read_text("utf-8"))
     assert state["accounts"]["telegram:roadsdept"]["pass"]["before"]  # stopped midway

@@ -13,15 +13,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from builders import account, analysed_store
 from govwatch.analysis.direct_messages import DM_TERMS, dm_deflection_matcher
-from govwatch.analysis.pipeline import run_analysis
 from govwatch.analysis.taxonomy import load_taxonomy
 from govwatch.export import export
-from govwatch.ingest.pipeline import import_file
-
-from govwatch.store import Store
 
 FIX = Path(__file__).parent / "fixtures"
+HEALTH = account("MinHealthX", institution="Ministry of Health")
 OFFICIAL = ("MinHealthX", "1000000001")
 # the fixture's DMs from the public (one-to-one and group), as test_direct_messages times
 # them: (message id, latency hours, censored)
@@ -84,19 +82,12 @@ def _public(path: Path) -> None:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dm-follow")
-    accounts = tmp / "accounts.csv"
-    with open(accounts, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["platform", "author", "institution", "country", "level", "timezone"])
-        w.writerow(["x", "MinHealthX", "Ministry of Health", "XA", "national", "UTC"])
     public = tmp / "tweets.jsonl"
     _public(public)
-    db = tmp / "s.duckdb"
-    with Store(db) as s:
-        import_file(s, accounts, "accounts-csv")
-        assert import_file(s, public, "twitter-v1").rejected == 0
-        import_file(s, FIX / "dms" / "x_archive", "x-dms")  # two entries broken on purpose
-        run_analysis(s)
+    db, (tweets, _) = analysed_store(tmp, [HEALTH], [
+        (public, "twitter-v1"),
+        (FIX / "dms" / "x_archive", "x-dms")])  # two entries broken on purpose
+    assert tweets.rejected == 0
     return db
 
 
@@ -141,16 +132,9 @@ def test_a_public_dm_us_is_followed_into_the_dm_thread(store):
 
 
 def test_an_account_without_dms_in_the_store_is_unknown_not_unanswered(tmp_path):
-    accounts = tmp_path / "accounts.csv"
-    accounts.write_text("platform,author,institution,country,level,timezone\n"
-                        "x,MinHealthX,Ministry of Health,XA,national,UTC\n", encoding="utf-8")
     public = tmp_path / "tweets.jsonl"
     _public(public)
-    db = tmp_path / "s.duckdb"
-    with Store(db) as s:
-        import_file(s, accounts, "accounts-csv")
-        import_file(s, public, "twitter-v1")
-        run_analysis(s)
+    db, _ = analysed_store(tmp_path, [HEALTH], [(public, "twitter-v1")])
     con = duckdb.connect(str(db), read_only=True)
     (deflections, in_store, followed, median), = con.execute(
         "SELECT dm_deflections, dms_in_store, followed, dm_km_median_hours "

@@ -57,3 +57,28 @@ def test_one_slice_for_a_small_store(store):
     with duckdb.connect(str(store), read_only=True) as con:
         assert slices.conditions(con) == ["TRUE"]
         assert slices.number(["TRUE"]) == "0"
+
+
+def test_a_slice_with_other_columns_is_named_and_nothing_is_written(store, tmp_path,
+                                                                     monkeypatch):
+    """The Parquet file takes the first slice's columns: a later slice whose columns
+    differ (forced here: one slice's times as text) fails naming the file and that
+    slice, and leaves no file, not pyarrow's error on a half-written one."""
+    from govwatch.errors import OutputError
+
+    real = slices.queries
+
+    def second_differs(template, cuts):
+        for i, sql in enumerate(real(template, cuts)):
+            yield (f"SELECT * REPLACE (CAST(created_at AS VARCHAR) AS created_at) FROM ({sql})"
+                   if i == 1 else sql)
+
+    monkeypatch.setattr(slices, "SLICE_ROWS", 400)
+    monkeypatch.setattr(slices, "queries", second_differs)
+    out = tmp_path / "posts.parquet"
+    with pytest.raises(OutputError) as err:
+        export(store, "posts", "parquet", out, include_text=True)
+    assert err.value.file == str(out)
+    assert "slice 2 of " in err.value.reason
+    assert "(created_at: string instead of timestamp[us, tz=UTC]);" in err.value.reason
+    assert not out.exists() and not list(tmp_path.iterdir())

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import csv
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import pytest
-from govwatch.analysis.pipeline import run_analysis
+from builders import account, analysed_store, write_csv
 from govwatch.analysis.templates import group_texts, normalise
 from govwatch.ingest.base import ReadOptions
-from govwatch.ingest.pipeline import import_file
-
-from govwatch.store import Store
 
 
 def test_greeting_names_numbers_and_links_are_masked():
@@ -23,14 +19,6 @@ def test_greeting_names_numbers_and_links_are_masked():
     assert group_texts(["Hi Vijay, thanks for writing to us today about it.",
                         "Hi Asha, thanks for writing to us today about it!",
                         "Your refund was sent on Monday."]) == [0, 0, 1]
-
-
-def _write(path: Path, header: list[str], rows: list[list]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
 
 
 def test_registered_without_follow_up_and_template_share(tmp_path):
@@ -49,17 +37,12 @@ def test_registered_without_follow_up_and_template_share(tmp_path):
     rows.append(["x", "m9", "citizen9", t0.isoformat(), "@RailwaySeva thanks", ""])
     rows.append(["x", "r9", "RailwaySeva", (t0 + timedelta(hours=1)).isoformat(),
                  "@citizen9 We are glad we could help.", "m9"])
-    posts = _write(tmp_path / "posts.csv", ["platform", "post_id", "author", "created_at", "text",
+    posts = write_csv(tmp_path / "posts.csv", ["platform", "post_id", "author", "created_at", "text",
                                              "in_reply_to_post_id"], rows)
-    accounts = _write(tmp_path / "accounts.csv",
-                      ["platform", "author", "institution", "country", "level", "timezone"],
-                      [["x", "RailwaySeva", "Ministry of Railways", "IN", "national",
-                        "Asia/Kolkata"]])
-    db = tmp_path / "s.duckdb"
-    with Store(db) as store:
-        import_file(store, accounts, "accounts-csv")
-        import_file(store, posts, "csv")
-        run_analysis(store)
+    db, _ = analysed_store(tmp_path, [account("RailwaySeva", country="IN",
+                                              timezone="Asia/Kolkata",
+                                              institution="Ministry of Railways")],
+                           [(posts, "csv")])
     con = duckdb.connect(str(db), read_only=True)
     got = dict(con.execute("SELECT message_id, mismatch FROM reply_templates").fetchall())
     assert got == {"m0": None, "m1": "registered_without_follow_up",
@@ -76,15 +59,10 @@ def test_satusehat_templates_and_the_positive_thanks_to_a_one_star_review(tmp_pa
     path = (shared_data / "satusehat_mobilejkn_playstore"
             / "review_mobile_jkn_satusehat_clean__sample.csv")
     raw = list(csv.DictReader(open(path, encoding="utf-8")))
-    accounts = _write(tmp_path / "accounts.csv",
-                      ["platform", "author", "institution", "country", "level", "timezone"],
-                      [["google-play", a, a, "ID", "national", "Asia/Jakarta"]
-                       for a in sorted({r["app_id"] for r in raw})])
-    db = tmp_path / "s.duckdb"
-    with Store(db) as store:
-        import_file(store, accounts, "accounts-csv")
-        import_file(store, path, "google-play", ReadOptions(assume_tz="Asia/Jakarta"))
-        run_analysis(store)
+    db, _ = analysed_store(tmp_path, [
+        account(a, platform="google-play", country="ID", timezone="Asia/Jakarta", institution=a)
+        for a in sorted({r["app_id"] for r in raw})],
+        [(path, "google-play", ReadOptions(assume_tz="Asia/Jakarta"))])
     con = duckdb.connect(str(db), read_only=True)
     share, templates, misfits = con.execute(
         "SELECT template_share, templates, positive_thanks_to_low_rating FROM template_use "
