@@ -13,20 +13,8 @@ Two frames, each with a twin that is a real incident and stays critical
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
-from govwatch.analysis.classifiers import PostTagger
-
-
-@cache
-def _default_tagger() -> PostTagger:
-    return PostTagger().fit([])
-
-
-def rules(texts: list[str]) -> list[bool]:
-    return _default_tagger().predict(texts)["critical"].tolist()
-
+from test_tagging_frames import rules
 
 NOT_CRITICAL = {
     "en verdict fire": "Her new single is straight fire, on repeat all week",

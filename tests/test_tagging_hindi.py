@@ -15,20 +15,8 @@ data set.
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
-from govwatch.analysis.classifiers import PostTagger
-
-
-@cache
-def _default_tagger() -> PostTagger:
-    return PostTagger().fit([])  # the packaged taxonomy's rules, no model
-
-
-def rules(texts: list[str]) -> list[bool]:
-    return _default_tagger().predict(texts)["critical"].tolist()
-
+from test_tagging_frames import rules
 
 INCIDENTS = {
     "death of a child in hospital": "सरकारी अस्पताल में इलाज के अभाव में दो साल की बच्ची की मौत",
