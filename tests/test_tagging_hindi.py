@@ -34,6 +34,7 @@ INCIDENTS = {
     "bird flu": "चिड़ियाघर में बर्ड फ्लू की पुष्टि, पार्क बंद",
     "relief material after a fire": "झुग्गियों में आग के बाद राहत सामग्री बांटी गई",
     "romanised: death of a child": "hospital me ilaj ke abhav me bachche ki maut",
+    "the injured, oblique plural": "सभी घायलों को एम्स के ट्रॉमा सेंटर में भर्ती कराया गया",
 }
 
 TRAPS = {
@@ -51,6 +52,7 @@ TRAPS = {
     "discrimination as a charge": "भाजपा भेदभाव की राजनीति करती है",
     "homeless as policy": "कोई बेघर ठंड में सड़क पर न सोए, इसके लिए नई योजना",
     "romanised relief": "is faisle se logon ne rahat ki saans li",
+    "murders as a category": "देश में हत्याएं बढ़ रही हैं, सरकार चुप है",
 }
 
 
