@@ -35,6 +35,11 @@ INCIDENTS = {
     "relief material after a fire": "झुग्गियों में आग के बाद राहत सामग्री बांटी गई",
     "romanised: death of a child": "hospital me ilaj ke abhav me bachche ki maut",
     "the injured, oblique plural": "सभी घायलों को एम्स के ट्रॉमा सेंटर में भर्ती कराया गया",
+    "bus into a gorge": "यात्रियों से भरी बस खाई में गिरी",
+    "burnt in a fire": "फैक्ट्री में लगी आग में चार मजदूर झुलसे",
+    "drowned": "नदी में नहाते समय तीन बच्चों की डूबने से मौत",
+    "buried under debris": "भारी बारिश के बाद कई परिवार मलबे में दबे",
+    "romanised: bus into a gorge": "pahadi raste par bus khai me giri",
 }
 
 TRAPS = {
