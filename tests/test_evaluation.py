@@ -136,6 +136,23 @@ def test_hindi_supplement_resolves_and_is_measured(shared_data, repo):
 
 
 @pytest.mark.shared
+def test_hindi_dev_set_is_disjoint_and_measured(shared_data, repo):
+    """The Hindi development set: Devanagari posts in no other coded set, measured apart."""
+    ev = _evaluate_module(repo)
+    dev = ev.load_critical(shared_data, "handcoded_critical_hindi_dev.csv")
+    assert len(dev) == 260 and int(dev["critical"].sum()) == 38
+    assert dev["text"].str.contains("[\u0900-\u097f]").all()
+    others = set()
+    for name in ("handcoded_critical.csv", "handcoded_critical_hindi.csv",
+                 "handcoded_critical_own_posts.csv"):
+        others |= set(ev.load_critical(shared_data, name)["native_id"])
+    assert not set(dev["native_id"]) & others
+    got = ev.eval_hindi_dev(shared_data)
+    assert got["recall"] >= ev.FLOORS["hindi_dev.recall"], got
+    assert got["specificity"] >= ev.FLOORS["hindi_dev.specificity"], got
+
+
+@pytest.mark.shared
 def test_own_post_audit_weights_back_to_the_timeline(shared_data, repo):
     """The own-post audit: a census of what the rules tagged and a sample of the rest,
     weighted back to every own post of the timeline."""
