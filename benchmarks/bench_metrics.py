@@ -50,6 +50,7 @@ import resource
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -187,8 +188,13 @@ def run_govwatch(db: Path, out: Path, memory_limit: str | None = None,
     store = Store(db)
     if memory_limit:
         store.conn.execute(f"SET memory_limit = '{memory_limit}'")
+    try:  # as analyze writes them (a revision from before the setting: as it did)
+        from govwatch.store import DERIVED_WRITE_SETTINGS, duckdb_settings
+        write_settings = duckdb_settings(store.conn, DERIVED_WRITE_SETTINGS)
+    except ImportError:
+        write_settings = nullcontext()
     t0, c0 = time.perf_counter(), time.process_time()
-    with store.transaction() as con:
+    with write_settings, store.transaction() as con:
         obs_end = observation_end(con, None)
         build_responses(con, obs_end)
         timings["link (replies.py)"] = time.perf_counter() - t0
