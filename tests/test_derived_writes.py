@@ -77,3 +77,59 @@ def test_analyze_restores_the_connection_settings(tmp_path):
                        "FROM responses").fetchone()
     assert rows == (6, 3, 3 * 24.5)
     store.close()
+
+
+# response_quality as one query per population over a cross join (its earlier form):
+# the reference the one-pass query must equal.
+_RESPONSE_QUALITY_CROSS = """
+    SELECT r.platform, r.official_author, p.population,
+           count(*) FILTER (WHERE NOT r.censored) AS responses,
+           count(t.deflection) FILTER (WHERE NOT r.censored) AS deflection_tagged,
+           count(*) FILTER (WHERE NOT r.censored AND t.deflection) AS deflections
+    FROM responses r
+    CROSS JOIN (VALUES ('needs_response'), ('all')) p(population)
+    LEFT JOIN tags t ON t.platform = r.platform AND t.post_id = r.response_id
+    WHERE p.population = 'all' OR coalesce(r.needs_response, false)
+    GROUP BY ALL
+    ORDER BY r.platform, r.official_author, p.population
+"""
+
+
+def test_response_quality_counts_every_account_and_population(tmp_path):
+    """Accounts answered and not, messages needing a response, not, and untagged,
+    responses deflecting, not, and untagged: the same rows as the per-population form,
+    an account whose messages all went unanswered included."""
+    from govwatch.analysis.pipeline import AnalysisSettings
+    from govwatch.analysis.quality import response_quality
+    from govwatch.analysis.registry import MetricContext
+    from govwatch.analysis.replies import observation_end
+
+    posts, accounts = [], []
+    for a, (answered, silent) in enumerate([(5, 2), (0, 4), (3, 0), (1, 1)]):
+        name = f"office{a}"
+        accounts.append(account(name))
+        posts.append(post(f"o{a}", name, "2026-01-05T08:00:00Z", "Notice"))
+        for i in range(answered + silent):
+            posts.append(post(f"m{a}_{i}", f"user{a}_{i}", f"2026-01-05T09:0{i}:00Z",
+                              f"Question {i}", reply_to=f"o{a}", reply_author=name))
+            if i < answered:
+                posts.append(post(f"r{a}_{i}", name, f"2026-01-05T10:0{i}:00Z", f"Reply {i}",
+                                  reply_to=f"m{a}_{i}", reply_author=f"user{a}_{i}"))
+    store = build_store(tmp_path, posts, accounts)
+    con = store.conn
+    con.execute("""UPDATE tags SET
+        needs_response = CASE hash(post_id) % 3 WHEN 0 THEN true WHEN 1 THEN false END,
+        deflection = CASE hash(post_id || 'd') % 3 WHEN 0 THEN true WHEN 1 THEN false END""")
+    from govwatch.analysis.replies import build_responses
+
+    obs_end = observation_end(con, None)
+    build_responses(con, obs_end)
+    want = con.execute(_RESPONSE_QUALITY_CROSS).df()
+    got = response_quality(MetricContext(con, obs_end, AnalysisSettings()))
+    assert set(want["official_author"]) == {f"office{a}" for a in range(4)}
+    assert (want["population"] == "needs_response").any()
+    assert want["deflections"].sum() > 0 and (want["deflection_tagged"] > want["deflections"]).any()
+    cols = ["platform", "official_author", "population", "responses", "deflection_tagged",
+            "deflections"]
+    assert got[cols].to_dict("records") == want[cols].to_dict("records")
+    store.close()
