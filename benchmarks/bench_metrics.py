@@ -21,14 +21,23 @@ Steps:
    default; ``statsmodels``: SurvfuncRight per group, as govwatch did before),
    counts for rates as groupby column sums of boolean columns (no per-group
    Python function: what a competent pandas user writes), selectivity (same
-   bootstrap) and deflections.
+   bootstrap), deflections and the data-quality counts of analysis/quality.py
+   (replies before or at the message, self-replies, self-links, replies before
+   their parent, missing parents, untagged messages: merges and column sums),
+   which govwatch's side computes too.
    Peer ranks and the composite index (``benchmarks``: a bootstrap of every
    account's rates and Kaplan-Meier median) are left out of both sides, so the
    two compute the same figures; ``--with-peers`` adds them to govwatch's side
    (as before 2026-12-05), making its time an upper bound;
 4. compare the two results (every figure of slice_metrics, calendar and
-   business, and of selectivity) and print wall time, CPU time, ratio and
-   peak RSS.
+   business, of selectivity and every data-quality count) and print wall time,
+   CPU time, ratio and peak RSS.
+
+``--before REV`` adds a third side, govwatch as of git revision REV (its package
+laid out from ``git archive`` under the work folder, run by this script's
+harness), interleaved before this tree's in every round: the JSON gets the CPU
+ratio before / after and whether each table it wrote (slice_metrics, selectivity,
+response_quality, data_quality) equals this tree's exactly.
 
 Each side runs in its own process so that peak RSS (getrusage) is its own.
 The sides alternate, govwatch then baseline, ``--pairs`` times (3 by default);
