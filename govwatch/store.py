@@ -31,8 +31,8 @@ _DEFAULT_MEMORY_LIMIT_BYTES = 4 * 10**9
 
 def _process_memory_cap() -> int | None:
     """The tightest memory cap this process runs under, in bytes: its address-space
-    limit (``ulimit -v``, ``prlimit --as``) or its cgroup's ``memory.max`` (a
-    container's or a systemd unit's limit); None when neither is set."""
+    limit (``ulimit -v``, ``prlimit --as``) or its cgroup's memory limit (a container's
+    or a systemd unit's); None when neither is set."""
     caps: list[int] = []
     try:
         import resource
@@ -42,13 +42,36 @@ def _process_memory_cap() -> int | None:
             caps.append(int(soft))
     except (ImportError, ValueError, OSError):  # not on this platform
         pass
-    try:
-        text = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        if text.isdigit():
-            caps.append(int(text))
-    except OSError:
-        pass
+    caps.extend(_cgroup_memory_limits())
     return min(caps) if caps else None
+
+
+def _cgroup_memory_limits() -> list[int]:
+    """The memory limits of this process's cgroup (v2 ``memory.max``, v1
+    ``memory.limit_in_bytes``; v1 writes "no limit" as a number near 2**63)."""
+    found: list[int] = []
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return found
+    for line in lines:
+        _, controllers, where = line.split(":", 2)
+        rel = where.lstrip("/")
+        if controllers == "":
+            files = [Path("/sys/fs/cgroup") / rel / "memory.max",
+                     Path("/sys/fs/cgroup/unified") / rel / "memory.max"]
+        elif "memory" in controllers.split(","):
+            files = [Path("/sys/fs/cgroup/memory") / rel / "memory.limit_in_bytes"]
+        else:
+            continue
+        for file in files:
+            try:
+                text = file.read_text().strip()
+            except OSError:
+                continue
+            if text.isdigit() and int(text) < 2**62:
+                found.append(int(text))
+    return found
 
 
 #: Share of a process memory cap left to DuckDB: the rest is for Python, numpy and
