@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from govwatch import DEFINITION_VERSION, __version__
 from govwatch.errors import UsageError
-from govwatch.store import Store
+from govwatch.store import DERIVED_WRITE_SETTINGS, Store, duckdb_settings
 
 from .engine import open_engine
 from .registry import MetricContext, conform, create_table, ensure_tables, metrics
@@ -61,7 +61,7 @@ def run_analysis(store: Store, settings: AnalysisSettings | None = None, progres
         say("tagging posts")
         tagged = tag_new_posts(store.conn, progress=lambda d, t: say("tagging posts", d, t),
                                settings=settings.tagging, engine=engine, commit_batches=True)
-        with store.transaction() as con:
+        with duckdb_settings(store.conn, DERIVED_WRITE_SETTINGS), store.transaction() as con:
             result = _derive(store, con, engine, settings, started, tagged, say)
     return result
 

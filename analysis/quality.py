@@ -112,17 +112,28 @@ def has_column(con, table: str, column: str) -> bool:
 def response_quality(ctx: MetricContext) -> pd.DataFrame:
     min_n = int(ctx.settings.min_n)
     deflection = "t.deflection" if has_column(ctx.con, "tags", "deflection") else "NULL::BOOLEAN"
+    # One pass over the messages per (account, needs a response); population "all" sums
+    # an account's two rows, "needs_response" is its row with the flag set.
     frame = ctx.con.execute(f"""
-        SELECT r.platform, r.official_author, p.population,
-               count(*) FILTER (WHERE NOT r.censored) AS responses,
-               count({deflection}) FILTER (WHERE NOT r.censored) AS deflection_tagged,
-               count(*) FILTER (WHERE NOT r.censored AND {deflection}) AS deflections
-        FROM responses r
-        CROSS JOIN (VALUES ('needs_response'), ('all')) p(population)
-        LEFT JOIN tags t ON t.platform = r.platform AND t.post_id = r.response_id
-        WHERE p.population = 'all' OR coalesce(r.needs_response, false)
-        GROUP BY ALL
-        ORDER BY r.platform, r.official_author, p.population
+        WITH a AS (
+            SELECT r.platform, r.official_author, coalesce(r.needs_response, false) AS nr,
+                   count(*) FILTER (WHERE NOT r.censored) AS responses,
+                   count({deflection}) FILTER (WHERE NOT r.censored) AS deflection_tagged,
+                   count(*) FILTER (WHERE NOT r.censored AND {deflection}) AS deflections
+            FROM responses r
+            LEFT JOIN tags t ON t.platform = r.platform AND t.post_id = r.response_id
+            GROUP BY ALL
+        )
+        SELECT platform, official_author, 'all' AS population,
+               sum(responses)::BIGINT AS responses,
+               sum(deflection_tagged)::BIGINT AS deflection_tagged,
+               sum(deflections)::BIGINT AS deflections
+        FROM a GROUP BY ALL
+        UNION ALL
+        SELECT platform, official_author, 'needs_response', responses, deflection_tagged,
+               deflections
+        FROM a WHERE nr
+        ORDER BY platform, official_author, population
     """).df()
     if frame.empty:
         return empty_frame(RESPONSE_QUALITY_COLUMNS)

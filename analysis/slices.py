@@ -298,13 +298,27 @@ def plan_chunks(counts: list[tuple[int, int]], limit: int) -> list[tuple[int, in
 
 def iter_chunks(ctx: MetricContext, msgs: Messages,
                 columns: tuple[str, ...] = MESSAGE_COLUMNS) -> Iterator[dict[str, np.ndarray]]:
-    """Whole accounts at a time, rows sorted by (account, duration)."""
-    cols = ", ".join(columns)
+    """Whole accounts at a time, rows sorted by (account, duration). Where the run's
+    messages are one chunk, it is read once and kept for the metrics after the first
+    (at most ``chunk_rows`` rows, read-only arrays)."""
+    if len(msgs.chunks) == 1 and columns == MESSAGE_COLUMNS:
+        if "single_chunk" not in ctx.cache:
+            ctx.cache["single_chunk"] = _read_chunk(ctx, columns, *msgs.chunks[0])
+            for array in ctx.cache["single_chunk"].values():
+                array.setflags(write=False)
+        yield ctx.cache["single_chunk"]
+        return
     for lo, hi in msgs.chunks:
-        yield ctx.con.execute(
-            f"SELECT {cols} FROM _gw_messages WHERE acct BETWEEN ? AND ? ORDER BY acct, dur",
-            [lo, hi],
-        ).fetchnumpy()
+        yield _read_chunk(ctx, columns, lo, hi)
+
+
+def _read_chunk(ctx: MetricContext, columns: tuple[str, ...], lo: int,
+                hi: int) -> dict[str, np.ndarray]:
+    cols = ", ".join(columns)
+    return ctx.con.execute(
+        f"SELECT {cols} FROM _gw_messages WHERE acct BETWEEN ? AND ? ORDER BY acct, dur",
+        [lo, hi],
+    ).fetchnumpy()
 
 
 def account_bounds(acct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -21,14 +21,23 @@ Steps:
    default; ``statsmodels``: SurvfuncRight per group, as govwatch did before),
    counts for rates as groupby column sums of boolean columns (no per-group
    Python function: what a competent pandas user writes), selectivity (same
-   bootstrap) and deflections.
+   bootstrap), deflections and the data-quality counts of analysis/quality.py
+   (replies before or at the message, self-replies, self-links, replies before
+   their parent, missing parents, untagged messages: merges and column sums),
+   which govwatch's side computes too.
    Peer ranks and the composite index (``benchmarks``: a bootstrap of every
    account's rates and Kaplan-Meier median) are left out of both sides, so the
    two compute the same figures; ``--with-peers`` adds them to govwatch's side
    (as before 2026-12-05), making its time an upper bound;
 4. compare the two results (every figure of slice_metrics, calendar and
-   business, and of selectivity) and print wall time, CPU time, ratio and
-   peak RSS.
+   business, of selectivity and every data-quality count) and print wall time,
+   CPU time, ratio and peak RSS.
+
+``--before REV`` adds a third side, govwatch as of git revision REV (its package
+laid out from ``git archive`` under the work folder, run by this script's
+harness), interleaved before this tree's in every round: the JSON gets the CPU
+ratio before / after and whether each table it wrote (slice_metrics, selectivity,
+response_quality, data_quality) equals this tree's exactly.
 
 Each side runs in its own process so that peak RSS (getrusage) is its own.
 The sides alternate, govwatch then baseline, ``--pairs`` times (3 by default);
@@ -50,6 +59,7 @@ import resource
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -174,11 +184,11 @@ def generate(db: Path, n: int) -> None:
 # -- 2. govwatch ----------------------------------------------------------------------
 
 def run_govwatch(db: Path, out: Path, memory_limit: str | None = None,
-                 with_peers: bool = False) -> tuple[dict, dict]:
+                 with_peers: bool = False, prefix: str = "govwatch") -> tuple[dict, dict]:
     from govwatch.analysis import accounts, benchmarks, business_clock, quality, selectivity, slices  # noqa: F401
-    from govwatch.analysis.pipeline import AnalysisSettings
     from govwatch.analysis.registry import MetricContext, conform, ensure_tables, metrics
     from govwatch.analysis.replies import build_responses, observation_end
+    from govwatch.analysis.settings import AnalysisSettings
 
     from govwatch.store import Store
 
@@ -187,8 +197,13 @@ def run_govwatch(db: Path, out: Path, memory_limit: str | None = None,
     store = Store(db)
     if memory_limit:
         store.conn.execute(f"SET memory_limit = '{memory_limit}'")
+    try:  # as analyze writes them (a revision from before the setting: as it did)
+        from govwatch.store import DERIVED_WRITE_SETTINGS, duckdb_settings
+        write_settings = duckdb_settings(store.conn, DERIVED_WRITE_SETTINGS)
+    except ImportError:
+        write_settings = nullcontext()
     t0, c0 = time.perf_counter(), time.process_time()
-    with store.transaction() as con:
+    with write_settings, store.transaction() as con:
         obs_end = observation_end(con, None)
         build_responses(con, obs_end)
         timings["link (replies.py)"] = time.perf_counter() - t0
@@ -212,9 +227,10 @@ def run_govwatch(db: Path, out: Path, memory_limit: str | None = None,
             cpu[metric.name] = time.process_time() - c1
     timings["total"] = time.perf_counter() - t0
     cpu["total"] = time.process_time() - c0
-    for table in ("slice_metrics", "selectivity", "response_quality", "benchmark_index"):
+    for table in ("slice_metrics", "selectivity", "response_quality", "data_quality",
+                  "benchmark_index"):
         if table in frames:
-            frames[table].to_parquet(out / f"govwatch_{table}.parquet")
+            frames[table].to_parquet(out / f"{prefix}_{table}.parquet")
     store.close()
     return timings, cpu
 
@@ -271,7 +287,7 @@ def km_statsmodels(d: np.ndarray, e: np.ndarray) -> tuple:
             *(v if (v := k.unanswered_at(h)) is not None else nan for h in (1, 24, 72, 168)))
 
 
-def baseline_link(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def baseline_link(db: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)
@@ -296,6 +312,7 @@ def baseline_link(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     cand = msgs[["platform", "message_id", "official_author", "message_created_at"]].merge(
         replies[["platform", "message_id", "official_author", "response_id",
                  "response_created_at"]], on=["platform", "message_id", "official_author"])
+    dq = baseline_data_quality(posts, official, acc, cand)
     cand = cand[cand["response_created_at"] > cand["message_created_at"]]
     first = cand.sort_values(["response_created_at", "response_id"]).drop_duplicates(
         ["platform", "message_id", "official_author"])
@@ -313,7 +330,52 @@ def baseline_link(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     m = m.merge(acc.rename(columns={"author": "official_author"}),
                 on=["platform", "official_author"], how="left")
     m.attrs["obs_end"] = obs_end
-    return m, acc
+    untagged = m[m["needs_response"].isna()].groupby(["platform", "official_author"]).size()
+    dq = dq.merge(untagged.rename("needs_response_untagged").reset_index(), how="left",
+                  on=["platform", "official_author"])
+    accounts = dq["official_author"].notna()
+    dq.loc[accounts, "needs_response_untagged"] = dq.loc[
+        accounts, "needs_response_untagged"].fillna(0)
+    return m, acc, dq
+
+
+def baseline_data_quality(posts: pd.DataFrame, official: pd.DataFrame, acc: pd.DataFrame,
+                          cand: pd.DataFrame) -> pd.DataFrame:
+    """govwatch's data_quality counts (analysis/quality.py) with pandas merges: one row
+    per official account (platform-wide checks on rows with official_author None), one
+    column per check. ``cand``: every (message, official reply linking to it) pair."""
+    keys = ["platform", "official_author"]
+    links = posts[posts["in_reply_to_post_id"].notna()].merge(
+        posts[["platform", "post_id", "author", "created_at"]].rename(columns={
+            "post_id": "in_reply_to_post_id", "author": "p_author", "created_at": "p_at"}),
+        on=["platform", "in_reply_to_post_id"], how="left")
+    self_parent = (links["p_author"] == links["author"]) & (
+        links["post_id"] != links["in_reply_to_post_id"])
+    counts = [
+        cand[cand["response_created_at"] < cand["message_created_at"]].groupby(keys).size()
+        .rename("reply_before_message"),
+        cand[cand["response_created_at"] == cand["message_created_at"]].groupby(keys).size()
+        .rename("reply_same_time"),
+        links[self_parent].merge(official[["platform", "post_id"]], on=["platform", "post_id"])
+        .groupby(["platform", "author"]).size().rename_axis(keys).rename("official_self_reply"),
+    ]
+    msgs = cand[keys + ["message_id"]].drop_duplicates()
+    public_self = links[self_parent].rename(columns={"post_id": "message_id"}).merge(
+        msgs, on=["platform", "message_id"])
+    counts.append(public_self.groupby(keys).size().rename("public_self_reply"))
+    dq = acc[["platform", "author"]].rename(columns={"author": "official_author"})
+    for c in counts:
+        dq = dq.merge(c.reset_index(), on=keys, how="left")
+    dq = dq.fillna({c.name: 0 for c in counts})
+    found = links["p_at"].notna()
+    platform = pd.DataFrame({
+        "platform": links["platform"],
+        "self_link": links["post_id"] == links["in_reply_to_post_id"],
+        "reply_before_parent": found & (links["created_at"] < links["p_at"])
+        & (links["in_reply_to_post_id"] != links["post_id"]),
+        "parent_missing": ~found,
+    }).groupby("platform").sum().reset_index()
+    return pd.concat([dq, platform.assign(official_author=None)], ignore_index=True)
 
 
 def _open_minutes(ts: pd.Series, tz: str, week: np.ndarray) -> np.ndarray:
@@ -472,7 +534,7 @@ def run_baseline(db: Path, out: Path, km_name: str) -> dict:
     km = km_numpy if km_name == "numpy" else km_statsmodels
     timings = {}
     t0, c0 = time.perf_counter(), time.process_time()
-    m, acc = baseline_link(db)
+    m, acc, dq = baseline_link(db)
     timings["link (pandas merges)"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     m = baseline_business(m)
@@ -490,6 +552,7 @@ def run_baseline(db: Path, out: Path, km_name: str) -> dict:
     groups.to_parquet(out / "baseline_groups.parquet")
     sel.to_parquet(out / "baseline_selectivity.parquet")
     defl.reset_index().to_parquet(out / "baseline_deflection.parquet")
+    dq.to_parquet(out / "baseline_data_quality.parquet")
     return timings, cpu
 
 
@@ -542,6 +605,16 @@ def compare(out: Path) -> dict:
         x, y = js[col].astype(float), js[other].astype(float)
         worst[f"selectivity: {col}"] = float(np.nan_to_num(
             np.where(x.isna() & y.isna(), 0, (x - y).abs()), nan=np.inf).max())
+    dq = pd.read_parquet(out / "govwatch_data_quality.parquet")
+    bdq = pd.read_parquet(out / "baseline_data_quality.parquet").melt(
+        ["platform", "official_author"], var_name="check_name", value_name="count").dropna(subset=["count"])
+    for frame in (dq, bdq):
+        frame["official_author"] = frame["official_author"].fillna("")
+    jq = dq.merge(bdq, on=["platform", "official_author", "check_name"], how="outer",
+                  suffixes=("", "_b"), indicator=True)
+    worst["data_quality: counts only on one side"] = int((jq["_merge"] != "both").sum())
+    worst["data_quality: count"] = float(
+        (jq["count"].astype(float) - jq["count_b"].fillna(0).astype(float)).abs().max())
     return worst
 
 
@@ -555,6 +628,10 @@ def side(args) -> None:
     sampler.start()
     if args.side == "govwatch":
         timings, cpu = run_govwatch(Path(args.db), out, args.duckdb_memory, args.with_peers)
+    elif args.side == "before":
+        sys.path.insert(0, args.tree)  # its govwatch package, ahead of this tree's
+        timings, cpu = run_govwatch(Path(args.db), out, args.duckdb_memory, args.with_peers,
+                                    prefix="before")
     else:
         timings, cpu = run_baseline(Path(args.db), out, args.baseline_km)
     tree_peak = sampler.stop()
@@ -579,7 +656,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--pairs", type=int, default=3, help="interleaved runs of each side")
     p.add_argument("--with-peers", action="store_true",
                    help="also compute peer ranks on govwatch's side (the baseline has none)")
-    p.add_argument("--side", choices=("govwatch", "baseline"), help=argparse.SUPPRESS)
+    p.add_argument("--before", metavar="REV",
+                   help="also run govwatch as of this git revision (a third side, interleaved "
+                        "before this tree's) and check its tables equal this tree's")
+    p.add_argument("--side", choices=("govwatch", "before", "baseline"), help=argparse.SUPPRESS)
+    p.add_argument("--tree", help=argparse.SUPPRESS)
     p.add_argument("--db", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.side:
@@ -595,7 +676,9 @@ def main(argv: list[str] | None = None) -> None:
         generate(db, args.n)
         print(f"generated {args.n:,} inbound messages over {ACCOUNTS} accounts in "
               f"{time.perf_counter() - t:.1f} s ({db.stat().st_size / 2**20:.0f} MiB)")
-    names = ("govwatch",) + (() if args.skip_baseline else ("baseline",))
+    tree = revision_tree(args.before, work) if args.before else None
+    names = (("before",) if tree else ()) + ("govwatch",) + (
+        () if args.skip_baseline else ("baseline",))
     runs: dict[str, list[dict]] = {name: [] for name in names}
     for pair in range(args.pairs):  # interleaved: govwatch, baseline, govwatch, ...
         for name in names:
@@ -605,6 +688,8 @@ def main(argv: list[str] | None = None) -> None:
                 cmd += ["--duckdb-memory", args.duckdb_memory]
             if args.with_peers:
                 cmd += ["--with-peers"]
+            if name == "before":
+                cmd += ["--tree", str(tree)]
             done = subprocess.run(cmd, capture_output=True, text=True)
             if done.returncode:
                 sys.exit(f"{name} failed:\n{done.stderr}")
@@ -634,6 +719,14 @@ def main(argv: list[str] | None = None) -> None:
         worst = compare(work)
         bad = {k: v for k, v in worst.items() if v > 1e-9}
         print("largest difference per figure:", "all equal (<= 1e-9)" if not bad else bad)
+    same = None
+    if tree:
+        same = same_tables(work)
+        print("before == after:", same)
+        before = [b["cpu_s"] / g["cpu_s"] for g, b in zip(runs["govwatch"], runs["before"],
+                                                          strict=True)]
+        ratios = dict(ratios or {}, before_cpu=_spread(before))
+        print(f"before / after CPU: {np.median(before):.2f}x ({min(before):.2f}-{max(before):.2f})")
     # the sides of the median pair (by CPU ratio), for run_all's table
     order = sorted(range(args.pairs), key=lambda i: (
         runs["baseline"][i]["cpu_s"] / runs["govwatch"][i]["cpu_s"]) if ratios else i)
@@ -648,9 +741,42 @@ def main(argv: list[str] | None = None) -> None:
             "pairs": args.pairs, "sides": results, "runs": runs, "ratios": ratios,
             "ratio_wall": ratios["wall"]["median"] if ratios else None,
             "ratio_cpu": ratios["cpu"]["median"] if ratios else None,
-            "differences_above_1e-9": bad,
+            "differences_above_1e-9": bad, "before": args.before, "before_same": same,
         }, indent=2))
         print(f"written to {args.json}")
+
+
+def revision_tree(rev: str, work: Path) -> Path:
+    """The govwatch package as of git revision ``rev``, laid out as installed
+    (analysis/ as govwatch/analysis, ...), under ``work``."""
+    import shutil
+
+    tree = work / f"before-{rev}"
+    if tree.exists():
+        shutil.rmtree(tree)
+    tree.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", rev, "govwatch", "analysis", "ingest",
+                              "export", "dashboard", "sample_data"], cwd=REPO, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    for stage in ("analysis", "ingest", "export", "dashboard", "sample_data"):
+        (tree / stage).rename(tree / "govwatch" / stage)
+    return tree
+
+
+def same_tables(work: Path) -> dict:
+    """Whether each table the before side wrote equals this tree's, row for row."""
+    same = {}
+    for path in sorted(work.glob("before_*.parquet")):
+        table = path.stem.removeprefix("before_")
+        old = pd.read_parquet(path)
+        new = pd.read_parquet(work / f"govwatch_{table}.parquet")
+        try:
+            pd.testing.assert_frame_equal(old, new, check_exact=True, check_dtype=False)
+            same[table] = True
+        except AssertionError:
+            same[table] = False
+    return same
 
 
 def _spread(values: list[float]) -> dict:

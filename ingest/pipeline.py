@@ -14,7 +14,6 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +28,7 @@ from govwatch.records import (
     Reject,
     printable,
 )
-from govwatch.store import Store, resource_error
+from govwatch.store import Store, duckdb_settings, resource_error
 
 from . import parts, registry, staging
 from .base import Part, Reader, ReadOptions, encoding_problem
@@ -236,7 +235,9 @@ def import_file(
                                 part["archived"])
         staged.close()
         result.rows_read, result.rejects, archives = read.rows_read, read.rejects, read.archives
-        with _publish_settings(store.conn), store.transaction() as con:
+        # DuckDB settings while publishing (see ingest/staging.py), restored afterwards
+        with duckdb_settings(store.conn, staging.PUBLISH_SETTINGS), \
+                store.transaction() as con:
             import_id = store.next_id("imports", "import_id")
             result.import_id = import_id
             con.execute(
@@ -303,22 +304,6 @@ def _as_input_error(path: Path, exc: Exception) -> InputError:
     """A reader's RecursionError (a value nested deeper than Python follows, which a
     reader did not catch itself) as the failure of that file alone."""
     return exc if isinstance(exc, InputError) else InputError(path, NESTED_REASON)
-
-
-@contextmanager
-def _publish_settings(con):
-    """DuckDB settings while publishing (see ingest/staging.py), restored afterwards."""
-    names = list(staging.PUBLISH_SETTINGS)
-    before = con.execute(
-        "SELECT name, value FROM duckdb_settings() WHERE name IN (SELECT unnest($n))", {"n": names}
-    ).fetchall()
-    for name, value in staging.PUBLISH_SETTINGS.items():
-        con.execute(f"SET {name} = '{value}'")
-    try:
-        yield
-    finally:
-        for name, value in before:
-            con.execute(f"SET {name} = '{value}'")
 
 
 def _now() -> datetime:
