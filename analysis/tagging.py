@@ -440,8 +440,8 @@ def tag_rows(batch: pd.DataFrame, model: PostTagger, detector: LanguageDetector,
 
 def _languages(given: list, texts: list[str | None], detector: LanguageDetector) -> list:
     codes = [normalize_code(g) for g in given]
-    todo = {t for c, t in zip(codes, texts, strict=True) if c is None and t}
-    detected = {t: detector.detect(t) for t in todo}
+    todo = list({t: None for c, t in zip(codes, texts, strict=True) if c is None and t})
+    detected = dict(zip(todo, detector.detect_many(todo), strict=True))
     return [c if c is not None else detected.get(t) if t else None
             for c, t in zip(codes, texts, strict=True)]
 
