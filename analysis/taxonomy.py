@@ -276,6 +276,9 @@ _MARKS = "\u0300-\u036f\u0483-\u0489\u0900-\u0dff\u200c\u200d"
 _WORD = rf"(?:[^\W_]|[{_MARKS}])+"
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\U0001f1e6-\U0001f1ff"
 _TOKEN = re.compile(rf"#?{_WORD}|[?？¿؟]|[{_EMOJI}]")
+# _TOKEN on ASCII text, where its letters are A-Z, a-z and digits and no mark or
+# emoji occurs: the same tokens, read about twice as fast.
+_TOKEN_ASCII = re.compile(r"#?[A-Za-z0-9]+|\?")
 _SKIP = re.compile(r"https?://\S+|www\.\S+|@\w+")
 _HASHTAG = re.compile(rf"#({_WORD})")
 # A hashtag's parts: capitalised words, runs of capitals, lower-case runs, digits, other scripts.
@@ -328,11 +331,12 @@ def normalize(text: str) -> str:
 
 def tokenize(text: str) -> tuple[list[str], list[str]]:
     """Words (incl. ``?`` and emoji) and hashtag bodies of a text, normalised."""
-    toks = _TOKEN.findall(_SKIP.sub(" ", normalize(text)))
+    ascii_ = text.isascii()
+    toks = (_TOKEN_ASCII if ascii_ else _TOKEN).findall(_SKIP.sub(" ", normalize(text)))
     tags = [t[1:] for t in toks if t[0] == "#"]
     if tags:
         toks = [t[1:] if t[0] == "#" else t for t in toks]
-    if not text.isascii():
+    if not ascii_:
         toks = [_QUESTION.get(t, t) for t in toks]
     return toks, tags
 

@@ -79,3 +79,14 @@ def test_masks_and_multiword_terms():
         m._scan(words, found)
         assert found == naive_scan(m, words)
         assert found or text.startswith("a landslide")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
+def test_ascii_tokens_are_the_unicode_patterns_tokens(text):
+    from govwatch.analysis.taxonomy import _SKIP, _TOKEN, normalize, tokenize
+
+    words, tags = tokenize(text)
+    toks = _TOKEN.findall(_SKIP.sub(" ", normalize(text)))
+    assert tags == [t[1:] for t in toks if t[0] == "#"]
+    assert words == [t.lstrip("#") if t[0] == "#" else t for t in toks]
