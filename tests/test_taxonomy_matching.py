@@ -60,7 +60,7 @@ def term_run():
         lambda pick: [(t or "any") + (pick[1] if p else "") for t, p in pick[0]])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(word().map(lambda w: [w]), term_run()), max_size=12).map(
     lambda parts: [w for part in parts for w in part]))
 def test_scan_finds_what_the_naive_scan_finds(words):
