@@ -361,7 +361,10 @@ class TaggingPool:
     def __init__(self, model: PostTagger, detector: LanguageDetector,
                  routes: SentimentRoutes, workers: int):
         self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(),
+        context = pool_context()
+        if context.get_start_method() == "fork":
+            detector.load()  # forked processes share py3langid's model instead of each loading it
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                          initializer=_start_pool_worker,
                                          initargs=(model, detector, routes, os.getpid()))
 

@@ -127,3 +127,25 @@ def test_the_automaton_counts_the_features_py3langid_counts():
         want = visit_counts(ident.tk_nextmove, ident._rowbase, ident.tk_output, e) or {}
         got = counts.getrow(row)
         assert dict(zip(got.indices.tolist(), got.data.tolist(), strict=True)) == want
+
+
+def _batches_loaded() -> int:
+    from govwatch.analysis.langid import _batch
+
+    return _batch.cache_info().currsize
+
+
+def test_a_forked_tagging_pool_shares_the_model_loaded_before_it():
+    from govwatch.analysis.classifiers import PostTagger
+    from govwatch.analysis.langid import _batch
+    from govwatch.analysis.sentiment import SentimentRoutes, pool_context
+    from govwatch.analysis.tagging import TaggingPool
+
+    if pool_context().get_start_method() != "fork":
+        pytest.skip("processes are spawned here: each loads the model itself")
+    _batch.cache_clear()
+    pool = TaggingPool(PostTagger().fit([]), LanguageDetector(), SentimentRoutes({}), 2)
+    try:
+        assert pool._pool.submit(_batches_loaded).result() == 1
+    finally:
+        pool.close()
