@@ -361,7 +361,10 @@ class TaggingPool:
     def __init__(self, model: PostTagger, detector: LanguageDetector,
                  routes: SentimentRoutes, workers: int):
         self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(),
+        context = pool_context()
+        if context.get_start_method() == "fork":
+            detector.load()  # forked processes share py3langid's model instead of each loading it
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                          initializer=_start_pool_worker,
                                          initargs=(model, detector, routes, os.getpid()))
 
@@ -440,8 +443,8 @@ def tag_rows(batch: pd.DataFrame, model: PostTagger, detector: LanguageDetector,
 
 def _languages(given: list, texts: list[str | None], detector: LanguageDetector) -> list:
     codes = [normalize_code(g) for g in given]
-    todo = {t for c, t in zip(codes, texts, strict=True) if c is None and t}
-    detected = {t: detector.detect(t) for t in todo}
+    todo = list({t: None for c, t in zip(codes, texts, strict=True) if c is None and t})
+    detected = dict(zip(todo, detector.detect_many(todo), strict=True))
     return [c if c is not None else detected.get(t) if t else None
             for c, t in zip(codes, texts, strict=True)]
 

@@ -13,9 +13,11 @@ suffix) with its *default* model as ``analyze`` used it - the revision's may be
 fitted on the texts (timed apart; ``--revision-default rules`` for a revision
 whose default is already the rules alone) - and detects their language; runs alternate
 A B A B, three pairs, and the median is reported. The rest of tagging (VADER,
-the store) is the same code on both sides. ``--clock cpu`` times this process's
-CPU time instead of wall time (steadier when other work shares the cores);
-``--rules-only`` leaves language detection out.
+the store) is the same code on both sides unless ``--with-vader``: then each side also
+scores every text with VADER as it does (the revision with vaderSentiment's own
+analyzer, this tree with ``govwatch.analysis.sentiment``'s; the scores are the
+same). ``--clock cpu`` times this process's CPU time instead of wall time (steadier
+when other work shares the cores); ``--rules-only`` leaves language detection out.
 """
 
 from __future__ import annotations
@@ -72,9 +74,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="wall time, or this process's CPU time (steadier on a loaded machine)")
     parser.add_argument("--rules-only", action="store_true",
                         help="time the classifiers alone, without language detection")
+    parser.add_argument("--with-vader", action="store_true",
+                        help="also score every text with VADER, as each side does")
     args = parser.parse_args(argv)
     from govwatch.analysis.classifiers import PostTagger
     from govwatch.analysis.langid import LanguageDetector
+    from govwatch.analysis.sentiment import _analyzer
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     texts = corpus(args.shared, args.texts)
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,21 +91,27 @@ def main(argv: list[str] | None = None) -> int:
         fit_s = time.perf_counter() - start
         label = "rules + model fitted on the texts" if fitted else "rules"
         sides = {
-            f"{args.rev} default ({label})": (old_model, old_lang.LanguageDetector()),
-            "this tree's default (rules)": (PostTagger().fit([]), LanguageDetector()),
+            f"{args.rev} default ({label})": (old_model, old_lang.LanguageDetector(),
+                                               SentimentIntensityAnalyzer()),
+            "this tree's default (rules)": (PostTagger().fit([]), LanguageDetector(),
+                                            _analyzer(None)),
         }
-        for model, det in sides.values():  # warm up: matcher tables, langid model
+        for model, det, _vader in sides.values():  # warm up: matcher tables, langid model
             model.predict(texts[:1000]), det.detect_many(texts[:1000])
         clock = time.process_time if args.clock == "cpu" else time.perf_counter
         times: dict[str, list[float]] = {k: [] for k in sides}
         for _ in range(3):
-            for name, (model, det) in sides.items():
+            for name, (model, det, vader) in sides.items():
                 start = clock()
                 model.predict(texts)
                 if not args.rules_only:
                     det.detect_many(texts)
+                if args.with_vader:
+                    for text in texts:
+                        vader.polarity_scores(text)
                 times[name].append(clock() - start)
     what = "classifiers" if args.rules_only else "classifiers + language"
+    what += " + VADER" if args.with_vader else ""
     print(f"{len(texts):,} distinct texts; {what}, {args.clock} time; the revision's model "
           f"fitted in {fit_s:.1f} s")
     med = {k: statistics.median(v) for k, v in times.items()}
