@@ -70,6 +70,10 @@ class Metric(ABC):
     description: str = ""
     tables: dict[str, dict[str, str]] = {}
     requires: tuple[str, ...] = ()
+    # True when the tables depend only on the canonical tables (posts, accounts,
+    # events) and the settings, never on tags or other metrics' tables: analyze may
+    # then compute them while it tags (govwatch.analysis.ahead).
+    canonical_only: bool = False
     # Of ``tables``, those with one row per (platform, official_author[, population]).
     account_tables: tuple[str, ...] = ()
     # What each table holds, in a phrase (e.g. "the selectivity gap"); the dashboard
