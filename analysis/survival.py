@@ -283,30 +283,54 @@ def grouped_km(
     return out
 
 
+#: Cells (resamples x messages) of one block of :func:`bootstrap_km_medians`: its
+#: tables are about ten arrays of a block's size, so this bounds its memory (about
+#: 80 MB) whatever the number of messages.
+BOOTSTRAP_BLOCK_CELLS = 1_000_000
+
+
 def bootstrap_km_medians(d: np.ndarray, answered: np.ndarray, reps: int,
-                         rng: np.random.Generator) -> np.ndarray:
+                         rng: np.random.Generator,
+                         block_cells: int = BOOTSTRAP_BLOCK_CELLS) -> np.ndarray:
     """Kaplan-Meier medians of ``reps`` resamples of (``d``, ``answered``) drawn with
     ``rng.integers(0, n, (reps, n))``; inf where a median is not reached.
 
     No resample is built or sorted. The durations are sorted once and cut into their
     distinct times; a table (resample x time) then counts each resample's draws at
     each time, and its answered draws. The estimate runs on that table, every
-    resample at once: the deaths and the number at risk at each time are the
-    integers :func:`grouped_km` counts on a sorted resample, and the log survival
+    resample of a block at once: the deaths and the number at risk at each time are
+    the integers :func:`grouped_km` counts on a sorted resample, and the log survival
     is summed left to right over the same event times (a time without an event adds
-    an exact zero), so the medians are :func:`grouped_km`'s, to the bit."""
+    an exact zero), so the medians are :func:`grouped_km`'s, to the bit.
+
+    Resamples are drawn and estimated in blocks of about ``block_cells`` draws (at
+    least one resample), so memory does not grow with ``reps`` x ``n``; the blocks
+    take the generator's numbers in the same order as one draw of all of them, so the
+    medians do not depend on the block size."""
     d = np.asarray(d, dtype=float)
     answered = np.asarray(answered, dtype=bool)
     n = len(d)
-    idx = rng.integers(0, n, size=(reps, n))
     order = np.argsort(d, kind="stable")
     ds = d[order]
     new = np.ones(n, dtype=bool)
     new[1:] = ds[1:] != ds[:-1]
     times = ds[new]
-    m = len(times)
     time_of = np.empty(n, dtype=np.int64)  # each message's distinct time
     time_of[order] = np.cumsum(new) - 1
+    out = np.full(reps, np.inf)
+    per_block = max(1, block_cells // max(n, 1))
+    for lo in range(0, reps, per_block):
+        hi = min(reps, lo + per_block)
+        idx = rng.integers(0, n, size=(hi - lo, n))
+        out[lo:hi] = _km_medians_of_draws(idx, answered, times, time_of)
+    return out
+
+
+def _km_medians_of_draws(idx: np.ndarray, answered: np.ndarray, times: np.ndarray,
+                         time_of: np.ndarray) -> np.ndarray:
+    """Medians of the resamples ``idx`` (one row of message positions each)."""
+    reps, n = idx.shape
+    m = len(times)
     slot = time_of[idx]
     slot += (np.arange(reps, dtype=np.int64) * m)[:, None]
     removed = np.bincount(slot.ravel(), minlength=reps * m).reshape(reps, m)

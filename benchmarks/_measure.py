@@ -17,8 +17,13 @@ under an enforced cap: ``limit_bytes`` sets ``RLIMIT_AS`` (the address-space lim
 as ``prlimit --as`` does) in the child before it starts, so an allocation beyond it
 fails and the command fails with it. The cap applies to each process of the tree on its
 own and counts virtual memory, which is at least the resident memory: a run that
-finishes under the cap used less than the cap in every process. (A cgroup would cap
-the tree's sum, but this machine gives no writable cgroup.)
+finishes under the cap used less than the cap in every process. Virtual memory can be
+far larger than resident memory (DuckDB's allocator keeps address space it has given
+back: 7.3 GB of it beside 2.6 GB resident), so this cap is much stricter than a memory
+cap. :class:`MemoryCgroup` caps what matters, the resident memory of the whole tree
+together: the command and its workers run in a memory cgroup of their own (cgroup v1's
+memory controller or cgroup v2) whose limit the kernel enforces by reclaiming page cache
+and then killing the tree; where no cgroup is writable, ``create`` gives None.
 
 Ratios come from paired, interleaved runs (:func:`paired`: A B A B ..., at least three
 pairs): each pair gives one ratio baseline / govwatch measured under the same
@@ -84,11 +89,102 @@ def default_cpu() -> int:
     return max(os.sched_getaffinity(0))
 
 
-def _preexec(cpu: int | None, limit_bytes: int | None) -> Callable[[], None] | None:
-    if cpu is None and limit_bytes is None:
+class MemoryCgroup:
+    """A memory cgroup of its own for one command's process tree, with a hard limit.
+
+    ``create(limit, name)`` makes it under this process's own cgroup (cgroup v1's memory
+    controller, else cgroup v2 where the memory controller is delegated), or gives None
+    where this machine lets it make none. ``enter()`` moves the calling process in (run it
+    in the child before exec); every process it starts is then counted and capped
+    together. ``peak()`` is the most the group used (v1 counts page cache too), and
+    ``oom_killed()`` whether the kernel killed a process for passing the limit.
+    ``remove()`` deletes the group once its processes have ended."""
+
+    def __init__(self, path: Path, version: int, limit_bytes: int):
+        self.path, self.version, self.limit_bytes = path, version, limit_bytes
+
+    @staticmethod
+    def _own(controller: str) -> str | None:
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, names, where = line.split(":", 2)
+            if controller in names.split(",") or (controller == "" and names == ""):
+                return where
+        return None
+
+    @classmethod
+    def create(cls, limit_bytes: int, name: str) -> MemoryCgroup | None:
+        tries: list[tuple[Path, int]] = []
+        try:
+            v1 = cls._own("memory")
+            if v1 is not None:
+                tries.append((Path("/sys/fs/cgroup/memory") / v1.lstrip("/"), 1))
+            v2 = cls._own("")
+            if v2 is not None:
+                for root in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified")):
+                    if (root / "cgroup.controllers").exists():
+                        tries.append((root / v2.lstrip("/"), 2))
+        except OSError:
+            return None
+        for parent, version in tries:
+            path = parent / f"{name}-{os.getpid()}-{time.monotonic_ns()}"
+            try:
+                path.mkdir()
+            except OSError:
+                continue
+            try:
+                limit_file = "memory.limit_in_bytes" if version == 1 else "memory.max"
+                (path / limit_file).write_text(str(limit_bytes))
+                if version == 1:  # no swap either, where the kernel accounts it
+                    try:
+                        (path / "memory.memsw.limit_in_bytes").write_text(str(limit_bytes))
+                    except OSError:
+                        pass
+                return cls(path, version, limit_bytes)
+            except OSError:
+                path.rmdir()
+        return None
+
+    def enter(self) -> None:
+        (self.path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def peak(self) -> int | None:
+        name = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
+        try:
+            return int((self.path / name).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def oom_killed(self) -> bool:
+        name = "memory.oom_control" if self.version == 1 else "memory.events"
+        try:
+            for line in (self.path / name).read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill" and int(value) > 0:
+                    return True
+        except (OSError, ValueError):
+            pass
+        return False
+
+    def describe(self) -> str:
+        return f"a memory cgroup (v{self.version}) capped at {mib(self.limit_bytes)}"
+
+    def remove(self) -> None:
+        for _ in range(50):  # the last processes may still be leaving
+            try:
+                self.path.rmdir()
+                return
+            except OSError:
+                time.sleep(0.1)
+
+
+def _preexec(cpu: int | None, limit_bytes: int | None,
+             cgroup: MemoryCgroup | None = None) -> Callable[[], None] | None:
+    if cpu is None and limit_bytes is None and cgroup is None:
         return None
 
     def setup() -> None:
+        if cgroup is not None:
+            cgroup.enter()
         if cpu is not None:
             os.sched_setaffinity(0, {cpu})
         if limit_bytes is not None:

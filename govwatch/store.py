@@ -29,9 +29,65 @@ DEFAULT_MEMORY_LIMIT = "4GB"  # DuckDB's units: 4 * 10**9 bytes
 _DEFAULT_MEMORY_LIMIT_BYTES = 4 * 10**9
 
 
+def _process_memory_cap() -> int | None:
+    """The tightest memory cap this process runs under, in bytes: its address-space
+    limit (``ulimit -v``, ``prlimit --as``) or its cgroup's memory limit (a container's
+    or a systemd unit's); None when neither is set."""
+    caps: list[int] = []
+    try:
+        import resource
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY and soft > 0:
+            caps.append(int(soft))
+    except (ImportError, ValueError, OSError):  # not on this platform
+        pass
+    caps.extend(_cgroup_memory_limits())
+    return min(caps) if caps else None
+
+
+def _cgroup_memory_limits() -> list[int]:
+    """The memory limits of this process's cgroup (v2 ``memory.max``, v1
+    ``memory.limit_in_bytes``; v1 writes "no limit" as a number near 2**63)."""
+    found: list[int] = []
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return found
+    for line in lines:
+        _, controllers, where = line.split(":", 2)
+        rel = where.lstrip("/")
+        if controllers == "":
+            files = [Path("/sys/fs/cgroup") / rel / "memory.max",
+                     Path("/sys/fs/cgroup/unified") / rel / "memory.max"]
+        elif "memory" in controllers.split(","):
+            files = [Path("/sys/fs/cgroup/memory") / rel / "memory.limit_in_bytes"]
+        else:
+            continue
+        for file in files:
+            try:
+                text = file.read_text().strip()
+            except OSError:
+                continue
+            if text.isdigit() and int(text) < 2**62:
+                found.append(int(text))
+    return found
+
+
+#: Share of a process memory cap left to DuckDB: the rest is for Python, numpy and
+#: pandas working on query results, and for the address space that threads and
+#: malloc's arenas reserve without using (an address-space cap counts it all).
+CAP_SHARE = 0.4
+
+
 def default_memory_limit() -> str | None:
-    """The cap used when GOVWATCH_MEMORY_LIMIT is unset ("4GB"), or None (DuckDB's
-    default) when 80% of this machine's RAM is less, or the RAM is unknown."""
+    """The cap used when GOVWATCH_MEMORY_LIMIT is unset: "4GB", or less under a memory
+    cap of the process (:func:`_process_memory_cap`: ``CAP_SHARE`` of it, so DuckDB's
+    cache cannot take the memory the Python side needs), or None (DuckDB's default, 80%
+    of RAM) when that is less than 4 GB or the RAM is unknown."""
+    cap = _process_memory_cap()
+    if cap is not None and CAP_SHARE * cap < _DEFAULT_MEMORY_LIMIT_BYTES:
+        return f"{max(int(CAP_SHARE * cap) // 2**20, 64)}MiB"
     try:
         ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):
@@ -71,6 +127,12 @@ def resource_error(path: Path, exc: BaseException) -> StoreError | None:
         return StoreError(f"{path}: DuckDB ran out of memory under its limit ({limit}): "
                           f"raise {MEMORY_LIMIT_ENV} (e.g. 8GB); nothing half-written was kept "
                           f"({first})")
+    if isinstance(exc, MemoryError):  # Python's side: numpy, pandas, the interpreter
+        cap = _process_memory_cap()
+        under = f" under this process's memory cap ({cap / 2**30:.1f} GiB)" if cap else ""
+        return StoreError(f"{path}: govwatch ran out of memory{under}: raise the cap, or "
+                          f"lower {MEMORY_LIMIT_ENV} to leave more of it outside DuckDB; "
+                          f"nothing half-written was kept ({first})")
     if getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in text:
         return StoreError(f"{path}: the disk is full; free space beside the store and run the "
                           f"command again; nothing half-written was kept ({first})")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import subprocess
 import sys
 import textwrap
 import time
@@ -121,6 +123,53 @@ def test_traced_command_under_a_cap_fails_beyond_it(tmp_path):
              "import time; b = b'x' * (50 * 2**20); time.sleep(1); print(len(b))"]
     t = scaling.run_traced(small, tmp_path / "under.txt", limit_bytes=512 * 2**20)
     assert t.returncode == 0 and t.tree_peak_bytes > 40 * 2**20
+
+
+def _cgroup(limit_bytes: int):
+    cgroup = run_all._measure.MemoryCgroup.create(limit_bytes, "govwatch-test")
+    if cgroup is None:
+        pytest.skip("this machine gives no writable memory cgroup")
+    return cgroup
+
+
+def test_traced_command_in_a_memory_cgroup_is_killed_beyond_it(tmp_path):
+    """The cgroup caps the resident memory of the tree: 700 MiB in a 512 MiB group is
+    killed by the kernel and the failure says so; 50 MiB runs and the peak is seen."""
+    grab = [sys.executable, "-c", "b = bytearray(700 * 2**20); print(len(b))"]
+    cgroup = _cgroup(512 * 2**20)
+    try:
+        with pytest.raises(run_all._measure.CommandFailed,
+                           match=r"killed by the kernel in a memory cgroup \(v\d\) capped at 512 MiB"):
+            scaling.run_traced(grab, tmp_path / "over.txt", cgroup=cgroup)
+    finally:
+        cgroup.remove()
+    assert not cgroup.path.exists()
+    small = [sys.executable, "-c",
+             "import time; b = b'x' * (50 * 2**20); time.sleep(1); print(len(b))"]
+    cgroup = _cgroup(512 * 2**20)
+    try:
+        t = scaling.run_traced(small, tmp_path / "under.txt", cgroup=cgroup)
+        assert t.returncode == 0 and not cgroup.oom_killed()
+        assert 50 * 2**20 <= cgroup.peak() < 512 * 2**20
+    finally:
+        cgroup.remove()
+
+
+def test_duckdb_leaves_room_under_a_cgroup_memory_limit(tmp_path):
+    """In a memory cgroup of 3 GiB, a store's DuckDB gets 40% of it, not 4 GB."""
+    code = ("from govwatch.store import Store; import sys; s = Store(sys.argv[1]); "
+            "print(s.conn.execute(\"SELECT current_setting('memory_limit')\").fetchone()[0])")
+    cgroup = _cgroup(3 * 2**30)
+    try:
+        out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.duckdb")],
+                             capture_output=True, text=True,
+                             env={k: v for k, v in os.environ.items()
+                                  if k != "GOVWATCH_MEMORY_LIMIT"},
+                             preexec_fn=run_all._measure._preexec(None, None, cgroup))
+    finally:
+        cgroup.remove()
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().replace(" ", "") in {"1.1GiB", "1.2GiB", "1228.0MiB"}, out.stdout
 
 
 def test_scaling_rows_give_each_stage_per_post_cost_beside_the_smaller_size(tmp_path):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import duckdb
 import pytest
@@ -173,3 +175,50 @@ def test_one_staged_account_per_key_is_the_window_rule(tmp_path):
                          "lower(author) ORDER BY official DESC, _seq) = 1 ORDER BY ALL").fetchall()
     grouped = con.execute(f"SELECT * FROM {first_account_rows('src')} ORDER BY ALL").fetchall()
     assert grouped == window and len(window) > 30
+
+
+def _limit_in_child(tmp_path, as_cap: int | None) -> str:
+    """DuckDB's memory_limit as a fresh process under an address-space cap sees it."""
+    code = (
+        "import resource, sys\n"
+        "cap = int(sys.argv[2])\n"
+        "if cap:\n"
+        "    resource.setrlimit(resource.RLIMIT_AS, (cap, resource.RLIM_INFINITY))\n"
+        "from govwatch.store import Store\n"
+        "s = Store(sys.argv[1])\n"
+        "print(s.conn.execute(\"SELECT current_setting('memory_limit')\").fetchone()[0])\n"
+        "s.close()\n")
+    env = {k: v for k, v in os.environ.items() if k != "GOVWATCH_MEMORY_LIMIT"}
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.duckdb"),
+                          str(as_cap or 0)], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip().replace(" ", "")
+
+
+def test_default_memory_limit_leaves_room_under_a_process_cap(tmp_path):
+    """Under an address-space cap (ulimit -v, prlimit --as) DuckDB gets 40% of it, not
+    4 GB: with 4 GB of cache inside an 8 GiB cap, numpy and pandas ran out of memory."""
+    from govwatch.store import _process_memory_cap
+
+    if _process_memory_cap() is not None:
+        pytest.skip("this test process already runs under a memory cap")
+    capped = _limit_in_child(tmp_path, 3 * 2**30)  # 40% of 3 GiB = 1228 MiB
+    assert capped in {"1.1GiB", "1.2GiB", "1228.0MiB"}, capped
+    free = _limit_in_child(tmp_path, None)
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if 0.8 * ram > 4 * 10**9:
+        assert free in {"3.7GiB", "4.0GB", "4GB"}, free
+
+
+def test_python_running_out_of_memory_is_a_store_error_naming_the_store(tmp_path):
+    """numpy or pandas running out of memory ends in one line naming the store, like
+    DuckDB running out under its limit (it had ended in a traceback)."""
+    from govwatch.store import resource_error
+
+    db = tmp_path / "s.duckdb"
+    problem = resource_error(db, MemoryError("cannot allocate memory for array"))
+    assert problem is not None
+    text = str(problem)
+    assert text.startswith(f"{db}: govwatch ran out of memory")
+    assert "GOVWATCH_MEMORY_LIMIT" in text and "cannot allocate memory for array" in text
+    assert resource_error(db, ValueError("not a resource problem")) is None
