@@ -14,7 +14,9 @@ Data flow: ``govwatch.analysis.pipeline.run_analysis`` builds the ``responses`` 
 makes sure every declared table exists (:func:`ensure_tables`), then calls each
 registered metric's ``compute`` in registration order (after its ``requires``) and
 replaces the metric's tables with new ones, made from the declaration and holding
-what it returned, all in one transaction.
+what it returned, all in one transaction. On a small store, metrics that set
+``canonical_only`` (they read no tags and no other metric's tables) are computed while
+posts are tagged (``govwatch.analysis.ahead``) and written at their turn like the others.
 """
 
 from __future__ import annotations
