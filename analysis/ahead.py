@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from typing import Any
 
 from .registry import Metric, MetricContext
@@ -91,7 +91,9 @@ class Ahead:
         for metric in chosen:
             cursor = con.cursor()
             self._cursors.append(cursor)
-            ctx = MetricContext(cursor, obs_end, settings, cache={OFFLOAD: in_child})
+            # Without fork (Windows) a child would re-import everything: work stays here.
+            offload = in_child if "fork" in get_all_start_methods() else in_process
+            ctx = MetricContext(cursor, obs_end, settings, cache={OFFLOAD: offload})
             self._futures[metric.name] = self._pool.submit(metric.compute, ctx)
 
     def take(self, metric: Metric):

@@ -147,3 +147,16 @@ def test_topics_read_once_on_a_small_store_as_in_chunks_on_a_large_one(ingested,
     for table in ("discovered_topics", "post_themes"):
         pd.testing.assert_frame_equal(small[table].reset_index(drop=True),
                                       large[table].reset_index(drop=True), check_dtype=False)
+
+
+def test_without_fork_the_work_stays_in_this_process(ingested, monkeypatch):
+    """Where processes cannot be forked (Windows), nothing is handed to a child."""
+    monkeypatch.setattr(ahead, "get_all_start_methods", lambda: ["spawn"])
+    seen = []
+    metric = next(m for m in registry.metrics() if m.name == "topics")
+    monkeypatch.setattr(metric, "compute", lambda ctx: seen.append(ctx.cache[ahead.OFFLOAD]))
+    con = duckdb.connect(str(ingested), read_only=True)
+    with ahead.Ahead(con, None, None, [metric]) as early:
+        early.take(metric)
+    con.close()
+    assert seen == [ahead.in_process]
