@@ -151,6 +151,7 @@ def test_topics_read_once_on_a_small_store_as_in_chunks_on_a_large_one(ingested,
 
 def test_without_fork_the_work_stays_in_this_process(ingested, monkeypatch):
     """Where processes cannot be forked (Windows), nothing is handed to a child."""
+    monkeypatch.setattr(ahead, "FORK_CHILDREN", True)
     monkeypatch.setattr(ahead, "get_all_start_methods", lambda: ["spawn"])
     seen = []
     metric = next(m for m in registry.metrics() if m.name == "topics")
