@@ -408,6 +408,7 @@ class Activity(Metric):
         "platform_silences": "platform-wide silences",
         "weekly_posts": "posts per week",
     }
+    canonical_only = True  # posts and accounts only: analyze may compute it while tagging
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         if ctx.obs_end is None:

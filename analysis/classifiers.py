@@ -39,7 +39,6 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer, TfidfVectorizer
-from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
@@ -280,6 +279,8 @@ class PostTagger(BaseEstimator):
             return None
         if self.label_source_[target] == "weak" and len(values) < self.min_weak_texts:
             return None
+        from sklearn.linear_model import SGDClassifier  # only to train: analyze need not load it
+
         model = SGDClassifier(loss=self.loss, alpha=self.alpha, max_iter=self.max_iter, tol=None,
                               class_weight=self.class_weight, random_state=self.random_state)
         return model.fit(matrix[mask], values)

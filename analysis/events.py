@@ -378,6 +378,7 @@ class EventAcknowledgement(Metric):
         "event_acknowledgements": "how fast each official acknowledged each event",
         "event_summary": "per-event acknowledgement summary",
     }
+    canonical_only = True  # events, posts and accounts only
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         if ctx.obs_end is None:

@@ -18,6 +18,7 @@ from govwatch import DEFINITION_VERSION, __version__
 from govwatch.errors import UsageError
 from govwatch.store import DERIVED_WRITE_SETTINGS, Store, duckdb_settings
 
+from .ahead import AHEAD_MAX_POSTS, Ahead
 from .engine import open_engine
 from .registry import MetricContext, conform, create_table, ensure_tables, metrics
 from .replies import build_responses, observation_end
@@ -56,13 +57,21 @@ def run_analysis(store: Store, settings: AnalysisSettings | None = None, progres
     say = progress or (lambda *a, **k: None)
     started = datetime.now(UTC)
     with open_engine(settings.execution) as engine:
-        if store.count("posts") == 0:
+        posts = store.count("posts")
+        if posts == 0:
             raise UsageError("the store holds no posts: run 'govwatch ingest' first")
-        say("tagging posts")
-        tagged = tag_new_posts(store.conn, progress=lambda d, t: say("tagging posts", d, t),
-                               settings=settings.tagging, engine=engine, commit_batches=True)
-        with duckdb_settings(store.conn, DERIVED_WRITE_SETTINGS), store.transaction() as con:
-            result = _derive(store, con, engine, settings, started, tagged, say)
+        obs_end = observation_end(store.conn, settings.observed_until)
+        # On a small store, tagging leaves a core idle: metrics that read no tags start now.
+        with Ahead(store.conn, obs_end, settings, metrics(),
+                   enabled=engine is None and posts <= AHEAD_MAX_POSTS) as ahead:
+            say("tagging posts")
+            tagged = tag_new_posts(store.conn, progress=lambda d, t: say("tagging posts", d, t),
+                                   settings=settings.tagging, engine=engine,
+                                   commit_batches=True)
+            with duckdb_settings(store.conn, DERIVED_WRITE_SETTINGS), \
+                    store.transaction() as con:
+                result = _derive(store, con, engine, settings, started, tagged, say, obs_end,
+                                 ahead)
     return result
 
 
@@ -81,8 +90,7 @@ def _as_run(con, settings: AnalysisSettings) -> AnalysisSettings:
 
 
 def _derive(store: Store, con, engine, settings: AnalysisSettings, started: datetime,
-            tagged: int, say) -> AnalysisResult:
-    obs_end = observation_end(con, settings.observed_until)
+            tagged: int, say, obs_end, ahead: Ahead) -> AnalysisResult:
     say("linking messages and responses")
     n = build_responses(con, obs_end, settings.include_unaddressed)
     ctx = MetricContext(con, obs_end, settings)
@@ -91,7 +99,9 @@ def _derive(store: Store, con, engine, settings: AnalysisSettings, started: date
     ensure_tables(con, {t: c for metric in metrics() for t, c in metric.tables.items()})
     for metric in metrics():
         say(f"computing {metric.name}")
-        frames = metric.compute(ctx)
+        frames = ahead.take(metric)
+        if frames is None:
+            frames = metric.compute(ctx)
         for table, columns in metric.tables.items():
             _replace(con, table, columns,
                      conform(frames[table], columns, f"{metric.name}.{table}"))

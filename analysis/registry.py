@@ -14,7 +14,9 @@ Data flow: ``govwatch.analysis.pipeline.run_analysis`` builds the ``responses`` 
 makes sure every declared table exists (:func:`ensure_tables`), then calls each
 registered metric's ``compute`` in registration order (after its ``requires``) and
 replaces the metric's tables with new ones, made from the declaration and holding
-what it returned, all in one transaction.
+what it returned, all in one transaction. On a small store, metrics that set
+``canonical_only`` (they read no tags and no other metric's tables) are computed while
+posts are tagged (``govwatch.analysis.ahead``) and written at their turn like the others.
 """
 
 from __future__ import annotations
@@ -70,6 +72,10 @@ class Metric(ABC):
     description: str = ""
     tables: dict[str, dict[str, str]] = {}
     requires: tuple[str, ...] = ()
+    # True when the tables depend only on the canonical tables (posts, accounts,
+    # events) and the settings, never on tags or other metrics' tables: analyze may
+    # then compute them while it tags (govwatch.analysis.ahead).
+    canonical_only: bool = False
     # Of ``tables``, those with one row per (platform, official_author[, population]).
     account_tables: tuple[str, ...] = ()
     # What each table holds, in a phrase (e.g. "the selectivity gap"); the dashboard

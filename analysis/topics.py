@@ -34,6 +34,7 @@ from threadpoolctl import threadpool_limits
 
 from govwatch.schema import is_private_sql
 
+from .ahead import OFFLOAD, in_process
 from .registry import Metric, MetricContext, register_metric
 
 N_THEMES = 10
@@ -41,6 +42,9 @@ TOP_TERMS = 10
 MAX_FIT_TEXTS = 100_000
 MIN_TEXTS = 40
 CHUNK = 100_000
+# A store of at most this many posts is read in one go: one chunk, and all its distinct
+# public texts are what the fit would choose.
+SMALL_POSTS = min(CHUNK, MAX_FIT_TEXTS)
 _CLEAN = re.compile(r"https?://\S+|www\.\S+|@\w+|\brt\b", re.IGNORECASE)
 _TOKENS = r"(?u)(?:[^\W\d_]|[\u0900-\u0dff]){3,}"
 
@@ -121,45 +125,82 @@ class TopicDiscovery(Metric):
         "post_themes": "the theme of each message",
     }
 
+    canonical_only = True  # posts and accounts only
+
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         con = ctx.con
-        fit_texts = [r[0] for r in con.execute(
-            f"SELECT DISTINCT text FROM ({_PUBLIC}) ORDER BY md5(text) LIMIT ?", [MAX_FIT_TEXTS]
-        ).fetchall()]
-        if len(fit_texts) < MIN_TEXTS:
-            return _empty()
-        try:
-            model = ThemeModel().fit(sorted(fit_texts))
-        except ValueError:  # no term occurs in 3+ texts
-            return _empty()
-        # Keys stay in Arrow (a few bytes a post, not a Python string each): the
-        # public posts of a large store number in the millions.
-        assigned = []
-        reader = con.sql(f"{_PUBLIC} ORDER BY p.platform, p.post_id").to_arrow_reader(CHUNK)
-        for chunk in reader:
-            if not chunk.num_rows:
-                continue
-            theme, share = model.themes(chunk.column("text").to_pylist())
-            keep = pa.array(theme >= 0)
-            assigned.append(pa.table({
-                "platform": chunk.column("platform").filter(keep),
-                "post_id": chunk.column("post_id").filter(keep),
-                "theme": pa.array(theme.astype("int32")).filter(keep),
-                "weight": pa.array(share.astype("float64")).filter(keep),
-            }))
-        if assigned:
-            posts = pa.concat_tables(assigned).to_pandas(types_mapper=pd.ArrowDtype)
-            posts["theme"] = posts["theme"].astype("int32")
-            posts["weight"] = posts["weight"].astype("float64")
+        offload = ctx.cache.get(OFFLOAD, in_process)
+        posts = con.execute("SELECT count(*) FROM posts").fetchall()[0][0]
+        if posts <= SMALL_POSTS:
+            # A small store: its public posts in one read, fitted on all their distinct
+            # texts (what the query below chooses when there are at most MAX_FIT_TEXTS).
+            public = con.sql(f"{_PUBLIC} ORDER BY p.platform, p.post_id").to_arrow_table()
+            texts = public.column("text").to_pylist()
+            found = offload(_fit_assign, sorted(set(texts)), [texts])
+            if found is None:
+                return _empty()
+            terms, [(theme, share)] = found
+            parts = [_keyed(public, theme, share)]
         else:
-            posts = _empty()["post_themes"]
-        terms = model.top_terms()
-        counts = posts["theme"].value_counts()
-        terms["documents"] = terms["theme"].map(counts).fillna(0).astype("int64")
-        terms["theme"] = terms["theme"].astype("int32")
-        terms["rank"] = terms["rank"].astype("int32")
-        return {"discovered_topics": terms[list(DISCOVERED_TOPICS_COLUMNS)],
-                "post_themes": posts[list(POST_THEMES_COLUMNS)]}
+            fit_texts = [r[0] for r in con.execute(
+                f"SELECT DISTINCT text FROM ({_PUBLIC}) ORDER BY md5(text) LIMIT ?",
+                [MAX_FIT_TEXTS]).fetchall()]
+            model = _fit(sorted(fit_texts))
+            if model is None:
+                return _empty()
+            terms = model.top_terms()
+            # Keys stay in Arrow (a few bytes a post, not a Python string each): the
+            # public posts of a large store number in the millions.
+            reader = con.sql(f"{_PUBLIC} ORDER BY p.platform, p.post_id").to_arrow_reader(CHUNK)
+            parts = [_keyed(chunk, *model.themes(chunk.column("text").to_pylist()))
+                     for chunk in reader if chunk.num_rows]
+        return _frames(terms, parts)
+
+
+def _fit(texts: list[str]) -> ThemeModel | None:
+    """The model fitted on ``texts`` (sorted, distinct); None when there are too few
+    texts or no term occurs in 3 or more of them."""
+    if len(texts) < MIN_TEXTS:
+        return None
+    try:
+        return ThemeModel().fit(texts)
+    except ValueError:  # no term occurs in 3+ texts
+        return None
+
+
+def _fit_assign(fit_texts: list[str], chunks: list[list[str]]):
+    """(top terms, [(theme, share) per chunk]) of the model fitted on ``fit_texts``;
+    None when no model can be fitted."""
+    model = _fit(fit_texts)
+    if model is None:
+        return None
+    return model.top_terms(), [model.themes(texts) for texts in chunks]
+
+
+def _keyed(chunk, theme: np.ndarray, share: np.ndarray) -> pa.Table:
+    """The keys of ``chunk``'s posts that have a theme, with it and its share."""
+    keep = pa.array(theme >= 0)
+    return pa.table({
+        "platform": chunk.column("platform").filter(keep),
+        "post_id": chunk.column("post_id").filter(keep),
+        "theme": pa.array(theme.astype("int32")).filter(keep),
+        "weight": pa.array(share.astype("float64")).filter(keep),
+    })
+
+
+def _frames(terms: pd.DataFrame, parts: list[pa.Table]) -> dict[str, pd.DataFrame]:
+    if parts:
+        posts = pa.concat_tables(parts).to_pandas(types_mapper=pd.ArrowDtype)
+        posts["theme"] = posts["theme"].astype("int32")
+        posts["weight"] = posts["weight"].astype("float64")
+    else:
+        posts = _empty()["post_themes"]
+    counts = posts["theme"].value_counts()
+    terms["documents"] = terms["theme"].map(counts).fillna(0).astype("int64")
+    terms["theme"] = terms["theme"].astype("int32")
+    terms["rank"] = terms["rank"].astype("int32")
+    return {"discovered_topics": terms[list(DISCOVERED_TOPICS_COLUMNS)],
+            "post_themes": posts[list(POST_THEMES_COLUMNS)]}
 
 
 def _empty() -> dict[str, pd.DataFrame]:

@@ -16,6 +16,11 @@ targets are upper bounds on it) as the median and min-max over the pairs:
 - ``analyze 500``: the same for a store of 500 synthetic posts over 20 accounts
   (``benchmarks/synth.py --posts 500 --accounts 20``, made once); target 2x.
 
+With ``--before TREE`` (a checkout of the code before a change, e.g. ``git archive main |
+tar -x -C TREE``) each case also runs that tree's CLI with the same interpreter and
+libraries (``_tree_cli.py``), interleaved in every round (before, after, baseline), and
+reports before / baseline and after / before beside after / baseline.
+
 Commands run as users run them: the installed ``govwatch`` entry point, unpinned, with
 govwatch's modules compiled to bytecode first, as installing a wheel does (this machine
 sets ``PYTHONDONTWRITEBYTECODE``, so an editable install would otherwise compile every
@@ -28,6 +33,7 @@ cProfile output to the work folder. Not a test: nothing here asserts a speed.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import shutil
@@ -66,9 +72,12 @@ def small_synthetic(workdir: Path, posts: int = 500, accounts: int = 20) -> Path
     return out
 
 
-def cases(workdir: Path) -> dict[str, tuple]:
-    db = workdir / "startup-sample.duckdb"
-    db500 = workdir / "startup-500.duckdb"
+def cases(workdir: Path, cli: list[str] | None = None, tag: str = "") -> dict[str, tuple]:
+    """name -> (govwatch run, baseline run, baseline label); ``cli`` runs another
+    tree's CLI (default: the installed one), on stores of its own (``tag``)."""
+    govwatch = cli or GOVWATCH
+    db = workdir / f"startup-sample{tag}.duckdb"
+    db500 = workdir / f"startup-500{tag}.duckdb"
     env = dict(os.environ)
     bare_click = [sys.executable, "-c", "import click"]
     bare_stack = [sys.executable, "-c", "import pandas, sklearn, duckdb"]
@@ -81,18 +90,24 @@ def cases(workdir: Path) -> dict[str, tuple]:
         return run
 
     return {
-        "--help": (cmd([*GOVWATCH, "--help"], "help"), cmd(bare_click, "click"),
+        "--help": (cmd([*govwatch, "--help"], f"help{tag}"), cmd(bare_click, "click"),
                    "python -c 'import click'"),
-        "formats": (cmd([*GOVWATCH, "formats"], "formats"), cmd(bare_click, "click"),
+        "formats": (cmd([*govwatch, "formats"], f"formats{tag}"), cmd(bare_click, "click"),
                     "python -c 'import click'"),
-        "first analyze": (cmd([*GOVWATCH, "analyze", "--events", str(SAMPLE / "events.csv"),
-                               "-q", "--db", str(db)], "analyze",
+        "first analyze": (cmd([*govwatch, "analyze", "--events", str(SAMPLE / "events.csv"),
+                               "-q", "--db", str(db)], f"analyze{tag}",
                               before=lambda: fresh_sample_store(db)),
                           cmd(bare_stack, "stack"), "python -c 'import pandas, sklearn, duckdb'"),
-        "analyze 500": (cmd([*GOVWATCH, "analyze", "-q", "--db", str(db500)], "analyze-500",
+        "analyze 500": (cmd([*govwatch, "analyze", "-q", "--db", str(db500)], f"analyze-500{tag}",
                             before=lambda: fresh_sample_store(db500, small_synthetic(workdir))),
                         cmd(bare_stack, "stack"), "python -c 'import pandas, sklearn, duckdb'"),
     }
+
+
+def _inv(d: dict | None) -> dict | None:
+    """A ratio's spread turned over (baseline / govwatch becomes govwatch / baseline)."""
+    return None if not d else {"min": 1 / d["max"], "median": 1 / d["median"],
+                               "max": 1 / d["min"]}
 
 
 def profile(workdir: Path) -> None:
@@ -123,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="store_true", help="also profile the first analyze")
     ap.add_argument("--workdir", type=Path, default=HERE / "work")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--before", type=Path, default=None, metavar="TREE",
+                    help="also run this source tree's CLI (the code before a change), "
+                    "interleaved: before, after, baseline in every round")
     args = ap.parse_args(argv)
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -134,22 +152,50 @@ def main(argv: list[str] | None = None) -> int:
           f"{_measure.machine_load()}", flush=True)
     _measure.compile_sources()
     found = cases(workdir)
+    earlier = None
+    if args.before:
+        tree = args.before.resolve()
+        for package in _measure.PACKAGE_DIRS:
+            compileall.compile_dir(tree / package, quiet=1)
+        earlier = cases(workdir, [sys.executable, str(HERE / "_tree_cli.py"), str(tree)],
+                        "-before")
     rows = []
     for name in chosen:
         ours, base, label = found[name]
-        s = _measure.paired(ours, base, args.pairs).summary()
+        extra: dict = {}
+        if earlier is None:
+            s = _measure.paired(ours, base, args.pairs).summary()
+        else:
+            after, before = _measure.Paired(), _measure.Paired()
+            for _ in range(args.pairs):
+                before.ours.append(earlier[name][0]())
+                after.ours.append(ours())
+                after.base.append(base())
+            before.base = after.base
+            s = after.summary()
+            b = before.summary()
+            change = _measure.Paired(after.ours, before.ours).summary()
+            extra = {"before": b["ours"], "before_slowdown_wall": _inv(b["ratio_wall"]),
+                     "before_slowdown_cpu": _inv(b["ratio_cpu"]),
+                     "after_over_before_wall": _inv(change["ratio_wall"]),
+                     "after_over_before_cpu": _inv(change["ratio_cpu"])}
         # the ratio the targets bound: govwatch / baseline (the inverse of the other tables)
-        def inv(d: dict | None) -> dict | None:
-            return None if not d else {"min": 1 / d["max"], "median": 1 / d["median"],
-                                       "max": 1 / d["min"]}
         row = {"case": name, "baseline": label, "target": TARGETS[name], **s,
-               "slowdown_wall": inv(s["ratio_wall"]), "slowdown_cpu": inv(s["ratio_cpu"])}
+               "slowdown_wall": _inv(s["ratio_wall"]), "slowdown_cpu": _inv(s["ratio_cpu"]),
+               **extra}
         rows.append(row)
         print(f"  {name:<14} govwatch {s['ours']['wall_s']:.2f} s (CPU {s['ours']['cpu_s']:.2f})"
               f"  {label} {s['base']['wall_s']:.2f} s (CPU {s['base']['cpu_s']:.2f})  govwatch "
               f"/ baseline {_measure.fmt_spread(row['slowdown_wall'])} wall, "
               f"{_measure.fmt_spread(row['slowdown_cpu'])} CPU; target {TARGETS[name]}x  "
               f"[{_measure.machine_load()}]", flush=True)
+        if extra:
+            print(f"  {'':<14} before {extra['before']['wall_s']:.2f} s (CPU "
+                  f"{extra['before']['cpu_s']:.2f}): before / baseline "
+                  f"{_measure.fmt_spread(extra['before_slowdown_wall'])} wall, "
+                  f"{_measure.fmt_spread(extra['before_slowdown_cpu'])} CPU; after / before "
+                  f"{_measure.fmt_spread(extra['after_over_before_wall'])} wall, "
+                  f"{_measure.fmt_spread(extra['after_over_before_cpu'])} CPU", flush=True)
     if args.profile:
         profile(workdir)
     if args.json:
