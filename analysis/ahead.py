@@ -7,9 +7,10 @@ below which tagging runs in one process and leaves a core idle) the pipeline sta
 such metrics before tagging, each in a thread of its own on its own cursor (a
 connection of the same database: it reads what is committed, which is what the
 metric would read later inside the analysis transaction, since analyze changes no
-canonical table). DuckDB releases the GIL while a query runs; Python work a metric
-hands to ``ctx.cache[OFFLOAD]`` (:func:`in_child`) runs in a forked process, so it
-does not wait for the GIL either (topic discovery's TF-IDF and NMF do). At its turn
+canonical table). DuckDB releases the GIL while a query runs, and so do NumPy's and
+scikit-learn's compiled loops; the metric's pure-Python work shares the GIL with
+tagging. (Topic discovery's fit in a forked process was tried and taken out: one
+analyze under heavy load timed out with it, cause not found.) At its turn
 in the registry's order the pipeline takes the metric's frames (:meth:`Ahead.take`)
 instead of computing them, and writes them inside the transaction as before: the
 tables are the same as computed in turn (tests/test_ahead.py compares every derived
@@ -18,63 +19,13 @@ table).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from multiprocessing import get_all_start_methods, get_context
-from typing import Any
 
 from .registry import Metric, MetricContext
 
 # Tagging runs in this process below this many posts (tagging.POOL_MIN_POSTS); above
 # it the tagging pool keeps both cores busy and metrics run in turn, as before.
 AHEAD_MAX_POSTS = 40_000
-# ctx.cache key: a function ``(fn, *args) -> fn(*args)`` that may run fn elsewhere.
-OFFLOAD = "offload"
-# Hand topic discovery's fit to a forked process (see in_child). Off: one analyze
-# subprocess in the test suite timed out under heavy load while this was on, cause not
-# yet found; with it off the metrics still run ahead, in threads.
-FORK_CHILDREN = False
-
-
-def in_process(fn: Callable, *args: Any) -> Any:
-    return fn(*args)
-
-
-def in_child(fn: Callable, *args: Any) -> Any:
-    """``fn(*args)`` computed in a forked child process; its result (or its exception)
-    comes back pickled. The child inherits this process's memory, so ``fn`` and its
-    arguments are not pickled; it must not touch DuckDB (it runs only Python and
-    numpy work, like the tagging pool's forked workers) and it leaves through
-    ``os._exit``, so no inherited connection is closed or checkpointed there."""
-    ctx = get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
-    proc.start()
-    send.close()
-    try:
-        ok, value = receive.recv()
-    except EOFError:
-        proc.join()
-        raise RuntimeError(f"the process computing {fn.__name__} ended without a result "
-                           f"(exit code {proc.exitcode})") from None
-    finally:
-        receive.close()
-    proc.join()
-    if not ok:
-        raise value
-    return value
-
-
-def _child(send, fn: Callable, args: tuple) -> None:
-    try:
-        result: tuple[bool, Any] = (True, fn(*args))
-    except BaseException as exc:  # noqa: BLE001 - sent back and raised in the parent
-        result = (False, exc)
-    try:
-        send.send(result)
-    except Exception as exc:  # the exception itself would not pickle
-        send.send((False, RuntimeError(f"{type(result[1]).__name__}: {result[1]} ({exc})")))
-    send.close()
 
 
 class Ahead:
@@ -95,11 +46,7 @@ class Ahead:
         for metric in chosen:
             cursor = con.cursor()
             self._cursors.append(cursor)
-            # Forked children stay off until a timed-out analyze under load is explained
-            # (FORK_CHILDREN); without fork (Windows) work stays here in any case.
-            offload = (in_child if FORK_CHILDREN and "fork" in get_all_start_methods()
-                       else in_process)
-            ctx = MetricContext(cursor, obs_end, settings, cache={OFFLOAD: offload})
+            ctx = MetricContext(cursor, obs_end, settings, cache={})
             self._futures[metric.name] = self._pool.submit(metric.compute, ctx)
 
     def take(self, metric: Metric):

@@ -34,7 +34,6 @@ from threadpoolctl import threadpool_limits
 
 from govwatch.schema import is_private_sql
 
-from .ahead import OFFLOAD, in_process
 from .registry import Metric, MetricContext, register_metric
 
 N_THEMES = 10
@@ -129,14 +128,13 @@ class TopicDiscovery(Metric):
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         con = ctx.con
-        offload = ctx.cache.get(OFFLOAD, in_process)
         posts = con.execute("SELECT count(*) FROM posts").fetchall()[0][0]
         if posts <= SMALL_POSTS:
             # A small store: its public posts in one read, fitted on all their distinct
             # texts (what the query below chooses when there are at most MAX_FIT_TEXTS).
             public = con.sql(f"{_PUBLIC} ORDER BY p.platform, p.post_id").to_arrow_table()
             texts = public.column("text").to_pylist()
-            found = offload(_fit_assign, sorted(set(texts)), [texts])
+            found = _fit_assign(sorted(set(texts)), [texts])
             if found is None:
                 return _empty()
             terms, [(theme, share)] = found

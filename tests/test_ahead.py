@@ -1,16 +1,15 @@
 """Metrics computed ahead, while analyze tags (analysis/ahead.py): the same tables as
-computed in turn, errors raised and rolled back, and the forked helper process."""
+computed in turn, errors raised and rolled back."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from pathlib import Path
 
 import duckdb
 import pytest
-from govwatch.analysis import ahead, pipeline, registry, topics
+from govwatch.analysis import pipeline, registry, topics
 from govwatch.analysis.pipeline import run_analysis
 from govwatch.ingest.events import load_events
 from govwatch.ingest.pipeline import import_paths
@@ -101,35 +100,9 @@ def test_an_error_ahead_is_raised_and_nothing_is_kept(ingested, tmp_path, monkey
         assert con.execute("SELECT count(*) FROM post_themes").fetchone()[0] == themes > 0
 
 
-def _pid_and(value):
-    return os.getpid(), value * 2
-
-
-def _fails():
-    raise KeyError("from the child")
-
-
-def _dies():
-    os._exit(7)
-
-
-def test_in_child_runs_in_another_process_and_brings_back_the_result():
-    pid, doubled = ahead.in_child(_pid_and, 21)
-    assert doubled == 42 and pid != os.getpid()
-    assert ahead.in_process(_pid_and, 2) == (os.getpid(), 4)
-
-
-def test_in_child_raises_the_childs_error_and_says_when_it_died():
-    with pytest.raises(KeyError, match="from the child"):
-        ahead.in_child(_fails)
-    with pytest.raises(RuntimeError, match="exit code 7"):
-        ahead.in_child(_dies)
-
-
 def test_topics_read_once_on_a_small_store_as_in_chunks_on_a_large_one(ingested, tmp_path,
                                                                         monkeypatch):
-    """The small store's single read, fitted on all distinct texts in a forked process,
-    gives the frames of the large store's path (fit on the md5-chosen texts, then
+    """The small store's single read, fitted on all distinct texts, gives the frames of the large store's path (fit on the md5-chosen texts, then
     assigned chunk by chunk)."""
     import pandas as pd
     from govwatch.analysis.settings import AnalysisSettings
@@ -137,7 +110,7 @@ def test_topics_read_once_on_a_small_store_as_in_chunks_on_a_large_one(ingested,
     db = tmp_path / "topics.duckdb"
     shutil.copy(ingested, db)
     con = duckdb.connect(str(db))
-    ctx = registry.MetricContext(con, None, AnalysisSettings(), cache={ahead.OFFLOAD: ahead.in_child})
+    ctx = registry.MetricContext(con, None, AnalysisSettings(), cache={})
     metric = next(m for m in registry.metrics() if m.name == "topics")
     small = metric.compute(ctx)
     monkeypatch.setattr(topics, "SMALL_POSTS", 1000)  # the sample's 8,579 posts: the large path
@@ -147,17 +120,3 @@ def test_topics_read_once_on_a_small_store_as_in_chunks_on_a_large_one(ingested,
     for table in ("discovered_topics", "post_themes"):
         pd.testing.assert_frame_equal(small[table].reset_index(drop=True),
                                       large[table].reset_index(drop=True), check_dtype=False)
-
-
-def test_without_fork_the_work_stays_in_this_process(ingested, monkeypatch):
-    """Where processes cannot be forked (Windows), nothing is handed to a child."""
-    monkeypatch.setattr(ahead, "FORK_CHILDREN", True)
-    monkeypatch.setattr(ahead, "get_all_start_methods", lambda: ["spawn"])
-    seen = []
-    metric = next(m for m in registry.metrics() if m.name == "topics")
-    monkeypatch.setattr(metric, "compute", lambda ctx: seen.append(ctx.cache[ahead.OFFLOAD]))
-    con = duckdb.connect(str(ingested), read_only=True)
-    with ahead.Ahead(con, None, None, [metric]) as early:
-        early.take(metric)
-    con.close()
-    assert seen == [ahead.in_process]
