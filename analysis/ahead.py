@@ -2,8 +2,10 @@
 
 A metric whose tables depend only on the canonical tables (posts, accounts, events)
 and the settings, never on tags or on another metric's tables, sets
-``Metric.canonical_only``. On a small store (at most :data:`AHEAD_MAX_POSTS` posts,
-below which tagging runs in one process and leaves a core idle) the pipeline starts
+``Metric.canonical_only``. On a small store (fewer posts than
+``tagging.POOL_MIN_POSTS``, where tagging runs in this process and leaves a core idle;
+never beside the tagging pool, whose workers are forked and must not be forked from a
+process with these threads running) the pipeline starts
 such metrics before tagging, each in a thread of its own on its own cursor (a
 connection of the same database: it reads what is committed, which is what the
 metric would read later inside the analysis transaction, since analyze changes no
@@ -23,10 +25,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from .registry import Metric, MetricContext
 
-# Tagging runs in this process below this many posts (tagging.POOL_MIN_POSTS); above
-# it the tagging pool keeps both cores busy and metrics run in turn, as before.
-AHEAD_MAX_POSTS = 40_000
-
 
 class Ahead:
     """Metrics started before tagging, each in a thread on its own cursor of ``con``.
@@ -43,11 +41,15 @@ class Ahead:
             return
         self._pool = ThreadPoolExecutor(max_workers=len(chosen),
                                         thread_name_prefix="govwatch-ahead")
-        for metric in chosen:
-            cursor = con.cursor()
-            self._cursors.append(cursor)
-            ctx = MetricContext(cursor, obs_end, settings, cache={})
-            self._futures[metric.name] = self._pool.submit(metric.compute, ctx)
+        try:
+            for metric in chosen:
+                cursor = con.cursor()
+                self._cursors.append(cursor)
+                ctx = MetricContext(cursor, obs_end, settings, cache={})
+                self._futures[metric.name] = self._pool.submit(metric.compute, ctx)
+        except BaseException:
+            self.__exit__()
+            raise
 
     def take(self, metric: Metric):
         """The frames of ``metric`` computed ahead (raising what it raised), or None

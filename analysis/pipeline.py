@@ -18,13 +18,13 @@ from govwatch import DEFINITION_VERSION, __version__
 from govwatch.errors import UsageError
 from govwatch.store import DERIVED_WRITE_SETTINGS, Store, duckdb_settings
 
-from .ahead import AHEAD_MAX_POSTS, Ahead
+from .ahead import Ahead
 from .engine import open_engine
 from .registry import MetricContext, conform, create_table, ensure_tables, metrics
 from .replies import build_responses, observation_end
 from .settings import AnalysisSettings, to_json
 from .slices import CHUNK_EXECUTOR
-from .tagging import META_SETTINGS, tag_new_posts
+from .tagging import META_SETTINGS, POOL_MIN_POSTS, tag_new_posts
 
 __all__ = ["AnalysisResult", "AnalysisSettings", "run_analysis"]
 
@@ -63,7 +63,7 @@ def run_analysis(store: Store, settings: AnalysisSettings | None = None, progres
         obs_end = observation_end(store.conn, settings.observed_until)
         # On a small store, tagging leaves a core idle: metrics that read no tags start now.
         with Ahead(store.conn, obs_end, settings, metrics(),
-                   enabled=engine is None and posts <= AHEAD_MAX_POSTS) as ahead:
+                   enabled=engine is None and posts < POOL_MIN_POSTS) as ahead:
             say("tagging posts")
             tagged = tag_new_posts(store.conn, progress=lambda d, t: say("tagging posts", d, t),
                                    settings=settings.tagging, engine=engine,

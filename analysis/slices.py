@@ -306,6 +306,9 @@ def iter_chunks(ctx: MetricContext, msgs: Messages,
             ctx.cache["single_chunk"] = _read_chunk(ctx, columns, *msgs.chunks[0])
             for array in ctx.cache["single_chunk"].values():
                 array.setflags(write=False)
+                if isinstance(array, np.ma.MaskedArray):  # its mask is an array of its own
+                    np.ma.getmaskarray(array).setflags(write=False)
+                    array.harden_mask()
         yield ctx.cache["single_chunk"]
         return
     for lo, hi in msgs.chunks:

@@ -93,8 +93,9 @@ class MemoryCgroup:
     """A memory cgroup of its own for one command's process tree, with a hard limit.
 
     ``create(limit, name)`` makes it under this process's own cgroup (cgroup v1's memory
-    controller, else cgroup v2 where the memory controller is delegated), or gives None
-    where this machine lets it make none. ``enter()`` moves the calling process in (run it
+    controller, else cgroup v2 where the memory controller is already enabled for the
+    children of this process's cgroup: v2 lets no cgroup that holds processes enable it, so
+    under v2 this mostly gives None), or gives None where this machine lets it make none. ``enter()`` moves the calling process in (run it
     in the child before exec); every process it starts is then counted and capped
     together. ``peak()`` is the most the group used (v1 counts page cache too), and
     ``oom_killed()`` whether the kernel killed a process for passing the limit.

@@ -47,8 +47,11 @@ def _process_memory_cap() -> int | None:
 
 
 def _cgroup_memory_limits() -> list[int]:
-    """The memory limits of this process's cgroup (v2 ``memory.max``, v1
-    ``memory.limit_in_bytes``; v1 writes "no limit" as a number near 2**63)."""
+    """The memory limits of this process's cgroup and of every cgroup above it (v2
+    ``memory.max``, v1 ``memory.limit_in_bytes``; v1 writes "no limit" as a number near
+    2**63). The mount's root is read too: inside a container without a cgroup namespace
+    the path /proc/self/cgroup names (``/docker/<id>``) is not under the mount, whose root
+    is then the container's own cgroup."""
     found: list[int] = []
     try:
         lines = Path("/proc/self/cgroup").read_text().splitlines()
@@ -56,21 +59,22 @@ def _cgroup_memory_limits() -> list[int]:
         return found
     for line in lines:
         _, controllers, where = line.split(":", 2)
-        rel = where.lstrip("/")
         if controllers == "":
-            files = [Path("/sys/fs/cgroup") / rel / "memory.max",
-                     Path("/sys/fs/cgroup/unified") / rel / "memory.max"]
+            mounts, name = [Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified")], "memory.max"
         elif "memory" in controllers.split(","):
-            files = [Path("/sys/fs/cgroup/memory") / rel / "memory.limit_in_bytes"]
+            mounts, name = [Path("/sys/fs/cgroup/memory")], "memory.limit_in_bytes"
         else:
             continue
-        for file in files:
-            try:
-                text = file.read_text().strip()
-            except OSError:
-                continue
-            if text.isdigit() and int(text) < 2**62:
-                found.append(int(text))
+        parts = [part for part in where.split("/") if part]
+        for mount in mounts:
+            folders = {mount.joinpath(*parts[:k]) for k in range(len(parts) + 1)}
+            for folder in folders:
+                try:
+                    text = (folder / name).read_text().strip()
+                except OSError:
+                    continue
+                if text.isdigit() and int(text) < 2**62:
+                    found.append(int(text))
     return found
 
 
@@ -156,16 +160,30 @@ DERIVED_WRITE_SETTINGS = {"disabled_compression_methods": "fsst,dict_fsst"}
 def duckdb_settings(conn: duckdb.DuckDBPyConnection, values: dict[str, str]) -> Iterator[None]:
     """DuckDB settings ``values`` for a block, each restored afterwards. Enter it before
     a transaction whose writes it is for: DuckDB may compress rows at commit."""
-    before = conn.execute(
+    before = dict(conn.execute(
         "SELECT name, value FROM duckdb_settings() WHERE name IN (SELECT unnest($n))",
-        {"n": list(values)}).fetchall()
-    for name, value in values.items():
-        conn.execute(f"SET {name} = '{value}'")
+        {"n": list(values)}).fetchall())
+    applied: list[str] = []
+    failed = False
     try:
+        for name, value in values.items():
+            conn.execute(f"SET {name} = {_sql_string(value)}")
+            applied.append(name)
         yield
+    except BaseException:
+        failed = True
+        raise
     finally:
-        for name, value in before:
-            conn.execute(f"SET {name} = '{value}'")
+        for name in applied:
+            try:
+                conn.execute(f"SET {name} = {_sql_string(before[name])}")
+            except duckdb.Error:
+                if not failed:  # else the error in flight is the one to report
+                    raise
+
+
+def _sql_string(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 @contextmanager

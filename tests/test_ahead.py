@@ -36,7 +36,7 @@ def _analysed(ingested, tmp_path, name: str, ahead_on: bool = True):
     shutil.copy(ingested, db)
     with pytest.MonkeyPatch.context() as mp:
         if not ahead_on:
-            mp.setattr(pipeline, "AHEAD_MAX_POSTS", 0)
+            mp.setattr(pipeline, "POOL_MIN_POSTS", 0)
         with Store(db) as store:
             run_analysis(store)
     return db

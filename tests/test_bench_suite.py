@@ -155,18 +155,26 @@ def test_traced_command_in_a_memory_cgroup_is_killed_beyond_it(tmp_path):
         cgroup.remove()
 
 
-def test_duckdb_leaves_room_under_a_cgroup_memory_limit(tmp_path):
-    """In a memory cgroup of 3 GiB, a store's DuckDB gets 40% of it, not 4 GB."""
+@pytest.mark.parametrize("where", ["its own cgroup", "a parent cgroup"])
+def test_duckdb_leaves_room_under_a_cgroup_memory_limit(tmp_path, where):
+    """In a memory cgroup of 3 GiB, or in a cgroup without a limit inside one of 3 GiB
+    (a systemd slice's or a pod's limit), a store's DuckDB gets 40% of it, not 4 GB."""
     code = ("from govwatch.store import Store; import sys; s = Store(sys.argv[1]); "
             "print(s.conn.execute(\"SELECT current_setting('memory_limit')\").fetchone()[0])")
     cgroup = _cgroup(3 * 2**30)
+    inner = cgroup
+    if where == "a parent cgroup":
+        inner = run_all._measure.MemoryCgroup(cgroup.path / "inner", cgroup.version, 0)
+        inner.path.mkdir()
     try:
         out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.duckdb")],
                              capture_output=True, text=True,
                              env={k: v for k, v in os.environ.items()
                                   if k != "GOVWATCH_MEMORY_LIMIT"},
-                             preexec_fn=run_all._measure._preexec(None, None, cgroup))
+                             preexec_fn=run_all._measure._preexec(None, None, inner))
     finally:
+        if inner is not cgroup:
+            inner.remove()
         cgroup.remove()
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().replace(" ", "") in {"1.1GiB", "1.2GiB", "1228.0MiB"}, out.stdout

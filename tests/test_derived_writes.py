@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import numpy as np
 from builders import account, build_store, post
+from govwatch.analysis.pipeline import run_analysis
 from govwatch.analysis.replies import hours
 
 from govwatch.store import DERIVED_WRITE_SETTINGS, duckdb_settings
@@ -71,8 +72,10 @@ def test_analyze_restores_the_connection_settings(tmp_path):
                    reply_to=f"m{i}", reply_author=f"citizen{i}") for i in range(3)]
     store = build_store(tmp_path, posts, [account("ministry")])
     con = store.conn
+    con.execute("SET disabled_compression_methods = 'rle'")  # the user's own setting
+    run_analysis(store)
     assert con.execute("SELECT current_setting('disabled_compression_methods')").fetchone()[0] \
-        in ("", None)
+        == "RLE"
     rows = con.execute("SELECT count(*), count(response_id), sum(latency_hours) "
                        "FROM responses").fetchone()
     assert rows == (6, 3, 3 * 24.5)
@@ -133,3 +136,19 @@ def test_response_quality_counts_every_account_and_population(tmp_path):
             "deflections"]
     assert got[cols].to_dict("records") == want[cols].to_dict("records")
     store.close()
+
+
+def test_settings_restored_when_one_cannot_be_set_and_the_error_is_kept(tmp_path):
+    """A setting DuckDB refuses ends the block before it starts; the ones already set are
+    restored, and the error raised is DuckDB's, naming the setting."""
+    con = duckdb.connect(str(tmp_path / "s.duckdb"))
+    con.execute("SET disabled_compression_methods = 'rle'")
+    try:
+        with duckdb_settings(con, {"disabled_compression_methods": "fsst",
+                                   "no_such_setting_here": "1"}):
+            raise AssertionError("the block must not run")
+    except duckdb.Error as exc:
+        assert "no_such_setting_here" in str(exc)
+    assert con.execute("SELECT current_setting('disabled_compression_methods')").fetchone()[0] \
+        == "RLE"
+    con.close()
