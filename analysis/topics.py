@@ -129,24 +129,24 @@ class TopicDiscovery(Metric):
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
         con = ctx.con
         posts = con.execute("SELECT count(*) FROM posts").fetchall()[0][0]
+        public = None
         if posts <= SMALL_POSTS:
             # A small store: its public posts in one read, fitted on all their distinct
             # texts (what the query below chooses when there are at most MAX_FIT_TEXTS).
             public = con.sql(f"{_PUBLIC} ORDER BY p.platform, p.post_id").to_arrow_table()
             texts = public.column("text").to_pylist()
-            found = _fit_assign(sorted(set(texts)), [texts])
-            if found is None:
-                return _empty()
-            terms, [(theme, share)] = found
-            parts = [_keyed(public, theme, share)]
+            fit_texts = sorted(set(texts))
         else:
-            fit_texts = [r[0] for r in con.execute(
+            fit_texts = sorted(r[0] for r in con.execute(
                 f"SELECT DISTINCT text FROM ({_PUBLIC}) ORDER BY md5(text) LIMIT ?",
-                [MAX_FIT_TEXTS]).fetchall()]
-            model = _fit(sorted(fit_texts))
-            if model is None:
-                return _empty()
-            terms = model.top_terms()
+                [MAX_FIT_TEXTS]).fetchall())
+        model = _fit(fit_texts)
+        if model is None:
+            return _empty()
+        terms = model.top_terms()
+        if public is not None:
+            parts = [_keyed(public, *model.themes(texts))]
+        else:
             # Keys stay in Arrow (a few bytes a post, not a Python string each): the
             # public posts of a large store number in the millions.
             reader = con.sql(f"{_PUBLIC} ORDER BY p.platform, p.post_id").to_arrow_reader(CHUNK)
@@ -164,15 +164,6 @@ def _fit(texts: list[str]) -> ThemeModel | None:
         return ThemeModel().fit(texts)
     except ValueError:  # no term occurs in 3+ texts
         return None
-
-
-def _fit_assign(fit_texts: list[str], chunks: list[list[str]]):
-    """(top terms, [(theme, share) per chunk]) of the model fitted on ``fit_texts``;
-    None when no model can be fitted."""
-    model = _fit(fit_texts)
-    if model is None:
-        return None
-    return model.top_terms(), [model.themes(texts) for texts in chunks]
 
 
 def _keyed(chunk, theme: np.ndarray, share: np.ndarray) -> pa.Table:

@@ -90,9 +90,9 @@ def test_an_error_ahead_is_raised_and_nothing_is_kept(ingested, tmp_path, monkey
         before = con.execute("SELECT count(*), max(run_id) FROM analysis_runs").fetchone()
         themes = con.execute("SELECT count(*) FROM post_themes").fetchone()[0]
 
-    def broken(fit_texts, chunks):
+    def broken(texts):
         raise ValueError("broken on purpose")
-    monkeypatch.setattr(topics, "_fit_assign", broken)
+    monkeypatch.setattr(topics, "_fit", broken)
     with Store(db) as store, pytest.raises(ValueError, match="broken on purpose"):
         run_analysis(store)
     with duckdb.connect(str(db), read_only=True) as con:
@@ -102,7 +102,8 @@ def test_an_error_ahead_is_raised_and_nothing_is_kept(ingested, tmp_path, monkey
 
 def test_topics_read_once_on_a_small_store_as_in_chunks_on_a_large_one(ingested, tmp_path,
                                                                         monkeypatch):
-    """The small store's single read, fitted on all distinct texts, gives the frames of the large store's path (fit on the md5-chosen texts, then
+    """The small store's single read, fitted on all distinct texts, gives the frames of
+    the large store's path (fit on the md5-chosen texts, then
     assigned chunk by chunk)."""
     import pandas as pd
     from govwatch.analysis.settings import AnalysisSettings
