@@ -23,9 +23,11 @@ English words, ``#yycflood`` -> yyc flood; camel-case parts are also kept whole,
 ``#LindolBohol`` -> lindol bohol) and terms match those words, never a substring
 (``#Triotree`` holds no "riot"); a strong one-word crisis term of a language
 other than English may open or close a lower-case hashtag (``#lindolbohol``). Hindi typed without spaces (a run of
-20 or more Devanagari letters) is searched for the one-word Devanagari terms
-inside it (a whole-word term not followed by a vowel sign), a term inside a
-longer term not counting. Matching ignores case and the accents of Latin letters ("refineria" matches
+13 or more Devanagari letters, longer than nearly every Hindi word, or any run of
+a word that a Latin word or a number is glued to) is searched for the Devanagari
+terms inside it, a phrase's words run together ("शहीदहोगया"; a whole-word term
+not followed by a vowel sign), a term inside a longer one-word term or overlapping
+a mask not counting; the danda ("।") ends a word. Matching ignores case and the accents of Latin letters ("refineria" matches
 "refinería"), compares text in Unicode NFC with Russian "ё" read as "е", and
 skips URLs and @handles.
 """
@@ -56,9 +58,10 @@ _TOP_FIELDS = {"version", "fallback", "categories", "needs_response", "deflectio
 _CUE_GROUPS = ("request", "no_response")
 _NOT_CRITICAL_GROUPS = ("contexts", "past", "phrases")
 SUPPORT_MARK = "~"
-# Raised whenever the matcher finds other terms in the same text (accents folded: 2),
+# Raised whenever the matcher finds other terms in the same text (accents folded: 2;
+# Hindi runs typed without spaces searched for phrases too, dandas end words: 3),
 # so that a taxonomy's digest, and the tagging version, change with it.
-MATCHING_RULES = 2
+MATCHING_RULES = 3
 WEAK_MARK = "~~"
 
 
@@ -271,8 +274,9 @@ def _parse_terms(raw: object, where: str, fail, required: bool) -> dict[str, tup
 # -- text normalisation and tokens ---------------------------------------
 
 # Letters and digits plus the combining marks of Latin, Cyrillic and Indic
-# scripts (Python's \w leaves Devanagari vowel signs out).
-_MARKS = "\u0300-\u036f\u0483-\u0489\u0900-\u0dff\u200c\u200d"
+# scripts (Python's \w leaves Devanagari vowel signs out); the danda and double danda
+# ("।", "॥", Hindi's full stops) end a word like a full stop.
+_MARKS = "\u0300-\u036f\u0483-\u0489\u0900-\u0963\u0966-\u0dff\u200c\u200d"
 _WORD = rf"(?:[^\W_]|[{_MARKS}])+"
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\U0001f1e6-\U0001f1ff"
 _TOKEN = re.compile(rf"#?{_WORD}|[?？¿؟]|[{_EMOJI}]")
@@ -290,12 +294,14 @@ _SPLIT_MIN = 6
 # A crisis word of another language this long may open or close a hashtag ("#lindolbohol").
 _COMPOUND_MIN = 4
 # Hindi typed without spaces ("दिल्लीमेंबलात्कारऔरहत्या", about 14% of a real
-# politician timeline's Devanagari tweets): a run this long of Devanagari with no space
-# is searched for the one-word Devanagari terms of at least _JOINED_TERM_MIN letters.
-_JOINED_MIN = 20
+# politician timeline's Devanagari tweets): a run of Devanagari with no space this long
+# (longer than nearly every Hindi word), or any run of a word that a Latin word or a
+# number is glued to ("केलाठीचार्जकोMILD"), is searched for the Devanagari terms of at
+# least _JOINED_TERM_MIN letters, a phrase's words run together too ("शहीदहोगया").
+_JOINED_MIN = 13
 _JOINED_TERM_MIN = 3
-_JOINED_RUN = re.compile(rf"[\u0900-\u097f]{{{_JOINED_MIN},}}")
-_DEVANAGARI_TERM = re.compile(r"^[\u0900-\u097f]+$")
+_DEVANAGARI_RUN = re.compile(r"[\u0900-\u0963\u0966-\u097f]+")
+_DEVANAGARI_TERM = re.compile(r"^[\u0900-\u0963\u0966-\u097f]+$")
 # Vowel signs, virama, nukta and nasal marks: a whole-word term followed by one has
 # been found inside a longer word ("देशद्रोह" in "देशद्रोही").
 _DEVANAGARI_SIGNS = frozenset("\u0900\u0901\u0902\u0903\u093a\u093b\u093c\u093e\u093f"
@@ -464,10 +470,7 @@ class TermMatcher:
             table.setdefault(first, []).append(tid)
         self._prefix_lengths = sorted({len(p) for p in self._first_prefix})
         self._candidates: dict[str, tuple[tuple[int, tuple[tuple[str, bool], ...]], ...]] = {}
-        self._joined_terms = [(words[0][0], words[0][1], tid)
-                              for tid, words in enumerate(self._terms)
-                              if len(words) == 1 and len(words[0][0]) >= _JOINED_TERM_MIN
-                              and _DEVANAGARI_TERM.match(words[0][0])]
+        self._joined_terms = self._joined_index()
         # One-word terms that may open or close a lower-case hashtag ("#lindolbohol")
         self._compounds = {w: index[k] for w in compounds
                            if len(w) >= _COMPOUND_MIN and (k := ((normalize(w), False),)) in index}
@@ -544,20 +547,54 @@ class TermMatcher:
             if tid in self._masks or not masked or masked.isdisjoint(range(i, i + k)):
                 found.add(tid)
 
+    def _joined_index(self) -> dict[str, list[tuple[str, bool, int, bool]]]:
+        """The Devanagari terms as they are found in a run typed without spaces: the
+        words run together ("शहीद हो गया" -> "शहीदहोगया"), a prefix only as the last
+        word; keyed by their first two letters. Each entry: (joined form, is prefix,
+        term id, one word)."""
+        out: dict[str, list[tuple[str, bool, int, bool]]] = {}
+        for tid, words in enumerate(self._terms):
+            if any(p for _, p in words[:-1]) or not all(w for w, _ in words):
+                continue
+            joined = "".join(w for w, _ in words)
+            if len(joined) >= _JOINED_TERM_MIN and _DEVANAGARI_TERM.match(joined):
+                out.setdefault(joined[:2], []).append(
+                    (joined, words[-1][1], tid, len(words) == 1))
+        return out
+
     def _scan_joined(self, run: str, found: set[int]) -> None:
-        """One-word Devanagari terms inside a run of Hindi typed without spaces; an
-        occurrence inside a longer term's ("हत्या" in "आत्महत्या") does not count."""
+        """The Devanagari terms inside a run of Hindi typed without spaces. An
+        occurrence inside a longer one-word term's ("हत्या" in "आत्महत्या") does not
+        count, nor one that overlaps a mask's ("हमला" in "हमलाबोला")."""
         spans = []
-        for word, is_prefix, tid in self._joined_terms:
-            start = run.find(word)
-            while start >= 0:
-                end = start + len(word)
-                if is_prefix or end == len(run) or run[end] not in _DEVANAGARI_SIGNS:
-                    spans.append((start, end, tid))
-                start = run.find(word, start + 1)
-        for a, b, tid in spans:
-            if not any(c <= a and b <= d and d - c > b - a for c, d, _ in spans):
-                found.add(tid)
+        index, n = self._joined_terms, len(run)
+        for i in range(n - _JOINED_TERM_MIN + 1):
+            cands = index.get(run[i:i + 2])
+            if cands is None:
+                continue
+            for word, is_prefix, tid, one_word in cands:
+                if run.startswith(word, i):
+                    end = i + len(word)
+                    if is_prefix or end == n or run[end] not in _DEVANAGARI_SIGNS:
+                        spans.append((i, end, tid, one_word))
+        masks = [(a, b) for a, b, tid, _ in spans if tid in self._masks]
+        for a, b, tid, _ in spans:
+            if any(c <= a and b <= d and d - c > b - a for c, d, _, whole in spans if whole):
+                continue
+            if tid not in self._masks and any(a < d and c < b for c, d in masks):
+                continue
+            found.add(tid)
+
+    def _scan_runs(self, word: str, found: set[int]) -> None:
+        """Search a word's Devanagari runs typed without spaces: one of _JOINED_MIN
+        letters or more, or any run of a word that also holds Latin letters or digits."""
+        runs = _DEVANAGARI_RUN.findall(word)
+        if not runs:
+            return
+        mixed = len(runs) > 1 or len(runs[0]) != len(word)
+        for run in runs:
+            if len(run) >= _JOINED_MIN or (mixed and len(run) >= _JOINED_TERM_MIN):
+                self._scan_joined(run, found)
 
     def _scan_compound(self, tag: str, found: set[int]) -> None:
         """A compound word term at the start or the end of a one-word hashtag
@@ -599,10 +636,10 @@ class TermMatcher:
         words, tags = tokenize(text)
         found: set[int] = set()
         self._scan(words, found)
-        for word in words:
-            if len(word) >= _JOINED_MIN and self._joined_terms:
-                for run in _JOINED_RUN.findall(word):
-                    self._scan_joined(run, found)
+        if self._joined_terms and not text.isascii():
+            for word in words:
+                if len(word) > _JOINED_TERM_MIN and not word.isascii():
+                    self._scan_runs(word, found)
         if tags:
             for split in hashtag_words(text):
                 self._scan(split, found)

@@ -5,7 +5,8 @@
 
 What changed between the two is the seed-term matcher, the taxonomy, the default
 model and the language detector, so those are timed: the revision's
-``analysis/taxonomy.py``, ``classifiers.py``, ``langid.py`` and
+``analysis/taxonomy.py``, ``classifiers.py``, ``langid.py`` (with
+``langid_batch.py`` where the revision has it) and
 ``data/taxonomy.yaml`` are read with ``git show`` into a temporary package and
 imported beside this tree's. Each side tags the same distinct texts (real
 crisis, politician and VADER tweets from ../shared, made distinct with a
@@ -35,16 +36,19 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 FILES = ("taxonomy.py", "classifiers.py", "langid.py")
+# Modules the files above import relatively in later revisions: copied where they exist.
+OPTIONAL_FILES = ("langid_batch.py",)
 
 
 def load_revision(rev: str, into: Path):
     pkg = into / "gw_rev"
     (pkg / "data").mkdir(parents=True)
     (pkg / "__init__.py").write_text("", "utf-8")
-    for name in FILES:
-        text = subprocess.run(["git", "show", f"{rev}:analysis/{name}"], cwd=REPO, check=True,
-                              capture_output=True, text=True).stdout
-        (pkg / name).write_text(text, "utf-8")
+    for name in FILES + OPTIONAL_FILES:
+        shown = subprocess.run(["git", "show", f"{rev}:analysis/{name}"], cwd=REPO,
+                               check=name in FILES, capture_output=True, text=True)
+        if shown.returncode == 0:
+            (pkg / name).write_text(shown.stdout, "utf-8")
     yaml = subprocess.run(["git", "show", f"{rev}:analysis/data/taxonomy.yaml"], cwd=REPO,
                           check=True, capture_output=True, text=True).stdout
     (pkg / "data" / "taxonomy.yaml").write_text(yaml, "utf-8")

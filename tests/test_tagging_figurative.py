@@ -5,7 +5,9 @@ Two frames, each with a twin that is a real incident and stays critical
 
 - a crisis noun as the verdict on something ("the album is fire", "el partido fue un
   desastre", "c'est une catastrophe"), and the kitchen's, the market's and the temper's
-  senses of burning and exploding ("nasunog ang kanin", "harga meledak", "आग बबूला");
+  senses of burning and exploding ("nasunog ang kanin", "harga meledak", "आग बबूला"), a
+  price, a sale or a song that "exploded" (a boom, online or in the market) and "to make
+  a disaster" of a game (a blunder);
 - a plural incident noun with no incident named ("farm suicides", "lynchings", "murders"):
   talk about a kind of incident; one that happened names it in the singular, or beside
   another crisis word.
@@ -29,6 +31,14 @@ NOT_CRITICAL = {
     "en plural suicides": "Farm suicides are the result of decades of neglect by the Centre",
     "en plural murders": "Can anyone tell me if we settle murders by debate now?",
     "en plural lynchings": "Abuse, lynchings, censorship: the politics of fear",
+    # a price, a sale or a song that "exploded": a boom, whatever word stands between
+    "id price of one good": "Harga bawang meledak menjelang Lebaran",
+    "id popular online": "Videonya meledak di YouTube minggu ini",
+    "en popular online": "Her song blew up on TikTok overnight",
+    # "to make a disaster" of a game: a blunder; the kitchen's burnt rice
+    "it blunder": "Il portiere ha fatto un disastro nel secondo tempo",
+    "es blunder": "El arquero hizo un desastre en el segundo tiempo",
+    "tl burnt rice, already": "Sunog na ang sinaing ko, order na lang tayo",
 }
 
 CRITICAL = {
@@ -39,6 +49,9 @@ CRITICAL = {
     "id explosion": "Tabung gas meledak di pasar, dua orang luka-luka",
     "en singular suicide": "A farmer committed suicide at the rally this afternoon",
     "en plural with an incident": "Three killings in the village last night, police deployed",
+    "en blew up": "A car bomb blew up outside the station",
+    "it disaster with deaths": "Alluvione a Genova: un disastro, tre morti",
+    "tl market fire": "Sunog sa palengke, sunog na ang mga tindahan",
 }
 
 
