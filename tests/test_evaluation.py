@@ -153,6 +153,25 @@ def test_hindi_dev_set_is_disjoint_and_measured(shared_data, repo):
 
 
 @pytest.mark.shared
+def test_hindi_check_set_is_disjoint_and_measured(shared_data, repo):
+    """The Hindi check set: Devanagari and romanised posts in no other coded set,
+    coded after this version's Hindi terms were written, measured per script."""
+    ev = _evaluate_module(repo)
+    check = ev.load_critical(shared_data, "handcoded_critical_hindi_check.csv")
+    assert len(check) == 111 and int(check["critical"].sum()) == 13
+    assert set(check["script"]) == {"Devanagari", "Latin"}
+    others = set()
+    for name in ("handcoded_critical.csv", "handcoded_critical_hindi.csv",
+                 "handcoded_critical_hindi_dev.csv", "handcoded_critical_own_posts.csv"):
+        others |= set(ev.load_critical(shared_data, name)["native_id"])
+    assert not set(check["native_id"]) & others
+    got = ev.eval_hindi_check(shared_data)
+    assert set(got["per_script"]) == {"Devanagari", "Latin"}
+    assert got["recall"] >= ev.FLOORS["hindi_check.recall"], got
+    assert got["specificity"] >= ev.FLOORS["hindi_check.specificity"], got
+
+
+@pytest.mark.shared
 def test_own_post_audit_weights_back_to_the_timeline(shared_data, repo):
     """The own-post audit: a census of what the rules tagged and a sample of the rest,
     weighted back to every own post of the timeline."""
