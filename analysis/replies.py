@@ -217,18 +217,66 @@ def _drop(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
+#: DuckDB memory that writing ``responses`` may need per inbound message, with a margin:
+#: written in one statement, 676,044 messages did not fit in 190 MiB and half of them did
+#: (about 300 bytes a message at the limit, where the joins with ``tags`` and
+#: ``message_attributes`` and the rows on their way into the table are all held at once).
+RESULT_BYTES_PER_MESSAGE = 1000
+
+_UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "PiB": 2**50}
+
+
+def memory_limit_bytes(con: duckdb.DuckDBPyConnection) -> int | None:
+    """DuckDB's ``memory_limit`` on ``con`` in bytes (as DuckDB shows it, to 0.1 of its
+    unit), or None when it cannot be read."""
+    text = str(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+    number, _, unit = text.strip().partition(" ")
+    try:
+        return int(float(number) * _UNITS[unit])
+    except (KeyError, ValueError):
+        return None
+
+
+def result_passes(messages: int, limit: int | None) -> int:
+    """Statements that write ``responses`` for ``messages`` inbound messages under
+    DuckDB's memory limit ``limit`` (bytes): one while the result fits, else consecutive
+    ranges of the messages, each within the limit (see RESULT_BYTES_PER_MESSAGE)."""
+    if not limit or limit <= 0:
+        return 1
+    return max(1, -(-messages * RESULT_BYTES_PER_MESSAGE // limit))
+
+
+def _write_result(con: duckdb.DuckDBPyConnection, obs_end: datetime) -> None:
+    """``responses`` from the linked temp tables. The messages are taken in ranges of
+    their row ids when one statement would not fit in DuckDB's memory limit: every row
+    is written once either way (the ranges cover the table, each message in one), and
+    DuckDB spills the ranges already written to the store's file."""
+    lo, hi, n = con.execute("SELECT min(rowid), max(rowid) + 1, count(*) FROM _messages"
+                            ).fetchall()[0]
+    passes = result_passes(n, memory_limit_bytes(con))
+    if passes == 1:
+        con.execute(f"INSERT INTO responses BY NAME ({_RESULT})", {"obs_end": obs_end})
+        return
+    step = -(-(hi - lo) // passes)
+    for start in range(lo, hi, step):
+        con.execute(f"INSERT INTO responses BY NAME ({_RESULT} "
+                    "AND m.rowid >= $lo AND m.rowid < $hi)",
+                    {"obs_end": obs_end, "lo": start, "hi": start + step})
+
+
 def build_responses(con: duckdb.DuckDBPyConnection, obs_end: datetime,
                     include_unaddressed: bool = False) -> int:
     """Fill the ``responses`` table (replacing its rows) with the public channels' messages;
     returns the row count. Direct messages are not there (see :func:`dm_responses`).
     With ``include_unaddressed``, posts answered though not addressed are inbound
-    messages too (``via = answered_unaddressed``).
+    messages too (``via = answered_unaddressed``). Every step spills to disk beyond
+    DuckDB's memory limit, so a lower limit costs time, not the run.
 
     The caller owns the transaction.
     """
     _link(con, obs_end, private=False, include_unaddressed=include_unaddressed)
     con.execute("DELETE FROM responses")
-    con.execute(f"INSERT INTO responses BY NAME ({_RESULT})", {"obs_end": obs_end})
+    _write_result(con, obs_end)
     _drop(con)
     return con.execute("SELECT count(*) FROM responses").fetchall()[0][0]
 
