@@ -110,14 +110,20 @@ def _account_chunk(view: ChunkView, msgs: Messages, window: float, min_n: int):
 
 def _curves(cal: dict, platform: np.ndarray, author: np.ndarray,
             population: str) -> pd.DataFrame:
-    """Each group's step curve, starting at (0 h, 1.0), thinned for drawing."""
+    """Each group's step curve, starting at (0 h, 1.0), thinned for drawing.
+
+    ``km.curve`` is ordered by group and time (one row per event time, survival
+    below 1): each group's starting point goes in before its first row."""
     km = cal["km"]
+    events = km.curve
     groups = np.arange(len(cal["acct"]))
-    start = pd.DataFrame({"group": groups, "hours": 0.0, "survival": 1.0,
-                          "ci_low": 1.0, "ci_high": 1.0})
-    curve = pd.concat([start, km.curve], ignore_index=True).sort_values(
-        ["group", "hours", "survival"], ascending=[True, True, False], kind="stable")
-    curve = thin_curve(curve.reset_index(drop=True), ["group"], CURVE_STEP)
+    at = np.searchsorted(events["group"].to_numpy(), groups)
+    curve = pd.DataFrame({
+        "group": np.insert(events["group"].to_numpy().astype(np.int64), at, groups),
+        **{c: np.insert(events[c].to_numpy(), at, 0.0 if c == "hours" else 1.0)
+           for c in ("hours", "survival", "ci_low", "ci_high")},
+    })
+    curve = thin_curve(curve, ["group"], CURVE_STEP)
     g = curve["group"].to_numpy()
     return pd.DataFrame({
         "platform": platform[g],

@@ -19,7 +19,10 @@ This module also holds what every per-message metric shares: the run's
 message table (``responses`` joined to accounts, tags dictionary-encoded,
 sorted by account and duration, in DuckDB so it can spill), read back in
 chunks of whole accounts so memory stays bounded, and :func:`group_stats`,
-which computes every figure of many groups at once with numpy.
+which computes every figure of many groups at once with numpy. Where the
+messages are one chunk read in this process, one view of it (both orders, the
+groups of (all, all) with their curves) serves every metric of the run
+(:func:`shared_view`); the tables are those of views built chunk by chunk.
 """
 
 from __future__ import annotations
@@ -305,14 +308,18 @@ def iter_chunks(ctx: MetricContext, msgs: Messages,
         if "single_chunk" not in ctx.cache:
             ctx.cache["single_chunk"] = _read_chunk(ctx, columns, *msgs.chunks[0])
             for array in ctx.cache["single_chunk"].values():
-                array.setflags(write=False)
-                if isinstance(array, np.ma.MaskedArray):  # its mask is an array of its own
-                    np.ma.getmaskarray(array).setflags(write=False)
-                    array.harden_mask()
+                _read_only(array)
         yield ctx.cache["single_chunk"]
         return
     for lo, hi in msgs.chunks:
         yield _read_chunk(ctx, columns, lo, hi)
+
+
+def _read_only(array: np.ndarray) -> None:
+    array.setflags(write=False)
+    if isinstance(array, np.ma.MaskedArray):  # its mask is an array of its own
+        np.ma.getmaskarray(array).setflags(write=False)
+        array.harden_mask()
 
 
 def _read_chunk(ctx: MetricContext, columns: tuple[str, ...], lo: int,
@@ -474,6 +481,9 @@ class ChunkView:
     needs: np.ndarray  # rows in population needs_response
     biz: dict[str, np.ndarray]  # business-clock rows: acct, d, answered, observed, window, tags
     biz_needs: np.ndarray
+    # Where one view serves every metric of the run (see shared_view): the groups of
+    # the grouping set (all, all), with their curves, by (population, window).
+    shared: dict | None = None
 
 
 def chunk_view(cols: dict[str, np.ndarray], clocks: Mapping[int, AccountClock],
@@ -616,7 +626,19 @@ def _arrow_column(values: np.ndarray, sql: str) -> pa.Array:
 def chunk_groups(view: ChunkView, msgs: Messages, population: str, period: str, kind: str,
                  window: float, with_curve: bool = False, business: bool = True):
     """Calendar and business :func:`group_stats` of one chunk for one population
-    and grouping set; returns (calendar, business or None, p0, slice values)."""
+    and grouping set; returns (calendar, business or None, p0, slice values).
+    A shared view computes (all, all) once, with its curves, for every caller."""
+    if view.shared is not None and period == kind == "all" and business:
+        key = (population, window)
+        if key not in view.shared:
+            view.shared[key] = _chunk_groups(view, msgs, population, period, kind, window,
+                                             True, business)
+        return view.shared[key]
+    return _chunk_groups(view, msgs, population, period, kind, window, with_curve, business)
+
+
+def _chunk_groups(view: ChunkView, msgs: Messages, population: str, period: str, kind: str,
+                  window: float, with_curve: bool, business: bool):
     cols = view.cols
     rows = view.needs if population == "needs_response" else None
     pick = {k: (cols[k] if rows is None else cols[k][rows]) for k in (period, kind) if k in cols}
@@ -654,7 +676,29 @@ def iter_views(ctx: MetricContext, business: bool = True
     msgs = messages(ctx)
     clocks = dict(enumerate(clocks_for(ctx, msgs))) if business else {}
     for cols in iter_chunks(ctx, msgs):
-        yield msgs, chunk_view(cols, clocks, msgs.obs_end_us)
+        yield msgs, shared_view(ctx, cols, clocks, msgs, business)
+
+
+def shared_view(ctx: MetricContext, cols: dict[str, np.ndarray],
+                clocks: Mapping[int, AccountClock], msgs: Messages,
+                business: bool = True) -> ChunkView:
+    """The view of a chunk read in this process. Where the run's messages are one
+    chunk (:func:`iter_chunks` keeps it), its view is built once, kept read-only
+    and given to every metric after, with the groups of (all, all) that slices and
+    account metrics share; else a view of its own. ``business=False``: a caller
+    that reads no business-clock rows (they are left empty unless kept)."""
+    single = cols is ctx.cache.get("single_chunk")
+    if single and "single_view" in ctx.cache:
+        return ctx.cache["single_view"]
+    if not business:
+        return chunk_view(cols, {}, msgs.obs_end_us)
+    view = chunk_view(cols, clocks, msgs.obs_end_us)
+    if single:
+        for array in (*view.biz.values(), view.needs, view.biz_needs):
+            _read_only(array)
+        view.shared = {}
+        ctx.cache["single_view"] = view
+    return view
 
 
 CHUNK_EXECUTOR = "chunk_executor"  # ctx.cache key: (executor, tasks in flight) of a cluster
@@ -688,8 +732,8 @@ def map_chunks(ctx: MetricContext, fn: Callable, *args) -> Iterator:
         wanted = ctx.settings.execution.workers
         in_flight = min(int(wanted) if wanted else (os.cpu_count() or 1), len(msgs.chunks))
         if in_flight <= 1:
-            for task in tasks():
-                yield _run_chunk(*task)
+            for cols, chunk_clocks, _, _, _ in tasks():
+                yield fn(shared_view(ctx, cols, chunk_clocks, msgs), msgs, *args)
             return
         pool = ProcessPoolExecutor(max_workers=in_flight, mp_context=get_context("spawn"),
                                    initializer=die_with_parent, initargs=(os.getpid(),))

@@ -37,7 +37,8 @@ Steps:
 laid out from ``git archive`` under the work folder, run by this script's
 harness), interleaved before this tree's in every round: the JSON gets the CPU
 ratio before / after and whether each table it wrote (slice_metrics, selectivity,
-response_quality, data_quality) equals this tree's exactly.
+response_quality, data_quality, and with ``--before`` account_metrics and km_curves,
+which both revisions then write) equals this tree's exactly.
 
 Each side runs in its own process so that peak RSS (getrusage) is its own.
 The sides alternate, govwatch then baseline, ``--pairs`` times (3 by default);
@@ -184,7 +185,8 @@ def generate(db: Path, n: int) -> None:
 # -- 2. govwatch ----------------------------------------------------------------------
 
 def run_govwatch(db: Path, out: Path, memory_limit: str | None = None,
-                 with_peers: bool = False, prefix: str = "govwatch") -> tuple[dict, dict]:
+                 with_peers: bool = False, prefix: str = "govwatch",
+                 every_table: bool = False) -> tuple[dict, dict]:
     from govwatch.analysis import accounts, benchmarks, business_clock, quality, selectivity, slices  # noqa: F401
     from govwatch.analysis.registry import MetricContext, conform, ensure_tables, metrics
     from govwatch.analysis.replies import build_responses, observation_end
@@ -227,8 +229,10 @@ def run_govwatch(db: Path, out: Path, memory_limit: str | None = None,
             cpu[metric.name] = time.process_time() - c1
     timings["total"] = time.perf_counter() - t0
     cpu["total"] = time.process_time() - c0
+    # account metrics and curves only to compare two revisions (the baseline has neither)
+    extra = ("account_metrics", "km_curves") if every_table else ()
     for table in ("slice_metrics", "selectivity", "response_quality", "data_quality",
-                  "benchmark_index"):
+                  "benchmark_index", *extra):
         if table in frames:
             frames[table].to_parquet(out / f"{prefix}_{table}.parquet")
     store.close()
@@ -627,11 +631,12 @@ def side(args) -> None:
     sampler = TreeSampler(os.getpid())
     sampler.start()
     if args.side == "govwatch":
-        timings, cpu = run_govwatch(Path(args.db), out, args.duckdb_memory, args.with_peers)
+        timings, cpu = run_govwatch(Path(args.db), out, args.duckdb_memory, args.with_peers,
+                                    every_table=args.every_table)
     elif args.side == "before":
         sys.path.insert(0, args.tree)  # its govwatch package, ahead of this tree's
         timings, cpu = run_govwatch(Path(args.db), out, args.duckdb_memory, args.with_peers,
-                                    prefix="before")
+                                    prefix="before", every_table=True)
     else:
         timings, cpu = run_baseline(Path(args.db), out, args.baseline_km)
     tree_peak = sampler.stop()
@@ -662,6 +667,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--side", choices=("govwatch", "before", "baseline"), help=argparse.SUPPRESS)
     p.add_argument("--tree", help=argparse.SUPPRESS)
     p.add_argument("--db", help=argparse.SUPPRESS)
+    p.add_argument("--every-table", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.side:
         side(args)
@@ -690,6 +696,8 @@ def main(argv: list[str] | None = None) -> None:
                 cmd += ["--with-peers"]
             if name == "before":
                 cmd += ["--tree", str(tree)]
+            if tree:  # both revisions write every table they are compared on
+                cmd += ["--every-table"]
             done = subprocess.run(cmd, capture_output=True, text=True)
             if done.returncode:
                 sys.exit(f"{name} failed:\n{done.stderr}")
@@ -729,7 +737,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"before / after CPU: {np.median(before):.2f}x ({min(before):.2f}-{max(before):.2f})")
     # the sides of the median pair (by CPU ratio), for run_all's table
     order = sorted(range(args.pairs), key=lambda i: (
-        runs["baseline"][i]["cpu_s"] / runs["govwatch"][i]["cpu_s"]) if ratios else i)
+        runs["baseline"][i]["cpu_s"] / runs["govwatch"][i]["cpu_s"]) if "baseline" in runs else i)
     mid = order[len(order) // 2]
     results = {name: rs[mid] for name, rs in runs.items()}
     if args.json:
