@@ -331,11 +331,13 @@ def toggle_states(changes: int, seed: int = 3,
 BUTTONS = """() => ['country', 'level', 'platform'].flatMap(g =>
     [...document.querySelectorAll(`#overview-${g} button[data-value]`)]
         .map(b => [g, b.dataset.value]).filter(([, v]) => v !== '*'))"""
-# An account page is drawn: its name, every chart's SVG (or no chart at all) and
-# no callback pending.
+# An account page is drawn: its name, every chart's SVG (or no chart at all), no
+# callback pending and no part still to come (the placeholder of what its own
+# callback fills).
 ACCOUNT_READY = """() => document.querySelector('#account-name') &&
     [...document.querySelectorAll('main .dash-graph')].every(g => g.querySelector('.main-svg'))
-    && !document.querySelector('[data-dash-is-loading="true"]')"""
+    && !document.querySelector('[data-dash-is-loading="true"]')
+    && !document.querySelector('.pending-content')"""
 
 
 def measure(base: str, renders: int, changes: int, accounts: list[tuple[str, str]] = ()

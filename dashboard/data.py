@@ -25,6 +25,7 @@ import json
 import os
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,8 @@ SHOWN_ACCOUNT_TABLES = {"selectivity", "response_quality", "benchmark_index", "a
 INCLUDE_DMS_ENV = "GOVWATCH_DASH_INCLUDE_DMS"
 
 
+# the Wilson 95% interval of each slice's rate, read with an account's slices
+_CI = ("_rate_ci_low", "_rate_ci_high")
 # the hours of a message's clock inside outage windows (analysis/outages.py)
 _OUTAGE_JOIN = ("LEFT JOIN outage_latencies o ON o.platform = r.platform "
                 "AND o.message_id = r.message_id AND o.official_author = r.official_author")
@@ -278,6 +281,8 @@ class DashboardData:
         self._lock = threading.Lock()
         self._conn: _Conn | None = None
         self._cache: dict[tuple, object] = {}
+        self._recent: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     # -- connection ------------------------------------------------------
     def _cursor(self):
@@ -285,6 +290,7 @@ class DashboardData:
             if self._conn is None or self._conn.pid != os.getpid():
                 self._conn = _Conn(os.getpid(), Store(self.path, read_only=True))
                 self._cache.clear()
+                self._recent.clear()
             conn = self._conn
         cur = getattr(conn.local, "cursor", None)
         if cur is None:
@@ -306,6 +312,7 @@ class DashboardData:
                 self._conn.store.close()
             self._conn = None
             self._cache.clear()
+            self._recent.clear()
 
     def df(self, sql: str, params: Sequence | Mapping | None = None) -> pd.DataFrame:
         return self._cursor().execute(sql, params or []).df()
@@ -321,6 +328,25 @@ class DashboardData:
                 self._cache.clear()
             self._cache[key] = make()
         return self._cache[key]
+
+    RECENT = 64
+
+    def _recently(self, key: tuple, make) -> pd.DataFrame:
+        """``make()`` (a frame of one account's rows) kept for the last :attr:`RECENT`
+        reads: an account page asks several questions of the same rows (its metrics,
+        every slice and the weekly series, its curves) and reads each table once. A
+        copy is returned, so a caller may change it."""
+        with self._recent_lock:
+            hit = self._recent.get(key)
+            if hit is not None:
+                self._recent.move_to_end(key)
+        if hit is None:
+            hit = make()
+            with self._recent_lock:
+                self._recent[key] = hit
+                while len(self._recent) > self.RECENT:
+                    self._recent.popitem(last=False)
+        return hit.copy()
 
     # -- schema ----------------------------------------------------------
     def columns(self, table: str) -> tuple[str, ...]:
@@ -568,37 +594,62 @@ class DashboardData:
             "WHERE platform = ? AND official_author = ? AND "
             "population = ? ORDER BY metric", [platform, author, population])
 
+    def _account_slices(self, platform: str, author: str, population: str) -> pd.DataFrame:
+        """The ``slice_metrics`` rows of one account and population that its page shows
+        (every slice over the whole observation, the weekly and monthly series), read once, with the Wilson 95% interval of each rate as
+        ``export --what series`` gives it (columns :data:`_CI`)."""
+        from govwatch.analysis.change import wilson_sql
+
+        low, high = (wilson_sql("answered_window", "observed_window", b) for b in ("low", "high"))
+        return self._recently(("slice_metrics", platform, author, population), lambda: self.df(
+            f"SELECT *, {low} AS {_CI[0]}, {high} AS {_CI[1]} FROM slice_metrics "
+            "WHERE platform = ? AND official_author = ? AND population = ? AND (period_kind "
+            "= 'all' OR (slice_kind = 'all' AND period_kind IN ('week', 'month')))",
+            [platform, author, population]))
+
     def slices(self, platform: str, author: str, kind: str,
                population: str) -> pd.DataFrame | Missing:
         """Whole-observation ``slice_metrics`` rows of one account for one slice kind;
         a message without the tag is in slice value 'not tagged'."""
-        if not self.has("slice_metrics", "slice_kind", "slice_value", "period_kind"):
+        if not self.has("slice_metrics", "slice_kind", "slice_value", "period_kind",
+                        "answered_window", "observed_window"):
             return self.missing("slice_metrics")
-        return self.df(
-            "SELECT *, coalesce(slice_value, 'not tagged') AS slice_label FROM slice_metrics "
-            "WHERE platform = ? AND official_author = ? AND slice_kind = ? AND population = ? "
-            "AND period_kind = 'all' ORDER BY slice_value NULLS LAST",
-            [platform, author, kind, population])
+        rows = self._account_slices(platform, author, population)
+        rows = rows[(rows["slice_kind"] == kind) & (rows["period_kind"] == "all")]
+        rows = rows.sort_values("slice_value", na_position="last", kind="stable")
+        return rows.drop(columns=list(_CI)).assign(
+            slice_label=rows["slice_value"].fillna("not tagged")
+        ).reset_index(drop=True)
 
     def series(self, platform: str, author: str, population: str,
                period_kind: str) -> pd.DataFrame | Missing:
         """Weekly or monthly (slice 'all') ``slice_metrics`` rows of one account, oldest
-        first, with the Wilson 95% interval of each rate (``export --what series``)."""
-        if not self.has("slice_metrics", "period_kind", "period_start", "observed_window"):
+        first, with the Wilson 95% interval of each rate: the rows and columns of
+        ``export --what series`` (analysis.change.series_sql)."""
+        if not self.has("slice_metrics", "period_kind", "period_start", "observed_window",
+                        "answered_window"):
             return self.missing("slice_metrics")
+        rows = self._account_slices(platform, author, population)
+        rows = rows[(rows["period_kind"] == period_kind) & (rows["slice_kind"] == "all")
+                    & rows["period_kind"].isin(["week", "month"])]
+        rows = rows.sort_values("period_start", kind="stable").assign(
+            slice_value="all", rate_ci_low=rows[_CI[0]], rate_ci_high=rows[_CI[1]])
+        return rows[list(self._series_columns())].reset_index(drop=True)
+
+    def _series_columns(self) -> tuple[str, ...]:
+        """The columns of ``export --what series``, in its order."""
         from govwatch.analysis.change import series_sql
 
-        return self.df(f"SELECT * FROM ({series_sql()}) WHERE platform = ? AND "
-                       "official_author = ? AND population = ? AND period_kind = ? AND "
-                       "slice_kind = 'all' ORDER BY period_start",
-                       [platform, author, population, period_kind])
+        return self._cached(("series_columns",), lambda: tuple(
+            self.df(f"SELECT * FROM ({series_sql()}) LIMIT 0").columns))
 
     def before_after(self, platform: str, author: str, population: str) -> pd.DataFrame:
         """The account's ``before_after`` rows (empty when no change date was analysed)."""
         if not self.has("before_after", "change_at"):
             return pd.DataFrame()
-        return self.df("SELECT * FROM before_after WHERE platform = ? AND official_author = ? "
-                       "AND population = ? ORDER BY change_at", [platform, author, population])
+        return self._recently(("before_after", platform, author, population), lambda: self.df(
+            "SELECT * FROM before_after WHERE platform = ? AND official_author = ? "
+            "AND population = ? ORDER BY change_at", [platform, author, population]))
 
     def critical_rates(self, population: str,
                        period: str = ALL_PERIODS) -> pd.DataFrame | None:
@@ -652,6 +703,9 @@ class DashboardData:
         if not accounts or not populations:
             return pd.DataFrame(columns=["platform", "official_author", "population", "hours",
                                          "survival", "ci_low", "ci_high"])
+        if len(accounts) == 1:  # one account: from its curves, read once
+            curves = self._account_curves(*accounts[0])
+            return curves[curves["population"].isin(list(populations))].reset_index(drop=True)
         pairs = [f"{p}\x1f{a}" for p, a in accounts]
         return self.df(
             "SELECT * FROM km_curves WHERE list_contains(?, platform || chr(31) || "
@@ -659,10 +713,14 @@ class DashboardData:
             "ORDER BY platform, official_author, population, hours",
             [pairs, list(populations)])
 
+    def _account_curves(self, platform: str, author: str) -> pd.DataFrame:
+        """Every KM curve of one account (all populations), in km_curves' order."""
+        return self._recently(("km_curves", platform, author), lambda: self.df(
+            "SELECT * FROM km_curves WHERE platform = ? AND official_author = ? "
+            "ORDER BY population, hours", [platform, author]))
+
     def km_populations(self, platform: str, author: str) -> tuple[str, ...]:
-        return tuple(self.df(
-            "SELECT DISTINCT population FROM km_curves WHERE platform = ? AND "
-            "official_author = ? ORDER BY 1", [platform, author])["population"])
+        return tuple(sorted(self._account_curves(platform, author)["population"].unique()))
 
     def latency_split(self, platform: str, author: str) -> list[str]:
         """Which curves to compare for one account: critical vs routine when the
@@ -677,8 +735,9 @@ class DashboardData:
         return dict(zip(m["population"], m["max_followup_hours"], strict=True))
 
     def account_metrics(self, platform: str, author: str) -> pd.DataFrame:
-        return self.df("SELECT * FROM account_metrics WHERE platform = ? AND official_author = ?",
-                       [platform, author])
+        return self._recently(("account_metrics", platform, author), lambda: self.df(
+            "SELECT * FROM account_metrics WHERE platform = ? AND official_author = ?",
+            [platform, author]))
 
     def other_account_tables(self, platform: str, author: str
                              ) -> list[tuple[str, str, pd.DataFrame]]:
@@ -706,16 +765,18 @@ class DashboardData:
     def example_messages(self, platform: str, author: str, limit: int = 8) -> pd.DataFrame:
         """Recent messages to one official (critical, needing a response, observed for a
         week and unanswered first), with the citizen pseudonymised and personal data
-        redacted from the text."""
+        redacted from the text.
+
+        Two reads: the messages from ``responses``, then their texts from ``posts`` by id
+        (:meth:`post_texts`), so the texts of the whole ``posts`` table are never joined."""
         spans = self.has("outage_latencies", "message_id", "outage_hours")
         outage, join = ("o.outage_hours", _OUTAGE_JOIN) if spans else ("NULL", "")
         df = self.df(
             """
             SELECT r.message_id, r.message_author, r.message_created_at, r.critical,
                    r.needs_response, r.topic, r.sentiment, r.censored, r.latency_hours,
-                   r.observed_hours, p.text, CAST({outage} AS DOUBLE) AS outage_hours
+                   r.observed_hours, CAST({outage} AS DOUBLE) AS outage_hours
             FROM responses r
-            JOIN posts p ON p.platform = r.platform AND p.post_id = r.message_id
             {join}
             WHERE r.platform = ? AND r.official_author = ?
             ORDER BY coalesce(r.critical, false) DESC, coalesce(r.needs_response, false) DESC,
@@ -724,6 +785,9 @@ class DashboardData:
             LIMIT ?
             """.replace("{outage}", outage).replace("{join}", join),
             [platform, author, int(limit)])
+        texts = self.post_texts(platform, df["message_id"], df["message_created_at"])
+        df = df[df["message_id"].isin(texts)].reset_index(drop=True)  # as an inner join
+        df.insert(len(df.columns) - 1, "text", [texts[m] for m in df["message_id"]])
         officials = self.official_handles(platform)
 
         def pseud(name: str) -> str:
@@ -732,6 +796,30 @@ class DashboardData:
         df["author"] = [pseud(a) for a in df["message_author"]]
         df["text"] = [redact(t, officials, pseud, platform) for t in df["text"]]
         return df.drop(columns=["message_author"])
+
+    def post_texts(self, platform: str, post_ids: Sequence[str],
+                   created_at: Sequence | None = None) -> dict[str, str | None]:
+        """The texts of a few posts of ``platform`` by id (post id -> text; ids not in
+        ``posts`` left out). ``posts`` has no index: given the posts' times (as
+        ``responses`` holds them), the read is narrowed to that time range, which
+        DuckDB answers from the row groups' min/max alone where the posts were
+        imported roughly in time order; any id not found there is read again without it."""
+        ids = [str(i) for i in post_ids]
+        if not ids:
+            return {}
+        sql = ("SELECT post_id, text FROM posts WHERE platform = ? "
+               "AND list_contains(?, post_id)")
+        found: dict[str, str | None] = {}
+        times = pd.Series(created_at if created_at is not None else [], dtype=object).dropna()
+        if len(times) == len(ids):
+            rows = self._cursor().execute(
+                sql + " AND created_at BETWEEN ? AND ?",
+                [platform, ids, times.min(), times.max()]).fetchall()
+            found = dict(rows)
+        rest = [i for i in ids if i not in found]
+        if rest:
+            found.update(self._cursor().execute(sql, [platform, rest]).fetchall())
+        return found
 
     def burst_messages(self, country: str, day, topic: str | None,
                        limit: int = 5) -> pd.DataFrame:

@@ -34,30 +34,44 @@ def describe(row: dict) -> str:
     return text + (f"; {row['kind']}" if row.get("kind") else "")
 
 
-def shade(fig: go.Figure, outages: pd.DataFrame | None, y: float | str,
-          to_x: Callable[[pd.Timestamp], Any] = lambda t: t) -> int:
-    """Shade each outage window of ``outages`` (data.outages rows) on ``fig`` and add one
-    hover line per window at height ``y`` (a value or a category) whose hover names the
-    scope, the period and the source. ``to_x`` maps a time to the x axis (None: off the
-    chart); a window that maps to no width is left out. Returns the windows drawn."""
+def marks(outages: pd.DataFrame | None, y: float | str,
+          to_x: Callable[[pd.Timestamp], Any] = lambda t: t) -> tuple[list[dict], list[dict]]:
+    """(shapes, traces) as plain dicts: for each outage window of ``outages``
+    (data.outages rows) a shaded band and one hover line at height ``y`` (a value or a
+    category) whose hover names the scope, the period and the source. ``to_x`` maps a
+    time to the x axis (None: off the chart); a window that maps to no width is left
+    out."""
+    shapes: list[dict] = []
+    traces: list[dict] = []
     if outages is None or outages.empty:
-        return 0
-    drawn = 0
+        return shapes, traces
     for row in outages.to_dict("records"):
         x0, x1 = to_x(pd.Timestamp(row["start"])), to_x(pd.Timestamp(row["end"]))
         if x0 is None or x1 is None or not x1 > x0:  # off the chart, or before its start
             continue
-        fig.add_vrect(x0=x0, x1=x1, fillcolor=SHADE, line_width=0, layer="below")
+        shapes.append({"type": "rect", "x0": x0, "x1": x1, "xref": "x", "y0": 0, "y1": 1,
+                       "yref": "y domain", "fillcolor": SHADE, "line": {"width": 0},
+                       "layer": "below"})
         label = describe(row)
         source = f"Source: {row['source']}" if row.get("source") else "Source: not given"
-        fig.add_trace(go.Scatter(
-            x=[x0, x1], y=[y, y], mode="lines+markers", name=NAME, legendgroup="outage",
-            showlegend=drawn == 0, line={"color": EDGE, "width": 3},
-            marker={"color": EDGE, "size": 7, "symbol": "line-ns-open"},
-            text=[label, label], hovertext=[source, source],
-            hovertemplate="Outage: %{text}<br>%{hovertext}<extra></extra>"))
-        drawn += 1
-    return drawn
+        traces.append({
+            "type": "scatter", "x": [x0, x1], "y": [y, y], "mode": "lines+markers",
+            "name": NAME, "legendgroup": "outage", "showlegend": not traces,
+            "line": {"color": EDGE, "width": 3},
+            "marker": {"color": EDGE, "size": 7, "symbol": "line-ns-open"},
+            "text": [label, label], "hovertext": [source, source],
+            "hovertemplate": "Outage: %{text}<br>%{hovertext}<extra></extra>"})
+    return shapes, traces
+
+
+def shade(fig: go.Figure, outages: pd.DataFrame | None, y: float | str,
+          to_x: Callable[[pd.Timestamp], Any] = lambda t: t) -> int:
+    """Draw :func:`marks` on ``fig``; returns the windows drawn."""
+    shapes, traces = marks(outages, y, to_x)
+    for shape in shapes:
+        fig.add_shape(shape)
+    fig.add_traces(traces)
+    return len(shapes)
 
 
 def spans_note(outage_hours) -> str:

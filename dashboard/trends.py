@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from .figures import (
     ANCHORS,
@@ -15,6 +14,7 @@ from .figures import (
     OKABE_ITO,
     Chart,
     _num,
+    build_figure,
     empty_figure,
     fmt_gap,
     fmt_hours,
@@ -22,6 +22,7 @@ from .figures import (
     fmt_rate,
     new_figure,
     rate_label,
+    vline,
 )
 
 PERIOD_KINDS = {"week": "Weekly", "month": "Monthly"}
@@ -45,39 +46,44 @@ def series_chart(df: pd.DataFrame, period_kind: str, changes: pd.DataFrame | Non
     medians = d[d["median_status"] == "ok"]
     reached = medians[medians["km_median_hours"].notna()]
     beyond = medians[medians["km_median_hours"].isna() & medians["max_followup_hours"].notna()]
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12)
-    fig.update_layout(template=new_figure().layout.template)
-    fig.add_trace(_rate_trace(rated, window_hours), row=1, col=1)
-    fig.add_trace(go.Scatter(
-        x=reached["x"], y=reached["km_median_hours"], mode="markers", name="Median (95% CI)",
-        marker={"color": OKABE_ITO[1], "size": 8, "symbol": "square"},
-        error_y={"type": "data", "symmetric": False,
-                 "array": (reached["km_median_ci_high"].fillna(reached["max_followup_hours"])
-                           - reached["km_median_hours"]).clip(lower=0),
-                 "arrayminus": (reached["km_median_hours"]
-                                - reached["km_median_ci_low"].fillna(reached["km_median_hours"])
-                                ).clip(lower=0),
-                 "color": OKABE_ITO[1]},
-        text=[f"{p}: {fmt_median(m, lo, hi)}" for p, m, lo, hi in zip(
+    traces = [{**_rate_trace(rated, window_hours), "xaxis": "x", "yaxis": "y"}, {
+        "type": "scatter", "x": reached["x"], "y": reached["km_median_hours"],
+        "mode": "markers", "name": "Median (95% CI)", "xaxis": "x2", "yaxis": "y2",
+        "marker": {"color": OKABE_ITO[1], "size": 8, "symbol": "square"},
+        "error_y": {"type": "data", "symmetric": False,
+                    "array": (reached["km_median_ci_high"].fillna(reached["max_followup_hours"])
+                              - reached["km_median_hours"]).clip(lower=0),
+                    "arrayminus": (reached["km_median_hours"] - reached["km_median_ci_low"]
+                                   .fillna(reached["km_median_hours"])).clip(lower=0),
+                    "color": OKABE_ITO[1]},
+        "text": [f"{p}: {fmt_median(m, lo, hi)}" for p, m, lo, hi in zip(
             reached["period"], reached["km_median_hours"], reached["km_median_ci_low"],
             reached["km_median_ci_high"], strict=True)],
-        hovertemplate="%{text}<extra></extra>"), row=2, col=1)
-    fig.add_trace(go.Scatter(
-        x=beyond["x"], y=beyond["max_followup_hours"], mode="markers",
-        name="Not reached: > follow-up",
-        marker={"color": OKABE_ITO[2], "size": 10, "symbol": "triangle-up"},
-        text=[f"{p}: fewer than half answered; median > {fmt_hours(f)}"
-              for p, f in zip(beyond["period"], beyond["max_followup_hours"], strict=True)],
-        hovertemplate="%{text}<extra></extra>"), row=2, col=1)
-    for at in ([] if changes is None or changes.empty else
-               sorted(set(pd.to_datetime(changes["change_at"], utc=True)))):
-        fig.add_vline(x=at.tz_localize(None).to_pydatetime(), line_dash="dash",
-                      line_color=OKABE_ITO[6])
-    fig.update_xaxes(type="date")  # also on a panel without points (dates, not NaN)
-    fig.update_yaxes(title_text="Answered", tickformat=".0%", range=[0, 1.05], row=1, col=1)
-    fig.update_yaxes(title_text="Median", type="log", tickvals=HOUR_TICKS[0],
-                     ticktext=HOUR_TICKS[1], row=2, col=1)
-    fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 60, "b": 40})
+        "hovertemplate": "%{text}<extra></extra>"}, {
+        "type": "scatter", "x": beyond["x"], "y": beyond["max_followup_hours"],
+        "mode": "markers", "name": "Not reached: > follow-up", "xaxis": "x2", "yaxis": "y2",
+        "marker": {"color": OKABE_ITO[2], "size": 10, "symbol": "triangle-up"},
+        "text": [f"{p}: fewer than half answered; median > {fmt_hours(f)}"
+                 for p, f in zip(beyond["period"], beyond["max_followup_hours"], strict=True)],
+        "hovertemplate": "%{text}<extra></extra>"}]
+    line = {"color": OKABE_ITO[6], "dash": "dash"}
+    shapes = [vline(at.tz_localize(None).to_pydatetime(), line, xref, yref)
+              for at in ([] if changes is None or changes.empty else
+                         sorted(set(pd.to_datetime(changes["change_at"], utc=True))))
+              for xref, yref in (("x", "y"), ("x2", "y2"))]
+    # two panels sharing the time axis, as plotly's make_subplots(rows=2, cols=1,
+    # shared_xaxes=True, vertical_spacing=0.12) lays them out; both axes of dates,
+    # also on a panel without points (dates, not NaN)
+    fig = build_figure(traces, {
+        "xaxis": {"anchor": "y", "domain": [0.0, 1.0], "matches": "x2",
+                  "showticklabels": False, "type": "date"},
+        "xaxis2": {"anchor": "y2", "domain": [0.0, 1.0], "type": "date"},
+        "yaxis": {"anchor": "x", "domain": [0.56, 1.0], "title": {"text": "Answered"},
+                  "tickformat": ".0%", "range": [0, 1.05]},
+        "yaxis2": {"anchor": "x2", "domain": [0.0, 0.44], "title": {"text": "Median"},
+                   "type": "log", "tickvals": HOUR_TICKS[0], "ticktext": HOUR_TICKS[1]},
+        "height": 520, "margin": {"l": 10, "r": 10, "t": 60, "b": 40},
+        **({"shapes": shapes} if shapes else {})})
     summary = _rate_summary(d, rated, period_kind)
     if changes is not None and not changes.empty:
         summary += " Dashed lines mark the dates compared before and after."
@@ -101,7 +107,7 @@ def pooled_chart(df: pd.DataFrame, period_kind: str, window_hours: float | None 
     d["x"] = pd.to_datetime(d["period_start"])
     rated = d[(d["rate_status"] == "ok") & d["answered_rate_window"].notna()]
     fig = new_figure()
-    fig.add_trace(_rate_trace(rated, window_hours))
+    fig.add_trace(go.Scatter(_rate_trace(rated, window_hours)))
     fig.update_xaxes(type="date")
     fig.update_yaxes(title_text="Answered", tickformat=".0%", range=[0, 1.05])
     fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 40, "b": 40},
@@ -118,21 +124,23 @@ def pooled_chart(df: pd.DataFrame, period_kind: str, window_hours: float | None 
     return Chart("series", title, fig, summary, d.drop(columns=["x"]), ANCHORS["slices"])
 
 
-def _rate_trace(rated: pd.DataFrame, window_hours: float | None) -> go.Scatter:
+def _rate_trace(rated: pd.DataFrame, window_hours: float | None) -> dict:
     """The rate within W per period with its 95% interval (rows with a rate)."""
-    return go.Scatter(
-        x=rated["x"], y=rated["answered_rate_window"], mode="lines+markers",
-        name=rate_label(window_hours), marker={"color": OKABE_ITO[0], "size": 8},
-        line={"color": OKABE_ITO[0]},
-        error_y={"type": "data", "symmetric": False,
-                 "array": (rated["rate_ci_high"] - rated["answered_rate_window"]).clip(lower=0),
-                 "arrayminus": (rated["answered_rate_window"] - rated["rate_ci_low"]).clip(lower=0),
-                 "color": OKABE_ITO[0]},
-        text=[f"{p}: {fmt_rate(r)} of {int(n):,} ({fmt_rate(lo)}–{fmt_rate(hi)})"
-              for p, r, n, lo, hi in zip(rated["period"], rated["answered_rate_window"],
-                                         rated["observed_window"], rated["rate_ci_low"],
-                                         rated["rate_ci_high"], strict=True)],
-        hovertemplate="%{text}<extra></extra>")
+    return {
+        "type": "scatter", "x": rated["x"], "y": rated["answered_rate_window"],
+        "mode": "lines+markers", "name": rate_label(window_hours),
+        "marker": {"color": OKABE_ITO[0], "size": 8}, "line": {"color": OKABE_ITO[0]},
+        "error_y": {"type": "data", "symmetric": False,
+                    "array": (rated["rate_ci_high"] - rated["answered_rate_window"]
+                              ).clip(lower=0),
+                    "arrayminus": (rated["answered_rate_window"] - rated["rate_ci_low"]
+                                   ).clip(lower=0),
+                    "color": OKABE_ITO[0]},
+        "text": [f"{p}: {fmt_rate(r)} of {int(n):,} ({fmt_rate(lo)}–{fmt_rate(hi)})"
+                 for p, r, n, lo, hi in zip(rated["period"], rated["answered_rate_window"],
+                                            rated["observed_window"], rated["rate_ci_low"],
+                                            rated["rate_ci_high"], strict=True)],
+        "hovertemplate": "%{text}<extra></extra>"}
 
 
 def _rate_summary(d: pd.DataFrame, rated: pd.DataFrame, period_kind: str) -> str:

@@ -185,10 +185,12 @@ def page_with_errors(context) -> tuple:
 
 
 def wait_rendered(page, selector: str = "main h1", timeout: float = 20_000) -> None:
-    """Wait until Dash has rendered the page and no callback is pending."""
+    """Wait until Dash has rendered the page, no callback is pending and no part of the
+    page is still to come (a ``pending-content`` placeholder)."""
     page.wait_for_selector(selector, timeout=timeout)
     page.wait_for_function(
         """() => !document.querySelector('[data-dash-is-loading="true"]') &&
+                 !document.querySelector('.pending-content') &&
                  [...document.querySelectorAll('.dash-graph')].every(
                      g => g.querySelector('.main-svg'))""", timeout=timeout)
 

@@ -452,8 +452,8 @@ def test_account_series_switches_period_and_shows_before_after(page):
     weekly = page.locator("#account-change figcaption").first.inner_text()
     page.get_by_role("link", name="Monthly", exact=True).click()
     page.wait_for_url(re.compile(r"trend=month"))
-    page.wait_for_function("document.querySelector('#account-title-trend').textContent"
-                           ".startsWith('Monthly')")
+    page.wait_for_function("(document.querySelector('#account-title-trend') || {})"
+                           ".textContent?.startsWith('Monthly')")  # (built after the top)
     wait_rendered(page)
     monthly = page.locator("#account-change figcaption").first.inner_text()
     assert monthly != weekly and "2026-0" in monthly

@@ -58,7 +58,11 @@ def test_a_missing_table_is_named_with_its_metrics_description(toy_data):
 def test_account_and_compare_pages_show_a_toy_metrics_account_table(toy_data, dashboard_page):
     officials = toy_data.officials().head(2).to_dict("records")
     account = dashboard_page("account")
-    layout = account.layout(platform=officials[0]["platform"], author=officials[0]["author"])
+    first = officials[0]
+    top = account.layout(platform=first["platform"], author=first["author"])
+    search = f"?platform={first['platform']}&author={first['author']}"
+    layout = [top, *[account.rest(search, {"part": part})  # what its callbacks add
+                     for part in ("change", "activity")]]
     assert "account-table-extra-toy_reach" in _ids(layout)
     assert "reach" in _text(layout)
 

@@ -264,6 +264,102 @@ def test_example_messages_show_no_citizen_handle(store_path):
     d.close()
 
 
+def test_figures_built_from_dicts_equal_plotly_built_ones_escaped():
+    """build_figure escapes what escape_figure escapes, and the shapes vline and vrect
+    write are those plotly's add_vline and add_vrect draw (on a two-panel figure too)."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+    from plotly.subplots import make_subplots
+
+    hostile = "<img src=x onerror=alert(1)> & %{y}"
+    traces = [{"type": "bar", "x": [1, 2], "y": [hostile, "b"], "text": [hostile, "ok"],
+               "hovertext": hostile, "name": hostile}]
+    layout = {"title": {"text": hostile}, "legend": {"title": {"text": hostile}},
+              "xaxis": {"title": {"text": hostile}},
+              "yaxis": {"ticktext": [hostile], "tickvals": [1]},
+              "annotations": [{"text": hostile, "x": 0, "y": 0}], "height": 300}
+    fast = F.build_figure(traces, layout)
+    slow = F.escape_figure(go.Figure({"data": traces,
+                                      "layout": {"template": F._TEMPLATE, **layout}}))
+    assert pio.to_json(fast) == pio.to_json(slow)
+    assert "<img" not in pio.to_json(fast) and "%{y}" not in pio.to_json(fast)
+
+    when = pd.Timestamp("2026-02-01", tz="UTC")
+    fig = go.Figure()
+    fig.add_vrect(x0=when, x1=when + pd.Timedelta(days=2), fillcolor="red", line_width=0,
+                  layer="below")
+    fig.add_vline(x=when, line={"color": "blue", "dash": "dot"})
+    assert list(fig.layout.shapes) == list(go.Figure({"layout": {"shapes": [
+        F.vrect(when, when + pd.Timedelta(days=2), fillcolor="red", line={"width": 0},
+                layer="below"),
+        F.vline(when, {"color": "blue", "dash": "dot"})]}}).layout.shapes)
+    panels = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12)
+    for row in (1, 2):  # (plotly draws a line only on panels with a trace, as the chart's)
+        panels.add_trace(go.Scatter(x=[when], y=[1]), row=row, col=1)
+    panels.add_vline(x=when, line_dash="dash", line_color="black")
+    line = {"color": "black", "dash": "dash"}
+    assert list(panels.layout.shapes) == list(go.Figure({"layout": {"shapes": [
+        F.vline(when, line), F.vline(when, line, "x2", "y2")]}}).layout.shapes)
+
+
+def test_series_chart_panels_are_make_subplots_panels():
+    """The trend chart's two panels are laid out as plotly's make_subplots lays them."""
+    from govwatch.dashboard.trends import series_chart
+    from plotly.subplots import make_subplots
+
+    df = pd.DataFrame({
+        "period_start": pd.to_datetime(["2026-01-05", "2026-01-12"]), "period": ["w1", "w2"],
+        "rate_status": ["ok", "ok"], "answered_rate_window": [0.5, 0.6],
+        "rate_ci_low": [0.4, 0.5], "rate_ci_high": [0.6, 0.7], "observed_window": [50, 60],
+        "median_status": ["ok", "ok"], "km_median_hours": [3.0, None],
+        "km_median_ci_low": [2.0, None], "km_median_ci_high": [5.0, None],
+        "max_followup_hours": [100.0, 90.0]})
+    layout = series_chart(df, "week").figure.layout
+    grid = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12).layout
+    for axis in ("xaxis", "xaxis2", "yaxis", "yaxis2"):
+        for prop in ("anchor", "domain", "matches", "showticklabels"):
+            assert layout[axis][prop] == grid[axis][prop], (axis, prop)
+
+
+def test_example_messages_equal_one_join_of_responses_and_posts(store_path):
+    """The messages and texts read in two steps are those of one join of
+    ``responses`` with ``posts``, in the same order."""
+    d = DashboardData(store_path)
+    board = d.leaderboard(Filters(population=d.options().default_population))
+    for r in board.sort_values("messages").tail(3).to_dict("records"):
+        ex = d.example_messages(r["platform"], r["author"], limit=30)
+        joined = d.df(
+            """SELECT r.message_id, p.text FROM responses r
+               JOIN posts p ON p.platform = r.platform AND p.post_id = r.message_id
+               WHERE r.platform = ? AND r.official_author = ?
+               ORDER BY coalesce(r.critical, false) DESC,
+                        coalesce(r.needs_response, false) DESC, r.observed_hours >= 168 DESC,
+                        r.censored DESC, r.message_created_at DESC, r.message_id LIMIT 30""",
+            [r["platform"], r["author"]])
+        assert len(ex) == 30
+        assert list(ex["message_id"]) == list(joined["message_id"])
+        officials = d.official_handles(r["platform"])
+        assert list(ex["text"]) == [
+            redact(t, officials, lambda n, p=r["platform"]: d.pseudonym(p, n), r["platform"])
+            for t in joined["text"]]
+    d.close()
+
+
+def test_post_texts_found_when_the_times_given_are_wrong(store_path):
+    d = DashboardData(store_path)
+    rows = d.df("SELECT platform, post_id, text, created_at FROM posts "
+                "WHERE text IS NOT NULL ORDER BY created_at LIMIT 3")
+    platform = rows["platform"].iloc[0]
+    rows = rows[rows["platform"] == platform]
+    wrong = [pd.Timestamp("1990-01-01", tz="UTC")] * len(rows)
+    for times in (list(rows["created_at"]), wrong, None):
+        got = d.post_texts(platform, list(rows["post_id"]), times)
+        assert got == dict(zip(rows["post_id"], rows["text"], strict=True))
+    assert d.post_texts(platform, ["no-such-post"], wrong[:1]) == {}
+    assert d.post_texts(platform, []) == {}
+    d.close()
+
+
 def test_missing_store_is_a_store_error(tmp_path):
     with pytest.raises(StoreError):
         DashboardData(tmp_path / "none.duckdb").open()
@@ -356,6 +452,41 @@ def test_toggles_carry_what_the_client_needs(page):
 def test_every_page_renders_from_its_query(page, name, query, expect):
     tree = page(name).layout(**query)
     assert expect in _text(tree)
+
+
+def test_account_page_reads_each_per_account_table_once(page, monkeypatch):
+    """An account page asks several questions of the same rows (metrics, every slice
+    and the series, its curves): each table is read once, and what one question gets
+    cannot change what the next one reads."""
+    acc = page("account")
+    d = acc.data()
+    seen: list[str] = []
+    real = type(d).df
+
+    def counting(self, sql, params=None):
+        seen.append(" ".join(sql.split()))
+        return real(self, sql, params)
+
+    def whole_page(author):  # the layout, and the rest its callback adds
+        acc.layout(platform="x", author=author)
+        for part in ("change", "activity"):
+            acc.rest(f"?platform=x&author={author}", {"part": part})
+
+    whole_page("avalor_railways")  # what a server reads once
+    d._recent.clear()  # (other tests of this session read belmora_transport's rows)
+    monkeypatch.setattr(type(d), "df", counting)
+    whole_page("belmora_transport")
+    tables = [m.group(1) for q in seen if (m := re.search(r"\bFROM \"?(\w+)", q))]
+    for table in ("account_metrics", "slice_metrics", "km_curves", "before_after"):
+        assert tables.count(table) <= 1, (table, tables)
+    assert "slice_metrics" in tables and "account_metrics" in tables
+    seen.clear()
+    first = d.account_metrics("x", "belmora_transport")
+    first["messages"] = -1
+    assert (d.account_metrics("x", "belmora_transport")["messages"] >= 0).all()
+    population = d.options().default_population
+    assert d.slices("x", "belmora_transport", "topic", population)["slice_label"].notna().all()
+    assert not seen  # answered from the rows read for the page
 
 
 def test_compare_keeps_at_most_five_accounts(page):

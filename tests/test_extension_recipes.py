@@ -87,6 +87,18 @@ body = {"output": ".._pages_content.children..._pages_store.data..",
 answer = client.post("/_dash-update-component", json=body)
 assert answer.status_code == 200, answer.status_code
 print(answer.get_data(as_text=True))
+# the part of the page its own callback fills once the top is up (tables of metrics
+# registered by third parties among them), asked for as the browser asks
+part = {"type": "account-rest", "part": "activity"}
+query = {"type": "account-rest-query", "part": "activity"}
+body = {"output": '{"part":["MATCH"],"type":"account-rest"}.children',
+        "outputs": {"id": part, "property": "children"},
+        "inputs": [{"id": query, "property": "data", "value": "?platform=chirp&author=MinRail"}],
+        "state": [{"id": query, "property": "id", "value": query}],
+        "changedPropIds": [json.dumps(query, separators=(",", ":"), sort_keys=True) + ".data"]}
+answer = client.post("/_dash-update-component", json=body)
+assert answer.status_code == 200, answer.get_data(as_text=True)
+print(answer.get_data(as_text=True))
 """
 
 

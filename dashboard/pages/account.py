@@ -8,6 +8,12 @@ sentiment, the posting timeline with silences and event onsets, example
 messages (citizens pseudonymised, personal data redacted), the peers'
 percentile ranks, and a downloadable HTML report. Without a valid account in
 the URL the page lists every official account instead.
+
+The layout carries the top of the page (the account and its responsiveness
+tables); the charts and examples below come in two parts, each built by its own
+callback (``rest``), requested together once the top is up, so the browser draws
+one part while the server builds the other. Until then a status line with the
+class ``pending-content`` stands in for each.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html
+from dash import MATCH, Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 from govwatch.dashboard import outage_marks
 from govwatch.dashboard.channel_table import channel_rows, filter_figures
@@ -375,11 +381,39 @@ def layout(**query):
         (missing_panel(sel, PAGE, "selectivity") if isinstance(sel, Missing)
          else html.Div([html.P(sel), html.P(critic_text(acc))], id="account-selectivity",
                        className="status")),
-        card(latency_chart(acc), "km"),
-        html.Section([html.H2("Change over time"), trend_switch(acc, period_kind),
-                      card(trend_chart(acc, period_kind), "trend"), before_after_card(acc)],
-                     id="account-change"),
-        html.Div([card(slice_chart(acc, k, t), k) for k, t in SLICE_CHARTS], className="grid-2"),
+        # the charts and examples: two parts, each built by its own callback (rest()),
+        # requested together once this top is up
+        *[html.Div([html.P(f"Loading {what}…", className="status pending-content",
+                           role="status"),
+                    dcc.Store(id={"type": "account-rest-query", "part": part}, data=search)],
+                   id={"type": "account-rest", "part": part})
+          for part, what in (("change", "the time to response and the change over time"),
+                             ("activity", "the activity, example messages and peer ranks"))],
+        html.Section([
+            html.H2("Report"),
+            html.P("A self-contained HTML report of this account against its peers, to "
+                   "share or archive."),
+            html.Button("Download HTML report", id="account-report-button", n_clicks=0,
+                        className="action", type="button"),
+            dcc.Download(id="account-report-file"),
+        ], className="card"),
+        url_state(PAGE, search),
+    ], className="page page-account")
+
+
+def rest_of_page(acc: dict, period_kind: str, part: str) -> list:
+    """The account page below its tables: its ``change`` part (time to response, change
+    over time, breakdowns) or its ``activity`` part (activity, examples, peers)."""
+    if part == "change":
+        return [
+            card(latency_chart(acc), "km"),
+            html.Section([html.H2("Change over time"), trend_switch(acc, period_kind),
+                          card(trend_chart(acc, period_kind), "trend"),
+                          before_after_card(acc)], id="account-change"),
+            html.Div([card(slice_chart(acc, k, t), k) for k, t in SLICE_CHARTS],
+                     className="grid-2"),
+        ]
+    return [
         card(timeline_chart(acc), "activity"),
         activity_facts(acc),
         table_card(PAGE, "examples", "Example messages", examples(acc),
@@ -392,16 +426,22 @@ def layout(**query):
         *[table_card(PAGE, f"extra-{table}", table.replace("_", " ").capitalize(), rows,
                      note=what)
           for table, what, rows in data().other_account_tables(acc["platform"], acc["author"])],
-        html.Section([
-            html.H2("Report"),
-            html.P("A self-contained HTML report of this account against its peers, to "
-                   "share or archive."),
-            html.Button("Download HTML report", id="account-report-button", n_clicks=0,
-                        className="action", type="button"),
-            dcc.Download(id="account-report-file"),
-        ], className="card"),
-        url_state(PAGE, search),
-    ], className="page page-account")
+    ]
+
+
+@callback(Output({"type": "account-rest", "part": MATCH}, "children"),
+          Input({"type": "account-rest-query", "part": MATCH}, "data"),
+          State({"type": "account-rest-query", "part": MATCH}, "id"))
+def rest(search, key):
+    """Fill one part of the page once its top is up (the same query as the layout's);
+    the parts are requested together, so the browser draws one while the server
+    builds the other."""
+    query = parse_search(search)
+    acc, _ = resolve(query)
+    if acc is None or not isinstance(key, dict):
+        raise PreventUpdate
+    return rest_of_page(acc, query_choice(query, "trend", tuple(PERIOD_KINDS), "week")[0],
+                        key.get("part", ""))
 
 
 @callback(
