@@ -21,6 +21,10 @@ Stages (each side runs in its own fresh process; see ``_measure.py``):
 - ``real-flat`` (``--stages ...,real-flat`` with ``--real DIR``): the real flattened
   tweets (``twarc2 flatten``'s layout, one tweet a line) replicated the same way.
 
+``--before TREE`` also pairs govwatch with the same command run from another source tree
+(a checkout of an earlier commit, through ``_tree_cli.py``), interleaved with this one in the
+same run and on the same file: the baseline is named ``before``.
+
 ``--keep-raw`` runs govwatch's JSON imports with ``ingest --keep-raw`` (each post's
 original record stored too; the stage is then named ``twarc2+raw`` / ``real+raw``).
 
@@ -61,7 +65,10 @@ import _measure  # noqa: E402
 import synth  # noqa: E402
 
 CSV_TARGET_ROWS_PER_S = 100_000
-TWARC_TARGET_RATIO = 10.0
+# govwatch's wall time against twarc-csv's, on one pinned CPU: 15x up to 50,000 tweets,
+# 20x from 200,000 (where the command's start-up weighs less).
+def twarc_target(tweets: int) -> float:
+    return 20.0 if tweets >= 200_000 else 15.0
 
 
 # -- inputs ------------------------------------------------------------------------------------
@@ -156,9 +163,23 @@ def twarc_venv(workdir: Path) -> Path:
 # -- the measured commands -------------------------------------------------------------------
 
 
-def govwatch_cmd(path: Path, fmt: str, db: Path, keep_raw: bool = False) -> list[str]:
-    return [sys.executable, "-m", "govwatch.cli", "ingest", str(path), "--format", fmt, "-q",
+def govwatch_cmd(path: Path, fmt: str, db: Path, keep_raw: bool = False,
+                 tree: Path | None = None) -> list[str]:
+    """The ingest command of this tree or, with ``tree``, of another checkout."""
+    cli = ["-m", "govwatch.cli"] if tree is None else [str(HERE / "_tree_cli.py"), str(tree)]
+    return [sys.executable, *cli, "ingest", str(path), "--format", fmt, "-q",
             "--db", str(db), *(["--keep-raw"] if keep_raw else [])]
+
+
+def before_row(args, stage: str, size: int, path: Path, fmt: str, workdir: Path,
+               cpu: int | None) -> list[Row]:
+    """With ``--before TREE``: govwatch against the same ingest from TREE, interleaved."""
+    if args.before is None:
+        return []
+    out = workdir / f"before-{stage}-{size}.duckdb"
+    return [measure_pair(stage, size, path, fmt, "before",
+                         govwatch_cmd(path, fmt, out, stage.endswith("+raw"), args.before),
+                         out, dict(os.environ), workdir, cpu, args.pairs)]
 
 
 def anchor_csv(path: str, db: str) -> None:
@@ -323,6 +344,8 @@ def stage_csv(args, workdir: Path, cpu: int | None) -> list[Row]:
         rows.append(measure_pair("csv" if size > 1 else "startup", size, path,
                                  "csv" if args.named_format else "auto",
                                  "pandas+DuckDB", cmd, out, None, workdir, cpu, args.pairs))
+        rows += before_row(args, "csv" if size > 1 else "startup", size, path,
+                           "csv" if args.named_format else "auto", workdir, cpu)
         if args.anchors and size > 1:
             out = workdir / f"anchor-csv-{size}.duckdb"
             cmd = [sys.executable, str(Path(__file__).resolve()), "--anchor-csv", str(path),
@@ -335,23 +358,25 @@ def stage_csv(args, workdir: Path, cpu: int | None) -> list[Row]:
 
 def stage_twarc(args, workdir: Path, cpu: int | None, path: Path, size: int,
                 stage: str) -> list[Row]:
-    exe = twarc_venv(workdir)
-    home = workdir / "twarc-home"
-    home.mkdir(exist_ok=True)
-    # twarc2 asks for API keys at start-up unless a token is set; `csv` never calls the API.
-    env = dict(os.environ, HOME=str(home), BEARER_TOKEN="offline-unused")
-    out = workdir / f"twarc-csv-{stage}-{size}.csv"
     stage += "+raw" if args.keep_raw else ""
     fmt = "twitter-v2" if args.named_format else "auto"
-    rows = [measure_pair(stage, size, path, fmt, "twarc-csv",
-                         [str(exe), "csv", str(path), str(out)], out, env, workdir, cpu,
-                         args.pairs)]
+    rows = []
+    if not args.no_twarc_csv:
+        exe = twarc_venv(workdir)
+        home = workdir / "twarc-home"
+        home.mkdir(exist_ok=True)
+        # twarc2 asks for API keys at start-up unless a token is set; `csv` never calls the API.
+        env = dict(os.environ, HOME=str(home), BEARER_TOKEN="offline-unused")
+        out = workdir / f"twarc-csv-{stage}-{size}.csv"
+        rows.append(measure_pair(stage, size, path, fmt, "twarc-csv",
+                                 [str(exe), "csv", str(path), str(out)], out, env, workdir,
+                                 cpu, args.pairs))
     if args.anchors:
         out = workdir / f"anchor-{stage}-{size}.duckdb"
         cmd = [sys.executable, str(Path(__file__).resolve()), "--anchor-json", str(path), str(out)]
         rows.append(measure_pair(stage, size, path, fmt, "DuckDB read_json", cmd, out, None,
                                  workdir, cpu, args.pairs))
-    return rows
+    return rows + before_row(args, stage, size, path, fmt, workdir, cpu)
 
 
 def stage_auto(args, workdir: Path, cpu: int | None, path: Path, size: int) -> list[Row]:
@@ -389,6 +414,15 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def _takes(r: Row, ratio_name: str) -> str:
+    """govwatch's wall and CPU time as multiples of the baseline's, with the ratios'
+    spread over the pairs."""
+    s = r.runs.summary()
+    return (f"{1 / r.ratio:.3f}x the wall time ({ratio_name} "
+            f"{_measure.fmt_spread(s['ratio_wall'], '.3f')}) and {1 / r.cpu_ratio:.3f}x the CPU "
+            f"({ratio_name} {_measure.fmt_spread(s['ratio_cpu'], '.3f')})")
+
+
 def verdicts(rows: list[Row]) -> list[str]:
     out = []
     startup = next((r for r in rows if r.stage == "startup"), None)
@@ -404,18 +438,19 @@ def verdicts(rows: list[Row]) -> list[str]:
                        + (f"; {r.size / max(1e-9, r.ours.cpu_s - startup.ours.cpu_s):,.0f} per "
                           "CPU-second net of the one-post fixed cost" if startup else "") + ".")
         if r.stage == "auto":
-            s = r.runs.summary()
             out.append(f"- --format auto vs --format twitter-v2, {r.size:,} tweets ({r.pinned}): "
-                       f"auto takes {1 / r.ratio:.3f}x the wall time "
-                       f"(named/auto {_measure.fmt_spread(s['ratio_wall'], '.3f')}) and "
-                       f"{1 / r.cpu_ratio:.3f}x the CPU "
-                       f"(named/auto {_measure.fmt_spread(s['ratio_cpu'], '.3f')}).")
+                       f"auto takes {_takes(r, 'named/auto')}.")
+        if r.baseline == "before":
+            out.append(f"- {r.stage} {r.size:,} ({r.pinned}): this tree takes "
+                       f"{_takes(r, 'before/after')} of the tree before; it stored "
+                       f"{r.base_rows:,} posts, this tree {r.ours_rows:,}.")
         if r.stage.split("+")[0] in ("twarc2", "real", "real-flat") and r.baseline == "twarc-csv":
-            ok = r.ratio >= TWARC_TARGET_RATIO
+            target = twarc_target(r.size)
+            ok = r.ratio >= target
             out.append(f"- {r.stage} {r.size:,} ({r.pinned}): govwatch "
                        f"{_measure.fmt_spread(r.runs.summary()['ratio_wall'], '.1f')}x faster "
                        f"than twarc-csv (wall, median and min-max over the pairs; "
-                       f"{r.cpu_ratio:.1f}x CPU); target {TWARC_TARGET_RATIO:.0f}x: "
+                       f"{r.cpu_ratio:.1f}x CPU); target {target:.0f}x: "
                        f"{'met' if ok else 'NOT met'}. twarc-csv wrote {r.base_rows:,} rows, "
                        f"govwatch stored {r.ours_rows:,} posts.")
     csv_rows = [r for r in rows if r.stage == "csv" and r.baseline == "pandas+DuckDB"
@@ -522,6 +557,12 @@ def parse_args(argv: list[str] | None):
     ap.add_argument("--anchors", action="store_true",
                     help="also pair govwatch with DuckDB reading the same file and fields "
                          "(read_csv / read_json, no checks): the physical anchor")
+    ap.add_argument("--no-twarc-csv", action="store_true",
+                    help="leave the twarc-csv baseline out of the twarc2 stages (keep "
+                         "--anchors and --before): on a loaded machine it takes minutes a run")
+    ap.add_argument("--before", type=Path, default=None, metavar="TREE",
+                    help="also pair govwatch with the same ingest run from another source "
+                         "tree (a checkout of an earlier commit), interleaved")
     ap.add_argument("--keep-raw", action="store_true",
                     help="run govwatch's JSON imports with --keep-raw (stages named ...+raw)")
     ap.add_argument("--cpu", type=int, default=None,
@@ -537,6 +578,10 @@ def parse_args(argv: list[str] | None):
         args.real_size = args.real_size or 2_000
     args.real_size = args.real_size or args.twarc_size
     args.stages = {s.strip() for s in args.stages.split(",") if s.strip()}
+    if args.before is not None:
+        args.before = args.before.resolve()
+        if not (args.before / "govwatch" / "cli.py").is_file():
+            ap.error(f"--before {args.before}: not a govwatch source tree")
     return args
 
 

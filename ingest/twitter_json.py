@@ -186,6 +186,18 @@ class BatchBuilder:
         if self._keeps(handle, display_name, False):
             self.accounts[handle] = (PLATFORM, handle, display_name) + _USER_DEFAULTS
 
+    def add_users(self, users: list[tuple[str, str | None]]) -> None:
+        """add_user for each (handle, display name), in order: a page names a hundred
+        users, most of them already kept."""
+        handed = self._handed
+        accounts = self.accounts
+        for handle, display_name in users:
+            if handle in handed:
+                continue
+            old = accounts.get(handle)
+            if old is None or (old[_DISPLAY_NAME] is None and display_name):
+                accounts[handle] = (PLATFORM, handle, display_name) + _USER_DEFAULTS
+
     @property
     def full(self) -> bool:
         return len(self._post_ids) >= self.max_posts

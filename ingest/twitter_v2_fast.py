@@ -45,6 +45,7 @@ from .twitter_rules import (
     parse_iso_time,
     post_text,
     status_prefix,
+    unescape_text,
     v2_kind,
 )
 
@@ -275,22 +276,21 @@ def read_page(line: bytes, out) -> bool:
             if not name:
                 return False  # rejected by the general path: the user has no username
             accounts.append((name, user.name))
-            uid = _id(user.id)
+            uid = user.id
+            if uid is not None and not (uid.isdigit() and uid.isascii() and len(uid) <= 30):
+                uid = native_id(uid)
             if uid:
                 users[uid] = name
         if includes.tweets:
             tweets = tweets + includes.tweets
-    raws: Sequence[Raw | None]
-    if raw is None:
-        raws = [None] * len(tweets)
-    else:
+    raws: Sequence[Raw | None] | None = None
+    if raw is not None:
         raws = raw.data + raw.includes.tweets if raw.includes and raw.includes.tweets else raw.data
     try:
-        rows = [_row(t, r, users) for t, r in zip(tweets, raws, strict=True)]
+        rows = _page_rows(tweets, raws, users)
     except Exception:  # _Skip, or a shape not foreseen: see the note on _NOT_TAKEN
         return False
-    for name, display_name in accounts:
-        out.add_user(name, display_name)
+    out.add_users(accounts)
     out.add_rows(rows)
     out.rows += len(rows)
     return True
@@ -305,22 +305,80 @@ def _id(value: str | None) -> str | None:
     return native_id(value)
 
 
-def _row(t: _Tweet, raw: Raw | None, users: dict[str, str]) -> tuple:
-    """One page tweet as a posts row (READER_POST_COLUMNS order), as v2_post maps it: its
-    author and replied-to user are looked up in the page's users."""
-    if t.author is not None or t.in_reply_to_user is not None:
+def _page_rows(tweets: list[_Tweet], raws: Sequence[Raw | None] | None,
+               users: dict[str, str]) -> list[tuple]:
+    """A page's tweets as posts rows (READER_POST_COLUMNS order), as v2_post maps them:
+    each author and replied-to user is looked up in the page's users. The rules are
+    _mapped's (which the flattened layout uses), written out in one loop: no function
+    calls per tweet in the usual case (a page holds a hundred tweets). Raises _Skip for
+    a tweet the general path is to read."""
+    rows: list[tuple] = []
+    append = rows.append
+    langs = _LANGS
+    uncached = _UNCACHED
+    prefix = status_prefix
+    for k, t in enumerate(tweets):
+        if t.author is not None or t.in_reply_to_user is not None:
+            raise _Skip
+        post_id = t.id
+        if post_id is None or not (post_id.isdigit() and post_id.isascii()
+                                   and len(post_id) <= 30):
+            post_id = native_id(post_id)
+        author_id = t.author_id
+        if author_id is None or not (author_id.isdigit() and author_id.isascii()
+                                     and len(author_id) <= 30):
+            author_id = native_id(author_id)
+        reply_user_id = t.in_reply_to_user_id
+        if reply_user_id is not None and not (reply_user_id.isdigit()
+                                              and reply_user_id.isascii()
+                                              and len(reply_user_id) <= 30):
+            reply_user_id = native_id(reply_user_id)
+        reply_author = users.get(reply_user_id, reply_user_id) if reply_user_id else None
+        author = users.get(author_id, author_id) if author_id is not None else None
+        when = t.created_at
+        # parse_iso_time's result, without its checks where the time is in the API's own form
+        created = (fromisoformat(when) if when is not None and when[-1:] == "Z"
+                   else parse_iso_time(when))
+        note = t.note_tweet
+        shown = (note.text if note is not None else None) or t.text
+        if type(shown) is not str:
+            raise _Skip
+        text: str = unescape_text(shown) if "&" in shown else shown  # as post_text
+        if post_id is None or author is None or created is None or len(text) > TEXT_CAP:
+            raise _Skip
+        m = t.public_metrics
+        if m is None:
+            likes = shares = replies = None
+        else:
+            likes, shares, replies = m.like_count, m.retweet_count, m.reply_count
+        refs = t.referenced_tweets
+        if not refs:
+            reply_to, kind = None, "post"
+        elif len(refs) == 1:  # v2_kind's rule for one reference
+            ref_type = refs[0].type
+            reply_to = _id(refs[0].id) if ref_type == "replied_to" else None
+            kind = ("repost" if ref_type == "retweeted" else "reply" if reply_to
+                    else "quote" if ref_type == "quoted" else "post")
+        else:
+            reply_to, kind = _refs(refs)
+        conversation = t.conversation_id
+        if conversation != post_id and conversation is not None and not (
+                conversation.isdigit() and conversation.isascii() and len(conversation) <= 30):
+            conversation = native_id(conversation)
+        entities = t.entities
+        mentions = (tuple([x.username for x in entities.mentions if x.username])
+                    if entities is not None and entities.mentions else ())
+        lang = langs.get(t.lang, uncached)
+        if lang is uncached:
+            lang = _lang(t.lang)
+        append((PLATFORM, post_id, author, author_id, created, False, text, lang,
+                kind, reply_to, reply_author, conversation, mentions,
+                prefix(author) + post_id, likes, shares, replies, None,
+                None if raws is None else str(raws[k], "utf-8")))  # type: ignore[arg-type]
+        # (a Raw is a buffer of the line, which is valid UTF-8)
+    if raws is not None and len(raws) != len(rows):
         raise _Skip
-    post_id = t.id
-    if post_id is None or not (post_id.isdigit() and post_id.isascii() and len(post_id) <= 30):
-        post_id = native_id(post_id)
-    author_id = t.author_id
-    if author_id is None or not (
-            author_id.isdigit() and author_id.isascii() and len(author_id) <= 30):
-        author_id = native_id(author_id)
-    reply_user_id = _id(t.in_reply_to_user_id)
-    reply_author = users.get(reply_user_id, reply_user_id) if reply_user_id else None
-    author = users.get(author_id, author_id) if author_id is not None else None
-    return _mapped(t, post_id, author_id, author, reply_author, t.created_at, t.text, raw)
+    return rows
 
 
 def _mapped(t: _Tweet | _FlatTweet, post_id: str | None, author_id: str | None,
