@@ -88,7 +88,8 @@ BENCHMARKS = ("startup", "ingest", "tagging", "metrics", "export", "dashboard", 
 # turn and the run ends near its budget whatever the load.
 RESERVE_MIN = {"startup": 1.5, "ingest csv": 1.0, "ingest twarc2": 1.5, "tagging": 1.0,
                "metrics": 1.2, "export": 2.0, "dashboard": 2.0, "dask": 1.5, "scaling": 1.5}
-MIN_CHILD_S = 30.0  # a started benchmark always gets at least this long
+MIN_CHILD_S = 30.0  # a started benchmark always gets at least this long (--min-share)
+_min_child_s = MIN_CHILD_S
 
 PACKAGES = ("duckdb", "pandas", "pyarrow", "numpy", "scikit-learn", "vaderSentiment",
             "py3langid", "dash", "plotly", "dask", "distributed", "playwright")
@@ -196,7 +197,7 @@ def run_child(name: str, cmd: list[str], workdir: Path, log_name: str | None = N
     log = workdir / f"run-all-{log_name or name}.log"
     env = dict(os.environ)
     load0 = _load1()
-    timeout = None if deadline is None else max(deadline - time.time(), MIN_CHILD_S)
+    timeout = None if deadline is None else max(deadline - time.time(), _min_child_s)
     print(f"- {name}: {' '.join(Path(c).name if i < 2 else c for i, c in enumerate(cmd))}"
           + (f" (at most {timeout / 60:.1f} min)" if timeout is not None else ""), flush=True)
     m = _measure.run(cmd, env=env, cwd=REPO, log=log, ok=range(-64, 256), timeout=timeout)
@@ -644,6 +645,10 @@ def parse_args(argv: list[str] | None):
                          "until only the minutes kept back for the later ones are left, "
                          "then it is stopped; one not started by then is not run (its row "
                          "says so either way)")
+    ap.add_argument("--min-share", type=float, default=MIN_CHILD_S / 60,
+                    help="minutes a started benchmark always gets, whatever is left of the "
+                         "budget (default 0.5); raise it on a loaded machine, where a "
+                         "small run can need longer than that to write its result")
     ap.add_argument("--scaling-sizes", default=None,
                     help="post counts of the scaling run, comma-separated: each stage's cost "
                          "per post at each size beside the next smaller one (default "
@@ -691,6 +696,8 @@ def parse_args(argv: list[str] | None):
                          "run-all-results.json (rerun one benchmark, keep one table)")
     args = ap.parse_args(argv)
     args.deadline = None  # set per benchmark by main() from --budget
+    global _min_child_s
+    _min_child_s = 60 * args.min_share
     q, full = args.quick, args.full
     if q and full:
         ap.error("--quick and --full exclude each other")
