@@ -25,8 +25,11 @@ MEMORY_LIMIT_ENV = "GOVWATCH_MEMORY_LIMIT"
 # DuckDB otherwise keeps every hash table and cached block it may up to 80% of RAM
 # (a 10-million-post analyze reached 13 GB); under the cap it spills to disk, which
 # costs some time on the largest joins and keeps govwatch beside other programs.
-DEFAULT_MEMORY_LIMIT = "4GB"  # DuckDB's units: 4 * 10**9 bytes
-_DEFAULT_MEMORY_LIMIT_BYTES = 4 * 10**9
+# 2.5 GB leaves Python's side (the tagging pool, the metric chunks) room for a
+# 10-million-post analyze to stay under 6 GB for its whole process tree; at 4 GB it
+# peaked at 6.2 GB (docs/scaling.md, "Memory on one machine").
+DEFAULT_MEMORY_LIMIT = "2.5GB"  # DuckDB's units: 2.5 * 10**9 bytes
+_DEFAULT_MEMORY_LIMIT_BYTES = 25 * 10**8
 
 
 def _process_memory_cap() -> int | None:
@@ -85,10 +88,10 @@ CAP_SHARE = 0.4
 
 
 def default_memory_limit() -> str | None:
-    """The cap used when GOVWATCH_MEMORY_LIMIT is unset: "4GB", or less under a memory
+    """The cap used when GOVWATCH_MEMORY_LIMIT is unset: "2.5GB", or less under a memory
     cap of the process (:func:`_process_memory_cap`: ``CAP_SHARE`` of it, so DuckDB's
     cache cannot take the memory the Python side needs), or None (DuckDB's default, 80%
-    of RAM) when that is less than 4 GB or the RAM is unknown."""
+    of RAM) when that is less than 2.5 GB or the RAM is unknown."""
     cap = _process_memory_cap()
     if cap is not None and CAP_SHARE * cap < _DEFAULT_MEMORY_LIMIT_BYTES:
         return f"{max(int(CAP_SHARE * cap) // 2**20, 64)}MiB"

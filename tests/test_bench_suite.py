@@ -159,7 +159,7 @@ def test_traced_command_in_a_memory_cgroup_is_killed_beyond_it(tmp_path):
 @pytest.mark.parametrize("where", ["its own cgroup", "a parent cgroup"])
 def test_duckdb_leaves_room_under_a_cgroup_memory_limit(tmp_path, where):
     """In a memory cgroup of 3 GiB, or in a cgroup without a limit inside one of 3 GiB
-    (a systemd slice's or a pod's limit), a store's DuckDB gets 40% of it, not 4 GB."""
+    (a systemd slice's or a pod's limit), a store's DuckDB gets 40% of it, not the 2.5 GB default."""
     code = ("from govwatch.store import Store; import sys; s = Store(sys.argv[1]); "
             "print(s.conn.execute(\"SELECT current_setting('memory_limit')\").fetchone()[0])")
     cgroup = _cgroup(3 * 2**30)

@@ -140,15 +140,15 @@ def test_memory_limit_from_environment(tmp_path, monkeypatch):
     limit = store.conn.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     store.close()
     assert limit.replace(" ", "") in {"286.1MiB", "300.0MB", "300MB"}, limit
-    monkeypatch.delenv(MEMORY_LIMIT_ENV)  # unset: 4 GB, or DuckDB's 80% of RAM if less
+    monkeypatch.delenv(MEMORY_LIMIT_ENV)  # unset: 2.5 GB, or DuckDB's 80% of RAM if less
     store = Store(tmp_path / "capped.duckdb")
     limit = store.conn.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     store.close()
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    if 0.8 * ram > 4 * 10**9:
-        assert limit.replace(" ", "") in {"3.7GiB", "4.0GB", "4GB"}, limit
+    if 0.8 * ram > 25 * 10**8:
+        assert limit.replace(" ", "") in {"2.3GiB", "2.5GB"}, limit
     else:
-        assert limit.replace(" ", "") not in {"3.7GiB", "4.0GB", "4GB"}, limit
+        assert limit.replace(" ", "") not in {"2.3GiB", "2.5GB"}, limit
     monkeypatch.setenv(MEMORY_LIMIT_ENV, "lots")
     with pytest.raises(StoreError, match="GOVWATCH_MEMORY_LIMIT='lots'"):
         Store(tmp_path / "capped.duckdb")
@@ -197,7 +197,8 @@ def _limit_in_child(tmp_path, as_cap: int | None) -> str:
 
 def test_default_memory_limit_leaves_room_under_a_process_cap(tmp_path):
     """Under an address-space cap (ulimit -v, prlimit --as) DuckDB gets 40% of it, not
-    4 GB: with 4 GB of cache inside an 8 GiB cap, numpy and pandas ran out of memory."""
+    the 2.5 GB default: with 4 GB of cache inside an 8 GiB cap, numpy and pandas ran
+    out of memory."""
     from govwatch.store import _process_memory_cap
 
     if _process_memory_cap() is not None:
@@ -206,8 +207,8 @@ def test_default_memory_limit_leaves_room_under_a_process_cap(tmp_path):
     assert capped in {"1.1GiB", "1.2GiB", "1228.0MiB"}, capped
     free = _limit_in_child(tmp_path, None)
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    if 0.8 * ram > 4 * 10**9:
-        assert free in {"3.7GiB", "4.0GB", "4GB"}, free
+    if 0.8 * ram > 25 * 10**8:
+        assert free in {"2.3GiB", "2.5GB"}, free
 
 
 def test_python_running_out_of_memory_is_a_store_error_naming_the_store(tmp_path):
