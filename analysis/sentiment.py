@@ -172,30 +172,51 @@ def score_texts(texts: Sequence[str | None], lexicon: str | None = None,
     return pd.DataFrame(rows, columns=list(SCORE_COLUMNS), dtype="float64")
 
 
-def update_cache(con, pending: pd.DataFrame, workers: int | None = None) -> int:
-    """Score texts whose (text_hash, analyzer_version) is not cached yet.
+def update_cache(con, pending: pd.DataFrame, workers: int | None = None) -> pd.DataFrame:
+    """Score texts whose (text_hash, analyzer_version) is not cached yet and add them
+    to the cache.
 
-    ``pending`` has columns text, text_hash, analyzer_version, lexicon (one row
-    per distinct text and analyzer). Returns how many texts were scored.
+    ``pending`` has columns text, text_hash, analyzer_version, lexicon (one row per
+    distinct text and analyzer). Returns the scores of every pair of ``pending``:
+    those just scored and those read from the cache (text_hash, analyzer_version,
+    compound, pos, neu, neg), so the caller need not read the cache again.
     """
     if pending.empty:
-        return 0
-    missing = drop_cached(pending, cached_pairs(con, pending["text_hash"]))
-    scores = score_pending(missing, workers)
+        return score_pending(pending)
+    cached = cached_scores(con, pending["text_hash"])
+    scores = score_pending(drop_cached(pending, score_pairs(cached)), workers)
     insert_scores(con, scores)
-    return len(scores)
+    return with_cached(scores, cached)
 
 
-def cached_pairs(con, text_hashes: pd.Series) -> frozenset[tuple[str, str]]:
-    """The (text_hash, analyzer_version) pairs of ``sentiment_cache`` for these texts."""
+def cached_scores(con, text_hashes: pd.Series) -> pd.DataFrame:
+    """The rows of ``sentiment_cache`` for these texts (text_hash, analyzer_version
+    and the four scores). One scan of the cache: a batch reads it once, whatever it
+    then needs of it (the cache grows with the store)."""
     con.register("_sent_hashes", pd.DataFrame({"text_hash": text_hashes.to_numpy()}))
     try:
-        pairs = con.execute(
-            "SELECT text_hash, analyzer_version FROM sentiment_cache "
-            "SEMI JOIN _sent_hashes USING (text_hash)").fetchall()
+        return con.execute(
+            "SELECT text_hash, analyzer_version, compound, pos, neu, neg "
+            "FROM sentiment_cache SEMI JOIN _sent_hashes USING (text_hash)").df()
     finally:
         con.unregister("_sent_hashes")
-    return frozenset(pairs)
+
+
+def score_pairs(scores: pd.DataFrame) -> frozenset[tuple[str, str]]:
+    """The (text_hash, analyzer_version) pairs of a frame of scores."""
+    return frozenset(zip(scores["text_hash"], scores["analyzer_version"], strict=True))
+
+
+def with_cached(scores: pd.DataFrame, cached: pd.DataFrame | None) -> pd.DataFrame:
+    """New scores and cached ones in one frame, one row per (text_hash,
+    analyzer_version): a pair scored again (the same analyzer gives the same score)
+    keeps its new row."""
+    if cached is None or cached.empty:
+        return scores
+    if scores.empty:
+        return cached
+    return pd.concat([scores, cached], ignore_index=True).drop_duplicates(
+        ["text_hash", "analyzer_version"], ignore_index=True)
 
 
 def drop_cached(pending: pd.DataFrame, cached: frozenset[tuple[str, str]]) -> pd.DataFrame:

@@ -49,13 +49,15 @@ from .langid import DEFAULT_LANGUAGES, LanguageDetector, normalize_code
 from .sentiment import (
     POOL_MIN_TEXTS,
     SentimentRoutes,
-    cached_pairs,
+    cached_scores,
     check_lexicon,
     drop_cached,
     insert_scores,
     pool_context,
+    score_pairs,
     score_pending,
     update_cache,
+    with_cached,
 )
 from .settings import TaggingSettings
 from .taxonomy import load_taxonomy
@@ -258,7 +260,7 @@ def _tag_listed(con, total: int, model: PostTagger, detector: LanguageDetector,
         for rows, scores in engine.tag(con, "_tag_pending", model, resolved.languages,
                                        dict(resolved.lexicons), version_):
             # A task's scores cover all its texts: the tags take theirs from them.
-            _store_tags(con, rows, scores, version_, commit_batches, from_scores=True)
+            _store_tags(con, rows, scores, version_, commit_batches)
             done += len(rows)
             if progress:
                 progress(done, total)
@@ -267,14 +269,14 @@ def _tag_listed(con, total: int, model: PostTagger, detector: LanguageDetector,
     pool = (TaggingPool(model, detector, routes, workers)
             if workers > 1 and total >= POOL_MIN_POSTS else None)
     try:
-        queued: list[tuple[int, list[Future]]] = []
+        queued: list[tuple[int, tuple[list[Future], pd.DataFrame]]] = []
         for start in range(0, total, BATCH):
             batch = _read_batch(con, start)
             if pool is None:
                 with _transaction(con, commit_batches):
-                    rows = tag_frame(batch, model, detector, routes, con, workers)
+                    rows, scores = tag_frame(batch, model, detector, routes, con, workers)
                     rows["model_version"] = version_
-                    _write(con, rows)
+                    _write(con, rows, scores)
                 done += len(batch)
                 if progress:
                     progress(done, total)
@@ -285,8 +287,8 @@ def _tag_listed(con, total: int, model: PostTagger, detector: LanguageDetector,
                 done += _write_pooled(con, *queued.pop(0), version_, commit_batches)
                 if progress:
                     progress(done, total)
-        for size, futures in queued:
-            done += _write_pooled(con, size, futures, version_, commit_batches)
+        for size, job in queued:
+            done += _write_pooled(con, size, job, version_, commit_batches)
             if progress:
                 progress(done, total)
     finally:
@@ -307,21 +309,24 @@ def _read_batch(con, start: int) -> pd.DataFrame:
     ).df()
 
 
-def _write_pooled(con, size: int, futures: list[Future], version_: str,
+def _write_pooled(con, size: int, job: tuple[list[Future], pd.DataFrame], version_: str,
                   commit_batches: bool) -> int:
-    # The pool scored only texts not cached yet: the tags read theirs from the cache.
+    # The pool scored only texts not cached when the batch was submitted: the tags
+    # take the others' scores from the cache rows read then.
+    futures, cached = job
     rows, scores = TaggingPool.collect(futures)
-    _store_tags(con, rows, scores, version_, commit_batches, from_scores=False)
+    _store_tags(con, rows, scores, version_, commit_batches, cached)
     return size
 
 
 def _store_tags(con, rows: pd.DataFrame, scores: pd.DataFrame, version_: str,
-                commit_batches: bool, from_scores: bool) -> None:
-    """New sentiment scores, then the tag rows, in one transaction."""
+                commit_batches: bool, cached: pd.DataFrame | None = None) -> None:
+    """New sentiment scores, then the tag rows, in one transaction. The rows'
+    sentiment comes from ``scores`` and ``cached`` (cache rows read for the batch)."""
     with _transaction(con, commit_batches):
         insert_scores(con, scores)
         rows["model_version"] = version_
-        _write(con, rows, scores if from_scores else None)
+        _write(con, rows, with_cached(scores, cached))
 
 
 # -- the local engine's process pool -------------------------------------------------
@@ -368,8 +373,11 @@ class TaggingPool:
                                          initializer=_start_pool_worker,
                                          initargs=(model, detector, routes, os.getpid()))
 
-    def submit(self, con, batch: pd.DataFrame) -> list[Future]:
-        cached = cached_pairs(con, batch["text_hash"])
+    def submit(self, con, batch: pd.DataFrame) -> tuple[list[Future], pd.DataFrame]:
+        """The futures of a batch's shares, and the cache rows of its texts (read
+        once, here, for the shares and for writing the tags)."""
+        cached_rows = cached_scores(con, batch["text_hash"])
+        cached = score_pairs(cached_rows)
         bounds = np.linspace(0, len(batch), 2 * self.workers + 1).astype(int)
         futures = []
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
@@ -381,7 +389,7 @@ class TaggingPool:
                 hashes = set(share["text_hash"])
                 mine = frozenset(p for p in cached if p[0] in hashes)
             futures.append(self._pool.submit(_tag_share, (share, mine)))
-        return futures
+        return futures, cached_rows
 
     @staticmethod
     def collect(futures: list[Future]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -401,12 +409,13 @@ def _transaction(con, own: bool):
 
 
 def tag_frame(batch: pd.DataFrame, model: PostTagger, detector: LanguageDetector,
-              routes: SentimentRoutes, con, workers: int | None = None) -> pd.DataFrame:
-    """Tags for a frame of posts (platform, post_id, text, lang, text_hash); their
-    sentiment scores go to the store's ``sentiment_cache`` (read back by ``_write``)."""
+              routes: SentimentRoutes, con, workers: int | None = None
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tags for a frame of posts (platform, post_id, text, lang, text_hash), and the
+    sentiment scores of their texts (new ones also go to the store's
+    ``sentiment_cache``; cached ones are read from it), for ``_write``."""
     out, pending = tag_rows(batch, model, detector, routes)
-    update_cache(con, pending, workers)
-    return out
+    return out, update_cache(con, pending, workers)
 
 
 def tag_rows(batch: pd.DataFrame, model: PostTagger, detector: LanguageDetector,
@@ -472,17 +481,15 @@ _COLUMNS = ("platform", "post_id", "lang", "sentiment", "sentiment_pos", "sentim
             "model_version", "text_hash")
 
 
-def _write(con, rows: pd.DataFrame, scores: pd.DataFrame | None = None) -> None:
-    """Write tag rows, their sentiment taken from ``scores`` (the scores of
-    exactly these rows' texts, as a worker returns them) or else from
-    ``sentiment_cache``, which grows with the store."""
+def _write(con, rows: pd.DataFrame, scores: pd.DataFrame) -> None:
+    """Write tag rows, their sentiment taken from ``scores`` (the scores of these
+    rows' texts). Never a join with the whole ``sentiment_cache``: it grows with the
+    store, and joining it for every batch made tagging cost more per post the more
+    posts a store held."""
     frame = rows.astype({"topic_confidence": "float64", "critical_confidence": "float64",
                          "needs_response_confidence": "float64"})
     con.register("_tag_rows", frame)
-    source = "sentiment_cache"
-    if scores is not None:
-        con.register("_tag_scores", scores)
-        source = "_tag_scores"
+    con.register("_tag_scores", scores)
     try:
         con.execute(
             f"""
@@ -492,12 +499,10 @@ def _write(con, rows: pd.DataFrame, scores: pd.DataFrame | None = None) -> None:
                    b.critical_confidence, b.needs_response::BOOLEAN, b.needs_response_confidence,
                    b.deflection::BOOLEAN, b.model_version, b.text_hash
             FROM _tag_rows b
-            LEFT JOIN {source} c
+            LEFT JOIN _tag_scores c
               ON c.text_hash = b.text_hash AND c.analyzer_version = b.analyzer_version
             """
         )
     finally:
         con.unregister("_tag_rows")
-        if scores is not None:
-            con.unregister("_tag_scores")
-
+        con.unregister("_tag_scores")

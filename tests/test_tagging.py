@@ -409,9 +409,9 @@ def test_process_pool_tags_as_this_process_does(tmp_path, monkeypatch):
     real_close = tagging.TaggingPool.close
 
     def submit(self, con, batch):
-        futures = real_submit(self, con, batch)
+        futures, cached = real_submit(self, con, batch)
         shares.append((len(batch), len(futures)))
-        return futures
+        return futures, cached
 
     def collect(futures):
         rows, scores = real_collect(futures)
