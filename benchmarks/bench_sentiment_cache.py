@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+from govwatch.analysis import sentiment as S
+from govwatch.store import Store
 
-from govwatch.analysis import sentiment as S  # noqa: E402
-from govwatch.store import Store  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 VERSION = "vaderSentiment-3.3.2"
 
