@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from govwatch.analysis import sentiment as S
+
 from govwatch.store import Store
 
 HERE = Path(__file__).resolve().parent
