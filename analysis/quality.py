@@ -73,12 +73,14 @@ PLATFORM_CHECKS = ("self_link", "reply_before_parent", "parent_missing")
 
 # Per-account counts: platform, official_author, one column per check.
 _ACCOUNT_COUNTS = [
+    # the message is the reply's parent (p_at its time): only replies at or before their
+    # parent can count, so those few are joined to the messages, not every reply
     """SELECT m.platform, m.official_author,
               count(*) FILTER (WHERE l.r_at < m.message_created_at) AS reply_before_message,
               count(*) FILTER (WHERE l.r_at = m.message_created_at) AS reply_same_time
        FROM responses m
-       JOIN _gw_links l ON l.platform = m.platform AND l.parent_id = m.message_id
-            AND l.r_author = lower(m.official_author)
+       JOIN (SELECT * FROM _gw_links WHERE r_at <= p_at) l ON l.platform = m.platform
+            AND l.parent_id = m.message_id AND l.r_author = lower(m.official_author)
        GROUP BY ALL""",
     """SELECT o.platform, o.author AS official_author, count(*) AS official_self_reply
        FROM _gw_links l

@@ -58,9 +58,9 @@ WITH public_posts AS (
            p.in_reply_to_post_id, p.in_reply_to_author, p.mentions, p.lang,
            coalesce(p.day_precision, false) AS day_precision
     FROM posts p
+    -- an anti join, not NOT EXISTS: DuckDB would first collect the distinct authors
+    ANTI JOIN _officials o ON o.platform = p.platform AND o.la = lower(p.author)
     WHERE p.created_at <= $obs_end AND p.created_at >= $plausible_from AND {scope_p}
-      AND NOT EXISTS (SELECT 1 FROM _officials o
-                      WHERE o.platform = p.platform AND o.la = lower(p.author))
 ),
 replies AS (
     -- a reply or comment to a post of an official that is in the data; where the parent
@@ -129,7 +129,9 @@ def hours(later: str, earlier: str) -> str:
     return f"(({us} // 86400000000 * 86400)::DOUBLE + ({us} % 86400000000) / 1e6) / 3600.0"
 
 
-# Candidate responses, two ways; each is an equi-join so it scales.
+# Candidate responses, two ways; each is an equi-join so it scales. A message is its
+# row of ``_messages`` (one per platform, message and official): the first response is
+# chosen and joined back by that row id, one integer instead of three strings.
 _RESPONSES = """
 CREATE OR REPLACE TEMP TABLE _responses AS
 WITH official_posts AS (
@@ -141,27 +143,24 @@ WITH official_posts AS (
     WHERE r.created_at <= $obs_end AND r.created_at >= $plausible_from AND {scope_r}
 ),
 linked AS (
-    SELECT m.platform, m.message_id, m.official_author, r.post_id, r.created_at,
-           r.day_precision
+    SELECT m.rowid AS msg_row, r.post_id, r.created_at, r.day_precision
     FROM _messages m
     JOIN official_posts r ON r.platform = m.platform AND r.in_reply_to_post_id = m.message_id
          AND r.la = lower(m.official_author)
     WHERE r.created_at > m.message_created_at
 ),
 threaded AS (
-    SELECT m.platform, m.message_id, m.official_author, r.post_id, r.created_at,
-           r.day_precision
+    SELECT m.rowid AS msg_row, r.post_id, r.created_at, r.day_precision
     FROM _messages m
     JOIN official_posts r ON r.platform = m.platform AND r.conversation_id = m.conversation_id
          AND r.to_author = lower(m.message_author) AND r.la = lower(m.official_author)
     WHERE r.in_reply_to_post_id IS NULL AND r.created_at > m.message_created_at
 ),
 found AS (SELECT * FROM linked UNION ALL SELECT * FROM threaded)
-SELECT platform, message_id, official_author, post_id AS response_id,
-       created_at AS response_created_at, day_precision AS response_day_precision
+SELECT msg_row, post_id AS response_id, created_at AS response_created_at,
+       day_precision AS response_day_precision
 FROM found
-QUALIFY row_number() OVER (PARTITION BY platform, message_id, official_author
-                           ORDER BY created_at, post_id) = 1
+QUALIFY row_number() OVER (PARTITION BY msg_row ORDER BY created_at, post_id) = 1
 """
 
 _RESULT = f"""
@@ -177,7 +176,7 @@ SELECT m.platform, m.message_id, m.message_author, m.official_author, m.via,
        -- a time written as a date alone (midnight) enters the latency or the follow-up
        m.message_day_precision OR coalesce(r.response_day_precision, false) AS day_precision
 FROM _messages m
-LEFT JOIN _responses r USING (platform, message_id, official_author)
+LEFT JOIN _responses r ON r.msg_row = m.rowid
 LEFT JOIN tags t ON t.platform = m.platform AND t.post_id = m.message_id
 LEFT JOIN message_attributes a ON a.platform = m.platform AND a.post_id = m.message_id
 -- A review edited after the reply that answered it has no knowable latency: counted
