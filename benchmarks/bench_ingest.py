@@ -341,9 +341,10 @@ def stage_csv(args, workdir: Path, cpu: int | None) -> list[Row]:
         out = workdir / f"baseline-csv-{size}.duckdb"
         cmd = [sys.executable, str(Path(__file__).resolve()), "--baseline-csv", str(path),
                str(out)]
-        rows.append(measure_pair("csv" if size > 1 else "startup", size, path,
-                                 "csv" if args.named_format else "auto",
-                                 "pandas+DuckDB", cmd, out, None, workdir, cpu, args.pairs))
+        if not args.no_pandas:
+            rows.append(measure_pair("csv" if size > 1 else "startup", size, path,
+                                     "csv" if args.named_format else "auto",
+                                     "pandas+DuckDB", cmd, out, None, workdir, cpu, args.pairs))
         rows += before_row(args, "csv" if size > 1 else "startup", size, path,
                            "csv" if args.named_format else "auto", workdir, cpu)
         if args.anchors and size > 1:
@@ -560,6 +561,9 @@ def parse_args(argv: list[str] | None):
     ap.add_argument("--no-twarc-csv", action="store_true",
                     help="leave the twarc-csv baseline out of the twarc2 stages (keep "
                          "--anchors and --before): on a loaded machine it takes minutes a run")
+    ap.add_argument("--no-pandas", action="store_true",
+                    help="leave the pandas+DuckDB baseline out of the csv stage (keep "
+                         "--anchors and --before): at 1M posts it costs more than both")
     ap.add_argument("--before", type=Path, default=None, metavar="TREE",
                     help="also pair govwatch with the same ingest run from another source "
                          "tree (a checkout of an earlier commit), interleaved")

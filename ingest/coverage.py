@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from govwatch.store import duckdb_settings
+
 from .staging import PUBLISH_SETTINGS
 
 MEMORY_LIMIT = PUBLISH_SETTINGS["memory_limit"]
@@ -39,10 +41,7 @@ def thread_coverage(con, platforms: list[str] | None = None) -> list[Coverage]:
         return []
     where = "AND r.platform IN (SELECT unnest($platforms))" if platforms else ""
     params = {"platforms": list(platforms)} if platforms else {}
-    # The self-join's hash table spills beyond this, so memory does not grow with the store.
-    before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    try:
+    # The self-join's hash table spills beyond this, so memory does not grow with the store;
+    # no DuckDB progress bar (see PUBLISH_SETTINGS).
+    with duckdb_settings(con, {"memory_limit": MEMORY_LIMIT, "enable_progress_bar": "false"}):
         return [Coverage(*row) for row in con.execute(_SQL.format(where=where), params).fetchall()]
-    finally:
-        con.execute(f"SET memory_limit = '{before}'")

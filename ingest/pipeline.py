@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from govwatch import __version__
 from govwatch.arrays import array
 from govwatch.errors import InputError
 from govwatch.records import (
+    Batch,
     Reject,
     printable,
 )
@@ -33,6 +35,7 @@ from govwatch.store import Store, duckdb_settings, resource_error
 from . import parts, registry, staging
 from .base import Part, Reader, ReadOptions, encoding_problem
 from .jsonio import NESTED_REASON
+from .ordered import usable_cpus
 
 
 class Progress(Protocol):
@@ -199,16 +202,16 @@ def import_file(
         with parts.PartReaders(reader, path, options, [
                 (i, cut, staged.part_folder(i)) for i, cut in enumerate(cuts) if i]) as others:
             first_lines: list[int] | None = None
+            hashing = (_Hashing(path) if not cuts and files == [path]
+                       and path.stat().st_size >= HASH_BESIDE_BYTES and usable_cpus() > 1
+                       else None)
             if cuts:
                 digest, first_lines = parts.hash_and_number(path, [a for a, _ in cuts])
-            else:
+            elif hashing is None:
                 digest = sha256_file(path) if files == [path] else sha256_files(path, files)
             started = _now()
-            previous = store.conn.execute(
-                "SELECT max(import_id) FROM imports WHERE sha256 = ? AND format = ? "
-                "AND options = ? AND status = 'complete'",
-                [digest, reader.name, opts_json],
-            ).fetchall()[0][0]
+            previous = (None if digest is None
+                        else _previous(store, digest, reader.name, opts_json))
             if previous is not None:
                 others.cancel()
                 result.skipped_as = previous
@@ -227,7 +230,25 @@ def import_file(
 
             batches = (reader.read_part(path, options, Part(*cuts[0]), advance) if cuts
                        else reader.read(path, options, progress.advance))
-            read = staging.stage_batches(staged, path, batches, options)
+            if hashing is None:
+                read = staging.stage_batches(staged, path, batches, options)
+            else:  # read while the file is hashed; an identical import stops it
+                try:
+                    read = staging.stage_batches(
+                        staged, path, hashing.until_imported(
+                            batches, lambda d: _previous(store, d, reader.name, opts_json)),
+                        options)
+                except (InputError, RecursionError):  # recorded with the file's digest
+                    digest = hashing.digest()
+                    previous = _previous(store, digest, reader.name, opts_json)
+                    if previous is None:
+                        raise
+                digest = hashing.digest()
+                if previous is None:
+                    previous = _previous(store, digest, reader.name, opts_json)
+                if previous is not None:
+                    result.skipped_as = previous
+                    return result
             own = cuts[0][1] - cuts[0][0] if cuts else 0
             for i, part in enumerate(others.wait(lambda: advance(own)) if cuts else [], start=1):
                 read.add(parts.read_of(part))
@@ -281,6 +302,59 @@ def import_file(
         if reading:
             progress.end_file()
     return result
+
+
+# A file at least this large (and read whole, with more than one CPU) is hashed by a
+# thread while it is read, rather than before: on two CPUs the hash then costs no time.
+HASH_BESIDE_BYTES = 8 << 20
+
+
+def _previous(store: Store, digest: str, fmt: str, opts_json: str) -> int | None:
+    """The last complete import of the same file (digest), format and options, or None."""
+    return store.conn.execute(
+        "SELECT max(import_id) FROM imports WHERE sha256 = ? AND format = ? "
+        "AND options = ? AND status = 'complete'",
+        [digest, fmt, opts_json],
+    ).fetchall()[0][0]
+
+
+class _Hashing:
+    """A file's SHA-256 (as :func:`sha256_file` gives it) computed by a thread: hashlib
+    lets go of the GIL while it hashes, so the file is read meanwhile."""
+
+    def __init__(self, path: Path):
+        self._digest: str | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True,
+                                        name="govwatch-sha256")
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            self._digest = sha256_file(path)
+        except BaseException as exc:  # given to the caller by digest()
+            self._error = exc
+
+    def digest(self) -> str:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._digest is not None
+        return self._digest
+
+    def until_imported(self, batches: Iterable[Batch],
+                       imported: Callable[[str], int | None]) -> Iterator[Batch]:
+        """``batches`` until the hash, once known, names a file imported before."""
+        source = iter(batches)
+        try:
+            for batch in source:
+                yield batch
+                if not self._thread.is_alive() and imported(self.digest()) is not None:
+                    return
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:  # the reader's files, at once
+                close()
 
 
 def _check_encoding(path: Path) -> None:

@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from govwatch.arrays import array, scalar
+from govwatch.arrays import array, from_numpy, scalar
 from govwatch.records import (
     ACCOUNT_ARROW_SCHEMA,
     ATTRIBUTE_COLUMNS,
@@ -43,7 +43,10 @@ from .times import EARLIEST_US, LATEST_US, implausible
 # DuckDB settings while publishing. memory_limit: beyond it, joins and sorts spill to
 # disk and written blocks leave memory. The FSST string compressions cost more CPU than
 # the rest of an import together; without them text takes more room in the store.
-PUBLISH_SETTINGS = {"memory_limit": "256MB", "disabled_compression_methods": "fsst,dict_fsst"}
+# enable_progress_bar: DuckDB's own bar, drawn on the terminal once a statement runs two
+# seconds (a large insert), beside the command's bar or despite --quiet.
+PUBLISH_SETTINGS = {"memory_limit": "256MB", "disabled_compression_methods": "fsst,dict_fsst",
+                    "enable_progress_bar": "false"}
 
 POST_SCHEMA = POST_ARROW_SCHEMA
 # A reader's posts with the optional fields (null where the reader gives none): the time
@@ -251,7 +254,7 @@ class Staged:
         first = self._seq_base + self.posts
         seq = array(range(first, first + n), pa.int64())
         table = table.append_column("_seq", seq).append_column(
-            "_archived", array([archived] * n, pa.bool_())
+            "_archived", from_numpy(np.full(n, archived, np.bool_))
         )
         self._pending.append(table)
         self._pending_rows += n

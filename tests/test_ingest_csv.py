@@ -359,3 +359,59 @@ def test_rejects_in_many_batches_keep_their_physical_lines(tmp_path):
     batches = list(PostsCSVReader().read(path, ReadOptions(chunk_rows=9)))
     assert [r.locator for b in batches for r in b.rejects] == want
     assert _tables(batches).num_rows == good
+
+
+@pytest.fixture
+def hash_beside(monkeypatch):
+    """Every file hashed by a thread while it is read (as a large file is on two CPUs)."""
+    from govwatch.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "HASH_BESIDE_BYTES", 0)
+    monkeypatch.setattr(pipeline, "usable_cpus", lambda: 2)
+
+
+def test_hashing_while_reading_stores_the_same_and_skips_a_re_import(tmp_path, broken_csv,
+                                                                      hash_beside, monkeypatch):
+    from govwatch.ingest.pipeline import sha256_file
+
+    with Store(tmp_path / "beside.duckdb") as store:
+        first = import_paths(store, [broken_csv]).files[0]
+        again = import_paths(store, [broken_csv]).files[0]
+        beside = snapshot(store), store.conn.execute(
+            "SELECT sha256, rows_read, posts_added, rejected, status FROM imports").fetchall()
+        rejects = store.conn.execute("SELECT locator, reason FROM rejects ORDER BY 1").fetchall()
+    assert first.posts_added == 3 and first.rejected == 5
+    assert again.skipped_as == first.import_id and again.posts_added == 0
+    assert beside[1] == [(sha256_file(broken_csv), 8, 3, 5, "complete")]
+    # The same rows, rejects and import record as hashing first.
+    monkeypatch.undo()
+    with Store(tmp_path / "first.duckdb") as store:
+        import_paths(store, [broken_csv])
+        assert snapshot(store) == beside[0]
+        assert store.conn.execute(
+            "SELECT sha256, rows_read, posts_added, rejected, status FROM imports"
+        ).fetchall() == beside[1]
+        assert store.conn.execute(
+            "SELECT locator, reason FROM rejects ORDER BY 1").fetchall() == rejects
+
+
+def test_hashing_while_reading_a_strict_re_import_is_skipped(tmp_path, broken_csv, hash_beside):
+    """A file imported before whole (its rejects stored) is not read again with --strict,
+    even when the read stops at a reject before the hash is known."""
+    with Store(tmp_path / "s.duckdb") as store:
+        first = import_paths(store, [broken_csv]).files[0]
+        again = import_paths(store, [broken_csv], options=ReadOptions(strict=True)).files[0]
+        assert again.skipped_as == first.import_id and again.failed is None
+        assert store.conn.execute("SELECT count(*) FROM imports").fetchone()[0] == 1
+
+
+def test_hashing_while_reading_a_failed_file_keeps_its_digest(tmp_path, hash_beside):
+    from govwatch.ingest.pipeline import sha256_file
+
+    p = tmp_path / "strict.csv"
+    p.write_text(BROKEN, encoding="utf-8")
+    with Store(tmp_path / "s.duckdb") as store:
+        failed = import_paths(store, [p], fmt="csv", options=ReadOptions(strict=True)).files[0]
+        assert failed.failed
+        assert store.conn.execute("SELECT sha256, status FROM imports").fetchall() == [
+            (sha256_file(p), "failed")]
