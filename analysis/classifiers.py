@@ -19,6 +19,10 @@ up in flood reports). How the two combine:
 - deflection: a deflection phrase occurs ("DM us", "call the helpline") and no
   action phrase ("complaint registered", "forwarded to the division"); rules only.
 
+The decisions above are :class:`govwatch.analysis.rule_tagger.TaggerBase`'s, shared
+with the default model (:class:`~govwatch.analysis.rule_tagger.RulesTagger`, the seed
+rules alone), which tags without importing scikit-learn.
+
 Every prediction carries a confidence: the estimated probability that the
 stored label is right. Critical and needs-response are independent of
 sentiment: a calm report of a derailment is critical.
@@ -29,7 +33,6 @@ Saved models use skops (:func:`save_model`, :func:`load_model`), never pickle.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -44,19 +47,15 @@ from sklearn.utils.validation import check_is_fitted
 
 from govwatch.errors import InputError
 
-from .taxonomy import Taxonomy, TermMatcher, load_taxonomy, parse_taxonomy, taxonomy_matcher
+from .rule_tagger import OUTPUT_COLUMNS, TARGETS, RuleScores, TaggerBase
 
-TARGETS = ("topic", "critical", "needs_response")
-OUTPUT_COLUMNS = (
-    "topic", "topic_confidence", "critical", "critical_confidence",
-    "needs_response", "needs_response_confidence", "deflection",
-)
+__all__ = ["OUTPUT_COLUMNS", "TARGETS", "PostTagger", "RuleScores", "load_model",
+           "prepare_texts", "save_model"]
+
 # Word tokens for the TF-IDF model: letters, digits and Indic combining marks.
 TOKEN_PATTERN = r"(?u)(?:[^\W_]|[\u0300-\u036f\u0483-\u0489\u0900-\u0dff])(?:[^\W_]|[\u0300-\u036f\u0483-\u0489\u0900-\u0dff])+"
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"@\w+")
-# Confidence of a rules-only "no" when no model is available.
-_RULE_ONLY_NO = 0.2
 
 
 def prepare_texts(texts: Iterable[str | None]) -> list[str]:
@@ -117,55 +116,7 @@ def make_vectorizer(word_ngram_range=(1, 2), char_ngram_range=(3, 5), max_featur
     return FeatureUnion(parts)
 
 
-def _rule_probability(hits: np.ndarray) -> np.ndarray:
-    """Seed-term hits as a probability: 1 hit -> 0.75, 2 -> 0.875, ..."""
-    return np.where(hits > 0, 1.0 - 0.5 ** (hits + 1), 0.0)
-
-
-class RuleScores:
-    """Seed-term hit counts of a batch of texts, per taxonomy group.
-
-    The rules call a text critical when its strong critical-issue terms
-    outnumber its not-critical contexts (greetings, ceremonies, elections,
-    natural-death obituaries), or when it has support terms only ("pray for",
-    "victims") and no such context, soft or not. Weak terms ("strike",
-    "hospital", "died") count as support terms beside another critical term
-    or a marker of a current incident ("right now") only. A past marker
-    ("anniversary", "25 years ago") makes a text not critical whatever else it
-    holds: it talks about an incident of the past.
-    ``critical`` is the number of critical terms of a text the rules call
-    critical, else 0.
-    """
-
-    def __init__(self, tax: Taxonomy, matcher: TermMatcher, texts: Sequence[str]):
-        counts = matcher.counts(texts)
-        k = len(tax.categories)
-        self.topic = counts[:, :k]
-        (self.request, self.no_response, deflection, self.strong, self.support,
-         self.cancel, soft, action, weak, past, now) = (counts[:, k + i] for i in range(11))
-        # Weak terms ("strike", "died", "terrorist") count only beside another critical
-        # term or a marker of a current incident ("right now", "on the loose").
-        self.support = self.support + np.where(self.strong + self.support + now > 0, weak, 0.0)
-        # A reply that reports an action ("complaint registered, no. 123") is no deflection.
-        self.deflection = np.where(action > 0, 0.0, deflection)
-        critical = ((self.strong > self.cancel) | (
-            (self.strong == 0) & (self.support > 0) & (self.cancel + soft == 0))) & (past == 0)
-        self.cancel = self.cancel + soft + past
-        self.critical = np.where(critical, self.strong + self.support, 0.0)
-        self.request = self.request + critical
-
-    def weak_labels(self, tax: Taxonomy) -> pd.DataFrame:
-        """Labels the rules can give: topic and needs_response are None where undecided."""
-        keys = np.array(tax.category_keys, dtype=object)
-        has_topic = self.topic.sum(axis=1) > 0
-        topic = np.where(has_topic, keys[self.topic.argmax(axis=1)], None)
-        nr = np.full(len(self.request), None, dtype=object)
-        nr[self.request > self.no_response] = True
-        nr[self.no_response > self.request] = False
-        return pd.DataFrame({"topic": topic, "critical": self.critical > 0, "needs_response": nr})
-
-
-class PostTagger(BaseEstimator):
+class PostTagger(TaggerBase, BaseEstimator):
     """Tags texts with topic, critical, needs_response (+ confidences) and deflection.
 
     ``fit(X)`` learns from the seed rules' weak labels on ``X``; ``fit(X, y)``
@@ -192,31 +143,6 @@ class PostTagger(BaseEstimator):
         texts (on fewer, its errors outweigh what it adds to the rules).
     random_state : seed of the SGD solver.
     """
-
-    def __init__(self, taxonomy=None, word_ngram_range=(1, 2), char_ngram_range=None,
-                 max_features=100_000, min_df=2, char_features=2**18, rule_features=True,
-                 alpha=1e-4, loss="log_loss", class_weight=None, max_iter=20,
-                 max_train_texts=200_000,
-                 critical_threshold=0.5, needs_response_threshold=0.5, topic_threshold=0.5,
-                 min_class_examples=10, min_weak_texts=500, random_state=0):
-        self.taxonomy = taxonomy
-        self.word_ngram_range = word_ngram_range
-        self.char_ngram_range = char_ngram_range
-        self.max_features = max_features
-        self.min_df = min_df
-        self.char_features = char_features
-        self.rule_features = rule_features
-        self.alpha = alpha
-        self.loss = loss
-        self.class_weight = class_weight
-        self.max_iter = max_iter
-        self.max_train_texts = max_train_texts
-        self.critical_threshold = critical_threshold
-        self.needs_response_threshold = needs_response_threshold
-        self.topic_threshold = topic_threshold
-        self.min_class_examples = min_class_examples
-        self.min_weak_texts = min_weak_texts
-        self.random_state = random_state
 
     # -- fitting -------------------------------------------------------------
     def fit(self, X, y=None):
@@ -259,15 +185,6 @@ class PostTagger(BaseEstimator):
         self.version_ = self._version(texts, targets)
         return self
 
-    def _resolve_taxonomy(self) -> Taxonomy:
-        if self.taxonomy is None:
-            return load_taxonomy()
-        if isinstance(self.taxonomy, Taxonomy):
-            return self.taxonomy
-        if isinstance(self.taxonomy, dict):
-            return parse_taxonomy(self.taxonomy, "<taxonomy parameter>")
-        return load_taxonomy(self.taxonomy)
-
     def _fit_target(self, matrix, labels: pd.Series, target: str):
         mask = labels.notna().to_numpy()
         if target != "topic":
@@ -285,31 +202,9 @@ class PostTagger(BaseEstimator):
                               class_weight=self.class_weight, random_state=self.random_state)
         return model.fit(matrix[mask], values)
 
-    def _version(self, texts: list[str], targets: dict[str, pd.Series]) -> str:
-        h = hashlib.sha256()
-        params = {k: (v if k != "taxonomy" else None) for k, v in self.get_params().items()}
-        h.update(json.dumps(params, sort_keys=True, default=str).encode())
-        h.update(self.taxonomy_.digest.encode())
-        for t in texts:
-            h.update(t.encode("utf-8", "surrogatepass") + b"\0")
-        for target in TARGETS:
-            h.update(target.encode() + self.label_source_[target].encode())
-            if self.label_source_[target] == "labels":
-                h.update("\0".join(map(str, targets[target].tolist())).encode())
-        kind = "trained" if "labels" in self.label_source_.values() else "weak"
-        return f"{kind}-{h.hexdigest()[:12]}"
-
-    # -- prediction ----------------------------------------------------------
-    def _matcher(self) -> TermMatcher:
-        matcher = self.__dict__.get("_matcher_cache")
-        if matcher is None:
-            matcher = taxonomy_matcher(self._tax())
-            self.__dict__["_matcher_cache"] = matcher
-        return matcher
-
-    def _tax(self) -> Taxonomy:
-        tax = getattr(self, "taxonomy_", None)
-        return tax if tax is not None else self._resolve_taxonomy()
+    # -- prediction (the decisions are TaggerBase's) ------------------------
+    def _check_fitted(self) -> None:
+        check_is_fitted(self, "version_")
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: never change the live object
@@ -328,7 +223,7 @@ class PostTagger(BaseEstimator):
     def probabilities(self, texts: Sequence[str], rules: RuleScores | None = None
                       ) -> dict[str, np.ndarray | None]:
         """Model probabilities per target (None where no model was fitted)."""
-        check_is_fitted(self, "version_")
+        self._check_fitted()
         out: dict[str, np.ndarray | None] = dict.fromkeys(TARGETS)
         if self.vectorizer_ is None or not len(texts):
             return out
@@ -344,71 +239,6 @@ class PostTagger(BaseEstimator):
             else:
                 out[target] = proba[:, list(model.classes_).index(True)]
         return out
-
-    def predict(self, X) -> pd.DataFrame:
-        """One row per text with the columns of ``OUTPUT_COLUMNS``."""
-        check_is_fitted(self, "version_")
-        texts = [t if isinstance(t, str) else "" for t in X]
-        tax = self._tax()
-        rules = RuleScores(tax, self._matcher(), texts)
-        proba = self.probabilities(texts, rules)
-        critical, critical_conf = self._decide_critical(rules, proba["critical"])
-        nr, nr_conf = self._decide_needs_response(rules, proba["needs_response"])
-        topic, topic_conf = self._decide_topic(rules, proba["topic"], tax)
-        return pd.DataFrame({
-            "topic": topic,
-            "topic_confidence": topic_conf,
-            "critical": critical,
-            "critical_confidence": critical_conf,
-            "needs_response": nr,
-            "needs_response_confidence": nr_conf,
-            "deflection": rules.deflection > 0,
-        })
-
-    def _decide_critical(self, rules: RuleScores, p_model):
-        p_rule = _rule_probability(rules.critical)
-        if self.label_source_["critical"] == "labels" and p_model is not None:
-            p = p_model
-        elif p_model is not None:
-            p = np.maximum(p_rule, p_model)
-        else:
-            p = np.where(rules.critical > 0, p_rule, _RULE_ONLY_NO)
-        yes = p >= self.critical_threshold
-        return yes, np.where(yes, p, 1.0 - p)
-
-    def _decide_needs_response(self, rules: RuleScores, p_model):
-        margin = rules.request - rules.no_response
-        p_rule = np.where(margin > 0, 1.0 - 0.5 ** (margin + 1), 0.5 ** (-margin + 1))
-        undecided = margin == 0
-        if self.label_source_["needs_response"] == "labels" and p_model is not None:
-            p = p_model
-        elif p_model is not None:
-            p = np.where(undecided, p_model, p_rule)
-        else:
-            p = np.where(undecided, 0.5, p_rule)
-        yes = p >= self.needs_response_threshold
-        return yes, np.where(yes, p, 1.0 - p)
-
-    def _decide_topic(self, rules: RuleScores, p_model, tax: Taxonomy):
-        n = len(rules.topic)
-        keys = np.array(tax.category_keys, dtype=object)
-        total = rules.topic.sum(axis=1)
-        best = rules.topic.max(axis=1) if n else np.zeros(0)
-        rule_topic = keys[rules.topic.argmax(axis=1)] if n else np.zeros(0, dtype=object)
-        rule_conf = np.divide(best, total, out=np.zeros(n), where=total > 0) * (1 - 0.5 ** (best + 1))
-        model = self.models_.get("topic")
-        if self.label_source_["topic"] == "labels" and p_model is not None:
-            classes = np.array(model.classes_, dtype=object)
-            return classes[p_model.argmax(axis=1)], p_model.max(axis=1)
-        topic = np.where(total > 0, rule_topic, tax.fallback).astype(object)
-        conf = np.where(total > 0, rule_conf, 1.0 - _RULE_ONLY_NO)
-        if p_model is not None:
-            classes = np.array(model.classes_, dtype=object)
-            top = p_model.max(axis=1)
-            use = (total == 0) & (top >= self.topic_threshold)
-            topic = np.where(use, classes[p_model.argmax(axis=1)], topic)
-            conf = np.where(use, top, np.where(total > 0, conf, 1.0 - top))
-        return topic, conf
 
 
 def _check_labels(y, n: int) -> pd.DataFrame | None:

@@ -16,7 +16,9 @@ later ``analyze`` without options tags new posts the same way:
   default model.
 
 The default model is the taxonomy's seed rules (a
-:class:`govwatch.analysis.classifiers.PostTagger` fitted on no texts): a post's tags
+:class:`govwatch.analysis.classifiers.PostTagger` fitted on no texts; analyze tags with
+its stand-in :class:`govwatch.analysis.rule_tagger.RulesTagger`, the same version and
+tags without importing scikit-learn, which only a saved model needs): a post's tags
 are a function of its text and the model version, the same in any store,
 whatever else it holds (a model fitted on the store's own texts made a store
 collected during a crisis call most of its posts critical). A changed taxonomy
@@ -44,8 +46,8 @@ import pandas as pd
 from govwatch.errors import UsageError
 from govwatch.store import fewer_checkpoints, transaction
 
-from .classifiers import PostTagger, model_from_bytes, model_to_bytes
 from .langid import DEFAULT_LANGUAGES, LanguageDetector, normalize_code
+from .rule_tagger import RulesTagger, TaggerBase
 from .sentiment import (
     POOL_MIN_TEXTS,
     SentimentRoutes,
@@ -129,7 +131,7 @@ def resolve_settings(con, requested: TaggingSettings | None) -> ResolvedSettings
 # -- the active model ----------------------------------------------------------
 
 
-def _store_model(con, model: PostTagger, source: str, trained_on: int,
+def _store_model(con, model: TaggerBase, source: str, trained_on: int,
                  with_bytes: bool = True) -> None:
     """Record ``model`` in ``tagging_models``. Without ``with_bytes`` (the default
     model, rebuilt from its taxonomy whenever it is needed) the row names it with no
@@ -142,22 +144,32 @@ def _store_model(con, model: PostTagger, source: str, trained_on: int,
     con.execute(
         "INSERT OR REPLACE INTO tagging_models VALUES (?, ?, ?, ?, ?, ?, ?)",
         [model.version_, kind, datetime.now(UTC), source, trained_on,
-         model.taxonomy_.digest, model_to_bytes(model) if with_bytes else None],
+         model.taxonomy_.digest, _model_bytes(model) if with_bytes else None],
     )
+
+
+def _model_bytes(model: TaggerBase) -> bytes:
+    from .classifiers import PostTagger, model_to_bytes
+
+    if not isinstance(model, PostTagger):
+        raise TypeError(f"only a PostTagger is saved, not {type(model).__name__}")
+    return model_to_bytes(model)
 
 
 # Loaded models by version (a version names immutable content): parsing a skops
 # file takes a second or more, and analyze may run many times in one process.
-_LOADED: dict[str, PostTagger] = {}
+_LOADED: dict[str, TaggerBase] = {}
 
 
-def _load_stored(con, model_version: str) -> PostTagger | None:
+def _load_stored(con, model_version: str) -> TaggerBase | None:
     if model_version in _LOADED:
         return _LOADED[model_version]
     rows = con.execute("SELECT skops FROM tagging_models WHERE model_version = ?",
                        [model_version]).fetchall()
     if not rows or rows[0][0] is None:
         return None
+    from .classifiers import model_from_bytes
+
     model = model_from_bytes(bytes(rows[0][0]), f"tagging_models[{model_version}]")
     if len(_LOADED) >= 4:
         _LOADED.clear()
@@ -165,16 +177,16 @@ def _load_stored(con, model_version: str) -> PostTagger | None:
     return model
 
 
-def _default_model(con, settings: ResolvedSettings) -> PostTagger:
+def _default_model(con, settings: ResolvedSettings) -> RulesTagger:
     """The taxonomy's seed rules, never fitted on the store: a post's tags depend
     on its text and the model version only, whatever else the store holds."""
     tax = load_taxonomy(settings.taxonomy)
-    tagger = PostTagger(taxonomy=tax).fit([])
+    tagger = RulesTagger(taxonomy=tax)
     _store_model(con, tagger, "rules", 0, with_bytes=False)
     return tagger
 
 
-def active_model(con, settings: ResolvedSettings) -> PostTagger:
+def active_model(con, settings: ResolvedSettings) -> TaggerBase:
     """The model to tag with (activating ``settings.model`` when given)."""
     if settings.model is not None and settings.model != DEFAULT_MODEL:
         path = Path(settings.model)
@@ -196,7 +208,7 @@ def active_model(con, settings: ResolvedSettings) -> PostTagger:
     return _default_model(con, settings)
 
 
-def tagging_version(model: PostTagger, routes: SentimentRoutes, languages: tuple[str, ...]) -> str:
+def tagging_version(model: TaggerBase, routes: SentimentRoutes, languages: tuple[str, ...]) -> str:
     """Everything that decides a tags row: model, analyzers and language set."""
     detail = f"{routes.signature()}|langid-{version('py3langid')}:{','.join(sorted(languages))}"
     return f"{model.version_};s-{hashlib.sha256(detail.encode()).hexdigest()[:8]}"
@@ -251,7 +263,7 @@ def tag_new_posts(con, progress: Progress | None = None,
         con.execute("DROP TABLE IF EXISTS _tag_pending")
 
 
-def _tag_listed(con, total: int, model: PostTagger, detector: LanguageDetector,
+def _tag_listed(con, total: int, model: TaggerBase, detector: LanguageDetector,
                 routes: SentimentRoutes, resolved: ResolvedSettings, version_: str, engine,
                 commit_batches: bool, progress: Progress | None) -> int:
     """Tag the posts listed in ``_tag_pending``; returns how many."""
@@ -334,7 +346,7 @@ def _store_tags(con, rows: pd.DataFrame, scores: pd.DataFrame, version_: str,
 _POOL_TAGGER: tuple | None = None  # (model, detector, routes) in a pool process
 
 
-def _start_pool_worker(model: PostTagger, detector: LanguageDetector,
+def _start_pool_worker(model: TaggerBase, detector: LanguageDetector,
                        routes: SentimentRoutes, parent: int) -> None:
     global _POOL_TAGGER
     die_with_parent(parent)
@@ -363,7 +375,7 @@ class TaggingPool:
     seen in that previous batch is scored twice (the same score; the cache
     keeps one). The tags are the same as tag_frame's."""
 
-    def __init__(self, model: PostTagger, detector: LanguageDetector,
+    def __init__(self, model: TaggerBase, detector: LanguageDetector,
                  routes: SentimentRoutes, workers: int):
         self.workers = workers
         context = pool_context()
@@ -408,7 +420,7 @@ def _transaction(con, own: bool):
     return transaction(con) if own else nullcontext()
 
 
-def tag_frame(batch: pd.DataFrame, model: PostTagger, detector: LanguageDetector,
+def tag_frame(batch: pd.DataFrame, model: TaggerBase, detector: LanguageDetector,
               routes: SentimentRoutes, con, workers: int | None = None
               ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tags for a frame of posts (platform, post_id, text, lang, text_hash), and the
@@ -418,7 +430,7 @@ def tag_frame(batch: pd.DataFrame, model: PostTagger, detector: LanguageDetector
     return out, update_cache(con, pending, workers)
 
 
-def tag_rows(batch: pd.DataFrame, model: PostTagger, detector: LanguageDetector,
+def tag_rows(batch: pd.DataFrame, model: TaggerBase, detector: LanguageDetector,
              routes: SentimentRoutes) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(tags of a frame of posts, texts to score). Needs no store, so a cluster
     worker can run it: the texts to score have one row per distinct text and
@@ -458,7 +470,7 @@ def _languages(given: list, texts: list[str | None], detector: LanguageDetector)
             for c, t in zip(codes, texts, strict=True)]
 
 
-def _classify(model: PostTagger, texts: list[str | None]) -> pd.DataFrame:
+def _classify(model: TaggerBase, texts: list[str | None]) -> pd.DataFrame:
     """Predictions once per distinct text; NULL tags for posts without text."""
     distinct = sorted({t for t in texts if t})
     pred = model.predict(distinct) if distinct else None

@@ -19,7 +19,7 @@ any one word; ``?`` matches a question mark; emoji
 are words of their own; a term starting with ``~`` in a critical category is a
 *support* term (see :class:`Category`). Hashtags are split into words (at
 capitals, ``#PrayForBoston``, and, for lower-case Latin hashtags, into known
-English words, ``#yycflood`` -> yyc flood; camel-case parts are also kept whole,
+English words, ``#nepalquake`` -> nepal quake; camel-case parts are also kept whole,
 ``#LindolBohol`` -> lindol bohol) and terms match those words, never a substring
 (``#Triotree`` holds no "riot"); a strong one-word crisis term of a language
 other than English may open or close a lower-case hashtag (``#lindolbohol``). Hindi typed without spaces (a run of
@@ -48,6 +48,8 @@ import numpy as np
 import yaml
 
 from govwatch.errors import InputError, read_text
+
+from .word_split import EnglishSplit
 
 DEFAULT_TAXONOMY = "data/taxonomy.yaml"
 _LANG_KEY = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?$")
@@ -356,7 +358,7 @@ def split_hashtag(body: str) -> tuple[str, ...]:
     Split at capitals and digits (``PrayForBoston`` -> pray for boston,
     ``NYCFlood`` -> nyc flood); a lower-case Latin run of six letters or more is
     then split into the likeliest English words (wordninja's Wikipedia word
-    frequencies: ``yycflood`` -> yyc flood, ``triotree`` -> trio tree). Other
+    frequencies: ``nepalquake`` -> nepal quake, ``triotree`` -> trio tree). Other
     scripts are kept whole."""
     cached = _SPLITS.get(body)
     if cached is not None:
@@ -365,7 +367,7 @@ def split_hashtag(body: str) -> tuple[str, ...]:
     for part in _CAMEL.findall(body):
         low = part.lower()
         if len(low) >= _SPLIT_MIN and low.isascii() and low.isalpha() and part[1:] == low[1:]:
-            words.extend(w for w in _wordninja().split(low) if w)
+            words.extend(w for w in _english_split().split(low) if w)
         else:
             words.append(normalize(low))
     if len(_SPLITS) > _MEMO_LIMIT:
@@ -374,10 +376,14 @@ def split_hashtag(body: str) -> tuple[str, ...]:
     return result
 
 
-def _wordninja():
-    import wordninja
+_ENGLISH: list[EnglishSplit] = []
 
-    return wordninja
+
+def _english_split() -> EnglishSplit:
+    """wordninja's English word split, its word list read on first use."""
+    if not _ENGLISH:
+        _ENGLISH.append(EnglishSplit.load())
+    return _ENGLISH[0]
 
 
 def camel_parts(body: str) -> tuple[str, ...]:
