@@ -16,6 +16,12 @@ so its compile and start-up (a quarter of the page's JavaScript) overlap the
 server building the page; until then ``window.Plotly`` is a promise of it,
 which dcc.Graph waits on.
 
+The first page comes with the layout: ``assets/layout_request.js`` names the open
+page (path and query) in the layout request's ``X-Govwatch-Page`` header and
+:func:`page_container` builds that page into the shell, as Dash's routing callback
+would, so the browser draws it from its first response instead of asking again.
+Charts below the fold are drawn after the screen (``assets/plotly_loader.js``).
+
 The store is opened read-only; debug mode is off. Every response carries the
 security headers, the request-body cap and the 404s of ``dashboard/security.py``.
 """
@@ -29,7 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import dash
-from dash import ALL, Dash, Input, Output, _callback, dcc, html
+from dash import ALL, Dash, Input, Output, _callback, _pages, dcc, html
+from dash.dash import _ID_CONTENT, _ID_DUMMY, _ID_LOCATION, _ID_STORE
+from flask import has_request_context, request
 
 from govwatch import DEFINITION_VERSION, __version__
 
@@ -39,6 +47,7 @@ from .security import harden
 
 HERE = Path(__file__).resolve().parent
 PLOTLY_JS = "plotly-basic.min.js"
+PAGE_HEADER = "X-Govwatch-Page"  # set by assets/layout_request.js
 
 INDEX = """<!DOCTYPE html>
 <html lang="en">
@@ -137,7 +146,11 @@ def create_app(db_path: str | os.PathLike, data: DashboardData | None = None,
         f'href="{app.get_asset_url(PLOTLY_JS)}?m={plotly_version}">\n        {{%css%}}'))
     app.server.extensions[DATA_KEY] = data
     harden(app)
-    app.layout = _shell(footer)
+
+    def layout() -> html.Div:  # each browser's first request: the shell and its page
+        return _shell(footer, page_container(app))
+
+    app.layout = layout
     app.clientside_callback(
         _URL_SYNC,
         Output("url-sync", "children"),
@@ -162,7 +175,40 @@ def _warm(app: Dash) -> None:
 _NAV_LABEL: dict[str, Any] = {"aria-label": "Dashboard pages"}
 
 
-def _shell(footer: html.Footer) -> html.Div:
+def page_container(app: Dash) -> html.Div:
+    """``dash.page_container``, with the open page's content in it when the layout
+    request names the page (the ``X-Govwatch-Page`` header, path and query, that
+    ``assets/layout_request.js`` adds): built as Dash's routing callback builds it,
+    so the browser draws the page from its first response. Its location component
+    holds the page's path and query, so the routing callback does not run again
+    for it; a later move to another page runs it as before. Without the header
+    (another client), the container is empty and the callback fills it."""
+    wanted = request.headers.get(PAGE_HEADER, "") if has_request_context() else ""
+    if not wanted.startswith("/"):
+        return dash.page_container
+    pathname, _, query = wanted.partition("?")
+    search = f"?{query}" if query else ""
+    page, path_variables = _pages._path_to_page(app.strip_relative_path(pathname))
+    if not page:
+        page = next((p for m, p in dash.page_registry.items()
+                     if m.split(".")[-1] == "not_found_404"), {})
+        path_variables = None
+    content = page.get("layout", "")
+    if callable(content):
+        content = content(**{**(path_variables or {}), **_pages._parse_query_string(search)})
+    title = page.get("title", app.title)
+    if callable(title):
+        title = title(**(path_variables or {}))
+    return html.Div([
+        dcc.Location(id=_ID_LOCATION, refresh="callback-nav", pathname=pathname,
+                     search=search),
+        html.Div(content, id=_ID_CONTENT, disable_n_clicks=True),
+        dcc.Store(id=_ID_STORE, data={"title": title}),
+        html.Div(id=_ID_DUMMY, disable_n_clicks=True),
+    ])
+
+
+def _shell(footer: html.Footer, container: html.Div | None = None) -> html.Div:
     pages = sorted(dash.page_registry.values(),
                    key=lambda p: (p["order"] is None, p["order"] or 0, p["name"]))
     nav = html.Nav(html.Ul([
@@ -179,7 +225,7 @@ def _shell(footer: html.Footer) -> html.Div:
             ], className="brand-block"),
             nav,
         ], className="site-header"),
-        html.Main(dash.page_container, id="main", tabIndex="-1"),
+        html.Main(container or dash.page_container, id="main", tabIndex="-1"),
         footer,
         html.Div(id="url-sync", hidden=True),
     ], className="shell")

@@ -99,6 +99,48 @@ def test_pages_render_their_content(base):
         assert expected[path] in json.dumps(data["response"]["_pages_content"]), page
 
 
+def _find(node, component_id):
+    """The props of the component with ``component_id`` in a layout's JSON."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, list):
+            stack.extend(n)
+        elif isinstance(n, dict):
+            props = n.get("props", {})
+            if props.get("id") == component_id:
+                return props
+            stack.extend(props.values())
+    return None
+
+
+def test_the_first_layout_carries_the_page_it_names(base):
+    """The layout request names the open page (assets/layout_request.js): the shell
+    comes with that page's content, the same as the routing callback gives, and a
+    location that matches the page (so the callback does not run for it again)."""
+    for page in PAGES + ["/?" + HOSTILE[2].lstrip("?"), "/account" + HOSTILE[5]]:
+        path, _, search = page.partition("?")
+        search = "?" + search if search else ""
+        status, body = get(base + "/_dash-layout", {"X-Govwatch-Page": path + search})
+        assert status == 200, page
+        layout = json.loads(body)
+        status, routed = render(base, path, search)
+        assert status == 200, page
+        content = _find(layout, "_pages_content")
+        assert content is not None, page
+        assert content["children"] == routed["response"]["_pages_content"]["children"], page
+        assert _find(layout, "_pages_store")["data"] == \
+            routed["response"]["_pages_store"]["data"], page
+        location = _find(layout, "_pages_location")
+        assert (location["pathname"], location["search"]) == (path, search), page
+    # without the header (or with no path in it): the empty shell, filled by the callback
+    for headers in ({}, {"X-Govwatch-Page": "account"}):
+        status, body = get(base + "/_dash-layout", headers)
+        layout = json.loads(body)
+        assert status == 200 and _find(layout, "_pages_content").get("children") is None
+        assert _find(layout, "_pages_location").get("pathname") is None
+
+
 @pytest.mark.parametrize("search", HOSTILE)
 def test_hostile_parameters_never_cause_a_server_error(base, search):
     for path in ("/", "/account", "/topics", "/compare", "/events"):

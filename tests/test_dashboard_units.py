@@ -506,7 +506,7 @@ def test_callback_ids_exist_in_the_page_layouts(app, page):
                "methodology": {}}
     for name, q in queries.items():
         rendered |= _ids(page(name).layout(**q))
-    rendered |= _ids(app.layout)
+    rendered |= _ids(app.layout())  # the shell (no page named: outside a request)
     for spec in app.callback_map.values():
         for dep in spec["inputs"] + spec.get("state", []):
             if not dep["id"].startswith("{") and not dep["id"].startswith("_pages"):

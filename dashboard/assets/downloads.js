@@ -28,6 +28,10 @@
     var box = button.closest(".downloads");
     var status = box && box.querySelector(".download-status");
     function say(text) { if (status) { status.textContent = text; } }
+    var holder = document.getElementById(button.dataset.graph);
+    if (holder && NS.isWaiting && NS.isWaiting(holder)) {  // below the fold, not drawn yet
+      return NS.drawNow(holder).then(function () { return NS.downloadImage(button); });
+    }
     var gd = graphDiv(button.dataset.graph);
     if (!window.Plotly || !gd || !gd.data || !gd.layout) {
       say("The " + label + " could not be made: the chart is not drawn yet. Try again " +
