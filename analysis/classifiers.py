@@ -206,11 +206,6 @@ class PostTagger(TaggerBase, BaseEstimator):
     def _check_fitted(self) -> None:
         check_is_fitted(self, "version_")
 
-    def __getstate__(self):
-        state = dict(super().__getstate__())  # a copy: never change the live object
-        state.pop("_matcher_cache", None)
-        return state
-
     def _features(self, matrix, rules: RuleScores, target: str):
         """N-gram features, plus seed-rule counts for targets learned from labels."""
         if not self.rule_features or self.label_source_[target] != "labels":

@@ -164,6 +164,13 @@ class TaggerBase:
     def _check_fitted(self) -> None:
         raise NotImplementedError
 
+    def __getstate__(self):
+        # a copy without the term matcher (rebuilt on demand): never change the live
+        # object; scikit-learn's own state (PostTagger) comes from the next class
+        state = dict(super().__getstate__() or {})
+        state.pop("_matcher_cache", None)
+        return state
+
     def probabilities(self, texts: Sequence[str], rules: RuleScores | None = None
                       ) -> dict[str, np.ndarray | None]:
         raise NotImplementedError
@@ -256,11 +263,6 @@ class RulesTagger(TaggerBase):
     def probabilities(self, texts: Sequence[str], rules: RuleScores | None = None
                       ) -> dict[str, np.ndarray | None]:
         return dict.fromkeys(TARGETS)
-
-    def __getstate__(self):
-        state = dict(self.__dict__)  # a copy: never change the live object
-        state.pop("_matcher_cache", None)
-        return state
 
     def to_estimator(self):
         """The scikit-learn estimator this tagger stands for (to save or refit it)."""

@@ -346,11 +346,14 @@ class _Hashing:
                        imported: Callable[[str], int | None]) -> Iterator[Batch]:
         """``batches`` until the hash, once known, names a file imported before."""
         source = iter(batches)
+        checked = False  # the store is asked once, when the hash is known
         try:
             for batch in source:
                 yield batch
-                if not self._thread.is_alive() and imported(self.digest()) is not None:
-                    return
+                if not checked and not self._thread.is_alive():
+                    checked = True
+                    if imported(self.digest()) is not None:
+                        return
         finally:
             close = getattr(source, "close", None)
             if close is not None:  # the reader's files, at once
