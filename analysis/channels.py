@@ -25,7 +25,7 @@ import pandas as pd
 from govwatch.config import DEFAULT_WINDOW_HOURS
 
 from .registry import Metric, MetricContext, register_metric
-from .survival import kaplan_meier
+from .survival import km_median_of
 
 _RESOLUTIONS = """
 WITH tickets AS (
@@ -121,7 +121,7 @@ class ChannelMetrics(Metric):
         rows = []
         for platform, author, channel in sorted(set(by_key) | set(apart_by)):
             g = by_key.get((platform, author, channel), none)
-            km = kaplan_meier(*_durations(g, "latency_hours", "censored"))
+            median, followup = km_median_of(*_durations(g, "latency_hours", "censored"))
             observed = g[g.observed_hours >= window]
             answered_w = int(((~observed.censored.astype(bool))
                               & (observed.latency_hours <= window)).sum())
@@ -130,16 +130,19 @@ class ChannelMetrics(Metric):
                    "window_hours": window, "observed_window": len(observed),
                    "answered_window": answered_w,
                    "answered_rate_window": answered_w / len(observed) if len(observed) else None,
-                   "km_median_hours": km.median, "km_median_reached": km.reached if len(g) else None,
-                   "max_followup_hours": km.max_followup if len(g) else None,
+                   "km_median_hours": median,
+                   "km_median_reached": (median is not None) if len(g) else None,
+                   "max_followup_hours": followup if len(g) else None,
                    "resolved": None, "resolution_km_median_hours": None,
                    "resolution_km_median_reached": None}
             if channel == "complaint_ticket":
                 t = tickets.get((platform, author), res.iloc[0:0])
-                rkm = kaplan_meier(*_durations(t, "resolution_hours", "resolution_censored"))
+                r_median, _ = km_median_of(*_durations(t, "resolution_hours",
+                                                       "resolution_censored"))
                 row.update(resolved=int((~t.resolution_censored.astype(bool)).sum()),
-                           resolution_km_median_hours=rkm.median,
-                           resolution_km_median_reached=rkm.reached if len(t) else None)
+                           resolution_km_median_hours=r_median,
+                           resolution_km_median_reached=(r_median is not None) if len(t)
+                           else None)
             a = apart_by.get((platform, author, channel))
             row["reply_predates_message"] = 0 if a is None else int(a.reply_predates_message.sum())
             row["bulk_update"] = 0 if a is None else int(a.bulk_update.sum())

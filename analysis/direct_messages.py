@@ -32,7 +32,7 @@ from govwatch.schema import TABLES
 from .quality import has_column
 from .registry import Metric, MetricContext, register_metric
 from .replies import dm_responses
-from .survival import kaplan_meier
+from .survival import km_median_of
 from .taxonomy import TermMatcher
 
 # The deflection terms of analysis/data/taxonomy.yaml that name a private channel, per
@@ -113,8 +113,8 @@ def dm_deflection_matcher() -> TermMatcher:
 def _km(durations: list[float], events: list[bool]) -> tuple[float | None, bool | None]:
     if not durations:
         return None, None
-    km = kaplan_meier(durations, events)
-    return km.median, km.reached
+    median, _ = km_median_of(durations, events)
+    return median, median is not None
 
 
 def followthrough(con, obs_end, window_hours: float, dms: str = "dm_responses"

@@ -167,15 +167,38 @@ def replicate_values(con, values: pd.DataFrame, samples: int,
 # -- ranks and composite per replicate ---------------------------------------------------
 
 
+def rankdata(a: np.ndarray) -> np.ndarray:
+    """Ranks 1..n down each column of ``a``, ties given their average rank; a column
+    holding a NaN is all NaN. What ``scipy.stats.rankdata(a, axis=0, method="average")``
+    returns (tested against it), without importing scipy.stats on every analyze."""
+    a = np.asarray(a, dtype=float)
+    if a.ndim == 1:
+        return rankdata(a[:, None])[:, 0]
+    n = a.shape[0]
+    out = np.full(a.shape, np.nan)
+    if n == 0:
+        return out
+    order = np.argsort(a, axis=0, kind="stable")
+    s = np.take_along_axis(a, order, axis=0)
+    differs = s[1:] != s[:-1]
+    edge = np.ones((1, a.shape[1]), dtype=bool)
+    idx = np.arange(n)[:, None]
+    # first and last sorted position of each value's run of ties
+    first = np.maximum.accumulate(np.where(np.vstack([edge, differs]), idx, 0), axis=0)
+    last = np.minimum.accumulate(np.where(np.vstack([differs, edge]), idx, n)[::-1],
+                                 axis=0)[::-1]
+    np.put_along_axis(out, order, 0.5 * (first + last) + 1.0, axis=0)
+    out[:, np.isnan(a).any(axis=0)] = np.nan
+    return out
+
+
 def _group_ranks(goodness: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Percentile ranks within each group, per replicate column (NaN rows stay NaN)."""
-    from scipy.stats import rankdata
-
     out = np.full(goodness.shape, np.nan)
     for g in pd.unique(groups):
         rows = np.flatnonzero(groups == g)
         block = goodness[rows]
-        out[rows] = 100.0 * (rankdata(block, axis=0, method="average") - 0.5) / len(rows)
+        out[rows] = 100.0 * (rankdata(block) - 0.5) / len(rows)
     return out
 
 

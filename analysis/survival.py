@@ -7,6 +7,9 @@ Two implementations that give the same numbers:
 
 - :func:`kaplan_meier` -- one group, through statsmodels' ``SurvfuncRight``
   (the reference; also draws the curve of one account);
+- :func:`km_median_of` -- one group's median alone, through :func:`grouped_km`:
+  what metrics that need no curve call, so that analyze imports neither
+  statsmodels nor scipy.stats;
 - :func:`grouped_km` -- many groups at once, vectorised with numpy over arrays
   sorted by (group, duration). It reproduces ``SurvfuncRight`` (survival,
   Greenwood standard error, the Brookmeyer-Crowley confidence interval of the
@@ -95,6 +98,20 @@ def loglog_band(surv: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarra
         lo = np.exp(-np.exp(theta + width))
         hi = np.exp(-np.exp(theta - width))
     return np.where(np.isfinite(lo), lo, s), np.where(np.isfinite(hi), hi, s)
+
+
+def km_median_of(durations, answered) -> tuple[float | None, float]:
+    """One group's KM median (None: not reached, or no durations) and its longest
+    follow-up (0 when empty): ``kaplan_meier``'s ``median`` and ``max_followup``,
+    computed by :func:`grouped_km` (numpy only)."""
+    d = np.asarray(durations, dtype=float)
+    e = np.asarray(answered, dtype=bool)
+    if len(d) == 0:
+        return None, 0.0
+    order = np.argsort(d, kind="stable")
+    km = grouped_km(np.array([0, len(d)]), d[order], e[order], at=())
+    median = float(km.median[0])
+    return (None if np.isnan(median) else median), float(km.max_followup[0])
 
 
 def kaplan_meier(durations, answered) -> KMSummary:

@@ -16,7 +16,7 @@ import numpy as np
 from govwatch.analysis.business_clock import office_intervals
 from govwatch.analysis.selectivity import bootstrap_gap, gap, row_seed
 from govwatch.analysis.slices import group_stats
-from govwatch.analysis.survival import grouped_km, kaplan_meier
+from govwatch.analysis.survival import grouped_km, kaplan_meier, km_median_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -59,6 +59,19 @@ def test_grouped_km_equals_statsmodels(groups):
         for h in (1, 24, 72, 168):
             assert _same(km.unanswered[h][i], ref.unanswered_at(h))
         assert km.events[i] == e.sum() and km.max_followup[i] == d.max()
+
+
+@FAST
+@given(st.lists(st.tuples(durations, st.booleans()), max_size=25))
+def test_km_median_of_one_group_equals_statsmodels(pairs):
+    """What channels and DM follow-through read (median, follow-up), unsorted input."""
+    d = [p[0] for p in pairs]
+    e = [p[1] for p in pairs]
+    median, followup = km_median_of(d, e)
+    ref = kaplan_meier(d, e)
+    assert (median is None) == (ref.median is None)
+    assert median is None or _same(median, ref.median)
+    assert followup == ref.max_followup
 
 
 @FAST

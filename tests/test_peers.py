@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from govwatch.analysis.peers import peer_sets
+from govwatch.analysis.peers import peer_sets, rankdata
 
 from govwatch.errors import InputError
 
@@ -204,3 +204,24 @@ def test_peers_by_institution_type(sample_db, tmp_path):
     assert manifest["analysis"]["settings"]["benchmarks"]["peer_groups"] == "type"
     exported = pd.read_csv(out).set_index("official_author")
     assert exported.loc["KestrelCityCorp", "institution_type"] == "city hall"
+
+
+def test_rankdata_equals_scipy_average_ranks_down_columns():
+    """Ties share their average rank; inf ranks last, -inf first; a column holding a
+    NaN is all NaN; no rows, no ranks: as scipy.stats.rankdata(axis=0), exactly."""
+    from scipy.stats import rankdata as scipy_rankdata
+
+    rng = np.random.default_rng(3)
+    cases = [np.empty((0, 3)), np.array([[2.0]]), np.array([5.0, 1.0, 5.0, -0.0, 0.0])]
+    for _ in range(400):
+        a = rng.integers(-3, 4, size=(rng.integers(1, 12), rng.integers(1, 5))).astype(float)
+        a[rng.random(a.shape) < 0.15] = np.inf
+        a[rng.random(a.shape) < 0.15] = -np.inf
+        if rng.random() < 0.2:
+            a[rng.random(a.shape) < 0.1] = np.nan
+        cases.append(a)
+    cases.append(rng.normal(size=(50, 7)))
+    for a in cases:
+        want = scipy_rankdata(a, axis=0, method="average")
+        got = rankdata(a)
+        assert got.shape == want.shape and np.array_equal(got, want, equal_nan=True), a

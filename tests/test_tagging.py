@@ -3,6 +3,8 @@ language detection, incremental tagging of a real store, and topic discovery."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -302,6 +304,41 @@ def test_topic_discovery_finds_themes_and_is_empty_on_empty_store(tmp_path):
     words = {t: set(" ".join(g["term"]).split()) for t, g in topics.groupby("theme")}
     assert any("water" in w and "exam" not in w for w in words.values())
     assert any("exam" in w and "water" not in w for w in words.values())
+
+
+def test_themes_equal_scikit_learns_on_the_sample(tmp_path):
+    """The numpy TF-IDF + NMF of analysis/topics.py against scikit-learn's
+    TfidfVectorizer + NMF(init="nndsvda") with the same settings, on the sample's public
+    texts: the same vocabulary, TF-IDF weights, theme terms and every text's theme."""
+    from govwatch.analysis import topics
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    small = Path(__file__).resolve().parents[1] / "sample_data" / "small"
+    with Store(tmp_path / "s.duckdb") as store:
+        assert import_paths(store, [small / "accounts.csv"], kind="accounts").rejected == 0
+        assert import_paths(store, [small / "posts.csv"]).rejected == 0
+        texts = sorted({r[2] for r in store.conn.execute(topics._PUBLIC).fetchall()})
+    assert len(texts) > 4000
+    mine = topics.ThemeModel().fit(texts)
+    vectorizer = TfidfVectorizer(token_pattern=topics._TOKENS, ngram_range=(1, 2), min_df=3,
+                                 max_df=0.5, max_features=50_000, sublinear_tf=True)
+    x = vectorizer.fit_transform(topics.clean(texts))
+    assert list(vectorizer.get_feature_names_out()) == list(mine.vectorizer_.terms_)
+    assert abs(mine.vectorizer_.transform(texts) - x).max() < 1e-15
+    nmf = NMF(n_components=len(mine.components_), init="nndsvda", max_iter=300,
+              random_state=0).fit(x)
+    np.testing.assert_allclose(mine.components_, nmf.components_, rtol=0, atol=1e-10)
+    top = mine.top_terms()
+    for theme, weights in enumerate(nmf.components_):
+        theirs = mine.vectorizer_.terms_[np.argsort(-weights, kind="stable")[:topics.TOP_TERMS]]
+        assert list(top.loc[top["theme"] == theme, "term"]) == list(theirs)
+    w = nmf.transform(x)
+    theme, share = mine.themes(texts)
+    total = w.sum(axis=1)
+    assert np.array_equal(theme, np.where(total > 0, w.argmax(axis=1), -1))
+    np.testing.assert_allclose(share, np.divide(w.max(axis=1), total, out=np.zeros(len(w)),
+                                                where=total > 0), rtol=0, atol=1e-10)
 
 
 @pytest.mark.parametrize("what", ["lexicon", "taxonomy", "labels"])
