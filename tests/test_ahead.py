@@ -121,3 +121,24 @@ def test_topics_read_once_on_a_small_store_as_in_chunks_on_a_large_one(ingested,
     for table in ("discovered_topics", "post_themes"):
         pd.testing.assert_frame_equal(small[table].reset_index(drop=True),
                                       large[table].reset_index(drop=True), check_dtype=False)
+
+
+def test_analyze_of_the_sample_imports_no_sklearn_scipy_stats_or_statsmodels(ingested, tmp_path):
+    """The first analyze of a small store loads none of the heavy statistics libraries
+    (topic discovery, peer ranks and channel medians are numpy), and writes its themes."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "imports.duckdb"
+    shutil.copy(ingested, db)
+    code = ("import sys\nfrom govwatch.store import Store\n"
+            "from govwatch.analysis.pipeline import run_analysis\n"
+            f"with Store({str(db)!r}) as store:\n    run_analysis(store)\n"
+            "print(sorted(m for m in ('sklearn', 'scipy.stats', 'statsmodels') "
+            "if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=600)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM post_themes").fetchone()[0] > 1000
+        assert con.execute("SELECT count(*) FROM channel_metrics").fetchone()[0] > 0
