@@ -16,7 +16,11 @@ Unicode, VADER's 4,200 rated tweets).
   NULL with a note such as "language 'hi' has no VADER lexicon".
 - Scores are cached in ``sentiment_cache`` by text hash (SHA-256 of the UTF-8
   text, the same as DuckDB's ``sha256()``) and analyzer version, which names the
-  vaderSentiment release and, for a configured lexicon, its content hash.
+  vaderSentiment release and, for a configured lexicon, its content hash. The
+  cache has no index (it grows with the store, and an index of every text made
+  each batch cost more than the one before): lookups join on ``text_key``, the
+  first 124 bits of the hash as an integer, and the writes keep each (text hash,
+  analyzer version) once themselves (:func:`insert_scores`).
 - Large batches are spread over a process pool (VADER is pure Python: one
   process scores ~14-30k texts/s once its analyzer is built).
 """
@@ -191,15 +195,26 @@ def update_cache(con, pending: pd.DataFrame, workers: int | None = None) -> pd.D
 
 def cached_scores(con, text_hashes: pd.Series) -> pd.DataFrame:
     """The rows of ``sentiment_cache`` for these texts (text_hash, analyzer_version
-    and the four scores). One scan of the cache: a batch reads it once, whatever it
-    then needs of it (the cache grows with the store)."""
+    and the four scores). One join of the batch's distinct hashes with the cache's
+    ``text_key`` column: the cache grows with the store, and this reads one 16-byte
+    integer per cached text, not its 64-character hash (the scores and versions are
+    read for the rows that match)."""
     con.register("_sent_hashes", pd.DataFrame({"text_hash": text_hashes.to_numpy()}))
     try:
         return con.execute(
-            "SELECT text_hash, analyzer_version, compound, pos, neu, neg "
-            "FROM sentiment_cache SEMI JOIN _sent_hashes USING (text_hash)").df()
+            f"WITH h AS (SELECT DISTINCT text_hash, {text_key_sql('text_hash')} AS text_key "
+            "FROM _sent_hashes WHERE text_hash IS NOT NULL) "
+            "SELECT h.text_hash, c.analyzer_version, c.compound, c.pos, c.neu, c.neg "
+            "FROM sentiment_cache c JOIN h USING (text_key)").df()
     finally:
         con.unregister("_sent_hashes")
+
+
+def text_key_sql(column: str) -> str:
+    """SQL of the cache's ``text_key`` of a text hash column: its first 124 bits (31 hex
+    digits) as a HUGEINT. Two texts share a key only if their SHA-256 hashes
+    share their first 124 bits (odds about 1 in 10^21 among 10^8 texts)."""
+    return f"('0x' || left({column}, 31))::HUGEINT"
 
 
 def score_pairs(scores: pd.DataFrame) -> frozenset[tuple[str, str]]:
@@ -247,15 +262,39 @@ def score_pending(pending: pd.DataFrame, workers: int | None = None) -> pd.DataF
     return pd.concat(parts, ignore_index=True)
 
 
+# The meta row a transaction that appends to the cache updates (and sets back to its
+# value, so stores compare equal): DuckDB lets one transaction at a time update a row.
+CACHE_WRITER = "sentiment_cache_writer"
+CACHE_WRITER_VALUE = "one transaction at a time appends to sentiment_cache"
+
+
 def insert_scores(con, scores: pd.DataFrame) -> None:
     """Add scores to ``sentiment_cache``; a (text_hash, analyzer_version) already
-    there is kept (the same analyzer gives the same score)."""
+    there, or twice in ``scores``, is stored once (the same analyzer gives the same
+    score).
+
+    The cache has no unique index: the append skips the pairs already stored (a join
+    on ``text_key``), and first updates the meta row :data:`CACHE_WRITER`, so that a
+    second transaction appending at the same time fails on that row (DuckDB's write
+    conflict) instead of storing a pair twice, as the primary key made it fail before.
+    Run it in the transaction that writes the batch's tags."""
     if scores.empty:
         return
+    con.execute("UPDATE meta SET value = 'appending' WHERE key = ?", [CACHE_WRITER])
+    con.execute("UPDATE meta SET value = ? WHERE key = ?", [CACHE_WRITER_VALUE, CACHE_WRITER])
     con.register("_sent_scores", scores)
     try:
         con.execute(
-            "INSERT INTO sentiment_cache BY NAME SELECT * FROM _sent_scores ON CONFLICT DO NOTHING"
+            f"""
+            INSERT INTO sentiment_cache BY NAME
+            SELECT s.text_hash, s.analyzer_version, s.compound, s.pos, s.neu, s.neg,
+                   s.text_key
+            FROM (SELECT DISTINCT ON (text_hash, analyzer_version) *,
+                         {text_key_sql('text_hash')} AS text_key
+                  FROM _sent_scores) s
+            ANTI JOIN sentiment_cache c
+              ON c.text_key = s.text_key AND c.analyzer_version = s.analyzer_version
+            """
         )
     finally:
         con.unregister("_sent_scores")

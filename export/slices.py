@@ -15,7 +15,8 @@ not with every post: the work stays linear in the posts. The query of each slice
 the export's own query with the slice's condition (:data:`SLICE_MARK` in its
 template).
 
-The table of joined columns is itself built by one join over every post: its memory
+The table of joined columns is itself built by one join over every post (the mentions
+before it are grouped a million posts at a time: ``govwatch.export.queries._Chunked``): its memory
 grows with the store up to DuckDB's cap (beyond it, DuckDB spills to disk). Measured at
 4M posts, the export's peak is that of the single query (benchmarks/RESULTS.md).
 """

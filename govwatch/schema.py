@@ -164,6 +164,8 @@ TABLES: dict[str, dict[str, str]] = {
         "pos": "DOUBLE",
         "neu": "DOUBLE",
         "neg": "DOUBLE",
+        # the first 124 bits of text_hash as an integer: what lookups join on
+        "text_key": "HUGEINT",
     },
     "analysis_runs": {
         "run_id": "BIGINT",

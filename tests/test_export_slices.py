@@ -82,3 +82,23 @@ def test_a_slice_with_other_columns_is_named_and_nothing_is_written(store, tmp_p
     assert "slice 2 of " in err.value.reason
     assert "(created_at: string instead of timestamp[us, tz=UTC]);" in err.value.reason
     assert not out.exists() and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("pseudonymise", [True, False])
+def test_mentions_grouped_by_ranges_of_posts_give_the_same_file(store, tmp_path, monkeypatch,
+                                                               pseudonymise):
+    from govwatch.export import queries
+
+    from govwatch.store import Store
+
+    whole = export(store, "posts", "csv", tmp_path / "whole.csv", pseudonymise=pseudonymise)
+    with Store(store, read_only=True) as s:  # as the export opens it
+        posts, mentioned = s.conn.execute(
+            "SELECT count(*), count(*) FILTER (len(coalesce(mentions, [])) > 0) FROM posts"
+        ).fetchone()
+    monkeypatch.setattr(queries, "CHUNK_ROWS", 300)
+    assert posts > 10 * 300 and mentioned > 100
+    ranged = export(store, "posts", "csv", tmp_path / "ranged.csv", pseudonymise=pseudonymise)
+    assert ranged.rows == whole.rows
+    assert ranged.path.read_bytes() == whole.path.read_bytes()
+    assert any(";" in m for m in _frame(ranged.path, "csv")["mentions"].dropna())
