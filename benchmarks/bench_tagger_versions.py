@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 FILES = ("taxonomy.py", "classifiers.py", "langid.py")
 # Modules the files above import relatively in later revisions: copied where they exist.
-OPTIONAL_FILES = ("langid_batch.py",)
+OPTIONAL_FILES = ("langid_batch.py", "rule_tagger.py", "word_split.py")
 
 
 def load_revision(rev: str, into: Path):

@@ -101,3 +101,79 @@ def test_condemnation_plain_verbs_and_care_for_the_dead_are_incidents(case):
 @pytest.mark.parametrize("case", sorted(ROUTINE))
 def test_political_condemnation_threats_and_programmes_are_routine(case):
     assert rules([ROUTINE[case]]) == [False], ROUTINE[case]
+
+
+# Rhetoric and policy beside a crisis word (docs/codebook.md section 9, version 1.3 notes).
+# A figurative or programme phrase also cancels the crisis words around it; a policy's
+# death toll is policy debate; a charge against an opponent cancels a frame word such as
+# "victims". Each has a twin that stays an incident.
+RHETORIC = {
+    "en murder of democracy": "What they did in the house today is murder, the murder of democracy",
+    "en lynch mob of trolls": "A lynch mob of trolls spreads violence and abuse against every critic",
+    "en programme": "Cabinet to raise compensation for acid attack and rape victims next month",
+    "en farm suicides": "Our mission: end farm suicides so no farmer has to commit suicide again",
+    "hi murder of democracy": "यह हत्या है, लोकतंत्र की हत्या",
+    "en policy toll": "Demonetisation death toll climbs to 40 as queues grow longer",
+    "en policy deaths": "Deaths due to demonetisation reach 60 in a month",
+    "hi policy toll": "नोटबंदी से हुई मौतों का आंकड़ा बढ़कर 40 पहुंचा",
+    "en lie": "The minister's lies about the tunnel blasts are now on record",
+    "en silent": "Why is the minister silent on the plight of these victims?",
+    "en shame": "Shame on the party that uses the victims for its campaign",
+}
+
+RHETORIC_TWINS = {
+    "en murder": "Police say the death of the shopkeeper was murder, the killer fled",
+    "en mob violence": "A mob lynched a trader in the market, violence spread to two villages",
+    "en acid attack": "Acid attack on a student at the bus stop this morning, she is in hospital",
+    "en suicide": "A farmer committed suicide in his field last night, the family says",
+    "hi murder": "बाजार में दुकानदार की हत्या, हमलावर फरार",
+    "en toll": "Flood death toll climbs to 40 as rivers rise",
+    "en deaths": "Deaths in the factory fire reach 6 in a day",
+    "hi toll": "बाढ़ से हुई मौतों का आंकड़ा बढ़कर 40 पहुंचा",
+    "en blasts": "Two blasts in the tunnel this morning, workers trapped",
+    "en victims": "Relief camps opened for the victims of the landslide",
+    "en pray": "Praying for the victims of the bus fire",
+}
+
+# Hindi incident vocabulary: a terror attack, a gunfight, shot, an acid attack, sexual
+# brutality, kidnapping, a suicide told by its act, a death from hunger or cold; each
+# with a routine twin that uses the same word in another sense or in a cancelling frame.
+HINDI_INCIDENT = {
+    "terror attack": "कश्मीर में सेना के कैंप पर आतंकी हमला",
+    "gunfight": "पुलवामा में मुठभेड़, दो आतंकी ढेर",
+    "shot": "बाजार में युवक को गोली लगी, अस्पताल में भर्ती",
+    "acid": "कॉलेज जा रही छात्रा पर तेजाब फेंका",
+    "brutality": "मासूम बच्ची से दरिंदगी, गांव में तनाव",
+    "kidnap": "स्कूल से लौट रहे बच्चे का अपहरण",
+    "suicide": "कर्ज से परेशान किसान ने फांसी लगाकर जान दी",
+    "hunger": "झुग्गी में तीन बच्चों की भूख से मौत",
+    "hi-Latn kidnap": "school se laut rahe bachche ka apharan",
+}
+
+HINDI_ROUTINE = {
+    "terror attack history": "आतंकी हमले की बरसी पर श्रद्धांजलि",
+    "gunfight fake case": "मुठभेड़ के आरोपी पुलिसकर्मी को जमानत",
+    "suicide programme": "किसानों को आत्महत्या करने को मजबूर करने वाली नीतियां",
+    "kidnap allegation": "विपक्ष का आरोप: विधायकों का अपहरण करना चाहती है सरकार",
+    "hunger policy": "भूख से मौत पर राजनीति न करे विपक्ष",
+}
+
+
+@pytest.mark.parametrize("case", sorted(RHETORIC))
+def test_rhetoric_and_policy_tolls_cancel_the_crisis_words_beside_them(case):
+    assert rules([RHETORIC[case]]) == [False], RHETORIC[case]
+
+
+@pytest.mark.parametrize("case", sorted(RHETORIC_TWINS))
+def test_the_same_crisis_words_in_a_report_stay_critical(case):
+    assert rules([RHETORIC_TWINS[case]]) == [True], RHETORIC_TWINS[case]
+
+
+@pytest.mark.parametrize("case", sorted(HINDI_INCIDENT))
+def test_hindi_incident_vocabulary(case):
+    assert rules([HINDI_INCIDENT[case]]) == [True], HINDI_INCIDENT[case]
+
+
+@pytest.mark.parametrize("case", sorted(HINDI_ROUTINE))
+def test_hindi_incident_words_in_history_cases_and_politics_stay_routine(case):
+    assert rules([HINDI_ROUTINE[case]]) == [False], HINDI_ROUTINE[case]
