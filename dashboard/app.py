@@ -16,13 +16,10 @@ so its compile and start-up (a quarter of the page's JavaScript) overlap the
 server building the page; until then ``window.Plotly`` is a promise of it,
 which dcc.Graph waits on.
 
-The first page comes with the layout: ``assets/layout_request.js``, the one script
-of the page's head, sends the layout request (and the callbacks' request) at once,
-while the browser still compiles Dash's renderer and the component bundles, names
-the open page (path and query) in its ``X-Govwatch-Page`` header, and hands the
-responses to the renderer when it asks; :func:`page_container` builds that page into
-the shell, as Dash's routing callback would, so the browser draws it from its first
-response instead of asking again.
+The first page comes with the layout: ``assets/layout_request.js`` names the open
+page (path and query) in the layout request's ``X-Govwatch-Page`` header and
+:func:`page_container` builds that page into the shell, as Dash's routing callback
+would, so the browser draws it from its first response instead of asking again.
 Charts below the fold are drawn after the screen (``assets/plotly_loader.js``).
 
 The store is opened read-only; debug mode is off. Every response carries the
@@ -34,7 +31,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +42,12 @@ from flask import has_request_context, request
 from govwatch import DEFINITION_VERSION, __version__
 
 from .data import DashboardData
-from .pages._common import DATA_KEY, PAGE_HEADER
+from .pages._common import DATA_KEY
 from .security import harden
 
 HERE = Path(__file__).resolve().parent
 PLOTLY_JS = "plotly-basic.min.js"
-LAYOUT_JS = "layout_request.js"  # a script of the page's head, see page_container
+PAGE_HEADER = "X-Govwatch-Page"  # set by assets/layout_request.js
 
 INDEX = """<!DOCTYPE html>
 <html lang="en">
@@ -135,23 +131,16 @@ def create_app(db_path: str | os.PathLike, data: DashboardData | None = None,
         # Pages render conditional layouts (an account page without an account is a
         # chooser), so not every callback id exists on every page.
         suppress_callback_exceptions=True,
-        # plotly.js is run by assets/plotly_loader.js, layout_request.js from the
-        # page's head (see above)
-        assets_ignore=f"{re.escape(PLOTLY_JS)}|{re.escape(LAYOUT_JS)}",
+        assets_ignore=re.escape(PLOTLY_JS),  # run by assets/plotly_loader.js, see above
         hooks={"request_pre": "function () { window.govwatch_dashboard.loadPlotly(); }"},
     )
     # The chart component's code is fetched only once the first page's layout has
     # arrived (one more round trip before any chart is drawn): ask for it with the
     # other scripts, and plotly.js too (run later, see the module's doc).
-    # The script that sends the first layout request runs first, from the head.
     plotly_version = int((HERE / "assets" / PLOTLY_JS).stat().st_mtime)
-    layout_version = int((HERE / "assets" / LAYOUT_JS).stat().st_mtime)
-    prefix = app.config.requests_pathname_prefix
     app.index_string = INDEX.replace("{%css%}", (
-        f'<script src="{app.get_asset_url(LAYOUT_JS)}?m={layout_version}" '
-        f'data-requests-prefix="{html_escape(prefix)}"></script>\n        '
         '<link rel="preload" as="script" href="'
-        f'{prefix}_dash-component-suites/dash/dcc/'
+        f'{app.config.requests_pathname_prefix}_dash-component-suites/dash/dcc/'
         'async-graph.js">\n        '
         f'<link rel="preload" as="script" id="govwatch-plotly" '
         f'href="{app.get_asset_url(PLOTLY_JS)}?m={plotly_version}">\n        {{%css%}}'))

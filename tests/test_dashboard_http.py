@@ -141,20 +141,6 @@ def test_the_first_layout_carries_the_page_it_names(base):
         assert _find(layout, "_pages_location").get("pathname") is None
 
 
-def test_the_script_that_sends_the_first_layout_request_runs_first(base):
-    """assets/layout_request.js is the one script of the page's head (versioned, with
-    the requests prefix on its tag), so it sends the layout request before the
-    renderer's bundles run; it is not loaded a second time among the body's scripts."""
-    status, body = get(base + "/account?platform=x&author=avalor_railways")
-    assert status == 200
-    head, _, rest = body.decode().partition("</head>")
-    tags = re.findall(r"<script[^>]*>", head)
-    assert len(tags) == 1 and re.fullmatch(
-        r'<script src="/assets/layout_request\.js\?m=\d+" data-requests-prefix="/">',
-        tags[0]), tags
-    assert "layout_request.js" not in rest
-
-
 @pytest.mark.parametrize("search", HOSTILE)
 def test_hostile_parameters_never_cause_a_server_error(base, search):
     for path in ("/", "/account", "/topics", "/compare", "/events"):

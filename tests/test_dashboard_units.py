@@ -489,35 +489,6 @@ def test_account_page_reads_each_per_account_table_once(page, monkeypatch):
     assert not seen  # answered from the rows read for the page
 
 
-def test_account_parts_started_with_the_page_are_the_parts_built_on_request(app, page):
-    """A browser's layout request for an account page (the page named in its header)
-    starts the page's later parts in a background thread; the part callbacks then
-    answer with them, the same components as parts built on request. A request
-    without the header (another client) starts nothing."""
-    from dash._utils import to_json
-
-    acc = page("account")
-    search = "?platform=x&author=belmora_transport"
-    built = {part: to_json(acc.rest(search, {"part": part})) for part in acc.PARTS}
-    assert all("pending-content" not in js for js in built.values())
-
-    def started() -> set:
-        with acc._early_lock:
-            return {key[1:] for key in acc._early}
-
-    acc.layout(platform="x", author="belmora_transport")  # no header: nothing started
-    assert not started()
-    with app.server.test_request_context(
-            "/_dash-layout", headers={"X-Govwatch-Page": "/account" + search}):
-        acc.layout(platform="x", author="belmora_transport")
-        assert started() == {(search, part) for part in acc.PARTS}
-        for part in acc.PARTS:
-            assert to_json(acc.rest(search, {"part": part})) == built[part], part
-        assert not started()  # each taken once: the next page view builds its own
-        acc.layout(platform="x", author="nobody")  # the chooser: no parts to start
-        assert not started()
-
-
 def test_compare_keeps_at_most_five_accounts(page):
     cmp = page("compare")
     d = page("overview").data()

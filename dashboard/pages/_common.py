@@ -25,7 +25,6 @@ from ..data import DashboardData, Missing, to_search
 from ..figures import Chart
 
 DATA_KEY = "govwatch_data"
-PAGE_HEADER = "X-Govwatch-Page"  # the open page, on the first layout request
 IMAGE_FORMATS = ("png", "svg")
 
 

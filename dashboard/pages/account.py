@@ -13,25 +13,18 @@ The layout carries the top of the page (the account and its responsiveness
 tables); the charts and examples below come in two parts, each built by its own
 callback (``rest``), requested together once the top is up, so the browser draws
 one part while the server builds the other. Until then a status line with the
-class ``pending-content`` stands in for each. When a browser asks for the page (its
-first layout request, or the page's routing callback), the server starts building
-both parts at once in a background thread (:func:`start_parts`), so the part
-requests, sent once the browser has drawn the top, find them built or under way.
+class ``pending-content`` stands in for each.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import dash
 import pandas as pd
 from dash import MATCH, Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
-from flask import current_app, has_request_context, request
 from govwatch.dashboard import outage_marks
 from govwatch.dashboard.channel_table import channel_rows, filter_figures
 from govwatch.dashboard.data import (
@@ -57,7 +50,6 @@ from govwatch.dashboard.figures import (
     rate_label,
 )
 from govwatch.dashboard.pages._common import (
-    PAGE_HEADER,
     account_href,
     chart_card,
     data,
@@ -74,7 +66,6 @@ from govwatch.dashboard.trends import PERIOD_KINDS, before_after_frame, series_c
 from govwatch.config import window_label
 
 PAGE = "account"
-PARTS = ("change", "activity")  # the page's later parts, in page order
 SLICE_CHARTS = (("topic", "Response rate by topic"),
                 ("sentiment", "Response rate by sentiment of the message"))
 
@@ -374,7 +365,6 @@ def layout(**query):
     search = to_search({"platform": acc["platform"], "author": acc["author"],
                         **({"trend": period_kind} if period_kind != "week" else {})})
     sel = selectivity_text(acc)
-    start_parts(search)
     return html.Div([
         html.H1(f"{acc['institution'] or acc['display_name']}", id="account-name"),
         html.Ul([html.Li(f"@{acc['author']} on {acc['platform']}"),
@@ -397,9 +387,8 @@ def layout(**query):
                            role="status"),
                     dcc.Store(id={"type": "account-rest-query", "part": part}, data=search)],
                    id={"type": "account-rest", "part": part})
-          for part, what in zip(PARTS, ("the time to response and the change over time",
-                                        "the activity, example messages and peer ranks"),
-                                strict=True)],
+          for part, what in (("change", "the time to response and the change over time"),
+                             ("activity", "the activity, example messages and peer ranks"))],
         html.Section([
             html.H2("Report"),
             html.P("A self-contained HTML report of this account against its peers, to "
@@ -440,79 +429,19 @@ def rest_of_page(acc: dict, period_kind: str, part: str) -> list:
     ]
 
 
-def build_part(search: str, part: str) -> list | None:
-    """One later part of the page of ``search`` (None without a valid account)."""
-    query = parse_search(search)
-    acc, _ = resolve(query)
-    if acc is None:
-        return None
-    return rest_of_page(acc, query_choice(query, "trend", tuple(PERIOD_KINDS), "week")[0],
-                        part)
-
-
-# Parts started early (start_parts), by (app, query, part); the oldest left untaken
-# are dropped beyond _EARLY_KEPT (a client that never asks for its parts).
-_EARLY_KEPT = 16
-_early: OrderedDict[tuple, Future] = OrderedDict()
-_early_lock = threading.Lock()
-_early_pool: list[ThreadPoolExecutor] = []
-
-
-def _asked_by_browser() -> bool:
-    """A browser drawing this page will ask for its parts: the first layout request
-    names the page (assets/layout_request.js), or the page's routing callback runs."""
-    return bool(request.headers.get(PAGE_HEADER)) or request.path.endswith(
-        "_dash-update-component")
-
-
-def start_parts(search: str) -> None:
-    """Start building the page's later parts, in page order, in one background thread
-    of this process, when a browser asks for the page (outside a request, or for
-    another client, nothing is started)."""
-    if not has_request_context() or not _asked_by_browser():
-        return
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def build(part: str) -> list | None:
-        with app.app_context():
-            return build_part(search, part)
-
-    with _early_lock:
-        if not _early_pool:
-            _early_pool.append(ThreadPoolExecutor(1, thread_name_prefix="account-parts"))
-        for part in PARTS:
-            key = (id(app), search, part)
-            if key not in _early:
-                _early[key] = _early_pool[0].submit(build, part)
-        while len(_early) > _EARLY_KEPT:
-            _early.popitem(last=False)[1].cancel()
-
-
-def take_part(search: str, part: str) -> list | None:
-    """The part started early for this query when there is one (waiting for it while
-    it is being built), else built now; a part not started yet is built here."""
-    with _early_lock:
-        early = _early.pop((id(current_app._get_current_object()),  # type: ignore[attr-defined]
-                            search, part), None)
-    if early is None or early.cancel():
-        return build_part(search, part)
-    return early.result()
-
-
 @callback(Output({"type": "account-rest", "part": MATCH}, "children"),
           Input({"type": "account-rest-query", "part": MATCH}, "data"),
           State({"type": "account-rest-query", "part": MATCH}, "id"))
 def rest(search, key):
-    """Fill one part of the page once its top is up (the same query as the layout's):
-    the part started when the browser asked for the page (:func:`start_parts`), or
-    built now. The parts are requested together, so the browser draws one while the
-    server builds the other."""
-    if not isinstance(key, dict) or not isinstance(search, str):
+    """Fill one part of the page once its top is up (the same query as the layout's);
+    the parts are requested together, so the browser draws one while the server
+    builds the other."""
+    query = parse_search(search)
+    acc, _ = resolve(query)
+    if acc is None or not isinstance(key, dict):
         raise PreventUpdate
-    out = take_part(search, key.get("part", ""))
-    if out is None:
-        raise PreventUpdate
-    return out
+    return rest_of_page(acc, query_choice(query, "trend", tuple(PERIOD_KINDS), "week")[0],
+                        key.get("part", ""))
 
 
 @callback(
