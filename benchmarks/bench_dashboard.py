@@ -37,8 +37,9 @@ it read-only and nothing is written to it. The filter toggles pressed are read
 from the page, so any store's countries, levels and platforms work.
 ``--before DIR`` serves the same store a second time from another source tree
 (a checkout of the code to compare, e.g. ``git worktree add DIR main``) and
-measures both in ``--pairs`` interleaved pairs (A B A B ...), each side with a
-fresh browser profile (cold) and a fresh server process.
+measures both in ``--pairs`` interleaved pairs (A B, B A, A B ...: which side goes
+first alternates), each side with a fresh browser profile (cold) and a fresh
+server process.
 
 Targets: first render < 2 s, filter change p95 < 300 ms. This is a benchmark,
 never a test: it prints figures, writes them to benchmarks/work/
@@ -564,7 +565,9 @@ def main(argv=None) -> int:
     runs: dict[str, list[dict]] = {}
     load_start = os.getloadavg()
     for i in range(rounds):
-        for name, baseline, code in sides:
+        # A B, then B A: the side measured first in a round is not always the same one
+        # (on a busy machine two identical trees differed by 10-20% within a pair)
+        for name, baseline, code in (sides if i % 2 == 0 else sides[::-1]):
             proc, base = run_server(db, baseline, code, tag=name)
             try:
                 import psutil
