@@ -16,18 +16,20 @@ computes the same leaderboard from the raw posts on every request.
 3. Drives Debian's Chromium (Playwright): ``--renders`` page loads of "/" (the
    first in a fresh profile, so cold), timed from navigation start until the
    status line, the leaderboard and the chart (when it starts inside the window:
-   charts below the fold are drawn after the screen) are drawn, and the cold one
-   also until the chart is drawn wherever it is; then ``--changes``
+   charts below the fold are drawn after the screen) are drawn with no callback
+   pending inside the window, and the cold one also until the chart is drawn
+   wherever it is and no callback is pending anywhere; then ``--changes``
    filter changes (clicking the country/level/platform toggles through distinct
    states), each timed in the page from the click until the new status line,
    leaderboard and chart are drawn.
 
 4. With ``--accounts N``: N account pages (the busiest accounts first), each
    opened in a new tab of the same browser (scripts cached; the server sees the
-   account for the first time), timed until its name, every chart inside the
-   window, no pending callback and no part still to come are drawn (the figure
-   reported), then until every chart of the page is drawn (charts below the fold
-   are drawn after the screen).
+   account for the first time), timed until its name and every chart inside the
+   window are drawn, with no callback pending and no part still to come inside the
+   window (the first screen, the figure reported), then until every part of the
+   page has come and every chart of it is drawn (charts and parts below the fold
+   come after the screen).
 
 ``--db STORE`` measures an existing analysed store instead of building one (for
 example a 10M-post store from bench_scaling.py ``--keep``); the dashboard opens
@@ -35,8 +37,9 @@ it read-only and nothing is written to it. The filter toggles pressed are read
 from the page, so any store's countries, levels and platforms work.
 ``--before DIR`` serves the same store a second time from another source tree
 (a checkout of the code to compare, e.g. ``git worktree add DIR main``) and
-measures both in ``--pairs`` interleaved pairs (A B A B ...), each side with a
-fresh browser profile (cold) and a fresh server process.
+measures both in ``--pairs`` interleaved pairs (A B, B A, A B ...: which side goes
+first alternates), each side with a fresh browser profile (cold) and a fresh
+server process.
 
 Targets: first render < 2 s, filter change p95 < 300 ms. This is a benchmark,
 never a test: it prints figures, writes them to benchmarks/work/
@@ -278,10 +281,15 @@ READY = """() => {
 }"""
 # The first screen of the overview: as READY, but the chart only when it starts inside
 # the window (charts below the fold are drawn after the screen).
+# A callback still pending below the fold (the series chart) is not part of the screen.
+BELOW = "(e => e.getBoundingClientRect().top >= window.innerHeight)"
 READY_SCREEN = READY.replace(
     "g.every(x => x.querySelector('.main-svg .point, .main-svg .annotation'))",
     "g.every(x => x.querySelector('.main-svg .point, .main-svg .annotation') ||\n"
-    "                   x.getBoundingClientRect().top >= window.innerHeight)")
+    f"                   {BELOW}(x))").replace(
+    "!document.querySelector('[data-dash-is-loading=\"true\"]')",
+    "[...document.querySelectorAll('[data-dash-is-loading=\"true\"]')]"
+    f".every({BELOW})")
 # A change is done when the status line changed and the chart has been drawn
 # again (Plotly's plotly_afterplot event), or, two frames later, the chart
 # was left as it was (the same accounts).
@@ -341,19 +349,19 @@ def toggle_states(changes: int, seed: int = 3,
 BUTTONS = """() => ['country', 'level', 'platform'].flatMap(g =>
     [...document.querySelectorAll(`#overview-${g} button[data-value]`)]
         .map(b => [g, b.dataset.value]).filter(([, v]) => v !== '*'))"""
-# An account page is drawn: its name, the SVG of every chart that starts inside the
-# window (or no chart at all), no callback pending and no part still to come (the
-# placeholder of what its own callback fills). Charts below the fold are drawn
-# after the screen (dashboard/assets/plotly_loader.js): ACCOUNT_ALL_DRAWN is the
-# page with every chart drawn, measured after it.
+# An account page's first screen is drawn: its name, the SVG of every chart that
+# starts inside the window (or no chart at all), and no callback pending and no part
+# still to come (the placeholder of what its own callback fills) inside the window.
+# Charts and parts below the fold come after the screen (dashboard/assets/
+# plotly_loader.js, the page's later parts): ACCOUNT_ALL_DRAWN is the page with every
+# part in and every chart drawn, measured after it.
 _ACCOUNT_READY = """() => document.querySelector('#account-name') &&
     [...document.querySelectorAll('main .dash-graph')].every(g => g.querySelector('.main-svg')
-                                                                  || ABOVE)
-    && !document.querySelector('[data-dash-is-loading="true"]')
-    && !document.querySelector('.pending-content')"""
-ACCOUNT_READY = _ACCOUNT_READY.replace(
-    "ABOVE", "g.getBoundingClientRect().top >= window.innerHeight")
-ACCOUNT_ALL_DRAWN = _ACCOUNT_READY.replace("ABOVE", "false")
+                                                                  || BELOW(g))
+    && [...document.querySelectorAll('[data-dash-is-loading="true"]')].every(BELOW)
+    && [...document.querySelectorAll('.pending-content')].every(BELOW)"""
+ACCOUNT_READY = _ACCOUNT_READY.replace("BELOW", BELOW)
+ACCOUNT_ALL_DRAWN = _ACCOUNT_READY.replace("BELOW", "(e => false)")
 
 
 def measure(base: str, renders: int, changes: int, accounts: list[tuple[str, str]] = ()
@@ -389,9 +397,32 @@ def measure(base: str, renders: int, changes: int, accounts: list[tuple[str, str
             tab.wait_for_function(ACCOUNT_ALL_DRAWN, timeout=120_000, polling="raf")
             acc_all.append(tab.evaluate("performance.now()"))
             tab.close()
+        browser_cpu = chromium_cpu()
     return {"first": first, "first_all": first_all, "loads": loads, "changes": lat,
             "accounts": acc,
-            "accounts_all": acc_all}
+            "accounts_all": acc_all, "browser_cpu": browser_cpu}
+
+
+def cpu_seconds(proc, children: bool = False) -> float:
+    """User + system CPU seconds of a process (with its reaped children's)."""
+    t = proc.cpu_times()
+    own = t.user + t.system
+    return own + (t.children_user + t.children_system if children else 0.0)
+
+
+def chromium_cpu() -> float:
+    """CPU seconds of the Chromium processes this process started, their exited
+    processes (tabs closed, reaped by their parent) included."""
+    import psutil
+
+    total = 0.0
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in proc.name().lower():
+                total += cpu_seconds(proc, children=True)
+        except psutil.Error:
+            continue
+    return total
 
 
 def busiest_accounts(db: Path, n: int) -> list[tuple[str, str]]:
@@ -479,6 +510,9 @@ def report(name: str, r: dict) -> str:
         line += (f"  account page p50 {pct(r['accounts'], 50) / 1000:5.2f} s  "
                  f"max {max(r['accounts']) / 1000:5.2f} s (n={len(r['accounts'])}), "
                  f"every chart drawn p50 {pct(r['accounts_all'], 50) / 1000:5.2f} s")
+    if r.get("server_cpu") is not None:
+        line += (f"  CPU server {r['server_cpu']:.2f} s + browser "
+                 f"{r.get('browser_cpu', 0.0):.2f} s")
     return line
 
 
@@ -491,7 +525,10 @@ def pooled(runs: list[dict]) -> dict:
             "loads": [x for r in runs for x in r["loads"]],
             "changes": [x for r in runs for x in r["changes"]],
             "accounts": [x for r in runs for x in r.get("accounts", [])],
-            "accounts_all": [x for r in runs for x in r.get("accounts_all", [])]}
+            "accounts_all": [x for r in runs for x in r.get("accounts_all", [])],
+            **({"server_cpu": statistics.median(r["server_cpu"] for r in runs),
+                "browser_cpu": statistics.median(r["browser_cpu"] for r in runs)}
+               if all("server_cpu" in r for r in runs) else {})}
 
 
 def main(argv=None) -> int:
@@ -528,11 +565,18 @@ def main(argv=None) -> int:
     runs: dict[str, list[dict]] = {}
     load_start = os.getloadavg()
     for i in range(rounds):
-        for name, baseline, code in sides:
+        # A B, then B A: the side measured first in a round is not always the same one
+        # (on a busy machine two identical trees differed by 10-20% within a pair)
+        for name, baseline, code in (sides if i % 2 == 0 else sides[::-1]):
             proc, base = run_server(db, baseline, code, tag=name)
             try:
-                runs.setdefault(name, []).append(measure(base, args.renders, args.changes,
-                                                         accounts))
+                import psutil
+
+                server = psutil.Process(proc.pid)
+                cpu0 = cpu_seconds(server)
+                run = measure(base, args.renders, args.changes, accounts)
+                run["server_cpu"] = cpu_seconds(server) - cpu0
+                runs.setdefault(name, []).append(run)
             finally:
                 proc.terminate()
                 proc.wait(10)
@@ -553,11 +597,15 @@ def main(argv=None) -> int:
         print(report(name, r) + (f"  cold renders {[round(x) for x in r['firsts']]} ms"
                                  if len(r["firsts"]) > 1 else ""))
     if BEFORE in runs:
-        print("pairs, this tree vs --before (first render cold, filter p50, filter p95):")
+        print("pairs, this tree vs --before (first render cold, filter p50, filter p95, "
+              "account page p50, CPU server + browser):")
         for a, b in zip(runs[SHIPPED], runs[BEFORE], strict=True):
             print(f"  {a['first']:6.0f} vs {b['first']:6.0f} ms   "
                   f"{pct(a['changes'], 50):5.0f} vs {pct(b['changes'], 50):5.0f} ms   "
-                  f"{pct(a['changes'], 95):5.0f} vs {pct(b['changes'], 95):5.0f} ms")
+                  f"{pct(a['changes'], 95):5.0f} vs {pct(b['changes'], 95):5.0f} ms   "
+                  f"{pct(a['accounts'], 50):5.0f} vs {pct(b['accounts'], 50):5.0f} ms   "
+                  f"{a['server_cpu'] + a['browser_cpu']:5.2f} vs "
+                  f"{b['server_cpu'] + b['browser_cpu']:5.2f} s")
     if results:
         print("filter-change samples (ms):",
               {k: [round(x) for x in v["changes"]] for k, v in results.items()})
@@ -590,6 +638,9 @@ def figures(r: dict) -> dict:
         out["account_page_p50_s"] = round(pct(r["accounts"], 50) / 1000, 3)
         out["account_page_max_s"] = round(max(r["accounts"]) / 1000, 3)
         out["account_page_all_charts_p50_s"] = round(pct(r["accounts_all"], 50) / 1000, 3)
+    if r.get("server_cpu") is not None:
+        out["server_cpu_s"] = round(r["server_cpu"], 2)
+        out["browser_cpu_s"] = round(r["browser_cpu"], 2)
     return out
 
 
