@@ -289,5 +289,39 @@ MIGRATIONS: tuple[Migration, ...] = _load_migrations()
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
+# A new store is built from one script, govwatch/store_schema.sql: the tables the
+# migrations above leave behind, created at once (scripts/gen_store_schema.py writes it
+# from a store the migrations built; tests/test_store.py checks both give the same
+# store). Its first line names the version it was written at; a script older than the
+# migrations is not used (the migrations are replayed instead).
+SNAPSHOT_FILE = "store_schema.sql"
+_SNAPSHOT_HEADER = "-- govwatch store schema, version "
+
+
+def snapshot_sql(con: Any) -> str:
+    """The script that builds the tables of the store ``con`` (every one of them, in the
+    order they were made), headed by its schema version."""
+    version = con.execute("SELECT max(version) FROM schema_migrations").fetchall()[0][0]
+    tables = con.execute(
+        "SELECT sql FROM duckdb_tables() WHERE NOT internal AND schema_name = 'main' "
+        "ORDER BY table_oid").fetchall()
+    return "".join([f"{_SNAPSHOT_HEADER}{version}\n",
+                    "-- Written by scripts/gen_store_schema.py from the migrations; "
+                    "do not edit.\n",
+                    *(f"{sql}\n" for (sql,) in tables)])
+
+
+def snapshot_statements() -> list[str] | None:
+    """The statements of govwatch/store_schema.sql when it was written at SCHEMA_VERSION,
+    else None."""
+    try:
+        text = (files("govwatch") / SNAPSHOT_FILE).read_text("utf-8")
+    except FileNotFoundError:
+        return None
+    if not text.startswith(f"{_SNAPSHOT_HEADER}{SCHEMA_VERSION}\n"):
+        return None
+    return Migration(SCHEMA_VERSION, "snapshot", text).statements()
+
+
 POST_COLUMNS = tuple(TABLES["posts"])
 ACCOUNT_COLUMNS = tuple(TABLES["accounts"])

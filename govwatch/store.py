@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from .errors import StoreError
-from .schema import MIGRATIONS, SCHEMA_VERSION
+from .schema import MIGRATIONS, SCHEMA_VERSION, snapshot_statements
 
 # DuckDB's memory cap for every connection, e.g. GOVWATCH_MEMORY_LIMIT=4GB.
 MEMORY_LIMIT_ENV = "GOVWATCH_MEMORY_LIMIT"
@@ -211,10 +211,12 @@ class Store:
     migrations; ``Store(path, read_only=True)`` requires an existing, current store, as
     does ``create=False``. A DuckDB file that holds other tables and no govwatch store
     is refused unless ``adopt`` (govwatch's tables are then added beside the others).
+    A new store is built from the schema script unless ``snapshot`` is false (then by
+    replaying the migrations; see :meth:`migrate`).
     """
 
     def __init__(self, path: str | Path, read_only: bool = False, create: bool = True,
-                 adopt: bool = False):
+                 adopt: bool = False, snapshot: bool = True):
         self.path = Path(path)
         self.read_only = read_only
         if (read_only or not create) and not self.path.exists():
@@ -239,7 +241,7 @@ class Store:
         else:
             if not adopt:
                 self._refuse_foreign()
-            self.migrate()
+            self.migrate(snapshot)
 
     def _refuse_foreign(self) -> None:
         """StoreError for a DuckDB file that holds tables but no govwatch store."""
@@ -301,8 +303,24 @@ class Store:
             "SELECT coalesce(max(version), 0) FROM schema_migrations"
         ).fetchall()[0][0]
 
-    def migrate(self) -> list[int]:
-        """Apply pending migrations, each in its own transaction. Returns the versions applied."""
+    def migrate(self, snapshot: bool = True) -> list[int]:
+        """Apply pending migrations, each in its own transaction. Returns the versions applied.
+
+        A file holding no table yet (a new store) is built in one transaction from the
+        schema script (``govwatch.schema.snapshot_statements``) unless ``snapshot`` is
+        false: the same tables, and every migration recorded as applied, without
+        replaying each step."""
+        statements = snapshot_statements() if snapshot else None
+        if statements is not None and not self.conn.execute(
+                "SELECT count(*) FROM duckdb_tables()").fetchall()[0][0]:
+            with self.transaction() as con:
+                for stmt in statements:
+                    con.execute(stmt)
+                now = datetime.now(UTC)
+                con.executemany("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                                [[m.version, m.name, now] for m in MIGRATIONS])
+                self._first_meta(con)
+            return [m.version for m in MIGRATIONS]
         self.conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             "version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP WITH TIME ZONE)"
@@ -319,13 +337,15 @@ class Store:
                     [m.version, m.name, datetime.now(UTC)],
                 )
                 if m.version == 1:
-                    # Key for pseudonymising citizen authors in exports and on the
-                    # dashboard. It stays in the store and never goes into an export.
-                    con.execute(
-                        "INSERT INTO meta VALUES ('pseudonym_key', ?)", [secrets.token_hex(32)]
-                    )
+                    self._first_meta(con)
             applied.append(m.version)
         return applied
+
+    @staticmethod
+    def _first_meta(con: duckdb.DuckDBPyConnection) -> None:
+        """What a new store's ``meta`` holds: the key for pseudonymising citizen authors
+        in exports and on the dashboard (it stays in the store, never in an export)."""
+        con.execute("INSERT INTO meta VALUES ('pseudonym_key', ?)", [secrets.token_hex(32)])
 
     # -- small helpers ---------------------------------------------------
     def meta(self, key: str) -> str | None:

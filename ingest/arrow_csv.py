@@ -62,22 +62,32 @@ def iter_record_batches(
     (a quote left open took in the records after it) stops the batches there: Arrow
     cannot split it again, the csv module does (see ``tabular.checked_rows``).
     """
+    return map(join_blocks, iter_block_runs(path, width, progress, rows, is_record))
+
+
+def iter_block_runs(
+    path: Path, width: int, progress: Callable[[int], None] | None = None,
+    rows: int = 50_000, is_record: Callable[[list[str]], bool] | None = None,
+) -> Iterator[list[RawBatch]]:
+    """The blocks of each batch of :func:`iter_record_batches`, not yet put together
+    (:func:`join_blocks` does it, in the thread that converts the batch)."""
     parts: list[RawBatch] = []
     try:
         for part in _iter_blocks(path, width, progress, is_record):
             parts.append(part)
             if sum(p.batch.num_rows for p in parts) >= rows:
-                yield _join(parts)
+                yield parts
                 parts = []
     except Unparsed:
         if parts:  # what was read before Arrow stopped
-            yield _join(parts)
+            yield parts
         raise
     if parts:
-        yield _join(parts)
+        yield parts
 
 
-def _join(parts: list[RawBatch]) -> RawBatch:
+def join_blocks(parts: list[RawBatch]) -> RawBatch:
+    """Blocks read one after the other, as one batch."""
     if len(parts) == 1:
         return parts[0]
     table = pa.Table.from_batches([p.batch for p in parts]).combine_chunks()

@@ -14,7 +14,7 @@ from pathlib import Path
 from govwatch.records import READER_POST_COLUMNS, Batch
 
 from . import sniffers
-from .arrow_csv import LineFinder, RawBatch, Unparsed, iter_record_batches
+from .arrow_csv import LineFinder, RawBatch, Unparsed, iter_block_runs, join_blocks
 from .base import Reader, ReadOptions
 from .fast_posts import fast_posts, reference_chunk, text_columns
 from .ordered import ordered_map
@@ -61,9 +61,11 @@ class PostsCSVReader(Reader):
         finder = LineFinder(path)
         try:
             try:
+                # The blocks of a batch are put together by the converting thread, so
+                # that the reading one goes on parsing meanwhile.
                 converted = ordered_map(
-                    lambda raw: self._fast_or_reference(raw, names, options),
-                    iter_record_batches(path, len(names), progress, options.chunk_rows, record))
+                    lambda blocks: self._fast_or_reference(join_blocks(blocks), names, options),
+                    iter_block_runs(path, len(names), progress, options.chunk_rows, record))
                 # Rejects are placed on their physical lines here, batch after batch in file
                 # order: the finder reads forward only, and a thread asking for an earlier
                 # record would make it read the file again from the start.

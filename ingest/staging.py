@@ -15,9 +15,11 @@ killed process are removed by the next import (only one process writes to a stor
 from __future__ import annotations
 
 import shutil
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -38,6 +40,7 @@ from govwatch.records import (
 )
 
 from .base import ReadOptions, strict_stop
+from .ordered import usable_cpus
 from .times import EARLIEST_US, LATEST_US, implausible
 
 # DuckDB settings while publishing. memory_limit: beyond it, joins and sorts spill to
@@ -52,6 +55,9 @@ POST_SCHEMA = POST_ARROW_SCHEMA
 # A reader's posts with the optional fields (null where the reader gives none): the time
 # each text was current, and whether created_at is a date alone.
 VERSIONED_POST_SCHEMA = pa.schema([*POST_SCHEMA, *OPTIONAL_POST_FIELDS])
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
 ACCOUNT_SCHEMA = ACCOUNT_ARROW_SCHEMA
 # Staged posts also carry their position in the file (the first of two equal keys
 # wins a tie) and whether they came from a full archive (they prove what it holds).
@@ -72,6 +78,8 @@ _PARQUET = {"compression": "none", "use_dictionary": False, "write_statistics": 
 # staging holds is bounded whatever the file's size.
 ROW_GROUP_ROWS = 122_880
 STAGE_HELD_BYTES = 64 << 20
+# Row groups handed to the writing thread and not yet written, at most (see Staged._write).
+WRITES_HELD = 2
 
 
 def to_arrow(frame, schema: pa.Schema) -> pa.Table:
@@ -195,6 +203,8 @@ class Staged:
         self._accounts: pq.ParquetWriter | None = None
         self._pending: list[pa.Table] = []  # staged posts not yet written
         self._pending_rows = self._pending_bytes = 0
+        self._writer: ThreadPoolExecutor | None = None  # writes posts beside the reading
+        self._writes: deque[Future] = deque()  # its writes in flight, oldest first
         self._seq_base = seq_base
         self.posts = 0
         self.accounts = 0
@@ -275,11 +285,42 @@ class Staged:
         if self._posts is None:
             self._posts = pq.ParquetWriter(self.posts_file, _STAGE_POSTS, **_PARQUET)
         if full:
-            self._posts.write_table(table.slice(0, full), row_group_size=ROW_GROUP_ROWS)
+            self._write(self._posts, table.slice(0, full))
         rest = table.slice(full)
         self._pending = [rest] if rest.num_rows else []
         self._pending_rows = rest.num_rows
         self._pending_bytes = rest.nbytes
+
+    def _write(self, writer: pq.ParquetWriter, table: pa.Table) -> None:
+        """Write ``table`` to ``writer``: with more than one usable CPU, in a thread of its
+        own (Parquet encoding and the write release the GIL), so that the thread reading
+        the file goes on meanwhile. Writes keep their order (one thread), and at most
+        WRITES_HELD tables wait, so what staging holds stays bounded. An error of a write
+        comes out of a later one, or of :meth:`close`."""
+        if self._writer is None:
+            if usable_cpus() <= 1:
+                writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+                return
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="govwatch-stage")
+        while len(self._writes) >= WRITES_HELD:
+            self._writes.popleft().result()
+        self._writes.append(self._writer.submit(writer.write_table, table,
+                                                row_group_size=ROW_GROUP_ROWS))
+
+    def _drain(self) -> None:
+        """Wait for the writes in flight (raising the first error), and end the thread."""
+        try:
+            while self._writes:
+                self._writes.popleft().result()
+        finally:
+            for f in self._writes:
+                f.cancel()
+            self._writes.clear()
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
 
     def add_accounts(self, table: pa.Table) -> None:
         n = table.num_rows
@@ -294,7 +335,10 @@ class Staged:
         self.accounts += n
 
     def close(self) -> None:
-        self._write_posts(final=True)
+        try:
+            self._write_posts(final=True)
+        finally:
+            self._drain()
         for w in (self._posts, self._accounts):
             if w is not None:
                 w.close()
@@ -302,7 +346,10 @@ class Staged:
 
     def remove(self) -> None:
         self._pending = []
-        self.close()
+        try:
+            self.close()
+        except OSError:  # a write that failed (the disk is full): its folder goes all the same
+            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
     # -- publishing (inside the caller's transaction) -------------------------------

@@ -26,8 +26,11 @@ def _row_groups(path) -> list[int]:
     return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
 
 
-def test_posts_are_staged_in_full_row_groups_in_file_order(tmp_path, monkeypatch):
+@pytest.mark.parametrize("cpus", [1, 2])
+def test_posts_are_staged_in_full_row_groups_in_file_order(tmp_path, monkeypatch, cpus):
+    """With one CPU the reading thread writes; with more, a thread of its own does."""
     monkeypatch.setattr(staging, "ROW_GROUP_ROWS", 1000)
+    monkeypatch.setattr(staging, "usable_cpus", lambda: cpus)
     staged = staging.Staged(tmp_path / "s.duckdb", "t")
     sizes = [300, 450, 700, 1, 2600, 20]
     start = 0
@@ -35,7 +38,10 @@ def test_posts_are_staged_in_full_row_groups_in_file_order(tmp_path, monkeypatch
         staged.add_posts(_posts(start, n), archived=False)
         start += n
         assert staged._pending_rows < 1000  # never more than a row group held
+        assert len(staged._writes) <= staging.WRITES_HELD
+    assert (staged._writer is not None) == (cpus > 1)
     staged.close()
+    assert staged._writer is None and not staged._writes
     assert _row_groups(staged.posts_file) == [1000, 1000, 1000, 1000, 71]
     table = pq.read_table(staged.posts_file)
     assert table.column("post_id").to_pylist() == [str(i) for i in range(start)]
@@ -52,6 +58,26 @@ def test_long_posts_are_written_before_a_row_group_fills(tmp_path, monkeypatch):
         assert staged._pending == []
     staged.close()
     assert _row_groups(staged.posts_file) == [200, 200, 200, 200]
+
+
+def test_a_failed_write_in_the_writing_thread_is_raised(tmp_path, monkeypatch):
+    """An error of the thread writing the staged posts (a full disk) comes out of close,
+    and the staging folder is removed all the same."""
+    monkeypatch.setattr(staging, "ROW_GROUP_ROWS", 100)
+    monkeypatch.setattr(staging, "usable_cpus", lambda: 2)
+    staged = staging.Staged(tmp_path / "s.duckdb", "t")
+    staged.add_posts(_posts(0, 10), archived=False)
+    staged._write_posts(final=True)  # opens the writer
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(staged._posts, "write_table", full)
+    staged.add_posts(_posts(10, 250), archived=False)
+    with pytest.raises(OSError, match="No space left"):
+        staged.close()
+    staged.remove()
+    assert not staged.dir.exists()
 
 
 def test_removing_an_import_writes_nothing_more(tmp_path, monkeypatch):

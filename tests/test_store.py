@@ -223,3 +223,54 @@ def test_python_running_out_of_memory_is_a_store_error_naming_the_store(tmp_path
     assert text.startswith(f"{db}: govwatch ran out of memory")
     assert "GOVWATCH_MEMORY_LIMIT" in text and "cannot allocate memory for array" in text
     assert resource_error(db, ValueError("not a resource problem")) is None
+
+
+def _catalog(con) -> dict[str, list]:
+    """Everything that makes a store's schema: tables (as DuckDB writes them back),
+    columns, constraints, and what the migrations record."""
+    return {
+        "tables": con.execute("SELECT table_name, sql FROM duckdb_tables() "
+                              "ORDER BY table_name").fetchall(),
+        "columns": con.execute(
+            "SELECT table_name, column_index, column_name, data_type, column_default, "
+            "is_nullable FROM duckdb_columns() ORDER BY table_name, column_index").fetchall(),
+        "constraints": con.execute(
+            "SELECT table_name, constraint_type, constraint_text, constraint_column_names "
+            "FROM duckdb_constraints() ORDER BY ALL").fetchall(),
+        "migrations": con.execute(
+            "SELECT version, name FROM schema_migrations ORDER BY version").fetchall(),
+        "meta": con.execute("SELECT key, length(value) FROM meta ORDER BY key").fetchall(),
+    }
+
+
+def test_new_store_from_schema_script_equals_replayed_migrations(tmp_path):
+    """A new store is built from govwatch/store_schema.sql in one step; it is the store
+    the eleven migrations build one after the other. A stale script (a migration added
+    without running scripts/gen_store_schema.py) fails here."""
+    from govwatch.schema import snapshot_sql, snapshot_statements
+
+    assert snapshot_statements() is not None, (
+        "govwatch/store_schema.sql is not at the latest schema version: run "
+        "scripts/gen_store_schema.py")
+    with Store(tmp_path / "replayed.duckdb", snapshot=False) as replayed, \
+            Store(tmp_path / "scripted.duckdb") as scripted:
+        assert _catalog(scripted.conn) == _catalog(replayed.conn)
+        assert snapshot_sql(scripted.conn) == snapshot_sql(replayed.conn)
+        assert scripted.migrate() == [] and replayed.migrate() == []
+        assert scripted.meta("pseudonym_key") != replayed.meta("pseudonym_key")
+
+
+def test_file_with_other_tables_is_migrated_step_by_step(tmp_path):
+    """The schema script is only for an empty file: one that holds a table already
+    (added to with --add-to-db) gets the migrations, beside its own table."""
+    path = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE mine (x INTEGER)")
+    con.close()
+    with Store(path, adopt=True) as store, \
+            Store(tmp_path / "new.duckdb") as new:
+        mine = _catalog(store.conn)
+        assert ("mine", "CREATE TABLE mine(x INTEGER);") in mine["tables"]
+        mine["tables"].remove(("mine", "CREATE TABLE mine(x INTEGER);"))
+        mine["columns"] = [c for c in mine["columns"] if c[0] != "mine"]
+        assert mine == _catalog(new.conn)
