@@ -298,17 +298,31 @@ SNAPSHOT_FILE = "store_schema.sql"
 _SNAPSHOT_HEADER = "-- govwatch store schema, version "
 
 
+# Rows of ``meta`` each store writes for itself when it is made (never in the script).
+STORE_OWN_META = frozenset({"pseudonym_key"})
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def snapshot_sql(con: Any) -> str:
     """The script that builds the tables of the store ``con`` (every one of them, in the
-    order they were made), headed by its schema version."""
+    order they were made), headed by its schema version, with the rows the migrations put
+    in ``meta`` (a migration may add one, as 12 does for the sentiment cache's writers);
+    the rows a store writes for itself (``STORE_OWN_META``) are left out."""
     version = con.execute("SELECT max(version) FROM schema_migrations").fetchall()[0][0]
     tables = con.execute(
         "SELECT sql FROM duckdb_tables() WHERE NOT internal AND schema_name = 'main' "
         "ORDER BY table_oid").fetchall()
+    meta = [(k, v) for k, v in con.execute("SELECT key, value FROM meta ORDER BY key")
+            .fetchall() if k not in STORE_OWN_META]
     return "".join([f"{_SNAPSHOT_HEADER}{version}\n",
                     "-- Written by scripts/gen_store_schema.py from the migrations; "
                     "do not edit.\n",
-                    *(f"{sql}\n" for (sql,) in tables)])
+                    *(f"{sql}\n" for (sql,) in tables),
+                    *(f"INSERT INTO meta VALUES ({_sql_literal(k)}, {_sql_literal(v)});\n"
+                      for k, v in meta)])
 
 
 def snapshot_statements() -> list[str] | None:

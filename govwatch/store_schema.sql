@@ -15,3 +15,4 @@ CREATE TABLE post_versions(platform VARCHAR NOT NULL, post_id VARCHAR NOT NULL, 
 CREATE TABLE message_attributes(platform VARCHAR, post_id VARCHAR, channel VARCHAR, rating BIGINT, status VARCHAR, category VARCHAR, flag VARCHAR, PRIMARY KEY(platform, post_id));
 CREATE TABLE outages(outage_id VARCHAR, country VARCHAR, region VARCHAR, start_at TIMESTAMP WITH TIME ZONE, end_at TIMESTAMP WITH TIME ZONE, end_known BOOLEAN, "scope" VARCHAR[], kind VARCHAR, "source" VARCHAR, source_file VARCHAR, PRIMARY KEY(outage_id));
 CREATE TABLE sentiment_cache(text_hash VARCHAR, analyzer_version VARCHAR, compound DOUBLE, pos DOUBLE, neu DOUBLE, neg DOUBLE, text_key HUGEINT);
+INSERT INTO meta VALUES ('sentiment_cache_writer', 'one transaction at a time appends to sentiment_cache');
