@@ -54,7 +54,9 @@ GROUP BY platform, lower(author)  -- one account, even where an older import kep
 
 _MESSAGES = """
 CREATE OR REPLACE TEMP TABLE _messages AS
-WITH public_posts AS (
+-- not materialized: the scan and the anti join cost less than holding every public post,
+-- and the mentions below read only the posts that have some
+WITH public_posts AS NOT MATERIALIZED (
     SELECT p.platform, p.post_id, p.author, p.created_at, p.kind, p.conversation_id,
            p.in_reply_to_post_id, p.in_reply_to_author, p.mentions, p.lang,
            coalesce(p.day_precision, false) AS day_precision
