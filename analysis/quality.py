@@ -42,15 +42,19 @@ DATA_QUALITY_COLUMNS = {
     "description": "VARCHAR",
 }
 
-# Every reply link with its parent (NULL where the parent is not in the data).
+# The reply links, with their parent (NULL where the parent is not in the data), that a
+# check below can count: a self link, a missing parent, a reply at or before its parent
+# or a reply to its own author. Every other link counts nowhere, so it is not kept.
 _LINKS = """
 CREATE OR REPLACE TEMP TABLE _gw_links AS
-SELECT r.platform, r.post_id, lower(r.author) AS r_author, r.created_at AS r_at,
-       r.in_reply_to_post_id AS parent_id, p.post_id AS p_id, lower(p.author) AS p_author,
-       p.created_at AS p_at
-FROM posts r
-LEFT JOIN posts p ON p.platform = r.platform AND p.post_id = r.in_reply_to_post_id
-WHERE r.in_reply_to_post_id IS NOT NULL
+SELECT *
+FROM (SELECT r.platform, r.post_id, lower(r.author) AS r_author, r.created_at AS r_at,
+             r.in_reply_to_post_id AS parent_id, p.post_id AS p_id,
+             lower(p.author) AS p_author, p.created_at AS p_at
+      FROM posts r
+      LEFT JOIN posts p ON p.platform = r.platform AND p.post_id = r.in_reply_to_post_id
+      WHERE r.in_reply_to_post_id IS NOT NULL)
+WHERE post_id = parent_id OR p_id IS NULL OR r_at <= p_at OR p_author = r_author
 """
 
 CHECKS: dict[str, str] = {

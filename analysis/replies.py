@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from govwatch.schema import PLAUSIBLE_FROM, PLAUSIBLE_UNTIL, is_private_sql
+from govwatch.store import memory_limit_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,7 +54,9 @@ GROUP BY platform, lower(author)  -- one account, even where an older import kep
 
 _MESSAGES = """
 CREATE OR REPLACE TEMP TABLE _messages AS
-WITH public_posts AS (
+-- not materialized: the scan and the anti join cost less than holding every public post,
+-- and the mentions below read only the posts that have some
+WITH public_posts AS NOT MATERIALIZED (
     SELECT p.platform, p.post_id, p.author, p.created_at, p.kind, p.conversation_id,
            p.in_reply_to_post_id, p.in_reply_to_author, p.mentions, p.lang,
            coalesce(p.day_precision, false) AS day_precision
@@ -221,19 +224,6 @@ def _drop(con: duckdb.DuckDBPyConnection) -> None:
 #: (about 300 bytes a message at the limit, where the joins with ``tags`` and
 #: ``message_attributes`` and the rows on their way into the table are all held at once).
 RESULT_BYTES_PER_MESSAGE = 1000
-
-_UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "PiB": 2**50}
-
-
-def memory_limit_bytes(con: duckdb.DuckDBPyConnection) -> int | None:
-    """DuckDB's ``memory_limit`` on ``con`` in bytes (as DuckDB shows it, to 0.1 of its
-    unit), or None when it cannot be read."""
-    text = str(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
-    number, _, unit = text.strip().partition(" ")
-    try:
-        return int(float(number) * _UNITS[unit])
-    except (KeyError, ValueError):
-        return None
 
 
 def result_passes(messages: int, limit: int | None) -> int:

@@ -201,9 +201,11 @@ class _Segments:
             self.blocks.append((np.where(inside, rows, 0), inside, rows[inside]))
 
     def cumsum(self, x: np.ndarray) -> np.ndarray:
+        """The runs' cumulative sums of ``x``. A block row's padding comes after its run,
+        so the sums inside the run never read it: it holds whatever the gather put there."""
         out = np.empty(self.size, dtype=float)
         for rows, inside, flat in self.blocks:
-            out[flat] = np.cumsum(np.where(inside, x[rows], 0.0), axis=1)[inside]
+            out[flat] = np.cumsum(x[rows], axis=1)[inside]
         return out
 
 
@@ -250,7 +252,10 @@ def grouped_km(
             raise ValueError("durations must be non-negative numbers")
     e8 = e.view(np.uint8)
     heads = bounds[:-1]
-    events = np.add.reduceat(e8, heads, dtype=np.int64) if n_groups else np.zeros(0, np.int64)
+    # answered rows before each row (and, last, in all): a run's count is a difference
+    before = np.zeros(len(d) + 1, dtype=np.int64)
+    np.cumsum(e8, dtype=np.int64, out=before[1:])
+    events = np.diff(before[bounds]) if n_groups else np.zeros(0, np.int64)
     max_followup = d[bounds[1:] - 1] if n_groups else np.empty(0)
     out = GroupedKM(
         n=sizes, events=events, max_followup=max_followup,
@@ -266,7 +271,7 @@ def grouped_km(
     new[1:] = d[1:] != d[:-1]
     new[heads] = True
     starts = np.flatnonzero(new)
-    deaths_all = np.add.reduceat(e8, starts, dtype=np.int64)
+    deaths_all = np.diff(before[np.append(starts, len(d))])
     keep = deaths_all > 0
     starts, deaths = starts[keep], deaths_all[keep]
     tg = np.repeat(np.arange(n_groups, dtype=np.int32), sizes)[starts]

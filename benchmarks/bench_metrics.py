@@ -747,8 +747,8 @@ def main(argv: list[str] | None = None) -> None:
             "load_1min": os.getloadavg()[0], "cpus": os.cpu_count(), "messages": args.n,
             "accounts": ACCOUNTS, "baseline_km": args.baseline_km, "with_peers": args.with_peers,
             "pairs": args.pairs, "sides": results, "runs": runs, "ratios": ratios,
-            "ratio_wall": ratios["wall"]["median"] if ratios else None,
-            "ratio_cpu": ratios["cpu"]["median"] if ratios else None,
+            "ratio_wall": ratios["wall"]["median"] if ratios and "wall" in ratios else None,
+            "ratio_cpu": ratios["cpu"]["median"] if ratios and "cpu" in ratios else None,
             "differences_above_1e-9": bad, "before": args.before, "before_same": same,
         }, indent=2))
         print(f"written to {args.json}")

@@ -101,6 +101,19 @@ def default_memory_limit() -> str | None:
         return None
     return DEFAULT_MEMORY_LIMIT if 0.8 * ram > _DEFAULT_MEMORY_LIMIT_BYTES else None
 
+_UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "PiB": 2**50}
+
+
+def memory_limit_bytes(conn: duckdb.DuckDBPyConnection) -> int | None:
+    """DuckDB's ``memory_limit`` on ``conn`` in bytes (as DuckDB shows it, to 0.1 of its
+    unit), or None when it cannot be read."""
+    text = str(conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+    number, _, unit = text.strip().partition(" ")
+    try:
+        return int(float(number) * _UNITS[unit])
+    except (KeyError, ValueError):
+        return None
+
 # No network at run time: never let DuckDB fetch an extension.
 _CONFIG = {
     "autoinstall_known_extensions": False,

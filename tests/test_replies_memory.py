@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import duckdb
 from govwatch.analysis import replies
 
-from govwatch.store import Store
+from govwatch.store import Store, memory_limit_bytes
 
 OBS_END = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -98,4 +98,4 @@ def test_result_passes_follow_the_limit():
     assert replies.result_passes(10, None) == 1
     con = duckdb.connect()
     con.execute("SET memory_limit = '2GB'")
-    assert abs(replies.memory_limit_bytes(con) - 2 * 10**9) < 0.1 * 2**30
+    assert abs(memory_limit_bytes(con) - 2 * 10**9) < 0.1 * 2**30
