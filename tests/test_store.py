@@ -92,6 +92,26 @@ def test_fewer_checkpoints_restores_the_threshold_and_keeps_what_was_committed(t
         assert [store.meta(f"k{i}") for i in range(4)] == ["v"] * 4
 
 
+def test_fewer_checkpoints_ends_beside_another_cursors_open_write(tmp_path):
+    """analyze's metrics that read no tags write on their own cursors while tagging
+    commits: the closing checkpoint must not fail (nor abort them) when one of them
+    has a write transaction open, and both sides' rows are kept."""
+    path = tmp_path / "s.duckdb"
+    with Store(path) as store:
+        con = store.conn
+        other = con.cursor()
+        other.execute("BEGIN TRANSACTION")
+        other.execute("INSERT INTO meta VALUES ('beside', 'v')")
+        other.execute("CREATE TABLE beside AS SELECT 1 AS n")  # a derived table replaced
+        with fewer_checkpoints(con, "1GB"):
+            with transaction(con):
+                con.execute("INSERT INTO meta VALUES ('tagged', 'v')")
+        other.execute("COMMIT")
+        other.close()
+    with Store(path, read_only=True) as store:
+        assert [store.meta("beside"), store.meta("tagged")] == ["v", "v"]
+
+
 def test_no_extension_downloads_and_utc(tmp_path):
     with Store(tmp_path / "s.duckdb") as store:
         settings = dict(store.conn.execute(
