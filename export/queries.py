@@ -449,13 +449,16 @@ def _posts_query(con, pseudonymise: bool, include_text: bool, include_dms: bool 
         SELECT ps.platform, ps.la, ps.pseudonym, o.la IS NOT NULL AS official
         FROM _pseudonyms ps LEFT JOIN off o ON o.platform = ps.platform AND o.la = ps.la
     )"""
+        # made once, as the temporary table _gw_shown (setup), for every step after it
+        shown_made = """,
+    shown AS (SELECT * FROM _gw_shown)"""
     else:
         def who(col: str, alias: str) -> str:
             return col
 
         def join(col: str, alias: str, platform: str = "p.platform") -> str:
             return ""
-        shown = ""
+        shown = shown_made = ""
     # Every joined column goes first into one table of the exported posts
     # (_gw_post_extra), numbered by slice and stored slice after slice, so that the
     # rows can be written slice by slice (govwatch.export.slices), each slice reading
@@ -497,7 +500,7 @@ def _posts_query(con, pseudonymise: bool, include_text: bool, include_dms: bool 
         {join('m.handle', 'sm', 'm.platform')}
         GROUP BY m.platform, m.post_id"""),
         f"""CREATE OR REPLACE TEMP TABLE _gw_post_extra AS
-        WITH {OFF_CTE}{shown}
+        WITH {OFF_CTE}{shown_made}
         SELECT p.platform, p.post_id, {SLICE_NUMBER} AS slice, {', '.join(extra)}
         FROM posts p
         LEFT JOIN off o ON o.platform = p.platform AND o.la = lower(p.author)

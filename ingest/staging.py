@@ -43,6 +43,9 @@ from .base import ReadOptions, strict_stop
 from .ordered import usable_cpus
 from .times import EARLIEST_US, LATEST_US, implausible
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
 # DuckDB settings while publishing. memory_limit: beyond it, joins and sorts spill to
 # disk and written blocks leave memory. The FSST string compressions cost more CPU than
 # the rest of an import together; without them text takes more room in the store.
@@ -55,9 +58,6 @@ POST_SCHEMA = POST_ARROW_SCHEMA
 # A reader's posts with the optional fields (null where the reader gives none): the time
 # each text was current, and whether created_at is a date alone.
 VERSIONED_POST_SCHEMA = pa.schema([*POST_SCHEMA, *OPTIONAL_POST_FIELDS])
-if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
-
 ACCOUNT_SCHEMA = ACCOUNT_ARROW_SCHEMA
 # Staged posts also carry their position in the file (the first of two equal keys
 # wins a tie) and whether they came from a full archive (they prove what it holds).
