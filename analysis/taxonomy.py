@@ -43,10 +43,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import yaml
 
+from govwatch import usercache
 from govwatch.errors import InputError, read_text
 
 from .word_split import EnglishSplit
@@ -161,9 +162,24 @@ def default_taxonomy_path() -> Path:
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
-    """Read and validate a taxonomy file (the packaged default when ``path`` is None)."""
+    """Read and validate a taxonomy file (the packaged default when ``path`` is None).
+
+    A file read before with the same bytes (by the same code) comes from the user's
+    cache (:mod:`govwatch.usercache`) without parsing its YAML again."""
     path = Path(path) if path is not None else default_taxonomy_path()
     text = read_text(path, "taxonomy", error=TaxonomyError)
+    key = usercache.entry_key("taxonomy", text, _code_digest())
+    cached = _taxonomy_from_plain(usercache.load(key), str(path))
+    if cached is not None:
+        return cached
+    tax = _parse_yaml(text, path)
+    usercache.store(key, _taxonomy_plain(tax))
+    return tax
+
+
+def _parse_yaml(text: str, path: Path) -> Taxonomy:
+    import yaml  # only here: a cached taxonomy needs no YAML parser
+
     try:
         # libyaml's loader when PyYAML has it: the same data, a tenth of the time
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -174,6 +190,39 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     except yaml.YAMLError as exc:
         raise TaxonomyError(str(path), f"invalid YAML: {exc}") from exc
     return parse_taxonomy(data, str(path))
+
+
+_CODE: list[bytes] = []
+
+
+def _code_digest() -> bytes:
+    """This module's and the word split's code: a cached taxonomy or matcher built by
+    other code is not read."""
+    if not _CODE:
+        _CODE.append(usercache.code_digest(__name__, EnglishSplit.__module__))
+    return _CODE[0]
+
+
+def _taxonomy_plain(tax: Taxonomy) -> tuple:
+    """A validated taxonomy as plain data (all but its source), for the cache."""
+    return (tax.version, tax.fallback,
+            tuple((c.key, c.label, c.critical, c.description, dict(c.terms))
+                  for c in tax.categories),
+            *(dict(getattr(tax, f)) for f in _TERM_FIELDS))
+
+
+_TERM_FIELDS = ("request_cues", "no_response_cues", "deflection", "not_critical_contexts",
+                "not_critical_phrases", "not_critical_past", "current")
+
+
+def _taxonomy_from_plain(plain: Any, source: str) -> Taxonomy | None:
+    """:func:`_taxonomy_plain`'s data back as a Taxonomy; None for anything else."""
+    try:
+        version, fallback, categories, *terms = plain
+        return Taxonomy(source, version, fallback,
+                        tuple(Category(*c) for c in categories), *terms)
+    except (TypeError, ValueError):
+        return None
 
 
 def parse_taxonomy(data: object, source: str = "<taxonomy>") -> Taxonomy:
@@ -757,6 +806,24 @@ def compound_words(tax: Taxonomy) -> list[str]:
 
 
 def taxonomy_matcher(tax: Taxonomy) -> TermMatcher:
-    """The matcher of a taxonomy's groups, its not-critical phrases as masks."""
-    return TermMatcher(taxonomy_groups(tax), masks=all_terms(tax.not_critical_phrases),
-                       compounds=compound_words(tax))
+    """The matcher of a taxonomy's groups, its not-critical phrases as masks.
+
+    Built once per taxonomy content (``digest``) and code, then read from the user's
+    cache (:mod:`govwatch.usercache`): its tables are plain data."""
+    key = usercache.entry_key("matcher", tax.digest, _code_digest())
+    state = usercache.load(key)
+    if isinstance(state, dict) and state.keys() == _MATCHER_FIELDS:
+        matcher = TermMatcher.__new__(TermMatcher)
+        matcher.__dict__.update(state)
+        return matcher
+    matcher = TermMatcher(taxonomy_groups(tax), masks=all_terms(tax.not_critical_phrases),
+                          compounds=compound_words(tax))
+    usercache.store(key, dict(vars(matcher)))  # before any use: its memo tables are empty
+    return matcher
+
+
+# What a TermMatcher holds (a cached one lacking any is rebuilt).
+_MATCHER_FIELDS = frozenset((
+    "groups", "_terms", "_term_groups", "_masks", "_first_exact", "_first_prefix",
+    "_prefix_lengths", "_candidates", "_joined_terms", "_compounds", "_compound_lengths",
+    "_compound_hits"))

@@ -8,7 +8,10 @@ so that there they fail instead of skipping.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,12 @@ REPO = Path(__file__).resolve().parents[1]
 # Where the real public samples are: $GOVWATCH_SHARED, else ../shared/real_data beside
 # the repository. CI points it at a missing folder once, to prove the tests skip cleanly.
 SHARED = Path(os.environ.get("GOVWATCH_SHARED") or REPO.parent / "shared" / "real_data")
+
+# The tests' own cache of compiled data (govwatch.usercache), never the user's; the
+# commands the tests start inherit it.
+_CACHE = tempfile.mkdtemp(prefix="govwatch-test-cache-")
+os.environ["GOVWATCH_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 def require_shared() -> Path:
