@@ -5,7 +5,9 @@ is known in advance:
 
 - it rebuilds the text character by character to replace emoji with their
   descriptions; a text with no character of its emoji lexicon comes out of that
-  loop unchanged, so it is used as it is;
+  loop unchanged, so it is used as it is (a text with emoji goes through the same
+  loop here, building a list rather than a string one character at a time, and on
+  through the steps below);
 - it sends every word to ``sentiment_valence``, which returns 0 for a word not in
   the lexicon; such a word (and a booster word, and "kind" before "of", which
   vaderSentiment itself skips) gets its 0 here without the call;
@@ -18,7 +20,7 @@ factors, capitals, idioms, "never so", "without doubt", "least") are
 vaderSentiment 3.3.2's ``sentiment_valence``, ``_negation_check`` and
 ``_special_idioms_check`` read on the lower-cased list, in the same order with the
 same arithmetic; ``_least_check``, ``_but_check`` and ``score_valence`` are its own
-methods. A text with emoji, or whose lower-cased words would change if lower-cased
+methods. A text whose lower-cased words would change if lower-cased
 again (so that reading them once is not the same as vaderSentiment's repeated
 lower-casing), goes through vaderSentiment's own ``polarity_scores`` whole.
 ``tests/test_vader_fast.py`` holds every score equal to vaderSentiment's.
@@ -55,13 +57,35 @@ class Analyzer(SentimentIntensityAnalyzer):
 
     def polarity_scores(self, text):
         if not self._emoji_chars.isdisjoint(text):
-            return super().polarity_scores(text)
+            return self._scores(self._describe_emoji(text), text)
+        return self._scores(text, text)
+
+    def _describe_emoji(self, text: str) -> str:
+        """vaderSentiment's emoji loop: each emoji character replaced by its
+        description, a space before it unless one is there already."""
+        emojis = self.emojis
+        out: list[str] = []
+        prev_space = True
+        for ch in text:
+            description = emojis.get(ch)
+            if description is not None:
+                if not prev_space:
+                    out.append(" ")
+                out.append(description)
+                prev_space = False
+            else:
+                out.append(ch)
+                prev_space = ch == " "
+        return "".join(out)
+
+    def _scores(self, text: str, original: str):
+        """The scores of ``text`` (emoji already described), ``original`` as given."""
         text = text.strip()
         sentitext = SentiText(text)
         words = sentitext.words_and_emoticons
         lows = [w.lower() for w in words]
         if not text.isascii() and any(w.lower() != w for w in lows):
-            return super().polarity_scores(text)
+            return super().polarity_scores(original)
         lexicon = self.lexicon
         last = len(words) - 1
         sentiments: list = []

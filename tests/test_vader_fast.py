@@ -70,6 +70,16 @@ def test_the_crisis_check_set():
     same(texts + [t.upper() for t in texts])
 
 
+def test_the_shipped_sample():
+    """Its texts with emoji (a third of them) go through the emoji loop here too."""
+    sample = Path(__file__).resolve().parents[1] / "sample_data" / "small" / "posts.csv"
+    with sample.open(encoding="utf-8", newline="") as f:
+        texts = [r["text"] for r in csv.DictReader(f)]
+    with_emoji = [t for t in texts if not FAST._emoji_chars.isdisjoint(t)]
+    assert len(with_emoji) > 500
+    same(texts + [t.upper() for t in with_emoji] + [t.replace(" ", "") for t in with_emoji])
+
+
 @pytest.mark.shared
 def test_real_tweets(shared_data):
     gt = shared_data / "vader_tweets_groundtruth" / "tweets_GroundTruth.txt"
