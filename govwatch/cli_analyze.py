@@ -16,7 +16,6 @@ from .cli_common import (
     db_option,
     err,
     handle_errors,
-    out,
     parse_ts,
     quiet_option,
     status_printer,
@@ -258,13 +257,15 @@ def analyze(ctx, settings_file, events_file, observed_until, assume_tz, model, l
             "SELECT count(*) FROM candidate_events WHERE coalesce(known_event_ids, '') = ''"
         ).fetchall()[0][0]
     end = result.observation_end.isoformat() if result.observation_end else "-"
-    out.print(
+    # Plain text through click, as written: rich's console (a tenth of a second to load)
+    # would read a "[" or ":name:" in a file name as markup or an emoji.
+    click.echo(
         f"Analysed {result.messages:,} inbound messages to {result.accounts:,} official accounts "
         f"({result.answered:,} answered); tagged {result.tagged:,} new posts; "
         f"observation end {end}."
     )
     if unknown_bursts and not quiet:
-        out.print(
+        click.echo(
             f"{unknown_bursts:,} bursts of critical messages look like events not in your "
             "events file: see the candidate_events table (or the dashboard's Events page)."
         )
@@ -313,7 +314,7 @@ def _load_events(store, events_file, assume_tz=None) -> int:
     from govwatch.ingest.events import load_events
 
     n, rejects = load_events(store, events_file, assume_tz=assume_tz)
-    out.print(f"Loaded {n:,} events from {events_file}.")
+    click.echo(f"Loaded {n:,} events from {events_file}.")
     for r in rejects:
         err.print(f"  {events_file}: {r.locator}: {r.reason}")
     return len(rejects)

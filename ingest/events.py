@@ -40,7 +40,6 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import yaml
 
 from govwatch import __version__
 from govwatch.errors import InputError
@@ -140,16 +139,26 @@ def _cell(value) -> str | None:
     return None if value is None or pd.isna(value) else str(value)
 
 
-class _TextTimesLoader(yaml.SafeLoader):
-    """Safe YAML loading that keeps times and yes/no words as the text the user wrote
-    (so an onset is never taken as UTC by YAML's rules, and country NO stays Norway)."""
-
-
 _AS_TEXT = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
-_TextTimesLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in _AS_TEXT]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+_LOADER: list[type] = []
+
+
+def _text_times_loader() -> type:
+    """Safe YAML loading that keeps times and yes/no words as the text the user wrote
+    (so an onset is never taken as UTC by YAML's rules, and country NO stays Norway).
+    Made on first use: a CSV events file needs no YAML."""
+    if not _LOADER:
+        import yaml
+
+        class _TextTimesLoader(yaml.SafeLoader):
+            pass
+
+        _TextTimesLoader.yaml_implicit_resolvers = {
+            first: [(tag, rx) for tag, rx in resolvers if tag not in _AS_TEXT]
+            for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
+        _LOADER.append(_TextTimesLoader)
+    return _LOADER[0]
 
 
 def _yaml_rows(path: Path) -> tuple[list[_RawRow], list[Reject]]:
@@ -157,9 +166,12 @@ def _yaml_rows(path: Path) -> tuple[list[_RawRow], list[Reject]]:
         text = f.read()
     if has_bad_utf8(text):
         raise InputError(path, "the file is not valid UTF-8")
+    import yaml
+
+    loader = _text_times_loader()
     try:
-        data = yaml.load(text, Loader=_TextTimesLoader)  # noqa: S506 (a SafeLoader)
-        root = yaml.compose(text, Loader=_TextTimesLoader)
+        data = yaml.load(text, Loader=loader)  # noqa: S506 (a SafeLoader)
+        root = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else None

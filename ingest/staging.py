@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from govwatch.arrays import array, from_numpy, scalar
 from govwatch.records import (
@@ -45,6 +44,8 @@ from .times import EARLIEST_US, LATEST_US, implausible
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
+
+    import pyarrow.parquet as pq
 
 # DuckDB settings while publishing. memory_limit: beyond it, joins and sorts spill to
 # disk and written blocks leave memory. The FSST string compressions cost more CPU than
@@ -70,6 +71,14 @@ _PREFIX = ".staging-"
 # Read back once, right away: plain encoding, no compression, no statistics (each
 # would cost more time than it saves).
 _PARQUET = {"compression": "none", "use_dictionary": False, "write_statistics": False}
+
+
+def _parquet_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    # pyarrow.parquet (and the filesystems and TLS it loads) only when something is
+    # staged: `analyze --events` reads this module's neighbours and writes nothing here
+    import pyarrow.parquet as pq
+
+    return pq.ParquetWriter(path, schema, **_PARQUET)
 # Staged posts are written in Parquet row groups of DuckDB's row group size (its
 # default, 122,880 rows): DuckDB's insert then writes each one straight to the store
 # file, where smaller ones would first be copied together into full row groups (about
@@ -283,7 +292,7 @@ class Staged:
         table = pa.concat_tables(self._pending)  # no copy: the batches become its chunks
         full = table.num_rows if final else table.num_rows // ROW_GROUP_ROWS * ROW_GROUP_ROWS
         if self._posts is None:
-            self._posts = pq.ParquetWriter(self.posts_file, _STAGE_POSTS, **_PARQUET)
+            self._posts = _parquet_writer(self.posts_file, _STAGE_POSTS)
         if full:
             self._write(self._posts, table.slice(0, full))
         rest = table.slice(full)
@@ -330,7 +339,7 @@ class Staged:
         seq = array(range(first, first + n), pa.int64())
         table = table.append_column("_seq", seq)
         if self._accounts is None:
-            self._accounts = pq.ParquetWriter(self.accounts_file, _STAGE_ACCOUNTS, **_PARQUET)
+            self._accounts = _parquet_writer(self.accounts_file, _STAGE_ACCOUNTS)
         self._accounts.write_table(table)
         self.accounts += n
 
