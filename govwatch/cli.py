@@ -5,6 +5,7 @@ Exit status: 0 all good; 1 failure; 2 usage error; 3 finished with rejected rows
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -13,9 +14,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .cli_analyze import analyze
 from .cli_check import check
-from .cli_collect import collect
 from .cli_common import (
     EXIT_REJECTS,
     ReaderFormat,
@@ -102,7 +101,53 @@ def _import_progress(quiet: bool):
     return _RichImportProgress(True) if err.is_terminal else _PlainImportProgress()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands whose modules load only when the command is named: each module, the command
+# in it, and the first paragraph of its help (what `govwatch --help` lists; a test holds
+# it to the command's own). `analyze`'s options read the analysis settings' defaults, a
+# quarter of the time `govwatch formats` or `--help` took beyond importing click.
+LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "analyze": ("govwatch.cli_analyze", "analyze",
+                "Tag posts and compute responsiveness metrics into the store."),
+    "collect": ("govwatch.cli_collect", "collect",
+                "Collect public posts of official accounts and the replies to them, "
+                "then import them."),
+}
+
+
+class _Group(click.Group):
+    """A group loading the commands of ``LAZY_COMMANDS`` on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            module, attr, _ = LAZY_COMMANDS[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def all_commands(self) -> dict[str, click.Command]:
+        """Every command, loaded (for the reference docs and the tests)."""
+        for name in LAZY_COMMANDS:
+            self.get_command(click.Context(self), name)
+        return dict(sorted(self.commands.items()))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's list of commands, a command not loaded yet listed by its help's
+        first paragraph (shortened by click's own rule) without loading it."""
+        commands = []
+        for name in self.list_commands(ctx):
+            cmd = self.commands.get(name) or click.Command(name, help=LAZY_COMMANDS[name][2])
+            if not cmd.hidden:
+                commands.append((name, cmd))
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit))
+                                    for name, cmd in commands])
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="govwatch")
 def cli() -> None:
     """Measure whether governments listen on social media.
@@ -591,8 +636,6 @@ def demo(db, host, port, no_serve, quiet):
     serve(path, host=host, port=port)
 
 
-cli.add_command(analyze)
-cli.add_command(collect)
 cli.add_command(publish)
 cli.add_command(check)
 

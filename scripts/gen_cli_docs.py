@@ -40,9 +40,10 @@ def render() -> str:
         "(`zsh_source` in `~/.zshrc`, `fish_source` for fish).\n",
         "```text\n" + _help(cli, "govwatch") + "\n```\n",
     ]
-    for name in sorted(cli.commands):
+    commands = cli.all_commands()
+    for name in commands:
         parts.append(f"## govwatch {name}\n")
-        parts.append("```text\n" + _help(cli.commands[name], name, root) + "\n```\n")
+        parts.append("```text\n" + _help(commands[name], name, root) + "\n```\n")
     return "\n".join(parts)
 
 

@@ -11,7 +11,7 @@ from govwatch.cli import cli
 from govwatch.cli_common import ReaderFormat
 
 
-@pytest.mark.parametrize("name", sorted(cli.commands))
+@pytest.mark.parametrize("name", sorted(cli.all_commands()))
 def test_every_command_has_quiet_and_ends_with_an_example(name):
     result = CliRunner().invoke(cli, [name, "--help"], terminal_width=200)
     assert result.exit_code == 0

@@ -19,7 +19,7 @@ def _docs_text(repo) -> str:
 def test_every_command_has_help_and_is_documented(repo):
     docs = _docs_text(repo)
     runner = CliRunner()
-    for name, command in cli.commands.items():
+    for name, command in cli.all_commands().items():
         result = runner.invoke(cli, [name, "--help"])
         assert result.exit_code == 0, result.output
         assert command.help and len(command.help.strip()) > 20, name

@@ -24,7 +24,7 @@ def test_cli_reference_is_current():
 def test_cli_reference_covers_every_command_and_option():
     gen = _generator()
     text = gen.render()
-    for name, command in gen.cli.commands.items():
+    for name, command in gen.cli.all_commands().items():
         assert f"## govwatch {name}\n" in text
         for param in command.params:
             for opt in getattr(param, "opts", []):
