@@ -812,7 +812,7 @@ def taxonomy_matcher(tax: Taxonomy) -> TermMatcher:
     cache (:mod:`govwatch.usercache`): its tables are plain data."""
     key = usercache.entry_key("matcher", tax.digest, _code_digest())
     state = usercache.load(key)
-    if isinstance(state, dict) and state.keys() == _MATCHER_FIELDS:
+    if isinstance(state, dict) and state.keys() == vars(_EMPTY_MATCHER()).keys():
         matcher = TermMatcher.__new__(TermMatcher)
         matcher.__dict__.update(state)
         return matcher
@@ -822,8 +822,9 @@ def taxonomy_matcher(tax: Taxonomy) -> TermMatcher:
     return matcher
 
 
-# What a TermMatcher holds (a cached one lacking any is rebuilt).
-_MATCHER_FIELDS = frozenset((
-    "groups", "_terms", "_term_groups", "_masks", "_first_exact", "_first_prefix",
-    "_prefix_lengths", "_candidates", "_joined_terms", "_compounds", "_compound_lengths",
-    "_compound_hits"))
+
+@lru_cache(maxsize=1)
+def _EMPTY_MATCHER() -> TermMatcher:  # noqa: N802
+    """A matcher of no terms: what a TermMatcher holds (a cached one that holds other
+    fields is rebuilt)."""
+    return TermMatcher({})

@@ -44,6 +44,12 @@ def test_cached_taxonomy_and_matcher_are_the_built_ones(cache, monkeypatch):
     first = T.load_taxonomy()  # builds and stores
     first_matcher = T.taxonomy_matcher(first)
     assert sorted(p.name.split("-")[0] for p in cache.iterdir()) == ["matcher", "taxonomy"]
+
+    def not_built(*args, **kwargs):
+        raise AssertionError("built again, not read from the cache")
+
+    monkeypatch.setattr(T, "_parse_yaml", not_built)
+    monkeypatch.setattr(T, "taxonomy_groups", not_built)
     again = T.load_taxonomy()  # reads the entry
     matcher = T.taxonomy_matcher(again)
     assert first == again == built and again.digest == built.digest
