@@ -50,6 +50,7 @@ BUILTIN_MODULES = (
     "govwatch.analysis.direct_messages",
     "govwatch.analysis.channels",
     "govwatch.analysis.outages",
+    "govwatch.analysis.examples",
     "govwatch.analysis.templates",
 )
 

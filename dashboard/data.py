@@ -767,8 +767,36 @@ class DashboardData:
         week and unanswered first), with the citizen pseudonymised and personal data
         redacted from the text.
 
-        Two reads: the messages from ``responses``, then their texts from ``posts`` by id
-        (:meth:`post_texts`), so the texts of the whole ``posts`` table are never joined."""
+        Where the analysis chose them (``account_examples``, the first
+        :data:`~govwatch.analysis.examples.EXAMPLES` of each account, with their texts),
+        one read of that account's rows; else (a store analysed before, or more
+        messages asked) two reads: the messages from ``responses``, then their texts
+        from ``posts`` by id (:meth:`post_texts`), so the texts of the whole ``posts``
+        table are never joined."""
+        from govwatch.analysis.examples import EXAMPLES
+
+        if limit <= EXAMPLES and self.has("account_examples", "rank", "text"):
+            df = self.df(
+                "SELECT message_id, message_author, message_created_at, critical, "
+                "needs_response, topic, sentiment, censored, latency_hours, observed_hours, "
+                "text, outage_hours FROM account_examples WHERE platform = ? AND "
+                "official_author = ? AND rank <= ? ORDER BY rank", [platform, author, int(limit)])
+        else:
+            df = self._examples_from_responses(platform, author, limit)
+        officials = self.official_handles(platform)
+
+        def pseud(name: str) -> str:
+            return self.pseudonym(platform, name)
+
+        df["author"] = [pseud(a) for a in df["message_author"]]
+        df["text"] = [redact(t, officials, pseud, platform) for t in df["text"]]
+        return df.drop(columns=["message_author"])
+
+    def _examples_from_responses(self, platform: str, author: str,
+                                 limit: int) -> pd.DataFrame:
+        """example_messages' rows before redaction, read from ``responses`` and ``posts``."""
+        from govwatch.analysis.examples import ORDER
+
         spans = self.has("outage_latencies", "message_id", "outage_hours")
         outage, join = ("o.outage_hours", _OUTAGE_JOIN) if spans else ("NULL", "")
         df = self.df(
@@ -779,23 +807,14 @@ class DashboardData:
             FROM responses r
             {join}
             WHERE r.platform = ? AND r.official_author = ?
-            ORDER BY coalesce(r.critical, false) DESC, coalesce(r.needs_response, false) DESC,
-                     r.observed_hours >= 168 DESC, r.censored DESC,
-                     r.message_created_at DESC, r.message_id
+            ORDER BY {order}
             LIMIT ?
-            """.replace("{outage}", outage).replace("{join}", join),
+            """.replace("{outage}", outage).replace("{join}", join).replace("{order}", ORDER),
             [platform, author, int(limit)])
         texts = self.post_texts(platform, df["message_id"], df["message_created_at"])
         df = df[df["message_id"].isin(texts)].reset_index(drop=True)  # as an inner join
         df.insert(len(df.columns) - 1, "text", [texts[m] for m in df["message_id"]])
-        officials = self.official_handles(platform)
-
-        def pseud(name: str) -> str:
-            return self.pseudonym(platform, name)
-
-        df["author"] = [pseud(a) for a in df["message_author"]]
-        df["text"] = [redact(t, officials, pseud, platform) for t in df["text"]]
-        return df.drop(columns=["message_author"])
+        return df
 
     def post_texts(self, platform: str, post_ids: Sequence[str],
                    created_at: Sequence | None = None) -> dict[str, str | None]:

@@ -6,7 +6,6 @@ the before/after table."""
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from .figures import (
     ANCHORS,
@@ -20,9 +19,9 @@ from .figures import (
     fmt_hours,
     fmt_median,
     fmt_rate,
-    new_figure,
     rate_label,
     vline,
+    vrect,
 )
 
 PERIOD_KINDS = {"week": "Weekly", "month": "Monthly"}
@@ -106,21 +105,22 @@ def pooled_chart(df: pd.DataFrame, period_kind: str, window_hours: float | None 
     d = df.copy()
     d["x"] = pd.to_datetime(d["period_start"])
     rated = d[(d["rate_status"] == "ok") & d["answered_rate_window"].notna()]
-    fig = new_figure()
-    fig.add_trace(go.Scatter(_rate_trace(rated, window_hours)))
-    fig.update_xaxes(type="date")
-    fig.update_yaxes(title_text="Answered", tickformat=".0%", range=[0, 1.05])
-    fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 40, "b": 40},
-                      showlegend=False)
     summary = _rate_summary(d, rated, period_kind) + (
         " Rates pool the messages of all those accounts; a median over a group needs "
         "every message's latency, so medians are drawn per account (Account page).")
+    layout: dict = {"xaxis": {"type": "date"},
+                    "yaxis": {"title": {"text": "Answered"}, "tickformat": ".0%",
+                              "range": [0, 1.05]},
+                    "height": 340, "margin": {"l": 10, "r": 10, "t": 40, "b": 40},
+                    "showlegend": False}
     if shade is not None:
         period, start, end = shade
-        fig.add_vrect(x0=pd.Timestamp(start).to_pydatetime(),
-                      x1=pd.Timestamp(end).to_pydatetime(), fillcolor=OKABE_ITO[6],
-                      opacity=0.15, line_width=0)
+        layout["shapes"] = [vrect(pd.Timestamp(start).to_pydatetime(),
+                                  pd.Timestamp(end).to_pydatetime(), fillcolor=OKABE_ITO[6],
+                                  opacity=0.15, line={"width": 0})]
         summary += f" The shaded band is the chosen period, {period}."
+    # as plotly's add_trace, update_xaxes/yaxes and add_vrect build it (built from dicts)
+    fig = build_figure([_rate_trace(rated, window_hours)], layout)
     return Chart("series", title, fig, summary, d.drop(columns=["x"]), ANCHORS["slices"])
 
 

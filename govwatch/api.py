@@ -38,7 +38,8 @@ __all__ = ["GovwatchStore", "open", "sample_store", "EXPORTS"]
 # What `govwatch export --what` offers; read() returns the same rows.
 EXPORTS = ("responses", "events", "accounts", "posts", "activity", "silences")
 # Stored tables whose rows quote what the public wrote: refused unless identify_public.
-_PERSONAL = {"rejects": "the rejected rows' excerpts quote what people wrote"}
+_PERSONAL = {"rejects": "the rejected rows' excerpts quote what people wrote",
+             "account_examples": "the example messages' texts quote what people wrote"}
 
 
 def open(path: str | os.PathLike | None = None) -> GovwatchStore:  # noqa: A001

@@ -53,6 +53,8 @@ def test_any_derived_table_by_name(store):
     assert len(curves) and "official_author" in curves
     with pytest.raises(UsageError, match="identify_public=True"):
         store.read("rejects")
+    with pytest.raises(UsageError, match="identify_public=True"):
+        store.read("account_examples")  # the messages' texts
     with pytest.raises(UsageError, match="no table 'nothing'"):
         store.read("nothing")
 

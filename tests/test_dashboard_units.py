@@ -345,6 +345,59 @@ def test_example_messages_equal_one_join_of_responses_and_posts(store_path):
     d.close()
 
 
+def test_example_messages_from_account_examples_equal_the_read_of_responses(
+        store_path, monkeypatch):
+    """The examples the analysis chose (``account_examples``) are, row for row and
+    after redaction, those the page reads from ``responses`` and ``posts`` in a store
+    without that table; more than the stored number come from ``responses``."""
+    from govwatch.analysis.examples import EXAMPLES
+
+    d, bare = DashboardData(store_path), DashboardData(store_path)
+    assert d.has("account_examples", "rank", "text")
+    monkeypatch.setattr(bare, "columns", lambda table: () if table == "account_examples"
+                        else DashboardData.columns(d, table))
+    board = d.leaderboard(Filters(population=d.options().default_population))
+    for r in board.sort_values("messages").tail(4).to_dict("records"):
+        for limit in (EXAMPLES, 3):
+            got = d.example_messages(r["platform"], r["author"], limit=limit)
+            pd.testing.assert_frame_equal(got, bare.example_messages(r["platform"], r["author"],
+                                                                     limit=limit))
+            assert len(got) == limit
+    d.close()
+    bare.close()
+
+
+def test_pooled_chart_equals_the_one_plotly_builds():
+    """The overview's series, built from dicts, is the figure plotly's object layer
+    builds (add_trace, update_xaxes/yaxes, update_layout, add_vrect)."""
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+    from govwatch.dashboard.trends import _rate_trace, pooled_chart
+
+    df = pd.DataFrame({
+        "period": ["2026-W02", "2026-W03", "2026-W04"],
+        "period_start": pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19"]),
+        "observed_window": [40.0, 3.0, 55.0], "answered_rate_window": [0.5, 1.0, 0.25],
+        "rate_ci_low": [0.35, 0.4, 0.15], "rate_ci_high": [0.65, 1.0, 0.38],
+        "rate_status": ["ok", "too few", "ok"]})
+    for shade in (None, ("2026-W03", "2026-01-12", "2026-01-19")):
+        fast = pooled_chart(df, "week", 168.0, shade=shade).figure
+        rated = df[df["rate_status"] == "ok"].assign(x=lambda f: f["period_start"])
+        slow = F.new_figure()
+        slow.add_trace(go.Scatter(_rate_trace(rated, 168.0)))
+        slow.update_xaxes(type="date")
+        slow.update_yaxes(title_text="Answered", tickformat=".0%", range=[0, 1.05])
+        slow.update_layout(height=340, margin={"l": 10, "r": 10, "t": 40, "b": 40},
+                           showlegend=False)
+        if shade:
+            slow.add_vrect(x0=pd.Timestamp(shade[1]).to_pydatetime(),
+                           x1=pd.Timestamp(shade[2]).to_pydatetime(),
+                           fillcolor=F.OKABE_ITO[6], opacity=0.15, line_width=0)
+        assert json.loads(pio.to_json(fast)) == json.loads(pio.to_json(F.escape_figure(slow)))
+
+
 def test_post_texts_found_when_the_times_given_are_wrong(store_path):
     d = DashboardData(store_path)
     rows = d.df("SELECT platform, post_id, text, created_at FROM posts "
