@@ -460,15 +460,16 @@ def _posts_query(con, pseudonymise: bool, include_text: bool, include_dms: bool 
             return ""
         shown = shown_made = ""
     # Every joined column goes first into one table of the exported posts
-    # (_gw_post_extra), numbered by slice and stored slice after slice, so that the
-    # rows can be written slice by slice (govwatch.export.slices), each slice reading
-    # only its own part of it.
-    extra = [
-        "pa.official_account",
+    # (_gw_post_extra), each post numbered by its slice, so that the rows can be written
+    # slice by slice (govwatch.export.slices), each slice joining its posts with its own
+    # rows of it. That table is built in two steps, each holding one of the large joins
+    # (the tags; the thread accounts and mentions), and in no order: one query making it
+    # in slice order held every join's table and the sort at once, and ran out of
+    # DuckDB's memory on an analysed store of 10,000,000 posts at the default cap.
+    own = [
         f"{who('p.author', 'sa')} AS author",
         "o.author IS NOT NULL AS author_is_official",
         f"{who('p.in_reply_to_author', 'sr')} AS in_reply_to_author",
-        "mt.mentions",
         "t.sentiment", "t.topic", "t.critical", "t.needs_response",
     ]
     cols = [
@@ -499,18 +500,23 @@ def _posts_query(con, pseudonymise: bool, include_text: bool, include_dms: bool 
               FROM posts p WHERE len(coalesce(p.mentions, [])) > 0 AND {ROWS_MARK}) m
         {join('m.handle', 'sm', 'm.platform')}
         GROUP BY m.platform, m.post_id"""),
-        f"""CREATE OR REPLACE TEMP TABLE _gw_post_extra AS
+        f"""CREATE OR REPLACE TEMP TABLE _gw_post_own AS
         WITH {OFF_CTE}{shown_made}
-        SELECT p.platform, p.post_id, {SLICE_NUMBER} AS slice, {', '.join(extra)}
+        SELECT p.platform, p.post_id, {SLICE_NUMBER} AS slice, {', '.join(own)}
         FROM posts p
         LEFT JOIN off o ON o.platform = p.platform AND o.la = lower(p.author)
         {join('p.author', 'sa')}
         {join('p.in_reply_to_author', 'sr')}
-        LEFT JOIN _gw_mentions mt ON mt.platform = p.platform AND mt.post_id = p.post_id
-        JOIN _gw_post_account pa ON pa.platform = p.platform AND pa.post_id = p.post_id
         LEFT JOIN tags t ON t.platform = p.platform AND t.post_id = p.post_id
-        {"" if include_dms else "WHERE NOT " + is_private_sql("p")}
-        ORDER BY slice""",
+        {"" if include_dms else "WHERE NOT " + is_private_sql("p")}""",
+        """CREATE OR REPLACE TEMP TABLE _gw_post_extra AS
+        SELECT x.*, pa.official_account, mt.mentions
+        FROM _gw_post_own x
+        JOIN _gw_post_account pa ON pa.platform = x.platform AND pa.post_id = x.post_id
+        LEFT JOIN _gw_mentions mt ON mt.platform = x.platform AND mt.post_id = x.post_id""",
+        "DROP TABLE _gw_post_own",
+        "DROP TABLE _gw_post_account",
+        "DROP TABLE _gw_mentions",
     )
     template = f"""
     SELECT {', '.join(cols)}

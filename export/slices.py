@@ -9,16 +9,17 @@ slices of at most ``SLICE_ROWS`` posts (per platform, consecutive ranges of
 sorted on its own and the slices follow each other in the export's order: the rows and
 their order are those of the single query, and the sort of the rows never holds more
 than one slice. Every joined column (thread account, pseudonyms, mentions, tags) is first put in
-one table of the exported posts stored slice after slice (``_gw_post_extra``, its rows
-numbered by :func:`number`), so each slice joins its posts with its own part of it,
-not with every post: the work stays linear in the posts. The query of each slice is
-the export's own query with the slice's condition (:data:`SLICE_MARK` in its
-template).
+one table of the exported posts (``_gw_post_extra``, each row numbered by its slice by
+:func:`number`), so each slice joins its posts with its own rows of it, not with every
+post. The query of each slice is the export's own query with the slice's condition
+(:data:`SLICE_MARK` in its template).
 
-The table of joined columns is itself built by one join over every post (the mentions
-before it are grouped a million posts at a time: ``govwatch.export.queries._Chunked``): its memory
-grows with the store up to DuckDB's cap (beyond it, DuckDB spills to disk). Measured at
-4M posts, the export's peak is that of the single query (benchmarks/RESULTS.md).
+The table of joined columns is built over every post in two steps, each holding one of
+the large joins (the tags; the thread accounts and the mentions, which are grouped a
+million posts at a time: ``govwatch.export.queries._Chunked``), in no order. Built in one
+query and sorted by slice, it held every join's table and the sort at once and ran out
+of DuckDB's memory at the default cap on an analysed store of 10,000,000 posts; in steps,
+each join can spill on its own.
 """
 
 from __future__ import annotations
@@ -87,6 +88,6 @@ def number(slice_conditions: list[str]) -> str:
 
 def queries(template: str, slice_conditions: list[str]) -> Iterator[str]:
     """The export's query of each slice: its rows of the posts and of the table of their
-    joined columns (``x``, stored slice after slice, so each reads only its part)."""
+    joined columns (``x``, each row numbered by its slice)."""
     for i, cond in enumerate(slice_conditions):
         yield template.replace(SLICE_MARK, f"x.slice = {i} AND ({cond})")

@@ -15,6 +15,9 @@ THREAD_DEPTH = 10_000  # reply chains are followed up to this many posts
 # its reply chain. The thread's account is the official author of its root post,
 # else the first (alphabetically) official among the thread's authors, else among
 # the authors its posts reply to, else among those they @mention; else _unaddressed.
+# Only the posts without a conversation_id follow the chain: a post with one is its own
+# chain's end (its thread is its conversation_id), so it is neither recursed on nor
+# grouped (grouping every post by itself held a hash table of the whole store).
 # Used with ``WITH RECURSIVE``; defines ``off`` and ``post_account``.
 OFF_CTE = """
     off AS (
@@ -24,6 +27,7 @@ OFF_CTE = """
 POST_ACCOUNT_CTES = OFF_CTE + f""",
     _chain(platform, post_id, cur, up, conv, depth) AS (
         SELECT platform, post_id, post_id, in_reply_to_post_id, conversation_id, 0 FROM posts
+        WHERE conversation_id IS NULL
         UNION ALL
         SELECT c.platform, c.post_id, p.post_id, p.in_reply_to_post_id, p.conversation_id,
                c.depth + 1
@@ -31,6 +35,9 @@ POST_ACCOUNT_CTES = OFF_CTE + f""",
         WHERE c.conv IS NULL AND c.depth < {THREAD_DEPTH}
     ),
     _thread AS (
+        SELECT platform, post_id, conversation_id AS thread FROM posts
+        WHERE conversation_id IS NOT NULL
+        UNION ALL
         SELECT platform, post_id, arg_max(coalesce(conv, cur), depth) AS thread
         FROM _chain GROUP BY ALL
     ),
