@@ -77,25 +77,43 @@ SELECTIVITY_COLUMNS = {
 }
 
 
-def group_of(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Which rows are in each group (slices.py codes: critical 0/1/2 = critical/
-    routine/unknown; sentiment 0/1/2/3 = negative/neutral/positive/unknown)."""
-    return {
-        "critical": cols["critical"] == 0,
-        "routine": cols["critical"] == 1,
-        "negative": cols["sentiment"] == 0,
-        "rest": (cols["sentiment"] == 1) | (cols["sentiment"] == 2),
-    }
+# Dimensions of the per-account counts of :func:`account_counts`.
+_NR, _DAY, _CRITICAL, _SENTIMENT, _STATUS = 2, 2, 3, 4, 3
 
 
-def window_counts(acct: np.ndarray, n_accts: int, member: np.ndarray, answered: np.ndarray,
-                  dur: np.ndarray, observed: np.ndarray, window: float):
-    """(messages, observed for W, answered within W) per account for one group."""
-    seen = member & (observed >= window)
-    hit = seen & answered & (dur <= window)
-    return (np.bincount(acct[member], minlength=n_accts),
-            np.bincount(acct[seen], minlength=n_accts),
-            np.bincount(acct[hit], minlength=n_accts))
+def account_counts(cols: dict[str, np.ndarray], n_accts: int, window: float) -> np.ndarray:
+    """Messages per account by (needs a response, timed to the day, critical code,
+    sentiment code, status), status 0: not observed for W, 1: observed but not answered
+    within W, 2: answered within W. One count over the rows (slices.py codes: critical
+    0/1/2 = critical/routine/unknown; sentiment 0/1/2/3 = negative/neutral/positive/
+    unknown) from which every group's counts are sums."""
+    seen = cols["observed"] >= window
+    status = seen.astype(np.int64)
+    status += seen & cols["answered"] & (cols["dur"] <= window)
+    key = cols["acct"].astype(np.int64) * _NR + cols["nr"]
+    key = key * _DAY + cols["day"]
+    key = key * _CRITICAL + cols["critical"]
+    key = key * _SENTIMENT + cols["sentiment"]
+    key = key * _STATUS + status
+    shape = (n_accts, _NR, _DAY, _CRITICAL, _SENTIMENT, _STATUS)
+    return np.bincount(key, minlength=int(np.prod(shape))).reshape(shape)
+
+
+def population_counts(counts: np.ndarray, population: str) -> dict[str, list[np.ndarray]]:
+    """Per account: [messages, observed for W, answered within W] of each group, and
+    [messages, messages timed to the day] of the population (``total``)."""
+    c = counts if population == "all" else counts[:, 1:]
+    c = c.sum(axis=(1, 2))  # account, critical, sentiment, status
+    by_critical, by_sentiment = c.sum(axis=2), c.sum(axis=1)
+
+    def group(by: np.ndarray) -> list[np.ndarray]:  # account, status
+        return [by.sum(axis=1), by[:, 1] + by[:, 2], by[:, 2]]
+
+    day = (counts if population == "all" else counts[:, 1:])[:, :, 1].sum(axis=(1, 2, 3, 4))
+    return {"critical": group(by_critical[:, 0]), "routine": group(by_critical[:, 1]),
+            "negative": group(by_sentiment[:, 0]),
+            "rest": group(by_sentiment[:, 1] + by_sentiment[:, 2]),
+            "total": [c.sum(axis=(1, 2, 3)), day]}
 
 
 def row_seed(seed: int, *key: str) -> np.random.SeedSequence:
@@ -108,19 +126,28 @@ def row_seed(seed: int, *key: str) -> np.random.SeedSequence:
 def bootstrap_gap(n_a: int, k_a: int, n_b: int, k_b: int, samples: int,
                   seed: np.random.SeedSequence) -> tuple[float, float]:
     """Percentile 95% CI of k_b/n_b - k_a/n_a, resampling each group."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.Generator(np.random.PCG64(seed))  # what default_rng(seed) builds
     a = rng.binomial(n_a, k_a / n_a, size=samples) / n_a
     b = rng.binomial(n_b, k_b / n_b, size=samples) / n_b
-    diffs = np.sort(b - a)
-    return percentile(diffs, 2.5), percentile(diffs, 97.5)
+    diffs = b - a
+    # the two percentiles read four order statistics: a partition places them as a
+    # full sort would (same values, so the same limits)
+    low, high = _positions(samples, 2.5), _positions(samples, 97.5)
+    diffs.partition(sorted({*low[:2], *high[:2]}))
+    return _interpolate(diffs, low), _interpolate(diffs, high)
 
 
-def percentile(ordered: np.ndarray, q: float) -> float:
-    """numpy.percentile's default (linear) rule on already sorted values."""
-    pos = (len(ordered) - 1) * q / 100.0
+def _positions(size: int, q: float) -> tuple[int, int, float]:
+    """numpy.percentile's default (linear) rule: the two order statistics it reads
+    and the weight of the upper one."""
+    pos = (size - 1) * q / 100.0
     lo = int(np.floor(pos))
-    hi = min(lo + 1, len(ordered) - 1)
-    return float(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo))
+    return lo, min(lo + 1, size - 1), pos - lo
+
+
+def _interpolate(ordered: np.ndarray, at: tuple[int, int, float]) -> float:
+    lo, hi, frac = at
+    return float(ordered[lo] + (ordered[hi] - ordered[lo]) * frac)
 
 
 def gap(n_a: int, k_a: int, n_b: int, k_b: int, min_n: int, samples: int,
@@ -138,31 +165,20 @@ def selectivity(ctx: MetricContext) -> pd.DataFrame:
     seed = int(ctx.settings.selectivity.seed)
     if samples < 1:
         raise UsageError("selectivity.bootstrap_samples must be at least 1")
-    counts: dict[tuple[str, str], list] = {}
+    counts = None
     accounts = None
     for msgs, view in iter_views(ctx, business=False):
         accounts = msgs.accounts
-        cols = view.cols
-        n_accts = len(accounts)
-        groups = group_of(cols)
-        for population in POPULATIONS:
-            keep = cols["nr"] if population == "needs_response" else np.ones(len(cols["nr"]), bool)
-            for name, member in groups.items():
-                c = window_counts(cols["acct"], n_accts, member & keep, cols["answered"],
-                                  cols["dur"], cols["observed"], window)
-                counts.setdefault((population, name), []).append(c)
-            total = np.bincount(cols["acct"][keep], minlength=n_accts)
-            day = np.bincount(cols["acct"][keep & cols["day"]], minlength=n_accts)
-            counts.setdefault((population, "total"), []).append((total, day))
-    if accounts is None:
+        chunk = account_counts(view.cols, len(accounts), window)
+        counts = chunk if counts is None else counts + chunk
+    if accounts is None or counts is None:
         return empty_frame(SELECTIVITY_COLUMNS)
     rows = []
     # plain lists: a pandas row per account costs more than the row's own arithmetic
     platforms = accounts["platform"].tolist()
     authors = accounts["official_author"].tolist()
     for population in POPULATIONS:
-        summed = {name: [sum(parts) for parts in zip(*counts[(population, name)], strict=True)]
-                  for name in ("critical", "routine", "negative", "rest", "total")}
+        summed = population_counts(counts, population)
         for acct in np.flatnonzero(summed["total"][0] > 0):
             account = {"platform": platforms[acct], "official_author": authors[acct]}
             rows.append(_row(account, population, summed, acct, window, min_n, samples, seed))

@@ -404,12 +404,17 @@ def group_stats(acct: np.ndarray, code: np.ndarray | None, d: np.ndarray, answer
     }
 
 
-def status(count: np.ndarray, min_n: int) -> np.ndarray:
+def status(count: np.ndarray, min_n: int, arrow: bool = False) -> np.ndarray | pa.Array:
+    """'ok' where ``count`` reaches ``min_n``, else 'too few' (``arrow``: as an Arrow
+    string column)."""
+    if arrow:
+        return labels(_STATUS, (count < min_n).view(np.uint8))
     return np.where(count >= min_n, "ok", "too few").astype(object)
 
 
-def calendar_columns(s: dict, min_n: int) -> dict:
-    """slice_metrics / account_metrics columns from :func:`group_stats` output."""
+def calendar_columns(s: dict, min_n: int, arrow: bool = False) -> dict:
+    """slice_metrics / account_metrics columns from :func:`group_stats` output
+    (``arrow``: the status columns as Arrow arrays)."""
     km = s["km"]
     return {
         "messages": km.n,
@@ -418,13 +423,13 @@ def calendar_columns(s: dict, min_n: int) -> dict:
         "observed_window": s["observed_window"],
         "answered_window": s["answered_window"],
         "answered_rate_window": s["rate"],
-        "rate_status": status(s["observed_window"], min_n),
+        "rate_status": status(s["observed_window"], min_n, arrow),
         "km_median_hours": km.median,
         "km_median_ci_low": km.ci_low,
         "km_median_ci_high": km.ci_high,
         "km_median_reached": km.reached,
         "max_followup_hours": km.max_followup,
-        "median_status": status(km.n, min_n),
+        "median_status": status(km.n, min_n, arrow),
         "naive_median_hours": km.naive_median,
         "unanswered_1h": km.unanswered[1],
         "unanswered_24h": km.unanswered[24],
@@ -434,8 +439,9 @@ def calendar_columns(s: dict, min_n: int) -> dict:
     }
 
 
-def business_columns(cal: dict, biz: dict | None, min_n: int) -> dict:
-    """Business-clock columns aligned to the calendar groups (NULL where no clock)."""
+def business_columns(cal: dict, biz: dict | None, min_n: int, arrow: bool = False) -> dict:
+    """Business-clock columns aligned to the calendar groups (NULL where no clock);
+    ``arrow``: the status and reached columns as Arrow arrays."""
     size = len(cal["acct"])
     out = {
         "business_messages": np.zeros(size, dtype=np.int64),
@@ -451,25 +457,38 @@ def business_columns(cal: dict, biz: dict | None, min_n: int) -> dict:
         "business_max_followup_hours": np.full(size, np.nan),
         "business_median_status": np.full(size, None, dtype=object),
     }
-    if biz is None or len(biz["acct"]) == 0:
-        return out
-    width = int(max(cal["acct"].max(), biz["acct"].max())) + 1
-    cal_key = cal["code"].astype(np.int64) * width + cal["acct"]
-    biz_key = biz["code"].astype(np.int64) * width + biz["acct"]
-    at = np.searchsorted(cal_key, biz_key)
-    km = biz["km"]
-    out["business_messages"][at] = km.n
-    out["business_window_hours"][at] = biz["window"]
-    out["business_observed_window"][at] = biz["observed_window"]
-    out["business_answered_window"][at] = biz["answered_window"]
-    out["business_answered_rate_window"][at] = biz["rate"]
-    out["business_rate_status"][at] = status(biz["observed_window"], min_n)
-    out["business_km_median_hours"][at] = km.median
-    out["business_km_median_ci_low"][at] = km.ci_low
-    out["business_km_median_ci_high"][at] = km.ci_high
-    out["business_km_median_reached"][at] = km.reached
-    out["business_max_followup_hours"][at] = km.max_followup
-    out["business_median_status"][at] = status(km.n, min_n)
+    at = None
+    if biz is not None and len(biz["acct"]):
+        width = int(max(cal["acct"].max(), biz["acct"].max())) + 1
+        cal_key = cal["code"].astype(np.int64) * width + cal["acct"]
+        biz_key = biz["code"].astype(np.int64) * width + biz["acct"]
+        at = np.searchsorted(cal_key, biz_key)
+        km = biz["km"]
+        out["business_messages"][at] = km.n
+        out["business_window_hours"][at] = biz["window"]
+        out["business_observed_window"][at] = biz["observed_window"]
+        out["business_answered_window"][at] = biz["answered_window"]
+        out["business_answered_rate_window"][at] = biz["rate"]
+        out["business_km_median_hours"][at] = km.median
+        out["business_km_median_ci_low"][at] = km.ci_low
+        out["business_km_median_ci_high"][at] = km.ci_high
+        out["business_max_followup_hours"][at] = km.max_followup
+    if arrow:  # codes, null where the group has no business clock
+        none = np.ones(size, dtype=bool)
+        rate, median = np.zeros(size, dtype=np.uint8), np.zeros(size, dtype=np.uint8)
+        reached = np.zeros(size, dtype=bool)
+        if at is not None and biz is not None:
+            none[at] = False
+            rate[at] = biz["observed_window"] < min_n
+            median[at] = biz["km"].n < min_n
+            reached[at] = biz["km"].reached
+        out["business_rate_status"] = labels(_STATUS, pa.array(rate, mask=none))
+        out["business_km_median_reached"] = pa.array(reached, mask=none)
+        out["business_median_status"] = labels(_STATUS, pa.array(median, mask=none))
+    elif at is not None and biz is not None:
+        out["business_rate_status"][at] = status(biz["observed_window"], min_n)
+        out["business_km_median_reached"][at] = biz["km"].reached
+        out["business_median_status"][at] = status(biz["km"].n, min_n)
     return out
 
 
@@ -593,23 +612,35 @@ def slice_columns(view: ChunkView, msgs: Messages, population: str, period: str,
     codes = cal["code"].astype(np.int64)
     p_uniq, p_pos = np.unique(codes // values + p0, return_inverse=True)
     v_uniq, v_pos = np.unique(codes % values, return_inverse=True)
-    starts = np.array([period_start(period, int(i)) for i in p_uniq], dtype=object)
-    plabels = np.array([period_label(period, x) for x in starts], dtype=object)
-    vlabels = np.array([slice_label(kind, int(i), msgs) for i in v_uniq], dtype=object)
+    starts = [period_start(period, int(i)) for i in p_uniq]
+    plabels = [period_label(period, x) for x in starts]
+    vlabels = [slice_label(kind, int(i), msgs) for i in v_uniq]
     acct = cal["acct"]
+    one = np.zeros(size, dtype=np.int32)
     return {
-        "platform": msgs.platform[acct],
-        "official_author": msgs.author[acct],
-        "institution": msgs.institution[acct],
-        "population": np.full(size, population, dtype=object),
-        "period_kind": np.full(size, period, dtype=object),
-        "period_start": starts[p_pos],
-        "period": plabels[p_pos],
-        "slice_kind": np.full(size, kind, dtype=object),
-        "slice_value": vlabels[v_pos],
-        **calendar_columns(cal, min_n),
-        **business_columns(cal, biz, min_n),
+        "platform": labels(msgs.platform, acct),
+        "official_author": labels(msgs.author, acct),
+        "institution": labels(msgs.institution, acct),
+        "population": labels([population], one),
+        "period_kind": labels([period], one),
+        "period_start": labels(starts, p_pos, pa.date32()),
+        "period": labels(plabels, p_pos),
+        "slice_kind": labels([kind], one),
+        "slice_value": labels(vlabels, v_pos),
+        **calendar_columns(cal, min_n, arrow=True),
+        **business_columns(cal, biz, min_n, arrow=True),
     }
+
+
+def labels(values, codes: np.ndarray | pa.Array, kind: pa.DataType | None = None) -> pa.Array:
+    """An Arrow column of ``values[codes]`` (strings by default; None, or a null code,
+    is null), built from the few distinct values: no Python object per row, which is
+    what converting a column of repeated strings would cost."""
+    index = codes if isinstance(codes, pa.Array) else pa.array(codes)
+    return pa.array(values, type=kind or pa.string(), from_pandas=True).take(index)
+
+
+_STATUS = ["ok", "too few"]
 
 
 def columns_frame(parts: list[dict[str, np.ndarray]], columns: dict[str, str]) -> pd.DataFrame:
@@ -617,7 +648,9 @@ def columns_frame(parts: list[dict[str, np.ndarray]], columns: dict[str, str]) -
     (NaN as null), so that neither pandas nor DuckDB converts Python objects row by row."""
     if not parts:
         return empty_frame(columns)
-    table = pa.table({c: _arrow_column(np.concatenate([np.asarray(p[c]) for p in parts]), sql)
+    table = pa.table({c: pa.concat_arrays([p[c] for p in parts])
+                      if isinstance(parts[0][c], pa.Array)
+                      else _arrow_column(np.concatenate([np.asarray(p[c]) for p in parts]), sql)
                       for c, sql in columns.items()})
     return table.to_pandas(types_mapper=pd.ArrowDtype)
 

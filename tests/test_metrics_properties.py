@@ -169,6 +169,56 @@ def test_bootstrap_gap_is_seeded_and_bounded(n_a, n_b, data):
         assert state == "ok" and est == k_b / n_b - k_a / n_a
 
 
+@FAST
+@given(st.integers(1, 400), st.integers(1, 400), st.integers(1, 300), st.data())
+def test_bootstrap_gap_equals_sorting_the_differences(n_a, n_b, samples, data):
+    """The partitioned percentiles are those of the sorted differences, to the bit."""
+    k_a = data.draw(st.integers(0, n_a))
+    k_b = data.draw(st.integers(0, n_b))
+    seed = row_seed(11, "x", "acct", "needs_response", "critic_gap")
+    rng = np.random.default_rng(seed)
+    a = rng.binomial(n_a, k_a / n_a, size=samples) / n_a
+    b = rng.binomial(n_b, k_b / n_b, size=samples) / n_b
+    ordered = np.sort(b - a)
+
+    def linear(q):  # numpy.percentile's rule, written out
+        pos = (samples - 1) * q / 100.0
+        lo = int(np.floor(pos))
+        hi = min(lo + 1, samples - 1)
+        return float(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo))
+
+    assert bootstrap_gap(n_a, k_a, n_b, k_b, samples, seed) == (linear(2.5), linear(97.5))
+
+
+@FAST
+@given(st.lists(st.tuples(st.integers(0, 4), st.booleans(), st.booleans(), st.integers(0, 2),
+                          st.integers(0, 3), st.sampled_from([10.0, 167.0, 168.0, 400.0]),
+                          st.sampled_from([5.0, 168.0, 170.0]), st.booleans()),
+                min_size=1, max_size=60))
+def test_selectivity_counts_equal_counting_each_group(rows):
+    """One count over every row gives each group's counts as masks would."""
+    from govwatch.analysis.selectivity import account_counts, population_counts
+
+    acct, nr, day, crit, sent, observed, dur, answered = (np.array(c) for c in zip(*rows, strict=True))
+    acct = np.sort(acct)
+    cols = {"acct": acct, "nr": nr, "day": day, "critical": crit, "sentiment": sent,
+            "observed": observed, "dur": dur, "answered": answered}
+    counts = account_counts(cols, 5, 168.0)
+    groups = {"critical": crit == 0, "routine": crit == 1, "negative": sent == 0,
+              "rest": (sent == 1) | (sent == 2)}
+    for population in ("needs_response", "all"):
+        keep = nr if population == "needs_response" else np.ones(len(nr), bool)
+        got = population_counts(counts, population)
+        for name, member in groups.items():
+            m = member & keep
+            seen = m & (observed >= 168.0)
+            hit = seen & answered & (dur <= 168.0)
+            want = [np.bincount(acct[x], minlength=5) for x in (m, seen, hit)]
+            assert all(np.array_equal(g, w) for g, w in zip(got[name], want, strict=True))
+        assert np.array_equal(got["total"][0], np.bincount(acct[keep], minlength=5))
+        assert np.array_equal(got["total"][1], np.bincount(acct[keep & day], minlength=5))
+
+
 def test_bootstrap_km_medians_equal_sorting_every_resample():
     """Counting each message's draws gives the medians that sorting every resample
     gives, ties in duration and in answered included, from the same random draws."""
