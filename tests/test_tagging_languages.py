@@ -49,6 +49,15 @@ CRISIS = {
     "hi-Latn meteor": "Ulkapind gira, kai ghar toote",
     "hashtag camel case": "#LindolBohol nagtakbuhan kami",
     "hashtag lower-case compound": "#bagyopablo nakakatakot ang hangin",
+    # hazards and their aftermath told in everyday words
+    "id bomb phrase": "Ada bom di stasiun, warga diminta menjauh",
+    "id vehicle into a ravine": "Truk masuk jurang di Sumedang, sopir belum ditemukan",
+    "tl river overflowing": "Umapaw ang ilog sa amin, pinalikas na ang mga residente",
+    "fr dam gave way": "Le barrage a cédé cette nuit, trois villages sous l'eau",
+    "pt hail": "Chuva de granizo quebrou as telhas da escola",
+    "es dam": "Se rompió la presa de jales, el lodo llegó al pueblo",
+    "hi dam": "गांव के पास बांध टूटा, लोग ऊंची जगह पर भागे",
+    "hi-Latn waterlogging": "Gali mein paani bhar gaya, bujurg ghar mein phanse hue hain",
 }
 
 TRAPS = {
@@ -85,6 +94,17 @@ GUARDS = {
     "tl smitten": "Patay na patay siya sa bagong artista",
     "hashtag Bahamas": "#bahamas holiday pics are up",
     "hashtag bombastic": "#bombastic performance tonight",
+    # Portuguese "bom" (good) is not the Indonesian bomb
+    "pt good morning": "Bom dia! O filme de ontem foi muito bom",
+    # drills are rehearsals, whatever hazard they name
+    "es drill": "Simulacro de sismo hoy a las 11, participen todos",
+    "id drill": "Simulasi gempa dan tsunami di kantor kecamatan",
+    "hi-Latn drill": "Kal school mein mock drill hai, bhukamp se bachav ka",
+    # similes and figurative floods, storms and crashes
+    "ru simile": "На кухне бардак как после урагана",
+    "tl burnt rice": "Nasunog na naman yung kanin ko",
+    "it market": "Crollo in borsa per le banche oggi",
+    "hi flood of offers": "त्योहार पर ऑफर्स की बाढ़, सब कुछ सस्ता",
 }
 
 
@@ -170,3 +190,24 @@ def test_checkset_languages_are_identified():
     found = det.detect_many([r["text"] for r in rows])
     right = sum(f == r["lang"].replace("hi-Latn", "hi") for f, r in zip(found, rows, strict=True))
     assert right / len(rows) >= 0.95, right / len(rows)
+
+
+HELDOUT = Path(__file__).parent / "fixtures" / "crisis_heldout_synthetic.csv"
+
+
+def test_heldout_set_recall_per_language_on_its_test_half():
+    """The synthetic held-out set (written before its dev half was read against the
+    terms; docs/evaluation.md): on the test half every language keeps recall >= 0.8
+    and the pooled balanced accuracy stays >= 0.75."""
+    with open(HELDOUT, encoding="utf-8") as f:
+        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    langs = sorted({r["lang"] for r in rows})
+    assert len(rows) == 630 and langs == sorted(["en", "es", "pt", "fr", "it", "ru", "id", "tl", "hi"])
+    test = [r for r in rows if r["half"] == "test"]
+    pred = critical([r["text"] for r in test])
+    pos = [p for r, p in zip(test, pred, strict=True) if r["critical"] == "true"]
+    neg = [p for r, p in zip(test, pred, strict=True) if r["critical"] == "false"]
+    for lang in langs:
+        got = [p for r, p in zip(test, pred, strict=True) if r["lang"] == lang and r["critical"] == "true"]
+        assert sum(got) / len(got) >= 0.8, (lang, sum(got) / len(got))
+    assert (sum(pos) / len(pos) + 1 - sum(neg) / len(neg)) / 2 >= 0.75
