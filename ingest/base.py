@@ -118,6 +118,11 @@ class Reader(ABC):
     #: :meth:`read_part`.
     line_parts: bool = False
 
+    #: Whether the reader's batches may name accounts whose posts the file holds whole
+    #: (``Batch.full_archive_of``), from which posts missing from it are known deleted:
+    #: such a file is always staged before it is published (see ingest/staging.py).
+    full_archives: bool = False
+
     @abstractmethod
     def read(
         self, path: Path, options: ReadOptions, progress: Callable[[int], None] | None = None

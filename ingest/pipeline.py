@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+import duckdb
 import pyarrow as pa
 
 from govwatch import __version__
@@ -196,6 +198,7 @@ def import_file(
     staged = staging.Staged(store.path, str(os.getpid()))
     digest = None
     reading = False
+    direct: _DirectTransaction | None = None  # posts inserted as they are read (staging.py)
     try:
         # A file cut in parts: the processes reading the other parts start loading now,
         # while this one hashes the file, and read once told their first line's number.
@@ -221,6 +224,11 @@ def import_file(
                 cuts = []
             elif first_lines is not None:
                 others.start(first_lines[1:])
+            if not cuts and files == [path] and not reader.full_archives:
+                direct = _DirectTransaction.open_if_no_posts(store)
+                if direct is not None:
+                    staged.insert_directly(direct.con, str(path),
+                                           store.next_id("imports", "import_id"))
             progress.start_file(path.name, sum(f.stat().st_size for f in files))
             reading = True
 
@@ -256,9 +264,10 @@ def import_file(
                                 part["archived"])
         staged.close()
         result.rows_read, result.rejects, archives = read.rows_read, read.rejects, read.archives
-        # DuckDB settings while publishing (see ingest/staging.py), restored afterwards
-        with duckdb_settings(store.conn, staging.PUBLISH_SETTINGS), \
-                store.transaction() as con:
+        # DuckDB settings while publishing (see ingest/staging.py), restored afterwards;
+        # posts inserted while the file was read are in a transaction open already.
+        with (contextlib.nullcontext(direct.con) if direct is not None
+              else _staged_transaction(store)) as con:
             import_id = store.next_id("imports", "import_id")
             result.import_id = import_id
             con.execute(
@@ -290,6 +299,8 @@ def import_file(
                     import_id,
                 ],
             )
+            if direct is not None:
+                direct.commit()
     except (InputError, RecursionError) as exc:
         exc = _as_input_error(path, exc)
         result.failed = printable(exc.reason)
@@ -298,10 +309,64 @@ def import_file(
     except OSError as exc:  # staging beside the store: the disk may be full
         raise resource_error(store.path, exc) or exc from exc
     finally:
-        staged.remove()
+        staged.remove()  # its writes into the direct transaction end first
+        if direct is not None:
+            direct.close()
         if reading:
             progress.end_file()
     return result
+
+
+@contextlib.contextmanager
+def _staged_transaction(store: Store) -> Iterator:
+    """The transaction staged rows are published in, with the publishing settings."""
+    with duckdb_settings(store.conn, staging.PUBLISH_SETTINGS), store.transaction() as con:
+        yield con
+
+
+class _DirectTransaction:
+    """A transaction on a cursor of its own, opened before a file is read, that the
+    file's posts go straight into (see ``staging.Staged.insert_directly``): the store's
+    connection stays free for what the reading asks meanwhile (was this file imported
+    before?). Committed by :meth:`commit` alone; :meth:`close` rolls back anything else."""
+
+    def __init__(self, store: Store):
+        self.con = store.conn.cursor()
+        self._settings = contextlib.ExitStack()
+        self._open = False
+        try:
+            self._settings.enter_context(duckdb_settings(self.con, staging.PUBLISH_SETTINGS))
+            self.con.execute("BEGIN TRANSACTION")
+            self._open = True
+        except BaseException:
+            self.close()
+            raise
+
+    @classmethod
+    def open_if_no_posts(cls, store: Store) -> _DirectTransaction | None:
+        """The transaction, if the store holds no posts (seen inside it); else None."""
+        direct = cls(store)
+        if direct.con.execute("SELECT count(*) FROM (SELECT 1 FROM posts LIMIT 1)"
+                              ).fetchall()[0][0]:
+            direct.close()
+            return None
+        return direct
+
+    def commit(self) -> None:
+        self.con.execute("COMMIT")
+        self._open = False
+
+    def close(self) -> None:
+        try:
+            if self._open:
+                self._open = False
+                try:
+                    self.con.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass  # DuckDB ended the transaction itself (out of memory or disk)
+            self._settings.close()
+        finally:
+            self.con.close()
 
 
 # A file at least this large (and read whole, with more than one CPU) is hashed by a

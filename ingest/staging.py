@@ -10,16 +10,25 @@ aggregations keep in memory, so the memory an import needs does not grow with th
 file. An import killed while staging leaves the store untouched; one killed while
 publishing is rolled back by DuckDB on the next open. Staging folders left by a
 killed process are removed by the next import (only one process writes to a store).
+
+A file read whole into a store that holds no posts yet needs none of the merging: no
+key of it can be stored already. Its posts then go straight into ``posts``, row group
+by row group as the file is read (:meth:`Staged.insert_directly`), inside the one
+transaction the caller opened before reading, so that DuckDB writes them while the
+file is still being parsed; only keys the file repeats are settled once it is read.
+The transaction is committed after the whole file is read, or rolled back: an import
+that fails or is killed leaves the store as it was, as above.
 """
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -213,6 +222,8 @@ class Staged:
         self._pending: list[pa.Table] = []  # staged posts not yet written
         self._pending_rows = self._pending_bytes = 0
         self._writer: ThreadPoolExecutor | None = None  # writes posts beside the reading
+        # (connection, parameters) while posts go straight into the store's posts table
+        self._direct: tuple[Any, dict[str, Any]] | None = None
         self._writes: deque[Future] = deque()  # its writes in flight, oldest first
         self._seq_base = seq_base
         self.posts = 0
@@ -222,6 +233,15 @@ class Staged:
         self._account_files = [self.accounts_file]
         self._attributes: list[pa.Table] = []  # message_attributes rows (small: held)
         self._outages: list = []  # Outage records (outage lists are small: held)
+
+    def insert_directly(self, con, file: str, import_id: int) -> None:
+        """Insert the posts added from now on straight into ``posts`` through ``con``,
+        inside the transaction the caller has opened on it, rather than staging them.
+        Only for a file read whole (no parts) into a store holding no posts, by a reader
+        without ``full_archives``: :meth:`publish_posts` then only settles the keys the
+        file repeats. ``con`` is used by one thread at a time: the writing one while
+        the file is read (see :meth:`_write`), the caller's after :meth:`close`."""
+        self._direct = (con, {"file": file, "import_id": import_id})
 
     def part_folder(self, index: int) -> Path:
         """The folder where part ``index`` of the file is staged."""
@@ -270,11 +290,15 @@ class Staged:
         if not n:
             return
         table = versioned_posts(table)
-        first = self._seq_base + self.posts
-        seq = array(range(first, first + n), pa.int64())
-        table = table.append_column("_seq", seq).append_column(
-            "_archived", from_numpy(np.full(n, archived, np.bool_))
-        )
+        if self._direct is not None:
+            if archived:  # a reader that does not say it gives them (Reader.full_archives)
+                raise ValueError("a whole archive's posts must be staged to be published")
+        else:
+            first = self._seq_base + self.posts
+            seq = array(range(first, first + n), pa.int64())
+            table = table.append_column("_seq", seq).append_column(
+                "_archived", from_numpy(np.full(n, archived, np.bool_))
+            )
         self._pending.append(table)
         self._pending_rows += n
         self._pending_bytes += table.nbytes
@@ -291,32 +315,52 @@ class Staged:
             return
         table = pa.concat_tables(self._pending)  # no copy: the batches become its chunks
         full = table.num_rows if final else table.num_rows // ROW_GROUP_ROWS * ROW_GROUP_ROWS
-        if self._posts is None:
-            self._posts = _parquet_writer(self.posts_file, _STAGE_POSTS)
+        if self._direct is not None:
+            write = self._insert
+        else:
+            if self._posts is None:
+                self._posts = _parquet_writer(self.posts_file, _STAGE_POSTS)
+            write = functools.partial(self._posts.write_table, row_group_size=ROW_GROUP_ROWS)
         if full:
-            self._write(self._posts, table.slice(0, full))
+            self._write(write, table.slice(0, full))
         rest = table.slice(full)
         self._pending = [rest] if rest.num_rows else []
         self._pending_rows = rest.num_rows
         self._pending_bytes = rest.nbytes
 
-    def _write(self, writer: pq.ParquetWriter, table: pa.Table) -> None:
-        """Write ``table`` to ``writer``: with more than one usable CPU, in a thread of its
-        own (Parquet encoding and the write release the GIL), so that the thread reading
-        the file goes on meanwhile. Writes keep their order (one thread), and at most
-        WRITES_HELD tables wait, so what staging holds stays bounded. An error of a write
-        comes out of a later one, or of :meth:`close`."""
+    def _insert(self, table: pa.Table) -> None:
+        """Insert posts straight into the store (see :meth:`insert_directly`)."""
+        assert self._direct is not None
+        con, params = self._direct
+        cols = ", ".join(f'"{c}"' for c in VERSIONED_POST_SCHEMA.names)
+        # As a stream of one batch: a registered table would be kept alive by DuckDB
+        # until the commit (memory growing with the file); a stream is read and let go.
+        table = table.combine_chunks()
+        con.register("_direct_posts", pa.RecordBatchReader.from_batches(
+            table.schema, table.to_batches()))
+        try:
+            con.execute(f"INSERT INTO posts ({cols}, source_file, import_id) SELECT {cols}, "
+                        "$file, $import_id FROM _direct_posts", params).fetchall()
+        finally:
+            con.unregister("_direct_posts")
+
+    def _write(self, write: Callable[[pa.Table], object], table: pa.Table) -> None:
+        """``write(table)`` (to the Parquet file, or into the store): with more than one
+        usable CPU, in a thread of its own (Parquet encoding and DuckDB's insert release
+        the GIL), so that the thread reading the file goes on meanwhile. Writes keep
+        their order (one thread), and at most WRITES_HELD tables wait, so what staging
+        holds stays bounded. An error of a write comes out of a later one, or of
+        :meth:`close`."""
         if self._writer is None:
             if usable_cpus() <= 1:
-                writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+                write(table)
                 return
             from concurrent.futures import ThreadPoolExecutor
 
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="govwatch-stage")
         while len(self._writes) >= WRITES_HELD:
             self._writes.popleft().result()
-        self._writes.append(self._writer.submit(writer.write_table, table,
-                                                row_group_size=ROW_GROUP_ROWS))
+        self._writes.append(self._writer.submit(write, table))
 
     def _drain(self) -> None:
         """Wait for the writes in flight (raising the first error), and end the thread."""
@@ -359,6 +403,11 @@ class Staged:
             self.close()
         except OSError:  # a write that failed (the disk is full): its folder goes all the same
             pass
+        except Exception:
+            if self._direct is None:
+                raise
+            # An insert that failed (DuckDB out of memory or disk) while another error
+            # ends the import: the caller rolls the transaction back and reports that one.
         shutil.rmtree(self.dir, ignore_errors=True)
 
     # -- publishing (inside the caller's transaction) -------------------------------
@@ -371,6 +420,8 @@ class Staged:
         self.changed = 0
         if not self.posts:
             return 0, 0
+        if self._direct is not None:  # inserted already, into a store that held no posts
+            return self.posts - self._drop_repeated(con, import_id), 0
         src = self._source(self._post_files)
         cols = ", ".join(f'"{c}"' for c in VERSIONED_POST_SCHEMA.names)
         target = f"{cols}, source_file, import_id"
@@ -441,6 +492,28 @@ class Staged:
         ).fetchall()
         added = con.execute("SELECT count(*) FROM posts").fetchall()[0][0] - before
         return added, existing
+
+    @staticmethod
+    def _drop_repeated(con, import_id: int) -> int:
+        """Delete the losing rows of each key inserted more than once (the same rule as
+        staged rows, the row's place in the file being its place in the table: DuckDB
+        keeps the order of inserted rows). Returns how many rows were deleted.
+
+        First, as many distinct hashes of the keys as rows proves every key is there
+        once (two keys of one hash only make it look further): counting them costs
+        about a seventh of the grouping below, and DuckDB's delete joins every row."""
+        once = con.execute(
+            "SELECT count(*) = count(DISTINCT hash(platform, post_id)) FROM posts "
+            "WHERE import_id = $import_id", {"import_id": import_id}).fetchall()[0][0]
+        if once:
+            return 0
+        repeated = (f"(SELECT platform, post_id, arg_min(rowid, (created_at_derived, "
+                    f"{_NEWEST_FIRST}, rowid)) AS keep FROM posts WHERE import_id = $import_id "
+                    "GROUP BY platform, post_id HAVING count(*) > 1)")
+        return con.execute(
+            f"DELETE FROM posts p USING {repeated} r WHERE p.import_id = $import_id "
+            "AND p.platform = r.platform AND p.post_id = r.post_id AND p.rowid <> r.keep",
+            {"import_id": import_id}).fetchall()[0][0]
 
     @staticmethod
     def _keep_versions(con, one: str, import_id: int) -> int:

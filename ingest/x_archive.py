@@ -502,6 +502,7 @@ class XArchiveReader(Reader):
     platform = PLATFORM
     description = "X/Twitter account archive (the zip, its folder, or data/tweets.js)"
     kind = "posts"
+    full_archives = True  # a whole archive holds every post of its owner
 
     def sniff(self, path: Path, head: bytes) -> bool:
         if Path(path).is_dir():

@@ -111,12 +111,14 @@ def test_the_store_is_the_same_whatever_the_row_groups(tmp_path, monkeypatch, ro
     assert rows[5] == ("5", "acct1", "post 5", "4")
 
 
-@pytest.mark.parametrize("stored_before", [False, True])
-def test_a_key_staged_twice_keeps_the_row_that_wins(tmp_path, stored_before):
+@pytest.mark.parametrize("stored_before", [False, True, "direct"])
+def test_a_key_staged_twice_keeps_the_row_that_wins(tmp_path, monkeypatch, stored_before):
     """Of the rows of one key: a time read from the export beats one derived from an id,
     then the first in the file. The same into a store without those keys (only the
-    repeated keys' losers are left out) and into one that holds one of them (the merge,
-    which keeps what the store has, but for an edited text)."""
+    repeated keys' losers are left out), into one that holds one of them (the merge,
+    which keeps what the store has, but for an edited text), and inserted straight into
+    a store holding no posts, in row groups that split the batches (the losers deleted
+    once the file is read)."""
     from datetime import UTC, datetime
 
     def batch(ids, texts, derived):
@@ -130,19 +132,31 @@ def test_a_key_staged_twice_keeps_the_row_that_wins(tmp_path, stored_before):
                              pa.array(values, POST_ARROW_SCHEMA.field(name).type))
         return t
 
+    direct = stored_before == "direct"
+    stored_before = stored_before is True
     store = Store(tmp_path / "s.duckdb")
     if stored_before:
         store.conn.execute("INSERT INTO posts (platform, post_id, author, created_at, text, "
                            "created_at_derived) VALUES ('x', '3', 'a', TIMESTAMP '2024-01-01', "
                            "'stored 3', false)")
     staged = staging.Staged(store.path, "t")
+    if direct:
+        monkeypatch.setattr(staging, "ROW_GROUP_ROWS", 2)
+        store.conn.execute("BEGIN TRANSACTION")
+        staged.insert_directly(store.conn, "f", 1)
     staged.add_posts(batch(["1", "2", "3"], ["stub 1", "first 2", "only 3"],
                            [True, False, False]), archived=False)
     staged.add_posts(batch(["2", "1", "1"], ["second 2", "read 1", "read 1 again"],
                            [False, False, False]), archived=False)
     staged.close()
-    with store.transaction() as con:
-        added, merged = staged.publish_posts(con, "f", 1)
+    if direct:  # inserted already, all six rows, in file order
+        assert store.conn.execute("SELECT list(post_id ORDER BY rowid) FROM posts"
+                                  ).fetchall()[0][0] == ["1", "2", "3", "2", "1", "1"]
+        added, merged = staged.publish_posts(store.conn, "f", 1)
+        store.conn.execute("COMMIT")
+    else:
+        with store.transaction() as con:
+            added, merged = staged.publish_posts(con, "f", 1)
     # merged: the stored posts the file holds too (3, when stored before), each once
     assert (added, merged) == ((2, 1) if stored_before else (3, 0))
     rows = dict(store.conn.execute("SELECT post_id, (text, created_at_derived) FROM posts")
@@ -152,3 +166,62 @@ def test_a_key_staged_twice_keeps_the_row_that_wins(tmp_path, stored_before):
     assert staged.changed == (1 if stored_before else 0)
     staged.remove()
     store.close()
+
+
+def _posts_csv(path, rows: int, bad_at: int | None = None):
+    lines = ["platform,post_id,author,created_at,text,in_reply_to_post_id,like_count"]
+    for i in range(rows):
+        parent = str(i - 1) if i % 3 else ""
+        when = "not a time" if i == bad_at else f"2024-05-01T10:{i % 60:02d}:00Z"
+        lines.append(f"x,{i % 250},acct{i % 4},{when},post {i},{parent},{i % 7}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_file_into_a_store_without_posts_is_stored_as_when_staged(tmp_path, monkeypatch):
+    """Into a store holding no posts, the posts go straight into the store as the file is
+    read; into one holding other posts, they are staged and merged. The file's posts
+    (keys repeated across row groups, a rejected row) come out the same either way."""
+    monkeypatch.setattr(staging, "ROW_GROUP_ROWS", 64)
+    csv = _posts_csv(tmp_path / "posts.csv", 400, bad_at=17)
+    inserted = []
+    insert = staging.Staged._insert
+    monkeypatch.setattr(staging.Staged, "_insert",
+                        lambda self, table: (inserted.append(table.num_rows),
+                                             insert(self, table))[1])
+    stores = {}
+    for name, other in (("direct", False), ("staged", True)):
+        with Store(tmp_path / f"{name}.duckdb") as store:
+            if other:
+                store.conn.execute("INSERT INTO posts (platform, post_id, author, text) "
+                                   "VALUES ('bluesky', 'p', 'someone', 'another post')")
+            result = import_paths(store, [csv], "csv", ReadOptions(chunk_rows=50)).files[0]
+            rows = store.conn.execute(
+                "SELECT * EXCLUDE (import_id) FROM posts WHERE platform = 'x' "
+                "ORDER BY post_id").fetchall()
+            rejects = store.conn.execute("SELECT locator, reason FROM rejects").fetchall()
+        stores[name] = (result.posts_added, result.posts_merged, result.rejected, rows,
+                        rejects)
+        if name == "direct":
+            # every row read, in whole row groups but the last
+            assert sum(inserted) == 399 and all(n % 64 == 0 for n in inserted[:-1])
+    assert stores["direct"] == stores["staged"]
+    assert stores["direct"][:3] == (250, 0, 1)
+
+
+def test_a_strict_import_stopped_while_inserting_leaves_no_posts(tmp_path, monkeypatch):
+    """--strict stops at a rejected row after row groups went into the store: the import's
+    transaction is rolled back, the failure recorded, and the same file without the bad
+    row imports in full afterwards."""
+    monkeypatch.setattr(staging, "ROW_GROUP_ROWS", 64)
+    bad = _posts_csv(tmp_path / "bad.csv", 400, bad_at=350)
+    with Store(tmp_path / "s.duckdb") as store:
+        result = import_paths(store, [bad], "csv",
+                              ReadOptions(chunk_rows=50, strict=True)).files[0]
+        assert result.failed
+        assert store.conn.execute("SELECT count(*) FROM posts").fetchall()[0][0] == 0
+        assert store.conn.execute("SELECT status FROM imports").fetchall() == [("failed",)]
+        good = _posts_csv(tmp_path / "good.csv", 400)
+        again = import_paths(store, [good], "csv", ReadOptions(chunk_rows=50)).files[0]
+        assert (again.posts_added, again.rejected) == (250, 0)
+        assert store.conn.execute("SELECT count(*) FROM posts").fetchall()[0][0] == 250
