@@ -47,6 +47,13 @@ when one drops below.
    and 95 of the 1,953 it did not, coded blind to the tags by one coder; a second
    blind pass over 60 of them: kappa 0.911), weighted back to the 2,048:
    precision and recall of the whole own-post timeline.
+3g. Critical on the official timeline development set
+   (analysis/data/handcoded_critical_official_dev.csv: 450 posts of the politician
+   timeline in Latin script (own posts and retweets) outside the other sets - 300 of
+   the 413 that revision 0866c51's rules tagged and 150 of the 7,108 they did not,
+   shuffled together; one coder in two blind passes, kappa 0.970), weighted back to
+   the 7,521: the English official frames of version 1.4 were written from its false
+   positives, so its figures are in-sample.
 4. Deflection on the hand-coded official and company replies (Indian Railways,
    TWCS, two coders; BPCL and SATUSEHAT/Mobile JKN Play Store developer replies and
    Boston 311 status notes, one coder in two passes): precision and recall,
@@ -114,6 +121,8 @@ FLOORS = {
     "official_replies.specificity": 0.98,
     "own_posts.precision": 0.55,
     "own_posts.specificity": 0.97,
+    "official_dev.precision": 0.35,
+    "official_dev.specificity": 0.96,
     "deflection.balanced_accuracy": 0.97,
     "deflection.test.precision": 0.95,
     "deflection.test.recall": 0.95,
@@ -358,6 +367,35 @@ def eval_official_replies(shared: Path) -> dict:
 OWN_POST_STRATA = {"own-tagged": (95, 95), "own-untagged": (95, 1953)}
 
 
+# The official timeline development set's strata: the timeline's 7,521 distinct posts in
+# Latin script outside the other hand-coded sets, split by what revision 0866c51's rules
+# tagged: 300 of the 413 tagged and 150 of the 7,108 untagged, drawn at random.
+OFFICIAL_DEV_STRATA = {"official-tagged": (300, 413), "official-untagged": (150, 7108)}
+
+
+def _weighted(coded: pd.DataFrame, strata: dict) -> dict:
+    """Precision, recall and specificity of the rules on a stratified sample, each
+    post weighted by its stratum's population over its sample size."""
+    from govwatch.analysis.classifiers import PostTagger
+
+    pred = PostTagger().fit([]).predict(coded["text"].tolist())["critical"].to_numpy(bool)
+    truth = coded["critical"].to_numpy(bool)
+    w = coded["stratum"].map({k: pop / n for k, (n, pop) in strata.items()}).to_numpy()
+    tp, fp = float(w[truth & pred].sum()), float(w[~truth & pred].sum())
+    fn, tn = float(w[truth & ~pred].sum()), float(w[~truth & ~pred].sum())
+    return {"n": len(coded), "positives": int(truth.sum()),
+            "population": sum(pop for _, pop in strata.values()),
+            "precision": round(tp / (tp + fp), 4), "recall": round(tp / (tp + fn), 4),
+            "specificity": round(tn / (tn + fp), 4), "tagged": int(pred.sum()),
+            "per_stratum": grouped(coded.assign(truth=truth, pred=pred), "stratum")}
+
+
+def eval_official_dev(shared: Path) -> dict:
+    """Critical on the official timeline development set (in-sample), weighted."""
+    coded = load_critical(shared, "handcoded_critical_official_dev.csv")
+    return _weighted(coded, OFFICIAL_DEV_STRATA)
+
+
 def eval_own_posts(shared: Path) -> dict:
     """Critical on the politician's own posts, weighted back to the whole timeline."""
     from govwatch.analysis.classifiers import PostTagger
@@ -534,6 +572,8 @@ def figures(results: dict) -> dict[str, float]:
         "official_replies.specificity": results["official_replies"]["specificity"],
         "own_posts.precision": results["own_posts"]["precision"],
         "own_posts.specificity": results["own_posts"]["specificity"],
+        "official_dev.precision": results["official_dev"]["precision"],
+        "official_dev.specificity": results["official_dev"]["specificity"],
         "deflection.balanced_accuracy": results["deflection"]["balanced_accuracy"],
         "deflection.test.precision": results["deflection"]["test"]["precision"],
         "deflection.test.recall": results["deflection"]["test"]["recall"],
@@ -605,6 +645,13 @@ def report(results: dict) -> str:
               f"weighted to all): precision {o['precision']:.3f}, recall {o['recall']:.3f}, "
               f"specificity {o['specificity']:.3f} (recall rests on "
               f"{o['untagged_coded_critical']} critical posts found among the untagged)"]
+    f = results["official_dev"]
+    lines += ["", f"Critical on the official timeline development set ({f['n']} coded of "
+              f"{f['population']:,} posts in Latin script, weighted to all; the English official "
+              f"frames were written from it: in-sample): precision {f['precision']:.3f}, recall "
+              f"{f['recall']:.3f}, specificity {f['specificity']:.3f}"]
+    lines += _table("  per stratum (unweighted):",
+                    {f"stratum {k}": x for k, x in f["per_stratum"].items()})
     lines += _table("Deflection, hand-coded official and company replies:",
                     {"all": d, "test half": d["test"],
                      "test half, two-coder items": d["test_two_coder_items"],
@@ -663,6 +710,7 @@ def main(argv: list[str] | None = None) -> int:
     results["hindi_dev"] = eval_hindi_dev(args.shared)
     results["hindi_check"] = eval_hindi_check(args.shared)
     results["own_posts"] = eval_own_posts(args.shared)
+    results["official_dev"] = eval_official_dev(args.shared)
     results["official_replies"] = eval_official_replies(args.shared)
     results["deflection"] = eval_deflection(load_deflection(args.shared))
     say("customer support threads")

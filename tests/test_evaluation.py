@@ -188,6 +188,33 @@ def test_own_post_audit_weights_back_to_the_timeline(shared_data, repo):
 
 
 @pytest.mark.shared
+def test_official_dev_set_is_disjoint_and_weights_back_to_the_timeline(shared_data, repo):
+    """The official timeline development set: posts in Latin script in no other coded set,
+    a sample of what the base rules tagged and of the rest, weighted back to the timeline."""
+    import hashlib
+
+    ev = _evaluate_module(repo)
+    coded = ev.load_critical(shared_data, "handcoded_critical_official_dev.csv")
+    assert len(coded) == 450 and int(coded["critical"].sum()) == 81
+    assert coded["stratum"].value_counts().to_dict() == {"official-tagged": 300,
+                                                         "official-untagged": 150}
+    assert not coded["text"].str.contains("[\u0900-\u097f]").any()
+    assert coded["text"].map(lambda t: hashlib.sha256(t.encode()).hexdigest()[:12]).eq(
+        coded["text_sha256"]).all()
+    others = set()
+    for name in ("handcoded_critical.csv", "handcoded_critical_hindi.csv",
+                 "handcoded_critical_hindi_dev.csv", "handcoded_critical_hindi_check.csv",
+                 "handcoded_critical_own_posts.csv"):
+        others |= set(ev.load_critical(shared_data, name)["native_id"])
+    assert not set(coded["native_id"]) & others
+    got = ev.eval_official_dev(shared_data)
+    assert got["population"] == 7521
+    assert got["precision"] >= ev.FLOORS["official_dev.precision"], got
+    assert got["specificity"] >= ev.FLOORS["official_dev.specificity"], got
+    assert got["per_stratum"]["official-tagged"]["n"] == 300
+
+
+@pytest.mark.shared
 def test_replies_of_public_bodies_resolve_and_are_rarely_tagged_critical(shared_data, repo):
     """The held-out replies of public bodies: each coded text is the one in ../shared
     (its hash), none is in another hand-coded set, and routine replies stay untagged."""

@@ -177,3 +177,90 @@ def test_hindi_incident_vocabulary(case):
 @pytest.mark.parametrize("case", sorted(HINDI_ROUTINE))
 def test_hindi_incident_words_in_history_cases_and_politics_stay_routine(case):
     assert rules([HINDI_ROUTINE[case]]) == [False], HINDI_ROUTINE[case]
+
+
+# Version 1.4 notes (docs/codebook.md section 9): concepts that recur on officials'
+# timelines and their retweets - burning as a farm practice and a source of smog, a
+# standing programme for the homeless, a crisis word as the verdict on a policy or a
+# piece of news, cases as a class and the charge, a politician's verbal attack,
+# organisations called bodies, a crisis word under a negation, idioms, history named
+# by its year, enforcement against offenders, a lone "RIP" or "alert", violence as a topic
+# of talk, money for a campaign, a service notice. Each has a twin
+# in which the same word reports an incident.
+OFFICIAL_ROUTINE = {
+    "crop fires": "Crop fires in the neighbouring states had a 40% share in the city's smog",
+    "stubble burning": "Stubble burning season again: farmers need machines, not fines",
+    "night shelters": "The city will open 30 more night shelters before winter",
+    "spell disaster": "Such a fiasco would spell disaster for any government",
+    "policy disaster": "Long queues again today, a demonetisation disaster",
+    "explosive news": "Five explosive revelations in the former minister's new book",
+    "charged with rape": "The woman who charged the minister with rape says she was offered a job",
+    "rape cases": "Thousands of rape cases are pending because the courts lack judges",
+    "suicide case": "Police arrested the landlord in the tenant's suicide case",
+    "escalates attack": "The party chief escalates his attack against the central agency",
+    "launches attack": "Opposition launches fresh attack on the finance minister over prices",
+    "bodies": "Ex-servicemen bodies announce support for the new party",
+    "no tear gas": "The march was disciplined: no barricades jumped, no tear gas",
+    "no waterlogging": "Heavy rain today but no waterlogging at the underpass, thanks to the pumps",
+    "damage control": "The minister's aides are in damage control mode after the interview",
+    "epidemic proportions": "Fake news has assumed epidemic proportions",
+    "accident prone": "Residents wrote to the council about an accident prone road near the school",
+    "vande mataram": "Students sang Vande Mataram at the flag hoisting",
+    "history": "Remember the 84 carnage: justice is still pending",
+    "crackdown": "Excise department's crackdown on illegal liquor shops continues",
+    "farmers suicide": "Farmers are committing suicide because of debt and crop prices",
+    "stop terror": "The note ban was meant to stop terror attacks, says the minister",
+    "rip": "RIP, a great teacher and a kind man",
+    "alert": "Alert | The city will keep the entrance exam for medical colleges",
+    "raid": "I strongly condemn the police raid on the state guest house",
+    "politics of violence": "This politics of violence is chilling free speech",
+    "campaign donations": "Donate for a better republic: every rupee goes to the campaign",
+    "service notice": "Water supply will be affected for two days in the east zone",
+    "repair": "The supply line was damaged and is being repaired tonight",
+}
+
+OFFICIAL_INCIDENT = {
+    "crop fires": "Fire in the farm godown, two workers trapped inside",
+    "stubble burning": "Schools closed for three days as the smog emergency worsens",
+    "night shelters": "Flood victims moved to relief camps; shelters open at the schools",
+    "spell disaster": "Disaster teams pull survivors from the collapsed building",
+    "policy disaster": "Heavy rain lashes the coast, a flood disaster in the making",
+    "explosive news": "An explosive device was found near the bus stand this morning",
+    "charged with rape": "A girl was raped in a moving bus last night, police said",
+    "rape cases": "Two more rape cases reported in the district today, both girls in hospital",
+    "suicide case": "An ex-serviceman committed suicide at the protest site this afternoon",
+    "escalates attack": "Gunmen attack a police post, two constables killed",
+    "launches attack": "Militants launch attack on army camp, firing on",
+    "bodies": "Rescuers recovered 12 bodies from the debris",
+    "no tear gas": "Police fired tear gas at the protesting farmers",
+    "no waterlogging": "Heavy rain floods the underpass, a bus is stuck with passengers",
+    "damage control": "Storm damage: roofs torn off across the district",
+    "epidemic proportions": "Dengue outbreak: the city's hospitals are full",
+    "accident prone": "Bus accident on the highway, 12 injured",
+    "vande mataram": "Police fired at the marchers, two killed",
+    "history": "Carnage at the market: a truck ploughed into shoppers",
+    "crackdown": "Brutal crackdown on protesting students, dozens injured",
+    "farmers suicide": "A farmer committed suicide in his field last night",
+    "stop terror": "Terror attack on a bus stand this morning, three dead",
+    "rip": "RIP to the victims of the bus accident",
+    "alert": "Alert: flash floods in the valley, people are moving to higher ground",
+    "raid": "I strongly condemn the attack on the students in the hostel tonight",
+    "politics of violence": "Violence at the rally: stones thrown, five injured",
+    "campaign donations": "Donate to the relief fund for the flood victims",
+    "service notice": "Thousands of homes affected by the flood, water supply cut",
+    "repair": "The bridge was damaged in the storm, traffic is stopped",
+}
+
+
+@pytest.mark.parametrize("case", sorted(OFFICIAL_ROUTINE))
+def test_recurring_routine_concepts_of_official_timelines(case):
+    assert rules([OFFICIAL_ROUTINE[case]]) == [False], OFFICIAL_ROUTINE[case]
+
+
+@pytest.mark.parametrize("case", sorted(OFFICIAL_INCIDENT))
+def test_their_twins_report_an_incident(case):
+    assert rules([OFFICIAL_INCIDENT[case]]) == [True], OFFICIAL_INCIDENT[case]
+
+
+def test_each_routine_concept_has_a_twin():
+    assert sorted(OFFICIAL_ROUTINE) == sorted(OFFICIAL_INCIDENT)
