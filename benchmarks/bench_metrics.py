@@ -773,18 +773,26 @@ def revision_tree(rev: str, work: Path) -> Path:
 
 
 def same_tables(work: Path) -> dict:
-    """Whether each table the before side wrote equals this tree's, row for row."""
+    """Whether each table the before side wrote equals this tree's, row for row. The
+    rows' stored order is not compared (a stored table is a set: readers order what they
+    show); both sides are sorted by every column first."""
     same = {}
     for path in sorted(work.glob("before_*.parquet")):
         table = path.stem.removeprefix("before_")
-        old = pd.read_parquet(path)
-        new = pd.read_parquet(work / f"govwatch_{table}.parquet")
+        old, new = (_in_order(pd.read_parquet(p))
+                    for p in (path, work / f"govwatch_{table}.parquet"))
         try:
             pd.testing.assert_frame_equal(old, new, check_exact=True, check_dtype=False)
             same[table] = True
         except AssertionError:
             same[table] = False
     return same
+
+
+def _in_order(frame: pd.DataFrame) -> pd.DataFrame:
+    keys = list(frame.columns)
+    text = frame.astype(str)  # one total order for mixed and missing values
+    return frame.loc[text.sort_values(keys, kind="stable").index].reset_index(drop=True)
 
 
 def _spread(values: list[float]) -> dict:
