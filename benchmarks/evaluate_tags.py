@@ -488,11 +488,12 @@ def eval_handcoded(repo: Path) -> dict:
     return out
 
 
-def eval_multilingual(repo: Path) -> dict:
+def _eval_by_halves(path: Path, languages: tuple[str, ...], **read) -> dict:
+    """Critical by the default rules on a labelled set with a ``half`` column: test, dev
+    and all, pooled and per language."""
     from govwatch.analysis.classifiers import PostTagger
 
-    frame = pd.read_csv(repo / "tests" / "fixtures" / "multilingual_crisis_synthetic.csv",
-                        comment="#", dtype={"critical": str})
+    frame = pd.read_csv(path, comment="#", **read)
     frame["truth"] = frame["critical"] == "true"
     frame["pred"] = PostTagger().fit([]).predict(frame["text"].tolist())["critical"].to_numpy()
     out: dict = {}
@@ -500,27 +501,21 @@ def eval_multilingual(repo: Path) -> dict:
         f = frame if part == "all" else frame[frame["half"] == part]
         per = grouped(f, "lang")
         out[part] = {**scores(f["truth"], f["pred"]), "per_language": per,
-                     "min_language_recall": min(per[k]["recall"] for k in ML_LANGUAGES)}
+                     "min_language_recall": min(per[k]["recall"] for k in languages)}
     return out
+
+
+def eval_multilingual(repo: Path) -> dict:
+    return _eval_by_halves(repo / "tests" / "fixtures" / "multilingual_crisis_synthetic.csv",
+                           ML_LANGUAGES, dtype={"critical": str})
 
 
 HELDOUT_LANGUAGES = ("en", "es", "pt", "fr", "it", "ru", "id", "tl", "hi")
 
 
 def eval_heldout(repo: Path) -> dict:
-    from govwatch.analysis.classifiers import PostTagger
-
-    frame = pd.read_csv(repo / "tests" / "fixtures" / "crisis_heldout_synthetic.csv",
-                        comment="#", dtype=str, keep_default_na=False)
-    frame["truth"] = frame["critical"] == "true"
-    frame["pred"] = PostTagger().fit([]).predict(frame["text"].tolist())["critical"].to_numpy()
-    out: dict = {}
-    for part in ("test", "dev", "all"):
-        f = frame if part == "all" else frame[frame["half"] == part]
-        per = grouped(f, "lang")
-        out[part] = {**scores(f["truth"], f["pred"]), "per_language": per,
-                     "min_language_recall": min(per[k]["recall"] for k in HELDOUT_LANGUAGES)}
-    return out
+    return _eval_by_halves(repo / "tests" / "fixtures" / "crisis_heldout_synthetic.csv",
+                           HELDOUT_LANGUAGES, dtype=str, keep_default_na=False)
 
 
 def eval_checkset(repo: Path) -> dict:
