@@ -192,15 +192,11 @@ def _parse_yaml(text: str, path: Path) -> Taxonomy:
     return parse_taxonomy(data, str(path))
 
 
-_CODE: list[bytes] = []
-
-
+@lru_cache(maxsize=1)
 def _code_digest() -> bytes:
     """This module's and the word split's code: a cached taxonomy or matcher built by
     other code is not read."""
-    if not _CODE:
-        _CODE.append(usercache.code_digest(__name__, EnglishSplit.__module__))
-    return _CODE[0]
+    return usercache.code_digest(__name__, EnglishSplit.__module__)
 
 
 def _taxonomy_plain(tax: Taxonomy) -> tuple:
@@ -820,7 +816,6 @@ def taxonomy_matcher(tax: Taxonomy) -> TermMatcher:
                           compounds=compound_words(tax))
     usercache.store(key, dict(vars(matcher)))  # before any use: its memo tables are empty
     return matcher
-
 
 
 @lru_cache(maxsize=1)

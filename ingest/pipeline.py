@@ -227,8 +227,7 @@ def import_file(
             if not cuts and files == [path] and not reader.full_archives:
                 direct = _DirectTransaction.open_if_no_posts(store)
                 if direct is not None:
-                    staged.insert_directly(direct.con, str(path),
-                                           store.next_id("imports", "import_id"))
+                    staged.insert_directly(direct.con, str(path), direct.import_id)
             progress.start_file(path.name, sum(f.stat().st_size for f in files))
             reading = True
 
@@ -268,7 +267,9 @@ def import_file(
         # posts inserted while the file was read are in a transaction open already.
         with (contextlib.nullcontext(direct.con) if direct is not None
               else _staged_transaction(store)) as con:
-            import_id = store.next_id("imports", "import_id")
+            # the number the posts inserted while reading already carry, else a new one
+            import_id = (direct.import_id if direct is not None
+                         else store.next_id("imports", "import_id"))
             result.import_id = import_id
             con.execute(
                 "INSERT INTO imports (import_id, file, sha256, format, options, started_at, "
@@ -331,6 +332,7 @@ class _DirectTransaction:
     before?). Committed by :meth:`commit` alone; :meth:`close` rolls back anything else."""
 
     def __init__(self, store: Store):
+        self.import_id = store.next_id("imports", "import_id")  # of the posts inserted
         self.con = store.conn.cursor()
         self._settings = contextlib.ExitStack()
         self._open = False

@@ -125,6 +125,7 @@ def versioned_posts(frame) -> pa.Table:
 
 
 @dataclass
+
 class StagedRead:
     """What reading a file, or a part of it, gave besides the rows it staged."""
 
@@ -427,12 +428,7 @@ class Staged:
         target = f"{cols}, source_file, import_id"
         values = f"{cols}, $file AS source_file, $import_id AS import_id"
         params = {"file": file, "import_id": import_id}
-        # Keys staged more than once, each with the row that wins: a time read from the
-        # export beats one derived from an id, then the newest text (by version_at),
-        # then the first in the file.
-        repeated = (f"(SELECT platform, post_id, arg_min(_seq, (created_at_derived, "
-                    f"{_NEWEST_FIRST}, _seq)) AS keep FROM {src} "
-                    "GROUP BY platform, post_id HAVING count(*) > 1)")
+        repeated = _repeated_keys(src, "_seq")  # keys staged more than once, and winners
         dupes = con.execute(f"SELECT count(*) FROM {repeated}").fetchall()[0][0]
         stored = con.execute("SELECT count(*) FROM posts").fetchall()[0][0]
         existing = stored and con.execute(
@@ -507,9 +503,7 @@ class Staged:
             "WHERE import_id = $import_id", {"import_id": import_id}).fetchall()[0][0]
         if once:
             return 0
-        repeated = (f"(SELECT platform, post_id, arg_min(rowid, (created_at_derived, "
-                    f"{_NEWEST_FIRST}, rowid)) AS keep FROM posts WHERE import_id = $import_id "
-                    "GROUP BY platform, post_id HAVING count(*) > 1)")
+        repeated = _repeated_keys("posts WHERE import_id = $import_id", "rowid")
         return con.execute(
             f"DELETE FROM posts p USING {repeated} r WHERE p.import_id = $import_id "
             "AND p.platform = r.platform AND p.post_id = r.post_id AND p.rowid <> r.keep",
@@ -720,6 +714,17 @@ def _sql_path(path: Path) -> str:
 
 # Rows ordered newest text first (by version_at; a row without one after those with one).
 _NEWEST_FIRST = "version_at IS NULL, coalesce(-epoch_us(version_at), 0)"
+
+
+def _repeated_keys(rows: str, seq: str) -> str:
+    """A subquery of the keys ``rows`` holds more than once, each with the ``seq`` (the
+    row's place in the file) of the row that wins: a time read from the export beats
+    one derived from an id, then the newest text (by version_at), then the first in
+    the file."""
+    return (f"(SELECT platform, post_id, arg_min({seq}, (created_at_derived, "
+            f"{_NEWEST_FIRST}, {seq})) AS keep FROM {rows} "
+            "GROUP BY platform, post_id HAVING count(*) > 1)")
+
 
 # Merge rule for a post already stored: keep what the store has, fill what it lacks;
 # but a stub (a parent known only from a reply, its time derived from its id) gives
