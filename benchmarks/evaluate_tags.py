@@ -373,9 +373,11 @@ OWN_POST_STRATA = {"own-tagged": (95, 95), "own-untagged": (95, 1953)}
 OFFICIAL_DEV_STRATA = {"official-tagged": (300, 413), "official-untagged": (150, 7108)}
 
 
-def _weighted(coded: pd.DataFrame, strata: dict) -> dict:
+def _weighted(coded: pd.DataFrame, strata: dict, untagged: str | None = None) -> dict:
     """Precision, recall and specificity of the rules on a stratified sample, each
-    post weighted by its stratum's population over its sample size."""
+    post weighted by its stratum's population over its sample size; with ``untagged``
+    (a stratum drawn from posts an earlier version did not tag), also how many of its
+    posts coded critical the rules miss."""
     from govwatch.analysis.classifiers import PostTagger
 
     pred = PostTagger().fit([]).predict(coded["text"].tolist())["critical"].to_numpy(bool)
@@ -383,11 +385,15 @@ def _weighted(coded: pd.DataFrame, strata: dict) -> dict:
     w = coded["stratum"].map({k: pop / n for k, (n, pop) in strata.items()}).to_numpy()
     tp, fp = float(w[truth & pred].sum()), float(w[~truth & pred].sum())
     fn, tn = float(w[truth & ~pred].sum()), float(w[~truth & ~pred].sum())
-    return {"n": len(coded), "positives": int(truth.sum()),
-            "population": sum(pop for _, pop in strata.values()),
-            "precision": round(tp / (tp + fp), 4), "recall": round(tp / (tp + fn), 4),
-            "specificity": round(tn / (tn + fp), 4), "tagged": int(pred.sum()),
-            "per_stratum": grouped(coded.assign(truth=truth, pred=pred), "stratum")}
+    out = {"n": len(coded), "positives": int(truth.sum()),
+           "population": sum(pop for _, pop in strata.values()),
+           "precision": round(tp / (tp + fp), 4), "recall": round(tp / (tp + fn), 4),
+           "specificity": round(tn / (tn + fp), 4), "tagged": int(pred.sum()),
+           "per_stratum": grouped(coded.assign(truth=truth, pred=pred), "stratum")}
+    if untagged is not None:
+        out["untagged_coded_critical"] = int(
+            (truth & ~pred)[coded["stratum"].eq(untagged).to_numpy()].sum())
+    return out
 
 
 def eval_official_dev(shared: Path) -> dict:
@@ -398,20 +404,8 @@ def eval_official_dev(shared: Path) -> dict:
 
 def eval_own_posts(shared: Path) -> dict:
     """Critical on the politician's own posts, weighted back to the whole timeline."""
-    from govwatch.analysis.classifiers import PostTagger
-
     coded = load_critical(shared, "handcoded_critical_own_posts.csv")
-    pred = PostTagger().fit([]).predict(coded["text"].tolist())["critical"].to_numpy(bool)
-    truth = coded["critical"].to_numpy(bool)
-    w = coded["stratum"].map({k: pop / n for k, (n, pop) in OWN_POST_STRATA.items()}).to_numpy()
-    tp, fp = float(w[truth & pred].sum()), float(w[~truth & pred].sum())
-    fn, tn = float(w[truth & ~pred].sum()), float(w[~truth & ~pred].sum())
-    return {"n": len(coded), "positives": int(truth.sum()),
-            "population": sum(pop for _, pop in OWN_POST_STRATA.values()),
-            "precision": round(tp / (tp + fp), 4), "recall": round(tp / (tp + fn), 4),
-            "specificity": round(tn / (tn + fp), 4),
-            "untagged_coded_critical": int((truth & ~pred)[coded["stratum"].eq("own-untagged")].sum()),
-            "per_stratum": grouped(coded.assign(truth=truth, pred=pred), "stratum")}
+    return _weighted(coded, OWN_POST_STRATA, untagged="own-untagged")
 
 
 # -- 4. Deflection -------------------------------------------------------------------
