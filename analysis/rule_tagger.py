@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,6 +30,27 @@ OUTPUT_COLUMNS = (
 )
 # Confidence of a rules-only "no" when no model is available.
 _RULE_ONLY_NO = 0.2
+
+
+# A year that dates a riot, a massacre or a fire ("victims of riots in '84", "the 2002
+# riots", "lost her baby in a fire in 2013"): an incident of the past (docs/codebook.md,
+# rule 2), unless the post also says it happens now ("right now", "tonight": the
+# ``current`` markers). Violence and fire nouns only: storm and flood posts compare with
+# floods of earlier years ("worse than the 1974 floods") while they report the current one.
+_EVENT = r"(?:riots?|carnage|massacre|pogrom|genocide|killings|blasts|bombings?|attacks?|fire|murders?)"
+_YEAR = r"(?:\b(?:19|20)\d\d|['’]\d\d)\b"
+_DATED_EVENT = re.compile(
+    rf"\b{_EVENT}\s+(?:of|in)\s+{_YEAR}|{_YEAR}\s+(?:anti[- ]\w+\s+)?{_EVENT}\b", re.IGNORECASE)
+_YEAR_HINT = re.compile(r"(?:19|20)\d\d|['’]\d\d")  # a quick test first: most texts have none
+
+
+def _dated(texts: Sequence[str], rows: np.ndarray) -> np.ndarray:
+    """Which of ``rows`` (indices into ``texts``) name an incident by a year."""
+    out = np.zeros(len(texts), dtype=bool)
+    hint, dated = _YEAR_HINT.search, _DATED_EVENT.search
+    for i in rows:
+        out[i] = hint(texts[i]) is not None and dated(texts[i]) is not None
+    return out
 
 
 def _rule_probability(hits: np.ndarray) -> np.ndarray:
@@ -46,7 +68,8 @@ class RuleScores:
     "hospital", "died") count as support terms beside another critical term
     or a marker of a current incident ("right now") only. A past marker
     ("anniversary", "25 years ago") makes a text not critical whatever else it
-    holds: it talks about an incident of the past.
+    holds: it talks about an incident of the past, and so does a riot, a massacre
+    or a fire dated by a year ("riots in '84") when no marker says it is current.
     ``critical`` is the number of critical terms of a text the rules call
     critical, else 0.
     """
@@ -64,6 +87,9 @@ class RuleScores:
         self.deflection = np.where(action > 0, 0.0, deflection)
         critical = ((self.strong > self.cancel) | (
             (self.strong == 0) & (self.support > 0) & (self.cancel + soft == 0))) & (past == 0)
+        # an incident dated by a year is history too, unless the post says it is current
+        past = past + _dated(texts, np.flatnonzero(critical & (now == 0)))
+        critical &= past == 0
         self.cancel = self.cancel + soft + past
         self.critical = np.where(critical, self.strong + self.support, 0.0)
         self.request = self.request + critical

@@ -21,7 +21,8 @@ are words of their own; a term starting with ``~`` in a critical category is a
 capitals, ``#PrayForBoston``, and, for lower-case Latin hashtags, into known
 English words, ``#nepalquake`` -> nepal quake; camel-case parts are also kept whole,
 ``#LindolBohol`` -> lindol bohol) and terms match those words, never a substring
-(``#Triotree`` holds no "riot"); a strong one-word crisis term of a language
+(``#Triotree`` holds no "riot"); a reading of a hashtag that holds a masked phrase
+is its only reading (``#DemonetizationDisaster``); a strong one-word crisis term of a language
 other than English may open or close a lower-case hashtag (``#lindolbohol``). Hindi typed without spaces (a run of
 13 or more Devanagari letters, longer than nearly every Hindi word, or any run of
 a word that a Latin word or a number is glued to) is searched for the Devanagari
@@ -29,7 +30,9 @@ terms inside it, a phrase's words run together ("शहीदहोगया"; a
 not followed by a vowel sign), a term inside a longer one-word term or overlapping
 a mask not counting; the danda ("।") ends a word. Matching ignores case and the accents of Latin letters ("refineria" matches
 "refinería"), compares text in Unicode NFC with Russian "ё" read as "е", and
-skips URLs and @handles.
+skips URLs and @handles. A one-word prefix of a language other than English
+("tsunami*") does not match a word an English list names ("tsunami"): the English
+list's tier decides how that word counts.
 """
 
 from __future__ import annotations
@@ -62,9 +65,11 @@ _CUE_GROUPS = ("request", "no_response")
 _NOT_CRITICAL_GROUPS = ("contexts", "past", "phrases")
 SUPPORT_MARK = "~"
 # Raised whenever the matcher finds other terms in the same text (accents folded: 2;
-# Hindi runs typed without spaces searched for phrases too, dandas end words: 3),
+# Hindi runs typed without spaces searched for phrases too, dandas end words: 3;
+# a hashtag reading that holds a masked phrase is the hashtag's only reading, and
+# rule_tagger reads an incident dated by a year as history: 4),
 # so that a taxonomy's digest, and the tagging version, change with it.
-MATCHING_RULES = 3
+MATCHING_RULES = 4
 WEAK_MARK = "~~"
 
 
@@ -441,17 +446,26 @@ def camel_parts(body: str) -> tuple[str, ...]:
 def hashtag_words(text: str) -> list[tuple[str, ...]]:
     """The words of each hashtag of a text that splits into more than one word: the
     split of :func:`split_hashtag` and, where it differs, the camel-case parts."""
+    return [split for splits in hashtag_splits(text) for split in splits]
+
+
+def hashtag_splits(text: str) -> list[list[tuple[str, ...]]]:
+    """:func:`hashtag_words` per hashtag: the readings of each hashtag that splits into
+    more than one word (its English word split, then its camel-case parts)."""
     if "#" not in text:
         return []
     out = []
     for body in _HASHTAG.findall(_SKIP.sub(" ", text)):
+        splits = []
         words = split_hashtag(body)
         if len(words) > 1:
-            out.append(words)
+            splits.append(words)
         if not body[1:].islower() and not body.isdigit():  # capitals inside: camel case
             parts = camel_parts(body)
             if len(parts) > 1 and parts != words:
-                out.append(parts)
+                splits.append(parts)
+        if splits:
+            out.append(splits)
     return out
 
 
@@ -492,8 +506,14 @@ class TermMatcher:
     """
 
     def __init__(self, groups: Mapping[str, Iterable[str]], masks: Iterable[str] = (),
-                 compounds: Iterable[str] = ()):
+                 compounds: Iterable[str] = (),
+                 english: tuple[Iterable[str], Iterable[str]] = ((), ())):
         self.groups = tuple(groups)
+        # (English one-word terms, one-word prefixes of the other languages only): such a
+        # prefix does not match a word the English lists name ("tsunami*" of the Romance
+        # lists and the English "tsunami"), so the English tier decides how it counts
+        self._english_words = frozenset(normalize(w) for w in english[0])
+        foreign = {term_key(t) for t in english[1]}
         self._terms: list[tuple[tuple[str, bool], ...]] = []
         self._term_groups: list[list[int]] = []
         index: dict[tuple[tuple[str, bool], ...], int] = {}
@@ -511,6 +531,7 @@ class TermMatcher:
                 tid = add(term)
                 if g not in self._term_groups[tid]:
                     self._term_groups[tid].append(g)
+        self._foreign_prefixes = frozenset(index[k] for k in foreign if k in index)
         self._drop_subsumed()
         self._masks = frozenset(add(m) for m in masks)
         self._first_exact: dict[str, list[int]] = {}
@@ -533,14 +554,24 @@ class TermMatcher:
         ("violence" beside "violence*", "asesinat*" beside "asesin*", from two
         languages' lists) does not count twice in that group."""
         prefixes: dict[int, set[str]] = {}
+        foreign: dict[int, set[str]] = {}
         for tid, words in enumerate(self._terms):
             if len(words) == 1 and words[0][1]:
                 for g in self._term_groups[tid]:
                     prefixes.setdefault(g, set()).add(words[0][0])
+                    if tid in self._foreign_prefixes:
+                        foreign.setdefault(g, set()).add(words[0][0])
         for tid, words in enumerate(self._terms):
             if len(words) != 1:
                 continue
             word, is_prefix = words[0]
+            if not is_prefix and word in self._english_words:
+                # the other languages' prefixes do not match an English word
+                own = [word[:k] for k in range(len(word) + 1)]
+                self._term_groups[tid] = [
+                    g for g in self._term_groups[tid]
+                    if (prefixes.get(g, set()) - foreign.get(g, set())).isdisjoint(own)]
+                continue
             # the group's prefixes that are a shorter start of the word, or the word
             # itself when this term is not a prefix
             starts = [word[:k] for k in range(len(word))]
@@ -557,10 +588,14 @@ class TermMatcher:
         if cached is not None:
             return cached
         cands = list(self._first_exact.get(word, ()))
+        english = word in self._english_words
         for k in self._prefix_lengths:
             if k > len(word):
                 break
-            cands.extend(self._first_prefix.get(word[:k], ()))
+            tids = self._first_prefix.get(word[:k], ())
+            if english and tids:
+                tids = [t for t in tids if t not in self._foreign_prefixes]
+            cands.extend(tids)
         if len(self._candidates) > _MEMO_LIMIT:
             self._candidates.clear()
         self._candidates[word] = result = tuple((tid, self._terms[tid][1:]) for tid in cands)
@@ -682,6 +717,26 @@ class TermMatcher:
             hits = [(cut, tid) for cut, tid in hits if cut in cuts]
         return tuple(tid for _, tid in hits)
 
+    def _scan_hashtag(self, splits: list[tuple[str, ...]], found: set[int]) -> None:
+        """The terms of one hashtag's readings. A reading that holds a masked phrase
+        is the hashtag's reading ("#DemonetisationDisaster": the camel-case parts read
+        "demonetisation disaster", a phrase; the English split's "... ation disaster"
+        does not add a disaster)."""
+        if len(splits) == 1 or not self._masks:
+            for split in splits:
+                self._scan(split, found)
+            return
+        reads = []
+        for split in splits:
+            got: set[int] = set()
+            self._scan(split, got)
+            if not got.isdisjoint(self._masks):
+                found.update(got)
+                return
+            reads.append(got)
+        for got in reads:
+            found.update(got)
+
     def match_terms(self, text: str) -> set[int]:
         """Ids of the distinct terms found in one text (masks themselves included)."""
         words, tags = tokenize(text)
@@ -692,8 +747,8 @@ class TermMatcher:
                 if len(word) > _JOINED_TERM_MIN and not word.isascii():
                     self._scan_runs(word, found)
         if tags:
-            for split in hashtag_words(text):
-                self._scan(split, found)
+            for splits in hashtag_splits(text):
+                self._scan_hashtag(splits, found)
             if self._compounds:
                 for tag in tags:
                     if len(tag) >= _COMPOUND_MIN + 2:
@@ -801,6 +856,32 @@ def compound_words(tax: Taxonomy) -> list[str]:
     return sorted(set(out))
 
 
+def english_and_foreign(tax: Taxonomy) -> tuple[list[str], list[str]]:
+    """The words of the English one-word terms of the categories, and the one-word
+    prefixes ("tsunami*") of the critical categories' other languages that no English
+    list holds: in a word of the English lists ("tsunami", "ambulance") such a prefix
+    would add a tier the English list did not give it."""
+    english: set[str] = set()
+    prefixes: set[str] = set()
+    for c in tax.categories:
+        for t in c.terms.get("en", ()):
+            words = term_key(t.lstrip(SUPPORT_MARK))
+            if len(words) == 1:
+                (prefixes if words[0][1] else english).add(words[0][0])
+    foreign: set[str] = set()
+    for c in tax.categories:
+        if not c.critical:
+            continue
+        for lang, terms in c.terms.items():
+            if lang == "en":
+                continue
+            for t in terms:
+                words = term_key(t.lstrip(SUPPORT_MARK))
+                if len(words) == 1 and words[0][1] and words[0][0] not in prefixes:
+                    foreign.add(words[0][0] + "*")
+    return sorted(english), sorted(foreign)
+
+
 def taxonomy_matcher(tax: Taxonomy) -> TermMatcher:
     """The matcher of a taxonomy's groups, its not-critical phrases as masks.
 
@@ -813,7 +894,7 @@ def taxonomy_matcher(tax: Taxonomy) -> TermMatcher:
         matcher.__dict__.update(state)
         return matcher
     matcher = TermMatcher(taxonomy_groups(tax), masks=all_terms(tax.not_critical_phrases),
-                          compounds=compound_words(tax))
+                          compounds=compound_words(tax), english=english_and_foreign(tax))
     usercache.store(key, dict(vars(matcher)))  # before any use: its memo tables are empty
     return matcher
 

@@ -52,8 +52,8 @@ when one drops below.
    timeline in Latin script (own posts and retweets) outside the other sets - 300 of
    the 413 that revision 0866c51's rules tagged and 150 of the 7,108 they did not,
    shuffled together; one coder in two blind passes, kappa 0.970), weighted back to
-   the 7,521: the English official frames of version 1.4 were written from its false
-   positives, so its figures are in-sample.
+   the 7,521: the English official frames of versions 1.4 and 1.5 were written from its
+   false positives, so its figures are in-sample.
 4. Deflection on the hand-coded official and company replies (Indian Railways,
    TWCS, two coders; BPCL and SATUSEHAT/Mobile JKN Play Store developer replies and
    Boston 311 status notes, one coder in two passes): precision and recall,
@@ -121,7 +121,7 @@ FLOORS = {
     "official_replies.specificity": 0.98,
     "own_posts.precision": 0.55,
     "own_posts.specificity": 0.97,
-    "official_dev.precision": 0.35,
+    "official_dev.precision": 0.38,
     "official_dev.specificity": 0.96,
     "deflection.balanced_accuracy": 0.97,
     "deflection.test.precision": 0.95,

@@ -264,3 +264,70 @@ def test_their_twins_report_an_incident(case):
 
 def test_each_routine_concept_has_a_twin():
     assert sorted(OFFICIAL_ROUTINE) == sorted(OFFICIAL_INCIDENT)
+
+
+# Version 1.5 notes (docs/codebook.md section 9): a hashtag whose reading holds a masked
+# phrase is read as that phrase; an incident dated by a year is history unless the post
+# says it is current; a word of the English lists counts in the English tier, not in the
+# tier of another language's prefix that also matches it ("tsunami*", "ambulance*"), and a
+# lone "tsunami" is weak (a wave of votes as often as a wave of the sea); idioms of a
+# politician under fire or rescued, letters that "flood" an office, an activist who
+# "alleges", abuse "being hurled". Each has a twin in which the same word reports an
+# incident.
+OFFICIAL_ROUTINE_15 = {
+    "policy hashtag": "Another week of bank queues #DeMonetisationDisaster",
+    "policy hashtag camel": "#DemonetizationDisaster raises questions about the minister",
+    "dated riots": "Justice for the victims of the riots in '84 is still pending",
+    "dated riots year first": "Victims of the 2002 riots still wait for justice",
+    "dated fire": "She lost her home in a fire in 2013 and still has no compensation",
+    "electoral tsunami": "AAP tsunami in Punjab, the crowds are huge",
+    "party's tsunami": "The party's tsunami will sweep the state",
+    "ambulance union": "The ambulance drivers' union joined the party today",
+    "line of fire": "The minister is in the line of fire of his own party",
+    "to his rescue": "Friends came to his rescue with a loan",
+    "complaints flood": "Complaints flood the minister's hearing every week",
+    "alleges": "Activist alleges threat over missing student",
+    "abuses being hurled": "I strongly condemn the abuses being hurled at the reporter",
+}
+
+OFFICIAL_INCIDENT_15 = {
+    "policy hashtag": "#FloodDisaster in the valley, homes under water",
+    "policy hashtag camel": "#NepalEarthquake death toll rises to 200",
+    "dated riots": "Riots in the old city tonight, shops set on fire",
+    "dated riots year first": "Like the riots of 1984, mobs are burning shops right now",
+    "dated fire": "Fire in a hostel, two students trapped",
+    "electoral tsunami": "Tsunami hits the coast after the quake, people flee to higher ground",
+    "party's tsunami": "A tsunami struck the islands at dawn",
+    "ambulance union": "Ambulances rush to the blast site",
+    "line of fire": "Caught in the line of fire, a bystander was shot dead",
+    "to his rescue": "Rescue teams reached the village as the flood rose",
+    "complaints flood": "River floods the market, shops under water",
+    "alleges": "Police say the student has been missing since Monday",
+    "abuses being hurled": "I strongly condemn the attack on the reporter at the court",
+}
+
+# the same English words in the other languages' sentences keep their own lists' tier
+FOREIGN_TSUNAMI = {
+    "es": "Un tsunami golpea la costa tras el sismo",
+    "fr": "Alerte tsunami en Polynésie, rejoignez les hauteurs",
+    "en warning": "Tsunami warning for the whole coast",
+}
+
+
+@pytest.mark.parametrize("case", sorted(OFFICIAL_ROUTINE_15))
+def test_version_15_routine_concepts(case):
+    assert rules([OFFICIAL_ROUTINE_15[case]]) == [False], OFFICIAL_ROUTINE_15[case]
+
+
+@pytest.mark.parametrize("case", sorted(OFFICIAL_INCIDENT_15))
+def test_version_15_twins_report_an_incident(case):
+    assert rules([OFFICIAL_INCIDENT_15[case]]) == [True], OFFICIAL_INCIDENT_15[case]
+
+
+@pytest.mark.parametrize("case", sorted(FOREIGN_TSUNAMI))
+def test_a_tsunami_report_stays_critical_in_every_language(case):
+    assert rules([FOREIGN_TSUNAMI[case]]) == [True], FOREIGN_TSUNAMI[case]
+
+
+def test_each_version_15_concept_has_a_twin():
+    assert sorted(OFFICIAL_ROUTINE_15) == sorted(OFFICIAL_INCIDENT_15)

@@ -3,7 +3,8 @@
 ``TermMatcher._scan`` looks up candidate terms by their first word (memoised, with
 prefixes) and checks the following words; the naive scan below tries every term of
 the shipped taxonomy at every position. Both apply the masks ("landslide victory"
-hides "landslide") the same way. Word sequences are generated from the taxonomy's
+hides "landslide") the same way, and neither lets a one-word prefix of the other
+languages ("tsunami*") match a word of the English lists ("tsunami"). Word sequences are generated from the taxonomy's
 own term words (whole, as prefixes with endings, in runs of several), masks'
 words and other words.
 """
@@ -26,6 +27,8 @@ def naive_scan(m, words: list[str]) -> set[int]:
     hits = []
     for tid, term in enumerate(m._terms):
         for i in range(len(words) - len(term) + 1):
+            if tid in m._foreign_prefixes and words[i] in m._english_words:
+                continue  # another language's prefix never matches a word of the English lists
             if all(words[i + j].startswith(t) if p else words[i + j] == t
                    for j, (t, p) in enumerate(term)):
                 hits.append((tid, i, len(term)))
