@@ -32,7 +32,10 @@ a mask not counting; the danda ("।") ends a word. Matching ignores case and th
 "refinería"), compares text in Unicode NFC with Russian "ё" read as "е", and
 skips URLs and @handles. A one-word prefix of a language other than English
 ("tsunami*") does not match a word an English list names ("tsunami"): the English
-list's tier decides how that word counts.
+list's tier decides how that word counts. A word no term matches as written is read as
+its dictionary form when informal spelling hides one (:func:`informal_variants`): a
+letter typed three times or more once or twice ("floooood" -> flood, "TEMBLOOOR" ->
+temblor), an Indonesian plural written with "2" without it ("korban2" -> korban).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +70,10 @@ _NOT_CRITICAL_GROUPS = ("contexts", "past", "phrases")
 SUPPORT_MARK = "~"
 # Raised whenever the matcher finds other terms in the same text (accents folded: 2;
 # Hindi runs typed without spaces searched for phrases too, dandas end words: 3;
-# a hashtag reading that holds a masked phrase is the hashtag's only reading, and
-# rule_tagger reads an incident dated by a year as history: 4),
+# a hashtag reading that holds a masked phrase is the hashtag's only reading,
+# rule_tagger reads an incident dated by a year as history, a foreign prefix leaves
+# English words alone, and letters typed over and over and the Indonesian plural
+# with "2" are read back: 4),
 # so that a taxonomy's digest, and the tagging version, change with it.
 MATCHING_RULES = 4
 WEAK_MARK = "~~"
@@ -399,6 +405,42 @@ def tokenize(text: str) -> tuple[list[str], list[str]]:
     return toks, tags
 
 
+# Informal spellings that no term lists: a letter typed three times or more in a row
+# ("floooood", "TEMBLOOOR", "ayudaaaa", "बचाओओओ"), and the Indonesian and Malay plural
+# written with a "2" ("korban2" for "korban-korban"). A normalised word that no term
+# starts with is searched for them once (the matcher memoises words), then read back.
+_INFORMAL = re.compile(rf"([^\W\d_]|[{_MARKS}])\1\1|[^\W\d_]{{3}}2$")
+_STRETCH = re.compile(rf"([^\W\d_]|[{_MARKS}])\1\1+")
+# Letters repeated in more runs than this: only the two forms of all runs are tried.
+_STRETCH_RUNS = 3
+
+
+def informal_variants(word: str) -> list[str]:
+    """The forms a normalised word may stand for, likeliest first: each run of three or
+    more of one letter typed once or twice ("floooood" -> flod, flood; "temblooor" ->
+    temblor, tembloor), and a Latin word ending in "2" without it ("korban2" -> korban).
+    A word doubled in its dictionary form ("flood", "llamas", "ссора") has no run of
+    three and is never changed. Empty for a word with neither."""
+    if word[-1:] == "2" and len(word) > 3 and word[:-1].isalpha():
+        return [word[:-1]]
+    runs = [(m.start(), m.end()) for m in _STRETCH.finditer(word)]
+    if not runs:
+        return []
+    if len(runs) > _STRETCH_RUNS:
+        choices = [(1,) * len(runs), (2,) * len(runs)]
+    else:
+        choices = list(product((1, 2), repeat=len(runs)))
+    out = []
+    for keep in choices:
+        parts, at = [], 0
+        for (a, b), k in zip(runs, keep, strict=True):
+            parts.append(word[at:a + k])
+            at = b
+        parts.append(word[at:])
+        out.append("".join(parts))
+    return out
+
+
 _SPLITS: dict[str, tuple[str, ...]] = {}
 
 
@@ -548,6 +590,11 @@ class TermMatcher:
                            if len(w) >= _COMPOUND_MIN and (k := ((normalize(w), False),)) in index}
         self._compound_lengths = sorted({len(w) for w in self._compounds})
         self._compound_hits: dict[str, tuple[int, ...]] = {}
+        # Every word of every term (prefixes apart), for reading informal spellings back
+        self._vocab = frozenset(w for words in self._terms for w, p in words if w and not p)
+        self._vocab_prefixes = frozenset(w for words in self._terms for w, p in words if w and p)
+        self._vocab_prefix_lengths = sorted({len(p) for p in self._vocab_prefixes})
+        self._informal: dict[str, str] = {}
 
     def _drop_subsumed(self) -> None:
         """A one-word term that a prefix of the same group always matches too
@@ -587,6 +634,21 @@ class TermMatcher:
         cached = self._candidates.get(word)
         if cached is not None:
             return cached
+        if len(self._candidates) > _MEMO_LIMIT:
+            self._candidates.clear()
+            self._informal.clear()
+        cands = self._first_word_terms(word)
+        if not cands and _INFORMAL.search(word):
+            form = self._dictionary_form(word)
+            if form != word:
+                self._informal[word] = form
+                cands = self._first_word_terms(form)
+        self._candidates[word] = result = tuple((tid, self._terms[tid][1:]) for tid in cands)
+        return result
+
+    def _first_word_terms(self, word: str) -> list[int]:
+        """Terms whose first word is ``word`` or a prefix of it (a foreign prefix not
+        for an English list's word)."""
         cands = list(self._first_exact.get(word, ()))
         english = word in self._english_words
         for k in self._prefix_lengths:
@@ -596,16 +658,20 @@ class TermMatcher:
             if english and tids:
                 tids = [t for t in tids if t not in self._foreign_prefixes]
             cands.extend(tids)
-        if len(self._candidates) > _MEMO_LIMIT:
-            self._candidates.clear()
-        self._candidates[word] = result = tuple((tid, self._terms[tid][1:]) for tid in cands)
-        return result
+        return cands
+
+    def _informal_form(self, word: str) -> str | None:
+        """The dictionary form of an informally spelt word not looked up yet (None for
+        any other word)."""
+        self._candidates_for(word)  # reads the word's form into _informal
+        return self._informal.get(word)
 
     def _scan(self, words: Sequence[str], found: set[int]) -> None:
         """Add the terms occurring in one word sequence, masks applied."""
         hits: list[tuple[int, int, int]] = []  # (term id, first word, word count)
         n = len(words)
         memo = self._candidates.get
+        informal = self._informal.get
         for i, w in enumerate(words):
             cands = memo(w)
             if cands is None:
@@ -619,8 +685,15 @@ class TermMatcher:
                 j = i
                 for text, is_prefix in rest:
                     j += 1
-                    if not (words[j].startswith(text) if is_prefix else words[j] == text):
-                        break
+                    w2 = words[j]
+                    if not (w2.startswith(text) if is_prefix else w2 == text):
+                        # a later word of a phrase spelt informally ("send heeelp")
+                        form = informal(w2)
+                        if form is None and w2 not in self._candidates:
+                            form = self._informal_form(w2)
+                        if form is None or not (form.startswith(text) if is_prefix
+                                                else form == text):
+                            break
                 else:
                     hits.append((tid, i, len(rest) + 1))
         if not hits:
@@ -736,6 +809,24 @@ class TermMatcher:
             reads.append(got)
         for got in reads:
             found.update(got)
+
+    def _known(self, word: str) -> bool:
+        """Whether a word of some term matches ``word``."""
+        if word in self._vocab:
+            return True
+        for k in self._vocab_prefix_lengths:
+            if k > len(word):
+                break
+            if word[:k] in self._vocab_prefixes:
+                return True
+        return False
+
+    def _dictionary_form(self, word: str) -> str:
+        """An informally spelt word as the term word it stands for (see
+        :func:`informal_variants`), else the word itself."""
+        if self._known(word):
+            return word
+        return next((v for v in informal_variants(word) if self._known(v)), word)
 
     def match_terms(self, text: str) -> set[int]:
         """Ids of the distinct terms found in one text (masks themselves included)."""

@@ -16,7 +16,12 @@ import csv
 from pathlib import Path
 
 import pytest
-from govwatch.analysis.taxonomy import TermMatcher, load_taxonomy, taxonomy_matcher
+from govwatch.analysis.taxonomy import (
+    TermMatcher,
+    informal_variants,
+    load_taxonomy,
+    taxonomy_matcher,
+)
 from test_tagging_frames import rules as critical  # the shipped default's critical tag
 
 CHECKSET = Path(__file__).parent / "fixtures" / "crisis_checkset_synthetic.csv"
@@ -58,6 +63,33 @@ CRISIS = {
     "es dam": "Se rompió la presa de jales, el lodo llegó al pueblo",
     "hi dam": "गांव के पास बांध टूटा, लोग ऊंची जगह पर भागे",
     "hi-Latn waterlogging": "Gali mein paani bhar gaya, bujurg ghar mein phanse hue hain",
+    # informal spelling: letters typed over and over, the Indonesian plural with "2"
+    "en stretched letters": "floooood in the basement, water still rising",
+    "es stretched letters": "TEMBLOOOOR muy fuerte ahorita",
+    "ru stretched letters": "ПОЖАААР в соседнем подъезде",
+    "tl stretched letters": "lindoool!! ang lakas",
+    "id plural with 2": "Korban2 masih di pengungsian, butuh selimut",
+    # the same concept inflected: verb forms, affixes, phrases of each language
+    "es reflexive flood": "Se está inundando la calle, el agua ya entró a las casas",
+    "es swept away": "La corriente arrastró a una familia en el arroyo",
+    "pt run over": "Morreu atropelado na rodovia perto da ponte",
+    "fr it shook": "Ça a tremblé très fort à Nice cette nuit",
+    "fr swept away": "Deux campeurs emportés par le courant",
+    "it it shook": "Ha tremato tutto, siamo usciti in strada",
+    "it hit by a truck": "Ciclista investito da un camion in via Roma",
+    "ru jolt": "Тряхнуло минут десять назад, люстра качалась",
+    "ru drowned": "Двое утонули в реке у плотины",
+    "ru shelling": "Обстреляли автобус на трассе",
+    "id suffix -nya": "Gempanya kuat sekali, semua lari keluar",
+    "id flooded": "Rumah kami kebanjiran sejak subuh",
+    "tl storming": "Bumabagyo ng malakas dito sa Samar",
+    "tl fire broke out": "Nagkasunog sa palengke kaninang madaling araw",
+    "hi shots fired": "बाजार में गोली चली, दुकानें बंद",
+    "hi trapped under debris": "लोग मलबे में फंसे हैं, बचाव दल पहुंचा",
+    "hi lightning": "आसमानी बिजली गिरने से तीन की मौत",
+    "hi cylinder": "सिलेंडर फटने से घर की छत उड़ी",
+    "hi-Latn flood came": "Barh aa gayi gaon me, sab chhat pe hain",
+    "hi-Latn fire broke out": "Factory me lagi aag, dhuan hi dhuan",
 }
 
 TRAPS = {
@@ -105,6 +137,22 @@ GUARDS = {
     "tl burnt rice": "Nasunog na naman yung kanin ko",
     "it market": "Crollo in borsa per le banche oggi",
     "hi flood of offers": "त्योहार पर ऑफर्स की बाढ़, सब कुछ सस्ता",
+    # the new inflected forms in their other senses
+    "id flooded with orders": "Alhamdulillah kebanjiran order minggu ini",
+    "pt team run over": "O Flamengo atropelou o adversário, goleada",
+    "ru drowned in red tape": "Россия утонула в бюрократии",
+    "it invested with": "Investito da un grande onore, ringrazio tutti",
+    "it market on fire": "Il mercato è in fiamme oggi, tutti comprano",
+    "hi party wave": "पंजाब में 'आप' की आँधी है",
+    "hi-Latn stormy poem": "Hum laaye hain tufaan se kishti nikaal ke",
+    # an exam, a match or a kick that was a "massacre" or "exploded"
+    "es exam": "El examen fue una masacre, reprobamos todos",
+    "fr match": "Le match était un massacre, 5-0",
+    "id kick": "Tendangannya meledak di gawang",
+    "tl problems": "Bagyo ng problema sa trabaho ngayong linggo",
+    # a scene of a film
+    "es film scene": "El tiroteo de la película estuvo brutal",
+    "ru film scene": "Перестрелка в фильме была скучной",
 }
 
 
@@ -127,6 +175,22 @@ def test_accents_are_optional_on_latin_letters_only():
     matcher = TermMatcher({"g": ["refinería", "évacués", "мой"]})
     counts = matcher.counts(["la refineria", "les evacues", "LA REFINERÍA", "мои вещи", "мой дом"])
     assert counts[:, 0].tolist() == [1, 1, 1, 0, 1]  # Cyrillic й keeps its breve
+
+
+def test_letters_typed_over_and_over_read_as_the_dictionary_word():
+    matcher = TermMatcher({"g": ["flood", "temblor*", "ayuda", "llamas", "ссора", "बचाओ",
+                                 "korban", "send help"]})
+    texts = ["floooood", "TEMBLOOOR", "ayudaaaa", "en llaaaamas", "ссооора", "बचाओओओ",
+             "korban2", "send heeeelp", "flod", "flooods", "llamas", "ссора"]
+    # "send heeeelp": the second word of a phrase too; "flooods" is no form of "flood"
+    assert matcher.counts(texts)[:, 0].tolist() == [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1]
+
+
+def test_informal_variants_keep_words_spelt_with_a_double_letter():
+    assert informal_variants("flood") == [] and informal_variants("ссора") == []
+    assert informal_variants("floooood") == ["flod", "flood"]
+    assert informal_variants("korban2") == ["korban"]
+    assert informal_variants("2000") == [] and informal_variants("mp3") == []
 
 
 def test_hashtag_compounds_need_a_word_boundary():
