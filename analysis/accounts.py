@@ -26,6 +26,7 @@ from .slices import (
     calendar_columns,
     chunk_groups,
     empty_frame,
+    heap_kept,
     map_chunks,
     settings_of,
 )
@@ -163,5 +164,6 @@ class AccountResponsiveness(Metric):
     }
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
-        metrics, curves = account_metrics(ctx)
+        with heap_kept():
+            metrics, curves = account_metrics(ctx)
         return {"account_metrics": metrics, "km_curves": curves}

@@ -117,7 +117,12 @@ def has_column(con, table: str, column: str) -> bool:
 
 def response_quality(ctx: MetricContext) -> pd.DataFrame:
     min_n = int(ctx.settings.min_n)
-    deflection = "t.deflection" if has_column(ctx.con, "tags", "deflection") else "NULL::BOOLEAN"
+    tagged = has_column(ctx.con, "tags", "deflection")
+    deflection = "t.deflection" if tagged else "NULL::BOOLEAN"
+    # only the responses that carry the tag count in the columns read from it
+    join = ("LEFT JOIN (SELECT platform, post_id, deflection FROM tags "
+            "WHERE deflection IS NOT NULL) t "
+            "ON t.platform = r.platform AND t.post_id = r.response_id" if tagged else "")
     # One pass over the messages per (account, needs a response); population "all" sums
     # an account's two rows, "needs_response" is its row with the flag set.
     frame = ctx.con.execute(f"""
@@ -127,7 +132,7 @@ def response_quality(ctx: MetricContext) -> pd.DataFrame:
                    count({deflection}) FILTER (WHERE NOT r.censored) AS deflection_tagged,
                    count(*) FILTER (WHERE NOT r.censored AND {deflection}) AS deflections
             FROM responses r
-            LEFT JOIN tags t ON t.platform = r.platform AND t.post_id = r.response_id
+            {join}
             GROUP BY ALL
         )
         SELECT platform, official_author, 'all' AS population,

@@ -35,7 +35,7 @@ import pandas as pd
 from govwatch.errors import UsageError
 
 from .registry import Metric, MetricContext, register_metric
-from .slices import POPULATIONS, empty_frame, iter_views, settings_of
+from .slices import POPULATIONS, empty_frame, heap_kept, iter_views, settings_of
 
 # measure -> (prefix of its columns, sensitive group, comparison group)
 MEASURES = {
@@ -256,4 +256,5 @@ class Selectivity(Metric):
     }}
 
     def compute(self, ctx: MetricContext) -> dict[str, pd.DataFrame]:
-        return {"selectivity": selectivity(ctx)}
+        with heap_kept():
+            return {"selectivity": selectivity(ctx)}

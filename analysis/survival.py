@@ -180,32 +180,37 @@ class GroupedKM:
 
 class _Segments:
     """Consecutive runs of rows (one per group), laid out so that a cumulative
-    sum runs inside each run only: runs of similar length share a padded 2-D
-    block and numpy sums each block row left to right. Each run's sums are
-    then exactly those of summing that group alone, whatever else is in the
-    chunk -- results do not depend on chunk size or worker count, to the bit."""
+    sum runs inside each run only, left to right, as numpy sums one group alone:
+    a long run is summed as its own slice; the short ones a position at a time,
+    every run still that long at once (row k of each run adds row k - 1's sum).
+    Each run's sums are then exactly those of summing that group alone, whatever
+    else is in the chunk -- results do not depend on chunk size or worker count,
+    to the bit."""
+
+    #: Runs at least this long are summed one by one (a Python step each); shorter
+    #: ones a position at a time (a Python step per position up to this length).
+    LONG = 256
 
     def __init__(self, bounds: np.ndarray):
         starts, lengths = bounds[:-1], np.diff(bounds)
         self.size = int(bounds[-1])
-        self.blocks = []
-        has = lengths > 0
-        width_class = np.zeros(len(lengths), dtype=np.int64)
-        width_class[has] = np.ceil(np.log2(lengths[has])).astype(np.int64)
-        for k in np.unique(width_class[has]):
-            pick = has & (width_class == k)
-            width = 1 << int(k)
-            cols = np.arange(width)
-            inside = cols[None, :] < lengths[pick][:, None]
-            rows = starts[pick][:, None] + cols[None, :]
-            self.blocks.append((np.where(inside, rows, 0), inside, rows[inside]))
+        long = lengths >= self.LONG
+        self.long = list(zip(starts[long].tolist(), bounds[1:][long].tolist(), strict=True))
+        short = (lengths > 1) & ~long  # a run of one row is its own sum
+        by_length = np.argsort(-lengths[short], kind="stable")
+        first, size = starts[short][by_length], lengths[short][by_length]
+        # runs longer than k, for k = 1, 2, ...: a prefix of the runs by length
+        longer = np.searchsorted(-size, -np.arange(1, int(size.max()) if len(size) else 1),
+                                 side="left")
+        self.steps = [first[:count] + k for k, count in enumerate(longer.tolist(), 1)]
 
     def cumsum(self, x: np.ndarray) -> np.ndarray:
-        """The runs' cumulative sums of ``x``. A block row's padding comes after its run,
-        so the sums inside the run never read it: it holds whatever the gather put there."""
-        out = np.empty(self.size, dtype=float)
-        for rows, inside, flat in self.blocks:
-            out[flat] = np.cumsum(x[rows], axis=1)[inside]
+        """The runs' cumulative sums of ``x``."""
+        out = np.array(x, dtype=float)
+        for rows in self.steps:
+            out[rows] = out[rows - 1] + out[rows]
+        for lo, hi in self.long:
+            np.cumsum(x[lo:hi], out=out[lo:hi])
         return out
 
 
@@ -271,7 +276,10 @@ def grouped_km(
     new[1:] = d[1:] != d[:-1]
     new[heads] = True
     starts = np.flatnonzero(new)
-    deaths_all = np.diff(before[np.append(starts, len(d))])
+    deaths_all = np.empty(len(starts), dtype=np.int64)
+    answered_before = before[starts]
+    np.subtract(answered_before[1:], answered_before[:-1], out=deaths_all[:-1])
+    deaths_all[-1] = before[-1] - answered_before[-1]
     keep = deaths_all > 0
     starts, deaths = starts[keep], deaths_all[keep]
     tg = np.repeat(np.arange(n_groups, dtype=np.int32), sizes)[starts]
@@ -283,15 +291,25 @@ def grouped_km(
     # Survival: product of (1 - d/n), as a segmented sum of logs. When everyone
     # still at risk answers at once the curve drops to 0; that can only be a
     # group's last event time (no one is left after it).
+    # (every step below is one float operation of numpy's, in place where it can be)
     wiped = deaths == at_risk
-    log_f = np.log1p(-np.where(wiped, 0, deaths) / at_risk)
+    dead = deaths.astype(float)
+    risk = at_risk.astype(float)
+    log_f = np.negative(dead)
+    log_f[wiped] = 0.0
+    log_f /= risk
+    np.log1p(log_f, out=log_f)
     log_surv = segments.cumsum(log_f)
     surv = np.exp(log_surv)
     surv[wiped] = 0.0
     # Greenwood's variance of log S; undefined where the curve reaches 0.
     with np.errstate(divide="ignore", invalid="ignore"):
-        term = np.where(wiped, 0.0, deaths / (at_risk * (at_risk - deaths.astype(float))))
-    sd_log = np.sqrt(segments.cumsum(term))
+        term = np.subtract(risk, dead)
+        term *= risk
+        np.divide(dead, term, out=term)
+    term[wiped] = 0.0
+    sd_log = segments.cumsum(term)
+    np.sqrt(sd_log, out=sd_log)
     sd_log[wiped] = np.nan
 
     _fill_median(out, tg, times, surv)
@@ -429,7 +447,11 @@ def _fill_median_ci(out: GroupedKM, tg, times, log_surv, sd_log) -> None:
     reads |log(-log S) - log(log 2)| (-log S) <= z sd_log."""
     with np.errstate(divide="ignore", invalid="ignore"):
         minus_log = -log_surv
-        ok = np.abs(np.log(minus_log) - np.log(np.log(2.0))) * minus_log <= Z95 * sd_log
+        test = np.log(minus_log)
+        test -= np.log(np.log(2.0))
+        np.abs(test, out=test)
+        test *= minus_log
+        ok = test <= Z95 * sd_log
     rows = np.flatnonzero(ok)
     if len(rows) == 0:
         return

@@ -290,3 +290,34 @@ def test_bootstrap_km_medians_memory_does_not_grow_with_resamples_times_messages
         tracemalloc.stop()
     assert peak < 250 * 2**20, f"peak {peak / 2**20:.0f} MiB"
     assert np.isfinite(medians).all() and medians.min() > 0
+
+
+@FAST
+@given(st.lists(st.integers(1, 600), min_size=1, max_size=12), st.integers(0, 2**32 - 1))
+def test_segmented_sums_equal_each_group_summed_alone(lengths, seed):
+    """Long runs (summed as slices) and short ones (a position at a time) give each
+    group's own running sum, to the bit."""
+    from govwatch.analysis.survival import _Segments
+
+    bounds = np.concatenate([[0], np.cumsum(lengths)])
+    x = np.random.default_rng(seed).normal(size=int(bounds[-1]))
+    got = _Segments(bounds).cumsum(x)
+    want = np.concatenate([np.cumsum(x[a:b]) for a, b in zip(bounds[:-1], bounds[1:],
+                                                             strict=True)])
+    assert got.tobytes() == want.tobytes()
+
+
+def test_heap_kept_changes_no_figure():
+    """The same groups' figures inside and outside :func:`heap_kept`, to the bit."""
+    from govwatch.analysis.slices import heap_kept
+
+    rng = np.random.default_rng(7)
+    bounds = np.concatenate([[0], np.cumsum(rng.integers(1, 400, size=50))])
+    d = np.concatenate([np.sort(rng.exponential(30, size=b - a))
+                        for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
+    e = rng.random(len(d)) < 0.6
+    outside = grouped_km(bounds, d, e)
+    with heap_kept():
+        inside = grouped_km(bounds, d, e)
+    for field in ("median", "ci_low", "ci_high", "naive_median"):
+        assert getattr(inside, field).tobytes() == getattr(outside, field).tobytes()
