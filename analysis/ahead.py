@@ -3,16 +3,15 @@
 A metric whose tables depend only on the canonical tables (posts, accounts, events)
 and the settings, never on tags or on another metric's tables, sets
 ``Metric.canonical_only``. On a small store (fewer posts than
-``tagging.POOL_MIN_POSTS``, where tagging runs in one process and leaves a core idle;
+``tagging.POOL_MIN_POSTS``, where tagging runs in this process and leaves a core idle;
 never beside the tagging pool, whose workers are forked and must not be forked from a
 process with these threads running) the pipeline starts
-such metrics as tagging starts (after tagging has forked its process, when it forks
-one: ``tagging.TaggingChild``), each in a thread of its own on its own cursor (a
+such metrics before tagging, each in a thread of its own on its own cursor (a
 connection of the same database: it reads what is committed, which is what the
 metric would read later inside the analysis transaction, since analyze changes no
 canonical table). DuckDB releases the GIL while a query runs, and so do NumPy's and
 scikit-learn's compiled loops; the metric's pure-Python work shares the GIL with
-tagging when tagging runs in this process. (Topic discovery's fit in a forked process was tried and taken out: one
+tagging. (Topic discovery's fit in a forked process was tried and taken out: one
 analyze under heavy load timed out with it, cause not found.) At its turn
 in the registry's order the pipeline takes the metric's frames (:meth:`Ahead.take`)
 instead of computing them, and writes them inside the transaction as before: the

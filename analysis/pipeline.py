@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -66,24 +65,17 @@ def run_analysis(store: Store, settings: AnalysisSettings | None = None, progres
         if posts == 0:
             raise UsageError("the store holds no posts: run 'govwatch ingest' first")
         obs_end = observation_end(store.conn, settings.observed_until)
-        # On a small store, tagging leaves a core idle: metrics that read no tags start
-        # beside it (after tagging has forked its process, when it forks one).
-        with ExitStack() as stack:
-            aheads: list[Ahead] = []
-
-            def start_ahead() -> None:
-                aheads.append(stack.enter_context(Ahead(
-                    store.conn, obs_end, settings, metrics(),
-                    enabled=engine is None and posts < POOL_MIN_POSTS)))
-
+        # On a small store, tagging leaves a core idle: metrics that read no tags start now.
+        with Ahead(store.conn, obs_end, settings, metrics(),
+                   enabled=engine is None and posts < POOL_MIN_POSTS) as ahead:
             say("tagging posts")
             tagged = tag_new_posts(store.conn, progress=lambda d, t: say("tagging posts", d, t),
                                    settings=settings.tagging, engine=engine,
-                                   commit_batches=True, beside=start_ahead)
+                                   commit_batches=True)
             with duckdb_settings(store.conn, DERIVED_WRITE_SETTINGS), \
                     store.transaction() as con:
                 result = _derive(store, con, engine, settings, started, tagged, say, obs_end,
-                                 aheads[0])
+                                 ahead)
     return result
 
 

@@ -29,7 +29,6 @@ default`` goes back to the default.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
@@ -39,7 +38,6 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
-from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 import numpy as np
@@ -71,11 +69,8 @@ __all__ = ["TaggingSettings", "tag_new_posts"]
 
 BATCH = 100_000
 # A run with at least this many posts to tag tags them on a pool of ``workers``
-# processes (TaggingPool); a smaller one in this process, or, from CHILD_MIN_POSTS
-# posts on when the caller has work to do beside tagging (``beside``), in one forked
-# process (TaggingChild) while this one does that work.
+# processes (TaggingPool); a smaller one in this process.
 POOL_MIN_POSTS = POOL_MIN_TEXTS
-CHILD_MIN_POSTS = 2_000
 META_SETTINGS = "tagging_settings"
 META_MODEL = "tagging_model"
 META_VERSION = "tagging_version"
@@ -224,8 +219,7 @@ def tagging_version(model: TaggerBase, routes: SentimentRoutes, languages: tuple
 
 def tag_new_posts(con, progress: Progress | None = None,
                   settings: TaggingSettings | None = None, engine=None,
-                  commit_batches: bool = False,
-                  beside: Callable[[], None] | None = None) -> int:
+                  commit_batches: bool = False) -> int:
     """Tag posts that are new, whose text changed, or all when the version changed.
 
     By default the caller owns the transaction. With ``commit_batches`` the
@@ -237,13 +231,6 @@ def tag_new_posts(con, progress: Progress | None = None,
     (re)tagged. With ``engine`` (``govwatch.analysis.engine.DaskEngine``) the posts are
     tagged on its cluster and the tags come back here to be written; the tags
     are the same.
-
-    ``beside`` (called once, with no arguments) starts the caller's work beside
-    tagging, such as threads computing metrics (``govwatch.analysis.ahead``). It is
-    called when this process is free for it: after the tagging process is forked
-    when one tags (:class:`TaggingChild`: a single batch of at least
-    :data:`CHILD_MIN_POSTS` posts, local engine, more than one worker; forked before
-    any thread of ``beside`` exists), else before tagging starts.
     """
     with _transaction(con, commit_batches):
         resolved = resolve_settings(con, settings)
@@ -268,38 +255,12 @@ def tag_new_posts(con, progress: Progress | None = None,
     )
     total = con.execute("SELECT count(*) FROM _tag_pending").fetchall()[0][0]
     detector = LanguageDetector(resolved.languages)
-    workers = resolved.workers if resolved.workers is not None else (os.cpu_count() or 1)
     try:
         with fewer_checkpoints(con) if commit_batches and total else nullcontext():
-            if (beside is not None and engine is None and workers > 1
-                    and CHILD_MIN_POSTS <= total < min(POOL_MIN_POSTS, BATCH + 1)
-                    and TaggingChild.available()):
-                return _tag_in_child(con, total, model, detector, routes, version_,
-                                     commit_batches, progress, beside)
-            if beside is not None:
-                beside()
             return _tag_listed(con, total, model, detector, routes, resolved, version_,
                                engine, commit_batches, progress)
     finally:
         con.execute("DROP TABLE IF EXISTS _tag_pending")
-
-
-def _tag_in_child(con, total: int, model: TaggerBase, detector: LanguageDetector,
-                  routes: SentimentRoutes, version_: str, commit_batches: bool,
-                  progress: Progress | None, beside: Callable[[], None]) -> int:
-    """Tag the posts of ``_tag_pending`` (one batch) in a forked process while
-    ``beside`` runs here; write the tags here, as the pool's are written."""
-    batch = _read_batch(con, 0)
-    cached = cached_scores(con, batch["text_hash"])
-    child = TaggingChild(batch, score_pairs(cached), model, detector, routes)
-    try:
-        beside()
-    finally:
-        rows, scores = child.result()
-    _store_tags(con, rows, scores, version_, commit_batches, cached)
-    if progress:
-        progress(total, total)
-    return total
 
 
 def _tag_listed(con, total: int, model: TaggerBase, detector: LanguageDetector,
@@ -392,16 +353,13 @@ def _start_pool_worker(model: TaggerBase, detector: LanguageDetector,
     _POOL_TAGGER = (model, detector, routes)
 
 
-def _tag_share(job: tuple[pd.DataFrame, frozenset], tagger: tuple | None = None
-               ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """In a pool process (or the TaggingChild, given its ``tagger``): tags of a share
-    of a batch, and the sentiment scores of its texts that are not in ``cached``
-    ((text_hash, analyzer_version) pairs)."""
+def _tag_share(job: tuple[pd.DataFrame, frozenset]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """In a pool process: tags of a share of a batch, and the sentiment scores of
+    its texts that are not in ``cached`` ((text_hash, analyzer_version) pairs)."""
     frame, cached = job
-    tagger = tagger or _POOL_TAGGER
-    if tagger is None:
+    if _POOL_TAGGER is None:
         raise RuntimeError("a tagging pool process was started without its tagger")
-    model, detector, routes = tagger
+    model, detector, routes = _POOL_TAGGER
     rows, pending = tag_rows(frame, model, detector, routes)
     return rows, score_pending(drop_cached(pending, cached), workers=1)
 
@@ -455,68 +413,6 @@ class TaggingPool:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _child_main(send, batch: pd.DataFrame, cached: frozenset, model: TaggerBase,
-                detector: LanguageDetector, routes: SentimentRoutes, parent: int) -> None:
-    """In the forked process: tag ``batch``, score its texts not in ``cached`` and send
-    ("ok", (rows, scores)) or ("error", exception) to the parent."""
-    die_with_parent(parent)
-    message: tuple[str, object]
-    try:
-        message = ("ok", _tag_share((batch, cached), (model, detector, routes)))
-    except BaseException as exc:  # reported to the parent, which raises it
-        message = ("error", exc)
-    try:
-        send.send(message)
-    except Exception as exc:  # an exception that does not pickle
-        send.send(("error", RuntimeError(f"tagging failed: {message[1]!r} ({exc})")))
-    finally:
-        send.close()
-
-
-class TaggingChild:
-    """One forked process tagging one batch from start to end (language, classifiers,
-    VADER, as a TaggingPool process tags a share) while this process does other work:
-    tagging is pure Python, so beside threads of this process it would share one
-    interpreter lock; in a process of its own it runs on another core. Forked before
-    that work starts any thread, and it never touches DuckDB. The tags are the same
-    as tag_frame's."""
-
-    def __init__(self, batch: pd.DataFrame, cached: frozenset, model: TaggerBase,
-                 detector: LanguageDetector, routes: SentimentRoutes):
-        context = get_context("fork")
-        self._recv, send = context.Pipe(duplex=False)
-        # Objects that exist now are not collected in the process: fewer pages
-        # copied on write, and no finaliser of this process's objects runs there.
-        gc.freeze()
-        try:
-            self._process = context.Process(
-                target=_child_main, name="govwatch-tagging", daemon=True,
-                args=(send, batch, cached, model, detector, routes, os.getpid()))
-            self._process.start()
-        finally:
-            gc.unfreeze()
-            send.close()
-
-    @staticmethod
-    def available() -> bool:
-        return "fork" in get_all_start_methods()
-
-    def result(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(tag rows, new sentiment scores); raises what the process raised."""
-        try:
-            status, payload = self._recv.recv()
-        except EOFError:
-            self._process.join()
-            raise RuntimeError(f"the tagging process ended without its tags (exit code "
-                               f"{self._process.exitcode})") from None
-        finally:
-            self._recv.close()
-        self._process.join()
-        if status != "ok":
-            raise payload
-        return payload
 
 
 def _transaction(con, own: bool):

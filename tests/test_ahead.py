@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from govwatch.analysis import pipeline, registry, tagging, topics
+from govwatch.analysis import pipeline, registry, topics
 from govwatch.analysis.pipeline import run_analysis
 from govwatch.ingest.events import load_events
 from govwatch.ingest.pipeline import import_paths
@@ -31,14 +31,12 @@ def ingested(tmp_path_factory):
     return db
 
 
-def _analysed(ingested, tmp_path, name: str, ahead_on: bool = True, child_on: bool = True):
+def _analysed(ingested, tmp_path, name: str, ahead_on: bool = True):
     db = tmp_path / f"{name}.duckdb"
     shutil.copy(ingested, db)
     with pytest.MonkeyPatch.context() as mp:
         if not ahead_on:
             mp.setattr(pipeline, "POOL_MIN_POSTS", 0)
-        if not child_on:
-            mp.setattr(tagging, "CHILD_MIN_POSTS", 10**9)
         with Store(db) as store:
             run_analysis(store)
     return db
@@ -144,32 +142,3 @@ def test_analyze_of_the_sample_imports_no_sklearn_scipy_stats_or_statsmodels(ing
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM post_themes").fetchone()[0] > 1000
         assert con.execute("SELECT count(*) FROM channel_metrics").fetchone()[0] > 0
-
-
-def test_tables_with_tags_from_the_forked_process_equal_those_tagged_here(ingested, tmp_path,
-                                                                          monkeypatch):
-    """The sample's posts are tagged in a forked process beside the metrics computed
-    ahead (tagging.TaggingChild); every derived table, the tags and the sentiment cache
-    equal those of tagging in the analysing process."""
-    forks: list[int] = []
-    real_init = tagging.TaggingChild.__init__
-
-    def init(self, *args):
-        real_init(self, *args)
-        forks.append(self._process.pid)
-    monkeypatch.setattr(tagging.TaggingChild, "__init__", init)
-    here = _analysed(ingested, tmp_path, "tagged-here", child_on=False)
-    assert forks == []
-    forked = _analysed(ingested, tmp_path, "tagged-forked")
-    assert len(forks) == 1
-    diff = _differences(here, forked)
-    assert {t: d for t, d in diff.items() if d[0] or d[1]} == {}
-    con = duckdb.connect()
-    con.execute(f"ATTACH '{here}' AS a (READ_ONLY)")
-    con.execute(f"ATTACH '{forked}' AS b (READ_ONLY)")
-    for t in ("tags", "sentiment_cache"):
-        n = con.execute(f"SELECT count(*) FROM a.{t}").fetchone()[0]
-        assert n > 0
-        assert con.execute(f"SELECT count(*) FROM (FROM a.{t} EXCEPT ALL FROM b.{t})"
-                           ).fetchone()[0] == 0
-        assert con.execute(f"SELECT count(*) FROM b.{t}").fetchone()[0] == n

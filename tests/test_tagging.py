@@ -3,7 +3,6 @@ language detection, incremental tagging of a real store, and topic discovery."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -418,96 +417,6 @@ def test_batches_read_posts_by_row_id_in_their_stored_order(tmp_path, monkeypatc
         batched = store.conn.execute("SELECT * FROM tags ORDER BY post_id").df()
     assert len(batched) == len(texts)
     pd.testing.assert_frame_equal(whole, batched)
-
-
-def test_forked_tagging_process_tags_as_this_process_does(tmp_path, monkeypatch):
-    """With work to do beside tagging (``beside``), a batch of at least CHILD_MIN_POSTS
-    posts is tagged in one forked process (TaggingChild) while ``beside`` runs here:
-    the tags and sentiment scores are those of tagging in this process, texts already
-    in the sentiment cache are not scored again, ``beside`` runs once per run after the
-    process is forked, and the process has ended when tagging returns."""
-    import govwatch.analysis.tagging as tagging
-
-    texts, _ = corpus(5)
-    repeats = _rows(texts[::3], start=5000)  # texts seen before, under new post ids
-
-    def tag_twice(path, **kw):
-        with Store(path) as store:
-            _ingest(store, tmp_path, _rows(texts), "a.csv")
-            first = tag_new_posts(store.conn, commit_batches=True, **kw)
-            _ingest(store, tmp_path, repeats, "b.csv")
-            second = tag_new_posts(store.conn, commit_batches=True, **kw)
-            tags = store.conn.execute("SELECT * FROM tags ORDER BY platform, post_id").df()
-            scores = store.conn.execute(
-                "SELECT * FROM sentiment_cache ORDER BY text_hash, analyzer_version").df()
-        return (first, second), tags, scores
-
-    here = tag_twice(tmp_path / "here.duckdb")
-
-    events: list[str] = []
-    children: list = []
-    scored: list[int] = []
-    real_init, real_result = tagging.TaggingChild.__init__, tagging.TaggingChild.result
-
-    def init(self, *args):
-        real_init(self, *args)
-        children.append(self._process)
-        events.append("forked")
-
-    def result(self):
-        rows, scores = real_result(self)
-        assert not self._process.is_alive() and self._process.exitcode == 0
-        scored.append(len(scores))
-        return rows, scores
-
-    monkeypatch.setattr(tagging, "CHILD_MIN_POSTS", 1)
-    monkeypatch.setattr(tagging.TaggingChild, "__init__", init)
-    monkeypatch.setattr(tagging.TaggingChild, "result", result)
-    forked = tag_twice(tmp_path / "forked.duckdb", beside=lambda: events.append("beside"),
-                       settings=TaggingSettings(workers=2))
-
-    assert here[0] == forked[0] == (len(texts), len(repeats))
-    pd.testing.assert_frame_equal(here[1], forked[1])
-    pd.testing.assert_frame_equal(here[2], forked[2])
-    assert events == ["forked", "beside"] * 2
-    assert len({p.pid for p in children}) == 2 and all(p.pid != os.getpid() for p in children)
-    # The first run scored each distinct text once; the second, all repeats, none.
-    assert scored == [len(forked[2]), 0]
-
-
-def test_forked_tagging_process_error_is_raised_here(tmp_path, monkeypatch):
-    """An error in the forked tagging process is raised by tag_new_posts, after
-    ``beside`` ran; no tag is written. A batch below CHILD_MIN_POSTS is tagged here,
-    ``beside`` called before tagging."""
-    import govwatch.analysis.tagging as tagging
-
-    texts, _ = corpus(2)
-    calls: list[str] = []
-    with Store(tmp_path / "s.duckdb") as store:
-        _ingest(store, tmp_path, _rows(texts), "a.csv")
-        monkeypatch.setattr(tagging, "CHILD_MIN_POSTS", 1)
-
-        def broken(*args, **kwargs):
-            raise ValueError("the classifier broke")
-        with monkeypatch.context() as mp:
-            mp.setattr(tagging, "tag_rows", broken)
-            with pytest.raises(ValueError, match="the classifier broke"):
-                tag_new_posts(store.conn, commit_batches=True, settings=TaggingSettings(workers=2),
-                              beside=lambda: calls.append("beside"))
-        assert calls == ["beside"]
-        assert store.conn.execute("SELECT count(*) FROM tags").fetchone()[0] == 0
-
-        monkeypatch.setattr(tagging, "CHILD_MIN_POSTS", len(texts) + 1)
-        monkeypatch.setattr(tagging, "TaggingChild", None)  # never used below the minimum
-        real_listed = tagging._tag_listed
-
-        def listed(*args, **kwargs):
-            calls.append("tagging here")
-            return real_listed(*args, **kwargs)
-        monkeypatch.setattr(tagging, "_tag_listed", listed)
-        assert tag_new_posts(store.conn, commit_batches=True, settings=TaggingSettings(workers=2),
-                             beside=lambda: calls.append("beside")) == len(texts)
-        assert calls == ["beside", "beside", "tagging here"]
 
 
 def test_process_pool_tags_as_this_process_does(tmp_path, monkeypatch):
