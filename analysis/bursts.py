@@ -185,14 +185,17 @@ def daily_bursts(daily: pd.DataFrame, first_day, last_day,
     if "topic" not in daily:
         daily = daily.assign(topic=None)
     daily = daily.assign(topic=daily["topic"].astype(object).where(daily["topic"].notna(), ""))
-    keys, series = [], []
-    for (country, topic), group in daily.groupby(["country", "topic"], sort=True):
-        keys.append((country, topic or None))
-        series.append(group.assign(day=pd.to_datetime(group["day"])).groupby("day")["n"].sum()
-                      .astype(float).reindex(days, fill_value=0.0).to_numpy())
+    grouped = daily.groupby(["country", "topic"], sort=True)
+    keys = [(country, topic or None) for country, topic in grouped.size().index]
     if not keys:
         return pd.DataFrame()
-    counts = np.vstack(series)
+    # one row of daily counts per series, its days as positions from the first day
+    series = grouped.ngroup().to_numpy()
+    at = ((pd.to_datetime(daily["day"]) - days[0]) // pd.Timedelta(days=1)).to_numpy()
+    inside = (series >= 0) & (at >= 0) & (at < len(days))
+    counts = np.zeros((len(keys), len(days)))
+    np.add.at(counts, (series[inside], at[inside]),
+              daily["n"].to_numpy(dtype=float)[inside])
     stats = _rolling_median_mad(counts, baseline_days, min_baseline_days)
     scale = np.maximum(MAD_TO_SD * stats[2], np.sqrt(np.maximum(stats[1], 1.0)))
     threshold = stats[1] + k * scale

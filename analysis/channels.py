@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from govwatch.config import DEFAULT_WINDOW_HOURS
@@ -114,25 +115,33 @@ class ChannelMetrics(Metric):
         resp = pd.concat([resp, dms], ignore_index=True) if len(dms) else resp
         apart = con.execute(_APART).df()
         key = ["platform", "official_author", "channel"]
-        by_key = {k: g for k, g in resp.groupby(key, sort=False)}
+        # One account and channel's rows are positions into whole-frame arrays: a
+        # pandas frame per group cost more than the figures themselves.
+        by_key = resp.groupby(key, sort=False).indices
+        done_all = ~resp["censored"].astype(bool).to_numpy()
+        latency_all = resp["latency_hours"].astype(float).to_numpy()
+        observed_all = resp["observed_hours"].astype(float).to_numpy()
+        # the duration: the latency when answered, else the time observed, at least 0
+        duration_all = np.maximum(np.where(done_all, latency_all, observed_all), 0.0)
         tickets = {k: g for k, g in res.groupby(["platform", "official_author"], sort=False)}
         apart_by = {k: g for k, g in apart.groupby(key, sort=False)}
-        none = resp.iloc[0:0]
+        none = np.empty(0, dtype=np.int64)
         rows = []
         for platform, author, channel in sorted(set(by_key) | set(apart_by)):
-            g = by_key.get((platform, author, channel), none)
-            median, followup = km_median_of(*_durations(g, "latency_hours", "censored"))
-            observed = g[g.observed_hours >= window]
-            answered_w = int(((~observed.censored.astype(bool))
-                              & (observed.latency_hours <= window)).sum())
+            at = by_key.get((platform, author, channel), none)
+            done = done_all[at]
+            median, followup = km_median_of(duration_all[at], done)
+            in_window = observed_all[at] >= window
+            observed_n = int(in_window.sum())
+            answered_w = int((in_window & done & (latency_all[at] <= window)).sum())
             row = {"platform": platform, "official_author": author, "channel": channel,
-                   "messages": len(g), "answered": int((~g.censored.astype(bool)).sum()),
-                   "window_hours": window, "observed_window": len(observed),
+                   "messages": len(at), "answered": int(done.sum()),
+                   "window_hours": window, "observed_window": observed_n,
                    "answered_window": answered_w,
-                   "answered_rate_window": answered_w / len(observed) if len(observed) else None,
+                   "answered_rate_window": answered_w / observed_n if observed_n else None,
                    "km_median_hours": median,
-                   "km_median_reached": (median is not None) if len(g) else None,
-                   "max_followup_hours": followup if len(g) else None,
+                   "km_median_reached": (median is not None) if len(at) else None,
+                   "max_followup_hours": followup if len(at) else None,
                    "resolved": None, "resolution_km_median_hours": None,
                    "resolution_km_median_reached": None}
             if channel == "complaint_ticket":

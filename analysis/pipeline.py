@@ -40,14 +40,18 @@ class AnalysisResult:
 
 
 def _replace(con, table: str, columns: dict[str, str], frame) -> None:
-    """``table`` made anew from its declaration, holding ``frame``'s rows."""
-    create_table(con, table, columns)
-    if len(frame):
-        con.register("_frame", frame)
-        try:
-            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _frame')
-        finally:
-            con.unregister("_frame")
+    """``table`` made anew from its declaration, holding ``frame``'s rows (whose
+    columns are the declared ones, in order: :func:`registry.conform`): one statement,
+    each column cast to its declared type as an insert into the declared table would."""
+    if not len(frame):
+        create_table(con, table, columns)
+        return
+    con.register("_frame", frame)
+    try:
+        cast = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in columns.items())
+        con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT {cast} FROM _frame')
+    finally:
+        con.unregister("_frame")
 
 
 def run_analysis(store: Store, settings: AnalysisSettings | None = None, progress=None):
