@@ -49,6 +49,25 @@ def pooled_series(d: DashboardData, f: Filters, period_kind: str) -> pd.DataFram
         ORDER BY period_start, period""", params)
 
 
+def account_counts(d: DashboardData, population: str, period_kind: str
+                   ) -> pd.DataFrame | Missing:
+    """What :func:`pooled_series` sums, per official account and period (slice 'all'):
+    platform, author, period, period_start, observed_window, answered_window; the
+    browser pools any set of accounts from it (dashboard/pages/overview.py)."""
+    if not d.has("slice_metrics", "period_kind", "period_start", "observed_window"):
+        return d.missing("slice_metrics")
+    return d.df("""
+        SELECT a.platform, a.author, s.period, min(s.period_start) AS period_start,
+               sum(s.observed_window) AS observed_window,
+               sum(s.answered_window) AS answered_window
+        FROM slice_metrics s
+        JOIN accounts a ON a.platform = s.platform AND a.author = s.official_author
+        WHERE a.official AND s.slice_kind = 'all' AND s.period_kind = $kind
+              AND s.population = $population
+        GROUP BY ALL ORDER BY a.platform, a.author, period_start, s.period""",
+                {"kind": period_kind, "population": population})
+
+
 _SPANS = {"week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
           "quarter": pd.DateOffset(months=3)}
 

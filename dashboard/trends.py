@@ -90,24 +90,35 @@ def series_chart(df: pd.DataFrame, period_kind: str, changes: pd.DataFrame | Non
     return Chart(key, title, fig, summary, data, ANCHORS["slices"])
 
 
+# The series' words, shared with the browser's copy of pooled_chart (assets/overview.js).
+POOLED_NOTE = (" Rates pool the messages of all those accounts; a median over a group needs "
+               "every message's latency, so medians are drawn per account (Account page).")
+NO_SERIES = ("No messages in any period", "There are no messages to draw a series from.")
+
+
+def pooled_title(period_kind: str, what: str) -> str:
+    word = PERIOD_KINDS.get(period_kind, period_kind)
+    return f"{word} response rate of {what}, with 95% intervals"
+
+
+def shade_note(period: str) -> str:
+    return f" The shaded band is the chosen period, {period}."
+
+
 def pooled_chart(df: pd.DataFrame, period_kind: str, window_hours: float | None = None,
                  shade: tuple | None = None, what: str = "every account shown") -> Chart:
     """The pooled rate within W per period of the accounts the filters keep
     (dashboard/pooled.py), with Wilson 95% intervals; ``shade`` = (period, start,
     end) marks the period the Period filter chose, so the series and the headlines
     tell the same story."""
-    word = PERIOD_KINDS.get(period_kind, period_kind)
-    title = f"{word} response rate of {what}, with 95% intervals"
+    title = pooled_title(period_kind, what)
     if df is None or df.empty:
-        return Chart("series", title, empty_figure("No messages in any period"),
-                     "There are no messages to draw a series from.", pd.DataFrame(),
+        return Chart("series", title, empty_figure(NO_SERIES[0]), NO_SERIES[1], pd.DataFrame(),
                      ANCHORS["slices"])
     d = df.copy()
     d["x"] = pd.to_datetime(d["period_start"])
     rated = d[(d["rate_status"] == "ok") & d["answered_rate_window"].notna()]
-    summary = _rate_summary(d, rated, period_kind) + (
-        " Rates pool the messages of all those accounts; a median over a group needs "
-        "every message's latency, so medians are drawn per account (Account page).")
+    summary = _rate_summary(d, rated, period_kind) + POOLED_NOTE
     layout: dict = {"xaxis": {"type": "date"},
                     "yaxis": {"title": {"text": "Answered"}, "tickformat": ".0%",
                               "range": [0, 1.05]},
@@ -118,7 +129,7 @@ def pooled_chart(df: pd.DataFrame, period_kind: str, window_hours: float | None 
         layout["shapes"] = [vrect(pd.Timestamp(start).to_pydatetime(),
                                   pd.Timestamp(end).to_pydatetime(), fillcolor=OKABE_ITO[6],
                                   opacity=0.15, line={"width": 0})]
-        summary += f" The shaded band is the chosen period, {period}."
+        summary += shade_note(period)
     # as plotly's add_trace, update_xaxes/yaxes and add_vrect build it (built from dicts)
     fig = build_figure([_rate_trace(rated, window_hours)], layout)
     return Chart("series", title, fig, summary, d.drop(columns=["x"]), ANCHORS["slices"])

@@ -488,7 +488,9 @@ def test_overview_series_follows_the_filters_and_the_period(page):
                            ".startsWith('Monthly')")
     page.wait_for_function("document.querySelector('#overview-summary-series').textContent"
                            ".includes('The shaded band is the chosen period, 2026-02.')")
-    assert page.locator("#overview-graph-series .shapelayer path").count() >= 1
+    # below the fold, it is redrawn when the browser is idle (assets/plotly_loader.js)
+    page.wait_for_function("document.querySelectorAll("
+                           "'#overview-graph-series .shapelayer path').length >= 1")
     page.wait_for_url(re.compile(r"country=XB.*period=2026-02"))
     violations = axe_violations(page)
     assert not violations, violations
@@ -547,3 +549,41 @@ def test_institution_type_filter_keeps_the_accounts_of_a_type(page):
     page.wait_for_function("document.querySelectorAll('#overview-board-body tr').length == 4")
     violations = axe_violations(page)
     assert not violations, violations
+
+
+def test_series_pooled_in_the_browser_is_the_one_the_server_draws(page, dashboard_page):
+    """The overview's series is pooled in the browser (assets/overview.js) from the
+    per-account counts the server sends once: for every filter tried (each kind, two
+    at once, a selection of no account, the other population, a month of the Period
+    filter) its figure, title and summary are those of the server's ``series_for``."""
+    import json
+
+    from plotly.io.json import to_json_plotly
+
+    ov = dashboard_page("overview")
+    opts = ov.data().options()
+    officials = ov.data().officials()
+    other = officials[officials["country"] != opts.countries[0]].iloc[0]
+    month = next(p for p in opts.periods if re.fullmatch(r"\d{4}-\d{2}", p))
+    queries = [{}, {"country": [opts.countries[0]]},
+               {"country": list(opts.countries[:2]), "level": [opts.levels[0]]},
+               {"platform": [opts.platforms[-1]]},
+               {"institution": [officials["institution"].iloc[0]]},
+               {"institution_type": [opts.institution_types[0]]},
+               {"country": [opts.countries[0]], "institution": [other["institution"]]},
+               {"population": "all", "level": [opts.levels[-1]]},
+               {"period": month, "country": [opts.countries[-1]]}]
+    script = (ov.__file__.rsplit("/pages/", 1)[0] + "/assets/overview.js")
+    page.add_script_tag(path=script)
+    for query in queries:
+        st = ov.state(query)
+        assert not st.notes, st.notes
+        q = {name: list(getattr(st.filters, name)) for name in ov.Filters.MULTI}
+        got = page.evaluate(
+            "([s, p, q]) => window.govwatch_dashboard.seriesFigure("
+            "JSON.parse(s), JSON.parse(p), q)",
+            [to_json_plotly(ov.series_data(st)), to_json_plotly(ov.payload(st)), q])
+        want = ov.series_for(st)
+        assert got["title"] == want.title, query
+        assert got["summary"] == want.summary, query
+        assert got["figure"] == ov.plain(json.loads(to_json_plotly(want.figure))), query

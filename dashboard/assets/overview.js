@@ -281,6 +281,119 @@
     return parts.length ? parts.join("; ") : "no filter";
   }
 
+  // ---------------------------------------------------------------- the series
+  // The pooled rate per period of the accounts the filters keep, as the server's
+  // pooled_series and pooled_chart (dashboard/pooled.py, dashboard/trends.py) give
+  // it: the counts summed, the rate and its Wilson 95% interval computed with the
+  // same operations in the same order, and the words and formats of the server's.
+
+  // Python's format(x, ".Nf"): like toFixed, but an exact tie rounds to even.
+  function fixed(x, digits) {
+    var exact = x.toFixed(20), dot = exact.indexOf(".");
+    if (/^50*$/.test(exact.slice(dot + 1 + digits))) {
+      var down = exact.slice(0, digits ? dot + 1 + digits : dot);
+      if (Number(down.charAt(down.length - 1)) % 2 === 0) { return down; }
+    }
+    return x.toFixed(digits);
+  }
+
+  function fmtRate(v) {  // dashboard/figures.py fmt_rate
+    if (v === null || v === undefined || isNaN(v)) { return "\u2013"; }
+    var pct = 100 * v;
+    return (pct > 0 && pct < 10 ? fixed(pct, 1) : fixed(pct, 0)) + "%";
+  }
+
+  function fmtCount(n) {  // Python's format(n, ",")
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
+  function wilson(k, n, sign, W) {  // analysis/change.py wilson_sql
+    var p = k / n;
+    return Math.max(0, Math.min(1, (p + W[1] / n + sign * W[0] *
+      Math.sqrt(p * (1 - p) / n + W[2] / (n * n))) / (1 + W[3] / n)));
+  }
+
+  function rateSummary(rows, rated, S) {  // dashboard/trends.py _rate_summary
+    var kind = S.kind, summary;
+    var few = rows.length - rated.length;
+    if (!rated.length) {
+      summary = "No " + kind + " has enough messages observed for a rate.";
+    } else if (rated.length === 1) {
+      summary = S.word + " rate: " + fmtRate(rated[0].rate) + " in " + rated[0].period +
+        ", the only " + kind + " with enough messages.";
+    } else {
+      var first = rated[0], last = rated[rated.length - 1], low = rated[0];
+      rated.forEach(function (r) { if (r.rate < low.rate) { low = r; } });
+      summary = S.word + " rate: " + fmtRate(first.rate) + " in " + first.period + ", " +
+        fmtRate(last.rate) + " in " + last.period + "; lowest " + fmtRate(low.rate) +
+        " in " + low.period + ".";
+    }
+    if (few) {
+      summary += " " + few + " " + kind + (few !== 1 ? "s" : "") + " with too few " +
+        "messages observed " + (few === 1 ? "is" : "are") + " not drawn (the latest ones " +
+        "are still being observed).";
+    }
+    return summary;
+  }
+
+  NS.seriesFigure = function (S, P, q) {
+    var filtered = MULTI.some(function (n) { return q[n].length; });
+    var title = filtered ? S.title_some : S.title_all;
+    var n = S.periods.length, seen = new Uint8Array(n);
+    var obs = new Float64Array(n), ans = new Float64Array(n);
+    P.rows.forEach(function (r) {
+      if (!MULTI.every(function (m) { return !q[m].length || q[m].indexOf(r.f[m]) >= 0; })) {
+        return;
+      }
+      var c = S.counts[r.key] || [];
+      for (var i = 0; i < c.length; i += 3) {
+        seen[c[i]] = 1;
+        obs[c[i]] += c[i + 1];
+        ans[c[i]] += c[i + 2];
+      }
+    });
+    var rows = [], rated = [];
+    for (var i = 0; i < n; i++) {
+      if (!seen[i]) { continue; }
+      var row = { i: i, period: S.periods[i], obs: obs[i], ans: ans[i],
+                  rate: obs[i] > 0 ? ans[i] / obs[i] : null };
+      rows.push(row);
+      if (obs[i] >= S.min_n && row.rate !== null) { rated.push(row); }
+    }
+    if (!rows.length) { return { figure: S.empty, title: title, summary: S.empty_summary }; }
+    var W = S.wilson;
+    rated.forEach(function (r) {
+      r.low = wilson(r.ans, r.obs, -1, W);
+      r.high = wilson(r.ans, r.obs, 1, W);
+    });
+    var T = S.figure.data[0];
+    var trace = Object.assign({}, T, {
+      x: rated.map(function (r) { return S.starts[r.i]; }),
+      y: rated.map(function (r) { return r.rate; }),
+      error_y: Object.assign({}, T.error_y, {
+        array: rated.map(function (r) { return Math.max(0, r.high - r.rate); }),
+        arrayminus: rated.map(function (r) { return Math.max(0, r.rate - r.low); }) }),
+      text: rated.map(function (r) {
+        return r.period + ": " + fmtRate(r.rate) + " of " + fmtCount(r.obs) + " (" +
+          fmtRate(r.low) + "\u2013" + fmtRate(r.high) + ")";
+      }) });
+    return { figure: { data: [trace], layout: S.figure.layout }, title: title,
+             summary: rateSummary(rows, rated, S) + S.note };
+  };
+
+  var lastSeries = null;
+  NS.renderSeries = function (search, S, P) {
+    var nu = window.dash_clientside.no_update;
+    if (!S || !P) { return [nu, nu, nu]; }
+    var q = parseQuery(search, P);
+    // sorting, the rows shown and the weights leave the series as it is
+    var sig = { S: S, f: JSON.stringify(MULTI.map(function (m) { return q[m]; })) };
+    if (lastSeries && lastSeries.S === S && lastSeries.f === sig.f) { return [nu, nu, nu]; }
+    lastSeries = sig;
+    var out = NS.seriesFigure(S, P, q);
+    return [out.figure, out.title, out.summary];
+  };
+
   // ---------------------------------------------------------------- the callback
   var lastChart = null;
   NS.renderOverview = function (_sorts, weightValues, P, search) {

@@ -7,16 +7,19 @@
 // `Promise.resolve(window.Plotly)` and never fetches plotly.js's full bundle.
 //
 // Charts below the fold are drawn after the ones on screen: a chart's first draw
-// (dcc.Graph's Plotly.react on a graph not drawn yet) waits until the chart comes
-// near the window (an IntersectionObserver, 200 px ahead) or until the
-// browser is idle (requestIdleCallback), one chart at a time in the page's order. Every chart is drawn in the end, with the same figure;
-// a chart that is drawn already is redrawn at once, and NS.drawNow(element) draws
+// (dcc.Graph's Plotly.react on a graph not drawn yet), and the redraw of a chart out
+// of the window inside an element marked data-redraw="idle" (the Overview's series,
+// far below the leaderboard and the latency chart), wait until the
+// chart comes near the window (an IntersectionObserver, 200 px ahead) or until the
+// browser is idle (requestIdleCallback), one chart at a time in the page's order.
+// Every chart is drawn in the end, with the latest figure; any other chart that is
+// drawn already is redrawn at once, and NS.drawNow(element) draws
 // the waiting chart in that element at once (the image downloads use it). While it waits, the chart
 // keeps the height of its figure, so the page does not jump when it is drawn.
 (function () {
   "use strict";
   var NS = (window.govwatch_dashboard = window.govwatch_dashboard || {});
-  var waiting = [];  // first draws not made yet: {gd, args, promise, resolve, reject}
+  var waiting = [];  // draws not made yet: {gd, args, promise, resolve, reject}
   var idleScheduled = false;
   var observer = null;
 
@@ -46,6 +49,14 @@
       entry.resolve(gd);
     }, entry.reject);
     return entry.promise;
+  }
+
+  // A chart that may be redrawn later (inside an element marked data-redraw="idle")
+  // and is out of the window (and 200 px around it), e.g. below the fold.
+  function redrawLater(gd) {
+    if (!gd.closest('[data-redraw="idle"]')) { return false; }
+    var box = gd.getBoundingClientRect();
+    return box.height > 0 && (box.bottom < -200 || box.top > window.innerHeight + 200);
   }
 
   function byPageOrder(a, b) {
@@ -88,13 +99,14 @@
 
     Plotly.react = function (gd) {
       var args = Array.prototype.slice.call(arguments);
-      if (!(gd instanceof Element) || gd._fullLayout) {  // drawn already: redraw now
-        return react.apply(this, args);
-      }
+      if (!(gd instanceof Element)) { return react.apply(this, args); }
       var entry = entryOf(gd);
-      if (entry) {  // asked again before the first draw: the latest figure wins
+      if (entry) {  // asked again before its draw: the latest figure wins
         entry.args = args;
         return entry.promise;
+      }
+      if (gd._fullLayout && !redrawLater(gd)) {  // drawn already: redraw now
+        return react.apply(this, args);
       }
       entry = { gd: gd, args: args };
       entry.promise = new Promise(function (resolve, reject) {
@@ -103,7 +115,7 @@
       });
       var figure = args[1] || {};
       var height = figure.layout && figure.layout.height;
-      if (height) { gd.style.minHeight = height + "px"; }
+      if (height && !gd._fullLayout) { gd.style.minHeight = height + "px"; }
       waiting.push(entry);
       observer.observe(gd);
       scheduleIdle();

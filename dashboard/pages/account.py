@@ -11,14 +11,16 @@ the URL the page lists every official account instead.
 
 The layout carries the top of the page (the account and its responsiveness
 tables); the charts and examples below come in two parts, each built by its own
-callback (``rest``), requested together once the top is up, so the browser draws
-one part while the server builds the other. Until then a status line with the
-class ``pending-content`` stands in for each.
+callback (``rest``), requested together once the top is up and built one after the
+other, so the browser draws one part while the server builds the other. Until then
+a status line with the class ``pending-content`` stands in for each.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from typing import Any
 
 import dash
@@ -429,19 +431,35 @@ def rest_of_page(acc: dict, period_kind: str, part: str) -> list:
     ]
 
 
+# One lock per page view's query: its two parts are built one after the other.
+_PART_LOCKS: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
+_PART_LOCKS_GUARD = threading.Lock()
+
+
+def _part_lock(search: str) -> threading.Lock:
+    with _PART_LOCKS_GUARD:
+        lock = _PART_LOCKS.get(search)
+        if lock is None:
+            lock = _PART_LOCKS[search] = threading.Lock()
+        return lock
+
+
 @callback(Output({"type": "account-rest", "part": MATCH}, "children"),
           Input({"type": "account-rest-query", "part": MATCH}, "data"),
           State({"type": "account-rest-query", "part": MATCH}, "id"))
 def rest(search, key):
-    """Fill one part of the page once its top is up (the same query as the layout's);
-    the parts are requested together, so the browser draws one while the server
-    builds the other."""
+    """Fill one part of the page once its top is up (the same query as the layout's).
+    The parts are requested together and built one at a time (built side by side in
+    one process, both would come only at the end of the two): the first comes back as
+    soon as it is built, and the browser draws it while the server builds the other."""
     query = parse_search(search)
     acc, _ = resolve(query)
     if acc is None or not isinstance(key, dict):
         raise PreventUpdate
-    return rest_of_page(acc, query_choice(query, "trend", tuple(PERIOD_KINDS), "week")[0],
-                        key.get("part", ""))
+    lock = _part_lock(str(search))
+    with lock:
+        return rest_of_page(acc, query_choice(query, "trend", tuple(PERIOD_KINDS), "week")[0],
+                            key.get("part", ""))
 
 
 @callback(

@@ -8,8 +8,10 @@ The server sends every account's row of the current population and period once
 peer percentile ranks and the median chart drawn for every account. The
 browser (``assets/overview.js``) applies the country, level, platform and
 institution filters, the sort, the rows shown and the weights to it, so those
-changes need no round trip. Population, period and chart ask the server for a
-new payload (and the time-to-response curves are drawn by the server).
+changes need no round trip. The change-over-time series is pooled in the browser
+too, from per-account counts sent once the page is up (``series_data``).
+Population, period and chart ask the server for a new payload (and the
+time-to-response curves are drawn by the server).
 """
 
 from __future__ import annotations
@@ -262,8 +264,11 @@ def payload(st: State) -> dict:
 
 
 def warm() -> None:
-    """The default view's payload, built before the first request (govwatch.dashboard.app)."""
-    payload(state({}))
+    """The default view's payload and series counts, built before the first request
+    (govwatch.dashboard.app)."""
+    st = state({})
+    payload(st)
+    series_data(st)
 
 
 def _payload(st: State) -> dict:
@@ -451,19 +456,22 @@ def layout(**query):
         html.Section([
             html.H2("Change over time", id="overview-series-title"),
             series_card(st),
-        ], **{"aria-labelledby": "overview-series-title"}),
+            # far below the fold: a filter change redraws it when the browser is idle
+            # or it comes into view (assets/plotly_loader.js)
+        ], **{"aria-labelledby": "overview-series-title", "data-redraw": "idle"}),
         dcc.Store(id=f"{PAGE}-data", data=payload(st)),
         dcc.Store(id=f"{PAGE}-curves-query", data=st.search() if st.chart == "curves" else None),
         dcc.Store(id=f"{PAGE}-curves", data=chart_json(first) if first else None),
         dcc.Store(id=f"{PAGE}-series-query", data=st.search()),
+        dcc.Store(id=f"{PAGE}-series-data"),
         url_state(PAGE, st.search()),
     ], className="page page-overview")
 
 
 def series_card(st: State):
-    """The series' card, empty: ``series_update`` draws it once the page is up (it
-    sits below the leaderboard and the latency chart, so the first view does not
-    wait for it; the server builds it while the browser draws the rest)."""
+    """The series' card, empty: the browser draws it once the page is up, from the
+    counts ``series_first`` sends (it sits below the leaderboard and the latency
+    chart, so the first view does not wait for it), and again on every filter change."""
     from govwatch.dashboard.figures import Chart, new_figure
 
     d = data()
@@ -521,16 +529,22 @@ clientside_callback(
 
 @callback(
     Output(f"{PAGE}-data", "data"),
+    Output(f"{PAGE}-series-data", "data", allow_duplicate=True),
     Input({"type": f"{PAGE}-sopt", "name": ALL, "value": ALL}, "n_clicks"),
     DashState({"type": "url-state", "page": PAGE}, "data"),
     prevent_initial_call=True,
 )
 def server_update(_clicks, search):
-    """Population, period or chart changed: a new payload for the browser."""
+    """Population, period or chart changed: a new payload for the browser (and the
+    series' counts when the population or the period changed)."""
     trigger = ctx.triggered_id if isinstance(ctx.triggered_id, dict) else None
     if trigger is None:
         raise PreventUpdate
-    return payload(state(next_query(parse_search(search), trigger)))
+    query = parse_search(search)
+    before, after = state(query).filters, state(next_query(query, trigger))
+    same = (before.population, before.period) == (after.filters.population,
+                                                  after.filters.period)
+    return payload(after), dash.no_update if same else series_data(after)
 
 
 @callback(
@@ -600,22 +614,93 @@ def series_for(st: State):
                         "all official accounts")
 
 
+def series_data(st: State) -> dict | None:
+    """What the browser needs to draw the series for any country, level, platform,
+    institution and institution-type filters (``renderSeries`` in
+    assets/overview.js): the counts :func:`series_for` sums, per account and period,
+    and the chart of all accounts as the pattern of every other (its trace's points,
+    title and summary replaced). None when the store has no ``slice_metrics``.
+    Built once per population and period."""
+    f = st.filters
+    return data().memo(("overview-series", f.population, f.period),
+                       lambda: _series_data(st))
+
+
+def _series_data(st: State) -> dict | None:
+    from govwatch.analysis.change import _Z2, Z95
+    from govwatch.dashboard.figures import board_key, empty_figure
+    from govwatch.dashboard.pooled import account_counts, period_span
+    from govwatch.dashboard.trends import (
+        NO_SERIES,
+        PERIOD_KINDS,
+        POOLED_NOTE,
+        pooled_title,
+        shade_note,
+    )
+
+    d = data()
+    f = st.filters
+    span = None if whole(st) else period_span(d, f.period)
+    kind = "month" if span and span[0] in ("month", "quarter") else "week"
+    counts = account_counts(d, f.population, kind)
+    if isinstance(counts, Missing):
+        return None
+    every = series_for(st._replace(filters=Filters(population=f.population, period=f.period)))
+    if isinstance(every, Missing):
+        return None
+    periods = (counts.groupby("period", as_index=False)["period_start"].min()
+               .sort_values(["period_start", "period"], kind="stable"))
+    index = {p: i for i, p in enumerate(periods["period"])}
+    # the period's first day as the chart's JSON gives it
+    starts = np.datetime_as_string(
+        pd.to_datetime(periods["period_start"]).to_numpy().astype("datetime64[us]"), unit="us")
+    flat = np.column_stack([counts["period"].map(index).to_numpy(dtype="int64"),
+                            counts["observed_window"].to_numpy(dtype="int64"),
+                            counts["answered_window"].to_numpy(dtype="int64")])
+    keys = [board_key(p, a) for p, a in zip(counts["platform"], counts["author"], strict=True)]
+    per_account: dict[str, list[int]] = {}
+    for key, row in zip(keys, flat.tolist(), strict=True):
+        per_account.setdefault(key, []).extend(row)
+    return {
+        "kind": kind,
+        "word": PERIOD_KINDS[kind],
+        "title_all": pooled_title(kind, "all official accounts"),
+        "title_some": pooled_title(kind, "the accounts the filters keep"),
+        "periods": list(periods["period"]),
+        "starts": starts.tolist(),
+        "counts": per_account,
+        "min_n": d.min_n,
+        "wilson": [Z95, _Z2 / 2, _Z2 / 4, _Z2],
+        "note": POOLED_NOTE + (shade_note(f.period) if span else ""),
+        "figure": plain(every.figure.to_plotly_json()),
+        "empty": plain(empty_figure(NO_SERIES[0]).to_plotly_json()),
+        "empty_summary": NO_SERIES[1],
+    }
+
+
 @callback(
+    Output(f"{PAGE}-series-data", "data"),
+    Input(f"{PAGE}-series-query", "data"),
+)
+def series_first(search):
+    """The series' counts, sent once the page is up (the series sits below the
+    leaderboard and the latency chart, so the first view does not wait for it)."""
+    return series_data(state(parse_search(search)))
+
+
+# The series of the accounts the filters keep, pooled in the browser from the counts
+# (no round trip on a filter change).
+clientside_callback(
+    """function(search, series, payload) {
+        return window.govwatch_dashboard.renderSeries(search, series, payload);
+    }""",
     Output(f"{PAGE}-graph-series", "figure"),
     Output(f"{PAGE}-title-series", "children"),
     Output(f"{PAGE}-summary-series", "children"),
     Input({"type": "url-state", "page": PAGE}, "data"),
-    # the page's own query, so that the first call happens even when the browser's
-    # first render leaves url-state as it was (Dash then skips callbacks on it)
-    Input(f"{PAGE}-series-query", "data"),
+    Input(f"{PAGE}-series-data", "data"),
+    DashState(f"{PAGE}-data", "data"),
 )
-def series_update(search, _first):
-    """The series, drawn once the page is up, follows every filter, the Period
-    filter included."""
-    c = series_for(state(parse_search(search)))
-    if isinstance(c, Missing):
-        raise PreventUpdate
-    return c.figure, c.title, c.summary
 
 
 register_downloads(PAGE, download_item)
