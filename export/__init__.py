@@ -125,15 +125,14 @@ def export(
               written(codebook) as codebook_temp, written(manifest) as manifest_temp):
             # each writer returns the rows it wrote (COPY counts them): the query runs once
             parts = (list(slices.queries(query.slice_template, cuts))
-                     if query.slice_template and fmt in ("csv", "parquet") and not folder
-                     else None)
+                     if query.slice_template and not folder else None)
             with naming(out):
                 if fmt == "csv":
                     names, rows = _write_csv(con, query.sql, types, data_temp, raw_csv, parts)
                 elif fmt == "parquet":
                     names, rows = _write_parquet(con, query, data_temp, folder, parts, out)
                 else:
-                    names, rows = _write_dta(con, query, types, data_temp, what)
+                    names, rows = _write_dta(con, query, types, data_temp, what, parts)
             staged = ({out / p.relative_to(data_temp): p
                        for p in sorted(data_temp.rglob("*.parquet"))} if folder
                       else {out: data_temp})

@@ -125,17 +125,18 @@ MEANINGS: dict[str, dict[str, str]] = {
 }
 
 
-ROWS_MARK = "__GOVWATCH_ROWS__"  # replaced by a range of posts' row ids (p.rowid)
+ROWS_MARK = "__GOVWATCH_ROWS__"  # replaced by a range of posts' row ids: "lo AND hi"
 CHUNK_ROWS = 1_000_000
 
 
 @dataclass(frozen=True)
 class _Chunked:
     """A temporary table built from the posts a range of :data:`CHUNK_ROWS` row ids at
-    a time: ``select`` (posts as ``p``) with :data:`ROWS_MARK` where the range's
-    condition goes. For a table whose rows each come from one post (grouped by post):
-    the same rows as one query over every post, but each step's grouping holds one
-    range, so its memory and cost per post do not grow with the store."""
+    a time: ``select`` with :data:`ROWS_MARK` where the range's bounds go (``p.rowid
+    BETWEEN {ROWS_MARK}``, or a column holding posts' row ids). For a table whose rows
+    each come from one post (grouped or joined by post): the same rows as one query over
+    every post, but each step's grouping or join holds one range, so its memory and cost
+    per post do not grow with the store."""
 
     table: str
     select: str
@@ -168,8 +169,7 @@ def prepare(con, query: _Query, slice_number: str = "0") -> None:
 def _build_chunked(con, statement: _Chunked) -> None:
     last = con.execute("SELECT coalesce(max(rowid), -1) FROM posts").fetchone()[0]
     for lo in range(0, max(last + 1, 1), CHUNK_ROWS):
-        select = statement.select.replace(
-            ROWS_MARK, f"p.rowid >= {lo} AND p.rowid < {lo + CHUNK_ROWS}")
+        select = statement.select.replace(ROWS_MARK, f"{lo} AND {lo + CHUNK_ROWS - 1}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE {statement.table} AS {select}" if lo == 0
                     else f"INSERT INTO {statement.table} {select}")
 
@@ -466,6 +466,12 @@ def _posts_query(con, pseudonymise: bool, include_text: bool, include_dms: bool 
     # (the tags; the thread accounts and mentions), and in no order: one query making it
     # in slice order held every join's table and the sort at once, and ran out of
     # DuckDB's memory on an analysed store of 10,000,000 posts at the default cap.
+    # Each temporary table names its post by its row id in ``posts`` (``r``), not by
+    # (platform, post_id): they are joined with each other on that integer, a million row
+    # ids at a time (_Chunked), and each slice joins ``posts`` on it. Joined on the two
+    # texts over every post at once, the second step cost 27x per post at 10,000,000
+    # posts what it cost at 1,000,000 (its hash tables beside the temporary tables
+    # passed the cap and spilled).
     own = [
         f"{who('p.author', 'sa')} AS author",
         "o.author IS NOT NULL AS author_is_official",
@@ -487,33 +493,34 @@ def _posts_query(con, pseudonymise: bool, include_text: bool, include_dms: bool 
     setup = (
         f"""CREATE OR REPLACE TEMP TABLE _gw_post_account AS
         WITH RECURSIVE {POST_ACCOUNT_CTES}
-        SELECT platform, post_id, official_account FROM post_account""",
+        SELECT r, official_account FROM post_account""",
         *((f"""CREATE OR REPLACE TEMP TABLE _gw_shown AS
         WITH {OFF_CTE}{shown}
         SELECT * FROM shown""",) if pseudonymise else ()),
         _Chunked("_gw_mentions", f"""
         {"WITH shown AS (SELECT * FROM _gw_shown)" if pseudonymise else ""}
-        SELECT m.platform, m.post_id,
-               string_agg({who('m.handle', 'sm')}, ';' ORDER BY m.i) AS mentions
-        FROM (SELECT p.platform, p.post_id, unnest(p.mentions) AS handle,
+        SELECT m.r, string_agg({who('m.handle', 'sm')}, ';' ORDER BY m.i) AS mentions
+        FROM (SELECT p.rowid AS r, p.platform, unnest(p.mentions) AS handle,
                      generate_subscripts(p.mentions, 1) AS i
-              FROM posts p WHERE len(coalesce(p.mentions, [])) > 0 AND {ROWS_MARK}) m
+              FROM posts p WHERE len(coalesce(p.mentions, [])) > 0
+                AND p.rowid BETWEEN {ROWS_MARK}) m
         {join('m.handle', 'sm', 'm.platform')}
-        GROUP BY m.platform, m.post_id"""),
+        GROUP BY m.r"""),
         f"""CREATE OR REPLACE TEMP TABLE _gw_post_own AS
         WITH {OFF_CTE}{shown_made}
-        SELECT p.platform, p.post_id, {SLICE_NUMBER} AS slice, {', '.join(own)}
+        SELECT p.rowid AS r, {SLICE_NUMBER} AS slice, {', '.join(own)}
         FROM posts p
         LEFT JOIN off o ON o.platform = p.platform AND o.la = lower(p.author)
         {join('p.author', 'sa')}
         {join('p.in_reply_to_author', 'sr')}
         LEFT JOIN tags t ON t.platform = p.platform AND t.post_id = p.post_id
         {"" if include_dms else "WHERE NOT " + is_private_sql("p")}""",
-        """CREATE OR REPLACE TEMP TABLE _gw_post_extra AS
+        _Chunked("_gw_post_extra", f"""
         SELECT x.*, pa.official_account, mt.mentions
-        FROM _gw_post_own x
-        JOIN _gw_post_account pa ON pa.platform = x.platform AND pa.post_id = x.post_id
-        LEFT JOIN _gw_mentions mt ON mt.platform = x.platform AND mt.post_id = x.post_id""",
+        FROM (SELECT * FROM _gw_post_own WHERE r BETWEEN {ROWS_MARK}) x
+        JOIN (SELECT * FROM _gw_post_account WHERE r BETWEEN {ROWS_MARK}) pa ON pa.r = x.r
+        LEFT JOIN (SELECT * FROM _gw_mentions WHERE r BETWEEN {ROWS_MARK}) mt
+          ON mt.r = x.r"""),
         "DROP TABLE _gw_post_own",
         "DROP TABLE _gw_post_account",
         "DROP TABLE _gw_mentions",
@@ -521,7 +528,7 @@ def _posts_query(con, pseudonymise: bool, include_text: bool, include_dms: bool 
     template = f"""
     SELECT {', '.join(cols)}
     FROM posts p
-    JOIN _gw_post_extra x ON x.platform = p.platform AND x.post_id = p.post_id
+    JOIN _gw_post_extra x ON x.r = p.rowid
     WHERE {SLICE_MARK}
     ORDER BY p.platform, p.created_at, p.post_id
     """

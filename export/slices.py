@@ -19,7 +19,8 @@ the large joins (the tags; the thread accounts and the mentions, which are group
 million posts at a time: ``govwatch.export.queries._Chunked``), in no order. Built in one
 query and sorted by slice, it held every join's table and the sort at once and ran out
 of DuckDB's memory at the default cap on an analysed store of 10,000,000 posts; in steps,
-each join can spill on its own.
+each join can spill on its own. Its rows name their posts by row id in ``posts``
+(``x.r``), so each slice joins ``posts`` with them on one integer.
 """
 
 from __future__ import annotations

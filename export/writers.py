@@ -11,8 +11,6 @@ import re
 import shutil
 from pathlib import Path
 
-import pandas as pd
-
 from govwatch import DEFINITION_VERSION, spreadsheet
 from govwatch.errors import OutputError
 
@@ -20,9 +18,7 @@ from .queries import _Query
 
 CSV_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%gZ"  # ISO 8601, UTC, milliseconds
 PARQUET_ROW_GROUP = 122_880  # rows per row group of a sliced Parquet export (DuckDB's own)
-STATA_VERSION = 118
 STATA_LABEL_CHARS = 80
-STATA_STR_BYTES = 2045  # longer strings become strL
 
 _TYPES = {
     "VARCHAR": "string",
@@ -169,35 +165,17 @@ def stata_label(text: str) -> str:
     return text if len(text) <= STATA_LABEL_CHARS else text[: STATA_LABEL_CHARS - 3] + "..."
 
 
-def _write_dta(con, query: _Query, types: dict[str, str], out: Path, what: str):
-    frame = con.execute(query.sql).df()
-    names = stata_names(list(frame.columns))
-    dates: dict[str, str] = {}
-    strl: list[str] = []
-    for col, dtype in types.items():
-        series = frame[col]
-        if dtype == "TIMESTAMP WITH TIME ZONE":
-            frame[col] = pd.to_datetime(series, utc=True).dt.tz_localize(None)
-            dates[names[col]] = "tc"
-        elif dtype == "DATE":
-            frame[col] = pd.to_datetime(series)
-            dates[names[col]] = "td"
-        elif dtype == "BOOLEAN":
-            frame[col] = series.astype("boolean").astype("Int8")
-        elif dtype == "VARCHAR" or dtype.endswith("[]"):
-            text = series.astype("object").where(series.notna(), "").astype(str)
-            frame[col] = text
-            longest = max((len(v.encode("utf-8")) for v in text), default=0)
-            if longest > STATA_STR_BYTES:
-                strl.append(names[col])
-    frame = frame.rename(columns=names)
+def _write_dta(con, query: _Query, types: dict[str, str], out: Path, what: str,
+               parts: list[str] | None = None):
+    """The rows as a Stata 118 file, read and written a chunk at a time
+    (govwatch.export.stata); ``parts``: the query of each slice, in order."""
+    from . import stata
+
+    names = stata_names(list(types))
     labels = {names[c]: stata_label(query.meanings.get(c, c)) for c in types}
-    frame.to_stata(
-        out, version=STATA_VERSION, write_index=False, convert_dates=dates,
-        convert_strl=strl, variable_labels=labels,
-        data_label=stata_label(f"govwatch {what} export, definitions v{DEFINITION_VERSION}"),
-    )
-    return list(frame.columns), len(frame)
+    label = stata_label(f"govwatch {what} export, definitions v{DEFINITION_VERSION}")
+    rows = stata.write(con, query.sql, parts, types, names, labels, label, out)
+    return list(names.values()), rows
 
 
 def _write_codebook(path: Path, names: list[str], types: dict[str, str],

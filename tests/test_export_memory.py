@@ -77,3 +77,28 @@ def test_posts_export_fits_a_cap_one_query_did_not(store, tmp_path, monkeypatch,
     else:  # the same rows in the same order (a sliced file's columns are all nullable)
         pd.testing.assert_frame_equal(pd.read_parquet(capped.path), pd.read_parquet(whole.path),
                                       check_exact=True)
+
+
+def test_stata_export_holds_a_chunk_not_the_table(store, tmp_path, monkeypatch):
+    """The .dta is written a chunk of rows at a time (export/stata.py), each slice of the
+    posts sorted on its own under the cap: Python's peak (tracemalloc: pandas' and
+    NumPy's buffers) is a small part of the table as one frame, which the writer before
+    held whole."""
+    import tracemalloc
+
+    from govwatch.export import stata
+
+    monkeypatch.setattr(slices, "SLICE_ROWS", 50_000)
+    monkeypatch.setattr(stata, "CHUNK_VECTORS", 4)  # 8,192 rows at a time
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, CAP)
+    tracemalloc.start()
+    try:
+        result = export(store, "posts", "dta", tmp_path / "posts.dta")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    frame = pd.read_stata(result.path)
+    assert result.rows == len(frame) == POSTS
+    assert frame["post_id"].is_unique
+    whole = frame.memory_usage(deep=True).sum()
+    assert peak < whole / 4, (peak, whole)
