@@ -32,6 +32,7 @@ import ctypes.util
 import functools
 import os
 import platform
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -220,18 +221,33 @@ def heap_kept() -> Iterator[None]:
     (up to :data:`KEPT_HEAP_BYTES`) and reused; on the way out the usual threshold is
     back (twice :data:`HEAP_BLOCK_BYTES`, as glibc's own rule sets it) and the free
     memory goes back to the system, so the process is no larger after than before.
-    Elsewhere than glibc, nothing is changed. Figures do not depend on it."""
+    Elsewhere than glibc, nothing is changed. Figures do not depend on it.
+
+    The thresholds are the process's: nested (a metric's chunks run in its own
+    process) or side by side in threads, only the first to enter sets them and only
+    the last to leave gives the memory back, so no one's exit ends another's keeping."""
     libc = _glibc()
     if libc is None:
         yield
         return
-    libc.mallopt(_M_MMAP_THRESHOLD, HEAP_BLOCK_BYTES)
-    libc.mallopt(_M_TRIM_THRESHOLD, KEPT_HEAP_BYTES)
+    global _heap_keepers
+    with _HEAP_LOCK:
+        if _heap_keepers == 0:
+            libc.mallopt(_M_MMAP_THRESHOLD, HEAP_BLOCK_BYTES)
+            libc.mallopt(_M_TRIM_THRESHOLD, KEPT_HEAP_BYTES)
+        _heap_keepers += 1
     try:
         yield
     finally:
-        libc.mallopt(_M_TRIM_THRESHOLD, 2 * HEAP_BLOCK_BYTES)
-        libc.malloc_trim(0)
+        with _HEAP_LOCK:
+            _heap_keepers -= 1
+            if _heap_keepers == 0:
+                libc.mallopt(_M_TRIM_THRESHOLD, 2 * HEAP_BLOCK_BYTES)
+                libc.malloc_trim(0)
+
+
+_HEAP_LOCK = threading.Lock()
+_heap_keepers = 0  # heap_kept contexts open in this process
 
 
 # -- the run's message table ----------------------------------------------------

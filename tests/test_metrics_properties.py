@@ -321,3 +321,32 @@ def test_heap_kept_changes_no_figure():
         inside = grouped_km(bounds, d, e)
     for field in ("median", "ci_low", "ci_high", "naive_median"):
         assert getattr(inside, field).tobytes() == getattr(outside, field).tobytes()
+
+
+def test_heap_kept_nested_sets_and_restores_once(monkeypatch):
+    """Nested (a metric and its chunks in one process), only the outer
+    :func:`heap_kept` sets the thresholds and gives the memory back: an inner exit
+    does not end the outer's keeping."""
+    from govwatch.analysis import slices
+
+    calls = []
+
+    class FakeLibc:
+        def mallopt(self, param, value):
+            calls.append(("mallopt", param, value))
+
+        def malloc_trim(self, pad):
+            calls.append(("trim", pad))
+
+    monkeypatch.setattr(slices, "_glibc", lambda: FakeLibc())
+    with slices.heap_kept():
+        with slices.heap_kept():
+            pass
+        assert ("trim", 0) not in calls  # the outer one still keeps the heap
+    assert calls == [
+        ("mallopt", slices._M_MMAP_THRESHOLD, slices.HEAP_BLOCK_BYTES),
+        ("mallopt", slices._M_TRIM_THRESHOLD, slices.KEPT_HEAP_BYTES),
+        ("mallopt", slices._M_TRIM_THRESHOLD, 2 * slices.HEAP_BLOCK_BYTES),
+        ("trim", 0),
+    ]
+    assert slices._heap_keepers == 0
