@@ -339,7 +339,9 @@ def test_each_version_15_concept_has_a_twin():
 # taxonomy; an institution or the federal order as the object of an attack; a verbal attack
 # told by its manner ("a scathing attack"); hardship from an economic cause ("affected by the
 # cash crunch"); the victims or survivors of a year ("1984 victims"); violence and hatred as a
-# condition of society, torturing oneself, braving the weather to attend, ratings that sink.
+# condition of society, torturing oneself, braving the weather to attend, ratings that sink;
+# prevention as an achievement ("preventing dengue"), the rescue of homeless people to night
+# shelters.
 # Each twin reports an incident with the same words.
 OFFICIAL_ROUTINE_16 = {
     "en preparedness": "Chaired a meeting to review flood preparedness ahead of the monsoon",
@@ -367,6 +369,9 @@ OFFICIAL_ROUTINE_16 = {
     "torture ourselves": "How often we torture ourselves over what might happen",
     "braving the cold": "Crowds braving the severe cold wave to hear the speech",
     "sinking ratings": "A desperate ploy to revive the channel's sinking TRPs",
+    "prevention": "The city did a commendable job in preventing dengue this year",
+    "fire control": "Dust and fire control: how the agencies fell asleep",
+    "homeless rescued": "13 homeless rescued and brought to nite shelters through the app",
 }
 
 OFFICIAL_INCIDENT_16 = {
@@ -395,6 +400,9 @@ OFFICIAL_INCIDENT_16 = {
     "torture ourselves": "Police torture a detainee in custody, the family says",
     "braving the cold": "Cold wave kills 12 homeless people in the city",
     "sinking ratings": "Ferry sinking off the coast, 40 missing",
+    "prevention": "Dengue cases rising, all hospitals told to open fever clinics",
+    "fire control": "Fire at the market, the fire control room sends 20 tenders",
+    "homeless rescued": "Flood: 300 people rescued from rooftops, many left homeless",
 }
 
 
