@@ -39,8 +39,12 @@ _RULE_ONLY_NO = 0.2
 # floods of earlier years ("worse than the 1974 floods") while they report the current one.
 _EVENT = r"(?:riots?|carnage|massacre|pogrom|genocide|killings|blasts|bombings?|attacks?|fire|murders?)"
 _YEAR = r"(?:\b(?:19|20)\d\d|['’]\d\d)\b"
+# The victims or survivors of a year ("1984 victims", "2002 riot survivors") are history too;
+# "victims of 2013 floods" is not matched (a year after the noun may date a current disaster's
+# aftermath).
 _DATED_EVENT = re.compile(
-    rf"\b{_EVENT}\s+(?:of|in)\s+{_YEAR}|{_YEAR}\s+(?:anti[- ]\w+\s+)?{_EVENT}\b", re.IGNORECASE)
+    rf"\b{_EVENT}\s+(?:of|in)\s+{_YEAR}|{_YEAR}\s+(?:anti[- ]\w+\s+)?"
+    rf"(?:{_EVENT}|(?:riots?\s+)?(?:victims|survivors|widows))\b", re.IGNORECASE)
 _YEAR_HINT = re.compile(r"(?:19|20)\d\d|['’]\d\d")  # a quick test first: most texts have none
 
 

@@ -331,3 +331,88 @@ def test_a_tsunami_report_stays_critical_in_every_language(case):
 
 def test_each_version_15_concept_has_a_twin():
     assert sorted(OFFICIAL_ROUTINE_15) == sorted(OFFICIAL_INCIDENT_15)
+
+
+# Version 1.6 (docs/codebook.md section 9): disaster and security *policy* (a crisis noun that
+# names a field of policy or a programme: "flood preparedness", "the disaster management plan",
+# "earthquake-resistant", "fire safety norms", "an anti-terror law"), in the languages of the
+# taxonomy; an institution or the federal order as the object of an attack; a verbal attack
+# told by its manner ("a scathing attack"); hardship from an economic cause ("affected by the
+# cash crunch"); the victims or survivors of a year ("1984 victims"); violence and hatred as a
+# condition of society, torturing oneself, braving the weather to attend, ratings that sink;
+# prevention as an achievement ("preventing dengue"), the rescue of homeless people to night
+# shelters.
+# Each twin reports an incident with the same words.
+OFFICIAL_ROUTINE_16 = {
+    "en preparedness": "Chaired a meeting to review flood preparedness ahead of the monsoon",
+    "en management plan": "Cabinet approves the new disaster management plan for the state",
+    "en resistant": "All new school buildings will be earthquake resistant",
+    "en fire safety": "Fire safety norms for hospitals to be made stricter",
+    "en fire safety audit": "Fire safety audit of all hospitals ordered",
+    "en response bill": "Bill to strengthen disaster response passed in the Assembly",
+    "hi preparedness": "मुख्यमंत्री ने बाढ़ से निपटने की तैयारियों की समीक्षा बैठक की",
+    "hi management plan": "आपदा प्रबंधन योजना को कैबिनेट की मंजूरी",
+    "es preparedness": "Reunión para revisar la preparación ante inundaciones antes de las lluvias",
+    "pt preparedness": "Reunião para avaliar a preparação para enchentes antes das chuvas",
+    "fr prevention": "Réunion sur la prévention des risques d'inondation avant l'hiver",
+    "it prevention": "Riunione sulla prevenzione del rischio alluvioni prima dell'autunno",
+    "id mitigation": "Rapat koordinasi mitigasi bencana banjir menjelang musim hujan",
+    "ru preparation": "Совещание по подготовке к паводкам прошло в администрации",
+    "federal structure": "Sending the police into the state guest house is an attack on the federal structure",
+    "institutions": "This government is killing institutions one by one",
+    "under attack": "Judiciary under attack!",
+    "verbal attack": "Why the minister has launched such an energetic attack on the mayor",
+    "cash crunch": "Free meals for workers affected by the cash crunch",
+    "year victims": "1984 victims still await justice and proper housing",
+    "violence and hatred": "What is happening to the country? Violence and hatred everywhere.",
+    "torture ourselves": "How often we torture ourselves over what might happen",
+    "braving the cold": "Crowds braving the severe cold wave to hear the speech",
+    "sinking ratings": "A desperate ploy to revive the channel's sinking TRPs",
+    "prevention": "The city did a commendable job in preventing dengue this year",
+    "fire control": "Dust and fire control: how the agencies fell asleep",
+    "homeless rescued": "13 homeless rescued and brought to nite shelters through the app",
+}
+
+OFFICIAL_INCIDENT_16 = {
+    "en preparedness": "Flood waters enter the town, 3,000 people moved to relief camps",
+    "en management plan": "Disaster management teams rushed to the landslide site, 12 trapped",
+    "en resistant": "Earthquake of magnitude 6.1 hits the hills, buildings collapse",
+    "en fire safety": "Fire safety norms flouted: blaze at a factory kills 4 workers",
+    "en fire safety audit": "Fire in the hospital ICU, patients moved out; fire safety audit ordered",
+    "en response bill": "Disaster response teams reach the flooded villages",
+    "hi preparedness": "बाढ़ से 20 गांव डूबे, राहत कार्य जारी",
+    "hi management plan": "आपदा प्रबंधन की टीमें भूस्खलन वाली जगह पहुंचीं, 12 लोग फंसे",
+    "es preparedness": "Inundaciones en la costa, miles de evacuados",
+    "pt preparedness": "Enchentes deixam milhares de desabrigados no litoral",
+    "fr prevention": "Inondations dans le sud, des centaines d'habitants évacués",
+    "it prevention": "Alluvione in Liguria, centinaia di sfollati",
+    "id mitigation": "Banjir melanda Jakarta, ribuan warga mengungsi",
+    "ru preparation": "Паводок затопил поселок, жителей эвакуируют",
+    "federal structure": "Armed men attack a police station in the border district",
+    "institutions": "Gunmen killing shoppers in the market, police rush in",
+    "under attack": "Our convoy is under attack near the bridge, send help",
+    "verbal attack": "A brutal attack on a family in the village last night",
+    "cash crunch": "Families affected by the flood get relief kits today",
+    "year victims": "2013 flood victims get relief today",
+    "violence and hatred": "Violence in the old city tonight, two shops burned",
+    "torture ourselves": "Police torture a detainee in custody, the family says",
+    "braving the cold": "Cold wave kills 12 homeless people in the city",
+    "sinking ratings": "Ferry sinking off the coast, 40 missing",
+    "prevention": "Dengue cases rising, all hospitals told to open fever clinics",
+    "fire control": "Fire at the market, the fire control room sends 20 tenders",
+    "homeless rescued": "Flood: 300 people rescued from rooftops, many left homeless",
+}
+
+
+@pytest.mark.parametrize("case", sorted(OFFICIAL_ROUTINE_16))
+def test_version_16_routine_concepts(case):
+    assert rules([OFFICIAL_ROUTINE_16[case]]) == [False], OFFICIAL_ROUTINE_16[case]
+
+
+@pytest.mark.parametrize("case", sorted(OFFICIAL_INCIDENT_16))
+def test_version_16_twins_report_an_incident(case):
+    assert rules([OFFICIAL_INCIDENT_16[case]]) == [True], OFFICIAL_INCIDENT_16[case]
+
+
+def test_each_version_16_concept_has_a_twin():
+    assert sorted(OFFICIAL_ROUTINE_16) == sorted(OFFICIAL_INCIDENT_16)
