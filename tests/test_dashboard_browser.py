@@ -511,34 +511,6 @@ def test_account_charts_fit_their_labels_in_the_margins_they_carry(page, viewpor
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def test_a_chart_is_not_relaid_out_at_the_size_it_has_but_follows_its_box(page):
-    """dcc.Graph asks for a resize of every chart right after its first draw
-    (Plotly.Plots.resize, a relayout 100 ms later); a chart already the size of its box
-    is left as drawn, with no relayout, and a chart whose box changes size is laid out
-    again at the new width, as before."""
-    open_page(page, "/account?platform=x&author=avalor_railways")
-    result = page.evaluate("""async () => {
-        const gd = document.querySelector('#account-graph-km .js-plotly-plot');
-        let relayouts = 0;
-        gd.on('plotly_relayout', () => { relayouts += 1; });
-        const width = gd._fullLayout.width;
-        await Plotly.Plots.resize(gd);
-        await new Promise(r => setTimeout(r, 300));
-        const same = relayouts;
-        gd.parentElement.style.width = (width - 200) + 'px';
-        await Plotly.Plots.resize(gd);
-        await new Promise(r => setTimeout(r, 300));
-        return {same: same, after: relayouts, width: width, now: gd._fullLayout.width};
-    }""")
-    assert result["same"] == 0, result
-    assert result["after"] >= 1 and abs(result["now"] - (result["width"] - 200)) <= 1, result
-    page.set_viewport_size({"width": 900, "height": 900})  # a window resize follows too
-    page.wait_for_function("""() => [...document.querySelectorAll('main .js-plotly-plot')]
-        .every(gd => Math.abs(gd._fullLayout.width -
-                              parseFloat(getComputedStyle(gd).width)) <= 1)""")
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
 def test_overview_series_follows_the_filters_and_the_period(page):
     """The overview's series pools the rate of the accounts the filters keep: a
     country filter (applied in the browser) redraws it from that country's accounts,

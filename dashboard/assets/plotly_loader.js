@@ -16,12 +16,6 @@
 // drawn already is redrawn at once, and NS.drawNow(element) draws
 // the waiting chart in that element at once (the image downloads use it). While it waits, the chart
 // keeps the height of its figure, so the page does not jump when it is drawn.
-//
-// dcc.Graph resizes every chart right after its first draw (Plotly.Plots.resize: 100 ms
-// later, a relayout to the size of its box, which works out the whole figure's
-// defaults again and sends a relayoutData update through Dash's store). When the box
-// has the size the chart was just drawn at, that relayout changes nothing, and it is
-// skipped; a chart whose box changed size is resized as before.
 (function () {
   "use strict";
   var NS = (window.govwatch_dashboard = window.govwatch_dashboard || {});
@@ -137,28 +131,6 @@
     return Plotly;
   }
 
-  // Plots.resize on a chart already drawn at the size of its box is nothing to do.
-  function skipSameSizeResize(Plotly) {
-    var plots = Plotly.Plots;
-    if (!plots || plots.__govwatchSameSize) { return Plotly; }
-    var resize = plots.resize;
-    plots.resize = function (gd) {
-      var el = typeof gd === "string" ? document.getElementById(gd) : gd;
-      var full = el && el._fullLayout;
-      if (full && el.layout && !el.layout.width && el.isConnected) {
-        var style = window.getComputedStyle(el);
-        var height = el.layout.height || parseFloat(style.height);
-        if (Math.abs(parseFloat(style.width) - full.width) <= 1 &&
-            Math.abs(height - full.height) <= 1) {
-          return Promise.resolve(el);
-        }
-      }
-      return resize.apply(this, arguments);
-    };
-    plots.__govwatchSameSize = true;
-    return Plotly;
-  }
-
   NS.loadPlotly = function () {
     if (window.Plotly) { return window.Plotly; }
     var link = document.getElementById("govwatch-plotly");
@@ -166,9 +138,7 @@
     window.Plotly = new Promise(function (resolve, reject) {
       var script = document.createElement("script");
       script.src = link.href;
-      script.onload = function () {
-        resolve(skipSameSizeResize(deferOffscreen(window.Plotly)));
-      };
+      script.onload = function () { resolve(deferOffscreen(window.Plotly)); };
       script.onerror = function (error) { window.Plotly = undefined; reject(error); };
       document.head.appendChild(script);
     });
