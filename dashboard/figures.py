@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from govwatch.dashboard import outage_marks
+from govwatch.dashboard import margins, outage_marks
 
 from govwatch.config import window_label
 
@@ -579,10 +579,12 @@ def km_chart(curves: pd.DataFrame, group: str, labels: dict | None = None,
                              "range": [0, max_hours]}
     if max_hours <= 24 * 14:
         xaxis["dtick"] = 24
-    fig = build_figure(traces, {
+    fig = build_figure(traces, margins.fixed({
         "xaxis": xaxis, "height": 420,
         "yaxis": {"title": {"text": "Share still unanswered"}, "range": [0, 1.02],
-                  "tickformat": ".0%"}})
+                  "tickformat": ".0%"},
+        "margin": margins.margin(margins.left(margins.PERCENT_TICKS, title=True),
+                                 legend=curves[group].nunique() > 1)}, "xaxis", "yaxis"))
     summary = "Kaplan-Meier estimate (unanswered messages count until the end of " \
               "observation). " + "; ".join(sentences) + "."
     return Chart(key, title, fig, summary, curves, ANCHORS["latency"])
@@ -615,17 +617,20 @@ def rate_chart(df: pd.DataFrame, category: str, title: str, key: str, min_n: int
     d["_rate"] = d[rate].where(~d["_few"])
     d = d.sort_values("_rate", na_position="first")
     window = d["window_hours"].max() if "window_hours" in d else None
+    full = d[category].astype(str).tolist()
+    axis = margins.fit_labels(full)  # the full label stays in the hover
     fig = build_figure([{
-        "type": "bar", "x": d["_rate"].fillna(0), "y": d[category].astype(str),
+        "type": "bar", "x": d["_rate"].fillna(0), "y": axis, "hovertext": full,
         "orientation": "h",
         "marker": {"color": [OKABE_ITO[5] if f else OKABE_ITO[0] for f in d["_few"]]},
         "text": [f"too few (n={int(k)})" if f else f"{fmt_rate(v)} of {int(k):,}"
                  for f, v, k in zip(d["_few"], d["_rate"], d[n].fillna(0), strict=True)],
         "textposition": ["outside" if f else "auto" for f in d["_few"]],
-        "hovertemplate": "%{y}: %{text}<extra></extra>"}], {
+        "hovertemplate": "%{hovertext}: %{text}<extra></extra>"}], margins.fixed({
         "xaxis": {"title": {"text": rate_label(window)}, "tickformat": ".0%",
                   "range": [0, 1.04]},
-        "yaxis": {"automargin": True}, "height": max(220, 40 * len(d) + 100)})
+        "margin": margins.margin(margins.left(axis)),
+        "height": max(220, 40 * len(d) + 100)}, "xaxis", "yaxis"))
     ok = d[~d["_few"]].dropna(subset=["_rate"]).sort_values("_rate")
     if ok.empty:
         summary = "Every group has too few messages for a rate."
@@ -671,11 +676,13 @@ def unanswered_chart(rows: pd.DataFrame, group: str, labels: dict | None = None,
         last = c.iloc[-1]
         sentences.append(f"{name}: {fmt_rate(last['survival'])} still unanswered after "
                          f"{'7 days' if last['hours'] == 168 else fmt_hours(last['hours'])}")
-    fig = build_figure(traces, {
+    fig = build_figure(traces, margins.fixed({
         "xaxis": {"title": {"text": "Hours since the message"}, "range": [0, WINDOW_HOURS],
                   "dtick": 24},
         "yaxis": {"title": {"text": "Share still unanswered"}, "range": [0, 1.02],
-                  "tickformat": ".0%"}, "height": 420})
+                  "tickformat": ".0%"}, "height": 420,
+        "margin": margins.margin(margins.left(margins.PERCENT_TICKS, title=True),
+                                 legend=len(traces) > 1)}, "xaxis", "yaxis"))
     summary = ("Kaplan-Meier estimate at 1 h, 24 h, 72 h and 7 days. " + "; ".join(sentences)
                + ".")
     return Chart(key, title, fig, summary, data, ANCHORS["latency"])
@@ -720,8 +727,12 @@ def activity_chart(weekly: pd.DataFrame, silences: pd.DataFrame | None,
             "hovertemplate": "%{text}<br>%{x|%d %b %Y %H:%M} UTC<extra></extra>"})
         shapes += [vline(onset, {"color": OKABE_ITO[1], "dash": "dot", "width": 1.5})
                    for onset in ev["onset"]]
-    fig = build_figure(traces, {"yaxis": {"title": {"text": "Posts per week"}},
-                                "height": 340, **({"shapes": shapes} if shapes else {})})
+    fig = build_figure(traces, margins.fixed({
+        "yaxis": {"title": {"text": "Posts per week"}}, "height": 340,
+        "margin": margins.margin(
+            margins.left(margins.count_ticks(float(weekly["posts"].max() or 1) * 1.18),
+                         title=True), legend=len(traces) > 1),
+        **({"shapes": shapes} if shapes else {})}, "xaxis", "yaxis"))
     busiest = weekly.sort_values("posts").iloc[-1]
     summary = (f"{int(weekly['posts'].sum()):,} posts over {len(weekly)} weeks; busiest week "
                f"{pd.Timestamp(busiest['week']):%d %b %Y} ({int(busiest['posts'])} posts)")
@@ -892,18 +903,21 @@ def percentile_chart(ranks: pd.DataFrame, metric: str = "metric",
                           "array": (hi - d[value]).clip(lower=0).fillna(0).tolist(),
                           "arrayminus": (d[value] - lo).clip(lower=0).fillna(0).tolist()}
         bar["customdata"] = np.stack([lo.to_numpy(), hi.to_numpy()], axis=1)
-        hover = "%{y}: percentile %{x:.0f} (95% interval %{customdata[0]:.0f}–" \
+        hover = "%{hovertext}: percentile %{x:.0f} (95% interval %{customdata[0]:.0f}–" \
                 "%{customdata[1]:.0f})<extra></extra>"
     else:
-        hover = "%{y}: percentile %{x:.0f}<extra></extra>"
+        hover = "%{hovertext}: percentile %{x:.0f}<extra></extra>"
+    full = d[metric].astype(str).tolist()
+    axis = margins.fit_labels(full)  # the full label stays in the hover
     fig = build_figure([{
-        "type": "bar", "x": d[value], "y": d[metric].astype(str), "orientation": "h",
+        "type": "bar", "x": d[value], "y": axis, "hovertext": full, "orientation": "h",
         "marker": {"color": OKABE_ITO[2]}, "text": [f"{v:.0f}" for v in d[value]],
-        "textposition": "inside", "hovertemplate": hover, **bar}], {
+        "textposition": "inside", "hovertemplate": hover, **bar}], margins.fixed({
         "shapes": [vline(50, {"color": "#555555", "dash": "dot"})],
         "xaxis": {"range": [0, 100],
                   "title": {"text": "Percentile among peers (higher is better)"}},
-        "yaxis": {"automargin": True}, "height": max(220, 40 * len(d) + 100)})
+        "margin": margins.margin(margins.left(axis)),
+        "height": max(220, 40 * len(d) + 100)}, "xaxis", "yaxis"))
     best, worst = d.iloc[-1], d.iloc[0]
     summary = (f"Best rank: {best[metric]} (percentile {best[value]:.0f}); "
                f"worst: {worst[metric]} (percentile {worst[value]:.0f}).")

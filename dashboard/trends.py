@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import margins
 from .figures import (
     ANCHORS,
     HOUR_TICKS,
@@ -73,7 +74,7 @@ def series_chart(df: pd.DataFrame, period_kind: str, changes: pd.DataFrame | Non
     # two panels sharing the time axis, as plotly's make_subplots(rows=2, cols=1,
     # shared_xaxes=True, vertical_spacing=0.12) lays them out; both axes of dates,
     # also on a panel without points (dates, not NaN)
-    fig = build_figure(traces, {
+    fig = build_figure(traces, margins.fixed({
         "xaxis": {"anchor": "y", "domain": [0.0, 1.0], "matches": "x2",
                   "showticklabels": False, "type": "date"},
         "xaxis2": {"anchor": "y2", "domain": [0.0, 1.0], "type": "date"},
@@ -81,8 +82,10 @@ def series_chart(df: pd.DataFrame, period_kind: str, changes: pd.DataFrame | Non
                   "tickformat": ".0%", "range": [0, 1.05]},
         "yaxis2": {"anchor": "x2", "domain": [0.0, 0.44], "title": {"text": "Median"},
                    "type": "log", "tickvals": HOUR_TICKS[0], "ticktext": HOUR_TICKS[1]},
-        "height": 520, "margin": {"l": 10, "r": 10, "t": 60, "b": 40},
-        **({"shapes": shapes} if shapes else {})})
+        "height": 520,
+        "margin": margins.margin(margins.left([*margins.PERCENT_TICKS, *HOUR_TICKS[1]],
+                                              title=True), top=60, right=10),
+        **({"shapes": shapes} if shapes else {})}, "xaxis", "xaxis2", "yaxis", "yaxis2"))
     summary = _rate_summary(d, rated, period_kind)
     if changes is not None and not changes.empty:
         summary += " Dashed lines mark the dates compared before and after."

@@ -462,6 +462,55 @@ def test_account_series_switches_period_and_shows_before_after(page):
     assert not violations, violations
 
 
+# Each chart of the page: the tick labels and axis titles drawn outside the chart's SVG,
+# y tick labels that reach into the plot or under their axis title, and the margins
+# plotly drew with where they differ from the ones the figure carries.
+CHART_FIT = """(xtitles) => [...document.querySelectorAll('main .js-plotly-plot')].map(gd => {
+    const svg = gd.querySelector('.main-svg').getBoundingClientRect();
+    const size = gd._fullLayout._size, given = gd.layout.margin || {};
+    const box = e => e.getBoundingClientRect();
+    const out = {id: gd.id, outside: [], into_plot: [], under_title: [], moved: []};
+    const labels = '.xtick text, .ytick text, .g-ytitle text, .g-y2title text' +
+        (xtitles ? ', .g-xtitle text, .g-x2title text' : '');
+    gd.querySelectorAll(labels).forEach(t => {
+        const b = box(t);
+        if (b.width && (b.left < svg.left - 0.5 || b.right > svg.right + 0.5 ||
+                        b.top < svg.top - 0.5 || b.bottom > svg.bottom + 0.5)) {
+            out.outside.push(t.textContent); }
+    });
+    const titles = [...gd.querySelectorAll('.g-ytitle text, .g-y2title text')].map(box);
+    gd.querySelectorAll('.ytick text').forEach(t => {
+        const b = box(t);
+        if (!b.width) { return; }
+        if (b.right > svg.left + size.l + 0.5) { out.into_plot.push(t.textContent); }
+        if (titles.some(h => h.right > b.left && h.bottom > b.top && h.top < b.bottom)) {
+            out.under_title.push(t.textContent); }
+    });
+    ['l', 'r', 'b'].forEach(k => { if (given[k] !== undefined && given[k] !== size[k]) {
+        out.moved.push(`${k}: ${given[k]} -> ${size[k]}`); } });
+    return out;
+})"""
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, PHONE])
+def test_account_charts_fit_their_labels_in_the_margins_they_carry(page, viewport):
+    """The Account page's charts come with margins computed on the server from their
+    labels (no automargin, which measures every label in the browser and draws the
+    chart again): every tick label and axis title is inside the chart, y labels stay
+    left of the plot and clear of the axis title, and plotly keeps the margins given
+    (one draw), on a desktop and on a phone. (On a phone the x axis titles are left
+    out: a long one, centred under the narrow plot of a bar chart with long labels, is
+    wider than the chart, as it was with automargin.)"""
+    page.set_viewport_size(viewport)
+    open_page(page, "/account?platform=x&author=avalor_railways")
+    charts = page.evaluate(CHART_FIT, viewport["width"] > PHONE["width"])
+    assert len(charts) == 6, charts
+    bad = [c for c in charts if c["outside"] or c["into_plot"] or c["under_title"]
+           or c["moved"]]
+    assert not bad, bad
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def test_overview_series_follows_the_filters_and_the_period(page):
     """The overview's series pools the rate of the accounts the filters keep: a
     country filter (applied in the browser) redraws it from that country's accounts,

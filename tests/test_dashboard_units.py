@@ -166,6 +166,64 @@ def test_rate_chart_labels_too_few():
     assert "flood" in chart.summary
 
 
+def test_long_category_labels_are_cut_distinct_and_kept_whole_in_the_hover():
+    from govwatch.dashboard import margins as M
+
+    long = "Water supply and sanitation in informal settlements of the capital"
+    twin = long.replace("capital", "coast")
+    df = pd.DataFrame({"slice_value": [long, twin, "roads"], "answered_rate_7d": [0.1, 0.2, 0.5],
+                       "messages": [40, 50, 60]})
+    trace = F.rate_chart(df, "slice_value", "By topic", "topic", min_n=10).figure.data[0]
+    assert all(M.text_px(v) <= M.MAX_LABEL_PX for v in trace.y)
+    assert len(set(trace.y)) == 3 and "roads" in trace.y  # cut ones stay apart
+    assert sorted(trace.hovertext) == sorted([long, twin, "roads"])
+    assert "%{hovertext}" in trace.hovertemplate
+    assert M.text_px("WWW") > M.text_px("iii") and M.text_px("中文") == 2 * M.FONT_PX
+
+
+def test_account_charts_margins_come_from_their_labels():
+    """The Account page's charts set their margins (automargin and the tick-label
+    overflow check off): the left margin holds the widest y label and the axis title."""
+    from govwatch.dashboard import margins as M
+    from govwatch.dashboard.trends import series_chart
+
+    weeks = pd.date_range("2026-01-05", periods=3, freq="7D", tz="UTC")
+    curves = pd.DataFrame({"population": ["all"] * 3 + ["needs"] * 3,
+                           "hours": [0.0, 5.0, 30.0] * 2, "survival": [1, 0.5, 0.2] * 2,
+                           "ci_low": [1, 0.4, 0.1] * 2, "ci_high": [1, 0.6, 0.3] * 2})
+    series = pd.DataFrame({
+        "period_start": weeks, "period": ["w1", "w2", "w3"], "rate_status": ["ok"] * 3,
+        "answered_rate_window": [0.5, 0.6, 0.7], "rate_ci_low": [0.4, 0.5, 0.6],
+        "rate_ci_high": [0.6, 0.7, 0.8], "observed_window": [50, 60, 70],
+        "median_status": ["ok"] * 3, "km_median_hours": [3.0, None, 2.0],
+        "km_median_ci_low": [2.0, None, 1.0], "km_median_ci_high": [5.0, None, 4.0],
+        "max_followup_hours": [100.0, 90.0, 80.0]})
+    ranks = pd.DataFrame({"metric": ["answered_rate", "deflection_share"],
+                          "percentile": [40.0, 70.0]})
+    slices = pd.DataFrame({"slice_label": ["negative", "neutral"],
+                           "answered_rate_7d": [0.3, 0.6], "messages": [40, 50]})
+    charts = {
+        "km": F.km_chart(curves, "population"),
+        "trend": series_chart(series, "week"),
+        "slices": F.rate_chart(slices, "slice_label", "By sentiment", "sentiment", min_n=10),
+        "activity": F.activity_chart(pd.DataFrame({"week": weeks, "posts": [5, 12345, 9]}),
+                                     None, None),
+        "peers": F.percentile_chart(ranks),
+    }
+    for name, chart in charts.items():
+        layout = chart.figure.layout
+        axes = [*chart.figure.select_xaxes(), *chart.figure.select_yaxes()]
+        assert axes and all(a.automargin is False and a.ticklabeloverflow == "allow"
+                            for a in axes), name
+        labels = {"km": ["100%"], "trend": ["90 days"], "activity": ["000k"],
+                  "slices": ["negative"], "peers": ["Share of deflecting replies"]}[name]
+        titled = name in ("km", "trend", "activity")
+        assert layout.margin.l >= M.text_px(labels[0]) + (M.Y_TITLE if titled else 0), name
+        assert layout.margin.b >= 50 and layout.margin.t >= 40, name
+    assert charts["km"].figure.layout.margin.t == M.TOP_LEGEND  # two curves: a legend
+    assert charts["peers"].figure.layout.margin.t == M.TOP
+
+
 def test_activity_and_event_charts_describe_themselves():
     weekly = pd.DataFrame({"week": pd.date_range("2026-01-05", periods=3, freq="7D", tz="UTC"),
                            "posts": [5, 0, 9]})
