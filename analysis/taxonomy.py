@@ -44,7 +44,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
@@ -932,7 +932,14 @@ def compound_words(tax: Taxonomy) -> list[str]:
     "#bombaybeauty"."""
     english = {w for c in tax.categories for t in c.terms.get("en", ())
                for w in term_key(t.lstrip(SUPPORT_MARK))}
-    out = []
+    return sorted({word for t, (word, prefix) in _foreign_critical_words(tax)
+                   if t[0] != SUPPORT_MARK and not prefix
+                   and (word, prefix) not in english and word.isalpha()})
+
+
+def _foreign_critical_words(tax: Taxonomy) -> Iterator[tuple[str, tuple[str, bool]]]:
+    """Each one-word term of the critical categories in a language other than English,
+    with its word and whether it is a prefix ("tsunami*")."""
     for c in tax.categories:
         if not c.critical:
             continue
@@ -941,10 +948,8 @@ def compound_words(tax: Taxonomy) -> list[str]:
                 continue
             for t in terms:
                 words = term_key(t.lstrip(SUPPORT_MARK))
-                if (t[0] != SUPPORT_MARK and len(words) == 1 and not words[0][1]
-                        and words[0] not in english and words[0][0].isalpha()):
-                    out.append(words[0][0])
-    return sorted(set(out))
+                if len(words) == 1:
+                    yield t, words[0]
 
 
 def english_and_foreign(tax: Taxonomy) -> tuple[list[str], list[str]]:
@@ -959,17 +964,8 @@ def english_and_foreign(tax: Taxonomy) -> tuple[list[str], list[str]]:
             words = term_key(t.lstrip(SUPPORT_MARK))
             if len(words) == 1:
                 (prefixes if words[0][1] else english).add(words[0][0])
-    foreign: set[str] = set()
-    for c in tax.categories:
-        if not c.critical:
-            continue
-        for lang, terms in c.terms.items():
-            if lang == "en":
-                continue
-            for t in terms:
-                words = term_key(t.lstrip(SUPPORT_MARK))
-                if len(words) == 1 and words[0][1] and words[0][0] not in prefixes:
-                    foreign.add(words[0][0] + "*")
+    foreign = {word + "*" for _, (word, prefix) in _foreign_critical_words(tax)
+               if prefix and word not in prefixes}
     return sorted(english), sorted(foreign)
 
 
