@@ -138,9 +138,7 @@ def hours(later: str, earlier: str) -> str:
 # chosen and joined back by that row id, one integer instead of three strings.
 _RESPONSES = """
 CREATE OR REPLACE TEMP TABLE _responses AS
--- not materialized: each use below reads the official posts it needs (the threaded ones
--- have no reply link), which costs less than holding them all
-WITH official_posts AS NOT MATERIALIZED (
+WITH official_posts AS (
     SELECT r.platform, r.post_id, lower(r.author) AS la, r.created_at,
            r.in_reply_to_post_id, lower(r.in_reply_to_author) AS to_author, r.conversation_id,
            coalesce(r.day_precision, false) AS day_precision
@@ -186,11 +184,8 @@ LEFT JOIN _responses r ON r.msg_row = m.rowid
 LEFT JOIN tags t ON t.platform = m.platform AND t.post_id = m.message_id
 LEFT JOIN message_attributes a ON a.platform = m.platform AND a.post_id = m.message_id
 -- A review edited after the reply that answered it has no knowable latency: counted
--- apart (analysis/channels.py), never a negative or censored one. Left out by NOT EXISTS,
--- not by a filter on the joined flag: DuckDB would guess that filter keeps a fifth of the
--- messages and hash them, every column, instead of the candidate responses.
-WHERE NOT EXISTS (SELECT 1 FROM message_attributes x WHERE x.platform = m.platform
-                  AND x.post_id = m.message_id AND x.flag = 'reply_predates_message')
+-- apart (analysis/channels.py), never a negative or censored one.
+WHERE a.flag IS DISTINCT FROM 'reply_predates_message'
 """
 
 
