@@ -65,33 +65,32 @@ WITH public_posts AS NOT MATERIALIZED (
     ANTI JOIN _officials o ON o.platform = p.platform AND o.la = lower(p.author)
     WHERE p.created_at <= $obs_end AND p.created_at >= $plausible_from AND {scope_p}
 ),
--- a reply or comment to a post of an official that is in the data; where the parent is not
--- in the data, trust the author the reply link names. One row per post: the import keeps
--- (platform, post_id) unique. Not materialized either: the mentions below need the parent
--- of the few posts that have some.
-replied AS NOT MATERIALIZED (
-    SELECT m.*, CASE WHEN parent.post_id IS NULL THEN lower(m.in_reply_to_author)
-                     ELSE lower(parent.author) END AS replied_la
+replies AS (
+    -- a reply or comment to a post of an official that is in the data; where the parent
+    -- is not in the data, trust the author the reply link names. One row per post: the
+    -- import keeps (platform, post_id) unique.
+    SELECT m.*, o.author AS official_author,
+           CASE WHEN m.kind = 'comment' THEN 'comment' ELSE 'reply' END AS via
     FROM public_posts m
     LEFT JOIN posts parent ON parent.platform = m.platform
          AND parent.post_id = m.in_reply_to_post_id
+    JOIN _officials o ON o.platform = m.platform
+         AND o.la = CASE WHEN parent.post_id IS NULL THEN lower(m.in_reply_to_author)
+                         ELSE lower(parent.author) END
 )
-SELECT m.platform, m.post_id AS message_id, m.author AS message_author,
-       o.author AS official_author, m.created_at AS message_created_at, m.conversation_id,
-       m.lang, m.day_precision AS message_day_precision,
-       CASE WHEN m.kind = 'comment' THEN 'comment' ELSE 'reply' END AS via
-FROM replied m
-JOIN _officials o ON o.platform = m.platform AND o.la = m.replied_la
+SELECT platform, post_id AS message_id, author AS message_author, official_author,
+       created_at AS message_created_at, conversation_id, lang,
+       day_precision AS message_day_precision, via
+FROM replies
 UNION ALL
--- an @mention of an official, unless the post replies to that official already: decided
--- from the post's own reply link, so only posts with mentions look up their parent (not
--- a check against every reply above, which would hold all of them once more)
+-- an @mention of an official, unless the post replies to that official already
 SELECT DISTINCT m.platform, m.post_id, m.author, o.author, m.created_at, m.conversation_id,
        m.lang, m.day_precision, 'mention'
-FROM (SELECT *, unnest(mentions) AS mentioned FROM replied
+FROM (SELECT *, unnest(mentions) AS mentioned FROM public_posts
       WHERE len(coalesce(mentions, [])) > 0) m
 JOIN _officials o ON o.platform = m.platform AND o.la = lower(m.mentioned)
-WHERE m.replied_la IS DISTINCT FROM o.la
+WHERE NOT EXISTS (SELECT 1 FROM replies r WHERE r.platform = m.platform
+                  AND r.post_id = m.post_id AND r.official_author = o.author)
 """
 
 
