@@ -84,6 +84,26 @@ def test_who_counts_as_inbound(store):
     assert {m for m, _ in r} == {"101", "104", "106", "108", "109", "111", "113"}
 
 
+def test_mention_of_the_official_replied_to(tmp_path):
+    """A mention is a message of its own unless the post already replies to that official:
+    through its parent where the parent is in the data, else through the author named."""
+    posts = [
+        post("200", "MinRail", "2026-01-01T08:00:00Z", "Timetable"),
+        post("201", "asha", "2026-01-01T08:30:00Z", "hello"),
+        # parent not in the data, the link names MinRail, the text names it (any case): a reply
+        post("202", "ravi", "2026-01-01T09:00:00Z", "@minrail late again", "gone", "MinRail"),
+        # parent in the data and by asha, although the link names MinRail: a mention
+        post("203", "kabir", "2026-01-01T09:10:00Z", "@MinRail @asha", "201", "MinRail"),
+        # a reply to MinRail's post that names MinHealth and MinRail: one of each
+        post("204", "zoya", "2026-01-01T09:20:00Z", "@MinHealth @MINRAIL help", "200", "asha"),
+        post("205", "obs", "2026-01-02T12:00:00Z", "end"),
+    ]
+    r = responses(build_store(tmp_path, posts, OFFICIALS))
+    assert {k: row.via for k, row in r.items()} == {
+        ("202", "MinRail"): "reply", ("203", "MinRail"): "mention",
+        ("204", "MinHealth"): "mention", ("204", "MinRail"): "reply"}
+
+
 def test_account_metrics(store):
     m = store.conn.execute(
         "SELECT * FROM account_metrics WHERE population = 'all' ORDER BY official_author"
