@@ -252,20 +252,6 @@ OFFICIAL_INCIDENT = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(OFFICIAL_ROUTINE))
-def test_recurring_routine_concepts_of_official_timelines(case):
-    assert rules([OFFICIAL_ROUTINE[case]]) == [False], OFFICIAL_ROUTINE[case]
-
-
-@pytest.mark.parametrize("case", sorted(OFFICIAL_INCIDENT))
-def test_their_twins_report_an_incident(case):
-    assert rules([OFFICIAL_INCIDENT[case]]) == [True], OFFICIAL_INCIDENT[case]
-
-
-def test_each_routine_concept_has_a_twin():
-    assert sorted(OFFICIAL_ROUTINE) == sorted(OFFICIAL_INCIDENT)
-
-
 # Version 1.5 notes (docs/codebook.md section 9): a hashtag whose reading holds a masked
 # phrase is read as that phrase; an incident dated by a year is history unless the post
 # says it is current; a word of the English lists counts in the English tier, not in the
@@ -314,23 +300,9 @@ FOREIGN_TSUNAMI = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(OFFICIAL_ROUTINE_15))
-def test_version_15_routine_concepts(case):
-    assert rules([OFFICIAL_ROUTINE_15[case]]) == [False], OFFICIAL_ROUTINE_15[case]
-
-
-@pytest.mark.parametrize("case", sorted(OFFICIAL_INCIDENT_15))
-def test_version_15_twins_report_an_incident(case):
-    assert rules([OFFICIAL_INCIDENT_15[case]]) == [True], OFFICIAL_INCIDENT_15[case]
-
-
 @pytest.mark.parametrize("case", sorted(FOREIGN_TSUNAMI))
 def test_a_tsunami_report_stays_critical_in_every_language(case):
     assert rules([FOREIGN_TSUNAMI[case]]) == [True], FOREIGN_TSUNAMI[case]
-
-
-def test_each_version_15_concept_has_a_twin():
-    assert sorted(OFFICIAL_ROUTINE_15) == sorted(OFFICIAL_INCIDENT_15)
 
 
 # Version 1.6 (docs/codebook.md section 9): disaster and security *policy* (a crisis noun that
@@ -404,15 +376,28 @@ OFFICIAL_INCIDENT_16 = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(OFFICIAL_ROUTINE_16))
-def test_version_16_routine_concepts(case):
-    assert rules([OFFICIAL_ROUTINE_16[case]]) == [False], OFFICIAL_ROUTINE_16[case]
+# The codebook's versions of routine official concepts, each case with its twin that
+# reports an incident in the same words: one pair of tests over all of them.
+TWINNED = {"1.4": (OFFICIAL_ROUTINE, OFFICIAL_INCIDENT),
+           "1.5": (OFFICIAL_ROUTINE_15, OFFICIAL_INCIDENT_15),
+           "1.6": (OFFICIAL_ROUTINE_16, OFFICIAL_INCIDENT_16)}
+TWIN_CASES = [(version, case) for version, (routine, _) in TWINNED.items()
+              for case in sorted(routine)]
 
 
-@pytest.mark.parametrize("case", sorted(OFFICIAL_INCIDENT_16))
-def test_version_16_twins_report_an_incident(case):
-    assert rules([OFFICIAL_INCIDENT_16[case]]) == [True], OFFICIAL_INCIDENT_16[case]
+@pytest.mark.parametrize("version, case", TWIN_CASES)
+def test_routine_concepts_of_official_timelines(version, case):
+    text = TWINNED[version][0][case]
+    assert rules([text]) == [False], text
 
 
-def test_each_version_16_concept_has_a_twin():
-    assert sorted(OFFICIAL_ROUTINE_16) == sorted(OFFICIAL_INCIDENT_16)
+@pytest.mark.parametrize("version, case", TWIN_CASES)
+def test_their_twins_report_an_incident(version, case):
+    text = TWINNED[version][1][case]
+    assert rules([text]) == [True], text
+
+
+@pytest.mark.parametrize("version", sorted(TWINNED))
+def test_each_routine_concept_has_a_twin(version):
+    routine, incident = TWINNED[version]
+    assert sorted(routine) == sorted(incident)
