@@ -159,6 +159,34 @@ def test_several_accounts_from_an_exported_dataset(tmp_path, cluster):
     assert counts["tags"] == 3_000 and counts["account_metrics"] > 0
 
 
+def test_theme_chunks_on_the_cluster_equal_this_process(tmp_path, cluster, monkeypatch):
+    """Topic discovery sends each chunk of public posts to the cluster's workers; the
+    themes equal those assigned in one process, row for row."""
+    import pandas as pd
+    from govwatch.analysis import topics
+    from govwatch.analysis.registry import MetricContext
+    from govwatch.analysis.slices import CHUNK_EXECUTOR
+
+    _, client = cluster
+    src = sample_dir()
+    monkeypatch.setattr(topics, "CHUNK", 1024)  # the sample's public posts in several chunks
+    monkeypatch.setattr(topics, "SMALL_POSTS", 1024)
+    with Store(tmp_path / "s.duckdb") as store:
+        import_paths(store, [src / "accounts.csv"], "accounts-csv", kind="accounts")
+        import_paths(store, [src / "posts.csv"], "csv")
+        here = topics.TopicDiscovery().compute(
+            MetricContext(store.conn, None, Settings(execution__workers=1)))
+        before = client.run(lambda dask_worker: dask_worker.state.executed_count)
+        ctx = MetricContext(store.conn, None, Settings(execution__workers=1))
+        ctx.cache[CHUNK_EXECUTOR] = (client.get_executor(pure=False), 4)
+        there = topics.TopicDiscovery().compute(ctx)
+        after = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    assert sum(after.values()) - sum(before.values()) >= 3  # one task a chunk
+    assert len(here["post_themes"]) > 3 * 1024
+    for table in ("discovered_topics", "post_themes"):
+        pd.testing.assert_frame_equal(there[table], here[table], check_exact=True)
+
+
 def test_stale_or_textless_dataset_fails_and_leaves_the_derived_tables_unchanged(tmp_path, cluster):
     address, _ = cluster
     posts = [post("1", "MinRail", "2026-01-01T00:00:00Z", "Trains run on time"),

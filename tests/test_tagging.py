@@ -306,6 +306,32 @@ def test_topic_discovery_finds_themes_and_is_empty_on_empty_store(tmp_path):
     assert any("exam" in w and "water" not in w for w in words.values())
 
 
+def test_theme_chunks_on_worker_processes_equal_this_process(tmp_path, monkeypatch):
+    """A store of several chunks of public posts assigns them on spawned worker
+    processes; the tables equal those of assigning every chunk here, row for row."""
+    from govwatch.analysis import topics
+    from govwatch.analysis.registry import MetricContext
+    from govwatch.analysis.settings import AnalysisSettings, ExecutionSettings
+
+    small = Path(__file__).resolve().parents[1] / "sample_data" / "small"
+    monkeypatch.setattr(topics, "CHUNK", 1024)  # the sample's public posts in several chunks
+    monkeypatch.setattr(topics, "SMALL_POSTS", 1024)
+    with Store(tmp_path / "s.duckdb") as store:
+        assert import_paths(store, [small / "accounts.csv"], kind="accounts").rejected == 0
+        assert import_paths(store, [small / "posts.csv"]).rejected == 0
+        chunks = store.conn.sql(topics._PUBLIC).to_arrow_reader(topics.CHUNK)
+        assert sum(1 for c in chunks if c.num_rows) >= 3
+
+        def run(workers: int) -> dict:
+            settings = AnalysisSettings(execution=ExecutionSettings(workers=workers))
+            return topics.TopicDiscovery().compute(MetricContext(store.conn, None, settings))
+
+        here, pooled = run(1), run(2)
+    assert len(here["post_themes"]) > 3 * 1024
+    for table in ("discovered_topics", "post_themes"):
+        pd.testing.assert_frame_equal(pooled[table], here[table], check_exact=True)
+
+
 def test_themes_equal_scikit_learns_on_the_sample(tmp_path):
     """The numpy TF-IDF + NMF of analysis/topics.py against scikit-learn's
     TfidfVectorizer + NMF(init="nndsvda") with the same settings, on the sample's public
