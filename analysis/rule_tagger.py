@@ -56,12 +56,20 @@ _MONTH = (  # en, es, pt, fr, it, id, tl and de months not spelled alike in an e
     r"ottobre|dicembre|januari|februari|maret|mei|juni|juli|agustus|oktober|desember|pebrero|"
     r"marso|hunyo|hulyo|setyembre|oktubre|nobyembre|disyembre|januar|februar|m[äa]rz|"
     r"dezember)\s+(?:de\s+)?)")
+# a number of hectares, people or homes after the noun is no year ("un incendio de 2000
+# hectáreas", "korban 2000 orang", "a fire of 1500 acres")
+_NOT_A_COUNT = (
+    r"(?!\s*(?:%|°|ha\b|hect\w*|hektar\w*|ettar\w*|acres?\b|km|m2|m²|metr\w*|m[èe]tres?|kilo\w*|"
+    r"kg\b|t\b|ton\w*|pe(?:r|s)so\w*|persone|gente|people|menschen|orang|jiwa|warga|katao|tao\b|"
+    r"famil\w*|hogares|case\b|casas?\b|maisons?|logements?|abitazioni|rumah|bahay|homes?\b|"
+    r"houses?\b|h[äa]user|unit|kk\b|muert\w*|mort\w*|tote\w*|dead\b|herid\w*|ferid\w*|"
+    r"bless[ée]\w*|verletzte\w*|injured))")
 _DATED_FORMS = [
     # en: "riots of 1984", "a fire in May 2013", "the 2002 riots", "the 1984 anti-Sikh riots";
     # the victims or survivors of a year ("1984 victims", "2002 riot survivors") are history
     # too; "victims of 2013 floods" is not matched (a year after the noun may date a current
     # disaster's aftermath). Tagalog links a year with "noong" ("masaker noong 2009")
-    rf"\b{_EVENT}\s+(?:of|in|noong|nung)\s+{_MONTH}?{_YEAR}",
+    rf"\b{_EVENT}\s+(?:of|in|noong|nung)\s+{_MONTH}?{_YEAR}{_NOT_A_COUNT}",
     rf"{_YEAR}\s+(?:anti[- ]\w+\s+)?(?:{_EVENT}|(?:riots?\s+)?(?:victims|survivors|widows))\b",
     # es, pt: "los disturbios de 1984", "el atentado del 2004", "los atentados de marzo de
     # 2004", "o incêndio em 2013", "a chacina de 1993", "las víctimas de 1984"
@@ -69,30 +77,33 @@ _DATED_FORMS = [
     r"asesinatos?|assassinatos?|homic[ií]dios?|atentados?|ataques?|explosi[oó]n|explosiones|"
     r"explos[õo]es|explos[ãa]o|bombardeos?|bombardeios?|inc[eê]ndios?|chacinas?|tumultos?|"
     r"dist[úu]rbios?|v[ií]c?timas|sobrevivientes|supervivientes|sobreviventes|viudas|vi[úu]vas)"
-    rf"\s+(?:de|del|do|da|dos|das|en|em|no|na)\s+(?:(?:el|o)\s+)?(?:a[ñn]o\s+)?{_MONTH}?{_YEAR}",
+    rf"\s+(?:de|del|do|da|dos|das|en|em|no|na)\s+(?:(?:el|o)\s+)?(?:a[ñn]o\s+)?{_MONTH}?{_YEAR}"
+    rf"{_NOT_A_COUNT}",
     # fr: "les émeutes de 2005", "l'incendie de novembre 2013", "les victimes de 1984"
     r"\b(?:[ée]meutes?|massacres?|carnage|pogroms?|g[ée]nocides?|tueries?|meurtres?|"
     r"assassinats?|attentats?|attaques?|explosions?|bombardements?|incendies?|victimes|"
-    rf"survivant(?:e|s|es)?|rescap[ée](?:e|s|es)?|veuves)\s+(?:de|du|d['’]|en)\s*{_MONTH}?{_YEAR}",
+    rf"survivant(?:e|s|es)?|rescap[ée](?:e|s|es)?|veuves)\s+(?:de|du|d['’]|en)\s*{_MONTH}?{_YEAR}"
+    rf"{_NOT_A_COUNT}",
     # it: "la strage del 1980", "le stragi del '92", "l'incendio nel 2013"
     r"\b(?:sommosse?|rivolte?|disordini|strage|stragi|massacr[oi]|eccidi?o?|pogrom|genocidi?o|"
     r"uccisioni|omicidi?o|attentat[oi]|attacc(?:o|hi)|esplosion[ei]|bombardament[oi]|"
     r"incendi[oi]?|rog(?:o|hi)|vittime|sopravvissut[ie]|vedove)\s+(?:del|di|nel|dell['’])\s*"
-    rf"{_MONTH}?{_YEAR}",
+    rf"{_MONTH}?{_YEAR}{_NOT_A_COUNT}",
     # de: "die Krawalle von 1992", "der Anschlag von 2016", "der Brand im Jahr 2013"
     r"\b(?:krawall(?:e|en)?|ausschreitungen|unruhen|massakers?|pogrom(?:e|en|s)?|"
     r"v[öo]e?lkermord(?:es|s)?|genozids?|morde?(?:s|n)?|anschl[äa]g(?:e|en|s|es)?|"
     r"angriff(?:e|en|s|es)?|explosion(?:en)?|br[äa]nd(?:e|es|s)?|feuers?|opfer|[üu]e?berlebenden|"
-    rf"witwen)\s+(?:von|vom|im\s+jahre?|aus\s+dem\s+jahre?)\s+{_MONTH}?{_YEAR}",
+    rf"witwen)\s+(?:von|vom|im\s+jahre?|aus\s+dem\s+jahre?)\s+{_MONTH}?{_YEAR}"
+    rf"{_NOT_A_COUNT}",
     # id: "kerusuhan 1998", "kerusuhan Mei 1998", "bom Bali 2002" (a place's name between),
     # "korban 1965"; not a number of people, homes or tons ("korban 2000 orang")
     r"\b(?:(?:kerusuhan|pembantaian|genosida|pogrom|pembunuhan|pengeboman|bom|ledakan|serangan|"
     r"penyerangan|kebakaran)\s+(?:(?:tahun|thn)\s+)?(?:(?-i:[A-Z][a-z]+)\s+)?|"
-    rf"(?:korban|penyintas)\s+(?:(?:tahun|thn)\s+)?){_MONTH}?{_YEAR}"
-    r"(?!\s*(?:orang|jiwa|warga|rumah|unit|ton|hektar|kk)\b)",
+    rf"(?:korban|penyintas)\s+(?:(?:tahun|thn)\s+)?){_MONTH}?{_YEAR}{_NOT_A_COUNT}",
     # tl: "ang masaker noong 2009", "ang sunog noong Mayo 2013"
     r"\b(?:masaker|pamamaslang|pagpatay|patayan|pambobomba|pagsabog|pag-atake|atake|sunog|"
-    rf"kaguluhan|henosidyo|biktima|nakaligtas)\s+(?:noong|nung)\s+{_MONTH}?{_YEAR}",
+    rf"kaguluhan|henosidyo|biktima|nakaligtas)\s+(?:noong|nung)\s+{_MONTH}?{_YEAR}"
+    rf"{_NOT_A_COUNT}",
     # kk: "2004 жылғы теракт", "1986 жылы қырғын"
     rf"{_YEAR}\s*(?:ж\.|жылғы|жылы)\s+(?:тәртіпсіздік|қырғын|геноцид|жарылыс|теракт|шабуыл|өрт|"
     r"кісі өлтіру|құрбан)",

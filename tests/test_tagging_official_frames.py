@@ -468,10 +468,11 @@ def test_a_dated_incident_happening_now_stays_critical(lang):
 
 def test_a_full_date_or_a_count_is_not_a_year():
     # a day before the month dates a report as often as history (docs/codebook.md, 1.7);
-    # a number of people, tons or homes is no year
+    # a number of hectares, people, tons or homes is no year
     texts = ["Le massacre du 17 octobre 1961", "kerusuhan 13 Mei 1998",
              "el incendio del 17 de marzo de 2013", "korban 2000 orang", "взрыв 2000 тонн",
-             "12 की हत्या", "2000 पीड़ित परिवार"]
+             "12 की हत्या", "2000 पीड़ित परिवार", "un incendio de 2000 hectáreas",
+             "a fire of 1500 acres"]
     assert not _dated(texts, np.arange(len(texts))).any()
 
 
