@@ -64,49 +64,45 @@ _NOT_A_COUNT = (
     r"famil\w*|hogares|case\b|casas?\b|maisons?|logements?|abitazioni|rumah|bahay|homes?\b|"
     r"houses?\b|h[äa]user|unit|kk\b|muert\w*|mort\w*|tote\w*|dead\b|herid\w*|ferid\w*|"
     r"bless[ée]\w*|verletzte\w*|injured))")
-_DATED_FORMS = [
-    # en: "riots of 1984", "a fire in May 2013", "the 2002 riots", "the 1984 anti-Sikh riots";
-    # the victims or survivors of a year ("1984 victims", "2002 riot survivors") are history
-    # too; "victims of 2013 floods" is not matched (a year after the noun may date a current
-    # disaster's aftermath). Tagalog links a year with "noong" ("masaker noong 2009")
-    rf"\b{_EVENT}\s+(?:of|in|noong|nung)\s+{_MONTH}?{_YEAR}{_NOT_A_COUNT}",
-    rf"{_YEAR}\s+(?:anti[- ]\w+\s+)?(?:{_EVENT}|(?:riots?\s+)?(?:victims|survivors|widows))\b",
+# the forms that begin with the noun, each language's linking word and the year; they follow
+# one "\b", so that a word's start is tested once (texts are read in lower case)
+_NOUN_FIRST = [
+    # en: "riots of 1984", "a fire in May 2013" (the year first: below); Tagalog links a year
+    # with "noong" ("masaker noong 2009")
+    rf"{_EVENT}\s+(?:of|in|noong|nung)\s+{_MONTH}?{_YEAR}{_NOT_A_COUNT}",
     # es, pt: "los disturbios de 1984", "el atentado del 2004", "los atentados de marzo de
     # 2004", "o incêndio em 2013", "a chacina de 1993", "las víctimas de 1984"
-    r"\b(?:disturbios?|mot[ií]n|motines|masacres?|matanzas?|pogroms?|pogromos?|genoc[ií]dios?|"
+    r"(?:disturbios?|mot[ií]n|motines|masacres?|matanzas?|pogroms?|pogromos?|genoc[ií]dios?|"
     r"asesinatos?|assassinatos?|homic[ií]dios?|atentados?|ataques?|explosi[oó]n|explosiones|"
     r"explos[õo]es|explos[ãa]o|bombardeos?|bombardeios?|inc[eê]ndios?|chacinas?|tumultos?|"
     r"dist[úu]rbios?|v[ií]c?timas|sobrevivientes|supervivientes|sobreviventes|viudas|vi[úu]vas)"
     rf"\s+(?:de|del|do|da|dos|das|en|em|no|na)\s+(?:(?:el|o)\s+)?(?:a[ñn]o\s+)?{_MONTH}?{_YEAR}"
     rf"{_NOT_A_COUNT}",
     # fr: "les émeutes de 2005", "l'incendie de novembre 2013", "les victimes de 1984"
-    r"\b(?:[ée]meutes?|massacres?|carnage|pogroms?|g[ée]nocides?|tueries?|meurtres?|"
+    r"(?:[ée]meutes?|massacres?|carnage|pogroms?|g[ée]nocides?|tueries?|meurtres?|"
     r"assassinats?|attentats?|attaques?|explosions?|bombardements?|incendies?|victimes|"
     rf"survivant(?:e|s|es)?|rescap[ée](?:e|s|es)?|veuves)\s+(?:de|du|d['’]|en)\s*{_MONTH}?{_YEAR}"
     rf"{_NOT_A_COUNT}",
     # it: "la strage del 1980", "le stragi del '92", "l'incendio nel 2013"
-    r"\b(?:sommosse?|rivolte?|disordini|strage|stragi|massacr[oi]|eccidi?o?|pogrom|genocidi?o|"
+    r"(?:sommosse?|rivolte?|disordini|strage|stragi|massacr[oi]|eccidi?o?|pogrom|genocidi?o|"
     r"uccisioni|omicidi?o|attentat[oi]|attacc(?:o|hi)|esplosion[ei]|bombardament[oi]|"
     r"incendi[oi]?|rog(?:o|hi)|vittime|sopravvissut[ie]|vedove)\s+(?:del|di|nel|dell['’])\s*"
     rf"{_MONTH}?{_YEAR}{_NOT_A_COUNT}",
     # de: "die Krawalle von 1992", "der Anschlag von 2016", "der Brand im Jahr 2013"
-    r"\b(?:krawall(?:e|en)?|ausschreitungen|unruhen|massakers?|pogrom(?:e|en|s)?|"
+    r"(?:krawall(?:e|en)?|ausschreitungen|unruhen|massakers?|pogrom(?:e|en|s)?|"
     r"v[öo]e?lkermord(?:es|s)?|genozids?|morde?(?:s|n)?|anschl[äa]g(?:e|en|s|es)?|"
     r"angriff(?:e|en|s|es)?|explosion(?:en)?|br[äa]nd(?:e|es|s)?|feuers?|opfer|[üu]e?berlebenden|"
     rf"witwen)\s+(?:von|vom|im\s+jahre?|aus\s+dem\s+jahre?)\s+{_MONTH}?{_YEAR}"
     rf"{_NOT_A_COUNT}",
-    # id: "kerusuhan 1998", "kerusuhan Mei 1998", "bom Bali 2002" (a place's name between),
-    # "korban 1965"; not a number of people, homes or tons ("korban 2000 orang")
-    r"\b(?:(?:kerusuhan|pembantaian|genosida|pogrom|pembunuhan|pengeboman|bom|ledakan|serangan|"
-    r"penyerangan|kebakaran)\s+(?:(?:tahun|thn)\s+)?(?:(?-i:[A-Z][a-z]+)\s+)?|"
+    # id: "kerusuhan 1998", "kerusuhan Mei 1998", "bom Bali 2002" (one word, a place's name,
+    # between), "korban 1965"; not a number of people, homes or tons ("korban 2000 orang")
+    r"(?:(?:kerusuhan|pembantaian|genosida|pogrom|pembunuhan|pengeboman|bom|ledakan|serangan|"
+    r"penyerangan|kebakaran)\s+(?:(?:tahun|thn)\s+)?(?:[a-z]+\s+)?|"
     rf"(?:korban|penyintas)\s+(?:(?:tahun|thn)\s+)?){_MONTH}?{_YEAR}{_NOT_A_COUNT}",
     # tl: "ang masaker noong 2009", "ang sunog noong Mayo 2013"
-    r"\b(?:masaker|pamamaslang|pagpatay|patayan|pambobomba|pagsabog|pag-atake|atake|sunog|"
+    r"(?:masaker|pamamaslang|pagpatay|patayan|pambobomba|pagsabog|pag-atake|atake|sunog|"
     rf"kaguluhan|henosidyo|biktima|nakaligtas)\s+(?:noong|nung)\s+{_MONTH}?{_YEAR}"
     rf"{_NOT_A_COUNT}",
-    # kk: "2004 жылғы теракт", "1986 жылы қырғын"
-    rf"{_YEAR}\s*(?:ж\.|жылғы|жылы)\s+(?:тәртіпсіздік|қырғын|геноцид|жарылыс|теракт|шабуыл|өрт|"
-    r"кісі өлтіру|құрбан)",
 ]
 # ru: the noun in any case and the year in the genitive ("погромы 1905 года", "теракт 2004
 # г.", "жертвы 1984 года") or with "в" ("пожар в 2013 году"), or the year first ("в 1999
@@ -118,8 +114,7 @@ _EVENT_RU = (r"(?:беспорядк(?:и|ов|ам|ами|ах)|погром(?:
              r"пожар(?:|а|у|ом|е|ы|ов|ам|ами|ах)|жертв(?:ы|ам|ами|ах)?|выживш(?:ие|их|им|ими))")
 _YEAR_RU = (r"(?:(?:январ|феврал|апрел|ма|июн|июл|сентябр|октябр|ноябр|декабр)[яе]\s+|"
             rf"(?:март|август)[ае]\s+)?{_YEAR}\s*(?:-?го\s+)?(?:год(?:а|у)\b|гг?\.)")
-_DATED_FORMS += [rf"(?<!\w){_EVENT_RU}\s+(?:в\s+)?{_YEAR_RU}",
-                 rf"(?<!\w)в\s+{_YEAR_RU}\s+{_EVENT_RU}(?!\w)"]
+_NOUN_FIRST.append(rf"{_EVENT_RU}\s+(?:в\s+)?{_YEAR_RU}")
 # hi: the year first, with or without "के / का / की / में (हुए)": "1984 के दंगे", "2002 के
 # दंगों", "1984 दंगा पीड़ित", "1984 के सिख विरोधी दंगे", "1993 में हुए बम धमाकों", "१९९३ के धमाके";
 # the victims or widows of a year only after "के / की" or a riot ("2000 पीड़ित" counts people);
@@ -134,17 +129,30 @@ _HL_EVENT = (r"(?:danga|dange|dangey|dangon|dango|narsanhar|narsanhaar|katleaam|
              r"jansanhar|hatyakand|hatyakaand|hatya|hatyaen|hatyaon|dhamaka|dhamake|dhamakon|"
              r"dhamaaka|dhamaake|dhamaakon|visphot|hamla|hamle|hamlon|aag|agnikand|aagjani)")
 _HL_VICTIMS = r"(?:peedit|pidit|peediton|piditon|vidhwa|vidhwaon)"
-_DATED_FORMS += [
-    rf"{_YEAR}\s*(?:(?:के|का|की|में(?:\s+हु(?:ए|ई|आ))?)\s+)?(?:\S+\s+विरोधी\s+)?(?:बम\s+)?"
+# what may follow a year that begins a form: en "the 2002 riots", "the 1984 anti-Sikh riots",
+# "1984 victims", "2002 riot survivors" ("victims of 2013 floods" is not matched: a year after
+# the noun may date a current disaster's aftermath); kk "2004 жылғы теракт"; hi and romanised
+_AFTER_YEAR = [
+    rf"\s+(?:anti[- ]\w+\s+)?(?:{_EVENT}|(?:riots?\s+)?(?:victims|survivors|widows))\b",
+    r"\s*(?:ж\.|жылғы|жылы)\s+(?:тәртіпсіздік|қырғын|геноцид|жарылыс|теракт|шабуыл|өрт|"
+    r"кісі өлтіру|құрбан)",
+    r"\s*(?:(?:के|का|की|में(?:\s+हु(?:ए|ई|आ))?)\s+)?(?:\S+\s+विरोधी\s+)?(?:बम\s+)?"
     rf"(?:{_HI_EVENT}|(?:दंगा|दंगे|दंगों)\s+{_HI_VICTIMS}){_DEV_END}",
-    rf"{_YEAR}\s*(?:के|की)\s+{_HI_VICTIMS}{_DEV_END}",
-    rf"(?<!\d)\d\d\s*के\s+(?:\S+\s+विरोधी\s+)?(?:दंगे|दंगों){_DEV_END}",
-    rf"{_YEAR}\s+(?:(?:ke|ka|ki|mein|me|main)\s+(?:(?:hue|huye|hui)\s+)?)?(?:\w+\s+virodhi\s+)?"
+    rf"\s*(?:के|की)\s+{_HI_VICTIMS}{_DEV_END}",
+    r"\s+(?:(?:ke|ka|ki|mein|me|main)\s+(?:(?:hue|huye|hui)\s+)?)?(?:\w+\s+virodhi\s+)?"
     rf"(?:bomb\s+|bam\s+)?{_HL_EVENT}\b",
-    rf"{_YEAR}\s+(?:ke|ki)\s+{_HL_VICTIMS}\b",
-    r"(?<!\d)\b\d\d\s+ke\s+(?:\w+\s+virodhi\s+)?(?:dange|dangon|dangey)\b",
+    rf"\s+(?:ke|ki)\s+{_HL_VICTIMS}\b",
 ]
-_DATED_EVENT = re.compile("|".join(_DATED_FORMS), re.IGNORECASE)
+# a year that begins a form: its first digit, then no letter or digit before it (a test on
+# the digit found, which is quicker than a word boundary tried at every place of a text)
+_YEAR_FIRST = (r"(?:1(?<!\w1)9\d\d|2(?<!\w2)0\d\d|१(?<!\w१)९[०-९]{2}|२(?<!\w२)०[०-९]{2}|"
+               r"['’]\d\d\b)(?!\d)")
+_DATED_EVENT = re.compile(
+    rf"\b(?:{'|'.join(_NOUN_FIRST)})"
+    rf"|{_YEAR_FIRST}(?:{'|'.join(_AFTER_YEAR)})"
+    rf"|\b\d\d(?:\s*के\s+(?:\S+\s+विरोधी\s+)?(?:दंगे|दंगों){_DEV_END}"
+    r"|\s+ke\s+(?:\w+\s+virodhi\s+)?(?:dange|dangon|dangey)\b)"
+    rf"|в(?<!\wв)\s+{_YEAR_RU}\s+{_EVENT_RU}(?!\w)")
 # a quick test first: most texts have no year
 _YEAR_HINT = re.compile(r"(?:19|20)\d\d|['’]\d\d|(?:१९|२०)[०-९]{2}|\d\d\s*(?:के|ke)\s")
 
@@ -156,8 +164,10 @@ def _dated(texts: Sequence[str], rows: np.ndarray) -> np.ndarray:
     for i in rows:
         text = texts[i]
         if hint(text) is not None:
-            # the nouns are written in NFC, as the taxonomy's terms are matched
-            out[i] = dated(text if text.isascii() else unicodedata.normalize("NFC", text)) is not None
+            # the forms are written in lower case and NFC, as the taxonomy's terms are matched
+            if not text.isascii():
+                text = unicodedata.normalize("NFC", text)
+            out[i] = dated(text.lower()) is not None
     return out
 
 
