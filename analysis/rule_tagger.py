@@ -153,17 +153,19 @@ _DATED_EVENT = re.compile(
     rf"|\b\d\d(?:\s*के\s+(?:\S+\s+विरोधी\s+)?(?:दंगे|दंगों){_DEV_END}"
     r"|\s+ke\s+(?:\w+\s+virodhi\s+)?(?:dange|dangon|dangey)\b)"
     rf"|в(?<!\wв)\s+{_YEAR_RU}\s+{_EVENT_RU}(?!\w)")
-# a quick test first: most texts have no year
-_YEAR_HINT = re.compile(r"(?:19|20)\d\d|['’]\d\d|(?:१९|२०)[०-९]{2}|\d\d\s*(?:के|ke)\s")
+# a quick test first: most texts have no year ("\d" is a Devanagari digit too); a two-digit
+# year only where "के" or "ke" is written
+_YEAR_HINT = re.compile(r"(?:19|20|१९|२०)\d\d|['’]\d\d")
+_SHORT_YEAR_HINT = re.compile(r"\d\d\s*(?:के|ke)\s")
 
 
 def _dated(texts: Sequence[str], rows: np.ndarray) -> np.ndarray:
     """Which of ``rows`` (indices into ``texts``) name an incident by a year."""
     out = np.zeros(len(texts), dtype=bool)
-    hint, dated = _YEAR_HINT.search, _DATED_EVENT.search
+    hint, short, dated = _YEAR_HINT.search, _SHORT_YEAR_HINT.search, _DATED_EVENT.search
     for i in rows:
         text = texts[i]
-        if hint(text) is not None:
+        if hint(text) is not None or (("के" in text or " ke " in text) and short(text) is not None):
             # the forms are written in lower case and NFC, as the taxonomy's terms are matched
             if not text.isascii():
                 text = unicodedata.normalize("NFC", text)
