@@ -84,8 +84,8 @@ _NOUN_FIRST = [
     rf"survivant(?:e|s|es)?|rescap[ée](?:e|s|es)?|veuves)\s+(?:de|du|d['’]|en)\s*{_MONTH}?{_YEAR}"
     rf"{_NOT_A_COUNT}",
     # it: "la strage del 1980", "le stragi del '92", "l'incendio nel 2013"
-    r"(?:sommosse?|rivolte?|disordini|strage|stragi|massacr[oi]|eccidi?o?|pogrom|genocidi?o|"
-    r"uccisioni|omicidi?o|attentat[oi]|attacc(?:o|hi)|esplosion[ei]|bombardament[oi]|"
+    r"(?:sommoss[ae]|rivolt[ae]|disordini|strage|stragi|massacr[oi]|eccidio?|pogrom|genocidio?|"
+    r"uccisioni|omicidio?|attentat[oi]|attacc(?:o|hi)|esplosion[ei]|bombardament[oi]|"
     r"incendi[oi]?|rog(?:o|hi)|vittime|sopravvissut[ie]|vedove)\s+(?:del|di|nel|dell['’])\s*"
     rf"{_MONTH}?{_YEAR}{_NOT_A_COUNT}",
     # de: "die Krawalle von 1992", "der Anschlag von 2016", "der Brand im Jahr 2013"
