@@ -16,6 +16,7 @@ import hashlib
 import inspect
 import json
 import re
+import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
@@ -32,28 +33,143 @@ OUTPUT_COLUMNS = (
 _RULE_ONLY_NO = 0.2
 
 
-# A year that dates a riot, a massacre or a fire ("victims of riots in '84", "the 2002
-# riots", "lost her baby in a fire in 2013"): an incident of the past (docs/codebook.md,
-# rule 2), unless the post also says it happens now ("right now", "tonight": the
-# ``current`` markers). Violence and fire nouns only: storm and flood posts compare with
-# floods of earlier years ("worse than the 1974 floods") while they report the current one.
+# A year that dates a riot, a massacre or a fire ("victims of riots in '84", "the 2002 riots",
+# "lost her baby in a fire in 2013"): an incident of the past (docs/codebook.md, rule 2),
+# unless the post also says it happens now ("right now", "tonight": the ``current``
+# markers). Violence and fire nouns only: storm and flood posts compare with floods of
+# earlier years ("worse than the 1974 floods") while they report the current one. The same
+# nouns are read in every language of the taxonomy, each with its own word order and
+# linking words ("los disturbios de 1984", "la strage del '92", "погромы 1905 года", "в 1999
+# году взрывы", "kerusuhan Mei 1998", "masaker noong 2009", "1993 के बम धमाके"), a year
+# written in Devanagari digits too ("१९९३"). A month may stand before the year ("the riots of
+# May 1998", "los atentados de marzo de 2004"); a full date may not ("le massacre du 17
+# octobre 1961", "kerusuhan 13 Mei 1998"): a report dates a current incident by its day.
+_Y4 = r"(?:(?:19|20)\d\d|(?:१९|२०)[०-९]{2})"
+_YEAR = rf"(?:\b{_Y4}(?!\d)|['’]\d\d\b)"
 _EVENT = r"(?:riots?|carnage|massacre|pogrom|genocide|killings|blasts|bombings?|attacks?|fire|murders?)"
-_YEAR = r"(?:\b(?:19|20)\d\d|['’]\d\d)\b"
-# The victims or survivors of a year ("1984 victims", "2002 riot survivors") are history too;
-# "victims of 2013 floods" is not matched (a year after the noun may date a current disaster's
-# aftermath).
+_MONTH = (  # en, es, pt, fr, it, id, tl and de months not spelled alike in an earlier language
+    r"(?:(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|enero|febrero|marzo|abril|mayo|junio|julio|agosto|se(?:p|t)tiembre|octubre|"
+    r"noviembre|diciembre|janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|"
+    r"novembro|dezembro|janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|"
+    r"octobre|novembre|d[ée]cembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|"
+    r"ottobre|dicembre|januari|februari|maret|mei|juni|juli|agustus|oktober|desember|pebrero|"
+    r"marso|hunyo|hulyo|setyembre|oktubre|nobyembre|disyembre|januar|februar|m[äa]rz|"
+    r"dezember)\s+(?:de\s+)?)")
+# a number of hectares, people or homes after the noun is no year ("un incendio de 2000
+# hectáreas", "korban 2000 orang", "a fire of 1500 acres")
+_NOT_A_COUNT = (
+    r"(?!\s*(?:%|°|ha\b|hect\w*|hektar\w*|ettar\w*|acres?\b|km|m2|m²|metr\w*|m[èe]tres?|kilo\w*|"
+    r"kg\b|t\b|ton\w*|pe(?:r|s)so\w*|persone|gente|people|menschen|orang|jiwa|warga|katao|tao\b|"
+    r"famil\w*|hogares|case\b|casas?\b|maisons?|logements?|abitazioni|rumah|bahay|homes?\b|"
+    r"houses?\b|h[äa]user|unit|kk\b|muert\w*|mort\w*|tote\w*|dead\b|herid\w*|ferid\w*|"
+    r"bless[ée]\w*|verletzte\w*|injured))")
+# the forms that begin with the noun, each language's linking word and the year; they follow
+# one "\b", so that a word's start is tested once (texts are read in lower case)
+_NOUN_FIRST = [
+    # en: "riots of 1984", "a fire in May 2013" (the year first: below); Tagalog links a year
+    # with "noong" ("masaker noong 2009")
+    rf"{_EVENT}\s+(?:of|in|noong|nung)\s+{_MONTH}?{_YEAR}{_NOT_A_COUNT}",
+    # es, pt: "los disturbios de 1984", "el atentado del 2004", "los atentados de marzo de
+    # 2004", "o incêndio em 2013", "a chacina de 1993", "las víctimas de 1984"
+    r"(?:disturbios?|mot[ií]n|motines|masacres?|matanzas?|pogroms?|pogromos?|genoc[ií]dios?|"
+    r"asesinatos?|assassinatos?|homic[ií]dios?|atentados?|ataques?|explosi[oó]n|explosiones|"
+    r"explos[õo]es|explos[ãa]o|bombardeos?|bombardeios?|inc[eê]ndios?|chacinas?|tumultos?|"
+    r"dist[úu]rbios?|v[ií]c?timas|sobrevivientes|supervivientes|sobreviventes|viudas|vi[úu]vas)"
+    rf"\s+(?:de|del|do|da|dos|das|en|em|no|na)\s+(?:(?:el|o)\s+)?(?:a[ñn]o\s+)?{_MONTH}?{_YEAR}"
+    rf"{_NOT_A_COUNT}",
+    # fr: "les émeutes de 2005", "l'incendie de novembre 2013", "les victimes de 1984"
+    r"(?:[ée]meutes?|massacres?|carnage|pogroms?|g[ée]nocides?|tueries?|meurtres?|"
+    r"assassinats?|attentats?|attaques?|explosions?|bombardements?|incendies?|victimes|"
+    rf"survivant(?:e|s|es)?|rescap[ée](?:e|s|es)?|veuves)\s+(?:de|du|d['’]|en)\s*{_MONTH}?{_YEAR}"
+    rf"{_NOT_A_COUNT}",
+    # it: "la strage del 1980", "le stragi del '92", "l'incendio nel 2013"
+    r"(?:sommoss[ae]|rivolt[ae]|disordini|strage|stragi|massacr[oi]|eccidio?|pogrom|genocidio?|"
+    r"uccisioni|omicidio?|attentat[oi]|attacc(?:o|hi)|esplosion[ei]|bombardament[oi]|"
+    r"incendi[oi]?|rog(?:o|hi)|vittime|sopravvissut[ie]|vedove)\s+(?:del|di|nel|dell['’])\s*"
+    rf"{_MONTH}?{_YEAR}{_NOT_A_COUNT}",
+    # de: "die Krawalle von 1992", "der Anschlag von 2016", "der Brand im Jahr 2013"
+    r"(?:krawall(?:e|en)?|ausschreitungen|unruhen|massakers?|pogrom(?:e|en|s)?|"
+    r"v[öo]e?lkermord(?:es|s)?|genozids?|morde?(?:s|n)?|anschl[äa]g(?:e|en|s|es)?|"
+    r"angriff(?:e|en|s|es)?|explosion(?:en)?|br[äa]nd(?:e|es|s)?|feuers?|opfer|[üu]e?berlebenden|"
+    rf"witwen)\s+(?:von|vom|im\s+jahre?|aus\s+dem\s+jahre?)\s+{_MONTH}?{_YEAR}"
+    rf"{_NOT_A_COUNT}",
+    # id: "kerusuhan 1998", "kerusuhan Mei 1998", "bom Bali 2002" (one word, a place's name,
+    # between), "korban 1965"; not a number of people, homes or tons ("korban 2000 orang")
+    r"(?:(?:kerusuhan|pembantaian|genosida|pogrom|pembunuhan|pengeboman|bom|ledakan|serangan|"
+    r"penyerangan|kebakaran)\s+(?:(?:tahun|thn)\s+)?(?:[a-z]+\s+)?|"
+    rf"(?:korban|penyintas)\s+(?:(?:tahun|thn)\s+)?){_MONTH}?{_YEAR}{_NOT_A_COUNT}",
+    # tl: "ang masaker noong 2009", "ang sunog noong Mayo 2013"
+    r"(?:masaker|pamamaslang|pagpatay|patayan|pambobomba|pagsabog|pag-atake|atake|sunog|"
+    rf"kaguluhan|henosidyo|biktima|nakaligtas)\s+(?:noong|nung)\s+{_MONTH}?{_YEAR}"
+    rf"{_NOT_A_COUNT}",
+]
+# ru: the noun in any case and the year in the genitive ("погромы 1905 года", "теракт 2004
+# г.", "жертвы 1984 года") or with "в" ("пожар в 2013 году"), or the year first ("в 1999
+# году взрывы"); "года" / "году" / "г." makes the number a year ("взрыв 2000 тонн" is none)
+_EVENT_RU = (r"(?:беспорядк(?:и|ов|ам|ами|ах)|погром(?:|а|у|ом|е|ы|ов|ам|ами|ах)|"
+             r"резн(?:я|и|ю|ей|е)|бойн(?:я|и|ю|ей|е)|геноцид(?:|а|у|ом|е)|"
+             r"убийств(?:о|а|у|ом|е|ам|ами|ах)?|взрыв(?:|а|у|ом|е|ы|ов|ам|ами|ах)|"
+             r"теракт(?:|а|у|ом|е|ы|ов|ам|ами|ах)|нападени(?:е|я|ю|ем|и|й|ям|ями|ях)|"
+             r"пожар(?:|а|у|ом|е|ы|ов|ам|ами|ах)|жертв(?:ы|ам|ами|ах)?|выживш(?:ие|их|им|ими))")
+_YEAR_RU = (r"(?:(?:январ|феврал|апрел|ма|июн|июл|сентябр|октябр|ноябр|декабр)[яе]\s+|"
+            rf"(?:март|август)[ае]\s+)?{_YEAR}\s*(?:-?го\s+)?(?:год(?:а|у)\b|гг?\.)")
+_NOUN_FIRST.append(rf"{_EVENT_RU}\s+(?:в\s+)?{_YEAR_RU}")
+# hi: the year first, with or without "के / का / की / में (हुए)": "1984 के दंगे", "2002 के
+# दंगों", "1984 दंगा पीड़ित", "1984 के सिख विरोधी दंगे", "1993 में हुए बम धमाकों", "१९९३ के धमाके";
+# the victims or widows of a year only after "के / की" or a riot ("2000 पीड़ित" counts people);
+# a two-digit year only in "84 के दंगे" ("12 की हत्या" is twelve people killed). Romanised the
+# same ("1984 ke dange"). A Devanagari word ends where no letter or vowel sign follows.
+_DEV_END = "(?![\u0900-\u0963\u0966-\u097f])"
+_HI_EVENT = (r"(?:दंगा|दंगे|दंगों|नरसंहार|नरसंहारों|कत्लेआम|क़त्लेआम|जनसंहार|हत्याकांड|हत्या|"
+             r"हत्याएं|हत्याएँ|हत्याओं|धमाका|धमाके|धमाकों|विस्फोट|विस्फोटों|ब्लास्ट|हमला|हमले|हमलों|"
+             r"आग|अग्निकांड|आगजनी)")
+_HI_VICTIMS = r"(?:पीड़ित|पीड़ितों|विधवा|विधवाएं|विधवाएँ|विधवाओं)"
+_HL_EVENT = (r"(?:danga|dange|dangey|dangon|dango|narsanhar|narsanhaar|katleaam|qatleaam|"
+             r"jansanhar|hatyakand|hatyakaand|hatya|hatyaen|hatyaon|dhamaka|dhamake|dhamakon|"
+             r"dhamaaka|dhamaake|dhamaakon|visphot|hamla|hamle|hamlon|aag|agnikand|aagjani)")
+_HL_VICTIMS = r"(?:peedit|pidit|peediton|piditon|vidhwa|vidhwaon)"
+# what may follow a year that begins a form: en "the 2002 riots", "the 1984 anti-Sikh riots",
+# "1984 victims", "2002 riot survivors" ("victims of 2013 floods" is not matched: a year after
+# the noun may date a current disaster's aftermath); kk "2004 жылғы теракт"; hi and romanised
+_AFTER_YEAR = [
+    rf"\s+(?:anti[- ]\w+\s+)?(?:{_EVENT}|(?:riots?\s+)?(?:victims|survivors|widows))\b",
+    r"\s*(?:ж\.|жылғы|жылы)\s+(?:тәртіпсіздік|қырғын|геноцид|жарылыс|теракт|шабуыл|өрт|"
+    r"кісі өлтіру|құрбан)",
+    r"\s*(?:(?:के|का|की|में(?:\s+हु(?:ए|ई|आ))?)\s+)?(?:\S+\s+विरोधी\s+)?(?:बम\s+)?"
+    rf"(?:{_HI_EVENT}|(?:दंगा|दंगे|दंगों)\s+{_HI_VICTIMS}){_DEV_END}",
+    rf"\s*(?:के|की)\s+{_HI_VICTIMS}{_DEV_END}",
+    r"\s+(?:(?:ke|ka|ki|mein|me|main)\s+(?:(?:hue|huye|hui)\s+)?)?(?:\w+\s+virodhi\s+)?"
+    rf"(?:bomb\s+|bam\s+)?{_HL_EVENT}\b",
+    rf"\s+(?:ke|ki)\s+{_HL_VICTIMS}\b",
+]
+# a year that begins a form: its first digit, then no letter or digit before it (a test on
+# the digit found, which is quicker than a word boundary tried at every place of a text)
+_YEAR_FIRST = (r"(?:1(?<!\w1)9\d\d|2(?<!\w2)0\d\d|१(?<!\w१)९[०-९]{2}|२(?<!\w२)०[०-९]{2}|"
+               r"['’]\d\d\b)(?!\d)")
 _DATED_EVENT = re.compile(
-    rf"\b{_EVENT}\s+(?:of|in)\s+{_YEAR}|{_YEAR}\s+(?:anti[- ]\w+\s+)?"
-    rf"(?:{_EVENT}|(?:riots?\s+)?(?:victims|survivors|widows))\b", re.IGNORECASE)
-_YEAR_HINT = re.compile(r"(?:19|20)\d\d|['’]\d\d")  # a quick test first: most texts have none
+    rf"\b(?:{'|'.join(_NOUN_FIRST)})"
+    rf"|{_YEAR_FIRST}(?:{'|'.join(_AFTER_YEAR)})"
+    rf"|\b\d\d(?:\s*के\s+(?:\S+\s+विरोधी\s+)?(?:दंगे|दंगों){_DEV_END}"
+    r"|\s+ke\s+(?:\w+\s+virodhi\s+)?(?:dange|dangon|dangey)\b)"
+    rf"|в(?<!\wв)\s+{_YEAR_RU}\s+{_EVENT_RU}(?!\w)")
+# a quick test first: most texts have no year ("\d" is a Devanagari digit too); a two-digit
+# year only where "के" or "ke" is written
+_YEAR_HINT = re.compile(r"(?:19|20|१९|२०)\d\d|['’]\d\d")
+_SHORT_YEAR_HINT = re.compile(r"\d\d\s*(?:के|ke)\s")
 
 
 def _dated(texts: Sequence[str], rows: np.ndarray) -> np.ndarray:
     """Which of ``rows`` (indices into ``texts``) name an incident by a year."""
     out = np.zeros(len(texts), dtype=bool)
-    hint, dated = _YEAR_HINT.search, _DATED_EVENT.search
+    hint, short, dated = _YEAR_HINT.search, _SHORT_YEAR_HINT.search, _DATED_EVENT.search
     for i in rows:
-        out[i] = hint(texts[i]) is not None and dated(texts[i]) is not None
+        text = texts[i]
+        if hint(text) is not None or (("के" in text or " ke " in text) and short(text) is not None):
+            # the forms are written in lower case and NFC, as the taxonomy's terms are matched
+            if not text.isascii():
+                text = unicodedata.normalize("NFC", text)
+            out[i] = dated(text.lower()) is not None
     return out
 
 

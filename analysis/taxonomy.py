@@ -73,9 +73,10 @@ SUPPORT_MARK = "~"
 # a hashtag reading that holds a masked phrase is the hashtag's only reading,
 # rule_tagger reads an incident dated by a year as history, a foreign prefix leaves
 # English words alone, and letters typed over and over and the Indonesian plural
-# with "2" are read back: 4; the victims or survivors of a year are history too: 5),
+# with "2" are read back: 4; the victims or survivors of a year are history too: 5;
+# an incident dated by a year is history in every language of the taxonomy: 6),
 # so that a taxonomy's digest, and the tagging version, change with it.
-MATCHING_RULES = 5
+MATCHING_RULES = 6
 WEAK_MARK = "~~"
 
 

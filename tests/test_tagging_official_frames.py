@@ -19,7 +19,11 @@ for this test, from no data set):
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pytest
+from govwatch.analysis.rule_tagger import _dated
 from test_tagging_frames import rules
 
 FIGURATIVE = {
@@ -376,11 +380,110 @@ OFFICIAL_INCIDENT_16 = {
 }
 
 
+# Version 1.7 (docs/codebook.md section 9): an incident dated by a year is history in every
+# language of the taxonomy, each with the language's own word order and linking words ("los
+# disturbios de 1984", "la strage del '92", "погромы 1905 года", "в 1999 году взрывы",
+# "kerusuhan Mei 1998", "masaker noong 2009", "1993 के बम धमाकों", "१९९३ के धमाके"); the
+# same violence and fire nouns as in English, and the victims of a year ("las víctimas de
+# 1984"). Each twin keeps the noun and reports an incident happening now, or dates a flood,
+# which stays critical in every language ("the 1974 floods" are compared with the current
+# one).
+DATED_ROUTINE_17 = {
+    "en month": "Justice for the victims of the riots of May 1998 is still pending",
+    "es riots": "Las víctimas de los disturbios de 1984 siguen esperando justicia",
+    "es massacre": "La masacre de 1990 sigue impune",
+    "es fire": "Perdió a su hija en el incendio de 2013 y nunca recibió ayuda",
+    "es victims": "Las víctimas de 1984 siguen esperando justicia",
+    "pt massacre": "O massacre de 1992 no presídio ainda não foi julgado",
+    "pt attacks": "Os atentados de 2006 mudaram a cidade para sempre",
+    "fr riots": "Les émeutes de 2005 ont profondément marqué les banlieues",
+    "fr attack": "Les victimes de l'attentat de 1995 se sentent oubliées",
+    "it massacre": "La strage del 1980 alla stazione resta senza mandanti",
+    "it massacre short year": "La strage del '92 cambiò il paese",
+    "ru pogroms": "Погромы 1905 года унесли сотни жизней",
+    "ru attack": "Теракт 2004 года в Беслане не забыт",
+    "ru year first": "В 1999 году взрывы домов потрясли Москву",
+    "id riots": "Korban kerusuhan Mei 1998 masih menunggu keadilan",
+    "id bomb": "Tragedi bom Bali 2002 tak boleh dilupakan",
+    "tl massacre": "Wala pa ring hustisya para sa mga biktima ng masaker noong 2009",
+    "tl fire": "Nawalan sila ng bahay sa sunog noong 2013",
+    "hi blasts": "1993 के बम धमाकों के पीड़ितों को आज तक न्याय नहीं मिला",
+    "hi digits": "१९९३ के धमाके कभी नहीं भूलेंगे",
+    "hi year first": "2013 में हुए दंगों के पीड़ितों के लिए नई कॉलोनी",
+    "hi-Latn riots": "2013 ke dange ke peediton ko ab tak nyay nahi mila",
+    "kk attack": "2004 жылғы теракт құрбандары ұмытылмайды",
+    "de riots": "Die Krawalle von 1992 in Rostock sind nicht vergessen",
+}
+
+DATED_INCIDENT_17 = {
+    "en month": "Riots in the old city since this morning, shops set on fire",
+    "es riots": "Disturbios en el centro, la policía dispersa a la multitud",
+    "es massacre": "Masacre en un pueblo del norte, doce muertos",
+    "es fire": "Perdió su casa en las inundaciones de 2013 y pide ayuda",
+    "es victims": "Las víctimas de las inundaciones de 2013 siguen sin casa",
+    "pt massacre": "Massacre no presídio, dezenas de mortos",
+    "pt attacks": "Atentados contra ônibus na cidade, dois feridos",
+    "fr riots": "Émeutes en banlieue, des voitures incendiées",
+    "fr attack": "Les victimes des inondations de 2016 attendent toujours les secours",
+    "it massacre": "Strage alla stazione, decine di morti",
+    "it massacre short year": "L'alluvione del 2014 ha distrutto il paese, centinaia di sfollati",
+    "ru pogroms": "Погромы в городе, сотни пострадавших",
+    "ru attack": "Теракт в метро, есть погибшие",
+    "ru year first": "Паводок 2013 года затопил поселок, жителей эвакуируют",
+    "id riots": "Kerusuhan di pusat kota, puluhan toko dibakar",
+    "id bomb": "Banjir 2013 kembali melanda Jakarta, ribuan warga mengungsi",
+    "tl massacre": "Masaker sa isang barangay, sampung patay",
+    "tl fire": "Sunog sa palengke, daan-daang pamilya ang nawalan ng bahay",
+    "hi blasts": "बाज़ार में बम धमाके, कई लोग घायल",
+    "hi digits": "२०१३ की बाढ़ के पीड़ितों को राहत पहुंचाई जा रही है",
+    "hi year first": "शहर में दंगे, कई दुकानें जलाई गईं",
+    "hi-Latn riots": "Sheher mein dange, kai dukanein jala di gayi",
+    "kk attack": "Қалада теракт, қаза тапқандар бар",
+    "de riots": "Krawalle in der Innenstadt, Geschäfte geplündert",
+}
+
+# a marker that the incident happens now keeps a year-dated one critical, in every language;
+# without the marker (second), the same post is history
+DATED_BUT_CURRENT = {
+    "es": ("Como los disturbios de 1984: ahora mismo queman tiendas en el centro", "ahora mismo "),
+    "fr": ("Comme les émeutes de 2005, en ce moment des voitures brûlent", "en ce moment "),
+    "ru": ("Как погромы 1905 года: прямо сейчас громят магазины", "прямо сейчас "),
+    "id": ("Seperti kerusuhan Mei 1998, saat ini toko-toko dibakar massa", "saat ini "),
+    "hi": ("1993 के धमाकों जैसा मंजर, अभी-अभी बाज़ार में बम फटा", "अभी-अभी "),
+}
+
+_A_YEAR = re.compile(r"['’]\d\d|(?:19|20)\d\d|[१२][०९][०-९]{2}")
+
+
+@pytest.mark.parametrize("case", sorted(DATED_ROUTINE_17))
+def test_the_year_is_what_makes_the_incident_history(case):
+    # without its year, each dated incident above is reported as critical
+    text = _A_YEAR.sub("", DATED_ROUTINE_17[case])
+    assert rules([text]) == [True], text
+
+
+@pytest.mark.parametrize("lang", sorted(DATED_BUT_CURRENT))
+def test_a_dated_incident_happening_now_stays_critical(lang):
+    text, marker = DATED_BUT_CURRENT[lang]
+    assert rules([text, text.replace(marker, "")]) == [True, False], text
+
+
+def test_a_full_date_or_a_count_is_not_a_year():
+    # a day before the month dates a report as often as history (docs/codebook.md, 1.7);
+    # a number of hectares, people, tons or homes is no year
+    texts = ["Le massacre du 17 octobre 1961", "kerusuhan 13 Mei 1998",
+             "el incendio del 17 de marzo de 2013", "korban 2000 orang", "взрыв 2000 тонн",
+             "12 की हत्या", "2000 पीड़ित परिवार", "un incendio de 2000 hectáreas",
+             "a fire of 1500 acres"]
+    assert not _dated(texts, np.arange(len(texts))).any()
+
+
 # The codebook's versions of routine official concepts, each case with its twin that
 # reports an incident in the same words: one pair of tests over all of them.
 TWINNED = {"1.4": (OFFICIAL_ROUTINE, OFFICIAL_INCIDENT),
            "1.5": (OFFICIAL_ROUTINE_15, OFFICIAL_INCIDENT_15),
-           "1.6": (OFFICIAL_ROUTINE_16, OFFICIAL_INCIDENT_16)}
+           "1.6": (OFFICIAL_ROUTINE_16, OFFICIAL_INCIDENT_16),
+           "1.7": (DATED_ROUTINE_17, DATED_INCIDENT_17)}
 TWIN_CASES = [(version, case) for version, (routine, _) in TWINNED.items()
               for case in sorted(routine)]
 
