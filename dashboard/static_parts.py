@@ -18,6 +18,7 @@ Text stays text: the browser writes strings as text nodes, never as HTML.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import dash
@@ -30,7 +31,7 @@ from .components import Static
 # html elements drawn in a tree (assets/static.js draws these tags and no others)
 TAGS = frozenset({
     "a", "b", "br", "button", "caption", "code", "details", "div", "em", "figcaption",
-    "figure", "footer", "h1", "h2", "h3", "h4", "header", "i", "li", "nav", "ol", "p",
+    "figure", "footer", "h1", "h2", "h3", "h4", "header", "i", "li", "main", "nav", "ol", "p",
     "section", "small", "span", "strong", "summary", "table", "tbody", "td", "tfoot",
     "th", "thead", "tr", "ul"})
 # Dash's own props of html components, not attributes of the element
@@ -39,24 +40,27 @@ DASH_PROPS = frozenset({"children", "n_clicks", "n_clicks_timestamp", "disable_n
 LINK_PROPS = ("id", "className", "href", "title")
 
 
-def freeze(content: Any) -> Any:
+def freeze(content: Any, keep: Iterable[str] = ()) -> Any:
     """``content`` (a component, a list of them, text) with its static elements drawn
     by :class:`Static` components: the same elements, attributes and text in the
-    browser, far fewer Dash components. Text and None are returned as they are."""
-    return _freeze(content, callback_ids())
+    browser, far fewer Dash components. Components whose id is in ``keep`` are left as
+    they are, children included (a page container that its own callback fills). Text
+    and None are returned as they are."""
+    return _freeze(content, callback_ids(), frozenset(keep))
 
 
-def _freeze(content: Any, named: frozenset[str]) -> Any:
+def _freeze(content: Any, named: frozenset[str], keep: frozenset[str] = frozenset()) -> Any:
     if content is None or isinstance(content, str | int | float):
         return content
     slots: list[Component] = []
-    tree = _node(content, slots, named)
+    tree = _node(content, slots, named, keep)
     if isinstance(tree, dict) and "s" in tree:  # a Dash component at the top
         return slots[0]
     return Static(tree=tree, children=slots or None)
 
 
-def _node(c: Any, slots: list[Component], named: frozenset[str]) -> Any:
+def _node(c: Any, slots: list[Component], named: frozenset[str],
+          keep: frozenset[str] = frozenset()) -> Any:
     if c is None or isinstance(c, str):
         return c
     if isinstance(c, bool):
@@ -64,26 +68,29 @@ def _node(c: Any, slots: list[Component], named: frozenset[str]) -> Any:
     if isinstance(c, int | float):
         return str(c)
     if isinstance(c, list | tuple):
-        return [_node(x, slots, named) for x in c]
+        return [_node(x, slots, named, keep) for x in c]
     if not isinstance(c, Component):
         raise TypeError(f"not a component: {c!r}")
+    if isinstance(getattr(c, "id", None), str) and c.id in keep:
+        slots.append(c)
+        return {"s": len(slots) - 1}
     props = c.to_plotly_json()["props"]
     if isinstance(c, dcc.Link) and _static_link(props, named):
         return {"t": "a", "p": {k: props[k] for k in LINK_PROPS if k in props}, "l": 1,
-                "c": _node(props.get("children", props.get("href")), slots, named)}
+                "c": _node(props.get("children", props.get("href")), slots, named, keep)}
     tag = type(c).__name__.lower()
     if getattr(c, "_namespace", "") == "dash_html_components" and tag in TAGS \
             and _static_element(props, named):
         out: dict[str, Any] = {"t": tag, "p": {k: v for k, v in props.items()
                                                if k not in DASH_PROPS}}
         if props.get("children") is not None:
-            out["c"] = _node(props["children"], slots, named)
+            out["c"] = _node(props["children"], slots, named, keep)
         return out
     children = getattr(c, "children", None)
     if isinstance(children, list | tuple):
-        c.children = [_freeze(x, named) for x in children]
+        c.children = [_freeze(x, named, keep) for x in children]
     elif isinstance(children, Component):
-        c.children = _freeze(children, named)
+        c.children = _freeze(children, named, keep)
     slots.append(c)
     return {"s": len(slots) - 1}
 

@@ -15,7 +15,7 @@
   var NS = (window.govwatch_dashboard = window.govwatch_dashboard || {});
   var TAGS = {};
   ["a", "b", "br", "button", "caption", "code", "details", "div", "em", "figcaption",
-   "figure", "footer", "h1", "h2", "h3", "h4", "header", "i", "li", "nav", "ol", "p",
+   "figure", "footer", "h1", "h2", "h3", "h4", "header", "i", "li", "main", "nav", "ol", "p",
    "section", "small", "span", "strong", "summary", "table", "tbody", "td", "tfoot",
    "th", "thead", "tr", "ul"].forEach(function (t) { TAGS[t] = true; });
   var ATTRS = {};
