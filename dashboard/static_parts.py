@@ -71,7 +71,8 @@ def _node(c: Any, slots: list[Component], named: frozenset[str],
         return [_node(x, slots, named, keep) for x in c]
     if not isinstance(c, Component):
         raise TypeError(f"not a component: {c!r}")
-    if isinstance(getattr(c, "id", None), str) and c.id in keep:
+    cid = getattr(c, "id", None)
+    if isinstance(cid, str) and cid in keep:
         slots.append(c)
         return {"s": len(slots) - 1}
     props = c.to_plotly_json()["props"]
