@@ -44,10 +44,13 @@ from govwatch import DEFINITION_VERSION, __version__
 from .data import DashboardData
 from .pages._common import DATA_KEY
 from .security import harden
+from .static_parts import freeze
 
 HERE = Path(__file__).resolve().parent
 PLOTLY_JS = "plotly-basic.min.js"
 PAGE_HEADER = "X-Govwatch-Page"  # set by assets/layout_request.js
+# the page container's own components, which Dash's routing callbacks fill
+PAGES_IDS = (_ID_CONTENT, _ID_DUMMY, _ID_LOCATION, _ID_STORE)
 
 INDEX = """<!DOCTYPE html>
 <html lang="en">
@@ -147,8 +150,8 @@ def create_app(db_path: str | os.PathLike, data: DashboardData | None = None,
     app.server.extensions[DATA_KEY] = data
     harden(app)
 
-    def layout() -> html.Div:  # each browser's first request: the shell and its page
-        return _shell(footer, page_container(app))
+    def layout():  # each browser's first request: the shell and its page
+        return freeze(_shell(footer, page_container(app)), keep=PAGES_IDS)
 
     app.layout = layout
     app.clientside_callback(

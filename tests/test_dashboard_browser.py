@@ -189,10 +189,14 @@ def test_account_link_report_and_methodology_anchor(page):
         page.get_by_role("button", name="Download HTML report").click()
     report = open(dl.value.path(), encoding="utf-8").read()
     assert report.startswith("<!DOCTYPE html>") and name in report
+    page.evaluate("window.__same_page = true")  # gone if the link loaded a new page
     page.locator("#account-title-km ~ div a.method-link, section:has(#account-title-km) "
                  "a.method-link").first.click()
     page.wait_for_url(re.compile(r"/methodology#response-latency$"))
     page.wait_for_selector("#response-latency")
+    # the link is drawn in a static part (dashboard/static_parts.py): it moves inside
+    # the app as dcc.Link does, without loading the page again
+    assert page.evaluate("window.__same_page === true")
     page.wait_for_function("""() => { const r = document.getElementById('response-latency')
         .getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; }""")
 
@@ -450,6 +454,7 @@ def test_account_series_switches_period_and_shows_before_after(page):
     assert "2026-02-15 00:00 UTC (28 days each side)" in table
     assert "Rate difference (95% CI)" in table
     weekly = page.locator("#account-change figcaption").first.inner_text()
+    page.evaluate("window.__same_page = true")
     page.get_by_role("link", name="Monthly", exact=True).click()
     page.wait_for_url(re.compile(r"trend=month"))
     page.wait_for_function("(document.querySelector('#account-title-trend') || {})"
@@ -458,6 +463,7 @@ def test_account_series_switches_period_and_shows_before_after(page):
     monthly = page.locator("#account-change figcaption").first.inner_text()
     assert monthly != weekly and "2026-0" in monthly
     assert "Monthly (shown)" in page.inner_text("#account-trend-switch")
+    assert page.evaluate("window.__same_page === true")  # moved inside the app
     violations = axe_violations(page)
     assert not violations, violations
 

@@ -23,6 +23,7 @@ from govwatch.dashboard.data import (
     to_search,
     validate_filters,
 )
+from govwatch.dashboard.static_parts import thaw
 
 from govwatch.errors import StoreError, UsageError
 
@@ -45,9 +46,10 @@ def page(dashboard_page):
 
 
 def _ids(component) -> set:
-    """Every id in a component tree (string ids, and dict ids as sorted tuples)."""
+    """Every id in a component tree (string ids, and dict ids as sorted tuples), its
+    static parts (dashboard/static_parts.py) included."""
     out = set()
-    stack = [component]
+    stack = [thaw(component)]
     while stack:
         c = stack.pop()
         if isinstance(c, list | tuple):
@@ -66,7 +68,7 @@ def _ids(component) -> set:
 
 def _text(component) -> str:
     parts = []
-    stack = [component]
+    stack = [thaw(component)]
     while stack:
         c = stack.pop()
         if isinstance(c, str):
@@ -606,6 +608,49 @@ def test_compare_keeps_at_most_five_accounts(page):
     keys = [f"{r['platform']}:{r['author']}" for r in d.officials().to_dict("records")]
     chosen, _, notes = cmp.state({"a": keys})
     assert len(chosen) == 5 and any("at most 5" in n for n in notes)
+
+
+def _count(component) -> int:
+    """Dash components in a tree (what the browser wakes on every state update)."""
+    n, stack = 0, [component]
+    while stack:
+        c = stack.pop()
+        if isinstance(c, list | tuple):
+            stack.extend(c)
+        elif hasattr(c, "to_plotly_json"):
+            n += 1
+            stack.append(getattr(c, "children", None))
+    return n
+
+
+def test_static_parts_are_one_component_and_thaw_back(page):
+    """freeze() draws the elements no callback names with one component: the account
+    page keeps its charts, download buttons and callback targets as Dash components,
+    and thawed back it is the tree it was built from."""
+    from dash import dcc, html
+    from govwatch.dashboard.components import Static
+    from govwatch.dashboard.static_parts import freeze
+
+    acc = page("account")
+    account = acc.resolve({"platform": "x", "author": "avalor_railways"})[0]
+    built = acc.rest_of_page(account, "week", "change")
+    before = _count(built)
+    frozen = freeze(acc.rest_of_page(account, "week", "change"))
+    assert isinstance(frozen, Static)
+    assert _count(frozen) < before / 3, (_count(frozen), before)
+    kept = {type(c).__name__ for c in frozen.children}
+    assert {"Graph", "Button", "Download"} <= kept and "Td" not in kept and "H2" not in kept
+    assert all(isinstance(b.id, dict) for b in frozen.children if isinstance(b, html.Button))
+    assert str(thaw(frozen)) == str(built)
+    # text is text; an id a callback reads or writes keeps its component; links stay links
+    tree = html.Div([html.P("<b>x</b>", id="account-report-button"), html.Span("<i>y</i>"),
+                     dcc.Link("m", href="/methodology#rate", className="method-link")])
+    part = freeze(tree)
+    assert part.tree["c"][1] == {"t": "span", "p": {}, "c": "<i>y</i>"}
+    assert part.tree["c"][2] == {"t": "a", "l": 1, "c": "m", "p": {
+        "href": "/methodology#rate", "className": "method-link"}}
+    assert [c.id for c in part.children] == ["account-report-button"]
+    assert str(thaw(freeze(tree))) == str(tree)
 
 
 def test_callback_ids_exist_in_the_page_layouts(app, page):

@@ -13,6 +13,7 @@ import pytest
 from govwatch.dashboard import composite as C
 from govwatch.dashboard import figures as F
 from govwatch.dashboard.data import DashboardData
+from govwatch.dashboard.static_parts import thaw
 
 DEFAULTS = {"answered_rate": 35.0, "km_median_hours": 25.0, "selectivity_gap": 20.0,
             "critic_gap": 10.0, "deflection_share": 10.0}
@@ -35,7 +36,7 @@ def page(dashboard_page):
 
 
 def _text(component) -> str:
-    parts, stack = [], [component]
+    parts, stack = [], [thaw(component)]
     while stack:
         c = stack.pop()
         if isinstance(c, str):

@@ -63,6 +63,7 @@ from govwatch.dashboard.pages._common import (
     url_state,
 )
 from govwatch.dashboard.report import account_latency_chart
+from govwatch.dashboard.static_parts import freeze
 from govwatch.dashboard.trends import PERIOD_KINDS, before_after_frame, series_chart
 
 from govwatch.config import window_label
@@ -353,9 +354,9 @@ def chooser(msgs: list[str]) -> html.Div:
                                       href=account_href(r["platform"], r["author"])))
                      for r in g.to_dict("records")], className="account-list"),
         ]))
-    return html.Div([html.H1("Accounts"), notes(PAGE, msgs),
-                     html.P("Choose an official account.", className="lede"), *groups,
-                     url_state(PAGE, "")], className="page page-account")
+    return freeze(html.Div([html.H1("Accounts"), notes(PAGE, msgs),
+                            html.P("Choose an official account.", className="lede"), *groups,
+                            url_state(PAGE, "")], className="page page-account"))
 
 
 def layout(**query):
@@ -367,7 +368,7 @@ def layout(**query):
     search = to_search({"platform": acc["platform"], "author": acc["author"],
                         **({"trend": period_kind} if period_kind != "week" else {})})
     sel = selectivity_text(acc)
-    return html.Div([
+    return freeze(html.Div([
         html.H1(f"{acc['institution'] or acc['display_name']}", id="account-name"),
         html.Ul([html.Li(f"@{acc['author']} on {acc['platform']}"),
                  html.Li(f"Country {acc['country'] or '–'}"),
@@ -400,7 +401,7 @@ def layout(**query):
             dcc.Download(id="account-report-file"),
         ], className="card"),
         url_state(PAGE, search),
-    ], className="page page-account")
+    ], className="page page-account"))
 
 
 def rest_of_page(acc: dict, period_kind: str, part: str) -> list:
@@ -458,8 +459,8 @@ def rest(search, key):
         raise PreventUpdate
     lock = _part_lock(str(search))
     with lock:
-        return rest_of_page(acc, query_choice(query, "trend", tuple(PERIOD_KINDS), "week")[0],
-                            key.get("part", ""))
+        return freeze(rest_of_page(acc, query_choice(query, "trend", tuple(PERIOD_KINDS),
+                                                     "week")[0], key.get("part", "")))
 
 
 @callback(
