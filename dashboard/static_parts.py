@@ -34,6 +34,10 @@ TAGS = frozenset({
     "figure", "footer", "h1", "h2", "h3", "h4", "header", "i", "li", "main", "nav", "ol", "p",
     "section", "small", "span", "strong", "summary", "table", "tbody", "td", "tfoot",
     "th", "thead", "tr", "ul"})
+# the attributes assets/static.js draws (besides aria-* and data-*); an element with any
+# other attribute (a style, for one) stays a Dash component
+ATTRS = frozenset({"className", "id", "role", "tabIndex", "hidden", "title", "scope", "colSpan",
+                   "rowSpan", "type", "open", "lang", "dir", "href", "disabled"})
 # Dash's own props of html components, not attributes of the element
 DASH_PROPS = frozenset({"children", "n_clicks", "n_clicks_timestamp", "disable_n_clicks",
                         "loading_state", "key"})
@@ -98,7 +102,9 @@ def _node(c: Any, slots: list[Component], named: frozenset[str],
 
 def _static_element(props: dict, named: frozenset[str]) -> bool:
     cid = props.get("id")
-    return not isinstance(cid, dict) and cid not in named and "n_clicks" not in props
+    return not isinstance(cid, dict) and cid not in named and "n_clicks" not in props \
+        and all(k in ATTRS or k in DASH_PROPS or k.startswith(("aria-", "data-"))
+                for k in props)
 
 
 def _static_link(props: dict, named: frozenset[str]) -> bool:

@@ -651,6 +651,11 @@ def test_static_parts_are_one_component_and_thaw_back(page):
         "href": "/methodology#rate", "className": "method-link"}}
     assert [c.id for c in part.children] == ["account-report-button"]
     assert str(thaw(freeze(tree))) == str(tree)
+    # an attribute assets/static.js does not draw keeps the element a Dash component
+    styled = freeze(html.Div([html.Span("a", style={"color": "red"}),
+                              html.Span("b", **{"aria-label": "bee"})]))
+    assert [type(c).__name__ for c in styled.children] == ["Span"]
+    assert styled.tree["c"][1] == {"t": "span", "p": {"aria-label": "bee"}, "c": "b"}
 
 
 def test_callback_ids_exist_in_the_page_layouts(app, page):
