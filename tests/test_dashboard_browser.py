@@ -181,10 +181,12 @@ def test_account_link_report_and_methodology_anchor(page):
     open_page(page, "/")
     first = page.locator("#overview-board-body tr a").first
     name = first.inner_text().split(" · ")[0]
+    page.evaluate("window.__same_page = true")  # gone if the link loaded a new page
     first.click()
     page.wait_for_url(re.compile(r"/account\?platform=.+&author=.+"))
     wait_rendered(page, "#account-name")
     assert page.inner_text("#account-name") == name
+    assert page.evaluate("window.__same_page === true")  # the table's link moved in the app
     with page.expect_download() as dl:
         page.get_by_role("button", name="Download HTML report").click()
     report = open(dl.value.path(), encoding="utf-8").read()

@@ -12,22 +12,16 @@
 
   // ---------------------------------------------------------------- table body
   // One component for the whole <tbody>: rows are plain React elements, not one
-  // Dash component per cell (which made every filter change slow).
-  function navigate(event) {
-    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey ||
-        event.shiftKey || event.altKey) { return; }
-    event.preventDefault();
-    window.history.pushState({}, "", event.currentTarget.getAttribute("href"));
-    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
-    window.scrollTo(0, 0);
-  }
+  // Dash component per cell (which made every filter change slow). A row's link moves
+  // inside the app as dcc.Link does (NS.navigate, assets/static.js; every asset has
+  // loaded before anything is drawn).
 
   NS.Rows = function Rows(props) {
     var h = window.React.createElement;
     var rows = props.rows || [];
     return h("tbody", { id: props.id, className: props.className }, rows.map(function (r) {
       return h("tr", { key: r.key }, r.cells.map(function (cell, i) {
-        var body = i === 0 && r.href ? h("a", { href: r.href, onClick: navigate }, cell) : cell;
+        var body = i === 0 && r.href ? h("a", { href: r.href, onClick: NS.navigate }, cell) : cell;
         return h("td", { key: i }, body);
       }));
     }));

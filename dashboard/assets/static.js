@@ -25,6 +25,7 @@
   });
 
   // As dcc.Link: a plain click moves inside the app (no page load), then to the top.
+  // Also the overview table's links (assets/overview.js).
   function navigate(event) {
     if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey ||
         event.shiftKey || event.altKey) { return; }
@@ -33,6 +34,8 @@
     window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
     window.scrollTo(0, 0);
   }
+
+  NS.navigate = navigate;
 
   function cleanUrl(href) {
     var clean = window.dash_clientside && window.dash_clientside.clean_url;
