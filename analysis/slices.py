@@ -34,7 +34,7 @@ import os
 import platform
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -859,46 +859,82 @@ CHUNK_EXECUTOR = "chunk_executor"  # ctx.cache key: (executor, tasks in flight) 
 
 
 def map_chunks(ctx: MetricContext, fn: Callable, *args) -> Iterator:
-    """``fn(view, msgs, *args)`` for every chunk, results in chunk order.
-
-    The chunks go to an executor (anything with ``submit(fn, *args)`` returning a
-    future with ``result()``): a cluster's when the run has one
-    (``ctx.cache[CHUNK_EXECUTOR]``, set by govwatch.analysis.engine), else, with more than
-    one chunk and more than one worker (settings ``workers``, default the
-    machine's cores), a process pool (spawn: no fork of the DuckDB process);
-    else they run here. A bounded number of chunks is in flight, so memory stays
-    bounded. ``fn`` must be a module-level function. Results do not depend on
-    where the chunks run.
+    """``fn(view, msgs, *args)`` for every chunk, results in chunk order, run where
+    :func:`run_tasks` runs them. ``fn`` must be a module-level function. Results do not
+    depend on where the chunks run.
     """
     msgs = messages(ctx)
     clocks = clocks_for(ctx, msgs)
-    cluster = ctx.cache.get(CHUNK_EXECUTOR)
 
     def tasks():
         for cols in iter_chunks(ctx, msgs):
             present = np.unique(cols["acct"])
             yield cols, {int(a): clocks[a] for a in present}, msgs, fn, args
 
+    def here(cols, chunk_clocks, _msgs, _fn, _args):
+        return fn(shared_view(ctx, cols, chunk_clocks, msgs), msgs, *args)
+
+    yield from run_tasks(ctx, _run_chunk, tasks(), here, limit=len(msgs.chunks))
+
+
+def run_tasks(ctx: MetricContext, fn: Callable, tasks: Iterable[tuple],
+              here: Callable | None = None, limit: int | None = None) -> Iterator:
+    """``fn(*task)`` for every task, results in task order.
+
+    The tasks go to an executor (anything with ``submit(fn, *args)`` returning a future
+    with ``result()``): a cluster's when the run has one (``ctx.cache[CHUNK_EXECUTOR]``,
+    set by govwatch.analysis.engine), else, with more than one worker (settings
+    ``workers``, default the machine's cores, at most ``limit``), a process pool
+    (spawn: no fork of the DuckDB process) started with the first task, so a run of
+    one task starts none; else they run here, as ``here(*task)`` (default ``fn``). As
+    many tasks are in flight as there are workers, so memory stays bounded.
+    """
+    cluster = ctx.cache.get(CHUNK_EXECUTOR)
     if cluster is not None:
         executor, in_flight = cluster
         pool: Any = nullcontext(executor)
     else:
-        wanted = ctx.settings.execution.workers
-        in_flight = min(int(wanted) if wanted else (os.cpu_count() or 1), len(msgs.chunks))
+        execution = getattr(ctx.settings, "execution", None)
+        wanted = getattr(execution, "workers", None)
+        in_flight = int(wanted) if wanted else (os.cpu_count() or 1)
+        if limit is not None:
+            in_flight = min(in_flight, limit)
         if in_flight <= 1:
-            for cols, chunk_clocks, _, _, _ in tasks():
-                yield fn(shared_view(ctx, cols, chunk_clocks, msgs), msgs, *args)
+            for task in tasks:
+                yield (here or fn)(*task)
             return
-        pool = ProcessPoolExecutor(max_workers=in_flight, mp_context=get_context("spawn"),
-                                   initializer=die_with_parent, initargs=(os.getpid(),))
+        pool = _LazyPool(in_flight)
     with pool as executor:
         pending: deque = deque()
-        for task in tasks():
-            pending.append(executor.submit(_run_chunk, *task))
+        for task in tasks:
+            pending.append(executor.submit(fn, *task))
             if len(pending) >= in_flight:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+class _LazyPool:
+    """A pool of spawned processes that end with their parent, started on the first
+    task."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, fn, *args):
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=get_context("spawn"),
+                initializer=die_with_parent, initargs=(os.getpid(),))
+        return self._pool.submit(fn, *args)
+
+    def __enter__(self) -> _LazyPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
 
 
 def _run_chunk(cols, clocks, msgs: Messages, fn: Callable, args: tuple):

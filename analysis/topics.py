@@ -39,13 +39,8 @@ cores, one thread fitted 4,800 texts in a quarter of the CPU and wall time and
 
 from __future__ import annotations
 
-import os
 import re
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
-from multiprocessing import get_context
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,8 +50,7 @@ from threadpoolctl import threadpool_limits
 from govwatch.schema import is_private_sql
 
 from .registry import Metric, MetricContext, register_metric
-from .slices import CHUNK_EXECUTOR
-from .workers import die_with_parent
+from .slices import run_tasks
 
 N_THEMES = 10
 TOP_TERMS = 10
@@ -332,58 +326,17 @@ class TopicDiscovery(Metric):
 
 
 def _assign(ctx: MetricContext, model: ThemeModel, chunks):
-    """``_keyed`` of every chunk's themes, in chunk order: on the run's cluster when it
-    has one (``ctx.cache[CHUNK_EXECUTOR]``), else on a pool of ``workers`` spawned
-    processes (spawn: no fork of the DuckDB process), else here. At most as many
-    chunks are in flight as there are workers, so memory stays bounded."""
-    cluster = ctx.cache.get(CHUNK_EXECUTOR)
-    if cluster is not None:
-        executor, in_flight = cluster
-        pool: Any = nullcontext(executor)
-    else:
-        execution = getattr(ctx.settings, "execution", None)
-        wanted = getattr(execution, "workers", None)
-        in_flight = int(wanted) if wanted else (os.cpu_count() or 1)
-        if in_flight <= 1:
-            for chunk in chunks:
-                yield _keyed(chunk, *model.themes(chunk.column("text").to_pylist()))
-            return
-        pool = _LazyPool(in_flight)
-    with pool as executor:
-        pending: deque = deque()
+    """``_keyed`` of every chunk's themes, in chunk order, on the run's workers
+    (:func:`govwatch.analysis.slices.run_tasks`); only the texts travel, the keys stay."""
+    keys: deque = deque()
+
+    def tasks():
         for chunk in chunks:
-            keys = chunk.select(["platform", "post_id"])
-            pending.append((keys, executor.submit(_themes, model,
-                                                  chunk.column("text").to_pylist())))
-            if len(pending) >= in_flight:
-                keys, future = pending.popleft()
-                yield _keyed(keys, *future.result())
-        while pending:
-            keys, future = pending.popleft()
-            yield _keyed(keys, *future.result())
+            keys.append(chunk.select(["platform", "post_id"]))
+            yield model, chunk.column("text").to_pylist()
 
-
-class _LazyPool:
-    """A spawned process pool started on the first task: a store whose public posts
-    fit in one chunk starts no process."""
-
-    def __init__(self, workers: int):
-        self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-
-    def submit(self, fn, *args):
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=get_context("spawn"),
-                initializer=die_with_parent, initargs=(os.getpid(),))
-        return self._pool.submit(fn, *args)
-
-    def __enter__(self) -> _LazyPool:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+    for theme, share in run_tasks(ctx, _themes, tasks()):
+        yield _keyed(keys.popleft(), theme, share)
 
 
 def _themes(model: ThemeModel, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
