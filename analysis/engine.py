@@ -20,8 +20,9 @@ started by dask-jobqueue on a SLURM cluster; docs/scaling.md).
   govwatch.analysis.sentiment.score_pending), and the tags and sentiment scores come back
   to this process, which writes them to the store, one transaction per task.
 - Metrics: the metric families that compute chunks of whole accounts
-  (govwatch.analysis.slices.map_chunks) submit those chunks to the cluster's workers.
-  The other families run in this process, on DuckDB.
+  (govwatch.analysis.slices.map_chunks) and topic discovery's assignment of a large
+  store's public posts submit their chunks to the cluster's workers
+  (govwatch.analysis.slices.run_tasks). The other families run in this process, on DuckDB.
 
 Results are the same as the local engine's (tests/test_engine_dask.py compares
 every derived table). Dask is an optional dependency: ``pip install govwatch[dask]``.
@@ -118,7 +119,7 @@ class DaskEngine:
                          for addr in versions]
 
     def chunk_executor(self):
-        """(executor, tasks in flight) for analysis.slices.map_chunks."""
+        """(executor, tasks in flight) for analysis.slices.run_tasks."""
         return self.client.get_executor(pure=False), 2 * self.slots()
 
     # -- tagging -----------------------------------------------------------------
