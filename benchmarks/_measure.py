@@ -299,16 +299,19 @@ def tree_memory(root: int) -> int:
 
 class TreeSampler(threading.Thread):
     """Samples the memory of a process tree (:func:`tree_memory`) until stopped; keeps
-    the peak."""
+    the peak. ``cpu_s`` is the CPU time the sampling took on its own thread: run inside
+    a measured process, it is the harness's, not the side's (reading a large process's
+    memory map costs milliseconds a sample)."""
 
     def __init__(self, pid: int, interval: float = 0.2):
         super().__init__(daemon=True)
-        self.pid, self.interval, self.peak = pid, interval, 0
+        self.pid, self.interval, self.peak, self.cpu_s = pid, interval, 0, 0.0
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.is_set():
             self.peak = max(self.peak, tree_memory(self.pid))
+            self.cpu_s = time.thread_time()
             self.done.wait(self.interval)
 
     def stop(self) -> int:

@@ -24,7 +24,8 @@ Steps:
    bootstrap), deflections and the data-quality counts of analysis/quality.py
    (replies before or at the message, self-replies, self-links, replies before
    their parent, missing parents, untagged messages: merges and column sums),
-   which govwatch's side computes too.
+   which govwatch's side computes too; its results written to Parquet files (govwatch's
+   side writes its own to the store);
    Peer ranks and the composite index (``benchmarks``: a bootstrap of every
    account's rates and Kaplan-Meier median) are left out of both sides, so the
    two compute the same figures; ``--with-peers`` adds them to govwatch's side
@@ -45,8 +46,11 @@ The sides alternate, govwatch then baseline, ``--pairs`` times (3 by default);
 each pair gives a ratio baseline / govwatch, reported as median and min-max
 (the figures of the median pair's sides go to the JSON). On a shared machine
 compare CPU times as well as wall times: CPU time (``cpu_s``: user + system of
-the side's process, its start-up included) is also given per step
-(``cpu_steps``, from ``time.process_time``, every thread counted). ``--json PATH``
+the side's process, its start-up included, up to the moment its results are kept:
+govwatch's in the store, the baseline's in Parquet files; the copies govwatch's side
+writes for the comparison, and the memory sampler's own thread, are the harness's and
+left out) is also given per step (``cpu_steps``, from ``time.process_time``, every
+thread counted). ``--json PATH``
 writes every figure (timings per step, CPU time, peak RSS, ratios, largest
 difference) for ``run_all.py``. Not a test: nothing here asserts a speed.
 """
@@ -229,6 +233,8 @@ def run_govwatch(db: Path, out: Path, memory_limit: str | None = None,
             cpu[metric.name] = time.process_time() - c1
     timings["total"] = time.perf_counter() - t0
     cpu["total"] = time.process_time() - c0
+    cpu["process"] = process_cpu()  # its results are in the store; the files below are
+    # only for compare(), so they are left out of the side's CPU time
     # account metrics and curves only to compare two revisions (the baseline has neither)
     extra = ("account_metrics", "km_curves") if every_table else ()
     for table in ("slice_metrics", "selectivity", "response_quality", "data_quality",
@@ -551,13 +557,30 @@ def run_baseline(db: Path, out: Path, km_name: str) -> dict:
     answered = m[~m["censored"]]
     defl = answered.groupby(["platform", "official_author"])["deflection"].agg(["count", "sum"])
     timings["selectivity, quality"] = time.perf_counter() - t1
-    timings["total"] = time.perf_counter() - t0
-    cpu = {"total": time.process_time() - c0}
+    # its results kept, as govwatch's side keeps them in the store: these files are also
+    # what compare() reads
+    t1 = time.perf_counter()
     groups.to_parquet(out / "baseline_groups.parquet")
     sel.to_parquet(out / "baseline_selectivity.parquet")
     defl.reset_index().to_parquet(out / "baseline_deflection.parquet")
     dq.to_parquet(out / "baseline_data_quality.parquet")
+    timings["results to Parquet"] = time.perf_counter() - t1
+    timings["total"] = time.perf_counter() - t0
+    cpu = {"total": time.process_time() - c0, "process": process_cpu()}
     return timings, cpu
+
+
+def computing(side_result: dict) -> float:
+    """A side's CPU time from its first step to its last, less the memory sampler's."""
+    return side_result["cpu_steps"]["total"] - side_result.get("sampler_cpu_s", 0.0)
+
+
+def process_cpu() -> float:
+    """CPU seconds of this process so far (every thread, start-up included) and of its
+    ended worker processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 # -- 4. compare and report ---------------------------------------------------------------
@@ -641,12 +664,14 @@ def side(args) -> None:
         timings, cpu = run_baseline(Path(args.db), out, args.baseline_km)
     tree_peak = sampler.stop()
     own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes, once ended
     # RUSAGE_CHILDREN's ru_maxrss is not used: a spawned worker inherits, before its
     # exec, the high-water mark of this process, so it reports the parent's size.
+    # The side's CPU time: the process (start-up included) up to its results, less the
+    # memory sampler's own thread (harness; it reads the memory map every 0.2 s, which
+    # costs more on the side that runs longer).
     print(json.dumps({"timings": timings, "cpu_steps": cpu, "peak_rss_mib": own.ru_maxrss / 1024,
-                      "tree_peak_mib": tree_peak / 2**20,
-                      "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime}))
+                      "tree_peak_mib": tree_peak / 2**20, "sampler_cpu_s": sampler.cpu_s,
+                      "cpu_s": cpu.pop("process") - sampler.cpu_s}))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -705,7 +730,7 @@ def main(argv: list[str] | None = None) -> None:
             runs[name].append(r)
             steps = ", ".join(f"{k} {v:.1f}" for k, v in r["cpu_steps"].items() if k != "total")
             print(f"pair {pair + 1} {name:9s} wall {r['timings']['total']:7.1f} s  CPU "
-                  f"{r['cpu_s']:7.1f} s (computing {r['cpu_steps']['total']:.1f})  peak RSS "
+                  f"{r['cpu_s']:7.1f} s (computing {computing(r):.1f})  peak RSS "
                   f"{r['peak_rss_mib']:6.0f} MiB (tree {r['tree_peak_mib']:.0f})  "
                   f"[CPU-s: {steps}]  load {os.getloadavg()[0]:.1f}", flush=True)
     ratios = None
@@ -715,8 +740,7 @@ def main(argv: list[str] | None = None) -> None:
         ratios = {
             "wall": _spread([b["timings"]["total"] / g["timings"]["total"] for g, b in pairs]),
             "cpu": _spread([b["cpu_s"] / g["cpu_s"] for g, b in pairs]),
-            "cpu_computing": _spread([b["cpu_steps"]["total"] / g["cpu_steps"]["total"]
-                                      for g, b in pairs]),
+            "cpu_computing": _spread([computing(b) / computing(g) for g, b in pairs]),
         }
         print("baseline / govwatch, median (min-max) of "
               f"{len(pairs)} interleaved pairs: " + ", ".join(
