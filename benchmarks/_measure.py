@@ -203,6 +203,7 @@ def run(
     ok: Sequence[int] = (0,),
     limit_bytes: int | None = None,
     timeout: float | None = None,
+    sample_every: float | None = 0.05,
 ) -> Measurement:
     """Run ``cmd`` to completion and measure it.
 
@@ -211,6 +212,9 @@ def run(
     runs in its own session and, still running by then, its whole process group is
     stopped (SIGTERM, SIGKILL 10 s later); the measurement says so (``stopped``).
     Raises :class:`CommandFailed` naming the log when the exit status is not in ``ok``.
+    ``sample_every`` (seconds): how often the process tree's memory is sampled for the
+    peak (:class:`TreeSampler`); None: not sampled (the peak is then ``ru_maxrss``,
+    see below), for a command whose peak nobody reads.
     """
     out = open(log, "wb") if log else subprocess.DEVNULL
     load = os.getloadavg()[0]
@@ -221,12 +225,13 @@ def run(
             env=dict(env) if env is not None else None, cwd=cwd,
             preexec_fn=_preexec(cpu, limit_bytes), start_new_session=timeout is not None,
         )
-        tree = TreeSampler(proc.pid, interval=0.05)
-        tree.start()
+        tree = TreeSampler(proc.pid, interval=sample_every) if sample_every else None
+        if tree:
+            tree.start()
         stopper = _Stopper(proc.pid, timeout) if timeout is not None else None
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
-        tree.stop()
+        peak = tree.stop() if tree else 0
         if stopper:
             stopper.cancel()
     finally:
@@ -243,7 +248,7 @@ def run(
         # The sampled tree, not ru_maxrss: a forked child starts from the high-water mark
         # of the process that forked it (Linux keeps it across exec), so ru_maxrss
         # reports at least the benchmark script's own size.
-        peak_rss_bytes=tree.peak or usage.ru_maxrss * 1024,  # Linux reports kilobytes
+        peak_rss_bytes=peak or usage.ru_maxrss * 1024,  # Linux reports kilobytes
         returncode=proc.returncode,
         load_1min=load,
         log=log,
@@ -300,8 +305,16 @@ def tree_memory(root: int) -> int:
 class TreeSampler(threading.Thread):
     """Samples the memory of a process tree (:func:`tree_memory`) until stopped; keeps
     the peak. ``cpu_s`` is the CPU time the sampling took on its own thread: run inside
-    a measured process, it is the harness's, not the side's (reading a large process's
-    memory map costs milliseconds a sample)."""
+    a measured process, it is the harness's, not the side's.
+
+    Reading a process's PSS walks its page tables: about 18 ms a sample for a process
+    of 1.7 GB. Sampled every ``interval`` seconds whatever it costs, a sampler would
+    take a quarter of a core from the two the benchmarks share; so it waits at least
+    ``COST_FACTOR`` times as long as its last sample took (at most about 5% of a core).
+    The memory claims themselves hold under an enforced limit (a cgroup or an
+    address-space cap), not on the sampled peak alone."""
+
+    COST_FACTOR = 20
 
     def __init__(self, pid: int, interval: float = 0.2):
         super().__init__(daemon=True)
@@ -310,9 +323,11 @@ class TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.is_set():
+            took = time.perf_counter()
             self.peak = max(self.peak, tree_memory(self.pid))
+            took = time.perf_counter() - took
             self.cpu_s = time.thread_time()
-            self.done.wait(self.interval)
+            self.done.wait(max(self.interval, self.COST_FACTOR * took))
 
     def stop(self) -> int:
         self.done.set()

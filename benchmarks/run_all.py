@@ -200,7 +200,10 @@ def run_child(name: str, cmd: list[str], workdir: Path, log_name: str | None = N
     timeout = None if deadline is None else max(deadline - time.time(), _min_child_s)
     print(f"- {name}: {' '.join(Path(c).name if i < 2 else c for i, c in enumerate(cmd))}"
           + (f" (at most {timeout / 60:.1f} min)" if timeout is not None else ""), flush=True)
-    m = _measure.run(cmd, env=env, cwd=REPO, log=log, ok=range(-64, 256), timeout=timeout)
+    # no memory sampler: each benchmark measures its own sides, and one here, reading the
+    # whole tree many times a second, would take CPU from the sides it runs
+    m = _measure.run(cmd, env=env, cwd=REPO, log=log, ok=range(-64, 256), timeout=timeout,
+                     sample_every=None)
     load = f"{load0} / {_load1()}"
     status = ("stopped at its share of the budget" if m.stopped
               else "ok" if m.returncode == 0 else f"exit status {m.returncode}")
