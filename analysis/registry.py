@@ -29,7 +29,7 @@ from importlib import import_module
 import duckdb
 import pandas as pd
 
-from govwatch.entrypoints import entry_points
+from govwatch.entrypoints import LoadOnce, entry_points
 
 from .settings import AnalysisSettings
 
@@ -89,7 +89,6 @@ class Metric(ABC):
 
 
 _METRICS: dict[str, Metric] = {}
-_loaded = False
 
 
 def register_metric(cls: type[Metric]) -> type[Metric]:
@@ -99,15 +98,19 @@ def register_metric(cls: type[Metric]) -> type[Metric]:
     return cls
 
 
+def _load_metrics() -> None:
+    for mod in BUILTIN_MODULES:
+        import_module(mod)
+    for ep in entry_points(ENTRY_POINT_GROUP):
+        register_metric(ep.load())
+
+
+_load = LoadOnce(_load_metrics)
+
+
 def metrics() -> list[Metric]:
     """Registered metrics in dependency order."""
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for mod in BUILTIN_MODULES:
-            import_module(mod)
-        for ep in entry_points(ENTRY_POINT_GROUP):
-            register_metric(ep.load())
+    _load()
     ordered: list[Metric] = []
     seen: set[str] = set()
 

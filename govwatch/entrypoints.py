@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 
@@ -88,3 +90,32 @@ def entry_points(group: str) -> list[EntryPoint]:
             if group in text:
                 found += [EntryPoint(n, v, group) for n, v in _sections(text, group)]
     return found
+
+
+class LoadOnce:
+    """A registry's loader (import the shipped modules, then the entry points), run once
+    for every thread of the process: the dashboard serves requests on many threads, and
+    a request that found the registry half-filled by another request's load would miss
+    entries. Callers wait for a load in progress. A load that fails runs again on the
+    next call, so an error is never hidden behind a half-filled registry. A call made
+    from inside the load (a module that reads the registry as it is imported) returns at
+    once."""
+
+    def __init__(self, load: Callable[[], None]):
+        self._load = load
+        self._lock = threading.RLock()
+        self._running = False
+        self.done = False
+
+    def __call__(self) -> None:
+        if self.done:
+            return
+        with self._lock:
+            if self.done or self._running:
+                return
+            self._running = True
+            try:
+                self._load()
+            finally:
+                self._running = False
+            self.done = True

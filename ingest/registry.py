@@ -13,6 +13,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from govwatch.entrypoints import LoadOnce
 from govwatch.errors import InputError, UsageError
 
 if TYPE_CHECKING:
@@ -108,7 +109,6 @@ BUILTIN_READERS: dict[str, ReaderInfo] = {
 BUILTIN_MODULES = tuple(dict.fromkeys(info.module for info in BUILTIN_READERS.values()))
 
 _READERS: dict[str, Reader] = {}
-_loaded = False
 
 
 def register(cls: type[Reader]) -> type[Reader]:
@@ -122,15 +122,14 @@ def register(cls: type[Reader]) -> type[Reader]:
     return cls
 
 
-def _load() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
+def _load_readers() -> None:
     for mod in BUILTIN_MODULES:
         import_module(mod)
     for ep in _entry_points():
         register(ep.load())
+
+
+_load = LoadOnce(_load_readers)
 
 
 def _entry_points():
