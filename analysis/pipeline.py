@@ -102,10 +102,13 @@ def _derive(store: Store, con, engine, settings: AnalysisSettings, started: date
         ctx.cache[CHUNK_EXECUTOR] = engine.chunk_executor()
     ensure_tables(con, {t: c for metric in metrics() for t, c in metric.tables.items()})
     for metric in metrics():
-        say(f"computing {metric.name}")
+        stage = f"computing {metric.name}"
+        say(stage)
         frames = ahead.take(metric)
         if frames is None:
+            ctx.progress = lambda done, total, stage=stage: say(stage, done, total)
             frames = metric.compute(ctx)
+            ctx.progress = None
         for table, columns in metric.tables.items():
             _replace(con, table, columns,
                      conform(frames[table], columns, f"{metric.name}.{table}"))

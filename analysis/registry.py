@@ -22,6 +22,7 @@ posts are tagged (``govwatch.analysis.ahead``) and written at their turn like th
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import import_module
@@ -64,6 +65,9 @@ class MetricContext:
     obs_end: datetime | None
     settings: AnalysisSettings
     cache: dict = field(default_factory=dict)  # shared between metrics of one run
+    # (done, total) of the running metric's own work, for a long metric to report as it
+    # goes (analyze prints it under "computing <metric>"); None: nobody is listening.
+    progress: Callable[[int, int], None] | None = None
 
 
 class Metric(ABC):

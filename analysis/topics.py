@@ -320,15 +320,20 @@ class TopicDiscovery(Metric):
         else:
             # Keys stay in Arrow (a few bytes a post, not a Python string each): the
             # public posts of a large store number in the millions.
+            total = (con.execute(f"SELECT count(*) FROM ({_PUBLIC})").fetchall()[0][0]
+                     if ctx.progress else 0)
             reader = con.sql(f"{_PUBLIC} ORDER BY p.platform, p.post_id").to_arrow_reader(CHUNK)
-            parts = list(_assign(ctx, model, (chunk for chunk in reader if chunk.num_rows)))
+            parts = list(_assign(ctx, model, (chunk for chunk in reader if chunk.num_rows),
+                                 total))
         return _frames(terms, parts)
 
 
-def _assign(ctx: MetricContext, model: ThemeModel, chunks):
+def _assign(ctx: MetricContext, model: ThemeModel, chunks, total: int = 0):
     """``_keyed`` of every chunk's themes, in chunk order, on the run's workers
-    (:func:`govwatch.analysis.slices.run_tasks`); only the texts travel, the keys stay."""
+    (:func:`govwatch.analysis.slices.run_tasks`); only the texts travel, the keys stay.
+    Each chunk done is reported to ``ctx.progress`` (posts done of ``total``)."""
     keys: deque = deque()
+    done = 0
 
     def tasks():
         for chunk in chunks:
@@ -336,7 +341,11 @@ def _assign(ctx: MetricContext, model: ThemeModel, chunks):
             yield model, chunk.column("text").to_pylist()
 
     for theme, share in run_tasks(ctx, _themes, tasks()):
-        yield _keyed(keys.popleft(), theme, share)
+        chunk_keys = keys.popleft()
+        done += chunk_keys.num_rows
+        if ctx.progress:
+            ctx.progress(done, total)
+        yield _keyed(chunk_keys, theme, share)
 
 
 def _themes(model: ThemeModel, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:

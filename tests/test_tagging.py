@@ -322,14 +322,55 @@ def test_theme_chunks_on_worker_processes_equal_this_process(tmp_path, monkeypat
         chunks = store.conn.sql(topics._PUBLIC).to_arrow_reader(topics.CHUNK)
         assert sum(1 for c in chunks if c.num_rows) >= 3
 
+        public = store.conn.execute(f"SELECT count(*) FROM ({topics._PUBLIC})").fetchall()[0][0]
+        reported: dict[int, list] = {}
+
         def run(workers: int) -> dict:
             settings = AnalysisSettings(execution=ExecutionSettings(workers=workers))
-            return topics.TopicDiscovery().compute(MetricContext(store.conn, None, settings))
+            ctx = MetricContext(store.conn, None, settings,
+                                progress=lambda d, t: reported[workers].append((d, t)))
+            reported[workers] = []
+            return topics.TopicDiscovery().compute(ctx)
 
         here, pooled = run(1), run(2)
     assert len(here["post_themes"]) > 3 * 1024
     for table in ("discovered_topics", "post_themes"):
         pd.testing.assert_frame_equal(pooled[table], here[table], check_exact=True)
+    # one progress report a chunk, the posts done growing to every public post
+    chunks = -(-public // 1024)
+    for steps in reported.values():
+        assert [d for d, _ in steps] == [min(public, 1024 * (i + 1)) for i in range(chunks)]
+        assert {t for _, t in steps} == {public}
+
+
+def test_analyze_reports_topic_discovery_chunk_by_chunk(tmp_path, monkeypatch):
+    """A store of several chunks of public posts: analyze's progress shows topic discovery
+    a chunk at a time under "computing topics", up to every public post."""
+    from govwatch.analysis import pipeline, topics
+    from govwatch.analysis.pipeline import run_analysis
+    from govwatch.analysis.settings import AnalysisSettings, ExecutionSettings
+
+    small = Path(__file__).resolve().parents[1] / "sample_data" / "small"
+
+    monkeypatch.setattr(topics, "CHUNK", 1024)
+    monkeypatch.setattr(topics, "SMALL_POSTS", 1024)
+    # a store this small computes topics while it tags, where nothing is printed but the
+    # tagging: take it for a large one
+    monkeypatch.setattr(pipeline, "POOL_MIN_POSTS", 0)
+    lines = []
+    with Store(tmp_path / "s.duckdb") as store:
+        assert import_paths(store, [small / "accounts.csv"], kind="accounts").rejected == 0
+        assert import_paths(store, [small / "posts.csv"]).rejected == 0
+        public = store.conn.execute(f"SELECT count(*) FROM ({topics._PUBLIC})").fetchall()[0][0]
+        run_analysis(store, AnalysisSettings(execution=ExecutionSettings(workers=1)),
+                     progress=lambda stage, done=None, total=None: lines.append(
+                         (stage, done, total)))
+    counts = [(d, t) for stage, d, t in lines if stage == "computing topics" and d is not None]
+    assert len(counts) == -(-public // 1024)
+    assert counts[-1] == (public, public)
+    assert [d for d, _ in counts] == sorted(d for d, _ in counts)
+    # the other metrics report nothing of their own: their lines stay one each
+    assert ("computing topics", None, None) in lines
 
 
 def test_themes_equal_scikit_learns_on_the_sample(tmp_path):
