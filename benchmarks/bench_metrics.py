@@ -667,8 +667,8 @@ def side(args) -> None:
     # RUSAGE_CHILDREN's ru_maxrss is not used: a spawned worker inherits, before its
     # exec, the high-water mark of this process, so it reports the parent's size.
     # The side's CPU time: the process (start-up included) up to its results, less the
-    # memory sampler's own thread (harness; it reads the memory map every 0.2 s, which
-    # costs more on the side that runs longer).
+    # memory sampler's own thread (harness; it reads the memory map every 0.2 s or less
+    # often, which costs more on the side that runs longer).
     print(json.dumps({"timings": timings, "cpu_steps": cpu, "peak_rss_mib": own.ru_maxrss / 1024,
                       "tree_peak_mib": tree_peak / 2**20, "sampler_cpu_s": sampler.cpu_s,
                       "cpu_s": cpu.pop("process") - sampler.cpu_s}))
