@@ -13,7 +13,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from govwatch.entrypoints import LoadOnce
+from govwatch.entrypoints import LoadOnce, entry_points
 from govwatch.errors import InputError, UsageError
 
 if TYPE_CHECKING:
@@ -133,9 +133,8 @@ _load = LoadOnce(_load_readers)
 
 
 def _entry_points():
-    # not importlib.metadata: a fiftieth of a second, most of what `formats` costs
-    from govwatch.entrypoints import entry_points
-
+    # govwatch.entrypoints, not importlib.metadata: a fiftieth of a second, most of what
+    # `formats` costs
     return entry_points(ENTRY_POINT_GROUP)
 
 
