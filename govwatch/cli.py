@@ -106,6 +106,8 @@ def _import_progress(quiet: bool):
 # it to the command's own). `analyze`'s options read the analysis settings' defaults, a
 # quarter of the time `govwatch formats` or `--help` took beyond importing click.
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "audit": ("govwatch.cli_audit", "audit",
+              "Check a tag on your own accounts' posts: a blind coding sample, then its score."),
     "analyze": ("govwatch.cli_analyze", "analyze",
                 "Tag posts and compute responsiveness metrics into the store."),
     "collect": ("govwatch.cli_collect", "collect",
