@@ -8,9 +8,10 @@ the tag is set), so that a few hundred hand-coded posts estimate precision and
 recall on every post of those accounts. :func:`score` reads the coded sheet back
 and estimates, with each post weighted by its stratum's size over the number coded
 in it (the stratified estimator), precision, recall, specificity, balanced accuracy
-and macro-F1, with percentile intervals from a bootstrap that resamples within
-each stratum (a stratum coded whole is exact; the intervals leave out the finite
-population correction, so they are a little wide where a stratum is mostly coded).
+and macro-F1, with 95% intervals from draws of each stratum's cell shares (a
+Dirichlet of its coded counts with the Jeffreys prior, so a stratum where nobody
+coded a 1 still carries its uncertainty; a stratum coded whole is exact). A measure
+that rests on a stratum with nothing coded is not given.
 
 The coder must not see the tags: the sample is two files. The *sheet* (what the
 coder fills in) holds the posts in a shuffled order without any tag; the *key*
@@ -20,7 +21,7 @@ ones (after a new ``analyze``): the strata stay valid whatever the tags are now,
 since each is a fixed set of posts drawn at random.
 
 The sample holds officials' posts only unless the public's are asked for; a
-public post's author and link are not written (the text is the public's
+public post's author, id and link are not written on the sheet (the text is the public's
 personal data, written only when asked for).
 """
 
@@ -36,10 +37,10 @@ import numpy as np
 from govwatch.errors import InputError, UsageError
 
 TAGS = ("critical", "needs_response", "deflection")
-SHEET_COLUMNS = ("item", "platform", "post_id", "account", "created_at", "url", "text",
+SHEET_COLUMNS = ("sample", "item", "platform", "post_id", "account", "created_at", "url", "text",
                  "label", "note")
-KEY_COLUMNS = ("item", "platform", "post_id", "stratum", "stratum_posts", "stratum_drawn",
-               "tag", "tag_at_draw", "model_version", "seed")
+KEY_COLUMNS = ("sample", "item", "platform", "post_id", "stratum", "stratum_posts",
+               "stratum_drawn", "tag", "tag_at_draw", "model_version", "seed")
 PUBLIC = "public"
 OFFICIALS = "officials"
 TAGGED, UNTAGGED = "tagged", "untagged"
@@ -54,6 +55,16 @@ def key_path(sheet: str | Path) -> Path:
 
 
 # -- drawing ---------------------------------------------------------------------------
+
+
+def _sample_id(key: list[dict]) -> str:
+    """An id of a drawn sample, the same for the same draw: what ties a sheet to its key."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for k in key:
+        h.update(f"{k['item']}|{k['platform']}|{k['post_id']}|{k['stratum']}\n".encode())
+    return h.hexdigest()[:12]
 
 
 @dataclass
@@ -92,27 +103,33 @@ def draw_sample(con, tag: str = "critical", per_stratum: int = 100, seed: int = 
             if not con.execute("SELECT count(*) FROM accounts WHERE official AND platform = ? "
                                "AND lower(author) = lower(?)", [platform, author]).fetchone()[0]:
                 raise UsageError(f"no official account {platform}:{author} in the store")
-            wanted.append("(official AND platform = ? AND lower(author) = lower(?))")
+            wanted.append("(official AND platform = ? AND lower(account) = lower(?))")
             params += [platform, author]
         scope = "(" + " OR ".join(wanted) + ")"
     if include_public:
         scope = f"({scope} OR NOT official)"
-    group = ("CASE WHEN official THEN platform || ':' || author "
+    group = ("CASE WHEN official THEN platform || ':' || account "
              f"ELSE platform || ':{PUBLIC}' END" if by_account
              else f"CASE WHEN official THEN '{OFFICIALS}' ELSE '{PUBLIC}' END")
+    # The account as the accounts table writes it (posts may spell it in other cases);
+    # the order within a stratum is an MD5 of the post and the seed, which DuckDB
+    # computes the same way in every version.
     rows = con.execute(
         f"""
-        WITH posts_of AS (
-            SELECT p.platform, p.post_id, p.author, p.created_at, p.text, p.url,
-                   coalesce(t.{tag}, false) AS tag_set, t.model_version,
-                   EXISTS (SELECT 1 FROM accounts a WHERE a.official AND a.platform = p.platform
-                           AND lower(a.author) = lower(p.author)) AS official
+        WITH officials AS (
+            SELECT platform, lower(author) AS key, min(author) AS account
+            FROM accounts WHERE official GROUP BY ALL
+        ), posts_of AS (
+            SELECT p.platform, p.post_id, p.created_at, p.text, p.url, o.account,
+                   o.account IS NOT NULL AS official,
+                   coalesce(t.{tag}, false) AS tag_set, t.model_version
             FROM posts p
             JOIN tags t USING (platform, post_id)
-            WHERE coalesce(trim(p.text), '') <> '' AND NOT {is_private_sql('p')}
+            LEFT JOIN officials o ON o.platform = p.platform AND o.key = lower(p.author)
+            WHERE regexp_matches(coalesce(p.text, ''), '\\S') AND NOT {is_private_sql('p')}
         ), pool AS (
             SELECT platform, post_id, created_at, text, tag_set, model_version,
-                   CASE WHEN official THEN author END AS account,
+                   CASE WHEN official THEN account END AS account,
                    CASE WHEN official THEN url END AS url,
                    {group}
                    || '|' || CASE WHEN tag_set THEN '{TAGGED}' ELSE '{UNTAGGED}' END AS stratum
@@ -120,30 +137,38 @@ def draw_sample(con, tag: str = "critical", per_stratum: int = 100, seed: int = 
         ), ranked AS (
             SELECT *, count(*) OVER (PARTITION BY stratum) AS stratum_posts,
                    row_number() OVER (PARTITION BY stratum
-                                      ORDER BY hash(platform, post_id, ?::BIGINT), post_id) AS r
+                                      ORDER BY md5(platform || ':' || post_id || ':' || ?),
+                                               post_id) AS r
             FROM pool
         )
         SELECT platform, post_id, account, created_at, url, text, tag_set, model_version,
                stratum, stratum_posts, least(stratum_posts, ?) AS stratum_drawn
         FROM ranked WHERE r <= ?
-        ORDER BY hash(post_id, platform, ?::BIGINT + 1), platform, post_id
-        """, [*params, seed, per_stratum, per_stratum, seed]).fetchall()
+        ORDER BY md5(post_id || ':' || platform || ':shuffle:' || ?), platform, post_id
+        """, [*params, str(seed), per_stratum, per_stratum, str(seed)]).fetchall()
     if not rows:
         raise UsageError("no post with a text in the accounts asked for: nothing to sample")
-    sheet, key, strata, versions = [], [], {}, set()
+    key, texts, strata, versions = [], [], {}, set()
     width = len(str(len(rows)))
     for i, (platform, post_id, account, created, url, text, tag_set, version, stratum,
             posts, drawn) in enumerate(rows, 1):
         item = f"A{i:0{width}d}"
-        sheet.append({"item": item, "platform": platform, "post_id": post_id,
-                      "account": account or "", "created_at": created.isoformat(),
-                      "url": url or "", "text": text, "label": "", "note": ""})
         key.append({"item": item, "platform": platform, "post_id": post_id,
                     "stratum": stratum, "stratum_posts": posts, "stratum_drawn": drawn,
                     "tag": tag, "tag_at_draw": int(bool(tag_set)),
                     "model_version": version or "", "seed": seed})
+        texts.append((account, created, url, text))
         strata[stratum] = (int(posts), int(drawn))
         versions.add(version or "")
+    sample_id = _sample_id(key)
+    sheet = []
+    for k, (account, created, url, text) in zip(key, texts, strict=True):
+        k["sample"] = sample_id
+        # a public post's id is its link on some platforms: only the key holds it
+        sheet.append({"sample": sample_id, "item": k["item"], "platform": k["platform"],
+                      "post_id": k["post_id"] if account else "", "account": account or "",
+                      "created_at": created.isoformat(), "url": url or "", "text": text,
+                      "label": "", "note": ""})
     return Sample(sheet, key, dict(sorted(strata.items())), sorted(versions))
 
 
@@ -164,23 +189,39 @@ def csv_text(rows: list[dict], columns: tuple[str, ...], raw: bool = False) -> s
 
 
 def _read_csv(path: Path, what: str, needed: tuple[str, ...]) -> list[tuple[int, dict]]:
-    from govwatch.errors import read_text
-
-    text = read_text(path, what)
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in needed if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InputError(path, f"the {what} has no column {', '.join(missing)}", "line 1")
-    out = []
+    """The rows of a CSV a person may have saved from a spreadsheet (a BOM, ";" or tabs
+    between cells), with their line numbers."""
     try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, f"{what} file not found") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read the {what}: {exc}") from None
+    data = data.removeprefix(b"\xef\xbb\xbf")  # the BOM a spreadsheet writes
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise InputError(path, f"the {what} is not UTF-8 text (save it as 'CSV UTF-8')",
+                         f"line {line}") from None
+    header = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=header.count)
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    try:
+        fields = reader.fieldnames or []
+        missing = [c for c in needed if c not in fields]
+        if missing:
+            raise InputError(path, f"the {what} has no column {', '.join(missing)}", "line 1")
+        out = []
         for row in reader:
-            out.append((reader.line_num, row))
+            if any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                out.append((reader.line_num, row))
     except csv.Error as exc:
         raise InputError(path, f"not a readable CSV: {exc}", f"line {reader.line_num}") from None
     return out
 
 
-def _label(value: str | None, path: Path, line: int) -> bool | None:
+def _label(value: str | None, path: Path, line: int, column: str = "label") -> bool | None:
     v = (value or "").strip().lstrip("'").lower()
     if not v:
         return None
@@ -188,7 +229,7 @@ def _label(value: str | None, path: Path, line: int) -> bool | None:
         return True
     if v in _NO:
         return False
-    raise InputError(path, f"label {value!r} is not 1 or 0 (yes/no, true/false; blank = not "
+    raise InputError(path, f"{column} {value!r} is not 1 or 0 (yes/no, true/false; blank = not "
                            "coded)", f"line {line}")
 
 
@@ -203,6 +244,45 @@ class Coded:
     skipped: int = 0
     items: list[str] = field(default_factory=list)
     tag: str = "critical"
+    current: bool = False  # scored on the store's tags now, not the tags at the draw
+
+
+def read_key(key: Path) -> dict[str, dict]:
+    """The rows of a sample's key by item, checked."""
+    keyed: dict[str, dict] = {}
+    strata: dict[str, tuple[int, int]] = {}
+    for line, row in _read_csv(key, "sample key", KEY_COLUMNS):
+        item = (row["item"] or "").strip()
+        if item in keyed:
+            raise InputError(key, f"item {item!r} is in the key twice", f"line {line}")
+        try:
+            posts, drawn = int(row["stratum_posts"]), int(row["stratum_drawn"])
+        except ValueError:
+            raise InputError(key, "stratum_posts and stratum_drawn must be whole numbers",
+                             f"line {line}") from None
+        if not 1 <= drawn <= posts:
+            raise InputError(key, f"stratum {row['stratum']!r}: {drawn} drawn of {posts} posts "
+                                  "is not a sample", f"line {line}")
+        if strata.setdefault(row["stratum"], (posts, drawn)) != (posts, drawn):
+            raise InputError(key, f"stratum {row['stratum']!r} has another size here than on "
+                                  "its first line", f"line {line}")
+        if row["tag"] not in TAGS:
+            raise InputError(key, f"tag {row['tag']!r} is not one of {', '.join(TAGS)}",
+                             f"line {line}")
+        tag = _label(row["tag_at_draw"], key, line, "tag_at_draw")
+        if tag is None:
+            raise InputError(key, "tag_at_draw is empty", f"line {line}")
+        keyed[item] = {**row, "item": item, "stratum_posts": posts, "stratum_drawn": drawn,
+                       "tag_at_draw": tag}
+    if not keyed:
+        raise InputError(key, "the key lists no item")
+    for name, (_, drawn) in strata.items():
+        listed = sum(1 for k in keyed.values() if k["stratum"] == name)
+        if listed != drawn:
+            raise InputError(key, f"stratum {name!r} says {drawn} drawn but lists {listed}")
+    if len({k["tag"] for k in keyed.values()}) != 1 or len({k["sample"] for k in keyed.values()}) != 1:
+        raise InputError(key, "the key mixes tags or samples: one key is one sample of one tag")
+    return keyed
 
 
 def read_coded(sheet: str | Path, key: str | Path | None = None,
@@ -214,27 +294,8 @@ def read_coded(sheet: str | Path, key: str | Path | None = None,
     if not key.exists():
         raise InputError(key, "the key of the coding sheet is not there (it is written beside "
                               "the sheet by 'govwatch audit sample'; name it with --key)")
-    keyed: dict[str, dict] = {}
-    for line, row in _read_csv(key, "sample key", KEY_COLUMNS):
-        try:
-            row["stratum_posts"] = int(row["stratum_posts"])
-            row["stratum_drawn"] = int(row["stratum_drawn"])
-            row["tag_at_draw"] = _label(row["tag_at_draw"], key, line)
-        except ValueError:
-            raise InputError(key, "stratum_posts and stratum_drawn must be whole numbers",
-                             f"line {line}") from None
-        if row["tag_at_draw"] is None:
-            raise InputError(key, "tag_at_draw is empty", f"line {line}")
-        keyed[row["item"]] = row
-    tags = {r["tag"] for r in keyed.values()}
-    if not tags <= set(TAGS):
-        raise InputError(key, f"the key names a tag that is not one of {', '.join(TAGS)}")
-    if len(tags) != 1:
-        raise InputError(key, f"the key mixes tags ({', '.join(sorted(tags))}): one sample "
-                              "audits one tag")
-    strata: dict[str, tuple[int, int]] = {}
-    for r in keyed.values():
-        strata[r["stratum"]] = (r["stratum_posts"], r["stratum_drawn"])
+    keyed = read_key(key)
+    sample = next(iter(keyed.values()))["sample"]
     stratum, truth, pred, items, seen, skipped = [], [], [], [], set(), 0
     for line, row in rows:
         item = (row.get("item") or "").strip()
@@ -243,11 +304,19 @@ def read_coded(sheet: str | Path, key: str | Path | None = None,
         if item in seen:
             raise InputError(sheet, f"item {item!r} is on the sheet twice", f"line {line}")
         seen.add(item)
+        k = keyed[item]
+        theirs = {c: (row.get(c) or "").strip().lstrip("'") for c in ("sample", "post_id")}
+        if theirs["sample"] and theirs["sample"] != sample:
+            raise InputError(sheet, f"the sheet is of sample {theirs['sample']}, the key "
+                                    f"{key.name} of sample {sample}", f"line {line}")
+        if theirs["post_id"] and theirs["post_id"] != k["post_id"]:
+            raise InputError(sheet, f"item {item} is post {theirs['post_id']} here and post "
+                                    f"{k['post_id']} in the key {key.name}: not this sheet's key",
+                             f"line {line}")
         label = _label(row.get("label"), sheet, line)
         if label is None:
             skipped += 1
             continue
-        k = keyed[item]
         if current is not None:
             if (k["platform"], k["post_id"]) not in current:
                 raise InputError(sheet, f"post {k['platform']}:{k['post_id']} of item {item} is "
@@ -261,8 +330,9 @@ def read_coded(sheet: str | Path, key: str | Path | None = None,
         items.append(item)
     if not truth:
         raise InputError(sheet, "no item is coded yet: fill the label column (1 or 0)")
-    return Coded(stratum, np.array(truth, bool), np.array(pred, bool), strata, skipped, items,
-                 tags.pop())
+    strata = {k["stratum"]: (k["stratum_posts"], k["stratum_drawn"]) for k in keyed.values()}
+    return Coded(stratum, np.array(truth, bool), np.array(pred, bool), dict(sorted(strata.items())),
+                 skipped, items, next(iter(keyed.values()))["tag"], current is not None)
 
 
 def _figures(tp, fp, fn, tn) -> dict:
@@ -285,40 +355,70 @@ def _cells(truth, pred) -> np.ndarray:
     return np.where(truth, np.where(pred, 0, 2), np.where(pred, 1, 3))
 
 
+# Jeffreys prior: each cell a stratum's coded posts can fall in starts at half a post.
+PRIOR = 0.5
+# Above this share of draws where a measure is undefined, its interval is not given.
+MAX_UNDEFINED = 0.05
+
+
 def estimate(coded: Coded, replicates: int = 2000, seed: int = 0,
              level: float = 0.95) -> dict:
-    """Stratified estimates of the tag's measures over every post of the coded strata,
-    with percentile bootstrap intervals (resampling items within each stratum)."""
+    """Stratified estimates of the tag's measures over every post of the strata, with
+    credible intervals from draws of each stratum's cell shares.
+
+    A stratum's posts fall into the cells (tag set or not) x (coded 1 or 0) its coded
+    posts can reach: with the tags at the draw, a tagged stratum's are the two with the
+    tag set. Each draw takes the shares of those cells from a Dirichlet of the coded
+    counts plus half a post each (the Jeffreys prior; a cell nobody coded still varies)
+    and scales them to the stratum's size; a stratum coded whole is exact. A measure
+    needs every stratum it rests on coded: precision the tagged strata (with
+    ``coded.current``, every stratum, since any post's tag may have changed), the others
+    every stratum; otherwise it is not given."""
     strata = np.array(coded.stratum)
     cells = _cells(coded.truth, coded.pred)
     rng = np.random.default_rng(seed)
     point = np.zeros(4)
-    boot = np.zeros((replicates, 4))
+    draws = np.zeros((replicates, 4))
     uncoded = []
     for name, (posts, _drawn) in coded.strata.items():
         idx = np.flatnonzero(strata == name)
         if not len(idx):
             uncoded.append(name)
             continue
-        w = posts / len(idx)
-        point += w * np.bincount(cells[idx], minlength=4)
+        counts = np.bincount(cells[idx], minlength=4).astype(float)
+        point += posts / len(idx) * counts
         if len(idx) >= posts:  # every post of the stratum coded: no sampling error
-            boot += w * np.bincount(cells[idx], minlength=4)
+            draws += posts / len(idx) * counts
             continue
-        draws = cells[idx][rng.integers(0, len(idx), size=(replicates, len(idx)))]
-        for c in range(4):
-            boot[:, c] += w * (draws == c).sum(axis=1)
+        tagged = coded.pred[idx]
+        reach = np.zeros(4, bool)
+        if tagged.any() or (not coded.current and _state(name) == TAGGED):
+            reach[[0, 1]] = True
+        if (~tagged).any() or (not coded.current and _state(name) == UNTAGGED):
+            reach[[2, 3]] = True
+        shares = rng.dirichlet(counts[reach] + PRIOR, size=replicates)
+        draws[:, reach] += posts * shares
     est = _figures(*point)
-    reps = _figures(*boot.T)
+    reps = _figures(*draws.T)
+    # the uncoded strata each measure rests on
+    tagged_uncoded = [n for n in uncoded if coded.current or _state(n) == TAGGED]
+    needs = {name: tagged_uncoded if name == "precision" else uncoded for name in est}
     lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
     out = {}
     for name, value in est.items():
-        r = reps[name][~np.isnan(reps[name])]
-        out[name] = {
-            "estimate": None if np.isnan(value) else round(float(value), 4),
-            "low": round(float(np.percentile(r, lo)), 4) if len(r) and not np.isnan(value) else None,
-            "high": round(float(np.percentile(r, hi)), 4) if len(r) and not np.isnan(value) else None,
-        }
+        r = reps[name]
+        defined = r[~np.isnan(r)]
+        if needs[name] or np.isnan(value):
+            out[name] = {"estimate": None, "low": None, "high": None,
+                         "why": ("strata not coded: " + ", ".join(needs[name])) if needs[name]
+                         else "no coded post it rests on"}
+            continue
+        out[name] = {"estimate": round(float(value), 4), "low": None, "high": None}
+        if len(defined) >= (1 - MAX_UNDEFINED) * len(r):
+            # held to hold the estimate, as the Jeffreys interval is where nothing or
+            # everything coded in a stratum is a 1 (Brown, Cai and DasGupta 2001)
+            out[name]["low"] = round(min(float(np.percentile(defined, lo)), value), 4)
+            out[name]["high"] = round(max(float(np.percentile(defined, hi)), value), 4)
     covered = sum(p for n, (p, _) in coded.strata.items() if n not in uncoded)
     return {"measures": out, "coded": int(len(cells)),
             "coded_positive": int(coded.truth.sum()),
@@ -326,6 +426,11 @@ def estimate(coded: Coded, replicates: int = 2000, seed: int = 0,
                               strict=True)),
             "posts": int(covered), "uncoded_strata": uncoded,
             "replicates": replicates, "level": level}
+
+
+def _state(stratum: str) -> str:
+    """``tagged`` or ``untagged``: the tag part of a stratum name."""
+    return stratum.rpartition("|")[2]
 
 
 def group_of(stratum: str) -> str:
@@ -342,7 +447,8 @@ def score(coded: Coded, replicates: int = 2000, seed: int = 0) -> dict:
         keep = np.array([group_of(s) == g for s in coded.stratum], bool)
         sub = Coded([s for s, k in zip(coded.stratum, keep, strict=True) if k],
                     coded.truth[keep], coded.pred[keep],
-                    {s: v for s, v in coded.strata.items() if group_of(s) == g})
+                    {s: v for s, v in coded.strata.items() if group_of(s) == g},
+                    current=coded.current)
         per_group[g] = (estimate(sub, replicates, seed) if keep.any()
                         else {"coded": 0, "posts": 0, "uncoded_strata": list(sub.strata)})
     strata = {}

@@ -16,6 +16,7 @@ from .cli_common import account_arg, db_option, err, handle_errors, out, quiet_o
 from .config import db_path
 
 SHOW_STRATA = 20
+BIG_SAMPLE = 5000
 _SUMMARY = "Check a tag on your own accounts' posts: a blind coding sample, then its score."
 
 
@@ -46,11 +47,14 @@ def audit() -> None:
               "without it (all of them where a stratum is smaller).")
 @click.option("--by-account/--pooled", default=True, show_default=True,
               help="Strata per account (figures per account and pooled), or one pair of strata "
-              "for all the officials sampled (pooled figures only, a smaller sample).")
+              "for all the officials sampled and one for the public (pooled figures, a "
+              "smaller sample).")
 @click.option("--include-public", is_flag=True,
-              help="Also sample the public's posts (one stratum per platform, tag set or not). "
-              "Their texts are personal data; their authors and links are not written.")
-@click.option("--seed", type=int, default=0, show_default=True,
+              help="Also sample the public's posts: every post of an author not listed as "
+              "official, on any platform (per platform unless --pooled; tag set or not). "
+              "Their texts are personal data; their authors, ids and links are not written "
+              "on the sheet.")
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True,
               help="The same store, options and seed draw the same sample.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True,
               help="The coding sheet (CSV). Its key is written beside it as NAME.key.csv.")
@@ -96,6 +100,9 @@ def sample(tag, accounts, per_stratum, by_account, include_public, seed, out_pat
     if include_public:
         err.print("note: the sheet holds texts written by members of the public (personal "
                   "data); keep it as you keep the store")
+    if len(drawn.sheet) > BIG_SAMPLE:
+        err.print(f"note: {len(drawn.sheet):,} posts to code; --pooled, --account or a smaller "
+                  "--per-stratum draw fewer")
     if len(drawn.model_versions) > 1:
         err.print(f"note: the posts were tagged by {len(drawn.model_versions)} model versions "
                   "(run 'govwatch analyze' to re-tag them all with the current one)")
@@ -114,7 +121,9 @@ def sample(tag, accounts, per_stratum, by_account, include_public, seed, out_pat
 
 def _pct(m: dict | None) -> str:
     if not m or m.get("estimate") is None:
-        return "n/a"
+        return "n/a" + (f" ({m['why']})" if m and m.get("why") else "")
+    if m.get("low") is None:
+        return f"{m['estimate']:.3f} [interval not defined]"
     return f"{m['estimate']:.3f} [{m['low']:.3f}, {m['high']:.3f}]"
 
 
@@ -138,9 +147,10 @@ def _lines(name: str, est: dict) -> list[str]:
 @click.option("--current-tags", is_flag=True,
               help="Score the store's tags now (after a new 'govwatch analyze') instead of the "
               "tags at the draw.")
-@click.option("--replicates", type=click.IntRange(min=100), default=2000, show_default=True,
-              help="Bootstrap resamples for the intervals.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@click.option("--replicates", type=click.IntRange(min=100, max=100_000), default=2000,
+              show_default=True, help="Draws for the intervals.")
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True,
+              help="Seed of the draws.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False),
               help="Also write every figure, each stratum and the ids of the items where "
               "code and tag disagree as JSON.")
@@ -153,17 +163,23 @@ def score(sheet, key, current_tags, replicates, seed, json_path, quiet, db):
     Estimates over every post of the sampled strata, each coded post weighted by its
     stratum's size over the posts coded in it: precision, recall, specificity,
     balanced accuracy, macro-F1 and the share of posts coded 1, each with a 95%
-    bootstrap interval; pooled and per account. Blank labels are skipped.
+    interval; pooled and per account. Blank labels are skipped; a measure that rests
+    on a stratum with nothing coded is not given.
     """
     from govwatch.analysis import audit as a
 
+    from .errors import UsageError
     from .outputs import written
     from .store import Store
 
+    sheet_path = Path(sheet)
+    if json_path and Path(json_path).resolve() in {
+            sheet_path.resolve(), (Path(key) if key else a.key_path(sheet_path)).resolve()}:
+        raise UsageError("--json would overwrite the coding sheet or its key: name another file")
     current = None
     if current_tags:
-        coded_key = Path(key) if key else a.key_path(sheet)
-        tag = a.read_coded(sheet, coded_key).tag
+        keyed = a.read_key(Path(key) if key else a.key_path(sheet_path))
+        tag = next(iter(keyed.values()))["tag"]  # one of audit.TAGS: read_key checks it
         with Store(db_path(db), read_only=True) as store:
             current = {(p, i): bool(v) for p, i, v in store.conn.execute(
                 f"SELECT platform, post_id, coalesce({tag}, false) FROM tags").fetchall()}
@@ -189,6 +205,8 @@ def score(sheet, key, current_tags, replicates, seed, json_path, quiet, db):
         out.print(f"  {name}: {est['coded']:,} coded of {est['posts']:,} posts; precision "
                   f"{_pct(m['precision'])}, recall {_pct(m['recall'])}, balanced accuracy "
                   f"{_pct(m['balanced_accuracy'])}")
+        if est["uncoded_strata"]:
+            out.print("    not covered (nothing coded): " + ", ".join(est["uncoded_strata"]))
     d = result["disagreements"]
     out.print(f"Tagged but coded 0: {len(d['tagged_not_coded']):,}; coded 1 but not tagged: "
               f"{len(d['coded_not_tagged']):,}" + (" (ids in the JSON)" if json_path else ""))

@@ -110,7 +110,9 @@ def test_public_posts_only_when_asked_and_without_author_or_link(sample_cli_stor
     public = {k["item"] for k in keys if k["stratum"].startswith("public")}
     rows = [r for r in _rows(sheet) if r["item"] in public]
     assert len(rows) == 60
-    assert all(r["account"] == "" and r["url"] == "" and r["text"] for r in rows)
+    assert all(r["account"] == "" and r["url"] == "" and r["post_id"] == "" and r["text"]
+               for r in rows)
+    assert all(k["post_id"] for k in keys)
 
 
 def test_hand_computed_stratified_estimates():
@@ -128,7 +130,25 @@ def test_hand_computed_stratified_estimates():
     assert m["prevalence"]["estimate"] == 0.25
     assert m["balanced_accuracy"]["estimate"] == round((7.5 / 27.5 + 80 / 82.5) / 2, 4)
     for name in ("precision", "recall", "specificity"):
-        assert m[name]["low"] <= m[name]["estimate"] <= m[name]["high"]
+        assert m[name]["low"] < m[name]["estimate"] < m[name]["high"]
+    # no 1 coded among the untagged stratum's 5: recall is 1.0, but not for certain
+    none = audit.Coded(["A|tagged"] * 4 + ["A|untagged"] * 5,
+                       np.array([1, 1, 1, 0, 0, 0, 0, 0, 0], bool),
+                       np.array([1, 1, 1, 1, 0, 0, 0, 0, 0], bool),
+                       {"A|tagged": (10, 4), "A|untagged": (100, 5)})
+    r = audit.estimate(none, replicates=2000)["measures"]["recall"]
+    assert r["estimate"] == 1.0 and r["low"] < 0.5 and r["high"] == 1.0
+    # an untagged stratum with nothing coded: precision stands, recall is not given
+    half = audit.Coded(["A|tagged"] * 4, np.array([1, 1, 1, 0], bool), np.ones(4, bool),
+                       {"A|tagged": (10, 4), "A|untagged": (100, 5)})
+    h = audit.estimate(half, replicates=500)
+    assert h["measures"]["precision"]["estimate"] == 0.75
+    assert h["measures"]["recall"]["estimate"] is None
+    assert "A|untagged" in h["measures"]["recall"]["why"]
+    assert h["uncoded_strata"] == ["A|untagged"] and h["posts"] == 10
+    # scored on the store's tags now, precision needs every stratum coded as well
+    half.current = True
+    assert audit.estimate(half, replicates=500)["measures"]["precision"]["estimate"] is None
     # a stratum coded whole has no sampling error
     whole = audit.Coded(["B|tagged"] * 4, np.array([1, 1, 0, 1], bool), np.ones(4, bool),
                         {"B|tagged": (4, 4)})
@@ -139,27 +159,31 @@ def test_hand_computed_stratified_estimates():
 def test_score_reads_the_coded_sheet(drawn, tmp_path):
     sheet, key = drawn
     rows, keys = _rows(sheet), {k["item"]: k for k in _rows(key)}
-    # the coder agrees with the tag except on every fifth item; every seventh is left blank
+    # the coder agrees with the tag except on every fifth item; every seventh of those in
+    # strata of 5 or more drawn is left blank (every stratum keeps a coded post)
+    def blank(i):
+        return i % 7 == 3 and int(keys[rows[i]["item"]]["stratum_drawn"]) >= 5
+
     for i, r in enumerate(rows):
         tag = int(keys[r["item"]]["tag_at_draw"])
-        r["label"] = "" if i % 7 == 3 else str(1 - tag if i % 5 == 0 else tag)
+        r["label"] = "" if blank(i) else str(1 - tag if i % 5 == 0 else tag)
     _write(sheet, rows)
     out = tmp_path / "score.json"
     run = _run("audit", "score", str(sheet), "--json", str(out), "--replicates", "200")
     assert run.exit_code == 0, run.output
     result = json.loads(out.read_text("utf-8"))
-    blank = sum(1 for i in range(len(rows)) if i % 7 == 3)
-    assert result["not_coded"] == blank
+    blanks = sum(1 for i in range(len(rows)) if blank(i))
+    assert result["not_coded"] == blanks
     pooled = result["pooled"]
-    assert pooled["coded"] == len(rows) - blank
-    flipped = [r["item"] for i, r in enumerate(rows) if i % 7 != 3 and i % 5 == 0]
+    assert pooled["coded"] == len(rows) - blanks
+    flipped = [r["item"] for i, r in enumerate(rows) if not blank(i) and i % 5 == 0]
     d = result["disagreements"]
     assert sorted(d["tagged_not_coded"] + d["coded_not_tagged"]) == sorted(flipped)
     # the pooled estimate recomputed from the strata by hand
     w_cells = np.zeros(4)
     for stratum, s in result["strata"].items():
         coded = [(r, keys[r["item"]]) for i, r in enumerate(rows)
-                 if i % 7 != 3 and keys[r["item"]]["stratum"] == stratum]
+                 if not blank(i) and keys[r["item"]]["stratum"] == stratum]
         if not coded:
             continue
         for r, k in coded:
@@ -216,11 +240,10 @@ def test_bad_sheets_name_the_file_line_and_reason(drawn, tmp_path):
         audit.read_coded(sheet)
     for r in rows:
         r["label"] = ""
-    rows[5]["item"] = rows[6]["item"]
+    rows[5] = dict(rows[6])
     _write(sheet, rows)
-    with pytest.raises(InputError, match="on the sheet twice"):
+    with pytest.raises(InputError, match="line 8: item .* is on the sheet twice"):
         audit.read_coded(sheet)
-    rows[5]["item"] = rows[4]["item"]
     _write(sheet, rows[:5])
     with pytest.raises(InputError, match="no item is coded yet"):
         audit.read_coded(sheet)
@@ -229,17 +252,86 @@ def test_bad_sheets_name_the_file_line_and_reason(drawn, tmp_path):
         audit.read_coded(sheet)
 
 
-def test_a_key_naming_another_column_is_refused(drawn):
+def test_a_key_edited_or_of_another_sample_is_refused(drawn, sample_cli_store, tmp_path):
     sheet, key = drawn
-    keys = _rows(key)
-    for k in keys:
-        k["tag"] = "critical FROM tags; --"
+    rows, keys = _rows(sheet), _rows(key)
+    rows[0]["label"] = "1"
+    _write(sheet, rows)
+    for change, message in (
+            (lambda ks: ks[0].update(tag="critical FROM tags; --"), "line 2: tag 'critical FROM"),
+            (lambda ks: ks[1].update(item=ks[0]["item"]), "line 3: item .* is in the key twice"),
+            (lambda ks: ks[0].update(stratum_posts="3"), "line 2: stratum .* is not a sample"),
+            (lambda ks: ks[0].update(stratum_drawn="abc"), "must be whole numbers"),
+            (lambda ks: ks.append({**ks[0], "item": "A999", "stratum_posts": "999999"}),
+             "another size here than on its first line"),
+            (lambda ks: ks.pop(), "says .* drawn but lists"),
+            (lambda ks: ks[0].update(tag_at_draw=""), "tag_at_draw is empty")):
+        edited = [dict(k) for k in keys]
+        change(edited)
+        _write(key, edited)
+        with pytest.raises(InputError, match=message):
+            audit.read_coded(sheet)
+    key.write_text(",".join(audit.KEY_COLUMNS) + "\n", "utf-8")
+    with pytest.raises(InputError, match="lists no item"):
+        audit.read_coded(sheet)
+    # the key of another draw: its sample id, and the post ids, tell
     _write(key, keys)
+    other = tmp_path / "seven.csv"
+    assert _run("audit", "sample", "--per-stratum", "15", "--seed", "7", "--out", str(other),
+                "--db", str(sample_cli_store), "-q").exit_code == 0
+    with pytest.raises(InputError, match="the sheet is of sample"):
+        audit.read_coded(sheet, tmp_path / "seven.key.csv")
+    for r in rows:
+        r["sample"] = ""
+    _write(sheet, rows)
+    with pytest.raises(InputError, match="not this sheet's key"):
+        audit.read_coded(sheet, tmp_path / "seven.key.csv")
+
+
+def test_sheets_saved_by_spreadsheets_are_read(drawn, tmp_path):
+    sheet, key = drawn
+    rows = _rows(sheet)
+    rows[0]["label"], rows[1]["label"] = "yes", "0"
+    with open(sheet, "w", newline="", encoding="utf-8-sig") as f:  # BOM, ";" between cells
+        w = csv.DictWriter(f, fieldnames=list(rows[0]), delimiter=";")
+        w.writeheader()
+        w.writerows(rows)
+        f.write(";;;;;;;;;;\n")  # an empty row at the end
+    coded = audit.read_coded(sheet)
+    assert list(coded.truth) == [True, False] and coded.skipped == len(rows) - 2
+    sheet.write_bytes(sheet.read_bytes().replace(b"\n", b"\n\xe9", 3)[:400] + b"\n")
+    with pytest.raises(InputError, match="not UTF-8 text") as exc:
+        audit.read_coded(sheet)
+    assert exc.value.locator == "line 2"
+
+
+def test_json_never_overwrites_the_sheet(drawn):
+    sheet, key = drawn
     rows = _rows(sheet)
     rows[0]["label"] = "1"
     _write(sheet, rows)
-    with pytest.raises(InputError, match="names a tag that is not one of"):
-        audit.read_coded(sheet)
+    before = sheet.read_text("utf-8")
+    for target in (sheet, key):
+        r = CliRunner().invoke(cli, ["audit", "score", str(sheet), "--json", str(target)])
+        assert r.exit_code == 2 and "would overwrite" in r.output
+    assert sheet.read_text("utf-8") == before
+
+
+def test_an_account_spelt_in_other_cases_is_one_stratum_pair(sample_cli_store, tmp_path):
+    store = tmp_path / "case.duckdb"
+    shutil.copy(sample_cli_store, store)
+    con = duckdb.connect(str(store))
+    platform, author = con.execute(
+        "SELECT platform, author FROM accounts WHERE official ORDER BY author LIMIT 1").fetchone()
+    con.execute("UPDATE posts SET author = upper(author) WHERE platform = ? AND author = ? "
+                "AND hash(post_id) % 2 = 0", [platform, author])
+    con.close()
+    sheet = tmp_path / "case.csv"
+    assert _run("audit", "sample", "--account", f"{platform}:{author}", "--out", str(sheet),
+                "--db", str(store), "-q").exit_code == 0
+    keys = _rows(tmp_path / "case.key.csv")
+    assert {k["stratum"].rpartition("|")[0] for k in keys} == {f"{platform}:{author}"}
+    assert {r["account"] for r in _rows(sheet)} == {author}
 
 
 def test_formula_texts_are_written_safe(sample_cli_store, tmp_path):
@@ -304,7 +396,7 @@ def test_score_agrees_with_the_evaluation_of_the_official_timeline_set(shared_da
         posts, drawn = {"official-tagged": (413, 300),
                         "official-untagged": (7108, 150)}[row["stratum"]]
         sheet_rows.append({"item": row["item"], "label": int(row["critical"])})
-        key_rows.append({"item": row["item"], "platform": "x", "post_id": row["native_id"],
+        key_rows.append({"sample": "dev", "item": row["item"], "platform": "x", "post_id": row["native_id"],
                          "stratum": f"politician|{row['stratum']}", "stratum_posts": posts,
                          "stratum_drawn": drawn, "tag": "critical", "tag_at_draw": int(tag),
                          "model_version": "", "seed": 0})

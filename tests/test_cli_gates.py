@@ -11,13 +11,26 @@ from govwatch.cli import cli
 from govwatch.cli_common import ReaderFormat
 
 
-@pytest.mark.parametrize("name", sorted(cli.all_commands()))
-def test_every_command_has_quiet_and_ends_with_an_example(name):
-    result = CliRunner().invoke(cli, [name, "--help"], terminal_width=200)
+def _commands() -> list[list[str]]:
+    """Every command, a group's subcommands as ``[group, sub]``."""
+    import click
+
+    out = []
+    for name, command in sorted(cli.all_commands().items()):
+        if isinstance(command, click.Group):
+            out += [[name, sub] for sub in sorted(command.commands)]
+        else:
+            out.append([name])
+    return out
+
+
+@pytest.mark.parametrize("words", _commands(), ids=" ".join)
+def test_every_command_has_quiet_and_ends_with_an_example(words):
+    result = CliRunner().invoke(cli, [*words, "--help"], terminal_width=200)
     assert result.exit_code == 0
     assert "-q, --quiet" in result.output
     last = result.output.strip().splitlines()[-1].strip()
-    assert last.startswith(f"Example: govwatch {name}"), last
+    assert last.startswith(f"Example: govwatch {' '.join(words)}"), last
 
 
 @pytest.fixture(scope="module")
