@@ -74,9 +74,10 @@ SUPPORT_MARK = "~"
 # rule_tagger reads an incident dated by a year as history, a foreign prefix leaves
 # English words alone, and letters typed over and over and the Indonesian plural
 # with "2" are read back: 4; the victims or survivors of a year are history too: 5;
-# an incident dated by a year is history in every language of the taxonomy: 6),
+# an incident dated by a year is history in every language of the taxonomy: 6;
+# a hashtag in capitals is split into words like one in lower case: 7),
 # so that a taxonomy's digest, and the tagging version, change with it.
-MATCHING_RULES = 6
+MATCHING_RULES = 7
 WEAK_MARK = "~~"
 
 
@@ -449,8 +450,8 @@ def split_hashtag(body: str) -> tuple[str, ...]:
     """A hashtag body (as written, without ``#``) as normalised words.
 
     Split at capitals and digits (``PrayForBoston`` -> pray for boston,
-    ``NYCFlood`` -> nyc flood); a lower-case Latin run of six letters or more is
-    then split into the likeliest English words (wordninja's Wikipedia word
+    ``NYCFlood`` -> nyc flood); a Latin run of six letters or more in lower case
+    or all in capitals (``PRAYFORWACO``) is then split into the likeliest English words (wordninja's Wikipedia word
     frequencies: ``nepalquake`` -> nepal quake, ``triotree`` -> trio tree). Other
     scripts are kept whole."""
     cached = _SPLITS.get(body)
@@ -459,7 +460,9 @@ def split_hashtag(body: str) -> tuple[str, ...]:
     words: list[str] = []
     for part in _CAMEL.findall(body):
         low = part.lower()
-        if len(low) >= _SPLIT_MIN and low.isascii() and low.isalpha() and part[1:] == low[1:]:
+        # a run in lower case, or one in capitals ("#PRAYFORBOSTON" as "#prayforboston")
+        if (len(low) >= _SPLIT_MIN and low.isascii() and low.isalpha()
+                and (part[1:] == low[1:] or part.isupper())):
             words.extend(w for w in _english_split().split(low) if w)
         else:
             words.append(normalize(low))

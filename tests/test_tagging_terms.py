@@ -39,6 +39,13 @@ NOT_CRITICAL = {
     "murder of democracy": "This is the murder of democracy",
     "water bodies": "Idea is to revive all natural water bodies in Delhi",
     "blast from the past": "Blast from past by man who fed the hero",
+    # solidarity phrases cancelled by an illness, a greeting or a love letter
+    "thoughts with the ill": "My thoughts are with Senator Smith, diagnosed with cancer last week",
+    "heart goes out, obituary": "My heart goes out to the family of Shri Sharma, who passed away "
+                                "this morning",
+    "hope everyone is safe, greeting (es)": "Espero que todos estén bien, feliz navidad",
+    "my heart is with you (fr)": "Mon coeur est avec toi mon amour",
+    "capital hashtag of a city": "#MUMBAIMERIJAAN rocks tonight",
 }
 
 CRITICAL = {
@@ -62,6 +69,17 @@ CRITICAL = {
     "shooting (en)": "Shooting at the airport terminal, gunman in custody",
     "landslide disaster": "Landslide blocks the highway, 12 dead",
     "outbreak": "Dengue cases rising, all hospitals told to open fever clinics",
+    "hashtag in capitals": "#PRAYFORWACO #PRAYFORTEXAS",
+    "heart goes out": "My heart goes out to everyone in Moore tonight",
+    "hope everyone is safe": "Hope everyone is safe in Brisbane tonight",
+    "police instruction": "Police asking everyone to stay away from the area of Boylston St",
+    "higher ground": "EMERGENCY: people in low-lying areas should move to higher ground",
+    "swift water rescues": "20 swift water rescues overnight",
+    "solidarity (es)": "Mi corazón está con la gente de Guatemala",
+    "solidarity (it)": "Spero che stiate tutti bene in Sardegna",
+    "solidarity (ru)": "Все живы? Что там в Челябинске",
+    "solidarity (id)": "Semoga semua selamat di Manado",
+    "solidarity (tl)": "Sana ligtas kayo diyan sa Bohol",
 }
 
 
@@ -81,6 +99,8 @@ def test_hashtags_split_at_capitals_and_into_known_words():
     assert split_hashtag("Triotree") == ("trio", "tree")
     assert "flood" in split_hashtag("yycflood")
     assert split_hashtag("hospitality") == ("hospitality",)
+    assert split_hashtag("PRAYFORBOSTON") == ("pray", "for", "boston")  # capitals: as lower case
+    assert split_hashtag("NDRF") == ("ndrf",)  # an acronym under six letters stays whole
     m = TermMatcher({"a": ["riot", "hospital", "pray for", "flood"]})
     hits = m.counts(["#Triotree", "#hospitality", "#PrayForBoston", "#bigflood", "#riot"])
     assert hits[:, 0].tolist() == [0, 0, 1, 1, 1]
