@@ -30,7 +30,8 @@ your own accounts' posts and measure the tag on them:
   1. govwatch audit sample --out coding.csv         (writes coding.csv and coding.key.csv)
   2. fill coding.csv's label column: 1 or 0 by docs/codebook.md, without opening the key
   3. govwatch audit score coding.csv
-""", context_settings={"help_option_names": ["-h", "--help"]})
+""", context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="Example: govwatch audit sample --out coding.csv --db govwatch.duckdb")
 def audit() -> None:
     pass
 
