@@ -31,6 +31,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -404,7 +405,7 @@ def estimate(coded: Coded, replicates: int = 2000, seed: int = 0,
     tagged_uncoded = [n for n in uncoded if coded.current or _state(n) == TAGGED]
     needs = {name: tagged_uncoded if name == "precision" else uncoded for name in est}
     lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for name, value in est.items():
         r = reps[name]
         defined = r[~np.isnan(r)]
@@ -415,8 +416,8 @@ def estimate(coded: Coded, replicates: int = 2000, seed: int = 0,
             continue
         out[name] = {"estimate": round(float(value), 4), "low": None, "high": None}
         if len(defined) >= (1 - MAX_UNDEFINED) * len(r):
-            # held to hold the estimate, as the Jeffreys interval is where nothing or
-            # everything coded in a stratum is a 1 (Brown, Cai and DasGupta 2001)
+            # widened to hold the estimate where all or none of a stratum's coded posts
+            # are 1, as the modified Jeffreys interval is (Brown, Cai and DasGupta 2001)
             out[name]["low"] = round(min(float(np.percentile(defined, lo)), value), 4)
             out[name]["high"] = round(max(float(np.percentile(defined, hi)), value), 4)
     covered = sum(p for n, (p, _) in coded.strata.items() if n not in uncoded)
