@@ -83,8 +83,9 @@ def draw_sample(con, tag: str = "critical", per_stratum: int = 100, seed: int = 
                 accounts: list[tuple[str, str]] | None = None,
                 include_public: bool = False, by_account: bool = True) -> Sample:
     """Up to ``per_stratum`` posts at random from each stratum (an official account, or
-    the public of a platform when ``include_public``; crossed with ``tag`` set or not)
-    of the tagged posts with a text; without ``by_account``, the officials' posts make
+    the public of a platform when ``include_public``: every post of an author not listed
+    as official, or with ``accounts`` the messages analysis linked to those accounts;
+    crossed with ``tag`` set or not) of the tagged posts with a text; without ``by_account``, the officials' posts make
     one pair of strata (and the public's another). Direct messages are left out. The
     same store, arguments and ``seed`` draw the same sample."""
     if tag not in TAGS:
@@ -107,7 +108,15 @@ def draw_sample(con, tag: str = "critical", per_stratum: int = 100, seed: int = 
             wanted.append("(official AND platform = ? AND lower(account) = lower(?))")
             params += [platform, author]
         scope = "(" + " OR ".join(wanted) + ")"
-    if include_public:
+    if include_public and accounts:
+        # the public's messages to those accounts (what analysis linked to them)
+        addressed = " OR ".join(["(r.platform = ? AND lower(r.official_author) = lower(?))"]
+                                * len(accounts))
+        scope = (f"({scope} OR (NOT official AND EXISTS (SELECT 1 FROM responses r "
+                 f"WHERE r.platform = posts_of.platform AND r.message_id = posts_of.post_id "
+                 f"AND ({addressed}))))")
+        params += [v for account in accounts for v in account]
+    elif include_public:
         scope = f"({scope} OR NOT official)"
     group = ("CASE WHEN official THEN platform || ':' || account "
              f"ELSE platform || ':{PUBLIC}' END" if by_account

@@ -52,7 +52,8 @@ def audit() -> None:
               "smaller sample).")
 @click.option("--include-public", is_flag=True,
               help="Also sample the public's posts: every post of an author not listed as "
-              "official, on any platform (per platform unless --pooled; tag set or not). "
+              "official, or with --account the messages to those accounts (per platform "
+              "unless --pooled; tag set or not). "
               "Their texts are personal data; their authors, ids and links are not written "
               "on the sheet.")
 @click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True,

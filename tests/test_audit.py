@@ -407,3 +407,26 @@ def test_score_agrees_with_the_evaluation_of_the_official_timeline_set(shared_da
     for name in ("precision", "recall", "specificity"):
         assert got[name]["estimate"] == pytest.approx(want[name], abs=1e-4), name
         assert got[name]["low"] < got[name]["estimate"] < got[name]["high"], name
+
+
+def test_public_messages_of_the_accounts_asked_for(sample_cli_store, tmp_path):
+    con = duckdb.connect(str(sample_cli_store), read_only=True)
+    platform, author, n = con.execute(
+        "SELECT platform, official_author, count(DISTINCT message_id) FROM responses "
+        "GROUP BY ALL ORDER BY 3 DESC, 2 LIMIT 1").fetchone()
+    to_it = {i for (i,) in con.execute(
+        "SELECT message_id FROM responses WHERE platform = ? AND official_author = ?",
+        [platform, author]).fetchall()}
+    texts = {i for (i,) in con.execute(
+        r"SELECT post_id FROM posts WHERE platform = ? AND regexp_matches(text, '\S')",
+        [platform]).fetchall()}
+    con.close()
+    sheet = tmp_path / "to.csv"
+    assert _run("audit", "sample", "--account", f"{platform}:{author}", "--include-public",
+                "--per-stratum", "1000000", "--out", str(sheet), "--db",
+                str(sample_cli_store), "-q").exit_code == 0
+    keys = _rows(tmp_path / "to.key.csv")
+    public = {k["post_id"] for k in keys if k["stratum"].startswith(f"{platform}:public")}
+    assert public == to_it & texts and len(public) > 10
+    assert all(k["stratum"].split("|")[0] in (f"{platform}:{author}", f"{platform}:public")
+               for k in keys)
