@@ -177,7 +177,8 @@ def draw_sample(con, tag: str = "critical", per_stratum: int = 100, seed: int = 
         # a public post's id is its link on some platforms: only the key holds it
         sheet.append({"sample": sample_id, "item": k["item"], "platform": k["platform"],
                       "post_id": k["post_id"] if account else "", "account": account or "",
-                      "created_at": created.isoformat(), "url": url or "", "text": text,
+                      "created_at": created.isoformat() if created else "", "url": url or "",
+                      "text": text,
                       "label": "", "note": ""})
     return Sample(sheet, key, dict(sorted(strata.items())), sorted(versions))
 

@@ -73,7 +73,8 @@ def sample(tag, accounts, per_stratum, by_account, include_public, seed, out_pat
     """Draw a blind, stratified coding sample of posts from the store.
 
     Strata: each official account's posts with the tag and without it (and, with
-    --include-public, the public's of each platform). The sheet lists the drawn posts
+    --include-public, the public's posts of each platform, or with --account the
+    messages to those accounts). The sheet lists the drawn posts
     in a shuffled order with no tag and an empty label column; the key beside it
     holds each item's stratum, its size and the tag at the draw. Direct messages
     are never sampled.
