@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,6 @@ KEY_COLUMNS = ("sample", "item", "platform", "post_id", "stratum", "stratum_post
 PUBLIC = "public"
 OFFICIALS = "officials"
 TAGGED, UNTAGGED = "tagged", "untagged"
-_YES = {"1", "yes", "y", "true", "t"}
-_NO = {"0", "no", "n", "false", "f"}
 
 
 def key_path(sheet: str | Path) -> Path:
@@ -82,12 +81,13 @@ class Sample:
 def draw_sample(con, tag: str = "critical", per_stratum: int = 100, seed: int = 0,
                 accounts: list[tuple[str, str]] | None = None,
                 include_public: bool = False, by_account: bool = True) -> Sample:
-    """Up to ``per_stratum`` posts at random from each stratum (an official account, or
-    the public of a platform when ``include_public``: every post of an author not listed
-    as official, or with ``accounts`` the messages analysis linked to those accounts;
-    crossed with ``tag`` set or not) of the tagged posts with a text; without ``by_account``, the officials' posts make
-    one pair of strata (and the public's another). Direct messages are left out. The
-    same store, arguments and ``seed`` draw the same sample."""
+    """Up to ``per_stratum`` posts at random from each stratum of the tagged posts with
+    a text: an official account, or the public of a platform when ``include_public``
+    (every post of an author not listed as official, or with ``accounts`` the messages
+    analysis linked to those accounts), crossed with ``tag`` set or not. Without
+    ``by_account`` the officials' posts make one pair of strata and the public's
+    another. Direct messages are left out. The same store, arguments and ``seed``
+    draw the same sample."""
     if tag not in TAGS:
         raise UsageError(f"--tag must be one of {', '.join(TAGS)}, not {tag!r}")
     if per_stratum < 1:
@@ -130,17 +130,15 @@ def draw_sample(con, tag: str = "critical", per_stratum: int = 100, seed: int = 
             SELECT platform, lower(author) AS key, min(author) AS account
             FROM accounts WHERE official GROUP BY ALL
         ), posts_of AS (
-            SELECT p.platform, p.post_id, p.created_at, p.text, p.url, o.account,
-                   o.account IS NOT NULL AS official,
+            SELECT p.platform, p.post_id, o.account, o.account IS NOT NULL AS official,
                    coalesce(t.{tag}, false) AS tag_set, t.model_version
             FROM posts p
             JOIN tags t USING (platform, post_id)
             LEFT JOIN officials o ON o.platform = p.platform AND o.key = lower(p.author)
             WHERE regexp_matches(coalesce(p.text, ''), '\\S') AND NOT {is_private_sql('p')}
         ), pool AS (
-            SELECT platform, post_id, created_at, text, tag_set, model_version,
+            SELECT platform, post_id, tag_set, model_version,
                    CASE WHEN official THEN account END AS account,
-                   CASE WHEN official THEN url END AS url,
                    {group}
                    || '|' || CASE WHEN tag_set THEN '{TAGGED}' ELSE '{UNTAGGED}' END AS stratum
             FROM posts_of WHERE {scope}
@@ -151,10 +149,14 @@ def draw_sample(con, tag: str = "critical", per_stratum: int = 100, seed: int = 
                                                post_id) AS r
             FROM pool
         )
-        SELECT platform, post_id, account, created_at, url, text, tag_set, model_version,
-               stratum, stratum_posts, least(stratum_posts, ?) AS stratum_drawn
-        FROM ranked WHERE r <= ?
-        ORDER BY md5(post_id || ':' || platform || ':shuffle:' || ?), platform, post_id
+        -- the texts of the drawn posts only: the ranking carries ids, not texts
+        SELECT d.platform, d.post_id, d.account, p.created_at,
+               CASE WHEN d.account IS NOT NULL THEN p.url END AS url, p.text, d.tag_set,
+               d.model_version, d.stratum, d.stratum_posts,
+               least(d.stratum_posts, ?) AS stratum_drawn
+        FROM ranked d JOIN posts p USING (platform, post_id)
+        WHERE d.r <= ?
+        ORDER BY md5(d.post_id || ':' || d.platform || ':shuffle:' || ?), d.platform, d.post_id
         """, [*params, str(seed), per_stratum, per_stratum, str(seed)]).fetchall()
     if not rows:
         raise UsageError("no post with a text in the accounts asked for: nothing to sample")
@@ -233,15 +235,15 @@ def _read_csv(path: Path, what: str, needed: tuple[str, ...]) -> list[tuple[int,
 
 
 def _label(value: str | None, path: Path, line: int, column: str = "label") -> bool | None:
-    v = (value or "").strip().lstrip("'").lower()
-    if not v:
-        return None
-    if v in _YES:
-        return True
-    if v in _NO:
-        return False
-    raise InputError(path, f"{column} {value!r} is not 1 or 0 (yes/no, true/false; blank = not "
-                           "coded)", f"line {line}")
+    """1/0, yes/no, true/false as ``govwatch train`` reads them; blank is not coded.
+    The apostrophe a spreadsheet-safe cell may carry is dropped."""
+    from .classifiers import _as_bool
+
+    try:
+        return _as_bool((value or "").strip().lstrip("'"))
+    except ValueError:
+        raise InputError(path, f"{column} {value!r} is not 1 or 0 (yes/no, true/false; blank = "
+                               "not coded)", f"line {line}") from None
 
 
 @dataclass
@@ -260,6 +262,9 @@ class Coded:
 
 def read_key(key: Path) -> dict[str, dict]:
     """The rows of a sample's key by item, checked."""
+    if not key.exists():
+        raise InputError(key, "the key of the coding sheet is not there (it is written beside "
+                              "the sheet by 'govwatch audit sample'; name it with --key)")
     keyed: dict[str, dict] = {}
     strata: dict[str, tuple[int, int]] = {}
     for line, row in _read_csv(key, "sample key", KEY_COLUMNS):
@@ -287,25 +292,43 @@ def read_key(key: Path) -> dict[str, dict]:
                        "tag_at_draw": tag}
     if not keyed:
         raise InputError(key, "the key lists no item")
+    listed = Counter(k["stratum"] for k in keyed.values())
     for name, (_, drawn) in strata.items():
-        listed = sum(1 for k in keyed.values() if k["stratum"] == name)
-        if listed != drawn:
-            raise InputError(key, f"stratum {name!r} says {drawn} drawn but lists {listed}")
+        if listed[name] != drawn:
+            raise InputError(key, f"stratum {name!r} says {drawn} drawn but lists "
+                                  f"{listed[name]}")
     if len({k["tag"] for k in keyed.values()}) != 1 or len({k["sample"] for k in keyed.values()}) != 1:
         raise InputError(key, "the key mixes tags or samples: one key is one sample of one tag")
     return keyed
 
 
+def current_tags(con, keyed: dict[str, dict]) -> dict[tuple[str, str], bool]:
+    """The store's tag now of each post of the key (``read_key``): (platform, post_id) ->
+    tag set. Only those posts are looked up; a post the store no longer tags is absent."""
+    import pandas as pd
+
+    tag = next(iter(keyed.values()))["tag"]  # one of TAGS: read_key checks it
+    wanted = pd.DataFrame({"platform": [k["platform"] for k in keyed.values()],
+                           "post_id": [k["post_id"] for k in keyed.values()]})
+    con.register("audit_wanted", wanted)
+    try:
+        rows = con.execute(f"SELECT t.platform, t.post_id, coalesce(t.{tag}, false) "
+                           "FROM tags t JOIN audit_wanted w USING (platform, post_id)").fetchall()
+    finally:
+        con.unregister("audit_wanted")
+    return {(p, i): bool(v) for p, i, v in rows}
+
+
 def read_coded(sheet: str | Path, key: str | Path | None = None,
-               current: dict[tuple[str, str], bool] | None = None) -> Coded:
-    """The coded sheet joined with its key. ``current`` maps (platform, post_id) to the
-    store's tag now; without it the tag at the draw is scored."""
+               current: dict[tuple[str, str], bool] | None = None,
+               keyed: dict[str, dict] | None = None) -> Coded:
+    """The coded sheet joined with its key (``keyed``: the key as ``read_key`` read it
+    already). ``current`` maps (platform, post_id) to the store's tag now; without it
+    the tag at the draw is scored."""
     sheet, key = Path(sheet), Path(key) if key else key_path(sheet)
     rows = _read_csv(sheet, "coding sheet", ("item", "label"))
-    if not key.exists():
-        raise InputError(key, "the key of the coding sheet is not there (it is written beside "
-                              "the sheet by 'govwatch audit sample'; name it with --key)")
-    keyed = read_key(key)
+    if keyed is None:
+        keyed = read_key(key)
     sample = next(iter(keyed.values()))["sample"]
     stratum, truth, pred, items, seen, skipped = [], [], [], [], set(), 0
     for line, row in rows:
@@ -385,14 +408,14 @@ def estimate(coded: Coded, replicates: int = 2000, seed: int = 0,
     needs every stratum it rests on coded: precision the tagged strata (with
     ``coded.current``, every stratum, since any post's tag may have changed), the others
     every stratum; otherwise it is not given."""
-    strata = np.array(coded.stratum)
+    members = _members(coded.stratum)
     cells = _cells(coded.truth, coded.pred)
     rng = np.random.default_rng(seed)
     point = np.zeros(4)
     draws = np.zeros((replicates, 4))
     uncoded = []
     for name, (posts, _drawn) in coded.strata.items():
-        idx = np.flatnonzero(strata == name)
+        idx = members.get(name, _NONE)
         if not len(idx):
             uncoded.append(name)
             continue
@@ -439,6 +462,17 @@ def estimate(coded: Coded, replicates: int = 2000, seed: int = 0,
             "replicates": replicates, "level": level}
 
 
+_NONE = np.zeros(0, int)
+
+
+def _members(names: list[str], of=lambda name: name) -> dict[str, np.ndarray]:
+    """The positions of each ``of(name)`` in ``names``, found in one pass."""
+    out: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        out.setdefault(of(name), []).append(i)
+    return {k: np.array(v, int) for k, v in out.items()}
+
+
 def _state(stratum: str) -> str:
     """``tagged`` or ``untagged``: the tag part of a stratum name."""
     return stratum.rpartition("|")[2]
@@ -453,20 +487,21 @@ def score(coded: Coded, replicates: int = 2000, seed: int = 0) -> dict:
     """Pooled and per-account estimates, each stratum's counts, and the items whose code
     and tag disagree (ids only)."""
     groups = sorted({group_of(s) for s in coded.strata})
+    in_group = _members(coded.stratum, group_of)
     per_group = {}
     for g in groups:
-        keep = np.array([group_of(s) == g for s in coded.stratum], bool)
-        sub = Coded([s for s, k in zip(coded.stratum, keep, strict=True) if k],
-                    coded.truth[keep], coded.pred[keep],
+        idx = in_group.get(g, _NONE)
+        sub = Coded([coded.stratum[i] for i in idx], coded.truth[idx], coded.pred[idx],
                     {s: v for s, v in coded.strata.items() if group_of(s) == g},
                     current=coded.current)
-        per_group[g] = (estimate(sub, replicates, seed) if keep.any()
+        per_group[g] = (estimate(sub, replicates, seed) if len(idx)
                         else {"coded": 0, "posts": 0, "uncoded_strata": list(sub.strata)})
+    in_stratum = _members(coded.stratum)
     strata = {}
     for name, (posts, drawn) in coded.strata.items():
-        mask = np.array([s == name for s in coded.stratum], bool)
-        strata[name] = {"posts": posts, "drawn": drawn, "coded": int(mask.sum()),
-                        "coded_positive": int(coded.truth[mask].sum())}
+        idx = in_stratum.get(name, _NONE)
+        strata[name] = {"posts": posts, "drawn": drawn, "coded": len(idx),
+                        "coded_positive": int(coded.truth[idx].sum())}
     return {"tag": coded.tag, "pooled": estimate(coded, replicates, seed),
             "accounts": per_group if len(groups) > 1 else {},
             "strata": strata, "not_coded": coded.skipped,

@@ -179,14 +179,12 @@ def score(sheet, key, current_tags, replicates, seed, json_path, quiet, db):
     if json_path and Path(json_path).resolve() in {
             sheet_path.resolve(), (Path(key) if key else a.key_path(sheet_path)).resolve()}:
         raise UsageError("--json would overwrite the coding sheet or its key: name another file")
+    keyed = a.read_key(Path(key) if key else a.key_path(sheet_path))
     current = None
     if current_tags:
-        keyed = a.read_key(Path(key) if key else a.key_path(sheet_path))
-        tag = next(iter(keyed.values()))["tag"]  # one of audit.TAGS: read_key checks it
         with Store(db_path(db), read_only=True) as store:
-            current = {(p, i): bool(v) for p, i, v in store.conn.execute(
-                f"SELECT platform, post_id, coalesce({tag}, false) FROM tags").fetchall()}
-    coded = a.read_coded(sheet, key, current)
+            current = a.current_tags(store.conn, keyed)
+    coded = a.read_coded(sheet, key, current, keyed)
     result = a.score(coded, replicates, seed)
     result["tags_scored"] = "current" if current_tags else "at the draw"
     if json_path:
